@@ -1,0 +1,15 @@
+import type { BackendConfig } from '../config/schema.js';
+import { askMiddleware } from './ask.js';
+import type { MiddlewareClient } from './transport.js';
+import type { MiddlewareAdapter } from './types.js';
+import { cesboStyle } from './wire.js';
+
+type HttpBackend = Extract<BackendConfig, { type: 'http' }>;
+
+/** An operator's own check that speaks the Cesbo "HTTP Request" protocol, called at its URL as given. */
+export function httpAdapter(name: string, config: HttpBackend, client: MiddlewareClient): MiddlewareAdapter {
+  return {
+    name,
+    check: (viewer, signal) => askMiddleware(client, cesboStyle(config.url, viewer), config, signal),
+  };
+}

@@ -1,0 +1,63 @@
+import type { BodyRule } from '../config/schema.js';
+import { bodyAllows, UnparseableBody } from './bodyRule.js';
+import { sanitizeHeaderValue } from './headerValue.js';
+import type { MiddlewareAnswer } from './transport.js';
+import type { BackendInfo, BackendVerdict } from './types.js';
+
+type Headers = MiddlewareAnswer['headers'];
+
+function readCount(headers: Headers, name: string, max: number, notes: string[]): number | undefined {
+  const text = sanitizeHeaderValue(headers[name]);
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text) && Number(text) <= max) return Number(text);
+  notes.push(`ignored ${name}: not a whole number up to ${max}`);
+  return undefined;
+}
+
+function readFlag(headers: Headers, name: string, notes: string[]): boolean | undefined {
+  const text = sanitizeHeaderValue(headers[name])?.toLowerCase();
+  if (text === undefined) return undefined;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  notes.push(`ignored ${name}: not true or false`);
+  return undefined;
+}
+
+/** The headers SPEC §5 honours, sanitized; unusable values are dropped and noted. */
+export function readBackendInfo(headers: Headers, status: number, notes: string[]): BackendInfo {
+  const userId = sanitizeHeaderValue(headers['x-userid']);
+  const isRedirect = status >= 300 && status < 400;
+  return {
+    sessionName: sanitizeHeaderValue(headers['x-session-name']) ?? userId,
+    userId,
+    redirect: sanitizeHeaderValue(headers['x-location']) ?? (isRedirect ? sanitizeHeaderValue(headers['location']) : undefined),
+    authDuration: readCount(headers, 'x-authduration', 31_536_000, notes),
+    maxSessions: readCount(headers, 'x-max-sessions', 1_000_000, notes),
+    unique: readFlag(headers, 'x-unique', notes),
+  };
+}
+
+/**
+ * Turns a middleware answer into a verdict: 2xx allow (or what the body rule
+ * says), 3xx and 4xx deny, anything else an error. A body rule can only turn
+ * a 2xx into a deny, never a refusal into an allow.
+ */
+export function readAnswer(answer: MiddlewareAnswer, bodyRule: BodyRule | undefined): BackendVerdict {
+  const { status } = answer;
+  if (status >= 500 && status < 600) {
+    return { outcome: 'error', error: 'server-error', detail: `middleware answered ${status}` };
+  }
+  if (status < 200 || status >= 600) {
+    return { outcome: 'error', error: 'unexpected-status', detail: `middleware answered ${status}` };
+  }
+  const notes: string[] = [];
+  const info = readBackendInfo(answer.headers, status, notes);
+  if (status >= 300) return { outcome: 'deny', info, notes };
+  if (!bodyRule) return { outcome: 'allow', info, notes };
+  try {
+    return { outcome: bodyAllows(bodyRule, answer.body) ? 'allow' : 'deny', info, notes };
+  } catch (error) {
+    if (error instanceof UnparseableBody) return { outcome: 'error', error: 'unparseable', detail: error.message };
+    throw error;
+  }
+}

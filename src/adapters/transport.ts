@@ -1,0 +1,99 @@
+import { Agent, request } from 'undici';
+import type { BackendErrorKind } from './types.js';
+
+/** Middleware answers past this size are treated as broken, not read further. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+export interface OutboundRequest {
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface MiddlewareAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+export class TransportError extends Error {
+  constructor(
+    readonly kind: BackendErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+const ERROR_KINDS: Record<string, BackendErrorKind> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+};
+
+function errorCode(error: unknown): string | undefined {
+  const withCode = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = withCode?.code ?? withCode?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Maps whatever undici threw to an error kind; the message never contains the URL (it may hold a token). */
+function classify(error: unknown, timedOut: boolean, cancelled: boolean): TransportError {
+  if (error instanceof TransportError) return error;
+  if (timedOut) return new TransportError('timeout', 'no complete answer within timeoutMs');
+  if (cancelled) return new TransportError('cancelled', 'no longer needed');
+  const code = errorCode(error) ?? 'unknown';
+  if (code.startsWith('HPE_')) return new TransportError('unparseable', `malformed HTTP answer (${code})`);
+  return new TransportError(ERROR_KINDS[code] ?? 'network', `connection failed (${code})`);
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, declaredLength: unknown): Promise<Buffer> {
+  if (Number(declaredLength) > MAX_ANSWER_BYTES) {
+    body.destroy();
+    throw new TransportError('too-large', `answer of ${Number(declaredLength)} bytes exceeds ${MAX_ANSWER_BYTES}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES) {
+      body.destroy();
+      throw new TransportError('too-large', `answer exceeds ${MAX_ANSWER_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Pooled keep-alive HTTP client shared by all adapters. Middleware checks are
+ * many and tiny, so reusing sockets matters more than anything else here.
+ */
+export class MiddlewareClient {
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256 });
+
+  async send(outbound: OutboundRequest, timeoutMs: number, signal: AbortSignal): Promise<MiddlewareAnswer> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await request(outbound.url, {
+        method: 'GET',
+        headers: outbound.headers,
+        dispatcher: this.agent,
+        signal: AbortSignal.any([signal, timeout]),
+      });
+      const body = await readCapped(response.body, response.headers['content-length']);
+      return { status: response.statusCode, headers: response.headers, body };
+    } catch (error) {
+      throw classify(error, timeout.aborted, signal.aborted);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

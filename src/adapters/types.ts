@@ -1,0 +1,40 @@
+import type { ViewerRequest } from '../viewer.js';
+
+/** What a middleware told the bridge besides allow/deny, already sanitized. */
+export interface BackendInfo {
+  readonly sessionName?: string;
+  readonly userId?: string;
+  readonly redirect?: string;
+  readonly authDuration?: number;
+  readonly maxSessions?: number;
+  readonly unique?: boolean;
+}
+
+export type BackendErrorKind =
+  | 'timeout'
+  | 'refused'
+  | 'reset'
+  | 'network'
+  | 'server-error'
+  | 'too-large'
+  | 'unparseable'
+  | 'unexpected-status'
+  | 'cancelled';
+
+export type BackendVerdict =
+  | {
+      readonly outcome: 'allow' | 'deny';
+      readonly info: BackendInfo;
+      /** Problems in an otherwise usable answer (e.g. a non-numeric header), for the log. */
+      readonly notes: readonly string[];
+    }
+  | { readonly outcome: 'error'; readonly error: BackendErrorKind; readonly detail: string };
+
+/**
+ * One middleware, asked in its own dialect. `check` never rejects: every
+ * failure comes back as an `error` verdict, so a route can always decide.
+ */
+export interface MiddlewareAdapter {
+  readonly name: string;
+  check(viewer: ViewerRequest, signal: AbortSignal): Promise<BackendVerdict>;
+}

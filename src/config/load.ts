@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type BridgeConfig } from './schema.js';
+
+/** A configuration problem; the message names the key and what is wrong with it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[], readonly source: string) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Path = readonly PropertyKey[];
+
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out || '(top level)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const where = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    return issue.errors.flatMap((errors) => errors.map((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }))).flat();
+  }
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+    return [`${where}: required`];
+  }
+  if (issue.code === 'invalid_value') {
+    return [`${where}: expected one of ${issue.values.map(String).join('|')}`];
+  }
+  return [`${where}: ${issue.message.replace(/^Invalid input: /, '')}`];
+}
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${NAME}` and `${NAME:-fallback}` in every string value. Done after
+ * parsing, so a variable can never change the file's structure.
+ */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: Path = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REFERENCE, (_whole, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, problems, [...path, key])]),
+    );
+  }
+  return value;
+}
+
+/** Validates an already parsed configuration document. */
+export function validateConfig(document: unknown, source: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const problems: string[] = [];
+  const substituted = substituteEnv(document ?? {}, env, problems);
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  if (typeof substituted !== 'object' || Array.isArray(substituted)) {
+    throw new ConfigError(['(top level): expected a mapping of settings'], source);
+  }
+  const result = configSchema.safeParse(substituted);
+  if (!result.success) throw new ConfigError([...new Set(result.error.issues.flatMap(describeIssue))], source);
+  return result.data;
+}
+
+export function parseConfigText(text: string, source: string): unknown {
+  try {
+    return source.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError([`(file): cannot parse: ${reason}`], source);
+  }
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([`(file): cannot read (${code})`], file);
+  }
+  return validateConfig(parseConfigText(text, file), file, env);
+}

@@ -1,0 +1,29 @@
+import winston from 'winston';
+import type { LogConfig } from './config/schema.js';
+
+export type Logger = winston.Logger;
+
+function textLine(info: winston.Logform.TransformableInfo): string {
+  const { timestamp, level, message, ...fields } = info;
+  const pairs = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === 'string' && !/\s/.test(value) ? value : JSON.stringify(value)}`);
+  return [timestamp, level, message, ...pairs].join(' ');
+}
+
+/** Logs go to stdout, one line each; JSON for log shippers, text for people. */
+export function createLogger(config: LogConfig): Logger {
+  return winston.createLogger({
+    level: config.level,
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      config.format === 'json' ? winston.format.json() : winston.format.printf(textLine),
+    ),
+    transports: [new winston.transports.Console()],
+  });
+}
+
+/** A logger that drops everything, for tests and one-shot commands. */
+export function silentLogger(): Logger {
+  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+}

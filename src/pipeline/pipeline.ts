@@ -1,0 +1,58 @@
+import type { BridgeConfig, RouteConfig } from '../config/schema.js';
+import type { MiddlewareAdapter } from '../adapters/types.js';
+import type { Logger } from '../log.js';
+import type { ViewerRequest } from '../viewer.js';
+import { backendsStep } from './steps/backends.js';
+import { defaultAction } from './steps/defaultAction.js';
+import type { Check, Decider, Decision, DecisionStep, Verdict } from './types.js';
+
+type Run = (check: Check) => Promise<Verdict>;
+
+export function compose(steps: readonly DecisionStep[], last: () => Promise<Verdict>): Run {
+  return steps.reduceRight<Run>((next, step) => (check) => step(check, next), () => last());
+}
+
+/** SPEC §4, in order; each step decides or passes on, the route's default has the last word. */
+function routePipeline(route: RouteConfig, adapters: readonly MiddlewareAdapter[], log: Logger): Run {
+  return compose([backendsStep(route, adapters, log)], defaultAction(route));
+}
+
+function settleTtl(verdict: Verdict, cache: BridgeConfig['cache']): Decision {
+  const ttl = verdict.ttlSeconds ?? (verdict.allow ? cache.allowTtl : cache.denyTtl);
+  return { ...verdict, ttlSeconds: Math.min(ttl, cache.maxTtl) };
+}
+
+/** Every configured route as a pipeline, each bounded by the route's time budget. */
+export function createDecider(config: BridgeConfig, adapters: ReadonlyMap<string, MiddlewareAdapter>, log: Logger): Decider {
+  const routes = new Map(
+    Object.entries(config.routes).map(([name, route]) => {
+      const routeAdapters = route.backends.map((backend) => adapters.get(backend)!);
+      const onBudgetSpent = defaultAction(route);
+      const run = routePipeline(route, routeAdapters, log);
+      return [name, { route, run, onBudgetSpent }] as const;
+    }),
+  );
+
+  return {
+    hasRoute: (name) => routes.has(name),
+    async decide(name: string, viewer: ViewerRequest): Promise<Decision> {
+      const entry = routes.get(name);
+      if (!entry) throw new Error(`unknown route ${name}`);
+      const budget = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      // The steps honour the signal; the race guarantees the answer even if one did not.
+      const budgetSpent = new Promise<Verdict>((resolve) => {
+        timer = setTimeout(() => {
+          budget.abort();
+          void entry.onBudgetSpent().then(resolve);
+        }, entry.route.timeoutMs);
+      });
+      try {
+        const verdict = await Promise.race([entry.run({ route: name, viewer, signal: budget.signal }), budgetSpent]);
+        return settleTtl(verdict, config.cache);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

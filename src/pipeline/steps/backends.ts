@@ -1,0 +1,89 @@
+import type { RouteConfig } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
+import type { BackendVerdict, MiddlewareAdapter } from '../../adapters/types.js';
+import type { ViewerRequest } from '../../viewer.js';
+import type { Check, DecisionStep, Verdict } from '../types.js';
+
+type Asked = { readonly adapter: MiddlewareAdapter; readonly verdict: BackendVerdict };
+
+/** Adapters promise never to reject; this keeps a route answering if one ever breaks that promise. */
+function checkSafely(adapter: MiddlewareAdapter, viewer: ViewerRequest, signal: AbortSignal): Promise<BackendVerdict> {
+  return Promise.resolve()
+    .then(() => adapter.check(viewer, signal))
+    .catch(() => ({ outcome: 'error', error: 'network', detail: 'adapter failed unexpectedly' }) as const);
+}
+
+/** All backends at once; the first allow wins and cancels the rest. */
+async function askAny(adapters: readonly MiddlewareAdapter[], viewer: ViewerRequest, signal: AbortSignal): Promise<Asked[]> {
+  const cancelRest = new AbortController();
+  const shared = AbortSignal.any([signal, cancelRest.signal]);
+  // Kept in configuration order, so which deny (and redirect) wins does not depend on timing.
+  const answered: (Asked | undefined)[] = adapters.map(() => undefined);
+  await new Promise<void>((resolve) => {
+    let pending = adapters.length;
+    adapters.forEach((adapter, index) => {
+      void checkSafely(adapter, viewer, shared).then((verdict) => {
+        answered[index] = { adapter, verdict };
+        if (verdict.outcome === 'allow') cancelRest.abort();
+        if (verdict.outcome === 'allow' || --pending === 0) resolve();
+      });
+    });
+  });
+  return answered.filter((asked) => asked !== undefined);
+}
+
+/** One backend after the other until one allows. */
+async function askInOrder(adapters: readonly MiddlewareAdapter[], viewer: ViewerRequest, signal: AbortSignal): Promise<Asked[]> {
+  const answered: Asked[] = [];
+  for (const adapter of adapters) {
+    const verdict = await checkSafely(adapter, viewer, signal);
+    answered.push({ adapter, verdict });
+    if (verdict.outcome === 'allow') break;
+  }
+  return answered;
+}
+
+/**
+ * Asks the route's middleware(s). An allow or a deny decides; when every
+ * backend failed (or there is none) the check passes on to the default.
+ */
+export function backendsStep(route: RouteConfig, adapters: readonly MiddlewareAdapter[], log: Logger): DecisionStep {
+  const ask = route.mode === 'sequential' ? askInOrder : askAny;
+  const reported = new Set<string>();
+
+  function report(check: Check, { adapter, verdict }: Asked): void {
+    if (verdict.outcome === 'error') {
+      if (verdict.error !== 'cancelled' || check.signal.aborted) {
+        log.warn('backend failed', { route: check.route, backend: adapter.name, error: verdict.error, detail: verdict.detail });
+      }
+      return;
+    }
+    for (const note of verdict.notes) {
+      // Noted once per backend: a misbehaving middleware repeats itself on every request.
+      if (reported.has(`${adapter.name}\0${note}`)) continue;
+      reported.add(`${adapter.name}\0${note}`);
+      log.warn('backend answer partly ignored', { route: check.route, backend: adapter.name, note });
+    }
+  }
+
+  return async (check, next) => {
+    if (adapters.length === 0) return next(check);
+    const answered = await ask(adapters, check.viewer, check.signal);
+    answered.forEach((asked) => report(check, asked));
+    const decisive = answered.find((a) => a.verdict.outcome === 'allow') ?? answered.find((a) => a.verdict.outcome === 'deny');
+    if (!decisive || decisive.verdict.outcome === 'error') return next(check);
+    const { info } = decisive.verdict;
+    const allow = decisive.verdict.outcome === 'allow';
+    const verdict: Verdict = {
+      allow,
+      decidedBy: `backend:${decisive.adapter.name}`,
+      sessionName: allow ? info.sessionName : undefined,
+      redirect: allow ? undefined : (info.redirect ?? route.denyRedirect),
+      userId: info.userId,
+      maxSessions: info.maxSessions,
+      unique: info.unique,
+      ttlSeconds: allow ? info.authDuration : undefined,
+    };
+    return verdict;
+  };
+}

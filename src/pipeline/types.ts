@@ -1,0 +1,37 @@
+import type { ViewerRequest } from '../viewer.js';
+
+/** The bridge's answer for one viewer, before it is written in a caller's dialect. */
+export interface Decision {
+  readonly allow: boolean;
+  /** Which step decided: `backend:<name>`, `default`, ... (for the log). */
+  readonly decidedBy: string;
+  /** How long the decision stays valid, in seconds (Flussonic's `X-AuthDuration`). */
+  readonly ttlSeconds: number;
+  readonly sessionName?: string;
+  readonly redirect?: string;
+  readonly userId?: string;
+  readonly maxSessions?: number;
+  readonly unique?: boolean;
+}
+
+/** A decision before the route has settled its lifetime. */
+export type Verdict = Omit<Decision, 'ttlSeconds'> & { readonly ttlSeconds?: number };
+
+export interface Check {
+  readonly route: string;
+  readonly viewer: ViewerRequest;
+  /** Aborts when the route's time budget is spent. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One step of the decision order: decides, or passes the check on with `next`.
+ * Wrapping `next` lets a step act on what the later steps decided (as a cache will).
+ */
+export type DecisionStep = (check: Check, next: (check: Check) => Promise<Verdict>) => Promise<Verdict>;
+
+/** What the HTTP layer needs from the decision side, and nothing more. */
+export interface Decider {
+  hasRoute(route: string): boolean;
+  decide(route: string, viewer: ViewerRequest): Promise<Decision>;
+}

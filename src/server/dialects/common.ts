@@ -1,0 +1,32 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import type { Request } from 'express';
+import { RequestProblem } from '../problem.js';
+
+/** Canonical viewer IP, or a 403: a viewer whose address cannot be read is not let in. */
+export function viewerIp(value: string | undefined, source: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = value.trim();
+  if (isIP(text) === 0) throw new RequestProblem(403, `${source} is not an IP address`);
+  return ipaddr.process(text.split('%')[0]!).toString();
+}
+
+/** `auth=login:password`; anything without a colon and a login is no credentials at all. */
+export function credentialsFrom(auth: string | undefined): { login: string; password: string } | undefined {
+  const colon = auth?.indexOf(':') ?? -1;
+  if (auth === undefined || colon < 1) return undefined;
+  return { login: auth.slice(0, colon), password: auth.slice(colon + 1) };
+}
+
+/** The raw query string of a request, refused when larger than the configured bound. */
+export function rawQueryOf(req: Request, maxQueryBytes: number): string {
+  const url = req.originalUrl;
+  const mark = url.indexOf('?');
+  const raw = mark === -1 ? '' : url.slice(mark + 1);
+  if (raw.length > maxQueryBytes) throw new RequestProblem(400, `query string longer than ${maxQueryBytes} bytes`);
+  return raw;
+}
+
+export function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

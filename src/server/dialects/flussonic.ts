@@ -1,0 +1,43 @@
+import type { Decision } from '../../pipeline/types.js';
+import type { ViewerRequest } from '../../viewer.js';
+import { parseQuery, single } from '../query.js';
+import { credentialsFrom, nonEmpty, rawQueryOf, viewerIp } from './common.js';
+import { decisionHeaders, type CallerDialect } from './types.js';
+
+/**
+ * Flussonic auth-backend protocol (also Nimble-style servers and Astra forks):
+ * everything arrives as query parameters, the viewer's own query in `qs`.
+ */
+export const flussonicDialect: CallerDialect = {
+  name: 'flussonic',
+
+  readViewer(req, maxQueryBytes): ViewerRequest {
+    const query = parseQuery(rawQueryOf(req, maxQueryBytes));
+    const param = (name: string) => nonEmpty(single(query, name));
+    const viewerQuery = param('qs') ?? '';
+    return {
+      dialect: 'flussonic',
+      ip: viewerIp(param('ip'), 'ip'),
+      channel: param('name'),
+      session: param('session_id'),
+      userAgent: param('user_agent'),
+      host: param('host'),
+      referer: param('referer'),
+      proto: param('proto'),
+      requestType: param('request_type'),
+      requestNumber: param('request_number'),
+      rawQuery: viewerQuery,
+      token: param('token'),
+      credentials: credentialsFrom(single(parseQuery(viewerQuery), 'auth')),
+    };
+  },
+
+  answerHeaders(decision: Decision): Record<string, string> {
+    const headers = decisionHeaders(decision);
+    headers['X-AuthDuration'] = String(decision.ttlSeconds);
+    if (decision.userId) headers['X-UserId'] = decision.userId;
+    if (decision.maxSessions !== undefined) headers['X-Max-Sessions'] = String(decision.maxSessions);
+    if (decision.unique !== undefined) headers['X-Unique'] = String(decision.unique);
+    return headers;
+  },
+};

@@ -1,0 +1,41 @@
+import { RequestProblem } from './problem.js';
+
+export type Query = ReadonlyMap<string, readonly string[]>;
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    throw new RequestProblem(400, 'broken percent-encoding in the query string');
+  }
+}
+
+/**
+ * Parses a query string strictly: broken percent-encoding is refused rather
+ * than guessed at, and repeated keys are kept so `single` can refuse them.
+ */
+export function parseQuery(raw: string): Query {
+  const query = new Map<string, string[]>();
+  for (const pair of raw.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    const values = query.get(key);
+    if (values) values.push(value);
+    else query.set(key, [value]);
+  }
+  return query;
+}
+
+/**
+ * The one value of a parameter the bridge acts on. Two values are refused:
+ * if the bridge read one and the middleware the other, a viewer could pass
+ * one check with a token and be billed to another.
+ */
+export function single(query: Query, key: string): string | undefined {
+  const values = query.get(key);
+  if (!values) return undefined;
+  if (values.length > 1) throw new RequestProblem(400, `query parameter "${key}" is given more than once`);
+  return values[0];
+}
