@@ -48,7 +48,7 @@ function classify(error: unknown, timedOut: boolean, cancelled: boolean): Transp
   if (timedOut) return new TransportError('timeout', 'no complete answer within timeoutMs');
   if (cancelled) return new TransportError('cancelled', 'no longer needed');
   const code = errorCode(error) ?? 'unknown';
-  if (code.startsWith('HPE_')) return new TransportError('unparseable', `malformed HTTP answer (${code})`);
+  if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') return new TransportError('unparseable', `malformed HTTP answer (${code})`);
   return new TransportError(ERROR_KINDS[code] ?? 'network', `connection failed (${code})`);
 }
 

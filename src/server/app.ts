@@ -19,6 +19,11 @@ export interface AppOptions {
   readonly health?: () => Record<string, unknown>;
 }
 
+// Buffers, not strings: with a string body Node encodes the headers as UTF-8 too,
+// which would mangle UTF-8 session names relayed from a middleware.
+const ALLOW_BODY = Buffer.from('allow\n');
+const DENY_BODY = Buffer.from('deny\n');
+
 function refuse(res: Response, problem: RequestProblem): void {
   res.status(problem.status).type('text/plain').send(`${problem.message}\n`);
 }
@@ -61,7 +66,7 @@ export function createApp({ decider, trustedCallers, maxQueryBytes, log, health 
         .status(decision.allow ? 200 : 403)
         .set(dialect.answerHeaders(decision))
         .type('text/plain')
-        .send(decision.allow ? 'allow\n' : 'deny\n');
+        .send(decision.allow ? ALLOW_BODY : DENY_BODY);
       logLine({ ...viewerFields(viewer), decision: decision.allow ? 'allow' : 'deny', by: decision.decidedBy, status: res.statusCode });
     } catch (error) {
       if (!(error instanceof RequestProblem)) throw error;

@@ -14,7 +14,9 @@ export const flussonicDialect: CallerDialect = {
   readViewer(req, maxQueryBytes): ViewerRequest {
     const query = parseQuery(rawQueryOf(req, maxQueryBytes));
     const param = (name: string) => nonEmpty(single(query, name));
-    const viewerQuery = param('qs') ?? '';
+    const token = param('token');
+    // Cesbo-style backends read the token from the viewer's query; Flussonic may send it apart from `qs`.
+    const viewerQuery = param('qs') ?? (token === undefined ? '' : `token=${encodeURIComponent(token)}`);
     return {
       dialect: 'flussonic',
       ip: viewerIp(param('ip'), 'ip'),
@@ -27,7 +29,7 @@ export const flussonicDialect: CallerDialect = {
       requestType: param('request_type'),
       requestNumber: param('request_number'),
       rawQuery: viewerQuery,
-      token: param('token'),
+      token,
       credentials: credentialsFrom(single(parseQuery(viewerQuery), 'auth')),
     };
   },

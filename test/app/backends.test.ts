@@ -1,0 +1,266 @@
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBridge, type TestBridge } from '../support/bridge.js';
+import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures');
+
+let checkServer: ReplayServer;
+let flussonicServer: ReplayServer;
+let bridge: TestBridge;
+
+beforeAll(async () => {
+  checkServer = await startReplayServer(loadFixtures(join(fixtures, 'http')));
+  flussonicServer = await startReplayServer(loadFixtures(join(fixtures, 'flussonic')));
+  const refused = await closedPort();
+  bridge = testBridge({
+    backends: {
+      check: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500 },
+      checkJson: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'json', path: 'result.status', allow: ['ok'] } },
+      checkXml: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'xml', path: 'auth.result', allow: [1] } },
+      fl: { type: 'flussonic', url: `${flussonicServer.url}/flussonic/auth`, timeoutMs: 500 },
+      down: { type: 'http', url: `http://127.0.0.1:${refused}/auth/check`, timeoutMs: 500 },
+    },
+    routes: {
+      default: { backends: ['check'], denyRedirect: 'http://promo.example.com/default' },
+      json: { backends: ['checkJson'] },
+      xml: { backends: ['checkXml'] },
+      fl: { backends: ['fl'] },
+      openOnFailure: { backends: ['check'], default: 'allow' },
+      down: { backends: ['down'] },
+      any: { backends: ['down', 'check', 'fl'], mode: 'any' },
+      sequential: { backends: ['down', 'check', 'fl'], mode: 'sequential' },
+      budget: { backends: ['check'], timeoutMs: 150 },
+    },
+  });
+});
+
+afterAll(async () => {
+  await bridge.close();
+  await checkServer.close();
+  await flussonicServer.close();
+});
+
+const astraHeaders = {
+  'X-Session-ID': '1001',
+  'X-Channel-ID': 'a001',
+  'X-Real-IP': '203.0.113.7',
+  'X-Real-Path': '/play/a001/index.m3u8',
+  'X-Real-UA': 'VLC/3.0.18',
+  'X-Real-Host': 'tv.example.com',
+};
+
+function lastReceived(server: ReplayServer) {
+  return server.received.at(-1)!;
+}
+
+describe('http backend (Cesbo style)', () => {
+  it('forwards the raw query and the X-* headers exactly', async () => {
+    await request(bridge.app).get('/auth?token=good-token&lang=en%20gb').set(astraHeaders).expect(200);
+    const got = lastReceived(checkServer);
+    expect(got.path).toBe('/auth/check');
+    expect(got.rawQuery).toBe('token=good-token&lang=en%20gb');
+    expect(got.headers).toMatchObject({
+      'x-session-id': '1001',
+      'x-channel-id': 'a001',
+      'x-real-ip': '203.0.113.7',
+      'x-real-path': '/play/a001/index.m3u8',
+      'x-real-ua': 'VLC/3.0.18',
+      'x-real-host': 'tv.example.com',
+    });
+    expect(got.headers['x-real-origin']).toBeUndefined();
+  });
+
+  it('forwards Alta\'s X-Real-Origin', async () => {
+    await request(bridge.app)
+      .get('/auth?token=good-token')
+      .set({ 'X-Session-ID': '5', 'X-Real-IP': '198.51.100.1', 'X-Real-Path': '/tv/sport/index.m3u8', 'X-Real-Origin': 'https://tv.example.com:8443' })
+      .expect(200);
+    expect(lastReceived(checkServer).headers['x-real-origin']).toBe('https://tv.example.com:8443');
+    expect(lastReceived(checkServer).headers['x-channel-id']).toBe('sport');
+  });
+
+  it.each([
+    ['good-token', 200, { 'x-session-name': 'alice' }],
+    ['userid-token', 200, { 'x-session-name': 'stb-1001' }],
+    ['bad-token', 403, { 'x-location': 'http://promo.example.com/default' }],
+    ['unauthorized-token', 403, {}],
+    ['blocked-token', 403, { 'x-location': 'http://promo.example.com/blocked' }],
+    ['expired-token', 403, { 'x-location': 'http://promo.example.com/renew' }],
+    ['badnum-token', 200, { 'x-session-name': 'bob' }],
+  ])('token %s → %i', async (token, status, headers) => {
+    const res = await request(bridge.app).get(`/auth?token=${token}`).expect(status);
+    expect(res.headers).toMatchObject(headers);
+  });
+
+  it('auth=login:password reaches the middleware as the viewer sent it', async () => {
+    const res = await request(bridge.app).get('/auth?auth=dave:s3cret').expect(200);
+    expect(res.headers['x-session-name']).toBe('dave');
+    expect(lastReceived(checkServer).rawQuery).toBe('auth=dave:s3cret');
+  });
+
+  it('passes UTF-8 bytes of a session name through and drops the tab', async () => {
+    const res = await request(bridge.app).get('/auth?token=utf8-token').expect(200);
+    expect(Buffer.from(res.headers['x-session-name']!, 'latin1').toString('utf8')).toBe('Дима pro');
+  });
+});
+
+describe('backend failures are errors, not denies: the route default decides', () => {
+  it.each([
+    ['crash-token', 'server-error'],
+    ['gateway-token', 'server-error'],
+    ['slow-token', 'timeout'],
+    ['hang-token', 'timeout'],
+    ['reset-token', 'reset'],
+    ['huge-token', 'too-large'],
+    ['huge-chunked-token', 'too-large'],
+    ['ctl-token', 'unparseable'],
+  ])('%s → %s → default deny with the route redirect, and the open route allows', async (token, kind) => {
+    const lines = bridge.logs.length;
+    const res = await request(bridge.app).get(`/auth?token=${token}`).expect(403);
+    expect(res.headers['x-location']).toBe('http://promo.example.com/default');
+    const logged = bridge.logs.slice(lines).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'backend failed', backend: 'check', error: kind }));
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'decision', decision: 'deny', by: 'default' }));
+    await request(bridge.app).get(`/auth/openOnFailure?token=${token}`).expect(200);
+  });
+
+  it('connection refused → default', async () => {
+    const lines = bridge.logs.length;
+    await request(bridge.app).get('/auth/down?token=good-token').expect(403);
+    expect(bridge.logs.slice(lines).join('\n')).toContain('"error":"refused"');
+  });
+
+  it('a request the middleware has no answer for (500) → default', async () => {
+    await request(bridge.app).get('/auth?token=never-recorded').expect(403);
+  });
+
+  it('the route budget cuts a slow backend short', async () => {
+    const started = Date.now();
+    const res = await request(bridge.app).get('/auth/budget?token=slow-token').expect(403);
+    expect(res.text).toBe('deny\n');
+    // Generous bound: proves the 3 s fixture was not waited for, without timing the machine.
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it('no log line carries a token or the middleware URL query', () => {
+    const all = bridge.logs.join('\n');
+    expect(all).not.toMatch(/good-token|crash-token|hang-token|s3cret/);
+  });
+});
+
+describe('body rules', () => {
+  it.each([
+    ['json', 'json-ok', 200],
+    ['json', 'json-fail', 403],
+    ['json', 'json-broken', 403],
+    ['xml', 'xml-ok', 200],
+    ['xml', 'xml-fail', 403],
+    ['xml', 'xml-broken', 403],
+    ['json', 'bad-token', 403],
+  ])('route %s, token %s → %i', async (route, token, status) => {
+    await request(bridge.app).get(`/auth/${route}?token=${token}`).expect(status);
+  });
+
+  it('a malformed body is logged as an error, not a deny', async () => {
+    const lines = bridge.logs.length;
+    await request(bridge.app).get('/auth/json?token=json-broken').expect(403);
+    expect(bridge.logs.slice(lines).join('\n')).toContain('"error":"unparseable"');
+  });
+});
+
+describe('flussonic backend (Flussonic style)', () => {
+  it('sends the viewer as query parameters', async () => {
+    await request(bridge.app).get('/auth/fl?token=good-token').set(astraHeaders).expect(200);
+    const got = lastReceived(flussonicServer);
+    expect(got.path).toBe('/flussonic/auth');
+    expect(got.query).toEqual({
+      name: ['a001'],
+      ip: ['203.0.113.7'],
+      token: ['good-token'],
+      proto: ['hls'],
+      session_id: ['1001'],
+      user_agent: ['VLC/3.0.18'],
+      host: ['tv.example.com'],
+      qs: ['token=good-token'],
+    });
+  });
+
+  it('relays a Flussonic caller\'s parameters', async () => {
+    const res = await request(bridge.app)
+      .get('/flussonic/fl?name=a001&ip=203.0.113.7&token=good-token&proto=dash&session_id=s9&request_type=update_session&request_number=4&user_agent=Kodi&referer=http%3A%2F%2Fsite%2F&host=tv.example.com&qs=token%3Dgood-token%26x%3D1')
+      .expect(200);
+    expect(lastReceived(flussonicServer).query).toEqual({
+      name: ['a001'],
+      ip: ['203.0.113.7'],
+      token: ['good-token'],
+      proto: ['dash'],
+      session_id: ['s9'],
+      request_type: ['update_session'],
+      request_number: ['4'],
+      user_agent: ['Kodi'],
+      referer: ['http://site/'],
+      host: ['tv.example.com'],
+      qs: ['token=good-token&x=1'],
+    });
+    expect(res.headers).toMatchObject({ 'x-authduration': '120', 'x-userid': '42', 'x-max-sessions': '2', 'x-unique': 'true' });
+  });
+
+  it.each([
+    ['named-token', 200, { 'x-session-name': 'erin', 'x-userid': '77' }],
+    ['bad-token', 403, { 'x-authduration': '30' }],
+    ['blocked-token', 403, { 'x-location': 'http://promo.example.com/flussonic' }],
+    ['crash-token', 403, { 'x-authduration': '30' }],
+  ])('token %s → %i', async (token, status, headers) => {
+    const res = await request(bridge.app).get(`/flussonic/fl?name=a001&token=${token}`).expect(status);
+    expect(res.headers).toMatchObject(headers);
+  });
+});
+
+describe('route modes', () => {
+  it('any: asks every backend at once, the first allow wins', async () => {
+    const before = flussonicServer.received.length;
+    const res = await request(bridge.app).get('/auth/any?token=good-token').set(astraHeaders).expect(200);
+    expect(['alice', '42']).toContain(res.headers['x-session-name']);
+    expect(flussonicServer.received.length).toBe(before + 1);
+  });
+
+  it('any: an allow cancels the slower backends', async () => {
+    const lines = bridge.logs.length;
+    const res = await request(bridge.app).get('/auth/any?token=slow-token').set(astraHeaders).expect(200);
+    expect(res.headers['x-session-name']).toBe('slowpoke');
+    const logged = bridge.logs.slice(lines).join('\n');
+    expect(logged).not.toContain('"backend":"check"');
+  });
+
+  it('any: a deny and errors → deny', async () => {
+    await request(bridge.app).get('/auth/any?token=bad-token').expect(403);
+  });
+
+  it('any: every backend failing → default', async () => {
+    const lines = bridge.logs.length;
+    await request(bridge.app).get('/auth/any?token=crash-token').expect(403);
+    const failed = bridge.logs.slice(lines).filter((line) => line.includes('backend failed'));
+    expect(failed).toHaveLength(3);
+  });
+
+  it('sequential: asks in order, past errors and denies, until one allows', async () => {
+    const checkBefore = checkServer.received.length;
+    const flBefore = flussonicServer.received.length;
+    const res = await request(bridge.app).get('/auth/sequential?token=named-token').expect(200);
+    expect(res.headers['x-session-name']).toBe('erin');
+    expect(checkServer.received.length).toBe(checkBefore + 1);
+    expect(flussonicServer.received.length).toBe(flBefore + 1);
+  });
+
+  it('sequential: stops at the first allow', async () => {
+    const flBefore = flussonicServer.received.length;
+    await request(bridge.app).get('/auth/sequential?token=good-token').expect(200);
+    expect(flussonicServer.received.length).toBe(flBefore);
+  });
+
+  it('sequential: denies when one denied and none allowed', async () => {
+    await request(bridge.app).get('/auth/sequential?token=bad-token').expect(403);
+  });
+});

@@ -1,0 +1,36 @@
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { createBridge, type Bridge } from '../../src/bridge.js';
+import { validateConfig } from '../../src/config/load.js';
+import type { BridgeConfig } from '../../src/config/schema.js';
+import { createApp } from '../../src/server/app.js';
+
+/** A logger that keeps every line as it would be written, so tests can read what was logged. */
+function memoryLogger(lines: string[]): winston.Logger {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString().trim());
+      done();
+    },
+  });
+  return winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+}
+
+export interface TestBridge {
+  readonly app: ReturnType<typeof createApp>;
+  readonly config: BridgeConfig;
+  readonly bridge: Bridge;
+  /** Every log line so far, as JSON text. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/** The real bridge (config validation, adapters, pipeline, express app) with its log kept in memory. */
+export function testBridge(document: Record<string, unknown>): TestBridge {
+  const config = validateConfig(document, 'test config', {});
+  const logs: string[] = [];
+  const log = memoryLogger(logs);
+  const bridge = createBridge(config, log);
+  const app = createApp({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log });
+  return { app, config, bridge, logs, close: () => bridge.close() };
+}

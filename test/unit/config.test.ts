@@ -1,0 +1,140 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigFile, validateConfig } from '../../src/config/load.js';
+import { maskSecrets } from '../../src/config/mask.js';
+
+function problemsOf(document: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    validateConfig(document, 'test.yaml', env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration defaults', () => {
+  it('gives every value a sane default', () => {
+    const config = validateConfig({}, 'empty', {});
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8088 });
+    expect(config.trustedCallers).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(config.log).toEqual({ level: 'info', format: 'json' });
+    expect(config.cache).toEqual({ allowTtl: 300, denyTtl: 30, maxTtl: 3600 });
+    expect(config.routes).toEqual({ default: { backends: [], mode: 'any', default: 'deny', timeoutMs: 5000 } });
+  });
+
+  it('without routes, makes one default route over all backends in mode any', () => {
+    const config = validateConfig(
+      { backends: { a: { type: 'http', url: 'http://a/check' }, b: { type: 'flussonic', url: 'http://b/auth' } } },
+      'x',
+      {},
+    );
+    expect(config.routes.default).toMatchObject({ backends: ['a', 'b'], mode: 'any', default: 'deny' });
+    expect(config.backends.a!.timeoutMs).toBe(2000);
+  });
+
+  it.each([
+    ['127.0.0.1:9000', { host: '127.0.0.1', port: 9000 }],
+    ['[::1]:9000', { host: '::1', port: 9000 }],
+    [':9000', { host: '0.0.0.0', port: 9000 }],
+    [9000, { host: '127.0.0.1', port: 9000 }],
+  ])('reads listen %j', (listen, expected) => {
+    expect(validateConfig({ listen }, 'x', {}).listen).toEqual(expected);
+  });
+});
+
+describe('configuration errors name the key and the problem', () => {
+  it.each<[string, unknown, string]>([
+    ['a wrong backend type', { backends: { portal: { type: 'bogus', url: 'http://x' } } }, 'backends.portal.type: expected one of http|flussonic'],
+    ['a missing url', { backends: { portal: { type: 'http' } } }, 'backends.portal.url: required'],
+    ['a non-http url', { backends: { portal: { type: 'http', url: 'ftp://x/y' } } }, 'backends.portal.url: expected an http:// or https:// URL'],
+    ['an unknown top-level key', { listne: '1.2.3.4:80' }, 'listne: unknown key'],
+    ['an unknown nested key', { log: { level: 'info', colour: true } }, 'log.colour: unknown key'],
+    ['a bad log level', { log: { level: 'loud' } }, 'log.level: expected one of error|warn|info|debug'],
+    ['a bad listen', { listen: 'localhost' }, 'listen: expected host:port'],
+    ['a bad CIDR', { trustedCallers: ['10.0.0.0/33'] }, 'trustedCallers[0]: expected an IP address or CIDR'],
+    ['a negative timeout', { backends: { a: { type: 'http', url: 'http://a', timeoutMs: -5 } } }, 'backends.a.timeoutMs:'],
+    ['a text timeout', { backends: { a: { type: 'http', url: 'http://a', timeoutMs: 'soon' } } }, 'backends.a.timeoutMs:'],
+    ['a bad route mode', { routes: { default: { mode: 'all' } } }, 'routes.default.mode: expected one of any|sequential'],
+    ['a bad default action', { routes: { default: { default: 'maybe' } } }, 'routes.default.default: expected one of allow|deny'],
+    ['a route naming a missing backend', { backends: { a: { type: 'http', url: 'http://a' } }, routes: { default: { backends: ['a', 'b'] } } }, 'routes.default.backends[1]: unknown backend "b"'],
+    ['a route name unfit for a URL', { routes: { 'bad/name': {} } }, 'routes.bad/name'],
+    ['an incomplete body rule', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'json' } } } }, 'backends.a.body.path: required'],
+    ['a body rule with a bad format', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'yaml', path: 'x', allow: [1] } } } }, 'backends.a.body.format: expected one of json|xml'],
+    ['a list where a mapping belongs', { backends: [] }, 'backends:'],
+  ])('%s', (_name, document, expected) => {
+    expect(problemsOf(document).join('\n')).toContain(expected);
+  });
+
+  it('refuses a top level that is not a mapping', () => {
+    expect(problemsOf(['listen'])).toEqual(['(top level): expected a mapping of settings']);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const problems = problemsOf({ backends: { a: { type: 'http', url: 'http://user:hunter2@a/check?key=topsecret', timeoutMs: 'hunter2' } } });
+    expect(problems.join('\n')).not.toMatch(/hunter2|topsecret/);
+  });
+});
+
+describe('environment substitution', () => {
+  it('replaces ${VAR} and ${VAR:-fallback} in values, numbers included', () => {
+    const config = validateConfig(
+      { listen: '${HOST:-127.0.0.1}:${PORT}', backends: { a: { type: 'http', url: '${MW_URL}', timeoutMs: '${MW_TIMEOUT}' } } },
+      'x',
+      { PORT: '9100', MW_URL: 'http://mw.local/check', MW_TIMEOUT: '750' },
+    );
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9100 });
+    expect(config.backends.a).toMatchObject({ url: 'http://mw.local/check', timeoutMs: 750 });
+  });
+
+  it('names the key whose variable is not set', () => {
+    expect(problemsOf({ backends: { a: { type: 'http', url: '${MW_URL}' } } })).toEqual([
+      'backends.a.url: environment variable MW_URL is not set',
+    ]);
+  });
+
+  it('cannot change the structure of the file', () => {
+    const config = validateConfig({ routes: { default: { denyRedirect: 'http://promo/${PAGE}' } } }, 'x', { PAGE: 'a\nmode: allow' });
+    expect(config.routes.default!.mode).toBe('any');
+  });
+});
+
+describe('config files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
+
+  it('reads YAML and JSON', () => {
+    writeFileSync(join(dir, 'a.yaml'), 'listen: 127.0.0.1:9001\nbackends:\n  mw: {type: http, url: "http://mw/check"}\n');
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ listen: '127.0.0.1:9002' }));
+    expect(loadConfigFile(join(dir, 'a.yaml'), {}).listen.port).toBe(9001);
+    expect(loadConfigFile(join(dir, 'a.json'), {}).listen.port).toBe(9002);
+  });
+
+  it.each([
+    ['broken.yaml', 'listen: [unclosed', 'cannot parse'],
+    ['dupe.yaml', 'listen: 1\nlisten: 2\n', 'cannot parse'],
+    ['broken.json', '{"listen": ', 'cannot parse'],
+  ])('reports a file that does not parse (%s)', (name, text, expected) => {
+    writeFileSync(join(dir, name), text);
+    expect(() => loadConfigFile(join(dir, name), {})).toThrow(expected);
+  });
+
+  it('reports a missing file', () => {
+    expect(() => loadConfigFile(join(dir, 'nope.yaml'), {})).toThrow(/cannot read \(ENOENT\)/);
+  });
+});
+
+describe('maskSecrets', () => {
+  it('masks secret keys, URL passwords and secret-looking URL parameters', () => {
+    const masked = maskSecrets({
+      securetoken: { secret: 'abc', hash: 'path' },
+      users: [{ login: 'u', password: 'p', token: 't' }],
+      backends: { a: { url: 'http://admin:hunter2@mw/check?key=k1&channel=5' } },
+    });
+    const text = JSON.stringify(masked);
+    expect(text).not.toMatch(/abc|hunter2|"p"|"t"|k1/);
+    expect(masked).toMatchObject({ securetoken: { hash: 'path' }, users: [{ login: 'u' }] });
+    expect(text).toContain('channel=5');
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { sanitizeHeaderValue } from '../../src/adapters/headerValue.js';
+import { readAnswer } from '../../src/adapters/readAnswer.js';
+import type { MiddlewareAnswer } from '../../src/adapters/transport.js';
+
+function answer(status: number, headers: MiddlewareAnswer['headers'] = {}, body = ''): MiddlewareAnswer {
+  return { status, headers, body: Buffer.from(body) };
+}
+
+describe('readAnswer: status mapping', () => {
+  it.each([200, 204])('%i allows', (status) => {
+    expect(readAnswer(answer(status), undefined).outcome).toBe('allow');
+  });
+  it.each([400, 401, 403, 404, 429])('%i denies', (status) => {
+    expect(readAnswer(answer(status), undefined).outcome).toBe('deny');
+  });
+  it.each([500, 502, 503, 504])('%i is an error, not a deny', (status) => {
+    expect(readAnswer(answer(status), undefined)).toMatchObject({ outcome: 'error', error: 'server-error' });
+  });
+  it.each([101, 600, 999])('%i is an unexpected status', (status) => {
+    expect(readAnswer(answer(status), undefined)).toMatchObject({ outcome: 'error', error: 'unexpected-status' });
+  });
+  it('3xx with Location denies with that redirect', () => {
+    expect(readAnswer(answer(302, { location: 'http://promo/renew' }), undefined)).toMatchObject({
+      outcome: 'deny',
+      info: { redirect: 'http://promo/renew' },
+    });
+  });
+  it('3xx without Location denies without a redirect', () => {
+    expect(readAnswer(answer(301), undefined)).toMatchObject({ outcome: 'deny', info: { redirect: undefined } });
+  });
+  it('X-Location wins over Location; Location of a 200 is not a redirect', () => {
+    expect(readAnswer(answer(302, { location: 'http://a', 'x-location': 'http://b' }), undefined)).toMatchObject({ info: { redirect: 'http://b' } });
+    expect(readAnswer(answer(200, { location: 'http://a' }), undefined)).toMatchObject({ info: { redirect: undefined } });
+  });
+});
+
+describe('readAnswer: honoured headers', () => {
+  it('reads every honoured header', () => {
+    const verdict = readAnswer(
+      answer(200, { 'x-session-name': 'alice', 'x-userid': '42', 'x-authduration': '120', 'x-max-sessions': '2', 'x-unique': 'true' }),
+      undefined,
+    );
+    expect(verdict).toEqual({
+      outcome: 'allow',
+      info: { sessionName: 'alice', userId: '42', redirect: undefined, authDuration: 120, maxSessions: 2, unique: true },
+      notes: [],
+    });
+  });
+  it('names the session by X-UserId when X-Session-Name is missing', () => {
+    expect(readAnswer(answer(200, { 'x-userid': 'stb-7' }), undefined)).toMatchObject({ info: { sessionName: 'stb-7' } });
+  });
+  it('ignores numbers that are not numbers, and says so', () => {
+    const verdict = readAnswer(answer(200, { 'x-authduration': 'abc', 'x-max-sessions': '-1', 'x-unique': 'maybe' }), undefined);
+    expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: undefined, maxSessions: undefined, unique: undefined } });
+    expect(verdict.outcome !== 'error' && verdict.notes).toEqual([
+      'ignored x-authduration: not a whole number up to 31536000',
+      'ignored x-max-sessions: not a whole number up to 1000000',
+      'ignored x-unique: not true or false',
+    ]);
+  });
+  it('takes the first of repeated headers', () => {
+    expect(readAnswer(answer(200, { 'x-session-name': ['first', 'second'] }), undefined)).toMatchObject({ info: { sessionName: 'first' } });
+  });
+});
+
+describe('sanitizeHeaderValue', () => {
+  it('removes CR, LF and control bytes and bounds the length', () => {
+    expect(sanitizeHeaderValue('alice\r\nSet-Cookie: x=1')).toBe('aliceSet-Cookie: x=1');
+    expect(sanitizeHeaderValue('a\u0000b\u007fc\td')).toBe('abc d');
+    expect(sanitizeHeaderValue('x'.repeat(5000))).toHaveLength(1024);
+    expect(sanitizeHeaderValue('\r\n')).toBeUndefined();
+  });
+  it('keeps bytes 0x80-0xFF so UTF-8 survives the latin1 round trip', () => {
+    const latin1 = Buffer.from('Дима', 'utf8').toString('latin1');
+    expect(sanitizeHeaderValue(latin1)).toBe(latin1);
+  });
+});
+
+describe('readAnswer: body rules', () => {
+  const json = { format: 'json' as const, path: 'result.status', allow: ['ok', 1, true] };
+  const xml = { format: 'xml' as const, path: 'auth.result', allow: [1] };
+
+  it.each([
+    ['{"result":{"status":"ok"}}', 'allow'],
+    ['{"result":{"status":1}}', 'allow'],
+    ['{"result":{"status":true}}', 'allow'],
+    ['{"result":{"status":"fail"}}', 'deny'],
+    ['{"result":{}}', 'deny'],
+    ['{"result":{"status":{"nested":"ok"}}}', 'deny'],
+    ['[1,2]', 'deny'],
+  ])('JSON %s → %s', (body, outcome) => {
+    expect(readAnswer(answer(200, {}, body), json).outcome).toBe(outcome);
+  });
+
+  it.each([
+    ['<auth><result>1</result></auth>', 'allow'],
+    ['<?xml version="1.0"?><auth><result> 1 </result></auth>', 'allow'],
+    ['<auth><result>0</result></auth>', 'deny'],
+    ['<auth/>', 'deny'],
+  ])('XML %s → %s', (body, outcome) => {
+    expect(readAnswer(answer(200, {}, body), xml).outcome).toBe(outcome);
+  });
+
+  it.each([
+    ['json', '{"result":'],
+    ['json', ''],
+    ['xml', '<auth><result>1</result>'],
+    ['xml', 'not xml at all'],
+  ] as const)('malformed %s body is an error', (format, body) => {
+    expect(readAnswer(answer(200, {}, body), format === 'json' ? json : xml)).toMatchObject({ outcome: 'error', error: 'unparseable' });
+  });
+
+  it('a body rule never turns a refusal into an allow', () => {
+    expect(readAnswer(answer(403, {}, '{"result":{"status":"ok"}}'), json).outcome).toBe('deny');
+    expect(readAnswer(answer(500, {}, '{"result":{"status":"ok"}}'), json).outcome).toBe('error');
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { channelFromPath, protoFromPath } from '../../src/viewer.js';
+
+describe('channelFromPath', () => {
+  it.each([
+    ['/tv/travel-channel/index.m3u8', 'travel-channel'],
+    ['/play/a001', 'a001'],
+    ['/play/a001/', 'a001'],
+    ['/hls/sport/seg-00012.ts', 'sport'],
+    ['/live/ch.1/index.m3u8', 'ch.1'],
+    ['/tv/travel-channel/index.m3u8?token=abc', 'travel-channel'],
+    ['/tv/%D0%BF%D0%B5%D1%80%D0%B2%D1%8B%D0%B9/index.m3u8', 'первый'],
+    ['/tv/broken%zz/index.m3u8', 'broken%zz'],
+  ])('%s → %s', (path, channel) => {
+    expect(channelFromPath(path)).toBe(channel);
+  });
+
+  it.each([undefined, '', '/', '/index.m3u8'])('finds no channel in %j', (path) => {
+    expect(channelFromPath(path)).toBeUndefined();
+  });
+});
+
+describe('protoFromPath', () => {
+  it.each([
+    ['/tv/ch/index.m3u8', 'hls'],
+    ['/tv/ch/manifest.mpd', 'dash'],
+    ['/tv/ch', 'http'],
+    ['/tv/ch/index.m3u8?x=1', 'hls'],
+    [undefined, 'http'],
+  ])('%s → %s', (path, proto) => {
+    expect(protoFromPath(path)).toBe(proto);
+  });
+});
