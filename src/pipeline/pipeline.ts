@@ -6,6 +6,9 @@ import { backendsStep } from './steps/backends.js';
 import { defaultAction } from './steps/defaultAction.js';
 import type { Check, Decider, Decision, DecisionStep, Verdict } from './types.js';
 
+/** How long cancelled steps get to report before the route's default answers regardless. */
+const CANCEL_GRACE_MS = 50;
+
 type Run = (check: Check) => Promise<Verdict>;
 
 export function compose(steps: readonly DecisionStep[], last: () => Promise<Verdict>): Run {
@@ -40,11 +43,12 @@ export function createDecider(config: BridgeConfig, adapters: ReadonlyMap<string
       if (!entry) throw new Error(`unknown route ${name}`);
       const budget = new AbortController();
       let timer: NodeJS.Timeout | undefined;
-      // The steps honour the signal; the race guarantees the answer even if one did not.
+      // When the budget is spent the steps are cancelled and finish with what they have (a deny
+      // already received still counts). Should a step ignore the cancel, the default answers.
       const budgetSpent = new Promise<Verdict>((resolve) => {
         timer = setTimeout(() => {
           budget.abort();
-          void entry.onBudgetSpent().then(resolve);
+          timer = setTimeout(() => void entry.onBudgetSpent().then(resolve), CANCEL_GRACE_MS);
         }, entry.route.timeoutMs);
       });
       try {

@@ -50,9 +50,12 @@ export async function listen(app: Express, { host, port, maxHeaderBytes, log }: 
     address: server.address() as AddressInfo,
     stop: (graceMs) =>
       new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        // Keep-alive connections go idle as their last answer is sent; close them as they do.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();

@@ -8,11 +8,13 @@ const fixtures = join(import.meta.dirname, '..', 'fixtures');
 
 let checkServer: ReplayServer;
 let flussonicServer: ReplayServer;
+let blackhole: ReplayServer;
 let bridge: TestBridge;
 
 beforeAll(async () => {
   checkServer = await startReplayServer(loadFixtures(join(fixtures, 'http')));
   flussonicServer = await startReplayServer(loadFixtures(join(fixtures, 'flussonic')));
+  blackhole = await startReplayServer([{ request: { path: '/check' }, response: { hang: true } }]);
   const refused = await closedPort();
   bridge = testBridge({
     backends: {
@@ -21,6 +23,7 @@ beforeAll(async () => {
       checkXml: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'xml', path: 'auth.result', allow: [1] } },
       fl: { type: 'flussonic', url: `${flussonicServer.url}/flussonic/auth`, timeoutMs: 500 },
       down: { type: 'http', url: `http://127.0.0.1:${refused}/auth/check`, timeoutMs: 500 },
+      blackhole: { type: 'http', url: `${blackhole.url}/check`, timeoutMs: 5000 },
     },
     routes: {
       default: { backends: ['check'], denyRedirect: 'http://promo.example.com/default' },
@@ -32,6 +35,7 @@ beforeAll(async () => {
       any: { backends: ['down', 'check', 'fl'], mode: 'any' },
       sequential: { backends: ['down', 'check', 'fl'], mode: 'sequential' },
       budget: { backends: ['check'], timeoutMs: 150 },
+      budgetAfterDeny: { backends: ['check', 'blackhole'], mode: 'any', default: 'allow', timeoutMs: 200 },
     },
   });
 });
@@ -40,6 +44,7 @@ afterAll(async () => {
   await bridge.close();
   await checkServer.close();
   await flussonicServer.close();
+  await blackhole.close();
 });
 
 const astraHeaders = {
@@ -142,6 +147,13 @@ describe('backend failures are errors, not denies: the route default decides', (
     expect(res.text).toBe('deny\n');
     // Generous bound: proves the 3 s fixture was not waited for, without timing the machine.
     expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it('a deny already received still counts when the budget runs out on another backend', async () => {
+    const lines = bridge.logs.length;
+    await request(bridge.app).get('/auth/budgetAfterDeny?token=bad-token').expect(403);
+    expect(bridge.logs.slice(lines).join('\n')).toContain('"by":"backend:check"');
+    await request(bridge.app).get('/auth/budgetAfterDeny?token=good-token').expect(200);
   });
 
   it('no log line carries a token or the middleware URL query', () => {

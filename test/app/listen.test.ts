@@ -1,0 +1,76 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type RunningServer } from '../../src/server/listen.js';
+import { silentLogger } from '../../src/log.js';
+import { testBridge, type TestBridge } from '../support/bridge.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+
+/** Sends bytes as they are and returns what came back before the server closed the connection. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+    socket.end(bytes);
+  });
+}
+
+let bridge: TestBridge;
+let running: RunningServer;
+let slowMiddleware: ReplayServer;
+
+beforeAll(async () => {
+  slowMiddleware = await startReplayServer([
+    { request: { path: '/check' }, response: { status: 200, delayMs: 400, headers: { 'X-Session-Name': 'patient' } } },
+  ]);
+  bridge = testBridge({ backends: { slow: { type: 'http', url: `${slowMiddleware.url}/check` } } });
+  running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 4096, log: silentLogger() });
+});
+afterAll(async () => {
+  await bridge.close();
+  await slowMiddleware.close();
+});
+
+describe('requests Node refuses before express', () => {
+  it('oversize headers get a 400', async () => {
+    const reply = await rawExchange(
+      running.address.port,
+      `GET /auth?token=x HTTP/1.1\r\nHost: a\r\nX-Real-UA: ${'u'.repeat(8000)}\r\n\r\n`,
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply).toContain('request headers too large');
+  });
+
+  it('an oversize request line gets a 400', async () => {
+    const reply = await rawExchange(running.address.port, `GET /auth?token=${'t'.repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`);
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it.each([
+    ['garbage', 'HELLO THERE\r\n\r\n'],
+    ['a header with a CR inside', 'GET /auth HTTP/1.1\r\nHost: a\r\nX-Real-IP: 1.2.3.4\rX\r\n\r\n'],
+    ['a bad chunked body', 'GET /auth HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
+  ])('%s gets a 400', async (_name, bytes) => {
+    expect(await rawExchange(running.address.port, bytes)).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+
+  it('keeps serving afterwards', async () => {
+    const res = await fetch(`http://127.0.0.1:${running.address.port}/healthz`);
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('graceful stop', () => {
+  it('answers the request in flight, then refuses new connections', async () => {
+    const inFlight = fetch(`http://127.0.0.1:${running.address.port}/auth?token=x`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopped = running.stop(5000);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-session-name')).toBe('patient');
+    await stopped;
+    await expect(fetch(`http://127.0.0.1:${running.address.port}/healthz`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,126 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startServe } from '../support/cli.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
+let middleware: ReplayServer;
+
+function writeConfig(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+beforeAll(async () => {
+  middleware = await startReplayServer([
+    { request: { path: '/check', query: { token: 'good-token' } }, response: { status: 200, headers: { 'X-Session-Name': 'alice' } } },
+    { request: { path: '/check', query: { token: 'slow-token' } }, response: { status: 200, delayMs: 500, headers: { 'X-Session-Name': 'slow' } } },
+    { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
+  ]);
+});
+afterAll(() => middleware.close());
+
+describe('serve', () => {
+  it('serves decisions from a config file and stops gracefully on SIGTERM with exit 0', async () => {
+    const config = writeConfig(
+      'serve.yaml',
+      `listen: 127.0.0.1:0\nbackends:\n  mw: {type: http, url: "\${MW_URL}/check", timeoutMs: 2000}\n`,
+    );
+    const bridge = await startServe(['--config', config], { MW_URL: middleware.url });
+
+    expect((await fetch(`${bridge.url}/healthz`)).status).toBe(200);
+    const allowed = await fetch(`${bridge.url}/auth?token=good-token`, { headers: { 'X-Real-IP': '203.0.113.7' } });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('x-session-name')).toBe('alice');
+    const denied = await fetch(`${bridge.url}/flussonic?name=a001&token=bad-token`);
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('x-location')).toBe('http://promo.example.com/');
+
+    const inFlight = fetch(`${bridge.url}/auth?token=slow-token`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    bridge.child.kill('SIGTERM');
+    const answered = await inFlight;
+    expect(answered.status).toBe(200);
+    expect(await bridge.exited).toBe(0);
+    expect(bridge.output()).toContain('"message":"stopped"');
+    expect(bridge.output()).not.toContain('good-token');
+  });
+
+  it('stops on SIGINT with exit 0, text log format', async () => {
+    const config = writeConfig('text.yaml', 'listen: 127.0.0.1:0\nlog: {format: text, level: info}\n');
+    const bridge = await startServe(['--config', config]);
+    const res = await fetch(`${bridge.url}/auth?token=x`);
+    expect(res.status).toBe(403);
+    bridge.child.kill('SIGINT');
+    expect(await bridge.exited).toBe(0);
+    expect(bridge.output()).toMatch(/info decision .*decision=deny/);
+  });
+
+  it('refuses to start on a bad config, naming the key', async () => {
+    const config = writeConfig('bad.yaml', 'backends:\n  portal: {type: stalker, url: "http://mw"}\n');
+    const result = await runCli(['serve', '--config', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('backends.portal.type: expected one of http|flussonic');
+  });
+
+  it('says so and exits 1 when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    const config = writeConfig('taken.yaml', `listen: 127.0.0.1:${port}\n`);
+    const result = await runCli(['serve', '--config', config]);
+    blocker.close();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('EADDRINUSE');
+  });
+});
+
+describe('check-config', () => {
+  it('prints the effective config with secrets masked', async () => {
+    const config = writeConfig(
+      'secrets.yaml',
+      'backends:\n  mw: {type: http, url: "http://admin:${MW_PASSWORD}@mw.local/check?key=k3y-value&site=5"}\n',
+    );
+    const result = await runCli(['check-config', '--config', config], { env: { MW_PASSWORD: 'hunter2' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid');
+    expect(result.stdout).toContain('timeoutMs: 2000');
+    expect(result.stdout).toContain('mode: any');
+    expect(result.stdout).toContain('site=5');
+    expect(result.stdout).not.toMatch(/hunter2|k3y-value/);
+  });
+
+  it('exits 1 and lists every problem with its key', async () => {
+    const config = writeConfig('problems.yaml', 'listen: nowhere\nlog: {level: loud}\nextra: 1\n');
+    const result = await runCli(['check-config', '--config', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('listen: expected host:port');
+    expect(result.stderr).toContain('log.level: expected one of error|warn|info|debug');
+    expect(result.stderr).toContain('extra: unknown key');
+  });
+
+  it('without --config uses ./bridge.yaml, else the shipped example', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'bridge-cwd-'));
+    const example = await runCli(['check-config'], { cwd: empty });
+    expect(example.code).toBe(0);
+    expect(example.stdout).toMatch(/config[/\\]example\.yaml: valid/);
+    expect(example.stdout).toContain('listen: 127.0.0.1:8088');
+
+    writeFileSync(join(empty, 'bridge.yaml'), 'listen: 127.0.0.1:9999\n');
+    const local = await runCli(['check-config'], { cwd: empty });
+    expect(local.stdout).toContain('# bridge.yaml: valid');
+    expect(local.stdout).toContain('listen: 127.0.0.1:9999');
+  });
+
+  it('answers a usage error with exit 2', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    expect((await runCli(['serve', '--no-such-flag'])).code).toBe(2);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('check-config');
+  });
+});
