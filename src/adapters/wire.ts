@@ -32,24 +32,24 @@ export function cesboStyle(base: string, viewer: ViewerRequest): OutboundRequest
   return { url: withQuery(base, viewer.rawQuery), headers: Object.fromEntries(headers) };
 }
 
-/** Flussonic auth-backend style: everything in query parameters. */
+/**
+ * Flussonic auth-backend style: everything in query parameters. Every
+ * parameter Flussonic itself sends is present (empty when unknown), as
+ * backends written for Flussonic expect; `referer` only when the caller gave one.
+ */
 export function flussonicStyle(base: string, viewer: ViewerRequest): OutboundRequest {
-  const params = new URLSearchParams();
-  const entries: ReadonlyArray<readonly [string, string | undefined]> = [
-    ['name', viewer.channel],
-    ['ip', viewer.ip],
-    ['token', viewer.token],
-    ['proto', viewer.proto ?? protoFromPath(viewer.path)],
-    ['session_id', viewer.session],
-    ['request_type', viewer.requestType],
-    ['request_number', viewer.requestNumber],
-    ['user_agent', viewer.userAgent],
-    ['referer', viewer.referer],
-    ['host', viewer.host],
-    ['qs', viewer.rawQuery],
-  ];
-  for (const [name, value] of entries) {
-    if (value !== undefined && value !== '') params.append(name, value);
-  }
+  const params = new URLSearchParams({
+    name: viewer.channel ?? '',
+    ip: viewer.ip ?? '',
+    token: viewer.token ?? '',
+    proto: viewer.proto ?? protoFromPath(viewer.path),
+    session_id: viewer.session ?? '',
+    request_type: viewer.requestType ?? '',
+    request_number: viewer.requestNumber ?? '',
+    user_agent: viewer.userAgent ?? '',
+    host: viewer.host ?? '',
+    qs: viewer.rawQuery,
+  });
+  if (viewer.referer) params.append('referer', viewer.referer);
   return { url: withQuery(base, params.toString()), headers: {} };
 }

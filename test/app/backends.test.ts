@@ -193,6 +193,8 @@ describe('flussonic backend (Flussonic style)', () => {
       token: ['good-token'],
       proto: ['hls'],
       session_id: ['1001'],
+      request_type: [''],
+      request_number: [''],
       user_agent: ['VLC/3.0.18'],
       host: ['tv.example.com'],
       qs: ['token=good-token'],
