@@ -1,46 +1,19 @@
-import { performance } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from '../log.js';
-import type { Decider, Decision } from '../pipeline/types.js';
-import { fingerprint } from '../secrets.js';
-import type { ViewerRequest } from '../viewer.js';
-import { trustedCallerCheck } from './callers.js';
 import { cesboDialect } from './dialects/cesbo.js';
 import { flussonicDialect } from './dialects/flussonic.js';
 import type { CallerDialect } from './dialects/types.js';
+import { decisionHandler, refuse, type DecisionHandlerOptions } from './decisionHandler.js';
 import { RequestProblem } from './problem.js';
 
-export interface AppOptions {
-  readonly decider: Decider;
-  readonly trustedCallers: readonly string[];
-  readonly maxQueryBytes: number;
-  readonly log: Logger;
+export interface AppOptions extends DecisionHandlerOptions {
   /** Extra fields for `/healthz` (e.g. the state of a shared store). */
   readonly health?: () => Record<string, unknown>;
 }
 
-// Buffers, not strings: with a string body Node encodes the headers as UTF-8 too,
-// which would mangle UTF-8 session names relayed from a middleware.
-const ALLOW_BODY = Buffer.from('allow\n');
-const DENY_BODY = Buffer.from('deny\n');
-
-function refuse(res: Response, problem: RequestProblem): void {
-  res.status(problem.status).type('text/plain').send(`${problem.message}\n`);
-}
-
-function viewerFields(viewer: ViewerRequest) {
-  return {
-    channel: viewer.channel,
-    ip: viewer.ip,
-    session: viewer.session,
-    token: viewer.token === undefined ? undefined : fingerprint(viewer.token),
-    login: viewer.credentials?.login,
-  };
-}
-
 /** The HTTP face of the bridge: caller dialects in, 200/403 out. Knows nothing of middleware. */
-export function createApp({ decider, trustedCallers, maxQueryBytes, log, health }: AppOptions): express.Express {
-  const isTrusted = trustedCallerCheck(trustedCallers);
+export function createApp(options: AppOptions): express.Express {
+  const { log, health } = options;
+  const decide = decisionHandler(options);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -51,37 +24,16 @@ export function createApp({ decider, trustedCallers, maxQueryBytes, log, health 
     res.json({ status: 'ok', ...health?.() });
   });
 
-  const handle = (dialect: CallerDialect) => async (req: Request, res: Response) => {
-    const started = performance.now();
+  const answer = (dialect: CallerDialect) => (req: Request, res: Response) => {
     const route = typeof req.params.route === 'string' ? req.params.route : 'default';
-    const caller = req.socket.remoteAddress;
-    const logLine = (fields: Record<string, unknown>) =>
-      log.info('decision', { route, dialect: dialect.name, caller, ...fields, latencyMs: +(performance.now() - started).toFixed(2) });
-    try {
-      if (!isTrusted(caller)) throw new RequestProblem(403, 'caller is not in trustedCallers');
-      if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
-      const viewer = dialect.readViewer(req, maxQueryBytes);
-      const decision: Decision = await decider.decide(route, viewer);
-      res
-        .status(decision.allow ? 200 : 403)
-        .set(dialect.answerHeaders(decision))
-        .type('text/plain')
-        .send(decision.allow ? ALLOW_BODY : DENY_BODY);
-      logLine({ ...viewerFields(viewer), decision: decision.allow ? 'allow' : 'deny', by: decision.decidedBy, status: res.statusCode });
-    } catch (error) {
-      if (!(error instanceof RequestProblem)) throw error;
-      refuse(res, error);
-      logLine({ decision: 'refused', status: error.status, reason: error.message });
-    }
+    return decide(dialect, route, req, res);
   };
-
   const authPaths = ['/auth', '/auth/:route'];
   const flussonicPaths = ['/flussonic', '/flussonic/:route'];
-  app.get(authPaths, handle(cesboDialect));
-  app.get(flussonicPaths, handle(flussonicDialect));
+  app.get(authPaths, answer(cesboDialect));
+  app.get(flussonicPaths, answer(flussonicDialect));
   app.all([...authPaths, ...flussonicPaths, '/healthz'], (_req, res) => {
-    res.set('Allow', 'GET, HEAD');
-    refuse(res, new RequestProblem(405, 'only GET and HEAD are answered'));
+    refuse(res, new RequestProblem(405, 'only GET and HEAD are answered'), { allow: 'GET, HEAD' });
   });
   app.use((_req, res) => refuse(res, new RequestProblem(404, 'not found')));
 
@@ -95,10 +47,10 @@ export function createApp({ decider, trustedCallers, maxQueryBytes, log, health 
       res.end();
       return;
     }
-    const problem = clientError
-      ? new RequestProblem(400, 'malformed request')
-      : new RequestProblem(403, 'denied: the bridge could not decide');
-    refuse(res, problem);
+    refuse(
+      res,
+      clientError ? new RequestProblem(400, 'malformed request') : new RequestProblem(403, 'denied: the bridge could not decide'),
+    );
   });
   return app;
 }

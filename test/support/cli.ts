@@ -54,10 +54,13 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening" line within 10 s:\n${output}`)), 10_000);
+    let found = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      if (found) return;
       const address = output.split('\n').map(listeningAddress).find((found) => found !== undefined);
       if (address) {
+        found = true;
         clearTimeout(timer);
         resolve({ child, url: `http://${address}`, output: () => output, exited });
       }

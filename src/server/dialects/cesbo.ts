@@ -1,12 +1,7 @@
-import type { Request } from 'express';
 import { channelFromPath, type ViewerRequest } from '../../viewer.js';
 import { parseQuery, single } from '../query.js';
-import { credentialsFrom, nonEmpty, rawQueryOf, viewerIp } from './common.js';
+import { credentialsFrom, headerOf as header, nonEmpty, rawQueryOf, viewerIp } from './common.js';
 import { decisionHeaders, type CallerDialect } from './types.js';
-
-function header(req: Request, name: string): string | undefined {
-  return nonEmpty(req.get(name));
-}
 
 /**
  * Cesbo Astra and Alta "HTTP Request" backend: the viewer's own query string,
@@ -22,7 +17,7 @@ export const cesboDialect: CallerDialect = {
     const path = header(req, 'x-real-path');
     return {
       dialect: 'cesbo',
-      ip: viewerIp(req.get('x-real-ip'), 'X-Real-IP'),
+      ip: viewerIp(header(req, 'x-real-ip'), 'X-Real-IP'),
       channel: header(req, 'x-channel-id') ?? channelFromPath(path),
       path,
       session: header(req, 'x-session-id'),

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { RequestProblem } from '../problem.js';
 
 /** Canonical viewer IP, or a 403: a viewer whose address cannot be read is not let in. */
@@ -19,12 +19,18 @@ export function credentialsFrom(auth: string | undefined): { login: string; pass
 }
 
 /** The raw query string of a request, refused when larger than the configured bound. */
-export function rawQueryOf(req: Request, maxQueryBytes: number): string {
-  const url = req.originalUrl;
+export function rawQueryOf(req: IncomingMessage, maxQueryBytes: number): string {
+  const url = req.url ?? '';
   const mark = url.indexOf('?');
   const raw = mark === -1 ? '' : url.slice(mark + 1);
   if (raw.length > maxQueryBytes) throw new RequestProblem(400, `query string longer than ${maxQueryBytes} bytes`);
   return raw;
+}
+
+/** A request header as one string (Node joins repeated custom headers with ", "). */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? nonEmpty(value) : undefined;
 }
 
 export function nonEmpty(value: string | undefined): string | undefined {

@@ -1,11 +1,11 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Decision } from '../../pipeline/types.js';
 import type { ViewerRequest } from '../../viewer.js';
 
 /** How one kind of streaming server asks, and how it wants to be answered. */
 export interface CallerDialect {
   readonly name: ViewerRequest['dialect'];
-  readViewer(req: Request, maxQueryBytes: number): ViewerRequest;
+  readViewer(req: IncomingMessage, maxQueryBytes: number): ViewerRequest;
   answerHeaders(decision: Decision): Record<string, string>;
 }
 
