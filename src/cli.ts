@@ -8,6 +8,7 @@ import { ConfigError, loadConfigFile } from './config/load.js';
 import { maskSecrets } from './config/mask.js';
 import type { BridgeConfig } from './config/schema.js';
 import { createLogger } from './log.js';
+import { secretEnvValues } from './secrets.js';
 import { createApp } from './server/app.js';
 import { listen } from './server/listen.js';
 
@@ -32,7 +33,7 @@ function configFile(given: string | undefined): string {
 function printableConfig(config: BridgeConfig): unknown {
   const { listen: where, ...rest } = config;
   const host = where.host.includes(':') ? `[${where.host}]` : where.host;
-  return maskSecrets({ listen: `${host}:${where.port}`, ...rest });
+  return maskSecrets({ listen: `${host}:${where.port}`, ...rest }, secretEnvValues(process.env));
 }
 
 async function serve(file: string): Promise<void> {
@@ -43,7 +44,10 @@ async function serve(file: string): Promise<void> {
 
   const bridge = createBridge(config, log);
   const app = createApp({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log });
-  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log });
+  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot listen on ${config.listen.host}:${config.listen.port} (listen in ${file}): ${code}`);
+  });
   const { address, port } = running.address;
   log.info('listening', { address: `${address.includes(':') ? `[${address}]` : address}:${port}`, config: file });
 

@@ -7,7 +7,8 @@ function textLine(info: winston.Logform.TransformableInfo): string {
   const { timestamp, level, message, ...fields } = info;
   const pairs = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' && !/\s/.test(value) ? value : JSON.stringify(value)}`);
+    // Quoted (and so escaped) unless plain: a viewer-supplied value must not smuggle terminal escapes.
+    .map(([key, value]) => `${key}=${typeof value === 'string' && /^[\x21-\x7e]+$/.test(value) ? value : JSON.stringify(value)}`);
   return [timestamp, level, message, ...pairs].join(' ');
 }
 

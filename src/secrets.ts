@@ -1,25 +1,33 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
-/**
- * A short, stable stand-in for a secret, for logs: lets an operator correlate
- * lines about the same token without the token ever being written down.
- */
+// Per process: fingerprints correlate log lines of one run, yet a short token
+// cannot be recovered from the log by hashing guesses.
+const FINGERPRINT_KEY = randomBytes(32);
+
+/** A short stand-in for a secret in logs: the same secret gives the same fingerprint within one run. */
 export function fingerprint(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 12);
+  return createHmac('sha256', FINGERPRINT_KEY).update(secret).digest('hex').slice(0, 12);
 }
 
 export const MASK = '***';
 
 /** Config keys whose string values are secrets. */
 const SECRET_KEY = /secret|passw|token|api_?key|signature/i;
-/** Query parameters that carry secrets in middleware URLs (`?key=`, `?auth=`, ...). */
-const SECRET_PARAM = /secret|passw|token|key|auth|sign|hash/i;
+/** Names of query parameters and environment variables that carry secrets. */
+const SECRET_NAME = /secret|pass|pwd|token|key|auth|sig|hash|hmac|cred/i;
 
 export function isSecretName(name: string): boolean {
   return SECRET_KEY.test(name);
 }
 
-/** A URL with its password and any secret-looking query values masked. */
+/** Values of environment variables named like secrets, so printed text can be scrubbed of them. */
+export function secretEnvValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => SECRET_NAME.test(name) && value !== undefined && value.length >= 4)
+    .map(([, value]) => value!);
+}
+
+/** A URL with its user info and any secret-looking query values masked. */
 export function maskUrl(text: string): string {
   let url: URL;
   try {
@@ -27,9 +35,10 @@ export function maskUrl(text: string): string {
   } catch {
     return text;
   }
+  if (url.username) url.username = MASK;
   if (url.password) url.password = MASK;
   for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) url.searchParams.set(name, MASK);
+    if (SECRET_NAME.test(name)) url.searchParams.set(name, MASK);
   }
   return url.toString();
 }

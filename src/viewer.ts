@@ -27,7 +27,7 @@ export interface ViewerRequest {
 
 /** Delivery protocol guessed from the requested file, as Flussonic names it. */
 export function protoFromPath(path: string | undefined): string {
-  const file = path?.split('?')[0] ?? '';
+  const file = path?.split('?')[0]?.toLowerCase() ?? '';
   if (file.endsWith('.m3u8')) return 'hls';
   if (file.endsWith('.mpd')) return 'dash';
   return 'http';

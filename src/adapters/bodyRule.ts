@@ -5,16 +5,16 @@ export class UnparseableBody extends Error {}
 
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, processEntities: false });
 
-function parseBody(format: BodyRule['format'], text: string): unknown {
-  if (format === 'json') {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new UnparseableBody('body is not valid JSON');
-    }
+function parseBody(format: BodyRule['format'], body: Buffer): unknown {
+  // A byte order mark is legal in front of JSON from some middleware stacks; JSON.parse refuses it.
+  const text = body.toString('utf8').replace(/^\uFEFF/, '');
+  try {
+    if (format === 'json') return JSON.parse(text);
+    if (XMLValidator.validate(text) !== true) throw new Error('invalid');
+    return xml.parse(text);
+  } catch {
+    throw new UnparseableBody(`body is not valid ${format.toUpperCase()}`);
   }
-  if (XMLValidator.validate(text) !== true) throw new UnparseableBody('body is not valid XML');
-  return xml.parse(text);
 }
 
 function valueAt(document: unknown, path: string): unknown {
@@ -31,7 +31,7 @@ function valueAt(document: unknown, path: string): unknown {
  * compare as text, so XML `<ok>1</ok>` matches `allow: [1]` like JSON `1` does.
  */
 export function bodyAllows(rule: BodyRule, body: Buffer): boolean {
-  const value = valueAt(parseBody(rule.format, body.toString('utf8')), rule.path);
+  const value = valueAt(parseBody(rule.format, body), rule.path);
   if (value === undefined || value === null || typeof value === 'object') return false;
   const text = String(value).trim();
   return rule.allow.some((allowed) => String(allowed) === text);

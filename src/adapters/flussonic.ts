@@ -8,8 +8,9 @@ type FlussonicBackend = Extract<BackendConfig, { type: 'flussonic' }>;
 
 /** Any Flussonic-compatible auth backend, called at its URL as given. */
 export function flussonicAdapter(name: string, config: FlussonicBackend, client: MiddlewareClient): MiddlewareAdapter {
+  const base = new URL(config.url);
   return {
     name,
-    check: (viewer, signal) => askMiddleware(client, flussonicStyle(config.url, viewer), config, signal),
+    check: (viewer, signal) => askMiddleware(client, flussonicStyle(base, viewer), config, signal),
   };
 }

@@ -8,8 +8,9 @@ type HttpBackend = Extract<BackendConfig, { type: 'http' }>;
 
 /** An operator's own check that speaks the Cesbo "HTTP Request" protocol, called at its URL as given. */
 export function httpAdapter(name: string, config: HttpBackend, client: MiddlewareClient): MiddlewareAdapter {
+  const base = new URL(config.url);
   return {
     name,
-    check: (viewer, signal) => askMiddleware(client, cesboStyle(config.url, viewer), config, signal),
+    check: (viewer, signal) => askMiddleware(client, cesboStyle(base, viewer), config, signal),
   };
 }

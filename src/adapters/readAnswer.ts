@@ -1,13 +1,13 @@
 import type { BodyRule } from '../config/schema.js';
 import { bodyAllows, UnparseableBody } from './bodyRule.js';
-import { sanitizeHeaderValue } from './headerValue.js';
+import { headerToText } from '../headerText.js';
 import type { MiddlewareAnswer } from './transport.js';
 import type { BackendInfo, BackendVerdict } from './types.js';
 
 type Headers = MiddlewareAnswer['headers'];
 
 function readCount(headers: Headers, name: string, max: number, notes: string[]): number | undefined {
-  const text = sanitizeHeaderValue(headers[name]);
+  const text = headerToText(headers[name]);
   if (text === undefined) return undefined;
   if (/^\d+$/.test(text) && Number(text) <= max) return Number(text);
   notes.push(`ignored ${name}: not a whole number up to ${max}`);
@@ -15,7 +15,7 @@ function readCount(headers: Headers, name: string, max: number, notes: string[])
 }
 
 function readFlag(headers: Headers, name: string, notes: string[]): boolean | undefined {
-  const text = sanitizeHeaderValue(headers[name])?.toLowerCase();
+  const text = headerToText(headers[name])?.toLowerCase();
   if (text === undefined) return undefined;
   if (text === 'true' || text === '1') return true;
   if (text === 'false' || text === '0') return false;
@@ -25,12 +25,12 @@ function readFlag(headers: Headers, name: string, notes: string[]): boolean | un
 
 /** The headers SPEC §5 honours, sanitized; unusable values are dropped and noted. */
 export function readBackendInfo(headers: Headers, status: number, notes: string[]): BackendInfo {
-  const userId = sanitizeHeaderValue(headers['x-userid']);
+  const userId = headerToText(headers['x-userid']);
   const isRedirect = status >= 300 && status < 400;
   return {
-    sessionName: sanitizeHeaderValue(headers['x-session-name']) ?? userId,
+    sessionName: headerToText(headers['x-session-name']) ?? userId,
     userId,
-    redirect: sanitizeHeaderValue(headers['x-location']) ?? (isRedirect ? sanitizeHeaderValue(headers['location']) : undefined),
+    redirect: headerToText(headers['x-location']) ?? (isRedirect ? headerToText(headers['location']) : undefined),
     authDuration: readCount(headers, 'x-authduration', 31_536_000, notes),
     maxSessions: readCount(headers, 'x-max-sessions', 1_000_000, notes),
     unique: readFlag(headers, 'x-unique', notes),

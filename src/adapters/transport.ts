@@ -1,11 +1,14 @@
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { BackendErrorKind } from './types.js';
 
 /** Middleware answers past this size are treated as broken, not read further. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface OutboundRequest {
-  readonly url: URL;
+  /** `http://host:port` */
+  readonly origin: string;
+  /** Path and query exactly as they go on the request line. */
+  readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -80,10 +83,11 @@ export class MiddlewareClient {
   async send(outbound: OutboundRequest, timeoutMs: number, signal: AbortSignal): Promise<MiddlewareAnswer> {
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await request(outbound.url, {
+      const response = await this.agent.request({
+        origin: outbound.origin,
+        path: outbound.path,
         method: 'GET',
         headers: outbound.headers,
-        dispatcher: this.agent,
         signal: AbortSignal.any([signal, timeout]),
       });
       const body = await readCapped(response.body, response.headers['content-length']);

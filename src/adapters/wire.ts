@@ -1,26 +1,33 @@
+import { textToHeader } from '../headerText.js';
 import { protoFromPath, type ViewerRequest } from '../viewer.js';
-import { sanitizeHeaderValue } from './headerValue.js';
 import type { OutboundRequest } from './transport.js';
 
-function withQuery(base: string, query: string): URL {
-  const url = new URL(base);
-  if (query !== '') url.search = url.search ? `${url.search.slice(1)}&${query}` : query;
-  return url;
+/**
+ * The backend URL with a query appended after any query it already has. The
+ * query is kept byte for byte (a middleware may sign it); only bytes a
+ * request line cannot carry are percent-encoded.
+ */
+function withQuery(url: URL, query: string): Pick<OutboundRequest, 'origin' | 'path'> {
+  const safe = query.replace(/[^\x21-\x7e]+/g, (run) => encodeURIComponent(run)).replace(/#/g, '%23');
+  const separator = url.search === '' ? '?' : '&';
+  return { origin: url.origin, path: `${url.pathname}${url.search}${safe === '' ? '' : separator + safe}` };
 }
 
-function definedOnly(entries: ReadonlyArray<readonly [string, string | undefined]>): [string, string][] {
-  return entries.flatMap(([name, value]) => {
-    const clean = sanitizeHeaderValue(value);
-    return clean === undefined ? [] : [[name, clean]];
-  });
+function headersOf(entries: ReadonlyArray<readonly [string, string | undefined]>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, text] of entries) {
+    const value = textToHeader(text);
+    if (value !== undefined) headers[name] = value;
+  }
+  return headers;
 }
 
 /**
  * Cesbo style (Astra/Alta "HTTP Request" backend): the viewer's raw query on
  * the backend URL, the viewer's details in `X-*` headers.
  */
-export function cesboStyle(base: string, viewer: ViewerRequest): OutboundRequest {
-  const headers = definedOnly([
+export function cesboStyle(base: URL, viewer: ViewerRequest): OutboundRequest {
+  const headers = headersOf([
     ['x-session-id', viewer.session],
     ['x-channel-id', viewer.channel],
     ['x-real-ip', viewer.ip],
@@ -29,7 +36,16 @@ export function cesboStyle(base: string, viewer: ViewerRequest): OutboundRequest
     ['x-real-host', viewer.host],
     ['x-real-origin', viewer.origin],
   ]);
-  return { url: withQuery(base, viewer.rawQuery), headers: Object.fromEntries(headers) };
+  return { ...withQuery(base, viewer.rawQuery), headers };
+}
+
+function hostOf(origin: string | undefined): string | undefined {
+  if (!origin) return undefined;
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -37,7 +53,7 @@ export function cesboStyle(base: string, viewer: ViewerRequest): OutboundRequest
  * parameter Flussonic itself sends is present (empty when unknown), as
  * backends written for Flussonic expect; `referer` only when the caller gave one.
  */
-export function flussonicStyle(base: string, viewer: ViewerRequest): OutboundRequest {
+export function flussonicStyle(base: URL, viewer: ViewerRequest): OutboundRequest {
   const params = new URLSearchParams({
     name: viewer.channel ?? '',
     ip: viewer.ip ?? '',
@@ -47,9 +63,10 @@ export function flussonicStyle(base: string, viewer: ViewerRequest): OutboundReq
     request_type: viewer.requestType ?? '',
     request_number: viewer.requestNumber ?? '',
     user_agent: viewer.userAgent ?? '',
-    host: viewer.host ?? '',
+    // Alta sends no host, only the origin it came from.
+    host: viewer.host ?? hostOf(viewer.origin) ?? '',
     qs: viewer.rawQuery,
   });
   if (viewer.referer) params.append('referer', viewer.referer);
-  return { url: withQuery(base, params.toString()), headers: {} };
+  return { ...withQuery(base, params.toString()), headers: {} };
 }

@@ -30,6 +30,9 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     return issue.errors.flatMap((errors) => errors.map((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }))).flat();
   }
+  if (issue.code === 'invalid_key') {
+    return [`${where}: invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`];
+  }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
     return [`${where}: required`];
   }
@@ -79,7 +82,8 @@ export function validateConfig(document: unknown, source: string, env: NodeJS.Pr
 
 export function parseConfigText(text: string, source: string): unknown {
   try {
-    return source.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+    // YAML is a superset of JSON; one parser means duplicate keys are refused in both.
+    return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ConfigError([`(file): cannot parse: ${reason}`], source);

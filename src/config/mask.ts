@@ -1,14 +1,26 @@
 import { isSecretName, MASK, maskUrl } from '../secrets.js';
 
-/** A copy of the configuration that is safe to print: secrets replaced by `***`. */
-export function maskSecrets(value: unknown, key = ''): unknown {
+/** Removes each secret, as given and as it reads inside a normalized URL. */
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets
+    .flatMap((secret) => [secret, encodeURIComponent(secret)])
+    .reduce((out, secret) => out.split(secret).join(MASK), text);
+}
+
+/**
+ * A copy of the configuration that is safe to print: values of secret keys,
+ * URL credentials and secret-looking URL parameters, and any text that came
+ * from a secret environment variable, replaced by `***`.
+ */
+export function maskSecrets(value: unknown, secretValues: readonly string[] = [], key = ''): unknown {
   if (typeof value === 'string') {
     if (isSecretName(key)) return MASK;
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? maskUrl(value) : value;
+    const masked = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? maskUrl(value) : value;
+    return scrub(masked, secretValues);
   }
-  if (Array.isArray(value)) return value.map((item) => maskSecrets(item, key));
+  if (Array.isArray(value)) return value.map((item) => maskSecrets(item, secretValues, key));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, maskSecrets(item, k)]));
+    return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, maskSecrets(item, secretValues, k)]));
   }
   return value;
 }

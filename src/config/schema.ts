@@ -13,10 +13,13 @@ function integer(min: number, max: number) {
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const nameKey = z.string().regex(NAME, 'names may use letters, digits, "_" and "-" (at most 64)');
 
-const httpUrl = z.url({
-  protocol: /^https?$/,
-  error: (issue) => (issue.input === undefined ? 'required' : 'expected an http:// or https:// URL'),
-});
+/** Stored normalized (percent-encoded, punycode host), so it is always a valid header value. */
+const httpUrl = z
+  .url({
+    protocol: /^https?$/,
+    error: (issue) => (issue.input === undefined ? 'required' : 'expected an http:// or https:// URL'),
+  })
+  .transform((url) => new URL(url).href);
 
 export const cidr = z.string().refine(
   (value) => {
@@ -97,7 +100,10 @@ export const configSchema = z
       })
       .prefault({}),
     backends: z.record(nameKey, backend).default({}),
-    routes: z.record(nameKey, route).optional(),
+    routes: z
+      .record(nameKey, route)
+      .refine((routes) => Object.keys(routes).length > 0, 'define at least one route, or leave routes out for one default route')
+      .optional(),
   })
   .transform((config, ctx) => {
     const backendNames = Object.keys(config.backends);

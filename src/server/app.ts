@@ -33,24 +33,22 @@ export function createApp(options: AppOptions): express.Express {
   app.get(authPaths, answer(cesboDialect));
   app.get(flussonicPaths, answer(flussonicDialect));
   app.all([...authPaths, ...flussonicPaths, '/healthz'], (_req, res) => {
-    refuse(res, new RequestProblem(405, 'only GET and HEAD are answered'), { allow: 'GET, HEAD' });
+    refuse(res, new RequestProblem(405, 'only GET and HEAD are answered'), { Allow: 'GET, HEAD' });
   });
   app.use((_req, res) => refuse(res, new RequestProblem(404, 'not found')));
 
   // Last line of defence: whatever went wrong is answered explicitly, never with a 5xx
   // (a streaming server lets viewers in when its auth backend errors).
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: unknown }).status;
     const clientError = typeof status === 'number' && status >= 400 && status < 500;
-    if (!clientError) log.error('request failed', { path: req.path, error: error instanceof Error ? error.message : String(error) });
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    refuse(
-      res,
-      clientError ? new RequestProblem(400, 'malformed request') : new RequestProblem(403, 'denied: the bridge could not decide'),
-    );
+    const problem = clientError
+      ? new RequestProblem(400, 'malformed request path')
+      : new RequestProblem(403, 'denied: the bridge could not decide');
+    if (!clientError) log.error('request failed', { error: error instanceof Error ? error.message : String(error) });
+    log.info('decision', { decision: 'refused', status: problem.status, reason: problem.message });
+    if (res.headersSent) res.destroy();
+    else refuse(res, problem);
   });
   return app;
 }

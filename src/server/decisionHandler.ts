@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Decider } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
 import type { ViewerRequest } from '../viewer.js';
-import { trustedCallerCheck } from './callers.js';
+import { callerCheck } from './callers.js';
 import type { CallerDialect } from './dialects/types.js';
 import { RequestProblem } from './problem.js';
 
@@ -20,9 +20,14 @@ export interface DecisionHandlerOptions {
 const ALLOW_BODY = Buffer.from('allow\n');
 const DENY_BODY = Buffer.from('deny\n');
 
+/** Writes a whole plain-text answer with its length: some streaming servers' HTTP clients are minimal. */
+function send(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>): void {
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) });
+  res.end(body);
+}
+
 export function refuse(res: ServerResponse, problem: RequestProblem, headers: Record<string, string> = {}): void {
-  res.writeHead(problem.status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-  res.end(Buffer.from(`${problem.message}\n`));
+  send(res, problem.status, Buffer.from(`${problem.message}\n`), headers);
 }
 
 function viewerFields(viewer: ViewerRequest) {
@@ -40,27 +45,33 @@ function viewerFields(viewer: ViewerRequest) {
  * node:http objects so it stays independent of the framework around it.
  */
 export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log }: DecisionHandlerOptions) {
-  const isTrusted = trustedCallerCheck(trustedCallers);
+  const identify = callerCheck(trustedCallers);
 
   return async (dialect: CallerDialect, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
-    const caller = req.socket.remoteAddress;
+    const { address: caller, trusted } = identify(req.socket.remoteAddress);
     const logLine = (fields: () => Record<string, unknown>) => {
       if (!log.isInfoEnabled()) return;
       log.info('decision', { route, dialect: dialect.name, caller, ...fields(), latencyMs: +(performance.now() - started).toFixed(2) });
     };
     try {
-      if (!isTrusted(caller)) throw new RequestProblem(403, 'caller is not in trustedCallers');
+      if (!trusted) throw new RequestProblem(403, 'caller is not in trustedCallers');
       if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
       const viewer = dialect.readViewer(req, maxQueryBytes);
       const decision = await decider.decide(route, viewer);
-      res.writeHead(decision.allow ? 200 : 403, { 'content-type': 'text/plain; charset=utf-8', ...dialect.answerHeaders(decision) });
-      res.end(decision.allow ? ALLOW_BODY : DENY_BODY);
+      send(res, decision.allow ? 200 : 403, decision.allow ? ALLOW_BODY : DENY_BODY, dialect.answerHeaders(decision));
       logLine(() => ({ ...viewerFields(viewer), decision: decision.allow ? 'allow' : 'deny', by: decision.decidedBy, status: res.statusCode }));
     } catch (error) {
-      if (!(error instanceof RequestProblem)) throw error;
-      refuse(res, error);
-      logLine(() => ({ decision: 'refused', status: error.status, reason: error.message }));
+      if (error instanceof RequestProblem) {
+        refuse(res, error);
+        logLine(() => ({ decision: 'refused', status: error.status, reason: error.message }));
+        return;
+      }
+      // A bug must not become a 5xx: the streaming server would let the viewer in.
+      log.error('request failed', { route, error: error instanceof Error ? error.message : String(error) });
+      if (res.headersSent) res.destroy();
+      else refuse(res, new RequestProblem(403, 'denied: the bridge could not decide'));
+      logLine(() => ({ decision: 'deny', by: 'internal-error', status: 403 }));
     }
   };
 }

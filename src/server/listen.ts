@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
@@ -35,9 +35,23 @@ function answerUnparseable(log: Logger) {
 }
 
 export async function listen(app: Express, { host, port, maxHeaderBytes, log }: ListenOptions): Promise<RunningServer> {
-  const server = createServer({ maxHeaderSize: maxHeaderBytes, requestTimeout: 30_000, headersTimeout: 10_000 }, app);
+  let stopping = false;
+  const inFlight = new Set<ServerResponse>();
+  const server = createServer({ maxHeaderSize: maxHeaderBytes, requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+    // While draining, answers tell the caller not to reuse the connection: a request sent
+    // on it after the close would go unanswered, and the streaming server would let it in.
+    if (stopping) res.shouldKeepAlive = false;
+    else {
+      inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
+    }
+    app(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   server.on('clientError', answerUnparseable(log));
+  server.on('connect', (_req, socket: Duplex) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -50,6 +64,8 @@ export async function listen(app: Express, { host, port, maxHeaderBytes, log }: 
     address: server.address() as AddressInfo,
     stop: (graceMs) =>
       new Promise<void>((resolve) => {
+        stopping = true;
+        for (const res of inFlight) res.shouldKeepAlive = false;
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
         // Keep-alive connections go idle as their last answer is sent; close them as they do.
         const sweep = setInterval(() => server.closeIdleConnections(), 50);

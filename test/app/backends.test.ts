@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +39,8 @@ beforeAll(async () => {
       sequential: { backends: ['down', 'check', 'fl'], mode: 'sequential' },
       budget: { backends: ['check'], timeoutMs: 150 },
       budgetAfterDeny: { backends: ['check', 'blackhole'], mode: 'any', default: 'allow', timeoutMs: 200 },
+      redirects: { backends: ['check', 'fl'], mode: 'sequential', denyRedirect: 'http://promo.example.com/route' },
+      unicodeRedirect: { backends: [], denyRedirect: 'http://promo.example.com/промо' },
     },
   });
 });
@@ -162,6 +167,67 @@ describe('backend failures are errors, not denies: the route default decides', (
   });
 });
 
+describe('raw query and non-ASCII text', () => {
+  const utf8AsHeader = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+  const headerAsText = (value: string | string[] | undefined) => Buffer.from(String(value), 'latin1').toString('utf8');
+
+  it('passes the raw query byte for byte', async () => {
+    // Sent with node:http: supertest would percent-encode the quotes and brackets itself.
+    const server = bridge.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const query = `token=good-token&note=a'b"<c>&x=%7e+1`;
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: `/auth?${query}`, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject);
+    });
+    server.close();
+    expect(status).toBe(200);
+    expect(lastReceived(checkServer).rawQuery).toBe(query);
+  });
+
+  it('a Flussonic caller\'s Cyrillic channel and user agent reach a Cesbo-style backend as UTF-8', async () => {
+    await request(bridge.app)
+      .get(`/flussonic?name=${encodeURIComponent('первый-hd')}&user_agent=${encodeURIComponent('Плеер 1.0')}&token=good-token`)
+      .expect(200);
+    const got = lastReceived(checkServer);
+    expect(headerAsText(got.headers['x-channel-id'])).toBe('первый-hd');
+    expect(headerAsText(got.headers['x-real-ua'])).toBe('Плеер 1.0');
+  });
+
+  it('an Astra caller\'s UTF-8 path and user agent reach a Flussonic-style backend once encoded', async () => {
+    await request(bridge.app)
+      .get('/auth/fl?token=named-token')
+      .set({ 'X-Real-Path': utf8AsHeader('/tv/первый/index.m3u8'), 'X-Real-UA': utf8AsHeader('Плеер') })
+      .expect(200);
+    expect(lastReceived(flussonicServer).query).toMatchObject({ name: ['первый'], user_agent: ['Плеер'], proto: ['hls'] });
+  });
+
+  it('a percent-encoded path gives the decoded channel', async () => {
+    await request(bridge.app).get('/auth?token=good-token').set('X-Real-Path', '/tv/%D0%BF%D0%B5%D1%80%D0%B2%D1%8B%D0%B9/index.m3u8').expect(200);
+    expect(headerAsText(lastReceived(checkServer).headers['x-channel-id'])).toBe('первый');
+  });
+
+  it('a non-ASCII denyRedirect is answered percent-encoded', async () => {
+    const res = await request(bridge.app).get('/auth/unicodeRedirect').expect(403);
+    expect(res.headers['x-location']).toBe('http://promo.example.com/%D0%BF%D1%80%D0%BE%D0%BC%D0%BE');
+  });
+});
+
+describe('redirects', () => {
+  it('a backend redirect wins over the route denyRedirect, even from a later backend', async () => {
+    const res = await request(bridge.app).get('/auth/redirects?token=blocked-token').expect(403);
+    expect(res.headers['x-location']).toBe('http://promo.example.com/blocked');
+  });
+
+  it('the route denyRedirect when no denying backend gave one', async () => {
+    const res = await request(bridge.app).get('/auth/redirects?token=bad-token').expect(403);
+    expect(res.headers['x-location']).toBe('http://promo.example.com/route');
+  });
+});
+
 describe('body rules', () => {
   it.each([
     ['json', 'json-ok', 200],
@@ -171,6 +237,8 @@ describe('body rules', () => {
     ['xml', 'xml-fail', 403],
     ['xml', 'xml-broken', 403],
     ['json', 'bad-token', 403],
+    ['json', 'json-bom', 200],
+    ['xml', 'xml-deep', 403],
   ])('route %s, token %s → %i', async (route, token, status) => {
     await request(bridge.app).get(`/auth/${route}?token=${token}`).expect(status);
   });
@@ -178,7 +246,10 @@ describe('body rules', () => {
   it('a malformed body is logged as an error, not a deny', async () => {
     const lines = bridge.logs.length;
     await request(bridge.app).get('/auth/json?token=json-broken').expect(403);
-    expect(bridge.logs.slice(lines).join('\n')).toContain('"error":"unparseable"');
+    await request(bridge.app).get('/auth/xml?token=xml-deep').expect(403);
+    const failures = bridge.logs.slice(lines).filter((line) => line.includes('backend failed'));
+    expect(failures).toHaveLength(2);
+    for (const line of failures) expect(line).toContain('"error":"unparseable"');
   });
 });
 

@@ -56,6 +56,12 @@ describe('requests Node refuses before express', () => {
     expect(await rawExchange(running.address.port, bytes)).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 
+  it('CONNECT is refused with 405', async () => {
+    expect(await rawExchange(running.address.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 405 /,
+    );
+  });
+
   it('keeps serving afterwards', async () => {
     const res = await fetch(`http://127.0.0.1:${running.address.port}/healthz`);
     expect(res.status).toBe(200);
@@ -70,6 +76,8 @@ describe('graceful stop', () => {
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(res.headers.get('x-session-name')).toBe('patient');
+    // The caller must not reuse a connection the bridge is about to close.
+    expect(res.headers.get('connection')).toBe('close');
     await stopped;
     await expect(fetch(`http://127.0.0.1:${running.address.port}/healthz`)).rejects.toThrow();
   });

@@ -1,10 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
 import { createApp } from '../../src/server/app.js';
 import type { Decider } from '../../src/pipeline/types.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
-import { testBridge, type TestBridge } from '../support/bridge.js';
+import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 
 let middleware: ReplayServer;
 let bridge: TestBridge;
@@ -77,6 +76,8 @@ describe('answers per dialect', () => {
   it('Cesbo allow: 200 with X-Session-Name, nothing Flussonic-only', async () => {
     const res = await request(bridge.app).get('/auth?token=good').set('X-Real-IP', '203.0.113.7').expect(200);
     expect(res.headers['x-session-name']).toBe('alice');
+    expect(res.headers['content-length']).toBe('6');
+    expect(res.headers['transfer-encoding']).toBeUndefined();
     expect(res.headers['x-authduration']).toBeUndefined();
     expect(res.headers['x-location']).toBeUndefined();
   });
@@ -146,6 +147,16 @@ describe('bad input gets a clear 4xx and the bridge keeps serving', () => {
     expect(middleware.received.length).toBe(before);
   });
 
+  it('Flussonic: a token only in qs is the token; token and qs must agree', async () => {
+    await request(bridge.app).get('/flussonic?qs=token%3Dgood').expect(200);
+    await request(bridge.app).get('/flussonic?token=good&qs=token%3Dgood%26x%3D1').expect(200);
+    const before = middleware.received.length;
+    const res = await request(bridge.app).get('/flussonic?token=bad&qs=token%3Dgood').expect(400);
+    expect(res.text).toContain('token and the token in qs differ');
+    await request(bridge.app).get('/flussonic?qs=token%3Da%26token%3Db').expect(400);
+    expect(middleware.received.length).toBe(before);
+  });
+
   it.each(['not-an-ip', '1.2.3', '999.1.1.1', '1.2.3.4, 5.6.7.8', 'localhost', '::g', '<script>'])(
     'X-Real-IP %j → 403, the viewer is not let in',
     async (ip) => {
@@ -177,11 +188,21 @@ describe('an internal failure is a deny, never a 5xx', () => {
     hasRoute: () => true,
     decide: () => Promise.reject(new Error('bug in a step')),
   };
-  const app = createApp({ decider: broken, trustedCallers: ['127.0.0.0/8'], maxQueryBytes: 8192, log: silentLogger() });
+  const lines: string[] = [];
+  const app = createApp({ decider: broken, trustedCallers: ['127.0.0.0/8'], maxQueryBytes: 8192, log: memoryLogger(lines) });
 
-  it('answers 403', async () => {
+  it('answers 403 and logs the error and the decision', async () => {
     const res = await request(app).get('/auth?token=x').expect(403);
     expect(res.text).toContain('could not decide');
+    expect(lines.join('\n')).toContain('bug in a step');
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({ message: 'decision', decision: 'deny', by: 'internal-error', status: 403 }),
+    );
+  });
+
+  it('a malformed request path is refused and logged', async () => {
+    await request(app).get('/auth/%E0%A4%A').expect(400);
+    expect(lines.at(-1)).toContain('malformed request path');
   });
 });
 

@@ -75,7 +75,7 @@ describe('serve', () => {
     const result = await runCli(['serve', '--config', config]);
     blocker.close();
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('EADDRINUSE');
+    expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port} (listen in ${config}): EADDRINUSE`);
   });
 });
 
@@ -86,6 +86,9 @@ describe('check-config', () => {
       'backends:\n  mw: {type: http, url: "http://admin:${MW_PASSWORD}@mw.local/check?key=k3y-value&site=5"}\n',
     );
     const result = await runCli(['check-config', '--config', config], { env: { MW_PASSWORD: 'hunter2' } });
+    const fromEnv = writeConfig('env-secret.yaml', 'backends:\n  mw: {type: http, url: "http://mw.local/${MW_PATH_SECRET}/check"}\n');
+    const scrubbed = await runCli(['check-config', '--config', fromEnv], { env: { MW_PATH_SECRET: 'p4th-s3cret' } });
+    expect(scrubbed.stdout).toContain('http://mw.local/***/check');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('valid');
     expect(result.stdout).toContain('timeoutMs: 2000');

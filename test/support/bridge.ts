@@ -6,7 +6,7 @@ import type { BridgeConfig } from '../../src/config/schema.js';
 import { createApp } from '../../src/server/app.js';
 
 /** A logger that keeps every line as it would be written, so tests can read what was logged. */
-function memoryLogger(lines: string[]): winston.Logger {
+export function memoryLogger(lines: string[]): winston.Logger {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(chunk.toString().trim());

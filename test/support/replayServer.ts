@@ -60,10 +60,12 @@ function matches(exchange: Exchange, received: ReceivedRequest): boolean {
 }
 
 function receive(req: IncomingMessage): ReceivedRequest {
-  const url = new URL(req.url ?? '/', 'http://replay');
+  const target = req.url ?? '/';
+  const mark = target.indexOf('?');
+  const rawQuery = mark === -1 ? '' : target.slice(mark + 1);
   const query: Record<string, string[]> = {};
-  for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
-  return { method: req.method ?? 'GET', path: url.pathname, rawQuery: url.search.slice(1), query, headers: req.headers };
+  for (const [key, value] of new URLSearchParams(rawQuery)) (query[key] ??= []).push(value);
+  return { method: req.method ?? 'GET', path: mark === -1 ? target : target.slice(0, mark), rawQuery, query, headers: req.headers };
 }
 
 function answer(exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {

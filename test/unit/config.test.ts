@@ -64,6 +64,8 @@ describe('configuration errors name the key and the problem', () => {
     ['an incomplete body rule', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'json' } } } }, 'backends.a.body.path: required'],
     ['a body rule with a bad format', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'yaml', path: 'x', allow: [1] } } } }, 'backends.a.body.format: expected one of json|xml'],
     ['a list where a mapping belongs', { backends: [] }, 'backends:'],
+    ['a backend name unfit for logs and URLs', { backends: { 'bad name': { type: 'http', url: 'http://a' } } }, 'backends.bad name: invalid name: names may use letters'],
+    ['an empty routes mapping', { routes: {} }, 'routes: define at least one route'],
   ])('%s', (_name, document, expected) => {
     expect(problemsOf(document).join('\n')).toContain(expected);
   });
@@ -115,6 +117,7 @@ describe('config files', () => {
     ['broken.yaml', 'listen: [unclosed', 'cannot parse'],
     ['dupe.yaml', 'listen: 1\nlisten: 2\n', 'cannot parse'],
     ['broken.json', '{"listen": ', 'cannot parse'],
+    ['dupe.json', '{"listen": 1, "listen": 2}', 'cannot parse'],
   ])('reports a file that does not parse (%s)', (name, text, expected) => {
     writeFileSync(join(dir, name), text);
     expect(() => loadConfigFile(join(dir, name), {})).toThrow(expected);
@@ -122,6 +125,13 @@ describe('config files', () => {
 
   it('reports a missing file', () => {
     expect(() => loadConfigFile(join(dir, 'nope.yaml'), {})).toThrow(/cannot read \(ENOENT\)/);
+  });
+});
+
+describe('URL normalization', () => {
+  it('stores URLs percent-encoded with punycode hosts, so they are valid header values', () => {
+    const config = validateConfig({ routes: { default: { denyRedirect: 'http://промо.рф/акция?x=1' } } }, 'x', {});
+    expect(config.routes.default!.denyRedirect).toMatch(/^http:\/\/xn--[a-z0-9-]+\.xn--p1ai\/%D0%B0%D0%BA%D1%86%D0%B8%D1%8F\?x=1$/);
   });
 });
 
@@ -136,5 +146,15 @@ describe('maskSecrets', () => {
     expect(text).not.toMatch(/abc|hunter2|"p"|"t"|k1/);
     expect(masked).toMatchObject({ securetoken: { hash: 'path' }, users: [{ login: 'u' }] });
     expect(text).toContain('channel=5');
+  });
+
+  it('masks user names in URLs, more secret parameter names, and text from secret environment variables', () => {
+    const masked = JSON.stringify(
+      maskSecrets(
+        { backends: { a: { url: 'http://APIKEY123@mw/pathsecret/check?pass=1a&pwd=2b&sig=3c&hmac=4d&k=authsecret' } } },
+        ['pathsecret', 'authsecret'],
+      ),
+    );
+    expect(masked).not.toMatch(/APIKEY123|pathsecret|authsecret|1a|2b|3c|4d/);
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeHeaderValue } from '../../src/adapters/headerValue.js';
 import { readAnswer } from '../../src/adapters/readAnswer.js';
 import type { MiddlewareAnswer } from '../../src/adapters/transport.js';
 
@@ -61,19 +60,6 @@ describe('readAnswer: honoured headers', () => {
   });
   it('takes the first of repeated headers', () => {
     expect(readAnswer(answer(200, { 'x-session-name': ['first', 'second'] }), undefined)).toMatchObject({ info: { sessionName: 'first' } });
-  });
-});
-
-describe('sanitizeHeaderValue', () => {
-  it('removes CR, LF and control bytes and bounds the length', () => {
-    expect(sanitizeHeaderValue('alice\r\nSet-Cookie: x=1')).toBe('aliceSet-Cookie: x=1');
-    expect(sanitizeHeaderValue('a\u0000b\u007fc\td')).toBe('abc d');
-    expect(sanitizeHeaderValue('x'.repeat(5000))).toHaveLength(1024);
-    expect(sanitizeHeaderValue('\r\n')).toBeUndefined();
-  });
-  it('keeps bytes 0x80-0xFF so UTF-8 survives the latin1 round trip', () => {
-    const latin1 = Buffer.from('Дима', 'utf8').toString('latin1');
-    expect(sanitizeHeaderValue(latin1)).toBe(latin1);
   });
 });
 

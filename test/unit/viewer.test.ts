@@ -26,6 +26,7 @@ describe('protoFromPath', () => {
     ['/tv/ch/manifest.mpd', 'dash'],
     ['/tv/ch', 'http'],
     ['/tv/ch/index.m3u8?x=1', 'hls'],
+    ['/tv/ch/INDEX.M3U8', 'hls'],
     [undefined, 'http'],
   ])('%s → %s', (path, proto) => {
     expect(protoFromPath(path)).toBe(proto);

@@ -43,6 +43,14 @@ async function askInOrder(adapters: readonly MiddlewareAdapter[], viewer: Viewer
   return answered;
 }
 
+/** A redirect any denying backend gave (the first in configuration order): it knows the viewer better than the route. */
+function backendRedirect(answered: readonly Asked[]): string | undefined {
+  for (const { verdict } of answered) {
+    if (verdict.outcome === 'deny' && verdict.info.redirect) return verdict.info.redirect;
+  }
+  return undefined;
+}
+
 /**
  * Asks the route's middleware(s). An allow or a deny decides; when every
  * backend failed (or there is none) the check passes on to the default.
@@ -78,7 +86,7 @@ export function backendsStep(route: RouteConfig, adapters: readonly MiddlewareAd
       allow,
       decidedBy: `backend:${decisive.adapter.name}`,
       sessionName: allow ? info.sessionName : undefined,
-      redirect: allow ? undefined : (info.redirect ?? route.denyRedirect),
+      redirect: allow ? undefined : (backendRedirect(answered) ?? route.denyRedirect),
       userId: info.userId,
       maxSessions: info.maxSessions,
       unique: info.unique,

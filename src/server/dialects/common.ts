@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { IncomingMessage } from 'node:http';
+import { headerToText } from '../../headerText.js';
 import { RequestProblem } from '../problem.js';
 
 /** Canonical viewer IP, or a 403: a viewer whose address cannot be read is not let in. */
@@ -27,10 +28,10 @@ export function rawQueryOf(req: IncomingMessage, maxQueryBytes: number): string 
   return raw;
 }
 
-/** A request header as one string (Node joins repeated custom headers with ", "). */
+/** A request header as text (Node joins repeated custom headers with ", "). */
 export function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
-  return typeof value === 'string' ? nonEmpty(value) : undefined;
+  return typeof value === 'string' ? headerToText(value) : undefined;
 }
 
 export function nonEmpty(value: string | undefined): string | undefined {

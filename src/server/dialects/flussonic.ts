@@ -1,8 +1,9 @@
 import type { Decision } from '../../pipeline/types.js';
 import type { ViewerRequest } from '../../viewer.js';
+import { RequestProblem } from '../problem.js';
 import { parseQuery, single } from '../query.js';
 import { credentialsFrom, nonEmpty, rawQueryOf, viewerIp } from './common.js';
-import { decisionHeaders, type CallerDialect } from './types.js';
+import { decisionHeaders, setText, type CallerDialect } from './types.js';
 
 /**
  * Flussonic auth-backend protocol (also Nimble-style servers and Astra forks):
@@ -14,9 +15,13 @@ export const flussonicDialect: CallerDialect = {
   readViewer(req, maxQueryBytes): ViewerRequest {
     const query = parseQuery(rawQueryOf(req, maxQueryBytes));
     const param = (name: string) => nonEmpty(single(query, name));
-    const token = param('token');
-    // Cesbo-style backends read the token from the viewer's query; Flussonic may send it apart from `qs`.
-    const viewerQuery = param('qs') ?? (token === undefined ? '' : `token=${encodeURIComponent(token)}`);
+    const qs = param('qs');
+    const viewer = qs === undefined ? undefined : parseQuery(qs);
+    const qsToken = viewer && nonEmpty(single(viewer, 'token'));
+    const token = param('token') ?? qsToken;
+    // Cesbo-style backends read the token from the viewer's query: the two must not tell different stories.
+    if (qsToken !== undefined && token !== qsToken) throw new RequestProblem(400, 'token and the token in qs differ');
+    const viewerQuery = qs ?? (token === undefined ? '' : `token=${encodeURIComponent(token)}`);
     return {
       dialect: 'flussonic',
       ip: viewerIp(param('ip'), 'ip'),
@@ -30,14 +35,14 @@ export const flussonicDialect: CallerDialect = {
       requestNumber: param('request_number'),
       rawQuery: viewerQuery,
       token,
-      credentials: credentialsFrom(single(parseQuery(viewerQuery), 'auth')),
+      credentials: viewer && credentialsFrom(single(viewer, 'auth')),
     };
   },
 
   answerHeaders(decision: Decision): Record<string, string> {
     const headers = decisionHeaders(decision);
     headers['X-AuthDuration'] = String(decision.ttlSeconds);
-    if (decision.userId) headers['X-UserId'] = decision.userId;
+    setText(headers, 'X-UserId', decision.userId);
     if (decision.maxSessions !== undefined) headers['X-Max-Sessions'] = String(decision.maxSessions);
     if (decision.unique !== undefined) headers['X-Unique'] = String(decision.unique);
     return headers;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { textToHeader } from '../../headerText.js';
 import type { Decision } from '../../pipeline/types.js';
 import type { ViewerRequest } from '../../viewer.js';
 
@@ -9,10 +10,16 @@ export interface CallerDialect {
   answerHeaders(decision: Decision): Record<string, string>;
 }
 
+/** Sets a header from text, when there is text to set. */
+export function setText(headers: Record<string, string>, name: string, text: string | undefined): void {
+  const value = textToHeader(text);
+  if (value !== undefined) headers[name] = value;
+}
+
 /** The headers every dialect answers with (SPEC §3). */
 export function decisionHeaders(decision: Decision): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (decision.allow && decision.sessionName) headers['X-Session-Name'] = decision.sessionName;
-  if (!decision.allow && decision.redirect) headers['X-Location'] = decision.redirect;
+  if (decision.allow) setText(headers, 'X-Session-Name', decision.sessionName);
+  else setText(headers, 'X-Location', decision.redirect);
   return headers;
 }

@@ -1,0 +1,38 @@
+import { isUtf8 } from 'node:buffer';
+
+/** Longest header value the bridge reads or writes, in characters. */
+const MAX_LENGTH = 1024;
+
+function clean(text: string): string | undefined {
+  const cleaned = text
+    .replace(/\t/g, ' ')
+    // C0 controls, DEL and C1 controls: never part of a name, a URL or an id.
+    .replace(/[\x00-\x1f\x7f-\x9f]/g, '')
+    .trim()
+    .slice(0, MAX_LENGTH);
+  return cleaned === '' ? undefined : cleaned;
+}
+
+/**
+ * Node and undici hand header values over one character per byte. This turns
+ * them into the text they mean (UTF-8 when the bytes are UTF-8, as they are
+ * for Cyrillic channel names and logins), cleaned of control characters.
+ */
+export function headerToText(raw: string | readonly string[] | undefined): string | undefined {
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof first !== 'string') return undefined;
+  if (/[\x80-\xff]/.test(first)) {
+    const bytes = Buffer.from(first, 'latin1');
+    if (isUtf8(bytes)) return clean(bytes.toString('utf8'));
+  }
+  return clean(first);
+}
+
+/**
+ * Text as a header value Node and undici accept, written as UTF-8 bytes: no
+ * CR/LF or other controls, bounded length. Undefined when nothing is left.
+ */
+export function textToHeader(text: string | undefined): string | undefined {
+  const cleaned = text === undefined ? undefined : clean(text);
+  return cleaned === undefined ? undefined : Buffer.from(cleaned, 'utf8').toString('latin1');
+}
