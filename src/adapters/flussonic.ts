@@ -1,5 +1,5 @@
 import type { BackendConfig } from '../config/schema.js';
-import { askMiddleware } from './ask.js';
+import { wireAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
 import { flussonicStyle } from './wire.js';
@@ -8,9 +8,5 @@ type FlussonicBackend = Extract<BackendConfig, { type: 'flussonic' }>;
 
 /** Any Flussonic-compatible auth backend, called at its URL as given. */
 export function flussonicAdapter(name: string, config: FlussonicBackend, client: MiddlewareClient): MiddlewareAdapter {
-  const base = new URL(config.url);
-  return {
-    name,
-    check: (viewer, signal) => askMiddleware(client, flussonicStyle(base, viewer), config, signal),
-  };
+  return wireAdapter(name, config.url, flussonicStyle, config, client);
 }

@@ -1,5 +1,5 @@
 import type { BackendConfig } from '../config/schema.js';
-import { askMiddleware } from './ask.js';
+import { wireAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
 import { cesboStyle } from './wire.js';
@@ -8,9 +8,5 @@ type HttpBackend = Extract<BackendConfig, { type: 'http' }>;
 
 /** An operator's own check that speaks the Cesbo "HTTP Request" protocol, called at its URL as given. */
 export function httpAdapter(name: string, config: HttpBackend, client: MiddlewareClient): MiddlewareAdapter {
-  const base = new URL(config.url);
-  return {
-    name,
-    check: (viewer, signal) => askMiddleware(client, cesboStyle(base, viewer), config, signal),
-  };
+  return wireAdapter(name, config.url, cesboStyle, config, client);
 }
