@@ -3,14 +3,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { createBridge } from './bridge.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { maskSecrets } from './config/mask.js';
-import type { BridgeConfig } from './config/schema.js';
-import { createLogger } from './log.js';
+import { formatHostPort, type BridgeConfig } from './config/schema.js';
 import { secretEnvValues } from './secrets.js';
-import { createApp } from './server/app.js';
-import { listen } from './server/listen.js';
+import { serve } from './serve.js';
 
 const USAGE = `usage: iptv-auth-bridge [command] [options]
 
@@ -31,45 +28,8 @@ function configFile(given: string | undefined): string {
 }
 
 function printableConfig(config: BridgeConfig): unknown {
-  const { listen: where, ...rest } = config;
-  const host = where.host.includes(':') ? `[${where.host}]` : where.host;
-  return maskSecrets({ listen: `${host}:${where.port}`, ...rest }, secretEnvValues(process.env));
-}
-
-async function serve(file: string): Promise<void> {
-  const config = loadConfigFile(file);
-  const log = createLogger(config.log);
-  process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String(reason) }));
-  process.on('uncaughtException', (error) => log.error('uncaught exception', { error: error.message }));
-
-  const bridge = createBridge(config, log);
-  const app = createApp({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log });
-  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot listen on ${config.listen.host}:${config.listen.port} (listen in ${file}): ${code}`);
-  });
-  const { address, port } = running.address;
-  log.info('listening', { address: `${address.includes(':') ? `[${address}]` : address}:${port}`, config: file });
-
-  // In-flight decisions are bounded by their route's budget, so that is all the grace they need.
-  const graceMs = Math.max(...Object.values(config.routes).map((r) => r.timeoutMs), 0) + 1000;
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { signal });
-    void running
-      .stop(graceMs)
-      .then(() => bridge.close())
-      .finally(() => {
-        log.info('stopped');
-        log.on('finish', () => process.exit(0));
-        log.end();
-        setTimeout(() => process.exit(0), 500).unref();
-      });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const { listen, ...rest } = config;
+  return maskSecrets({ listen: formatHostPort(listen.host, listen.port), ...rest }, secretEnvValues(process.env));
 }
 
 /** Runs a command; resolves with its exit code, or undefined while it keeps serving. */
@@ -85,6 +45,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   const [command = 'serve', ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  if (values.config === '') throw new UsageError('--config needs a file name');
   const file = configFile(values.config);
   switch (command) {
     case 'serve':

@@ -16,6 +16,9 @@ const SECRET_KEY = /secret|passw|token|api_?key|signature/i;
 /** Names of query parameters and environment variables that carry secrets. */
 const SECRET_NAME = /secret|pass|pwd|token|key|auth|sig|hash|hmac|cred/i;
 
+/** Shell bookkeeping whose names happen to look secret (`PWD` is the working directory). */
+const SHELL_VARIABLES = new Set(['PWD', 'OLDPWD']);
+
 export function isSecretName(name: string): boolean {
   return SECRET_KEY.test(name);
 }
@@ -23,7 +26,7 @@ export function isSecretName(name: string): boolean {
 /** Values of environment variables named like secrets, so printed text can be scrubbed of them. */
 export function secretEnvValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => SECRET_NAME.test(name) && value !== undefined && value.length >= 4)
+    .filter(([name, value]) => SECRET_NAME.test(name) && !SHELL_VARIABLES.has(name) && value !== undefined && value.length >= 4)
     .map(([, value]) => value!);
 }
 

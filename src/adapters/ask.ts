@@ -27,8 +27,22 @@ export async function askMiddleware(
   }
 }
 
+/** `http://user:password@host/` in a backend URL means HTTP Basic authentication. */
+function basicAuthorization(url: URL): Record<string, string> {
+  if (url.username === '' && url.password === '') return {};
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return { authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` };
+}
+
 /** An adapter that sends every check to one endpoint in one wire style. */
 export function wireAdapter(name: string, endpoint: string, style: WireStyle, options: AskOptions, client: MiddlewareClient): MiddlewareAdapter {
   const base = new URL(endpoint);
-  return { name, check: (viewer, signal) => askMiddleware(client, style(base, viewer), options, signal) };
+  const authorization = basicAuthorization(base);
+  return {
+    name,
+    check: (viewer, signal) => {
+      const outbound = style(base, viewer);
+      return askMiddleware(client, { ...outbound, headers: { ...outbound.headers, ...authorization } }, options, signal);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type BridgeConfig } from './schema.js';
 
@@ -42,13 +42,26 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${where}: ${issue.message.replace(/^Invalid input: /, '')}`];
 }
 
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
  * Replaces `${NAME}` and `${NAME:-fallback}` in every string value. Done after
  * parsing, so a variable can never change the file's structure.
  */
-export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: Path = []): unknown {
+export function substituteEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  path: Path = [],
+  within: ReadonlySet<object> = new Set(),
+): unknown {
+  if (value !== null && typeof value === 'object' && within.has(value)) {
+    problems.push(`${formatPath(path)}: refers to itself (a YAML alias inside its own anchor)`);
+    return null;
+  }
+  const inside = value !== null && typeof value === 'object' ? new Set([...within, value]) : within;
   if (typeof value === 'string') {
     return value.replace(ENV_REFERENCE, (_whole, name: string, fallback: string | undefined) => {
       const found = env[name];
@@ -58,10 +71,14 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i], inside));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, problems, [...path, key])]),
+      Object.entries(value).map(([key, item]) => {
+        // JavaScript would treat these names as the object's machinery, not as a setting.
+        if (RESERVED_KEYS.has(key)) problems.push(`${formatPath([...path, key])}: reserved name`);
+        return [key, substituteEnv(item, env, problems, [...path, key], inside)];
+      }),
     );
   }
   return value;
@@ -80,13 +97,20 @@ export function validateConfig(document: unknown, source: string, env: NodeJS.Pr
   return result.data;
 }
 
+/**
+ * YAML is a superset of JSON, so one parser reads both and refuses duplicate
+ * keys in both. Warnings (an unknown `!tag`, say) are errors too: silently
+ * ignoring part of an auth config is worse than refusing it. Only the first
+ * line of a parser message is kept: the rest quotes the file, secrets included.
+ */
 export function parseConfigText(text: string, source: string): unknown {
+  const document = parseDocument(text, { uniqueKeys: true, merge: true, logLevel: 'silent' });
+  const problems = [...document.errors, ...document.warnings].map((issue) => `(file): cannot parse: ${issue.message.split('\n')[0]}`);
+  if (problems.length > 0) throw new ConfigError(problems, source);
   try {
-    // YAML is a superset of JSON; one parser means duplicate keys are refused in both.
-    return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+    return document.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError([`(file): cannot parse: ${reason}`], source);
+    throw new ConfigError([`(file): cannot parse: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`], source);
   }
 }
 

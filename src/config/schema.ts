@@ -10,8 +10,8 @@ function integer(min: number, max: number) {
   );
 }
 
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const nameKey = z.string().regex(NAME, 'names may use letters, digits, "_" and "-" (at most 64)');
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const nameKey = z.string().regex(NAME, 'names start with a letter or digit and use letters, digits, "_" and "-" (at most 64)');
 
 /** Stored normalized (percent-encoded, punycode host), so it is always a valid header value. */
 const httpUrl = z
@@ -38,13 +38,20 @@ const listen = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const text = String(value).trim();
   const match = /^(?:(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
   const port = Number(match?.[3]);
-  if (!match || port > 65535) {
-    ctx.addIssue({ code: 'custom', message: 'expected host:port, e.g. 127.0.0.1:8088 or [::1]:8088' });
+  const host = match?.[1] ?? match?.[2] ?? '';
+  // An IP, so a mistake shows here and not as a failed name lookup at start.
+  if (!match || port > 65535 || (host !== '' && host !== 'localhost' && isIP(host) === 0)) {
+    ctx.addIssue({ code: 'custom', message: 'expected host:port with an IP address, e.g. 127.0.0.1:8088 or [::1]:8088' });
     return z.NEVER;
   }
   if (!text.includes(':')) return { host: '127.0.0.1', port };
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 });
+
+/** `host:port` as `listen` takes it, IPv6 hosts in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
 const bodyRule = z.strictObject({
   format: z.enum(['json', 'xml']),
@@ -91,7 +98,11 @@ export const configSchema = z
         maxQueryBytes: integer(256, 65_536).default(8192),
         maxHeaderBytes: integer(1024, 65_536).default(16_384),
       })
-      .prefault({}),
+      .prefault({})
+      .refine((limits) => limits.maxQueryBytes < limits.maxHeaderBytes, {
+        message: 'maxQueryBytes must be smaller than maxHeaderBytes (the query travels in the request head)',
+        path: ['maxQueryBytes'],
+      }),
     cache: z
       .strictObject({
         allowTtl: integer(0, 86_400 * 30).default(300),

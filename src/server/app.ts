@@ -32,10 +32,14 @@ export function createApp(options: AppOptions): express.Express {
   const flussonicPaths = ['/flussonic', '/flussonic/:route'];
   app.get(authPaths, answer(cesboDialect));
   app.get(flussonicPaths, answer(flussonicDialect));
+  const refuseAndLog = (res: Response, problem: RequestProblem, headers?: Record<string, string>) => {
+    log.info('decision', { decision: 'refused', status: problem.status, reason: problem.message });
+    refuse(res, problem, headers);
+  };
   app.all([...authPaths, ...flussonicPaths, '/healthz'], (_req, res) => {
-    refuse(res, new RequestProblem(405, 'only GET and HEAD are answered'), { Allow: 'GET, HEAD' });
+    refuseAndLog(res, new RequestProblem(405, 'only GET and HEAD are answered'), { Allow: 'GET, HEAD' });
   });
-  app.use((_req, res) => refuse(res, new RequestProblem(404, 'not found')));
+  app.use((_req, res) => refuseAndLog(res, new RequestProblem(404, 'not found')));
 
   // Last line of defence: whatever went wrong is answered explicitly, never with a 5xx
   // (a streaming server lets viewers in when its auth backend errors).
@@ -46,9 +50,8 @@ export function createApp(options: AppOptions): express.Express {
       ? new RequestProblem(400, 'malformed request path')
       : new RequestProblem(403, 'denied: the bridge could not decide');
     if (!clientError) log.error('request failed', { error: error instanceof Error ? error.message : String(error) });
-    log.info('decision', { decision: 'refused', status: problem.status, reason: problem.message });
     if (res.headersSent) res.destroy();
-    else refuse(res, problem);
+    else refuseAndLog(res, problem);
   });
   return app;
 }

@@ -18,39 +18,61 @@ export interface RunningServer {
   stop(graceMs: number): Promise<void>;
 }
 
+function rawAnswer(status: string, reason: string, extra = ''): string {
+  const body = `${reason}\n`;
+  return `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${extra}Connection: close\r\n\r\n${body}`;
+}
+
 /**
  * Requests Node refuses before express sees them (oversize headers, garbage on
- * the wire) still get an explicit 400 instead of a dropped connection.
+ * the wire, a head that never completes) still get an explicit answer instead
+ * of a dropped connection. When an earlier, complete pipelined request on the
+ * same connection is still being decided, its answer goes first and the
+ * connection then closes: a 400 written now would be read as its answer.
  */
-function answerUnparseable(log: Logger) {
+function answerUnparseable(log: Logger, inFlight: ReadonlySet<ServerResponse>) {
   return (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
-    const reason = error.code === 'HPE_HEADER_OVERFLOW' ? 'request headers too large' : 'malformed HTTP request';
-    log.info('decision', { decision: 'refused', status: 400, reason });
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length + 1}\r\nConnection: close\r\n\r\n${reason}\n`);
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const reason = timedOut ? 'request not received in time' : error.code === 'HPE_HEADER_OVERFLOW' ? 'request headers too large' : 'malformed HTTP request';
+    const status = timedOut ? 408 : 400;
+    log.info('decision', { decision: 'refused', status, reason });
+    const earlier = [...inFlight].find((res) => res.socket === socket && res.req.complete);
+    if (earlier) earlier.shouldKeepAlive = false;
+    else socket.end(rawAnswer(timedOut ? '408 Request Timeout' : '400 Bad Request', reason));
   };
 }
 
 export async function listen(app: Express, { host, port, maxHeaderBytes, log }: ListenOptions): Promise<RunningServer> {
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
-  const server = createServer({ maxHeaderSize: maxHeaderBytes, requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
-    // While draining, answers tell the caller not to reuse the connection: a request sent
-    // on it after the close would go unanswered, and the streaming server would let it in.
-    if (stopping) res.shouldKeepAlive = false;
-    else {
+  const server = createServer(
+    // No Host is needed to decide, and the head's size is bounded by bytes, not by a count
+    // past which Node would silently drop headers (X-Real-IP among them).
+    { maxHeaderSize: maxHeaderBytes, requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false },
+    (req, res) => {
+      // While draining, answers tell the caller not to reuse the connection: a request sent
+      // on it after the close would go unanswered, and the streaming server would let it in.
+      if (stopping) res.shouldKeepAlive = false;
       inFlight.add(res);
       res.once('close', () => inFlight.delete(res));
-    }
-    app(req, res);
-  });
+      app(req, res);
+    },
+  );
+  server.maxHeadersCount = 0;
   server.keepAliveTimeout = 65_000;
-  server.on('clientError', answerUnparseable(log));
+  server.on('clientError', answerUnparseable(log, inFlight));
   server.on('connect', (_req, socket: Duplex) => {
-    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    log.info('decision', { decision: 'refused', status: 405, reason: 'CONNECT is not answered' });
+    socket.end(rawAnswer('405 Method Not Allowed', 'only GET and HEAD are answered', 'Allow: GET, HEAD\r\n'));
+  });
+  server.on('checkExpectation', (_req, res: ServerResponse) => {
+    log.info('decision', { decision: 'refused', status: 417, reason: 'unsupported Expect header' });
+    const body = 'unsupported Expect header\n';
+    res.writeHead(417, { 'Content-Type': 'text/plain', 'Content-Length': String(body.length), Connection: 'close' }).end(body);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -27,6 +27,7 @@ beforeAll(async () => {
       fl: { type: 'flussonic', url: `${flussonicServer.url}/flussonic/auth`, timeoutMs: 500 },
       down: { type: 'http', url: `http://127.0.0.1:${refused}/auth/check`, timeoutMs: 500 },
       blackhole: { type: 'http', url: `${blackhole.url}/check`, timeoutMs: 5000 },
+      basic: { type: 'flussonic', url: `${flussonicServer.url.replace('//', '//bridge:p%40ss%20w@')}/flussonic/auth` },
     },
     routes: {
       default: { backends: ['check'], denyRedirect: 'http://promo.example.com/default' },
@@ -38,6 +39,7 @@ beforeAll(async () => {
       any: { backends: ['down', 'check', 'fl'], mode: 'any' },
       sequential: { backends: ['down', 'check', 'fl'], mode: 'sequential' },
       budget: { backends: ['check'], timeoutMs: 150 },
+      basic: { backends: ['basic'] },
       budgetAfterDeny: { backends: ['check', 'blackhole'], mode: 'any', default: 'allow', timeoutMs: 200 },
       redirects: { backends: ['check', 'fl'], mode: 'sequential', denyRedirect: 'http://promo.example.com/route' },
       unicodeRedirect: { backends: [], denyRedirect: 'http://promo.example.com/промо' },
@@ -290,6 +292,13 @@ describe('flussonic backend (Flussonic style)', () => {
       qs: ['token=good-token&x=1'],
     });
     expect(res.headers).toMatchObject({ 'x-authduration': '120', 'x-userid': '42', 'x-max-sessions': '2', 'x-unique': 'true' });
+  });
+
+  it('user and password in the backend URL are sent as HTTP Basic authentication', async () => {
+    await request(bridge.app).get('/auth/basic?token=named-token').expect(200);
+    expect(lastReceived(flussonicServer).headers.authorization).toBe(`Basic ${Buffer.from('bridge:p@ss w').toString('base64')}`);
+    await request(bridge.app).get('/auth/fl?token=named-token').expect(200);
+    expect(lastReceived(flussonicServer).headers.authorization).toBeUndefined();
   });
 
   it.each([

@@ -17,6 +17,18 @@ function rawExchange(port: number, bytes: string): Promise<string> {
   });
 }
 
+/** Writes bytes without half-closing, and returns everything read until the server closes. */
+function conversation(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+    socket.write(bytes);
+  });
+}
+
 let bridge: TestBridge;
 let running: RunningServer;
 let slowMiddleware: ReplayServer;
@@ -56,6 +68,25 @@ describe('requests Node refuses before express', () => {
     expect(await rawExchange(running.address.port, bytes)).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 
+  it('garbage pipelined behind a request being decided does not take over its answer', async () => {
+    const reply = await conversation(running.address.port, 'GET /auth?token=x HTTP/1.1\r\nHost: a\r\n\r\nGARBAGE\x01 / HTTP/1.1\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply).toContain('X-Session-Name: patient');
+    expect(reply).toContain('Connection: close');
+    expect(reply.match(/HTTP\/1\.1/g)).toHaveLength(1);
+  });
+
+  it('an unsupported Expect header gets a 417 with a length', async () => {
+    const reply = await rawExchange(running.address.port, 'GET /auth HTTP/1.1\r\nHost: a\r\nExpect: foo\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 417 /);
+    expect(reply).toMatch(/Content-Length: 26\r\n/);
+  });
+
+  it('a request without Host is decided like any other', async () => {
+    const reply = await rawExchange(running.address.port, 'GET /healthz HTTP/1.1\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('CONNECT is refused with 405', async () => {
     expect(await rawExchange(running.address.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')).toMatch(
       /^HTTP\/1\.1 405 /,
@@ -65,6 +96,17 @@ describe('requests Node refuses before express', () => {
   it('keeps serving afterwards', async () => {
     const res = await fetch(`http://127.0.0.1:${running.address.port}/healthz`);
     expect(res.status).toBe(200);
+  });
+});
+
+describe('many headers', () => {
+  it('are all read up to the byte bound: a bad X-Real-IP after 2100 others still counts', async () => {
+    const roomy = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 65_536, log: silentLogger() });
+    const filler = Array.from({ length: 2100 }, (_, i) => `x-f${i}: 1\r\n`).join('');
+    const reply = await rawExchange(roomy.address.port, `GET /auth?token=x HTTP/1.1\r\nHost: a\r\n${filler}X-Real-IP: not-an-ip\r\nConnection: close\r\n\r\n`);
+    await roomy.stop(1000);
+    expect(reply).toMatch(/^HTTP\/1\.1 403 /);
+    expect(reply).toContain('X-Real-IP is not an IP address');
   });
 });
 

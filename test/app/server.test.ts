@@ -66,9 +66,11 @@ describe('routes', () => {
     await request(bridge.app).head('/auth?token=bad').expect(403);
   });
 
-  it.each(['post', 'put', 'delete'] as const)('%s is refused with 405', async (method) => {
+  it.each(['post', 'put', 'delete'] as const)('%s is refused with 405, and logged', async (method) => {
+    const lines = bridge.logs.length;
     const res = await request(bridge.app)[method]('/auth?token=good').expect(405);
     expect(res.headers.allow).toBe('GET, HEAD');
+    expect(bridge.logs.slice(lines).join('\n')).toContain('"status":405');
   });
 });
 
@@ -145,6 +147,11 @@ describe('bad input gets a clear 4xx and the bridge keeps serving', () => {
     expect(res.status).toBe(status);
     expect(res.text).toContain(reason);
     expect(middleware.received.length).toBe(before);
+  });
+
+  it('Flussonic: a token given apart from qs reaches Cesbo-style backends in the viewer query', async () => {
+    await request(bridge.app).get('/flussonic?token=good&qs=lang%3Den').expect(200);
+    expect(middleware.received.at(-1)!.rawQuery).toBe('lang=en&token=good');
   });
 
   it('Flussonic: a token only in qs is the token; token and qs must agree', async () => {

@@ -60,6 +60,17 @@ describe('serve', () => {
     expect(bridge.output()).toMatch(/info decision .*decision=deny/);
   });
 
+  it('keeps answering when whatever reads its log goes away', async () => {
+    const config = writeConfig('pipe.yaml', 'listen: 127.0.0.1:0\n');
+    const bridge = await startServe(['--config', config]);
+    bridge.child.stdout!.destroy();
+    for (let i = 0; i < 5; i++) {
+      expect((await fetch(`${bridge.url}/auth?token=x`)).status).toBe(403);
+    }
+    bridge.child.kill('SIGTERM');
+    expect(await bridge.exited).toBe(0);
+  });
+
   it('refuses to start on a bad config, naming the key', async () => {
     const config = writeConfig('bad.yaml', 'backends:\n  portal: {type: stalker, url: "http://mw"}\n');
     const result = await runCli(['serve', '--config', config]);
@@ -122,6 +133,7 @@ describe('check-config', () => {
   it('answers a usage error with exit 2', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
     expect((await runCli(['serve', '--no-such-flag'])).code).toBe(2);
+    expect((await runCli(['check-config', '--config', ''])).code).toBe(2);
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('check-config');

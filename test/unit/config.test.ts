@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, validateConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfigFile, parseConfigText, validateConfig } from '../../src/config/load.js';
 import { maskSecrets } from '../../src/config/mask.js';
+import { secretEnvValues } from '../../src/secrets.js';
 
 function problemsOf(document: unknown, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -64,10 +65,28 @@ describe('configuration errors name the key and the problem', () => {
     ['an incomplete body rule', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'json' } } } }, 'backends.a.body.path: required'],
     ['a body rule with a bad format', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'yaml', path: 'x', allow: [1] } } } }, 'backends.a.body.format: expected one of json|xml'],
     ['a list where a mapping belongs', { backends: [] }, 'backends:'],
-    ['a backend name unfit for logs and URLs', { backends: { 'bad name': { type: 'http', url: 'http://a' } } }, 'backends.bad name: invalid name: names may use letters'],
+    ['a backend name unfit for logs and URLs', { backends: { 'bad name': { type: 'http', url: 'http://a' } } }, 'backends.bad name: invalid name: names start with a letter or digit'],
     ['an empty routes mapping', { routes: {} }, 'routes: define at least one route'],
   ])('%s', (_name, document, expected) => {
     expect(problemsOf(document).join('\n')).toContain(expected);
+  });
+
+  it.each(['__proto__', 'constructor'])('refuses the reserved name %s', (name) => {
+    const document = parseConfigText(`backends:\n  ${name}: {type: http, url: "http://mw/check"}\n`, 'x.yaml');
+    expect(problemsOf(document)).toContain(`backends.${name}: reserved name`);
+  });
+
+  it.each([
+    ['a host name', 'mw.example.com:8088'],
+    ['a word', 'nohost:80'],
+  ])('refuses listen with %s (the address must be an IP)', (_name, listen) => {
+    expect(problemsOf({ listen }).join('\n')).toContain('listen: expected host:port with an IP address');
+  });
+
+  it('refuses a query bound the request head could never carry', () => {
+    expect(problemsOf({ limits: { maxQueryBytes: 20_000 } })).toEqual([
+      'limits.maxQueryBytes: maxQueryBytes must be smaller than maxHeaderBytes (the query travels in the request head)',
+    ]);
   });
 
   it('refuses a top level that is not a mapping', () => {
@@ -123,6 +142,28 @@ describe('config files', () => {
     expect(() => loadConfigFile(join(dir, name), {})).toThrow(expected);
   });
 
+  it('refuses an alias inside its own anchor, naming the key', () => {
+    writeFileSync(join(dir, 'cycle.yaml'), 'routes:\n  default: &r {backends: [*r]}\n');
+    expect(() => loadConfigFile(join(dir, 'cycle.yaml'), {})).toThrow('routes.default.backends[0]: refers to itself');
+  });
+
+  it('refuses an unknown tag without quoting the file (it may hold secrets)', () => {
+    writeFileSync(join(dir, 'tag.yaml'), 'backends:\n  mw: {type: http, url: !vault "http://u:hunter2@mw/check?token=T0PSECRET"}\n');
+    let message = '';
+    try {
+      loadConfigFile(join(dir, 'tag.yaml'), {});
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('Unresolved tag: !vault');
+    expect(message).not.toMatch(/hunter2|T0PSECRET/);
+  });
+
+  it('supports YAML merge keys', () => {
+    writeFileSync(join(dir, 'merge.yaml'), 'backends:\n  a: &common {type: http, url: "http://a/check", timeoutMs: 700}\n  b: {<<: *common, url: "http://b/check"}\n');
+    expect(loadConfigFile(join(dir, 'merge.yaml'), {}).backends.b).toMatchObject({ url: 'http://b/check', timeoutMs: 700 });
+  });
+
   it('reports a missing file', () => {
     expect(() => loadConfigFile(join(dir, 'nope.yaml'), {})).toThrow(/cannot read \(ENOENT\)/);
   });
@@ -156,5 +197,14 @@ describe('maskSecrets', () => {
       ),
     );
     expect(masked).not.toMatch(/APIKEY123|pathsecret|authsecret|1a|2b|3c|4d/);
+  });
+});
+
+describe('secretEnvValues', () => {
+  it('takes values of secret-looking variables, not the working directory', () => {
+    expect(secretEnvValues({ MW_PASSWORD: 'hunter22', API_KEY: 'k3yk3y', PWD: '/srv/app', OLDPWD: '/srv', PORT: '8088', SHORT_TOKEN: 'ab' })).toEqual([
+      'hunter22',
+      'k3yk3y',
+    ]);
   });
 });

@@ -21,7 +21,8 @@ export const flussonicDialect: CallerDialect = {
     const token = param('token') ?? qsToken;
     // Cesbo-style backends read the token from the viewer's query: the two must not tell different stories.
     if (qsToken !== undefined && token !== qsToken) throw new RequestProblem(400, 'token and the token in qs differ');
-    const viewerQuery = qs ?? (token === undefined ? '' : `token=${encodeURIComponent(token)}`);
+    const tokenParam = token === undefined || qsToken !== undefined ? '' : `token=${encodeURIComponent(token)}`;
+    const viewerQuery = [qs, tokenParam].filter((part) => part).join('&');
     return {
       dialect: 'flussonic',
       ip: viewerIp(param('ip'), 'ip'),

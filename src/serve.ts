@@ -1,0 +1,64 @@
+import { createBridge } from './bridge.js';
+import { loadConfigFile } from './config/load.js';
+import { formatHostPort } from './config/schema.js';
+import { createLogger, type Logger } from './log.js';
+import { createApp } from './server/app.js';
+import { listen } from './server/listen.js';
+
+/**
+ * A log reader that goes away (a dead pipe to a log shipper) must not take the
+ * bridge down: without these listeners every failed write is an uncaught error.
+ */
+function surviveBrokenOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+}
+
+function keepRunningOnStrayErrors(log: Logger): void {
+  const report = (what: string) => (error: unknown) => {
+    try {
+      log.error(what, { error: error instanceof Error ? error.message : String(error) });
+    } catch {
+      // Nowhere left to report to; serving matters more.
+    }
+  };
+  process.on('unhandledRejection', report('unhandled rejection'));
+  process.on('uncaughtException', report('uncaught exception'));
+}
+
+/** `serve`: runs until SIGTERM/SIGINT, then drains in-flight requests and exits 0; a second signal forces exit 1. */
+export async function serve(file: string): Promise<void> {
+  surviveBrokenOutput();
+  const config = loadConfigFile(file);
+  const log = createLogger(config.log);
+  keepRunningOnStrayErrors(log);
+  const bridge = createBridge(config, log);
+  const app = createApp({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log });
+  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot listen on ${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file}): ${reason}`);
+  });
+  log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file });
+
+  // In-flight decisions are bounded by their route's budget, so that is all the grace they need.
+  const graceMs = Math.max(...Object.values(config.routes).map((r) => r.timeoutMs)) + 1000;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn('second stop signal: exiting without waiting', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('stopping', { signal });
+    void running
+      .stop(graceMs)
+      .then(() => bridge.close())
+      .finally(() => {
+        log.info('stopped');
+        log.on('finish', () => process.exit(0));
+        log.end();
+        setTimeout(() => process.exit(0), 500).unref();
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
