@@ -5,27 +5,20 @@ import { silentLogger } from '../../src/log.js';
 import { testBridge, type TestBridge } from '../support/bridge.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
-/** Sends bytes as they are and returns what came back before the server closed the connection. */
-function rawExchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-    socket.end(bytes);
-  });
-}
-
-/** Writes bytes without half-closing, and returns everything read until the server closes. */
-function conversation(port: number, bytes: string): Promise<string> {
+/**
+ * Sends bytes as they are and returns what came back until the server closed
+ * the connection. `halfClose: false` keeps the sending side open, as an HTTP
+ * client that pipelines does.
+ */
+function rawExchange(port: number, bytes: string, { halfClose = true } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
     socket.on('error', reject);
-    socket.write(bytes);
+    if (halfClose) socket.end(bytes);
+    else socket.write(bytes);
   });
 }
 
@@ -69,7 +62,9 @@ describe('requests Node refuses before express', () => {
   });
 
   it('garbage pipelined behind a request being decided does not take over its answer', async () => {
-    const reply = await conversation(running.address.port, 'GET /auth?token=x HTTP/1.1\r\nHost: a\r\n\r\nGARBAGE\x01 / HTTP/1.1\r\n\r\n');
+    const reply = await rawExchange(running.address.port, 'GET /auth?token=x HTTP/1.1\r\nHost: a\r\n\r\nGARBAGE\x01 / HTTP/1.1\r\n\r\n', {
+      halfClose: false,
+    });
     expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(reply).toContain('X-Session-Name: patient');
     expect(reply).toContain('Connection: close');
