@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServe } from '../support/cli.js';
+import { killLeftoverServers, runCli, startServe } from '../support/cli.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
@@ -22,7 +22,10 @@ beforeAll(async () => {
     { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
   ]);
 });
-afterAll(() => middleware.close());
+afterAll(async () => {
+  killLeftoverServers();
+  await middleware.close();
+});
 
 describe('serve', () => {
   it('serves decisions from a config file and stops gracefully on SIGTERM with exit 0', async () => {

@@ -46,14 +46,26 @@ function listeningAddress(line: string): string | undefined {
   }
 }
 
+const started = new Set<ChildProcess>();
+
+/** Kills every `serve` a test started and did not stop (a failed assertion leaves them behind). */
+export function killLeftoverServers(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+}
+
 /** Starts `serve` and resolves once its "listening" line names the address. */
 export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serving> {
   assertBuilt();
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env } });
+  started.add(child);
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no "listening" line within 10 s:\n${output}`));
+    }, 10_000);
     let found = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
