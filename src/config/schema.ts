@@ -21,7 +21,7 @@ const httpUrl = z
   })
   .transform((url) => new URL(url).href);
 
-export const cidr = z.string().refine(
+const cidr = z.string().refine(
   (value) => {
     try {
       ipaddr.parseCIDR(value.trim());
