@@ -23,8 +23,3 @@ export function createLogger(config: LogConfig): Logger {
     transports: [new winston.transports.Console()],
   });
 }
-
-/** A logger that drops everything, for tests and one-shot commands. */
-export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
-}

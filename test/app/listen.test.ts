@@ -1,8 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '../../src/server/listen.js';
-import { silentLogger } from '../../src/log.js';
-import { testBridge, type TestBridge } from '../support/bridge.js';
+import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 /**
@@ -31,7 +30,7 @@ beforeAll(async () => {
     { request: { path: '/check' }, response: { status: 200, delayMs: 400, headers: { 'X-Session-Name': 'patient' } } },
   ]);
   bridge = testBridge({ backends: { slow: { type: 'http', url: `${slowMiddleware.url}/check` } } });
-  running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 4096, log: silentLogger() });
+  running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 4096, log: memoryLogger([]) });
 });
 afterAll(async () => {
   await bridge.close();
@@ -96,7 +95,7 @@ describe('requests Node refuses before express', () => {
 
 describe('many headers', () => {
   it('are all read up to the byte bound: a bad X-Real-IP after 2100 others still counts', async () => {
-    const roomy = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 65_536, log: silentLogger() });
+    const roomy = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 65_536, log: memoryLogger([]) });
     const filler = Array.from({ length: 2100 }, (_, i) => `x-f${i}: 1\r\n`).join('');
     const reply = await rawExchange(roomy.address.port, `GET /auth?token=x HTTP/1.1\r\nHost: a\r\n${filler}X-Real-IP: not-an-ip\r\nConnection: close\r\n\r\n`);
     await roomy.stop(1000);
