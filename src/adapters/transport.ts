@@ -73,12 +73,17 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, 
   return Buffer.concat(chunks, size);
 }
 
+/** Sees every exchange with a middleware (record mode writes them down as fixtures). */
+export type ExchangeObserver = (outbound: OutboundRequest, outcome: MiddlewareAnswer | TransportError) => void;
+
 /**
  * Pooled keep-alive HTTP client shared by all adapters. Middleware checks are
  * many and tiny, so reusing sockets matters more than anything else here.
  */
 export class MiddlewareClient {
   private readonly agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256 });
+
+  constructor(private readonly observe?: ExchangeObserver) {}
 
   async send(outbound: OutboundRequest, timeoutMs: number, signal: AbortSignal): Promise<MiddlewareAnswer> {
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -91,9 +96,13 @@ export class MiddlewareClient {
         signal: AbortSignal.any([signal, timeout]),
       });
       const body = await readCapped(response.body, response.headers['content-length']);
-      return { status: response.statusCode, headers: response.headers, body };
+      const answer = { status: response.statusCode, headers: response.headers, body };
+      this.observe?.(outbound, answer);
+      return answer;
     } catch (error) {
-      throw classify(error, timeout.aborted, signal.aborted);
+      const failure = classify(error, timeout.aborted, signal.aborted);
+      this.observe?.(outbound, failure);
+      throw failure;
     }
   }
 

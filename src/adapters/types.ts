@@ -19,7 +19,9 @@ export type BackendErrorKind =
   | 'too-large'
   | 'unparseable'
   | 'unexpected-status'
-  | 'cancelled';
+  | 'cancelled'
+  /** Not asked: the backend's circuit breaker is open (see src/resilience/circuitBreaker.ts). */
+  | 'circuit-open';
 
 export type BackendVerdict =
   | {

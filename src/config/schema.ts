@@ -1,78 +1,10 @@
-import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { backendSchema } from './backendSchema.js';
+import { cidr, flag, httpUrl, integer, listen, nameKey } from './fields.js';
+import { ipRulesSchema, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
 
-/** Accepts a number, or a string of digits (what `${ENV_VAR}` substitution yields). */
-function integer(min: number, max: number) {
-  return z.preprocess(
-    (value) => (typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value),
-    z.number().int().min(min).max(max),
-  );
-}
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const nameKey = z.string().regex(NAME, 'names start with a letter or digit and use letters, digits, "_" and "-" (at most 64)');
-
-/** Stored normalized (percent-encoded, punycode host), so it is always a valid header value. */
-const httpUrl = z
-  .url({
-    protocol: /^https?$/,
-    error: (issue) => (issue.input === undefined ? 'required' : 'expected an http:// or https:// URL'),
-  })
-  .transform((url) => new URL(url).href);
-
-const cidr = z.string().refine(
-  (value) => {
-    try {
-      ipaddr.parseCIDR(value.trim());
-      return true;
-    } catch {
-      return isIP(value.trim()) !== 0;
-    }
-  },
-  { error: 'expected an IP address or CIDR such as 10.0.0.0/8 or ::1/128' },
-);
-
-/** `host:port`, `[v6]:port`, `:port` (all interfaces) or a bare port (loopback). */
-const listen = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const text = String(value).trim();
-  const match = /^(?:(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
-  const port = Number(match?.[3]);
-  const host = match?.[1] ?? match?.[2] ?? '';
-  // An IP, so a mistake shows here and not as a failed name lookup at start.
-  if (!match || port > 65535 || (host !== '' && host !== 'localhost' && isIP(host) === 0)) {
-    ctx.addIssue({ code: 'custom', message: 'expected host:port with an IP address, e.g. 127.0.0.1:8088 or [::1]:8088' });
-    return z.NEVER;
-  }
-  if (!text.includes(':')) return { host: '127.0.0.1', port };
-  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
-});
-
-/** `host:port` as `listen` takes it, IPv6 hosts in brackets. */
-export function formatHostPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-const bodyRule = z.strictObject({
-  format: z.enum(['json', 'xml']),
-  path: z.string().min(1),
-  allow: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
-});
-
-const backendCommon = {
-  url: httpUrl,
-  timeoutMs: integer(1, 600_000).default(2000),
-  body: bodyRule.optional(),
-};
-
-const backend = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({ type: z.literal('http'), ...backendCommon }),
-    z.strictObject({ type: z.literal('flussonic'), ...backendCommon }),
-  ],
-  { error: 'expected one of http|flussonic' },
-);
+export { formatHostPort } from './fields.js';
+export type { BackendConfig, BackendType, BodyRule, BreakerConfig } from './backendSchema.js';
 
 const route = z.strictObject({
   backends: z.array(z.string()).default([]),
@@ -82,6 +14,30 @@ const route = z.strictObject({
   /** The whole decision's budget: past it, pending backends are cancelled and the default answers. */
   timeoutMs: integer(1, 600_000).default(5000),
 });
+
+export const CACHE_KEY_PARTS = ['token', 'credentials', 'ip', 'channel', 'path', 'session', 'userAgent', 'query'] as const;
+
+const ttl = (fallback: number) => integer(0, 86_400 * 30).default(fallback);
+
+const cache = z
+  .strictObject({
+    enabled: flag.default(true),
+    store: z.enum(['memory', 'redis']).default('memory'),
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'expected redis://host:6379/0 or rediss://...')
+      .optional(),
+    /** No Redis operation holds a viewer longer than this; past it the answer is a cache miss. */
+    redisTimeoutMs: integer(10, 10_000).default(200),
+    key: z.array(z.enum(CACHE_KEY_PARTS)).min(1).default(['token', 'credentials', 'ip', 'channel']),
+    allowTtl: ttl(300),
+    denyTtl: ttl(30),
+    maxTtl: integer(1, 86_400 * 30).default(3600),
+    staleIfError: ttl(600),
+    maxEntries: integer(1, 50_000_000).default(1_000_000),
+  })
+  .prefault({})
+  .refine((c) => c.store !== 'redis' || c.redisUrl !== undefined, { message: 'required when store is redis', path: ['redisUrl'] });
 
 export const configSchema = z
   .strictObject({
@@ -103,14 +59,15 @@ export const configSchema = z
         message: 'maxQueryBytes must be smaller than maxHeaderBytes (the query travels in the request head)',
         path: ['maxQueryBytes'],
       }),
-    cache: z
-      .strictObject({
-        allowTtl: integer(0, 86_400 * 30).default(300),
-        denyTtl: integer(0, 86_400 * 30).default(30),
-        maxTtl: integer(1, 86_400 * 30).default(3600),
-      })
-      .prefault({}),
-    backends: z.record(nameKey, backend).default({}),
+    cache,
+    ipRules: ipRulesSchema.default([]),
+    securetoken: securetokenSchema.optional(),
+    users: z.array(userSchema).default([]),
+    /** A YAML/JSON file of users (and packages), re-read when it changes. */
+    usersFile: z.string().min(1).optional(),
+    packages: packagesSchema.default({}),
+    sessions: sessionsSchema.prefault({}),
+    backends: z.record(nameKey, backendSchema).default({}),
     routes: z
       .record(nameKey, route)
       .refine((routes) => Object.keys(routes).length > 0, 'define at least one route, or leave routes out for one default route')
@@ -134,8 +91,7 @@ export const configSchema = z
   });
 
 export type BridgeConfig = z.output<typeof configSchema>;
-export type BackendConfig = BridgeConfig['backends'][string];
-export type BackendType = BackendConfig['type'];
 export type RouteConfig = BridgeConfig['routes'][string];
-export type BodyRule = z.output<typeof bodyRule>;
 export type LogConfig = BridgeConfig['log'];
+export type CacheConfig = BridgeConfig['cache'];
+export type CacheKeyPart = (typeof CACHE_KEY_PARTS)[number];

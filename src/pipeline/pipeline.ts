@@ -1,10 +1,13 @@
-import type { BridgeConfig, RouteConfig } from '../config/schema.js';
+import type { BridgeConfig } from '../config/schema.js';
+import type { Store } from '../store/types.js';
 import type { MiddlewareAdapter } from '../adapters/types.js';
 import type { Logger } from '../log.js';
 import type { ViewerRequest } from '../viewer.js';
 import { backendsStep } from './steps/backends.js';
+import { cacheStep } from './steps/cache.js';
+import { tokenBindingStep } from './steps/tokenBinding.js';
 import { defaultAction } from './steps/defaultAction.js';
-import type { Check, Decider, Decision, DecisionStep, Verdict } from './types.js';
+import type { Check, Decider, Decision, DecisionStep, RouteContext, Verdict } from './types.js';
 
 /** How long cancelled steps get to report before the route's default answers regardless. */
 const CANCEL_GRACE_MS = 50;
@@ -15,9 +18,20 @@ export function compose(steps: readonly DecisionStep[], last: () => Promise<Verd
   return steps.reduceRight<Run>((next, step) => (check) => step(check, next), () => last());
 }
 
-/** SPEC §4, in order; each step decides or passes on, the route's default has the last word. */
-function routePipeline(route: RouteConfig, adapters: readonly MiddlewareAdapter[], log: Logger): Run {
-  return compose([backendsStep(route, adapters, log)], defaultAction(route));
+/**
+ * SPEC §4, in order; each step decides or passes on, the route's default has
+ * the last word. A step that has nothing configured is left out.
+ */
+function routePipeline(context: RouteContext): Run {
+  const steps: (DecisionStep | undefined)[] = [
+    tokenBindingStep(context),
+    cacheStep(context),
+    backendsStep(context.route, context.adapters, context.log),
+  ];
+  return compose(
+    steps.filter((step) => step !== undefined),
+    defaultAction(context.route),
+  );
 }
 
 function settleTtl(verdict: Verdict, cache: BridgeConfig['cache']): Decision {
@@ -26,12 +40,17 @@ function settleTtl(verdict: Verdict, cache: BridgeConfig['cache']): Decision {
 }
 
 /** Every configured route as a pipeline, each bounded by the route's time budget. */
-export function createDecider(config: BridgeConfig, adapters: ReadonlyMap<string, MiddlewareAdapter>, log: Logger): Decider {
+export function createDecider(
+  config: BridgeConfig,
+  adapters: ReadonlyMap<string, MiddlewareAdapter>,
+  store: Store,
+  log: Logger,
+): Decider {
   const routes = new Map(
     Object.entries(config.routes).map(([name, route]) => {
       const routeAdapters = route.backends.map((backend) => adapters.get(backend)!);
       const onBudgetSpent = defaultAction(route);
-      const run = routePipeline(route, routeAdapters, log);
+      const run = routePipeline({ name, route, adapters: routeAdapters, config, store, log });
       return [name, { route, run, onBudgetSpent }] as const;
     }),
   );

@@ -1,3 +1,7 @@
+import type { MiddlewareAdapter } from '../adapters/types.js';
+import type { BridgeConfig, RouteConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/types.js';
 import type { ViewerRequest } from '../viewer.js';
 
 /** The bridge's answer for one viewer, before it is written in a caller's dialect. */
@@ -7,6 +11,10 @@ export interface Decision {
   readonly decidedBy: string;
   /** How long the decision stays valid, in seconds (Flussonic's `X-AuthDuration`). */
   readonly ttlSeconds: number;
+  /** The backend whose answer this is (also when it comes from the cache). */
+  readonly backend?: string;
+  /** Set when the answer came from the cache: `stale` means past its TTL, served because the backends failed. */
+  readonly cache?: 'hit' | 'stale';
   readonly sessionName?: string;
   readonly redirect?: string;
   readonly userId?: string;
@@ -34,4 +42,15 @@ export type DecisionStep = (check: Check, next: (check: Check) => Promise<Verdic
 export interface Decider {
   hasRoute(route: string): boolean;
   decide(route: string, viewer: ViewerRequest): Promise<Decision>;
+}
+
+/** What a route's steps are built from. */
+export interface RouteContext {
+  readonly name: string;
+  readonly route: RouteConfig;
+  /** The route's backends, in configuration order. */
+  readonly adapters: readonly MiddlewareAdapter[];
+  readonly config: BridgeConfig;
+  readonly store: Store;
+  readonly log: Logger;
 }

@@ -6,8 +6,8 @@ import { decisionHandler, refuse, type DecisionHandlerOptions } from './decision
 import { RequestProblem } from './problem.js';
 
 export interface AppOptions extends DecisionHandlerOptions {
-  /** Extra fields for `/healthz` (e.g. the state of a shared store). */
-  readonly health?: () => Record<string, unknown>;
+  /** What `/healthz` reports beyond "serving" (store and backend state). */
+  readonly health?: () => object;
 }
 
 /** The HTTP face of the bridge: caller dialects in, 200/403 out. Knows nothing of middleware. */

@@ -60,7 +60,7 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log }:
       const viewer = dialect.readViewer(req, maxQueryBytes);
       const decision = await decider.decide(route, viewer);
       send(res, decision.allow ? 200 : 403, decision.allow ? ALLOW_BODY : DENY_BODY, dialect.answerHeaders(decision));
-      logLine(() => ({ ...viewerFields(viewer), decision: decision.allow ? 'allow' : 'deny', by: decision.decidedBy, status: res.statusCode }));
+      logLine(() => ({ ...viewerFields(viewer), decision: decision.allow ? 'allow' : 'deny', by: decision.decidedBy, cache: decision.cache, status: res.statusCode }));
     } catch (error) {
       if (error instanceof RequestProblem) {
         refuse(res, error);

@@ -19,15 +19,17 @@ beforeAll(async () => {
   flussonicServer = await startReplayServer(loadFixtures(join(fixtures, 'flussonic')));
   blackhole = await startReplayServer([{ request: { path: '/check' }, response: { hang: true } }]);
   const refused = await closedPort();
+  // The backends step on its own: no cache, no circuit breaker (test/app/cache.test.ts covers those).
   bridge = testBridge({
+    cache: { enabled: false },
     backends: {
-      check: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500 },
-      checkJson: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'json', path: 'result.status', allow: ['ok'] } },
-      checkXml: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'xml', path: 'auth.result', allow: [1] } },
-      fl: { type: 'flussonic', url: `${flussonicServer.url}/flussonic/auth`, timeoutMs: 500 },
-      down: { type: 'http', url: `http://127.0.0.1:${refused}/auth/check`, timeoutMs: 500 },
-      blackhole: { type: 'http', url: `${blackhole.url}/check`, timeoutMs: 5000 },
-      basic: { type: 'flussonic', url: `${flussonicServer.url.replace('//', '//bridge:p%40ss%20w@')}/flussonic/auth` },
+      check: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, breaker: { failures: 0 } },
+      checkJson: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'json', path: 'result.status', allow: ['ok'] }, breaker: { failures: 0 } },
+      checkXml: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'xml', path: 'auth.result', allow: [1] }, breaker: { failures: 0 } },
+      fl: { type: 'flussonic', url: `${flussonicServer.url}/flussonic/auth`, timeoutMs: 500, breaker: { failures: 0 } },
+      down: { type: 'http', url: `http://127.0.0.1:${refused}/auth/check`, timeoutMs: 500, breaker: { failures: 0 } },
+      blackhole: { type: 'http', url: `${blackhole.url}/check`, timeoutMs: 5000, breaker: { failures: 0 } },
+      basic: { type: 'flussonic', url: `${flussonicServer.url.replace('//', '//bridge:p%40ss%20w@')}/flussonic/auth`, breaker: { failures: 0 } },
     },
     routes: {
       default: { backends: ['check'], denyRedirect: 'http://promo.example.com/default' },

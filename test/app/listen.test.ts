@@ -29,7 +29,7 @@ beforeAll(async () => {
   slowMiddleware = await startReplayServer([
     { request: { path: '/check' }, response: { status: 200, delayMs: 400, headers: { 'X-Session-Name': 'patient' } } },
   ]);
-  bridge = testBridge({ backends: { slow: { type: 'http', url: `${slowMiddleware.url}/check` } } });
+  bridge = testBridge({ cache: { enabled: false }, backends: { slow: { type: 'http', url: `${slowMiddleware.url}/check` } } });
   running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 4096, log: memoryLogger([]) });
 });
 afterAll(async () => {

@@ -14,6 +14,8 @@ beforeAll(async () => {
     { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/x' } } },
   ]);
   bridge = testBridge({
+    // Every request reaches the middleware, so tests can read what it received.
+    cache: { enabled: false },
     backends: { mw: { type: 'http', url: `${middleware.url}/check` } },
     routes: { default: { backends: ['mw'] }, vod: { backends: [], default: 'allow' } },
   });
@@ -25,7 +27,8 @@ afterAll(async () => {
 
 describe('routes', () => {
   it('answers /healthz', async () => {
-    await request(bridge.app).get('/healthz').expect(200, { status: 'ok' });
+    const health = await request(bridge.app).get('/healthz').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok', store: { store: 'memory', ok: true } });
   });
 
   it.each(['/auth', '/auth/', '/auth/default', '/flussonic', '/flussonic/default'])('%s is the default route', async (path) => {

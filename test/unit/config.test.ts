@@ -22,7 +22,20 @@ describe('configuration defaults', () => {
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8088 });
     expect(config.trustedCallers).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.log).toEqual({ level: 'info', format: 'json' });
-    expect(config.cache).toEqual({ allowTtl: 300, denyTtl: 30, maxTtl: 3600 });
+    expect(config.cache).toEqual({
+      enabled: true,
+      store: 'memory',
+      redisTimeoutMs: 200,
+      key: ['token', 'credentials', 'ip', 'channel'],
+      allowTtl: 300,
+      denyTtl: 30,
+      maxTtl: 3600,
+      staleIfError: 600,
+      maxEntries: 1_000_000,
+    });
+    expect(config.sessions).toEqual({ idleTtl: 3600 });
+    expect(config.ipRules).toEqual([]);
+    expect(config.users).toEqual([]);
     expect(config.routes).toEqual({ default: { backends: [], mode: 'any', default: 'deny', timeoutMs: 5000 } });
   });
 

@@ -61,6 +61,8 @@ export function backendsStep(route: RouteConfig, adapters: readonly MiddlewareAd
 
   function report(check: Check, { adapter, verdict }: Asked): void {
     if (verdict.outcome === 'error') {
+      // A skipped backend is logged when its circuit opens and closes, not on every request.
+      if (verdict.error === 'circuit-open') return;
       if (verdict.error !== 'cancelled' || check.signal.aborted) {
         log.warn('backend failed', { route: check.route, backend: adapter.name, error: verdict.error, detail: verdict.detail });
       }
@@ -85,6 +87,7 @@ export function backendsStep(route: RouteConfig, adapters: readonly MiddlewareAd
     const verdict: Verdict = {
       allow,
       decidedBy: `backend:${decisive.adapter.name}`,
+      backend: decisive.adapter.name,
       sessionName: allow ? info.sessionName : undefined,
       redirect: allow ? undefined : (backendRedirect(answered) ?? route.denyRedirect),
       userId: info.userId,

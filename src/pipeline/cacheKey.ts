@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import type { CacheKeyPart } from '../config/schema.js';
+import type { ViewerRequest } from '../viewer.js';
+
+const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undefined> = {
+  token: (v) => v.token,
+  credentials: (v) => (v.credentials ? `${v.credentials.login}:${v.credentials.password}` : undefined),
+  ip: (v) => v.ip,
+  channel: (v) => v.channel,
+  path: (v) => v.path,
+  session: (v) => v.session,
+  userAgent: (v) => v.userAgent,
+  query: (v) => v.rawQuery,
+};
+
+/** A short one-way digest: store keys must never hold a token or password in clear. */
+export function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/**
+ * The cache key of a viewer check on a route: a digest of the configured
+ * parts, JSON-encoded so no value can pass itself off as another part.
+ */
+export function decisionKeyOf(parts: readonly CacheKeyPart[]): (route: string, viewer: ViewerRequest) => string {
+  const readers = parts.map((part) => PART_VALUE[part]);
+  return (route, viewer) => `d:${route}:${digest(JSON.stringify(readers.map((read) => read(viewer) ?? null)))}`;
+}
+
+/** Where a token's IP binding is kept. */
+export function bindingKey(token: string): string {
+  return `b:${digest(token)}`;
+}

@@ -1,0 +1,66 @@
+import { coalescer } from '../../resilience/coalesce.js';
+import type { StoredValue } from '../../store/types.js';
+import { decisionKeyOf } from '../cacheKey.js';
+import type { DecisionStep, RouteContext, Verdict } from '../types.js';
+
+/** What the store keeps per decision: the answer and until when it is fresh (epoch ms). */
+interface CachedDecision extends StoredValue {
+  readonly allow: boolean;
+  readonly decidedBy: string;
+  readonly freshUntil: number;
+  readonly backend?: string;
+  readonly sessionName?: string;
+  readonly redirect?: string;
+  readonly userId?: string;
+  readonly maxSessions?: number;
+  readonly unique?: boolean;
+}
+
+/** A stale allow tells the streaming server to ask again soon: the middleware may be back by then. */
+const STALE_RECHECK_SECONDS = 30;
+
+/**
+ * SPEC §6: decisions of the route's backends, cached by the `cache.key` parts.
+ * Identical concurrent misses make one middleware request. Only answers a
+ * backend gave are cached, never the default that stands in for failures;
+ * while the backends fail, an allow up to `staleIfError` seconds past its
+ * TTL still answers.
+ */
+export function cacheStep({ config, store, adapters }: RouteContext): DecisionStep | undefined {
+  const cache = config.cache;
+  if (!cache.enabled || adapters.length === 0) return undefined;
+  const keyOf = decisionKeyOf(cache.key);
+  const once = coalescer<Verdict>();
+
+  const lifetime = (verdict: Verdict) => (verdict.allow ? Math.min(verdict.ttlSeconds ?? cache.allowTtl, cache.maxTtl) : cache.denyTtl);
+
+  function remember(key: string, verdict: Verdict): void {
+    const ttl = lifetime(verdict);
+    if (verdict.backend === undefined || ttl <= 0) return;
+    const { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique } = verdict;
+    const entry: CachedDecision = { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique, freshUntil: Date.now() + ttl * 1000 };
+    // Not awaited: the viewer's answer does not wait for the store.
+    void store.set(key, entry, ttl + (allow ? cache.staleIfError : 0));
+  }
+
+  function answerFrom(entry: CachedDecision, cached: 'hit' | 'stale', now: number): Verdict {
+    const { freshUntil, ...verdict } = entry;
+    const ttlSeconds = cached === 'hit' ? Math.max(1, Math.ceil((freshUntil - now) / 1000)) : STALE_RECHECK_SECONDS;
+    return { ...verdict, cache: cached, ttlSeconds };
+  }
+
+  return async (check, next) => {
+    const key = keyOf(check.route, check.viewer);
+    const entry = await store.get<CachedDecision>(key);
+    if (entry && entry.freshUntil > Date.now()) return answerFrom(entry, 'hit', Date.now());
+    const verdict = await once(key, async () => {
+      const fresh = await next(check);
+      remember(key, fresh);
+      return fresh;
+    });
+    const now = Date.now();
+    const backendsFailed = verdict.backend === undefined;
+    if (backendsFailed && entry?.allow && now <= entry.freshUntil + cache.staleIfError * 1000) return answerFrom(entry, 'stale', now);
+    return verdict;
+  };
+}

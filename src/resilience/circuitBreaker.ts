@@ -1,0 +1,64 @@
+import type { BreakerConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { BackendVerdict, MiddlewareAdapter } from '../adapters/types.js';
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface GuardedAdapter extends MiddlewareAdapter {
+  circuit(): CircuitState;
+}
+
+const SKIPPED: BackendVerdict = { outcome: 'error', error: 'circuit-open', detail: 'skipped: the backend failed repeatedly and is cooling down' };
+
+/**
+ * A backend that keeps failing is skipped for a cool-down, so a dead middleware
+ * costs viewers no waiting beyond the failures that opened the circuit. After
+ * the cool-down one probe goes through: success closes the circuit, failure
+ * opens it again. Answers (allow or deny) count as success; a check cancelled
+ * because another backend allowed first counts as nothing.
+ */
+export function withCircuitBreaker(adapter: MiddlewareAdapter, config: BreakerConfig, log: Logger, now = Date.now): GuardedAdapter {
+  let state: CircuitState = 'closed';
+  let failures = 0;
+  let openUntil = 0;
+  let probing = false;
+
+  function open(reason: string): void {
+    state = 'open';
+    openUntil = now() + config.cooldown * 1000;
+    log.warn('backend circuit opened', { backend: adapter.name, failures, cooldownSeconds: config.cooldown, reason });
+  }
+
+  function settle(verdict: BackendVerdict): void {
+    if (verdict.outcome !== 'error') {
+      if (state !== 'closed') log.info('backend circuit closed', { backend: adapter.name });
+      state = 'closed';
+      failures = 0;
+    } else if (verdict.error !== 'cancelled') {
+      failures += 1;
+      if (state === 'half-open' || (config.failures > 0 && failures >= config.failures)) open(verdict.error);
+    }
+  }
+
+  return {
+    name: adapter.name,
+    circuit: () => (state === 'open' && now() >= openUntil ? 'half-open' : state),
+    async check(viewer, signal) {
+      if (state === 'open') {
+        if (now() < openUntil || probing) return SKIPPED;
+        state = 'half-open';
+      } else if (state === 'half-open' && probing) {
+        return SKIPPED;
+      }
+      const probe = state === 'half-open';
+      probing ||= probe;
+      try {
+        const verdict = await adapter.check(viewer, signal);
+        settle(verdict);
+        return verdict;
+      } finally {
+        if (probe) probing = false;
+      }
+    },
+  };
+}
