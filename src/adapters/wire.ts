@@ -51,9 +51,10 @@ function hostOf(origin: string | undefined): string | undefined {
 /**
  * Flussonic auth-backend style: everything in query parameters. Every
  * parameter Flussonic itself sends is present (empty when unknown), as
- * backends written for Flussonic expect; `referer` only when the caller gave one.
+ * backends written for Flussonic expect; `referer` only when the caller gave
+ * one, then any `extra` parameters a middleware's adapter adds.
  */
-export function flussonicStyle(base: URL, viewer: ViewerRequest): OutboundRequest {
+export function flussonicStyle(base: URL, viewer: ViewerRequest, extra: Readonly<Record<string, string>> = {}): OutboundRequest {
   const params = new URLSearchParams({
     name: viewer.channel ?? '',
     ip: viewer.ip ?? '',
@@ -68,5 +69,21 @@ export function flussonicStyle(base: URL, viewer: ViewerRequest): OutboundReques
     qs: viewer.rawQuery,
   });
   if (viewer.referer) params.append('referer', viewer.referer);
+  for (const [name, value] of Object.entries(extra)) params.append(name, value);
   return { ...withQuery(base, params.toString()), headers: {} };
+}
+
+/**
+ * A middleware's endpoint under the base URL an operator configured, keeping
+ * its path prefix, query and credentials. A base that already ends in one of
+ * the middleware's endpoints (pasted from a streaming server's manual) counts
+ * as the base without it, so the configured protocol still picks the endpoint.
+ */
+export function endpointUnder(base: string, endpoint: string, knownEndpoints: readonly string[] = [endpoint]): string {
+  const url = new URL(base);
+  let prefix = url.pathname.replace(/\/+$/, '');
+  const pasted = knownEndpoints.map((known) => known.replace(/\/+$/, '')).find((known) => prefix.endsWith(known));
+  if (pasted !== undefined) prefix = prefix.slice(0, -pasted.length);
+  url.pathname = `${prefix}${endpoint}`;
+  return url.href;
 }

@@ -1,0 +1,29 @@
+import type { BackendConfig } from '../config/schema.js';
+import { wireAdapter } from './ask.js';
+import type { MiddlewareClient } from './transport.js';
+import type { MiddlewareAdapter } from './types.js';
+import { cesboStyle, endpointUnder, flussonicStyle } from './wire.js';
+
+type IptvportalBackend = Extract<BackendConfig, { type: 'iptvportal' }>;
+
+const ENDPOINTS = {
+  cesbo: { path: '/auth/arescrypt/', style: cesboStyle },
+  flussonic: { path: '/auth/flussonic/arescrypt/', style: flussonicStyle },
+} as const;
+
+const KNOWN_PATHS = Object.values(ENDPOINTS).map((endpoint) => endpoint.path);
+
+/** The check the configured `protocol` calls under the portal's base URL. */
+export function iptvportalEndpoint(config: Pick<IptvportalBackend, 'url' | 'protocol'>): string {
+  return endpointUnder(config.url, ENDPOINTS[config.protocol].path, KNOWN_PATHS);
+}
+
+/**
+ * IPTVportal's arescrypt check. The cipher and its rotating keys are the
+ * portal's secret, so the bridge decides nothing itself: it forwards the
+ * viewer's query untouched (Cesbo style) or Flussonic's parameters, and the
+ * portal answers.
+ */
+export function iptvportalAdapter(name: string, config: IptvportalBackend, client: MiddlewareClient): MiddlewareAdapter {
+  return wireAdapter(name, iptvportalEndpoint(config), ENDPOINTS[config.protocol].style, config, client);
+}
