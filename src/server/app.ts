@@ -1,3 +1,4 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { cesboDialect } from './dialects/cesbo.js';
 import { flussonicDialect } from './dialects/flussonic.js';
@@ -54,4 +55,27 @@ export function createApp(options: AppOptions): express.Express {
     else refuseAndLog(res, problem);
   });
   return app;
+}
+
+/** `/auth`, `/auth/<route>`, `/flussonic`, `/flussonic/<route>` in their plain form (route names need no decoding). */
+const DECISION_PATH = /^\/(auth|flussonic)(?:\/([A-Za-z0-9_-]+))?\/?(?:\?|$)/;
+
+/**
+ * The bridge's request listener. Viewer checks in their plain form go
+ * straight to the decision handler: they are nearly all the traffic, and
+ * express's routing would cost more than a cached decision. Everything else
+ * (health, odd methods, odd paths) goes through the express app, which
+ * answers it exactly as before.
+ */
+export function createRequestListener(options: AppOptions): RequestListener {
+  const app = createApp(options);
+  const decide = decisionHandler(options);
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const match = req.method === 'GET' || req.method === 'HEAD' ? DECISION_PATH.exec(req.url ?? '') : null;
+    if (!match) {
+      app(req, res);
+      return;
+    }
+    void decide(match[1] === 'auth' ? cesboDialect : flussonicDialect, match[2] ?? 'default', req, res);
+  };
 }

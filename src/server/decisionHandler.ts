@@ -15,19 +15,22 @@ export interface DecisionHandlerOptions {
   readonly log: Logger;
 }
 
-// Buffers, not strings: with a string body Node encodes the headers as UTF-8 too,
-// which would mangle UTF-8 session names relayed from a middleware.
-const ALLOW_BODY = Buffer.from('allow\n');
-const DENY_BODY = Buffer.from('deny\n');
-
-/** Writes a whole plain-text answer with its length: some streaming servers' HTTP clients are minimal. */
-function send(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>): void {
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) });
-  res.end(body);
+/**
+ * Writes a whole plain-text answer with its length: some streaming servers'
+ * HTTP clients are minimal. An ASCII body goes as a latin1 string so Node
+ * sends head and body in one write; latin1 keeps the head's bytes as they are
+ * (UTF-8 session names are already latin1-encoded header text).
+ */
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+  const ascii = /^[\x00-\x7f]*$/.test(body);
+  const payload = ascii ? body : Buffer.from(body, 'utf8');
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(payload)) });
+  if (ascii) res.end(body, 'latin1');
+  else res.end(payload);
 }
 
 export function refuse(res: ServerResponse, problem: RequestProblem, headers: Record<string, string> = {}): void {
-  send(res, problem.status, Buffer.from(`${problem.message}\n`), headers);
+  send(res, problem.status, `${problem.message}\n`, headers);
 }
 
 function viewerFields(viewer: ViewerRequest) {
@@ -59,7 +62,7 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log }:
       if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
       const viewer = dialect.readViewer(req, maxQueryBytes);
       const decision = await decider.decide(route, viewer);
-      send(res, decision.allow ? 200 : 403, decision.allow ? ALLOW_BODY : DENY_BODY, dialect.answerHeaders(decision));
+      send(res, decision.allow ? 200 : 403, decision.allow ? 'allow\n' : 'deny\n', dialect.answerHeaders(decision));
       logLine(() => ({ ...viewerFields(viewer), decision: decision.allow ? 'allow' : 'deny', by: decision.decidedBy, cache: decision.cache, status: res.statusCode }));
     } catch (error) {
       if (error instanceof RequestProblem) {

@@ -1,7 +1,6 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Express } from 'express';
 import type { Logger } from '../log.js';
 
 export interface ListenOptions {
@@ -46,7 +45,7 @@ function answerUnparseable(log: Logger, inFlight: ReadonlySet<ServerResponse>) {
   };
 }
 
-export async function listen(app: Express, { host, port, maxHeaderBytes, log }: ListenOptions): Promise<RunningServer> {
+export async function listen(app: RequestListener, { host, port, maxHeaderBytes, log }: ListenOptions): Promise<RunningServer> {
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
   const server = createServer(

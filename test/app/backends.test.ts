@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { get } from 'node:http';
+import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -177,7 +177,7 @@ describe('raw query and non-ASCII text', () => {
 
   it('passes the raw query byte for byte', async () => {
     // Sent with node:http: supertest would percent-encode the quotes and brackets itself.
-    const server = bridge.app.listen(0, '127.0.0.1');
+    const server = createServer(bridge.app).listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
     const query = `token=good-token&note=a'b"<c>&x=%7e+1`;

@@ -3,7 +3,7 @@ import winston from 'winston';
 import { createBridge, type Bridge } from '../../src/bridge.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { BridgeConfig } from '../../src/config/schema.js';
-import { createApp } from '../../src/server/app.js';
+import { createRequestListener } from '../../src/server/app.js';
 
 /** A logger that keeps every line as it would be written, so tests can read what was logged. */
 export function memoryLogger(lines: string[]): winston.Logger {
@@ -17,7 +17,7 @@ export function memoryLogger(lines: string[]): winston.Logger {
 }
 
 export interface TestBridge {
-  readonly app: ReturnType<typeof createApp>;
+  readonly app: ReturnType<typeof createRequestListener>;
   readonly config: BridgeConfig;
   readonly bridge: Bridge;
   /** Every log line so far, as JSON text. */
@@ -25,12 +25,12 @@ export interface TestBridge {
   close(): Promise<void>;
 }
 
-/** The real bridge (config validation, adapters, pipeline, express app) with its log kept in memory. */
+/** The real bridge (config validation, adapters, pipeline, request listener) with its log kept in memory. */
 export function testBridge(document: Record<string, unknown>): TestBridge {
   const config = validateConfig(document, 'test config', {});
   const logs: string[] = [];
   const log = memoryLogger(logs);
   const bridge = createBridge(config, log);
-  const app = createApp({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log });
+  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, health: () => bridge.health() });
   return { app, config, bridge, logs, close: () => bridge.close() };
 }
