@@ -1,0 +1,207 @@
+import { spawnSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import { createStore } from '../../src/store/factory.js';
+import { memoryStore } from '../../src/store/memory.js';
+import type { SessionAdmission, Store } from '../../src/store/types.js';
+import { memoryLogger } from '../support/bridge.js';
+
+const decision = { allow: true, freshUntil: 1_732_000_000_000, decidedBy: 'backend:portal', sessionName: 'alice' };
+
+describe('memory store', () => {
+  let store: Store;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2025-01-01T00:00:00Z') });
+    store = memoryStore({ maxEntries: 100 });
+  });
+  afterEach(async () => {
+    await store.close();
+    vi.useRealTimers();
+  });
+
+  describe('decisions', () => {
+    it('gives back what was stored, and nothing for a key never stored', async () => {
+      await store.set('route:abc', decision, 60);
+      expect(await store.get('route:abc')).toEqual(decision);
+      expect(await store.get('route:other')).toBeUndefined();
+    });
+
+    it('forgets an entry once its TTL has passed', async () => {
+      await store.set('k', decision, 1);
+      vi.advanceTimersByTime(900);
+      expect(await store.get('k')).toEqual(decision);
+      vi.advanceTimersByTime(200);
+      expect(await store.get('k')).toBeUndefined();
+    });
+
+    it('keeps the newest value and TTL when a key is stored again', async () => {
+      await store.set('k', decision, 1);
+      await store.set('k', { ...decision, allow: false }, 10);
+      vi.advanceTimersByTime(5000);
+      expect(await store.get('k')).toEqual({ ...decision, allow: false });
+      expect(store.health().entries).toBe(1);
+    });
+
+    it.each([0, -5, 0.2, Number.NaN])('stores a TTL of %s for one second, never forever', async (ttl) => {
+      await store.set('k', decision, ttl);
+      expect(await store.get('k')).toEqual(decision);
+      vi.advanceTimersByTime(1100);
+      expect(await store.get('k')).toBeUndefined();
+    });
+
+    it('drops expired entries without their being read, and keeps live ones', async () => {
+      await store.set('short', decision, 1);
+      await store.set('long', decision, 60);
+      await store.set('renewed', decision, 1);
+      await store.set('renewed', decision, 60);
+      expect(store.health().entries).toBe(3);
+      vi.advanceTimersByTime(3000);
+      expect(store.health().entries).toBe(2);
+      expect(await store.get('long')).toEqual(decision);
+      expect(await store.get('renewed')).toEqual(decision);
+    });
+
+    it('drops a large batch of expired entries a slice at a time', async () => {
+      const big = memoryStore({ maxEntries: 20_000 });
+      for (let i = 0; i < 12_000; i++) await big.set(`k${i}`, decision, 1);
+      vi.advanceTimersByTime(3000);
+      expect(big.health().entries).toBe(0);
+      await big.close();
+    });
+
+    it('drops expired entries after the clock jumps far ahead', async () => {
+      await store.set('k', decision, 5);
+      vi.setSystemTime(Date.now() + 400 * 86_400_000);
+      vi.advanceTimersByTime(1000);
+      expect(store.health().entries).toBe(0);
+    });
+
+    it('drops expired entries after the clock is set back', async () => {
+      vi.advanceTimersByTime(5000);
+      vi.setSystemTime(Date.now() - 3_600_000);
+      await store.set('k', decision, 1);
+      vi.advanceTimersByTime(3000);
+      expect(store.health().entries).toBe(0);
+    });
+
+    it('drops a key stored many times over within one second', async () => {
+      for (let i = 0; i < 1000; i++) await store.set('k', decision, 1);
+      vi.advanceTimersByTime(3000);
+      expect(store.health().entries).toBe(0);
+    });
+  });
+
+  describe('maxEntries', () => {
+    let small: Store;
+    beforeEach(() => {
+      small = memoryStore({ maxEntries: 2 });
+    });
+    afterEach(() => small.close());
+
+    it('does not store a new key when full, without failing, and says it is full', async () => {
+      await small.set('a', decision, 60);
+      await small.set('b', decision, 60);
+      await expect(small.set('c', decision, 60)).resolves.toBeUndefined();
+      expect(await small.get('c')).toBeUndefined();
+      expect(small.health()).toMatchObject({ store: 'memory', ok: true, entries: 2 });
+      expect(small.health().detail).toMatch(/2 of 2 entries \(full/);
+    });
+
+    it('still replaces a key it holds when full', async () => {
+      await small.set('a', decision, 60);
+      await small.set('b', decision, 60);
+      await small.set('a', { ...decision, allow: false }, 60);
+      expect(await small.get('a')).toEqual({ ...decision, allow: false });
+    });
+
+    it('stores new keys again once older ones have expired', async () => {
+      await small.set('a', decision, 1);
+      await small.set('b', decision, 1);
+      vi.advanceTimersByTime(3000);
+      await small.set('c', decision, 60);
+      expect(await small.get('c')).toEqual(decision);
+      expect(small.health().detail).toBe('1 of 2 entries');
+    });
+  });
+
+  describe('admitSession', () => {
+    const admission = (session: string, more: Partial<SessionAdmission> = {}): SessionAdmission => ({
+      user: 'alice',
+      session,
+      limit: 2,
+      idleTtlSeconds: 60,
+      unique: false,
+      ...more,
+    });
+
+    it('admits sessions up to the limit, then refuses new ones', async () => {
+      expect(await store.admitSession(admission('s1'))).toBe(true);
+      expect(await store.admitSession(admission('s2'))).toBe(true);
+      expect(await store.admitSession(admission('s3'))).toBe(false);
+    });
+
+    it('always admits a session already counted', async () => {
+      await store.admitSession(admission('s1'));
+      await store.admitSession(admission('s2'));
+      expect(await store.admitSession(admission('s1'))).toBe(true);
+      expect(await store.admitSession(admission('s2'))).toBe(true);
+    });
+
+    it('counts each user on their own', async () => {
+      await store.admitSession(admission('s1'));
+      await store.admitSession(admission('s2'));
+      expect(await store.admitSession(admission('s1', { user: 'bob' }))).toBe(true);
+    });
+
+    it('stops counting a session idle longer than idleTtl, while a refreshed one stays', async () => {
+      await store.admitSession(admission('s1'));
+      await store.admitSession(admission('s2'));
+      vi.advanceTimersByTime(50_000);
+      await store.admitSession(admission('s1'));
+      vi.advanceTimersByTime(20_000);
+      expect(await store.admitSession(admission('s3'))).toBe(true);
+      expect(await store.admitSession(admission('s4'))).toBe(false);
+    });
+
+    it('forgets a user idle past idleTtl altogether', async () => {
+      await store.admitSession(admission('s1', { limit: 1 }));
+      vi.advanceTimersByTime(61_000);
+      expect(await store.admitSession(admission('s2', { limit: 1 }))).toBe(true);
+    });
+
+    it('with unique, lets the newest session replace all older ones', async () => {
+      const unique = { limit: 1, unique: true };
+      expect(await store.admitSession(admission('s1', unique))).toBe(true);
+      expect(await store.admitSession(admission('s2', unique))).toBe(true);
+      // s2 is now the only session counted: s1 would be a second one.
+      expect(await store.admitSession(admission('s1', { limit: 1 }))).toBe(false);
+      expect(await store.admitSession(admission('s2', { limit: 1 }))).toBe(true);
+    });
+
+    it('refuses every session with a limit of 0', async () => {
+      expect(await store.admitSession(admission('s1', { limit: 0 }))).toBe(false);
+    });
+  });
+
+  it('leaves no timer behind once closed', async () => {
+    await store.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('is what createStore gives for cache.store: memory, bounded by cache.maxEntries', async () => {
+    const config = validateConfig({ cache: { maxEntries: 5 } }, 'test config', {});
+    const created = createStore(config.cache, memoryLogger([]));
+    expect(created.health()).toMatchObject({ store: 'memory', ok: true, detail: '0 of 5 entries' });
+    await created.close();
+  });
+});
+
+describe('memory store timers', () => {
+  it('do not keep the process alive', () => {
+    const script = "import('./src/store/memory.ts').then(({ memoryStore }) => memoryStore({ maxEntries: 10 }).set('k', { allow: true }, 3600))";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), timeout: 15_000, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+});

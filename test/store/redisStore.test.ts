@@ -1,0 +1,314 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import type { CacheConfig } from '../../src/config/schema.js';
+import { createStore } from '../../src/store/factory.js';
+import { redisStore } from '../../src/store/redis.js';
+import type { SessionAdmission, Store } from '../../src/store/types.js';
+import { memoryLogger } from '../support/bridge.js';
+import { startRedis, type RedisServer } from '../support/redisServer.js';
+
+const decision = { allow: true, freshUntil: 1_732_000_000_000, decidedBy: 'backend:portal', sessionName: 'alice' };
+const PASSWORD = 's3cret-redis-pass';
+/** Generous: only there to turn a hang into a failure, not to measure speed. */
+const HANG_DETECTOR_MS = 3000;
+const EVENTUALLY = { timeout: 10_000, interval: 50 };
+
+function admission(session: string, more: Partial<SessionAdmission> = {}): SessionAdmission {
+  return { user: 'alice', session, limit: 2, idleTtlSeconds: 60, unique: false, ...more };
+}
+
+/** Rejects when `promise` has not settled within `ms`: a hang detector. */
+function settlesWithin<T>(promise: Promise<T>, ms = HANG_DETECTOR_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
+}
+
+let server: RedisServer;
+/** A plain client without the store's prefix, to look at what the store wrote. */
+let inspector: Redis;
+const opened: Store[] = [];
+
+function openStore(url = server.url, timeoutMs = 200): { store: Store; logs: string[] } {
+  const logs: string[] = [];
+  const store = redisStore({ url, timeoutMs, log: memoryLogger(logs) });
+  opened.push(store);
+  return { store, logs };
+}
+
+async function connected(store: Store): Promise<void> {
+  await vi.waitFor(() => expect(store.health().ok).toBe(true), EVENTUALLY);
+}
+
+const linesMatching = (logs: string[], pattern: RegExp) => logs.filter((line) => pattern.test(line));
+
+beforeAll(async () => {
+  server = await startRedis();
+  inspector = new Redis(server.url);
+});
+afterAll(async () => {
+  inspector?.disconnect();
+  await server?.stop();
+});
+beforeEach(async () => {
+  await inspector.flushall();
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close()));
+});
+
+describe('redis store with Redis up', () => {
+  it('gives back what was stored, and nothing for a key never stored', async () => {
+    const { store } = openStore();
+    await connected(store);
+    await store.set('route:abc', decision, 60);
+    expect(await store.get('route:abc')).toEqual(decision);
+    expect(await store.get('route:other')).toBeUndefined();
+  });
+
+  it('writes JSON under iab:-prefixed keys with the TTL given, and nothing else', async () => {
+    const { store } = openStore();
+    await connected(store);
+    await store.set('route:abc', decision, 60);
+    expect(await inspector.keys('*')).toEqual(['iab:route:abc']);
+    expect(JSON.parse((await inspector.get('iab:route:abc'))!)).toEqual(decision);
+    const ttl = await inspector.ttl('iab:route:abc');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+  });
+
+  it('forgets an entry once its TTL has passed', async () => {
+    const { store } = openStore();
+    await connected(store);
+    await store.set('k', decision, 1);
+    expect(await store.get('k')).toEqual(decision);
+    await vi.waitFor(async () => expect(await store.get('k')).toBeUndefined(), EVENTUALLY);
+  });
+
+  it.each([0, -5, 0.2, Number.NaN])('stores a TTL of %s as one second, never forever', async (ttl) => {
+    const { store } = openStore();
+    await connected(store);
+    await store.set('k', decision, ttl);
+    expect(await store.get('k')).toEqual(decision);
+    expect(await inspector.ttl('iab:k')).toBe(1);
+  });
+
+  it('reads anything under its keys that is not a JSON object as absent', async () => {
+    const { store } = openStore();
+    await connected(store);
+    await inspector.set('iab:text', 'not json');
+    await inspector.set('iab:list', '[1,2]');
+    await inspector.set('iab:null', 'null');
+    await inspector.sadd('iab:set', 'member');
+    for (const key of ['text', 'list', 'null', 'set']) expect(await store.get(key)).toBeUndefined();
+  });
+
+  it('shares decisions and session counts between two instances', async () => {
+    const first = openStore().store;
+    const second = openStore().store;
+    await Promise.all([connected(first), connected(second)]);
+    await first.set('shared', decision, 60);
+    expect(await second.get('shared')).toEqual(decision);
+    expect(await first.admitSession(admission('s1'))).toBe(true);
+    expect(await second.admitSession(admission('s2'))).toBe(true);
+    expect(await first.admitSession(admission('s3'))).toBe(false);
+    expect(await second.admitSession(admission('s3'))).toBe(false);
+  });
+
+  it('counts concurrent admissions atomically', async () => {
+    const first = openStore().store;
+    const second = openStore().store;
+    await Promise.all([connected(first), connected(second)]);
+    const sessions = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const answers = await Promise.all(sessions.map((session, i) => (i % 2 ? first : second).admitSession(admission(session, { limit: 3 }))));
+    expect(answers.filter(Boolean)).toHaveLength(3);
+  });
+
+  describe('admitSession', () => {
+    it('admits sessions up to the limit, always re-admits a counted one, and counts users apart', async () => {
+      const { store } = openStore();
+      await connected(store);
+      expect(await store.admitSession(admission('s1'))).toBe(true);
+      expect(await store.admitSession(admission('s2'))).toBe(true);
+      expect(await store.admitSession(admission('s3'))).toBe(false);
+      expect(await store.admitSession(admission('s1'))).toBe(true);
+      expect(await store.admitSession(admission('s3', { user: 'bob' }))).toBe(true);
+    });
+
+    it('stops counting sessions idle longer than idleTtl, and lets the set expire with them', async () => {
+      const { store } = openStore();
+      await connected(store);
+      const brief = { limit: 1, idleTtlSeconds: 1 };
+      expect(await store.admitSession(admission('s1', brief))).toBe(true);
+      expect(await store.admitSession(admission('s2', brief))).toBe(false);
+      const pttl = await inspector.pttl('iab:sessions:alice');
+      expect(pttl).toBeGreaterThan(0);
+      expect(pttl).toBeLessThanOrEqual(1000);
+      await vi.waitFor(async () => expect(await store.admitSession(admission('s2', brief))).toBe(true), EVENTUALLY);
+    });
+
+    it('keeps a refreshed session counted while an idle one lapses', async () => {
+      const { store } = openStore();
+      await connected(store);
+      const brief = { limit: 2, idleTtlSeconds: 2 };
+      await store.admitSession(admission('idle', brief));
+      await store.admitSession(admission('active', brief));
+      // Refresh "active" until "idle" has lapsed and a newcomer fits beside it.
+      await vi.waitFor(async () => {
+        expect(await store.admitSession(admission('active', brief))).toBe(true);
+        expect(await store.admitSession(admission('newcomer', brief))).toBe(true);
+      }, EVENTUALLY);
+      expect(await store.admitSession(admission('idle', brief))).toBe(false);
+    });
+
+    it('with unique, lets the newest session replace all older ones', async () => {
+      const { store } = openStore();
+      await connected(store);
+      expect(await store.admitSession(admission('s1', { limit: 1, unique: true }))).toBe(true);
+      expect(await store.admitSession(admission('s2', { limit: 1, unique: true }))).toBe(true);
+      expect(await inspector.zrange('iab:sessions:alice', '0', '-1')).toEqual(['s2']);
+      expect(await store.admitSession(admission('s1', { limit: 1 }))).toBe(false);
+    });
+  });
+
+  it('says where it is connected, and logs it once', async () => {
+    const { store, logs } = openStore();
+    await connected(store);
+    expect(store.health()).toEqual({ store: 'redis', ok: true, detail: `connected to redis://127.0.0.1:${server.port}/0` });
+    expect(linesMatching(logs, /redis store connected/)).toHaveLength(1);
+  });
+});
+
+describe('redis store with a password in the URL', () => {
+  let secured: RedisServer;
+  beforeAll(async () => {
+    secured = await startRedis({ password: PASSWORD });
+  });
+  afterAll(() => secured?.stop());
+
+  it('authenticates, and never shows the password in health or logs', async () => {
+    expect(secured.url).toContain(PASSWORD);
+    const { store, logs } = openStore(secured.url);
+    await connected(store);
+    await store.set('k', decision, 60);
+    expect(await store.get('k')).toEqual(decision);
+    expect(store.health().detail).toBe(`connected to redis://127.0.0.1:${secured.port}/0`);
+    expect(logs.join('\n')).not.toContain(PASSWORD);
+  });
+
+  it('with a wrong password, answers as misses and says so without showing it', async () => {
+    const wrong = secured.url.replace(PASSWORD, 'wrong-password-123');
+    const { store, logs } = openStore(wrong);
+    await vi.waitFor(() => expect(store.health().detail).toMatch(/unreachable since .*(WRONGPASS|invalid)/i), EVENTUALLY);
+    expect(store.health().ok).toBe(false);
+    expect(await settlesWithin(store.get('k'))).toBeUndefined();
+    await settlesWithin(store.set('k', decision, 60));
+    expect(await settlesWithin(store.admitSession(admission('s1')))).toBe(true);
+    expect(`${store.health().detail}\n${logs.join('\n')}`).not.toContain('wrong-password-123');
+  });
+});
+
+describe('redis store with Redis unreachable', () => {
+  it('starts without failing, answers as misses, logs it once, and connects once Redis is there', async () => {
+    const late = await startRedis();
+    await late.stop();
+    const { store, logs } = openStore(late.url);
+    await vi.waitFor(() => expect(store.health().detail).toMatch(/unreachable since \d{4}-\d\d-\d\dT.*: ECONNREFUSED/), EVENTUALLY);
+    expect(store.health().ok).toBe(false);
+    expect(await settlesWithin(store.get('k'))).toBeUndefined();
+    await expect(settlesWithin(store.set('k', decision, 60))).resolves.toBeUndefined();
+    expect(await settlesWithin(store.admitSession(admission('s1', { limit: 0 })))).toBe(true);
+    // Several reconnect attempts fail meanwhile; the log still says it once.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(linesMatching(logs, /unreachable/)).toHaveLength(1);
+
+    await late.restart();
+    await connected(store);
+    expect(linesMatching(logs, /redis store connected/)).toHaveLength(1);
+    await store.set('k', decision, 60);
+    expect(await store.get('k')).toEqual(decision);
+    await late.stop();
+  });
+
+  it('keeps answering when Redis is killed, and reconnects by itself when it is back', async () => {
+    const doomed = await startRedis();
+    const { store, logs } = openStore(doomed.url);
+    await connected(store);
+    await store.set('k', decision, 60);
+    const inFlight = store.get('k');
+    await doomed.kill();
+    await settlesWithin(inFlight);
+
+    expect(await settlesWithin(store.get('k'))).toBeUndefined();
+    await expect(settlesWithin(store.set('k2', decision, 60))).resolves.toBeUndefined();
+    expect(await settlesWithin(store.admitSession(admission('s1', { limit: 0 })))).toBe(true);
+    await vi.waitFor(() => expect(store.health().ok).toBe(false), EVENTUALLY);
+    expect(store.health().detail).toMatch(/unreachable since \d{4}-/);
+    expect(linesMatching(logs, /redis store connection lost/)).toHaveLength(1);
+
+    await doomed.restart();
+    await connected(store);
+    expect(linesMatching(logs, /redis store reconnected/)).toHaveLength(1);
+    // The restarted server kept nothing (no persistence): a miss, then a fresh write works.
+    expect(await store.get('k')).toBeUndefined();
+    await store.set('k', decision, 60);
+    expect(await store.get('k')).toEqual(decision);
+    await doomed.stop();
+  });
+
+  it('does not wait on a Redis that stopped answering', async () => {
+    const stalled = await startRedis();
+    const { store } = openStore(stalled.url);
+    await connected(store);
+    await store.set('k', decision, 60);
+    stalled.freeze();
+    try {
+      expect(await settlesWithin(store.get('k'))).toBeUndefined();
+      await expect(settlesWithin(store.set('k', decision, 60))).resolves.toBeUndefined();
+      expect(await settlesWithin(store.admitSession(admission('s1', { limit: 0 })))).toBe(true);
+    } finally {
+      stalled.thaw();
+    }
+    await vi.waitFor(async () => expect(await store.get('k')).toEqual(decision), EVENTUALLY);
+    await stalled.stop();
+  });
+
+  it('closes without waiting while Redis is down, and stops reconnecting', async () => {
+    const gone = await startRedis();
+    await gone.stop();
+    const { store, logs } = openStore(gone.url);
+    await vi.waitFor(() => expect(store.health().ok).toBe(false), EVENTUALLY);
+    await settlesWithin(store.close());
+    await settlesWithin(store.close());
+    expect(store.health()).toEqual({ store: 'redis', ok: false, detail: 'closed' });
+    const linesAtClose = logs.length;
+    await gone.restart();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(logs).toHaveLength(linesAtClose);
+    await gone.stop();
+  });
+});
+
+describe('redis store configuration', () => {
+  it('refuses a URL it cannot parse, naming the key and not the URL', () => {
+    expect(() => redisStore({ url: `redis://:${PASSWORD}@bad|host:6379/0`, timeoutMs: 200, log: memoryLogger([]) })).toThrow(
+      /^cache\.redisUrl: not a valid redis:\/\/ or rediss:\/\/ URL$/,
+    );
+  });
+
+  it('is what createStore gives for cache.store: redis', async () => {
+    const config = validateConfig({ cache: { store: 'redis', redisUrl: server.url } }, 'test config', {});
+    const store = createStore(config.cache, memoryLogger([]));
+    opened.push(store);
+    await connected(store);
+    expect(store.health().store).toBe('redis');
+  });
+
+  it('createStore names cache.redisUrl when a hand-built config lacks it', () => {
+    const cache = { ...validateConfig({}, 'test config', {}).cache, store: 'redis' } as CacheConfig;
+    expect(() => createStore(cache, memoryLogger([]))).toThrow(/^cache\.redisUrl: required/);
+  });
+});
