@@ -1,16 +1,20 @@
 import { z } from 'zod';
+import { storedPasswordProblem } from '../policies/users/passwords.js';
 import { CIDR_MESSAGE, flag, integer, nameKey, parseRange } from './fields.js';
 
 export type IpAction = 'allow' | 'deny' | 'pass';
 
-/** `allow|deny|pass <ip or CIDR>`, kept as text; the range is parsed once when the rules are built. */
+/**
+ * `allow|deny|pass <ip or CIDR>` (or `any`, as Alta writes "every address"),
+ * kept as text; the range is parsed once when the rules are built.
+ */
 const ipRule = z.string().transform((text, ctx) => {
   const match = /^\s*(allow|deny|pass)\s+(\S+)\s*$/.exec(text);
   if (!match) {
-    ctx.addIssue({ code: 'custom', message: `expected "allow|deny|pass <IP or CIDR>", got "${text}"` });
+    ctx.addIssue({ code: 'custom', message: `expected "allow|deny|pass <IP, CIDR or any>", got "${text}"` });
     return z.NEVER;
   }
-  if (!parseRange(match[2]!)) {
+  if (match[2] !== 'any' && !parseRange(match[2]!)) {
     ctx.addIssue({ code: 'custom', message: `"${text}": ${CIDR_MESSAGE}` });
     return z.NEVER;
   }
@@ -27,16 +31,27 @@ export const securetokenSchema = z.strictObject({
   clockSkew: integer(0, 86_400).default(60),
 });
 
-/** ISO 8601 date-time or unix seconds (as Astra's user API gives it), kept as unix seconds. */
+/** A date, or a date-time with `Z` or an offset: a zone-less time would depend on the bridge host's clock zone. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+/**
+ * ISO 8601 date-time or unix seconds (as Astra's user API gives it), kept as
+ * unix seconds. `0` is Astra's "never expires".
+ */
 const expires = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const text = String(value).trim();
-  const seconds = /^\d+$/.test(text) ? Number(text) : Date.parse(text) / 1000;
-  if (!Number.isFinite(seconds) || text === '') {
-    ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 date-time or unix seconds' });
+  const seconds = /^\d+$/.test(text) ? Number(text) : ISO_DATE_TIME.test(text) ? Date.parse(text) / 1000 : NaN;
+  if (!Number.isFinite(seconds)) {
+    ctx.addIssue({ code: 'custom', message: 'expected unix seconds or an ISO 8601 date-time with Z or an offset, e.g. 2026-01-31T23:59:59Z' });
     return z.NEVER;
   }
-  return Math.floor(seconds);
+  return seconds === 0 ? undefined : Math.floor(seconds);
 });
+
+/** Astra exports unset fields as empty strings; they mean "not set" here too. */
+function optionalText<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+}
 
 const ipList = z
   .union([z.string(), z.array(z.string()).min(1)])
@@ -45,16 +60,28 @@ const ipList = z
 
 const printable = z.string().min(1, 'must not be empty').regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters');
 
+const password = z.string().superRefine((stored, ctx) => {
+  const problem = storedPasswordProblem(stored);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const userSchema = z
   .strictObject({
-    login: printable.max(256),
-    /** Plain text, or a bcrypt (`$2a$/$2b$/$2y$`), argon2 (`$argon2id$...`) or scrypt (`$scrypt$...`) hash. */
-    password: z.string().min(1, 'must not be empty').optional(),
-    token: printable.max(1024).optional(),
-    ip: ipList.optional(),
+    /** Compared in Unicode NFC, so a login typed with combining accents still matches. */
+    login: printable.max(256).transform((login) => login.normalize('NFC')),
+    /**
+     * Plain text, or a bcrypt (`$2a$/$2b$/$2y$`), argon2 (`$argon2id$/$argon2i$/$argon2d$`)
+     * or scrypt (`$scrypt$N=16384,r=8,p=1$<salt b64>$<key b64>`) hash.
+     */
+    password: optionalText(password),
+    token: optionalText(printable.max(1024)),
+    ip: optionalText(ipList),
     expires: expires.optional(),
     enabled: flag.default(true),
-    maxConnections: integer(1, 100_000).optional(),
+    /** Distinct sessions at once; `0` (Astra's "no limit") or absent: no limit. */
+    maxConnections: integer(0, 100_000)
+      .optional()
+      .transform((limit) => (limit === 0 ? undefined : limit)),
     packages: z.array(nameKey).optional(),
     comment: z.string().optional(),
   })
@@ -63,12 +90,6 @@ export const userSchema = z
   });
 
 export const packagesSchema = z.record(nameKey, z.array(z.string().min(1)));
-
-/** A users file: a list of users, or `{users: [...], packages: {...}}`. */
-export const usersFileSchema = z.union([
-  z.array(userSchema),
-  z.strictObject({ users: z.array(userSchema).default([]), packages: packagesSchema.default({}) }),
-]);
 
 export const ipRulesSchema = z.array(ipRule);
 
@@ -81,3 +102,37 @@ export type IpRule = z.output<typeof ipRule>;
 export type SecuretokenConfig = z.output<typeof securetokenSchema>;
 export type LocalUser = z.output<typeof userSchema>;
 export type Packages = z.output<typeof packagesSchema>;
+
+export interface UserProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * What cannot be seen one user at a time: logins and tokens must be unique
+ * (also against `others`, users defined elsewhere), and every package a user
+ * names must exist. Messages never quote a token.
+ */
+export function localUserProblems(users: readonly LocalUser[], packages: Packages, others: readonly LocalUser[] = []): UserProblem[] {
+  const problems: UserProblem[] = [];
+  const elsewhere = 'a user in the main config';
+  const logins = new Map<string, string>(others.map((user) => [user.login, elsewhere]));
+  const tokens = new Map<string, string>(others.flatMap((user) => (user.token === undefined ? [] : [[user.token, elsewhere]])));
+  users.forEach((user, index) => {
+    const seen = logins.get(user.login);
+    if (seen) problems.push({ path: ['users', index, 'login'], message: `"${user.login}" is also ${seen}` });
+    else logins.set(user.login, `users[${index}]`);
+    if (user.token !== undefined) {
+      const holder = tokens.get(user.token);
+      if (holder) problems.push({ path: ['users', index, 'token'], message: `the same token as ${holder}` });
+      else tokens.set(user.token, `users[${index}]`);
+    }
+    user.packages?.forEach((name, at) => {
+      if (!Object.hasOwn(packages, name)) {
+        const defined = Object.keys(packages).join(', ') || 'none';
+        problems.push({ path: ['users', index, 'packages', at], message: `unknown package "${name}" (defined: ${defined})` });
+      }
+    });
+  });
+  return problems;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { backendSchema } from './backendSchema.js';
 import { cidr, flag, httpUrl, integer, listen, nameKey } from './fields.js';
-import { ipRulesSchema, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
+import { ipRulesSchema, localUserProblems, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
 
 export { formatHostPort } from './fields.js';
 export type { BackendConfig, BackendType, BodyRule, BreakerConfig } from './backendSchema.js';
@@ -87,6 +87,7 @@ export const configSchema = z
         }
       });
     }
+    for (const problem of localUserProblems(config.users, config.packages)) ctx.addIssue({ code: 'custom', ...problem });
     return { ...config, routes };
   });
 

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import ipaddr from 'ipaddr.js';
+import { signSecuretoken } from '../policies/securetoken.js';
+
+export const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X]
+
+Prints a securetoken for one viewer IP and one path (Alta, hash: path) or
+channel id (Astra, hash: channel).
+
+  --secret S    the securetoken secret; or set SECURETOKEN, which keeps it out of ps
+  --ip IP       the viewer's IP address
+  --path P      the path the viewer will ask for, e.g. /tv/travel-channel/index.m3u8
+  --channel C   the channel id, e.g. a001
+  --ttl D       how long the token is valid: 90, 90s, 15m, 3h, 2d (default 3h)
+  --start T     unix seconds the token is valid from (default now)
+  --salt X      letters and digits mixed into the hash (default 8 random hex digits)
+`;
+
+const DEFAULT_TTL_SECONDS = 3 * 3600;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
+/** Far enough for any link, near enough that end stays an exact integer. */
+const MAX_SECONDS = 100 * 365 * 86_400;
+
+class SecuretokenUsageError extends Error {}
+
+/** `90`, `90s`, `15m`, `3h`, `2d` as seconds. */
+function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,10})([smhd]?)$/.exec(text.trim());
+  if (!match) return undefined;
+  const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+  return seconds > 0 && seconds <= MAX_SECONDS ? seconds : undefined;
+}
+
+function required(value: string | undefined, message: string): string {
+  if (value === undefined || value === '') throw new SecuretokenUsageError(message);
+  return value;
+}
+
+function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): string {
+  const { values } = parseArgs({
+    args,
+    options: {
+      secret: { type: 'string' },
+      ip: { type: 'string' },
+      path: { type: 'string' },
+      channel: { type: 'string' },
+      ttl: { type: 'string' },
+      start: { type: 'string' },
+      salt: { type: 'string' },
+    },
+  });
+  const secret = required(values.secret || env.SECURETOKEN, '--secret is required (or set SECURETOKEN)');
+  const ip = required(values.ip, '--ip is required');
+  if (isIP(ip) === 0) throw new SecuretokenUsageError(`--ip: not an IP address: ${ip}`);
+  if ((values.path === undefined) === (values.channel === undefined)) {
+    throw new SecuretokenUsageError('give exactly one of --path (Alta, hash: path) or --channel (Astra, hash: channel)');
+  }
+  const subject = values.path !== undefined ? required(values.path, '--path must not be empty') : required(values.channel, '--channel must not be empty');
+  const ttl = values.ttl === undefined ? DEFAULT_TTL_SECONDS : parseDuration(values.ttl);
+  if (ttl === undefined) throw new SecuretokenUsageError(`--ttl: expected a duration such as 90, 90s, 15m, 3h or 2d, got "${values.ttl}"`);
+  const start = values.start === undefined ? nowSeconds : /^\d{1,11}$/.test(values.start) ? Number(values.start) : undefined;
+  if (start === undefined) throw new SecuretokenUsageError(`--start: expected unix seconds, got "${values.start}"`);
+  const salt = values.salt ?? randomBytes(4).toString('hex');
+  if (!/^[A-Za-z0-9]{1,64}$/.test(salt)) throw new SecuretokenUsageError('--salt: expected 1 to 64 letters and digits');
+  return signSecuretoken({
+    secret,
+    // The bridge checks the address in this canonical form (IPv4-mapped IPv6 as IPv4).
+    ip: ipaddr.process(ip.split('%')[0]!).toString(),
+    subject,
+    start,
+    end: start + ttl,
+    salt,
+  });
+}
+
+/** `securetoken`: prints a token; exit 0, or 2 with a message naming the option. */
+export function securetokenCommand(args: string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
+  if (args.includes('--help') || args.includes('-h')) {
+    out.write(SECURETOKEN_USAGE);
+    return 0;
+  }
+  try {
+    out.write(`${tokenFor(args, env, Math.floor(Date.now() / 1000))}\n`);
+    return 0;
+  } catch (error) {
+    const isUsage = error instanceof SecuretokenUsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    if (!isUsage) throw error;
+    err.write(`securetoken: ${(error as Error).message}\n\n${SECURETOKEN_USAGE}`);
+    return 2;
+  }
+}

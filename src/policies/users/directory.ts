@@ -1,0 +1,67 @@
+import type { LocalUser, Packages } from '../../config/policySchema.js';
+import type { ViewerRequest } from '../../viewer.js';
+import { inRange, ipRange, viewerAddress, type IpRange } from '../ipRules.js';
+
+/** A local user, ready to be checked against a viewer. */
+export interface DirectoryUser {
+  readonly login: string;
+  readonly password?: string;
+  readonly token?: string;
+  readonly ranges?: readonly IpRange[];
+  /** Unix seconds. */
+  readonly expires?: number;
+  readonly enabled: boolean;
+  readonly maxConnections?: number;
+  /** Every channel of the user's packages; undefined: the user may watch every channel. */
+  readonly channels?: ReadonlySet<string>;
+}
+
+/** One consistent set of local users; replaced as a whole when the users file changes. */
+export interface UserDirectory {
+  readonly size: number;
+  byToken(token: string): DirectoryUser | undefined;
+  byLogin(login: string): DirectoryUser | undefined;
+}
+
+function directoryUser(user: LocalUser, packages: Packages): DirectoryUser {
+  return {
+    login: user.login,
+    password: user.password,
+    token: user.token,
+    ranges: user.ip?.map(ipRange),
+    expires: user.expires,
+    enabled: user.enabled,
+    maxConnections: user.maxConnections,
+    channels: user.packages && new Set(user.packages.flatMap((name) => packages[name] ?? [])),
+  };
+}
+
+/** Users already validated together (unique logins and tokens, known packages). */
+export function buildUserDirectory(users: readonly LocalUser[], packages: Packages): UserDirectory {
+  const byLogin = new Map<string, DirectoryUser>();
+  const byToken = new Map<string, DirectoryUser>();
+  for (const user of users) {
+    const entry = directoryUser(user, packages);
+    byLogin.set(entry.login, entry);
+    if (entry.token !== undefined) byToken.set(entry.token, entry);
+  }
+  return {
+    size: byLogin.size,
+    byToken: (token) => byToken.get(token),
+    byLogin: (login) => byLogin.get(login.normalize('NFC')),
+  };
+}
+
+export type Refusal = 'disabled' | 'expired' | 'IP not allowed' | 'channel not in packages';
+
+/** Why a known user may not watch this request, or undefined when they may (connection limits aside). */
+export function userRefusal(user: DirectoryUser, viewer: ViewerRequest, nowSeconds: number): Refusal | undefined {
+  if (!user.enabled) return 'disabled';
+  if (user.expires !== undefined && nowSeconds >= user.expires) return 'expired';
+  if (user.ranges) {
+    const address = viewerAddress(viewer.ip);
+    if (!address || !user.ranges.some((range) => inRange(address, range))) return 'IP not allowed';
+  }
+  if (user.channels && (viewer.channel === undefined || !user.channels.has(viewer.channel))) return 'channel not in packages';
+  return undefined;
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ConfigError } from '../../config/load.js';
+import type { BridgeConfig } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
+import type { ViewerRequest } from '../../viewer.js';
+import { buildUserDirectory, type DirectoryUser, type UserDirectory } from './directory.js';
+import { PasswordChecker } from './passwords.js';
+import { usersFromText, watchForChanges, type UserSet } from './usersFile.js';
+
+export type UsersSettings = Pick<BridgeConfig, 'users' | 'packages' | 'usersFile'>;
+
+/** The bridge's local users (config `users` plus `usersFile`), shared by every route. */
+export interface LocalUsers {
+  /**
+   * The local user a `token`, or an `auth=login:password` with the right
+   * password, names; undefined for anything else (the check then passes on).
+   */
+  identify(viewer: ViewerRequest): Promise<DirectoryUser | undefined>;
+  close(): void;
+}
+
+function readError(error: unknown): string {
+  return `(file): cannot read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+}
+
+function loadAtStart(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set: UserSet; text: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([readError(error)], file);
+  }
+  return { set: usersFromText(text, file, main, env), text };
+}
+
+const digestOf = (text: string) => createHash('sha256').update(text).digest('base64');
+
+/**
+ * Local users; with a `usersFile`, re-read when it changes. The file must be
+ * valid at start (a ConfigError otherwise). Later a file that turns invalid
+ * or unreadable is logged once per change and the last good users stay in
+ * force. Requests never wait for a reload: each sees one whole set of users.
+ */
+export function openLocalUsers(settings: UsersSettings, log: Logger, env: NodeJS.ProcessEnv = process.env): LocalUsers {
+  const passwords = new PasswordChecker();
+  const main: UserSet = { users: settings.users, packages: settings.packages };
+  let directory: UserDirectory = buildUserDirectory(main.users, main.packages);
+  let stopWatching = () => {};
+
+  if (settings.usersFile !== undefined) {
+    const file = resolve(settings.usersFile);
+    const initial = loadAtStart(file, main, env);
+    directory = buildUserDirectory(initial.set.users, initial.set.packages);
+    // What was last read, text or read error, so an unchanged file is neither re-applied nor re-reported.
+    let lastSeen = digestOf(initial.text);
+    let closed = false;
+
+    const apply = async () => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        if (closed || lastSeen === readError(error)) return;
+        lastSeen = readError(error);
+        log.warn('users file not reloaded, the previous users stay in force', { file, problems: [lastSeen] });
+        return;
+      }
+      if (closed || lastSeen === digestOf(text)) return;
+      lastSeen = digestOf(text);
+      try {
+        const set = usersFromText(text, file, main, env);
+        directory = buildUserDirectory(set.users, set.packages);
+        log.info('users file reloaded', { file, users: directory.size });
+      } catch (error) {
+        const problems = error instanceof ConfigError ? error.problems : [String(error)];
+        log.warn('users file not reloaded, the previous users stay in force', { file, problems });
+      }
+    };
+    // Reloads run one after the other, so an older read can never replace a newer one.
+    let reloading = Promise.resolve();
+    const stopEvents = watchForChanges(file, () => {
+      reloading = reloading.then(apply);
+    });
+    stopWatching = () => {
+      closed = true;
+      stopEvents();
+    };
+  }
+
+  return {
+    async identify(viewer) {
+      const current = directory;
+      const byToken = viewer.token === undefined ? undefined : current.byToken(viewer.token);
+      if (byToken) return byToken;
+      if (!viewer.credentials) return undefined;
+      const user = current.byLogin(viewer.credentials.login);
+      if (user?.password === undefined) return undefined;
+      return (await passwords.check(user.password, viewer.credentials.password)) ? user : undefined;
+    },
+    close() {
+      stopWatching();
+      passwords.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { randomBytes, scryptSync } from 'node:crypto';
+import { hash as argon2Hash } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PasswordChecker, storedPasswordProblem } from '../../src/policies/users/passwords.js';
+
+vi.mock('bcryptjs', async (importOriginal) => {
+  const original = await importOriginal<typeof import('bcryptjs')>();
+  const compare = vi.fn(original.default.compare);
+  return { ...original, compare, default: { ...original.default, compare } };
+});
+
+/** The documented scrypt format, built independently with node:crypto. */
+function scryptHash(password: string, N = 16384, r = 8, p = 1): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password, salt, 32, { N, r, p });
+  return `$scrypt$N=${N},r=${r},p=${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+let checker: PasswordChecker;
+afterEach(() => checker?.close());
+
+describe('password formats', () => {
+  it.each([
+    ['plain text', async () => 'пароль-87326848'],
+    ['bcrypt $2b$', async () => bcrypt.hashSync('пароль-87326848', 4)],
+    ['bcrypt $2y$ (PHP)', async () => bcrypt.hashSync('пароль-87326848', 4).replace(/^\$2b\$/, '$2y$')],
+    ['argon2id', () => argon2Hash('пароль-87326848')],
+    ['argon2i', () => argon2Hash('пароль-87326848', { algorithm: 1 })],
+    ['scrypt', async () => scryptHash('пароль-87326848')],
+  ])('%s: the right password passes, a wrong or empty one does not', async (_format, make) => {
+    const stored = await make();
+    expect(storedPasswordProblem(stored)).toBeUndefined();
+    checker = new PasswordChecker();
+    expect(await checker.check(stored, 'пароль-87326848')).toBe(true);
+    expect(await checker.check(stored, 'пароль-87326849')).toBe(false);
+    expect(await checker.check(stored, '')).toBe(false);
+  });
+
+  it.each([
+    ['$2b$04$tooShort', 'bcrypt'],
+    ['$argon2id$v=19$m=65536$broken', 'argon2'],
+    ['$scrypt$N=16384,r=8$c2FsdA==$a2V5', 'scrypt'],
+    [`$scrypt$N=1000,r=8,p=1$c2FsdA==$${Buffer.alloc(32).toString('base64')}`, 'power of two'],
+    [`$scrypt$N=1048576,r=32,p=1$c2FsdA==$${Buffer.alloc(32).toString('base64')}`, '256 MiB'],
+    ['$scrypt$N=16384,r=8,p=1$c2FsdA==$a2V5', 'at least 16 bytes'],
+  ])('a malformed hash %s is refused (%s)', (stored, words) => {
+    expect(storedPasswordProblem(stored)).toContain(words);
+  });
+
+  it('reads text that does not start like a hash as a plain password', () => {
+    expect(storedPasswordProblem('$ecret$')).toBeUndefined();
+    expect(storedPasswordProblem('2b$04$x')).toBeUndefined();
+  });
+});
+
+describe('remembered checks', () => {
+  it('a hashed password costs one hash computation per (password, answer), not one per request', async () => {
+    const stored = bcrypt.hashSync('right', 4);
+    const compare = vi.mocked(bcrypt.compare);
+    compare.mockClear();
+    checker = new PasswordChecker();
+    const together = await Promise.all([checker.check(stored, 'right'), checker.check(stored, 'right'), checker.check(stored, 'right')]);
+    expect(together).toEqual([true, true, true]);
+    expect(await checker.check(stored, 'right')).toBe(true);
+    expect(await checker.check(stored, 'wrong')).toBe(false);
+    expect(await checker.check(stored, 'wrong')).toBe(false);
+    expect(compare).toHaveBeenCalledTimes(2);
+  });
+
+  it('a changed stored hash is checked afresh', async () => {
+    checker = new PasswordChecker();
+    expect(await checker.check(bcrypt.hashSync('old', 4), 'old')).toBe(true);
+    expect(await checker.check(bcrypt.hashSync('new', 4), 'old')).toBe(false);
+  });
+});

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { securetokenCommand } from '../../src/commands/securetoken.js';
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const [out, err] = [new PassThrough(), new PassThrough()];
+  const code = securetokenCommand(args, env, out, err);
+  return { code, stdout: String(out.read() ?? ''), stderr: String(err.read() ?? '') };
+}
+
+const base = ['--secret', 's', '--ip', '10.0.0.5', '--path', '/p'];
+
+describe('securetoken command', () => {
+  it.each([
+    ['90', 90],
+    ['90s', 90],
+    ['15m', 900],
+    ['3h', 10_800],
+    ['2d', 172_800],
+    [undefined, 10_800],
+  ])('--ttl %s lasts %d seconds from --start', (ttl, seconds) => {
+    const result = run([...base, '--start', '1700000000', ...(ttl === undefined ? [] : ['--ttl', ttl])]);
+    expect(result.code).toBe(0);
+    const [, , end, start] = result.stdout.trim().split('-');
+    expect(Number(end) - Number(start)).toBe(seconds);
+  });
+
+  it('starts now when --start is not given', () => {
+    const before = Math.floor(Date.now() / 1000);
+    const start = Number(run(base).stdout.trim().split('-')[3]);
+    expect(start).toBeGreaterThanOrEqual(before);
+    expect(start).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+  });
+
+  it('hashes the IP in the form the bridge sees it (IPv4-mapped IPv6 as IPv4, IPv6 compressed, lower case)', () => {
+    for (const [given, seen] of [['::ffff:10.0.0.5', '10.0.0.5'], ['2001:DB8:0:0::1', '2001:db8::1']]) {
+      const [hash, salt, end, start] = run(['--secret', 's', '--ip', given!, '--path', '/p']).stdout.trim().split('-');
+      expect(hash).toBe(createHash('sha1').update(`/p${seen}${start}${end}s${salt}`).digest('hex'));
+    }
+  });
+
+  it.each<[string[], NodeJS.ProcessEnv, string]>([
+    [['--ip', '10.0.0.5', '--path', '/p'], {}, '--secret is required (or set SECURETOKEN)'],
+    [['--ip', '10.0.0.5', '--path', '/p'], { SECURETOKEN: '' }, '--secret is required'],
+    [['--secret', 's', '--path', '/p'], {}, '--ip is required'],
+    [['--secret', 's', '--ip', '10.0.0.500', '--path', '/p'], {}, '--ip: not an IP address: 10.0.0.500'],
+    [['--secret', 's', '--ip', '10.0.0.5'], {}, 'give exactly one of --path'],
+    [[...base, '--channel', 'a001'], {}, 'give exactly one of --path'],
+    [['--secret', 's', '--ip', '10.0.0.5', '--path', ''], {}, '--path must not be empty'],
+    [['--secret', 's', '--ip', '10.0.0.5', '--channel', ''], {}, '--channel must not be empty'],
+    [[...base, '--ttl', '3 hours'], {}, '--ttl: expected a duration such as 90, 90s, 15m, 3h or 2d, got "3 hours"'],
+    [[...base, '--ttl', '0'], {}, '--ttl: expected a duration'],
+    [[...base, '--ttl=-5m'], {}, '--ttl: expected a duration'],
+    [[...base, '--ttl', '-5m'], {}, "Option '--ttl' argument is ambiguous"],
+    [[...base, '--ttl', '99999999999d'], {}, '--ttl: expected a duration'],
+    [[...base, '--start', 'now'], {}, '--start: expected unix seconds, got "now"'],
+    [[...base, '--start', '1.5'], {}, '--start: expected unix seconds'],
+    [[...base, '--salt', 'a-b'], {}, '--salt: expected 1 to 64 letters and digits'],
+    [[...base, '--ttl'], {}, "Option '--ttl <value>' argument missing"],
+    [[...base, 'extra'], {}, "Unexpected argument 'extra'"],
+  ])('%j → exit 2: %s', (args, env, message) => {
+    const result = run(args, env);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('usage: iptv-auth-bridge securetoken');
+  });
+
+  it('never prints the secret in an error', () => {
+    expect(run(['--secret', 'very-secret', '--ip', 'nope', '--path', '/p']).stderr).not.toContain('very-secret');
+  });
+});
