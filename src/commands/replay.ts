@@ -1,0 +1,56 @@
+import { listen as listenField } from '../config/fields.js';
+import { formatHostPort } from '../config/schema.js';
+import { createLogger } from '../log.js';
+import { loadFixtures, type Exchange, type Fixture } from '../replay/fixtures.js';
+import { startReplayServer, type ReceivedRequest } from '../replay/server.js';
+
+export const DEFAULT_REPLAY_LISTEN = '127.0.0.1:8090';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `--listen` in the same syntax as the config's `listen`; undefined when it is not one. */
+export function parseListen(text: string): ListenAddress | undefined {
+  const result = listenField.safeParse(text);
+  return result.success ? result.data : undefined;
+}
+
+function answerLabel({ response }: Exchange): string {
+  if (response.hang) return 'hang';
+  if (response.reset) return 'reset';
+  if (response.raw !== undefined) return 'raw';
+  return String(response.status ?? 200);
+}
+
+/**
+ * `replay DIR`: serves a fixture folder as a simulated middleware until
+ * SIGTERM/SIGINT. The log names the fixture that answered each request, but
+ * never a query or header value (they hold tokens).
+ */
+export async function replay(dir: string, address: ListenAddress): Promise<void> {
+  const fixtures = loadFixtures(dir);
+  const log = createLogger({ level: 'info', format: 'text' });
+  const onRequest = (request: ReceivedRequest, answeredBy: Fixture | undefined) => {
+    const where = { method: request.method, path: request.path };
+    if (answeredBy) log.info('replayed', { ...where, fixture: answeredBy.file, answer: answerLabel(answeredBy) });
+    else log.warn('no fixture matches', { ...where, params: Object.keys(request.query).join(',') || undefined, answer: 500 });
+  };
+  const server = await startReplayServer(fixtures, { ...address, onRequest }).catch((error: unknown) => {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot listen on ${formatHostPort(address.host, address.port)} (--listen): ${reason}`);
+  });
+  log.info('listening', { address: server.url.replace('http://', ''), url: server.url, fixtures: fixtures.length, folder: dir });
+
+  const stop = (signal: string) => {
+    log.info('stopping', { signal });
+    void server.close().finally(() => {
+      log.on('finish', () => process.exit(0));
+      log.end();
+      setTimeout(() => process.exit(0), 500).unref();
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,109 @@
+import { MAX_ANSWER_BYTES, TransportError, type MiddlewareAnswer, type OutboundRequest } from '../adapters/transport.js';
+import { sha256Hex, type Exchange, type ExpectedValue } from '../replay/fixtures.js';
+import { isSecretName, MASK } from '../secrets.js';
+
+/**
+ * Request parts that can carry a secret: the viewer's token and `auth=login:password`,
+ * Flussonic's `qs` (the viewer's whole query, token included), credentials and
+ * keys of the middleware itself. Masking too much only costs readability: a
+ * masked value still matches exactly on replay.
+ */
+const SECRET_REQUEST_PART = /^(qs|authorization|proxy-authorization|cookie)$|auth|key|pass|pwd|sig|hash|hmac|cred/i;
+
+/** Answer headers that can hand out a credential. */
+const SECRET_ANSWER_HEADER = /^(set-cookie|set-cookie2|authorization|proxy-authorization|www-authenticate|proxy-authenticate)$/i;
+
+/** Connection details and the clock: they say nothing about the decision, and would make every recording unique. */
+const VOLATILE_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+/** Shorter values are not looked for elsewhere: a one-digit secret would mask every digit. */
+const MIN_SCRUBBED_LENGTH = 4;
+
+function isSecretPart(name: string): boolean {
+  return isSecretName(name) || SECRET_REQUEST_PART.test(name);
+}
+
+/** The clear values being masked, in the forms they can reappear in elsewhere (inside `qs`, a redirect URL, a body). */
+function secretForms(value: string): string[] {
+  const password = value.includes(':') ? value.slice(value.indexOf(':') + 1) : undefined;
+  const forms = [value, encodeURIComponent(value), ...(password ? [password, encodeURIComponent(password)] : [])];
+  return forms.filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
+}
+
+/** Query parameters as the replay server sees them; a repeated parameter cannot be expected with one value, so it is left out. */
+function singleValuedQuery(rawQuery: string): [string, string][] {
+  const values = new Map<string, string[]>();
+  for (const [key, value] of new URLSearchParams(rawQuery)) values.set(key, [...(values.get(key) ?? []), value]);
+  return [...values].flatMap(([key, list]) => (list.length === 1 ? [[key, list[0]!] as [string, string]] : []));
+}
+
+function answerHeaderText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** How a failed exchange is replayed so that the bridge sees the same kind of failure; undefined: nothing to replay. */
+function failureResponse(error: TransportError): Exchange['response'] | undefined {
+  switch (error.kind) {
+    case 'timeout':
+      return { hang: true };
+    case 'reset':
+      return { reset: true };
+    case 'too-large':
+      return { status: 200, bodyBytes: MAX_ANSWER_BYTES + 1 };
+    case 'unparseable':
+      return { raw: 'not an HTTP answer\r\n\r\n' };
+    default:
+      // Refused and network failures had no middleware answering; a cancelled check has no answer at all.
+      return undefined;
+  }
+}
+
+/** A short word for a recording's file name: the status, or what went wrong. */
+export function outcomeLabel(outcome: MiddlewareAnswer | TransportError): string {
+  return outcome instanceof TransportError ? outcome.kind : String(outcome.status);
+}
+
+/**
+ * One middleware exchange in the fixture format, with secrets masked: request
+ * values as `{"sha256": ...}` (replay still tells a good token from a bad
+ * one), answer values as `***`. Undefined when there is nothing to replay.
+ */
+export function recordedExchange(outbound: OutboundRequest, outcome: MiddlewareAnswer | TransportError): Exchange | undefined {
+  const failure = outcome instanceof TransportError ? failureResponse(outcome) : undefined;
+  if (outcome instanceof TransportError && !failure) return undefined;
+
+  const mark = outbound.path.indexOf('?');
+  const path = mark === -1 ? outbound.path : outbound.path.slice(0, mark);
+  const queryEntries = singleValuedQuery(mark === -1 ? '' : outbound.path.slice(mark + 1));
+  const headerEntries = Object.entries(outbound.headers);
+  const secrets = [...queryEntries, ...headerEntries].filter(([name]) => isSecretPart(name)).flatMap(([, value]) => secretForms(value));
+  const holdsSecret = (text: string) => secrets.some((secret) => text.includes(secret));
+  const scrub = (text: string) => secrets.reduce((clean, secret) => clean.split(secret).join(MASK), text);
+  const expect = ([name, value]: [string, string]): [string, ExpectedValue] =>
+    isSecretPart(name) || holdsSecret(value) ? [name, { sha256: sha256Hex(value) }] : [name, value];
+
+  const request: Exchange['request'] = {
+    method: 'GET',
+    path,
+    ...(queryEntries.length > 0 ? { query: Object.fromEntries(queryEntries.map(expect)) } : {}),
+    ...(headerEntries.length > 0 ? { headers: Object.fromEntries(headerEntries.map(expect)) } : {}),
+  };
+  if (failure) return { request, response: failure };
+
+  const answer = outcome as MiddlewareAnswer;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    const text = answerHeaderText(value);
+    if (text === undefined || VOLATILE_ANSWER_HEADERS.has(name.toLowerCase())) continue;
+    headers[name] = SECRET_ANSWER_HEADER.test(name) || isSecretName(name) ? MASK : scrub(text);
+  }
+  const body = scrub(answer.body.toString('utf8'));
+  return {
+    request,
+    response: {
+      status: answer.status,
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(body !== '' ? { body } : {}),
+    },
+  };
+}

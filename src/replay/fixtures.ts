@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { formatPath } from '../config/load.js';
+
+/**
+ * What a fixture expects of one query parameter or request header: the value
+ * itself, or (for tokens and passwords, which must not be stored in clear) the
+ * SHA-256 of the value in hex.
+ */
+export type ExpectedValue = string | { readonly sha256: string };
+
+/** One recorded middleware exchange; the format is documented in test/fixtures/README.md. */
+export interface Exchange {
+  readonly description?: string;
+  readonly request: {
+    readonly method?: string;
+    readonly path: string;
+    readonly query?: Readonly<Record<string, ExpectedValue>>;
+    readonly headers?: Readonly<Record<string, ExpectedValue>>;
+  };
+  readonly response: {
+    readonly status?: number;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly body?: string;
+    /** Answer with this many bytes of filler instead of `body`. */
+    readonly bodyBytes?: number;
+    /** Send the body chunked, with no Content-Length announcing its size. */
+    readonly chunked?: boolean;
+    readonly delayMs?: number;
+    /** Never answer. */
+    readonly hang?: boolean;
+    /** Reset the connection instead of answering. */
+    readonly reset?: boolean;
+    /** Write these bytes (latin1) to the socket verbatim, for answers Node would refuse to send. */
+    readonly raw?: string;
+  };
+}
+
+/** An exchange read from a fixture folder, with the file it came from. */
+export interface Fixture extends Exchange {
+  readonly file: string;
+}
+
+/** A fixture folder that cannot be replayed; the message names the file and the key. */
+export class FixtureError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid fixtures:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'FixtureError';
+  }
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function valueMatches(expected: ExpectedValue, received: string): boolean {
+  return typeof expected === 'string' ? expected === received : expected.sha256 === sha256Hex(received);
+}
+
+const expectedValue = z.union([z.string(), z.strictObject({ sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (the SHA-256 of the value)').transform((hex) => hex.toLowerCase()) })], {
+  error: 'expected a string or {"sha256": "<64 hex digits>"}',
+});
+
+/** Header names and values Node's HTTP server would refuse to send are refused at load, not mid-answer. */
+const responseHeaders = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'not a header Node can send (use "raw" for broken answers)' });
+    }
+  }
+});
+
+const exchangeSchema = z.strictObject({
+  description: z.string().optional(),
+  request: z.strictObject({
+    method: z.string().regex(/^[A-Z]+$/, 'expected an HTTP method such as GET').optional(),
+    path: z.string().startsWith('/', 'expected a path starting with /'),
+    query: z.record(z.string(), expectedValue).optional(),
+    headers: z.record(z.string(), expectedValue).optional(),
+  }),
+  response: z.strictObject({
+    status: z.number().int().min(100).max(999).optional(),
+    headers: responseHeaders.optional(),
+    body: z.string().optional(),
+    bodyBytes: z.number().int().min(0).max(64 * 1024 * 1024).optional(),
+    chunked: z.boolean().optional(),
+    delayMs: z.number().int().min(0).max(2_147_483_647).optional(),
+    hang: z.boolean().optional(),
+    reset: z.boolean().optional(),
+    raw: z.string().optional(),
+  }),
+});
+
+function problemsOf(error: z.ZodError, file: string): string[] {
+  return error.issues.map((issue) => `${file}: ${formatPath(issue.path)}: ${issue.message.replace(/^Invalid input: /, '')}`);
+}
+
+function readFixture(folder: string, name: string, problems: string[]): Fixture | undefined {
+  const file = join(folder, name);
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problems.push(`${file}: ${code ? `cannot read (${code})` : `not valid JSON: ${(error as Error).message}`}`);
+    return undefined;
+  }
+  const result = exchangeSchema.safeParse(document);
+  if (!result.success) {
+    problems.push(...problemsOf(result.error, file));
+    return undefined;
+  }
+  return { ...result.data, file: name };
+}
+
+/** Every `*.json` exchange of a folder, in file-name order; throws a FixtureError listing every problem. */
+export function loadFixtures(folder: string): Fixture[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder).filter((name) => name.endsWith('.json'));
+  } catch (error) {
+    throw new FixtureError([`${folder}: cannot read the fixture folder (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`]);
+  }
+  if (names.length === 0) throw new FixtureError([`${folder}: no fixture files (*.json)`]);
+  const problems: string[] = [];
+  const fixtures = names.sort().flatMap((name) => readFixture(folder, name, problems) ?? []);
+  if (problems.length > 0) throw new FixtureError(problems);
+  return fixtures;
+}

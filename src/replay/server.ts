@@ -1,0 +1,132 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { formatHostPort } from '../config/fields.js';
+import { valueMatches, type Exchange } from './fixtures.js';
+
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly rawQuery: string;
+  readonly query: Record<string, string[]>;
+  readonly headers: IncomingMessage['headers'];
+}
+
+export interface ReplayServer {
+  readonly url: string;
+  readonly received: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+export interface ReplayOptions<T extends Exchange> {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 0: any free port. */
+  readonly port?: number;
+  /** Told about every request and the exchange that answers it (undefined: none matched). */
+  readonly onRequest?: (request: ReceivedRequest, answeredBy: T | undefined) => void;
+}
+
+export const NO_MATCH_BODY = 'no recorded exchange matches this request\n';
+
+function matches(exchange: Exchange, received: ReceivedRequest): boolean {
+  const { method = 'GET', path, query = {}, headers = {} } = exchange.request;
+  if (method !== received.method && !(method === 'GET' && received.method === 'HEAD')) return false;
+  if (path !== received.path) return false;
+  const queryMatches = Object.entries(query).every(([key, expected]) => {
+    const values = received.query[key];
+    return values?.length === 1 && valueMatches(expected, values[0]!);
+  });
+  return (
+    queryMatches &&
+    Object.entries(headers).every(([name, expected]) => {
+      const value = received.headers[name.toLowerCase()];
+      return typeof value === 'string' && valueMatches(expected, value);
+    })
+  );
+}
+
+function receive(req: IncomingMessage): ReceivedRequest {
+  const target = req.url ?? '/';
+  const mark = target.indexOf('?');
+  const rawQuery = mark === -1 ? '' : target.slice(mark + 1);
+  const query: Record<string, string[]> = {};
+  for (const [key, value] of new URLSearchParams(rawQuery)) (query[key] ??= []).push(value);
+  return { method: req.method ?? 'GET', path: mark === -1 ? target : target.slice(0, mark), rawQuery, query, headers: req.headers };
+}
+
+function answer(exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {
+  const { response } = exchange;
+  // The caller gave up (or the server is closing) while a delayed answer waited.
+  if (response.hang || res.destroyed) return;
+  if (response.reset) {
+    req.socket.resetAndDestroy();
+    return;
+  }
+  if (response.raw !== undefined) {
+    req.socket.end(Buffer.from(response.raw, 'latin1'));
+    return;
+  }
+  const body = response.bodyBytes !== undefined ? Buffer.alloc(response.bodyBytes, 'x') : Buffer.from(response.body ?? '');
+  const length = response.chunked ? {} : { 'content-length': String(body.length) };
+  res.writeHead(response.status ?? 200, { ...length, ...response.headers });
+  for (let offset = 0; offset < body.length; offset += 16_384) res.write(body.subarray(offset, offset + 16_384));
+  res.end();
+}
+
+/** A fixture that still cannot be sent must cost one connection, not the whole simulated middleware. */
+function answerSafely(exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {
+  try {
+    answer(exchange, req, res);
+  } catch {
+    req.socket.destroy();
+  }
+}
+
+/** A simulated middleware that answers each request with the first exchange (in the given order) matching it. */
+export async function startReplayServer<T extends Exchange>(exchanges: readonly T[], options: ReplayOptions<T> = {}): Promise<ReplayServer> {
+  const received: ReceivedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    const request = receive(req);
+    received.push(request);
+    const exchange = exchanges.find((candidate) => matches(candidate, request));
+    options.onRequest?.(request, exchange);
+    if (!exchange) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(NO_MATCH_BODY);
+      return;
+    }
+    const delay = exchange.response.delayMs ?? 0;
+    if (delay > 0) setTimeout(() => answerSafely(exchange, req, res), delay).unref();
+    else answerSafely(exchange, req, res);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${formatHostPort(address, port)}`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port with nothing listening on it, for "connection refused". */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FixtureError, loadFixtures, type Fixture } from '../../src/replay/fixtures.js';
+import { NO_MATCH_BODY, startReplayServer, type ReceivedRequest, type ReplayServer } from '../../src/replay/server.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function folderWith(files: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fixtures-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  return dir;
+}
+
+function loadError(dir: string): FixtureError {
+  try {
+    loadFixtures(dir);
+  } catch (error) {
+    expect(error).toBeInstanceOf(FixtureError);
+    return error as FixtureError;
+  }
+  throw new Error('expected the folder to be refused');
+}
+
+const allow = { request: { path: '/check' }, response: { status: 200 } };
+
+describe('loadFixtures', () => {
+  it('reads every *.json file in file-name order and says which file each exchange came from', () => {
+    const dir = folderWith({ 'b.json': allow, 'a.json': { ...allow, description: 'first' }, 'notes.txt': 'not a fixture' });
+    const fixtures = loadFixtures(dir);
+    expect(fixtures.map((fixture) => fixture.file)).toEqual(['a.json', 'b.json']);
+    expect(fixtures[0]!.description).toBe('first');
+  });
+
+  it('names the folder when it is missing, not a folder, or holds no fixture', () => {
+    const dir = folderWith({ 'plain.txt': 'x' });
+    expect(loadError(join(dir, 'missing')).message).toContain(`${join(dir, 'missing')}: cannot read the fixture folder (ENOENT)`);
+    expect(loadError(join(dir, 'plain.txt')).message).toContain('cannot read the fixture folder (ENOTDIR)');
+    expect(loadError(dir).message).toContain(`${dir}: no fixture files (*.json)`);
+  });
+
+  it('names the file for broken JSON and for a folder named like a fixture', () => {
+    const dir = folderWith({ 'broken.json': '{"request": ' });
+    mkdirSync(join(dir, 'folder.json'));
+    const { message } = loadError(dir);
+    expect(message).toContain(`${join(dir, 'broken.json')}: not valid JSON`);
+    expect(message).toContain(`${join(dir, 'folder.json')}: cannot read (EISDIR)`);
+  });
+
+  it('lists every problem of every file with its key path', () => {
+    const dir = folderWith({
+      'no-path.json': { request: {}, response: {} },
+      'bad-hash.json': { request: { path: '/c', query: { token: { sha256: 'abc' } }, headers: { 'x-real-ip': 7 } }, response: {} },
+      'typo.json': { request: { path: '/c' }, response: { dealyMs: 100, status: 2000 } },
+      'bad-header.json': { request: { path: 'c' }, response: { headers: { 'X-Session-Name': 'a\r\nSet-Cookie: x' } } },
+      'not-object.json': '[]',
+    });
+    const { problems } = loadError(dir);
+    const about = (file: string) => problems.filter((problem) => problem.startsWith(join(dir, file)));
+    expect(about('no-path.json').join('\n')).toContain('request.path:');
+    expect(about('bad-hash.json').join('\n')).toContain('request.query.token.sha256: expected 64 hex digits (the SHA-256 of the value)');
+    expect(about('bad-hash.json').join('\n')).toContain('request.headers.x-real-ip: expected a string or {"sha256": "<64 hex digits>"}');
+    expect(about('typo.json').join('\n')).toMatch(/response: .*dealyMs/);
+    expect(about('typo.json').join('\n')).toContain('response.status:');
+    expect(about('bad-header.json').join('\n')).toContain('request.path: expected a path starting with /');
+    expect(about('bad-header.json').join('\n')).toContain('response.headers.X-Session-Name: not a header Node can send');
+    expect(about('not-object.json')).toHaveLength(1);
+  });
+
+  it('loads every shipped fixture folder', () => {
+    for (const folder of ['http', 'flussonic', 'ministra', 'iptvportal', 'smarty']) {
+      expect(loadFixtures(join(import.meta.dirname, '..', 'fixtures', folder)).length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('replay server', () => {
+  let server: ReplayServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('matches a {"sha256"} query or header value by the hash of what it receives', async () => {
+    const dir = folderWith({
+      'a-good.json': {
+        request: { path: '/check', query: { token: { sha256: sha256('good-token').toUpperCase() } }, headers: { 'X-Real-IP': { sha256: sha256('203.0.113.7') } } },
+        response: { status: 200, headers: { 'X-Session-Name': 'alice' } },
+      },
+      'b-plain.json': { request: { path: '/check', query: { token: 'plain-token' } }, response: { status: 200, headers: { 'X-Session-Name': 'bob' } } },
+      'c-rest.json': { request: { path: '/check' }, response: { status: 403 } },
+    });
+    server = await startReplayServer(loadFixtures(dir));
+    const ask = (query: string, ip = '203.0.113.7') => fetch(`${server!.url}/check?${query}`, { headers: { 'X-Real-IP': ip } });
+
+    const good = await ask('token=good-token');
+    expect(good.status).toBe(200);
+    expect(good.headers.get('x-session-name')).toBe('alice');
+    expect((await ask('token=good-token', '198.51.100.1')).status).toBe(403);
+    expect((await ask('token=good-tokenX')).status).toBe(403);
+    expect((await ask('token=good-token&token=good-token')).status).toBe(403);
+    expect((await ask('token=plain-token')).headers.get('x-session-name')).toBe('bob');
+  });
+
+  it('tells its observer which fixture answered, and answers 500 when none matches', async () => {
+    const seen: Array<[ReceivedRequest, string | undefined]> = [];
+    server = await startReplayServer(loadFixtures(folderWith({ 'only.json': allow })), {
+      onRequest: (request, answeredBy: Fixture | undefined) => seen.push([request, answeredBy?.file]),
+    });
+    expect((await fetch(`${server.url}/check?x=1`)).status).toBe(200);
+    const missed = await fetch(`${server.url}/other`);
+    expect(missed.status).toBe(500);
+    expect(await missed.text()).toBe(NO_MATCH_BODY);
+    expect(seen.map(([request, file]) => [request.path, request.query, file])).toEqual([
+      ['/check', { x: ['1'] }, 'only.json'],
+      ['/other', {}, undefined],
+    ]);
+  });
+
+  it('keeps serving when a viewer gives up on a delayed answer', async () => {
+    server = await startReplayServer([
+      { request: { path: '/slow' }, response: { status: 200, delayMs: 300 } },
+      { request: { path: '/fast' }, response: { status: 204 } },
+    ]);
+    await expect(fetch(`${server.url}/slow`, { signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await fetch(`${server.url}/fast`)).status).toBe(204);
+  });
+
+  it('rejects with the reason when it cannot listen', async () => {
+    server = await startReplayServer([allow]);
+    const port = Number(new URL(server.url).port);
+    await expect(startReplayServer([allow], { port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
