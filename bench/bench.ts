@@ -1,48 +1,23 @@
 /**
- * `npm run bench`: throughput and latency of the real bridge process next to
- * a bare node:http server, and the latency the bridge adds in front of a
- * middleware. autocannon measures percentiles in whole milliseconds; the mean
- * (connections / throughput) is finer. Everything runs on loopback; load comes from autocannon in this
- * process, the servers are separate processes.
+ * `npm run bench`: the figures of issue 4, measured side by side in one run on
+ * this machine. Every server is a separate process on loopback; load comes
+ * from this process (autocannon, or undici for scripted workloads).
+ * autocannon's percentiles are whole milliseconds; the mean (connections /
+ * throughput, Little's law on a closed loop) is finer.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { CLI } from '../test/support/cli.js';
-import { closedPort } from '../test/support/replayServer.js';
+import { Pool } from 'undici';
+import { drive, type HlsWorkload } from './hls.js';
+import { startBridge, startCountingMiddleware, startPlainServer } from './processes.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const CONNECTIONS = 32;
+const VIEWER = { 'x-real-ip': '203.0.113.7', 'x-real-path': '/tv/a001/index.m3u8', 'x-session-id': '1' };
+const BRIDGE_BASE = ['log: {level: info, format: json}'];
 
-/** A bare node:http server in its own process: the ceiling any Node HTTP service can reach here. */
-function startPlainServer(headers: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const source = `require('node:http').createServer((req, res) => { res.writeHead(200, ${JSON.stringify(headers)}); res.end('ok'); })
-    .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
-  const child = spawn(process.execPath, ['-e', source]);
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', (chunk: Buffer) => resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}`, child }));
-    child.once('exit', (code) => reject(new Error(`plain server exited with ${code}`)));
-  });
-}
-
-/**
- * The real CLI, its decision log going to /dev/null as it would to a log file:
- * every decision is still formatted and written.
- */
-async function startBridge(config: string, port: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await fetch(`${url}/healthz`).then((res) => res.ok, () => false)) return { url, child };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill();
-  throw new Error('the bridge did not come up within 10 s');
-}
-
-interface Row {
+interface Load {
   readonly name: string;
   readonly rps: number;
   readonly mean: number;
@@ -51,14 +26,20 @@ interface Row {
   readonly errors: number;
 }
 
-async function load(name: string, url: string, headers: Record<string, string>, connections: number): Promise<Row> {
-  // A short warm-up so JIT and connection pools are settled before measuring.
-  await autocannon({ url, connections, duration: 1, headers });
-  const result = await autocannon({ url, connections, duration: SECONDS, headers });
+/** Every request with its own token when `unique` (cache misses), else the same one. */
+async function load(name: string, url: string, path: string, connections: number, unique = false): Promise<Load> {
+  let n = 0;
+  const options = {
+    url,
+    connections,
+    headers: VIEWER,
+    requests: [{ method: 'GET' as const, path, setupRequest: unique ? (req: object) => ({ ...req, path: `${path}-${n++}` }) : undefined }],
+  };
+  await autocannon({ ...options, duration: 1 });
+  const result = await autocannon({ ...options, duration: SECONDS });
   return {
     name: `${name} [${connections} conn]`,
     rps: Math.round(result.requests.average),
-    // Little's law on a closed loop: finer than autocannon's whole-millisecond histogram.
     mean: (1000 * connections) / result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -66,59 +47,102 @@ async function load(name: string, url: string, headers: Record<string, string>, 
   };
 }
 
-function table(rows: readonly Row[]): string {
-  const head = ['scenario', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors/non-2xx'];
-  const lines = rows.map((r) => [r.name, String(r.rps), r.mean.toFixed(3), String(r.p50), String(r.p99), String(r.errors)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [format(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [format(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const plain = await startPlainServer({ 'content-type': 'text/plain' });
-  const middleware = await startPlainServer({ 'x-session-name': 'bench-user', 'x-authduration': '300' });
-  const port = await closedPort();
-  const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'));
-  const config = join(dir, 'bench.yaml');
-  writeFileSync(
-    config,
-    [
-      `listen: 127.0.0.1:${port}`,
-      'log: {level: info, format: json}',
-      'backends:',
-      `  mw: {type: http, url: "${middleware.url}/check"}`,
-      'routes:',
-      '  local: {backends: [], default: allow}',
-      '  mw: {backends: [mw]}',
-      '',
-    ].join('\n'),
+function loadTable(rows: readonly Load[]): string {
+  return table(
+    ['scenario', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors/non-2xx'],
+    rows.map((r) => [r.name, String(r.rps), r.mean.toFixed(3), String(r.p50), String(r.p99), String(r.errors)]),
   );
-  const bridge = await startBridge(config, port);
-
-  const viewer = { 'x-real-ip': '203.0.113.7', 'x-real-path': '/tv/a001/index.m3u8', 'x-session-id': '1' };
-  console.log(`iptv-auth-bridge benchmark: ${CONNECTIONS} connections, ${SECONDS} s per scenario, node ${process.version}\n`);
-  const rows: Row[] = [];
-  for (const [name, url, headers, connections] of [
-    ['plain node:http server (200)', `${plain.url}/`, {}, CONNECTIONS],
-    ['bridge, decided locally (no middleware)', `${bridge.url}/auth/local?token=abc`, viewer, CONNECTIONS],
-    ['middleware called directly', `${middleware.url}/check?token=abc`, viewer, CONNECTIONS],
-    ['bridge -> middleware (every request asks it)', `${bridge.url}/auth/mw?token=abc`, viewer, CONNECTIONS],
-    ['middleware called directly', `${middleware.url}/check?token=abc`, viewer, 1],
-    ['bridge -> middleware (every request asks it)', `${bridge.url}/auth/mw?token=abc`, viewer, 1],
-  ] as const) {
-    rows.push(await load(name, url, headers, connections));
-    console.log(table(rows.slice(-1)).split('\n').at(-1));
-  }
-  const [raw, local, direct, through, directAlone, throughAlone] = rows as [Row, Row, Row, Row, Row, Row];
-  const added = (a: Row, b: Row) => `mean +${(b.mean - a.mean).toFixed(3)} ms, p50 +${b.p50 - a.p50} ms, p99 +${b.p99 - a.p99} ms`;
-  console.log(`\n${table(rows)}\n`);
-  console.log(`local decisions vs plain node:http: ${(local.rps / raw.rps).toFixed(2)}x throughput`);
-  console.log(`latency the bridge adds in front of a middleware, one connection: ${added(directAlone, throughAlone)}`);
-  console.log(`the same under ${CONNECTIONS} connections (includes queueing at saturation): ${added(direct, through)}`);
-
-  for (const child of [plain.child, middleware.child]) child.kill();
-  bridge.child.kill('SIGTERM');
-  await new Promise((resolve) => bridge.child.once('exit', resolve));
 }
 
-await main();
+async function throughputAndLatency(): Promise<string[]> {
+  const plain = await startPlainServer();
+  const middleware = await startCountingMiddleware();
+  const bridge = await startBridge([...BRIDGE_BASE, 'backends:', `  mw: {type: http, url: "${middleware.url}/check"}`]);
+  const rows: Load[] = [];
+  for (const [name, url, path, connections, unique] of [
+    ['1. raw node:http server answering 200', plain.url, '/', CONNECTIONS, false],
+    ['1. bridge, cached decision', bridge.url, '/auth?token=cached-token', CONNECTIONS, false],
+    ['2. middleware called directly', middleware.url, '/check?token=miss', CONNECTIONS, true],
+    ['2. bridge, cache miss → middleware', bridge.url, '/auth?token=miss', CONNECTIONS, true],
+    ['2. middleware called directly', middleware.url, '/check?token=alone', 1, true],
+    ['2. bridge, cache miss → middleware', bridge.url, '/auth?token=alone', 1, true],
+  ] as const) {
+    rows.push(await load(name, url, path, connections, unique));
+    process.stdout.write(`  ${rows.at(-1)!.name}: ${rows.at(-1)!.rps} req/s\n`);
+  }
+  await Promise.all([plain.stop(), middleware.stop(), bridge.stop()]);
+  const [raw, cached, direct, miss, directAlone, missAlone] = rows as [Load, Load, Load, Load, Load, Load];
+  const added = (a: Load, b: Load) => `mean +${(b.mean - a.mean).toFixed(3)} ms, p50 +${b.p50 - a.p50} ms, p99 +${b.p99 - a.p99} ms`;
+  return [
+    loadTable(rows),
+    '',
+    `1. cached decisions vs raw node:http: ${(cached.rps / raw.rps).toFixed(2)}x throughput (target >= 0.5x), p99 ${cached.p99} ms (target < 5 ms)`,
+    `2. latency a cache miss adds in front of the middleware, 1 connection: ${added(directAlone, missAlone)}`,
+    `   the same under ${CONNECTIONS} connections (includes queueing at saturation): ${added(direct, miss)}`,
+  ];
+}
+
+async function coalescing(): Promise<string[]> {
+  const middleware = await startCountingMiddleware(300);
+  const bridge = await startBridge([...BRIDGE_BASE, 'backends:', `  mw: {type: http, url: "${middleware.url}/check"}`]);
+  const pool = new Pool(bridge.url, { connections: 1000 });
+  const statuses = await Promise.all(
+    Array.from({ length: 1000 }, async () => {
+      const { statusCode, body } = await pool.request({ method: 'GET', path: '/auth?token=zap-token', headers: VIEWER });
+      await body.dump();
+      return statusCode;
+    }),
+  );
+  const asked = await middleware.count();
+  await pool.close();
+  await Promise.all([middleware.stop(), bridge.stop()]);
+  const allowed = statuses.filter((s) => s === 200).length;
+  return [`3. 1,000 concurrent identical misses → ${asked} middleware request(s); ${allowed}/1000 viewers allowed (target: exactly 1)`];
+}
+
+async function hlsWorkload(): Promise<string[]> {
+  const middleware = await startCountingMiddleware();
+  const backend = ['backends:', `  mw: {type: http, url: "${middleware.url}/check"}`];
+  const cached = await startBridge([...BRIDGE_BASE, ...backend]);
+  const uncached = await startBridge([...BRIDGE_BASE, 'cache: {enabled: false}', ...backend]);
+  const workload: HlsWorkload = { viewers: 10_000, channels: 200, checks: 400_000, zapProbability: 0.01 };
+  const started = Date.now();
+  const seen = await drive(cached.url, workload);
+  const withCache = await middleware.count();
+  const seconds = (Date.now() - started) / 1000;
+  await middleware.reset();
+  // Without a cache every check is a middleware request; a shorter run of the same sequence shows it.
+  const shorter = { ...workload, checks: 50_000 };
+  await drive(uncached.url, shorter);
+  const withoutCache = await middleware.count();
+  await Promise.all([middleware.stop(), cached.stop(), uncached.stop()]);
+  const perThousand = (asked: number, checks: number) => (1000 * asked) / checks;
+  const on = perThousand(withCache, workload.checks);
+  const off = perThousand(withoutCache, shorter.checks);
+  return [
+    `4. HLS-like: ${workload.viewers} viewers, ${workload.channels} channels (Zipf), ${workload.checks} checks, ${workload.zapProbability * 100}% zap per check`,
+    `   cache on:  ${on.toFixed(1)} middleware requests per 1,000 checks (${withCache} in all; ${Math.round(workload.checks / seconds)} checks/s; statuses ${JSON.stringify(Object.fromEntries(seen))})`,
+    `   cache off: ${off.toFixed(1)} middleware requests per 1,000 checks (${withoutCache} for ${shorter.checks} checks)`,
+    `   → ${(100 * (1 - on / off)).toFixed(1)}% fewer middleware requests (target >= 95%)`,
+  ];
+}
+
+function memory(): string[] {
+  const script = fileURLToPath(new URL('./memory.ts', import.meta.url));
+  const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', script, '1000000'], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`memory benchmark failed: ${child.stderr}`);
+  const m = JSON.parse(child.stdout) as { entries: number; heapBytesPerEntry: number; heapMiB: number; rssMiB: number };
+  return [
+    `5. memory with ${m.entries.toLocaleString('en')} cached decisions: ${Math.round(m.heapBytesPerEntry)} bytes of heap per decision (target < 400), heap ${Math.round(m.heapMiB)} MiB, RSS ${Math.round(m.rssMiB)} MiB`,
+  ];
+}
+
+console.log(`iptv-auth-bridge benchmark: node ${process.version}, ${SECONDS} s per load scenario, ${CONNECTIONS} connections unless noted\n`);
+const report = [...(await throughputAndLatency()), '', ...(await coalescing()), '', ...(await hlsWorkload()), '', ...memory()];
+console.log(`\n${report.join('\n')}`);

@@ -3,6 +3,7 @@ import { MiddlewareClient, type ExchangeObserver } from './adapters/transport.js
 import type { BridgeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import { createDecider } from './pipeline/pipeline.js';
+import { openLocalUsers } from './policies/users/localUsers.js';
 import type { Decider } from './pipeline/types.js';
 import { withCircuitBreaker, type CircuitState } from './resilience/circuitBreaker.js';
 import { createStore } from './store/factory.js';
@@ -30,12 +31,13 @@ export interface BridgeOptions {
 /** Wires a validated configuration into a store, adapters and route pipelines. */
 export function createBridge(config: BridgeConfig, log: Logger, options: BridgeOptions = {}): Bridge {
   const client = new MiddlewareClient(options.observeExchange);
+  const localUsers = config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, log) : undefined;
   const store = createStore(config.cache, log);
   const adapters = new Map(
     Object.entries(config.backends).map(([name, backend]) => [name, withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log)]),
   );
   return {
-    decider: createDecider(config, adapters, store, log),
+    decider: createDecider(config, adapters, store, log, localUsers),
     health: () => {
       const backends = Object.fromEntries([...adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]));
       const storeHealth = store.health();
@@ -43,6 +45,7 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
       return { status: degraded ? 'degraded' : 'ok', store: storeHealth, backends };
     },
     close: async () => {
+      localUsers?.close();
       await client.close();
       await store.close();
     },

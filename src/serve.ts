@@ -2,7 +2,8 @@ import { createBridge } from './bridge.js';
 import { loadConfigFile } from './config/load.js';
 import { formatHostPort } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
-import { createApp } from './server/app.js';
+import { createRecorder } from './record/recorder.js';
+import { createRequestListener } from './server/app.js';
 import { listen } from './server/listen.js';
 
 /**
@@ -25,19 +26,25 @@ function keepRunningOnStrayErrors(log: Logger): void {
   process.on('uncaughtException', report('uncaught exception'));
 }
 
+export interface ServeOptions {
+  /** `--record DIR`: write every middleware exchange there as a fixture file. */
+  readonly recordDir?: string;
+}
+
 /** `serve`: runs until SIGTERM/SIGINT, then drains in-flight requests and exits 0; a second signal forces exit 1. */
-export async function serve(file: string): Promise<void> {
+export async function serve(file: string, options: ServeOptions = {}): Promise<void> {
   surviveBrokenOutput();
   const config = loadConfigFile(file);
   const log = createLogger(config.log);
   keepRunningOnStrayErrors(log);
-  const bridge = createBridge(config, log);
-  const app = createApp({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, health: () => bridge.health() });
+  const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log);
+  const bridge = createBridge(config, log, { observeExchange: recorder?.observe });
+  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, health: () => bridge.health() });
   const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot listen on ${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file}): ${reason}`);
   });
-  log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file });
+  log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file, record: options.recordDir });
 
   // In-flight decisions are bounded by their route's budget, so that is all the grace they need.
   const graceMs = Math.max(...Object.values(config.routes).map((r) => r.timeoutMs)) + 1000;
@@ -52,6 +59,7 @@ export async function serve(file: string): Promise<void> {
     void running
       .stop(graceMs)
       .then(() => bridge.close())
+      .then(() => recorder?.flush())
       .finally(() => {
         log.info('stopped');
         log.on('finish', () => process.exit(0));

@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { childAbort } from '../resilience/abort.js';
 import type { BackendErrorKind } from './types.js';
 
 /** Middleware answers past this size are treated as broken, not read further. */
@@ -86,23 +87,31 @@ export class MiddlewareClient {
   constructor(private readonly observe?: ExchangeObserver) {}
 
   async send(outbound: OutboundRequest, timeoutMs: number, signal: AbortSignal): Promise<MiddlewareAnswer> {
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const request = childAbort(signal);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.abort();
+    }, timeoutMs);
     try {
       const response = await this.agent.request({
         origin: outbound.origin,
         path: outbound.path,
         method: 'GET',
         headers: outbound.headers,
-        signal: AbortSignal.any([signal, timeout]),
+        signal: request.signal,
       });
       const body = await readCapped(response.body, response.headers['content-length']);
       const answer = { status: response.statusCode, headers: response.headers, body };
       this.observe?.(outbound, answer);
       return answer;
     } catch (error) {
-      const failure = classify(error, timeout.aborted, signal.aborted);
+      const failure = classify(error, timedOut, signal.aborted);
       this.observe?.(outbound, failure);
       throw failure;
+    } finally {
+      clearTimeout(timer);
+      request.release();
     }
   }
 

@@ -3,14 +3,17 @@ import type { Store } from '../store/types.js';
 import type { MiddlewareAdapter } from '../adapters/types.js';
 import type { Logger } from '../log.js';
 import type { ViewerRequest } from '../viewer.js';
+import type { LocalUsers } from '../policies/users/localUsers.js';
+import { Budget } from './budget.js';
 import { backendsStep } from './steps/backends.js';
+import { connectionLimitStep } from './steps/connectionLimit.js';
+import { ipRulesStep } from './steps/ipRules.js';
+import { localUsersStep } from './steps/localUsers.js';
+import { securetokenStep } from './steps/securetoken.js';
 import { cacheStep } from './steps/cache.js';
 import { tokenBindingStep } from './steps/tokenBinding.js';
 import { defaultAction } from './steps/defaultAction.js';
 import type { Check, Decider, Decision, DecisionStep, RouteContext, Verdict } from './types.js';
-
-/** How long cancelled steps get to report before the route's default answers regardless. */
-const CANCEL_GRACE_MS = 50;
 
 type Run = (check: Check) => Promise<Verdict>;
 
@@ -24,6 +27,10 @@ export function compose(steps: readonly DecisionStep[], last: () => Promise<Verd
  */
 function routePipeline(context: RouteContext): Run {
   const steps: (DecisionStep | undefined)[] = [
+    ipRulesStep(context),
+    securetokenStep(context),
+    localUsersStep(context),
+    connectionLimitStep(context),
     tokenBindingStep(context),
     cacheStep(context),
     backendsStep(context.route, context.adapters, context.log),
@@ -45,12 +52,13 @@ export function createDecider(
   adapters: ReadonlyMap<string, MiddlewareAdapter>,
   store: Store,
   log: Logger,
+  localUsers?: LocalUsers,
 ): Decider {
   const routes = new Map(
     Object.entries(config.routes).map(([name, route]) => {
       const routeAdapters = route.backends.map((backend) => adapters.get(backend)!);
       const onBudgetSpent = defaultAction(route);
-      const run = routePipeline({ name, route, adapters: routeAdapters, config, store, log });
+      const run = routePipeline({ name, route, adapters: routeAdapters, config, store, log, localUsers });
       return [name, { route, run, onBudgetSpent }] as const;
     }),
   );
@@ -60,21 +68,21 @@ export function createDecider(
     async decide(name: string, viewer: ViewerRequest): Promise<Decision> {
       const entry = routes.get(name);
       if (!entry) throw new Error(`unknown route ${name}`);
-      const budget = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      // When the budget is spent the steps are cancelled and finish with what they have (a deny
-      // already received still counts). Should a step ignore the cancel, the default answers.
-      const budgetSpent = new Promise<Verdict>((resolve) => {
-        timer = setTimeout(() => {
-          budget.abort();
-          timer = setTimeout(() => void entry.onBudgetSpent().then(resolve), CANCEL_GRACE_MS);
-        }, entry.route.timeoutMs);
-      });
+      const budget = new Budget(entry.route.timeoutMs);
+      const check: Check = {
+        route: name,
+        viewer,
+        get signal() {
+          return budget.signal;
+        },
+      };
       try {
-        const verdict = await Promise.race([entry.run({ route: name, viewer, signal: budget.signal }), budgetSpent]);
+        // When the budget is spent the steps are cancelled and finish with what they have (a deny
+        // already received still counts). Should a step ignore the cancel, the default answers.
+        const verdict = await Promise.race([entry.run(check), budget.spent.then(entry.onBudgetSpent)]);
         return settleTtl(verdict, config.cache);
       } finally {
-        clearTimeout(timer);
+        budget.end();
       }
     },
   };

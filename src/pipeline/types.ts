@@ -1,6 +1,7 @@
 import type { MiddlewareAdapter } from '../adapters/types.js';
 import type { BridgeConfig, RouteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { LocalUsers } from '../policies/users/localUsers.js';
 import type { Store } from '../store/types.js';
 import type { ViewerRequest } from '../viewer.js';
 
@@ -53,4 +54,6 @@ export interface RouteContext {
   readonly config: BridgeConfig;
   readonly store: Store;
   readonly log: Logger;
+  /** Local users (config `users` and `usersFile`), one set shared by every route; undefined when none are configured. */
+  readonly localUsers?: LocalUsers;
 }

@@ -1,3 +1,4 @@
+import { childAbort } from '../../resilience/abort.js';
 import type { RouteConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { BackendVerdict, MiddlewareAdapter } from '../../adapters/types.js';
@@ -15,20 +16,20 @@ function checkSafely(adapter: MiddlewareAdapter, viewer: ViewerRequest, signal: 
 
 /** All backends at once; the first allow wins and cancels the rest. */
 async function askAny(adapters: readonly MiddlewareAdapter[], viewer: ViewerRequest, signal: AbortSignal): Promise<Asked[]> {
-  const cancelRest = new AbortController();
-  const shared = AbortSignal.any([signal, cancelRest.signal]);
+  const shared = childAbort(signal);
   // Kept in configuration order, so which deny (and redirect) wins does not depend on timing.
   const answered: (Asked | undefined)[] = adapters.map(() => undefined);
   await new Promise<void>((resolve) => {
     let pending = adapters.length;
     adapters.forEach((adapter, index) => {
-      void checkSafely(adapter, viewer, shared).then((verdict) => {
+      void checkSafely(adapter, viewer, shared.signal).then((verdict) => {
         answered[index] = { adapter, verdict };
-        if (verdict.outcome === 'allow') cancelRest.abort();
+        if (verdict.outcome === 'allow') shared.abort();
         if (verdict.outcome === 'allow' || --pending === 0) resolve();
       });
     });
   });
+  shared.release();
   return answered.filter((asked) => asked !== undefined);
 }
 
