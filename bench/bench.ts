@@ -33,7 +33,7 @@ async function load(name: string, url: string, path: string, connections: number
     url,
     connections,
     headers: VIEWER,
-    requests: [{ method: 'GET' as const, path, setupRequest: unique ? (req: object) => ({ ...req, path: `${path}-${n++}` }) : undefined }],
+    requests: [unique ? { method: 'GET' as const, path, setupRequest: (req: object) => ({ ...req, path: `${path}-${n++}` }) } : { method: 'GET' as const, path }],
   };
   await autocannon({ ...options, duration: 1 });
   const result = await autocannon({ ...options, duration: SECONDS });

@@ -18,7 +18,14 @@ function waitForPort(child: ChildProcess, what: string): Promise<string> {
   });
 }
 
+const children = new Set<ChildProcess>();
+// A benchmark that fails halfway must not leave servers running.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 function stopper(child: ChildProcess): () => Promise<void> {
+  children.add(child);
   return async () => {
     if (child.exitCode !== null) return;
     child.kill('SIGTERM');

@@ -3,7 +3,11 @@ import { isUtf8 } from 'node:buffer';
 /** Longest header value the bridge reads or writes, in characters. */
 const MAX_LENGTH = 1024;
 
+/** Printable ASCII with no space at either end: nothing to clean (nearly every value). */
+const PLAIN = /^(?:[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]|[\x21-\x7e])$/;
+
 function clean(text: string): string | undefined {
+  if (text.length <= MAX_LENGTH && PLAIN.test(text)) return text;
   const cleaned = text
     .replace(/\t/g, ' ')
     // C0 controls, DEL and C1 controls: never part of a name, a URL or an id.
@@ -34,5 +38,6 @@ export function headerToText(raw: string | readonly string[] | undefined): strin
  */
 export function textToHeader(text: string | undefined): string | undefined {
   const cleaned = text === undefined ? undefined : clean(text);
-  return cleaned === undefined ? undefined : Buffer.from(cleaned, 'utf8').toString('latin1');
+  if (cleaned === undefined || PLAIN.test(cleaned)) return cleaned;
+  return Buffer.from(cleaned, 'utf8').toString('latin1');
 }

@@ -18,38 +18,78 @@ function textLine(info: winston.Logform.TransformableInfo): string {
  * come thousands per second, and a write call per line would cost more than
  * deciding. Nothing waits longer than the current turn.
  */
-function batchedStdout(): Writable {
-  let pending: string[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    const text = pending.join('');
-    pending = [];
+class BatchedStdout {
+  private pending: string[] = [];
+
+  constructor() {
+    // Lines of the last turn still go out when the process exits (files and pipes are written synchronously then).
+    process.on('exit', () => this.flush());
+  }
+
+  line(text: string): void {
+    if (this.pending.length === 0) setImmediate(() => this.flush());
+    this.pending.push(text);
+  }
+
+  /** The same output as a stream, for winston. */
+  stream(): Writable {
+    return new Writable({
+      write: (chunk: Buffer | string, _encoding, done) => {
+        this.line(chunk.toString());
+        done();
+      },
+      final: (done) => {
+        this.flush();
+        done();
+      },
+    });
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
     process.stdout.write(text);
-  };
-  // Lines of the last turn still go out when the process exits (files and pipes are written synchronously then).
-  process.on('exit', flush);
-  return new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push(chunk.toString());
-      done();
-    },
-    final(done) {
-      flush();
-      done();
-    },
-  });
+  }
 }
 
-/** Logs go to stdout, one line each; JSON for log shippers, text for people. */
-export function createLogger(config: LogConfig): Logger {
-  return winston.createLogger({
+/** Writes one decision line: the bridge's busiest output. */
+export type DecisionLog = (fields: Record<string, unknown>) => void;
+
+export interface Logging {
+  readonly log: Logger;
+  readonly decisions: DecisionLog;
+}
+
+/** Decision lines through a winston logger like any other line (for loggers built elsewhere, as in tests). */
+export function decisionsThrough(log: Logger): DecisionLog {
+  return (fields) => {
+    if (log.isInfoEnabled()) log.info('decision', fields);
+  };
+}
+
+const jsonLine = (info: winston.Logform.TransformableInfo) => JSON.stringify(info);
+
+/**
+ * Logs go to stdout, one line each; JSON for log shippers, text for people.
+ * Decision lines are formatted the same way but skip winston's stream
+ * machinery, which costs more per line than a cached decision does.
+ */
+export function createLogging(config: LogConfig): Logging {
+  const out = new BatchedStdout();
+  const line = config.format === 'json' ? jsonLine : textLine;
+  const log = winston.createLogger({
     level: config.level,
-    format: winston.format.combine(
-      winston.format.timestamp(),
-      // Plain JSON.stringify: winston's json() sorts keys, which costs more than the rest of a cached decision.
-      config.format === 'json' ? winston.format.printf((info) => JSON.stringify(info)) : winston.format.printf(textLine),
-    ),
-    transports: [new winston.transports.Stream({ stream: batchedStdout() })],
+    // Plain JSON.stringify: winston's json() sorts keys, which costs more than the rest of a cached decision.
+    format: winston.format.combine(winston.format.timestamp(), winston.format.printf(line)),
+    transports: [new winston.transports.Stream({ stream: out.stream() })],
   });
+  const decisions: DecisionLog = log.isInfoEnabled()
+    ? (fields) => out.line(`${line({ level: 'info', message: 'decision', ...fields, timestamp: new Date().toISOString() })}\n`)
+    : () => undefined;
+  return { log, decisions };
+}
+
+export function createLogger(config: LogConfig): Logger {
+  return createLogging(config).log;
 }

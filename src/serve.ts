@@ -1,7 +1,7 @@
 import { createBridge } from './bridge.js';
 import { loadConfigFile } from './config/load.js';
 import { formatHostPort } from './config/schema.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogging, type Logger } from './log.js';
 import { createRecorder } from './record/recorder.js';
 import { createRequestListener } from './server/app.js';
 import { listen } from './server/listen.js';
@@ -35,11 +35,11 @@ export interface ServeOptions {
 export async function serve(file: string, options: ServeOptions = {}): Promise<void> {
   surviveBrokenOutput();
   const config = loadConfigFile(file);
-  const log = createLogger(config.log);
+  const { log, decisions } = createLogging(config.log);
   keepRunningOnStrayErrors(log);
   const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log);
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe });
-  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, health: () => bridge.health() });
+  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, decisions, health: () => bridge.health() });
   const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot listen on ${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file}): ${reason}`);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CacheKeyPart } from '../config/schema.js';
 import type { ViewerRequest } from '../viewer.js';
 
@@ -15,7 +15,7 @@ const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undef
 
 /** A short one-way digest: store keys must never hold a token or password in clear. */
 export function digest(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+  return hash('sha256', text, 'base64url').slice(0, 22);
 }
 
 /**

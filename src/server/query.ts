@@ -3,6 +3,7 @@ import { RequestProblem } from './problem.js';
 export type Query = ReadonlyMap<string, readonly string[]>;
 
 function decode(part: string): string {
+  if (!part.includes('%') && !part.includes('+')) return part;
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {

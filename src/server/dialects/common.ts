@@ -4,12 +4,21 @@ import type { IncomingMessage } from 'node:http';
 import { headerToText } from '../../headerText.js';
 import { RequestProblem } from '../problem.js';
 
+/** Viewers come back again and again; their canonical addresses are remembered (bounded). */
+const canonicalIps = new Map<string, string>();
+const REMEMBERED_IPS = 10_000;
+
 /** Canonical viewer IP, or a 403: a viewer whose address cannot be read is not let in. */
 export function viewerIp(value: string | undefined, source: string): string | undefined {
   if (value === undefined || value === '') return undefined;
+  const known = canonicalIps.get(value);
+  if (known !== undefined) return known;
   const text = value.trim();
   if (isIP(text) === 0) throw new RequestProblem(403, `${source} is not an IP address`);
-  return ipaddr.process(text.split('%')[0]!).toString();
+  const canonical = ipaddr.process(text.split('%')[0]!).toString();
+  if (canonicalIps.size >= REMEMBERED_IPS) canonicalIps.clear();
+  canonicalIps.set(value, canonical);
+  return canonical;
 }
 
 /** `auth=login:password`; anything without a colon and a login is no credentials at all. */
