@@ -7,6 +7,7 @@ import { ConfigError, loadConfigFile } from './config/load.js';
 import { maskSecrets } from './config/mask.js';
 import { formatHostPort, type BridgeConfig } from './config/schema.js';
 import { secretEnvValues } from './secrets.js';
+import { checkUsersFile } from './policies/users/localUsers.js';
 import { serve } from './serve.js';
 import { DEFAULT_REPLAY_LISTEN, parseListen, replay } from './commands/replay.js';
 import { securetokenCommand } from './commands/securetoken.js';
@@ -79,9 +80,12 @@ async function main(argv: string[]): Promise<number | undefined> {
       await replay(dir, address);
       return undefined;
     }
-    case 'check-config':
-      process.stdout.write(`# ${file}: valid\n${stringify(printableConfig(loadConfigFile(file)))}`);
+    case 'check-config': {
+      const config = loadConfigFile(file);
+      checkUsersFile(config);
+      process.stdout.write(`# ${file}: valid\n${stringify(printableConfig(config))}`);
       return 0;
+    }
     default:
       throw new UsageError(`unknown command: ${command}`);
   }

@@ -32,7 +32,8 @@ const cache = z
     key: z.array(z.enum(CACHE_KEY_PARTS)).min(1).default(['token', 'credentials', 'ip', 'channel']),
     allowTtl: ttl(300),
     denyTtl: ttl(30),
-    maxTtl: integer(1, 86_400 * 30).default(3600),
+    /** A day: Ministra grants 36000 s and, its token being long gone by then, cannot be asked again sooner. */
+    maxTtl: integer(1, 86_400 * 30).default(86_400),
     staleIfError: ttl(600),
     maxEntries: integer(1, 50_000_000).default(1_000_000),
   })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ExchangeObserver, MiddlewareAnswer, OutboundRequest, TransportError } from '../adapters/transport.js';
 import type { Logger } from '../log.js';
 import { outcomeLabel, recordedExchange } from './exchangeRecord.js';
@@ -31,9 +31,16 @@ export class RecordFolderError extends Error {
   override name = 'RecordFolderError';
 }
 
+/** Creates `dir` and its missing parents one by one: Node 20's recursive mkdir never returns under /proc. */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  for (const folder of missing) mkdirSync(folder);
+}
+
 function prepareFolder(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     accessSync(dir, constants.W_OK);
   } catch (error) {
     throw new RecordFolderError(`cannot record to ${dir} (--record): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);

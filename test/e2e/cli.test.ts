@@ -120,6 +120,16 @@ describe('check-config', () => {
     expect(result.stderr).toContain('extra: unknown key');
   });
 
+  it('reads the usersFile as serve would, and exits 1 when it is missing or invalid', async () => {
+    const missing = await runCli(['check-config', '--config', writeConfig('users-missing.yaml', `usersFile: ${join(dir, 'absent.yaml')}\n`)]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read (ENOENT)');
+    writeFileSync(join(dir, 'bad-users.yaml'), 'users:\n  - {login: ann, password: pw, ip: not-an-ip}\n');
+    const invalid = await runCli(['check-config', '--config', writeConfig('users-bad.yaml', `usersFile: ${join(dir, 'bad-users.yaml')}\n`)]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('users[0].ip');
+  });
+
   it('without --config uses ./bridge.yaml, else the shipped example', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'bridge-cwd-'));
     const example = await runCli(['check-config'], { cwd: empty });

@@ -124,6 +124,10 @@ describe('CLI errors', () => {
     const result = await runCli(['serve', '--config', config, '--record', join(blocker, 'recorded')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`cannot record to ${join(blocker, 'recorded')} (--record): ENOTDIR`);
+    // Node's recursive mkdir would never return here.
+    const underProc = await runCli(['serve', '--config', config, '--record', '/proc/no-such-folder/recorded']);
+    expect(underProc.code).toBe(1);
+    expect(underProc.stderr).toContain('cannot record to /proc/no-such-folder/recorded (--record): ENOENT');
   });
 
   it('refuses an invalid fixture folder with exit 1 naming the file and key', async () => {

@@ -29,7 +29,7 @@ describe('configuration defaults', () => {
       key: ['token', 'credentials', 'ip', 'channel'],
       allowTtl: 300,
       denyTtl: 30,
-      maxTtl: 3600,
+      maxTtl: 86_400,
       staleIfError: 600,
       maxEntries: 1_000_000,
     });

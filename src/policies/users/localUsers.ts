@@ -36,6 +36,11 @@ function loadAtStart(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set
   return { set: usersFromText(text, file, main, env), text };
 }
 
+/** Reads and validates the users file as `serve` does at start (for `check-config`); a ConfigError when it is not usable. */
+export function checkUsersFile(settings: UsersSettings, env: NodeJS.ProcessEnv = process.env): void {
+  if (settings.usersFile !== undefined) loadAtStart(resolve(settings.usersFile), { users: settings.users, packages: settings.packages }, env);
+}
+
 const digestOf = (text: string) => createHash('sha256').update(text).digest('base64');
 
 /**
