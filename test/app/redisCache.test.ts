@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { testBridge, type TestBridge } from '../support/bridge.js';
+import { startRedis, type RedisServer } from '../support/redisServer.js';
+import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+
+let redis: RedisServer;
+let middleware: ReplayServer;
+let bridges: TestBridge[];
+
+beforeAll(async () => {
+  redis = await startRedis({ password: 'r3dis-pa55' });
+});
+afterAll(async () => {
+  await redis.stop();
+});
+beforeEach(async () => {
+  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  bridges = [];
+});
+afterEach(async () => {
+  await Promise.all(bridges.map((b) => b.close()));
+  await middleware.close();
+});
+
+/** A bridge instance on the shared Redis; several of them stand for several machines. */
+function instance(backend: object = {}): TestBridge {
+  const bridge = testBridge({
+    cache: { store: 'redis', redisUrl: redis.url, redisTimeoutMs: 200 },
+    backends: { mw: { type: 'http', url: `${middleware.url}/auth/check`, timeoutMs: 1000, ...backend } },
+  });
+  bridges.push(bridge);
+  return bridge;
+}
+
+function check(bridge: TestBridge, token: string, ip = '203.0.113.1') {
+  return request(bridge.app).get(`/auth?token=${token}`).set('X-Real-IP', ip).set('X-Channel-ID', 'a001');
+}
+
+async function storeReady(bridge: TestBridge): Promise<void> {
+  for (let i = 0; i < 100 && !bridge.bridge.health().store.ok; i++) await sleep(100);
+  expect(bridge.bridge.health().store).toMatchObject({ store: 'redis', ok: true });
+}
+
+/** Writes to Redis are not awaited by the viewer's answer; give them a moment to land. */
+const settle = () => sleep(100);
+
+describe('decision cache on a shared Redis', () => {
+  it('a decision one instance asked the middleware for is answered by another from Redis', async () => {
+    const [first, second] = [instance(), instance()];
+    await Promise.all([storeReady(first), storeReady(second)]);
+    await check(first, 'good-token').expect(200).expect('X-Session-Name', 'alice');
+    await settle();
+    await check(second, 'good-token').expect(200).expect('X-Session-Name', 'alice');
+    expect(middleware.received).toHaveLength(1);
+    expect(second.logs.some((line) => line.includes('"cache":"hit"'))).toBe(true);
+  });
+
+  it('shares token bindings: another instance denies the token from another IP without asking', async () => {
+    const [first, second] = [instance({ bindTokenToIp: true }), instance({ bindTokenToIp: true })];
+    await Promise.all([storeReady(first), storeReady(second)]);
+    await check(first, 'userid-token', '203.0.113.1').expect(200);
+    await settle();
+    await check(second, 'userid-token', '198.51.100.2').expect(403);
+    expect(middleware.received).toHaveLength(1);
+  });
+
+  it('keeps no token or password in clear in Redis keys or values', async () => {
+    const bridge = instance({ bindTokenToIp: true });
+    await storeReady(bridge);
+    await check(bridge, 'good-token').expect(200);
+    await request(bridge.app).get('/auth?auth=dave:s3cret').set('X-Real-IP', '203.0.113.1').expect(200);
+    await settle();
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keys('*');
+      expect(keys.length).toBeGreaterThanOrEqual(3);
+      const values = await Promise.all(keys.map((key) => client.get(key)));
+      const everything = [...keys, ...values].join('\n');
+      for (const secret of ['good-token', 's3cret', 'dave:s3cret']) expect(everything).not.toContain(secret);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('keeps answering while Redis is down (as cache misses), says so in /healthz, and uses Redis again once it is back', async () => {
+    const bridge = instance();
+    await storeReady(bridge);
+    await check(bridge, 'good-token').expect(200);
+    await redis.kill();
+    for (let i = 0; i < 5; i++) await check(bridge, 'good-token').expect(200);
+    await check(bridge, 'bad-token').expect(403);
+    expect(middleware.received.length).toBeGreaterThanOrEqual(6);
+    const down = await request(bridge.app).get('/healthz').expect(200);
+    expect(down.body).toMatchObject({ status: 'degraded', store: { store: 'redis', ok: false } });
+    expect(JSON.stringify(down.body)).not.toContain('r3dis-pa55');
+
+    await redis.restart();
+    await storeReady(bridge);
+    await check(bridge, 'blocked-token').expect(403);
+    await settle();
+    const asked = middleware.received.length;
+    await check(bridge, 'blocked-token').expect(403);
+    expect(middleware.received).toHaveLength(asked);
+    expect(bridge.logs.join('\n')).not.toContain('r3dis-pa55');
+  });
+});
