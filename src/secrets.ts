@@ -4,9 +4,19 @@ import { createHmac, randomBytes } from 'node:crypto';
 // cannot be recovered from the log by hashing guesses.
 const FINGERPRINT_KEY = randomBytes(32);
 
+/** A viewer's token is logged on every check; its fingerprint is worked out once (bounded, kept in memory only). */
+const fingerprints = new Map<string, string>();
+const REMEMBERED_FINGERPRINTS = 10_000;
+
 /** A short stand-in for a secret in logs: the same secret gives the same fingerprint within one run. */
 export function fingerprint(secret: string): string {
-  return createHmac('sha256', FINGERPRINT_KEY).update(secret).digest('hex').slice(0, 12);
+  let known = fingerprints.get(secret);
+  if (known === undefined) {
+    known = createHmac('sha256', FINGERPRINT_KEY).update(secret).digest('hex').slice(0, 12);
+    if (fingerprints.size >= REMEMBERED_FINGERPRINTS) fingerprints.clear();
+    fingerprints.set(secret, known);
+  }
+  return known;
 }
 
 export const MASK = '***';

@@ -42,6 +42,8 @@ function routePipeline(context: RouteContext): Run {
 }
 
 function settleTtl(verdict: Verdict, cache: BridgeConfig['cache']): Decision {
+  // A cached decision already carries its remaining lifetime: no copy needed on the busiest path.
+  if (verdict.ttlSeconds !== undefined && verdict.ttlSeconds <= cache.maxTtl) return verdict as Decision;
   const ttl = verdict.ttlSeconds ?? (verdict.allow ? cache.allowTtl : cache.denyTtl);
   return { ...verdict, ttlSeconds: Math.min(ttl, cache.maxTtl) };
 }
