@@ -35,13 +35,20 @@ export function protoFromPath(path: string | undefined): string {
 
 const HAS_FILE_EXTENSION = /\.[A-Za-z0-9]{1,8}$/;
 
+/** Flussonic archive paths whose last segments are not the channel: `<channel>/archive/<from>/<duration>/mpegts`, `<channel>/timeshift_rel/<seconds>`. */
+const DVR_SUFFIX = /\/(?:archive\/\d+\/\d+\/mpegts|timeshift_rel\/\d+)\/?$/;
+
 /**
  * Channel id from a request path: `/tv/travel-channel/index.m3u8` →
  * `travel-channel`, `/play/a001` → `a001`.
  */
 export function channelFromPath(path: string | undefined): string | undefined {
   if (!path) return undefined;
-  const segments = path.split(/[?#]/)[0]!.split('/').filter((s) => s !== '');
+  const segments = path
+    .split(/[?#]/)[0]!
+    .replace(DVR_SUFFIX, '')
+    .split('/')
+    .filter((s) => s !== '');
   if (segments.length > 0 && HAS_FILE_EXTENSION.test(segments[segments.length - 1]!)) segments.pop();
   const last = segments.pop();
   if (last === undefined) return undefined;

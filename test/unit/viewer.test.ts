@@ -11,6 +11,12 @@ describe('channelFromPath', () => {
     ['/tv/travel-channel/index.m3u8?token=abc', 'travel-channel'],
     ['/tv/%D0%BF%D0%B5%D1%80%D0%B2%D1%8B%D0%B9/index.m3u8', 'первый'],
     ['/tv/broken%zz/index.m3u8', 'broken%zz'],
+    // Flussonic archive and timeshift paths name the channel before the archive part.
+    ['/tv1000/archive/1700000000/3600/mpegts', 'tv1000'],
+    ['/tv1000/timeshift_rel/3600', 'tv1000'],
+    ['/tv1000/index-1700000000-3600.m3u8', 'tv1000'],
+    ['/tv1000/archive-1700000000-3600.ts', 'tv1000'],
+    ['/archive/1700000000', '1700000000'],
   ])('%s → %s', (path, channel) => {
     expect(channelFromPath(path)).toBe(channel);
   });
