@@ -46,7 +46,8 @@ export function maskUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    return text;
+    // Unparseable, yet it may still carry `user:password@`: mask whatever precedes the host.
+    return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${MASK}@`);
   }
   if (url.username) url.username = MASK;
   if (url.password) url.password = MASK;

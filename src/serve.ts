@@ -3,6 +3,7 @@ import { loadConfigFile } from './config/load.js';
 import { formatHostPort } from './config/schema.js';
 import { createLogging, type Logger } from './log.js';
 import { createRecorder } from './record/recorder.js';
+import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
 import { listen } from './server/listen.js';
 
@@ -37,7 +38,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const config = loadConfigFile(file);
   const { log, decisions } = createLogging(config.log);
   keepRunningOnStrayErrors(log);
-  const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log);
+  const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe });
   const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, decisions, health: () => bridge.health() });
   const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { formatHostPort } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { loadFixtures, type Exchange, type Fixture } from '../replay/fixtures.js';
 import { startReplayServer, type ReceivedRequest } from '../replay/server.js';
+import { MASK, secretEnvValues } from '../secrets.js';
 
 export const DEFAULT_REPLAY_LISTEN = '127.0.0.1:8090';
 
@@ -29,12 +30,23 @@ function answerLabel({ response }: Exchange): string {
  * SIGTERM/SIGINT. The log names the fixture that answered each request, but
  * never a query or header value (they hold tokens).
  */
+/** Request paths as logged: values of secret environment variables (a key in the path) masked. */
+function pathMasker(env: NodeJS.ProcessEnv): (path: string) => string {
+  const secrets = secretEnvValues(env).flatMap((secret) => [secret, encodeURIComponent(secret)]);
+  return (path) => secrets.reduce((shown, secret) => shown.split(secret).join(MASK), path);
+}
+
 export async function replay(dir: string, address: ListenAddress): Promise<void> {
+  const shownPath = pathMasker(process.env);
   const fixtures = loadFixtures(dir);
   const log = createLogger({ level: 'info', format: 'text' });
   const onRequest = (request: ReceivedRequest, answeredBy: Fixture | undefined) => {
-    const where = { method: request.method, path: request.path };
-    if (answeredBy) log.info('replayed', { ...where, fixture: answeredBy.file, answer: answerLabel(answeredBy) });
+    const where = { method: request.method, path: shownPath(request.path) };
+    if (answeredBy) {
+      // A path the recording hashed held a secret: it is not printed here either.
+      const path = typeof answeredBy.request.path === 'string' ? where.path : '(hashed in the fixture)';
+      log.info('replayed', { ...where, path, fixture: answeredBy.file, answer: answerLabel(answeredBy) });
+    }
     else log.warn('no fixture matches', { ...where, params: Object.keys(request.query).join(',') || undefined, answer: 500 });
   };
   const server = await startReplayServer(fixtures, { ...address, onRequest }).catch((error: unknown) => {

@@ -17,6 +17,14 @@ const route = z.strictObject({
 
 export const CACHE_KEY_PARTS = ['token', 'credentials', 'ip', 'channel', 'path', 'session', 'userAgent', 'query'] as const;
 
+/** What the Redis client can connect to; checked here so `check-config` refuses what `serve` would. */
+function isRedisUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  const port = url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65_535);
+  return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && port && /^(\/\d*)?$/.test(url.pathname);
+}
+
 const ttl = (fallback: number) => integer(0, 86_400 * 30).default(fallback);
 
 const cache = z
@@ -25,7 +33,7 @@ const cache = z
     store: z.enum(['memory', 'redis']).default('memory'),
     redisUrl: z
       .string()
-      .regex(/^rediss?:\/\/\S+$/, 'expected redis://host:6379/0 or rediss://...')
+      .refine(isRedisUrl, 'expected redis://[:password@]host[:port][/db] or rediss://... (port 1-65535, db a number)')
       .optional(),
     /** No Redis operation holds a viewer longer than this; past it the answer is a cache miss. */
     redisTimeoutMs: integer(10, 10_000).default(200),

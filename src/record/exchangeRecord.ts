@@ -66,9 +66,15 @@ export function outcomeLabel(outcome: MiddlewareAnswer | TransportError): string
 /**
  * One middleware exchange in the fixture format, with secrets masked: request
  * values as `{"sha256": ...}` (replay still tells a good token from a bad
- * one), answer values as `***`. Undefined when there is nothing to replay.
+ * one), answer values as `***`. `knownSecrets` (values of secret environment
+ * variables the config used) are masked wherever they show, the URL path
+ * included. Undefined when there is nothing to replay.
  */
-export function recordedExchange(outbound: OutboundRequest, outcome: MiddlewareAnswer | TransportError): Exchange | undefined {
+export function recordedExchange(
+  outbound: OutboundRequest,
+  outcome: MiddlewareAnswer | TransportError,
+  knownSecrets: readonly string[] = [],
+): Exchange | undefined {
   const failure = outcome instanceof TransportError ? failureResponse(outcome) : undefined;
   if (outcome instanceof TransportError && !failure) return undefined;
 
@@ -76,7 +82,10 @@ export function recordedExchange(outbound: OutboundRequest, outcome: MiddlewareA
   const path = mark === -1 ? outbound.path : outbound.path.slice(0, mark);
   const queryEntries = singleValuedQuery(mark === -1 ? '' : outbound.path.slice(mark + 1));
   const headerEntries = Object.entries(outbound.headers);
-  const secrets = [...queryEntries, ...headerEntries].filter(([name]) => isSecretPart(name)).flatMap(([, value]) => secretForms(value));
+  const secrets = [
+    ...[...queryEntries, ...headerEntries].filter(([name]) => isSecretPart(name)).flatMap(([, value]) => secretForms(value)),
+    ...knownSecrets.flatMap(secretForms),
+  ];
   const holdsSecret = (text: string) => secrets.some((secret) => text.includes(secret));
   const scrub = (text: string) => secrets.reduce((clean, secret) => clean.split(secret).join(MASK), text);
   const expect = ([name, value]: [string, string]): [string, ExpectedValue] =>
@@ -84,7 +93,7 @@ export function recordedExchange(outbound: OutboundRequest, outcome: MiddlewareA
 
   const request: Exchange['request'] = {
     method: 'GET',
-    path,
+    path: holdsSecret(path) ? { sha256: sha256Hex(path) } : path,
     ...(queryEntries.length > 0 ? { query: Object.fromEntries(queryEntries.map(expect)) } : {}),
     ...(headerEntries.length > 0 ? { headers: Object.fromEntries(headerEntries.map(expect)) } : {}),
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ExchangeObserver, MiddlewareAnswer, OutboundRequest, TransportError } from '../adapters/transport.js';
@@ -18,6 +18,8 @@ export interface RecorderOptions {
   readonly maxPending?: number;
   /** Distinct exchanges remembered to write each only once; the oldest are forgotten first. */
   readonly maxRemembered?: number;
+  /** Clear values to mask wherever they appear (the values of secret environment variables). */
+  readonly knownSecrets?: readonly string[];
 }
 
 interface Pending {
@@ -41,6 +43,7 @@ function makeFolder(dir: string): void {
 function prepareFolder(dir: string): void {
   try {
     makeFolder(dir);
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     accessSync(dir, constants.W_OK);
   } catch (error) {
     throw new RecordFolderError(`cannot record to ${dir} (--record): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
@@ -82,7 +85,7 @@ export function createRecorder(dir: string, log: Logger, options: RecorderOption
   };
 
   const writeOne = async ({ outbound, outcome, at }: Pending): Promise<void> => {
-    const exchange = recordedExchange(outbound, outcome);
+    const exchange = recordedExchange(outbound, outcome, options.knownSecrets);
     if (!exchange) return;
     // Identical request and answer: an operator recording prime time wants each case once.
     if (!remember(createHash('sha256').update(JSON.stringify(exchange)).digest('hex'))) return;

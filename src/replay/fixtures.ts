@@ -17,7 +17,8 @@ export interface Exchange {
   readonly description?: string;
   readonly request: {
     readonly method?: string;
-    readonly path: string;
+    /** Hashed when it holds a secret (a key in the middleware's URL path). */
+    readonly path: ExpectedValue;
     readonly query?: Readonly<Record<string, ExpectedValue>>;
     readonly headers?: Readonly<Record<string, ExpectedValue>>;
   };
@@ -60,7 +61,14 @@ export function valueMatches(expected: ExpectedValue, received: string): boolean
   return typeof expected === 'string' ? expected === received : expected.sha256 === sha256Hex(received);
 }
 
-const expectedValue = z.union([z.string(), z.strictObject({ sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (the SHA-256 of the value)').transform((hex) => hex.toLowerCase()) })], {
+const hashed = z.strictObject({
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (the SHA-256 of the value)')
+    .transform((hex) => hex.toLowerCase()),
+});
+
+const expectedValue = z.union([z.string(), hashed], {
   error: 'expected a string or {"sha256": "<64 hex digits>"}',
 });
 
@@ -80,7 +88,9 @@ const exchangeSchema = z.strictObject({
   description: z.string().optional(),
   request: z.strictObject({
     method: z.string().regex(/^[A-Z]+$/, 'expected an HTTP method such as GET').optional(),
-    path: z.string().startsWith('/', 'expected a path starting with /'),
+    path: z.union([z.string().startsWith('/', 'expected a path starting with /'), hashed], {
+      error: 'expected a path starting with /, or {"sha256": "<64 hex digits>"} for one that holds a secret',
+    }),
     query: z.record(z.string(), expectedValue).optional(),
     headers: z.record(z.string(), expectedValue).optional(),
   }),

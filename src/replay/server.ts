@@ -31,7 +31,7 @@ export const NO_MATCH_BODY = 'no recorded exchange matches this request\n';
 function matches(exchange: Exchange, received: ReceivedRequest): boolean {
   const { method = 'GET', path, query = {}, headers = {} } = exchange.request;
   if (method !== received.method && !(method === 'GET' && received.method === 'HEAD')) return false;
-  if (path !== received.path) return false;
+  if (!valueMatches(path, received.path)) return false;
   const queryMatches = Object.entries(query).every(([key, expected]) => {
     const values = received.query[key];
     return values?.length === 1 && valueMatches(expected, values[0]!);

@@ -49,6 +49,22 @@ const API_KEY = 'mw-api-key-777';
 const BASIC = Buffer.from('bridge:mw-pass-999').toString('base64');
 
 describe('recording masks secrets', () => {
+  it('masks the values of secret environment variables the config used, in the URL path and any parameter, and still replays', async () => {
+    const middleware = await replaying([{ request: { path: '/PathSecret999/check' }, response: { status: 200, headers: { 'X-Session-Name': 'alice' } } }]);
+    const dir = freshDir();
+    const recorder = createRecorder(dir, memoryLogger([]), { knownSecrets: ['PathSecret999', 'SmKey888'] });
+    const outbound: OutboundRequest = { origin: middleware.url, path: '/PathSecret999/check?client=SmKey888&name=a001', headers: {} };
+    const original = await outcomeOf(clientFor(recorder.observe), outbound);
+    await recorder.flush();
+    const [file] = recordedFiles(dir);
+    const text = readFileSync(join(dir, file!), 'utf8');
+    expect(text).not.toMatch(/PathSecret999|SmKey888/);
+    expect(readRecorded(dir, file!).request).toMatchObject({ path: { sha256: sha256('/PathSecret999/check') }, query: { client: { sha256: sha256('SmKey888') }, name: 'a001' } });
+    const replay = await replaying(loadFixtures(dir));
+    expect(await outcomeOf(clientFor(), { ...outbound, origin: replay.url })).toEqual(original);
+    expect(await outcomeOf(clientFor(), { ...outbound, origin: replay.url, path: '/OtherSecret/check?client=SmKey888&name=a001' })).toMatchObject({ status: 500 });
+  });
+
   it('writes no token, password, key or cookie in clear, yet the recording tells a good token from a bad one', async () => {
     const middleware = await replaying([
       {
@@ -123,7 +139,7 @@ describe('recorded failures replay as the same kind of failure', () => {
     const dir = freshDir();
     const recorder = createRecorder(dir, memoryLogger([]));
     const recordingClient = clientFor(recorder.observe);
-    const paths = cases.map((exchange) => exchange.request.path);
+    const paths = cases.map((exchange) => exchange.request.path as string);
     const live = await Promise.all(paths.map((path) => outcomeOf(recordingClient, { origin: middleware.url, path, headers: {} })));
     await outcomeOf(recordingClient, { origin: `http://127.0.0.1:${await closedPort()}`, path: '/refused', headers: {} });
     await recorder.flush();
@@ -206,6 +222,7 @@ describe('recorder', () => {
     const dir = join(parent, 'file', 'recorded');
     expect(() => createRecorder(dir, memoryLogger([]))).toThrow(RecordFolderError);
     expect(() => createRecorder(dir, memoryLogger([]))).toThrow(`cannot record to ${dir} (--record): ENOTDIR`);
+    expect(() => createRecorder(join(parent, 'file'), memoryLogger([]))).toThrow(`cannot record to ${join(parent, 'file')} (--record): ENOTDIR`);
   });
 
   it('keeps going, and logs once, when writing fails or an exchange cannot be read', async () => {

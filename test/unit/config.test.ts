@@ -78,6 +78,10 @@ describe('configuration errors name the key and the problem', () => {
     ['an incomplete body rule', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'json' } } } }, 'backends.a.body.path: required'],
     ['a body rule with a bad format', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'yaml', path: 'x', allow: [1] } } } }, 'backends.a.body.format: expected one of json|xml'],
     ['a list where a mapping belongs', { backends: [] }, 'backends:'],
+    ['a Redis URL with a text port', { cache: { store: 'redis', redisUrl: 'redis://:pw@127.0.0.1:notaport/0' } }, 'cache.redisUrl: expected redis://'],
+    ['a Redis URL with a text db', { cache: { store: 'redis', redisUrl: 'redis://127.0.0.1:6379/abc' } }, 'cache.redisUrl: expected redis://'],
+    ['a Redis URL that is not one', { cache: { store: 'redis', redisUrl: 'http://127.0.0.1:6379' } }, 'cache.redisUrl: expected redis://'],
+    ['redis without a URL', { cache: { store: 'redis' } }, 'cache.redisUrl: required when store is redis'],
     ['a backend name unfit for logs and URLs', { backends: { 'bad name': { type: 'http', url: 'http://a' } } }, 'backends.bad name: invalid name: names start with a letter or digit'],
     ['an empty routes mapping', { routes: {} }, 'routes: define at least one route'],
   ])('%s', (_name, document, expected) => {
@@ -210,6 +214,18 @@ describe('maskSecrets', () => {
       ),
     );
     expect(masked).not.toMatch(/APIKEY123|pathsecret|authsecret|1a|2b|3c|4d/);
+  });
+
+  it('masks the credentials of a URL too broken to parse', () => {
+    const masked = JSON.stringify(maskSecrets({ cache: { redisUrl: 'redis://:SECRETPW2@127.0.0.1:notaport/0' }, other: 'redis://:SECRETPW4@[bad/0' }));
+    expect(masked).not.toMatch(/SECRETPW/);
+    expect(masked).toContain('127.0.0.1:notaport/0');
+  });
+
+  it('accepts the Redis URLs a client can connect to', () => {
+    for (const redisUrl of ['redis://127.0.0.1:6379/0', 'redis://redis', 'rediss://:pw@cache.example.com:6380/2', 'redis://[::1]:6379']) {
+      expect(validateConfig({ cache: { store: 'redis', redisUrl } }, 'x', {}).cache.redisUrl).toBe(redisUrl);
+    }
   });
 });
 
