@@ -44,6 +44,11 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     async set(key, value, ttlSeconds) {
       decisions.set(key, value, storeTtlSeconds(ttlSeconds));
     },
+    async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number) {
+      const held = decisions.get(key) as T | undefined;
+      if (held !== undefined) return held;
+      return decisions.set(key, value, storeTtlSeconds(ttlSeconds)) ? value : undefined;
+    },
     admitSession: async (request) => admit(request),
     health(): StoreHealth {
       const entries = decisions.size;

@@ -142,20 +142,28 @@ export function redisStore(options: RedisStoreOptions): Store {
     log.warn('redis store connection lost: answering as cache misses until it is back', { store: target, reason });
   });
 
+  const get = async <T extends StoredValue>(key: string): Promise<T | undefined> => {
+    const text = await withFallback(() => redis.get(key), timeoutMs, null);
+    if (text === null) return undefined;
+    try {
+      const value: unknown = JSON.parse(text);
+      // Anything else under our key was not written by a bridge: treat it as absent.
+      return isStoredValue(value) ? (value as T) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
   return {
-    async get<T extends StoredValue>(key: string): Promise<T | undefined> {
-      const text = await withFallback(() => redis.get(key), timeoutMs, null);
-      if (text === null) return undefined;
-      try {
-        const value: unknown = JSON.parse(text);
-        // Anything else under our key was not written by a bridge: treat it as absent.
-        return isStoredValue(value) ? (value as T) : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    get,
     async set(key, value, ttlSeconds) {
       await withFallback(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), timeoutMs, undefined);
+    },
+    async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined> {
+      const stored = await withFallback(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'), timeoutMs, undefined);
+      if (stored === 'OK') return value;
+      // Taken (null) or no answer (undefined): whoever holds it now, if Redis says.
+      return stored === null ? get<T>(key) : undefined;
     },
     async admitSession(request: SessionAdmission) {
       const idleMs = storeTtlSeconds(request.idleTtlSeconds) * 1000;

@@ -13,6 +13,12 @@ export interface Store {
   /** Stores `value` under `key` for `ttlSeconds` (at least 1). */
   set(key: string, value: StoredValue, ttlSeconds: number): Promise<void>;
   /**
+   * Stores `value` under `key` unless the key already holds one, atomically
+   * (across instances on Redis); resolves with whichever value holds now, or
+   * undefined when the store cannot answer.
+   */
+  claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined>;
+  /**
    * Connection limits: counts `session` as active for `user` unless that would
    * exceed `limit` distinct sessions seen within the last `idleTtlSeconds`.
    * A session already counted is always admitted (and its time refreshed).

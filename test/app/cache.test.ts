@@ -225,6 +225,15 @@ describe('token binding', () => {
     expect(decisions(bridge)[1]).toMatchObject({ decision: 'deny', by: 'token-binding' });
   });
 
+  it('lets only one of two IPs checked at the same moment keep the token, and keeps letting that one in', async () => {
+    const bridge = bridgeWith({ backend: { bindTokenToIp: true } });
+    const ips = Array.from({ length: 10 }, (_, i) => `198.51.100.${i + 1}`);
+    const first = await Promise.all(ips.map((ip) => check(bridge, 'busy-token', ip)));
+    const allowed = ips.filter((_, i) => first[i]!.status === 200);
+    expect(allowed).toHaveLength(1);
+    for (const ip of ips) await check(bridge, 'busy-token', ip).expect(ip === allowed[0] ? 200 : 403);
+  });
+
   it('binds nothing when bindTokenToIp is off (the default for http)', async () => {
     const bridge = bridgeWith();
     await check(bridge, 'good-token', '203.0.113.1').expect(200);

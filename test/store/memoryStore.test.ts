@@ -27,6 +27,13 @@ describe('memory store', () => {
       expect(await store.get('route:other')).toBeUndefined();
     });
 
+    it('claims a key once: a second claim gets the first value, until it expires', async () => {
+      expect(await store.claim('b:t', { ip: '203.0.113.1' }, 60)).toEqual({ ip: '203.0.113.1' });
+      expect(await store.claim('b:t', { ip: '198.51.100.2' }, 60)).toEqual({ ip: '203.0.113.1' });
+      vi.advanceTimersByTime(61_000);
+      expect(await store.claim('b:t', { ip: '198.51.100.2' }, 60)).toEqual({ ip: '198.51.100.2' });
+    });
+
     it('forgets an entry once its TTL has passed', async () => {
       await store.set('k', decision, 1);
       vi.advanceTimersByTime(900);

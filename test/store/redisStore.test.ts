@@ -118,6 +118,18 @@ describe('redis store with Redis up', () => {
     expect(await second.admitSession(admission('s3'))).toBe(false);
   });
 
+  it('lets exactly one of many concurrent claims from two instances win, and tells every claimant the winner', async () => {
+    const first = openStore().store;
+    const second = openStore().store;
+    await Promise.all([connected(first), connected(second)]);
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? first : second).claim('b:contested', { ip: `198.51.100.${i}` }, 60)),
+    );
+    const winners = new Set(claims.map((owner) => owner?.ip));
+    expect(winners.size).toBe(1);
+    expect(await first.get('b:contested')).toEqual(claims[0]);
+  });
+
   it('counts concurrent admissions atomically', async () => {
     const first = openStore().store;
     const second = openStore().store;
