@@ -23,6 +23,8 @@ export interface ViewerRequest {
   readonly rawQuery: string;
   readonly token?: string;
   readonly credentials?: { readonly login: string; readonly password: string };
+  /** The viewer's `auth=` value as given, also when it is not `login:password` (a middleware may read it anyway). */
+  readonly auth?: string;
 }
 
 /** Delivery protocol guessed from the requested file, as Flussonic names it. */

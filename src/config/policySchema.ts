@@ -38,9 +38,15 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?
  * ISO 8601 date-time or unix seconds (as Astra's user API gives it), kept as
  * unix seconds. `0` is Astra's "never expires".
  */
+/** `Date.parse` turns 2026-02-30 into March 2nd; a typo in an expiry must not move it silently. */
+function realDate(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 const expires = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const text = String(value).trim();
-  const seconds = /^\d+$/.test(text) ? Number(text) : ISO_DATE_TIME.test(text) ? Date.parse(text) / 1000 : NaN;
+  const seconds = /^\d+$/.test(text) ? Number(text) : ISO_DATE_TIME.test(text) && realDate(text) ? Date.parse(text) / 1000 : NaN;
   if (!Number.isFinite(seconds)) {
     ctx.addIssue({ code: 'custom', message: 'expected unix seconds or an ISO 8601 date-time with Z or an offset, e.g. 2026-01-31T23:59:59Z' });
     return z.NEVER;
@@ -68,7 +74,11 @@ const password = z.string().superRefine((stored, ctx) => {
 export const userSchema = z
   .strictObject({
     /** Compared in Unicode NFC, so a login typed with combining accents still matches. */
-    login: printable.max(256).transform((login) => login.normalize('NFC')),
+    login: printable
+      .max(256)
+      // auth=login:password splits at the first colon, so such a login could never log in with a password.
+      .refine((login) => !login.includes(':'), 'must not contain ":"')
+      .transform((login) => login.normalize('NFC')),
     /**
      * Plain text, or a bcrypt (`$2a$/$2b$/$2y$`), argon2 (`$argon2id$/$argon2i$/$argon2d$`)
      * or scrypt (`$scrypt$N=16384,r=8,p=1$<salt b64>$<key b64>`) hash.

@@ -4,7 +4,8 @@ import type { ViewerRequest } from '../viewer.js';
 
 const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undefined> = {
   token: (v) => v.token,
-  credentials: (v) => (v.credentials ? `${v.credentials.login}:${v.credentials.password}` : undefined),
+  // As given: a middleware reads `auth=` whether or not it is login:password.
+  credentials: (v) => v.auth,
   ip: (v) => v.ip,
   channel: (v) => v.channel,
   path: (v) => v.path,

@@ -7,7 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  */
 
 /** Four dash-separated parts, the first 40 characters long: what a securetoken looks like, valid or not. */
-const SHAPE = /^([^-]{40})-([^-]+)-([^-]+)-([^-]+)$/;
+// Empty parts still make the shape: such a token is a broken securetoken (denied), not someone else's token.
+const SHAPE = /^([^-]{40})-([^-]*)-([^-]*)-([^-]*)$/;
 const HEX_SHA1 = /^[0-9a-fA-F]{40}$/;
 const UNIX_SECONDS = /^\d{1,12}$/;
 
@@ -62,7 +63,7 @@ export function verifySecuretoken(token: string, subject: SecuretokenSubject, op
   const parts = SHAPE.exec(token);
   if (!parts) return { valid: false, reason: 'malformed' };
   const [, hex, salt, endText, startText] = parts as unknown as [string, string, string, string, string];
-  if (!HEX_SHA1.test(hex) || !UNIX_SECONDS.test(endText) || !UNIX_SECONDS.test(startText)) return { valid: false, reason: 'malformed' };
+  if (!HEX_SHA1.test(hex) || salt === '' || !UNIX_SECONDS.test(endText) || !UNIX_SECONDS.test(startText)) return { valid: false, reason: 'malformed' };
   const [start, end] = [Number(startText), Number(endText)];
   if (end < start) return { valid: false, reason: 'malformed' };
 

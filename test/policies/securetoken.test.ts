@@ -78,6 +78,9 @@ describe('securetoken', () => {
       ['a negative-looking time', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669890000-+1669810000'],
       ['an end before the start', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669810000-1669890000'],
       ['an absurd time', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-99999999999999999999-1669890000'],
+      ['an empty start', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669890000-'],
+      ['an empty salt', 'e8bff06f373694dda657e8417fe76f6b54b69807--1669890000-1669810000'],
+      ['an empty end', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00--1669810000'],
     ])('a token of the securetoken form with %s is malformed', (_what, token) => {
       expect(isSecuretokenShaped(token)).toBe(true);
       expect(verifySecuretoken(token, altaSubject, at(1669850000))).toEqual({ valid: false, reason: 'malformed' });

@@ -36,7 +36,7 @@ describe('user fields', () => {
     expect(userOf({ expires }).expires).toBe(seconds);
   });
 
-  it.each(['2025-12-31T23:59:59', 'next tuesday', 'December 31, 2025', '', -5])('refuses expires %j, naming the key', (expires) => {
+  it.each(['2025-12-31T23:59:59', 'next tuesday', 'December 31, 2025', '', -5, '2026-02-30T00:00:00Z', '2026-13-01', '2025-04-31T10:00:00+02:00'])('refuses expires %j, naming the key', (expires) => {
     expect(problemsOf({ users: [{ login: 'u', token: 't', expires }] }).join('\n')).toMatch(/^users\[0\]\.expires: /m);
   });
 
@@ -53,6 +53,7 @@ describe('user fields', () => {
     [{ users: [{ login: 'a', token: 't', ip: '10.0.0.0/33' }] }, 'users[0].ip: expected an IP address or CIDR'],
     [{ users: [{ login: 'a', password: '$2b$10$short' }] }, 'users[0].password: looks like a bcrypt hash but is malformed'],
     [{ users: [{ login: 'a\u0007b', token: 't' }] }, 'users[0].login: must not contain control characters'],
+    [{ users: [{ login: 'a:b', password: 'p' }] }, 'users[0].login: must not contain ":"'],
     [{ users: [{ login: 'a', token: 't', maxConnections: -1 }] }, 'users[0].maxConnections:'],
     [{ users: [{ login: 'a', token: 't', enable: true }] }, 'users[0].enable: unknown key'],
     [{ users: [{ login: 'a', token: 't' }, { login: 'a', token: 'u' }] }, 'users[1].login: "a" is also users[0]'],

@@ -7,7 +7,7 @@ const defaultKey = decisionKeyOf(['token', 'credentials', 'ip', 'channel']);
 
 describe('cache keys', () => {
   it('hold no token or password in clear', () => {
-    const key = defaultKey('default', viewer({ token: 'secret-token-123', credentials: { login: 'alice', password: 'pa55word' }, ip: '203.0.113.1' }));
+    const key = defaultKey('default', viewer({ token: 'secret-token-123', auth: 'alice:pa55word', credentials: { login: 'alice', password: 'pa55word' }, ip: '203.0.113.1' }));
     expect(key).not.toContain('secret-token-123');
     expect(key).not.toContain('pa55word');
     expect(bindingKey('secret-token-123')).not.toContain('secret-token-123');
@@ -29,7 +29,10 @@ describe('cache keys', () => {
       defaultKey('default', viewer({ token: '', ip: '203.0.113.1' })),
       defaultKey('default', viewer({ ip: 't' })),
       defaultKey('default', viewer({ token: 't","203.0.113.1' })),
-      defaultKey('default', viewer({ credentials: { login: 't', password: '' }, ip: '203.0.113.1' })),
+      defaultKey('default', viewer({ auth: 't:', credentials: { login: 't', password: '' }, ip: '203.0.113.1' })),
+      // An auth= that is not login:password still reaches a middleware, so it still tells viewers apart.
+      defaultKey('default', viewer({ auth: 'opaque', ip: '203.0.113.1' })),
+      defaultKey('default', viewer({ auth: ':x', ip: '203.0.113.1' })),
     ];
     expect(new Set(keys).size).toBe(keys.length);
   });

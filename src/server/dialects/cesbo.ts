@@ -1,6 +1,6 @@
 import { channelFromPath, type ViewerRequest } from '../../viewer.js';
 import { parseQuery, single } from '../query.js';
-import { credentialsFrom, headerOf as header, nonEmpty, rawQueryOf, viewerIp } from './common.js';
+import { authOf, headerOf as header, nonEmpty, rawQueryOf, viewerIp } from './common.js';
 import { decisionHeaders, type CallerDialect } from './types.js';
 
 /**
@@ -26,7 +26,7 @@ export const cesboDialect: CallerDialect = {
       origin: header(req, 'x-real-origin'),
       rawQuery,
       token: nonEmpty(single(query, 'token')),
-      credentials: credentialsFrom(single(query, 'auth')),
+      ...authOf(single(query, 'auth')),
     };
   },
 

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { IncomingMessage } from 'node:http';
 import { headerToText } from '../../headerText.js';
+import type { ViewerRequest } from '../../viewer.js';
 import { RequestProblem } from '../problem.js';
 
 /** Viewers come back again and again; their canonical addresses are remembered (bounded). */
@@ -22,10 +23,16 @@ export function viewerIp(value: string | undefined, source: string): string | un
 }
 
 /** `auth=login:password`; anything without a colon and a login is no credentials at all. */
-export function credentialsFrom(auth: string | undefined): { login: string; password: string } | undefined {
+function credentialsFrom(auth: string | undefined): { login: string; password: string } | undefined {
   const colon = auth?.indexOf(':') ?? -1;
   if (auth === undefined || colon < 1) return undefined;
   return { login: auth.slice(0, colon), password: auth.slice(colon + 1) };
+}
+
+/** The viewer's `auth=` as given and, when it is `login:password`, as credentials. */
+export function authOf(auth: string | undefined): Pick<ViewerRequest, 'auth' | 'credentials'> {
+  if (auth === undefined || auth === '') return {};
+  return { auth, credentials: credentialsFrom(auth) };
 }
 
 /** The raw query string of a request, refused when larger than the configured bound. */

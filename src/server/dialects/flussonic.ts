@@ -2,7 +2,7 @@ import type { Decision } from '../../pipeline/types.js';
 import type { ViewerRequest } from '../../viewer.js';
 import { RequestProblem } from '../problem.js';
 import { parseQuery, single } from '../query.js';
-import { credentialsFrom, nonEmpty, rawQueryOf, viewerIp } from './common.js';
+import { authOf, nonEmpty, rawQueryOf, viewerIp } from './common.js';
 import { decisionHeaders, setText, type CallerDialect } from './types.js';
 
 /**
@@ -36,7 +36,7 @@ export const flussonicDialect: CallerDialect = {
       requestNumber: param('request_number'),
       rawQuery: viewerQuery,
       token,
-      credentials: viewer && credentialsFrom(single(viewer, 'auth')),
+      ...authOf(viewer && single(viewer, 'auth')),
     };
   },
 
