@@ -84,9 +84,15 @@ export function createLogging(config: LogConfig): Logging {
     format: winston.format.combine(winston.format.timestamp(), winston.format.printf(line)),
     transports: [new winston.transports.Stream({ stream: out.stream() })],
   });
-  const decisions: DecisionLog = log.isInfoEnabled()
-    ? (fields) => out.line(`${line({ level: 'info', message: 'decision', ...fields, timestamp: new Date().toISOString() })}\n`)
-    : () => undefined;
+  const decisions: DecisionLog = !log.isInfoEnabled()
+    ? () => undefined
+    : config.format === 'json'
+      ? // The same line winston writes, without copying the fields into a new object first.
+        (fields) => {
+          const inner = JSON.stringify(fields).slice(1, -1);
+          out.line(`{"level":"info","message":"decision",${inner}${inner === '' ? '' : ','}"timestamp":"${new Date().toISOString()}"}\n`);
+        }
+      : (fields) => out.line(`${textLine({ level: 'info', message: 'decision', ...fields, timestamp: new Date().toISOString() })}\n`);
   return { log, decisions };
 }
 
