@@ -70,6 +70,20 @@ export function decisionsThrough(log: Logger): DecisionLog {
 
 const jsonLine = (info: winston.Logform.TransformableInfo) => JSON.stringify(info);
 
+/** The current time as winston writes it, formatted once per millisecond however many lines share it. */
+const timestamp = (() => {
+  let at = 0;
+  let text = '';
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      text = new Date(now).toISOString();
+    }
+    return text;
+  };
+})();
+
 /**
  * Logs go to stdout, one line each; JSON for log shippers, text for people.
  * Decision lines are formatted the same way but skip winston's stream
@@ -90,9 +104,9 @@ export function createLogging(config: LogConfig): Logging {
       ? // The same line winston writes, without copying the fields into a new object first.
         (fields) => {
           const inner = JSON.stringify(fields).slice(1, -1);
-          out.line(`{"level":"info","message":"decision",${inner}${inner === '' ? '' : ','}"timestamp":"${new Date().toISOString()}"}\n`);
+          out.line(`{"level":"info","message":"decision",${inner}${inner === '' ? '' : ','}"timestamp":"${timestamp()}"}\n`);
         }
-      : (fields) => out.line(`${textLine({ level: 'info', message: 'decision', ...fields, timestamp: new Date().toISOString() })}\n`);
+      : (fields) => out.line(`${textLine({ level: 'info', message: 'decision', ...fields, timestamp: timestamp() })}\n`);
   return { log, decisions };
 }
 

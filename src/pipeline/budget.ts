@@ -1,22 +1,26 @@
+import type { ViewerRequest } from '../viewer.js';
+import type { Check, Verdict } from './types.js';
+
 /** How long cancelled steps get to report before the route's default answers regardless. */
 const CANCEL_GRACE_MS = 50;
 
 /**
- * A decision's time budget. It starts when a step first asks for its signal:
- * a cached decision never does, and an AbortController plus a timer per
- * request are measurable at tens of thousands of requests per second.
- * When the budget runs out the signal aborts, and `spent` resolves a short
- * grace later, for steps that ignore the cancel.
+ * One viewer check with its route's time budget. The budget starts when a
+ * step first asks for the signal: a cached decision never does, and an
+ * AbortController plus a timer per request are measurable at tens of
+ * thousands of requests per second. When the budget runs out the signal
+ * aborts, and a short grace later `within` gives up on steps that ignore it.
  */
-export class Budget {
+export class BudgetedCheck implements Check {
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private markSpent!: () => void;
-  readonly spent = new Promise<void>((resolve) => {
-    this.markSpent = resolve;
-  });
+  private onSpent: (() => void) | undefined;
 
-  constructor(private readonly ms: number) {}
+  constructor(
+    readonly route: string,
+    readonly viewer: ViewerRequest,
+    private readonly budgetMs: number,
+  ) {}
 
   get signal(): AbortSignal {
     if (!this.controller) {
@@ -24,13 +28,17 @@ export class Budget {
       this.controller = controller;
       this.timer = setTimeout(() => {
         controller.abort();
-        this.timer = setTimeout(this.markSpent, CANCEL_GRACE_MS);
-      }, this.ms);
+        this.timer = setTimeout(() => this.onSpent?.(), CANCEL_GRACE_MS);
+      }, this.budgetMs);
     }
     return this.controller.signal;
   }
 
-  end(): void {
-    clearTimeout(this.timer);
+  /** What `running` decides, or what `fallback` does once the budget and its grace are spent. */
+  within(running: Promise<Verdict>, fallback: () => Promise<Verdict>): Promise<Verdict> {
+    return new Promise<Verdict>((resolve, reject) => {
+      this.onSpent = () => void fallback().then(resolve, reject);
+      running.then(resolve, reject);
+    }).finally(() => clearTimeout(this.timer));
   }
 }

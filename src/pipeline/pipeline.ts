@@ -4,7 +4,7 @@ import type { MiddlewareAdapter } from '../adapters/types.js';
 import type { Logger } from '../log.js';
 import type { ViewerRequest } from '../viewer.js';
 import type { LocalUsers } from '../policies/users/localUsers.js';
-import { Budget } from './budget.js';
+import { BudgetedCheck } from './budget.js';
 import { backendsStep } from './steps/backends.js';
 import { connectionLimitStep } from './steps/connectionLimit.js';
 import { ipRulesStep } from './steps/ipRules.js';
@@ -70,22 +70,10 @@ export function createDecider(
     async decide(name: string, viewer: ViewerRequest): Promise<Decision> {
       const entry = routes.get(name);
       if (!entry) throw new Error(`unknown route ${name}`);
-      const budget = new Budget(entry.route.timeoutMs);
-      const check: Check = {
-        route: name,
-        viewer,
-        get signal() {
-          return budget.signal;
-        },
-      };
-      try {
-        // When the budget is spent the steps are cancelled and finish with what they have (a deny
-        // already received still counts). Should a step ignore the cancel, the default answers.
-        const verdict = await Promise.race([entry.run(check), budget.spent.then(entry.onBudgetSpent)]);
-        return settleTtl(verdict, config.cache);
-      } finally {
-        budget.end();
-      }
+      const check = new BudgetedCheck(name, viewer, entry.route.timeoutMs);
+      // When the budget is spent the steps are cancelled and finish with what they have (a deny
+      // already received still counts). Should a step ignore the cancel, the default answers.
+      return settleTtl(await check.within(entry.run(check), entry.onBudgetSpent), config.cache);
     },
   };
 }
