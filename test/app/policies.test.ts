@@ -216,3 +216,18 @@ describe('securetoken for Astra (hash: channel)', () => {
     expect(Number(res.headers['x-authduration'])).toBeLessThanOrEqual(100);
   });
 });
+
+describe('time budget', () => {
+  it('a password check still waiting when the route budget is spent gets the route default, not a late answer', async () => {
+    const slow = testBridge({
+      users: [{ login: 'slowpoke', password: bcrypt.hashSync('right', 12) }],
+      routes: { default: { timeoutMs: 50, denyRedirect: PROMO } },
+    });
+    try {
+      await request(slow.app).get('/auth?auth=slowpoke:right').set('X-Real-IP', '203.0.113.5').expect(403).expect('X-Location', PROMO);
+      expect(slow.logs.find((line) => line.includes('"message":"decision"'))).toContain('"by":"default"');
+    } finally {
+      await slow.close();
+    }
+  });
+});

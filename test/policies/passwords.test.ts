@@ -69,6 +69,15 @@ describe('remembered checks', () => {
     expect(verify).toHaveBeenCalledTimes(2);
   });
 
+  it('refuses new hash checks while too many are waiting, so a flood of guesses cannot queue without bound', async () => {
+    const stored = bcrypt.hashSync('right', 8);
+    checker = new PasswordChecker(2);
+    const flood = [checker.check(stored, 'guess-1'), checker.check(stored, 'guess-2')];
+    expect(await checker.check(stored, 'right')).toBe(false);
+    expect(await Promise.all(flood)).toEqual([false, false]);
+    expect(await checker.check(stored, 'right')).toBe(true);
+  });
+
   it('a changed stored hash is checked afresh', async () => {
     checker = new PasswordChecker();
     expect(await checker.check(bcrypt.hashSync('old', 4), 'old')).toBe(true);

@@ -11,6 +11,8 @@ import { admitSession } from './connectionLimit.js';
 export function localUsersStep({ localUsers, config, route, store }: RouteContext): DecisionStep | undefined {
   if (!localUsers) return undefined;
   return async (check, next) => {
+    // A hashed password may wait for the thread pool: from here on the route's time budget runs.
+    void check.signal;
     const user = await localUsers.identify(check.viewer);
     if (!user) return next(check);
     const now = Date.now() / 1000;

@@ -104,6 +104,14 @@ export class PasswordChecker {
   /** Identical checks arriving together share one hash computation. */
   private readonly pending = new Map<string, Promise<boolean>>();
 
+  /**
+   * @param maxPending hash checks in progress or queued for the thread pool;
+   *   past it a new one is refused (as a wrong password would be), so a
+   *   flood of guesses cannot queue without bound (a large scrypt takes
+   *   hundreds of MiB) nor delay the checks already waiting further.
+   */
+  constructor(private readonly maxPending = 32) {}
+
   async check(stored: string, given: string): Promise<boolean> {
     if (given === '') return false;
     const read = readStored(stored);
@@ -114,6 +122,7 @@ export class PasswordChecker {
     if (known !== undefined) return known;
     let running = this.pending.get(id);
     if (!running) {
+      if (this.pending.size >= this.maxPending) return false;
       running = verifyHash(stored, read, given)
         .catch(() => false)
         .then((ok) => {
