@@ -65,6 +65,8 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, d
         by: decision.decidedBy,
         cache: decision.cache,
         status: res.statusCode,
+        // The caller hung up before the decision was ready: nothing reached it.
+        undelivered: res.destroyed || undefined,
         latencyMs: latencyMs(),
       });
     } catch (error) {

@@ -62,6 +62,9 @@ export async function listen(app: RequestListener, { host, port, maxHeaderBytes,
     },
   );
   server.maxHeadersCount = 0;
+  // A caller that half-closes after sending its request still gets the answer (Node would drop it,
+  // and a streaming server that hears nothing lets the viewer in); the connection closes after it.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.keepAliveTimeout = 65_000;
   server.on('clientError', answerUnparseable(log, inFlight));
   server.on('connect', (_req, socket: Duplex) => {

@@ -70,6 +70,12 @@ describe('requests Node refuses before express', () => {
     expect(reply.match(/HTTP\/1\.1/g)).toHaveLength(1);
   });
 
+  it('a caller that half-closes after its request still gets the answer, once the middleware has given it', async () => {
+    const reply = await rawExchange(running.address.port, 'GET /auth?token=x HTTP/1.1\r\nHost: a\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply).toContain('X-Session-Name: patient');
+  });
+
   it('an unsupported Expect header gets a 417 with a length', async () => {
     const reply = await rawExchange(running.address.port, 'GET /auth HTTP/1.1\r\nHost: a\r\nExpect: foo\r\n\r\n');
     expect(reply).toMatch(/^HTTP\/1\.1 417 /);
