@@ -66,7 +66,7 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, d
         cache: decision.cache,
         status: res.statusCode,
         // The caller hung up before the decision was ready: nothing reached it.
-        undelivered: res.destroyed || undefined,
+        undelivered: res.destroyed || req.socket.destroyed || undefined,
         latencyMs: latencyMs(),
       });
     } catch (error) {

@@ -76,6 +76,14 @@ describe('requests Node refuses before express', () => {
     expect(reply).toContain('X-Session-Name: patient');
   });
 
+  it('logs a decision the caller reset the connection on as undelivered', async () => {
+    const socket = connect(running.address.port, '127.0.0.1');
+    socket.write('GET /auth?token=gone HTTP/1.1\r\nHost: a\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.resetAndDestroy();
+    await expect.poll(() => bridge.logs.find((line) => line.includes('"undelivered":true')), { timeout: 3000 }).toBeDefined();
+  });
+
   it('an unsupported Expect header gets a 417 with a length', async () => {
     const reply = await rawExchange(running.address.port, 'GET /auth HTTP/1.1\r\nHost: a\r\nExpect: foo\r\n\r\n');
     expect(reply).toMatch(/^HTTP\/1\.1 417 /);
