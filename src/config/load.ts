@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type BridgeConfig } from './schema.js';
@@ -114,9 +114,23 @@ export function parseConfigText(text: string, source: string): unknown {
   }
 }
 
+/**
+ * Refuses what is not a settings file before reading it: a device such as
+ * /dev/zero would otherwise be read until memory runs out. The error's `code`
+ * says why, like a failed read's would.
+ */
+export function assertReadableFile(file: string, maxBytes: number): void {
+  const stats = statSync(file);
+  if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+  if (stats.size > maxBytes) throw Object.assign(new Error('too large'), { code: `larger than ${maxBytes} bytes` });
+}
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   let text: string;
   try {
+    assertReadableFile(file, MAX_CONFIG_BYTES);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';

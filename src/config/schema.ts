@@ -21,6 +21,12 @@ export const CACHE_KEY_PARTS = ['token', 'credentials', 'ip', 'channel', 'path',
 function isRedisUrl(text: string): boolean {
   if (!URL.canParse(text)) return false;
   const url = new URL(text);
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return false;
+  }
   const port = url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65_535);
   return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && port && /^(\/\d*)?$/.test(url.pathname);
 }

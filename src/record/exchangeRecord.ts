@@ -30,11 +30,11 @@ function secretForms(value: string): string[] {
   return forms.filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
 }
 
-/** Query parameters as the replay server sees them; a repeated parameter cannot be expected with one value, so it is left out. */
-function singleValuedQuery(rawQuery: string): [string, string][] {
+/** Query parameters as the replay server sees them, a repeated one with all its values in order. */
+function queryParameters(rawQuery: string): [string, string[]][] {
   const values = new Map<string, string[]>();
   for (const [key, value] of new URLSearchParams(rawQuery)) values.set(key, [...(values.get(key) ?? []), value]);
-  return [...values].flatMap(([key, list]) => (list.length === 1 ? [[key, list[0]!] as [string, string]] : []));
+  return [...values];
 }
 
 function answerHeaderText(value: string | string[] | undefined): string | undefined {
@@ -80,10 +80,12 @@ export function recordedExchange(
 
   const mark = outbound.path.indexOf('?');
   const path = mark === -1 ? outbound.path : outbound.path.slice(0, mark);
-  const queryEntries = singleValuedQuery(mark === -1 ? '' : outbound.path.slice(mark + 1));
+  const queryEntries = queryParameters(mark === -1 ? '' : outbound.path.slice(mark + 1));
   const headerEntries = Object.entries(outbound.headers);
   const secrets = [
-    ...[...queryEntries, ...headerEntries].filter(([name]) => isSecretPart(name)).flatMap(([, value]) => secretForms(value)),
+    ...[...queryEntries.flatMap(([name, values]) => values.map((value) => [name, value] as const)), ...headerEntries]
+      .filter(([name]) => isSecretPart(name))
+      .flatMap(([, value]) => secretForms(value)),
     ...knownSecrets.flatMap(secretForms),
   ];
   const holdsSecret = (text: string) => secrets.some((secret) => text.includes(secret));
@@ -91,10 +93,14 @@ export function recordedExchange(
   const expect = ([name, value]: [string, string]): [string, ExpectedValue] =>
     isSecretPart(name) || holdsSecret(value) ? [name, { sha256: sha256Hex(value) }] : [name, value];
 
+  const expectQuery = (name: string, values: string[]): [string, ExpectedValue | ExpectedValue[]] => {
+    const expected = values.map((value) => expect([name, value])[1]);
+    return [name, expected.length === 1 ? expected[0]! : expected];
+  };
   const request: Exchange['request'] = {
     method: 'GET',
     path: holdsSecret(path) ? { sha256: sha256Hex(path) } : path,
-    ...(queryEntries.length > 0 ? { query: Object.fromEntries(queryEntries.map(expect)) } : {}),
+    ...(queryEntries.length > 0 ? { query: Object.fromEntries(queryEntries.map(([name, values]) => expectQuery(name, values))) } : {}),
     ...(headerEntries.length > 0 ? { headers: Object.fromEntries(headerEntries.map(expect)) } : {}),
   };
   if (failure) return { request, response: failure };

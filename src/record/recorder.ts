@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ExchangeObserver, MiddlewareAnswer, OutboundRequest, TransportError } from '../adapters/transport.js';
@@ -45,6 +45,10 @@ function prepareFolder(dir: string): void {
     makeFolder(dir);
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     accessSync(dir, constants.W_OK);
+    // Permission bits are not the whole story (/proc, read-only mounts): write a file to be sure.
+    const probe = join(dir, `.record-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
   } catch (error) {
     throw new RecordFolderError(`cannot record to ${dir} (--record): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }

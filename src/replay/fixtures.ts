@@ -19,7 +19,8 @@ export interface Exchange {
     readonly method?: string;
     /** Hashed when it holds a secret (a key in the middleware's URL path). */
     readonly path: ExpectedValue;
-    readonly query?: Readonly<Record<string, ExpectedValue>>;
+    /** A list expects the parameter repeated, with these values in this order. */
+    readonly query?: Readonly<Record<string, ExpectedValue | readonly ExpectedValue[]>>;
     readonly headers?: Readonly<Record<string, ExpectedValue>>;
   };
   readonly response: {
@@ -91,7 +92,8 @@ const exchangeSchema = z.strictObject({
     path: z.union([z.string().startsWith('/', 'expected a path starting with /'), hashed], {
       error: 'expected a path starting with /, or {"sha256": "<64 hex digits>"} for one that holds a secret',
     }),
-    query: z.record(z.string(), expectedValue).optional(),
+    /** A list expects the parameter that many times, the values in that order. */
+    query: z.record(z.string(), z.union([expectedValue, z.array(expectedValue).min(2)])).optional(),
     headers: z.record(z.string(), expectedValue).optional(),
   }),
   response: z.strictObject({

@@ -33,8 +33,9 @@ function matches(exchange: Exchange, received: ReceivedRequest): boolean {
   if (method !== received.method && !(method === 'GET' && received.method === 'HEAD')) return false;
   if (!valueMatches(path, received.path)) return false;
   const queryMatches = Object.entries(query).every(([key, expected]) => {
-    const values = received.query[key];
-    return values?.length === 1 && valueMatches(expected, values[0]!);
+    const values = received.query[key] ?? [];
+    const expectedValues = Array.isArray(expected) ? expected : [expected];
+    return values.length === expectedValues.length && expectedValues.every((value, i) => valueMatches(value, values[i]!));
   });
   return (
     queryMatches &&

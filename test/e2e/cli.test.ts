@@ -120,6 +120,15 @@ describe('check-config', () => {
     expect(result.stderr).toContain('extra: unknown key');
   });
 
+  it('refuses a device instead of reading it forever, as config and as usersFile', async () => {
+    const device = await runCli(['check-config', '--config', '/dev/zero']);
+    expect(device.code).toBe(1);
+    expect(device.stderr).toContain('cannot read (not a regular file)');
+    const users = await runCli(['check-config', '--config', writeConfig('users-device.yaml', 'usersFile: /dev/zero\n')]);
+    expect(users.code).toBe(1);
+    expect(users.stderr).toContain('cannot read (not a regular file)');
+  });
+
   it('reads the usersFile as serve would, and exits 1 when it is missing or invalid', async () => {
     const missing = await runCli(['check-config', '--config', writeConfig('users-missing.yaml', `usersFile: ${join(dir, 'absent.yaml')}\n`)]);
     expect(missing.code).toBe(1);

@@ -128,6 +128,10 @@ describe('CLI errors', () => {
     const underProc = await runCli(['serve', '--config', config, '--record', '/proc/no-such-folder/recorded']);
     expect(underProc.code).toBe(1);
     expect(underProc.stderr).toContain('cannot record to /proc/no-such-folder/recorded (--record): ENOENT');
+    // /proc itself looks writable to root, yet takes no files.
+    const proc = await runCli(['serve', '--config', config, '--record', '/proc']);
+    expect(proc.code).toBe(1);
+    expect(proc.stderr).toContain('cannot record to /proc (--record)');
   });
 
   it('refuses an invalid fixture folder with exit 1 naming the file and key', async () => {

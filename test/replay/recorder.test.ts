@@ -49,6 +49,22 @@ const API_KEY = 'mw-api-key-777';
 const BASIC = Buffer.from('bridge:mw-pass-999').toString('base64');
 
 describe('recording masks secrets', () => {
+  it('keeps a repeated parameter with all its values, so a replay still tells tokens apart', async () => {
+    const middleware = await replaying([{ request: { path: '/chk' }, response: { status: 200 } }]);
+    const dir = freshDir();
+    const recorder = createRecorder(dir, memoryLogger([]), { knownSecrets: ['goodCfgTok'] });
+    const outbound = (viewerToken: string): OutboundRequest => ({ origin: middleware.url, path: `/chk?token=goodCfgTok&token=${viewerToken}`, headers: {} });
+    await outcomeOf(clientFor(recorder.observe), outbound('viewerTok1'));
+    await recorder.flush();
+    const [file] = recordedFiles(dir);
+    expect(readFileSync(join(dir, file!), 'utf8')).not.toMatch(/goodCfgTok|viewerTok1/);
+    expect(readRecorded(dir, file!).request.query).toEqual({ token: [{ sha256: sha256('goodCfgTok') }, { sha256: sha256('viewerTok1') }] });
+    const replay = await replaying(loadFixtures(dir));
+    expect(await outcomeOf(clientFor(), { ...outbound('viewerTok1'), origin: replay.url })).toMatchObject({ status: 200 });
+    expect(await outcomeOf(clientFor(), { ...outbound('otherTok'), origin: replay.url })).toMatchObject({ status: 500 });
+    expect(await outcomeOf(clientFor(), { ...outbound('viewerTok1'), origin: replay.url, path: '/chk?token=goodCfgTok' })).toMatchObject({ status: 500 });
+  });
+
   it('masks the values of secret environment variables the config used, in the URL path and any parameter, and still replays', async () => {
     const middleware = await replaying([{ request: { path: '/PathSecret999/check' }, response: { status: 200, headers: { 'X-Session-Name': 'alice' } } }]);
     const dir = freshDir();

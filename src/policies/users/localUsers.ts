@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError } from '../../config/load.js';
+import { assertReadableFile, ConfigError } from '../../config/load.js';
 import type { BridgeConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { ViewerRequest } from '../../viewer.js';
@@ -29,6 +29,7 @@ function readError(error: unknown): string {
 function loadAtStart(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set: UserSet; text: string } {
   let text: string;
   try {
+    assertReadableFile(file, MAX_USERS_FILE_BYTES);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError([readError(error)], file);
@@ -40,6 +41,9 @@ function loadAtStart(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set
 export function checkUsersFile(settings: UsersSettings, env: NodeJS.ProcessEnv = process.env): void {
   if (settings.usersFile !== undefined) loadAtStart(resolve(settings.usersFile), { users: settings.users, packages: settings.packages }, env);
 }
+
+/** Room for about a hundred thousand users. */
+const MAX_USERS_FILE_BYTES = 16 * 1024 * 1024;
 
 const digestOf = (text: string) => createHash('sha256').update(text).digest('base64');
 
@@ -66,6 +70,7 @@ export function openLocalUsers(settings: UsersSettings, log: Logger, env: NodeJS
     const apply = async () => {
       let text: string;
       try {
+        assertReadableFile(file, MAX_USERS_FILE_BYTES);
         text = await readFile(file, 'utf8');
       } catch (error) {
         if (closed || lastSeen === readError(error)) return;
