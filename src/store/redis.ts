@@ -117,10 +117,15 @@ export function redisStore(options: RedisStoreOptions): Store {
   let lastError: string | undefined;
 
   const scrub = (text: string) => (password ? text.split(password).join(MASK) : text);
+  // Redis connects even when SELECT fails, and would then serve db 0, perhaps someone else's: use none.
+  let wrongDb: string | undefined;
+  const use = <T>(operation: () => Promise<T>, fallback: T): Promise<T> =>
+    wrongDb === undefined ? withFallback(operation, timeoutMs, fallback) : Promise.resolve(fallback);
 
   // State changes are logged once each; the client reports every failed attempt, the log does not.
   redis.on('error', (error: Error & { code?: string }) => {
     lastError = scrub(error.code ?? error.message);
+    if (/DB index is out of range/i.test(error.message)) wrongDb = `db ${db ?? 0} does not exist on the server (cache.redisUrl)`;
     if (connection.state === 'connecting') {
       connection = { state: 'down', since: new Date(), reason: lastError };
       log.warn('redis store unreachable: answering as cache misses until it is back', { store: target, reason: lastError });
@@ -130,6 +135,11 @@ export function redisStore(options: RedisStoreOptions): Store {
   });
   redis.on('ready', () => {
     if (connection.state === 'closed') return;
+    if (wrongDb !== undefined) {
+      connection = { state: 'down', since: new Date(), reason: wrongDb };
+      log.error('redis store not used: answering as cache misses', { store: target, reason: wrongDb });
+      return;
+    }
     log.info(everConnected ? 'redis store reconnected' : 'redis store connected', { store: target });
     everConnected = true;
     lastError = undefined;
@@ -143,7 +153,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   });
 
   const get = async <T extends StoredValue>(key: string): Promise<T | undefined> => {
-    const text = await withFallback(() => redis.get(key), timeoutMs, null);
+    const text = await use(() => redis.get(key), null);
     if (text === null) return undefined;
     try {
       const value: unknown = JSON.parse(text);
@@ -157,10 +167,10 @@ export function redisStore(options: RedisStoreOptions): Store {
   return {
     get,
     async set(key, value, ttlSeconds) {
-      await withFallback(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), timeoutMs, undefined);
+      await use(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), undefined);
     },
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined> {
-      const stored = await withFallback(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'), timeoutMs, undefined);
+      const stored = await use(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'), undefined);
       if (stored === 'OK') return value;
       // Taken (null) or no answer (undefined): whoever holds it now, if Redis says.
       return stored === null ? get<T>(key) : undefined;
@@ -169,7 +179,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       const idleMs = storeTtlSeconds(request.idleTtlSeconds) * 1000;
       const admit = () => redis.admitSession(`sessions:${request.user}`, request.session, idleMs, request.limit, request.unique ? 1 : 0);
       // Fails open: the viewer was already authorized; only the connection count could not be checked.
-      return (await withFallback(admit, timeoutMs, 1)) === 1;
+      return (await use(admit, 1)) === 1;
     },
     health(): StoreHealth {
       switch (connection.state) {

@@ -194,6 +194,18 @@ describe('redis store with Redis up', () => {
   });
 });
 
+describe('redis store with a db the server does not have', () => {
+  it('uses no db at all (Redis would quietly serve db 0) and says why', async () => {
+    const { store, logs } = openStore(server.url.replace(/\/0$/, '/99999'));
+    await vi.waitFor(() => expect(store.health().detail).toContain('db 99999 does not exist'), EVENTUALLY);
+    expect(store.health().ok).toBe(false);
+    await store.set('wrong-db', decision, 60);
+    expect(await store.get('wrong-db')).toBeUndefined();
+    expect(await inspector.exists('iab:wrong-db')).toBe(0);
+    expect(linesMatching(logs, /redis store not used/)).toHaveLength(1);
+  });
+});
+
 describe('redis store with a password in the URL', () => {
   let secured: RedisServer;
   beforeAll(async () => {
