@@ -37,8 +37,16 @@ export class BudgetedCheck implements Check {
   /** What `running` decides, or what `fallback` does once the budget and its grace are spent. */
   within(running: Promise<Verdict>, fallback: () => Promise<Verdict>): Promise<Verdict> {
     return new Promise<Verdict>((resolve, reject) => {
-      this.onSpent = () => void fallback().then(resolve, reject);
-      running.then(resolve, reject);
-    }).finally(() => clearTimeout(this.timer));
+      const settle = (verdict: Verdict) => {
+        clearTimeout(this.timer);
+        resolve(verdict);
+      };
+      const fail = (error: unknown) => {
+        clearTimeout(this.timer);
+        reject(error);
+      };
+      this.onSpent = () => void fallback().then(settle, fail);
+      running.then(settle, fail);
+    });
   }
 }

@@ -48,6 +48,10 @@ function answerUnparseable(log: Logger, inFlight: ReadonlySet<ServerResponse>) {
 export async function listen(app: RequestListener, { host, port, maxHeaderBytes, log }: ListenOptions): Promise<RunningServer> {
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
+  // One function for every response rather than a closure per request.
+  function forget(this: ServerResponse): void {
+    inFlight.delete(this);
+  }
   const server = createServer(
     // No Host is needed to decide, and the head's size is bounded by bytes, not by a count
     // past which Node would silently drop headers (X-Real-IP among them).
@@ -57,7 +61,7 @@ export async function listen(app: RequestListener, { host, port, maxHeaderBytes,
       // on it after the close would go unanswered, and the streaming server would let it in.
       if (stopping) res.shouldKeepAlive = false;
       inFlight.add(res);
-      res.once('close', () => inFlight.delete(res));
+      res.once('close', forget);
       app(req, res);
     },
   );
