@@ -61,11 +61,18 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       .stop(graceMs)
       .then(() => bridge.close())
       .then(() => recorder?.flush())
-      .finally(() => {
+      .then(
+        () => 0,
+        (error: unknown) => {
+          log.error('stop did not finish cleanly', { error: error instanceof Error ? error.message : String(error) });
+          return 1;
+        },
+      )
+      .then((code) => {
         log.info('stopped');
-        log.on('finish', () => process.exit(0));
+        log.on('finish', () => process.exit(code));
         log.end();
-        setTimeout(() => process.exit(0), 500).unref();
+        setTimeout(() => process.exit(code), 500).unref();
       });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -13,7 +13,7 @@ export interface AskOptions {
 export type WireStyle = (base: URL, viewer: ViewerRequest) => OutboundRequest;
 
 /** Sends one check to a middleware and reads its answer; never rejects. */
-export async function askMiddleware(
+async function askMiddleware(
   client: MiddlewareClient,
   outbound: OutboundRequest,
   options: AskOptions,

@@ -71,7 +71,7 @@ function ministraStyle(base: URL, viewer: ViewerRequest): OutboundRequest {
  * The portal only looks the token up in its cache and answers 403 for none;
  * asking would spend a request on a certain refusal.
  */
-const NO_TOKEN: BackendVerdict = { outcome: 'deny', info: {}, notes: [] };
+const NO_TOKEN: BackendVerdict = { outcome: 'deny', info: {}, notes: [], unasked: true };
 
 /**
  * Ministra/Stalker with "Temporary URL – Flussonic support". The portal fills

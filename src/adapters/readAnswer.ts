@@ -24,7 +24,7 @@ function readFlag(headers: Headers, name: string, notes: string[]): boolean | un
 }
 
 /** The headers SPEC §5 honours, sanitized; unusable values are dropped and noted. */
-export function readBackendInfo(headers: Headers, status: number, notes: string[]): BackendInfo {
+function readBackendInfo(headers: Headers, status: number, notes: string[]): BackendInfo {
   const userId = headerToText(headers['x-userid']);
   const isRedirect = status >= 300 && status < 400;
   return {

@@ -29,6 +29,8 @@ export type BackendVerdict =
       readonly info: BackendInfo;
       /** Problems in an otherwise usable answer (e.g. a non-numeric header), for the log. */
       readonly notes: readonly string[];
+      /** Decided by the adapter without asking the middleware, so it says nothing about the middleware's health. */
+      readonly unasked?: true;
     }
   | { readonly outcome: 'error'; readonly error: BackendErrorKind; readonly detail: string };
 

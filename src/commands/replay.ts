@@ -25,17 +25,17 @@ function answerLabel({ response }: Exchange): string {
   return String(response.status ?? 200);
 }
 
-/**
- * `replay DIR`: serves a fixture folder as a simulated middleware until
- * SIGTERM/SIGINT. The log names the fixture that answered each request, but
- * never a query or header value (they hold tokens).
- */
 /** Request paths as logged: values of secret environment variables (a key in the path) masked. */
 function pathMasker(env: NodeJS.ProcessEnv): (path: string) => string {
   const secrets = secretEnvValues(env).flatMap((secret) => [secret, encodeURIComponent(secret)]);
   return (path) => secrets.reduce((shown, secret) => shown.split(secret).join(MASK), path);
 }
 
+/**
+ * `replay DIR`: serves a fixture folder as a simulated middleware until
+ * SIGTERM/SIGINT. The log names the fixture that answered each request, but
+ * never a query or header value (they hold tokens).
+ */
 export async function replay(dir: string, address: ListenAddress): Promise<void> {
   const shownPath = pathMasker(process.env);
   const fixtures = loadFixtures(dir);
@@ -49,7 +49,7 @@ export async function replay(dir: string, address: ListenAddress): Promise<void>
     }
     else log.warn('no fixture matches', { ...where, params: Object.keys(request.query).join(',') || undefined, answer: 500 });
   };
-  const server = await startReplayServer(fixtures, { ...address, onRequest }).catch((error: unknown) => {
+  const server = await startReplayServer(fixtures, { ...address, onRequest, keepReceived: false }).catch((error: unknown) => {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot listen on ${formatHostPort(address.host, address.port)} (--listen): ${reason}`);
   });

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import ipaddr from 'ipaddr.js';
 import { signSecuretoken } from '../policies/securetoken.js';
 
-export const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X]
+const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X]
 
 Prints a securetoken for one viewer IP and one path (Alta, hash: path) or
 channel id (Astra, hash: channel).

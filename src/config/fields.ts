@@ -22,7 +22,20 @@ export const httpUrl = z
     protocol: /^https?$/,
     error: (issue) => (issue.input === undefined ? 'required' : 'expected an http:// or https:// URL'),
   })
+  .refine(hasReadableCredentials, 'the user:password@ part has a broken %-escape')
   .transform((url) => new URL(url).href);
+
+/** `user:password@` in a URL is sent as decoded text (HTTP Basic, Redis AUTH): a broken escape cannot be. */
+export function hasReadableCredentials(text: string): boolean {
+  try {
+    const url = new URL(text);
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** An IP address or CIDR range, parsed; a bare address is a one-address range. */
 export function parseRange(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {

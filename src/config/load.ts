@@ -50,7 +50,7 @@ const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * Replaces `${NAME}` and `${NAME:-fallback}` in every string value. Done after
  * parsing, so a variable can never change the file's structure.
  */
-export function substituteEnv(
+function substituteEnv(
   value: unknown,
   env: NodeJS.ProcessEnv,
   problems: string[],

@@ -34,15 +34,16 @@ export const securetokenSchema = z.strictObject({
 /** A date, or a date-time with `Z` or an offset: a zone-less time would depend on the bridge host's clock zone. */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
 
-/**
- * ISO 8601 date-time or unix seconds (as Astra's user API gives it), kept as
- * unix seconds. `0` is Astra's "never expires".
- */
 /** `Date.parse` turns 2026-02-30 into March 2nd; a typo in an expiry must not move it silently. */
 function realDate(text: string): boolean {
   const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
   return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
+
+/**
+ * ISO 8601 date-time or unix seconds (as Astra's user API gives it), kept as
+ * unix seconds. `0` is Astra's "never expires".
+ */
 
 const expires = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const text = String(value).trim();

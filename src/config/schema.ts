@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { backendSchema } from './backendSchema.js';
-import { cidr, flag, httpUrl, integer, listen, nameKey } from './fields.js';
+import { cidr, flag, hasReadableCredentials, httpUrl, integer, listen, nameKey } from './fields.js';
 import { ipRulesSchema, localUserProblems, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
 
 export { formatHostPort } from './fields.js';
@@ -11,22 +11,20 @@ const route = z.strictObject({
   mode: z.enum(['any', 'sequential']).default('any'),
   default: z.enum(['allow', 'deny']).default('deny'),
   denyRedirect: httpUrl.optional(),
-  /** The whole decision's budget: past it, pending backends are cancelled and the default answers. */
+  /**
+   * The budget of a decision's slow parts (password hashes, middleware checks): past it, pending
+   * backends are cancelled and the default answers. Store operations are bounded by redisTimeoutMs.
+   */
   timeoutMs: integer(1, 600_000).default(5000),
 });
 
-export const CACHE_KEY_PARTS = ['token', 'credentials', 'ip', 'channel', 'path', 'session', 'userAgent', 'query'] as const;
+const CACHE_KEY_PARTS = ['token', 'credentials', 'ip', 'channel', 'path', 'session', 'userAgent', 'query'] as const;
 
 /** What the Redis client can connect to; checked here so `check-config` refuses what `serve` would. */
 function isRedisUrl(text: string): boolean {
   if (!URL.canParse(text)) return false;
   const url = new URL(text);
-  try {
-    decodeURIComponent(url.username);
-    decodeURIComponent(url.password);
-  } catch {
-    return false;
-  }
+  if (!hasReadableCredentials(text)) return false;
   const port = url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65_535);
   return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && port && /^(\/\d*)?$/.test(url.pathname);
 }

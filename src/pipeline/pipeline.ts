@@ -13,11 +13,11 @@ import { securetokenStep } from './steps/securetoken.js';
 import { cacheStep } from './steps/cache.js';
 import { tokenBindingStep } from './steps/tokenBinding.js';
 import { defaultAction } from './steps/defaultAction.js';
-import type { Check, Decider, Decision, DecisionStep, RouteContext, Verdict } from './types.js';
+import { allowLifetime, type Check, type Decider, type Decision, type DecisionStep, type RouteContext, type Verdict } from './types.js';
 
 type Run = (check: Check) => Promise<Verdict>;
 
-export function compose(steps: readonly DecisionStep[], last: () => Promise<Verdict>): Run {
+function compose(steps: readonly DecisionStep[], last: () => Promise<Verdict>): Run {
   return steps.reduceRight<Run>((next, step) => (check) => step(check, next), () => last());
 }
 
@@ -42,10 +42,10 @@ function routePipeline(context: RouteContext): Run {
 }
 
 function settleTtl(verdict: Verdict, cache: BridgeConfig['cache']): Decision {
-  // A cached decision already carries its remaining lifetime: no copy needed on the busiest path.
+  // A lifetime already within bounds (a cache hit's remaining time, say) needs no copy on the busiest path.
   if (verdict.ttlSeconds !== undefined && verdict.ttlSeconds <= cache.maxTtl) return verdict as Decision;
-  const ttl = verdict.ttlSeconds ?? (verdict.allow ? cache.allowTtl : cache.denyTtl);
-  return { ...verdict, ttlSeconds: Math.min(ttl, cache.maxTtl) };
+  const ttlSeconds = verdict.allow ? allowLifetime(cache, verdict.ttlSeconds) : Math.min(verdict.ttlSeconds ?? cache.denyTtl, cache.maxTtl);
+  return { ...verdict, ttlSeconds };
 }
 
 /** Every configured route as a pipeline, each bounded by the route's time budget. */

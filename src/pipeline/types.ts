@@ -57,3 +57,8 @@ export interface RouteContext {
   /** Local users (config `users` and `usersFile`), one set shared by every route; undefined when none are configured. */
   readonly localUsers?: LocalUsers;
 }
+
+/** How long an allow holds: what the deciding step said (a backend's `X-AuthDuration`), else `allowTtl`, never past `maxTtl`. */
+export function allowLifetime(cache: BridgeConfig['cache'], ttlSeconds: number | undefined): number {
+  return Math.min(ttlSeconds ?? cache.allowTtl, cache.maxTtl);
+}

@@ -24,6 +24,8 @@ export interface ReplayOptions<T extends Exchange> {
   readonly port?: number;
   /** Told about every request and the exchange that answers it (undefined: none matched). */
   readonly onRequest?: (request: ReceivedRequest, answeredBy: T | undefined) => void;
+  /** Keep every request in `received` (default true, for tests); a long-running replay keeps none. */
+  readonly keepReceived?: boolean;
 }
 
 export const NO_MATCH_BODY = 'no recorded exchange matches this request\n';
@@ -89,7 +91,7 @@ export async function startReplayServer<T extends Exchange>(exchanges: readonly 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const request = receive(req);
-    received.push(request);
+    if (options.keepReceived !== false) received.push(request);
     const exchange = exchanges.find((candidate) => matches(candidate, request));
     options.onRequest?.(request, exchange);
     if (!exchange) {

@@ -30,11 +30,13 @@ export function withCircuitBreaker(adapter: MiddlewareAdapter, config: BreakerCo
   }
 
   function settle(verdict: BackendVerdict): void {
+    if (verdict.outcome !== 'error' && verdict.unasked) return;
     if (verdict.outcome !== 'error') {
       if (state !== 'closed') log.info('backend circuit closed', { backend: adapter.name });
       state = 'closed';
       failures = 0;
-    } else if (verdict.error !== 'cancelled') {
+    } else if (verdict.error !== 'cancelled' && state !== 'open') {
+      // Checks already under way when the circuit opened fail too; they do not open it again.
       failures += 1;
       if (state === 'half-open' || (config.failures > 0 && failures >= config.failures)) open(verdict.error);
     }

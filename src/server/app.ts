@@ -12,9 +12,8 @@ export interface AppOptions extends DecisionHandlerOptions {
 }
 
 /** The HTTP face of the bridge: caller dialects in, 200/403 out. Knows nothing of middleware. */
-export function createApp(options: AppOptions): express.Express {
+export function createApp(options: AppOptions, decide = decisionHandler(options)): express.Express {
   const { log, health } = options;
-  const decide = decisionHandler(options);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -68,8 +67,8 @@ const DECISION_PATH = /^\/(auth|flussonic)(?:\/([A-Za-z0-9_-]+))?\/?(?:\?|$)/;
  * answers it exactly as before.
  */
 export function createRequestListener(options: AppOptions): RequestListener {
-  const app = createApp(options);
   const decide = decisionHandler(options);
+  const app = createApp(options, decide);
   return (req: IncomingMessage, res: ServerResponse) => {
     const match = req.method === 'GET' || req.method === 'HEAD' ? DECISION_PATH.exec(req.url ?? '') : null;
     if (!match) {

@@ -27,7 +27,7 @@ export class ExpiringCache<V> {
   private readonly timer: NodeJS.Timeout;
 
   /** `maxKeys` -1: unbounded. */
-  constructor(readonly maxKeys: number) {
+  constructor(maxKeys: number) {
     this.cache = new NodeCache({ stdTTL: 0, checkperiod: 0, useClones: false, deleteOnExpire: true, maxKeys });
     this.timer = setInterval(() => this.dropExpired(), DROP_INTERVAL_MS).unref();
   }

@@ -119,8 +119,22 @@ export function redisStore(options: RedisStoreOptions): Store {
   const scrub = (text: string) => (password ? text.split(password).join(MASK) : text);
   // Redis connects even when SELECT fails, and would then serve db 0, perhaps someone else's: use none.
   let wrongDb: string | undefined;
-  const use = <T>(operation: () => Promise<T>, fallback: T): Promise<T> =>
-    wrongDb === undefined ? withFallback(operation, timeoutMs, fallback) : Promise.resolve(fallback);
+  // A stalled server keeps the connection up for seconds before the client notices; its silence shows at once.
+  let silentSince: Date | undefined;
+  const use = <T>(operation: () => Promise<T>, fallback: T): Promise<T> => {
+    if (wrongDb !== undefined) return Promise.resolve(fallback);
+    let answered = false;
+    const answering = () =>
+      operation().then((value) => {
+        answered = true;
+        silentSince = undefined;
+        return value;
+      });
+    return withFallback(answering, timeoutMs, fallback).then((value) => {
+      if (!answered && connection.state === 'up') silentSince ??= new Date();
+      return value;
+    });
+  };
 
   // State changes are logged once each; the client reports every failed attempt, the log does not.
   redis.on('error', (error: Error & { code?: string }) => {
@@ -141,6 +155,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       return;
     }
     log.info(everConnected ? 'redis store reconnected' : 'redis store connected', { store: target });
+    silentSince = undefined;
     everConnected = true;
     lastError = undefined;
     connection = { state: 'up' };
@@ -184,6 +199,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     health(): StoreHealth {
       switch (connection.state) {
         case 'up':
+          if (silentSince) return { store: 'redis', ok: false, detail: `${target} not answering within ${timeoutMs} ms since ${silentSince.toISOString()}` };
           return { store: 'redis', ok: true, detail: `connected to ${target}` };
         case 'down':
           return { store: 'redis', ok: false, detail: `${target} unreachable since ${connection.since.toISOString()}: ${connection.reason}` };

@@ -64,7 +64,7 @@ describe('ministra answers', () => {
     ['an empty token', ''],
   ])('%s → deny without asking the portal', async (_, token) => {
     const before = portal.received.length;
-    expect(await check(ministra(), astraViewer(token))).toEqual({ outcome: 'deny', info: {}, notes: [] });
+    expect(await check(ministra(), astraViewer(token))).toEqual({ outcome: 'deny', info: {}, notes: [], unasked: true });
     expect(portal.received.length).toBe(before);
   });
 

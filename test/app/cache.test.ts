@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testBridge, type TestBridge } from '../support/bridge.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 const httpFixtures = loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http'));
 
@@ -72,6 +72,14 @@ describe('decision cache', () => {
     await check(bridge, 'blocked-token').expect(403).expect('X-Location', 'http://promo.example.com/blocked');
     await check(bridge, 'blocked-token').expect(403).expect('X-Location', 'http://promo.example.com/blocked');
     expect(middleware.received).toHaveLength(1);
+  });
+
+  it('keeps a deny no longer than maxTtl either', async () => {
+    const bridge = bridgeWith({ cache: { denyTtl: 30, maxTtl: 1 } });
+    await request(bridge.app).get('/flussonic?name=a001&ip=203.0.113.1&token=bad-token').expect(403).expect('X-AuthDuration', '1');
+    await sleep(1200);
+    await request(bridge.app).get('/flussonic?name=a001&ip=203.0.113.1&token=bad-token').expect(403);
+    expect(middleware.received).toHaveLength(2);
   });
 
   it('does not cache a deny when denyTtl is 0', async () => {
@@ -199,6 +207,12 @@ describe('circuit breaker', () => {
     expect(closed.body).toMatchObject({ status: 'ok', backends: { mw: { circuit: 'closed' } } });
   });
 
+  it('logs one opening however many failing checks were under way', async () => {
+    const bridge = bridgeWith({ backend: { breaker: { failures: 2, cooldown: 60 } }, cache: { enabled: false } });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => check(bridge, 'crash-token', `203.0.113.${i + 1}`)));
+    expect(bridge.logs.filter((line) => line.includes('backend circuit opened'))).toHaveLength(1);
+  });
+
   it('counts a deny as a working backend', async () => {
     const bridge = bridgeWith({ backend: { breaker: { failures: 2, cooldown: 60 } }, cache: { enabled: false } });
     await check(bridge, 'crash-token').expect(403);
@@ -206,6 +220,20 @@ describe('circuit breaker', () => {
     await check(bridge, 'crash-token').expect(403);
     await check(bridge, 'good-token').expect(200);
     expect(middleware.received).toHaveLength(4);
+  });
+
+  it('is not reset by checks an adapter decides without asking (Ministra without a token)', async () => {
+    const refused = await closedPort();
+    const bridge = testBridge({
+      cache: { enabled: false },
+      backends: { portal: { type: 'ministra', url: `http://127.0.0.1:${refused}/stalker_portal`, breaker: { failures: 2, cooldown: 60 } } },
+    });
+    bridges.push(bridge);
+    await check(bridge, 'a'.repeat(32)).expect(403);
+    await request(bridge.app).get('/auth').set('X-Real-IP', '203.0.113.1').expect(403);
+    await check(bridge, 'b'.repeat(32)).expect(403);
+    const health = await request(bridge.app).get('/healthz').expect(200);
+    expect(health.body).toMatchObject({ backends: { portal: { circuit: 'open' } } });
   });
 
   it('with failures: 0 never opens', async () => {

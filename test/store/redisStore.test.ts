@@ -293,10 +293,13 @@ describe('redis store with Redis unreachable', () => {
       expect(await settlesWithin(store.get('k'))).toBeUndefined();
       await expect(settlesWithin(store.set('k', decision, 60))).resolves.toBeUndefined();
       expect(await settlesWithin(store.admitSession(admission('s1', { limit: 0 })))).toBe(true);
+      // Reported at once, not only when the client's socket timeout notices seconds later.
+      expect(store.health()).toMatchObject({ ok: false, detail: expect.stringContaining('not answering within 200 ms') });
     } finally {
       stalled.thaw();
     }
     await vi.waitFor(async () => expect(await store.get('k')).toEqual(decision), EVENTUALLY);
+    expect(store.health().ok).toBe(true);
     await stalled.stop();
   });
 

@@ -81,6 +81,7 @@ describe('configuration errors name the key and the problem', () => {
     ['a Redis URL with a text port', { cache: { store: 'redis', redisUrl: 'redis://:pw@127.0.0.1:notaport/0' } }, 'cache.redisUrl: expected redis://'],
     ['a Redis URL with a text db', { cache: { store: 'redis', redisUrl: 'redis://127.0.0.1:6379/abc' } }, 'cache.redisUrl: expected redis://'],
     ['a Redis URL with a broken escape in its password', { cache: { store: 'redis', redisUrl: 'redis://:S3c%zzretPW@127.0.0.1:6379/0' } }, 'cache.redisUrl: expected redis://'],
+    ['a backend URL with a broken escape in its credentials', { backends: { a: { type: 'http', url: 'http://us%zz:pw@mw/check' } } }, 'backends.a.url: the user:password@ part has a broken %-escape'],
     ['a Redis URL that is not one', { cache: { store: 'redis', redisUrl: 'http://127.0.0.1:6379' } }, 'cache.redisUrl: expected redis://'],
     ['redis without a URL', { cache: { store: 'redis' } }, 'cache.redisUrl: required when store is redis'],
     ['a backend name unfit for logs and URLs', { backends: { 'bad name': { type: 'http', url: 'http://a' } } }, 'backends.bad name: invalid name: names start with a letter or digit'],

@@ -1,7 +1,7 @@
 import { coalescer } from '../../resilience/coalesce.js';
 import type { StoredValue } from '../../store/types.js';
 import { decisionKeyOf } from '../cacheKey.js';
-import type { DecisionStep, RouteContext, Verdict } from '../types.js';
+import { allowLifetime, type DecisionStep, type RouteContext, type Verdict } from '../types.js';
 
 /** What the store keeps per decision: the answer and until when it is fresh (epoch ms). */
 interface CachedDecision extends StoredValue {
@@ -32,7 +32,7 @@ export function cacheStep({ config, store, adapters }: RouteContext): DecisionSt
   const keyOf = decisionKeyOf(cache.key);
   const once = coalescer<Verdict>();
 
-  const lifetime = (verdict: Verdict) => (verdict.allow ? Math.min(verdict.ttlSeconds ?? cache.allowTtl, cache.maxTtl) : cache.denyTtl);
+  const lifetime = (verdict: Verdict) => (verdict.allow ? allowLifetime(cache, verdict.ttlSeconds) : Math.min(cache.denyTtl, cache.maxTtl));
 
   function remember(key: string, verdict: Verdict): void {
     const ttl = lifetime(verdict);
@@ -40,7 +40,7 @@ export function cacheStep({ config, store, adapters }: RouteContext): DecisionSt
     const { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique } = verdict;
     const entry: CachedDecision = { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique, freshUntil: Date.now() + ttl * 1000 };
     // Not awaited: the viewer's answer does not wait for the store.
-    void store.set(key, entry, ttl + (allow ? cache.staleIfError : 0));
+    void store.set(key, entry, ttl + (allow ? cache.staleIfError : 0)).catch(() => undefined);
   }
 
   function answerFrom(entry: CachedDecision, cached: 'hit' | 'stale', now: number): Verdict {

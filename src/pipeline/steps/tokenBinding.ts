@@ -1,5 +1,5 @@
 import { bindingKey } from '../cacheKey.js';
-import type { DecisionStep, RouteContext } from '../types.js';
+import { allowLifetime, type DecisionStep, type RouteContext } from '../types.js';
 
 /**
  * `bindTokenToIp`: a token a binding backend allowed for one IP is denied
@@ -9,7 +9,6 @@ import type { DecisionStep, RouteContext } from '../types.js';
 export function tokenBindingStep({ config, route, store }: RouteContext): DecisionStep | undefined {
   const binding = new Set(route.backends.filter((name) => config.backends[name]!.bindTokenToIp));
   if (binding.size === 0) return undefined;
-  const lifetime = (ttl: number | undefined) => Math.min(ttl ?? config.cache.allowTtl, config.cache.maxTtl);
 
   return async (check, next) => {
     const { token, ip } = check.viewer;
@@ -20,7 +19,7 @@ export function tokenBindingStep({ config, route, store }: RouteContext): Decisi
     const verdict = await next(check);
     if (bound || !verdict.allow || verdict.cache !== undefined || verdict.backend === undefined || !binding.has(verdict.backend)) return verdict;
     // Atomic, so of two viewers allowed at the same moment from different IPs the first to claim the token keeps it.
-    const owner = await store.claim(key, { ip }, lifetime(verdict.ttlSeconds));
+    const owner = await store.claim(key, { ip }, allowLifetime(config.cache, verdict.ttlSeconds));
     if (owner === undefined || owner.ip === ip) return verdict;
     return { allow: false, decidedBy: 'token-binding', redirect: route.denyRedirect };
   };
