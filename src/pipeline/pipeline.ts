@@ -33,7 +33,7 @@ function routePipeline(context: RouteContext): Run {
     connectionLimitStep(context),
     tokenBindingStep(context),
     cacheStep(context),
-    backendsStep(context.route, context.adapters, context.log),
+    backendsStep(context),
   ];
   return compose(
     steps.filter((step) => step !== undefined),

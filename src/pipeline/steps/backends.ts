@@ -1,9 +1,7 @@
 import { childAbort } from '../../resilience/abort.js';
-import type { RouteConfig } from '../../config/schema.js';
-import type { Logger } from '../../log.js';
 import type { BackendVerdict, MiddlewareAdapter } from '../../adapters/types.js';
 import type { ViewerRequest } from '../../viewer.js';
-import type { Check, DecisionStep, Verdict } from '../types.js';
+import type { Check, DecisionStep, RouteContext, Verdict } from '../types.js';
 
 type Asked = { readonly adapter: MiddlewareAdapter; readonly verdict: BackendVerdict };
 
@@ -56,7 +54,7 @@ function backendRedirect(answered: readonly Asked[]): string | undefined {
  * Asks the route's middleware(s). An allow or a deny decides; when every
  * backend failed (or there is none) the check passes on to the default.
  */
-export function backendsStep(route: RouteConfig, adapters: readonly MiddlewareAdapter[], log: Logger): DecisionStep {
+export function backendsStep({ route, adapters, log }: RouteContext): DecisionStep {
   const ask = route.mode === 'sequential' ? askInOrder : askAny;
   const reported = new Set<string>();
 
