@@ -37,9 +37,11 @@ function configFile(given: string | undefined): string {
   return existsSync('bridge.yaml') ? 'bridge.yaml' : EXAMPLE_CONFIG;
 }
 
+/** The effective config in the form the file takes, so the printout can be loaded back. */
 function printableConfig(config: BridgeConfig): unknown {
-  const { listen, ...rest } = config;
-  return maskSecrets({ listen: formatHostPort(listen.host, listen.port), ...rest }, secretEnvValues(process.env));
+  const { listen, ipRules, ...rest } = config;
+  const printable = { listen: formatHostPort(listen.host, listen.port), ipRules: ipRules.map((rule) => `${rule.action} ${rule.range}`), ...rest };
+  return maskSecrets(printable, secretEnvValues(process.env));
 }
 
 /** Runs a command; resolves with its exit code, or undefined while it keeps serving. */

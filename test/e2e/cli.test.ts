@@ -120,6 +120,16 @@ describe('check-config', () => {
     expect(result.stderr).toContain('extra: unknown key');
   });
 
+  it('prints a config that loads back as it is', async () => {
+    const config = writeConfig('roundtrip.yaml', 'ipRules: [allow 127.0.0.1, "deny 10.0.0.0/8", pass ::1]\nlisten: 9000\n');
+    const printed = await runCli(['check-config', '--config', config]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain('- deny 10.0.0.0/8');
+    const again = await runCli(['check-config', '--config', writeConfig('printed.yaml', printed.stdout)]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.split('\n').slice(1)).toEqual(printed.stdout.split('\n').slice(1));
+  });
+
   it('refuses a device instead of reading it forever, as config and as usersFile', async () => {
     const device = await runCli(['check-config', '--config', '/dev/zero']);
     expect(device.code).toBe(1);
