@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import ipaddr from 'ipaddr.js';
+import { canonicalIp } from '../ipRanges.js';
 import { signSecuretoken } from '../policies/securetoken.js';
 
 const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X]
@@ -67,7 +67,7 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
   return signSecuretoken({
     secret,
     // The bridge checks the address in this canonical form (IPv4-mapped IPv6 as IPv4).
-    ip: ipaddr.process(ip.split('%')[0]!).toString(),
+    ip: canonicalIp(ip),
     subject,
     start,
     end: start + ttl,

@@ -1,17 +1,4 @@
-import ipaddr from 'ipaddr.js';
-
-type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
-/** An IP or CIDR; IPv4-mapped IPv6 ranges become the IPv4 ranges they stand for. */
-function toRange(entry: string): Range {
-  const text = entry.trim();
-  const [address, bits] = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), undefined];
-  const prefix = bits ?? (address.kind() === 'ipv4' ? 32 : 128);
-  if (address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress() && prefix >= 96) {
-    return [address.toIPv4Address(), prefix - 96];
-  }
-  return [address, prefix];
-}
+import { inRange, ipRange, viewerAddress } from '../ipRanges.js';
 
 export interface Caller {
   /** The peer address as the log shows it (IPv4-mapped folded to IPv4). */
@@ -27,13 +14,12 @@ const MEMORY = 1024;
  * anyone could probe tokens while claiming any viewer IP in X-Real-IP.
  */
 export function callerCheck(cidrs: readonly string[]): (remoteAddress: string | undefined) => Caller {
-  const ranges = cidrs.map(toRange);
+  const ranges = cidrs.map(ipRange);
   const known = new Map<string, Caller>();
   const judge = (remoteAddress: string): Caller => {
-    if (!ipaddr.isValid(remoteAddress)) return { address: remoteAddress, trusted: false };
-    const address = ipaddr.process(remoteAddress);
-    const trusted = ranges.some(([network, bits]) => address.kind() === network.kind() && address.match(network, bits));
-    return { address: address.toString(), trusted };
+    const address = viewerAddress(remoteAddress);
+    if (!address) return { address: remoteAddress, trusted: false };
+    return { address: address.toString(), trusted: ranges.some((range) => inRange(address, range)) };
   };
   return (remoteAddress) => {
     if (remoteAddress === undefined) return { address: undefined, trusted: false };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ipRulesSchema } from '../../src/config/policySchema.js';
-import { inRange, ipRange, ipRuleMatcher, viewerAddress } from '../../src/policies/ipRules.js';
+import { inRange, ipRange, viewerAddress } from '../../src/ipRanges.js';
+import { ipRuleMatcher } from '../../src/policies/ipRules.js';
 
 const rules = (...texts: string[]) => ipRuleMatcher(ipRulesSchema.parse(texts));
 

@@ -1,6 +1,6 @@
 import type { LocalUser, Packages } from '../../config/policySchema.js';
 import type { ViewerRequest } from '../../viewer.js';
-import { inRange, ipRange, viewerAddress, type IpRange } from '../ipRules.js';
+import { inRange, ipRange, viewerAddress, type IpRange } from '../../ipRanges.js';
 
 /** A local user, ready to be checked against a viewer. */
 export interface DirectoryUser {

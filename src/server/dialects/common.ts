@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import { canonicalIp } from '../../ipRanges.js';
 import type { IncomingMessage } from 'node:http';
 import { headerToText } from '../../headerText.js';
 import type { ViewerRequest } from '../../viewer.js';
@@ -16,7 +16,7 @@ export function viewerIp(value: string | undefined, source: string): string | un
   if (known !== undefined) return known;
   const text = value.trim();
   if (isIP(text) === 0) throw new RequestProblem(403, `${source} is not an IP address`);
-  const canonical = ipaddr.process(text.split('%')[0]!).toString();
+  const canonical = canonicalIp(text);
   if (canonicalIps.size >= REMEMBERED_IPS) canonicalIps.clear();
   canonicalIps.set(value, canonical);
   return canonical;
