@@ -125,16 +125,23 @@ export function assertReadableFile(file: string, maxBytes: number): void {
   if (stats.size > maxBytes) throw Object.assign(new Error('too large'), { code: `larger than ${maxBytes} bytes` });
 }
 
+/** How a file that could not be read is reported, as a config problem. */
+export function cannotRead(error: unknown): string {
+  return `(file): cannot read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+}
+
+/** A settings file's text; a ConfigError naming the file when it cannot be read. */
+export function readSettingsFile(file: string, maxBytes: number): string {
+  try {
+    assertReadableFile(file, maxBytes);
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([cannotRead(error)], file);
+  }
+}
+
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  let text: string;
-  try {
-    assertReadableFile(file, MAX_CONFIG_BYTES);
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([`(file): cannot read (${code})`], file);
-  }
-  return validateConfig(parseConfigText(text, file), file, env);
+  return validateConfig(parseConfigText(readSettingsFile(file, MAX_CONFIG_BYTES), file), file, env);
 }

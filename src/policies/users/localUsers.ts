@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { assertReadableFile, ConfigError } from '../../config/load.js';
+import { assertReadableFile, cannotRead, ConfigError, readSettingsFile } from '../../config/load.js';
 import type { BridgeConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { ViewerRequest } from '../../viewer.js';
@@ -22,18 +21,8 @@ export interface LocalUsers {
   close(): void;
 }
 
-function readError(error: unknown): string {
-  return `(file): cannot read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
-}
-
 function loadAtStart(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set: UserSet; text: string } {
-  let text: string;
-  try {
-    assertReadableFile(file, MAX_USERS_FILE_BYTES);
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError([readError(error)], file);
-  }
+  const text = readSettingsFile(file, MAX_USERS_FILE_BYTES);
   return { set: usersFromText(text, file, main, env), text };
 }
 
@@ -73,8 +62,8 @@ export function openLocalUsers(settings: UsersSettings, log: Logger, env: NodeJS
         assertReadableFile(file, MAX_USERS_FILE_BYTES);
         text = await readFile(file, 'utf8');
       } catch (error) {
-        if (closed || lastSeen === readError(error)) return;
-        lastSeen = readError(error);
+        if (closed || lastSeen === cannotRead(error)) return;
+        lastSeen = cannotRead(error);
         log.warn('users file not reloaded, the previous users stay in force', { file, problems: [lastSeen] });
         return;
       }
