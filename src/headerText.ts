@@ -25,6 +25,8 @@ function clean(text: string): string | undefined {
 export function headerToText(raw: string | readonly string[] | undefined): string | undefined {
   const first = Array.isArray(raw) ? raw[0] : raw;
   if (typeof first !== 'string') return undefined;
+  // Nearly every value is plain already: one test, then nothing to do.
+  if (first.length <= MAX_LENGTH && PLAIN.test(first)) return first;
   if (/[\x80-\xff]/.test(first)) {
     const bytes = Buffer.from(first, 'latin1');
     if (isUtf8(bytes)) return clean(bytes.toString('utf8'));

@@ -40,20 +40,36 @@ const HAS_FILE_EXTENSION = /\.[A-Za-z0-9]{1,8}$/;
 /** Flussonic archive paths whose last segments are not the channel: `<channel>/archive/<from>/<duration>/mpegts`, `<channel>/timeshift_rel/<seconds>`. */
 const DVR_SUFFIX = /\/(?:archive\/\d+\/\d+\/mpegts|timeshift_rel\/\d+)\/?$/;
 
+/** Where the last non-empty `/`-separated segment ending at or before `end` starts, or -1 when there is none. */
+function segmentStart(path: string, end: number): number {
+  return end === 0 ? -1 : path.lastIndexOf('/', end - 1) + 1;
+}
+
+/** `end` moved back over trailing slashes. */
+function trimSlashes(path: string, end: number): number {
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return end;
+}
+
 /**
  * Channel id from a request path: `/tv/travel-channel/index.m3u8` →
- * `travel-channel`, `/play/a001` → `a001`.
+ * `travel-channel`, `/play/a001` → `a001`. Worked out on every check, so it
+ * walks back from the end instead of splitting the whole path.
  */
 export function channelFromPath(path: string | undefined): string | undefined {
   if (!path) return undefined;
-  const segments = path
-    .split(/[?#]/)[0]!
-    .replace(DVR_SUFFIX, '')
-    .split('/')
-    .filter((s) => s !== '');
-  if (segments.length > 0 && HAS_FILE_EXTENSION.test(segments[segments.length - 1]!)) segments.pop();
-  const last = segments.pop();
-  if (last === undefined) return undefined;
+  const queryAt = path.search(/[?#]/);
+  let bare = queryAt === -1 ? path : path.slice(0, queryAt);
+  if (bare.includes('/archive/') || bare.includes('/timeshift_rel/')) bare = bare.replace(DVR_SUFFIX, '');
+  let end = trimSlashes(bare, bare.length);
+  let start = segmentStart(bare, end);
+  if (start !== -1 && HAS_FILE_EXTENSION.test(bare.slice(start, end))) {
+    end = trimSlashes(bare, start);
+    start = segmentStart(bare, end);
+  }
+  if (start === -1) return undefined;
+  const last = bare.slice(start, end);
+  if (!last.includes('%')) return last;
   try {
     return decodeURIComponent(last);
   } catch {

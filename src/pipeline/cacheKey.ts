@@ -19,13 +19,17 @@ export function digest(text: string): string {
   return hash('sha256', text, 'base64url').slice(0, 22);
 }
 
-/**
- * The cache key of a viewer check on a route: a digest of the configured
- * parts, JSON-encoded so no value can pass itself off as another part.
- */
+/** A missing part, or the part's length and value: no value can pass itself off as another part. */
+const encodePart = (value: string | undefined) => (value === undefined ? '-' : `${value.length}:${value}`);
+
+/** The cache key of a viewer check on a route: a digest of the configured parts. */
 export function decisionKeyOf(parts: readonly CacheKeyPart[]): (route: string, viewer: ViewerRequest) => string {
   const readers = parts.map((part) => PART_VALUE[part]);
-  return (route, viewer) => `d:${route}:${digest(JSON.stringify(readers.map((read) => read(viewer) ?? null)))}`;
+  return (route, viewer) => {
+    let encoded = '';
+    for (const read of readers) encoded += encodePart(read(viewer));
+    return `d:${route}:${digest(encoded)}`;
+  };
 }
 
 /** Where a token's IP binding is kept. */

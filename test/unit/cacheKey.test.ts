@@ -29,6 +29,8 @@ describe('cache keys', () => {
       defaultKey('default', viewer({ token: '', ip: '203.0.113.1' })),
       defaultKey('default', viewer({ ip: 't' })),
       defaultKey('default', viewer({ token: 't","203.0.113.1' })),
+      defaultKey('default', viewer({ token: '1:t-', ip: '203.0.113.1' })),
+      defaultKey('default', viewer({ token: '1:t', channel: '203.0.113.1' })),
       defaultKey('default', viewer({ auth: 't:', credentials: { login: 't', password: '' }, ip: '203.0.113.1' })),
       // An auth= that is not login:password still reaches a middleware, so it still tells viewers apart.
       defaultKey('default', viewer({ auth: 'opaque', ip: '203.0.113.1' })),

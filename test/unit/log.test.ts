@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogging } from '../../src/log.js';
+import { createLogging, type DecisionFields, type DecisionLog } from '../../src/log.js';
 
 afterEach(() => vi.restoreAllMocks());
 
 /** What the logging wrote to stdout by the end of the current event-loop turn. */
-async function written(log: (write: (fields: Record<string, unknown>) => void) => void, format: 'json' | 'text'): Promise<string[]> {
+async function written(log: (write: DecisionLog) => void, format: 'json' | 'text'): Promise<string[]> {
   const lines: string[] = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter((line) => line !== ''));
@@ -18,25 +18,50 @@ async function written(log: (write: (fields: Record<string, unknown>) => void) =
 describe('decision lines', () => {
   it('are one JSON object per line, level and message first, undefined fields left out, timestamp last', async () => {
     const lines = await written((decisions) => {
-      decisions({ route: 'default', decision: 'allow', cache: undefined, latencyMs: 0.25 });
-      decisions({});
+      decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', cache: undefined, status: 200, latencyMs: 0.25 });
     }, 'json');
-    expect(lines).toHaveLength(2);
-    const [first, empty] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(Object.keys(first!)).toEqual(['level', 'message', 'route', 'decision', 'latencyMs', 'timestamp']);
-    expect(first).toMatchObject({ level: 'info', message: 'decision', route: 'default', decision: 'allow', latencyMs: 0.25 });
-    expect(Object.keys(empty!)).toEqual(['level', 'message', 'timestamp']);
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(Object.keys(line)).toEqual(['level', 'message', 'route', 'dialect', 'decision', 'status', 'latencyMs', 'timestamp']);
+    expect(line).toMatchObject({ level: 'info', message: 'decision', route: 'default', decision: 'allow', status: 200, latencyMs: 0.25 });
+  });
+
+  // Viewer-supplied text of every awkward kind: each line must be exactly what JSON.stringify writes.
+  const awkward = ['say "hi"', 'back\\slash', 'tab\there', 'esc \u001b[31m', 'del \u007f', 'первый', 'line\u2028sep', '', 'emoji 📺'];
+  const everyField = (text: string): DecisionFields => ({
+    route: text,
+    dialect: 'cesbo',
+    caller: '127.0.0.1',
+    channel: text,
+    ip: '203.0.113.7',
+    session: text,
+    token: 'a1b2c3d4e5f6',
+    login: text,
+    decision: 'refused',
+    by: `user:${text}`,
+    cache: 'stale',
+    status: 403,
+    reason: text,
+    undelivered: true,
+    latencyMs: 12.34,
+  });
+
+  it.each(awkward)('write %j exactly as JSON.stringify would, field order included', async (text) => {
+    const fields = everyField(text);
+    const [line] = await written((decisions) => decisions(fields), 'json');
+    const { timestamp } = JSON.parse(line!) as { timestamp: string };
+    expect(line).toBe(JSON.stringify({ level: 'info', message: 'decision', ...fields, timestamp }));
   });
 
   it('read as text: timestamp, level, message, then key=value with viewer text quoted', async () => {
-    const [line] = await written((decisions) => decisions({ route: 'default', channel: 'first \u001b[31m' }), 'text');
-    expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\S+ info decision route=default channel="first \\u001b\[31m"$/);
+    const [line] = await written((decisions) => decisions({ route: 'default', dialect: 'cesbo', channel: 'first \u001b[31m', decision: 'allow', status: 200, latencyMs: 1 }), 'text');
+    expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\S+ info decision route=default dialect=cesbo channel="first \\u001b\[31m" decision=allow status=200 latencyMs=1$/);
   });
 
   it('are not written below level info', async () => {
     const lines: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
-    createLogging({ level: 'warn', format: 'json' }).decisions({ route: 'default' });
+    createLogging({ level: 'warn', format: 'json' }).decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', status: 200, latencyMs: 1 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toEqual([]);
   });

@@ -17,11 +17,17 @@ describe('channelFromPath', () => {
     ['/tv1000/index-1700000000-3600.m3u8', 'tv1000'],
     ['/tv1000/archive-1700000000-3600.ts', 'tv1000'],
     ['/archive/1700000000', '1700000000'],
+    ['/tv1000/archive/1700000000/3600/mpegts/', 'tv1000'],
+    ['//play//a001//', 'a001'],
+    ['a001', 'a001'],
+    ['index.m3u8/a001', 'a001'],
+    ['/tv/news/index.m3u8#start', 'news'],
+    ['/tv/news?/x/index.m3u8', 'news'],
   ])('%s → %s', (path, channel) => {
     expect(channelFromPath(path)).toBe(channel);
   });
 
-  it.each([undefined, '', '/', '/index.m3u8'])('finds no channel in %j', (path) => {
+  it.each([undefined, '', '/', '//', '/index.m3u8', 'index.m3u8', '?a001'])('finds no channel in %j', (path) => {
     expect(channelFromPath(path)).toBeUndefined();
   });
 });
