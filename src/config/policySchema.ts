@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storedPasswordProblem } from '../policies/users/passwords.js';
+import { storedPasswordProblem } from '../policies/users/passwordFormat.js';
 import { CIDR_MESSAGE, flag, integer, nameKey, parseRange } from './fields.js';
 
 export type IpAction = 'allow' | 'deny' | 'pass';
