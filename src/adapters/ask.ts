@@ -2,7 +2,7 @@ import type { BodyRule } from '../config/schema.js';
 import type { ViewerRequest } from '../viewer.js';
 import { readAnswer } from './readAnswer.js';
 import { TransportError, type MiddlewareClient, type OutboundRequest } from './transport.js';
-import type { BackendVerdict, MiddlewareAdapter } from './types.js';
+import { internalFault, type BackendVerdict, type MiddlewareAdapter } from './types.js';
 
 export interface AskOptions {
   readonly timeoutMs: number;
@@ -23,7 +23,7 @@ async function askMiddleware(
     return readAnswer(await client.send(outbound, options.timeoutMs, signal), options.body);
   } catch (error) {
     if (error instanceof TransportError) return { outcome: 'error', error: error.kind, detail: error.message };
-    return { outcome: 'error', error: 'network', detail: 'unexpected failure while asking the middleware' };
+    return internalFault(error);
   }
 }
 

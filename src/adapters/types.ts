@@ -20,8 +20,17 @@ export type BackendErrorKind =
   | 'unparseable'
   | 'unexpected-status'
   | 'cancelled'
+  /** A fault in the bridge itself while asking (a bug), not in the middleware or the network. */
+  | 'internal'
   /** Not asked: the backend's circuit breaker is open (see src/resilience/circuitBreaker.ts). */
   | 'circuit-open';
+
+/** The verdict for a fault in the bridge's own code: named for what it is, never passed off as the network's. */
+export function internalFault(error: unknown): BackendVerdict {
+  const kind = error instanceof Error ? error.name : typeof error;
+  // The kind of fault only: a message could quote a middleware's answer or a viewer's token.
+  return { outcome: 'error', error: 'internal', detail: `the bridge failed while asking the middleware (${kind})` };
+}
 
 export type BackendVerdict =
   | {

@@ -1,5 +1,5 @@
 import { childAbort } from '../../resilience/abort.js';
-import type { BackendVerdict, MiddlewareAdapter } from '../../adapters/types.js';
+import { internalFault, type BackendVerdict, type MiddlewareAdapter } from '../../adapters/types.js';
 import type { ViewerRequest } from '../../viewer.js';
 import type { Check, DecisionStep, RouteContext, Verdict } from '../types.js';
 
@@ -9,7 +9,7 @@ type Asked = { readonly adapter: MiddlewareAdapter; readonly verdict: BackendVer
 function checkSafely(adapter: MiddlewareAdapter, viewer: ViewerRequest, signal: AbortSignal): Promise<BackendVerdict> {
   return Promise.resolve()
     .then(() => adapter.check(viewer, signal))
-    .catch(() => ({ outcome: 'error', error: 'network', detail: 'adapter failed unexpectedly' }) as const);
+    .catch(internalFault);
 }
 
 /** All backends at once; the first allow wins and cancels the rest. */
