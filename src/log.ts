@@ -82,6 +82,11 @@ export interface Logging {
   readonly decisions: DecisionLog;
 }
 
+/** A request refused before it could name a viewer (bad path, method or HTTP): a decision line of its own. */
+export function logRefused(log: Logger, status: number, reason: string): void {
+  log.info('decision', { decision: 'refused', status, reason });
+}
+
 /** Decision lines through a winston logger like any other line (for loggers built elsewhere, as in tests). */
 export function decisionsThrough(log: Logger): DecisionLog {
   return (fields) => {

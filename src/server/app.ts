@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { logRefused } from '../log.js';
 import { cesboDialect } from './dialects/cesbo.js';
 import { flussonicDialect } from './dialects/flussonic.js';
 import type { CallerDialect } from './dialects/types.js';
@@ -33,7 +34,7 @@ export function createApp(options: AppOptions, decide = decisionHandler(options)
   app.get(authPaths, answer(cesboDialect));
   app.get(flussonicPaths, answer(flussonicDialect));
   const refuseAndLog = (res: Response, problem: RequestProblem, headers?: Record<string, string>) => {
-    log.info('decision', { decision: 'refused', status: problem.status, reason: problem.message });
+    logRefused(log, problem.status, problem.message);
     refuse(res, problem, headers);
   };
   app.all([...authPaths, ...flussonicPaths, '/healthz'], (_req, res) => {

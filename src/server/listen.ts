@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../log.js';
+import { logRefused, type Logger } from '../log.js';
 
 export interface ListenOptions {
   readonly host: string;
@@ -38,7 +38,7 @@ function answerUnparseable(log: Logger, inFlight: ReadonlySet<ServerResponse>) {
     const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const reason = timedOut ? 'request not received in time' : error.code === 'HPE_HEADER_OVERFLOW' ? 'request headers too large' : 'malformed HTTP request';
     const status = timedOut ? 408 : 400;
-    log.info('decision', { decision: 'refused', status, reason });
+    logRefused(log, status, reason);
     const earlier = [...inFlight].find((res) => res.socket === socket && res.req.complete);
     if (earlier) earlier.shouldKeepAlive = false;
     else socket.end(rawAnswer(timedOut ? '408 Request Timeout' : '400 Bad Request', reason));
@@ -72,11 +72,11 @@ export async function listen(app: RequestListener, { host, port, maxHeaderBytes,
   server.keepAliveTimeout = 65_000;
   server.on('clientError', answerUnparseable(log, inFlight));
   server.on('connect', (_req, socket: Duplex) => {
-    log.info('decision', { decision: 'refused', status: 405, reason: 'CONNECT is not answered' });
+    logRefused(log, 405, 'CONNECT is not answered');
     socket.end(rawAnswer('405 Method Not Allowed', 'only GET and HEAD are answered', 'Allow: GET, HEAD\r\n'));
   });
   server.on('checkExpectation', (_req, res: ServerResponse) => {
-    log.info('decision', { decision: 'refused', status: 417, reason: 'unsupported Expect header' });
+    logRefused(log, 417, 'unsupported Expect header');
     const body = 'unsupported Expect header\n';
     res.writeHead(417, { 'Content-Type': 'text/plain', 'Content-Length': String(body.length), Connection: 'close' }).end(body);
   });
