@@ -22,8 +22,10 @@ async function askAny(adapters: readonly MiddlewareAdapter[], viewer: ViewerRequ
     adapters.forEach((adapter, index) => {
       void checkSafely(adapter, viewer, shared.signal).then((verdict) => {
         answered[index] = { adapter, verdict };
-        if (verdict.outcome === 'allow') shared.abort();
-        if (verdict.outcome === 'allow' || --pending === 0) resolve();
+        pending -= 1;
+        if (verdict.outcome !== 'allow' && pending > 0) return;
+        if (pending > 0) shared.abort();
+        resolve();
       });
     });
   });
@@ -55,7 +57,8 @@ function backendRedirect(answered: readonly Asked[]): string | undefined {
  * backend failed (or there is none) the check passes on to the default.
  */
 export function backendsStep({ route, adapters, log }: RouteContext): DecisionStep {
-  const ask = route.mode === 'sequential' ? askInOrder : askAny;
+  // One backend has nothing to race: asked alone, it needs no signal of its own to cancel the others.
+  const ask = route.mode === 'sequential' || adapters.length === 1 ? askInOrder : askAny;
   const reported = new Set<string>();
 
   function report(check: Check, { adapter, verdict }: Asked): void {
