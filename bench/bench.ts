@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { drive, type HlsWorkload } from './hls.js';
-import { startBridge, startCountingMiddleware, startPlainServer } from './processes.js';
+import { cpuSeconds, startBridge, startCountingMiddleware, startPlainServer, type Running } from './processes.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
@@ -24,19 +24,23 @@ interface Load {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** CPU time the server process spent per request, in µs (where /proc tells). */
+  readonly cpuMicros?: number;
 }
 
 /** Every request with its own token when `unique` (cache misses), else the same one. */
-async function load(name: string, url: string, path: string, connections: number, unique = false): Promise<Load> {
+async function load(name: string, server: Running, path: string, connections: number, unique = false): Promise<Load> {
   let n = 0;
   const options = {
-    url,
+    url: server.url,
     connections,
     headers: VIEWER,
     requests: [unique ? { method: 'GET' as const, path, setupRequest: (req: object) => ({ ...req, path: `${path}-${n++}` }) } : { method: 'GET' as const, path }],
   };
   await autocannon({ ...options, duration: 1 });
+  const cpuBefore = cpuSeconds(server.pid);
   const result = await autocannon({ ...options, duration: SECONDS });
+  const cpuAfter = cpuSeconds(server.pid);
   return {
     name: `${name} [${connections} conn]`,
     rps: Math.round(result.requests.average),
@@ -44,6 +48,7 @@ async function load(name: string, url: string, path: string, connections: number
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    cpuMicros: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total,
   };
 }
 
@@ -55,8 +60,8 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 
 function loadTable(rows: readonly Load[]): string {
   return table(
-    ['scenario', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors/non-2xx'],
-    rows.map((r) => [r.name, String(r.rps), r.mean.toFixed(3), String(r.p50), String(r.p99), String(r.errors)]),
+    ['scenario', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors/non-2xx', 'server CPU µs/req'],
+    rows.map((r) => [r.name, String(r.rps), r.mean.toFixed(3), String(r.p50), String(r.p99), String(r.errors), r.cpuMicros?.toFixed(1) ?? '-']),
   );
 }
 
@@ -65,15 +70,15 @@ async function throughputAndLatency(): Promise<string[]> {
   const middleware = await startCountingMiddleware();
   const bridge = await startBridge([...BRIDGE_BASE, 'backends:', `  mw: {type: http, url: "${middleware.url}/check"}`]);
   const rows: Load[] = [];
-  for (const [name, url, path, connections, unique] of [
-    ['1. raw node:http server answering 200', plain.url, '/', CONNECTIONS, false],
-    ['1. bridge, cached decision', bridge.url, '/auth?token=cached-token', CONNECTIONS, false],
-    ['2. middleware called directly', middleware.url, '/check?token=miss', CONNECTIONS, true],
-    ['2. bridge, cache miss → middleware', bridge.url, '/auth?token=miss', CONNECTIONS, true],
-    ['2. middleware called directly', middleware.url, '/check?token=alone', 1, true],
-    ['2. bridge, cache miss → middleware', bridge.url, '/auth?token=alone', 1, true],
+  for (const [name, server, path, connections, unique] of [
+    ['1. raw node:http server answering 200', plain, '/', CONNECTIONS, false],
+    ['1. bridge, cached decision', bridge, '/auth?token=cached-token', CONNECTIONS, false],
+    ['2. middleware called directly', middleware, '/check?token=miss', CONNECTIONS, true],
+    ['2. bridge, cache miss → middleware', bridge, '/auth?token=miss', CONNECTIONS, true],
+    ['2. middleware called directly', middleware, '/check?token=alone', 1, true],
+    ['2. bridge, cache miss → middleware', bridge, '/auth?token=alone', 1, true],
   ] as const) {
-    rows.push(await load(name, url, path, connections, unique));
+    rows.push(await load(name, server, path, connections, unique));
     process.stdout.write(`  ${rows.at(-1)!.name}: ${rows.at(-1)!.rps} req/s\n`);
   }
   await Promise.all([plain.stop(), middleware.stop(), bridge.stop()]);
@@ -83,6 +88,9 @@ async function throughputAndLatency(): Promise<string[]> {
     loadTable(rows),
     '',
     `1. cached decisions vs raw node:http: ${(cached.rps / raw.rps).toFixed(2)}x throughput (target >= 0.5x), p99 ${cached.p99} ms (target < 5 ms)`,
+    ...(cached.cpuMicros === undefined || raw.cpuMicros === undefined
+      ? []
+      : [`   CPU per request: bridge ${cached.cpuMicros.toFixed(1)} µs per cached decision, raw node:http ${raw.cpuMicros.toFixed(1)} µs per answer`]),
     `2. latency a cache miss adds in front of the middleware, 1 connection: ${added(directAlone, missAlone)}`,
     `   the same under ${CONNECTIONS} connections (includes queueing at saturation): ${added(direct, miss)}`,
   ];

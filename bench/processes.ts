@@ -1,6 +1,6 @@
 /** The processes a benchmark run measures, each on loopback in its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../test/support/cli.js';
@@ -8,6 +8,7 @@ import { closedPort } from '../test/support/replayServer.js';
 
 export interface Running {
   readonly url: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -16,6 +17,19 @@ function waitForPort(child: ChildProcess, what: string): Promise<string> {
     child.stdout!.once('data', (chunk: Buffer) => resolve(`http://127.0.0.1:${chunk.toString().trim()}`));
     child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
   });
+}
+
+/** /proc counts CPU time in USER_HZ, which is 100 on Linux. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a process has used so far, in seconds; undefined where there is no /proc. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
 }
 
 const children = new Set<ChildProcess>();
@@ -38,7 +52,7 @@ export async function startPlainServer(): Promise<Running> {
   const source = `require('node:http').createServer((req, res) => { res.writeHead(200, {'content-type': 'text/plain'}); res.end('ok'); })
     .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
   const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return { url: await waitForPort(child, 'plain server'), stop: stopper(child) };
+  return { url: await waitForPort(child, 'plain server'), pid: child.pid!, stop: stopper(child) };
 }
 
 /**
@@ -59,6 +73,7 @@ export async function startCountingMiddleware(delayMs = 0): Promise<Running & { 
   const url = await waitForPort(child, 'middleware');
   return {
     url,
+    pid: child.pid!,
     stop: stopper(child),
     count: async () => Number(await (await fetch(`${url}/count`)).text()),
     reset: async () => void (await fetch(`${url}/reset`)).text(),
@@ -76,7 +91,7 @@ export async function startBridge(lines: readonly string[]): Promise<Running> {
   const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (await fetch(`${url}/healthz`).then((res) => res.ok, () => false)) return { url, stop: stopper(child) };
+    if (await fetch(`${url}/healthz`).then((res) => res.ok, () => false)) return { url, pid: child.pid!, stop: stopper(child) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill();
