@@ -100,6 +100,8 @@ const jsonLine = (info: winston.Logform.TransformableInfo) => JSON.stringify(inf
 const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const jsonText = (text: string) => (JSON_PLAIN.test(text) ? `"${text}"` : JSON.stringify(text));
 const jsonPair = (key: string, text: string | undefined) => (text === undefined ? '' : `,"${key}":${jsonText(text)}`);
+/** As JSON writes a number: NaN and the infinities become null. */
+const jsonNumber = (value: number) => (Number.isFinite(value) ? String(value) : 'null');
 
 /**
  * The line `jsonLine` writes for a decision, field by field: JSON.stringify
@@ -110,7 +112,7 @@ function jsonDecisionLine(f: DecisionFields, at: string): string {
     `{"level":"info","message":"decision","route":${jsonText(f.route)},"dialect":${jsonText(f.dialect)}` +
     `${jsonPair('caller', f.caller)}${jsonPair('channel', f.channel)}${jsonPair('ip', f.ip)}${jsonPair('session', f.session)}` +
     `${jsonPair('token', f.token)}${jsonPair('login', f.login)},"decision":"${f.decision}"${jsonPair('by', f.by)}${jsonPair('cache', f.cache)}` +
-    `,"status":${f.status}${jsonPair('reason', f.reason)}${f.undelivered ? ',"undelivered":true' : ''},"latencyMs":${f.latencyMs},"timestamp":"${at}"}\n`
+    `,"status":${jsonNumber(f.status)}${jsonPair('reason', f.reason)}${f.undelivered ? ',"undelivered":true' : ''},"latencyMs":${jsonNumber(f.latencyMs)},"timestamp":"${at}"}\n`
   );
 }
 

@@ -14,9 +14,17 @@ const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undef
   query: (v) => v.rawQuery,
 };
 
-/** A short one-way digest: store keys must never hold a token or password in clear. */
+/** A byte UTF-8 never contains: marks text hashed as UTF-16 apart from text hashed as UTF-8. */
+const NOT_UTF8 = Buffer.from([0xff]);
+
+/**
+ * A short one-way digest: store keys must never hold a token or password in
+ * clear. Text with a lone surrogate is hashed as UTF-16: as UTF-8 every lone
+ * surrogate would become U+FFFD, and different texts would share a digest.
+ */
 export function digest(text: string): string {
-  return hash('sha256', text, 'base64url').slice(0, 22);
+  const input = text.isWellFormed() ? text : Buffer.concat([NOT_UTF8, Buffer.from(text, 'utf16le')]);
+  return hash('sha256', input, 'base64url').slice(0, 22);
 }
 
 /** A missing part, or the part's length and value: no value can pass itself off as another part. */

@@ -6,17 +6,17 @@ export interface ChildAbort {
 }
 
 /**
- * A signal that aborts with `parent` or on its own. Node 20's
- * `AbortSignal.any` keeps its composite signals until finalizers run, which
- * under load grows the heap by kilobytes per request; this holds nothing
- * once released.
- */
-/**
  * Why a child is aborted on its own. One reason for all: a fresh DOMException
  * per abort captures a stack trace, which costs more than the request it cancels.
  */
 const NO_LONGER_NEEDED = new DOMException('no longer needed', 'AbortError');
 
+/**
+ * A signal that aborts with `parent` or on its own. Node 20's
+ * `AbortSignal.any` keeps its composite signals until finalizers run, which
+ * under load grows the heap by kilobytes per request; this holds nothing
+ * once released.
+ */
 export function childAbort(parent: AbortSignal): ChildAbort {
   const controller = new AbortController();
   const follow = () => controller.abort(parent.reason);

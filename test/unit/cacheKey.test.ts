@@ -11,6 +11,7 @@ describe('cache keys', () => {
     expect(key).not.toContain('secret-token-123');
     expect(key).not.toContain('pa55word');
     expect(bindingKey('secret-token-123')).not.toContain('secret-token-123');
+    expect(new Set(['\ud800', '\udc00', '\ufffd', '\ufffd\ufffd'].map(bindingKey)).size).toBe(4);
     expect(key).toMatch(/^d:default:[A-Za-z0-9_-]{22}$/);
   });
 
@@ -31,6 +32,10 @@ describe('cache keys', () => {
       defaultKey('default', viewer({ token: 't","203.0.113.1' })),
       defaultKey('default', viewer({ token: '1:t-', ip: '203.0.113.1' })),
       defaultKey('default', viewer({ token: '1:t', channel: '203.0.113.1' })),
+      // Lone surrogates, which UTF-8 would turn into U+FFFD, stay apart from it and from each other.
+      defaultKey('default', viewer({ token: 't', ip: '\ud800' })),
+      defaultKey('default', viewer({ token: 't', ip: '\udbff' })),
+      defaultKey('default', viewer({ token: 't', ip: '\ufffd' })),
       defaultKey('default', viewer({ auth: 't:', credentials: { login: 't', password: '' }, ip: '203.0.113.1' })),
       // An auth= that is not login:password still reaches a middleware, so it still tells viewers apart.
       defaultKey('default', viewer({ auth: 'opaque', ip: '203.0.113.1' })),

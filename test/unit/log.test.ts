@@ -27,7 +27,7 @@ describe('decision lines', () => {
   });
 
   // Viewer-supplied text of every awkward kind: each line must be exactly what JSON.stringify writes.
-  const awkward = ['say "hi"', 'back\\slash', 'tab\there', 'esc \u001b[31m', 'del \u007f', 'первый', 'line\u2028sep', '', 'emoji 📺'];
+  const awkward = ['say "hi"', 'back\\slash', 'tab\there', 'esc \u001b[31m', 'del \u007f', 'первый', 'line\u2028sep', '', 'emoji 📺', 'lone \ud800 surrogate'];
   const everyField = (text: string): DecisionFields => ({
     route: text,
     dialect: 'cesbo',
@@ -48,6 +48,13 @@ describe('decision lines', () => {
 
   it.each(awkward)('write %j exactly as JSON.stringify would, field order included', async (text) => {
     const fields = everyField(text);
+    const [line] = await written((decisions) => decisions(fields), 'json');
+    const { timestamp } = JSON.parse(line!) as { timestamp: string };
+    expect(line).toBe(JSON.stringify({ level: 'info', message: 'decision', ...fields, timestamp }));
+  });
+
+  it('write numbers JSON cannot hold as null, as JSON.stringify does', async () => {
+    const fields = { ...everyField('x'), status: Number.NaN, latencyMs: Number.POSITIVE_INFINITY };
     const [line] = await written((decisions) => decisions(fields), 'json');
     const { timestamp } = JSON.parse(line!) as { timestamp: string };
     expect(line).toBe(JSON.stringify({ level: 'info', message: 'decision', ...fields, timestamp }));

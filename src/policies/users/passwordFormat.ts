@@ -59,4 +59,3 @@ export function storedPasswordProblem(stored: string): string | undefined {
   const read = readStored(stored);
   return typeof read === 'string' ? read : undefined;
 }
-
