@@ -13,7 +13,7 @@ import { securetokenStep } from './steps/securetoken.js';
 import { cacheStep } from './steps/cache.js';
 import { tokenBindingStep } from './steps/tokenBinding.js';
 import { defaultAction } from './steps/defaultAction.js';
-import { allowLifetime, type Check, type Decider, type Decision, type DecisionStep, type RouteContext, type Verdict } from './types.js';
+import { lifetimeOf, type Check, type Decider, type Decision, type DecisionStep, type RouteContext, type Verdict } from './types.js';
 
 type Run = (check: Check) => Promise<Verdict>;
 
@@ -44,8 +44,7 @@ function routePipeline(context: RouteContext): Run {
 function settleTtl(verdict: Verdict, cache: BridgeConfig['cache']): Decision {
   // A lifetime already within bounds (a cache hit's remaining time, say) needs no copy on the busiest path.
   if (verdict.ttlSeconds !== undefined && verdict.ttlSeconds <= cache.maxTtl) return verdict as Decision;
-  const ttlSeconds = verdict.allow ? allowLifetime(cache, verdict.ttlSeconds) : Math.min(verdict.ttlSeconds ?? cache.denyTtl, cache.maxTtl);
-  return { ...verdict, ttlSeconds };
+  return { ...verdict, ttlSeconds: lifetimeOf(cache, verdict) };
 }
 
 /** Every configured route as a pipeline, each bounded by the route's time budget. */

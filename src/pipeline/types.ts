@@ -58,7 +58,11 @@ export interface RouteContext {
   readonly localUsers?: LocalUsers;
 }
 
-/** How long an allow holds: what the deciding step said (a backend's `X-AuthDuration`), else `allowTtl`, never past `maxTtl`. */
-export function allowLifetime(cache: BridgeConfig['cache'], ttlSeconds: number | undefined): number {
-  return Math.min(ttlSeconds ?? cache.allowTtl, cache.maxTtl);
+/**
+ * How long a decision holds: what the deciding step said (a backend's
+ * `X-AuthDuration`), else `allowTtl` for an allow and `denyTtl` for a deny,
+ * never past `maxTtl`.
+ */
+export function lifetimeOf(cache: BridgeConfig['cache'], verdict: Pick<Verdict, 'allow' | 'ttlSeconds'>): number {
+  return Math.min(verdict.ttlSeconds ?? (verdict.allow ? cache.allowTtl : cache.denyTtl), cache.maxTtl);
 }

@@ -1,7 +1,7 @@
 import { coalescer } from '../../resilience/coalesce.js';
 import type { StoredValue } from '../../store/types.js';
 import { decisionKeyOf } from '../cacheKey.js';
-import { allowLifetime, type DecisionStep, type RouteContext, type Verdict } from '../types.js';
+import { lifetimeOf, type DecisionStep, type RouteContext, type Verdict } from '../types.js';
 
 /** What the store keeps per decision: the answer and until when it is fresh (epoch ms). */
 interface CachedDecision extends StoredValue {
@@ -32,10 +32,8 @@ export function cacheStep({ config, store, adapters }: RouteContext): DecisionSt
   const keyOf = decisionKeyOf(cache.key);
   const once = coalescer<Verdict>();
 
-  const lifetime = (verdict: Verdict) => (verdict.allow ? allowLifetime(cache, verdict.ttlSeconds) : Math.min(cache.denyTtl, cache.maxTtl));
-
   function remember(key: string, verdict: Verdict): void {
-    const ttl = lifetime(verdict);
+    const ttl = lifetimeOf(cache, verdict);
     if (verdict.backend === undefined || ttl <= 0) return;
     const { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique } = verdict;
     const entry: CachedDecision = { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique, freshUntil: Date.now() + ttl * 1000 };
@@ -63,7 +61,8 @@ export function cacheStep({ config, store, adapters }: RouteContext): DecisionSt
   return async (check, next) => {
     const key = keyOf(check.route, check.viewer);
     const entry = await store.get<CachedDecision>(key);
-    if (entry && entry.freshUntil > Date.now()) return answerFrom(entry, 'hit', Date.now());
+    const lookedUp = Date.now();
+    if (entry && entry.freshUntil > lookedUp) return answerFrom(entry, 'hit', lookedUp);
     const verdict = await once(key, async () => {
       const fresh = await next(check);
       remember(key, fresh);

@@ -1,5 +1,5 @@
 import { bindingKey } from '../cacheKey.js';
-import { allowLifetime, type DecisionStep, type RouteContext } from '../types.js';
+import { lifetimeOf, type DecisionStep, type RouteContext } from '../types.js';
 
 /**
  * `bindTokenToIp`: a token a binding backend allowed for one IP is denied
@@ -19,7 +19,7 @@ export function tokenBindingStep({ config, route, store }: RouteContext): Decisi
     const verdict = await next(check);
     if (bound || !verdict.allow || verdict.cache !== undefined || verdict.backend === undefined || !binding.has(verdict.backend)) return verdict;
     // Atomic, so of two viewers allowed at the same moment from different IPs the first to claim the token keeps it.
-    const owner = await store.claim(key, { ip }, allowLifetime(config.cache, verdict.ttlSeconds));
+    const owner = await store.claim(key, { ip }, lifetimeOf(config.cache, verdict));
     if (owner === undefined || owner.ip === ip) return verdict;
     return { allow: false, decidedBy: 'token-binding', redirect: route.denyRedirect };
   };
