@@ -6,8 +6,12 @@ const MAX_LENGTH = 1024;
 /** Printable ASCII with no space at either end: nothing to clean (nearly every value). */
 const PLAIN = /^(?:[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]|[\x21-\x7e])$/;
 
+/** Nothing to clean or convert: nearly every value, so it is tested first. */
+function isPlain(text: string): boolean {
+  return text.length <= MAX_LENGTH && PLAIN.test(text);
+}
+
 function clean(text: string): string | undefined {
-  if (text.length <= MAX_LENGTH && PLAIN.test(text)) return text;
   const cleaned = text
     .replace(/\t/g, ' ')
     // C0 controls, DEL and C1 controls: never part of a name, a URL or an id.
@@ -25,8 +29,7 @@ function clean(text: string): string | undefined {
 export function headerToText(raw: string | readonly string[] | undefined): string | undefined {
   const first = Array.isArray(raw) ? raw[0] : raw;
   if (typeof first !== 'string') return undefined;
-  // Nearly every value is plain already: one test, then nothing to do.
-  if (first.length <= MAX_LENGTH && PLAIN.test(first)) return first;
+  if (isPlain(first)) return first;
   if (/[\x80-\xff]/.test(first)) {
     const bytes = Buffer.from(first, 'latin1');
     if (isUtf8(bytes)) return clean(bytes.toString('utf8'));
@@ -39,7 +42,7 @@ export function headerToText(raw: string | readonly string[] | undefined): strin
  * CR/LF or other controls, bounded length. Undefined when nothing is left.
  */
 export function textToHeader(text: string | undefined): string | undefined {
-  const cleaned = text === undefined ? undefined : clean(text);
-  if (cleaned === undefined || PLAIN.test(cleaned)) return cleaned;
-  return Buffer.from(cleaned, 'utf8').toString('latin1');
+  if (text === undefined || isPlain(text)) return text;
+  const cleaned = clean(text);
+  return cleaned === undefined ? undefined : Buffer.from(cleaned, 'utf8').toString('latin1');
 }

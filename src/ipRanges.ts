@@ -20,8 +20,12 @@ export function ipRange(text: string): IpRange {
 
 /** An address, IPv4-mapped IPv6 folded to IPv4; undefined when it is not an address. */
 export function viewerAddress(ip: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (ip === undefined || !ipaddr.isValid(ip)) return undefined;
-  return ipaddr.process(ip);
+  if (ip === undefined) return undefined;
+  try {
+    return ipaddr.process(ip);
+  } catch {
+    return undefined;
+  }
 }
 
 /** An address as the bridge writes it (log, cache keys, securetoken): canonical, mapped IPv4 folded, no zone. */
