@@ -67,8 +67,9 @@ export function openLocalUsers(settings: UsersSettings, log: Logger, env: NodeJS
         log.warn('users file not reloaded, the previous users stay in force', { file, problems: [lastSeen] });
         return;
       }
-      if (closed || lastSeen === digestOf(text)) return;
-      lastSeen = digestOf(text);
+      const seen = digestOf(text);
+      if (closed || lastSeen === seen) return;
+      lastSeen = seen;
       try {
         const set = usersFromText(text, file, main, env);
         directory = buildUserDirectory(set.users, set.packages);

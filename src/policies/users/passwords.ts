@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'no
 import { promisify } from 'node:util';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
-import NodeCache from 'node-cache';
+import { ExpiringCache } from '../../store/expiringCache.js';
 import { readStored, type StoredPassword } from './passwordFormat.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -43,7 +43,8 @@ const REMEMBER_MAX = 10_000;
  */
 export class PasswordChecker {
   private readonly key = randomBytes(32);
-  private readonly remembered = new NodeCache({ stdTTL: REMEMBER_SECONDS, checkperiod: REMEMBER_SECONDS, maxKeys: REMEMBER_MAX, useClones: false });
+  /** When full, a result is simply not remembered; the next check hashes again. */
+  private readonly remembered = new ExpiringCache<boolean>(REMEMBER_MAX);
   /** Identical checks arriving together share one hash computation. */
   private readonly pending = new Map<string, Promise<boolean>>();
 
@@ -61,7 +62,7 @@ export class PasswordChecker {
     if (typeof read === 'string') return false;
     if (read.format === 'plain') return sameText(stored, given);
     const id = createHmac('sha256', this.key).update(stored).update('\0').update(given).digest('base64');
-    const known = this.remembered.get<boolean>(id);
+    const known = this.remembered.get(id);
     if (known !== undefined) return known;
     let running = this.pending.get(id);
     if (!running) {
@@ -69,21 +70,13 @@ export class PasswordChecker {
       running = verifyHash(stored, read, given)
         .catch(() => false)
         .then((ok) => {
-          this.remember(id, ok);
+          this.remembered.set(id, ok, REMEMBER_SECONDS);
           return ok;
         })
         .finally(() => this.pending.delete(id));
       this.pending.set(id, running);
     }
     return running;
-  }
-
-  private remember(id: string, ok: boolean): void {
-    try {
-      this.remembered.set(id, ok);
-    } catch {
-      // Full: this result is simply not remembered; the next check hashes again.
-    }
   }
 
   close(): void {
