@@ -86,13 +86,18 @@ function substituteEnv(
 
 /** Validates an already parsed configuration document. */
 export function validateConfig(document: unknown, source: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  return validateDocument(configSchema, document, source, env);
+}
+
+/** Validates an already parsed document against `schema` with the config's rules: `${ENV}` substituted, problems naming their keys. */
+export function validateDocument<T>(schema: z.ZodType<T>, document: unknown, source: string, env: NodeJS.ProcessEnv = process.env): T {
   const problems: string[] = [];
   const substituted = substituteEnv(document ?? {}, env, problems);
   if (problems.length > 0) throw new ConfigError(problems, source);
   if (typeof substituted !== 'object' || Array.isArray(substituted)) {
     throw new ConfigError(['(top level): expected a mapping of settings'], source);
   }
-  const result = configSchema.safeParse(substituted);
+  const result = schema.safeParse(substituted);
   if (!result.success) throw new ConfigError([...new Set(result.error.issues.flatMap(describeIssue))], source);
   return result.data;
 }

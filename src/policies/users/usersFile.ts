@@ -1,7 +1,8 @@
 import { unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ConfigError, formatPath, parseConfigText, validateConfig } from '../../config/load.js';
-import { localUserProblems, type LocalUser, type Packages } from '../../config/policySchema.js';
+import { z } from 'zod';
+import { ConfigError, formatPath, parseConfigText, validateDocument } from '../../config/load.js';
+import { localUserProblems, packagesSchema, userSchema, type LocalUser, type Packages } from '../../config/policySchema.js';
 
 export interface UserSet {
   readonly users: readonly LocalUser[];
@@ -9,6 +10,9 @@ export interface UserSet {
 }
 
 const FILE_KEYS = new Set(['users', 'packages']);
+
+/** A users file's users, with its packages already merged with the main config's. */
+const userSetSchema = z.strictObject({ users: z.array(userSchema), packages: packagesSchema });
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -36,7 +40,7 @@ export function usersFromText(text: string, file: string, main: UserSet, env: No
   const parts = fileParts(parseConfigText(text, file), file);
   const clashes = Object.keys(parts.packages).filter((name) => Object.hasOwn(main.packages, name));
   if (clashes.length > 0) throw new ConfigError(clashes.map((name) => `packages.${name}: also defined in the main config`), file);
-  const { users, packages } = validateConfig({ users: parts.users, packages: { ...main.packages, ...parts.packages } }, file, env);
+  const { users, packages } = validateDocument(userSetSchema, { users: parts.users, packages: { ...main.packages, ...parts.packages } }, file, env);
   const problems = localUserProblems(users, packages, main.users);
   if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${formatPath(problem.path)}: ${problem.message}`), file);
   return { users: [...main.users, ...users], packages };
