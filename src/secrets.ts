@@ -33,10 +33,31 @@ export function isSecretName(name: string): boolean {
   return SECRET_KEY.test(name);
 }
 
+/** Whether a query parameter, header or environment variable is named like one that carries a secret. */
+export function isSecretParameterName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/**
+ * `text` with every occurrence of each secret replaced by `***`, the secrets
+ * masked one after the other in the order given. An empty secret is skipped
+ * (it would otherwise put `***` between every character).
+ */
+export function maskOccurrences(text: string, secrets: readonly string[]): string {
+  let masked = text;
+  for (const secret of secrets) if (secret !== '') masked = masked.split(secret).join(MASK);
+  return masked;
+}
+
+/** Each secret followed by its `encodeURIComponent` form, the way it reads inside a URL. */
+export function withUrlEncoded(secrets: readonly string[]): string[] {
+  return secrets.flatMap((secret) => [secret, encodeURIComponent(secret)]);
+}
+
 /** Values of environment variables named like secrets, so printed text can be scrubbed of them. */
 export function secretEnvValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => SECRET_NAME.test(name) && !SHELL_VARIABLES.has(name) && value !== undefined && value.length >= 4)
+    .filter(([name, value]) => isSecretParameterName(name) && !SHELL_VARIABLES.has(name) && value !== undefined && value.length >= 4)
     .map(([, value]) => value!);
 }
 
@@ -52,7 +73,7 @@ export function maskUrl(text: string): string {
   if (url.username) url.username = MASK;
   if (url.password) url.password = MASK;
   for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_NAME.test(name)) url.searchParams.set(name, MASK);
+    if (isSecretParameterName(name)) url.searchParams.set(name, MASK);
   }
   return url.toString();
 }

@@ -1,9 +1,9 @@
 import { listen as listenField } from '../config/fields.js';
 import { formatHostPort } from '../config/schema.js';
-import { createLogger } from '../log.js';
+import { createLogger, exitOnceFlushed } from '../log.js';
 import { loadFixtures, type Exchange, type Fixture } from '../replay/fixtures.js';
 import { startReplayServer, type ReceivedRequest } from '../replay/server.js';
-import { MASK, secretEnvValues } from '../secrets.js';
+import { maskOccurrences, secretEnvValues, withUrlEncoded } from '../secrets.js';
 
 export const DEFAULT_REPLAY_LISTEN = '127.0.0.1:8090';
 
@@ -27,8 +27,8 @@ function answerLabel({ response }: Exchange): string {
 
 /** Request paths as logged: values of secret environment variables (a key in the path) masked. */
 function pathMasker(env: NodeJS.ProcessEnv): (path: string) => string {
-  const secrets = secretEnvValues(env).flatMap((secret) => [secret, encodeURIComponent(secret)]);
-  return (path) => secrets.reduce((shown, secret) => shown.split(secret).join(MASK), path);
+  const secrets = withUrlEncoded(secretEnvValues(env));
+  return (path) => maskOccurrences(path, secrets);
 }
 
 /**
@@ -57,11 +57,7 @@ export async function replay(dir: string, address: ListenAddress): Promise<void>
 
   const stop = (signal: string) => {
     log.info('stopping', { signal });
-    void server.close().finally(() => {
-      log.on('finish', () => process.exit(0));
-      log.end();
-      setTimeout(() => process.exit(0), 500).unref();
-    });
+    void server.close().finally(() => exitOnceFlushed(log, 0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -1,11 +1,4 @@
-import { isSecretName, MASK, maskUrl } from '../secrets.js';
-
-/** Removes each secret, as given and as it reads inside a normalized URL. */
-function scrub(text: string, secrets: readonly string[]): string {
-  return secrets
-    .flatMap((secret) => [secret, encodeURIComponent(secret)])
-    .reduce((out, secret) => out.split(secret).join(MASK), text);
-}
+import { isSecretName, MASK, maskOccurrences, maskUrl, withUrlEncoded } from '../secrets.js';
 
 /**
  * A copy of the configuration that is safe to print: values of secret keys,
@@ -16,7 +9,8 @@ export function maskSecrets(value: unknown, secretValues: readonly string[] = []
   if (typeof value === 'string') {
     if (isSecretName(key)) return MASK;
     const masked = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? maskUrl(value) : value;
-    return scrub(masked, secretValues);
+    // Each secret as given and as it reads inside a normalized URL.
+    return maskOccurrences(masked, withUrlEncoded(secretValues));
   }
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item, secretValues, key));
   if (value !== null && typeof value === 'object') {

@@ -1,14 +1,12 @@
 import { MAX_ANSWER_BYTES, TransportError, type MiddlewareAnswer, type OutboundRequest } from '../adapters/transport.js';
-import { sha256Hex, type Exchange, type ExpectedValue } from '../replay/fixtures.js';
-import { isSecretName, MASK } from '../secrets.js';
+import { parseTarget, sha256Hex, type Exchange, type ExpectedValue } from '../replay/fixtures.js';
+import { isSecretName, isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
 
 /**
- * Request parts that can carry a secret: the viewer's token and `auth=login:password`,
- * Flussonic's `qs` (the viewer's whole query, token included), credentials and
- * keys of the middleware itself. Masking too much only costs readability: a
- * masked value still matches exactly on replay.
+ * Request parts that carry a secret without being named like one: Flussonic's
+ * `qs` (the viewer's whole query, token included) and cookies.
  */
-const SECRET_REQUEST_PART = /^(qs|authorization|proxy-authorization|cookie)$|auth|key|pass|pwd|sig|hash|hmac|cred/i;
+const SECRET_REQUEST_PART = /^(qs|cookie)$/i;
 
 /** Answer headers that can hand out a credential. */
 const SECRET_ANSWER_HEADER = /^(set-cookie|set-cookie2|authorization|proxy-authorization|www-authenticate|proxy-authenticate)$/i;
@@ -19,22 +17,20 @@ const VOLATILE_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'tr
 /** Shorter values are not looked for elsewhere: a one-digit secret would mask every digit. */
 const MIN_SCRUBBED_LENGTH = 4;
 
+/**
+ * Request parts that can carry a secret: the viewer's token and `auth=login:password`,
+ * credentials and keys of the middleware itself (all named like secrets), and
+ * SECRET_REQUEST_PART. Masking too much only costs readability: a masked value
+ * still matches exactly on replay.
+ */
 function isSecretPart(name: string): boolean {
-  return isSecretName(name) || SECRET_REQUEST_PART.test(name);
+  return isSecretParameterName(name) || SECRET_REQUEST_PART.test(name);
 }
 
 /** The clear values being masked, in the forms they can reappear in elsewhere (inside `qs`, a redirect URL, a body). */
 function secretForms(value: string): string[] {
   const password = value.includes(':') ? value.slice(value.indexOf(':') + 1) : undefined;
-  const forms = [value, encodeURIComponent(value), ...(password ? [password, encodeURIComponent(password)] : [])];
-  return forms.filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
-}
-
-/** Query parameters as the replay server sees them, a repeated one with all its values in order. */
-function queryParameters(rawQuery: string): [string, string[]][] {
-  const values = new Map<string, string[]>();
-  for (const [key, value] of new URLSearchParams(rawQuery)) values.set(key, [...(values.get(key) ?? []), value]);
-  return [...values];
+  return withUrlEncoded(password ? [value, password] : [value]).filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
 }
 
 function answerHeaderText(value: string | string[] | undefined): string | undefined {
@@ -78,9 +74,8 @@ export function recordedExchange(
   const failure = outcome instanceof TransportError ? failureResponse(outcome) : undefined;
   if (outcome instanceof TransportError && !failure) return undefined;
 
-  const mark = outbound.path.indexOf('?');
-  const path = mark === -1 ? outbound.path : outbound.path.slice(0, mark);
-  const queryEntries = queryParameters(mark === -1 ? '' : outbound.path.slice(mark + 1));
+  // Split and decoded as the replay server will read it.
+  const { path, query: queryEntries } = parseTarget(outbound.path);
   const headerEntries = Object.entries(outbound.headers);
   const secrets = [
     ...[...queryEntries.flatMap(([name, values]) => values.map((value) => [name, value] as const)), ...headerEntries]
@@ -89,7 +84,7 @@ export function recordedExchange(
     ...knownSecrets.flatMap(secretForms),
   ];
   const holdsSecret = (text: string) => secrets.some((secret) => text.includes(secret));
-  const scrub = (text: string) => secrets.reduce((clean, secret) => clean.split(secret).join(MASK), text);
+  const scrub = (text: string) => maskOccurrences(text, secrets);
   const expect = ([name, value]: [string, string]): [string, ExpectedValue] =>
     isSecretPart(name) || holdsSecret(value) ? [name, { sha256: sha256Hex(value) }] : [name, value];
 

@@ -1,6 +1,6 @@
 import { Redis, type Result } from 'ioredis';
 import type { Logger } from '../log.js';
-import { MASK } from '../secrets.js';
+import { maskOccurrences } from '../secrets.js';
 import { storeTtlSeconds } from './ttl.js';
 import type { SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
 
@@ -116,7 +116,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   let everConnected = false;
   let lastError: string | undefined;
 
-  const scrub = (text: string) => (password ? text.split(password).join(MASK) : text);
+  const scrub = (text: string) => maskOccurrences(text, password ? [password] : []);
   // Redis connects even when SELECT fails, and would then serve db 0, perhaps someone else's: use none.
   let wrongDb: string | undefined;
   // A stalled server keeps the connection up for seconds before the client notices; its silence shows at once.

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretParameterName, maskOccurrences, withUrlEncoded } from '../../src/secrets.js';
+
+describe('maskOccurrences', () => {
+  it('replaces every occurrence of each secret, in the order the secrets are given', () => {
+    expect(maskOccurrences('a hunter22 b hunter22', ['hunter22'])).toBe('a *** b ***');
+    expect(maskOccurrences('abcdef', ['abcd', 'abcdef'])).toBe('***ef');
+    expect(maskOccurrences('abcdef', ['abcdef', 'abcd'])).toBe('***');
+  });
+
+  it('skips an empty secret instead of masking between every character', () => {
+    expect(maskOccurrences('text', [''])).toBe('text');
+    expect(maskOccurrences('text', [])).toBe('text');
+  });
+});
+
+describe('withUrlEncoded', () => {
+  it('gives each secret and then its encodeURIComponent form', () => {
+    expect(withUrlEncoded(['p@ss w/rd', 'plain'])).toEqual(['p@ss w/rd', 'p%40ss%20w%2Frd', 'plain', 'plain']);
+    expect(maskOccurrences('/x/p%40ss%20w%2Frd?k=p@ss w/rd', withUrlEncoded(['p@ss w/rd']))).toBe('/x/***?k=***');
+  });
+});
+
+describe('isSecretParameterName', () => {
+  it('is true for names like tokens, passwords, keys, signatures and credentials', () => {
+    for (const name of ['token', 'access_token', 'Authorization', 'password', 'pwd', 'api_key', 'X-Signature', 'hash', 'hmac', 'credentials', 'client_secret']) {
+      expect(isSecretParameterName(name), name).toBe(true);
+    }
+    for (const name of ['name', 'ip', 'proto', 'user_agent', 'session_id', 'qs', 'cookie']) {
+      expect(isSecretParameterName(name), name).toBe(false);
+    }
+  });
+});
