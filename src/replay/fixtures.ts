@@ -54,6 +54,28 @@ export class FixtureError extends Error {
   }
 }
 
+/** A request target split at its first `?`. */
+export interface RequestTarget {
+  readonly path: string;
+  /** Everything after the `?`, as sent ('' without one). */
+  readonly rawQuery: string;
+  /** Decoded as URLSearchParams does; a repeated parameter with all its values in order, parameters in first-seen order. */
+  readonly query: [string, string[]][];
+}
+
+/** How both the recorder and the replay server read a request target, so that a recording matches what replay receives. */
+export function parseTarget(target: string): RequestTarget {
+  const mark = target.indexOf('?');
+  const rawQuery = mark === -1 ? '' : target.slice(mark + 1);
+  const values = new Map<string, string[]>();
+  for (const [key, value] of new URLSearchParams(rawQuery)) {
+    const known = values.get(key);
+    if (known) known.push(value);
+    else values.set(key, [value]);
+  }
+  return { path: mark === -1 ? target : target.slice(0, mark), rawQuery, query: [...values] };
+}
+
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { formatHostPort } from '../config/fields.js';
-import { valueMatches, type Exchange } from './fixtures.js';
+import { parseTarget, valueMatches, type Exchange } from './fixtures.js';
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -49,12 +49,11 @@ function matches(exchange: Exchange, received: ReceivedRequest): boolean {
 }
 
 function receive(req: IncomingMessage): ReceivedRequest {
-  const target = req.url ?? '/';
-  const mark = target.indexOf('?');
-  const rawQuery = mark === -1 ? '' : target.slice(mark + 1);
-  const query: Record<string, string[]> = {};
-  for (const [key, value] of new URLSearchParams(rawQuery)) (query[key] ??= []).push(value);
-  return { method: req.method ?? 'GET', path: mark === -1 ? target : target.slice(0, mark), rawQuery, query, headers: req.headers };
+  const { path, rawQuery, query: parameters } = parseTarget(req.url ?? '/');
+  // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other.
+  const query: Record<string, string[]> = Object.create(null);
+  for (const [key, values] of parameters) query[key] = values;
+  return { method: req.method ?? 'GET', path, rawQuery, query, headers: req.headers };
 }
 
 function answer(exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FixtureError, loadFixtures, type Fixture } from '../../src/replay/fixtures.js';
+import { FixtureError, loadFixtures, parseTarget, type Exchange, type Fixture } from '../../src/replay/fixtures.js';
 import { NO_MATCH_BODY, startReplayServer, type ReceivedRequest, type ReplayServer } from '../../src/replay/server.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -133,5 +133,43 @@ describe('replay server', () => {
     server = await startReplayServer([allow]);
     const port = Number(new URL(server.url).port);
     await expect(startReplayServer([allow], { port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
+
+describe('parseTarget', () => {
+  it('splits at the first ? and decodes the query as URLSearchParams does, repeated parameters grouped in order', () => {
+    expect(parseTarget('/check')).toEqual({ path: '/check', rawQuery: '', query: [] });
+    expect(parseTarget('/check?')).toEqual({ path: '/check', rawQuery: '', query: [] });
+    expect(parseTarget('/check?a=1&b=&a=2&c&a=3?x')).toEqual({
+      path: '/check',
+      rawQuery: 'a=1&b=&a=2&c&a=3?x',
+      query: [['a', ['1', '2', '3?x']], ['b', ['']], ['c', ['']]],
+    });
+    expect(parseTarget('/p%20q?a+b=c+d&e%2Bf=%E2%82%AC%20').query).toEqual([['a b', ['c d']], ['e+f', ['€ ']]]);
+  });
+});
+
+describe('replay server query names', () => {
+  let server: ReplayServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('treats constructor, __proto__ and toString as ordinary parameters', async () => {
+    // JSON, as fixtures are read: in an object literal `__proto__` would set the prototype instead.
+    const exchanges = JSON.parse(
+      '[{"request":{"path":"/check","query":{"constructor":"c","__proto__":["p1","p2"]}},"response":{"status":200}},' +
+        '{"request":{"path":"/check","query":{"toString":"t"}},"response":{"status":204}}]',
+    ) as Exchange[];
+    server = await startReplayServer(exchanges);
+    expect((await fetch(`${server.url}/check?constructor=c&__proto__=p1&__proto__=p2`)).status).toBe(200);
+    expect((await fetch(`${server.url}/check?toString=t`)).status).toBe(204);
+    expect((await fetch(`${server.url}/check?constructor=x`)).status).toBe(500);
+    expect(server.received.map((request) => Object.entries(request.query))).toEqual([
+      [['constructor', ['c']], ['__proto__', ['p1', 'p2']]],
+      [['toString', ['t']]],
+      [['constructor', ['x']]],
+    ]);
   });
 });
