@@ -82,6 +82,17 @@ export interface Logging {
   readonly decisions: DecisionLog;
 }
 
+/**
+ * Ends the log and exits with `code` once its last lines are written, or after
+ * half a second if it never finishes (a stalled log reader must not keep the
+ * process alive).
+ */
+export function exitOnceFlushed(log: Logger, code: number): void {
+  log.on('finish', () => process.exit(code));
+  log.end();
+  setTimeout(() => process.exit(code), 500).unref();
+}
+
 /** A request refused before it could name a viewer (bad path, method or HTTP): a decision line of its own. */
 export function logRefused(log: Logger, status: number, reason: string): void {
   log.info('decision', { decision: 'refused', status, reason });

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { createBridge } from './bridge.js';
 import { loadConfigFile } from './config/load.js';
 import { formatHostPort } from './config/schema.js';
-import { createLogging, type Logger } from './log.js';
+import { createLogging, exitOnceFlushed, type Logger } from './log.js';
 import { createRecorder } from './record/recorder.js';
 import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
@@ -84,9 +84,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       )
       .then((code) => {
         log.info('stopped');
-        log.on('finish', () => process.exit(code));
-        log.end();
-        setTimeout(() => process.exit(code), 500).unref();
+        exitOnceFlushed(log, code);
       });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -16,11 +16,12 @@ export interface Recorder {
 export interface RecorderOptions {
   /** Exchanges waiting to be written; past this, new ones are dropped (and that is logged once). */
   readonly maxPending?: number;
-  /** Distinct exchanges remembered to write each only once; the oldest are forgotten first. */
-  readonly maxRemembered?: number;
   /** Clear values to mask wherever they appear (the values of secret environment variables). */
   readonly knownSecrets?: readonly string[];
 }
+
+/** Distinct exchanges remembered to write each only once; the oldest are forgotten first. */
+const MAX_REMEMBERED = 100_000;
 
 interface Pending {
   readonly outbound: OutboundRequest;
@@ -67,7 +68,6 @@ function fileName(at: Date, sequence: number, label: string): string {
  */
 export function createRecorder(dir: string, log: Logger, options: RecorderOptions = {}): Recorder {
   const maxPending = options.maxPending ?? 1000;
-  const maxRemembered = options.maxRemembered ?? 100_000;
   prepareFolder(dir);
   const pending: Pending[] = [];
   const written = new Set<string>();
@@ -84,7 +84,7 @@ export function createRecorder(dir: string, log: Logger, options: RecorderOption
   const remember = (key: string): boolean => {
     if (written.has(key)) return false;
     written.add(key);
-    if (written.size > maxRemembered) written.delete(written.values().next().value!);
+    if (written.size > MAX_REMEMBERED) written.delete(written.values().next().value!);
     return true;
   };
 

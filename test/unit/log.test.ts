@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogging, type DecisionFields, type DecisionLog } from '../../src/log.js';
+import { createLogging, exitOnceFlushed, type DecisionFields, type DecisionLog, type Logger } from '../../src/log.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -71,5 +71,37 @@ describe('decision lines', () => {
     createLogging({ level: 'warn', format: 'json' }).decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', status: 200, latencyMs: 1 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toEqual([]);
+  });
+});
+
+describe('exitOnceFlushed', () => {
+  // Fake timers: the half-second fallback must not call the real process.exit after the test.
+  afterEach(() => vi.useRealTimers());
+
+  it('writes the last lines, then exits with the code', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const { log } = createLogging({ level: 'info', format: 'text' });
+    log.info('stopped');
+    exitOnceFlushed(log, 3);
+    for (let turn = 0; turn < 5 && exit.mock.calls.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(exit.mock.calls).toEqual([[3]]);
+    expect(lines.join('')).toContain('stopped');
+  });
+
+  it('exits after half a second when the log never finishes', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const stuck = { on: vi.fn(), end: vi.fn() } as unknown as Logger;
+    exitOnceFlushed(stuck, 1);
+    vi.advanceTimersByTime(499);
+    expect(exit).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(exit.mock.calls).toEqual([[1]]);
   });
 });
