@@ -17,10 +17,15 @@ function isCacheFull(error: unknown): boolean {
  * million entries stalls the event loop for hundreds of milliseconds; the index
  * lets expired entries go a slice at a time instead, with work proportional to
  * what expires.
+ *
+ * A key is indexed once, under the second its current entry expires: storing
+ * it again moves it there, and `delete` takes it out. A key refreshed all the
+ * time (a user's sessions, stored again on every admission) so stays one index
+ * entry rather than one per second it was stored in.
  */
 export class ExpiringCache<V> {
   private readonly cache: NodeCache;
-  private readonly expiringAt = new Map<number, string[]>();
+  private readonly expiringAt = new Map<number, Set<string>>();
   private checkedUpTo = currentSecond();
   private dropping = false;
   private closed = false;
@@ -52,17 +57,23 @@ export class ExpiringCache<V> {
       if (this.cache.del(key) === 0) return false;
       this.cache.set(key, value, ttlSeconds);
     }
-    const second = secondAfter(Date.now() + ttlSeconds * 1000);
-    // A key stored again within the same second (a session refreshed per request) is indexed once.
-    if (previousEnd !== undefined && secondAfter(previousEnd) === second) return true;
+    const second = secondAfter(this.cache.getTtl(key)!);
+    if (previousEnd !== undefined) {
+      const previousSecond = secondAfter(previousEnd);
+      if (previousSecond === second) return true;
+      this.unindex(key, previousSecond);
+    }
     const keys = this.expiringAt.get(second);
-    if (keys) keys.push(key);
-    else this.expiringAt.set(second, [key]);
+    if (keys) keys.add(key);
+    else this.expiringAt.set(second, new Set([key]));
     return true;
   }
 
   delete(key: string): void {
+    const end = this.cache.getTtl(key);
+    if (end === undefined) return;
     this.cache.del(key);
+    this.unindex(key, secondAfter(end));
   }
 
   close(): void {
@@ -73,6 +84,12 @@ export class ExpiringCache<V> {
     this.cache.close();
   }
 
+  private unindex(key: string, second: number): void {
+    const keys = this.expiringAt.get(second);
+    // Absent when that second is already being dropped.
+    if (keys?.delete(key) && keys.size === 0) this.expiringAt.delete(second);
+  }
+
   private dropExpired(): void {
     if (this.dropping) return;
     const now = currentSecond();
@@ -80,24 +97,25 @@ export class ExpiringCache<V> {
     // jump forward). After a jump backwards the walk starts over from the new now.
     const seconds = now - this.checkedUpTo + 1 <= this.expiringAt.size ? range(this.checkedUpTo, now) : [...this.expiringAt.keys()];
     this.checkedUpTo = now + 1;
-    const due: string[][] = [];
+    const due: string[] = [];
     for (const second of seconds) {
       const keys = second <= now ? this.expiringAt.get(second) : undefined;
       if (keys) {
-        due.push(keys);
+        for (const key of keys) due.push(key);
         this.expiringAt.delete(second);
       }
     }
     if (due.length > 0) {
       this.dropping = true;
-      this.dropSlice(due.flat(), 0);
+      this.dropSlice(due, 0);
     }
   }
 
   private dropSlice(keys: string[], from: number): void {
     if (this.closed) return;
     const end = Math.min(from + DROP_SLICE, keys.length);
-    // has() drops the entry when it has expired; a key set again since then lives on.
+    // has() drops the entry when it has expired. A key stored again after its entry expired unread
+    // lives on, indexed under its new second.
     for (let i = from; i < end; i++) this.cache.has(keys[i]!);
     if (end < keys.length) setImmediate(() => this.dropSlice(keys, end));
     else this.dropping = false;
