@@ -1,23 +1,16 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { boundedMemo } from './memo.js';
 
 // Per process: fingerprints correlate log lines of one run, yet a short token
 // cannot be recovered from the log by hashing guesses.
 const FINGERPRINT_KEY = randomBytes(32);
 
-/** A viewer's token is logged on every check; its fingerprint is worked out once (bounded, kept in memory only). */
-const fingerprints = new Map<string, string>();
-const REMEMBERED_FINGERPRINTS = 10_000;
-
-/** A short stand-in for a secret in logs: the same secret gives the same fingerprint within one run. */
-export function fingerprint(secret: string): string {
-  let known = fingerprints.get(secret);
-  if (known === undefined) {
-    known = createHmac('sha256', FINGERPRINT_KEY).update(secret).digest('hex').slice(0, 12);
-    if (fingerprints.size >= REMEMBERED_FINGERPRINTS) fingerprints.clear();
-    fingerprints.set(secret, known);
-  }
-  return known;
-}
+/**
+ * A short stand-in for a secret in logs: the same secret gives the same
+ * fingerprint within one run. A viewer's token is logged on every check, so
+ * its fingerprint is worked out once (bounded, kept in memory only).
+ */
+export const fingerprint = boundedMemo((secret) => createHmac('sha256', FINGERPRINT_KEY).update(secret).digest('hex').slice(0, 12), 10_000);
 
 export const MASK = '***';
 

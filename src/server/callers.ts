@@ -1,4 +1,5 @@
 import { inRange, ipRange, viewerAddress } from '../ipRanges.js';
+import { boundedMemo } from '../memo.js';
 
 export interface Caller {
   /** The peer address as the log shows it (IPv4-mapped folded to IPv4). */
@@ -6,8 +7,6 @@ export interface Caller {
   readonly trusted: boolean;
 }
 
-/** Callers are a handful of streaming servers, so their verdicts are remembered. */
-const MEMORY = 1024;
 
 /**
  * Whether a socket peer may ask for decisions. Only trusted callers may: else
@@ -15,20 +14,11 @@ const MEMORY = 1024;
  */
 export function callerCheck(cidrs: readonly string[]): (remoteAddress: string | undefined) => Caller {
   const ranges = cidrs.map(ipRange);
-  const known = new Map<string, Caller>();
-  const judge = (remoteAddress: string): Caller => {
+  // Callers are a handful of streaming servers, so their verdicts are remembered.
+  const judge = boundedMemo((remoteAddress): Caller => {
     const address = viewerAddress(remoteAddress);
     if (!address) return { address: remoteAddress, trusted: false };
     return { address: address.toString(), trusted: ranges.some((range) => inRange(address, range)) };
-  };
-  return (remoteAddress) => {
-    if (remoteAddress === undefined) return { address: undefined, trusted: false };
-    let caller = known.get(remoteAddress);
-    if (!caller) {
-      if (known.size >= MEMORY) known.clear();
-      caller = judge(remoteAddress);
-      known.set(remoteAddress, caller);
-    }
-    return caller;
-  };
+  }, 1024);
+  return (remoteAddress) => (remoteAddress === undefined ? { address: undefined, trusted: false } : judge(remoteAddress));
 }

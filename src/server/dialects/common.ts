@@ -1,24 +1,22 @@
 import { isIP } from 'node:net';
 import { canonicalIp } from '../../ipRanges.js';
+import { boundedMemo } from '../../memo.js';
 import type { IncomingMessage } from 'node:http';
 import { headerToText } from '../../headerText.js';
 import type { ViewerRequest } from '../../viewer.js';
 import { RequestProblem } from '../problem.js';
 
-/** Viewers come back again and again; their canonical addresses are remembered (bounded). */
-const canonicalIps = new Map<string, string>();
-const REMEMBERED_IPS = 10_000;
+/** Viewers come back again and again: their canonical addresses are remembered (undefined: not an address). */
+const canonicalViewerIp = boundedMemo((value) => {
+  const text = value.trim();
+  return isIP(text) === 0 ? undefined : canonicalIp(text);
+}, 10_000);
 
 /** Canonical viewer IP, or a 403: a viewer whose address cannot be read is not let in. */
 export function viewerIp(value: string | undefined, source: string): string | undefined {
   if (value === undefined || value === '') return undefined;
-  const known = canonicalIps.get(value);
-  if (known !== undefined) return known;
-  const text = value.trim();
-  if (isIP(text) === 0) throw new RequestProblem(403, `${source} is not an IP address`);
-  const canonical = canonicalIp(text);
-  if (canonicalIps.size >= REMEMBERED_IPS) canonicalIps.clear();
-  canonicalIps.set(value, canonical);
+  const canonical = canonicalViewerIp(value);
+  if (canonical === undefined) throw new RequestProblem(403, `${source} is not an IP address`);
   return canonical;
 }
 
