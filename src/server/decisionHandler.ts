@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
+import { kindOf, observeAll, type BridgeObserver } from '../observe.js';
 import type { Decider } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
 import { callerCheck } from './callers.js';
 import type { CallerDialect } from './dialects/types.js';
+import type { ViewerRequest } from '../viewer.js';
 import { RequestProblem } from './problem.js';
 
 export interface DecisionHandlerOptions {
@@ -14,6 +16,8 @@ export interface DecisionHandlerOptions {
   readonly log: Logger;
   /** Where decision lines go; by default through `log`. */
   readonly decisions?: DecisionLog;
+  /** Sees every answered check (metrics, sessions, statistics). */
+  readonly observer?: BridgeObserver;
 }
 
 /**
@@ -39,19 +43,23 @@ export function refuse(res: ServerResponse, problem: RequestProblem, headers: Re
  * Answers one viewer check in a caller's dialect, and logs it. Works on plain
  * node:http objects so it stays independent of the framework around it.
  */
-export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, decisions = decisionsThrough(log) }: DecisionHandlerOptions) {
+export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, decisions = decisionsThrough(log), observer = {} }: DecisionHandlerOptions) {
   const identify = callerCheck(trustedCallers);
+  // An observer's fault must never reach the answer (already written by then).
+  const { checkAnswered } = observeAll([observer], (error) => log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }));
 
   return async (dialect: CallerDialect, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     const { address: caller, trusted } = identify(req.socket.remoteAddress);
     const latencyMs = () => Math.round((performance.now() - started) * 100) / 100;
+    let viewer: ViewerRequest | undefined;
     try {
       if (!trusted) throw new RequestProblem(403, 'caller is not in trustedCallers');
       if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
-      const viewer = dialect.readViewer(req, maxQueryBytes);
+      viewer = dialect.readViewer(req, maxQueryBytes);
       const decision = await decider.decide(route, viewer);
       send(res, decision.allow ? 200 : 403, decision.allow ? 'allow\n' : 'deny\n', dialect.answerHeaders(decision), true);
+      const durationMs = latencyMs();
       decisions({
         route,
         dialect: dialect.name,
@@ -67,19 +75,35 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, d
         status: res.statusCode,
         // The caller hung up before the decision was ready: nothing reached it.
         undelivered: res.destroyed || req.socket.destroyed || undefined,
-        latencyMs: latencyMs(),
+        latencyMs: durationMs,
+      });
+      checkAnswered?.({
+        route,
+        protocol: dialect.name,
+        caller,
+        viewer,
+        decision,
+        outcome: decision.allow ? 'allow' : 'deny',
+        by: kindOf(decision.decidedBy),
+        cache: decision.cache ?? 'none',
+        status: res.statusCode,
+        durationMs,
       });
     } catch (error) {
       if (error instanceof RequestProblem) {
         refuse(res, error);
-        decisions({ route, dialect: dialect.name, caller, decision: 'refused', status: error.status, reason: error.message, latencyMs: latencyMs() });
+        const durationMs = latencyMs();
+        decisions({ route, dialect: dialect.name, caller, decision: 'refused', status: error.status, reason: error.message, latencyMs: durationMs });
+        checkAnswered?.({ route, protocol: dialect.name, caller, viewer, decision: undefined, outcome: 'refused', by: 'refused', cache: 'none', status: error.status, durationMs });
         return;
       }
       // A bug must not become a 5xx: the streaming server would let the viewer in.
       log.error('request failed', { route, error: error instanceof Error ? error.message : String(error) });
       if (res.headersSent) res.destroy();
       else refuse(res, new RequestProblem(403, 'denied: the bridge could not decide'));
-      decisions({ route, dialect: dialect.name, caller, decision: 'deny', by: 'internal-error', status: 403, latencyMs: latencyMs() });
+      const durationMs = latencyMs();
+      decisions({ route, dialect: dialect.name, caller, decision: 'deny', by: 'internal-error', status: 403, latencyMs: durationMs });
+      checkAnswered?.({ route, protocol: dialect.name, caller, viewer, decision: undefined, outcome: 'deny', by: 'internal-error', cache: 'none', status: 403, durationMs });
     }
   };
 }
