@@ -14,6 +14,7 @@ import { stepRecorder, tracedVerdict } from './stepRecorder.js';
 import type { Trace, TraceStep } from './types.js';
 
 export type { CallerRequest } from './callerRequest.js';
+export { RequestProblem } from '../server/problem.js';
 export type * from './types.js';
 
 /** What to trace: a viewer already read, or a check as a streaming server sends it. */
@@ -26,25 +27,8 @@ export interface TraceOptions {
   readonly now?: () => number;
 }
 
-/** A check that cannot be traced: an unknown route (404) or bad input (400/403), with the reason. */
-export class TraceRefused extends Error {
-  constructor(
-    readonly status: 400 | 403 | 404 | 405,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TraceRefused';
-  }
-}
-
 function viewerFrom(input: TraceInput, config: BridgeConfig): ViewerRequest {
-  if ('viewer' in input) return input.viewer;
-  try {
-    return viewerOf(input, config.limits.maxQueryBytes);
-  } catch (error) {
-    if (error instanceof RequestProblem) throw new TraceRefused(error.status, error.message);
-    throw error;
-  }
+  return 'viewer' in input ? input.viewer : viewerOf(input, config.limits.maxQueryBytes);
 }
 
 /** Steps the route's budget cut short are shown as such, not as deciding. */
@@ -59,12 +43,13 @@ function budgetNote(steps: readonly TraceStep[], budgetMs: number, elapsedMs: nu
  * circuit breakers, with a store of its own so that no binding or session of
  * a running bridge is touched. Every secret (the viewer's token, password and
  * `auth=`, credentials and keys in backend URLs, secret environment values)
- * is masked in what it returns. Rejects with TraceRefused for an unknown
- * route or bad input; with a ConfigError when the users file is unusable.
+ * is masked in what it returns. Rejects with a RequestProblem (the refusal
+ * the decision listener gives) for an unknown route (404) or bad input
+ * (400, 403); with a ConfigError when the users file is unusable.
  */
 export async function traceCheck(config: BridgeConfig, route: string, input: TraceInput, options: TraceOptions = {}): Promise<Trace> {
   const routeConfig = config.routes[route];
-  if (!routeConfig) throw new TraceRefused(404, `no route named "${route}" (routes: ${Object.keys(config.routes).join(', ')})`);
+  if (!routeConfig) throw new RequestProblem(404, `no route named "${route}" (routes: ${Object.keys(config.routes).join(', ')})`);
   const viewer = viewerFrom(input, config);
   const env = options.env ?? process.env;
   const now = options.now ?? (() => performance.now());

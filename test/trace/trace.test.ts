@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import { traceCheck, TraceRefused, type Trace } from '../../src/trace/trace.js';
+import { RequestProblem, traceCheck, type Trace } from '../../src/trace/trace.js';
 import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 const fixtures = (name: string) => loadFixtures(join(import.meta.dirname, '..', 'fixtures', name));
@@ -178,7 +178,7 @@ describe('traceCheck refuses what it cannot trace', () => {
   });
 
   it('bad input is the 4xx the decision listener would give', async () => {
-    await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: 'token=%zz' })).rejects.toBeInstanceOf(TraceRefused);
+    await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: 'token=%zz' })).rejects.toBeInstanceOf(RequestProblem);
     await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: 'token=%zz' })).rejects.toMatchObject({ status: 400 });
     await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: '', headers: { 'X-Real-IP': 'not-an-ip' } })).rejects.toMatchObject({
       status: 403,
