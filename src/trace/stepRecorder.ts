@@ -8,7 +8,6 @@ import type { StepResult, TracedVerdict, TraceStep } from './types.js';
 
 type Seen = Record<string, string | undefined>;
 
-const STORE_NOTE = "looked up in the trace's own empty store: the running bridge's bindings and sessions are not seen, and none are changed";
 
 /** What each step looks at, so a trace can say what it saw. */
 const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, context: RouteContext) => Seen>> = {
@@ -26,7 +25,11 @@ const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, context: RouteConte
   default: (_viewer, { route }) => ({ default: route.default }),
 };
 
-const NOTES: Partial<Record<StepName, string>> = { 'connection-limit': STORE_NOTE, 'token-binding': STORE_NOTE };
+/** A trace has a store of its own, empty: what a running bridge has counted or bound is not seen, and stays as it was. */
+const NOTES: Partial<Record<StepName, string>> = {
+  'connection-limit': "counts sessions in the trace's own empty store, not the running bridge's",
+  'token-binding': "looks bindings up in the trace's own empty store, not the running bridge's",
+};
 
 function known(seen: Seen, scrub: Scrub): Record<string, string> {
   return Object.fromEntries(
