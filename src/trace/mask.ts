@@ -1,5 +1,5 @@
 import type { MiddlewareAnswer, OutboundRequest } from '../adapters/transport.js';
-import { isSecretName, isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
+import { isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
 import type { ViewerRequest } from '../viewer.js';
 import type { TracedRequest } from './types.js';
 
@@ -56,7 +56,7 @@ export function maskedRequest(outbound: OutboundRequest & { readonly method?: st
   const path = mark === -1 ? outbound.path : outbound.path.slice(0, mark);
   const query = mark === -1 ? '' : `?${maskQuery(outbound.path.slice(mark + 1), scrub)}`;
   const headers = Object.fromEntries(
-    Object.entries(outbound.headers).map(([name, value]) => [name, SECRET_HEADER.test(name) || isSecretName(name) ? MASK : scrub(value)]),
+    Object.entries(outbound.headers).map(([name, value]) => [name, SECRET_HEADER.test(name) || isSecretParameterName(name) ? MASK : scrub(value)]),
   );
   return { method: outbound.method ?? 'GET', url: `${outbound.origin}${scrub(path)}${query}`, headers };
 }
