@@ -170,6 +170,19 @@ describe('traceCheck through local policies and failing backends', () => {
   });
 });
 
+describe('traceCheck leaves shared state alone', () => {
+  it('never opens the configured Redis: a trace has a store of its own', async () => {
+    const redisUrl = `redis://127.0.0.1:${await closedPort()}/0`;
+    const trace = await traceCheck(
+      config({ cache: { store: 'redis', redisUrl }, backends: { mw: { type: 'http', url: `${http.url}/auth/check` } } }),
+      'default',
+      { dialect: 'cesbo', query: 'token=good-token', headers: ASTRA },
+    );
+    expect(trace.decision).toMatchObject({ allow: true, by: 'backend:mw', sessionName: 'alice' });
+    expect(trace.steps.find((step) => step.step === 'cache')).toMatchObject({ result: 'skipped' });
+  });
+});
+
 describe('traceCheck refuses what it cannot trace', () => {
   const plain = () => config({});
 
