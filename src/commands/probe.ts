@@ -52,6 +52,11 @@ export function callerRequestFor(options: ProbeOptions): CallerRequest {
   return { dialect: 'flussonic', query: params.toString() };
 }
 
+/** Times to a hundredth of a millisecond: the rest is noise, and makes the JSON hard to read. */
+function hundredthsOfMs(key: string, value: unknown): unknown {
+  return key === 'durationMs' && typeof value === 'number' ? Math.round(value * 100) / 100 : value;
+}
+
 /**
  * `probe`: decides one check through the configured route, live against the
  * middlewares and without the cache, and prints each step. Exit 0 on allow,
@@ -60,6 +65,6 @@ export function callerRequestFor(options: ProbeOptions): CallerRequest {
 export async function probeCommand(file: string, options: ProbeOptions, env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
   const { config } = checkConfigFile(file, env);
   const trace = await traceCheck(config, options.route, callerRequestFor(options), { env });
-  out.write(options.json ? `${JSON.stringify(trace, null, 2)}\n` : formatTrace(trace));
+  out.write(options.json ? `${JSON.stringify(trace, hundredthsOfMs, 2)}\n` : formatTrace(trace));
   return trace.decision.allow ? 0 : 1;
 }

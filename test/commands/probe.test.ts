@@ -83,6 +83,7 @@ describe('probe', () => {
     const asked = (JSON.parse(billing.stdout) as Trace).steps.find((step) => step.step === 'backends')!.backends![0]!;
     expect(asked).toMatchObject({ backend: 'billing', outcome: 'allow', status: 200, headers: { 'x-session-name': 'alice' } });
     expect(asked.request).toMatchObject({ url: `${http.url}/auth/check?token=***`, headers: { authorization: '***', 'x-real-ip': '203.0.113.7' } });
+    expect(String(asked.durationMs)).toMatch(/^\d+(\.\d{1,2})?$/);
     expect(billing.stdout).not.toMatch(/good-token|mw-pa55word/);
     expect(billing.stdout).not.toContain(Buffer.from(`bridge:${MW_PASSWORD}`).toString('base64'));
   });
