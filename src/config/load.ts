@@ -13,6 +13,7 @@ export class ConfigError extends Error {
   }
 }
 
+// Where settings files are read (fixtures, users files) the path format is taken from here.
 export { formatPath };
 
 function describeIssue(issue: z.core.$ZodIssue): string[] {
