@@ -1,112 +1,140 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
-import { ConfigError, loadConfigFile } from './config/load.js';
-import { maskSecrets } from './config/mask.js';
-import { formatHostPort, type BridgeConfig } from './config/schema.js';
-import { secretEnvValues } from './secrets.js';
-import { checkUsersFile } from './policies/users/localUsers.js';
-import { serve } from './serve.js';
-import { DEFAULT_REPLAY_LISTEN, parseListen, replay } from './commands/replay.js';
-import { securetokenCommand } from './commands/securetoken.js';
+import { Command, CommanderError, Option } from 'commander';
+import type { ProbeOptions } from './commands/probe.js';
+import { ConfigError } from './config/load.js';
+import { RequestProblem } from './server/problem.js';
 
-const USAGE = `usage: iptv-auth-bridge [command] [options]
+// Each command's code is loaded when it runs: `--help` or `check-config` need not load the server.
 
-commands:
-  serve [--config FILE] [--record DIR]
-                                 run the bridge (the default command); --record writes every
-                                 middleware exchange to DIR as a fixture file, secrets masked
-  check-config [--config FILE]   validate a config file and print it, secrets masked
-  replay DIR [--listen HOST:PORT]
-                                 serve a fixture folder as a simulated middleware
-                                 (default --listen ${DEFAULT_REPLAY_LISTEN})
-  securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T]
-                                 print a securetoken link token (securetoken --help for more)
-
-Without --config: ./bridge.yaml if present, else the shipped example config.
-`;
-
-class UsageError extends Error {}
-
+const NAME = 'iptv-auth-bridge';
+/** Where `replay` listens without --listen: next to the bridge's own default, 8088. */
+const DEFAULT_REPLAY_LISTEN = '127.0.0.1:8090';
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../config/example.yaml', import.meta.url));
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Exit codes: 0 done (or allowed), 1 a bad config file or a denied probe, 2 a usage error. */
+const USAGE_ERROR = 2;
+const CONFIG_ERROR = 1;
 
 function configFile(given: string | undefined): string {
-  if (given) return given;
+  if (given !== undefined) return given;
   return existsSync('bridge.yaml') ? 'bridge.yaml' : EXAMPLE_CONFIG;
 }
 
-/** The effective config in the form the file takes, so the printout can be loaded back. */
-function printableConfig(config: BridgeConfig): unknown {
-  const { listen, ipRules, ...rest } = config;
-  const printable = { listen: formatHostPort(listen.host, listen.port), ipRules: ipRules.map((rule) => `${rule.action} ${rule.range}`), ...rest };
-  return maskSecrets(printable, secretEnvValues(process.env));
-}
-
-/** Runs a command; resolves with its exit code, or undefined while it keeps serving. */
-async function main(argv: string[]): Promise<number | undefined> {
-  // Its options are its own, so it reads its arguments itself.
-  if (argv[0] === 'securetoken') return securetokenCommand(argv.slice(1), process.env, process.stdout, process.stderr);
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      help: { type: 'boolean', short: 'h' },
-      record: { type: 'string' },
-      listen: { type: 'string' },
-    },
+function configOption(): Option {
+  return new Option('-c, --config <file>', 'the config file (default: ./bridge.yaml if present, else the shipped example)').argParser((value) => {
+    if (value === '') throw new CommanderError(USAGE_ERROR, 'iab.usage', 'error: --config needs a file name');
+    return value;
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const [command = 'serve', ...extra] = positionals;
-  const positionalCount = command === 'replay' ? 1 : 0;
-  if (extra.length > positionalCount) throw new UsageError(`unexpected argument: ${extra[positionalCount]}`);
-  if (values.record !== undefined && command !== 'serve') throw new UsageError('--record goes with serve only');
-  if (values.record === '') throw new UsageError('--record needs a folder');
-  if (values.listen !== undefined && command !== 'replay') throw new UsageError('--listen goes with replay only (serve listens where its config says)');
-  if (values.config === '') throw new UsageError('--config needs a file name');
-  const file = configFile(values.config);
-  switch (command) {
-    case 'serve':
-      await serve(file, { recordDir: values.record });
-      return undefined;
-    case 'replay': {
-      const [dir] = extra;
-      if (!dir) throw new UsageError('replay needs a fixture folder: replay DIR [--listen HOST:PORT]');
-      const address = parseListen(values.listen ?? DEFAULT_REPLAY_LISTEN);
-      if (!address) throw new UsageError(`--listen: expected HOST:PORT with an IP address, e.g. ${DEFAULT_REPLAY_LISTEN}`);
-      await replay(dir, address);
-      return undefined;
-    }
-    case 'check-config': {
-      const config = loadConfigFile(file);
-      checkUsersFile(config);
-      process.stdout.write(`# ${file}: valid\n${stringify(printableConfig(config))}`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command: ${command}`);
-  }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== undefined) process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof ConfigError) {
+/** A finished command's exit code; commands that keep serving leave it unset. */
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+function buildProgram(): Command {
+  const program = new Command(NAME)
+    .description('Authorization bridge between IPTV streaming servers and middleware; see README.md.')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'print this help')
+    .showHelpAfterError(`(${NAME} --help lists the commands, ${NAME} COMMAND --help their options)`)
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the bridge (the default command)')
+    .addOption(configOption())
+    .option('--record <dir>', 'write every middleware exchange to DIR as a fixture file, secrets masked')
+    .action(async (options: { config?: string; record?: string }, command: Command) => {
+      if (options.record === '') command.error('error: --record needs a folder', { exitCode: USAGE_ERROR });
+      const { serve } = await import('./serve.js');
+      await serve(configFile(options.config), { recordDir: options.record });
+    });
+
+  program
+    .command('check-config')
+    .description('validate a config file and its users file, print it with secrets masked; warn about likely mistakes')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      const { checkConfigCommand } = await import('./commands/checkConfig.js');
+      finish(checkConfigCommand(configFile(options.config), process.env, process.stdout, process.stderr));
+    });
+
+  program
+    .command('probe')
+    .description('decide one check step by step, live against the middlewares and without the cache: why was this viewer denied?')
+    .addOption(configOption())
+    .option('--route <name>', 'the route to decide on', 'default')
+    .addOption(new Option('--dialect <caller>', 'ask as this caller would').choices(['cesbo', 'flussonic']).default('cesbo'))
+    .requiredOption('--query <query>', "the viewer's query string, e.g. 'token=abc' ('' for none)")
+    .option('--ip <ip>', "the viewer's IP address")
+    .option('--path <path>', 'the path the viewer asked for, e.g. /play/a001/index.m3u8')
+    .option('--channel <id>', 'the channel id')
+    .option('--session <id>', "the streaming server's session id")
+    .option('--json', 'print the trace as JSON')
+    .addHelpText('after', '\nExit codes: 0 allowed, 1 denied, 2 a usage, input or config error.')
+    .action(async (options: ProbeOptions & { config?: string }) => {
+      const { probeCommand } = await import('./commands/probe.js');
+      try {
+        finish(await probeCommand(configFile(options.config), options, process.env, process.stdout));
+      } catch (error) {
+        if (!(error instanceof ConfigError || error instanceof RequestProblem)) throw error;
+        const message = error instanceof RequestProblem ? `probe: the check cannot be decided (${error.status}): ${error.message}` : error.message;
+        throw new CommanderError(USAGE_ERROR, 'iab.probe', message);
+      }
+    });
+
+  program
+    .command('replay')
+    .description('serve a fixture folder as a simulated middleware')
+    .argument('<dir>', 'the fixture folder')
+    .option('--listen <host:port>', 'where to listen', DEFAULT_REPLAY_LISTEN)
+    .action(async (dir: string, options: { listen: string }, command: Command) => {
+      const { parseListen, replay } = await import('./commands/replay.js');
+      const address = parseListen(options.listen);
+      if (!address) command.error(`error: --listen: expected HOST:PORT with an IP address, e.g. ${DEFAULT_REPLAY_LISTEN}`, { exitCode: USAGE_ERROR });
+      await replay(dir, address!);
+    });
+
+  program
+    .command('securetoken')
+    .description('print a securetoken link token (securetoken --help for its options)')
+    // It reads its own options, help included.
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => {
+      const { securetokenCommand } = await import('./commands/securetoken.js');
+      finish(securetokenCommand(command.args, process.env, process.stdout, process.stderr));
+    });
+
+  return program;
+}
+
+const SHOWN = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+/** No command, or options only, means `serve`, as it always has. */
+function withDefaultCommand(argv: string[]): string[] {
+  const first = argv[0];
+  if (first === undefined) return ['serve'];
+  return first.startsWith('-') && !['-h', '--help', '-V', '--version'].includes(first) ? ['serve', ...argv] : argv;
+}
+
+buildProgram()
+  .parseAsync(withDefaultCommand(process.argv.slice(2)), { from: 'user' })
+  .catch((error: unknown) => {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its own errors; ours it has not.
+      if (error.code.startsWith('iab.')) process.stderr.write(`${error.message}\n`);
+      process.exitCode = SHOWN.has(error.code) ? 0 : USAGE_ERROR;
+    } else if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      process.exitCode = 1;
-    } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-      process.exitCode = 2;
+      process.exitCode = CONFIG_ERROR;
     } else {
-      process.stderr.write(`iptv-auth-bridge: ${(error as Error).message ?? String(error)}\n`);
+      process.stderr.write(`${NAME}: ${(error as Error).message ?? String(error)}\n`);
       process.exitCode = 1;
     }
-  },
-);
+  });

@@ -5,8 +5,6 @@ import { loadFixtures, type Exchange, type Fixture } from '../replay/fixtures.js
 import { startReplayServer, type ReceivedRequest } from '../replay/server.js';
 import { maskOccurrences, secretEnvValues, withUrlEncoded } from '../secrets.js';
 
-export const DEFAULT_REPLAY_LISTEN = '127.0.0.1:8090';
-
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;

@@ -25,8 +25,12 @@ export const httpUrl = z
   .refine(hasReadableCredentials, 'the user:password@ part has a broken %-escape')
   .transform((url) => new URL(url).href);
 
-/** `user:password@` in a URL is sent as decoded text (HTTP Basic, Redis AUTH): a broken escape cannot be. */
+/**
+ * `user:password@` in a URL is sent as decoded text (HTTP Basic, Redis AUTH): a broken escape cannot be.
+ * Text that is no URL at all passes here: it has its own problem, and this one would mislead.
+ */
 export function hasReadableCredentials(text: string): boolean {
+  if (!URL.canParse(text)) return true;
   try {
     const url = new URL(text);
     decodeURIComponent(url.username);

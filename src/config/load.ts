@@ -1,6 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { formatPath, type Path } from './path.js';
+import { referenceProblems } from './references.js';
 import { configSchema, type BridgeConfig } from './schema.js';
 
 /** A configuration problem; the message names the key and what is wrong with it. */
@@ -11,16 +13,8 @@ export class ConfigError extends Error {
   }
 }
 
-type Path = readonly PropertyKey[];
-
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out || '(top level)';
-}
+// Where settings files are read (fixtures, users files) the path format is taken from here.
+export { formatPath };
 
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   const where = formatPath(issue.path);
@@ -84,22 +78,55 @@ function substituteEnv(
   return value;
 }
 
-/** Validates an already parsed configuration document. */
-export function validateConfig(document: unknown, source: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  return validateDocument(configSchema, document, source, env);
+/** What validating a document found: its value when there was nothing wrong, and every problem otherwise. */
+export interface Collected<T> {
+  readonly value?: T;
+  readonly problems: readonly string[];
+  /** The document after `${ENV}` substitution, for checks that look past a failed schema. */
+  readonly substituted: unknown;
 }
 
-/** Validates an already parsed document against `schema` with the config's rules: `${ENV}` substituted, problems naming their keys. */
-export function validateDocument<T>(schema: z.ZodType<T>, document: unknown, source: string, env: NodeJS.ProcessEnv = process.env): T {
-  const problems: string[] = [];
-  const substituted = substituteEnv(document ?? {}, env, problems);
-  if (problems.length > 0) throw new ConfigError(problems, source);
-  if (typeof substituted !== 'object' || Array.isArray(substituted)) {
-    throw new ConfigError(['(top level): expected a mapping of settings'], source);
+/** Whether a problem line (`path: message`) is about `path` or something inside it. */
+function isAbout(problem: string, path: string): boolean {
+  return problem.startsWith(`${path}:`) || problem.startsWith(`${path}.`) || problem.startsWith(`${path}[`);
+}
+
+/**
+ * Validates an already parsed document against `schema` with the config's
+ * rules: `${ENV}` substituted, problems naming their keys. Every problem is
+ * collected in one pass: a missing variable does not hide the rest, and a key
+ * whose variable is missing gets that one problem, not a second about the
+ * empty text left in its place. `crossChecks` see the substituted document
+ * whether or not the schema accepted it, so references are reported too.
+ */
+export function collectDocument<T>(
+  schema: z.ZodType<T>,
+  document: unknown,
+  env: NodeJS.ProcessEnv,
+  crossChecks: (substituted: Record<string, unknown>) => string[] = () => [],
+): Collected<T> {
+  const envProblems: string[] = [];
+  const substituted = substituteEnv(document ?? {}, env, envProblems);
+  if (typeof substituted !== 'object' || substituted === null || Array.isArray(substituted)) {
+    return { problems: ['(top level): expected a mapping of settings'], substituted };
   }
+  const spoiled = envProblems.map((problem) => problem.slice(0, problem.indexOf(': ')));
   const result = schema.safeParse(substituted);
-  if (!result.success) throw new ConfigError([...new Set(result.error.issues.flatMap(describeIssue))], source);
-  return result.data;
+  const found = [...(result.success ? [] : result.error.issues.flatMap(describeIssue)), ...crossChecks(substituted as Record<string, unknown>)];
+  const problems = [...new Set([...envProblems, ...found.filter((problem) => !spoiled.some((path) => isAbout(problem, path)))])];
+  return problems.length === 0 && result.success ? { value: result.data, problems, substituted } : { problems, substituted };
+}
+
+/** The configuration in a document, with its references checked; every problem at once. */
+export function collectConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Collected<BridgeConfig> {
+  return collectDocument(configSchema, document, env, referenceProblems);
+}
+
+/** Validates an already parsed configuration document. */
+export function validateConfig(document: unknown, source: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const { value, problems } = collectConfig(document, env);
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  return value!;
 }
 
 /**
@@ -147,6 +174,12 @@ export function readSettingsFile(file: string, maxBytes: number): string {
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
+/** A config file's parsed document; a ConfigError when it cannot be read or parsed. */
+export function readConfigDocument(file: string): unknown {
+  return parseConfigText(readSettingsFile(file, MAX_CONFIG_BYTES), file);
+}
+
+/** The configuration in a file (its users file is read by checkConfigFile and at start). */
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  return validateConfig(parseConfigText(readSettingsFile(file, MAX_CONFIG_BYTES), file), file, env);
+  return validateConfig(readConfigDocument(file), file, env);
 }

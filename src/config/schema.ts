@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { backendSchema } from './backendSchema.js';
 import { cidr, flag, hasReadableCredentials, httpUrl, integer, listen, nameKey } from './fields.js';
-import { ipRulesSchema, localUserProblems, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
+import { ipRulesSchema, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
 
 export { formatHostPort } from './fields.js';
 export type { BackendConfig, BackendType, BodyRule, BreakerConfig } from './backendSchema.js';
@@ -86,21 +86,9 @@ export const configSchema = z
       .refine((routes) => Object.keys(routes).length > 0, 'define at least one route, or leave routes out for one default route')
       .optional(),
   })
-  .transform((config, ctx) => {
-    const backendNames = Object.keys(config.backends);
-    const routes = config.routes ?? { default: route.parse({ backends: backendNames }) };
-    for (const [routeName, r] of Object.entries(routes)) {
-      r.backends.forEach((name, index) => {
-        if (!Object.hasOwn(config.backends, name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['routes', routeName, 'backends', index],
-            message: `unknown backend "${name}" (defined: ${backendNames.join(', ') || 'none'})`,
-          });
-        }
-      });
-    }
-    for (const problem of localUserProblems(config.users, config.packages)) ctx.addIssue({ code: 'custom', ...problem });
+  // Names one part uses and another defines (a route's backends, users' packages) are checked in references.ts.
+  .transform((config) => {
+    const routes = config.routes ?? { default: route.parse({ backends: Object.keys(config.backends) }) };
     return { ...config, routes };
   });
 

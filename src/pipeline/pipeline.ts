@@ -21,24 +21,35 @@ function compose(steps: readonly DecisionStep[], last: () => Promise<Verdict>): 
   return steps.reduceRight<Run>((next, step) => (check) => step(check, next), () => last());
 }
 
+/** The steps of the decision order, as a trace names them; `default` is the route's last word. */
+export type StepName = 'ip-rules' | 'securetoken' | 'local-users' | 'connection-limit' | 'token-binding' | 'cache' | 'backends' | 'default';
+
 /**
- * SPEC §4, in order; each step decides or passes on, the route's default has
- * the last word. A step that has nothing configured is left out.
+ * Wraps every step of a route's pipeline, `default` included: a trace watches
+ * (or replaces) each one this way. Without it nothing is wrapped, so the
+ * normal path pays nothing for tracing.
  */
-function routePipeline(context: RouteContext): Run {
-  const steps: (DecisionStep | undefined)[] = [
-    ipRulesStep(context),
-    securetokenStep(context),
-    localUsersStep(context),
-    connectionLimitStep(context),
-    tokenBindingStep(context),
-    cacheStep(context),
-    backendsStep(context),
+export type StepWrapper = (name: StepName, step: DecisionStep, context: RouteContext) => DecisionStep;
+
+/**
+ * The decision order of the README, in order; each step decides or passes on,
+ * the route's default has the last word. A step that has nothing configured is left out.
+ */
+function routePipeline(context: RouteContext, wrap: StepWrapper | undefined): Run {
+  const named: [StepName, DecisionStep | undefined][] = [
+    ['ip-rules', ipRulesStep(context)],
+    ['securetoken', securetokenStep(context)],
+    ['local-users', localUsersStep(context)],
+    ['connection-limit', connectionLimitStep(context)],
+    ['token-binding', tokenBindingStep(context)],
+    ['cache', cacheStep(context)],
+    ['backends', backendsStep(context)],
   ];
-  return compose(
-    steps.filter((step) => step !== undefined),
-    defaultAction(context.route),
-  );
+  const present = named.filter((entry): entry is [StepName, DecisionStep] => entry[1] !== undefined);
+  const last = defaultAction(context.route);
+  if (!wrap) return compose(present.map(([, step]) => step), last);
+  const decideDefault: DecisionStep = () => last();
+  return compose([...present, ['default', decideDefault] as const].map(([name, step]) => wrap(name, step, context)), last);
 }
 
 function settleTtl(verdict: Verdict, cache: BridgeConfig['cache']): Decision {
@@ -54,12 +65,13 @@ export function createDecider(
   store: Store,
   log: Logger,
   localUsers?: LocalUsers,
+  options: { readonly wrapStep?: StepWrapper } = {},
 ): Decider {
   const routes = new Map(
     Object.entries(config.routes).map(([name, route]) => {
       const routeAdapters = route.backends.map((backend) => adapters.get(backend)!);
       const onBudgetSpent = defaultAction(route);
-      const run = routePipeline({ name, route, adapters: routeAdapters, config, store, log, localUsers });
+      const run = routePipeline({ name, route, adapters: routeAdapters, config, store, log, localUsers }, options.wrapStep);
       return [name, { route, run, onBudgetSpent }] as const;
     }),
   );

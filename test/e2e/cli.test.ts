@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,12 +162,83 @@ describe('check-config', () => {
     expect(local.stdout).toContain('listen: 127.0.0.1:9999');
   });
 
-  it('answers a usage error with exit 2', async () => {
-    expect((await runCli(['frobnicate'])).code).toBe(2);
-    expect((await runCli(['serve', '--no-such-flag'])).code).toBe(2);
-    expect((await runCli(['check-config', '--config', ''])).code).toBe(2);
+  it('lists every problem of the file and of its users file in one run', async () => {
+    const users = join(dir, 'many-users.yaml');
+    writeFileSync(users, 'users:\n  - {login: bob, password: pw, ip: not-an-ip}\n');
+    const config = writeConfig(
+      'many.yaml',
+      [
+        'listen: nowhere',
+        `usersFile: ${users}`,
+        'backends:',
+        '  mw: {type: http, url: "${MW_URL}"}',
+        '  other: {type: http, url: "mw.local/check"}',
+        'routes: {default: {backends: [mw, ghost], mode: random}}',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['check-config', '--config', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('  - '))).toEqual([
+      '  - backends.mw.url: environment variable MW_URL is not set',
+      '  - listen: expected host:port with an IP address, e.g. 127.0.0.1:8088 or [::1]:8088',
+      '  - backends.other.url: expected an http:// or https:// URL',
+      '  - routes.default.mode: expected one of any|sequential',
+      '  - routes.default.backends[1]: unknown backend "ghost" (defined: mw, other)',
+      `  - usersFile (${users}): users[0].ip: expected an IP address or CIDR such as 10.0.0.0/8 or ::1/128`,
+    ]);
+  });
+
+  it('warns about likely mistakes on stderr and still exits 0', async () => {
+    const config = writeConfig(
+      'warn.yaml',
+      'cache: {maxTtl: 3600}\nbackends:\n  portal: {type: ministra, url: "http://mw/stalker_portal", timeoutMs: 8000}\nroutes: {default: {backends: [portal], timeoutMs: 5000}}\n',
+    );
+    const result = await runCli(['check-config', '--config', config]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^# .*warn\.yaml: valid \(2 warnings on stderr\)\n/);
+    expect(result.stderr).toContain('warning: backends.portal.timeoutMs (8000) is above routes.default.timeoutMs (5000)');
+    expect(result.stderr).toContain('warning: cache.maxTtl (3600) is below the X-AuthDuration of 36000 that backends.portal (ministra) grants');
+  });
+});
+
+describe('command line', () => {
+  it('answers a usage error with exit 2 and a plain message', async () => {
+    const unknown = await runCli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: unknown command 'frobnicate'/);
+    const flag = await runCli(['serve', '--no-such-flag']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/^error: unknown option '--no-such-flag'/);
+    expect((await runCli(['check-config', '--config', ''])).stderr).toBe('error: --config needs a file name\n');
+    expect((await runCli(['check-config', '--record', 'x'])).code).toBe(2);
+    expect((await runCli(['replay'])).stderr).toMatch(/^error: missing required argument 'dir'/);
+    expect((await runCli(['replay', 'x', '--listen', 'somewhere'])).code).toBe(2);
+  });
+
+  it('--help lists the commands; each command’s --help is its own', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('check-config');
+    for (const command of ['serve', 'check-config', 'probe', 'replay', 'securetoken']) expect(help.stdout).toContain(`  ${command}`);
+    const serve = await runCli(['serve', '--help']);
+    expect(serve.code).toBe(0);
+    expect(serve.stdout).toMatch(/^Usage: iptv-auth-bridge serve \[options\]/);
+    expect(serve.stdout).toContain('--record <dir>');
+    expect(serve.stdout).not.toContain('check-config');
+    const replay = await runCli(['replay', '--help']);
+    expect(replay.stdout).toMatch(/^Usage: iptv-auth-bridge replay \[options\] <dir>/);
+    const securetoken = await runCli(['securetoken', '--help']);
+    expect(securetoken.stdout).toMatch(/^usage: iptv-auth-bridge securetoken --secret S/);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('options without a command go to serve, as before', async () => {
+    const result = await runCli(['--config', join(dir, 'absent.yaml')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot read (ENOENT)');
   });
 });

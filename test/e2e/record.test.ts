@@ -153,8 +153,9 @@ describe('CLI errors', () => {
       const result = await runCli(args);
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
     }
-    const help = await runCli(['--help']);
-    expect(help.stdout).toContain('replay DIR [--listen HOST:PORT]');
-    expect(help.stdout).toContain('--record');
+    const replayHelp = await runCli(['replay', '--help']);
+    expect(replayHelp.stdout).toContain('Usage: iptv-auth-bridge replay [options] <dir>');
+    expect(replayHelp.stdout).toContain('--listen <host:port>');
+    expect((await runCli(['serve', '--help'])).stdout).toContain('--record <dir>');
   });
 });

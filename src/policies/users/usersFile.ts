@@ -1,8 +1,9 @@
 import { unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, formatPath, parseConfigText, validateDocument } from '../../config/load.js';
-import { localUserProblems, packagesSchema, userSchema, type LocalUser, type Packages } from '../../config/policySchema.js';
+import { collectDocument, ConfigError, parseConfigText } from '../../config/load.js';
+import { packagesSchema, userSchema, type LocalUser, type Packages } from '../../config/policySchema.js';
+import { userReferenceProblems } from '../../config/references.js';
 
 export interface UserSet {
   readonly users: readonly LocalUser[];
@@ -40,10 +41,10 @@ export function usersFromText(text: string, file: string, main: UserSet, env: No
   const parts = fileParts(parseConfigText(text, file), file);
   const clashes = Object.keys(parts.packages).filter((name) => Object.hasOwn(main.packages, name));
   if (clashes.length > 0) throw new ConfigError(clashes.map((name) => `packages.${name}: also defined in the main config`), file);
-  const { users, packages } = validateDocument(userSetSchema, { users: parts.users, packages: { ...main.packages, ...parts.packages } }, file, env);
-  const problems = localUserProblems(users, packages, main.users);
-  if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${formatPath(problem.path)}: ${problem.message}`), file);
-  return { users: [...main.users, ...users], packages };
+  const document = { users: parts.users, packages: { ...main.packages, ...parts.packages } };
+  const { value, problems } = collectDocument(userSetSchema, document, env, (substituted) => userReferenceProblems(substituted, main.users));
+  if (problems.length > 0 || !value) throw new ConfigError(problems, file);
+  return { users: [...main.users, ...value.users], packages: value.packages };
 }
 
 /** Several events for one save (write, chmod, rename) become one reload. */

@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { checkUsersFile } from '../policies/users/localUsers.js';
+import { collectConfig, ConfigError, readConfigDocument } from './load.js';
+import { packagesSchema } from './policySchema.js';
+import type { BridgeConfig } from './schema.js';
+import { configWarnings } from './warnings.js';
+
+export interface CheckedConfig {
+  readonly config: BridgeConfig;
+  /** Valid but likely wrong settings, one sentence each naming the keys. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The users file's problems, each naming that file. When the main config is
+ * invalid its users are unknown, so clashes with them are not looked for;
+ * packages are, when the main config's packages are themselves valid.
+ */
+function usersFileProblems(config: BridgeConfig | undefined, substituted: unknown, env: NodeJS.ProcessEnv): string[] {
+  const raw = substituted as { usersFile?: unknown; packages?: unknown } | undefined;
+  const usersFile = config ? config.usersFile : typeof raw?.usersFile === 'string' && raw.usersFile !== '' ? raw.usersFile : undefined;
+  if (usersFile === undefined) return [];
+  const packages = config?.packages ?? packagesSchema.safeParse(raw?.packages ?? {}).data;
+  if (packages === undefined) return [];
+  try {
+    checkUsersFile({ usersFile, users: config?.users ?? [], packages }, env);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.map((problem) => `usersFile (${resolve(usersFile)}): ${problem}`);
+  }
+}
+
+/**
+ * "Is this config valid?" in one call: the file, its references and its users
+ * file, every problem in one ConfigError; on success the config and its warnings.
+ */
+export function checkConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): CheckedConfig {
+  const { value: config, problems, substituted } = collectConfig(readConfigDocument(file), env);
+  const all = [...problems, ...usersFileProblems(config, substituted, env)];
+  if (all.length > 0 || !config) throw new ConfigError(all, file);
+  return { config, warnings: configWarnings(config) };
+}

@@ -1,0 +1,97 @@
+import type { MiddlewareAnswer, OutboundRequest } from '../adapters/transport.js';
+import { isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
+import type { ViewerRequest } from '../viewer.js';
+import type { TracedRequest } from './types.js';
+
+/** Shorter values are not looked for inside other text: a two-letter token would mask every such pair of letters. */
+const MIN_SCRUBBED_LENGTH = 4;
+
+/** Request headers that carry a credential whatever their value looks like. */
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$/i;
+
+/** Answer headers the bridge reads (see src/adapters/readAnswer.ts). */
+const HEADERS_READ = ['x-session-name', 'x-userid', 'x-location', 'location', 'x-authduration', 'x-max-sessions', 'x-unique'];
+
+/** Replaces the secrets a trace knows of wherever they show in a text. */
+export type Scrub = (text: string) => string;
+
+/** A scrubber for the viewer's token, `auth=` and password and the given secrets (of the config's environment), in the forms they travel in. */
+export function scrubberFor(viewer: ViewerRequest, known: readonly string[]): Scrub {
+  const values = [viewer.token, viewer.auth, viewer.credentials?.password, ...known].filter((value): value is string => value !== undefined);
+  // Longest first, so a secret that contains another is masked whole.
+  const secrets = withUrlEncoded(values)
+    .filter((value) => value.length >= MIN_SCRUBBED_LENGTH)
+    .sort((a, b) => b.length - a.length);
+  return (text) => maskOccurrences(text, secrets);
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
+}
+
+/**
+ * A query string with the values of secret-named parameters (`token`, `auth`,
+ * `key`, `password`, ...) masked, and Flussonic's `qs` (the viewer's whole
+ * query) masked inside; the rest kept as it was sent.
+ */
+export function maskQuery(raw: string, scrub: Scrub): string {
+  const pairs = raw.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq === -1) return pair;
+    const name = decoded(pair.slice(0, eq));
+    if (isSecretParameterName(name)) return `${pair.slice(0, eq)}=${MASK}`;
+    if (name === 'qs') return `${pair.slice(0, eq)}=${encodeURIComponent(maskQuery(decoded(pair.slice(eq + 1)), scrub))}`;
+    return pair;
+  });
+  return scrub(pairs.join('&'));
+}
+
+/** A middleware request as a trace shows it. */
+export function maskedRequest(outbound: OutboundRequest & { readonly method?: string }, scrub: Scrub): TracedRequest {
+  const mark = outbound.path.indexOf('?');
+  const path = mark === -1 ? outbound.path : outbound.path.slice(0, mark);
+  const query = mark === -1 ? '' : `?${maskQuery(outbound.path.slice(mark + 1), scrub)}`;
+  const headers = Object.fromEntries(
+    Object.entries(outbound.headers).map(([name, value]) => [name, SECRET_HEADER.test(name) || isSecretParameterName(name) ? MASK : scrub(value)]),
+  );
+  return { method: outbound.method ?? 'GET', url: `${outbound.origin}${scrub(path)}${query}`, headers };
+}
+
+/** The answer headers the bridge reads, as received (a redirect can quote the viewer's token: scrubbed). */
+export function headersRead(answer: MiddlewareAnswer, scrub: Scrub): Record<string, string> {
+  const read: Record<string, string> = {};
+  for (const name of HEADERS_READ) {
+    const value = answer.headers[name];
+    if (value !== undefined) read[name] = scrub(Array.isArray(value) ? value.join(', ') : value);
+  }
+  return read;
+}
+
+/** The viewer as read, secrets masked: what a person needs to recognize the check. */
+export function maskedViewer(viewer: ViewerRequest, scrub: Scrub): Record<string, string> {
+  const shown: Record<string, string | undefined> = {
+    ip: viewer.ip,
+    channel: viewer.channel,
+    path: viewer.path,
+    session: viewer.session,
+    userAgent: viewer.userAgent,
+    host: viewer.host,
+    origin: viewer.origin,
+    referer: viewer.referer,
+    proto: viewer.proto,
+    requestType: viewer.requestType,
+    token: viewer.token === undefined ? undefined : MASK,
+    login: viewer.credentials?.login,
+    password: viewer.credentials === undefined ? undefined : MASK,
+    query: viewer.rawQuery === '' ? undefined : maskQuery(viewer.rawQuery, scrub),
+  };
+  return Object.fromEntries(
+    Object.entries(shown)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]) => [name, name === 'token' || name === 'password' ? value : scrub(value)]),
+  );
+}

@@ -1,0 +1,102 @@
+import type { StepName, StepWrapper } from '../pipeline/pipeline.js';
+import type { RouteContext, Verdict } from '../pipeline/types.js';
+import { isSecuretokenShaped } from '../policies/securetoken.js';
+import { MASK } from '../secrets.js';
+import type { ViewerRequest } from '../viewer.js';
+import type { Scrub } from './mask.js';
+import type { StepResult, TracedVerdict, TraceStep } from './types.js';
+
+type Seen = Record<string, string | undefined>;
+
+
+/** What each step looks at, so a trace can say what it saw. */
+const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, context: RouteContext) => Seen>> = {
+  'ip-rules': (viewer) => ({ ip: viewer.ip }),
+  securetoken: (viewer, { config }) => ({
+    token: viewer.token === undefined ? undefined : `${MASK} (${isSecuretokenShaped(viewer.token) ? 'securetoken form' : 'not a securetoken: passes on'})`,
+    ip: viewer.ip,
+    ...(config.securetoken?.hash === 'channel' ? { channel: viewer.channel } : { path: viewer.path }),
+  }),
+  'local-users': (viewer) => ({ token: viewer.token === undefined ? undefined : MASK, login: viewer.credentials?.login }),
+  'connection-limit': (viewer) => ({ session: viewer.session }),
+  'token-binding': (viewer) => ({ token: viewer.token === undefined ? undefined : MASK, ip: viewer.ip }),
+  cache: () => ({}),
+  backends: (_viewer, { route }) => ({ backends: route.backends.join(', '), mode: route.mode }),
+  default: (_viewer, { route }) => ({ default: route.default }),
+};
+
+/** A trace has a store of its own, empty: what a running bridge has counted or bound is not seen, and stays as it was. */
+const NOTES: Partial<Record<StepName, string>> = {
+  'connection-limit': "counts sessions in the trace's own empty store, not the running bridge's",
+  'token-binding': "looks bindings up in the trace's own empty store, not the running bridge's",
+};
+
+function known(seen: Seen, scrub: Scrub): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(seen)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]) => [name, scrub(value)]),
+  );
+}
+
+/** A verdict as a trace shows it; texts that came from a middleware are scrubbed of the viewer's secrets. */
+export function tracedVerdict(verdict: Verdict, scrub: Scrub): TracedVerdict {
+  const text = (value: string | undefined) => (value === undefined ? undefined : scrub(value));
+  return {
+    allow: verdict.allow,
+    by: scrub(verdict.decidedBy),
+    redirect: text(verdict.redirect),
+    sessionName: text(verdict.sessionName),
+    userId: text(verdict.userId),
+    maxSessions: verdict.maxSessions,
+    unique: verdict.unique,
+    ttlSeconds: verdict.ttlSeconds,
+  };
+}
+
+interface OpenStep {
+  step: StepName;
+  saw: Record<string, string>;
+  result: StepResult;
+  verdict?: TracedVerdict;
+  note?: string;
+  durationMs: number;
+}
+
+/**
+ * Records each step of one traced check, in decision order: what it saw,
+ * whether it decided, passed on or overruled, and its own time. The cache step
+ * is replaced by one that passes on: a trace neither reads nor writes the cache.
+ */
+export function stepRecorder(scrub: Scrub, now: () => number): { wrapStep: StepWrapper; steps: () => TraceStep[] } {
+  const recorded: OpenStep[] = [];
+  const wrapStep: StepWrapper = (name, step, context) => {
+    if (name === 'cache') {
+      return (check, next) => {
+        recorded.push({ step: name, saw: {}, result: 'skipped', note: 'a trace never reads or writes the cache', durationMs: 0 });
+        return next(check);
+      };
+    }
+    return async (check, next) => {
+      const entry: OpenStep = { step: name, saw: known(SAW[name](check.viewer, context), scrub), result: 'unfinished', note: NOTES[name], durationMs: 0 };
+      recorded.push(entry);
+      const started = now();
+      let later: Verdict | undefined;
+      let laterMs = 0;
+      const verdict = await step(check, async (passed) => {
+        const handedOn = now();
+        try {
+          later = await next(passed);
+          return later;
+        } finally {
+          laterMs = now() - handedOn;
+        }
+      });
+      entry.durationMs = now() - started - laterMs;
+      entry.result = later === undefined ? 'decided' : verdict === later ? 'passed' : 'overruled';
+      if (entry.result !== 'passed') entry.verdict = tracedVerdict(verdict, scrub);
+      return verdict;
+    };
+  };
+  return { wrapStep, steps: () => recorded.map((entry) => ({ ...entry })) };
+}

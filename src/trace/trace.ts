@@ -1,0 +1,87 @@
+import { performance } from 'node:perf_hooks';
+import winston from 'winston';
+import type { BridgeConfig } from '../config/schema.js';
+import { createDecider } from '../pipeline/pipeline.js';
+import { openLocalUsers } from '../policies/users/localUsers.js';
+import { secretEnvValues } from '../secrets.js';
+import { RequestProblem } from '../server/problem.js';
+import { memoryStore } from '../store/memory.js';
+import type { ViewerRequest } from '../viewer.js';
+import { tracedAdapters } from './backendRecorder.js';
+import { answerHeadersOf, viewerOf, type CallerRequest } from './callerRequest.js';
+import { maskedViewer, scrubberFor } from './mask.js';
+import { stepRecorder, tracedVerdict } from './stepRecorder.js';
+import type { Trace, TraceStep } from './types.js';
+
+export type { CallerRequest } from './callerRequest.js';
+export { RequestProblem } from '../server/problem.js';
+export type * from './types.js';
+
+/** What to trace: a viewer already read, or a check as a streaming server sends it. */
+export type TraceInput = { readonly viewer: ViewerRequest } | CallerRequest;
+
+export interface TraceOptions {
+  /** For `${ENV}` in the users file, and values of secret-named variables masked in the output (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Milliseconds, for the times a trace reports (default: performance.now). */
+  readonly now?: () => number;
+}
+
+function viewerFrom(input: TraceInput, config: BridgeConfig): ViewerRequest {
+  return 'viewer' in input ? input.viewer : viewerOf(input, config.limits.maxQueryBytes);
+}
+
+/** Steps the route's budget cut short are shown as such, not as deciding. */
+function budgetNote(steps: readonly TraceStep[], budgetMs: number, elapsedMs: number): string | undefined {
+  if (elapsedMs < budgetMs && steps.every((step) => step.result !== 'unfinished')) return undefined;
+  return `the route's budget (timeoutMs ${budgetMs}) ran out: steps still running were cancelled and the route's default answered`;
+}
+
+/**
+ * Decides one check as `route` would, step by step: live against the
+ * middlewares, without the cache (nothing read, nothing written), without
+ * circuit breakers, with a store of its own so that no binding or session of
+ * a running bridge is touched. Every secret (the viewer's token, password and
+ * `auth=`, credentials and keys in backend URLs, secret environment values)
+ * is masked in what it returns. Rejects with a RequestProblem (the refusal
+ * the decision listener gives) for an unknown route (404) or bad input
+ * (400, 403); with a ConfigError when the users file is unusable.
+ */
+export async function traceCheck(config: BridgeConfig, route: string, input: TraceInput, options: TraceOptions = {}): Promise<Trace> {
+  const routeConfig = config.routes[route];
+  if (!routeConfig) throw new RequestProblem(404, `no route named "${route}" (routes: ${Object.keys(config.routes).join(', ')})`);
+  const viewer = viewerFrom(input, config);
+  const env = options.env ?? process.env;
+  const now = options.now ?? (() => performance.now());
+  const scrub = scrubberFor(viewer, secretEnvValues(env));
+  const log = winston.createLogger({ silent: true });
+  const recorder = stepRecorder(scrub, now);
+  const backends = tracedAdapters(config.backends, scrub, now);
+  const store = memoryStore({ maxEntries: 1000 });
+  const localUsers = config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, log, env) : undefined;
+  try {
+    const decider = createDecider(config, backends.adapters, store, log, localUsers, { wrapStep: recorder.wrapStep });
+    const started = now();
+    const decision = await decider.decide(route, viewer);
+    const durationMs = now() - started;
+    await backends.settled();
+    const steps = recorder.steps().map((step) => (step.step === 'backends' ? { ...step, backends: backends.asked() } : step));
+    return {
+      route,
+      dialect: viewer.dialect,
+      viewer: maskedViewer(viewer, scrub),
+      steps,
+      decision: {
+        ...tracedVerdict(decision, scrub),
+        status: decision.allow ? 200 : 403,
+        headers: Object.fromEntries(Object.entries(answerHeadersOf(viewer.dialect, decision)).map(([name, value]) => [name, scrub(value)])),
+      },
+      note: budgetNote(steps, routeConfig.timeoutMs, durationMs),
+      durationMs,
+    };
+  } finally {
+    localUsers?.close();
+    await backends.close();
+    await store.close();
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { collectConfig, ConfigError, validateConfig } from '../../src/config/load.js';
+
+const problemsOf = (document: unknown, env: NodeJS.ProcessEnv = {}) => [...collectConfig(document, env).problems];
+
+describe('every problem of a document in one pass', () => {
+  it('lists four mistakes in four different places, a route reference among them', () => {
+    const problems = problemsOf({
+      listen: 'nowhere',
+      cache: { store: 'redis' },
+      backends: { mw: { type: 'http', url: 'http://mw.local/check', timeoutMs: 0 } },
+      routes: { default: { backends: ['portal'] } },
+    });
+    expect(problems).toEqual([
+      'listen: expected host:port with an IP address, e.g. 127.0.0.1:8088 or [::1]:8088',
+      'cache.redisUrl: required when store is redis',
+      'backends.mw.timeoutMs: Too small: expected number to be >=1',
+      'routes.default.backends[0]: unknown backend "portal" (defined: mw)',
+    ]);
+  });
+
+  it('a missing ${VAR} hides nothing else, and its key gets that one problem only', () => {
+    const problems = problemsOf({
+      listen: 'nowhere',
+      log: { level: 'loud' },
+      backends: { mw: { type: 'http', url: '${MW_URL}' }, other: { type: 'stalker', url: 'http://x' } },
+      securetoken: { secret: '${ST_SECRET}' },
+      routes: { default: { backends: ['mw', 'gone'], mode: 'random' } },
+      users: [{ login: 'ann', password: 'pw', packages: ['premium'] }],
+      extra: 1,
+    });
+    expect(problems).toEqual([
+      'backends.mw.url: environment variable MW_URL is not set',
+      'securetoken.secret: environment variable ST_SECRET is not set',
+      'listen: expected host:port with an IP address, e.g. 127.0.0.1:8088 or [::1]:8088',
+      'log.level: expected one of error|warn|info|debug',
+      'backends.other.type: expected one of http|flussonic|ministra|iptvportal|smarty',
+      'routes.default.mode: expected one of any|sequential',
+      'extra: unknown key',
+      'routes.default.backends[1]: unknown backend "gone" (defined: mw, other)',
+      'users[0].packages[0]: unknown package "premium" (defined: none)',
+    ]);
+  });
+
+  it('a URL without a scheme is one problem, not two', () => {
+    expect(problemsOf({ backends: { mw: { type: 'http', url: 'mw.local/check' } } })).toEqual(['backends.mw.url: expected an http:// or https:// URL']);
+    expect(problemsOf({ routes: { default: { denyRedirect: 'promo.example.com' } } })).toEqual(['routes.default.denyRedirect: expected an http:// or https:// URL']);
+  });
+
+  it('still names a broken %-escape in the credentials of a real URL', () => {
+    expect(problemsOf({ backends: { mw: { type: 'http', url: 'http://user:%zz@mw.local/' } } })).toEqual([
+      'backends.mw.url: the user:password@ part has a broken %-escape',
+    ]);
+  });
+
+  it('a valid document has no problems and its value; validateConfig throws all of an invalid one', () => {
+    const collected = collectConfig({ backends: { mw: { type: 'http', url: 'http://mw/check' } } }, {});
+    expect(collected.problems).toEqual([]);
+    expect(collected.value?.routes.default?.backends).toEqual(['mw']);
+    expect(() => validateConfig({ listen: 'x', extra: 1 }, 'bad.yaml', {})).toThrow(ConfigError);
+    try {
+      validateConfig({ listen: 'x', extra: 1 }, 'bad.yaml', {});
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(2);
+      expect((error as ConfigError).message).toMatch(/^invalid configuration in bad\.yaml:\n  - listen: /);
+    }
+  });
+
+  it('a document that is no mapping says so', () => {
+    expect(problemsOf(['a', 'b'])).toEqual(['(top level): expected a mapping of settings']);
+    expect(problemsOf('text')).toEqual(['(top level): expected a mapping of settings']);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import type { Check, DecisionStep, RouteContext, Verdict } from '../../src/pipeline/types.js';
+import { stepRecorder } from '../../src/trace/stepRecorder.js';
+
+const config = validateConfig({}, 'test', {});
+const context = { name: 'default', route: config.routes.default!, adapters: [], config } as unknown as RouteContext;
+const check: Check = { route: 'default', viewer: { dialect: 'cesbo', rawQuery: '', ip: '203.0.113.7', session: 's1' }, signal: new AbortController().signal };
+
+/** A clock that moves only when told, so each step's own time is exact. */
+function manualClock() {
+  let ms = 0;
+  return { now: () => ms, advance: (by: number) => (ms += by) };
+}
+
+describe('stepRecorder', () => {
+  it('tells deciding, passing on and overruling apart, each with its own time', async () => {
+    const clock = manualClock();
+    const { wrapStep, steps } = stepRecorder((text) => text, clock.now);
+    const overrules: DecisionStep = async (c, next) => {
+      clock.advance(2);
+      const later = await next(c);
+      clock.advance(3);
+      return later.allow ? { allow: false, decidedBy: 'connection-limit' } : later;
+    };
+    const passes: DecisionStep = (c, next) => {
+      clock.advance(7);
+      return next(c);
+    };
+    const decides: DecisionStep = () => {
+      clock.advance(11);
+      return Promise.resolve<Verdict>({ allow: true, decidedBy: 'backend:mw', sessionName: 'alice' });
+    };
+    const run = wrapStep('connection-limit', overrules, context);
+    const middle = wrapStep('token-binding', passes, context);
+    const last = wrapStep('backends', decides, context);
+    const verdict = await run(check, (c) => middle(c, (d) => last(d, () => Promise.reject(new Error('not reached')))));
+
+    expect(verdict).toEqual({ allow: false, decidedBy: 'connection-limit' });
+    expect(steps()).toEqual([
+      { step: 'connection-limit', saw: { session: 's1' }, result: 'overruled', verdict: expect.objectContaining({ allow: false, by: 'connection-limit' }), note: expect.any(String), durationMs: 5 },
+      { step: 'token-binding', saw: { ip: '203.0.113.7' }, result: 'passed', note: expect.any(String), durationMs: 7 },
+      { step: 'backends', saw: { backends: '', mode: 'any' }, result: 'decided', verdict: expect.objectContaining({ allow: true, by: 'backend:mw', sessionName: 'alice' }), note: undefined, durationMs: 11 },
+    ]);
+  });
+
+  it('replaces the cache step by one that passes on without touching the store', async () => {
+    const { wrapStep, steps } = stepRecorder((text) => text, () => 0);
+    const cache: DecisionStep = () => Promise.reject(new Error('the cache must not run in a trace'));
+    const verdict = await wrapStep('cache', cache, context)(check, () => Promise.resolve({ allow: false, decidedBy: 'default' }));
+    expect(verdict).toEqual({ allow: false, decidedBy: 'default' });
+    expect(steps()).toEqual([{ step: 'cache', saw: {}, result: 'skipped', note: 'a trace never reads or writes the cache', durationMs: 0 }]);
+  });
+});
