@@ -17,6 +17,8 @@ export type BackendErrorKind =
   | 'network'
   | 'server-error'
   | 'too-large'
+  /** A head over its bounds (lines, bytes) or with ambiguous framing: refused before it is parsed. */
+  | 'bad-answer'
   | 'unparseable'
   | 'unexpected-status'
   | 'cancelled'
