@@ -60,7 +60,7 @@ export const MIDDLEWARE_FAULTS: readonly MiddlewareFault[] = [
   },
   { name: 'transfer-encoding-not-chunked', script: () => thenClose(head('200 OK', ['Transfer-Encoding: gzip']) + 'abc'), expect: { error: 'bad-answer' } },
   {
-    name: 'chunked-in-http-1.0',
+    name: 'chunked-in-http10',
     script: () => bytes(`HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunked('')}`),
     expect: { error: 'bad-answer' },
   },
