@@ -30,10 +30,14 @@ interface Framing {
 
 const freshFraming = (): Framing => ({ http10: false, informational: false, contentLengths: 0, transferEncodings: 0, endsChunked: false });
 
+/** Bytes kept of each line: enough for a status line and any sane framing header. */
+const KEPT_LINE_BYTES = 128;
+
 /**
- * Reads the heads of the answers on one connection, line by line as bytes
- * arrive. Totals cover every head of one answer (1xx interim heads included),
- * so a stream of interim answers is bounded too.
+ * Reads the heads of the answers on one connection, byte by byte as they
+ * arrive, in one pass: a head trickled in one byte at a time costs what it
+ * would in one piece. Totals cover every head of one answer (1xx interim
+ * heads included), so a stream of interim answers is bounded too.
  */
 export class AnswerHeadScanner {
   private inHead = true;
@@ -41,8 +45,11 @@ export class AnswerHeadScanner {
   private bytes = 0;
   private lines = 0;
   private framing = freshFraming();
-  /** The start of a line that has not ended yet (at most MAX_HEAD_BYTES). */
-  private partial: Buffer | undefined;
+  /** The line being read: its length so far (without CRLF), where its first colon is, whether a CR just came. */
+  private lineLength = 0;
+  private colonAt = -1;
+  private afterCR = false;
+  private readonly kept = Buffer.alloc(KEPT_LINE_BYTES);
 
   /** A request went out: once the last answer's head is done, the next bytes start a new answer. */
   requestSent(): void {
@@ -54,43 +61,59 @@ export class AnswerHeadScanner {
     this.framing = freshFraming();
   }
 
-  /** Checks the next bytes from the middleware: a problem (never quoting the answer), or undefined. */
+  /**
+   * Checks the next bytes from the middleware: a problem (never quoting the
+   * answer), after which the connection is to be closed, or undefined.
+   */
   scan(chunk: Buffer): string | undefined {
     if (!this.inHead) return undefined;
-    const data = this.partial === undefined ? chunk : Buffer.concat([this.partial, chunk]);
-    this.partial = undefined;
-    let start = 0;
-    while (this.inHead) {
-      const end = data.indexOf(LF, start);
-      if (end === -1) {
-        if (this.bytes + data.length - start > MAX_HEAD_BYTES) return `a head over ${MAX_HEAD_BYTES} bytes`;
-        if (start < data.length) this.partial = Buffer.from(data.subarray(start));
-        return undefined;
+    // The state of the line being read, in locals: this loop runs for every byte of every head.
+    let bytes = this.bytes;
+    let lineLength = this.lineLength;
+    let colonAt = this.colonAt;
+    let afterCR = this.afterCR;
+    const kept = this.kept;
+    for (let at = 0; at < chunk.length; at++) {
+      if (++bytes > MAX_HEAD_BYTES) return `a head over ${MAX_HEAD_BYTES} bytes`;
+      const byte = chunk[at]!;
+      if (byte !== CR && byte !== LF) {
+        if (afterCR) return 'a bare CR in the head';
+        if (byte === COLON && colonAt === -1) colonAt = lineLength;
+        if (lineLength < KEPT_LINE_BYTES) kept[lineLength] = byte;
+        lineLength++;
+      } else if (byte === CR) {
+        if (afterCR) return 'a bare CR in the head';
+        afterCR = true;
+      } else {
+        // Readers differ on a bare LF (one ends the line there, another reads on), so none is taken.
+        if (!afterCR) return 'a line ending in a bare LF';
+        this.bytes = bytes;
+        const problem = this.lineEnded(lineLength, colonAt);
+        if (problem !== undefined) return problem;
+        lineLength = 0;
+        colonAt = -1;
+        afterCR = false;
+        // The head is over: what follows is the body, undici's to read.
+        if (!this.inHead) break;
       }
-      this.bytes += end + 1 - start;
-      if (this.bytes > MAX_HEAD_BYTES) return `a head over ${MAX_HEAD_BYTES} bytes`;
-      // Readers differ on a bare LF (one ends the line there, another reads on), so none is taken.
-      if (end === start || data[end - 1] !== CR) return 'a line ending in a bare LF';
-      const problem = this.line(data, start, end - 1);
-      if (problem !== undefined) return problem;
-      start = end + 1;
     }
+    this.bytes = bytes;
+    this.lineLength = lineLength;
+    this.colonAt = colonAt;
+    this.afterCR = afterCR;
     return undefined;
   }
 
-  /** One line, `data[start, stop)` without its CRLF. */
-  private line(data: Buffer, start: number, stop: number): string | undefined {
-    const cr = data.indexOf(CR, start);
-    if (cr !== -1 && cr < stop) return 'a bare CR in the head';
-    if (!this.statusSeen) return this.statusLine(data.toString('latin1', start, Math.min(stop, start + 12)));
-    if (stop === start) return this.headEnd();
+  private lineEnded(length: number, colon: number): string | undefined {
+    if (!this.statusSeen) return this.statusLine(this.kept.toString('latin1', 0, Math.min(length, 12)));
+    if (length === 0) return this.headEnd();
     if (++this.lines > MAX_HEADER_LINES) return `more than ${MAX_HEADER_LINES} header lines`;
     // A folded line continues the one before: two readers can disagree on what it belongs to.
-    if (data[start] === SPACE || data[start] === TAB) return 'a folded header line';
-    const colon = data.indexOf(COLON, start);
-    const name = colon === -1 || colon >= stop ? undefined : FRAMING_NAMES[colon - start];
-    if (name === undefined || data.toString('latin1', start, colon).toLowerCase() !== name) return undefined;
-    return this.framingHeader(name, data.toString('latin1', colon + 1, stop).trim().toLowerCase());
+    if (this.kept[0] === SPACE || this.kept[0] === TAB) return 'a folded header line';
+    const name = FRAMING_NAMES[colon];
+    if (name === undefined || this.kept.toString('latin1', 0, colon).toLowerCase() !== name) return undefined;
+    if (length > KEPT_LINE_BYTES) return `a ${name} line over ${KEPT_LINE_BYTES} bytes`;
+    return this.framingHeader(name, this.kept.toString('latin1', colon + 1, length).trim().toLowerCase());
   }
 
   private statusLine(opening: string): string | undefined {
