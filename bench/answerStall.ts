@@ -1,14 +1,16 @@
 /**
  * `npx tsx bench/answerStall.ts`: how long one hostile middleware answer holds
- * the event loop, with undici as the bridge used it before (a bare Agent) and
- * with the bridge's MiddlewareClient (heads scanned before parsing), side by
- * side in one run. A raw-TCP middleware (its own process) answers 48 checks at
- * once with heads of thousands of lines; meanwhile a timer measures the event-loop delay and one
- * unrelated check to a well-behaved middleware measures what a viewer waits.
+ * the event loop, with undici as the bridge used it before (a bare Agent), the
+ * same Agent with heads scanned before parsing, and the bridge's whole
+ * MiddlewareClient, side by side in one run. A raw-TCP middleware (its own process) answers 48 checks at
+ * once with heads of thousands of lines; meanwhile this process's CPU time per
+ * answer (robust on a shared machine), the event-loop delay, and one unrelated
+ * check to a well-behaved middleware (what a viewer waits) are measured.
  */
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
+import { answerScanningConnector } from '../src/adapters/boundedSocket.js';
 import { MiddlewareClient } from '../src/adapters/transport.js';
 import { startPlainServer, stopper, waitForPort, type Running } from './processes.js';
 
@@ -41,10 +43,10 @@ interface Sender {
   close(): Promise<void>;
 }
 
-function bareAgent(): Sender {
-  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256 });
+function bareAgent(name: string, options: Agent.Options = {}): Sender {
+  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256, ...options });
   return {
-    name: 'undici Agent, as before',
+    name,
     send: async (origin) => (await agent.request({ origin, path: '/check', method: 'GET' })).body.dump(),
     close: () => agent.close(),
   };
@@ -60,6 +62,8 @@ function bridgeClient(): Sender {
 }
 
 interface Round {
+  /** CPU this process spent per hostile answer: what the event loop was held for, whatever else ran on the machine. */
+  readonly cpuMicrosPerAnswer: number;
   readonly maxDelayMs: number;
   readonly unrelatedMs: number;
   readonly burstMs: number;
@@ -69,12 +73,14 @@ async function round(sender: Sender, hostile: string, healthy: string): Promise<
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const burst = Promise.allSettled(Array.from({ length: AT_ONCE }, () => sender.send(hostile)));
   const unrelated = sender.send(healthy).then(() => performance.now() - started);
   const [unrelatedMs] = await Promise.all([unrelated, burst]);
   const burstMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   delay.disable();
-  return { maxDelayMs: delay.max / 1e6, unrelatedMs, burstMs };
+  return { cpuMicrosPerAnswer: (used.user + used.system) / (AT_ONCE + 1), maxDelayMs: delay.max / 1e6, unrelatedMs, burstMs };
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -82,10 +88,14 @@ const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[
 async function main(): Promise<void> {
   const healthy = await startPlainServer();
   console.log(`${AT_ONCE} hostile answers at once, one unrelated check beside them; medians of ${ROUNDS} rounds, interleaved\n`);
-  console.log(['answer', 'client', 'max loop delay ms', 'unrelated check ms', 'whole burst ms'].join(' | '));
+  console.log(['answer', 'client', 'CPU µs per answer', 'max loop delay ms', 'unrelated check ms', 'whole burst ms'].join(' | '));
   for (const [label, bytes] of Object.entries(ANSWERS)) {
     const hostile = await startHostileMiddleware(bytes);
-    const senders = [bareAgent(), bridgeClient()];
+    const senders = [
+      bareAgent('undici Agent, as before'),
+      bareAgent('undici Agent + head scanning', { connect: answerScanningConnector() }),
+      bridgeClient(),
+    ];
     const rounds = new Map<string, Round[]>(senders.map((sender) => [sender.name, []]));
     for (let i = 0; i < ROUNDS; i++) {
       for (const sender of senders) rounds.get(sender.name)!.push(await round(sender, hostile.url, healthy.url));
@@ -93,7 +103,7 @@ async function main(): Promise<void> {
     for (const sender of senders) {
       const all = rounds.get(sender.name)!;
       const cells = [median(all.map((r) => r.maxDelayMs)), median(all.map((r) => r.unrelatedMs)), median(all.map((r) => r.burstMs))];
-      console.log([label, sender.name, ...cells.map((ms) => ms.toFixed(1))].join(' | '));
+      console.log([label, sender.name, median(all.map((r) => r.cpuMicrosPerAnswer)).toFixed(0), ...cells.map((ms) => ms.toFixed(1))].join(' | '));
       await sender.close();
     }
     await hostile.stop();

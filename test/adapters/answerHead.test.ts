@@ -38,6 +38,12 @@ describe('answer heads: bounds', () => {
     expect(scan(['HTTP/1.1 200 OK\r\nX-Endless: ', 'e'.repeat(MAX_HEAD_BYTES)])).toBe(`a head over ${MAX_HEAD_BYTES} bytes`);
   });
 
+  it('reads a head trickled one byte at a time as it reads it whole', () => {
+    const lines = Array.from({ length: MAX_HEADER_LINES }, (_, i) => `X-H${i}: v`);
+    expect(scan([...head(lines)])).toBeUndefined();
+    expect(scan([...head([...lines, 'X-One: more'])])).toBe(`more than ${MAX_HEADER_LINES} header lines`);
+  });
+
   it('counts interim (1xx) heads into the same totals, and reads the answer after them', () => {
     expect(scanEverySplit(head(['Link: </a.css>'], 'HTTP/1.1 103 Early Hints') + head(['Content-Length: 0']))).toBeUndefined();
     const interim = head(Array.from({ length: 60 }, (_, i) => `Link: <${i}>`), 'HTTP/1.1 103 Early Hints');
@@ -83,6 +89,8 @@ describe('answer heads: framing two readers could read differently', () => {
     ['a line ending in a bare LF', head(['X-Session-Name: a\nX-Location: http://evil.example/'])],
     ['a line ending in a bare LF', 'HTTP/1.1 200 OK\nContent-Length: 0\n\n'],
     ['a line ending in a bare LF', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\n'],
+    ['a content-length line over 128 bytes', head([`Content-Length: ${' '.repeat(120)}5`])],
+    ['a transfer-encoding line over 128 bytes', head([`Transfer-Encoding: ${'gzip, '.repeat(20)}chunked`])],
   ])('refuses %s', (problem, text) => {
     expect(scanEverySplit(text)).toBe(problem);
   });
