@@ -6,7 +6,7 @@ import { closedPort } from '../support/replayServer.js';
 import { adapterFrom, astraViewer, check } from './support.js';
 
 // Long enough for a loaded machine to read any answer; the hang and trickle faults wait it out.
-const TIMEOUT_MS = 1000;
+const TIMEOUT_MS = 3000;
 const faults = new Map(MIDDLEWARE_FAULTS.map((fault) => [fault.name, fault]));
 /** Scripts for the keep-alive tests, in the order a connection is asked. */
 const sequences = new Map<string, FaultScript[]>();

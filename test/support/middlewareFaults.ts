@@ -6,6 +6,7 @@ import { answer, head, type FaultScript } from './faultServer.js';
  * what the bridge must make of it: an error of a given kind (so the route's
  * default, or the next backend, decides), or the allow or deny it really is.
  */
+/** The trickles below take 10 s or more, past any timeoutMs the tests use. */
 export interface MiddlewareFault {
   readonly name: string;
   /** `self`: the URL of the very request being answered. */
@@ -41,10 +42,10 @@ export const MIDDLEWARE_FAULTS: readonly MiddlewareFault[] = [
   { name: 'authduration-text', script: () => bytes(answer('200 OK', ['X-AuthDuration: forever'])), expect: { outcome: 'allow' } },
   {
     name: 'trickled-body',
-    script: () => ({ kind: 'trickle', head: head('200 OK', ['Content-Length: 40']), body: 'y'.repeat(40), everyMs: 100 }),
+    script: () => ({ kind: 'trickle', head: head('200 OK', ['Content-Length: 40']), body: 'y'.repeat(40), everyMs: 250 }),
     expect: { error: 'timeout' },
   },
-  { name: 'trickled-head', script: () => ({ kind: 'trickle', head: '', body: answer('200 OK', ['X-A: b']), everyMs: 100 }), expect: { error: 'timeout' } },
+  { name: 'trickled-head', script: () => ({ kind: 'trickle', head: '', body: answer('200 OK', ['X-A: b']), everyMs: 250 }), expect: { error: 'timeout' } },
   { name: 'redirect-loop', script: (self) => bytes(answer('302 Found', [`Location: ${self}`])), expect: { outcome: 'deny', redirectToSelf: true } },
   {
     name: 'content-length-and-chunked',
