@@ -17,7 +17,7 @@ export type BackendErrorKind =
   | 'network'
   | 'server-error'
   | 'too-large'
-  /** A head over its bounds (lines, bytes) or with ambiguous framing: refused before it is parsed. */
+  /** A head over its bounds (lines, bytes) or framed ambiguously (see answerHead.ts): never read as an allow. */
   | 'bad-answer'
   | 'unparseable'
   | 'unexpected-status'
