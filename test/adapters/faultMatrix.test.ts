@@ -120,7 +120,7 @@ async function observe(type: string, fault: string, caller: Caller) {
   };
 }
 
-/** What SPEC says the check must come to. */
+/** What the check must come to (README, "How backend answers are read"). */
 function expected(fault: MiddlewareFault, type: string, caller: Caller, seenLocation: string | undefined) {
   const route = routeOf(type, fault.name);
   const flussonicCaller = caller === 'flussonic';
