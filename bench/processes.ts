@@ -12,7 +12,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-function waitForPort(child: ChildProcess, what: string): Promise<string> {
+export function waitForPort(child: ChildProcess, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(`http://127.0.0.1:${chunk.toString().trim()}`));
     child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
@@ -38,7 +38,7 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-function stopper(child: ChildProcess): () => Promise<void> {
+export function stopper(child: ChildProcess): () => Promise<void> {
   children.add(child);
   return async () => {
     if (child.exitCode !== null) return;

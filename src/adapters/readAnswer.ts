@@ -6,13 +6,17 @@ import type { BackendInfo, BackendVerdict } from './types.js';
 
 type Headers = MiddlewareAnswer['headers'];
 
-function readCount(headers: Headers, name: string, max: number, notes: string[]): number | undefined {
+function readCount(headers: Headers, name: string, [min, max]: readonly [number, number], notes: string[]): number | undefined {
   const text = headerToText(headers[name]);
   if (text === undefined) return undefined;
-  if (/^\d+$/.test(text) && Number(text) <= max) return Number(text);
-  notes.push(`ignored ${name}: not a whole number up to ${max}`);
+  if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
+  notes.push(`ignored ${name}: not a whole number from ${min} to ${max}`);
   return undefined;
 }
+
+/** At least a second: an allow that lasts 0 seconds would make a Flussonic caller re-ask at once, forever. */
+const AUTH_DURATION: readonly [number, number] = [1, 31_536_000];
+const MAX_SESSIONS: readonly [number, number] = [0, 1_000_000];
 
 function readFlag(headers: Headers, name: string, notes: string[]): boolean | undefined {
   const text = headerToText(headers[name])?.toLowerCase();
@@ -31,8 +35,9 @@ function readBackendInfo(headers: Headers, status: number, notes: string[]): Bac
     sessionName: headerToText(headers['x-session-name']) ?? userId,
     userId,
     redirect: headerToText(headers['x-location']) ?? (isRedirect ? headerToText(headers['location']) : undefined),
-    authDuration: readCount(headers, 'x-authduration', 31_536_000, notes),
-    maxSessions: readCount(headers, 'x-max-sessions', 1_000_000, notes),
+    // Absent when unusable, so cache.allowTtl applies instead.
+    authDuration: readCount(headers, 'x-authduration', AUTH_DURATION, notes),
+    maxSessions: readCount(headers, 'x-max-sessions', MAX_SESSIONS, notes),
     unique: readFlag(headers, 'x-unique', notes),
   };
 }

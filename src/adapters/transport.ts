@@ -1,5 +1,7 @@
 import { Agent } from 'undici';
 import { childAbort } from '../resilience/abort.js';
+import { MAX_HEAD_BYTES } from './answerHead.js';
+import { answerScanningConnector, BadAnswerHead } from './boundedSocket.js';
 import type { BackendErrorKind } from './types.js';
 
 /** Middleware answers past this size are treated as broken, not read further. */
@@ -38,6 +40,8 @@ const ERROR_KINDS: Record<string, BackendErrorKind> = {
   UND_ERR_CONNECT_TIMEOUT: 'timeout',
   UND_ERR_HEADERS_TIMEOUT: 'timeout',
   UND_ERR_BODY_TIMEOUT: 'timeout',
+  // The body did not have the length the head declared.
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'bad-answer',
 };
 
 function errorCode(error: unknown): string | undefined {
@@ -51,9 +55,11 @@ function classify(error: unknown, timedOut: boolean, cancelled: boolean): Transp
   if (error instanceof TransportError) return error;
   if (timedOut) return new TransportError('timeout', 'no complete answer within timeoutMs');
   if (cancelled) return new TransportError('cancelled', 'no longer needed');
+  if (error instanceof BadAnswerHead) return new TransportError('bad-answer', error.message);
   const code = errorCode(error) ?? 'unknown';
   if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') return new TransportError('unparseable', `malformed HTTP answer (${code})`);
-  return new TransportError(ERROR_KINDS[code] ?? 'network', `connection failed (${code})`);
+  const kind = ERROR_KINDS[code] ?? 'network';
+  return new TransportError(kind, kind === 'bad-answer' ? `malformed HTTP answer (${code})` : `connection failed (${code})`);
 }
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, declaredLength: unknown): Promise<Buffer> {
@@ -82,7 +88,15 @@ export type ExchangeObserver = (outbound: OutboundRequest, outcome: MiddlewareAn
  * many and tiny, so reusing sockets matters more than anything else here.
  */
 export class MiddlewareClient {
-  private readonly agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256 });
+  private readonly agent = new Agent({
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+    connections: 256,
+    // Heads are bounded on the raw bytes first (see boundedSocket.ts); pinned here too, so a
+    // --max-http-header-size given to Node for the viewers' side never loosens the middlewares'.
+    maxHeaderSize: MAX_HEAD_BYTES,
+    connect: answerScanningConnector(),
+  });
 
   constructor(private readonly observe?: ExchangeObserver) {}
 

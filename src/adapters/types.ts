@@ -17,6 +17,8 @@ export type BackendErrorKind =
   | 'network'
   | 'server-error'
   | 'too-large'
+  /** A head over its bounds (lines, bytes) or framed ambiguously (see answerHead.ts): never read as an allow. */
+  | 'bad-answer'
   | 'unparseable'
   | 'unexpected-status'
   | 'cancelled'

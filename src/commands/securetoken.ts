@@ -1,36 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { DURATION_MESSAGE, parseDuration } from '../config/duration.js';
 import { canonicalIp } from '../ipRanges.js';
-import { signSecuretoken } from '../policies/securetoken.js';
+import { isSignableSpan, signSecuretoken } from '../policies/securetoken.js';
 
-const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X]
+const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X] [--max-lifetime 2d]
 
 Prints a securetoken for one viewer IP and one path (Alta, hash: path) or
 channel id (Astra, hash: channel).
 
-  --secret S    the securetoken secret; or set SECURETOKEN, which keeps it out of ps
-  --ip IP       the viewer's IP address
-  --path P      the path the viewer will ask for, e.g. /tv/travel-channel/index.m3u8
-  --channel C   the channel id, e.g. a001
-  --ttl D       how long the token is valid: 90, 90s, 15m, 3h, 2d (default 3h)
-  --start T     unix seconds the token is valid from (default now)
-  --salt X      letters and digits mixed into the hash (default 8 random hex digits)
+  --secret S          the securetoken secret; or set SECURETOKEN, which keeps it out of ps
+  --ip IP             the viewer's IP address
+  --path P            the path the viewer will ask for, e.g. /tv/travel-channel/index.m3u8
+  --channel C         the channel id, e.g. a001
+  --ttl D             how long the token is valid: 90, 90s, 15m, 3h, 2d (default 3h)
+  --start T           10-digit unix seconds the token is valid from (default now)
+  --salt X            letters and digits mixed into the hash (default 8 random hex digits)
+  --max-lifetime D    the bridge's securetoken.maxLifetime (default 2d): a longer --ttl is refused
 `;
 
 const DEFAULT_TTL_SECONDS = 3 * 3600;
-const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
-/** Far enough for any link, near enough that end stays an exact integer. */
-const MAX_SECONDS = 100 * 365 * 86_400;
+/** The default of `securetoken.maxLifetime`: a token the bridge would refuse is never printed. */
+const DEFAULT_MAX_LIFETIME = '2d';
 
 class SecuretokenUsageError extends Error {}
 
-/** `90`, `90s`, `15m`, `3h`, `2d` as seconds. */
-function parseDuration(text: string): number | undefined {
-  const match = /^(\d{1,10})([smhd]?)$/.exec(text.trim());
-  if (!match) return undefined;
-  const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;
-  return seconds > 0 && seconds <= MAX_SECONDS ? seconds : undefined;
+function durationOption(name: string, text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds === undefined) throw new SecuretokenUsageError(`--${name}: ${DURATION_MESSAGE}, got "${text}"`);
+  return seconds;
 }
 
 function required(value: string | undefined, message: string): string {
@@ -49,6 +48,7 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
       ttl: { type: 'string' },
       start: { type: 'string' },
       salt: { type: 'string' },
+      'max-lifetime': { type: 'string' },
     },
   });
   const secret = required(values.secret || env.SECURETOKEN, '--secret is required (or set SECURETOKEN)');
@@ -58,10 +58,16 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
     throw new SecuretokenUsageError('give exactly one of --path (Alta, hash: path) or --channel (Astra, hash: channel)');
   }
   const subject = values.path !== undefined ? required(values.path, '--path must not be empty') : required(values.channel, '--channel must not be empty');
-  const ttl = values.ttl === undefined ? DEFAULT_TTL_SECONDS : parseDuration(values.ttl);
-  if (ttl === undefined) throw new SecuretokenUsageError(`--ttl: expected a duration such as 90, 90s, 15m, 3h or 2d, got "${values.ttl}"`);
-  const start = values.start === undefined ? nowSeconds : /^\d{1,11}$/.test(values.start) ? Number(values.start) : undefined;
-  if (start === undefined) throw new SecuretokenUsageError(`--start: expected unix seconds, got "${values.start}"`);
+  const ttl = values.ttl === undefined ? DEFAULT_TTL_SECONDS : durationOption('ttl', values.ttl);
+  const maxLifetime = values['max-lifetime'] ?? DEFAULT_MAX_LIFETIME;
+  if (ttl > durationOption('max-lifetime', maxLifetime)) {
+    throw new SecuretokenUsageError(
+      `--ttl: ${values.ttl} is longer than the bridge accepts (--max-lifetime ${maxLifetime}, the bridge's securetoken.maxLifetime); raise both to sign longer links`,
+    );
+  }
+  const start = values.start === undefined ? nowSeconds : /^\d{10}$/.test(values.start) ? Number(values.start) : undefined;
+  if (start === undefined) throw new SecuretokenUsageError(`--start: expected 10-digit unix seconds, got "${values.start}"`);
+  if (!isSignableSpan(start, start + ttl)) throw new SecuretokenUsageError(`--start: ${start} + --ttl ends past 9999999999, which no 10-digit time can say`);
   const salt = values.salt ?? randomBytes(4).toString('hex');
   if (!/^[A-Za-z0-9]{1,64}$/.test(salt)) throw new SecuretokenUsageError('--salt: expected 1 to 64 letters and digits');
   return signSecuretoken({

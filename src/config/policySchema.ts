@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { storedPasswordProblem } from '../policies/users/passwordFormat.js';
+import { duration } from './duration.js';
 import { CIDR_MESSAGE, flag, integer, nameKey, parseRange } from './fields.js';
 
 export type IpAction = 'allow' | 'deny' | 'pass';
@@ -29,6 +30,8 @@ export const securetokenSchema = z.strictObject({
   /** `path` as Alta hashes it, `channel` (the channel id) as Astra does. */
   hash: z.enum(['path', 'channel']).default('path'),
   clockSkew: integer(0, 86_400).default(60),
+  /** Longest `end - start` a token may span, so no link (leaked or mis-made) stays valid for years. */
+  maxLifetime: duration.default(2 * 86_400),
 });
 
 /** A date, or a date-time with `Z` or an offset: a zone-less time would depend on the bridge host's clock zone. */

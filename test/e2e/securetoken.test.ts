@@ -60,6 +60,13 @@ describe('securetoken command', () => {
     expect(result.stderr).toContain(message);
   });
 
+  it('refuses a --ttl the bridge would refuse (over securetoken.maxLifetime) with a usage error', async () => {
+    const result = await runCli(['securetoken', '--secret', 's', '--ip', '10.0.0.5', '--path', '/p', '--ttl', '3d']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('--ttl: 3d is longer than the bridge accepts (--max-lifetime 2d');
+  });
+
   it('prints its own help', async () => {
     const result = await runCli(['securetoken', '--help']);
     expect(result.code).toBe(0);
@@ -124,6 +131,25 @@ describe('tokens from the CLI through a served bridge', () => {
       expect(res.status).toBe(403);
       expect(res.headers.get('x-location')).toBe('http://promo.example.com/');
     }
+  });
+
+  it('a link is not revived or moved to another IP by moving digits between its parts (issue 13)', async () => {
+    const path = '/tv/travel-channel/index.m3u8';
+    const now = Math.floor(Date.now() / 1000);
+    // Ten days gone; a start that ends in a non-zero digit, which the forgery moves to the front of the end.
+    const start = String(now - 10 * 86_400 - 3 * 3600).replace(/\d$/, '7');
+    const expired = await tokenFromCli(['--ip', '192.0.2.44', '--path', path, '--start', start, '--ttl', '3h']);
+    const [hash, salt, end] = expired.split('-') as [string, string, string];
+    const revived = `${hash}-${salt}-${start.slice(-1)}${end}-${start.slice(0, -1)}`;
+    const revivedAnswer = await altaAsks(`token=${revived}`, '192.0.2.44');
+    expect([revivedAnswer.status, revivedAnswer.headers.get('x-location')]).toEqual([403, 'http://promo.example.com/']);
+
+    const current = await tokenFromCli(['--ip', '192.0.2.4', '--path', path, '--ttl', '1h']);
+    const [, , currentEnd, currentStart] = current.split('-') as [string, string, string, string];
+    const moved = current.replace(`-${currentEnd}-${currentStart}`, `-${currentEnd}-${currentStart.slice(1)}`);
+    expect((await altaAsks(`token=${current}`, '192.0.2.4')).status).toBe(200);
+    expect((await altaAsks(`token=${moved}`, `192.0.2.4${currentStart[0]}`)).status).toBe(403);
+    expect(alta.output()).toContain('"by":"securetoken (malformed)"');
   });
 
   it('the SPEC §4 order holds: IP deny beats a valid token, IP allow needs none, local users, then the middleware', async () => {

@@ -13,7 +13,8 @@ const ALTA = {
   token: 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669890000-1669810000',
 };
 const altaSubject = { subject: ALTA.path, ip: ALTA.ip };
-const at = (now: number, secrets = [ALTA.secret], clockSkew = 60) => ({ secrets, clockSkew, now });
+const TWO_DAYS = 2 * 86_400;
+const at = (now: number, secrets = [ALTA.secret], clockSkew = 60, maxLifetime = TWO_DAYS) => ({ secrets, clockSkew, maxLifetime, now });
 
 describe('securetoken', () => {
   it('validates the example from Alta’s documentation at a fixed time', () => {
@@ -62,6 +63,46 @@ describe('securetoken', () => {
     expect(verifySecuretoken(token, altaSubject, at(start - 3600))).toEqual({ valid: false, reason: 'not yet valid' });
   });
 
+  describe('digits moved between the unseparated parts of the signed text (issue 13)', () => {
+    const now = 1_700_000_000;
+    const sign = (ip: string, start: number, end: number) => signSecuretoken({ subject: 'a001', ip, secret: 's', salt: 'f00d', start, end });
+
+    it('a link that expired 10 days ago is not revived by moving the last digit of start to the front of end', () => {
+      const [start, end] = [now - 10 * 86_400 - 3 * 3600 + 5, now - 10 * 86_400];
+      const [hash, salt, endText, startText] = sign('10.0.0.1', start, end).split('-') as [string, string, string, string];
+      const forged = `${hash}-${salt}-${startText.slice(-1)}${endText}-${startText.slice(0, -1)}`;
+      // The same signed text: the forgery would be "valid" until the year 3600 or so.
+      expect(`${startText.slice(0, -1)}${startText.slice(-1)}${endText}`).toBe(`${startText}${endText}`);
+      expect(verifySecuretoken(forged, { subject: 'a001', ip: '10.0.0.1' }, at(now, ['s']))).toEqual({ valid: false, reason: 'malformed' });
+    });
+
+    it('a link for 10.0.0.1 does not work from 10.0.0.11 by moving the first digit of start onto the IP', () => {
+      const [start, end] = [now - 60, now + 3600];
+      const [hash, salt, endText, startText] = sign('10.0.0.1', start, end).split('-') as [string, string, string, string];
+      const forged = `${hash}-${salt}-${endText}-${startText.slice(1)}`;
+      expect(`10.0.0.11${startText.slice(1)}`).toBe(`10.0.0.1${startText}`);
+      expect(verifySecuretoken(forged, { subject: 'a001', ip: '10.0.0.11' }, at(now, ['s']))).toEqual({ valid: false, reason: 'malformed' });
+      expect(verifySecuretoken(sign('10.0.0.1', start, end), { subject: 'a001', ip: '10.0.0.1' }, at(now, ['s'])).valid).toBe(true);
+    });
+
+    it('a correctly signed link spanning more than maxLifetime is refused, one within it is not', () => {
+      expect(verifySecuretoken(sign('10.0.0.1', now, now + TWO_DAYS + 1), { subject: 'a001', ip: '10.0.0.1' }, at(now, ['s']))).toEqual({
+        valid: false,
+        reason: 'lifetime over maxLifetime',
+      });
+      expect(verifySecuretoken(sign('10.0.0.1', now, now + TWO_DAYS), { subject: 'a001', ip: '10.0.0.1' }, at(now, ['s'])).valid).toBe(true);
+      expect(verifySecuretoken(sign('10.0.0.1', now, now + 600), { subject: 'a001', ip: '10.0.0.1' }, at(now, ['s'], 60, 300)).valid).toBe(false);
+    });
+
+    it.each([
+      ['a 9-digit start', 999_999_999, 1_700_000_000],
+      ['an 11-digit end', 1_700_000_000, 10_000_000_000],
+      ['an end before the start', 1_700_000_001, 1_700_000_000],
+    ])('refuses to sign %s: no verifier would accept it', (_what, start, end) => {
+      expect(() => sign('10.0.0.1', start, end)).toThrow(RangeError);
+    });
+  });
+
   describe('shape', () => {
     it('recognizes the securetoken form only', () => {
       expect(isSecuretokenShaped(ALTA.token)).toBe(true);
@@ -81,6 +122,9 @@ describe('securetoken', () => {
       ['an empty start', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669890000-'],
       ['an empty salt', 'e8bff06f373694dda657e8417fe76f6b54b69807--1669890000-1669810000'],
       ['an empty end', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00--1669810000'],
+      ['a 9-digit start', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669890000-166981000'],
+      ['an 11-digit end', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-16698900000-1669810000'],
+      ['a start with a leading zero', 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669890000-0669810000'],
     ])('a token of the securetoken form with %s is malformed', (_what, token) => {
       expect(isSecuretokenShaped(token)).toBe(true);
       expect(verifySecuretoken(token, altaSubject, at(1669850000))).toEqual({ valid: false, reason: 'malformed' });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { securetokenCommand } from '../../src/commands/securetoken.js';
+import { verifySecuretoken } from '../../src/policies/securetoken.js';
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   const [out, err] = [new PassThrough(), new PassThrough()];
@@ -24,6 +25,16 @@ describe('securetoken command', () => {
     expect(result.code).toBe(0);
     const [, , end, start] = result.stdout.trim().split('-');
     expect(Number(end) - Number(start)).toBe(seconds);
+  });
+
+  it.each([
+    [['--ttl', '2d'], 172_800],
+    [['--ttl', '3d', '--max-lifetime', '7d'], 7 * 86_400],
+    [['--ttl', '90m', '--max-lifetime', '5400'], 90 * 60],
+  ])('%j prints a token the bridge with that maxLifetime accepts', (args, maxLifetime) => {
+    const token = run([...base, '--start', '1700000000', ...args]).stdout.trim();
+    const verdict = verifySecuretoken(token, { subject: '/p', ip: '10.0.0.5' }, { secrets: ['s'], clockSkew: 0, maxLifetime, now: 1_700_000_000 });
+    expect(verdict.valid).toBe(true);
   });
 
   it('starts now when --start is not given', () => {
@@ -54,8 +65,14 @@ describe('securetoken command', () => {
     [[...base, '--ttl=-5m'], {}, '--ttl: expected a duration'],
     [[...base, '--ttl', '-5m'], {}, "Option '--ttl' argument is ambiguous"],
     [[...base, '--ttl', '99999999999d'], {}, '--ttl: expected a duration'],
-    [[...base, '--start', 'now'], {}, '--start: expected unix seconds, got "now"'],
-    [[...base, '--start', '1.5'], {}, '--start: expected unix seconds'],
+    [[...base, '--start', 'now'], {}, '--start: expected 10-digit unix seconds, got "now"'],
+    [[...base, '--start', '1.5'], {}, '--start: expected 10-digit unix seconds'],
+    [[...base, '--start', '170000000'], {}, '--start: expected 10-digit unix seconds, got "170000000"'],
+    [[...base, '--start', '17000000000'], {}, '--start: expected 10-digit unix seconds'],
+    [[...base, '--start', '9999999000', '--ttl', '2h'], {}, '--start: 9999999000 + --ttl ends past 9999999999'],
+    [[...base, '--ttl', '3d'], {}, "--ttl: 3d is longer than the bridge accepts (--max-lifetime 2d, the bridge's securetoken.maxLifetime)"],
+    [[...base, '--ttl', '2h', '--max-lifetime', '1h'], {}, '--ttl: 2h is longer than the bridge accepts (--max-lifetime 1h'],
+    [[...base, '--max-lifetime', 'forever'], {}, '--max-lifetime: expected a duration such as 90, 90s, 15m, 3h or 2d, got "forever"'],
     [[...base, '--salt', 'a-b'], {}, '--salt: expected 1 to 64 letters and digits'],
     [[...base, '--ttl'], {}, "Option '--ttl <value>' argument missing"],
     [[...base, 'extra'], {}, "Unexpected argument 'extra'"],

@@ -46,6 +46,16 @@ describe('readAnswer: honoured headers', () => {
       notes: [],
     });
   });
+  it.each(['0', '00', '-5', '1.5', '30s', ' ', '31536001', '99999999999999999999'])(
+    'an X-AuthDuration of %j is absent: an allow never carries a lifetime of 0 or less',
+    (duration) => {
+      const verdict = readAnswer(answer(200, { 'x-authduration': duration }), undefined);
+      expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: undefined } });
+    },
+  );
+  it('an X-AuthDuration of 1 is kept', () => {
+    expect(readAnswer(answer(200, { 'x-authduration': '1' }), undefined)).toMatchObject({ info: { authDuration: 1 } });
+  });
   it('names the session by X-UserId when X-Session-Name is missing', () => {
     expect(readAnswer(answer(200, { 'x-userid': 'stb-7' }), undefined)).toMatchObject({ info: { sessionName: 'stb-7' } });
   });
@@ -53,8 +63,8 @@ describe('readAnswer: honoured headers', () => {
     const verdict = readAnswer(answer(200, { 'x-authduration': 'abc', 'x-max-sessions': '-1', 'x-unique': 'maybe' }), undefined);
     expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: undefined, maxSessions: undefined, unique: undefined } });
     expect(verdict.outcome !== 'error' && verdict.notes).toEqual([
-      'ignored x-authduration: not a whole number up to 31536000',
-      'ignored x-max-sessions: not a whole number up to 1000000',
+      'ignored x-authduration: not a whole number from 1 to 31536000',
+      'ignored x-max-sessions: not a whole number from 0 to 1000000',
       'ignored x-unique: not true or false',
     ]);
   });

@@ -18,7 +18,7 @@ export function securetokenStep({ config, route }: RouteContext): DecisionStep |
     if (subject === undefined) return deny(settings.hash === 'path' ? 'no path to check' : 'no channel to check');
     if (ip === undefined) return deny('no viewer IP to check');
     const now = Math.floor(Date.now() / 1000);
-    const verdict = verifySecuretoken(token, { subject, ip }, { secrets: settings.secret, clockSkew: settings.clockSkew, now });
+    const verdict = verifySecuretoken(token, { subject, ip }, { secrets: settings.secret, clockSkew: settings.clockSkew, maxLifetime: settings.maxLifetime, now });
     if (!verdict.valid) return deny(verdict.reason);
     // The answer stays valid no longer than the link does.
     const ttlSeconds = Math.max(1, Math.min(config.cache.allowTtl, verdict.end - now));

@@ -1,0 +1,157 @@
+/**
+ * The bounds and framing rules of a middleware answer's head, checked on the
+ * raw bytes before the HTTP parser sees them (see boundedSocket.ts for why).
+ * Syntax is left to the parser; this only refuses what costs too much to parse
+ * or what two readers could frame differently.
+ */
+
+/** Bytes of head (status line, header lines and line ends) an answer may have. */
+export const MAX_HEAD_BYTES = 16 * 1024;
+/** Header lines an answer may have. Real middlewares send about ten. */
+export const MAX_HEADER_LINES = 100;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** The two framing headers, by the length of their names, so other lines cost no string. */
+const FRAMING_NAMES: Readonly<Record<number, string>> = { 14: 'content-length', 17: 'transfer-encoding' };
+
+/** What the head of one answer has said about its framing so far. */
+interface Framing {
+  http10: boolean;
+  informational: boolean;
+  contentLengths: number;
+  transferEncodings: number;
+  endsChunked: boolean;
+}
+
+const freshFraming = (): Framing => ({ http10: false, informational: false, contentLengths: 0, transferEncodings: 0, endsChunked: false });
+
+/** Bytes kept of each line: enough for a status line and any sane framing header. */
+const KEPT_LINE_BYTES = 128;
+
+/**
+ * Reads the heads of the answers on one connection, byte by byte as they
+ * arrive, in one pass: a head trickled in one byte at a time costs what it
+ * would in one piece. Totals cover every head of one answer (1xx interim
+ * heads included), so a stream of interim answers is bounded too.
+ */
+export class AnswerHeadScanner {
+  private inHead = true;
+  private statusSeen = false;
+  private bytes = 0;
+  private lines = 0;
+  private framing = freshFraming();
+  /** The line being read: its length so far (without CRLF), where its first colon is, whether a CR just came. */
+  private lineLength = 0;
+  private colonAt = -1;
+  private afterCR = false;
+  private readonly kept = Buffer.alloc(KEPT_LINE_BYTES);
+
+  /** A request went out: once the last answer's head is done, the next bytes start a new answer. */
+  requestSent(): void {
+    if (this.inHead) return;
+    this.inHead = true;
+    this.statusSeen = false;
+    this.bytes = 0;
+    this.lines = 0;
+    this.framing = freshFraming();
+  }
+
+  /**
+   * Checks the next bytes from the middleware: a problem (never quoting the
+   * answer), after which the connection is to be closed, or undefined.
+   */
+  scan(chunk: Buffer): string | undefined {
+    if (!this.inHead) return undefined;
+    // The state of the line being read, in locals: this loop runs for every byte of every head.
+    let bytes = this.bytes;
+    let lineLength = this.lineLength;
+    let colonAt = this.colonAt;
+    let afterCR = this.afterCR;
+    const kept = this.kept;
+    for (let at = 0; at < chunk.length; at++) {
+      if (++bytes > MAX_HEAD_BYTES) return `a head over ${MAX_HEAD_BYTES} bytes`;
+      const byte = chunk[at]!;
+      if (byte !== CR && byte !== LF) {
+        if (afterCR) return 'a bare CR in the head';
+        if (byte === COLON && colonAt === -1) colonAt = lineLength;
+        if (lineLength < KEPT_LINE_BYTES) kept[lineLength] = byte;
+        lineLength++;
+      } else if (byte === CR) {
+        if (afterCR) return 'a bare CR in the head';
+        afterCR = true;
+      } else {
+        // Readers differ on a bare LF (one ends the line there, another reads on), so none is taken.
+        if (!afterCR) return 'a line ending in a bare LF';
+        this.bytes = bytes;
+        const problem = this.lineEnded(lineLength, colonAt);
+        if (problem !== undefined) return problem;
+        lineLength = 0;
+        colonAt = -1;
+        afterCR = false;
+        // The head is over: what follows is the body, undici's to read.
+        if (!this.inHead) break;
+      }
+    }
+    this.bytes = bytes;
+    this.lineLength = lineLength;
+    this.colonAt = colonAt;
+    this.afterCR = afterCR;
+    return undefined;
+  }
+
+  private lineEnded(length: number, colon: number): string | undefined {
+    if (!this.statusSeen) return this.statusLine(this.kept.toString('latin1', 0, Math.min(length, 12)));
+    if (length === 0) return this.headEnd();
+    if (++this.lines > MAX_HEADER_LINES) return `more than ${MAX_HEADER_LINES} header lines`;
+    // A folded line continues the one before: two readers can disagree on what it belongs to.
+    if (this.kept[0] === SPACE || this.kept[0] === TAB) return 'a folded header line';
+    const name = FRAMING_NAMES[colon];
+    if (name === undefined || this.kept.toString('latin1', 0, colon).toLowerCase() !== name) return undefined;
+    if (length > KEPT_LINE_BYTES) return `a ${name} line over ${KEPT_LINE_BYTES} bytes`;
+    return this.framingHeader(name, this.kept.toString('latin1', colon + 1, length).trim().toLowerCase());
+  }
+
+  private statusLine(opening: string): string | undefined {
+    this.statusSeen = true;
+    const match = /^HTTP\/(\d\.\d) (\d)\d\d$/.exec(opening);
+    // Not HTTP at all: the parser refuses it with its own words.
+    if (!match) return undefined;
+    this.framing.http10 = match[1] === '1.0';
+    this.framing.informational = match[2] === '1';
+    return undefined;
+  }
+
+  private framingHeader(name: string, value: string): string | undefined {
+    const framing = this.framing;
+    if (name === 'content-length') {
+      if (++framing.contentLengths > 1) return 'more than one Content-Length';
+      return /^\d{1,15}$/.test(value) ? undefined : 'a Content-Length that is not one number';
+    }
+    if (++framing.transferEncodings > 1) return 'more than one Transfer-Encoding';
+    const codings = value.split(',').map((coding) => coding.trim());
+    framing.endsChunked = codings.at(-1) === 'chunked' && codings.indexOf('chunked') === codings.length - 1;
+    return undefined;
+  }
+
+  private headEnd(): string | undefined {
+    const framing = this.framing;
+    if (framing.informational) {
+      // An interim answer (102, 103): the real one follows, still within the same totals.
+      this.statusSeen = false;
+      this.framing = freshFraming();
+      return undefined;
+    }
+    this.inHead = false;
+    if (framing.transferEncodings > 0) {
+      if (framing.contentLengths > 0) return 'both Content-Length and Transfer-Encoding';
+      if (!framing.endsChunked) return 'a Transfer-Encoding that does not end in chunked';
+      if (framing.http10) return 'Transfer-Encoding in an HTTP/1.0 answer';
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBridge, type TestBridge } from '../support/bridge.js';
+import { startFaultServer, type FaultServer } from '../support/faultServer.js';
+import { MIDDLEWARE_FAULTS, type MiddlewareFault } from '../support/middlewareFaults.js';
+import { closedPort } from '../support/replayServer.js';
+
+/**
+ * Every backend type × both caller protocols × every middleware fault, through
+ * the real bridge: each check is answered explicitly — the route's default when
+ * the middleware failed, the deny or allow it really gave otherwise — within
+ * the route's budget, and never with a 5xx.
+ */
+
+// Generous for a loaded 2-core machine: a fault that is not a timeout must never look like one.
+const BACKEND_TIMEOUT_MS = 3000;
+const ROUTE_BUDGET_MS = 5000;
+const ALLOW_TTL = 123;
+const DENY_TTL = 17;
+const PROMO = 'http://promo.example.com/default';
+
+const BACKEND_TYPES: ReadonlyArray<{ readonly type: string; readonly backend: (base: string) => Record<string, unknown> }> = [
+  { type: 'http', backend: (base) => ({ type: 'http', url: `${base}/check` }) },
+  { type: 'flussonic', backend: (base) => ({ type: 'flussonic', url: `${base}/auth` }) },
+  { type: 'ministra', backend: (base) => ({ type: 'ministra', url: `${base}/stalker_portal` }) },
+  { type: 'iptvportal-cesbo', backend: (base) => ({ type: 'iptvportal', url: base, protocol: 'cesbo' }) },
+  { type: 'iptvportal-flussonic', backend: (base) => ({ type: 'iptvportal', url: base, protocol: 'flussonic' }) },
+  { type: 'smarty', backend: (base) => ({ type: 'smarty', url: base }) },
+];
+
+const REFUSE: MiddlewareFault = { name: 'refuse', script: () => ({ kind: 'hang' }), expect: { error: 'refused' } };
+const FAULTS = [...MIDDLEWARE_FAULTS, REFUSE];
+const byName = new Map(FAULTS.map((fault) => [fault.name, fault]));
+
+let middleware: FaultServer;
+let bridge: TestBridge;
+let listener: Server;
+let bridgeUrl: string;
+
+const routeOf = (type: string, fault: string) => `${type}--${fault}`;
+
+beforeAll(async () => {
+  middleware = await startFaultServer((requestLine) => {
+    const path = requestLine.split(' ')[1]!;
+    return byName.get(path.split('/')[1]!)!.script(`${middleware.url}${path}`);
+  });
+  const refusing = `http://127.0.0.1:${await closedPort()}`;
+  const backends: Record<string, unknown> = {};
+  const routes: Record<string, unknown> = {};
+  for (const { type, backend } of BACKEND_TYPES) {
+    for (const { name } of FAULTS) {
+      const base = `${name === REFUSE.name ? refusing : middleware.url}/${name}`;
+      backends[routeOf(type, name)] = { ...backend(base), timeoutMs: BACKEND_TIMEOUT_MS };
+      routes[routeOf(type, name)] = { backends: [routeOf(type, name)], default: 'deny', denyRedirect: PROMO, timeoutMs: ROUTE_BUDGET_MS };
+    }
+  }
+  bridge = testBridge({ cache: { allowTtl: ALLOW_TTL, denyTtl: DENY_TTL }, backends, routes });
+  listener = createServer(bridge.app);
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  bridgeUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => listener.close(resolve));
+  await bridge.close();
+  await middleware.close();
+});
+
+type Caller = 'cesbo' | 'flussonic';
+
+/** A token of Ministra's form (the strictest backend), different per check so no answer is shared through the cache. */
+const tokenFor = (route: string, caller: Caller) => createHash('md5').update(`${route} ${caller}`).digest('hex');
+
+function ask(route: string, caller: Caller): Promise<Response> {
+  const token = tokenFor(route, caller);
+  if (caller === 'cesbo') {
+    return fetch(`${bridgeUrl}/auth/${route}?token=${token}`, {
+      headers: { 'X-Session-ID': '1001', 'X-Channel-ID': 'a001', 'X-Real-IP': '203.0.113.7', 'X-Real-Path': '/play/a001/index.m3u8' },
+    });
+  }
+  const query = new URLSearchParams({ name: 'a001', ip: '203.0.113.7', token, proto: 'hls', session_id: 's-1001', request_type: 'new_session' });
+  return fetch(`${bridgeUrl}/flussonic/${route}?${query}`);
+}
+
+interface LogLine {
+  readonly message: string;
+  readonly route?: string;
+  readonly dialect?: string;
+  readonly backend?: string;
+  readonly by?: string;
+  readonly error?: string;
+}
+
+const logLines = () => bridge.logs.map((line) => JSON.parse(line) as LogLine);
+
+/** What one check came to: what the caller got, which step decided, and how the backend failed (if it did). */
+async function observe(type: string, fault: string, caller: Caller) {
+  const route = routeOf(type, fault);
+  const started = performance.now();
+  const res = await ask(route, caller);
+  await res.arrayBuffer();
+  const elapsedMs = performance.now() - started;
+  const lines = logLines();
+  const decision = lines.findLast((line) => line.message === 'decision' && line.route === route && line.dialect === caller);
+  const failure = lines.findLast((line) => line.message === 'backend failed' && line.backend === route);
+  return {
+    elapsedMs,
+    seen: {
+      type,
+      caller,
+      status: res.status,
+      by: decision?.by,
+      error: failure?.error,
+      location: res.headers.get('x-location') ?? undefined,
+      authDuration: res.headers.get('x-authduration') ?? undefined,
+    },
+  };
+}
+
+/** What the check must come to (README, "How backend answers are read"). */
+function expected(fault: MiddlewareFault, type: string, caller: Caller, seenLocation: string | undefined) {
+  const route = routeOf(type, fault.name);
+  const flussonicCaller = caller === 'flussonic';
+  const base = { type, caller };
+  if ('error' in fault.expect) {
+    return { ...base, status: 403, by: 'default', error: fault.expect.error, location: PROMO, authDuration: flussonicCaller ? String(DENY_TTL) : undefined };
+  }
+  if (fault.expect.outcome === 'allow') {
+    return { ...base, status: 200, by: `backend:${route}`, error: undefined, location: undefined, authDuration: flussonicCaller ? String(ALLOW_TTL) : undefined };
+  }
+  // The redirect the middleware gave (its own URL): a deny, never a request the bridge follows.
+  expect(seenLocation?.startsWith(`${middleware.url}/${fault.name}/`)).toBe(true);
+  return { ...base, status: 403, by: `backend:${route}`, error: undefined, location: seenLocation, authDuration: flussonicCaller ? String(DENY_TTL) : undefined };
+}
+
+describe('middleware fault matrix: every backend type × both callers', () => {
+  it.concurrent.each(FAULTS.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
+    const checks = BACKEND_TYPES.flatMap(({ type }) => (['cesbo', 'flussonic'] as const).map((caller) => observe(type, fault.name, caller)));
+    const results = await Promise.all(checks);
+    expect(results.map((result) => result.seen)).toEqual(results.map(({ seen }) => expected(fault, seen.type, seen.caller, seen.location)));
+    for (const { elapsedMs, seen } of results) expect(elapsedMs, `${seen.type} ${seen.caller}`).toBeLessThan(ROUTE_BUDGET_MS);
+  });
+});

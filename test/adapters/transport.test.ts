@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MiddlewareClient, TransportError } from '../../src/adapters/transport.js';
+import { answer, startFaultServer, type FaultScript, type FaultServer } from '../support/faultServer.js';
+import { MIDDLEWARE_FAULTS } from '../support/middlewareFaults.js';
+import { closedPort } from '../support/replayServer.js';
+import { adapterFrom, astraViewer, check } from './support.js';
+
+// Long enough for a loaded machine to read any answer; the hang and trickle faults wait it out.
+const TIMEOUT_MS = 3000;
+const faults = new Map(MIDDLEWARE_FAULTS.map((fault) => [fault.name, fault]));
+/** Scripts for the keep-alive tests, in the order a connection is asked. */
+const sequences = new Map<string, FaultScript[]>();
+
+let server: FaultServer;
+let client: MiddlewareClient;
+
+/** `GET /<fault>/...`: the first path segment names the fault. */
+function pick(requestLine: string): FaultScript {
+  const path = requestLine.split(' ')[1]!;
+  const name = path.split('/')[1]!;
+  const sequence = sequences.get(name);
+  if (sequence) return sequence.shift() ?? { kind: 'hang' };
+  return faults.get(name)!.script(`${server.url}${path}`);
+}
+
+beforeAll(async () => {
+  server = await startFaultServer(pick);
+  client = new MiddlewareClient();
+});
+afterAll(async () => {
+  await client.close();
+  await server.close();
+});
+
+const adapter = (name: string) => adapterFrom({ type: 'http', url: `${server.url}/${name}/check`, timeoutMs: TIMEOUT_MS }, client);
+
+describe('the transport under middleware faults', () => {
+  it.concurrent.each(MIDDLEWARE_FAULTS.map((fault) => [fault.name, fault.expect] as const))('%s: %j', async (name, expected) => {
+    const verdict = await check(adapter(name), astraViewer('6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7'));
+    if ('error' in expected) expect(verdict).toMatchObject({ outcome: 'error', error: expected.error });
+    else if (expected.outcome === 'allow') expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: undefined } });
+    else expect(verdict).toMatchObject({ outcome: 'deny', info: { redirect: `${server.url}/${name}/check?token=6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7` } });
+  });
+
+  it('a refused connection is "refused"', async () => {
+    const refusing = adapterFrom({ type: 'http', url: `http://127.0.0.1:${await closedPort()}/check`, timeoutMs: TIMEOUT_MS }, client);
+    expect(await check(refusing, astraViewer('t'))).toMatchObject({ outcome: 'error', error: 'refused' });
+  });
+
+  it('says what was wrong with a refused head, never quoting it', async () => {
+    const verdict = await check(adapter('cr-in-value'), astraViewer('t'));
+    expect(verdict).toEqual({ outcome: 'error', error: 'bad-answer', detail: 'answer refused before parsing: a bare CR in the head' });
+  });
+});
+
+describe('heads on a kept-alive connection', () => {
+  const ok = (name: string) => answer('200 OK', [`X-Session-Name: ${name}`], 'ok');
+
+  it('every answer on one connection gets its own bounds: 100 header lines each, not 100 in all', async () => {
+    const lines = Array.from({ length: 99 }, (_, i) => `X-H${i}: v`);
+    sequences.set('keepalive-bounds', [
+      { kind: 'bytes', bytes: answer('200 OK', [...lines], 'a') },
+      { kind: 'bytes', bytes: answer('200 OK', [...lines], 'b') },
+      { kind: 'bytes', bytes: answer('200 OK', [...lines, 'X-One: too many'], 'c') },
+    ]);
+    const asked = server.requestLines.length;
+    const send = () => client.send({ origin: server.url, path: '/keepalive-bounds/check', headers: {} }, TIMEOUT_MS, new AbortController().signal);
+    expect((await send()).body.toString()).toBe('a');
+    expect((await send()).body.toString()).toBe('b');
+    await expect(send()).rejects.toMatchObject({ kind: 'bad-answer', message: 'answer refused before parsing: more than 100 header lines' });
+    expect(server.requestLines.length - asked).toBe(3);
+  });
+
+  it('a refused head ends its connection only: the next check is answered on a fresh one', async () => {
+    sequences.set('after-refusal', [
+      { kind: 'bytes', bytes: answer('200 OK', ['Content-Length: 0', 'Transfer-Encoding: chunked']) },
+      { kind: 'bytes', bytes: ok('second') },
+    ]);
+    const send = () => client.send({ origin: server.url, path: '/after-refusal/check', headers: {} }, TIMEOUT_MS, new AbortController().signal);
+    const refused = await send().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TransportError);
+    expect(refused).toMatchObject({ kind: 'bad-answer' });
+    expect((await send()).headers['x-session-name']).toBe('second');
+  });
+
+  it('interim answers (103) before the real one are read through', async () => {
+    sequences.set('interim', [{ kind: 'bytes', bytes: `HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n${ok('after-103')}` }]);
+    const answered = await client.send({ origin: server.url, path: '/interim/check', headers: {} }, TIMEOUT_MS, new AbortController().signal);
+    expect([answered.status, answered.headers['x-session-name']]).toEqual([200, 'after-103']);
+  });
+});
