@@ -10,6 +10,7 @@ command -v nginx >/dev/null || need+=(nginx)
 command -v rtmpdump >/dev/null || need+=(rtmpdump)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v chromium >/dev/null || need+=(chromium)
+command -v openssl >/dev/null || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
