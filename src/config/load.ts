@@ -145,7 +145,7 @@ export function readSettingsFile(file: string, maxBytes: number): string {
   }
 }
 
-const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   return validateConfig(parseConfigText(readSettingsFile(file, MAX_CONFIG_BYTES), file), file, env);
