@@ -67,8 +67,13 @@ function adaptersFor(config: BridgeConfig, previous: Routing | undefined, { clie
 function routingFor(config: BridgeConfig, previous: Routing | undefined, shared: Shared): Routing {
   // Opened first: an unusable users file throws before anything else is built.
   const localUsers = config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, shared.log) : undefined;
-  const adapters = adaptersFor(config, previous, shared);
-  return { config, adapters, localUsers, decider: createDecider(config, adapters, shared.store, shared.log, localUsers) };
+  try {
+    const adapters = adaptersFor(config, previous, shared);
+    return { config, adapters, localUsers, decider: createDecider(config, adapters, shared.store, shared.log, localUsers) };
+  } catch (error) {
+    localUsers?.close();
+    throw error;
+  }
 }
 
 /** Wires a validated configuration into a store, adapters and route pipelines. */
