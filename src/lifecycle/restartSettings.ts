@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { valueAt } from '../adapters/bodyRule.js';
 
 /**
  * Settings read once, when the process starts: the sockets it listens on,
@@ -17,15 +18,6 @@ export const FIXED_UNTIL_RESTART = [
   'admin.listen',
   'stats.store',
 ] as const;
-
-function valueAt(document: unknown, path: string): unknown {
-  let value = document;
-  for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
 
 /** The fixed settings whose value in `next` differs from the one running (names only: a value can be a secret). */
 export function settingsNeedingRestart(running: object, next: object): string[] {
