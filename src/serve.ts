@@ -1,5 +1,4 @@
 import { setFlagsFromString } from 'node:v8';
-import type { AddressInfo } from 'node:net';
 import { createBridge } from './bridge.js';
 import { formatHostPort, type BridgeConfig } from './config/schema.js';
 import { readConfigFile } from './lifecycle/configFile.js';
@@ -92,14 +91,14 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const where = socket === undefined ? `${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file})` : `the decisions socket passed by systemd (fd ${socket})`;
   const running = await listen((req, res) => app(req, res), { ...config.listen, fd: socket, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot listen on ${where}: ${reason}`);
+    throw new Error(`cannot listen on ${where}: ${reason}${socket === undefined ? '' : ' (not a listening TCP socket)'}`);
   });
-  if (typeof running.server.address() !== 'object') {
+  const address = running.server.address();
+  if (address === null || typeof address === 'string') {
     // A Unix socket: its callers have no address to check against trustedCallers, so every check would be refused.
     await running.stop(0);
-    throw new Error(`cannot listen on ${where}: not a TCP socket (ListenStream= needs an address and port)`);
+    throw new Error(`cannot listen on ${where}: not a TCP socket (ListenStream= needs an IP address and port)`);
   }
-  const address = running.server.address() as AddressInfo;
   log.info('listening', { address: formatHostPort(address.address, address.port), config: file, socket: socket === undefined ? undefined : 'systemd', record: options.recordDir });
 
   let live = config;

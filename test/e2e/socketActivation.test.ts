@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,49 @@ describe('socket activation', { timeout: 90_000 }, () => {
     expect(await listening).toMatchObject({ address: `127.0.0.1:${decisions}`, socket: 'systemd' });
     expect(await first).toBe(200);
     await supervisor.close();
+  });
+
+  /** Runs serve to its end with `env` and fd 3 as given; LISTEN_PID names it, as a service manager sets it after forking. */
+  async function serveRefusing(env: NodeJS.ProcessEnv, fd3: number | 'ignore'): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, CLI, 'serve', '--config', configFile('refused.yaml', '127.0.0.1:0')], {
+      stdio: ['ignore', 'pipe', 'pipe', fd3],
+      env: { ...process.env, ...env },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, stderr };
+  }
+
+  it.each([
+    ['LISTEN_FDS is not a number', { LISTEN_FDS: 'x' }, 'socket activation: LISTEN_FDS: expected a positive number of sockets, got "x"'],
+    ['the names do not match the count', { LISTEN_FDS: '1', LISTEN_FDNAMES: 'decisions:admin' }, 'LISTEN_FDNAMES: names 2 sockets but LISTEN_FDS passes 1'],
+    ['fd 3 is a file, not a socket', { LISTEN_FDS: '1' }, 'cannot listen on the decisions socket passed by systemd (fd 3): EINVAL (not a listening TCP socket)'],
+  ])('refuses to start, exit 1, when %s', async (_case, env, message) => {
+    const file = openSync(configFile('fd3.yaml', '127.0.0.1:0'), 'r');
+    const { code, stderr } = await serveRefusing(env, file);
+    closeSync(file);
+    expect(code).toBe(1);
+    expect(stderr).toContain(message);
+  });
+
+  it('refuses to start, exit 1, on a Unix socket (its callers have no address to check against trustedCallers)', async () => {
+    const path = join(dir, 'bridge.sock');
+    const activator = spawn('systemd-socket-activate', ['-l', path, process.execPath, CLI, 'serve', '--config', configFile('unix.yaml', '127.0.0.1:0')]);
+    let stderr = '';
+    const listening = new Promise<void>((resolve) =>
+      activator.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('Listening on')) resolve();
+      }),
+    );
+    const code = new Promise((resolve) => activator.on('close', resolve));
+    await listening;
+    // The first connection makes systemd-socket-activate start serve.
+    const caller = connect(path).on('error', () => undefined);
+    expect(await code).toBe(1);
+    caller.destroy();
+    expect(stderr).toContain('cannot listen on the decisions socket passed by systemd (fd 3): not a TCP socket');
   });
 
   it('without socket activation, the same restart refuses checks (what the socket unit prevents)', async () => {
