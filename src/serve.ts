@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { createBridge } from './bridge.js';
 import { formatHostPort, type BridgeConfig } from './config/schema.js';
@@ -9,7 +10,7 @@ import { createLogging, exitOnceFlushed, type Logger } from './log.js';
 import { createRecorder } from './record/recorder.js';
 import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
-import { listen } from './server/listen.js';
+import { listen, type RunningServer } from './server/listen.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 
 /**
@@ -70,6 +71,22 @@ function catchHangups(): { handleWith(handler: () => void): void } {
   };
 }
 
+/** Listens where `listen` says, or on the socket systemd passed; an error says where and why not. */
+async function listenForDecisions(app: RequestListener, config: BridgeConfig, file: string, socket: number | undefined, log: Logger): Promise<RunningServer> {
+  const where = socket === undefined ? `${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file})` : `the decisions socket passed by systemd (fd ${socket})`;
+  const running = await listen(app, { ...config.listen, fd: socket, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot listen on ${where}: ${reason}${socket === undefined ? '' : ' (not a listening TCP socket)'}`);
+  });
+  const address = running.server.address();
+  if (address === null || typeof address === 'string') {
+    // A Unix socket: its callers have no address to check against trustedCallers, so every check would be refused.
+    await running.stop(0);
+    throw new Error(`cannot listen on ${where}: not a TCP socket (ListenStream= needs an IP address and port)`);
+  }
+  return running;
+}
+
 /** `serve`: runs until SIGTERM/SIGINT, then drains in-flight requests and exits 0; a second signal forces exit 1. SIGHUP reloads. */
 export async function serve(file: string, options: ServeOptions = {}): Promise<void> {
   keepRequestObjectsYoung();
@@ -88,18 +105,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   // Replaced on a reload (trusted callers, limits); a request in progress keeps the one it started with.
   let app = requestListenerFor(config);
   const socket = sockets.get('decisions');
-  const where = socket === undefined ? `${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file})` : `the decisions socket passed by systemd (fd ${socket})`;
-  const running = await listen((req, res) => app(req, res), { ...config.listen, fd: socket, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot listen on ${where}: ${reason}${socket === undefined ? '' : ' (not a listening TCP socket)'}`);
-  });
-  const address = running.server.address();
-  if (address === null || typeof address === 'string') {
-    // A Unix socket: its callers have no address to check against trustedCallers, so every check would be refused.
-    await running.stop(0);
-    throw new Error(`cannot listen on ${where}: not a TCP socket (ListenStream= needs an IP address and port)`);
-  }
-  log.info('listening', { address: formatHostPort(address.address, address.port), config: file, socket: socket === undefined ? undefined : 'systemd', record: options.recordDir });
+  const running = await listenForDecisions((req, res) => app(req, res), config, file, socket, log);
+  log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file, socket: socket === undefined ? undefined : 'systemd', record: options.recordDir });
 
   let live = config;
   const watch = configWatch(file, () => void reloader.reload('watch'));
