@@ -7,8 +7,8 @@ import type { LoadedConfig } from './configFile.js';
 export type ReloadTrigger = 'signal' | 'watch' | 'admin';
 
 export interface ReloadOutcome {
-  /** `applied`: the new config is in force. `invalid`: nothing changed, the previous config stays. */
-  readonly result: 'applied' | 'invalid';
+  /** `ok`: the new config is in force. `invalid`: nothing changed, the previous config stays. */
+  readonly result: 'ok' | 'invalid';
   readonly trigger: ReloadTrigger;
   readonly file: string;
   /** When the reload finished (ISO 8601). */
@@ -17,8 +17,8 @@ export interface ReloadOutcome {
   readonly digest?: string;
   /** `invalid`: every problem found, each once, each naming its key. */
   readonly problems: readonly string[];
-  /** `applied`: settings changed in the file that keep their running value until a restart. */
-  readonly needsRestart: readonly string[];
+  /** `ok`: settings changed in the file that keep their running value until a restart. */
+  readonly restartNeeded: readonly string[];
 }
 
 /** The config in force, for `/admin/status`. */
@@ -73,13 +73,13 @@ export function createReloader(file: string, initial: LoadedConfig, steps: Reloa
     try {
       const loaded = steps.read();
       digest = loaded.digest;
-      const needsRestart = await steps.apply(loaded.config);
-      outcome = { result: 'applied', trigger, file, at: now().toISOString(), digest, problems: [], needsRestart };
+      const restartNeeded = await steps.apply(loaded.config);
+      outcome = { result: 'ok', trigger, file, at: now().toISOString(), digest, problems: [], restartNeeded };
       inForce = { digest: loaded.digest, since: outcome.at };
       log.info('config reloaded', { file, trigger, digest });
-      if (needsRestart.length > 0) log.warn('config settings changed that take a restart to apply; their running values stay', { file, settings: needsRestart });
+      if (restartNeeded.length > 0) log.warn('config settings changed that take a restart to apply; their running values stay', { file, settings: restartNeeded });
     } catch (error) {
-      outcome = { result: 'invalid', trigger, file, at: now().toISOString(), digest, problems: problemsOf(error, file), needsRestart: [] };
+      outcome = { result: 'invalid', trigger, file, at: now().toISOString(), digest, problems: problemsOf(error, file), restartNeeded: [] };
       log.warn('config not reloaded, the running config stays in force', { file, trigger, problems: outcome.problems });
     }
     lastReload = outcome;

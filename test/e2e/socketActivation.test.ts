@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, killLeftoverServers, startServe } from '../support/cli.js';
@@ -68,7 +69,11 @@ function checkLoop(port: number, clients = 2, maxChecks = 20_000): CheckLoop {
     while (!stopped && sent++ < maxChecks) {
       const outcome = await checkOnce(port);
       if (outcome === 200) allowed += 1;
-      else failures.set(String(outcome), (failures.get(String(outcome)) ?? 0) + 1);
+      else {
+        failures.set(String(outcome), (failures.get(String(outcome)) ?? 0) + 1);
+        // Pacing, not a signal: refused connections come back at once, and a tight loop of them would starve the restart.
+        await sleep(5);
+      }
       settled += 1;
       waiters = waiters.filter((waiter) => (settled >= waiter.at ? (waiter.resolve(), false) : true));
     }
@@ -84,8 +89,8 @@ function checkLoop(port: number, clients = 2, maxChecks = 20_000): CheckLoop {
   };
 }
 
-/** The supervisor holding the sockets (fd 3 onwards, in this order), and a way to wait for what it and serve write. */
-function supervise(config: string, sockets: { port: number; name: string }[]) {
+/** The supervisor holding the sockets (fd 3 onwards, in this order), once they listen, and a way to wait for what it and serve write. */
+async function supervise(config: string, sockets: { port: number; name: string }[]) {
   const listen = sockets.flatMap(({ port }) => ['-l', `127.0.0.1:${port}`]);
   const names = `--fdname=${sockets.map(({ name }) => name).join(':')}`;
   const child: ChildProcessWithoutNullStreams = spawn('systemd-socket-activate', [...listen, names, process.execPath, '--import', 'tsx', SUPERVISOR, CLI, config], { cwd: ROOT });
@@ -102,9 +107,16 @@ function supervise(config: string, sockets: { port: number; name: string }[]) {
     output += chunk.toString();
     look();
   });
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const closed = new Promise<never>((_resolve, reject) => child.once('close', (code) => reject(new Error(`supervisor exited with ${code}:\n${output}`))));
   closed.catch(() => undefined);
+  // A connection made before systemd-socket-activate listens is refused, and would start nothing.
+  const bound = new Promise<void>((resolve) =>
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (sockets.every(({ port }) => output.includes(`Listening on 127.0.0.1:${port} `))) resolve();
+    }),
+  );
+  await Promise.race([bound, closed]);
   return {
     /** The next line matching, written after this call; rejects with everything written when the supervisor exits first. */
     next: (match: (line: LogLine) => boolean) =>
@@ -122,7 +134,7 @@ describe('socket activation', { timeout: 90_000 }, () => {
   it('serves on the socket systemd passes, and a restart refuses no check while a client loops', async () => {
     const port = (await freePorts(1))[0]!;
     // The listen setting is ignored when a socket is passed: the socket is where the unit says.
-    const supervisor = supervise(configFile('activated.yaml', '127.0.0.1:1'), [{ port, name: 'decisions' }]);
+    const supervisor = await supervise(configFile('activated.yaml', '127.0.0.1:1'), [{ port, name: 'decisions' }]);
     let listening = supervisor.next((line) => line.message === 'listening');
     supervisor.send('start');
     // systemd-socket-activate starts the supervisor when the first connection arrives; that check waits in the queue.
@@ -149,7 +161,7 @@ describe('socket activation', { timeout: 90_000 }, () => {
 
   it('takes the socket named decisions when admin is passed too', async () => {
     const [admin, decisions] = (await freePorts(2)) as [number, number];
-    const supervisor = supervise(configFile('named.yaml', '127.0.0.1:1'), [
+    const supervisor = await supervise(configFile('named.yaml', '127.0.0.1:1'), [
       { port: admin, name: 'admin' },
       { port: decisions, name: 'decisions' },
     ]);

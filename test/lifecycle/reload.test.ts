@@ -44,7 +44,7 @@ describe('reloader', () => {
     });
     expect(reloader.status()).toEqual({ file: FILE, digest: 'd0', since: '2026-12-01T10:00:00.000Z', lastReload: undefined });
     const outcome = await reloader.reload('signal');
-    expect(outcome).toEqual({ result: 'applied', trigger: 'signal', file: FILE, at: '2026-12-01T10:00:01.000Z', digest: 'd1', problems: [], needsRestart: ['listen'] });
+    expect(outcome).toEqual({ result: 'ok', trigger: 'signal', file: FILE, at: '2026-12-01T10:00:01.000Z', digest: 'd1', problems: [], restartNeeded: ['listen'] });
     expect(applied.map((config) => config.listen.port)).toEqual([9000]);
     expect(reloader.status()).toEqual({ file: FILE, digest: 'd1', since: '2026-12-01T10:00:01.000Z', lastReload: outcome });
     expect(lines().map((line) => [line.level, line.message])).toEqual([
@@ -63,7 +63,7 @@ describe('reloader', () => {
       apply: () => [(applied++, 'never')],
     });
     const outcome = await reloader.reload('admin');
-    expect(outcome).toMatchObject({ result: 'invalid', trigger: 'admin', digest: undefined, needsRestart: [] });
+    expect(outcome).toMatchObject({ result: 'invalid', trigger: 'admin', digest: undefined, restartNeeded: [] });
     expect(outcome.problems).toEqual(['cache.allowTtl: too small', 'routes.x.backends[0]: unknown backend "b"']);
     expect(applied).toBe(0);
     expect(reloader.status()).toMatchObject({ digest: 'd0', since: '2026-12-01T10:00:00.000Z', lastReload: outcome });
@@ -108,11 +108,11 @@ describe('reloader', () => {
     const third = reloader.reload('signal');
     expect(third).toBe(second);
     gates[0]!.resolve();
-    expect(await first).toMatchObject({ result: 'applied', digest: 'd1', trigger: 'signal' });
+    expect(await first).toMatchObject({ result: 'ok', digest: 'd1', trigger: 'signal' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(events).toEqual(['read 1', 'apply 1 started', 'apply 1 done', 'read 2', 'apply 2 started']);
     gates[1]!.resolve();
-    expect(await second).toMatchObject({ result: 'applied', digest: 'd2', trigger: 'admin' });
+    expect(await second).toMatchObject({ result: 'ok', digest: 'd2', trigger: 'admin' });
     expect(reads).toBe(2);
   });
 
@@ -129,9 +129,9 @@ describe('reloader', () => {
       throw new Error('metrics broke');
     });
     reloader.onReload((outcome) => seen.push(outcome.result));
-    expect((await reloader.reload('signal')).result).toBe('applied');
+    expect((await reloader.reload('signal')).result).toBe('ok');
     valid = false;
     expect((await reloader.reload('signal')).result).toBe('invalid');
-    expect(seen).toEqual(['applied', 'invalid']);
+    expect(seen).toEqual(['ok', 'invalid']);
   });
 });
