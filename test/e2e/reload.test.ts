@@ -143,6 +143,24 @@ describe('reload (SIGHUP)', () => {
     expect(await bridge.exited).toBe(0);
   });
 
+  it('ignores a SIGHUP while stopping: the check in flight is answered and the exit is 0', async () => {
+    const { bridge } = await serveWith('stopping.yaml', `listen: 127.0.0.1:0\n${BACKEND}`);
+    const arrived = new Promise<void>((resolve) => (arrivals = [() => resolve()]));
+    // The middleware never answers: the check stays in flight (and the bridge draining) for the backend's 2 s timeout.
+    const inFlight = fetch(`${bridge.url}/auth?token=hang-token`);
+    await arrived;
+    arrivals = [];
+    const stopping = nextLogLine(bridge, 'stopping');
+    bridge.child.kill('SIGTERM');
+    await stopping;
+    const ignored = nextLogLine(bridge, 'SIGHUP while stopping: not reloaded');
+    bridge.child.kill('SIGHUP');
+    await ignored;
+    // Answered: the backend timed out, so the route's default (deny) speaks.
+    expect((await inFlight).status).toBe(403);
+    expect(await bridge.exited).toBe(0);
+  });
+
   it('keeps the running config on an invalid file and logs every problem once', async () => {
     const { file, bridge } = await serveWith('invalid.yaml', `listen: 127.0.0.1:0\nipRules: [deny 198.51.100.9]\n${BACKEND}`);
     save(file, `listen: 127.0.0.1:0\nipRules: [block 198.51.100.9]\ncache: {allowTtl: -5}\nretries: 3\n${BACKEND}`);
