@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: from here on a SIGHUP no longer ends `serve` (see the module).
+import { releaseHangups } from './lifecycle/hangups.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     return 0;
   }
   const [command = 'serve', ...extra] = positionals;
+  if (command !== 'serve') releaseHangups();
   const positionalCount = command === 'replay' ? 1 : 0;
   if (extra.length > positionalCount) throw new UsageError(`unexpected argument: ${extra[positionalCount]}`);
   if (values.record !== undefined && command !== 'serve') throw new UsageError('--record goes with serve only');

@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { createBridge } from './bridge.js';
 import { formatHostPort, type BridgeConfig } from './config/schema.js';
 import { readConfigFile } from './lifecycle/configFile.js';
+import { handleHangupsWith } from './lifecycle/hangups.js';
 import { createReloader } from './lifecycle/reload.js';
 import { settingsNeedingRestart } from './lifecycle/restartSettings.js';
 import { configWatch } from './lifecycle/watch.js';
@@ -50,27 +51,6 @@ export interface ServeOptions {
   readonly recordDir?: string;
 }
 
-/**
- * SIGHUP ends a Node process unless it is listened for, and a stopped bridge lets
- * every viewer in: it is caught from the very start. One that arrives before a
- * handler is set is handled as soon as one is.
- */
-function catchHangups(): { handleWith(handler: () => void): void } {
-  let handler: (() => void) | undefined;
-  let missed = false;
-  process.on('SIGHUP', () => {
-    if (handler) handler();
-    else missed = true;
-  });
-  return {
-    handleWith(next) {
-      handler = next;
-      if (missed) next();
-      missed = false;
-    },
-  };
-}
-
 /** Listens where `listen` says, or on the socket systemd passed; an error says where and why not. */
 async function listenForDecisions(app: RequestListener, config: BridgeConfig, file: string, socket: number | undefined, log: Logger): Promise<RunningServer> {
   const where = socket === undefined ? `${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file})` : `the decisions socket passed by systemd (fd ${socket})`;
@@ -91,7 +71,6 @@ async function listenForDecisions(app: RequestListener, config: BridgeConfig, fi
 export async function serve(file: string, options: ServeOptions = {}): Promise<void> {
   keepRequestObjectsYoung();
   surviveBrokenOutput();
-  const hangups = catchHangups();
   const sockets = takeInheritedSockets();
   const loaded = readConfigFile(file);
   const { config } = loaded;
@@ -127,7 +106,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     log,
   );
   watch.follow(config.reload.watch);
-  hangups.handleWith(() => void reloader.reload('signal'));
+  handleHangupsWith(() => void reloader.reload('signal'));
 
   // In-flight decisions are bounded by their route's budget, so that is all the grace they need.
   const graceMs = () => Math.max(...Object.values(live.routes).map((r) => r.timeoutMs)) + 1000;
@@ -140,7 +119,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     stopping = true;
     log.info('stopping', { signal });
     watch.close();
-    hangups.handleWith(() => log.info('SIGHUP while stopping: not reloaded'));
+    handleHangupsWith(() => log.info('SIGHUP while stopping: not reloaded'));
     void running
       .stop(graceMs())
       .then(() => bridge.close())
