@@ -1,18 +1,27 @@
+import { isDeepStrictEqual } from 'node:util';
 import { createAdapter } from './adapters/factory.js';
 import { MiddlewareClient, type ExchangeObserver } from './adapters/transport.js';
 import type { BridgeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import { createDecider } from './pipeline/pipeline.js';
-import { openLocalUsers } from './policies/users/localUsers.js';
+import { openLocalUsers, type LocalUsers } from './policies/users/localUsers.js';
 import type { Decider } from './pipeline/types.js';
-import { withCircuitBreaker, type CircuitState } from './resilience/circuitBreaker.js';
+import { withCircuitBreaker, type CircuitState, type GuardedAdapter } from './resilience/circuitBreaker.js';
 import { createStore } from './store/factory.js';
-import type { StoreHealth } from './store/types.js';
+import type { Store, StoreHealth } from './store/types.js';
 
 export interface Bridge {
+  /** Decides with the configuration in force when each check starts: a check never sees two. */
   readonly decider: Decider;
   /** For `/healthz`: whether the store answers, and each backend's circuit. */
   health(): BridgeHealth;
+  /**
+   * Puts another validated configuration's routes, backends and policies in
+   * force; checks already under way finish on the previous one. The store
+   * stays (its settings take a restart). Throws, changing nothing, when the
+   * new users file cannot be used.
+   */
+  reconfigure(config: BridgeConfig): void;
   close(): Promise<void>;
 }
 
@@ -28,26 +37,72 @@ export interface BridgeOptions {
   readonly observeExchange?: ExchangeObserver;
 }
 
+/** Everything one configuration decides with; replaced as a whole on a reload. */
+interface Routing {
+  readonly config: BridgeConfig;
+  readonly adapters: ReadonlyMap<string, GuardedAdapter>;
+  readonly localUsers?: LocalUsers;
+  readonly decider: Decider;
+}
+
+interface Shared {
+  readonly client: MiddlewareClient;
+  readonly store: Store;
+  readonly log: Logger;
+}
+
+/**
+ * A backend whose settings did not change keeps its adapter, and so its
+ * circuit: a reload must not send checks to a middleware known to be down.
+ */
+function adaptersFor(config: BridgeConfig, previous: Routing | undefined, { client, log }: Shared): Map<string, GuardedAdapter> {
+  return new Map(
+    Object.entries(config.backends).map(([name, backend]) => {
+      const kept = previous && isDeepStrictEqual(previous.config.backends[name], backend) ? previous.adapters.get(name) : undefined;
+      return [name, kept ?? withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log)];
+    }),
+  );
+}
+
+function routingFor(config: BridgeConfig, previous: Routing | undefined, shared: Shared): Routing {
+  // Opened first: an unusable users file throws before anything else is built.
+  const localUsers = config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, shared.log) : undefined;
+  try {
+    const adapters = adaptersFor(config, previous, shared);
+    return { config, adapters, localUsers, decider: createDecider(config, adapters, shared.store, shared.log, localUsers) };
+  } catch (error) {
+    localUsers?.close();
+    throw error;
+  }
+}
+
 /** Wires a validated configuration into a store, adapters and route pipelines. */
 export function createBridge(config: BridgeConfig, log: Logger, options: BridgeOptions = {}): Bridge {
-  const client = new MiddlewareClient(options.observeExchange);
-  const localUsers = config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, log) : undefined;
-  const store = createStore(config.cache, log);
-  const adapters = new Map(
-    Object.entries(config.backends).map(([name, backend]) => [name, withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log)]),
-  );
+  const shared: Shared = { client: new MiddlewareClient(options.observeExchange), store: createStore(config.cache, log), log };
+  let routing = routingFor(config, undefined, shared);
   return {
-    decider: createDecider(config, adapters, store, log, localUsers),
+    // Each call reads the routing once: a check keeps the pipeline it started on until it is answered.
+    decider: {
+      hasRoute: (name) => routing.decider.hasRoute(name),
+      decide: (name, viewer) => routing.decider.decide(name, viewer),
+    },
     health: () => {
-      const backends = Object.fromEntries([...adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]));
-      const storeHealth = store.health();
+      const backends = Object.fromEntries([...routing.adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]));
+      const storeHealth = shared.store.health();
       const degraded = !storeHealth.ok || Object.values(backends).some(({ circuit }) => circuit !== 'closed');
       return { status: degraded ? 'degraded' : 'ok', store: storeHealth, backends };
     },
+    reconfigure(next) {
+      const previous = routing;
+      routing = routingFor(next, previous, shared);
+      // Stops the old users file watch. Checks still on the old routing can go on identifying users:
+      // closing only stops its timers and forgets remembered password results.
+      previous.localUsers?.close();
+    },
     close: async () => {
-      localUsers?.close();
-      await client.close();
-      await store.close();
+      routing.localUsers?.close();
+      await shared.client.close();
+      await shared.store.close();
     },
   };
 }

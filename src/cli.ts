@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: from here on a SIGHUP no longer ends `serve` (see the module).
+import { releaseHangups } from './lifecycle/hangups.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -41,7 +43,11 @@ function buildProgram(): Command {
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print this help')
     .showHelpAfterError(`(${NAME} --help lists the commands, ${NAME} COMMAND --help their options)`)
-    .exitOverride();
+    .exitOverride()
+    // Only `serve` outlives a closed terminal: every other command ends on SIGHUP as usual.
+    .hook('preAction', (_program, action) => {
+      if (action.name() !== 'serve') releaseHangups();
+    });
 
   program
     .command('serve')

@@ -80,6 +80,8 @@ export type DecisionLog = (fields: DecisionFields) => void;
 export interface Logging {
   readonly log: Logger;
   readonly decisions: DecisionLog;
+  /** Changes the level of every line, decision lines included (a config reload). */
+  setLevel(level: LogConfig['level']): void;
 }
 
 /**
@@ -155,12 +157,19 @@ export function createLogging(config: LogConfig): Logging {
     format: winston.format.combine(winston.format.timestamp(), winston.format.printf(line)),
     transports: [new winston.transports.Stream({ stream: out.stream() })],
   });
-  const decisions: DecisionLog = !log.isInfoEnabled()
-    ? () => undefined
-    : config.format === 'json'
-      ? (fields) => out.line(jsonDecisionLine(fields, timestamp()))
-      : (fields) => out.line(`${textLine({ level: 'info', message: 'decision', ...fields, timestamp: timestamp() })}\n`);
-  return { log, decisions };
+  const decisionLine =
+    config.format === 'json'
+      ? (fields: DecisionFields) => jsonDecisionLine(fields, timestamp())
+      : (fields: DecisionFields) => `${textLine({ level: 'info', message: 'decision', ...fields, timestamp: timestamp() })}\n`;
+  let decisionsOn = log.isInfoEnabled();
+  const decisions: DecisionLog = (fields) => {
+    if (decisionsOn) out.line(decisionLine(fields));
+  };
+  const setLevel = (level: LogConfig['level']) => {
+    log.level = level;
+    decisionsOn = log.isInfoEnabled();
+  };
+  return { log, decisions, setLevel };
 }
 
 export function createLogger(config: LogConfig): Logger {

@@ -1,12 +1,18 @@
+import type { RequestListener } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { createBridge } from './bridge.js';
-import { loadConfigFile } from './config/load.js';
-import { formatHostPort } from './config/schema.js';
+import { formatHostPort, type BridgeConfig } from './config/schema.js';
+import { readConfigFile } from './lifecycle/configFile.js';
+import { handleHangupsWith } from './lifecycle/hangups.js';
+import { createReloader } from './lifecycle/reload.js';
+import { settingsNeedingRestart } from './lifecycle/restartSettings.js';
+import { configWatch } from './lifecycle/watch.js';
 import { createLogging, exitOnceFlushed, type Logger } from './log.js';
 import { createRecorder } from './record/recorder.js';
 import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
-import { listen } from './server/listen.js';
+import { listen, type RunningServer } from './server/listen.js';
+import { takeInheritedSockets } from './server/socketActivation.js';
 
 /**
  * A log reader that goes away (a dead pipe to a log shipper) must not take the
@@ -45,24 +51,65 @@ export interface ServeOptions {
   readonly recordDir?: string;
 }
 
-/** `serve`: runs until SIGTERM/SIGINT, then drains in-flight requests and exits 0; a second signal forces exit 1. */
+/** Listens where `listen` says, or on the socket systemd passed; an error says where and why not. */
+async function listenForDecisions(app: RequestListener, config: BridgeConfig, file: string, socket: number | undefined, log: Logger): Promise<RunningServer> {
+  const where = socket === undefined ? `${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file})` : `the decisions socket passed by systemd (fd ${socket})`;
+  const running = await listen(app, { ...config.listen, fd: socket, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot listen on ${where}: ${reason}${socket === undefined ? '' : ' (not a listening TCP socket)'}`);
+  });
+  const address = running.server.address();
+  if (address === null || typeof address === 'string') {
+    // A Unix socket: its callers have no address to check against trustedCallers, so every check would be refused.
+    await running.stop(0);
+    throw new Error(`cannot listen on ${where}: not a TCP socket (ListenStream= needs an IP address and port)`);
+  }
+  return running;
+}
+
+/** `serve`: runs until SIGTERM/SIGINT, then drains in-flight requests and exits 0; a second signal forces exit 1. SIGHUP reloads. */
 export async function serve(file: string, options: ServeOptions = {}): Promise<void> {
   keepRequestObjectsYoung();
   surviveBrokenOutput();
-  const config = loadConfigFile(file);
-  const { log, decisions } = createLogging(config.log);
+  const sockets = takeInheritedSockets();
+  const loaded = readConfigFile(file);
+  const { config } = loaded;
+  const logging = createLogging(config.log);
+  const { log, decisions } = logging;
   keepRunningOnStrayErrors(log);
   const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe });
-  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, decisions, health: () => bridge.health() });
-  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot listen on ${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file}): ${reason}`);
-  });
-  log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file, record: options.recordDir });
+  const requestListenerFor = (live: BridgeConfig) =>
+    createRequestListener({ decider: bridge.decider, trustedCallers: live.trustedCallers, maxQueryBytes: live.limits.maxQueryBytes, log, decisions, health: () => bridge.health() });
+  // Replaced on a reload (trusted callers, limits); a request in progress keeps the one it started with.
+  let app = requestListenerFor(config);
+  const socket = sockets.get('decisions');
+  const running = await listenForDecisions((req, res) => app(req, res), config, file, socket, log);
+  log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file, socket: socket === undefined ? undefined : 'systemd', record: options.recordDir });
+
+  let live = config;
+  const watch = configWatch(file, () => void reloader.reload('watch'));
+  const reloader = createReloader(
+    file,
+    loaded,
+    {
+      read: () => readConfigFile(file, process.env, { refuseEmpty: true }),
+      apply: (next) => {
+        bridge.reconfigure(next);
+        app = requestListenerFor(next);
+        logging.setLevel(next.log.level);
+        watch.follow(next.reload.watch);
+        live = next;
+        return settingsNeedingRestart(config, next);
+      },
+    },
+    log,
+  );
+  watch.follow(config.reload.watch);
+  handleHangupsWith(() => void reloader.reload('signal'));
 
   // In-flight decisions are bounded by their route's budget, so that is all the grace they need.
-  const graceMs = Math.max(...Object.values(config.routes).map((r) => r.timeoutMs)) + 1000;
+  const graceMs = () => Math.max(...Object.values(live.routes).map((r) => r.timeoutMs)) + 1000;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -71,8 +118,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     }
     stopping = true;
     log.info('stopping', { signal });
+    watch.close();
+    handleHangupsWith(() => log.info('SIGHUP while stopping: not reloaded'));
     void running
-      .stop(graceMs)
+      .stop(graceMs())
       .then(() => bridge.close())
       .then(() => recorder?.flush())
       .then(

@@ -17,7 +17,8 @@ function parseBody(format: BodyRule['format'], body: Buffer): unknown {
   }
 }
 
-function valueAt(document: unknown, path: string): unknown {
+/** The value at a dotted path (`a.b.c`) of a parsed document; undefined where the path leads nowhere. */
+export function valueAt(document: unknown, path: string): unknown {
   let current = document;
   for (const part of path.split('.')) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;

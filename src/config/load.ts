@@ -172,7 +172,7 @@ export function readSettingsFile(file: string, maxBytes: number): string {
   }
 }
 
-const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** A config file's parsed document; a ConfigError when it cannot be read or parsed. */
 export function readConfigDocument(file: string): unknown {

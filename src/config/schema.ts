@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { backendSchema } from './backendSchema.js';
 import { cidr, flag, hasReadableCredentials, httpUrl, integer, listen, nameKey } from './fields.js';
 import { ipRulesSchema, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
+import { reloadSchema } from './reloadSchema.js';
 
 export { formatHostPort } from './fields.js';
 export type { BackendConfig, BackendType, BodyRule, BreakerConfig } from './backendSchema.js';
@@ -81,6 +82,7 @@ export const configSchema = z
     packages: packagesSchema.default({}),
     sessions: sessionsSchema.prefault({}),
     backends: z.record(nameKey, backendSchema).default({}),
+    reload: reloadSchema,
     routes: z
       .record(nameKey, route)
       .refine((routes) => Object.keys(routes).length > 0, 'define at least one route, or leave routes out for one default route')

@@ -6,6 +6,8 @@ import { logRefused, type Logger } from '../log.js';
 export interface ListenOptions {
   readonly host: string;
   readonly port: number;
+  /** An already listening socket to serve on instead of host and port (socket activation). */
+  readonly fd?: number;
   readonly maxHeaderBytes: number;
   readonly log: Logger;
 }
@@ -45,7 +47,7 @@ function answerUnparseable(log: Logger, inFlight: ReadonlySet<ServerResponse>) {
   };
 }
 
-export async function listen(app: RequestListener, { host, port, maxHeaderBytes, log }: ListenOptions): Promise<RunningServer> {
+export async function listen(app: RequestListener, { host, port, fd, maxHeaderBytes, log }: ListenOptions): Promise<RunningServer> {
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
   // One function for every response rather than a closure per request.
@@ -82,7 +84,7 @@ export async function listen(app: RequestListener, { host, port, maxHeaderBytes,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(fd === undefined ? { port, host } : { fd }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -72,6 +72,26 @@ describe('decision lines', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toEqual([]);
   });
+
+  it('follow a level changed while running, other lines and decision lines alike', async () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+    const logging = createLogging({ level: 'warn', format: 'json' });
+    const decide = (route: string) => logging.decisions({ route, dialect: 'cesbo', decision: 'allow', status: 200, latencyMs: 1 });
+    decide('before');
+    logging.log.info('info before');
+    logging.setLevel('info');
+    decide('while-info');
+    logging.log.info('info while info');
+    logging.setLevel('error');
+    decide('after');
+    logging.log.warn('warn after');
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = lines.join('');
+    expect(text).toContain('"route":"while-info"');
+    expect(text).toContain('info while info');
+    for (const absent of ['"route":"before"', 'info before', '"route":"after"', 'warn after']) expect(text).not.toContain(absent);
+  });
 });
 
 describe('exitOnceFlushed', () => {

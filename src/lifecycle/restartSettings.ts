@@ -1,0 +1,25 @@
+import { isDeepStrictEqual } from 'node:util';
+import { valueAt } from '../adapters/bodyRule.js';
+
+/**
+ * Settings read once, when the process starts: the sockets it listens on,
+ * the HTTP server's limits, the log's format and the stores it connects to.
+ * A reload that changes them keeps their running values until a restart
+ * (keys other parts of the bridge do not define are simply absent).
+ */
+export const FIXED_UNTIL_RESTART = [
+  'listen',
+  'limits.maxHeaderBytes',
+  'log.format',
+  'cache.store',
+  'cache.redisUrl',
+  'cache.redisTimeoutMs',
+  'cache.maxEntries',
+  'admin.listen',
+  'stats.store',
+] as const;
+
+/** The fixed settings whose value in `next` differs from the one running (names only: a value can be a secret). */
+export function settingsNeedingRestart(running: object, next: object): string[] {
+  return FIXED_UNTIL_RESTART.filter((path) => !isDeepStrictEqual(valueAt(running, path), valueAt(next, path)));
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import { settingsNeedingRestart } from '../../src/lifecycle/restartSettings.js';
+
+const config = (document: Record<string, unknown>) => validateConfig(document, 'test', {});
+
+describe('settingsNeedingRestart', () => {
+  const running = config({ listen: '127.0.0.1:8088', cache: { store: 'redis', redisUrl: 'redis://:secret@127.0.0.1:6379/0' } });
+
+  it('names the settings read only at start that a new file changes, never their values', () => {
+    const next = config({ listen: '127.0.0.1:9000', log: { format: 'text' }, cache: { store: 'redis', redisUrl: 'redis://:other@127.0.0.1:6379/0', maxEntries: 5 } });
+    const changed = settingsNeedingRestart(running, next);
+    expect(changed).toEqual(['listen', 'log.format', 'cache.redisUrl', 'cache.maxEntries']);
+    expect(JSON.stringify(changed)).not.toContain('other');
+  });
+
+  it('names none for changes a reload applies (routes, TTLs, rules, level, trusted callers)', () => {
+    const next = config({
+      listen: '127.0.0.1:8088',
+      cache: { store: 'redis', redisUrl: 'redis://:secret@127.0.0.1:6379/0', allowTtl: 5 },
+      log: { level: 'debug' },
+      ipRules: ['deny 10.0.0.1'],
+      trustedCallers: ['10.0.0.0/8'],
+    });
+    expect(settingsNeedingRestart(running, next)).toEqual([]);
+  });
+
+  it('compares settings other parts define (admin, stats) when present, and ignores them when absent in both', () => {
+    expect(settingsNeedingRestart({ admin: { listen: 'off' } }, { admin: { listen: '127.0.0.1:8089' } })).toContain('admin.listen');
+    expect(settingsNeedingRestart({ stats: { store: 'sqlite' } }, {})).toContain('stats.store');
+    expect(settingsNeedingRestart({}, {})).toEqual([]);
+  });
+});

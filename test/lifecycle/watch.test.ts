@@ -1,0 +1,43 @@
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configWatch, type ConfigWatch } from '../../src/lifecycle/watch.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bridge-watch-'));
+let watch: ConfigWatch | undefined;
+afterEach(() => watch?.close());
+
+/** Saves the way editors and deploy tools do: write a new file beside it, then rename it over. */
+function save(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+describe('configWatch', () => {
+  it('calls once per save while following, a rename over the file included, and follows again after being turned off and on', async () => {
+    const file = join(dir, 'bridge.yaml');
+    writeFileSync(file, 'listen: 8088\n');
+    let calls = 0;
+    let changed: () => void = () => undefined;
+    watch = configWatch(file, () => {
+      calls += 1;
+      changed();
+    });
+    const nextChange = () => new Promise<void>((resolve) => (changed = resolve));
+
+    watch.follow(true);
+    watch.follow(true);
+    let seen = nextChange();
+    save(file, 'listen: 8089\n');
+    await seen;
+    expect(calls).toBe(1);
+
+    watch.follow(false);
+    watch.follow(true);
+    seen = nextChange();
+    save(file, 'listen: 8090\n');
+    await seen;
+    expect(calls).toBe(2);
+  });
+});
