@@ -41,6 +41,11 @@ export class ExpiringCache<V> {
     return this.cache.getStats().keys;
   }
 
+  /** Every key held now (expired ones the sweep has not reached yet included: `get` them to know). */
+  keys(): string[] {
+    return this.cache.keys();
+  }
+
   get(key: string): V | undefined {
     return this.cache.get<V>(key);
   }

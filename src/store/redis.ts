@@ -1,8 +1,11 @@
-import { Redis, type Result } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { maskOccurrences } from '../secrets.js';
+import { memoryStore } from './memory.js';
+import { openDropChannel } from './redisDrops.js';
+import { STORE_SCRIPTS } from './redisScripts.js';
 import { storeTtlSeconds } from './ttl.js';
-import type { SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
+import type { Dropped, SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
 
 export interface RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://...` (TLS). */
@@ -10,6 +13,8 @@ export interface RedisStoreOptions {
   /** No operation holds a caller longer than this; past it a read is a miss and a write is dropped. */
   readonly timeoutMs: number;
   readonly log: Logger;
+  /** Bound of the instance's own memory of token bindings (default 1,000,000). */
+  readonly maxLocalEntries?: number;
 }
 
 /** Every key this bridge writes, so a shared Redis can hold other data beside it. */
@@ -17,46 +22,26 @@ const KEY_PREFIX = 'iab:';
 /** Reconnect attempts back off by this much per attempt, up to the cap, forever. */
 const RECONNECT_STEP_MS = 100;
 const RECONNECT_MAX_MS = 2000;
+/** What Redis answers is shown in /healthz and the log; a hostile or broken server could answer anything. */
+const MAX_REASON_CHARS = 200;
+/** Keys a flush asks SCAN for per round trip. */
+const SCAN_BATCH = 1000;
 
-/**
- * Connection limits, atomic across every instance sharing the server. KEYS[1] is
- * a sorted set of the user's sessions scored by when each was last seen (the
- * server's clock, so instances with skewed clocks agree). ARGV: session,
- * idle milliseconds, limit, unique (1/0). Returns 1 when admitted, else 0.
- */
-const ADMIT_SESSION_LUA = `
-local key = KEYS[1]
-local idleMs = tonumber(ARGV[2])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (now - idleMs))
-local admitted = 0
-if redis.call('ZSCORE', key, ARGV[1]) then
-  admitted = 1
-elseif ARGV[4] == '1' then
-  redis.call('DEL', key)
-  admitted = 1
-elseif redis.call('ZCARD', key) < tonumber(ARGV[3]) then
-  admitted = 1
-end
-if admitted == 1 then
-  redis.call('ZADD', key, now, ARGV[1])
-  redis.call('PEXPIRE', key, idleMs)
-end
-return admitted
-`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    admitSession(key: string, session: string, idleMs: number, limit: number, unique: 0 | 1): Result<number, Context>;
-  }
-}
+/** A Redis operation that did not answer: refused, timed out, or not sent. */
+const FAILED = Symbol('failed');
+type Answer<T> = T | typeof FAILED;
 
 type Connection =
   | { readonly state: 'connecting' }
   | { readonly state: 'up' }
   | { readonly state: 'down'; readonly since: Date; readonly reason: string }
   | { readonly state: 'closed' };
+
+/** Why Redis did not do what it was asked while connected: silent (timeouts), or refusing writes (OOM, READONLY). */
+interface Trouble {
+  readonly since: Date;
+  readonly reason: string;
+}
 
 /** Settles with `fallback` on any failure, and after `ms` at the latest. */
 function withFallback<T>(operation: () => Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -79,6 +64,16 @@ function isStoredValue(value: unknown): value is StoredValue {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An error Redis itself answered (`OOM command not allowed ...`, `READONLY ...`), as opposed to a timeout or a closed socket. */
+function isReplyError(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+/** SCAN MATCH treats these as wildcards. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
 function connect(url: string, timeoutMs: number): Redis {
   try {
     return new Redis(url, {
@@ -92,7 +87,7 @@ function connect(url: string, timeoutMs: number): Redis {
       // A connection that answers nothing for this long is dropped and dialled again.
       socketTimeout: Math.max(5000, 2 * timeoutMs),
       retryStrategy: (attempt) => Math.min(attempt * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
-      scripts: { admitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 1 } },
+      scripts: STORE_SCRIPTS,
     });
   } catch {
     // The URL itself is not echoed: it may carry a password.
@@ -102,9 +97,11 @@ function connect(url: string, timeoutMs: number): Redis {
 
 /**
  * A store on a Redis server shared by several bridge instances. It never makes
- * a caller wait longer than `timeoutMs` and never rejects: while Redis is slow
- * or unreachable reads are misses, writes are dropped and `admitSession`
- * admits, and the client reconnects by itself.
+ * a caller wait longer than `timeoutMs` and never rejects: while Redis is slow,
+ * unreachable or refusing writes, decisions are cache misses, and token
+ * bindings and session counts are decided by the instance's own memory, which
+ * keeps a copy of every binding and admission it made (so a binding made
+ * before Redis went away still holds here). The client reconnects by itself.
  */
 export function redisStore(options: RedisStoreOptions): Store {
   const { timeoutMs, log } = options;
@@ -112,29 +109,69 @@ export function redisStore(options: RedisStoreOptions): Store {
   const { host, port, db, tls, password } = redis.options;
   // Built from the parsed options, so no credential can be part of it.
   const target = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${db ?? 0}`;
+  const local = memoryStore({ maxEntries: options.maxLocalEntries ?? 1_000_000 });
+  const drops = openDropChannel(redis, log);
+  // What another instance dropped is forgotten here too (the keys are dropped from Redis by whoever dropped them).
+  drops.onDrop((event) => {
+    if (event.kind === 'keys') void local.drop(event);
+    else void local.dropPrefix(event.prefix);
+  });
   let connection: Connection = { state: 'connecting' };
   let everConnected = false;
   let lastError: string | undefined;
 
-  const scrub = (text: string) => maskOccurrences(text, password ? [password] : []);
+  const scrub = (text: string) => maskOccurrences(text, password ? [password] : []).slice(0, MAX_REASON_CHARS);
   // Redis connects even when SELECT fails, and would then serve db 0, perhaps someone else's: use none.
   let wrongDb: string | undefined;
   // A stalled server keeps the connection up for seconds before the client notices; its silence shows at once.
-  let silentSince: Date | undefined;
-  const use = <T>(operation: () => Promise<T>, fallback: T): Promise<T> => {
-    if (wrongDb !== undefined) return Promise.resolve(fallback);
+  let silent: Trouble | undefined;
+  // Reads may go on while writes are refused (maxmemory with noeviction, a read-only replica).
+  let refusingWrites: Trouble | undefined;
+
+  function noteRefusal(error: Error): void {
+    const reason = scrub(error.message);
+    if (refusingWrites?.reason === reason) return;
+    refusingWrites = { since: new Date(), reason };
+    log.warn('redis store refusing writes: decisions not cached, token bindings and session counts kept in this instance', { store: target, reason });
+  }
+
+  // While writes are refused a cached load may write nothing for a long time: health asks Redis itself whether that is over.
+  let probing = false;
+  function probeWrites(): void {
+    if (probing) return;
+    probing = true;
+    void attempt(() => redis.set('probe', '1', 'EX', 1), 'write').finally(() => (probing = false));
+  }
+
+  /** Runs one Redis operation within `timeoutMs`; FAILED when it did not answer, and health learns why. */
+  function attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write'): Promise<Answer<T>> {
+    if (wrongDb !== undefined) return Promise.resolve(FAILED);
     let answered = false;
     const answering = () =>
-      operation().then((value) => {
-        answered = true;
-        silentSince = undefined;
-        return value;
-      });
-    return withFallback(answering, timeoutMs, fallback).then((value) => {
-      if (!answered && connection.state === 'up') silentSince ??= new Date();
+      operation().then(
+        (value) => {
+          answered = true;
+          silent = undefined;
+          if (kind === 'write' && refusingWrites) {
+            log.info('redis store accepting writes again', { store: target });
+            refusingWrites = undefined;
+          }
+          return value;
+        },
+        (error: unknown) => {
+          if (isReplyError(error)) {
+            answered = true;
+            silent = undefined;
+            if (kind === 'write') noteRefusal(error);
+          }
+          throw error;
+        },
+      );
+    return withFallback<Answer<T>>(answering, timeoutMs, FAILED).then((value) => {
+      if (!answered && connection.state === 'up') silent ??= { since: new Date(), reason: `not answering within ${timeoutMs} ms` };
       return value;
     });
-  };
+  }
 
   // State changes are logged once each; the client reports every failed attempt, the log does not.
   redis.on('error', (error: Error & { code?: string }) => {
@@ -155,7 +192,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       return;
     }
     log.info(everConnected ? 'redis store reconnected' : 'redis store connected', { store: target });
-    silentSince = undefined;
+    silent = undefined;
     everConnected = true;
     lastError = undefined;
     connection = { state: 'up' };
@@ -168,8 +205,9 @@ export function redisStore(options: RedisStoreOptions): Store {
   });
 
   const get = async <T extends StoredValue>(key: string): Promise<T | undefined> => {
-    const text = await use(() => redis.get(key), null);
-    if (text === null) return undefined;
+    const text = await attempt(() => redis.get(key), 'read');
+    // Not in Redis, or no answer: a binding this instance made while Redis refused it is still here.
+    if (text === FAILED || text === null) return local.get<T>(key);
     try {
       const value: unknown = JSON.parse(text);
       // Anything else under our key was not written by a bridge: treat it as absent.
@@ -182,24 +220,73 @@ export function redisStore(options: RedisStoreOptions): Store {
   return {
     get,
     async set(key, value, ttlSeconds) {
-      await use(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), undefined);
+      await attempt(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), 'write');
     },
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined> {
-      const stored = await use(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'), undefined);
-      if (stored === 'OK') return value;
-      // Taken (null) or no answer (undefined): whoever holds it now, if Redis says.
-      return stored === null ? get<T>(key) : undefined;
+      const stored = await attempt(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'), 'write');
+      if (stored === FAILED) return local.claim(key, value, ttlSeconds);
+      if (stored === 'OK') {
+        await local.set(key, value, ttlSeconds);
+        return value;
+      }
+      // Taken: whoever holds it now, if Redis says.
+      return get<T>(key);
     },
     async admitSession(request: SessionAdmission) {
       const idleMs = storeTtlSeconds(request.idleTtlSeconds) * 1000;
       const admit = () => redis.admitSession(`sessions:${request.user}`, request.session, idleMs, request.limit, request.unique ? 1 : 0);
-      // Fails open: the viewer was already authorized; only the connection count could not be checked.
-      return (await use(admit, 1)) === 1;
+      const answer = await attempt(admit, 'write');
+      // Without Redis the instance counts what it has seen itself: the limit holds at least per instance.
+      if (answer === FAILED) return local.admitSession(request);
+      if (answer !== 1) return false;
+      await local.admitSession({ ...request, limit: Number.POSITIVE_INFINITY });
+      return true;
     },
+    async addToIndex(key, members, ttlSeconds) {
+      if (members.length === 0) return;
+      await attempt(() => redis.addToIndex(key, storeTtlSeconds(ttlSeconds) * 1000, ...members), 'write');
+    },
+    async readIndex(key) {
+      const members = await attempt(() => redis.smembers(key), 'read');
+      return members === FAILED ? undefined : members;
+    },
+    async drop(what): Promise<Dropped | undefined> {
+      const sessionKeys = what.sessionsOf.map((user) => `sessions:${user}`);
+      const counts = await attempt(() => redis.dropKeys(what.keys.length + sessionKeys.length, ...what.keys, ...sessionKeys), 'write');
+      const forgotten = await local.drop(what);
+      const told = await drops.publish({ kind: 'keys', keys: what.keys, sessionsOf: what.sessionsOf });
+      if (counts === FAILED || !told) return undefined;
+      const held = (index: number) => (counts[index] ?? 0) > 0 || forgotten?.keys.includes(what.keys[index]!);
+      const sessions = counts.slice(what.keys.length).reduce((sum, count) => sum + count, 0);
+      return { keys: what.keys.filter((_, index) => held(index)), sessions: Math.max(sessions, forgotten?.sessions ?? 0) };
+    },
+    async dropPrefix(prefix) {
+      let dropped = 0;
+      let cursor = '0';
+      do {
+        const page = await attempt(() => redis.scan(cursor, 'MATCH', `${KEY_PREFIX}${globEscape(prefix)}*`, 'COUNT', SCAN_BATCH), 'read');
+        if (page === FAILED) return undefined;
+        cursor = page[0];
+        // SCAN answers the keys as stored; the client adds the prefix to what it is given.
+        const keys = page[1].map((key) => key.slice(KEY_PREFIX.length));
+        if (keys.length > 0) {
+          const unlinked = await attempt(() => redis.unlink(...keys), 'write');
+          if (unlinked === FAILED) return undefined;
+          dropped += unlinked;
+        }
+      } while (cursor !== '0');
+      await local.dropPrefix(prefix);
+      return (await drops.publish({ kind: 'prefix', prefix })) ? dropped : undefined;
+    },
+    onDrop: (listener) => drops.onDrop(listener),
     health(): StoreHealth {
       switch (connection.state) {
         case 'up':
-          if (silentSince) return { store: 'redis', ok: false, detail: `${target} not answering within ${timeoutMs} ms since ${silentSince.toISOString()}` };
+          if (silent) return { store: 'redis', ok: false, detail: `${target} ${silent.reason} since ${silent.since.toISOString()}` };
+          if (refusingWrites) {
+            probeWrites();
+            return { store: 'redis', ok: false, detail: `${target} refusing writes since ${refusingWrites.since.toISOString()}: ${refusingWrites.reason}` };
+          }
           return { store: 'redis', ok: true, detail: `connected to ${target}` };
         case 'down':
           return { store: 'redis', ok: false, detail: `${target} unreachable since ${connection.since.toISOString()}: ${connection.reason}` };
@@ -213,6 +300,8 @@ export function redisStore(options: RedisStoreOptions): Store {
       if (connection.state === 'closed') return;
       const wasUp = connection.state === 'up';
       connection = { state: 'closed' };
+      drops.close();
+      await local.close();
       if (wasUp) await withFallback(() => redis.quit(), timeoutMs, undefined);
       redis.disconnect();
     },

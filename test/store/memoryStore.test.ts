@@ -3,10 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { createStore } from '../../src/store/factory.js';
 import { memoryStore } from '../../src/store/memory.js';
-import type { SessionAdmission, Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/types.js';
 import { memoryLogger } from '../support/bridge.js';
-
-const decision = { allow: true, freshUntil: 1_732_000_000_000, decidedBy: 'backend:portal', sessionName: 'alice' };
+import { admission, decision } from '../support/stores.js';
 
 describe('memory store', () => {
   let store: Store;
@@ -133,15 +132,6 @@ describe('memory store', () => {
   });
 
   describe('admitSession', () => {
-    const admission = (session: string, more: Partial<SessionAdmission> = {}): SessionAdmission => ({
-      user: 'alice',
-      session,
-      limit: 2,
-      idleTtlSeconds: 60,
-      unique: false,
-      ...more,
-    });
-
     it('admits sessions up to the limit, then refuses new ones', async () => {
       expect(await store.admitSession(admission('s1'))).toBe(true);
       expect(await store.admitSession(admission('s2'))).toBe(true);
@@ -188,6 +178,56 @@ describe('memory store', () => {
 
     it('refuses every session with a limit of 0', async () => {
       expect(await store.admitSession(admission('s1', { limit: 0 }))).toBe(false);
+    });
+  });
+
+  describe('indexes and drops', () => {
+    it('keeps an index set as long as its longest-lived member, adding to it without shortening it', async () => {
+      await store.addToIndex('i:t:x', ['k:a'], 60);
+      await store.addToIndex('i:t:x', ['k:b', 'k:a'], 10);
+      expect(await store.readIndex('i:t:x')).toEqual(['k:a', 'k:b']);
+      vi.advanceTimersByTime(30_000);
+      expect(await store.readIndex('i:t:x')).toEqual(['k:a', 'k:b']);
+      await store.addToIndex('i:t:x', ['k:c'], 120);
+      vi.advanceTimersByTime(60_000);
+      expect(await store.readIndex('i:t:x')).toEqual(['k:a', 'k:b', 'k:c']);
+      vi.advanceTimersByTime(61_000);
+      expect(await store.readIndex('i:t:x')).toEqual([]);
+    });
+
+    it('drops keys and counted sessions, says which held something, and tells its listeners', async () => {
+      const heard: unknown[] = [];
+      store.onDrop((event) => heard.push(event));
+      await store.set('d:default:a', decision, 60);
+      await store.claim('b:t', { ip: '203.0.113.1' }, 60);
+      await store.addToIndex('i:t:x', ['k:d:default:a'], 60);
+      await store.admitSession(admission('s1'));
+      await store.admitSession(admission('s2'));
+      const dropped = await store.drop({ keys: ['d:default:a', 'b:t', 'i:t:x', 'd:default:never'], sessionsOf: ['alice', 'nobody'] });
+      expect(dropped).toEqual({ keys: ['d:default:a', 'b:t', 'i:t:x'], sessions: 2 });
+      expect(await store.get('d:default:a')).toBeUndefined();
+      expect(await store.get('b:t')).toBeUndefined();
+      expect(await store.readIndex('i:t:x')).toEqual([]);
+      expect(await store.admitSession(admission('s3', { limit: 1 }))).toBe(true);
+      expect(heard).toEqual([{ kind: 'keys', keys: ['d:default:a', 'b:t', 'i:t:x', 'd:default:never'], sessionsOf: ['alice', 'nobody'] }]);
+    });
+
+    it('drops every key under a prefix and nothing else', async () => {
+      const heard: unknown[] = [];
+      const unsubscribe = store.onDrop((event) => heard.push(event));
+      for (const key of ['d:default:a', 'd:default:b', 'd:defaults:c', 'd:other:a', 'b:t']) await store.set(key, decision, 60);
+      expect(await store.dropPrefix('d:default:')).toBe(2);
+      expect(await Promise.all(['d:default:a', 'd:default:b', 'd:defaults:c', 'd:other:a', 'b:t'].map(async (key) => (await store.get(key)) !== undefined))).toEqual([
+        false,
+        false,
+        true,
+        true,
+        true,
+      ]);
+      expect(heard).toEqual([{ kind: 'prefix', prefix: 'd:default:' }]);
+      unsubscribe();
+      expect(await store.dropPrefix('d:')).toBe(2);
+      expect(heard).toHaveLength(1);
     });
   });
 
