@@ -69,6 +69,11 @@ function isReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'ReplyError';
 }
 
+/** The client's own `commandTimeout` fired: Redis said nothing. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /timed out/i.test(error.message);
+}
+
 /** SCAN MATCH treats these as wildcards. */
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
@@ -159,8 +164,9 @@ export function redisStore(options: RedisStoreOptions): Store {
           return value;
         },
         (error: unknown) => {
+          // Only silence is a timeout; a closed connection is reported by the connection's own state.
+          if (!isTimeout(error)) answered = true;
           if (isReplyError(error)) {
-            answered = true;
             silent = undefined;
             if (kind === 'write') noteRefusal(error);
           }
