@@ -3,13 +3,14 @@ import { MiddlewareClient, type ExchangeObserver } from './adapters/transport.js
 import type { BridgeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import { createDecider } from './pipeline/pipeline.js';
+import { revocation, type Revocation } from './pipeline/revoke.js';
 import { openLocalUsers } from './policies/users/localUsers.js';
 import type { Decider } from './pipeline/types.js';
 import { withCircuitBreaker, type CircuitState } from './resilience/circuitBreaker.js';
 import { createStore } from './store/factory.js';
 import type { StoreHealth } from './store/types.js';
 
-export interface Bridge {
+export interface Bridge extends Revocation {
   readonly decider: Decider;
   /** For `/healthz`: whether the store answers, and each backend's circuit. */
   health(): BridgeHealth;
@@ -36,8 +37,11 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
   const adapters = new Map(
     Object.entries(config.backends).map(([name, backend]) => [name, withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log)]),
   );
+  const { revoke, flush } = revocation(store);
   return {
     decider: createDecider(config, adapters, store, log, localUsers),
+    revoke,
+    flush,
     health: () => {
       const backends = Object.fromEntries([...adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]));
       const storeHealth = store.health();

@@ -1,6 +1,8 @@
 import { coalescer } from '../../resilience/coalesce.js';
 import type { StoredValue } from '../../store/types.js';
+import type { ViewerRequest } from '../../viewer.js';
 import { decisionKeyOf, defaultKeyParts } from '../cacheKey.js';
+import { indexAllow } from '../revoke.js';
 import { lifetimeOf, type DecisionStep, type RouteContext, type Verdict } from '../types.js';
 
 /** What the store keeps per decision: the answer and until when it is fresh (epoch ms). */
@@ -33,7 +35,7 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
   const keyOf = decisionKeyOf(cache.key ?? defaultKeyParts(route.backends.map((name) => config.backends[name]!)));
   const once = coalescer<Verdict>();
 
-  function remember(key: string, verdict: Verdict): void {
+  function remember(key: string, viewer: ViewerRequest, verdict: Verdict): void {
     const ttl = lifetimeOf(cache, verdict);
     if (verdict.backend === undefined || ttl <= 0) return;
     const { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique } = verdict;
@@ -41,6 +43,7 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
     const storedFor = ttl + (allow ? cache.staleIfError : 0);
     // Not awaited: the viewer's answer does not wait for the store.
     void store.set(key, entry, storedFor).catch(() => undefined);
+    if (allow) indexAllow(store, key, viewer, verdict, storedFor);
   }
 
   function answerFrom(entry: CachedDecision, cached: 'hit' | 'stale', now: number): Verdict {
@@ -67,7 +70,7 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
     if (entry && entry.freshUntil > lookedUp) return answerFrom(entry, 'hit', lookedUp);
     const verdict = await once(key, async () => {
       const fresh = await next(check);
-      remember(key, fresh);
+      remember(key, check.viewer, fresh);
       return fresh;
     });
     const now = Date.now();
