@@ -148,8 +148,12 @@ export function redisStore(options: RedisStoreOptions): Store {
     void attempt(() => redis.set('probe', '1', 'EX', 1), 'write').finally(() => (probing = false));
   }
 
-  /** Runs one Redis operation within `timeoutMs`; FAILED when it did not answer, and health learns why. */
-  function attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write'): Promise<Answer<T>> {
+  /**
+   * Runs one Redis operation within `timeoutMs`; FAILED when it did not answer, and health learns why.
+   * A refused `write` or `script` shows Redis refusing writes; only a plain write that succeeds shows
+   * it takes them again: Redis lets a script that has already written (a DEL, say) go on when full.
+   */
+  function attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write' | 'script'): Promise<Answer<T>> {
     if (wrongDb !== undefined) return Promise.resolve(FAILED);
     let answered = false;
     const answering = () =>
@@ -168,7 +172,7 @@ export function redisStore(options: RedisStoreOptions): Store {
           if (!isTimeout(error)) answered = true;
           if (isReplyError(error)) {
             silent = undefined;
-            if (kind === 'write') noteRefusal(error);
+            if (kind !== 'read') noteRefusal(error);
           }
           throw error;
         },
@@ -241,7 +245,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     async admitSession(request: SessionAdmission) {
       const idleMs = storeTtlSeconds(request.idleTtlSeconds) * 1000;
       const admit = () => redis.admitSession(`sessions:${request.user}`, request.session, idleMs, request.limit, request.unique ? 1 : 0);
-      const answer = await attempt(admit, 'write');
+      const answer = await attempt(admit, 'script');
       // Without Redis the instance counts what it has seen itself: the limit holds at least per instance.
       if (answer === FAILED) return local.admitSession(request);
       if (answer !== 1) return false;
@@ -250,7 +254,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
     async addToIndex(key, members, ttlSeconds) {
       if (members.length === 0) return;
-      await attempt(() => redis.addToIndex(key, storeTtlSeconds(ttlSeconds) * 1000, ...members), 'write');
+      await attempt(() => redis.addToIndex(key, storeTtlSeconds(ttlSeconds) * 1000, ...members), 'script');
     },
     async readIndex(key) {
       const members = await attempt(() => redis.smembers(key), 'read');
@@ -258,7 +262,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
     async drop(what): Promise<Dropped | undefined> {
       const sessionKeys = what.sessionsOf.map((user) => `sessions:${user}`);
-      const counts = await attempt(() => redis.dropKeys(what.keys.length + sessionKeys.length, ...what.keys, ...sessionKeys), 'write');
+      const counts = await attempt(() => redis.dropKeys(what.keys.length + sessionKeys.length, ...what.keys, ...sessionKeys), 'script');
       const forgotten = await local.drop(what);
       const told = await drops.publish({ kind: 'keys', keys: what.keys, sessionsOf: what.sessionsOf });
       if (counts === FAILED || !told) return undefined;

@@ -39,6 +39,9 @@ describe('redis store refusing writes', () => {
     expect(await store.get('b:token')).toEqual({ ip: '203.0.113.1' });
     expect(await store.admitSession(admission('s1', { limit: 1 }))).toBe(true);
     expect(await store.admitSession(admission('s2', { limit: 1 }))).toBe(false);
+    // A unique admission's script deletes before it adds, which Redis lets through when full: still refusing.
+    expect(await store.admitSession(admission('s3', { user: 'bob', unique: true }))).toBe(true);
+    expect(store.health()).toMatchObject({ ok: false, detail: expect.stringContaining('OOM command not allowed') });
     expect(lines(logs, /refusing writes/)).toHaveLength(1);
 
     // Back once Redis takes writes again, which health finds out by itself.
