@@ -30,56 +30,52 @@ export interface Revocation {
 }
 
 /**
- * Index sets, one per identity, of what a cached allow left behind: cache keys are digests, so a
- * viewer's entries can only be found again through them. Identities are digested too.
+ * Who a cached allow belongs to: the viewer's token (as a digest: never in clear), the login the
+ * viewer gave or the middleware named the session, the middleware's user id. Cache keys are
+ * digests, so a viewer's entries can only be found again through these.
  */
-const indexKey = {
-  token: (token: string) => `i:t:${digest(token)}`,
-  login: (login: string) => `i:l:${digest(login)}`,
-  userId: (userId: string) => `i:u:${digest(userId)}`,
-};
-
-/** Index members: a store key to drop, or a user whose counted sessions to forget. */
-const KEY_MEMBER = 'k:';
-const SESSIONS_MEMBER = 's:';
+const TOKEN = 't:';
+const LOGIN = 'l:';
+const USER_ID = 'u:';
 
 /** The session-count user names the connection-limit steps count under. */
 const localSessions = (login: string) => `local:${login}`;
 const backendSessions = (userId: string) => `backend:${userId}`;
 
 /**
- * Notes a cached allow under the viewer's token, login (given, or as the middleware named the
- * session) and middleware user id. Called on cache misses only, never on a hit, and not awaited.
+ * Notes a cached allow under the viewer's identities. Called on cache misses only, never on a hit,
+ * and not awaited.
  */
-export function indexAllow(store: Store, key: string, viewer: ViewerRequest, verdict: Verdict, ttlSeconds: number): void {
-  const members = [`${KEY_MEMBER}${key}`];
-  if (viewer.token) members.push(`${KEY_MEMBER}${bindingKey(viewer.token)}`);
-  if (verdict.userId !== undefined) members.push(`${SESSIONS_MEMBER}${backendSessions(verdict.userId)}`);
+export function noteAllow(store: Store, key: string, viewer: ViewerRequest, verdict: Verdict, ttlSeconds: number): void {
   const identities = new Set<string>();
-  if (viewer.token) identities.add(indexKey.token(viewer.token));
-  if (viewer.credentials) identities.add(indexKey.login(viewer.credentials.login));
-  if (verdict.sessionName !== undefined) identities.add(indexKey.login(verdict.sessionName));
-  if (verdict.userId !== undefined) identities.add(indexKey.userId(verdict.userId));
-  for (const identity of identities) void store.addToIndex(identity, members, ttlSeconds).catch(() => undefined);
+  if (viewer.token) identities.add(`${TOKEN}${digest(viewer.token)}`);
+  if (viewer.credentials) identities.add(`${LOGIN}${viewer.credentials.login}`);
+  if (verdict.sessionName !== undefined) identities.add(`${LOGIN}${verdict.sessionName}`);
+  if (verdict.userId !== undefined) identities.add(`${USER_ID}${verdict.userId}`);
+  if (identities.size > 0) void store.noteAllow(key, [...identities], ttlSeconds).catch(() => undefined);
 }
 
-/** What is always dropped for a selector, index or not, and where its index is. */
-function directly(selector: RevokeSelector): { index: string; keys: string[]; sessionsOf: string[] } {
-  if ('token' in selector) return { index: indexKey.token(selector.token), keys: [bindingKey(selector.token)], sessionsOf: [] };
-  if ('login' in selector) return { index: indexKey.login(selector.login), keys: [], sessionsOf: [localSessions(selector.login)] };
-  return { index: indexKey.userId(selector.userId), keys: [], sessionsOf: [backendSessions(selector.userId)] };
+/** The identity a selector names, and what it always drops, whether or not any allow was noted. */
+function selected(selector: RevokeSelector): { identity: string; keys: string[]; sessionsOf: string[] } {
+  if ('token' in selector) return { identity: `${TOKEN}${digest(selector.token)}`, keys: [bindingKey(selector.token)], sessionsOf: [] };
+  if ('login' in selector) return { identity: `${LOGIN}${selector.login}`, keys: [], sessionsOf: [localSessions(selector.login)] };
+  return { identity: `${USER_ID}${selector.userId}`, keys: [], sessionsOf: [backendSessions(selector.userId)] };
 }
 
 export function revocation(store: Store): Revocation {
   return {
     async revoke(selector) {
-      const { index, keys, sessionsOf } = directly(selector);
-      const members = await store.readIndex(index);
-      const dropKeys = new Set([...keys, index]);
+      const { identity, keys, sessionsOf } = selected(selector);
+      const noted = await store.notedUnder(identity);
+      const dropKeys = new Set(keys);
       const dropSessions = new Set(sessionsOf);
-      for (const member of members ?? []) {
-        if (member.startsWith(KEY_MEMBER)) dropKeys.add(member.slice(KEY_MEMBER.length));
-        else if (member.startsWith(SESSIONS_MEMBER)) dropSessions.add(member.slice(SESSIONS_MEMBER.length));
+      // Each allow found also names the viewer's other identities: its token's binding, its user's sessions.
+      for (const allow of noted ?? []) {
+        dropKeys.add(allow.key);
+        for (const other of allow.identities) {
+          if (other.startsWith(TOKEN)) dropKeys.add(`${BINDING_KEYS}${other.slice(TOKEN.length)}`);
+          else if (other.startsWith(USER_ID)) dropSessions.add(backendSessions(other.slice(USER_ID.length)));
+        }
       }
       const dropped = await store.drop({ keys: [...dropKeys], sessionsOf: [...dropSessions] });
       const count = (prefix: string) => dropped?.keys.filter((key) => key.startsWith(prefix)).length ?? 0;
@@ -87,7 +83,7 @@ export function revocation(store: Store): Revocation {
         decisions: count(DECISION_KEYS),
         bindings: count(BINDING_KEYS),
         sessions: dropped?.sessions ?? 0,
-        complete: members !== undefined && dropped !== undefined,
+        complete: noted !== undefined && dropped !== undefined,
       };
     },
     async flush(route) {

@@ -1,6 +1,6 @@
 import { ExpiringCache } from './expiringCache.js';
 import { storeTtlSeconds } from './ttl.js';
-import type { DropEvent, Dropped, Dropping, SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
+import type { DropEvent, Dropped, Dropping, NotedAllow, SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
 
 export interface MemoryStoreOptions {
   /** Past this many entries new keys are not stored (the decision is still answered, just not cached). */
@@ -10,16 +10,15 @@ export interface MemoryStoreOptions {
 /** Sessions seen per user: session id → last seen (ms since epoch). */
 type UserSessions = Map<string, number>;
 
-/** An index set and when it may go (ms since epoch): it lives as long as its longest-lived member. */
-interface IndexSet {
-  readonly members: Set<string>;
-  endMs: number;
-}
+/** Notes looked through per turn of the event loop when finding a viewer's allows: a revoke never stalls checks. */
+const SCAN_SLICE = 10_000;
 
 /** The embedded store: one process, nothing shared. Also each Redis store's memory of its own bindings and sessions. */
 export function memoryStore(options: MemoryStoreOptions): Store {
-  const values = new ExpiringCache<StoredValue>(options.maxEntries);
-  const indexes = new ExpiringCache<IndexSet>(options.maxEntries);
+  // Whose each cached allow is: its identities as one JSON text, the cheapest form a million of them
+  // can take (no set per viewer). Found again by looking through them all, in slices.
+  const notes = new Map<string, string>();
+  const values = new ExpiringCache<StoredValue>(options.maxEntries, (key) => notes.delete(key));
   // A user's entry lives idleTtl past their last admission, so users who stop watching are forgotten.
   const sessionsByUser = new ExpiringCache<UserSessions>(-1);
   const listeners = new Set<(event: DropEvent) => void>();
@@ -47,24 +46,22 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     return admitted;
   }
 
-  function addToIndex(key: string, members: readonly string[], ttlSeconds: number): void {
-    const endMs = Date.now() + storeTtlSeconds(ttlSeconds) * 1000;
-    const held = indexes.get(key);
-    if (held) {
-      for (const member of members) held.members.add(member);
-      if (endMs <= held.endMs) return;
-      held.endMs = endMs;
-      indexes.set(key, held, storeTtlSeconds(ttlSeconds));
-    } else {
-      indexes.set(key, { members: new Set(members), endMs }, storeTtlSeconds(ttlSeconds));
+  async function notedUnder(identity: string): Promise<NotedAllow[]> {
+    const needle = JSON.stringify(identity);
+    const found: NotedAllow[] = [];
+    let seen = 0;
+    for (const [key, identities] of notes) {
+      if (identities.includes(needle)) found.push({ key, identities: JSON.parse(identities) as string[] });
+      if (++seen % SCAN_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
     }
+    return found;
   }
 
   function drop({ keys, sessionsOf }: Dropping): Dropped {
     const dropped = keys.filter((key) => {
-      const held = values.get(key) !== undefined || indexes.get(key) !== undefined;
+      const held = values.get(key) !== undefined;
       values.delete(key);
-      indexes.delete(key);
+      notes.delete(key);
       return held;
     });
     let sessions = 0;
@@ -82,6 +79,7 @@ export function memoryStore(options: MemoryStoreOptions): Store {
       if (!key.startsWith(prefix)) continue;
       if (values.get(key) !== undefined) dropped += 1;
       values.delete(key);
+      notes.delete(key);
     }
     tell({ kind: 'prefix', prefix });
     return dropped;
@@ -102,8 +100,11 @@ export function memoryStore(options: MemoryStoreOptions): Store {
       return values.set(key, value, storeTtlSeconds(ttlSeconds)) ? value : undefined;
     },
     admitSession: async (request) => admit(request),
-    addToIndex: async (key, members, ttlSeconds) => addToIndex(key, members, ttlSeconds),
-    readIndex: async (key) => [...(indexes.get(key)?.members ?? [])],
+    async noteAllow(key, identities) {
+      // The note goes with the entry (dropped with it, or when the sweep finds it expired).
+      if (values.get(key) !== undefined) notes.set(key, JSON.stringify(identities));
+    },
+    notedUnder,
     drop: async (what) => drop(what),
     dropPrefix: async (prefix) => dropPrefix(prefix),
     onDrop(listener) {
@@ -118,7 +119,7 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     async close() {
       listeners.clear();
       values.close();
-      indexes.close();
+      notes.clear();
       sessionsByUser.close();
     },
   };

@@ -5,7 +5,7 @@ import { memoryStore } from './memory.js';
 import { openDropChannel } from './redisDrops.js';
 import { STORE_SCRIPTS } from './redisScripts.js';
 import { storeTtlSeconds } from './ttl.js';
-import type { Dropped, SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
+import type { Dropped, NotedAllow, SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
 
 export interface RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://...` (TLS). */
@@ -72,6 +72,20 @@ function isReplyError(error: unknown): error is Error {
 /** The client's own `commandTimeout` fired: Redis said nothing. */
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && /timed out/i.test(error.message);
+}
+
+/** Where the allows noted under an identity are kept. */
+const noteSet = (identity: string) => `i:${identity}`;
+
+/** A note set's member, or nothing when it is not one a bridge wrote. */
+function readNote(member: string): NotedAllow[] {
+  try {
+    const [key, ...identities] = JSON.parse(member) as unknown[];
+    if (typeof key !== 'string' || !identities.every((identity) => typeof identity === 'string')) return [];
+    return [{ key, identities: identities as string[] }];
+  } catch {
+    return [];
+  }
 }
 
 /** SCAN MATCH treats these as wildcards. */
@@ -252,13 +266,16 @@ export function redisStore(options: RedisStoreOptions): Store {
       await local.admitSession({ ...request, limit: Number.POSITIVE_INFINITY });
       return true;
     },
-    async addToIndex(key, members, ttlSeconds) {
-      if (members.length === 0) return;
-      await attempt(() => redis.addToIndex(key, storeTtlSeconds(ttlSeconds) * 1000, ...members), 'script');
+    async noteAllow(key, identities, ttlSeconds) {
+      if (identities.length === 0) return;
+      // Each member names the allow and all its identities, so whoever finds it by one knows the others.
+      const member = JSON.stringify([key, ...identities]);
+      const sets = identities.map(noteSet);
+      await attempt(() => redis.addToSets(sets.length, ...sets, storeTtlSeconds(ttlSeconds) * 1000, member), 'script');
     },
-    async readIndex(key) {
-      const members = await attempt(() => redis.smembers(key), 'read');
-      return members === FAILED ? undefined : members;
+    async notedUnder(identity) {
+      const members = await attempt(() => redis.smembers(noteSet(identity)), 'read');
+      return members === FAILED ? undefined : members.flatMap(readNote);
     },
     async drop(what): Promise<Dropped | undefined> {
       const sessionKeys = what.sessionsOf.map((user) => `sessions:${user}`);

@@ -29,13 +29,15 @@ return admitted
 `;
 
 /**
- * Adds ARGV[2..] to the set KEYS[1] and makes it live at least ARGV[1] milliseconds: an index
- * lives as long as its longest-lived member (EXPIRE GT would leave a new set without any expiry).
+ * Adds ARGV[2] to each set of KEYS and makes each live at least ARGV[1] milliseconds: a set lives
+ * as long as its longest-lived member (EXPIRE GT would leave a new set without any expiry).
  */
-const ADD_TO_INDEX_LUA = `
-redis.call('SADD', KEYS[1], unpack(ARGV, 2))
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+const ADD_TO_SETS_LUA = `
+for _, key in ipairs(KEYS) do
+  redis.call('SADD', key, ARGV[2])
+  if redis.call('PTTL', key) < tonumber(ARGV[1]) then
+    redis.call('PEXPIRE', key, ARGV[1])
+  end
 end
 return 1
 `;
@@ -54,7 +56,7 @@ return counts
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     admitSession(key: string, session: string, idleMs: number, limit: number, unique: 0 | 1): Result<number, Context>;
-    addToIndex(key: string, ttlMs: number, ...members: string[]): Result<number, Context>;
+    addToSets(count: number, ...keysThenTtlAndMember: (string | number)[]): Result<number, Context>;
     dropKeys(count: number, ...keys: string[]): Result<number[], Context>;
   }
 }
@@ -62,7 +64,7 @@ declare module 'ioredis' {
 /** The scripts the Redis store runs, as ioredis `scripts` (sent once, then called by digest). */
 export const STORE_SCRIPTS = {
   admitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 1 },
-  addToIndex: { lua: ADD_TO_INDEX_LUA, numberOfKeys: 1 },
-  // Called with the number of keys first: each drop names its own.
+  // Called with the number of keys first: each note names its own.
+  addToSets: { lua: ADD_TO_SETS_LUA },
   dropKeys: { lua: DROP_LUA },
 } as const;

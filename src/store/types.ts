@@ -26,10 +26,13 @@ export interface Store {
    * With `unique`, the newest session replaces every older one instead.
    */
   admitSession(request: SessionAdmission): Promise<boolean>;
-  /** Adds `members` to the set under `key`, which then lives at least `ttlSeconds`. */
-  addToIndex(key: string, members: readonly string[], ttlSeconds: number): Promise<void>;
-  /** The members of the set under `key` (empty when there is none); undefined when the store cannot answer. */
-  readIndex(key: string): Promise<readonly string[] | undefined>;
+  /**
+   * Notes that the cached allow under `key` belongs to each of `identities` (`t:<token digest>`,
+   * `l:<login>`, `u:<user id>`), for as long as it lives, so it can be found again by any of them.
+   */
+  noteAllow(key: string, identities: readonly string[], ttlSeconds: number): Promise<void>;
+  /** The cached allows noted under `identity`; undefined when the store cannot answer. */
+  notedUnder(identity: string): Promise<readonly NotedAllow[] | undefined>;
   /**
    * Drops `keys` (values and index sets) and the counted sessions of `sessionsOf`, in the store and
    * in the memory of every instance sharing it. Undefined when the shared store could not answer.
@@ -52,6 +55,12 @@ export interface SessionAdmission {
   readonly limit: number;
   readonly idleTtlSeconds: number;
   readonly unique: boolean;
+}
+
+export interface NotedAllow {
+  readonly key: string;
+  /** Every identity the allow was noted under. */
+  readonly identities: readonly string[];
 }
 
 export interface Dropping {

@@ -182,17 +182,37 @@ describe('memory store', () => {
   });
 
   describe('indexes and drops', () => {
-    it('keeps an index set as long as its longest-lived member, adding to it without shortening it', async () => {
-      await store.addToIndex('i:t:x', ['k:a'], 60);
-      await store.addToIndex('i:t:x', ['k:b', 'k:a'], 10);
-      expect(await store.readIndex('i:t:x')).toEqual(['k:a', 'k:b']);
-      vi.advanceTimersByTime(30_000);
-      expect(await store.readIndex('i:t:x')).toEqual(['k:a', 'k:b']);
-      await store.addToIndex('i:t:x', ['k:c'], 120);
-      vi.advanceTimersByTime(60_000);
-      expect(await store.readIndex('i:t:x')).toEqual(['k:a', 'k:b', 'k:c']);
-      vi.advanceTimersByTime(61_000);
-      expect(await store.readIndex('i:t:x')).toEqual([]);
+    it('finds a cached allow by any identity it was noted under, for as long as the allow lives', async () => {
+      await store.set('d:default:a', decision, 60);
+      await store.noteAllow('d:default:a', ['t:x', 'u:1042'], 60);
+      await store.set('d:default:b', decision, 120);
+      await store.noteAllow('d:default:b', ['t:y', 'u:1042'], 120);
+      // Not cached (never stored, or the store was full): nothing to note.
+      await store.noteAllow('d:default:never', ['t:x'], 60);
+      expect(await store.notedUnder('t:x')).toEqual([{ key: 'd:default:a', identities: ['t:x', 'u:1042'] }]);
+      expect((await store.notedUnder('u:1042'))!.map((n) => n.key)).toEqual(['d:default:a', 'd:default:b']);
+      expect(await store.notedUnder('u:104')).toEqual([]);
+      // The sweep that drops an expired allow drops its note with it.
+      vi.advanceTimersByTime(62_000);
+      expect((await store.notedUnder('u:1042'))!.map((n) => n.key)).toEqual(['d:default:b']);
+      await store.drop({ keys: ['d:default:b'], sessionsOf: [] });
+      expect(await store.notedUnder('u:1042')).toEqual([]);
+    });
+
+    it('finds allows among many without holding the event loop for all of them at once', async () => {
+      vi.useRealTimers();
+      const many = memoryStore({ maxEntries: 50_000 });
+      for (let i = 0; i < 30_000; i++) {
+        await many.set(`d:default:${i}`, decision, 60);
+        await many.noteAllow(`d:default:${i}`, [`t:${i % 3}`], 60);
+      }
+      let turns = 0;
+      const counting = setInterval(() => turns++, 0);
+      const found = await many.notedUnder('t:1');
+      clearInterval(counting);
+      expect(found).toHaveLength(10_000);
+      expect(turns).toBeGreaterThan(0);
+      await many.close();
     });
 
     it('drops keys and counted sessions, says which held something, and tells its listeners', async () => {
@@ -200,16 +220,16 @@ describe('memory store', () => {
       store.onDrop((event) => heard.push(event));
       await store.set('d:default:a', decision, 60);
       await store.claim('b:t', { ip: '203.0.113.1' }, 60);
-      await store.addToIndex('i:t:x', ['k:d:default:a'], 60);
+      await store.noteAllow('d:default:a', ['t:x'], 60);
       await store.admitSession(admission('s1'));
       await store.admitSession(admission('s2'));
-      const dropped = await store.drop({ keys: ['d:default:a', 'b:t', 'i:t:x', 'd:default:never'], sessionsOf: ['alice', 'nobody'] });
-      expect(dropped).toEqual({ keys: ['d:default:a', 'b:t', 'i:t:x'], sessions: 2 });
+      const dropped = await store.drop({ keys: ['d:default:a', 'b:t', 'd:default:never'], sessionsOf: ['alice', 'nobody'] });
+      expect(dropped).toEqual({ keys: ['d:default:a', 'b:t'], sessions: 2 });
       expect(await store.get('d:default:a')).toBeUndefined();
       expect(await store.get('b:t')).toBeUndefined();
-      expect(await store.readIndex('i:t:x')).toEqual([]);
+      expect(await store.notedUnder('t:x')).toEqual([]);
       expect(await store.admitSession(admission('s3', { limit: 1 }))).toBe(true);
-      expect(heard).toEqual([{ kind: 'keys', keys: ['d:default:a', 'b:t', 'i:t:x', 'd:default:never'], sessionsOf: ['alice', 'nobody'] }]);
+      expect(heard).toEqual([{ kind: 'keys', keys: ['d:default:a', 'b:t', 'd:default:never'], sessionsOf: ['alice', 'nobody'] }]);
     });
 
     it('drops every key under a prefix and nothing else', async () => {

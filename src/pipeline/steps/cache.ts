@@ -2,7 +2,7 @@ import { coalescer } from '../../resilience/coalesce.js';
 import type { StoredValue } from '../../store/types.js';
 import type { ViewerRequest } from '../../viewer.js';
 import { decisionKeyOf, defaultKeyParts } from '../cacheKey.js';
-import { indexAllow } from '../revoke.js';
+import { noteAllow } from '../revoke.js';
 import { lifetimeOf, type DecisionStep, type RouteContext, type Verdict } from '../types.js';
 
 /** What the store keeps per decision: the answer and until when it is fresh (epoch ms). */
@@ -43,7 +43,7 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
     const storedFor = ttl + (allow ? cache.staleIfError : 0);
     // Not awaited: the viewer's answer does not wait for the store.
     void store.set(key, entry, storedFor).catch(() => undefined);
-    if (allow) indexAllow(store, key, viewer, verdict, storedFor);
+    if (allow) noteAllow(store, key, viewer, verdict, storedFor);
   }
 
   function answerFrom(entry: CachedDecision, cached: 'hit' | 'stale', now: number): Verdict {
