@@ -4,13 +4,14 @@ import { MiddlewareClient, type ExchangeObserver } from './adapters/transport.js
 import type { BridgeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import { createDecider } from './pipeline/pipeline.js';
+import { revocation, type Revocation } from './pipeline/revoke.js';
 import { openLocalUsers, type LocalUsers } from './policies/users/localUsers.js';
 import type { Decider } from './pipeline/types.js';
 import { withCircuitBreaker, type CircuitState, type GuardedAdapter } from './resilience/circuitBreaker.js';
 import { createStore } from './store/factory.js';
 import type { Store, StoreHealth } from './store/types.js';
 
-export interface Bridge {
+export interface Bridge extends Revocation {
   /** Decides with the configuration in force when each check starts: a check never sees two. */
   readonly decider: Decider;
   /** For `/healthz`: whether the store answers, and each backend's circuit. */
@@ -86,6 +87,7 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
       hasRoute: (name) => routing.decider.hasRoute(name),
       decide: (name, viewer) => routing.decider.decide(name, viewer),
     },
+    ...revocation(shared.store),
     health: () => {
       const backends = Object.fromEntries([...routing.adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]));
       const storeHealth = shared.store.health();

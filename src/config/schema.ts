@@ -42,7 +42,8 @@ const cache = z
       .optional(),
     /** No Redis operation holds a viewer longer than this; past it the answer is a cache miss. */
     redisTimeoutMs: integer(10, 10_000).default(200),
-    key: z.array(z.enum(CACHE_KEY_PARTS)).min(1).default(['token', 'credentials', 'ip', 'channel']),
+    /** Unset: each route keys by everything its backends receive and could decide on (see pipeline/cacheKey.ts). */
+    key: z.array(z.enum(CACHE_KEY_PARTS)).min(1).optional(),
     allowTtl: ttl(300),
     denyTtl: ttl(30),
     /** A day: Ministra grants 36000 s and, its token being long gone by then, cannot be asked again sooner. */

@@ -1,6 +1,27 @@
 import { hash } from 'node:crypto';
-import type { CacheKeyPart } from '../config/schema.js';
+import type { BackendConfig, CacheKeyPart } from '../config/schema.js';
 import type { ViewerRequest } from '../viewer.js';
+
+/**
+ * The viewer's query with its parameters in a canonical order: sorted by name, a repeated name
+ * keeping its values' order (a middleware may read the first or the last), empty pieces left out.
+ * Parameters stay as sent, undecoded: a middleware reading the raw query sees `%41` and `A` apart.
+ */
+export function canonicalQuery(rawQuery: string): string {
+  if (rawQuery === '') return '';
+  const pieces = rawQuery.split('&').filter((piece) => piece !== '');
+  if (pieces.length < 2) return pieces.join('&');
+  const nameOf = (piece: string) => {
+    const equals = piece.indexOf('=');
+    return equals === -1 ? piece : piece.slice(0, equals);
+  };
+  // Array.prototype.sort is stable, so repeated names keep their order.
+  return pieces
+    .map((piece) => ({ piece, name: nameOf(piece) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ piece }) => piece)
+    .join('&');
+}
 
 const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undefined> = {
   token: (v) => v.token,
@@ -11,8 +32,30 @@ const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undef
   path: (v) => v.path,
   session: (v) => v.session,
   userAgent: (v) => v.userAgent,
-  query: (v) => v.rawQuery,
+  query: (v) => canonicalQuery(v.rawQuery),
 };
+
+/** Backends that receive the viewer's whole query string (and may decide on any parameter of it). */
+function receivesWholeQuery(backend: BackendConfig): boolean {
+  return backend.type === 'http' || (backend.type === 'iptvportal' && backend.protocol === 'cesbo');
+}
+
+const WHOLE_QUERY_KEY: readonly CacheKeyPart[] = ['query', 'ip', 'channel'];
+const NAMED_PARAMETERS_KEY: readonly CacheKeyPart[] = ['token', 'credentials', 'ip', 'channel'];
+
+/**
+ * The parts a route's decisions are keyed by when the operator set no `cache.key`: everything its
+ * backends receive and could decide on. A backend sent the whole query (`http`, Cesbo-style
+ * `iptvportal`) could decide on any parameter of it; the Flussonic-style ones read the token and
+ * credentials. A route with both kinds keys by both.
+ */
+export function defaultKeyParts(backends: readonly BackendConfig[]): readonly CacheKeyPart[] {
+  const parts = new Set<CacheKeyPart>();
+  for (const backend of backends) {
+    for (const part of receivesWholeQuery(backend) ? WHOLE_QUERY_KEY : NAMED_PARAMETERS_KEY) parts.add(part);
+  }
+  return parts.size === 0 ? NAMED_PARAMETERS_KEY : [...parts];
+}
 
 /** A byte UTF-8 never contains: marks text hashed as UTF-16 apart from text hashed as UTF-8. */
 const NOT_UTF8 = Buffer.from([0xff]);
@@ -36,11 +79,20 @@ export function decisionKeyOf(parts: readonly CacheKeyPart[]): (route: string, v
   return (route, viewer) => {
     let encoded = '';
     for (const read of readers) encoded += encodePart(read(viewer));
-    return `d:${route}:${digest(encoded)}`;
+    return `${decisionKeyPrefix(route)}${digest(encoded)}`;
   };
+}
+
+/** Every cached decision's key starts so, every token binding's so. */
+export const DECISION_KEYS = 'd:';
+export const BINDING_KEYS = 'b:';
+
+/** Every cached decision of `route` is stored under this prefix (route names are plain: letters, digits, `_`, `-`). */
+export function decisionKeyPrefix(route: string): string {
+  return `${DECISION_KEYS}${route}:`;
 }
 
 /** Where a token's IP binding is kept. */
 export function bindingKey(token: string): string {
-  return `b:${digest(token)}`;
+  return `${BINDING_KEYS}${digest(token)}`;
 }

@@ -31,14 +31,22 @@ export class ExpiringCache<V> {
   private closed = false;
   private readonly timer: NodeJS.Timeout;
 
-  /** `maxKeys` -1: unbounded. */
-  constructor(maxKeys: number) {
+  /** `maxKeys` -1: unbounded. `onExpired` hears each key the sweep found expired (not keys deleted or stored again). */
+  constructor(
+    maxKeys: number,
+    private readonly onExpired?: (key: string) => void,
+  ) {
     this.cache = new NodeCache({ stdTTL: 0, checkperiod: 0, useClones: false, deleteOnExpire: true, maxKeys });
     this.timer = setInterval(() => this.dropExpired(), DROP_INTERVAL_MS).unref();
   }
 
   get size(): number {
     return this.cache.getStats().keys;
+  }
+
+  /** Every key held now (expired ones the sweep has not reached yet included: `get` them to know). */
+  keys(): string[] {
+    return this.cache.keys();
   }
 
   get(key: string): V | undefined {
@@ -116,7 +124,9 @@ export class ExpiringCache<V> {
     const end = Math.min(from + DROP_SLICE, keys.length);
     // has() drops the entry when it has expired. A key stored again after its entry expired unread
     // lives on, indexed under its new second.
-    for (let i = from; i < end; i++) this.cache.has(keys[i]!);
+    for (let i = from; i < end; i++) {
+      if (!this.cache.has(keys[i]!)) this.onExpired?.(keys[i]!);
+    }
     if (end < keys.length) setImmediate(() => this.dropSlice(keys, end));
     else this.dropping = false;
   }

@@ -1,6 +1,6 @@
 import { ExpiringCache } from './expiringCache.js';
 import { storeTtlSeconds } from './ttl.js';
-import type { SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
+import type { DropEvent, Dropped, Dropping, NotedAllow, SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
 
 export interface MemoryStoreOptions {
   /** Past this many entries new keys are not stored (the decision is still answered, just not cached). */
@@ -10,11 +10,18 @@ export interface MemoryStoreOptions {
 /** Sessions seen per user: session id → last seen (ms since epoch). */
 type UserSessions = Map<string, number>;
 
-/** The embedded store: one process, nothing shared. */
+/** Notes looked through per turn of the event loop when finding a viewer's allows: a revoke never stalls checks. */
+const SCAN_SLICE = 10_000;
+
+/** The embedded store: one process, nothing shared. Also each Redis store's memory of its own bindings and sessions. */
 export function memoryStore(options: MemoryStoreOptions): Store {
-  const decisions = new ExpiringCache<StoredValue>(options.maxEntries);
+  // Whose each cached allow is: its identities as one JSON text, the cheapest form a million of them
+  // can take (no set per viewer). Found again by looking through them all, in slices.
+  const notes = new Map<string, string>();
+  const values = new ExpiringCache<StoredValue>(options.maxEntries, (key) => notes.delete(key));
   // A user's entry lives idleTtl past their last admission, so users who stop watching are forgotten.
   const sessionsByUser = new ExpiringCache<UserSessions>(-1);
+  const listeners = new Set<(event: DropEvent) => void>();
 
   function admit(request: SessionAdmission): boolean {
     const now = Date.now();
@@ -39,24 +46,80 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     return admitted;
   }
 
+  async function notedUnder(identity: string): Promise<NotedAllow[]> {
+    const needle = JSON.stringify(identity);
+    const found: NotedAllow[] = [];
+    let seen = 0;
+    for (const [key, identities] of notes) {
+      if (identities.includes(needle)) found.push({ key, identities: JSON.parse(identities) as string[] });
+      if (++seen % SCAN_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return found;
+  }
+
+  function drop({ keys, sessionsOf }: Dropping): Dropped {
+    const dropped = keys.filter((key) => {
+      const held = values.get(key) !== undefined;
+      values.delete(key);
+      notes.delete(key);
+      return held;
+    });
+    let sessions = 0;
+    for (const user of sessionsOf) {
+      sessions += sessionsByUser.get(user)?.size ?? 0;
+      sessionsByUser.delete(user);
+    }
+    tell({ kind: 'keys', keys, sessionsOf });
+    return { keys: dropped, sessions };
+  }
+
+  function dropPrefix(prefix: string): number {
+    let dropped = 0;
+    for (const key of values.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      if (values.get(key) !== undefined) dropped += 1;
+      values.delete(key);
+      notes.delete(key);
+    }
+    tell({ kind: 'prefix', prefix });
+    return dropped;
+  }
+
+  function tell(event: DropEvent): void {
+    for (const listener of listeners) listener(event);
+  }
+
   return {
-    get: async <T extends StoredValue>(key: string) => decisions.get(key) as T | undefined,
+    get: async <T extends StoredValue>(key: string) => values.get(key) as T | undefined,
     async set(key, value, ttlSeconds) {
-      decisions.set(key, value, storeTtlSeconds(ttlSeconds));
+      values.set(key, value, storeTtlSeconds(ttlSeconds));
     },
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number) {
-      const held = decisions.get(key) as T | undefined;
+      const held = values.get(key) as T | undefined;
       if (held !== undefined) return held;
-      return decisions.set(key, value, storeTtlSeconds(ttlSeconds)) ? value : undefined;
+      return values.set(key, value, storeTtlSeconds(ttlSeconds)) ? value : undefined;
     },
     admitSession: async (request) => admit(request),
+    async noteAllow(key, identities) {
+      // The note goes with the entry (dropped with it, or when the sweep finds it expired).
+      if (values.get(key) !== undefined) notes.set(key, JSON.stringify(identities));
+    },
+    notedUnder,
+    drop: async (what) => drop(what),
+    dropPrefix: async (prefix) => dropPrefix(prefix),
+    onDrop(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     health(): StoreHealth {
-      const entries = decisions.size;
+      const entries = values.size;
       const full = entries >= options.maxEntries ? ' (full: new decisions are not cached until older ones expire)' : '';
       return { store: 'memory', ok: true, entries, detail: `${entries} of ${options.maxEntries} entries${full}` };
     },
     async close() {
-      decisions.close();
+      listeners.clear();
+      values.close();
+      notes.clear();
       sessionsByUser.close();
     },
   };

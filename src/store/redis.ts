@@ -1,8 +1,11 @@
-import { Redis, type Result } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { maskOccurrences } from '../secrets.js';
+import { memoryStore } from './memory.js';
+import { openDropChannel } from './redisDrops.js';
+import { FAILED, guardRedis } from './redisGuard.js';
+import { STORE_SCRIPTS } from './redisScripts.js';
 import { storeTtlSeconds } from './ttl.js';
-import type { SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
+import type { Dropped, NotedAllow, SessionAdmission, Store, StoredValue } from './types.js';
 
 export interface RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://...` (TLS). */
@@ -10,6 +13,8 @@ export interface RedisStoreOptions {
   /** No operation holds a caller longer than this; past it a read is a miss and a write is dropped. */
   readonly timeoutMs: number;
   readonly log: Logger;
+  /** Bound of the instance's own memory of token bindings (default 1,000,000). */
+  readonly maxLocalEntries?: number;
 }
 
 /** Every key this bridge writes, so a shared Redis can hold other data beside it. */
@@ -17,66 +22,30 @@ const KEY_PREFIX = 'iab:';
 /** Reconnect attempts back off by this much per attempt, up to the cap, forever. */
 const RECONNECT_STEP_MS = 100;
 const RECONNECT_MAX_MS = 2000;
-
-/**
- * Connection limits, atomic across every instance sharing the server. KEYS[1] is
- * a sorted set of the user's sessions scored by when each was last seen (the
- * server's clock, so instances with skewed clocks agree). ARGV: session,
- * idle milliseconds, limit, unique (1/0). Returns 1 when admitted, else 0.
- */
-const ADMIT_SESSION_LUA = `
-local key = KEYS[1]
-local idleMs = tonumber(ARGV[2])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (now - idleMs))
-local admitted = 0
-if redis.call('ZSCORE', key, ARGV[1]) then
-  admitted = 1
-elseif ARGV[4] == '1' then
-  redis.call('DEL', key)
-  admitted = 1
-elseif redis.call('ZCARD', key) < tonumber(ARGV[3]) then
-  admitted = 1
-end
-if admitted == 1 then
-  redis.call('ZADD', key, now, ARGV[1])
-  redis.call('PEXPIRE', key, idleMs)
-end
-return admitted
-`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    admitSession(key: string, session: string, idleMs: number, limit: number, unique: 0 | 1): Result<number, Context>;
-  }
-}
-
-type Connection =
-  | { readonly state: 'connecting' }
-  | { readonly state: 'up' }
-  | { readonly state: 'down'; readonly since: Date; readonly reason: string }
-  | { readonly state: 'closed' };
-
-/** Settles with `fallback` on any failure, and after `ms` at the latest. */
-function withFallback<T>(operation: () => Promise<T>, ms: number, fallback: T): Promise<T> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(fallback), ms);
-    let pending: Promise<T>;
-    try {
-      pending = operation();
-    } catch {
-      pending = Promise.resolve(fallback);
-    }
-    pending.then(
-      (value) => resolve(value),
-      () => resolve(fallback),
-    ).finally(() => clearTimeout(timer));
-  });
-}
+/** Keys a flush asks SCAN for per round trip. */
+const SCAN_BATCH = 1000;
 
 function isStoredValue(value: unknown): value is StoredValue {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Where the allows noted under an identity are kept. */
+const noteSet = (identity: string) => `i:${identity}`;
+
+/** A note set's member, or nothing when it is not one a bridge wrote. */
+function readNote(member: string): NotedAllow[] {
+  try {
+    const [key, ...identities] = JSON.parse(member) as unknown[];
+    if (typeof key !== 'string' || !identities.every((identity) => typeof identity === 'string')) return [];
+    return [{ key, identities: identities as string[] }];
+  } catch {
+    return [];
+  }
+}
+
+/** SCAN MATCH treats these as wildcards. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 function connect(url: string, timeoutMs: number): Redis {
@@ -92,7 +61,7 @@ function connect(url: string, timeoutMs: number): Redis {
       // A connection that answers nothing for this long is dropped and dialled again.
       socketTimeout: Math.max(5000, 2 * timeoutMs),
       retryStrategy: (attempt) => Math.min(attempt * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
-      scripts: { admitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 1 } },
+      scripts: STORE_SCRIPTS,
     });
   } catch {
     // The URL itself is not echoed: it may carry a password.
@@ -102,74 +71,28 @@ function connect(url: string, timeoutMs: number): Redis {
 
 /**
  * A store on a Redis server shared by several bridge instances. It never makes
- * a caller wait longer than `timeoutMs` and never rejects: while Redis is slow
- * or unreachable reads are misses, writes are dropped and `admitSession`
- * admits, and the client reconnects by itself.
+ * a caller wait longer than `timeoutMs` and never rejects: while Redis is slow,
+ * unreachable or refusing writes, decisions are cache misses, and token
+ * bindings and session counts are decided by the instance's own memory, which
+ * keeps a copy of every binding and admission it made (so a binding made
+ * before Redis went away still holds here). The client reconnects by itself.
  */
 export function redisStore(options: RedisStoreOptions): Store {
   const { timeoutMs, log } = options;
   const redis = connect(options.url, timeoutMs);
-  const { host, port, db, tls, password } = redis.options;
-  // Built from the parsed options, so no credential can be part of it.
-  const target = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${db ?? 0}`;
-  let connection: Connection = { state: 'connecting' };
-  let everConnected = false;
-  let lastError: string | undefined;
-
-  const scrub = (text: string) => maskOccurrences(text, password ? [password] : []);
-  // Redis connects even when SELECT fails, and would then serve db 0, perhaps someone else's: use none.
-  let wrongDb: string | undefined;
-  // A stalled server keeps the connection up for seconds before the client notices; its silence shows at once.
-  let silentSince: Date | undefined;
-  const use = <T>(operation: () => Promise<T>, fallback: T): Promise<T> => {
-    if (wrongDb !== undefined) return Promise.resolve(fallback);
-    let answered = false;
-    const answering = () =>
-      operation().then((value) => {
-        answered = true;
-        silentSince = undefined;
-        return value;
-      });
-    return withFallback(answering, timeoutMs, fallback).then((value) => {
-      if (!answered && connection.state === 'up') silentSince ??= new Date();
-      return value;
-    });
-  };
-
-  // State changes are logged once each; the client reports every failed attempt, the log does not.
-  redis.on('error', (error: Error & { code?: string }) => {
-    lastError = scrub(error.code ?? error.message);
-    if (/DB index is out of range/i.test(error.message)) wrongDb = `db ${db ?? 0} does not exist on the server (cache.redisUrl)`;
-    if (connection.state === 'connecting') {
-      connection = { state: 'down', since: new Date(), reason: lastError };
-      log.warn('redis store unreachable: answering as cache misses until it is back', { store: target, reason: lastError });
-    } else if (connection.state === 'down') {
-      connection = { ...connection, reason: lastError };
-    }
+  const guard = guardRedis(redis, { timeoutMs, log });
+  const { attempt } = guard;
+  const local = memoryStore({ maxEntries: options.maxLocalEntries ?? 1_000_000 });
+  const drops = openDropChannel(redis, log);
+  // What another instance dropped is forgotten here too (the keys are dropped from Redis by whoever dropped them).
+  drops.onDrop((event) => {
+    if (event.kind === 'keys') void local.drop(event);
+    else void local.dropPrefix(event.prefix);
   });
-  redis.on('ready', () => {
-    if (connection.state === 'closed') return;
-    if (wrongDb !== undefined) {
-      connection = { state: 'down', since: new Date(), reason: wrongDb };
-      log.error('redis store not used: answering as cache misses', { store: target, reason: wrongDb });
-      return;
-    }
-    log.info(everConnected ? 'redis store reconnected' : 'redis store connected', { store: target });
-    silentSince = undefined;
-    everConnected = true;
-    lastError = undefined;
-    connection = { state: 'up' };
-  });
-  redis.on('close', () => {
-    if (connection.state !== 'up') return;
-    const reason = lastError ?? 'connection closed';
-    connection = { state: 'down', since: new Date(), reason };
-    log.warn('redis store connection lost: answering as cache misses until it is back', { store: target, reason });
-  });
-
   const get = async <T extends StoredValue>(key: string): Promise<T | undefined> => {
-    const text = await use(() => redis.get(key), null);
-    if (text === null) return undefined;
+    const text = await attempt(() => redis.get(key), 'read');
+    // Not in Redis, or no answer: a binding this instance made while Redis refused it is still here.
+    if (text === FAILED || text === null) return local.get<T>(key);
     try {
       const value: unknown = JSON.parse(text);
       // Anything else under our key was not written by a bridge: treat it as absent.
@@ -182,38 +105,73 @@ export function redisStore(options: RedisStoreOptions): Store {
   return {
     get,
     async set(key, value, ttlSeconds) {
-      await use(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), undefined);
+      await attempt(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), 'write');
     },
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined> {
-      const stored = await use(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'), undefined);
-      if (stored === 'OK') return value;
-      // Taken (null) or no answer (undefined): whoever holds it now, if Redis says.
-      return stored === null ? get<T>(key) : undefined;
+      const stored = await attempt(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'), 'write');
+      if (stored === FAILED) return local.claim(key, value, ttlSeconds);
+      if (stored === 'OK') {
+        await local.set(key, value, ttlSeconds);
+        return value;
+      }
+      // Taken: whoever holds it now, if Redis says.
+      return get<T>(key);
     },
     async admitSession(request: SessionAdmission) {
       const idleMs = storeTtlSeconds(request.idleTtlSeconds) * 1000;
       const admit = () => redis.admitSession(`sessions:${request.user}`, request.session, idleMs, request.limit, request.unique ? 1 : 0);
-      // Fails open: the viewer was already authorized; only the connection count could not be checked.
-      return (await use(admit, 1)) === 1;
+      const answer = await attempt(admit, 'script');
+      // Without Redis the instance counts what it has seen itself: the limit holds at least per instance.
+      if (answer === FAILED) return local.admitSession(request);
+      if (answer !== 1) return false;
+      await local.admitSession({ ...request, limit: Number.POSITIVE_INFINITY });
+      return true;
     },
-    health(): StoreHealth {
-      switch (connection.state) {
-        case 'up':
-          if (silentSince) return { store: 'redis', ok: false, detail: `${target} not answering within ${timeoutMs} ms since ${silentSince.toISOString()}` };
-          return { store: 'redis', ok: true, detail: `connected to ${target}` };
-        case 'down':
-          return { store: 'redis', ok: false, detail: `${target} unreachable since ${connection.since.toISOString()}: ${connection.reason}` };
-        case 'connecting':
-          return { store: 'redis', ok: false, detail: `connecting to ${target}` };
-        case 'closed':
-          return { store: 'redis', ok: false, detail: 'closed' };
-      }
+    async noteAllow(key, identities, ttlSeconds) {
+      if (identities.length === 0) return;
+      // Each member names the allow and all its identities, so whoever finds it by one knows the others.
+      const member = JSON.stringify([key, ...identities]);
+      const sets = identities.map(noteSet);
+      await attempt(() => redis.addToSets(sets.length, ...sets, storeTtlSeconds(ttlSeconds) * 1000, member), 'script');
     },
+    async notedUnder(identity) {
+      const members = await attempt(() => redis.smembers(noteSet(identity)), 'read');
+      return members === FAILED ? undefined : members.flatMap(readNote);
+    },
+    async drop(what): Promise<Dropped | undefined> {
+      const sessionKeys = what.sessionsOf.map((user) => `sessions:${user}`);
+      const counts = await attempt(() => redis.dropKeys(what.keys.length + sessionKeys.length, ...what.keys, ...sessionKeys), 'script');
+      const forgotten = await local.drop(what);
+      const told = await drops.publish({ kind: 'keys', keys: what.keys, sessionsOf: what.sessionsOf });
+      if (counts === FAILED || !told) return undefined;
+      const held = (index: number) => (counts[index] ?? 0) > 0 || forgotten?.keys.includes(what.keys[index]!);
+      const sessions = counts.slice(what.keys.length).reduce((sum, count) => sum + count, 0);
+      return { keys: what.keys.filter((_, index) => held(index)), sessions: Math.max(sessions, forgotten?.sessions ?? 0) };
+    },
+    async dropPrefix(prefix) {
+      let dropped = 0;
+      let cursor = '0';
+      do {
+        const page = await attempt(() => redis.scan(cursor, 'MATCH', `${KEY_PREFIX}${globEscape(prefix)}*`, 'COUNT', SCAN_BATCH), 'read');
+        if (page === FAILED) return undefined;
+        cursor = page[0];
+        // SCAN answers the keys as stored; the client adds the prefix to what it is given.
+        const keys = page[1].map((key) => key.slice(KEY_PREFIX.length));
+        if (keys.length > 0) {
+          const unlinked = await attempt(() => redis.unlink(...keys), 'write');
+          if (unlinked === FAILED) return undefined;
+          dropped += unlinked;
+        }
+      } while (cursor !== '0');
+      await local.dropPrefix(prefix);
+      return (await drops.publish({ kind: 'prefix', prefix })) ? dropped : undefined;
+    },
+    onDrop: (listener) => drops.onDrop(listener),
+    health: () => guard.health(),
     async close() {
-      if (connection.state === 'closed') return;
-      const wasUp = connection.state === 'up';
-      connection = { state: 'closed' };
-      if (wasUp) await withFallback(() => redis.quit(), timeoutMs, undefined);
+      if (!(await guard.close())) return;
+      drops.close();
+      await local.close();
       redis.disconnect();
     },
   };

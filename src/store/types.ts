@@ -4,8 +4,9 @@
  * every bridge instance pointed at it.
  *
  * A store never makes a viewer wait long and never rejects: when it cannot
- * answer in time (Redis down, slow, reconnecting) reads are misses, writes are
- * dropped and `admitSession` lets the viewer in, and `health()` says why.
+ * answer in time (Redis down, slow, reconnecting) reads are misses and
+ * decisions are not cached, while token bindings and session counts are kept
+ * in the instance's own memory; `health()` says why.
  */
 export interface Store {
   /** The value stored under `key`, or undefined (absent, expired, or the store is unavailable). */
@@ -14,8 +15,8 @@ export interface Store {
   set(key: string, value: StoredValue, ttlSeconds: number): Promise<void>;
   /**
    * Stores `value` under `key` unless the key already holds one, atomically
-   * (across instances on Redis); resolves with whichever value holds now, or
-   * undefined when the store cannot answer.
+   * (across instances on Redis); resolves with whichever value holds now.
+   * Kept in the instance's memory as well, so it holds there when Redis does not.
    */
   claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined>;
   /**
@@ -25,6 +26,22 @@ export interface Store {
    * With `unique`, the newest session replaces every older one instead.
    */
   admitSession(request: SessionAdmission): Promise<boolean>;
+  /**
+   * Notes that the cached allow under `key` belongs to each of `identities` (`t:<token digest>`,
+   * `l:<login>`, `u:<user id>`), for as long as it lives, so it can be found again by any of them.
+   */
+  noteAllow(key: string, identities: readonly string[], ttlSeconds: number): Promise<void>;
+  /** The cached allows noted under `identity`; undefined when the store cannot answer. */
+  notedUnder(identity: string): Promise<readonly NotedAllow[] | undefined>;
+  /**
+   * Drops `keys` (values and index sets) and the counted sessions of `sessionsOf`, in the store and
+   * in the memory of every instance sharing it. Undefined when the shared store could not answer.
+   */
+  drop(what: Dropping): Promise<Dropped | undefined>;
+  /** Drops every key starting with `prefix`, as `drop` does; resolves with how many, or undefined. */
+  dropPrefix(prefix: string): Promise<number | undefined>;
+  /** Hears every drop made by any instance sharing the store (this one included); returns an unsubscribe. */
+  onDrop(listener: (event: DropEvent) => void): () => void;
   health(): StoreHealth;
   close(): Promise<void>;
 }
@@ -40,9 +57,31 @@ export interface SessionAdmission {
   readonly unique: boolean;
 }
 
+export interface NotedAllow {
+  readonly key: string;
+  /** Every identity the allow was noted under. */
+  readonly identities: readonly string[];
+}
+
+export interface Dropping {
+  readonly keys: readonly string[];
+  /** Users (`local:<login>`, `backend:<X-UserId>`) whose counted sessions are forgotten. */
+  readonly sessionsOf: readonly string[];
+}
+
+export interface Dropped {
+  /** Which of the keys held something. */
+  readonly keys: readonly string[];
+  /** How many counted sessions were forgotten. */
+  readonly sessions: number;
+}
+
+/** What every instance hears after a drop, so it can forget in-process copies too. Holds no secret: keys are digests. */
+export type DropEvent = { readonly kind: 'keys'; readonly keys: readonly string[]; readonly sessionsOf: readonly string[] } | { readonly kind: 'prefix'; readonly prefix: string };
+
 export interface StoreHealth {
   readonly store: 'memory' | 'redis';
-  /** False while the store cannot answer (the bridge then answers as if nothing were cached). */
+  /** False while the store cannot answer or refuses writes (the bridge then answers as if nothing were cached). */
   readonly ok: boolean;
   readonly entries?: number;
   readonly detail?: string;

@@ -51,13 +51,26 @@ describe('decision cache', () => {
     ]);
   });
 
-  it('keys by token, credentials, ip and channel by default', async () => {
+  it('keys by ip and channel too', async () => {
     const bridge = bridgeWith();
     await check(bridge, 'good-token', '203.0.113.1', 'a001').expect(200);
     await check(bridge, 'good-token', '203.0.113.2', 'a001').expect(200);
     await check(bridge, 'good-token', '203.0.113.1', 'a002').expect(200);
     await check(bridge, 'good-token', '203.0.113.1', 'a001').expect(200);
     expect(middleware.received).toHaveLength(3);
+  });
+
+  it('keys by the whole viewer query in front of a Cesbo-style backend: viewers on one IP and channel never share another viewer\'s answer', async () => {
+    const bridge = bridgeWith();
+    const viewer = (query: string) => request(bridge.app).get(`/auth${query}`).set('X-Real-IP', '203.0.113.1').set('X-Channel-ID', 'a001');
+    await viewer('?key=allow').expect(200).expect('X-Session-Name', 'viewer-a');
+    await viewer('?key=deny').expect(403);
+    await viewer('').expect(403);
+    expect(middleware.received.map((r) => r.rawQuery)).toEqual(['key=allow', 'key=deny', '']);
+    // The same parameters in another order are the same question: answered from the cache.
+    await viewer('?lang=en&key=allow').expect(200);
+    await viewer('?key=allow&lang=en').expect(200);
+    expect(middleware.received).toHaveLength(4);
   });
 
   it('follows cache.key: with [token] only, another IP and channel hit the same entry', async () => {

@@ -78,7 +78,14 @@ describe('decision cache on a shared Redis', () => {
     try {
       const keys = await client.keys('*');
       expect(keys.length).toBeGreaterThanOrEqual(3);
-      const values = await Promise.all(keys.map((key) => client.get(key)));
+      // Decisions and bindings are strings, revocation indexes sets, session counts sorted sets.
+      const read = async (key: string) => {
+        const type = await client.type(key);
+        if (type === 'set') return (await client.smembers(key)).join(' ');
+        if (type === 'zset') return (await client.zrange(key, '0', '-1')).join(' ');
+        return client.get(key);
+      };
+      const values = await Promise.all(keys.map(read));
       const everything = [...keys, ...values].join('\n');
       for (const secret of ['good-token', 's3cret', 'dave:s3cret']) expect(everything).not.toContain(secret);
     } finally {

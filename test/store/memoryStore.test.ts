@@ -3,10 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { createStore } from '../../src/store/factory.js';
 import { memoryStore } from '../../src/store/memory.js';
-import type { SessionAdmission, Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/types.js';
 import { memoryLogger } from '../support/bridge.js';
-
-const decision = { allow: true, freshUntil: 1_732_000_000_000, decidedBy: 'backend:portal', sessionName: 'alice' };
+import { admission, decision } from '../support/stores.js';
 
 describe('memory store', () => {
   let store: Store;
@@ -133,15 +132,6 @@ describe('memory store', () => {
   });
 
   describe('admitSession', () => {
-    const admission = (session: string, more: Partial<SessionAdmission> = {}): SessionAdmission => ({
-      user: 'alice',
-      session,
-      limit: 2,
-      idleTtlSeconds: 60,
-      unique: false,
-      ...more,
-    });
-
     it('admits sessions up to the limit, then refuses new ones', async () => {
       expect(await store.admitSession(admission('s1'))).toBe(true);
       expect(await store.admitSession(admission('s2'))).toBe(true);
@@ -188,6 +178,76 @@ describe('memory store', () => {
 
     it('refuses every session with a limit of 0', async () => {
       expect(await store.admitSession(admission('s1', { limit: 0 }))).toBe(false);
+    });
+  });
+
+  describe('indexes and drops', () => {
+    it('finds a cached allow by any identity it was noted under, for as long as the allow lives', async () => {
+      await store.set('d:default:a', decision, 60);
+      await store.noteAllow('d:default:a', ['t:x', 'u:1042'], 60);
+      await store.set('d:default:b', decision, 120);
+      await store.noteAllow('d:default:b', ['t:y', 'u:1042'], 120);
+      // Not cached (never stored, or the store was full): nothing to note.
+      await store.noteAllow('d:default:never', ['t:x'], 60);
+      expect(await store.notedUnder('t:x')).toEqual([{ key: 'd:default:a', identities: ['t:x', 'u:1042'] }]);
+      expect((await store.notedUnder('u:1042'))!.map((n) => n.key)).toEqual(['d:default:a', 'd:default:b']);
+      expect(await store.notedUnder('u:104')).toEqual([]);
+      // The sweep that drops an expired allow drops its note with it.
+      vi.advanceTimersByTime(62_000);
+      expect((await store.notedUnder('u:1042'))!.map((n) => n.key)).toEqual(['d:default:b']);
+      await store.drop({ keys: ['d:default:b'], sessionsOf: [] });
+      expect(await store.notedUnder('u:1042')).toEqual([]);
+    });
+
+    it('finds allows among many without holding the event loop for all of them at once', async () => {
+      vi.useRealTimers();
+      const many = memoryStore({ maxEntries: 50_000 });
+      for (let i = 0; i < 30_000; i++) {
+        await many.set(`d:default:${i}`, decision, 60);
+        await many.noteAllow(`d:default:${i}`, [`t:${i % 3}`], 60);
+      }
+      let turns = 0;
+      const counting = setInterval(() => turns++, 0);
+      const found = await many.notedUnder('t:1');
+      clearInterval(counting);
+      expect(found).toHaveLength(10_000);
+      expect(turns).toBeGreaterThan(0);
+      await many.close();
+    });
+
+    it('drops keys and counted sessions, says which held something, and tells its listeners', async () => {
+      const heard: unknown[] = [];
+      store.onDrop((event) => heard.push(event));
+      await store.set('d:default:a', decision, 60);
+      await store.claim('b:t', { ip: '203.0.113.1' }, 60);
+      await store.noteAllow('d:default:a', ['t:x'], 60);
+      await store.admitSession(admission('s1'));
+      await store.admitSession(admission('s2'));
+      const dropped = await store.drop({ keys: ['d:default:a', 'b:t', 'd:default:never'], sessionsOf: ['alice', 'nobody'] });
+      expect(dropped).toEqual({ keys: ['d:default:a', 'b:t'], sessions: 2 });
+      expect(await store.get('d:default:a')).toBeUndefined();
+      expect(await store.get('b:t')).toBeUndefined();
+      expect(await store.notedUnder('t:x')).toEqual([]);
+      expect(await store.admitSession(admission('s3', { limit: 1 }))).toBe(true);
+      expect(heard).toEqual([{ kind: 'keys', keys: ['d:default:a', 'b:t', 'd:default:never'], sessionsOf: ['alice', 'nobody'] }]);
+    });
+
+    it('drops every key under a prefix and nothing else', async () => {
+      const heard: unknown[] = [];
+      const unsubscribe = store.onDrop((event) => heard.push(event));
+      for (const key of ['d:default:a', 'd:default:b', 'd:defaults:c', 'd:other:a', 'b:t']) await store.set(key, decision, 60);
+      expect(await store.dropPrefix('d:default:')).toBe(2);
+      expect(await Promise.all(['d:default:a', 'd:default:b', 'd:defaults:c', 'd:other:a', 'b:t'].map(async (key) => (await store.get(key)) !== undefined))).toEqual([
+        false,
+        false,
+        true,
+        true,
+        true,
+      ]);
+      expect(heard).toEqual([{ kind: 'prefix', prefix: 'd:default:' }]);
+      unsubscribe();
+      expect(await store.dropPrefix('d:')).toBe(2);
+      expect(heard).toHaveLength(1);
     });
   });
 

@@ -1,64 +1,18 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import type { CacheConfig } from '../../src/config/schema.js';
 import { createStore } from '../../src/store/factory.js';
 import { redisStore } from '../../src/store/redis.js';
-import type { SessionAdmission, Store } from '../../src/store/types.js';
 import { memoryLogger } from '../support/bridge.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
+import { admission, connected, decision, EVENTUALLY, redisPerFile, settlesWithin } from '../support/stores.js';
 
-const decision = { allow: true, freshUntil: 1_732_000_000_000, decidedBy: 'backend:portal', sessionName: 'alice' };
 const PASSWORD = 's3cret-redis-pass';
-/** Generous: only there to turn a hang into a failure, not to measure speed. */
-const HANG_DETECTOR_MS = 3000;
-const EVENTUALLY = { timeout: 10_000, interval: 50 };
 
-function admission(session: string, more: Partial<SessionAdmission> = {}): SessionAdmission {
-  return { user: 'alice', session, limit: 2, idleTtlSeconds: 60, unique: false, ...more };
-}
-
-/** Rejects when `promise` has not settled within `ms`: a hang detector. */
-function settlesWithin<T>(promise: Promise<T>, ms = HANG_DETECTOR_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
-}
-
-let server: RedisServer;
-/** A plain client without the store's prefix, to look at what the store wrote. */
-let inspector: Redis;
-const opened: Store[] = [];
-
-function openStore(url = server.url, timeoutMs = 200): { store: Store; logs: string[] } {
-  const logs: string[] = [];
-  const store = redisStore({ url, timeoutMs, log: memoryLogger(logs) });
-  opened.push(store);
-  return { store, logs };
-}
-
-async function connected(store: Store): Promise<void> {
-  await vi.waitFor(() => expect(store.health().ok).toBe(true), EVENTUALLY);
-}
+const { stores, shared } = redisPerFile();
+const openStore = (url = shared.server.url, timeoutMs = 200) => stores.open(url, timeoutMs);
 
 const linesMatching = (logs: string[], pattern: RegExp) => logs.filter((line) => pattern.test(line));
-
-beforeAll(async () => {
-  server = await startRedis();
-  inspector = new Redis(server.url);
-});
-afterAll(async () => {
-  inspector?.disconnect();
-  await server?.stop();
-});
-beforeEach(async () => {
-  await inspector.flushall();
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((store) => store.close()));
-});
 
 describe('redis store with Redis up', () => {
   it('gives back what was stored, and nothing for a key never stored', async () => {
@@ -73,9 +27,9 @@ describe('redis store with Redis up', () => {
     const { store } = openStore();
     await connected(store);
     await store.set('route:abc', decision, 60);
-    expect(await inspector.keys('*')).toEqual(['iab:route:abc']);
-    expect(JSON.parse((await inspector.get('iab:route:abc'))!)).toEqual(decision);
-    const ttl = await inspector.ttl('iab:route:abc');
+    expect(await shared.inspector.keys('*')).toEqual(['iab:route:abc']);
+    expect(JSON.parse((await shared.inspector.get('iab:route:abc'))!)).toEqual(decision);
+    const ttl = await shared.inspector.ttl('iab:route:abc');
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60);
   });
@@ -93,16 +47,16 @@ describe('redis store with Redis up', () => {
     await connected(store);
     await store.set('k', decision, ttl);
     expect(await store.get('k')).toEqual(decision);
-    expect(await inspector.ttl('iab:k')).toBe(1);
+    expect(await shared.inspector.ttl('iab:k')).toBe(1);
   });
 
   it('reads anything under its keys that is not a JSON object as absent', async () => {
     const { store } = openStore();
     await connected(store);
-    await inspector.set('iab:text', 'not json');
-    await inspector.set('iab:list', '[1,2]');
-    await inspector.set('iab:null', 'null');
-    await inspector.sadd('iab:set', 'member');
+    await shared.inspector.set('iab:text', 'not json');
+    await shared.inspector.set('iab:list', '[1,2]');
+    await shared.inspector.set('iab:null', 'null');
+    await shared.inspector.sadd('iab:set', 'member');
     for (const key of ['text', 'list', 'null', 'set']) expect(await store.get(key)).toBeUndefined();
   });
 
@@ -156,7 +110,7 @@ describe('redis store with Redis up', () => {
       const brief = { limit: 1, idleTtlSeconds: 1 };
       expect(await store.admitSession(admission('s1', brief))).toBe(true);
       expect(await store.admitSession(admission('s2', brief))).toBe(false);
-      const pttl = await inspector.pttl('iab:sessions:alice');
+      const pttl = await shared.inspector.pttl('iab:sessions:alice');
       expect(pttl).toBeGreaterThan(0);
       expect(pttl).toBeLessThanOrEqual(1000);
       await vi.waitFor(async () => expect(await store.admitSession(admission('s2', brief))).toBe(true), EVENTUALLY);
@@ -181,7 +135,7 @@ describe('redis store with Redis up', () => {
       await connected(store);
       expect(await store.admitSession(admission('s1', { limit: 1, unique: true }))).toBe(true);
       expect(await store.admitSession(admission('s2', { limit: 1, unique: true }))).toBe(true);
-      expect(await inspector.zrange('iab:sessions:alice', '0', '-1')).toEqual(['s2']);
+      expect(await shared.inspector.zrange('iab:sessions:alice', '0', '-1')).toEqual(['s2']);
       expect(await store.admitSession(admission('s1', { limit: 1 }))).toBe(false);
     });
   });
@@ -189,19 +143,19 @@ describe('redis store with Redis up', () => {
   it('says where it is connected, and logs it once', async () => {
     const { store, logs } = openStore();
     await connected(store);
-    expect(store.health()).toEqual({ store: 'redis', ok: true, detail: `connected to redis://127.0.0.1:${server.port}/0` });
+    expect(store.health()).toEqual({ store: 'redis', ok: true, detail: `connected to redis://127.0.0.1:${shared.server.port}/0` });
     expect(linesMatching(logs, /redis store connected/)).toHaveLength(1);
   });
 });
 
 describe('redis store with a db the server does not have', () => {
   it('uses no db at all (Redis would quietly serve db 0) and says why', async () => {
-    const { store, logs } = openStore(server.url.replace(/\/0$/, '/99999'));
+    const { store, logs } = openStore(shared.server.url.replace(/\/0$/, '/99999'));
     await vi.waitFor(() => expect(store.health().detail).toContain('db 99999 does not exist'), EVENTUALLY);
     expect(store.health().ok).toBe(false);
     await store.set('wrong-db', decision, 60);
     expect(await store.get('wrong-db')).toBeUndefined();
-    expect(await inspector.exists('iab:wrong-db')).toBe(0);
+    expect(await shared.inspector.exists('iab:wrong-db')).toBe(0);
     expect(linesMatching(logs, /redis store not used/)).toHaveLength(1);
   });
 });
@@ -244,7 +198,9 @@ describe('redis store with Redis unreachable', () => {
     expect(store.health().ok).toBe(false);
     expect(await settlesWithin(store.get('k'))).toBeUndefined();
     await expect(settlesWithin(store.set('k', decision, 60))).resolves.toBeUndefined();
-    expect(await settlesWithin(store.admitSession(admission('s1', { limit: 0 })))).toBe(true);
+    // Counted in the instance's own memory meanwhile: the limit still holds here.
+    expect(await settlesWithin(store.admitSession(admission('s1', { limit: 1 })))).toBe(true);
+    expect(await settlesWithin(store.admitSession(admission('s2', { limit: 1 })))).toBe(false);
     // Several reconnect attempts fail meanwhile; the log still says it once.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(linesMatching(logs, /unreachable/)).toHaveLength(1);
@@ -268,7 +224,9 @@ describe('redis store with Redis unreachable', () => {
 
     expect(await settlesWithin(store.get('k'))).toBeUndefined();
     await expect(settlesWithin(store.set('k2', decision, 60))).resolves.toBeUndefined();
-    expect(await settlesWithin(store.admitSession(admission('s1', { limit: 0 })))).toBe(true);
+    // Counted in the instance's own memory meanwhile: the limit still holds here.
+    expect(await settlesWithin(store.admitSession(admission('s1', { limit: 1 })))).toBe(true);
+    expect(await settlesWithin(store.admitSession(admission('s2', { limit: 1 })))).toBe(false);
     await vi.waitFor(() => expect(store.health().ok).toBe(false), EVENTUALLY);
     expect(store.health().detail).toMatch(/unreachable since \d{4}-/);
     expect(linesMatching(logs, /redis store connection lost/)).toHaveLength(1);
@@ -292,7 +250,9 @@ describe('redis store with Redis unreachable', () => {
     try {
       expect(await settlesWithin(store.get('k'))).toBeUndefined();
       await expect(settlesWithin(store.set('k', decision, 60))).resolves.toBeUndefined();
-      expect(await settlesWithin(store.admitSession(admission('s1', { limit: 0 })))).toBe(true);
+      // Counted in the instance's own memory meanwhile: the limit still holds here.
+      expect(await settlesWithin(store.admitSession(admission('s1', { limit: 1 })))).toBe(true);
+      expect(await settlesWithin(store.admitSession(admission('s2', { limit: 1 })))).toBe(false);
       // Reported at once, not only when the client's socket timeout notices seconds later.
       expect(store.health()).toMatchObject({ ok: false, detail: expect.stringContaining('not answering within 200 ms') });
     } finally {
@@ -327,9 +287,9 @@ describe('redis store configuration', () => {
   });
 
   it('is what createStore gives for cache.store: redis', async () => {
-    const config = validateConfig({ cache: { store: 'redis', redisUrl: server.url } }, 'test config', {});
+    const config = validateConfig({ cache: { store: 'redis', redisUrl: shared.server.url } }, 'test config', {});
     const store = createStore(config.cache, memoryLogger([]));
-    opened.push(store);
+    stores.adopt(store);
     await connected(store);
     expect(store.health().store).toBe('redis');
   });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Redis } from 'ioredis';
 
 export interface RedisServer {
   /** `redis://[:password@]127.0.0.1:<port>/0` */
@@ -16,6 +17,14 @@ export interface RedisServer {
   thaw(): void;
   /** Starts the server again on the same port (after stop or kill), answering PING before it resolves. */
   restart(): Promise<void>;
+  /** `maxmemory` below what it uses, with `noeviction`: every write is refused with OOM, reads go on. */
+  fill(): Promise<void>;
+  /** Lifts `fill`. */
+  unfill(): Promise<void>;
+  /** Makes it a replica of a master that is not there: every write is refused with READONLY, reads go on. */
+  makeReadOnly(): Promise<void>;
+  /** Lifts `makeReadOnly` (REPLICAOF NO ONE). */
+  makeWritable(): Promise<void>;
 }
 
 export interface RedisServerOptions {
@@ -81,13 +90,25 @@ async function launch(port: number, options: RedisServerOptions): Promise<ChildP
   return child;
 }
 
+/** Sends one command to the server on its own connection, as an operator's redis-cli would. */
+async function command(url: string, name: string, ...args: string[]): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await client.connect();
+    await client.call(name, ...args);
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** A real redis-server of its own on a free loopback port, with nothing saved to disk. */
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   let child = await launch(port, options);
   const credentials = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
+  const url = `redis://${credentials}127.0.0.1:${port}/0`;
   return {
-    url: `redis://${credentials}127.0.0.1:${port}/0`,
+    url,
     port,
     async stop() {
       child.kill('SIGCONT');
@@ -107,6 +128,21 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     async restart() {
       await exited(child);
       child = await launch(port, options);
+    },
+    async fill() {
+      await command(url, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await command(url, 'CONFIG', 'SET', 'maxmemory', '1');
+    },
+    async unfill() {
+      await command(url, 'CONFIG', 'SET', 'maxmemory', '0');
+    },
+    async makeReadOnly() {
+      const nowhere = await freePort();
+      await command(url, 'CONFIG', 'SET', 'replica-read-only', 'yes');
+      await command(url, 'REPLICAOF', '127.0.0.1', String(nowhere));
+    },
+    async makeWritable() {
+      await command(url, 'REPLICAOF', 'NO', 'ONE');
     },
   };
 }

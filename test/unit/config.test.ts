@@ -26,7 +26,6 @@ describe('configuration defaults', () => {
       enabled: true,
       store: 'memory',
       redisTimeoutMs: 200,
-      key: ['token', 'credentials', 'ip', 'channel'],
       allowTtl: 300,
       denyTtl: 30,
       maxTtl: 86_400,

@@ -1,6 +1,8 @@
 import { coalescer } from '../../resilience/coalesce.js';
 import type { StoredValue } from '../../store/types.js';
-import { decisionKeyOf } from '../cacheKey.js';
+import type { ViewerRequest } from '../../viewer.js';
+import { decisionKeyOf, defaultKeyParts } from '../cacheKey.js';
+import { noteAllow } from '../revoke.js';
 import { lifetimeOf, type DecisionStep, type RouteContext, type Verdict } from '../types.js';
 
 /** What the store keeps per decision: the answer and until when it is fresh (epoch ms). */
@@ -20,25 +22,28 @@ interface CachedDecision extends StoredValue {
 const STALE_RECHECK_SECONDS = 30;
 
 /**
- * SPEC §6: decisions of the route's backends, cached by the `cache.key` parts.
+ * Decisions of the route's backends (README "Decision cache"), keyed by the
+ * `cache.key` parts, else by everything the route's backends receive.
  * Identical concurrent misses make one middleware request. Only answers a
  * backend gave are cached, never the default that stands in for failures;
  * while the backends fail, an allow up to `staleIfError` seconds past its
  * TTL still answers.
  */
-export function cacheStep({ config, store, adapters }: RouteContext): DecisionStep | undefined {
+export function cacheStep({ config, route, store, adapters }: RouteContext): DecisionStep | undefined {
   const cache = config.cache;
   if (!cache.enabled || adapters.length === 0) return undefined;
-  const keyOf = decisionKeyOf(cache.key);
+  const keyOf = decisionKeyOf(cache.key ?? defaultKeyParts(route.backends.map((name) => config.backends[name]!)));
   const once = coalescer<Verdict>();
 
-  function remember(key: string, verdict: Verdict): void {
+  function remember(key: string, viewer: ViewerRequest, verdict: Verdict): void {
     const ttl = lifetimeOf(cache, verdict);
     if (verdict.backend === undefined || ttl <= 0) return;
     const { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique } = verdict;
     const entry: CachedDecision = { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique, freshUntil: Date.now() + ttl * 1000 };
+    const storedFor = ttl + (allow ? cache.staleIfError : 0);
     // Not awaited: the viewer's answer does not wait for the store.
-    void store.set(key, entry, ttl + (allow ? cache.staleIfError : 0)).catch(() => undefined);
+    void store.set(key, entry, storedFor).catch(() => undefined);
+    if (allow) noteAllow(store, key, viewer, verdict, storedFor);
   }
 
   function answerFrom(entry: CachedDecision, cached: 'hit' | 'stale', now: number): Verdict {
@@ -65,7 +70,7 @@ export function cacheStep({ config, store, adapters }: RouteContext): DecisionSt
     if (entry && entry.freshUntil > lookedUp) return answerFrom(entry, 'hit', lookedUp);
     const verdict = await once(key, async () => {
       const fresh = await next(check);
-      remember(key, fresh);
+      remember(key, check.viewer, fresh);
       return fresh;
     });
     const now = Date.now();

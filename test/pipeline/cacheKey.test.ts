@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bindingKey, decisionKeyOf } from '../../src/pipeline/cacheKey.js';
+import type { BackendConfig } from '../../src/config/schema.js';
+import { bindingKey, canonicalQuery, decisionKeyOf, defaultKeyParts } from '../../src/pipeline/cacheKey.js';
 import type { ViewerRequest } from '../../src/viewer.js';
 
 const viewer = (parts: Partial<ViewerRequest>): ViewerRequest => ({ dialect: 'cesbo', rawQuery: '', ...parts });
@@ -47,5 +48,40 @@ describe('cache keys', () => {
   it('take only the configured parts', () => {
     const byToken = decisionKeyOf(['token']);
     expect(byToken('default', viewer({ token: 't', ip: '203.0.113.1' }))).toBe(byToken('default', viewer({ token: 't', ip: '198.51.100.1' })));
+  });
+});
+
+describe('canonical query', () => {
+  it('sorts parameters by name, keeps a repeated name\'s values in order, drops empty pieces, decodes nothing', () => {
+    expect(canonicalQuery('')).toBe('');
+    expect(canonicalQuery('b=2&a=1')).toBe('a=1&b=2');
+    expect(canonicalQuery('a=2&b=1&a=1')).toBe('a=2&a=1&b=1');
+    expect(canonicalQuery('&&b=2&&a&')).toBe('a&b=2');
+    expect(canonicalQuery('x=%41&x=A')).toBe('x=%41&x=A');
+    expect(canonicalQuery('k=a=b&k=c')).toBe('k=a=b&k=c');
+  });
+
+  it('tells apart what a middleware could read apart', () => {
+    const byQuery = decisionKeyOf(['query']);
+    const key = (rawQuery: string) => byQuery('default', viewer({ rawQuery }));
+    expect(key('a=1&b=2')).toBe(key('b=2&a=1'));
+    const apart = ['key=allow', 'key=deny', '', 'a=1&a=2', 'a=2&a=1', 'a=%41', 'a=A', 'a=1&b', 'a=1b'];
+    expect(new Set(apart.map(key)).size).toBe(apart.length);
+  });
+});
+
+describe('default key parts', () => {
+  const backend = (type: string, more: object = {}) => ({ type, url: 'http://127.0.0.1/', ...more }) as unknown as BackendConfig;
+
+  it('hold the whole query for backends that receive it, and token and credentials for Flussonic-style ones', () => {
+    expect(defaultKeyParts([backend('http')])).toEqual(['query', 'ip', 'channel']);
+    expect(defaultKeyParts([backend('iptvportal', { protocol: 'cesbo' })])).toEqual(['query', 'ip', 'channel']);
+    for (const type of ['flussonic', 'ministra', 'smarty']) expect(defaultKeyParts([backend(type)])).toEqual(['token', 'credentials', 'ip', 'channel']);
+    expect(defaultKeyParts([backend('iptvportal', { protocol: 'flussonic' })])).toEqual(['token', 'credentials', 'ip', 'channel']);
+  });
+
+  it('hold the union for a route with both kinds, and the named parameters for a route with none', () => {
+    expect(new Set(defaultKeyParts([backend('ministra'), backend('http')]))).toEqual(new Set(['token', 'credentials', 'query', 'ip', 'channel']));
+    expect(defaultKeyParts([])).toEqual(['token', 'credentials', 'ip', 'channel']);
   });
 });

@@ -1,0 +1,188 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { maskOccurrences } from '../secrets.js';
+import type { StoreHealth } from './types.js';
+
+/** What Redis answers is shown in /healthz and the log; a hostile or broken server could answer anything. */
+const MAX_REASON_CHARS = 200;
+/** A Redis operation that did not answer: refused, timed out, or not sent. */
+export const FAILED = Symbol('failed');
+export type Answer<T> = T | typeof FAILED;
+
+type Connection =
+  | { readonly state: 'connecting' }
+  | { readonly state: 'up' }
+  | { readonly state: 'down'; readonly since: Date; readonly reason: string }
+  | { readonly state: 'closed' };
+
+/** Why Redis did not do what it was asked while connected: silent (timeouts), or refusing writes (OOM, READONLY). */
+interface Trouble {
+  readonly since: Date;
+  readonly reason: string;
+}
+
+/** Settles with `fallback` on any failure, and after `ms` at the latest. */
+function withFallback<T>(operation: () => Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    let pending: Promise<T>;
+    try {
+      pending = operation();
+    } catch {
+      pending = Promise.resolve(fallback);
+    }
+    pending.then(
+      (value) => resolve(value),
+      () => resolve(fallback),
+    ).finally(() => clearTimeout(timer));
+  });
+}
+
+/** An error Redis itself answered (`OOM command not allowed ...`, `READONLY ...`), as opposed to a timeout or a closed socket. */
+function isReplyError(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+/** The client's own `commandTimeout` fired: Redis said nothing. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /timed out/i.test(error.message);
+}
+
+export interface RedisGuard {
+  /**
+   * Runs one Redis operation within `timeoutMs`; FAILED when it did not answer, and health learns why.
+   * A refused `write` or `script` shows Redis refusing writes; only a plain write that succeeds shows
+   * it takes them again: Redis lets a script that has already written (a DEL, say) go on when full.
+   */
+  attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write' | 'script'): Promise<Answer<T>>;
+  /** What /healthz shows: up, or why not, in Redis's own words where it gave any. */
+  health(): StoreHealth;
+  /** Marks the connection closed and ends it politely (QUIT, within `timeoutMs`); false when it was closed already. */
+  close(): Promise<boolean>;
+}
+
+/**
+ * Watches one Redis connection and every operation on it, so health can name the real cause of
+ * trouble: the connection's error, a server that stopped answering, or the error Redis answered
+ * to a write. Each change is logged once.
+ */
+export function guardRedis(redis: Redis, { timeoutMs, log }: { readonly timeoutMs: number; readonly log: Logger }): RedisGuard {
+  const { host, port, db, tls, password } = redis.options;
+  // Built from the parsed options, so no credential can be part of it.
+  const target = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${db ?? 0}`;
+  let connection: Connection = { state: 'connecting' };
+  let everConnected = false;
+  let lastError: string | undefined;
+
+  const scrub = (text: string) => maskOccurrences(text, password ? [password] : []).slice(0, MAX_REASON_CHARS);
+  // Redis connects even when SELECT fails, and would then serve db 0, perhaps someone else's: use none.
+  let wrongDb: string | undefined;
+  // A stalled server keeps the connection up for seconds before the client notices; its silence shows at once.
+  let silent: Trouble | undefined;
+  // Reads may go on while writes are refused (maxmemory with noeviction, a read-only replica).
+  let refusingWrites: Trouble | undefined;
+
+  function noteRefusal(error: Error): void {
+    const reason = scrub(error.message);
+    if (refusingWrites?.reason === reason) return;
+    refusingWrites = { since: new Date(), reason };
+    log.warn('redis store refusing writes: decisions not cached, token bindings and session counts kept in this instance', { store: target, reason });
+  }
+
+  // While writes are refused a cached load may write nothing for a long time: health asks Redis itself whether that is over.
+  let probing = false;
+  function probeWrites(): void {
+    if (probing) return;
+    probing = true;
+    void attempt(() => redis.set('probe', '1', 'EX', 1), 'write').finally(() => (probing = false));
+  }
+
+  function attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write' | 'script'): Promise<Answer<T>> {
+    if (wrongDb !== undefined) return Promise.resolve(FAILED);
+    let answered = false;
+    const answering = () =>
+      operation().then(
+        (value) => {
+          answered = true;
+          silent = undefined;
+          if (kind === 'write' && refusingWrites) {
+            log.info('redis store accepting writes again', { store: target });
+            refusingWrites = undefined;
+          }
+          return value;
+        },
+        (error: unknown) => {
+          // Only silence is a timeout; a closed connection is reported by the connection's own state.
+          if (!isTimeout(error)) answered = true;
+          if (isReplyError(error)) {
+            silent = undefined;
+            if (kind !== 'read') noteRefusal(error);
+          }
+          throw error;
+        },
+      );
+    return withFallback<Answer<T>>(answering, timeoutMs, FAILED).then((value) => {
+      if (!answered && connection.state === 'up') silent ??= { since: new Date(), reason: `not answering within ${timeoutMs} ms` };
+      return value;
+    });
+  }
+
+  // State changes are logged once each; the client reports every failed attempt, the log does not.
+  redis.on('error', (error: Error & { code?: string }) => {
+    lastError = scrub(error.code ?? error.message);
+    if (/DB index is out of range/i.test(error.message)) wrongDb = `db ${db ?? 0} does not exist on the server (cache.redisUrl)`;
+    if (connection.state === 'connecting') {
+      connection = { state: 'down', since: new Date(), reason: lastError };
+      log.warn('redis store unreachable: answering as cache misses until it is back', { store: target, reason: lastError });
+    } else if (connection.state === 'down') {
+      connection = { ...connection, reason: lastError };
+    }
+  });
+  redis.on('ready', () => {
+    if (connection.state === 'closed') return;
+    if (wrongDb !== undefined) {
+      connection = { state: 'down', since: new Date(), reason: wrongDb };
+      log.error('redis store not used: answering as cache misses', { store: target, reason: wrongDb });
+      return;
+    }
+    log.info(everConnected ? 'redis store reconnected' : 'redis store connected', { store: target });
+    silent = undefined;
+    everConnected = true;
+    lastError = undefined;
+    connection = { state: 'up' };
+  });
+  redis.on('close', () => {
+    if (connection.state !== 'up') return;
+    const reason = lastError ?? 'connection closed';
+    connection = { state: 'down', since: new Date(), reason };
+    log.warn('redis store connection lost: answering as cache misses until it is back', { store: target, reason });
+  });
+
+  return {
+    attempt,
+    health(): StoreHealth {
+      switch (connection.state) {
+        case 'up':
+          if (silent) return { store: 'redis', ok: false, detail: `${target} ${silent.reason} since ${silent.since.toISOString()}` };
+          if (refusingWrites) {
+            probeWrites();
+            return { store: 'redis', ok: false, detail: `${target} refusing writes since ${refusingWrites.since.toISOString()}: ${refusingWrites.reason}` };
+          }
+          return { store: 'redis', ok: true, detail: `connected to ${target}` };
+        case 'down':
+          return { store: 'redis', ok: false, detail: `${target} unreachable since ${connection.since.toISOString()}: ${connection.reason}` };
+        case 'connecting':
+          return { store: 'redis', ok: false, detail: `connecting to ${target}` };
+        case 'closed':
+          return { store: 'redis', ok: false, detail: 'closed' };
+      }
+    },
+    async close() {
+      if (connection.state === 'closed') return false;
+      const wasUp = connection.state === 'up';
+      connection = { state: 'closed' };
+      if (wasUp) await withFallback(() => redis.quit(), timeoutMs, undefined);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { Result } from 'ioredis';
+
+/**
+ * Connection limits, atomic across every instance sharing the server. KEYS[1] is
+ * a sorted set of the user's sessions scored by when each was last seen (the
+ * server's clock, so instances with skewed clocks agree). ARGV: session,
+ * idle milliseconds, limit, unique (1/0). Returns 1 when admitted, else 0.
+ */
+const ADMIT_SESSION_LUA = `
+local key = KEYS[1]
+local idleMs = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (now - idleMs))
+local admitted = 0
+if redis.call('ZSCORE', key, ARGV[1]) then
+  admitted = 1
+elseif ARGV[4] == '1' then
+  redis.call('DEL', key)
+  admitted = 1
+elseif redis.call('ZCARD', key) < tonumber(ARGV[3]) then
+  admitted = 1
+end
+if admitted == 1 then
+  redis.call('ZADD', key, now, ARGV[1])
+  redis.call('PEXPIRE', key, idleMs)
+end
+return admitted
+`;
+
+/**
+ * Adds ARGV[2] to each set of KEYS and makes each live at least ARGV[1] milliseconds: a set lives
+ * as long as its longest-lived member (EXPIRE GT would leave a new set without any expiry).
+ */
+const ADD_TO_SETS_LUA = `
+for _, key in ipairs(KEYS) do
+  redis.call('SADD', key, ARGV[2])
+  if redis.call('PTTL', key) < tonumber(ARGV[1]) then
+    redis.call('PEXPIRE', key, ARGV[1])
+  end
+end
+return 1
+`;
+
+/** Drops KEYS[1..] and answers, for each, 1 when it held something (counted sessions: how many). */
+const DROP_LUA = `
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'zset' then counts[i] = redis.call('ZCARD', key) else counts[i] = (kind == 'none') and 0 or 1 end
+  redis.call('UNLINK', key)
+end
+return counts
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    admitSession(key: string, session: string, idleMs: number, limit: number, unique: 0 | 1): Result<number, Context>;
+    addToSets(count: number, ...keysThenTtlAndMember: (string | number)[]): Result<number, Context>;
+    dropKeys(count: number, ...keys: string[]): Result<number[], Context>;
+  }
+}
+
+/** The scripts the Redis store runs, as ioredis `scripts` (sent once, then called by digest). */
+export const STORE_SCRIPTS = {
+  admitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 1 },
+  // Called with the number of keys first: each note names its own.
+  addToSets: { lua: ADD_TO_SETS_LUA },
+  dropKeys: { lua: DROP_LUA },
+} as const;
