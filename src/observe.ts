@@ -6,6 +6,7 @@ import type { ViewerRequest } from './viewer.js';
  * full `decidedBy` text can name a rule, a login or a backend's user.
  */
 export type DecidedByKind =
+  | 'publish'
   | 'ip-rule'
   | 'securetoken'
   | 'user'
@@ -16,7 +17,7 @@ export type DecidedByKind =
   | 'refused'
   | 'internal-error';
 
-const KINDS: readonly DecidedByKind[] = ['ip-rule', 'securetoken', 'user', 'backend', 'token-binding', 'connection-limit', 'default', 'internal-error'];
+const KINDS: readonly DecidedByKind[] = ['publish', 'ip-rule', 'securetoken', 'user', 'backend', 'token-binding', 'connection-limit', 'default', 'internal-error'];
 
 /** The kind of a decision's `decidedBy` text (`backend:portal` → `backend`, `user:alice (expired)` → `user`). */
 export function kindOf(decidedBy: string): DecidedByKind {

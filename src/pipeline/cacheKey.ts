@@ -36,7 +36,8 @@ export function decisionKeyOf(parts: readonly CacheKeyPart[]): (route: string, v
   return (route, viewer) => {
     let encoded = '';
     for (const read of readers) encoded += encodePart(read(viewer));
-    return `d:${route}:${digest(encoded)}`;
+    // A publish check never shares an answer with viewing.
+    return `d:${route}:${viewer.publishing ? 'publish:' : ''}${digest(encoded)}`;
   };
 }
 

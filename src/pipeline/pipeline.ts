@@ -9,6 +9,7 @@ import { backendsStep } from './steps/backends.js';
 import { connectionLimitStep } from './steps/connectionLimit.js';
 import { ipRulesStep } from './steps/ipRules.js';
 import { localUsersStep } from './steps/localUsers.js';
+import { publishStep } from './steps/publish.js';
 import { securetokenStep } from './steps/securetoken.js';
 import { cacheStep } from './steps/cache.js';
 import { tokenBindingStep } from './steps/tokenBinding.js';
@@ -27,6 +28,7 @@ function compose(steps: readonly DecisionStep[], last: () => Promise<Verdict>): 
  */
 function routePipeline(context: RouteContext): Run {
   const steps: (DecisionStep | undefined)[] = [
+    publishStep(context),
     ipRulesStep(context),
     securetokenStep(context),
     localUsersStep(context),
