@@ -31,11 +31,7 @@ export function createRequestListener(options: AppOptions): RequestListener {
   };
 
   return (req: IncomingMessage, res: ServerResponse) => {
-    const routed = routing.fast(req);
-    if (routed) {
-      void decide(routed.protocol, routed.route, req, res);
-      return;
-    }
+    if (routing.fast(req, res, decide)) return;
     const resolved = routing.resolve(req);
     if (resolved.kind === 'decide') void decide(resolved.routed.protocol, resolved.routed.route, req, res);
     else if (resolved.kind === 'service') answerHealth(res);

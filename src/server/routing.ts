@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallerProtocol } from '../protocols/types.js';
 import { RequestProblem } from './problem.js';
 
@@ -40,16 +40,22 @@ export type Resolved =
  * handles everything else the way an HTTP router would: percent-decoded route
  * names, a trailing slash, prefixes in any case, 404 and 405 with `Allow`.
  */
+/** Decides one check of `protocol` on `route`. */
+export type Decide = (protocol: CallerProtocol, route: string, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 export function callerRouting(protocols: readonly CallerProtocol[], services: readonly ServiceRoute[]) {
   const byPrefix = new Map(protocols.map((protocol) => [protocol.prefix, protocol] as const));
   const plain = new RegExp(`^(${protocols.map((p) => regexText(p.prefix)).join('|')})(?:\\/([A-Za-z0-9_-]+))?\\/?(?:\\?|$)`);
 
   return {
-    fast(req: IncomingMessage): Routed | undefined {
+    /** Hands a plain decision request to `decide` and says so; false for anything else. Allocates nothing. */
+    fast(req: IncomingMessage, res: ServerResponse, decide: Decide): boolean {
       const match = plain.exec(req.url ?? '');
-      if (!match) return undefined;
+      if (!match) return false;
       const protocol = byPrefix.get(match[1]!)!;
-      return protocol.methods.includes(req.method!) ? { protocol, route: match[2] ?? 'default' } : undefined;
+      if (!protocol.methods.includes(req.method!)) return false;
+      void decide(protocol, match[2] ?? 'default', req, res);
+      return true;
     },
 
     resolve(req: IncomingMessage): Resolved {
