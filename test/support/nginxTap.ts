@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface TappedRequest {
   readonly method: string;
   readonly target: string;
+  /** `HTTP/1.0` or `HTTP/1.1`, from the request line. */
+  readonly version: string;
   /** Header lines in nginx's order and spelling. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   readonly body: string;
@@ -32,8 +34,8 @@ function splitRequests(pending: string): { requests: TappedRequest[]; rest: stri
     const length = Number(headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1] ?? 0);
     const bodyStart = end + HEAD_END.length;
     if (rest.length < bodyStart + length) break;
-    const [method = '', target = ''] = requestLine.split(' ');
-    requests.push({ method, target, headers, body: rest.slice(bodyStart, bodyStart + length) });
+    const [method = '', target = '', version = ''] = requestLine.split(' ');
+    requests.push({ method, target, version, headers, body: rest.slice(bodyStart, bodyStart + length) });
     rest = rest.slice(bodyStart + length);
   }
   return { requests, rest };
