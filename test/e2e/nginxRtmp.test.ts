@@ -103,10 +103,19 @@ describe('nginx-rtmp on_play through the bridge, played by rtmpdump', () => {
     expect(middleware.received.some((r) => r.query.token?.[0] === 'bad-token')).toBe(true);
   });
 
+  it('refuses a viewer who puts nginx-rtmp’s own fields in the query (addr=) rather than believing either', async () => {
+    const played = await playWithRtmpdump(`${rtmpBase}/a001?addr=203.0.113.50&token=good-token`, PLAY_WITHIN_MS);
+    expect(played.outcome).toBe('refused');
+    expect(played.flv.length).toBe(0);
+    const forged = tap.requests.find((r) => r.body.includes('addr=203.0.113.50'))!;
+    expect(forged.body).toMatch(/&addr=127\.0\.0\.1&.*&addr=203\.0\.113\.50&token=good-token$/);
+    expect(events.find((event) => isCheck(event) && event.status === 400)).toMatchObject({ protocol: 'nginx-rtmp', outcome: 'refused' });
+  });
+
   it('sent the bridge a form with the viewer’s own query appended, as the recorded fixture holds it', () => {
     const form = (body: string) => new URLSearchParams(body);
     const plays = tap.requests.filter((r) => form(r.body).get('call') === 'play');
-    expect(plays.map((r) => form(r.body).get('token'))).toEqual(['good-token', 'bad-token']);
+    expect(plays.map((r) => form(r.body).get('token'))).toEqual(['good-token', 'bad-token', 'good-token']);
     const play = plays[0]!;
     expect(play).toMatchObject({ method: 'POST', target: '/nginx-rtmp' });
     expect(play.headers).toContainEqual(['Content-Type', 'application/x-www-form-urlencoded']);
