@@ -28,14 +28,17 @@ let nginx: NginxServer;
 let publisher: Publisher;
 let rtmpBase: string;
 
-/** Observed events, and a way to wait for the one a test expects (bounded by the test's timeout). */
+/** Observed events, and a way to wait for the one a test expects, within `EVENT_WITHIN_MS`. */
+const EVENT_WITHIN_MS = 8000;
 const events: Array<CheckAnswered | SessionEnded> = [];
 const waiters: Array<() => void> = [];
-function observed<T extends CheckAnswered | SessionEnded>(match: (event: CheckAnswered | SessionEnded) => event is T): Promise<T> {
-  return new Promise((resolve) => {
+function observed<T extends CheckAnswered | SessionEnded>(what: string, match: (event: CheckAnswered | SessionEnded) => event is T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the bridge saw no ${what} within ${EVENT_WITHIN_MS} ms; nginx's log:\n${nginx?.errorLog()}`)), EVENT_WITHIN_MS);
     const look = () => {
       const found = events.find(match);
       if (found === undefined) return false;
+      clearTimeout(timer);
       resolve(found);
       return true;
     };
@@ -67,9 +70,9 @@ beforeAll(async () => {
   ]);
   nginx = await startNginx({ dir: mkdtempSync(join(tmpdir(), 'bridge-nginx-rtmp-')), port, config, modules: [RTMP_MODULE] });
   rtmpBase = `rtmp://127.0.0.1:${port}/live`;
-  publisher = publishTestSource(`${rtmpBase}/a001?token=good-token`, 20);
+  publisher = publishTestSource(`${rtmpBase}/a001?token=good-token`, 30);
   // The stream is live once the bridge has let the publisher in (the route's publish: check).
-  await observed((event): event is CheckAnswered => isCheck(event) && event.viewer?.publishing === true && event.outcome === 'allow');
+  await observed('allowed publish', (event): event is CheckAnswered => isCheck(event) && event.viewer?.publishing === true && event.outcome === 'allow');
 });
 afterAll(async () => {
   // What the real server sent, for the closing report and the recorded fixtures.
@@ -89,9 +92,9 @@ describe('nginx-rtmp on_play through the bridge, played by rtmpdump', () => {
     expect(played.outcome, publisher.output()).toBe('media');
     expect(played.flv.toString('latin1', 0, 3)).toBe('FLV');
 
-    const check = await observed((event): event is CheckAnswered => isCheck(event) && event.viewer?.publishing !== true && tokenOf(event) === 'good-token');
+    const check = await observed('play check', (event): event is CheckAnswered => isCheck(event) && event.viewer?.publishing !== true && tokenOf(event) === 'good-token');
     expect(check).toMatchObject({ protocol: 'nginx-rtmp', outcome: 'allow', status: 200, viewer: { channel: 'a001', ip: '127.0.0.1', proto: 'rtmp' } });
-    const ended = await observed((event): event is SessionEnded => !isCheck(event) && event.session === check.viewer?.session);
+    const ended = await observed('play_done', (event): event is SessionEnded => !isCheck(event) && event.session === check.viewer?.session);
     expect(ended).toMatchObject({ protocol: 'nginx-rtmp', reason: 'play_done' });
   });
 

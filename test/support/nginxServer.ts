@@ -66,9 +66,19 @@ function exited(child: ChildProcess): Promise<void> {
 
 const running = new Set<ChildProcess>();
 
+/** SIGKILL to nginx's own process group: its workers go with the master instead of keeping the port. */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
+
 /** Kills every nginx a test file started and did not stop (a failed hook leaves them behind). */
 export function killLeftoverNginx(): void {
-  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of running) killGroup(child);
   running.clear();
 }
 
@@ -80,7 +90,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   writeFileSync(conf, `${prelude(options)}\n${options.config}\n`);
   writeFileSync(errorLogFile, '');
   const errorLog = () => readFileSync(errorLogFile, 'utf8');
-  const child = spawn('nginx', ['-p', dir, '-e', errorLogFile, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('nginx', ['-p', dir, '-e', errorLogFile, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.add(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -93,7 +103,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   const deadline = Date.now() + READY_WITHIN_MS;
   while (!(await Promise.race([accepts(port), failed]))) {
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killGroup(child);
       throw new Error(`nginx did not accept on port ${port} within ${READY_WITHIN_MS} ms:\n${output}${errorLog()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
