@@ -113,4 +113,12 @@ describe('nginx auth_request in front of an HLS folder, asking the bridge', () =
     const recordedNames = Object.keys(recorded.request.headers).map((name) => name.toLowerCase());
     expect(recordedNames.sort()).toEqual([...headers.keys()].filter((name) => !framing.has(name)).sort());
   });
+
+  // Last: it takes the bridge away from nginx.
+  it('fails closed when the bridge cannot be reached: nginx answers 500 and serves nothing', async () => {
+    await tap.close();
+    const unreachable = await view('/hls/a001/index.m3u8?token=good-token');
+    expect(unreachable.status).toBe(500);
+    expect(unreachable.body.toString()).not.toContain('#EXTM3U');
+  });
 });

@@ -128,4 +128,12 @@ describe('nginx-rtmp on_play through the bridge, played by rtmpdump', () => {
     expect(recorded.source).toMatch(/^recorded from nginx 1\.22\.1/);
     expect([...form(bodyText(recorded)!).keys()]).toEqual([...form(play.body).keys()]);
   });
+
+  // Last: it takes the bridge away from nginx-rtmp.
+  it('fails closed when the bridge cannot be reached: nginx-rtmp drops the player', async () => {
+    await tap.close();
+    const played = await playWithRtmpdump(`${rtmpBase}/a001?token=good-token`, PLAY_WITHIN_MS);
+    expect(played.outcome).toBe('refused');
+    expect(played.flv.length).toBe(0);
+  });
 });
