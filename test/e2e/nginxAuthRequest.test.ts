@@ -78,7 +78,10 @@ describe('nginx auth_request in front of an HLS folder, asking the bridge', () =
 
     const asked = middleware.received.filter((r) => r.query.token?.[0] === 'good-token');
     expect(asked).toHaveLength(1);
-    expect(asked[0]!.headers['x-real-ip']).toBe('127.0.0.1');
+    expect(asked[0]).toMatchObject({
+      rawQuery: 'token=good-token',
+      headers: { 'x-real-ip': '127.0.0.1', 'x-real-path': '/hls/a001/index.m3u8', 'x-real-ua': VIEWER_AGENT },
+    });
   });
 
   it('refuses a viewer with a bad token: 403 and none of the file', async () => {

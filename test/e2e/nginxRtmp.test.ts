@@ -94,6 +94,9 @@ describe('nginx-rtmp on_play through the bridge, played by rtmpdump', () => {
 
     const check = await observed('play check', (event): event is CheckAnswered => isCheck(event) && event.viewer?.publishing !== true && tokenOf(event) === 'good-token');
     expect(check).toMatchObject({ protocol: 'nginx-rtmp', outcome: 'allow', status: 200, viewer: { channel: 'a001', ip: '127.0.0.1', proto: 'rtmp' } });
+    // The Cesbo-style middleware gets the viewer's own query, none of nginx-rtmp's form fields.
+    const asked = middleware.received.find((r) => r.headers['x-session-id'] === check.viewer?.session);
+    expect(asked).toMatchObject({ rawQuery: 'token=good-token', headers: { 'x-real-ip': '127.0.0.1', 'x-real-path': '/live/a001' } });
     const ended = await observed('play_done', (event): event is SessionEnded => !isCheck(event) && event.session === check.viewer?.session);
     expect(ended).toMatchObject({ protocol: 'nginx-rtmp', reason: 'play_done' });
   });
