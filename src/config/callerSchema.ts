@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { integer } from './fields.js';
 
+/** `limits.maxBodyBytes` and `limits.bodyTimeoutMs` when the config says nothing. */
+export const BODY_LIMIT_DEFAULTS = { maxBodyBytes: 16_384, bodyTimeoutMs: 5000 } as const;
+
 /** Bounds on the bodies POST callers (MediaMTX, SRS, nginx-rtmp) send: larger is a 413, slower a 408. */
 export const bodyLimits = {
-  maxBodyBytes: integer(256, 1_048_576).default(16_384),
-  bodyTimeoutMs: integer(100, 60_000).default(5000),
+  maxBodyBytes: integer(256, 1_048_576).default(BODY_LIMIT_DEFAULTS.maxBodyBytes),
+  bodyTimeoutMs: integer(100, 60_000).default(BODY_LIMIT_DEFAULTS.bodyTimeoutMs),
 };
 
 /**

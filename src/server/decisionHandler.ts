@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { BODY_LIMIT_DEFAULTS } from '../config/callerSchema.js';
 import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
 import { kindOf, observeAll, type BridgeObserver } from '../observe.js';
 import type { Decider } from '../pipeline/types.js';
@@ -10,14 +11,11 @@ import { readBody } from './body.js';
 import { callerCheck } from './callers.js';
 import { RequestProblem } from './problem.js';
 
-/** `limits.maxBodyBytes` and `limits.bodyTimeoutMs` when a caller of this module does not pass them. */
-export const BODY_LIMITS = { maxBodyBytes: 16_384, bodyTimeoutMs: 5000 } as const;
-
 export interface DecisionHandlerOptions {
   readonly decider: Decider;
   readonly trustedCallers: readonly string[];
   readonly maxQueryBytes: number;
-  /** `limits.maxBodyBytes` and `limits.bodyTimeoutMs`; BODY_LIMITS when not given. */
+  /** `limits.maxBodyBytes` and `limits.bodyTimeoutMs`; their defaults when not given. */
   readonly bodyLimits?: Pick<ReadLimits, 'maxBodyBytes' | 'bodyTimeoutMs'>;
   readonly log: Logger;
   /** Where decision lines go; by default through `log`. */
@@ -54,17 +52,17 @@ function endsConnection(problem: RequestProblem): boolean {
  * Answers one viewer check in its caller's protocol, and logs it. Works on
  * plain node:http objects so it stays independent of the framework around it.
  */
-export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLimits = BODY_LIMITS, log, decisions = decisionsThrough(log), observer = {} }: DecisionHandlerOptions) {
+export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLimits = BODY_LIMIT_DEFAULTS, log, decisions = decisionsThrough(log), observer = {} }: DecisionHandlerOptions) {
   const identify = callerCheck(trustedCallers);
   const limits: ReadLimits = { maxQueryBytes, maxBodyBytes: bodyLimits.maxBodyBytes, bodyTimeoutMs: bodyLimits.bodyTimeoutMs };
   // An observer's fault must never reach the answer (already written by then).
   const { checkAnswered, sessionEnded } = observeAll([observer], (error) => log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }));
 
   /** A notification that decides nothing: acknowledged as allowed, nobody asked; an ending one ends the viewing session. */
-  const acknowledge = (protocol: CallerProtocol, route: string, caller: string | undefined, viewer: ViewerRequest, res: ServerResponse, started: number) => {
+  const acknowledge = (protocol: CallerProtocol, route: string, caller: string | undefined, viewer: ViewerRequest, res: ServerResponse, latencyMs: () => number) => {
     const notice = viewer.notice!;
     send(res, 200, protocol.answerText.allow, {}, true);
-    decisions({ route, dialect: viewer.dialect, caller, channel: viewer.channel, ip: viewer.ip, session: viewer.session, decision: 'allow', by: `notice (${notice.event})`, status: 200, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+    decisions({ route, dialect: viewer.dialect, caller, channel: viewer.channel, ip: viewer.ip, session: viewer.session, decision: 'allow', by: `notice (${notice.event})`, status: 200, latencyMs: latencyMs() });
     if (notice.endsSession) sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
   };
 
@@ -77,7 +75,7 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLi
       if (!trusted) throw new RequestProblem(403, 'caller is not in trustedCallers');
       if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
       viewer = protocol.body === undefined ? protocol.read(req, caller, limits) : protocol.read(req, caller, limits, await readBody(req, protocol.body, limits));
-      if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, started);
+      if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, latencyMs);
       const decision = await decider.decide(route, viewer);
       send(res, decision.allow ? 200 : 403, decision.allow ? protocol.answerText.allow : protocol.answerText.deny, protocol.answerHeaders(decision), true);
       const durationMs = latencyMs();
