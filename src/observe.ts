@@ -6,6 +6,7 @@ import type { ViewerRequest } from './viewer.js';
  * full `decidedBy` text can name a rule, a login or a backend's user.
  */
 export type DecidedByKind =
+  | 'publish'
   | 'ip-rule'
   | 'securetoken'
   | 'user'
@@ -16,7 +17,7 @@ export type DecidedByKind =
   | 'refused'
   | 'internal-error';
 
-const KINDS: readonly DecidedByKind[] = ['ip-rule', 'securetoken', 'user', 'backend', 'token-binding', 'connection-limit', 'default', 'internal-error'];
+const KINDS: readonly DecidedByKind[] = ['publish', 'ip-rule', 'securetoken', 'user', 'backend', 'token-binding', 'connection-limit', 'default', 'internal-error'];
 
 /** The kind of a decision's `decidedBy` text (`backend:portal` → `backend`, `user:alice (expired)` → `user`). */
 export function kindOf(decidedBy: string): DecidedByKind {
@@ -46,27 +47,47 @@ export interface CheckAnswered {
 }
 
 /**
+ * A streaming server said a viewing session ended (SRS `on_stop`/`on_close`,
+ * nginx-rtmp `play_done`/`done`): the session `(caller, session)` is over.
+ */
+export interface SessionEnded {
+  readonly route: string;
+  readonly protocol: string;
+  readonly caller: string | undefined;
+  /** The streaming server's session id; undefined when its notification named none. */
+  readonly session: string | undefined;
+  /** The notification, as the server named it (`on_stop`, `play_done`, ...). */
+  readonly reason: string;
+}
+
+/**
  * Narrow hooks through which operations (metrics, sessions, statistics)
  * watch the decision path. Called synchronously after the answer is written:
  * an observer must only record and return, never wait or throw.
  */
 export interface BridgeObserver {
   checkAnswered?(event: CheckAnswered): void;
+  sessionEnded?(event: SessionEnded): void;
 }
 
-/** Several observers as one; one that throws is skipped, never the answer's problem. */
-export function observeAll(observers: readonly BridgeObserver[], onError: (error: unknown) => void = () => undefined): BridgeObserver {
-  const watching = observers.filter((o) => o.checkAnswered !== undefined);
-  if (watching.length === 0) return {};
-  return {
-    checkAnswered(event) {
-      for (const observer of watching) {
-        try {
-          observer.checkAnswered!(event);
-        } catch (error) {
-          onError(error);
-        }
+type Hook = keyof BridgeObserver;
+
+/** One hook of several observers as one; an observer that throws is skipped, never the answer's problem. */
+function combined<K extends Hook>(observers: readonly BridgeObserver[], hook: K, onError: (error: unknown) => void): BridgeObserver[K] {
+  const watching = observers.filter((o) => o[hook] !== undefined);
+  if (watching.length === 0) return undefined;
+  return ((event: never) => {
+    for (const observer of watching) {
+      try {
+        (observer[hook] as (event: never) => void).call(observer, event);
+      } catch (error) {
+        onError(error);
       }
-    },
-  };
+    }
+  }) as BridgeObserver[K];
+}
+
+/** Several observers as one. */
+export function observeAll(observers: readonly BridgeObserver[], onError: (error: unknown) => void = () => undefined): BridgeObserver {
+  return { checkAnswered: combined(observers, 'checkAnswered', onError), sessionEnded: combined(observers, 'sessionEnded', onError) };
 }

@@ -1,13 +1,22 @@
+import type { ProtocolName } from './protocols/types.js';
+import type { Query } from './protocols/query.js';
+
 /**
- * The viewer's request as the bridge understands it, whichever streaming
- * server dialect it arrived in. Every part is optional: callers differ in what
+ * The viewer's request as the bridge understands it, whichever caller
+ * protocol it arrived in. Every part is optional: callers differ in what
  * they send, and the decision steps cope with what is there.
  */
 export interface ViewerRequest {
-  readonly dialect: 'cesbo' | 'flussonic';
+  /** The caller protocol it arrived in (the decision log's `dialect`). */
+  readonly dialect: ProtocolName;
+  /** The streaming server's socket address: with `session`, it names one viewing session. */
+  readonly caller?: string;
   /** Viewer IP in canonical form (IPv4-mapped IPv6 folded to IPv4). */
   readonly ip?: string;
+  /** The channel as the bridge decides on it: the caller's channel id, else taken from the path. */
   readonly channel?: string;
+  /** The channel id exactly as the caller sent it (Astra's X-Channel-ID, Flussonic's name); never derived. */
+  readonly channelId?: string;
   /** Path the viewer asked for, e.g. `/tv/travel-channel/index.m3u8`. */
   readonly path?: string;
   readonly session?: string;
@@ -25,6 +34,12 @@ export interface ViewerRequest {
   readonly credentials?: { readonly login: string; readonly password: string };
   /** The viewer's `auth=` value as given, also when it is not `login:password` (a middleware may read it anyway). */
   readonly auth?: string;
+  /** A Flussonic caller's own parameters: the ones the bridge does not set itself pass on to Flussonic-style backends. */
+  readonly callerParams?: Query;
+  /** The caller asks to publish (or to use its API), not to watch: the route's `publish` setting decides. */
+  readonly publishing?: true;
+  /** A notification that decides nothing (SRS on_stop, nginx-rtmp play_done, ...): acknowledged, nobody asked. */
+  readonly notice?: { readonly event: string; readonly endsSession: boolean };
 }
 
 /** Delivery protocol guessed from the requested file, as Flussonic names it. */

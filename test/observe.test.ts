@@ -23,6 +23,7 @@ describe('kindOf', () => {
     ['token-binding', 'token-binding'],
     ['connection-limit', 'connection-limit'],
     ['default', 'default'],
+    ['publish (deny)', 'publish'],
     ['something new', 'internal-error'],
   ])('%s is of kind %s', (decidedBy, kind) => {
     expect(kindOf(decidedBy)).toBe(kind);
@@ -51,5 +52,16 @@ describe('observeAll', () => {
 
   it('is empty when nobody watches', () => {
     expect(observeAll([{}]).checkAnswered).toBeUndefined();
+    expect(observeAll([{ checkAnswered: vi.fn() }]).sessionEnded).toBeUndefined();
+  });
+
+  it('passes ended sessions to every observer that watches them, past one that throws', () => {
+    const seen = vi.fn();
+    const errors = vi.fn();
+    const ended = { route: 'default', protocol: 'srs', caller: '127.0.0.1', session: 'c1', reason: 'on_stop' };
+    const all = observeAll([{ sessionEnded: () => { throw new Error('broken'); } }, { checkAnswered: vi.fn() }, { sessionEnded: seen }], errors);
+    all.sessionEnded!(ended);
+    expect(seen).toHaveBeenCalledWith(ended);
+    expect(errors).toHaveBeenCalledTimes(1);
   });
 });

@@ -2,11 +2,11 @@ import type { BackendConfig } from '../config/schema.js';
 import { wireAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
-import { flussonicStyle } from './wire.js';
+import { flussonicWriter } from '../protocols/flussonic.js';
 
 type FlussonicBackend = Extract<BackendConfig, { type: 'flussonic' }>;
 
 /** Any Flussonic-compatible auth backend, called at its URL as given. */
 export function flussonicAdapter(name: string, config: FlussonicBackend, client: MiddlewareClient): MiddlewareAdapter {
-  return wireAdapter(name, config.url, flussonicStyle, config, client);
+  return wireAdapter(name, config.url, flussonicWriter(), config, client);
 }

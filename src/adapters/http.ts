@@ -2,11 +2,11 @@ import type { BackendConfig } from '../config/schema.js';
 import { wireAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
-import { cesboStyle } from './wire.js';
+import { askCesbo } from '../protocols/cesbo.js';
 
 type HttpBackend = Extract<BackendConfig, { type: 'http' }>;
 
 /** An operator's own check that speaks the Cesbo "HTTP Request" protocol, called at its URL as given. */
 export function httpAdapter(name: string, config: HttpBackend, client: MiddlewareClient): MiddlewareAdapter {
-  return wireAdapter(name, config.url, cesboStyle, config, client);
+  return wireAdapter(name, config.url, askCesbo, config, client);
 }

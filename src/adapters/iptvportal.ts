@@ -2,14 +2,18 @@ import type { BackendConfig } from '../config/schema.js';
 import { wireAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
-import { cesboStyle, endpointUnder, flussonicStyle } from './wire.js';
+import { askCesbo } from '../protocols/cesbo.js';
+import { flussonicWriter } from '../protocols/flussonic.js';
+import type { RequestWriter } from '../protocols/types.js';
+import { endpointUnder } from './endpoint.js';
 
 type IptvportalBackend = Extract<BackendConfig, { type: 'iptvportal' }>;
 
-const ENDPOINTS = {
-  cesbo: { path: '/auth/arescrypt/', style: cesboStyle },
-  flussonic: { path: '/auth/flussonic/arescrypt/', style: flussonicStyle },
-} as const;
+/** Each portal check, and how a check is written for it (a Flussonic writer counts sessions, so one per backend). */
+const ENDPOINTS: Record<IptvportalBackend['protocol'], { readonly path: string; readonly writer: () => RequestWriter }> = {
+  cesbo: { path: '/auth/arescrypt/', writer: () => askCesbo },
+  flussonic: { path: '/auth/flussonic/arescrypt/', writer: flussonicWriter },
+};
 
 const KNOWN_PATHS = Object.values(ENDPOINTS).map((endpoint) => endpoint.path);
 
@@ -25,5 +29,5 @@ export function iptvportalEndpoint(config: Pick<IptvportalBackend, 'url' | 'prot
  * portal answers.
  */
 export function iptvportalAdapter(name: string, config: IptvportalBackend, client: MiddlewareClient): MiddlewareAdapter {
-  return wireAdapter(name, iptvportalEndpoint(config), ENDPOINTS[config.protocol].style, config, client);
+  return wireAdapter(name, iptvportalEndpoint(config), ENDPOINTS[config.protocol].writer(), config, client);
 }

@@ -3,7 +3,8 @@ import type { ViewerRequest } from '../viewer.js';
 import { wireAdapter } from './ask.js';
 import type { MiddlewareClient, OutboundRequest } from './transport.js';
 import type { BackendVerdict, MiddlewareAdapter } from './types.js';
-import { endpointUnder, flussonicStyle } from './wire.js';
+import { flussonicWriter, type FlussonicWriter } from '../protocols/flussonic.js';
+import { endpointUnder } from './endpoint.js';
 
 type MinistraBackend = Extract<BackendConfig, { type: 'ministra' }>;
 
@@ -61,10 +62,12 @@ export function archiveRequest(path: string | undefined): ArchiveRequest | undef
  * named from the DVR path (not its last segment, `mpegts` or a number of
  * seconds) and the `media_request` it describes.
  */
-function ministraStyle(base: URL, viewer: ViewerRequest): OutboundRequest {
-  const archive = archiveRequest(viewer.path);
-  if (!archive) return flussonicStyle(base, viewer);
-  return flussonicStyle(base, { ...viewer, channel: archive.stream }, { media_request: archive.mediaRequest });
+function ministraWriter(flussonic: FlussonicWriter) {
+  return (base: URL, viewer: ViewerRequest): OutboundRequest => {
+    const archive = archiveRequest(viewer.path);
+    if (!archive) return flussonic(base, viewer);
+    return flussonic(base, { ...viewer, channel: archive.stream }, { media_request: archive.mediaRequest });
+  };
 }
 
 /**
@@ -79,7 +82,7 @@ const NO_TOKEN: BackendVerdict = { outcome: 'deny', info: {}, notes: [], unasked
  * `maxSessions` takes its place.
  */
 export function ministraAdapter(name: string, config: MinistraBackend, client: MiddlewareClient): MiddlewareAdapter {
-  const portal = wireAdapter(name, ministraEndpoint(config.url), ministraStyle, config, client);
+  const portal = wireAdapter(name, ministraEndpoint(config.url), ministraWriter(flussonicWriter()), config, client);
   const { maxSessions } = config;
   return {
     name,

@@ -2,7 +2,8 @@ import type { BackendConfig } from '../config/schema.js';
 import { wireAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
-import { endpointUnder, flussonicStyle } from './wire.js';
+import { flussonicWriter } from '../protocols/flussonic.js';
+import { endpointUnder } from './endpoint.js';
 
 type SmartyBackend = Extract<BackendConfig, { type: 'smarty' }>;
 
@@ -18,5 +19,5 @@ export function smartyEndpoint(url: string): string {
  * `body` rule, as for any backend.
  */
 export function smartyAdapter(name: string, config: SmartyBackend, client: MiddlewareClient): MiddlewareAdapter {
-  return wireAdapter(name, smartyEndpoint(config.url), flussonicStyle, config, client);
+  return wireAdapter(name, smartyEndpoint(config.url), flussonicWriter(), config, client);
 }

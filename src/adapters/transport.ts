@@ -10,9 +10,13 @@ export const MAX_ANSWER_BYTES = 64 * 1024;
 export interface OutboundRequest {
   /** `http://host:port` */
   readonly origin: string;
+  /** GET when not given. */
+  readonly method?: 'GET' | 'POST';
   /** Path and query exactly as they go on the request line. */
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** The request body (its content type is among `headers`); none for a GET. */
+  readonly body?: string;
 }
 
 export interface MiddlewareAnswer {
@@ -111,8 +115,9 @@ export class MiddlewareClient {
       const response = await this.agent.request({
         origin: outbound.origin,
         path: outbound.path,
-        method: 'GET',
+        method: outbound.method ?? 'GET',
         headers: outbound.headers,
+        body: outbound.body,
         signal: request.signal,
       });
       const body = await readCapped(response.body, response.headers['content-length']);

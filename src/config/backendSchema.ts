@@ -24,14 +24,18 @@ function backendFields(bindTokenToIp: boolean) {
   };
 }
 
+/** What a Flussonic-style backend's 3xx means: `deny` with its redirect, or `allow` as old Flussonic granted on 302. */
+const redirect = { redirect: z.enum(['deny', 'allow']).default('deny') };
+
 export const backendSchema = z.discriminatedUnion(
   'type',
   [
     z.strictObject({ type: z.literal('http'), ...backendFields(false) }),
-    z.strictObject({ type: z.literal('flussonic'), ...backendFields(false) }),
+    z.strictObject({ type: z.literal('flussonic'), ...backendFields(false), ...redirect }),
     z.strictObject({
       type: z.literal('ministra'),
       ...backendFields(true),
+      ...redirect,
       /** Replaces the portal's `X-Max-Sessions`, which Ministra fills from an unrelated PVR setting. */
       maxSessions: integer(1, 10_000).optional(),
     }),
@@ -40,8 +44,12 @@ export const backendSchema = z.discriminatedUnion(
       ...backendFields(false),
       /** `cesbo`: `<base>/auth/arescrypt/`; `flussonic`: `<base>/auth/flussonic/arescrypt/`. */
       protocol: z.enum(['cesbo', 'flussonic']).default('cesbo'),
+      ...redirect,
+    }).refine((backend) => backend.redirect === 'deny' || backend.protocol === 'flussonic', {
+      message: 'redirect: allow applies to protocol: flussonic only (a Cesbo-style check denies on a redirect)',
+      path: ['redirect'],
     }),
-    z.strictObject({ type: z.literal('smarty'), ...backendFields(false) }),
+    z.strictObject({ type: z.literal('smarty'), ...backendFields(false), ...redirect }),
   ],
   { error: 'expected one of http|flussonic|ministra|iptvportal|smarty' },
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backendSchema } from './backendSchema.js';
+import { bodyLimits, publishSetting } from './callerSchema.js';
 import { cidr, flag, hasReadableCredentials, httpUrl, integer, listen, nameKey } from './fields.js';
 import { ipRulesSchema, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
 import { reloadSchema } from './reloadSchema.js';
@@ -17,6 +18,7 @@ const route = z.strictObject({
    * backends are cancelled and the default answers. Store operations are bounded by redisTimeoutMs.
    */
   timeoutMs: integer(1, 600_000).default(5000),
+  publish: publishSetting,
 });
 
 const CACHE_KEY_PARTS = ['token', 'credentials', 'ip', 'channel', 'path', 'session', 'userAgent', 'query'] as const;
@@ -68,6 +70,7 @@ export const configSchema = z
       .strictObject({
         maxQueryBytes: integer(256, 65_536).default(8192),
         maxHeaderBytes: integer(1024, 65_536).default(16_384),
+        ...bodyLimits,
       })
       .prefault({})
       .refine((limits) => limits.maxQueryBytes < limits.maxHeaderBytes, {

@@ -79,7 +79,8 @@ export function decisionKeyOf(parts: readonly CacheKeyPart[]): (route: string, v
   return (route, viewer) => {
     let encoded = '';
     for (const read of readers) encoded += encodePart(read(viewer));
-    return `${decisionKeyPrefix(route)}${digest(encoded)}`;
+    // A publish check never shares an answer with viewing.
+    return `${decisionKeyPrefix(route)}${viewer.publishing ? 'publish:' : ''}${digest(encoded)}`;
   };
 }
 

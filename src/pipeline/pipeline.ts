@@ -9,6 +9,7 @@ import { backendsStep } from './steps/backends.js';
 import { connectionLimitStep } from './steps/connectionLimit.js';
 import { ipRulesStep } from './steps/ipRules.js';
 import { localUsersStep } from './steps/localUsers.js';
+import { publishStep } from './steps/publish.js';
 import { securetokenStep } from './steps/securetoken.js';
 import { cacheStep } from './steps/cache.js';
 import { tokenBindingStep } from './steps/tokenBinding.js';
@@ -22,7 +23,7 @@ function compose(steps: readonly DecisionStep[], last: () => Promise<Verdict>): 
 }
 
 /** The steps of the decision order, as a trace names them; `default` is the route's last word. */
-export type StepName = 'ip-rules' | 'securetoken' | 'local-users' | 'connection-limit' | 'token-binding' | 'cache' | 'backends' | 'default';
+export type StepName = 'publish' | 'ip-rules' | 'securetoken' | 'local-users' | 'connection-limit' | 'token-binding' | 'cache' | 'backends' | 'default';
 
 /**
  * Wraps every step of a route's pipeline, `default` included: a trace watches
@@ -37,6 +38,7 @@ export type StepWrapper = (name: StepName, step: DecisionStep, context: RouteCon
  */
 function routePipeline(context: RouteContext, wrap: StepWrapper | undefined): Run {
   const named: [StepName, DecisionStep | undefined][] = [
+    ['publish', publishStep(context)],
     ['ip-rules', ipRulesStep(context)],
     ['securetoken', securetokenStep(context)],
     ['local-users', localUsersStep(context)],

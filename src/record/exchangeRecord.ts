@@ -1,6 +1,7 @@
 import { MAX_ANSWER_BYTES, TransportError, type MiddlewareAnswer, type OutboundRequest } from '../adapters/transport.js';
 import { parseTarget, sha256Hex, type Exchange, type ExpectedValue } from '../replay/fixtures.js';
 import { isSecretName, isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
+import { bodyValues, recordedBody } from './bodyRecord.js';
 
 /**
  * Request parts that carry a secret without being named like one: Flussonic's
@@ -77,8 +78,9 @@ export function recordedExchange(
   // Split and decoded as the replay server will read it.
   const { path, query: queryEntries } = parseTarget(outbound.path);
   const headerEntries = Object.entries(outbound.headers);
+  const contentType = outbound.headers['content-type'];
   const secrets = [
-    ...[...queryEntries.flatMap(([name, values]) => values.map((value) => [name, value] as const)), ...headerEntries]
+    ...[...queryEntries.flatMap(([name, values]) => values.map((value) => [name, value] as const)), ...headerEntries, ...bodyValues(outbound.body ?? '', contentType)]
       .filter(([name]) => isSecretPart(name))
       .flatMap(([, value]) => secretForms(value)),
     ...knownSecrets.flatMap(secretForms),
@@ -93,10 +95,11 @@ export function recordedExchange(
     return [name, expected.length === 1 ? expected[0]! : expected];
   };
   const request: Exchange['request'] = {
-    method: 'GET',
+    method: outbound.method ?? 'GET',
     path: holdsSecret(path) ? { sha256: sha256Hex(path) } : path,
     ...(queryEntries.length > 0 ? { query: Object.fromEntries(queryEntries.map(([name, values]) => expectQuery(name, values))) } : {}),
     ...(headerEntries.length > 0 ? { headers: Object.fromEntries(headerEntries.map(expect)) } : {}),
+    ...(outbound.body !== undefined ? { body: recordedBody(outbound.body, contentType, (name, value) => expect([name, value])[1], holdsSecret) } : {}),
   };
   if (failure) return { request, response: failure };
 

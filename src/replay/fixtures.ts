@@ -4,6 +4,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { formatPath } from '../config/load.js';
+import { expectedBodySchema, type ExpectedBody } from './bodyMatch.js';
 
 /**
  * What a fixture expects of one query parameter or request header: the value
@@ -22,6 +23,8 @@ export interface Exchange {
     /** A list expects the parameter repeated, with these values in this order. */
     readonly query?: Readonly<Record<string, ExpectedValue | readonly ExpectedValue[]>>;
     readonly headers?: Readonly<Record<string, ExpectedValue>>;
+    /** What the request body must be (POST middlewares); no body expected when absent. */
+    readonly body?: ExpectedBody;
   };
   readonly response: {
     readonly status?: number;
@@ -117,6 +120,7 @@ const exchangeSchema = z.strictObject({
     /** A list expects the parameter that many times, the values in that order. */
     query: z.record(z.string(), z.union([expectedValue, z.array(expectedValue).min(2)])).optional(),
     headers: z.record(z.string(), expectedValue).optional(),
+    body: expectedBodySchema(expectedValue).optional(),
   }),
   response: z.strictObject({
     status: z.number().int().min(100).max(999).optional(),

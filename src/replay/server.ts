@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { formatHostPort } from '../config/fields.js';
+import { bodyMatches, paramsMatch } from './bodyMatch.js';
 import { parseTarget, valueMatches, type Exchange } from './fixtures.js';
 
 export interface ReceivedRequest {
@@ -9,6 +10,8 @@ export interface ReceivedRequest {
   readonly rawQuery: string;
   readonly query: Record<string, string[]>;
   readonly headers: IncomingMessage['headers'];
+  /** The body as text ('' when there was none). */
+  readonly body: string;
 }
 
 export interface ReplayServer {
@@ -31,16 +34,12 @@ export interface ReplayOptions<T extends Exchange> {
 export const NO_MATCH_BODY = 'no recorded exchange matches this request\n';
 
 function matches(exchange: Exchange, received: ReceivedRequest): boolean {
-  const { method = 'GET', path, query = {}, headers = {} } = exchange.request;
+  const { method = 'GET', path, query = {}, headers = {}, body } = exchange.request;
   if (method !== received.method && !(method === 'GET' && received.method === 'HEAD')) return false;
   if (!valueMatches(path, received.path)) return false;
-  const queryMatches = Object.entries(query).every(([key, expected]) => {
-    const values = received.query[key] ?? [];
-    const expectedValues = Array.isArray(expected) ? expected : [expected];
-    return values.length === expectedValues.length && expectedValues.every((value, i) => valueMatches(value, values[i]!));
-  });
+  if (body !== undefined && !bodyMatches(body, received.body)) return false;
   return (
-    queryMatches &&
+    paramsMatch(query, received.query) &&
     Object.entries(headers).every(([name, expected]) => {
       const value = received.headers[name.toLowerCase()];
       return typeof value === 'string' && valueMatches(expected, value);
@@ -48,12 +47,28 @@ function matches(exchange: Exchange, received: ReceivedRequest): boolean {
   );
 }
 
-function receive(req: IncomingMessage): ReceivedRequest {
+/** A simulated middleware holds no more of a request body than this. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The request body as text; a request without one (every GET) costs no wait. */
+async function bodyOf(req: IncomingMessage): Promise<string> {
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function receive(req: IncomingMessage): Promise<ReceivedRequest> {
   const { path, rawQuery, query: parameters } = parseTarget(req.url ?? '/');
   // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other.
   const query: Record<string, string[]> = Object.create(null);
   for (const [key, values] of parameters) query[key] = values;
-  return { method: req.method ?? 'GET', path, rawQuery, query, headers: req.headers };
+  return { method: req.method ?? 'GET', path, rawQuery, query, headers: req.headers, body: await bodyOf(req) };
 }
 
 function answer(exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {
@@ -88,8 +103,14 @@ function answerSafely(exchange: Exchange, req: IncomingMessage, res: ServerRespo
 export async function startReplayServer<T extends Exchange>(exchanges: readonly T[], options: ReplayOptions<T> = {}): Promise<ReplayServer> {
   const received: ReceivedRequest[] = [];
   const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const request = receive(req);
+  const server = createServer(async (req, res) => {
+    let request: ReceivedRequest;
+    try {
+      request = await receive(req);
+    } catch {
+      req.socket.destroy();
+      return;
+    }
     if (options.keepReceived !== false) received.push(request);
     const exchange = exchanges.find((candidate) => matches(candidate, request));
     options.onRequest?.(request, exchange);

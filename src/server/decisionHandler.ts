@@ -1,18 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { BODY_LIMIT_DEFAULTS } from '../config/callerSchema.js';
 import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
 import { kindOf, observeAll, type BridgeObserver } from '../observe.js';
 import type { Decider } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
-import { callerCheck } from './callers.js';
-import type { CallerDialect } from './dialects/types.js';
+import type { CallerProtocol, ReadLimits } from '../protocols/types.js';
 import type { ViewerRequest } from '../viewer.js';
+import { readBody } from './body.js';
+import { callerCheck } from './callers.js';
 import { RequestProblem } from './problem.js';
 
 export interface DecisionHandlerOptions {
   readonly decider: Decider;
   readonly trustedCallers: readonly string[];
   readonly maxQueryBytes: number;
+  /** `limits.maxBodyBytes` and `limits.bodyTimeoutMs`; their defaults when not given. */
+  readonly bodyLimits?: Pick<ReadLimits, 'maxBodyBytes' | 'bodyTimeoutMs'>;
   readonly log: Logger;
   /** Where decision lines go; by default through `log`. */
   readonly decisions?: DecisionLog;
@@ -39,16 +43,30 @@ export function refuse(res: ServerResponse, problem: RequestProblem, headers: Re
   send(res, problem.status, `${problem.message}\n`, { ...headers });
 }
 
-/**
- * Answers one viewer check in a caller's dialect, and logs it. Works on plain
- * node:http objects so it stays independent of the framework around it.
- */
-export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, decisions = decisionsThrough(log), observer = {} }: DecisionHandlerOptions) {
-  const identify = callerCheck(trustedCallers);
-  // An observer's fault must never reach the answer (already written by then).
-  const { checkAnswered } = observeAll([observer], (error) => log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }));
+/** Problems after which the rest of the request is not read: the connection closes behind the answer. */
+function endsConnection(problem: RequestProblem): boolean {
+  return problem.status === 408 || problem.status === 413;
+}
 
-  return async (dialect: CallerDialect, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+/**
+ * Answers one viewer check in its caller's protocol, and logs it. Works on
+ * plain node:http objects so it stays independent of the framework around it.
+ */
+export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLimits = BODY_LIMIT_DEFAULTS, log, decisions = decisionsThrough(log), observer = {} }: DecisionHandlerOptions) {
+  const identify = callerCheck(trustedCallers);
+  const limits: ReadLimits = { maxQueryBytes, maxBodyBytes: bodyLimits.maxBodyBytes, bodyTimeoutMs: bodyLimits.bodyTimeoutMs };
+  // An observer's fault must never reach the answer (already written by then).
+  const { checkAnswered, sessionEnded } = observeAll([observer], (error) => log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }));
+
+  /** A notification that decides nothing: acknowledged as allowed, nobody asked; an ending one ends the viewing session. */
+  const acknowledge = (protocol: CallerProtocol, route: string, caller: string | undefined, viewer: ViewerRequest, res: ServerResponse, latencyMs: () => number) => {
+    const notice = viewer.notice!;
+    send(res, 200, protocol.answerText.allow, {}, true);
+    decisions({ route, dialect: viewer.dialect, caller, channel: viewer.channel, ip: viewer.ip, session: viewer.session, decision: 'allow', by: `notice (${notice.event})`, status: 200, latencyMs: latencyMs() });
+    if (notice.endsSession) sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
+  };
+
+  return async (protocol: CallerProtocol, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     const { address: caller, trusted } = identify(req.socket.remoteAddress);
     const latencyMs = () => Math.round((performance.now() - started) * 100) / 100;
@@ -56,13 +74,14 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, d
     try {
       if (!trusted) throw new RequestProblem(403, 'caller is not in trustedCallers');
       if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
-      viewer = dialect.readViewer(req, maxQueryBytes);
+      viewer = protocol.body === undefined ? protocol.read(req, caller, limits) : protocol.read(req, caller, limits, await readBody(req, protocol.body, limits));
+      if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, latencyMs);
       const decision = await decider.decide(route, viewer);
-      send(res, decision.allow ? 200 : 403, decision.allow ? 'allow\n' : 'deny\n', dialect.answerHeaders(decision), true);
+      send(res, decision.allow ? 200 : 403, decision.allow ? protocol.answerText.allow : protocol.answerText.deny, protocol.answerHeaders(decision), true);
       const durationMs = latencyMs();
       decisions({
         route,
-        dialect: dialect.name,
+        dialect: viewer.dialect,
         caller,
         channel: viewer.channel,
         ip: viewer.ip,
@@ -79,7 +98,7 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, d
       });
       checkAnswered?.({
         route,
-        protocol: dialect.name,
+        protocol: viewer.dialect,
         caller,
         viewer,
         decision,
@@ -90,11 +109,13 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, d
         durationMs,
       });
     } catch (error) {
+      const name = viewer?.dialect ?? protocol.name;
       if (error instanceof RequestProblem) {
+        if (endsConnection(error)) res.shouldKeepAlive = false;
         refuse(res, error);
         const durationMs = latencyMs();
-        decisions({ route, dialect: dialect.name, caller, decision: 'refused', status: error.status, reason: error.message, latencyMs: durationMs });
-        checkAnswered?.({ route, protocol: dialect.name, caller, viewer, decision: undefined, outcome: 'refused', by: 'refused', cache: 'none', status: error.status, durationMs });
+        decisions({ route, dialect: name, caller, decision: 'refused', status: error.status, reason: error.message, latencyMs: durationMs });
+        checkAnswered?.({ route, protocol: name, caller, viewer, decision: undefined, outcome: 'refused', by: 'refused', cache: 'none', status: error.status, durationMs });
         return;
       }
       // A bug must not become a 5xx: the streaming server would let the viewer in.
@@ -102,8 +123,8 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, d
       if (res.headersSent) res.destroy();
       else refuse(res, new RequestProblem(403, 'denied: the bridge could not decide'));
       const durationMs = latencyMs();
-      decisions({ route, dialect: dialect.name, caller, decision: 'deny', by: 'internal-error', status: 403, latencyMs: durationMs });
-      checkAnswered?.({ route, protocol: dialect.name, caller, viewer, decision: undefined, outcome: 'deny', by: 'internal-error', cache: 'none', status: 403, durationMs });
+      decisions({ route, dialect: name, caller, decision: 'deny', by: 'internal-error', status: 403, latencyMs: durationMs });
+      checkAnswered?.({ route, protocol: name, caller, viewer, decision: undefined, outcome: 'deny', by: 'internal-error', cache: 'none', status: 403, durationMs });
     }
   };
 }

@@ -8,9 +8,9 @@ import type { StepResult, TracedVerdict, TraceStep } from './types.js';
 
 type Seen = Record<string, string | undefined>;
 
-
 /** What each step looks at, so a trace can say what it saw. */
 const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, context: RouteContext) => Seen>> = {
+  publish: (viewer, { route }) => ({ publishing: viewer.publishing ? 'yes' : 'no', publish: route.publish }),
   'ip-rules': (viewer) => ({ ip: viewer.ip }),
   securetoken: (viewer, { config }) => ({
     token: viewer.token === undefined ? undefined : `${MASK} (${isSecuretokenShaped(viewer.token) ? 'securetoken form' : 'not a securetoken: passes on'})`,

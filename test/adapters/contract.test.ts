@@ -183,8 +183,9 @@ describe.each(ADAPTERS)('adapter contract: $type', ({ backend, endpoint, style }
         token: ['contract-allow'],
         proto: ['hls'],
         session_id: ['1001'],
-        request_type: [''],
-        request_number: [''],
+        // The adapter is new: this is the first request for the session.
+        request_type: ['new_session'],
+        request_number: ['1'],
         user_agent: ['VLC/3.0.18'],
         host: ['tv.example.com'],
         qs: [`token=contract-allow&lang=en%20gb&x='"`],

@@ -22,6 +22,8 @@ export function astraViewer(token: string | undefined, changes: Partial<ViewerRe
     dialect: 'cesbo',
     ip: '203.0.113.7',
     channel: 'a001',
+    // Astra sends the channel id it has configured (Alta sends none).
+    channelId: 'a001',
     path: '/play/a001/index.m3u8',
     session: '1001',
     userAgent: 'VLC/3.0.18',

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/server/app.js';
+import { createRequestListener } from '../../src/server/app.js';
 import type { Decider } from '../../src/pipeline/types.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
@@ -199,7 +199,7 @@ describe('an internal failure is a deny, never a 5xx', () => {
     decide: () => Promise.reject(new Error('bug in a step')),
   };
   const lines: string[] = [];
-  const app = createApp({ decider: broken, trustedCallers: ['127.0.0.0/8'], maxQueryBytes: 8192, log: memoryLogger(lines) });
+  const app = createRequestListener({ decider: broken, trustedCallers: ['127.0.0.0/8'], maxQueryBytes: 8192, log: memoryLogger(lines) });
 
   it('answers 403 and logs the error and the decision', async () => {
     const res = await request(app).get('/auth?token=x').expect(403);

@@ -69,6 +69,14 @@ describe('loadFixtures', () => {
     expect(about('not-object.json')).toHaveLength(1);
   });
 
+  it('refuses a request body expectation it cannot match, naming the key', () => {
+    const dir = folderWith({ 'nested.json': { request: { path: '/c', method: 'POST', body: { json: { a: [1] } } }, response: {} }, 'both.json': { request: { path: '/c', body: { form: {}, json: {} } }, response: {} } });
+    const text = loadError(dir).message;
+    expect(text).toContain(`${join(dir, 'nested.json')}: request.body:`);
+    expect(text).toContain(`${join(dir, 'both.json')}: request.body:`);
+    expect(text).toContain('{"json": {field: value}}');
+  });
+
   it('loads every shipped fixture folder', () => {
     for (const folder of ['http', 'flussonic', 'ministra', 'iptvportal', 'smarty']) {
       expect(loadFixtures(join(import.meta.dirname, '..', 'fixtures', folder)).length).toBeGreaterThan(0);

@@ -3,6 +3,7 @@ import winston from 'winston';
 import { createBridge, type Bridge } from '../../src/bridge.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { BridgeConfig } from '../../src/config/schema.js';
+import type { BridgeObserver } from '../../src/observe.js';
 import { createRequestListener } from '../../src/server/app.js';
 
 /** A logger that keeps every line as it would be written, so tests can read what was logged. */
@@ -26,11 +27,11 @@ export interface TestBridge {
 }
 
 /** The real bridge (config validation, adapters, pipeline, request listener) with its log kept in memory. */
-export function testBridge(document: Record<string, unknown>): TestBridge {
+export function testBridge(document: Record<string, unknown>, observer?: BridgeObserver): TestBridge {
   const config = validateConfig(document, 'test config', {});
   const logs: string[] = [];
   const log = memoryLogger(logs);
   const bridge = createBridge(config, log);
-  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, health: () => bridge.health() });
+  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, bodyLimits: config.limits, log, observer, health: () => bridge.health() });
   return { app, config, bridge, logs, close: () => bridge.close() };
 }

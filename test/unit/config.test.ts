@@ -35,7 +35,17 @@ describe('configuration defaults', () => {
     expect(config.sessions).toEqual({ idleTtl: 3600 });
     expect(config.ipRules).toEqual([]);
     expect(config.users).toEqual([]);
-    expect(config.routes).toEqual({ default: { backends: [], mode: 'any', default: 'deny', timeoutMs: 5000 } });
+    expect(config.routes).toEqual({ default: { backends: [], mode: 'any', default: 'deny', timeoutMs: 5000, publish: 'deny' } });
+    expect(config.limits).toEqual({ maxQueryBytes: 8192, maxHeaderBytes: 16_384, maxBodyBytes: 16_384, bodyTimeoutMs: 5000 });
+  });
+
+  it('Flussonic-style backends deny on a redirect unless told redirect: allow', () => {
+    const config = validateConfig(
+      { backends: { f: { type: 'flussonic', url: 'http://f/auth' }, m: { type: 'ministra', url: 'http://m/', redirect: 'allow' }, p: { type: 'iptvportal', url: 'http://p', protocol: 'flussonic', redirect: 'allow' } } },
+      'x',
+      {},
+    );
+    expect([config.backends.f, config.backends.m, config.backends.p].map((b) => (b as { redirect: string }).redirect)).toEqual(['deny', 'allow', 'allow']);
   });
 
   it('without routes, makes one default route over all backends in mode any', () => {
@@ -77,6 +87,12 @@ describe('configuration errors name the key and the problem', () => {
     ['an incomplete body rule', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'json' } } } }, 'backends.a.body.path: required'],
     ['a body rule with a bad format', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'yaml', path: 'x', allow: [1] } } } }, 'backends.a.body.format: expected one of json|xml'],
     ['a list where a mapping belongs', { backends: [] }, 'backends:'],
+    ['a body bound too small', { limits: { maxBodyBytes: 10 } }, 'limits.maxBodyBytes:'],
+    ['a body timeout in words', { limits: { bodyTimeoutMs: 'long' } }, 'limits.bodyTimeoutMs:'],
+    ['a bad publish setting', { routes: { default: { publish: 'sometimes' } } }, 'routes.default.publish: expected one of deny|allow|check'],
+    ['a bad redirect setting', { backends: { f: { type: 'flussonic', url: 'http://f', redirect: 'follow' } } }, 'backends.f.redirect: expected one of deny|allow'],
+    ['redirect on a Cesbo-style backend', { backends: { h: { type: 'http', url: 'http://h', redirect: 'allow' } } }, 'backends.h.redirect: unknown key'],
+    ['redirect: allow on a Cesbo-style portal check', { backends: { p: { type: 'iptvportal', url: 'http://p', redirect: 'allow' } } }, 'backends.p.redirect: redirect: allow applies to protocol: flussonic only'],
     ['a Redis URL with a text port', { cache: { store: 'redis', redisUrl: 'redis://:pw@127.0.0.1:notaport/0' } }, 'cache.redisUrl: expected redis://'],
     ['a Redis URL with a text db', { cache: { store: 'redis', redisUrl: 'redis://127.0.0.1:6379/abc' } }, 'cache.redisUrl: expected redis://'],
     ['a Redis URL with a broken escape in its password', { cache: { store: 'redis', redisUrl: 'redis://:S3c%zzretPW@127.0.0.1:6379/0' } }, 'cache.redisUrl: expected redis://'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestProblem } from '../../src/server/problem.js';
-import { parseQuery, single } from '../../src/server/query.js';
+import { parseQuery, single } from '../../src/protocols/query.js';
 
 describe('parseQuery', () => {
   it('decodes keys and values, + as space', () => {

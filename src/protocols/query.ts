@@ -1,4 +1,4 @@
-import { RequestProblem } from './problem.js';
+import { RequestProblem } from '../server/problem.js';
 
 export type Query = ReadonlyMap<string, readonly string[]>;
 

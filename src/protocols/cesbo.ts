@@ -1,0 +1,75 @@
+import type { OutboundRequest } from '../adapters/transport.js';
+import { channelFromPath, type ViewerRequest } from '../viewer.js';
+import { ORIGINAL_URI, readOriginalUri } from './nginxAuthRequest.js';
+import { headersOf, withQuery } from './outbound.js';
+import { parseQuery, single } from './query.js';
+import { authOf, headerOf, nonEmpty, rawQueryOf, viewerIp } from './read.js';
+import { decisionHeaders, PLAIN_TEXT, type CallerProtocol } from './types.js';
+
+/**
+ * The Cesbo "HTTP Request" protocol (Astra and Alta): the viewer's own query
+ * string, the viewer's details in headers. Astra sends X-Channel-ID and
+ * X-Real-Host, Alta sends X-Real-Origin and no channel id.
+ */
+const HEADER = {
+  session: 'x-session-id',
+  channelId: 'x-channel-id',
+  ip: 'x-real-ip',
+  path: 'x-real-path',
+  userAgent: 'x-real-ua',
+  host: 'x-real-host',
+  origin: 'x-real-origin',
+} as const;
+
+/** Astra or Alta asking the bridge (or, with X-Original-URI, nginx's auth_request on the same path). */
+export const cesboCaller: CallerProtocol = {
+  name: 'cesbo',
+  prefix: '/auth',
+  methods: ['GET', 'HEAD'],
+
+  read(req, caller, limits): ViewerRequest {
+    const originalUri = req.headers[ORIGINAL_URI];
+    if (typeof originalUri === 'string') return readOriginalUri(req, originalUri, caller, limits);
+    const rawQuery = rawQueryOf(req, limits.maxQueryBytes);
+    const query = parseQuery(rawQuery);
+    const path = headerOf(req, HEADER.path);
+    const channelId = headerOf(req, HEADER.channelId);
+    return {
+      dialect: 'cesbo',
+      caller,
+      ip: viewerIp(headerOf(req, HEADER.ip), 'X-Real-IP'),
+      channel: channelId ?? channelFromPath(path),
+      channelId,
+      path,
+      session: headerOf(req, HEADER.session),
+      userAgent: headerOf(req, HEADER.userAgent),
+      host: headerOf(req, HEADER.host),
+      origin: headerOf(req, HEADER.origin),
+      rawQuery,
+      token: nonEmpty(single(query, 'token')),
+      ...authOf(single(query, 'auth')),
+    };
+  },
+
+  answerHeaders: decisionHeaders,
+  answerText: PLAIN_TEXT,
+};
+
+/**
+ * A check as Astra would send it to its own HTTP backend (the bridge asking a
+ * Cesbo-style middleware): the viewer's raw query on the backend URL, the
+ * viewer's details in headers. X-Channel-ID only when the caller sent a
+ * channel id: Alta never does, and a backend must not see one it did not.
+ */
+export function askCesbo(base: URL, viewer: ViewerRequest): OutboundRequest {
+  const headers = headersOf([
+    [HEADER.session, viewer.session],
+    [HEADER.channelId, viewer.channelId],
+    [HEADER.ip, viewer.ip],
+    [HEADER.path, viewer.path],
+    [HEADER.userAgent, viewer.userAgent],
+    [HEADER.host, viewer.host],
+    [HEADER.origin, viewer.origin],
+  ]);
+  return { ...withQuery(base, viewer.rawQuery), method: 'GET', headers };
+}

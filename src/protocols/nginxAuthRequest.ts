@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http';
+import { channelFromPath, type ViewerRequest } from '../viewer.js';
+import { parseQuery, single } from './query.js';
+import { authOf, boundedQuery, headerOf, nonEmpty, queryOfTarget, viewerIp } from './read.js';
+import type { ReadLimits } from './types.js';
+
+/** The header nginx's `auth_request` is told to carry the viewer's request target in. */
+export const ORIGINAL_URI = 'x-original-uri';
+
+/**
+ * nginx `auth_request` on `/auth`: the subrequest carries the viewer's path
+ * and query in `X-Original-URI` (`proxy_set_header X-Original-URI $request_uri`)
+ * and, when configured, the viewer's address in `X-Real-IP` and a session in
+ * `X-Session-ID`. The subrequest keeps the viewer's own `User-Agent`. It is
+ * answered like a Cesbo caller (200 or 403), so it shares Cesbo's path.
+ */
+export function readOriginalUri(req: IncomingMessage, originalUri: string, caller: string | undefined, limits: ReadLimits): ViewerRequest {
+  const target = originalUri.trim();
+  const mark = target.indexOf('?');
+  const rawQuery = boundedQuery(queryOfTarget(target), limits.maxQueryBytes);
+  const path = nonEmpty(mark === -1 ? target : target.slice(0, mark));
+  const query = parseQuery(rawQuery);
+  return {
+    dialect: 'nginx-auth-request',
+    caller,
+    ip: viewerIp(headerOf(req, 'x-real-ip'), 'X-Real-IP'),
+    channel: channelFromPath(path),
+    channelId: undefined,
+    path,
+    session: headerOf(req, 'x-session-id'),
+    userAgent: headerOf(req, 'x-real-ua') ?? headerOf(req, 'user-agent'),
+    rawQuery,
+    token: nonEmpty(single(query, 'token')),
+    ...authOf(single(query, 'auth')),
+  };
+}

@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { headerToText } from '../headerText.js';
+import { boundedMemo } from '../memo.js';
+import { RequestProblem } from '../server/problem.js';
+import type { ViewerRequest } from '../viewer.js';
+
+/** Ranges whose addresses no viewer can have: a caller that sends one is confused or forging. */
+const NO_VIEWER_HAS = new Set(['unspecified', 'broadcast', 'multicast']);
+
+/** The canonical form of an address, or why it cannot be a viewer's. */
+type ReadAddress = { readonly ip: string } | { readonly problem: 'not an IP address' | 'not an address a viewer can have' };
+
+function readAddress(value: string): ReadAddress {
+  const text = value.trim();
+  if (isIP(text) === 0) return { problem: 'not an IP address' };
+  const address = ipaddr.process(text.split('%')[0]!);
+  if (NO_VIEWER_HAS.has(address.range())) return { problem: 'not an address a viewer can have' };
+  return { ip: address.toString() };
+}
+
+/** Viewers come back again and again: what their addresses read as is remembered. */
+const rememberedAddress = boundedMemo(readAddress, 10_000);
+
+/**
+ * Canonical viewer IP. A value that is no address is a 403 (a viewer whose
+ * address cannot be read is not let in); an address no viewer has (0.0.0.0,
+ * ::, 255.255.255.255, multicast) is bad input, 400. Neither asks a backend.
+ */
+export function viewerIp(value: string | undefined, source: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const read = rememberedAddress(value);
+  if ('ip' in read) return read.ip;
+  throw new RequestProblem(read.problem === 'not an IP address' ? 403 : 400, `${source} is ${read.problem}`);
+}
+
+/** `auth=login:password`; anything without a colon and a login is no credentials at all. */
+function credentialsFrom(auth: string | undefined): { login: string; password: string } | undefined {
+  const colon = auth?.indexOf(':') ?? -1;
+  if (auth === undefined || colon < 1) return undefined;
+  return { login: auth.slice(0, colon), password: auth.slice(colon + 1) };
+}
+
+/** The viewer's `auth=` as given and, when it is `login:password`, as credentials. */
+export function authOf(auth: string | undefined): Pick<ViewerRequest, 'auth' | 'credentials'> {
+  if (auth === undefined || auth === '') return {};
+  return { auth, credentials: credentialsFrom(auth) };
+}
+
+/** A query string, refused when larger than the configured bound. */
+export function boundedQuery(raw: string, maxQueryBytes: number): string {
+  if (raw.length > maxQueryBytes) throw new RequestProblem(400, `query string longer than ${maxQueryBytes} bytes`);
+  return raw;
+}
+
+/** What follows the first `?` of a request target ('' without one). */
+export function queryOfTarget(target: string): string {
+  const mark = target.indexOf('?');
+  return mark === -1 ? '' : target.slice(mark + 1);
+}
+
+/** The raw query string of a request, refused when larger than the configured bound. */
+export function rawQueryOf(req: IncomingMessage, maxQueryBytes: number): string {
+  return boundedQuery(queryOfTarget(req.url ?? ''), maxQueryBytes);
+}
+
+/** A request header as text (Node joins repeated custom headers with ", "). */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? headerToText(value) : undefined;
+}
+
+export function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

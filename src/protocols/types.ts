@@ -1,0 +1,65 @@
+import type { IncomingMessage } from 'node:http';
+import type { OutboundRequest } from '../adapters/transport.js';
+import { textToHeader } from '../headerText.js';
+import type { Decision } from '../pipeline/types.js';
+import type { ViewerRequest } from '../viewer.js';
+
+/** Every wire protocol the bridge speaks, as the decision log's `dialect` names it. */
+export type ProtocolName = 'cesbo' | 'nginx-auth-request' | 'flussonic' | 'mediamtx' | 'srs' | 'nginx-rtmp';
+
+/** The configured bounds a caller's request is read within (`limits.*`). */
+export interface ReadLimits {
+  readonly maxQueryBytes: number;
+  readonly maxBodyBytes: number;
+  readonly bodyTimeoutMs: number;
+}
+
+/** The body formats callers send their hooks in, by the content type they must carry. */
+export type BodyFormat = 'json' | 'form';
+
+/** A body as read: a JSON document, or the form's raw text (its raw pairs are the viewer's own query). */
+export type ReadBody = { readonly format: 'json'; readonly document: unknown } | { readonly format: 'form'; readonly text: string };
+
+/** The body text a caller reads its answer from (SRS reads `0` as allow); ASCII. The status is always 200 or 403. */
+export interface AnswerText {
+  readonly allow: string;
+  readonly deny: string;
+}
+
+/** What most streaming servers get: the status decides, the body is for people reading a log. */
+export const PLAIN_TEXT: AnswerText = { allow: 'allow\n', deny: 'deny\n' };
+
+/**
+ * One kind of streaming server as a caller: where it asks, with which methods,
+ * how its request names the viewer, and how it wants the answer written.
+ * `body` set means the request has one (read, bounded and parsed before `read`).
+ */
+export interface CallerProtocol {
+  readonly name: ProtocolName;
+  /** `/auth`: the protocol answers `/auth` and `/auth/<route>`. */
+  readonly prefix: string;
+  readonly methods: readonly string[];
+  readonly body?: BodyFormat;
+  /** `caller` is the streaming server's socket address: with the session id it names a viewing session. */
+  read(req: IncomingMessage, caller: string | undefined, limits: ReadLimits, body?: ReadBody): ViewerRequest;
+  /** The answer's headers (a fresh object: the writer adds to it). */
+  answerHeaders(decision: Decision): Record<string, string>;
+  readonly answerText: AnswerText;
+}
+
+/** How a check is put on the wire toward a middleware that speaks this protocol. */
+export type RequestWriter = (base: URL, viewer: ViewerRequest) => OutboundRequest;
+
+/** Sets a header from text, when there is text to set. */
+export function setText(headers: Record<string, string>, name: string, text: string | undefined): void {
+  const value = textToHeader(text);
+  if (value !== undefined) headers[name] = value;
+}
+
+/** The headers every caller protocol answers with: the session's name on an allow, the redirect on a deny. */
+export function decisionHeaders(decision: Decision): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (decision.allow) setText(headers, 'X-Session-Name', decision.sessionName);
+  else setText(headers, 'X-Location', decision.redirect);
+  return headers;
+}
