@@ -83,7 +83,14 @@ export class ConnectionTracker {
     }
     connection.refusal = answer;
     const [first, ...rest] = connection.unanswered;
-    if (first === undefined || (rest.length === 0 && !first.req.complete)) this.#writeRefusal(connection);
+    if (first === undefined || (rest.length === 0 && !first.req.complete)) {
+      this.#writeRefusal(connection);
+      return;
+    }
+    // Answers go out in order, so the newest is the last before the refusal. Written as soon as its
+    // bytes are, before Node's own 'finish' listener runs: a caller that half-closed has its
+    // connection ended there, and the refusal would never be sent.
+    connection.unanswered.at(-1)!.prependOnceListener('finish', () => this.#writeRefusal(connection));
   }
 
   /** From now on the newest request of each connection is answered with `Connection: close`. */
@@ -133,11 +140,11 @@ export class ConnectionTracker {
     if (at !== -1) connection.unanswered.splice(at, 1);
     if (connection.unanswered.length > 0) return;
     connection.settledBytes = connection.socket.bytesRead;
-    if (connection.refusal !== undefined && !connection.refused) this.#writeRefusal(connection);
   }
 
   #writeRefusal(connection: Connection): void {
     const { socket, refusal = '' } = connection;
+    if (connection.refused) return;
     connection.refused = true;
     socket.end(refusal);
     // Keep reading what the caller still sends (a 2 MB head arrives after its answer is written):

@@ -90,6 +90,11 @@ describe('requests Node refuses before express', () => {
     expect(outcome).toMatchObject({ reset: false, hung: false, statuses: [...expected, 400] });
   });
 
+  it('a caller that half-closes right after pipelined checks and GARBAGE still gets every answer, then the 400', async () => {
+    const outcome = await sendRaw(running.address.port, { pieces: [`${pipelined(4).join('')}GARBAGE\r\n\r\n`], halfClose: true });
+    expect(outcome).toMatchObject({ reset: false, hung: false, statuses: [200, 200, 404, 200, 400] });
+  });
+
   it('a pipelined request whose head never completes is answered after the complete ones when the caller half-closes', async () => {
     const outcome = await sendRaw(running.address.port, { pieces: ['GET /healthz HTTP/1.1\r\n\r\nGET /auth?token=x HTTP/1.1\r\nX-Real-'], halfClose: true });
     expect(outcome).toMatchObject({ reset: false, hung: false, statuses: [200, 400] });
