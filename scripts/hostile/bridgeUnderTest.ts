@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Exchange } from '../../src/replay/fixtures.js';
@@ -15,9 +15,13 @@ import { CLI } from '../../test/support/cli.js';
 export interface BridgeUnderTest {
   readonly child: ChildProcess;
   readonly port: number;
+  /** The inspector's WebSocket address, when started with `--inspect` (NODE_OPTIONS). */
+  readonly inspectorUrl: string | undefined;
   readonly middleware: ReplayServer;
   /** Resident memory of the bridge process, in bytes (Linux). */
   rss(): number | undefined;
+  /** Sockets the bridge process has open (Linux). */
+  openSockets(): number | undefined;
   /** Log lines at level error: a fault in the bridge that reached its last line of defence. */
   strayErrors(): string[];
   /** SIGTERM, then the exit code. */
@@ -62,17 +66,31 @@ export async function startBridgeUnderTest(options: BridgeUnderTestOptions = {})
       options.extraConfig ?? '',
     ].join('\n'),
   );
-  const { child, port, strayErrors } = await spawnBridge(config, options.env ?? {});
+  const { child, port, strayErrors, inspectorUrl } = await spawnBridge(config, options.env ?? {});
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const pid = child.pid;
   return {
     child,
     port,
+    inspectorUrl,
     middleware,
     rss: () => {
       try {
         const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
         return kb === undefined ? undefined : Number(kb) * 1024;
+      } catch {
+        return undefined;
+      }
+    },
+    openSockets: () => {
+      try {
+        return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+          } catch {
+            return false;
+          }
+        }).length;
       } catch {
         return undefined;
       }
@@ -94,21 +112,24 @@ const MAX_KEPT_ERRORS = 50;
  * error lines are kept (a few): a long run logs millions of decisions, and
  * keeping them would make the load generator the thing that leaks.
  */
-function spawnBridge(config: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; strayErrors: string[] }> {
+function spawnBridge(config: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; strayErrors: string[]; inspectorUrl: string | undefined }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const strayErrors: string[] = [];
   let partial = '';
+  let inspectorUrl: string | undefined;
   return new Promise((resolve, reject) => {
     let port: number | undefined;
     const onLines = (chunk: Buffer) => {
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
+        inspectorUrl ??= /^Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
         if (port === undefined && line.includes('"message":"listening"')) {
           port = Number(/"address":"[^"]*:(\d+)"/.exec(line)?.[1]);
-          resolve({ child, port, strayErrors });
+          resolve({ child, port, strayErrors, inspectorUrl });
         }
-        if ((line.includes('"level":"error"') || line.startsWith('Error') || line.includes('Uncaught')) && strayErrors.length < MAX_KEPT_ERRORS) strayErrors.push(line.slice(0, 500));
+        const stray = line.includes('"level":"error"') || line.startsWith('Error') || line.includes('Uncaught');
+        if (stray && strayErrors.length < MAX_KEPT_ERRORS) strayErrors.push(line.slice(0, 500));
       }
     };
     child.stdout!.on('data', onLines);
