@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawExchange as sendRaw, statusesOf } from '../../scripts/hostile/rawExchange.js';
@@ -175,5 +176,24 @@ describe('graceful stop', () => {
     const text = await reply;
     expect(statusesOf(text)).toEqual([200, 200, 200]);
     expect(text.match(/\r\nConnection: [a-z-]+\r\n/g)).toEqual(['\r\nConnection: keep-alive\r\n', '\r\nConnection: keep-alive\r\n', '\r\nConnection: close\r\n']);
+  });
+
+  it('closes an idle kept-alive connection at once, and gives a head still arriving when the grace period ends a 408', async () => {
+    const server = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 4096, log: memoryLogger([]) });
+    const idle = connect(server.address.port, '127.0.0.1');
+    const idleReply: Buffer[] = [];
+    idle.on('data', (chunk: Buffer) => idleReply.push(chunk));
+    const idleClosed = once(idle, 'close');
+    idle.write('GET /healthz HTTP/1.1\r\n\r\n');
+    await expect.poll(() => Buffer.concat(idleReply).toString()).toContain('"status":"ok"');
+    const slow = connect(server.address.port, '127.0.0.1');
+    const slowReply: Buffer[] = [];
+    slow.on('data', (chunk: Buffer) => slowReply.push(chunk));
+    await new Promise<void>((resolve) => slow.write('GET /auth?token=x HTTP/1.1\r\nX-Real-', () => resolve()));
+    const stopped = server.stop(1500);
+    await idleClosed;
+    await stopped;
+    await expect.poll(() => Buffer.concat(slowReply).toString('latin1')).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[^]*request not received in time\n$/);
+    slow.destroy();
   });
 });
