@@ -3,6 +3,7 @@ import { WebSocket } from 'undici';
 /** What the bridge process reports about itself, read through its inspector. */
 export interface ProcessSample {
   readonly rssBytes: number;
+  /** Live heap: measured right after a full garbage collection, so that garbage not yet collected does not look like a leak. */
   readonly heapUsedBytes: number;
   readonly heapTotalBytes: number;
   /** Event-loop delay since the previous sample, in ms. */
@@ -48,17 +49,20 @@ export async function connectInspector(url: string): Promise<{ sample(): Promise
     waiting.get(message.id)?.(message);
     waiting.delete(message.id);
   });
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<Reply>((resolve) => {
+      const id = nextId++;
+      waiting.set(id, resolve);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
   return {
-    sample: () =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        waiting.set(id, ({ result }) => {
-          const value = result?.result?.value as ProcessSample | undefined;
-          if (value === undefined) reject(new Error(`inspector evaluation failed: ${result?.exceptionDetails?.text ?? 'no value'}`));
-          else resolve(value);
-        });
-        socket.send(JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression: SAMPLE_EXPRESSION, includeCommandLineAPI: true, returnByValue: true } }));
-      }),
+    sample: async () => {
+      await call('HeapProfiler.collectGarbage');
+      const { result } = await call('Runtime.evaluate', { expression: SAMPLE_EXPRESSION, includeCommandLineAPI: true, returnByValue: true });
+      const value = result?.result?.value as ProcessSample | undefined;
+      if (value === undefined) throw new Error(`inspector evaluation failed: ${result?.exceptionDetails?.text ?? 'no value'}`);
+      return value;
+    },
     close: () => socket.close(),
   };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { fuzzCases, seededRandom } from './fuzzCases.js';
 import { rawExchange } from './rawExchange.js';
@@ -19,18 +20,22 @@ const MISS_TOKENS = 50_000;
 const VIEWER_IPS = 20;
 
 /**
- * Mixed load on `connections` concurrent loops until `until()` says stop or
- * `maxRequests` have been sent: half cached allows, a quarter misses the
+ * Mixed load at a steady `rate` (requests per second, on at most
+ * `connections` concurrent loops) until `until()` says stop or `maxRequests`
+ * have been sent. A steady rate, not as fast as possible: on a shared machine
+ * the achievable rate swings, and memory that follows the rate would look
+ * like a leak. Half cached allows, a quarter misses the
  * replayed middleware answers (denied, then cached), a tenth denies, the rest
  * hostile raw requests from the fuzz generator.
  */
-export function startSoakLoad(port: number, { connections, seed, until, maxRequests }: { connections: number; seed: number; until: () => boolean; maxRequests: number }) {
+export function startSoakLoad(port: number, { connections, rate, seed, until, maxRequests }: { connections: number; rate: number; seed: number; until: () => boolean; maxRequests: number }) {
   const origin = `http://127.0.0.1:${port}`;
   const pool = new Pool(origin, { connections, headersTimeout: HANG_MS, bodyTimeout: HANG_MS });
   const random = seededRandom(seed);
   const hostile = fuzzCases(Number.MAX_SAFE_INTEGER, seed);
   const counts: SoakCounts = { cached: 0, misses: 0, denies: 0, bad: 0, serverErrors: 0, resets: 0, hangs: 0 };
   let sent = 0;
+  const started = performance.now();
 
   const check = async (token: string) => {
     const ip = `203.0.113.${1 + Math.floor(random() * VIEWER_IPS)}`;
@@ -47,7 +52,9 @@ export function startSoakLoad(port: number, { connections, seed, until, maxReque
 
   const loop = async () => {
     while (!until() && sent < maxRequests) {
+      const due = started + (sent * 1000) / rate - performance.now();
       sent += 1;
+      if (due > 0) await pause(due);
       const roll = random();
       if (roll < 0.5) {
         counts.cached += 1;

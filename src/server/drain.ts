@@ -40,8 +40,8 @@ export function drain(server: Server, tracker: ConnectionTracker, options: Drain
     const round = async () => {
       rounds += 1;
       // The kernel is asked only while its answer can change what to do.
-      const ask = port !== undefined && (listening || tracker.hasIdleCandidates());
-      const queues = ask ? await kernelQueues(port) : undefined;
+      const ask = listening || tracker.hasIdleCandidates();
+      const queues = ask && port !== undefined ? await kernelQueues(port) : undefined;
       // Without the kernel's view, one poll interval lets the event loop accept what was queued.
       if (listening && (queues === undefined ? rounds > 1 : queues.waitingToBeAccepted === 0)) closeListener();
       if (ask) tracker.closeIdle(queues);
