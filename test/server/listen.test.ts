@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawExchange as sendRaw, statusesOf } from '../../scripts/hostile/rawExchange.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
@@ -38,18 +40,27 @@ afterAll(async () => {
 });
 
 describe('requests Node refuses before express', () => {
-  it('oversize headers get a 400', async () => {
+  it('oversize headers get a 431', async () => {
     const reply = await rawExchange(
       running.address.port,
       `GET /auth?token=x HTTP/1.1\r\nHost: a\r\nX-Real-UA: ${'u'.repeat(8000)}\r\n\r\n`,
     );
-    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
     expect(reply).toContain('request headers too large');
   });
 
-  it('an oversize request line gets a 400', async () => {
+  it('an oversize request line gets a 431', async () => {
     const reply = await rawExchange(running.address.port, `GET /auth?token=${'t'.repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`);
-    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toMatch(/^HTTP\/1\.1 431 /);
+  });
+
+  it.each([200_000, 2_000_000])('a head of %i bytes gets a 431, not a reset, while the caller is still sending it', async (size) => {
+    const outcome = await sendRaw(running.address.port, { pieces: [`GET /auth?token=x HTTP/1.1\r\nHost: a\r\nX-Real-UA: ${'u'.repeat(size)}\r\n\r\n`] });
+    expect(outcome).toMatchObject({ reset: false, hung: false, statuses: [431] });
+    // The same with the caller half-closing after it, and with many header lines instead of one long one.
+    const lines = Array.from({ length: size / 20 }, (_, i) => `X-Filler-${i}: ${'v'.repeat(8)}\r\n`).join('');
+    const many = await sendRaw(running.address.port, { pieces: [`GET /auth HTTP/1.1\r\n${lines}\r\n`], halfClose: true });
+    expect(many).toMatchObject({ reset: false, hung: false, statuses: [431] });
   });
 
   it.each([
@@ -60,14 +71,34 @@ describe('requests Node refuses before express', () => {
     expect(await rawExchange(running.address.port, bytes)).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 
-  it('garbage pipelined behind a request being decided does not take over its answer', async () => {
+  it('garbage pipelined behind a request being decided does not take over its answer: the answer, then a 400', async () => {
     const reply = await rawExchange(running.address.port, 'GET /auth?token=x HTTP/1.1\r\nHost: a\r\n\r\nGARBAGE\x01 / HTTP/1.1\r\n\r\n', {
       halfClose: false,
     });
     expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(reply).toContain('X-Session-Name: patient');
-    expect(reply).toContain('Connection: close');
-    expect(reply.match(/HTTP\/1\.1/g)).toHaveLength(1);
+    expect(statusesOf(reply)).toEqual([200, 400]);
+    expect(reply).toMatch(/HTTP\/1\.1 400 Bad Request\r\n[^]*Connection: close\r\n[^]*malformed HTTP request\n$/);
+  });
+
+  // Slow checks, fast health answers and unknown paths in turn: answers are written in the order asked, not as they finish.
+  const kinds = ['GET /auth?token=x HTTP/1.1\r\n\r\n', 'GET /healthz HTTP/1.1\r\n\r\n', 'GET /nowhere HTTP/1.1\r\n\r\n'];
+  const pipelined = (n: number) => Array.from({ length: n }, (_, i) => kinds[i % kinds.length]!);
+  it.each([1, 2, 3, 5, 10])('%i complete pipelined requests then GARBAGE: each answered in order, then a 400', async (n) => {
+    const requests = pipelined(n);
+    const outcome = await sendRaw(running.address.port, { pieces: [`${requests.join('')}GARBAGE\r\n\r\n`] });
+    const expected = requests.map((request) => (request.includes('/nowhere') ? 404 : 200));
+    expect(outcome).toMatchObject({ reset: false, hung: false, statuses: [...expected, 400] });
+  });
+
+  it('a caller that half-closes right after pipelined checks and GARBAGE still gets every answer, then the 400', async () => {
+    const outcome = await sendRaw(running.address.port, { pieces: [`${pipelined(4).join('')}GARBAGE\r\n\r\n`], halfClose: true });
+    expect(outcome).toMatchObject({ reset: false, hung: false, statuses: [200, 200, 404, 200, 400] });
+  });
+
+  it('a pipelined request whose head never completes is answered after the complete ones when the caller half-closes', async () => {
+    const outcome = await sendRaw(running.address.port, { pieces: ['GET /healthz HTTP/1.1\r\n\r\nGET /auth?token=x HTTP/1.1\r\nX-Real-'], halfClose: true });
+    expect(outcome).toMatchObject({ reset: false, hung: false, statuses: [200, 400] });
   });
 
   it('a caller that half-closes after its request still gets the answer, once the middleware has given it', async () => {
@@ -130,5 +161,39 @@ describe('graceful stop', () => {
     expect(res.headers.get('connection')).toBe('close');
     await stopped;
     await expect(fetch(`http://127.0.0.1:${running.address.port}/healthz`)).rejects.toThrow();
+  });
+
+  it.each([
+    ['the kernel shows its queues', undefined],
+    ['the kernel shows nothing (not Linux)', async () => undefined],
+  ])('answers every request pipelined before the stop, in order, only the last with Connection: close (%s)', async (_name, kernelQueues) => {
+    const server = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 4096, log: memoryLogger([]), ...(kernelQueues ? { kernelQueues } : {}) });
+    const before = slowMiddleware.received.length;
+    const requests = ['GET /auth?token=a HTTP/1.1\r\n\r\n', 'GET /healthz HTTP/1.1\r\n\r\n', 'GET /auth?token=b HTTP/1.1\r\n\r\n'];
+    const reply = rawExchange(server.address.port, requests.join(''), { halfClose: false });
+    await expect.poll(() => slowMiddleware.received.length - before).toBe(2);
+    await server.stop(5000);
+    const text = await reply;
+    expect(statusesOf(text)).toEqual([200, 200, 200]);
+    expect(text.match(/\r\nConnection: [a-z-]+\r\n/g)).toEqual(['\r\nConnection: keep-alive\r\n', '\r\nConnection: keep-alive\r\n', '\r\nConnection: close\r\n']);
+  });
+
+  it('closes an idle kept-alive connection at once, and gives a head still arriving when the grace period ends a 408', async () => {
+    const server = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 4096, log: memoryLogger([]) });
+    const idle = connect(server.address.port, '127.0.0.1');
+    const idleReply: Buffer[] = [];
+    idle.on('data', (chunk: Buffer) => idleReply.push(chunk));
+    const idleClosed = once(idle, 'close');
+    idle.write('GET /healthz HTTP/1.1\r\n\r\n');
+    await expect.poll(() => Buffer.concat(idleReply).toString()).toContain('"status":"ok"');
+    const slow = connect(server.address.port, '127.0.0.1');
+    const slowReply: Buffer[] = [];
+    slow.on('data', (chunk: Buffer) => slowReply.push(chunk));
+    await new Promise<void>((resolve) => slow.write('GET /auth?token=x HTTP/1.1\r\nX-Real-', () => resolve()));
+    const stopped = server.stop(1500);
+    await idleClosed;
+    await stopped;
+    await expect.poll(() => Buffer.concat(slowReply).toString('latin1')).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[^]*request not received in time\n$/);
+    slow.destroy();
   });
 });
