@@ -1,7 +1,9 @@
 import { createAdapter } from './adapters/factory.js';
+import { observedAdapter } from './adapters/observed.js';
 import { MiddlewareClient, type ExchangeObserver } from './adapters/transport.js';
 import type { BridgeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
+import type { BridgeObserver } from './observe.js';
 import { createDecider } from './pipeline/pipeline.js';
 import { openLocalUsers } from './policies/users/localUsers.js';
 import type { Decider } from './pipeline/types.js';
@@ -26,6 +28,8 @@ export interface BridgeHealth {
 export interface BridgeOptions {
   /** Sees every middleware exchange (`serve --record`). */
   readonly observeExchange?: ExchangeObserver;
+  /** Sees every backend request's outcome and duration (metrics). */
+  readonly observer?: BridgeObserver;
 }
 
 /** Wires a validated configuration into a store, adapters and route pipelines. */
@@ -34,7 +38,7 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
   const localUsers = config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, log) : undefined;
   const store = createStore(config.cache, log);
   const adapters = new Map(
-    Object.entries(config.backends).map(([name, backend]) => [name, withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log)]),
+    Object.entries(config.backends).map(([name, backend]) => [name, observedAdapter(withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log), options.observer)]),
   );
   return {
     decider: createDecider(config, adapters, store, log, localUsers),

@@ -45,28 +45,55 @@ export interface CheckAnswered {
   readonly durationMs: number;
 }
 
+/** Whether the cache answered (`hit`/`stale`), was asked and sent the check on to the backends (`miss`), or was not involved (`none`). */
+export function cacheOutcome(decision: Decision): CheckAnswered['cache'] {
+  return decision.cache ?? (decision.miss === undefined ? 'none' : 'miss');
+}
+
+/** How one backend request ended, in the words of the `backend_requests_total` metric. */
+export type BackendOutcome = 'allow' | 'deny' | 'timeout' | 'refused' | 'reset' | 'server-error' | 'bad-answer' | 'internal' | 'circuit-open';
+
+/** One middleware asked (or skipped by its open circuit). */
+export interface BackendAsked {
+  readonly backend: string;
+  readonly outcome: BackendOutcome;
+  readonly durationMs: number;
+}
+
 /**
  * Narrow hooks through which operations (metrics, sessions, statistics)
- * watch the decision path. Called synchronously after the answer is written:
- * an observer must only record and return, never wait or throw.
+ * watch the decision path. Called synchronously after the answer is written
+ * (`backendAsked`: after the backend answered): an observer must only record
+ * and return, never wait or throw.
  */
 export interface BridgeObserver {
   checkAnswered?(event: CheckAnswered): void;
+  backendAsked?(event: BackendAsked): void;
+}
+
+type Hook = keyof BridgeObserver;
+
+/** One hook of several observers as one call; undefined when none of them has it. */
+function combined<H extends Hook>(observers: readonly BridgeObserver[], hook: H, onError: (error: unknown) => void): BridgeObserver[H] {
+  const calls = observers.flatMap((o) => (o[hook] === undefined ? [] : [o[hook].bind(o) as (event: never) => void]));
+  if (calls.length === 0) return undefined;
+  return ((event: never) => {
+    for (const call of calls) {
+      try {
+        call(event);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }) as BridgeObserver[H];
 }
 
 /** Several observers as one; one that throws is skipped, never the answer's problem. */
 export function observeAll(observers: readonly BridgeObserver[], onError: (error: unknown) => void = () => undefined): BridgeObserver {
-  const watching = observers.filter((o) => o.checkAnswered !== undefined);
-  if (watching.length === 0) return {};
-  return {
-    checkAnswered(event) {
-      for (const observer of watching) {
-        try {
-          observer.checkAnswered!(event);
-        } catch (error) {
-          onError(error);
-        }
-      }
-    },
-  };
+  const all: BridgeObserver = {};
+  const checkAnswered = combined(observers, 'checkAnswered', onError);
+  const backendAsked = combined(observers, 'backendAsked', onError);
+  if (checkAnswered) all.checkAnswered = checkAnswered;
+  if (backendAsked) all.backendAsked = backendAsked;
+  return all;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
-import { kindOf, observeAll, type BridgeObserver } from '../observe.js';
+import { cacheOutcome, kindOf, observeAll, type BridgeObserver } from '../observe.js';
 import type { Decider } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
 import { callerCheck } from './callers.js';
@@ -85,7 +85,7 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, log, d
         decision,
         outcome: decision.allow ? 'allow' : 'deny',
         by: kindOf(decision.decidedBy),
-        cache: decision.cache ?? 'none',
+        cache: cacheOutcome(decision),
         status: res.statusCode,
         durationMs,
       });
