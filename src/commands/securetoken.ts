@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { canonicalIp } from '../ipRanges.js';
 import { signSecuretoken } from '../policies/securetoken.js';
+import { parseDuration } from '../duration.js';
 
 const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X]
 
@@ -19,19 +20,8 @@ channel id (Astra, hash: channel).
 `;
 
 const DEFAULT_TTL_SECONDS = 3 * 3600;
-const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
-/** Far enough for any link, near enough that end stays an exact integer. */
-const MAX_SECONDS = 100 * 365 * 86_400;
 
 class SecuretokenUsageError extends Error {}
-
-/** `90`, `90s`, `15m`, `3h`, `2d` as seconds. */
-function parseDuration(text: string): number | undefined {
-  const match = /^(\d{1,10})([smhd]?)$/.exec(text.trim());
-  if (!match) return undefined;
-  const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;
-  return seconds > 0 && seconds <= MAX_SECONDS ? seconds : undefined;
-}
 
 function required(value: string | undefined, message: string): string {
   if (value === undefined || value === '') throw new SecuretokenUsageError(message);
