@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { createOperations } from './admin/operations.js';
 import { createBridge } from './bridge.js';
 import { loadConfigFile } from './config/load.js';
 import { formatHostPort } from './config/schema.js';
@@ -53,13 +54,17 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const { log, decisions } = createLogging(config.log);
   keepRunningOnStrayErrors(log);
   const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
-  const bridge = createBridge(config, log, { observeExchange: recorder?.observe });
-  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, decisions, health: () => bridge.health() });
-  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
+  const operations = createOperations({ config: () => config, configFile: file, bridge: () => bridge, log });
+  const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer: operations.observer });
+  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, decisions, health: () => bridge.health(), observer: operations.observer });
+  await operations.start();
+  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch(async (error: unknown) => {
+    await operations.close();
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot listen on ${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file}): ${reason}`);
   });
   log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file, record: options.recordDir });
+  operations.serving();
 
   // In-flight decisions are bounded by their route's budget, so that is all the grace they need.
   const graceMs = Math.max(...Object.values(config.routes).map((r) => r.timeoutMs)) + 1000;
@@ -71,8 +76,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     }
     stopping = true;
     log.info('stopping', { signal });
+    operations.draining();
     void running
       .stop(graceMs)
+      .then(() => operations.close())
       .then(() => bridge.close())
       .then(() => recorder?.flush())
       .then(
