@@ -37,8 +37,9 @@ export function parsePrometheusText(text: string): Sample[] {
       if (!label) throw new Error(`malformed labels: ${line}`);
       labels[label[1]!] = label[2]!.replace(/\\(.)/g, (_all, c: string) => (c === 'n' ? '\n' : c));
     }
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') throw new Error(`malformed value: ${line}`);
+    // Prometheus reads NaN in any letter case (prom-client writes `Nan`).
+    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : /^nan$/i.test(valueText!) ? NaN : Number(valueText);
+    if (Number.isNaN(value) && !/^nan$/i.test(valueText!)) throw new Error(`malformed value: ${line}`);
     samples.push({ name: name!, labels, value });
   }
   return samples;
