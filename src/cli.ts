@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { printableAdmin } from './config/adminSchema.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { maskSecrets } from './config/mask.js';
 import { formatHostPort, type BridgeConfig } from './config/schema.js';
@@ -39,8 +40,8 @@ function configFile(given: string | undefined): string {
 
 /** The effective config in the form the file takes, so the printout can be loaded back. */
 function printableConfig(config: BridgeConfig): unknown {
-  const { listen, ipRules, ...rest } = config;
-  const printable = { listen: formatHostPort(listen.host, listen.port), ipRules: ipRules.map((rule) => `${rule.action} ${rule.range}`), ...rest };
+  const { listen, ipRules, admin, ...rest } = config;
+  const printable = { listen: formatHostPort(listen.host, listen.port), admin: printableAdmin(admin), ipRules: ipRules.map((rule) => `${rule.action} ${rule.range}`), ...rest };
   return maskSecrets(printable, secretEnvValues(process.env));
 }
 

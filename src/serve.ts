@@ -57,13 +57,16 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const operations = createOperations({ config: () => config, configFile: file, bridge: () => bridge, log });
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer: operations.observer });
   const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, decisions, health: () => bridge.health(), observer: operations.observer });
-  await operations.start();
-  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch(async (error: unknown) => {
-    await operations.close();
+  const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot listen on ${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file}): ${reason}`);
   });
   log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file, record: options.recordDir });
+  // After the decision listener: it matters more, and may itself be on the admin's default port.
+  await operations.start().catch(async (error: unknown) => {
+    await running.stop(0);
+    throw error;
+  });
   operations.serving();
 
   // In-flight decisions are bounded by their route's budget, so that is all the grace they need.

@@ -103,15 +103,12 @@ export function createOperations(options: OperationsOptions) {
     observer: metrics.observer as BridgeObserver,
     metrics,
     reloaded,
-    /**
-     * Opens the admin listener (unless `admin.listen: off`), before the decision listener so a
-     * taken configured port fails the start cleanly; undefined when its default port was taken.
-     */
+    /** Opens the admin listener (unless `admin.listen: off`); undefined when its default port was taken. */
     async start(): Promise<RunningAdmin | undefined> {
       const admin = options.config().admin;
       if (!admin.enabled) return undefined;
       running = await listenAdmin(handler, { host: admin.host, port: admin.port, explicit: admin.explicit, inherited: options.inheritedAdmin, log: options.log });
-      if (running) options.log.info('admin listening', { address: typeof running.address === 'string' ? running.address : formatHostPort(running.address.address, running.address.port), token: admin.token !== undefined });
+      if (running) options.log.info('admin listener started', { address: typeof running.address === 'string' ? running.address : formatHostPort(running.address.address, running.address.port), token: admin.token !== undefined });
       return running;
     },
     /** `/ready` answers 200 from now on: the decision listener serves. */

@@ -201,11 +201,12 @@ async function drawChart(status) {
   const line = document.createElementNS(ns, 'polyline');
   line.setAttribute('points', points.map((p, i) => x(i) + ',' + y(p.viewers)).join(' '));
   line.setAttribute('fill', 'none'); line.setAttribute('stroke', '#1565c0'); line.setAttribute('stroke-width', '3');
-  const label = document.createElementNS(ns, 'text');
-  label.setAttribute('x', pad + 6); label.setAttribute('y', pad + 4); label.setAttribute('font-size', '16'); label.setAttribute('fill', '#5f6b7a');
-  label.textContent = 'peak ' + max + ' viewers';
-  svg.append(axis, line, label);
-  fill('chart', [svg]);
+  svg.append(axis, line);
+  // Text goes below the drawing, which is stretched to the page's width and would stretch letters too.
+  const time = (p) => p ? new Date(p.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '–';
+  const caption = el('p', 'peak ' + max + ' viewers · ' + time(points[0]) + ' to ' + time(points[points.length - 1]), 'meta');
+  caption.id = 'chartCaption';
+  fill('chart', [svg, caption]);
 }
 
 async function refresh() {

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { listen } from './fields.js';
+import { formatHostPort, listen } from './fields.js';
 
 /** Where the admin listener goes when the config says nothing: loopback only, next to the decision port. */
 export const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8089 } as const;
@@ -50,3 +50,9 @@ export const adminSchema = z
   });
 
 export type AdminConfig = z.output<typeof adminSchema>;
+
+/** `admin` as the config file writes it, for `check-config` to print: it reads back as the same settings. */
+export function printableAdmin(admin: AdminConfig): { listen: string; token?: string } {
+  const listen = admin.enabled ? formatHostPort(admin.host, admin.port) : 'off';
+  return admin.token === undefined ? { listen } : { listen, token: admin.token };
+}

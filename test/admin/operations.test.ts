@@ -33,6 +33,19 @@ function configFile(lines: readonly string[]): string {
 }
 
 describe('serve with the admin listener', () => {
+  it('serves decisions on the admin default port itself, the admin listener giving way with a warning', async () => {
+    const serving = await startServe(['--config', configFile(['listen: 127.0.0.1:8089'])]).catch((error: Error) => {
+      // Someone else on this machine holds 8089: then the decisions cannot listen there either, as said.
+      expect(error.message).toMatch(/cannot listen on 127\.0\.0\.1:8089 \(listen in .*\): EADDRINUSE/);
+      return undefined;
+    });
+    if (serving === undefined) return;
+    expect(serving.output()).toMatch(/"message":"admin listener not started: its default port is taken/);
+    expect((await fetch(`${serving.url}/auth?token=x`)).status).toBe(403);
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toBe(0);
+  });
+
   it('warns and serves decisions when the DEFAULT admin port is taken', async () => {
     const holder = await occupy(8089);
     if (holder) held.push(holder);
@@ -46,14 +59,14 @@ describe('serve with the admin listener', () => {
     expect(await serving.exited).toBe(0);
   });
 
-  it('fails the start, naming admin.listen, when a CONFIGURED admin port is taken, and opens no decision listener', async () => {
+  it('fails the start, naming admin.listen, when a CONFIGURED admin port is taken, and closes the decision listener', async () => {
     const adminPort = await closedPort();
     held.push((await occupy(adminPort))!);
     const port = await closedPort();
     const result = await runCli(['serve', '--config', configFile([`listen: 127.0.0.1:${port}`, `admin: {listen: 127.0.0.1:${adminPort}}`])]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${adminPort} (admin.listen): EADDRINUSE`);
-    expect(result.stdout).not.toMatch(/"message":"listening"/);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 
   it('refuses a non-loopback admin listener without a token at the config door', async () => {
@@ -66,7 +79,7 @@ describe('serve with the admin listener', () => {
     const adminPort = await closedPort();
     const port = await closedPort();
     const serving = await startServe(['--config', configFile([`listen: 127.0.0.1:${port}`, `admin: {listen: 127.0.0.1:${adminPort}}`])]);
-    expect(serving.output()).toMatch(/"message":"admin listening"/);
+    expect(serving.output()).toMatch(/"message":"admin listener started"/);
     expect((await fetch(`http://127.0.0.1:${adminPort}/ready`)).status).toBe(200);
     expect(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()).toContain('iptv_auth_bridge_store_up 1');
     serving.child.kill('SIGTERM');
@@ -77,7 +90,7 @@ describe('serve with the admin listener', () => {
   it('opens nothing with admin: {listen: off}', async () => {
     const port = await closedPort();
     const serving = await startServe(['--config', configFile([`listen: 127.0.0.1:${port}`, 'admin: {listen: "off"}'])]);
-    expect(serving.output()).not.toMatch(/admin listen/);
+    expect(serving.output()).not.toMatch(/admin listener/);
     serving.child.kill('SIGTERM');
     expect(await serving.exited).toBe(0);
   });

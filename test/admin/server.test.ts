@@ -123,7 +123,7 @@ describe('admin requests that are wrong', () => {
   ])('revoke with a %s body %s answers %i', async (type, body, status, message) => {
     const res = await admin('/admin/revoke', { method: 'POST', headers: { ...bearer, 'Content-Type': type }, body });
     expect(res.status).toBe(status);
-    expect((await res.json()).error).toMatch(message);
+    expect(((await res.json()) as { error: string }).error).toMatch(message);
   });
 
   it.each([
@@ -134,7 +134,7 @@ describe('admin requests that are wrong', () => {
   ])('flush with %s answers %i', async (body, status, message) => {
     const res = await admin('/admin/cache/flush', { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body });
     expect(res.status).toBe(status);
-    expect((await res.json()).error).toMatch(message);
+    expect(((await res.json()) as { error: string }).error).toMatch(message);
   });
 
   it('a route whose action this bridge was not given answers 404 saying so', async () => {

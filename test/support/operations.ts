@@ -67,6 +67,7 @@ export async function startOperatedBridge(document: Record<string, unknown>, opt
   const admin = await operations.start();
   const running = await listen(app, { host: '127.0.0.1', port: 0, maxHeaderBytes: config.limits.maxHeaderBytes, log });
   operations.serving();
+  let closing: Promise<void> | undefined;
   operated = {
     decisions: `http://127.0.0.1:${running.address.port}`,
     admin: admin === undefined ? '' : `http://127.0.0.1:${(admin.address as AddressInfo).port}`,
@@ -80,11 +81,15 @@ export async function startOperatedBridge(document: Record<string, unknown>, opt
       current = createBridge(config, log, { observer: operations.observer });
       await old.close();
     },
-    async close() {
-      operations.draining();
-      await running.stop(1000);
-      await operations.close();
-      await current.close();
+    close() {
+      // Once: a test may stop the bridge halfway (to see what the page says) and afterAll again.
+      closing ??= (async () => {
+        operations.draining();
+        await running.stop(1000);
+        await operations.close();
+        await current.close();
+      })();
+      return closing;
     },
   };
   return operated;
