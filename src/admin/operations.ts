@@ -99,8 +99,11 @@ export function createOperations(options: OperationsOptions) {
   });
 
   return {
-    /** Give it to `createBridge` (backend requests) and to the decision listener (answered checks). */
-    observer: metrics.observer as BridgeObserver,
+    /**
+     * Give it to `createBridge` (backend requests) and to the decision listener (answered checks).
+     * Without an admin listener nobody can read the metrics, so nothing is counted.
+     */
+    observer: (options.config().admin.enabled ? metrics.observer : {}) as BridgeObserver,
     metrics,
     reloaded,
     /** Opens the admin listener (unless `admin.listen: off`); undefined when its default port was taken. */
