@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { drive, type HlsWorkload } from './hls.js';
+import { metricsCost } from './metrics.js';
 import { closedPort } from '../test/support/replayServer.js';
 import { cpuSeconds, startBridge, startCountingMiddleware, startPlainServer, type Running } from './processes.js';
 
@@ -103,9 +104,17 @@ async function throughputAndLatency(): Promise<string[]> {
       : [`   CPU per request: bridge ${cached.cpuMicros.toFixed(1)} µs per cached decision, raw node:http ${raw.cpuMicros.toFixed(1)} µs per answer`]),
     `   metrics on vs off (cached decisions, two runs each): ${(on.rps / off.rps).toFixed(3)}x throughput (target >= 0.97x)` +
       (on.cpu === undefined || off.cpu === undefined ? '' : `, CPU ${on.cpu.toFixed(1)} vs ${off.cpu.toFixed(1)} µs per decision (${(100 * (on.cpu / off.cpu - 1)).toFixed(1)}%)`),
+    ...countingCost(off.cpu),
     `2. latency a cache miss adds in front of the middleware, 1 connection: ${added(directAlone, missAlone)}`,
     `   the same under ${CONNECTIONS} connections (includes queueing at saturation): ${added(direct, miss)}`,
   ];
+}
+
+/** The observer's own cost per check, against the CPU a whole cached decision took in this run. */
+function countingCost(decisionMicros: number | undefined): string[] {
+  const { cells, promClient } = metricsCost();
+  const share = decisionMicros === undefined ? '' : ` = ${((100 * cells) / (decisionMicros * 1000)).toFixed(2)}% of a cached decision's CPU`;
+  return [`   counting one cached check: ${cells.toFixed(0)} ns${share} (prom-client's labelled children per check: ${promClient.toFixed(0)} ns)`];
 }
 
 async function coalescing(): Promise<string[]> {

@@ -41,7 +41,7 @@ export function observedAdapter<A extends MiddlewareAdapter>(adapter: A, observe
       try {
         backendAsked(event);
       } catch {
-        // An observer's fault is never the viewer's: observeAll reports it where observers are combined.
+        // An observer's fault is never the viewer's: at worst one request goes uncounted.
       }
     }
     return verdict;

@@ -163,7 +163,8 @@ function drawBackends(status) {
 
 async function drawSessions(status) {
   if (!status.sessions) { fill('sessions', [el('p', 'sessions are not tracked by this bridge', 'empty')]); return []; }
-  const { sessions } = await get('/admin/sessions');
+  // Bounded: a page redrawn every few seconds must not pull every session of a large bridge.
+  const { sessions } = await get('/admin/sessions?limit=1000');
   const shown = sessions.slice(0, 15).map((s) => [s.user || '–', s.channel || '–', s.route, s.decision, s.by, s.lastSeen.slice(11, 19)]);
   fill('sessions', table(['user', 'channel', 'route', 'decision', 'by', 'last seen'], shown));
   return sessions;

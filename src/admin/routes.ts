@@ -115,8 +115,11 @@ export function adminRoutes(sources: AdminRouteSources): ReadonlyMap<string, { r
             const value = query.get(name);
             if (value !== null && value !== '') filter[name] = value;
           }
+          const limitText = query.get('limit');
+          const limit = limitText === null ? Infinity : Number(limitText);
+          if (limitText !== null && !(Number.isInteger(limit) && limit >= 1)) throw new AdminProblem(400, 'limit: expected a whole number of at least 1');
           const list = sessions.list(filter);
-          return json({ count: list.length, sessions: list });
+          return json({ count: list.length, sessions: list.slice(0, limit) });
         },
       },
     ],

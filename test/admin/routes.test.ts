@@ -155,6 +155,10 @@ describe('GET /admin/sessions and /admin/stats', () => {
     const alice = await adminJson('/admin/sessions?user=alice&channel=a002');
     expect(alice.body).toEqual({ count: 1, sessions: [expect.objectContaining({ session: '3', route: 'other' })] });
     expect((await adminJson('/admin/sessions?route=default&user=')).body.count).toBe(2);
+    const limited = await adminJson('/admin/sessions?limit=1');
+    expect(limited.body.count).toBe(3);
+    expect(limited.body.sessions).toHaveLength(1);
+    for (const limit of ['0', '-1', '1.5', 'all']) expect((await adminJson(`/admin/sessions?limit=${limit}`)).status).toBe(400);
   });
 
   it('answers statistics for a period and a grouping, 24 hours by channel unless asked', async () => {
