@@ -1,5 +1,4 @@
 import { setFlagsFromString } from 'node:v8';
-import { createOperations } from './admin/operations.js';
 import { createBridge } from './bridge.js';
 import { loadConfigFile } from './config/load.js';
 import { formatHostPort } from './config/schema.js';
@@ -54,6 +53,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const { log, decisions } = createLogging(config.log);
   keepRunningOnStrayErrors(log);
   const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
+  // Loaded here, not with the CLI: the other commands need no metrics library (prom-client) at start.
+  const { createOperations } = await import('./admin/operations.js');
   const operations = createOperations({ config: () => config, configFile: file, bridge: () => bridge, log });
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer: operations.observer });
   const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, decisions, health: () => bridge.health(), observer: operations.observer });
