@@ -128,6 +128,13 @@ describe('metrics after real decisions', () => {
     expect(after).toBe(before + 1);
   });
 
+  it('leaves the decision log lines as they were: a miss is not written as a cache field', () => {
+    const decisionLines = bridge.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.message === 'decision');
+    expect(decisionLines.filter((line) => line.cache === 'hit')).not.toHaveLength(0);
+    expect(decisionLines.filter((line) => line.cache !== undefined && line.cache !== 'hit' && line.cache !== 'stale')).toEqual([]);
+    expect(decisionLines.some((line) => 'miss' in line)).toBe(false);
+  });
+
   it('never carries a token, an IP or a user in a label', async () => {
     const { text, samples } = await scrape();
     for (const secret of ['good-token', 'bad-token', 'dead-token', 'zap-token', '198.51.100.23', 'alice', 'zapper']) expect(text).not.toContain(secret);
