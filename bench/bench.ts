@@ -10,12 +10,15 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { drive, type HlsWorkload } from './hls.js';
+import { metricsCost } from './metrics.js';
+import { closedPort } from '../test/support/replayServer.js';
 import { cpuSeconds, startBridge, startCountingMiddleware, startPlainServer, type Running } from './processes.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
 const VIEWER = { 'x-real-ip': '203.0.113.7', 'x-real-path': '/tv/a001/index.m3u8', 'x-session-id': '1' };
-const BRIDGE_BASE = ['log: {level: info, format: json}'];
+/** Metrics off (no admin listener to read them) unless a scenario says otherwise. */
+const BRIDGE_BASE = ['log: {level: info, format: json}', 'admin: {listen: "off"}'];
 
 interface Load {
   readonly name: string;
@@ -69,10 +72,14 @@ async function throughputAndLatency(): Promise<string[]> {
   const plain = await startPlainServer();
   const middleware = await startCountingMiddleware();
   const bridge = await startBridge([...BRIDGE_BASE, 'backends:', `  mw: {type: http, url: "${middleware.url}/check"}`]);
+  const counted = await startBridge(['log: {level: info, format: json}', `admin: {listen: "127.0.0.1:${await closedPort()}"}`, 'backends:', `  mw: {type: http, url: "${middleware.url}/check"}`]);
   const rows: Load[] = [];
   for (const [name, server, path, connections, unique] of [
     ['1. raw node:http server answering 200', plain, '/', CONNECTIONS, false],
     ['1. bridge, cached decision', bridge, '/auth?token=cached-token', CONNECTIONS, false],
+    ['1. bridge, cached decision, metrics on', counted, '/auth?token=cached-token', CONNECTIONS, false],
+    ['1. bridge, cached decision (again)', bridge, '/auth?token=cached-token', CONNECTIONS, false],
+    ['1. bridge, cached decision, metrics on (again)', counted, '/auth?token=cached-token', CONNECTIONS, false],
     ['2. middleware called directly', middleware, '/check?token=miss', CONNECTIONS, true],
     ['2. bridge, cache miss → middleware', bridge, '/auth?token=miss', CONNECTIONS, true],
     ['2. middleware called directly', middleware, '/check?token=alone', 1, true],
@@ -81,8 +88,12 @@ async function throughputAndLatency(): Promise<string[]> {
     rows.push(await load(name, server, path, connections, unique));
     process.stdout.write(`  ${rows.at(-1)!.name}: ${rows.at(-1)!.rps} req/s\n`);
   }
-  await Promise.all([plain.stop(), middleware.stop(), bridge.stop()]);
-  const [raw, cached, direct, miss, directAlone, missAlone] = rows as [Load, Load, Load, Load, Load, Load];
+  await Promise.all([plain.stop(), middleware.stop(), bridge.stop(), counted.stop()]);
+  const [raw, cached, countedFirst, cachedAgain, countedAgain, direct, miss, directAlone, missAlone] = rows as [Load, Load, Load, Load, Load, Load, Load, Load, Load];
+  // Two alternating runs of each, so a drift of the machine's load during the run weighs on both alike.
+  const mean = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : (a + b) / 2);
+  const off = { rps: (cached.rps + cachedAgain.rps) / 2, cpu: mean(cached.cpuMicros, cachedAgain.cpuMicros) };
+  const on = { rps: (countedFirst.rps + countedAgain.rps) / 2, cpu: mean(countedFirst.cpuMicros, countedAgain.cpuMicros) };
   const added = (a: Load, b: Load) => `mean +${(b.mean - a.mean).toFixed(3)} ms, p50 +${b.p50 - a.p50} ms, p99 +${b.p99 - a.p99} ms`;
   return [
     loadTable(rows),
@@ -91,9 +102,19 @@ async function throughputAndLatency(): Promise<string[]> {
     ...(cached.cpuMicros === undefined || raw.cpuMicros === undefined
       ? []
       : [`   CPU per request: bridge ${cached.cpuMicros.toFixed(1)} µs per cached decision, raw node:http ${raw.cpuMicros.toFixed(1)} µs per answer`]),
+    `   metrics on vs off (cached decisions, two runs each): ${(on.rps / off.rps).toFixed(3)}x throughput (target >= 0.97x)` +
+      (on.cpu === undefined || off.cpu === undefined ? '' : `, CPU ${on.cpu.toFixed(1)} vs ${off.cpu.toFixed(1)} µs per decision (${(100 * (on.cpu / off.cpu - 1)).toFixed(1)}%)`),
+    ...countingCost(off.cpu),
     `2. latency a cache miss adds in front of the middleware, 1 connection: ${added(directAlone, missAlone)}`,
     `   the same under ${CONNECTIONS} connections (includes queueing at saturation): ${added(direct, miss)}`,
   ];
+}
+
+/** The observer's own cost per check, against the CPU a whole cached decision took in this run. */
+function countingCost(decisionMicros: number | undefined): string[] {
+  const { cells, promClient } = metricsCost();
+  const share = decisionMicros === undefined ? '' : ` = ${((100 * cells) / (decisionMicros * 1000)).toFixed(2)}% of a cached decision's CPU`;
+  return [`   counting one cached check: ${cells.toFixed(0)} ns${share} (prom-client's labelled children per check: ${promClient.toFixed(0)} ns)`];
 }
 
 async function coalescing(): Promise<string[]> {

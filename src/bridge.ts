@@ -1,8 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createAdapter } from './adapters/factory.js';
+import { observedAdapter } from './adapters/observed.js';
 import { MiddlewareClient, type ExchangeObserver } from './adapters/transport.js';
 import type { BridgeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
+import type { BridgeObserver } from './observe.js';
 import { createDecider } from './pipeline/pipeline.js';
 import { revocation, type Revocation } from './pipeline/revoke.js';
 import { openLocalUsers, type LocalUsers } from './policies/users/localUsers.js';
@@ -36,6 +38,8 @@ export interface BridgeHealth {
 export interface BridgeOptions {
   /** Sees every middleware exchange (`serve --record`). */
   readonly observeExchange?: ExchangeObserver;
+  /** Sees every backend request's outcome and duration (metrics). */
+  readonly observer?: BridgeObserver;
 }
 
 /** Everything one configuration decides with; replaced as a whole on a reload. */
@@ -50,17 +54,18 @@ interface Shared {
   readonly client: MiddlewareClient;
   readonly store: Store;
   readonly log: Logger;
+  readonly observer?: BridgeObserver;
 }
 
 /**
  * A backend whose settings did not change keeps its adapter, and so its
  * circuit: a reload must not send checks to a middleware known to be down.
  */
-function adaptersFor(config: BridgeConfig, previous: Routing | undefined, { client, log }: Shared): Map<string, GuardedAdapter> {
+function adaptersFor(config: BridgeConfig, previous: Routing | undefined, { client, log, observer }: Shared): Map<string, GuardedAdapter> {
   return new Map(
     Object.entries(config.backends).map(([name, backend]) => {
       const kept = previous && isDeepStrictEqual(previous.config.backends[name], backend) ? previous.adapters.get(name) : undefined;
-      return [name, kept ?? withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log)];
+      return [name, kept ?? observedAdapter(withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log), observer)];
     }),
   );
 }
@@ -79,7 +84,7 @@ function routingFor(config: BridgeConfig, previous: Routing | undefined, shared:
 
 /** Wires a validated configuration into a store, adapters and route pipelines. */
 export function createBridge(config: BridgeConfig, log: Logger, options: BridgeOptions = {}): Bridge {
-  const shared: Shared = { client: new MiddlewareClient(options.observeExchange), store: createStore(config.cache, log), log };
+  const shared: Shared = { client: new MiddlewareClient(options.observeExchange), store: createStore(config.cache, log), log, observer: options.observer };
   let routing = routingFor(config, undefined, shared);
   return {
     // Each call reads the routing once: a check keeps the pipeline it started on until it is answered.

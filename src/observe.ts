@@ -46,6 +46,21 @@ export interface CheckAnswered {
   readonly durationMs: number;
 }
 
+/** Whether the cache answered (`hit`/`stale`), was asked and sent the check on to the backends (`miss`), or was not involved (`none`). */
+export function cacheOutcome(decision: Decision): CheckAnswered['cache'] {
+  return decision.cache ?? (decision.miss === undefined ? 'none' : 'miss');
+}
+
+/** How one backend request ended, in the words of the `backend_requests_total` metric. */
+export type BackendOutcome = 'allow' | 'deny' | 'timeout' | 'refused' | 'reset' | 'server-error' | 'bad-answer' | 'internal' | 'circuit-open';
+
+/** One middleware asked (or skipped by its open circuit). */
+export interface BackendAsked {
+  readonly backend: string;
+  readonly outcome: BackendOutcome;
+  readonly durationMs: number;
+}
+
 /**
  * A streaming server said a viewing session ended (SRS `on_stop`/`on_close`,
  * nginx-rtmp `play_done`/`done`): the session `(caller, session)` is over.
@@ -62,32 +77,41 @@ export interface SessionEnded {
 
 /**
  * Narrow hooks through which operations (metrics, sessions, statistics)
- * watch the decision path. Called synchronously after the answer is written:
- * an observer must only record and return, never wait or throw.
+ * watch the decision path. Called synchronously after the answer is written
+ * (`backendAsked`: after the backend answered): an observer must only record
+ * and return, never wait or throw.
  */
 export interface BridgeObserver {
   checkAnswered?(event: CheckAnswered): void;
   sessionEnded?(event: SessionEnded): void;
+  backendAsked?(event: BackendAsked): void;
 }
 
 type Hook = keyof BridgeObserver;
 
-/** One hook of several observers as one; an observer that throws is skipped, never the answer's problem. */
-function combined<K extends Hook>(observers: readonly BridgeObserver[], hook: K, onError: (error: unknown) => void): BridgeObserver[K] {
-  const watching = observers.filter((o) => o[hook] !== undefined);
-  if (watching.length === 0) return undefined;
+/** One hook of several observers as one call; undefined when none of them has it. */
+function combined<H extends Hook>(observers: readonly BridgeObserver[], hook: H, onError: (error: unknown) => void): BridgeObserver[H] {
+  const calls = observers.flatMap((o) => (o[hook] === undefined ? [] : [o[hook].bind(o) as (event: never) => void]));
+  if (calls.length === 0) return undefined;
   return ((event: never) => {
-    for (const observer of watching) {
+    for (const call of calls) {
       try {
-        (observer[hook] as (event: never) => void).call(observer, event);
+        call(event);
       } catch (error) {
         onError(error);
       }
     }
-  }) as BridgeObserver[K];
+  }) as BridgeObserver[H];
 }
 
-/** Several observers as one. */
+const HOOKS: readonly Hook[] = ['checkAnswered', 'sessionEnded', 'backendAsked'];
+
+/** Several observers as one; one that throws is skipped, never the answer's problem. Only hooks someone has are set. */
 export function observeAll(observers: readonly BridgeObserver[], onError: (error: unknown) => void = () => undefined): BridgeObserver {
-  return { checkAnswered: combined(observers, 'checkAnswered', onError), sessionEnded: combined(observers, 'sessionEnded', onError) };
+  const all: Record<string, unknown> = {};
+  for (const hook of HOOKS) {
+    const call = combined(observers, hook, onError);
+    if (call) all[hook] = call;
+  }
+  return all as BridgeObserver;
 }

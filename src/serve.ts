@@ -13,6 +13,7 @@ import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
 import { listen, type RunningServer } from './server/listen.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
+import { traceCheck } from './trace/trace.js';
 
 /**
  * A log reader that goes away (a dead pipe to a log shipper) must not take the
@@ -78,16 +79,48 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const { log, decisions } = logging;
   keepRunningOnStrayErrors(log);
   const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
-  const bridge = createBridge(config, log, { observeExchange: recorder?.observe });
-  const requestListenerFor = (live: BridgeConfig) =>
-    createRequestListener({ decider: bridge.decider, trustedCallers: live.trustedCallers, maxQueryBytes: live.limits.maxQueryBytes, log, decisions, health: () => bridge.health() });
+  let live = config;
+  // Loaded here, not with the CLI: the other commands need no metrics library (prom-client) at start.
+  const { createOperations } = await import('./admin/operations.js');
+  const adminSocket = sockets.get('admin');
+  const operations = createOperations({
+    config: () => live,
+    configFile: file,
+    bridge: () => bridge,
+    log,
+    actions: {
+      reload: () => reloader.reload('admin'),
+      revoke: (target) => bridge.revoke(target),
+      flush: (route) => bridge.flush(route),
+      trace: (route, query, headers) => traceCheck(live, route, { dialect: 'cesbo', query, headers }),
+    },
+    inheritedAdmin: adminSocket === undefined ? undefined : { fd: adminSocket },
+  });
+  const { observer } = operations;
+  const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer });
+  const requestListenerFor = (next: BridgeConfig) =>
+    createRequestListener({
+      decider: bridge.decider,
+      trustedCallers: next.trustedCallers,
+      maxQueryBytes: next.limits.maxQueryBytes,
+      bodyLimits: next.limits,
+      log,
+      decisions,
+      health: () => bridge.health(),
+      observer,
+    });
   // Replaced on a reload (trusted callers, limits); a request in progress keeps the one it started with.
   let app = requestListenerFor(config);
   const socket = sockets.get('decisions');
   const running = await listenForDecisions((req, res) => app(req, res), config, file, socket, log);
   log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file, socket: socket === undefined ? undefined : 'systemd', record: options.recordDir });
+  // After the decision listener: it matters more, and may itself be on the admin's default port.
+  await operations.start().catch(async (error: unknown) => {
+    await running.stop(0);
+    throw error;
+  });
+  operations.serving();
 
-  let live = config;
   const watch = configWatch(file, () => void reloader.reload('watch'));
   const reloader = createReloader(
     file,
@@ -105,6 +138,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     },
     log,
   );
+  // The admin listener counts the reloads it was asked for itself.
+  reloader.onReload((outcome) => {
+    if (outcome.trigger !== 'admin') operations.reloaded(outcome);
+  });
   watch.follow(config.reload.watch);
   handleHangupsWith(() => void reloader.reload('signal'));
 
@@ -120,8 +157,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     log.info('stopping', { signal });
     watch.close();
     handleHangupsWith(() => log.info('SIGHUP while stopping: not reloaded'));
+    operations.draining();
     void running
       .stop(graceMs())
+      .then(() => operations.close())
       .then(() => bridge.close())
       .then(() => recorder?.flush())
       .then(

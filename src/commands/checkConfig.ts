@@ -1,3 +1,4 @@
+import { printableAdmin } from '../config/adminSchema.js';
 import { stringify } from 'yaml';
 import { checkConfigFile } from '../config/check.js';
 import { maskSecrets } from '../config/mask.js';
@@ -6,8 +7,13 @@ import { secretEnvValues } from '../secrets.js';
 
 /** The effective config in the form the file takes, so the printout can be loaded back. */
 function printableConfig(config: BridgeConfig, env: NodeJS.ProcessEnv): unknown {
-  const { listen, ipRules, ...rest } = config;
-  const printable = { listen: formatHostPort(listen.host, listen.port), ipRules: ipRules.map((rule) => `${rule.action} ${rule.range}`), ...rest };
+  const { listen, admin, ipRules, ...rest } = config;
+  const printable = {
+    listen: formatHostPort(listen.host, listen.port),
+    admin: printableAdmin(admin),
+    ipRules: ipRules.map((rule) => `${rule.action} ${rule.range}`),
+    ...rest,
+  };
   return maskSecrets(printable, secretEnvValues(env));
 }
 

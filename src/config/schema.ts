@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminSchema } from './adminSchema.js';
 import { backendSchema } from './backendSchema.js';
 import { bodyLimits, publishSetting } from './callerSchema.js';
 import { cidr, flag, hasReadableCredentials, httpUrl, integer, listen, nameKey } from './fields.js';
@@ -78,6 +79,7 @@ export const configSchema = z
         path: ['maxQueryBytes'],
       }),
     cache,
+    admin: adminSchema,
     ipRules: ipRulesSchema.default([]),
     securetoken: securetokenSchema.optional(),
     users: z.array(userSchema).default([]),

@@ -16,6 +16,11 @@ export interface Decision {
   readonly backend?: string;
   /** Set when the answer came from the cache: `stale` means past its TTL, served because the backends failed. */
   readonly cache?: 'hit' | 'stale';
+  /**
+   * Set when the cache was asked, had no fresh answer and the backends were asked: `asked` by
+   * this check, `joined` when it waited for an identical check already asking them (metrics only).
+   */
+  readonly miss?: 'asked' | 'joined';
   readonly sessionName?: string;
   readonly redirect?: string;
   readonly userId?: string;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { BODY_LIMIT_DEFAULTS } from '../config/callerSchema.js';
 import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
-import { kindOf, observeAll, type BridgeObserver } from '../observe.js';
+import { cacheOutcome, kindOf, observeAll, type BridgeObserver } from '../observe.js';
 import type { Decider } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
 import type { CallerProtocol, ReadLimits } from '../protocols/types.js';
@@ -104,7 +104,7 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLi
         decision,
         outcome: decision.allow ? 'allow' : 'deny',
         by: kindOf(decision.decidedBy),
-        cache: decision.cache ?? 'none',
+        cache: cacheOutcome(decision),
         status: res.statusCode,
         durationMs,
       });

@@ -68,7 +68,9 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
     const entry = await store.get<CachedDecision>(key);
     const lookedUp = Date.now();
     if (entry && entry.freshUntil > lookedUp) return answerFrom(entry, 'hit', lookedUp);
+    let joined = true;
     const verdict = await once(key, async () => {
+      joined = false;
       const fresh = await next(check);
       remember(key, check.viewer, fresh);
       return fresh;
@@ -76,6 +78,7 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
     const now = Date.now();
     const backendsFailed = verdict.backend === undefined;
     if (backendsFailed && entry?.allow && now <= entry.freshUntil + cache.staleIfError * 1000) return answerFrom(entry, 'stale', now);
-    return verdict;
+    // A copy: a coalesced verdict is shared by every check that waited for it.
+    return { ...verdict, miss: joined ? 'joined' : 'asked' };
   };
 }

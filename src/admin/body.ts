@@ -1,0 +1,57 @@
+import type { IncomingMessage } from 'node:http';
+
+/** An admin request refused: answered with `status` and a JSON `{error}` naming the problem. */
+export class AdminProblem extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 405 | 408 | 413 | 415 | 422,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'AdminProblem';
+  }
+}
+
+export interface BodyLimits {
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * A request's JSON body, bounded in size and time; undefined when there is
+ * none. Every way a body can be wrong is an AdminProblem with its 4xx.
+ */
+export async function readJsonBody(req: IncomingMessage, { maxBytes, timeoutMs }: BodyLimits): Promise<unknown> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) throw new AdminProblem(413, `body larger than ${maxBytes} bytes`);
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (problem: AdminProblem) => {
+      clearTimeout(timer);
+      req.removeAllListeners('data');
+      // Nothing more of this body is read: the connection closes after the answer.
+      req.resume();
+      reject(problem);
+    };
+    const timer = setTimeout(() => fail(new AdminProblem(408, `body not complete within ${timeoutMs} ms`)), timeoutMs);
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) fail(new AdminProblem(413, `body larger than ${maxBytes} bytes`));
+      else chunks.push(chunk);
+    });
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.once('error', () => fail(new AdminProblem(400, 'body could not be read')));
+  });
+  if (text.trim() === '') return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new AdminProblem(415, 'send the body as Content-Type: application/json');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AdminProblem(400, 'body is not valid JSON');
+  }
+}

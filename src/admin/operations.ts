@@ -1,0 +1,131 @@
+import type { Bridge } from '../bridge.js';
+import { formatHostPort, type BridgeConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { createMetrics, type ReloadResult } from '../metrics/metrics.js';
+import type { BridgeObserver } from '../observe.js';
+import type { AdminActions, ReloadOutcome } from './actions.js';
+import { adminAuth } from './auth.js';
+import { STATUS_PAGE } from './page.js';
+import { adminRoutes } from './routes.js';
+import { adminHandler, listenAdmin, type RunningAdmin } from './server.js';
+import { identify, statusOf, type LastReload, type Readiness } from './status.js';
+import type { SessionsView, StatsView } from './views.js';
+
+export interface OperationsOptions {
+  /** The configuration in force (it changes with a reload). */
+  readonly config: () => BridgeConfig;
+  /** The file it was read from, named with its digest on `/admin/status`. */
+  readonly configFile: string;
+  /** The bridge in force (a reload may replace it). */
+  readonly bridge: () => Bridge;
+  readonly log: Logger;
+  readonly actions?: AdminActions;
+  readonly sessions?: SessionsView;
+  readonly stats?: StatsView;
+  /** systemd's socket named `admin`, when the sockets are handed over. */
+  readonly inheritedAdmin?: { readonly fd: number };
+  readonly now?: () => Date;
+}
+
+/** Admin request bodies are tiny JSON objects: `{token}`, `{route}`. */
+const ADMIN_BODY = { maxBytes: 16_384, timeoutMs: 5000 };
+
+/**
+ * Everything operations add to a running bridge: metrics (whose `observer`
+ * the decision listener and the bridge's adapters are given), readiness, and
+ * the admin listener. Created before the bridge, so the bridge can be built
+ * with the observer; `start()` opens the admin listener once the decisions
+ * are being served.
+ */
+export function createOperations(options: OperationsOptions) {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  let readiness: Readiness = 'starting';
+  let configIdentity = identify(options.configFile);
+  let lastReload: LastReload | undefined;
+  let running: RunningAdmin | undefined;
+  const hasRoute = (route: string) => Object.hasOwn(options.config().routes, route);
+  const metrics = createMetrics({
+    health: () => options.bridge().health(),
+    routes: () => Object.keys(options.config().routes),
+    sessions: options.sessions,
+    stats: options.stats,
+  });
+
+  /** Counts a reload however it was asked for (SIGHUP, the file changing, `POST /admin/reload`). */
+  function reloaded(outcome: ReloadOutcome | { readonly result: 'failed'; readonly error: string }): void {
+    metrics.reloaded(outcome.result as ReloadResult);
+    lastReload = { ...outcome, at: now().toISOString() } as LastReload;
+    if (outcome.result === 'ok') configIdentity = identify(options.configFile);
+  }
+
+  const reload = options.actions?.reload;
+  const actions: AdminActions = {
+    ...options.actions,
+    reload:
+      reload &&
+      (async () => {
+        try {
+          const outcome = await reload();
+          reloaded(outcome);
+          return outcome;
+        } catch (error) {
+          reloaded({ result: 'failed', error: error instanceof Error ? error.message : String(error) });
+          throw error;
+        }
+      }),
+  };
+
+  const handler = adminHandler({
+    auth: adminAuth(options.config().admin.token),
+    routes: adminRoutes({ actions, sessions: options.sessions, stats: options.stats, hasRoute, now, body: ADMIN_BODY }),
+    registry: metrics.registry,
+    readiness: () => readiness,
+    page: STATUS_PAGE,
+    log: options.log,
+    status: () =>
+      statusOf({
+        bridge: options.bridge,
+        config: options.config,
+        metrics,
+        configIdentity: () => configIdentity,
+        lastReload: () => lastReload,
+        readiness: () => readiness,
+        startedAt,
+        now,
+        sessions: options.sessions,
+        stats: options.stats,
+      }),
+  });
+
+  return {
+    /**
+     * Give it to `createBridge` (backend requests) and to the decision listener (answered checks).
+     * Without an admin listener nobody can read the metrics, so nothing is counted.
+     */
+    observer: (options.config().admin.enabled ? metrics.observer : {}) as BridgeObserver,
+    metrics,
+    reloaded,
+    /** Opens the admin listener (unless `admin.listen: off`); undefined when its default port was taken. */
+    async start(): Promise<RunningAdmin | undefined> {
+      const admin = options.config().admin;
+      if (!admin.enabled) return undefined;
+      running = await listenAdmin(handler, { host: admin.host, port: admin.port, explicit: admin.explicit, inherited: options.inheritedAdmin, log: options.log });
+      if (running) options.log.info('admin listener started', { address: typeof running.address === 'string' ? running.address : formatHostPort(running.address.address, running.address.port), token: admin.token !== undefined });
+      return running;
+    },
+    /** `/ready` answers 200 from now on: the decision listener serves. */
+    serving(): void {
+      readiness = 'serving';
+    },
+    /** `/ready` answers 503 from now on: load balancers stop sending checks while in-flight ones finish. */
+    draining(): void {
+      readiness = 'draining';
+    },
+    async close(): Promise<void> {
+      await running?.close();
+    },
+  };
+}
+
+export type Operations = ReturnType<typeof createOperations>;

@@ -1,0 +1,193 @@
+import type { IncomingMessage } from 'node:http';
+import { parseDuration } from '../config/duration.js';
+import type { AdminActions, RevokeTarget } from './actions.js';
+import { AdminProblem, readJsonBody, type BodyLimits } from './body.js';
+import type { SessionFilter, SessionsView, StatsGrouping, StatsView } from './views.js';
+
+/** What a route answers: JSON (an object) or a ready text with its content type. */
+export type AdminAnswer =
+  | { readonly status: number; readonly json: unknown; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly status: number; readonly text: string; readonly contentType: string; readonly headers?: Readonly<Record<string, string>> };
+
+export interface AdminRequest {
+  readonly req: IncomingMessage;
+  readonly query: URLSearchParams;
+  /** The raw query after `?`, as a Cesbo caller would send a viewer's. */
+  readonly rawQuery: string;
+}
+
+export interface AdminRouteSources {
+  readonly actions: AdminActions;
+  readonly sessions?: SessionsView;
+  readonly stats?: StatsView;
+  readonly hasRoute: (route: string) => boolean;
+  readonly now: () => Date;
+  readonly body: BodyLimits;
+}
+
+const STATS_OFF = 'statistics are off: this bridge keeps no viewing sessions or statistics';
+const GROUPINGS: readonly StatsGrouping[] = ['channel', 'user', 'day', 'route'];
+/** A chart of more points than this is unreadable and costs the database for nothing. */
+const MAX_CHART_POINTS = 2000;
+/** The headers a Cesbo caller sends about its viewer; a trace reads the same ones. */
+const VIEWER_HEADERS = ['x-session-id', 'x-channel-id', 'x-real-ip', 'x-real-path', 'x-real-ua', 'x-real-host', 'x-real-origin'];
+
+function notAvailable(what: string): never {
+  throw new AdminProblem(404, `${what} is not available in this bridge`);
+}
+
+/** `since`/`until`: a duration back from now (`24h`, `7d`) or an ISO 8601 time. */
+function pointInTime(query: URLSearchParams, name: string, now: Date, fallback?: string): Date | undefined {
+  const text = query.get(name) ?? fallback;
+  if (text === undefined) return undefined;
+  const seconds = parseDuration(text);
+  if (seconds !== undefined) return new Date(now.getTime() - seconds * 1000);
+  const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(NaN);
+  if (Number.isNaN(time.getTime())) throw new AdminProblem(400, `${name}: expected a duration such as 24h or 7d, or an ISO 8601 time`);
+  return time;
+}
+
+function period(query: URLSearchParams, now: Date): { since: Date; until?: Date } {
+  const since = pointInTime(query, 'since', now, '24h')!;
+  const until = pointInTime(query, 'until', now);
+  if (until !== undefined && until <= since) throw new AdminProblem(400, 'until: must be after since');
+  return until === undefined ? { since } : { since, until };
+}
+
+function revokeTarget(body: unknown): RevokeTarget {
+  const keys = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
+  const fields = ['token', 'login', 'userId'] as const;
+  const named = fields.filter((field) => keys.includes(field));
+  const value = named.length === 1 ? (body as Record<string, unknown>)[named[0]!] : undefined;
+  if (keys.length !== 1 || typeof value !== 'string' || value === '') {
+    throw new AdminProblem(400, 'expected a JSON object with exactly one of token, login or userId (a non-empty string)');
+  }
+  return { [named[0]!]: value } as RevokeTarget;
+}
+
+function flushRoute(body: unknown, hasRoute: (route: string) => boolean): string | undefined {
+  if (body === undefined) return undefined;
+  const keys = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
+  if (keys === undefined || keys.some((key) => key !== 'route')) throw new AdminProblem(400, 'expected a JSON object {} or {"route": "<name>"}');
+  const route = (body as { route?: unknown }).route;
+  if (route === undefined) return undefined;
+  if (typeof route !== 'string') throw new AdminProblem(400, 'route: expected a route name');
+  if (!hasRoute(route)) throw new AdminProblem(404, `no route named "${route}"`);
+  return route;
+}
+
+function traced(request: AdminRequest, hasRoute: (route: string) => boolean): [string, string, Record<string, string>] {
+  const route = request.query.get('route');
+  if (route === null || route === '') throw new AdminProblem(400, 'route: required (the route to decide the check as)');
+  if (!hasRoute(route)) throw new AdminProblem(404, `no route named "${route}"`);
+  // The viewer's query exactly as it came, less the route parameter that is the admin's own.
+  const viewerQuery = request.rawQuery
+    .split('&')
+    .filter((part) => part !== '' && !/^route(=|$)/.test(part))
+    .join('&');
+  const headers: Record<string, string> = {};
+  for (const name of VIEWER_HEADERS) {
+    const value = request.req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return [route, viewerQuery, headers];
+}
+
+type Handler = (request: AdminRequest) => Promise<AdminAnswer>;
+
+/**
+ * The admin listener's steering and reading routes (all behind the token).
+ * Each checks its input, calls the callback given for it, and answers what
+ * the callback returned; a callback not given answers 404 saying so.
+ */
+export function adminRoutes(sources: AdminRouteSources): ReadonlyMap<string, { readonly method: 'GET' | 'POST'; readonly handle: Handler }> {
+  const { actions, sessions, stats, hasRoute, now } = sources;
+  const json = (value: unknown, status = 200): AdminAnswer => ({ status, json: value });
+  return new Map([
+    [
+      '/admin/sessions',
+      {
+        method: 'GET',
+        handle: async ({ query }) => {
+          if (sessions === undefined) throw new AdminProblem(404, STATS_OFF);
+          const filter: { -readonly [K in keyof SessionFilter]: SessionFilter[K] } = {};
+          for (const name of ['user', 'channel', 'route'] as const) {
+            const value = query.get(name);
+            if (value !== null && value !== '') filter[name] = value;
+          }
+          const limitText = query.get('limit');
+          const limit = limitText === null ? Infinity : Number(limitText);
+          if (limitText !== null && !(Number.isInteger(limit) && limit >= 1)) throw new AdminProblem(400, 'limit: expected a whole number of at least 1');
+          const list = sessions.list(filter);
+          return json({ count: list.length, sessions: list.slice(0, limit) });
+        },
+      },
+    ],
+    [
+      '/admin/stats',
+      {
+        method: 'GET',
+        handle: async ({ query }) => {
+          if (stats === undefined) throw new AdminProblem(404, STATS_OFF);
+          const by = (query.get('by') ?? 'channel') as StatsGrouping;
+          if (!GROUPINGS.includes(by)) throw new AdminProblem(400, `by: expected one of ${GROUPINGS.join('|')}`);
+          const when = period(query, now());
+          return json({ by, since: when.since.toISOString(), until: when.until?.toISOString(), rows: await stats.query({ ...when, by }) });
+        },
+      },
+    ],
+    [
+      '/admin/stats/concurrency',
+      {
+        method: 'GET',
+        handle: async ({ query }) => {
+          if (stats === undefined) throw new AdminProblem(404, STATS_OFF);
+          const stepSeconds = parseDuration(query.get('step') ?? '60');
+          if (stepSeconds === undefined) throw new AdminProblem(400, 'step: expected a duration such as 60 or 5m');
+          const when = period(query, now());
+          const span = ((when.until ?? now()).getTime() - when.since.getTime()) / 1000;
+          if (span / stepSeconds > MAX_CHART_POINTS) throw new AdminProblem(400, `step: at most ${MAX_CHART_POINTS} points per chart; choose a larger step or a shorter period`);
+          return json({ stepSeconds, points: await stats.concurrency({ ...when, stepSeconds }) });
+        },
+      },
+    ],
+    [
+      '/admin/revoke',
+      {
+        method: 'POST',
+        handle: async ({ req }) => {
+          const target = revokeTarget(await readJsonBody(req, sources.body));
+          return json(await (actions.revoke ?? notAvailable('revoke'))(target));
+        },
+      },
+    ],
+    [
+      '/admin/cache/flush',
+      {
+        method: 'POST',
+        handle: async ({ req }) => {
+          const route = flushRoute(await readJsonBody(req, sources.body), hasRoute);
+          return json(await (actions.flush ?? notAvailable('cache flush'))(route));
+        },
+      },
+    ],
+    [
+      '/admin/reload',
+      {
+        method: 'POST',
+        handle: async ({ req }) => {
+          await readJsonBody(req, sources.body);
+          const outcome = await (actions.reload ?? notAvailable('reload'))();
+          return json(outcome, outcome.result === 'ok' ? 200 : 422);
+        },
+      },
+    ],
+    [
+      '/admin/trace',
+      {
+        method: 'GET',
+        handle: async (request) => json(await (actions.trace ?? notAvailable('trace'))(...traced(request, hasRoute))),
+      },
+    ],
+  ]);
+}

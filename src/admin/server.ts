@@ -1,0 +1,168 @@
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { formatHostPort } from '../config/fields.js';
+import type { Logger } from '../log.js';
+import type { AdminAuth } from './auth.js';
+import { AdminProblem } from './body.js';
+import type { AdminAnswer, AdminRequest, adminRoutes } from './routes.js';
+import type { Readiness } from './status.js';
+
+export interface AdminHandlerOptions {
+  readonly auth: AdminAuth;
+  readonly routes: ReturnType<typeof adminRoutes>;
+  readonly registry: Registry;
+  readonly status: () => object;
+  readonly readiness: () => Readiness;
+  readonly page: string;
+  readonly log: Logger;
+}
+
+/** The page may talk to this listener only, and load nothing from anywhere (it needs nothing). */
+const PAGE_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+const TOKEN_NEEDED = `<!doctype html><meta charset="utf-8"><title>iptv-auth-bridge: token needed</title>
+<p style="font:16px system-ui;margin:2em">This status page needs the admin token: open <code>/?token=&lt;admin.token&gt;</code> once; the browser keeps a cookie.</p>`;
+
+function write(res: ServerResponse, answer: AdminAnswer): void {
+  const body = 'json' in answer ? `${JSON.stringify(answer.json, null, 2)}\n` : answer.text;
+  const contentType = 'json' in answer ? 'application/json; charset=utf-8' : answer.contentType;
+  res.writeHead(answer.status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...answer.headers });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function problemAnswer(problem: AdminProblem): AdminAnswer {
+  // A body left unread (too large, too slow) must not be taken for the next request.
+  const close: Record<string, string> = problem.status === 408 || problem.status === 413 ? { Connection: 'close' } : {};
+  return { status: problem.status, json: { error: problem.message }, headers: { ...problem.headers, ...close } };
+}
+
+const unauthorized = () => new AdminProblem(401, 'admin token required: send Authorization: Bearer <admin.token>', { 'WWW-Authenticate': 'Bearer realm="iptv-auth-bridge admin"' });
+
+/**
+ * The admin listener's requests: `/metrics` and `/ready` for anyone who can
+ * reach it, everything else behind the token. Decision routes are not here,
+ * and this is never mounted on the decision listener.
+ */
+export function adminHandler(options: AdminHandlerOptions): RequestListener {
+  const { auth, routes, registry, log } = options;
+  const getOnly = (method: string | undefined) => method === 'GET' || method === 'HEAD';
+
+  async function answer(req: IncomingMessage): Promise<AdminAnswer> {
+    const target = req.url ?? '/';
+    const at = target.indexOf('?');
+    const path = at === -1 ? target : target.slice(0, at);
+    const rawQuery = at === -1 ? '' : target.slice(at + 1);
+    const query = new URLSearchParams(rawQuery);
+    const fixed: Record<string, () => Promise<AdminAnswer> | AdminAnswer> = {
+      '/metrics': async () => ({ status: 200, text: await registry.metrics(), contentType: registry.contentType }),
+      '/ready': () => {
+        const readiness = options.readiness();
+        return { status: readiness === 'serving' ? 200 : 503, text: `${readiness}\n`, contentType: 'text/plain; charset=utf-8' };
+      },
+      '/': () => {
+        const token = query.get('token');
+        if (token !== null) {
+          if (!auth.tokenMatches(token)) throw unauthorized();
+          return { status: 303, text: '', contentType: 'text/plain', headers: { Location: '/', 'Set-Cookie': auth.cookie(), 'Referrer-Policy': 'no-referrer' } };
+        }
+        if (!auth.allows(req)) return { status: 401, text: TOKEN_NEEDED, contentType: 'text/html; charset=utf-8' };
+        return { status: 200, text: options.page, contentType: 'text/html; charset=utf-8', headers: PAGE_HEADERS };
+      },
+      '/admin/status': () => {
+        if (!auth.allows(req)) throw unauthorized();
+        return { status: 200, json: options.status() };
+      },
+    };
+    const fixedRoute = Object.hasOwn(fixed, path) ? fixed[path] : undefined;
+    if (fixedRoute !== undefined) {
+      if (!getOnly(req.method)) throw new AdminProblem(405, 'only GET and HEAD are answered here', { Allow: 'GET, HEAD' });
+      return fixedRoute();
+    }
+    const route = routes.get(path);
+    if (route === undefined) throw new AdminProblem(404, 'not found (decision routes are served on the decision listener, not here)');
+    if (route.method === 'POST' ? req.method !== 'POST' : !getOnly(req.method)) {
+      throw new AdminProblem(405, `only ${route.method} is answered here`, { Allow: route.method === 'POST' ? 'POST' : 'GET, HEAD' });
+    }
+    if (!auth.allows(req)) throw unauthorized();
+    const request: AdminRequest = { req, query, rawQuery };
+    return route.handle(request);
+  }
+
+  return (req, res) => {
+    void answer(req).then(
+      (ok) => write(res, ok),
+      (error: unknown) => {
+        if (error instanceof AdminProblem) return write(res, problemAnswer(error));
+        // A callback failed (the store, the reload): said as it is, with the message the callback gave.
+        const message = error instanceof Error ? error.message : String(error);
+        log.error('admin request failed', { path: (req.url ?? '').split('?')[0], error: message });
+        write(res, { status: 500, json: { error: `failed: ${message}` } });
+      },
+    );
+  };
+}
+
+export interface AdminListenOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Whether the port was configured: a taken default port only warns, a taken chosen one fails the start. */
+  readonly explicit: boolean;
+  /** A listening socket handed over (systemd's `admin` socket): used instead of binding. */
+  readonly inherited?: { readonly fd: number };
+  readonly log: Logger;
+}
+
+export interface RunningAdmin {
+  readonly address: AddressInfo | string;
+  close(): Promise<void>;
+}
+
+function bind(server: Server, { host, port, inherited }: AdminListenOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const listening = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (inherited !== undefined) server.listen({ fd: inherited.fd }, listening);
+    else server.listen(port, host, listening);
+  });
+}
+
+/**
+ * Starts the admin listener. Decisions matter more than operations: when the
+ * default port is taken (a second bridge on the machine, say) it warns and
+ * resolves undefined; a port chosen in the config that is taken is an error.
+ */
+export async function listenAdmin(listener: RequestListener, options: AdminListenOptions): Promise<RunningAdmin | undefined> {
+  const server = createServer({ maxHeaderSize: 16_384, requestTimeout: 30_000, headersTimeout: 10_000 }, listener);
+  server.on('clientError', (_error, socket) => {
+    const body = 'malformed request\n';
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    else socket.destroy();
+  });
+  const where = formatHostPort(options.host, options.port);
+  try {
+    await bind(server, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    if (code === 'EADDRINUSE' && !options.explicit && options.inherited === undefined) {
+      options.log.warn('admin listener not started: its default port is taken; decisions are served without it (set admin.listen to another port, or off)', { address: where });
+      return undefined;
+    }
+    throw new Error(`cannot listen on ${where} (admin.listen): ${code}`);
+  }
+  return {
+    address: server.address() ?? where,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

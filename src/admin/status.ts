@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Bridge } from '../bridge.js';
+import type { BridgeConfig } from '../config/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { ReloadOutcome } from './actions.js';
+import type { SessionsView, StatsView } from './views.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The config file as it was read: its digest tells two instances' configs apart without showing secrets. */
+export interface ConfigIdentity {
+  readonly file: string;
+  readonly sha256: string | undefined;
+}
+
+export function identify(file: string): ConfigIdentity {
+  try {
+    return { file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
+  } catch {
+    return { file, sha256: undefined };
+  }
+}
+
+export interface LastReload extends ReloadOutcome {
+  readonly at: string;
+}
+
+export interface StatusSources {
+  readonly bridge: () => Bridge;
+  readonly config: () => BridgeConfig;
+  readonly metrics: Metrics;
+  readonly configIdentity: () => ConfigIdentity;
+  readonly lastReload: () => LastReload | undefined;
+  readonly readiness: () => Readiness;
+  readonly startedAt: Date;
+  readonly now: () => Date;
+  readonly sessions?: SessionsView;
+  readonly stats?: StatsView;
+}
+
+export type Readiness = 'starting' | 'serving' | 'draining';
+
+/** `GET /admin/status`: what an operator needs at a glance, and what the status page draws. */
+export function statusOf(sources: StatusSources) {
+  const health = sources.bridge().health();
+  const config = sources.config();
+  const now = sources.now();
+  const backends = Object.entries(health.backends).map(([name, { circuit }]) => {
+    const recent = sources.metrics.backendRecent(name);
+    const failing = circuit !== 'closed' || (recent !== undefined && recent.lastOutcome !== 'allow' && recent.lastOutcome !== 'deny');
+    return { name, type: config.backends[name]?.type, circuit, failing, ...recent };
+  });
+  return {
+    version: VERSION,
+    status: health.status,
+    readiness: sources.readiness(),
+    uptimeSeconds: Math.round((now.getTime() - sources.startedAt.getTime()) / 1000),
+    now: now.toISOString(),
+    config: sources.configIdentity(),
+    lastReload: sources.lastReload(),
+    store: health.store,
+    backends,
+    routes: Object.entries(config.routes).map(([name, route]) => ({ name, backends: route.backends, mode: route.mode, default: route.default, liveSessions: sources.sessions?.liveCount(name) })),
+    decisions: sources.metrics.totals(),
+    sessions: sources.sessions === undefined ? undefined : { live: sources.sessions.liveCount() },
+    statistics: sources.stats !== undefined,
+  };
+}

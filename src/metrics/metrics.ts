@@ -1,0 +1,99 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { SessionsView, StatsView } from '../admin/views.js';
+import type { BridgeHealth } from '../bridge.js';
+import type { BridgeObserver } from '../observe.js';
+import { backendMetrics } from './backendMetrics.js';
+import { decisionMetrics, PREFIX } from './decisionMetrics.js';
+
+/** What the scrape-time metrics are read from; all of it may change with a reload. */
+export interface MetricSources {
+  readonly health: () => BridgeHealth;
+  readonly routes: () => readonly string[];
+  readonly sessions?: SessionsView;
+  readonly stats?: StatsView;
+}
+
+/** How a configuration reload ended (`config_reloads_total{result}`). */
+export type ReloadResult = 'ok' | 'invalid' | 'failed';
+
+/** Said of route names that are not configured, so that no caller can grow the label set. */
+export const UNKNOWN_ROUTE = '(unknown)';
+
+/**
+ * The bridge's Prometheus metrics (README: "Operating it"), in a registry of
+ * their own: the decision path reaches them only through `observer`; gauges
+ * are read from `sources` when scraped. No label carries a token, password,
+ * IP or user: only route, protocol, backend names and fixed words.
+ */
+export function createMetrics(sources: MetricSources) {
+  const registry = new Registry();
+  const isRoute = (route: string) => sources.routes().includes(route);
+  const decisions = decisionMetrics(registry, (route) => (isRoute(route) ? route : UNKNOWN_ROUTE));
+  const backends = backendMetrics(registry);
+  const reloads = new Counter({ name: `${PREFIX}config_reloads_total`, help: 'Configuration reloads by result', labelNames: ['result'], registers: [registry] });
+  for (const result of ['ok', 'invalid'] as const) reloads.inc({ result }, 0);
+
+  new Gauge({
+    name: `${PREFIX}backend_circuit_open`,
+    help: "1 while a backend's circuit breaker skips it (open or probing), else 0",
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [backend, { circuit }] of Object.entries(sources.health().backends)) this.set({ backend }, circuit === 'closed' ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}cache_entries`,
+    help: 'Decisions held by the memory store (0 with Redis, whose own count is DBSIZE)',
+    registers: [registry],
+    collect() {
+      this.set(sources.health().store.entries ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}store_up`,
+    help: '1 while the decision store answers, else 0',
+    registers: [registry],
+    collect() {
+      this.set(sources.health().store.ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}sessions_live`,
+    help: 'Live viewing sessions by route (absent while sessions are not tracked)',
+    labelNames: ['route'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (sources.sessions === undefined) return;
+      for (const route of sources.routes()) this.set({ route }, sources.sessions.liveCount(route));
+    },
+  });
+  let droppedReported = 0;
+  new Counter({
+    name: `${PREFIX}stats_rows_dropped_total`,
+    help: "Statistics rows dropped because the statistics store's write queue was full",
+    registers: [registry],
+    collect() {
+      const dropped = sources.stats?.droppedRows() ?? 0;
+      if (dropped > droppedReported) this.inc(dropped - droppedReported);
+      droppedReported = Math.max(droppedReported, dropped);
+    },
+  });
+  collectDefaultMetrics({ register: registry });
+
+  const observer: BridgeObserver = {
+    checkAnswered: (event) => decisions.checkAnswered(event),
+    backendAsked: (event) => backends.backendAsked(event),
+  };
+  return {
+    registry,
+    observer,
+    totals: () => decisions.totals(),
+    backendRecent: (backend: string) => backends.recent(backend),
+    reloaded: (result: ReloadResult) => reloads.inc({ result }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdapter } from '../../src/adapters/factory.js';
+import { observedAdapter } from '../../src/adapters/observed.js';
+import { MiddlewareClient } from '../../src/adapters/transport.js';
+import { validateConfig } from '../../src/config/load.js';
+import type { BackendAsked } from '../../src/observe.js';
+import { withCircuitBreaker } from '../../src/resilience/circuitBreaker.js';
+import { memoryLogger } from '../support/bridge.js';
+import { astraViewer } from './support.js';
+import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+
+let middleware: ReplayServer;
+const client = new MiddlewareClient();
+
+beforeAll(async () => {
+  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+});
+
+afterAll(async () => {
+  await client.close();
+  await middleware.close();
+});
+
+const viewer = (token: string) => astraViewer(token);
+
+function observed(backend: Record<string, unknown>, seen: BackendAsked[]) {
+  const config = validateConfig({ backends: { mw: { type: 'http', url: `${middleware.url}/auth/check`, timeoutMs: 300, ...backend } } }, 'test config', {});
+  const guarded = withCircuitBreaker(createAdapter('mw', config.backends.mw!, client), config.backends.mw!.breaker, memoryLogger([]));
+  return observedAdapter(guarded, { backendAsked: (event) => seen.push(event) });
+}
+
+describe('observedAdapter', () => {
+  it.each([
+    ['good-token', 'allow'],
+    ['bad-token', 'deny'],
+    ['gateway-token', 'server-error'],
+    ['crash-token', 'server-error'],
+    ['hang-token', 'timeout'],
+    ['reset-token', 'reset'],
+    ['huge-token', 'bad-answer'],
+  ])('reports a real middleware answering %s as %s, with its duration', async (token, outcome) => {
+    const seen: BackendAsked[] = [];
+    const adapter = observed({ breaker: { failures: 0 } }, seen);
+    await adapter.check(viewer(token), new AbortController().signal);
+    expect(seen).toEqual([{ backend: 'mw', outcome, durationMs: expect.any(Number) }]);
+    if (outcome === 'timeout') expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(290);
+  });
+
+  it('reports a request skipped by an open circuit as circuit-open, and keeps the circuit readable', async () => {
+    const seen: BackendAsked[] = [];
+    const adapter = observed({ breaker: { failures: 1, cooldown: 600 } }, seen);
+    await adapter.check(viewer('crash-token'), new AbortController().signal);
+    expect(adapter.circuit()).toBe('open');
+    await adapter.check(viewer('good-token'), new AbortController().signal);
+    expect(seen.map((e) => e.outcome)).toEqual(['server-error', 'circuit-open']);
+  });
+
+  it('reports nothing for a request cancelled because it was no longer needed', async () => {
+    const seen: BackendAsked[] = [];
+    const adapter = observed({ timeoutMs: 5000, breaker: { failures: 0 } }, seen);
+    const cancel = new AbortController();
+    const checking = adapter.check(viewer('hang-token'), cancel.signal);
+    cancel.abort();
+    expect(await checking).toMatchObject({ outcome: 'error', error: 'cancelled' });
+    expect(seen).toEqual([]);
+  });
+
+  it('is the adapter itself when nobody watches backends, and survives an observer that throws', async () => {
+    const config = validateConfig({ backends: { mw: { type: 'http', url: `${middleware.url}/auth/check` } } }, 'test config', {});
+    const plain = createAdapter('mw', config.backends.mw!, client);
+    expect(observedAdapter(plain, {})).toBe(plain);
+    const throwing = observedAdapter(plain, {
+      backendAsked: () => {
+        throw new Error('broken observer');
+      },
+    });
+    expect(await throwing.check(viewer('good-token'), new AbortController().signal)).toMatchObject({ outcome: 'allow' });
+  });
+});

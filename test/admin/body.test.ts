@@ -1,0 +1,54 @@
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminProblem, readJsonBody } from '../../src/admin/body.js';
+
+let server: Server;
+let port: number;
+
+beforeAll(async () => {
+  // A real server reading bodies as the admin listener does, with a short time limit.
+  server = createServer((req, res) => {
+    readJsonBody(req, { maxBytes: 64, timeoutMs: 150 }).then(
+      (body) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ body: body ?? null })),
+      (error: AdminProblem) => res.writeHead(error.status, { Connection: 'close' }).end(error.message),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** Sends `head` and `body` on a raw socket and resolves with whatever comes back before the server closes. */
+function raw(head: string, body: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${head}\r\n\r\n${body}`));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('close', () => resolve(text));
+    socket.on('error', () => resolve(text));
+  });
+}
+
+describe('readJsonBody', () => {
+  it('reads a JSON body, and no body as none', async () => {
+    const sent = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{"route":"a"}' });
+    expect(await sent.json()).toEqual({ body: { route: 'a' } });
+    const empty = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST' });
+    expect(await empty.json()).toEqual({ body: null });
+  });
+
+  it('answers 408 to a body that does not arrive in time, on the real event', async () => {
+    const answer = await raw('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40', '{"rou');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toContain('body not complete within 150 ms');
+  });
+
+  it('answers 413 to a declared or an actual body over the limit, without reading it all', async () => {
+    expect(await raw('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000', '{')).toMatch(/^HTTP\/1\.1 413 /);
+    const chunked = await raw('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked', `50\r\n${'x'.repeat(80)}\r\n0\r\n\r\n`);
+    expect(chunked).toMatch(/^HTTP\/1\.1 413 /);
+  });
+});

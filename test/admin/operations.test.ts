@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createOperations } from '../../src/admin/operations.js';
+import { createBridge } from '../../src/bridge.js';
+import { validateConfig } from '../../src/config/load.js';
+import { memoryLogger } from '../support/bridge.js';
+import { killLeftoverServers, runCli, startServe } from '../support/cli.js';
+import { closedPort } from '../support/replayServer.js';
+
+afterAll(killLeftoverServers);
+
+/** Holds a port as another program would; EADDRINUSE means someone else already holds it, which is just as taken. */
+async function occupy(port: number): Promise<Server | undefined> {
+  const holder = createServer();
+  return new Promise((resolve, reject) => {
+    holder.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error)));
+    holder.listen(port, '127.0.0.1', () => resolve(holder));
+  });
+}
+
+const held: Server[] = [];
+afterEach(async () => {
+  await Promise.all(held.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+function configFile(lines: readonly string[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bridge-admin-')), 'bridge.yaml');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+describe('serve with the admin listener', () => {
+  it('serves decisions on the admin default port itself, the admin listener giving way with a warning', async () => {
+    const serving = await startServe(['--config', configFile(['listen: 127.0.0.1:8089'])]).catch((error: Error) => {
+      // Someone else on this machine holds 8089: then the decisions cannot listen there either, as said.
+      expect(error.message).toMatch(/cannot listen on 127\.0\.0\.1:8089 \(listen in .*\): EADDRINUSE/);
+      return undefined;
+    });
+    if (serving === undefined) return;
+    expect(serving.output()).toMatch(/"message":"admin listener not started: its default port is taken/);
+    expect((await fetch(`${serving.url}/auth?token=x`)).status).toBe(403);
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toBe(0);
+  });
+
+  it('warns and serves decisions when the DEFAULT admin port is taken', async () => {
+    const holder = await occupy(8089);
+    if (holder) held.push(holder);
+    const port = await closedPort();
+    const serving = await startServe(['--config', configFile([`listen: 127.0.0.1:${port}`])]);
+    expect(serving.output()).toMatch(/"message":"admin listener not started: its default port is taken/);
+    expect(serving.output()).toContain('"address":"127.0.0.1:8089"');
+    const decision = await fetch(`${serving.url}/auth?token=x`);
+    expect(decision.status).toBe(403);
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toBe(0);
+  });
+
+  it('fails the start, naming admin.listen, when a CONFIGURED admin port is taken, and closes the decision listener', async () => {
+    const adminPort = await closedPort();
+    held.push((await occupy(adminPort))!);
+    const port = await closedPort();
+    const result = await runCli(['serve', '--config', configFile([`listen: 127.0.0.1:${port}`, `admin: {listen: 127.0.0.1:${adminPort}}`])]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${adminPort} (admin.listen): EADDRINUSE`);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('refuses a non-loopback admin listener without a token at the config door', async () => {
+    const result = await runCli(['check-config', '--config', configFile(['admin: {listen: 0.0.0.0:8089}'])]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/admin\.token: required when admin\.listen is not a loopback address/);
+  });
+
+  it('serves /ready and /metrics on the configured admin port, and stops it with the bridge', async () => {
+    const adminPort = await closedPort();
+    const port = await closedPort();
+    const serving = await startServe(['--config', configFile([`listen: 127.0.0.1:${port}`, `admin: {listen: 127.0.0.1:${adminPort}}`])]);
+    expect(serving.output()).toMatch(/"message":"admin listener started"/);
+    expect((await fetch(`http://127.0.0.1:${adminPort}/ready`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()).toContain('iptv_auth_bridge_store_up 1');
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${adminPort}/ready`)).rejects.toThrow();
+  });
+
+  it('opens nothing with admin: {listen: off}', async () => {
+    const port = await closedPort();
+    const serving = await startServe(['--config', configFile([`listen: 127.0.0.1:${port}`, 'admin: {listen: "off"}'])]);
+    expect(serving.output()).not.toMatch(/admin listener/);
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toBe(0);
+  });
+});
+
+describe('readiness', () => {
+  it('is 503 before the decisions are served and while draining, 200 in between', async () => {
+    const config = validateConfig({ admin: { listen: '127.0.0.1:0' } }, 'test config', {});
+    const log = memoryLogger([]);
+    const operations = createOperations({ config: () => config, configFile: 'test config', bridge: () => bridge, log });
+    const bridge = createBridge(config, log, { observer: operations.observer });
+    const admin = await operations.start();
+    const ready = async () => {
+      const res = await fetch(`http://127.0.0.1:${(admin!.address as { port: number }).port}/ready`);
+      return [res.status, await res.text()];
+    };
+    try {
+      expect(await ready()).toEqual([503, 'starting\n']);
+      operations.serving();
+      expect(await ready()).toEqual([200, 'serving\n']);
+      operations.draining();
+      expect(await ready()).toEqual([503, 'draining\n']);
+    } finally {
+      await operations.close();
+      await bridge.close();
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
+import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixedStats, listedSessions, session } from '../support/views.js';
+
+/** The browser's own objects, used inside the page (the project's types have no DOM). */
+declare function getComputedStyle(element: unknown): { readonly backgroundColor: string };
+declare const document: { readonly cookie: string; readonly body: { readonly dataset: Record<string, string | undefined> } };
+
+const TOKEN = 'page-admin-token-0123456789';
+/** Where the screenshot goes, to be looked at by a person (the test prints the path). */
+const SCREENSHOT = join(process.env.SCREENSHOT_DIR ?? tmpdir(), 'iptv-auth-bridge-status-page.png');
+const VIEWER = { 'X-Real-IP': '203.0.113.9', 'X-Real-Path': '/tv/a001/index.m3u8' };
+
+let middleware: ReplayServer;
+let bridge: OperatedBridge;
+let profile: string;
+let browser: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  const dead = await closedPort();
+  const now = Date.now();
+  bridge = await startOperatedBridge(
+    {
+      admin: { token: TOKEN },
+      backends: {
+        check: { type: 'http', url: `${middleware.url}/auth/check` },
+        // A real dead middleware: nothing listens on its port.
+        portal: { type: 'ministra', url: `http://127.0.0.1:${dead}/stalker_portal`, timeoutMs: 300, breaker: { failures: 2, cooldown: 600 } },
+      },
+      routes: { default: { backends: ['check'] }, stb: { backends: ['portal'] } },
+    },
+    {
+      sessions: listedSessions([
+        session({ session: '1', user: 'alice', channel: 'travel-channel' }),
+        session({ session: '2', user: 'bob', channel: 'travel-channel' }),
+        session({ session: '3', user: 'carol', channel: 'news-24', route: 'stb', decision: 'deny', by: 'default' }),
+      ]),
+      stats: fixedStats(
+        [
+          { key: 'news-24', viewers: 41, sessions: 97, watchSeconds: 183_000, peakConcurrent: 22 },
+          { key: 'travel-channel', viewers: 58, sessions: 120, watchSeconds: 250_000, peakConcurrent: 31 },
+        ],
+        Array.from({ length: 72 }, (_, i) => ({ at: new Date(now - (71 - i) * 300_000).toISOString(), viewers: Math.round(20 + 15 * Math.sin(i / 8)) })),
+      ),
+    },
+  );
+  for (let i = 0; i < 3; i++) await (await fetch(`${bridge.decisions}/auth?token=good-token`, { headers: VIEWER })).text();
+  for (let i = 0; i < 3; i++) await (await fetch(`${bridge.decisions}/auth/stb?token=0123456789abcdef0123456789abcdef`, { headers: VIEWER })).text();
+
+  profile = mkdtempSync(join(tmpdir(), 'bridge-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1280, height: 1000 },
+  });
+  page = await browser.newPage();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  rmSync(profile, { recursive: true, force: true });
+  await bridge.close();
+  await middleware.close();
+});
+
+describe('the status page in Chromium', () => {
+  it('opens with ?token=, keeps an HttpOnly cookie and draws what an operator needs', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${bridge.admin}/?token=${TOKEN}`);
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(page.url()).not.toContain(TOKEN);
+    await page.waitForSelector('body[data-updated]');
+    // A second refresh, so the per-second rates have two readings to compare.
+    const first = await page.getAttribute('body', 'data-updated');
+    await page.waitForFunction((before) => document.body.dataset.updated !== before, first, { timeout: 10_000 });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    console.log(`status page screenshot: ${SCREENSHOT}`);
+
+    expect(errors).toEqual([]);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    await expect(page.locator('#health').textContent()).resolves.toBe('DEGRADED · 1 backend failing');
+
+    const healthy = page.locator('#backends tr', { hasText: 'check' });
+    const failing = page.locator('#backends tr', { hasText: 'portal' });
+    expect(await healthy.locator('td').allTextContents()).toEqual(['check', 'http', 'OK', 'closed', 'allow', expect.stringMatching(/ ms$/), '1', '0']);
+    expect(await failing.locator('td').allTextContents()).toEqual(['portal', 'ministra', 'FAILING', 'open', 'circuit-open', expect.stringMatching(/ ms$/), '3', '3']);
+    expect(await failing.isVisible()).toBe(true);
+    // Shown as failing, not only said: a red row.
+    expect(await failing.locator('td').first().evaluate((cell) => getComputedStyle(cell).backgroundColor)).toBe('rgb(253, 236, 234)');
+
+    const tiles = await page.locator('#rates .tile').allInnerTexts();
+    expect(tiles).toContainEqual(expect.stringMatching(/^3\s+default answers, total$/));
+    expect(tiles).toContainEqual(expect.stringMatching(/^3\s+live sessions$/));
+    expect(tiles).toContainEqual(expect.stringMatching(/^0\.0\s+allowed \/ s$/));
+
+    expect(await page.locator('#sessions td').allTextContents()).toEqual(expect.arrayContaining(['alice', 'bob', 'carol', 'news-24']));
+    const channels = await page.locator('#channels tbody tr td:first-child').allTextContents();
+    expect(channels).toEqual(['travel-channel', 'news-24']);
+    expect(await page.locator('#chart polyline').getAttribute('points')).toMatch(/^(\d+(\.\d+)?,\d+(\.\d+)? ){71}\d+(\.\d+)?,\d+(\.\d+)?$/);
+    expect(await page.locator('#chartCaption').textContent()).toMatch(/^peak 35 viewers · \d\d:\d\d( [AP]M)? to \d\d:\d\d( [AP]M)?$/);
+  }, 60_000);
+
+  it('says so plainly when the bridge stops answering', async () => {
+    await bridge.close();
+    await page.waitForSelector('#banner', { state: 'visible', timeout: 10_000 });
+    await expect(page.locator('#health').textContent()).resolves.toBe('UNREACHABLE');
+    expect(await page.locator('#banner').textContent()).toMatch(/^Cannot read the bridge status: /);
+  }, 30_000);
+});

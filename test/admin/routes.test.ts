@@ -1,0 +1,214 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdminActions } from '../../src/admin/actions.js';
+import { ConfigError, loadConfigFile } from '../../src/config/load.js';
+import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
+import { parsePrometheusText, sampleValue } from '../support/promText.js';
+import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixedStats, listedSessions, session } from '../support/views.js';
+
+const TOKEN = 'routes-admin-token-0123456789';
+const auth = { Authorization: `Bearer ${TOKEN}` };
+const json = { ...auth, 'Content-Type': 'application/json' };
+const VIEWER = { 'X-Real-IP': '203.0.113.9', 'X-Real-Path': '/tv/a001/index.m3u8' };
+
+let middleware: ReplayServer;
+let bridge: OperatedBridge;
+const stats = fixedStats(
+  [{ key: 'a001', viewers: 12, sessions: 30, watchSeconds: 7200, peakConcurrent: 9 }],
+  [
+    { at: '2026-12-01T08:00:00.000Z', viewers: 3 },
+    { at: '2026-12-01T08:05:00.000Z', viewers: 5 },
+  ],
+  17,
+);
+
+/**
+ * Small real implementations of the actions other parts of the bridge carry
+ * out: a flush or revoke that drops every cached decision (a fresh bridge and
+ * store), a reload that validates the file as `serve` does, a trace that
+ * asks the decision listener.
+ */
+function actions(operated: () => OperatedBridge): AdminActions {
+  return {
+    flush: async (route) => {
+      await operated().renew();
+      return { flushed: route ?? 'all' };
+    },
+    revoke: async (target) => {
+      await operated().renew();
+      return { revoked: target, dropped: 'every cached decision' };
+    },
+    reload: async () => {
+      const { configFile: file } = operated();
+      const outcome = { trigger: 'admin' as const, file, at: new Date().toISOString(), restartNeeded: [] };
+      try {
+        loadConfigFile(file, {});
+        return { ...outcome, result: 'ok', problems: [] };
+      } catch (error) {
+        if (error instanceof ConfigError) return { ...outcome, result: 'invalid', problems: error.problems };
+        throw error;
+      }
+    },
+    trace: async (route, query, headers) => {
+      const res = await fetch(`${operated().decisions}/auth/${route}?${query}`, { headers });
+      return { route, query, status: res.status, answer: (await res.text()).trim() };
+    },
+  };
+}
+
+async function adminJson(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${bridge.admin}${path}`, { ...init, headers: { ...auth, ...init.headers } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const check = async (token: string) => (await fetch(`${bridge.decisions}/auth?token=${token}`, { headers: VIEWER })).status;
+const askedFor = (token: string) => middleware.received.filter((r) => r.query.token?.[0] === token).length;
+
+beforeAll(async () => {
+  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  bridge = await startOperatedBridge(
+    { admin: { token: TOKEN }, backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } }, routes: { default: { backends: ['check'] }, other: { backends: ['check'] } } },
+    {
+      actions,
+      stats,
+      sessions: listedSessions([
+        session({ session: '1', user: 'alice', channel: 'a001', ip: '203.0.113.9' }),
+        session({ session: '2', user: 'bob', channel: 'a002' }),
+        session({ session: '3', user: 'alice', channel: 'a002', route: 'other' }),
+      ]),
+    },
+  );
+});
+
+afterAll(async () => {
+  await bridge.close();
+  await middleware.close();
+});
+
+describe('POST /admin/cache/flush and /admin/revoke', () => {
+  it('flush drops cached decisions: the next check asks the middleware again', async () => {
+    expect(await check('good-token')).toBe(200);
+    expect(await check('good-token')).toBe(200);
+    expect(askedFor('good-token')).toBe(1);
+    const flushed = await adminJson('/admin/cache/flush', { method: 'POST', headers: json, body: '{"route":"default"}' });
+    expect(flushed).toEqual({ status: 200, body: { flushed: 'default' } });
+    expect(await check('good-token')).toBe(200);
+    expect(askedFor('good-token')).toBe(2);
+    expect(await adminJson('/admin/cache/flush', { method: 'POST', headers: auth })).toEqual({ status: 200, body: { flushed: 'all' } });
+  });
+
+  it('revoke passes exactly the target it was given and answers what the store dropped', async () => {
+    expect(await check('good-token')).toBe(200);
+    const before = askedFor('good-token');
+    for (const target of [{ token: 'good-token' }, { login: 'alice' }, { userId: '1042' }]) {
+      const revoked = await adminJson('/admin/revoke', { method: 'POST', headers: json, body: JSON.stringify(target) });
+      expect(revoked).toEqual({ status: 200, body: { revoked: target, dropped: 'every cached decision' } });
+    }
+    expect(await check('good-token')).toBe(200);
+    expect(askedFor('good-token')).toBe(before + 1);
+  });
+});
+
+describe('POST /admin/reload', () => {
+  it('answers 422 with every problem of an invalid file, 200 once it is valid, and counts both', async () => {
+    writeFileSync(bridge.configFile, JSON.stringify({ listen: 'nowhere', cache: { allowTtl: -1 } }));
+    const invalid = await adminJson('/admin/reload', { method: 'POST', headers: auth });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body).toEqual({ result: 'invalid', problems: [expect.stringMatching(/^listen: /), expect.stringMatching(/^cache\.allowTtl: /)] });
+    const status = await adminJson('/admin/status');
+    expect(status.body.lastReload).toMatchObject({ result: 'invalid', at: expect.any(String) });
+
+    writeFileSync(bridge.configFile, JSON.stringify({ admin: { listen: '127.0.0.1:0', token: TOKEN }, backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } } }));
+    expect(await adminJson('/admin/reload', { method: 'POST', headers: auth })).toEqual({ status: 200, body: { result: 'ok' } });
+    const metrics = parsePrometheusText(await (await fetch(`${bridge.admin}/metrics`)).text());
+    expect(sampleValue(metrics, 'iptv_auth_bridge_config_reloads_total', { result: 'invalid' })).toBe(1);
+    expect(sampleValue(metrics, 'iptv_auth_bridge_config_reloads_total', { result: 'ok' })).toBe(1);
+    const after = await adminJson('/admin/status');
+    expect(after.body.lastReload).toMatchObject({ result: 'ok' });
+    expect((after.body.config as { sha256: string }).sha256).not.toBe((status.body.config as { sha256: string }).sha256);
+  });
+});
+
+describe('GET /admin/trace', () => {
+  it('passes the viewer query (less route) and the X-Real-* headers, and answers the trace', async () => {
+    const traced = await adminJson('/admin/trace?route=default&token=bad-token&lang=en', { headers: { 'X-Real-IP': '203.0.113.77', 'X-Session-ID': '9', Cookie: 'x=1' } });
+    expect(traced).toEqual({ status: 200, body: { route: 'default', query: 'token=bad-token&lang=en', status: 403, answer: 'deny' } });
+    const asked = middleware.received.findLast((r) => r.query.token?.[0] === 'bad-token')!;
+    expect(asked.headers['x-real-ip']).toBe('203.0.113.77');
+    expect(asked.headers['x-session-id']).toBe('9');
+  });
+
+  it.each([
+    ['/admin/trace?token=x', 400, /route: required/],
+    ['/admin/trace?route=&token=x', 400, /route: required/],
+    ['/admin/trace?route=nosuch&token=x', 404, /no route named "nosuch"/],
+  ])('%s answers %i', async (path, status, message) => {
+    const answer = await adminJson(path);
+    expect(answer.status).toBe(status);
+    expect(answer.body.error).toMatch(message);
+  });
+});
+
+describe('GET /admin/sessions and /admin/stats', () => {
+  it('lists live sessions, filtered by user, channel and route', async () => {
+    expect((await adminJson('/admin/sessions')).body.count).toBe(3);
+    const alice = await adminJson('/admin/sessions?user=alice&channel=a002');
+    expect(alice.body).toEqual({ count: 1, sessions: [expect.objectContaining({ session: '3', route: 'other' })] });
+    expect((await adminJson('/admin/sessions?route=default&user=')).body.count).toBe(2);
+    const limited = await adminJson('/admin/sessions?limit=1');
+    expect(limited.body.count).toBe(3);
+    expect(limited.body.sessions).toHaveLength(1);
+    for (const limit of ['0', '-1', '1.5', 'all']) expect((await adminJson(`/admin/sessions?limit=${limit}`)).status).toBe(400);
+  });
+
+  it('answers statistics for a period and a grouping, 24 hours by channel unless asked', async () => {
+    const rows = await adminJson('/admin/stats');
+    expect(rows.body).toMatchObject({ by: 'channel', rows: [{ key: 'a001', viewers: 12 }] });
+    const asked = stats.asked.at(-1)!;
+    expect(Date.now() - asked.since.getTime()).toBeGreaterThanOrEqual(24 * 3600 * 1000 - 60_000);
+    await adminJson('/admin/stats?since=2026-11-01T00:00:00Z&until=2026-11-02&by=day');
+    expect(stats.asked.at(-1)).toEqual({ since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-11-02'), by: 'day' });
+  });
+
+  it('answers the concurrency chart points', async () => {
+    const chart = await adminJson('/admin/stats/concurrency?since=2026-12-01T08:01:00Z&until=2026-12-01T09:00:00Z&step=5m');
+    expect(chart.body).toEqual({ stepSeconds: 300, points: [{ at: '2026-12-01T08:05:00.000Z', viewers: 5 }] });
+  });
+
+  it.each([
+    ['/admin/stats?by=ip', /by: expected one of channel\|user\|day\|route/],
+    ['/admin/stats?since=yesterday', /since: expected a duration/],
+    ['/admin/stats?since=0h', /since: expected a duration/],
+    ['/admin/stats?since=2h&until=3h', /until: must be after since/],
+    ['/admin/stats/concurrency?step=1&since=30d', /at most 2000 points/],
+    ['/admin/stats/concurrency?step=-5', /step: expected a duration/],
+  ])('%s answers 400', async (path, message) => {
+    const answer = await adminJson(path);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatch(message);
+  });
+
+  it('reads live sessions and dropped statistics rows into the metrics', async () => {
+    const metrics = parsePrometheusText(await (await fetch(`${bridge.admin}/metrics`)).text());
+    expect(sampleValue(metrics, 'iptv_auth_bridge_sessions_live', { route: 'default' })).toBe(2);
+    expect(sampleValue(metrics, 'iptv_auth_bridge_sessions_live', { route: 'other' })).toBe(1);
+    expect(sampleValue(metrics, 'iptv_auth_bridge_stats_rows_dropped_total')).toBe(17);
+  });
+});
+
+describe('without sessions and statistics', () => {
+  it('answers 404 saying statistics are off', async () => {
+    const plain = await startOperatedBridge({ admin: { token: TOKEN } });
+    try {
+      for (const path of ['/admin/sessions', '/admin/stats', '/admin/stats/concurrency']) {
+        const res = await fetch(`${plain.admin}${path}`, { headers: auth });
+        expect(res.status).toBe(404);
+        expect(await res.json()).toEqual({ error: 'statistics are off: this bridge keeps no viewing sessions or statistics' });
+      }
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -1,0 +1,157 @@
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
+import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+
+const TOKEN = 'test-admin-token-0123456789';
+let middleware: ReplayServer;
+let bridge: OperatedBridge;
+
+beforeAll(async () => {
+  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  bridge = await startOperatedBridge(
+    { admin: { token: TOKEN }, backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } } },
+    { actions: () => ({ flush: async (route) => ({ flushed: route ?? 'all' }), revoke: async (target) => ({ revoked: Object.keys(target)[0] }) }) },
+  );
+});
+
+afterAll(async () => {
+  await bridge.close();
+  await middleware.close();
+});
+
+const bearer = { Authorization: `Bearer ${TOKEN}` };
+const admin = (path: string, init: RequestInit = {}) => fetch(`${bridge.admin}${path}`, { redirect: 'manual', ...init });
+
+describe('admin auth', () => {
+  it.each(['/admin/status', '/admin/sessions', '/admin/stats', '/admin/trace?route=default'])('%s without a token answers 401 with a Bearer challenge', async (path) => {
+    const res = await admin(path);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    expect(await res.json()).toEqual({ error: expect.stringMatching(/admin token required/) });
+  });
+
+  it.each([
+    ['a wrong token', { Authorization: 'Bearer test-admin-token-0123456780' }],
+    ['a prefix of the token', { Authorization: `Bearer ${TOKEN.slice(0, -1)}` }],
+    ['the token with more after it', { Authorization: `Bearer ${TOKEN}x` }],
+    ['the token as Basic credentials', { Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` }],
+    ['the token as the cookie itself', { Cookie: `iab_admin=${TOKEN}` }],
+  ])('refuses %s', async (_what, headers) => {
+    expect((await admin('/admin/status', { headers })).status).toBe(401);
+  });
+
+  it('answers with the right token', async () => {
+    const res = await admin('/admin/status', { headers: bearer });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ version: expect.any(String), readiness: 'serving' });
+  });
+
+  it('POST routes need the token too, before their body is looked at', async () => {
+    const res = await admin('/admin/cache/flush', { method: 'POST', body: 'not json at all' });
+    expect(res.status).toBe(401);
+  });
+
+  it('serves /metrics and /ready without a token', async () => {
+    expect((await admin('/metrics')).status).toBe(200);
+    const ready = await admin('/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toBe('serving\n');
+  });
+
+  it('shows the page only with a token: a browser trades ?token= for an HttpOnly, SameSite=Strict cookie', async () => {
+    const bare = await admin('/');
+    expect(bare.status).toBe(401);
+    expect(await bare.text()).toContain('/?token=');
+    expect((await admin('/?token=wrong-token-but-long-enough')).status).toBe(401);
+
+    const exchange = await admin(`/?token=${TOKEN}`);
+    expect(exchange.status).toBe(303);
+    expect(exchange.headers.get('location')).toBe('/');
+    const cookie = exchange.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^iab_admin=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(cookie).not.toContain(TOKEN);
+
+    const value = cookie.split(';')[0]!;
+    const page = await admin('/', { headers: { Cookie: `other=1; ${value}` } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await page.text()).toContain('<title>iptv-auth-bridge status</title>');
+    // The page's own requests carry the cookie, not the token.
+    expect((await admin('/admin/status', { headers: { Cookie: value } })).status).toBe(200);
+    expect((await admin('/admin/cache/flush', { method: 'POST', headers: { Cookie: value } })).status).toBe(200);
+  });
+});
+
+describe('the two listeners stay apart', () => {
+  it.each(['/metrics', '/ready', '/admin/status', '/admin/cache/flush', '/'])('the decision listener does not serve %s', async (path) => {
+    const res = await fetch(`${bridge.decisions}${path}`, { headers: bearer });
+    expect(res.status).toBe(404);
+  });
+
+  it.each(['/auth?token=good-token', '/auth/default?token=good-token', '/flussonic?token=good-token', '/healthz'])('the admin listener does not serve %s', async (path) => {
+    const res = await admin(path, { headers: bearer });
+    expect(res.status).toBe(404);
+    expect(middleware.received.some((r) => r.rawQuery.includes('good-token'))).toBe(false);
+  });
+});
+
+describe('admin requests that are wrong', () => {
+  it.each([
+    ['GET', '/admin/revoke', 'POST'],
+    ['PUT', '/admin/cache/flush', 'POST'],
+    ['POST', '/admin/status', 'GET, HEAD'],
+    ['DELETE', '/metrics', 'GET, HEAD'],
+    ['POST', '/admin/sessions', 'GET, HEAD'],
+  ])('%s %s answers 405 with Allow', async (method, path, allow) => {
+    const res = await admin(path, { method, headers: bearer });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+  });
+
+  it.each([
+    ['text/plain', '{"token":"x"}', 415, /Content-Type: application\/json/],
+    ['application/json', '{"token":', 400, /not valid JSON/],
+    ['application/json', '[]', 400, /exactly one of token, login or userId/],
+    ['application/json', '{"token":"a","login":"b"}', 400, /exactly one/],
+    ['application/json', '{"token":""}', 400, /non-empty string/],
+    ['application/json', '{"token":5}', 400, /non-empty string/],
+    ['application/json', '{"password":"x"}', 400, /exactly one/],
+    ['application/json', `{"token":"${'x'.repeat(20_000)}"}`, 413, /larger than 16384 bytes/],
+  ])('revoke with a %s body %s answers %i', async (type, body, status, message) => {
+    const res = await admin('/admin/revoke', { method: 'POST', headers: { ...bearer, 'Content-Type': type }, body });
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: string }).error).toMatch(message);
+  });
+
+  it.each([
+    ['{"route":"nosuch"}', 404, /no route named "nosuch"/],
+    ['{"route":7}', 400, /route: expected a route name/],
+    ['{"routes":["default"]}', 400, /expected a JSON object \{\}/],
+    ['null', 400, /expected a JSON object/],
+  ])('flush with %s answers %i', async (body, status, message) => {
+    const res = await admin('/admin/cache/flush', { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body });
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: string }).error).toMatch(message);
+  });
+
+  it('a route whose action this bridge was not given answers 404 saying so', async () => {
+    const res = await admin('/admin/reload', { method: 'POST', headers: bearer });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'reload is not available in this bridge' });
+  });
+
+  it('an unknown path answers 404, garbage on the wire 400, and the listener keeps serving', async () => {
+    expect((await admin('/admin/nothing', { headers: bearer })).status).toBe(404);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(bridge.admin).port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect((await admin('/ready')).status).toBe(200);
+  });
+});
