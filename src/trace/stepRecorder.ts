@@ -10,7 +10,7 @@ type Seen = Record<string, string | undefined>;
 
 /** What each step looks at, so a trace can say what it saw. */
 const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, context: RouteContext) => Seen>> = {
-  publish: (viewer, { route }) => ({ publishing: viewer.publishing ? 'yes' : 'no', publish: route.publish }),
+  publish: (_viewer, { route }) => ({ publish: route.publish }),
   'ip-rules': (viewer) => ({ ip: viewer.ip }),
   securetoken: (viewer, { config }) => ({
     token: viewer.token === undefined ? undefined : `${MASK} (${isSecuretokenShaped(viewer.token) ? 'securetoken form' : 'not a securetoken: passes on'})`,
@@ -78,6 +78,8 @@ export function stepRecorder(scrub: Scrub, now: () => number): { wrapStep: StepW
       };
     }
     return async (check, next) => {
+      // Only a publishing request meets the publish rule: for a viewer it is no step at all.
+      if (name === 'publish' && !check.viewer.publishing) return step(check, next);
       const entry: OpenStep = { step: name, saw: known(SAW[name](check.viewer, context), scrub), result: 'unfinished', note: NOTES[name], durationMs: 0 };
       recorded.push(entry);
       const started = now();

@@ -116,12 +116,12 @@ describe('POST /admin/reload', () => {
     writeFileSync(bridge.configFile, JSON.stringify({ listen: 'nowhere', cache: { allowTtl: -1 } }));
     const invalid = await adminJson('/admin/reload', { method: 'POST', headers: auth });
     expect(invalid.status).toBe(422);
-    expect(invalid.body).toEqual({ result: 'invalid', problems: [expect.stringMatching(/^listen: /), expect.stringMatching(/^cache\.allowTtl: /)] });
+    expect(invalid.body).toMatchObject({ result: 'invalid', problems: [expect.stringMatching(/^listen: /), expect.stringMatching(/^cache\.allowTtl: /)] });
     const status = await adminJson('/admin/status');
     expect(status.body.lastReload).toMatchObject({ result: 'invalid', at: expect.any(String) });
 
     writeFileSync(bridge.configFile, JSON.stringify({ admin: { listen: '127.0.0.1:0', token: TOKEN }, backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } } }));
-    expect(await adminJson('/admin/reload', { method: 'POST', headers: auth })).toEqual({ status: 200, body: { result: 'ok' } });
+    expect(await adminJson('/admin/reload', { method: 'POST', headers: auth })).toMatchObject({ status: 200, body: { result: 'ok', problems: [] } });
     const metrics = parsePrometheusText(await (await fetch(`${bridge.admin}/metrics`)).text());
     expect(sampleValue(metrics, 'iptv_auth_bridge_config_reloads_total', { result: 'invalid' })).toBe(1);
     expect(sampleValue(metrics, 'iptv_auth_bridge_config_reloads_total', { result: 'ok' })).toBe(1);
