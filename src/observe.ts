@@ -52,21 +52,37 @@ export interface CheckAnswered {
  */
 export interface BridgeObserver {
   checkAnswered?(event: CheckAnswered): void;
+  /** A streaming server said a viewing session is over (SRS `on_stop`, nginx-rtmp `play_done`, ...). */
+  sessionEnded?(event: SessionEnded): void;
+}
+
+/** A streaming server's notification that one of its sessions ended. */
+export interface SessionEnded {
+  readonly route: string;
+  readonly protocol: string;
+  readonly caller: string | undefined;
+  readonly session: string;
+  readonly reason: string;
 }
 
 /** Several observers as one; one that throws is skipped, never the answer's problem. */
 export function observeAll(observers: readonly BridgeObserver[], onError: (error: unknown) => void = () => undefined): BridgeObserver {
-  const watching = observers.filter((o) => o.checkAnswered !== undefined);
-  if (watching.length === 0) return {};
   return {
-    checkAnswered(event) {
-      for (const observer of watching) {
-        try {
-          observer.checkAnswered!(event);
-        } catch (error) {
-          onError(error);
-        }
+    checkAnswered: fanOut(observers.flatMap((o) => (o.checkAnswered ? [o.checkAnswered.bind(o)] : [])), onError),
+    sessionEnded: fanOut(observers.flatMap((o) => (o.sessionEnded ? [o.sessionEnded.bind(o)] : [])), onError),
+  };
+}
+
+/** One hook calling each of `hooks`; undefined when there are none, so the caller skips building the event. */
+function fanOut<E>(hooks: readonly ((event: E) => void)[], onError: (error: unknown) => void): ((event: E) => void) | undefined {
+  if (hooks.length === 0) return undefined;
+  return (event) => {
+    for (const hook of hooks) {
+      try {
+        hook(event);
+      } catch (error) {
+        onError(error);
       }
-    },
+    }
   };
 }

@@ -26,7 +26,7 @@ const MAX_SECONDS = 100 * 365 * 86_400;
 class SecuretokenUsageError extends Error {}
 
 /** `90`, `90s`, `15m`, `3h`, `2d` as seconds. */
-function parseDuration(text: string): number | undefined {
+export function parseDuration(text: string): number | undefined {
   const match = /^(\d{1,10})([smhd]?)$/.exec(text.trim());
   if (!match) return undefined;
   const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backendSchema } from './backendSchema.js';
 import { cidr, flag, hasReadableCredentials, httpUrl, integer, listen, nameKey } from './fields.js';
+import { statisticsKeys } from './statsSchema.js';
 import { ipRulesSchema, localUserProblems, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
 
 export { formatHostPort } from './fields.js';
@@ -81,6 +82,7 @@ export const configSchema = z
     packages: packagesSchema.default({}),
     sessions: sessionsSchema.prefault({}),
     backends: z.record(nameKey, backendSchema).default({}),
+    ...statisticsKeys,
     routes: z
       .record(nameKey, route)
       .refine((routes) => Object.keys(routes).length > 0, 'define at least one route, or leave routes out for one default route')

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SessionRow } from '../sessions/types.js';
+import { deleteSliceSql, MIGRATIONS, rowValues, SCHEMA_VERSION_TABLE, spanOf, spansSql, upsertSql } from './sql.js';
+import type { StatsDatabase } from './types.js';
+
+/** Rows per INSERT statement (SQLite allows 32766 parameters). */
+const ROWS_PER_STATEMENT = 500;
+
+export interface SqliteOptions {
+  /** The `stats` command reads a file the bridge writes: it never creates or migrates one. */
+  readonly readonly?: boolean;
+}
+
+/** Brings the schema to the newest version, in one transaction. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(SCHEMA_VERSION_TABLE);
+    const current = (db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as { version: number | null }).version ?? 0;
+    MIGRATIONS.slice(current).forEach((statements, index) => {
+      for (const statement of statements) db.exec(statement);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(current + index + 1);
+    });
+  })();
+}
+
+/**
+ * The embedded statistics store: one SQLite file, created (folder and all) on
+ * first start. WAL mode: a commit is one append to the log, readers (the
+ * `stats` command, sqlite3) never block the bridge's writes, and a crash
+ * loses nothing committed. It never waits on a lock (busy_timeout 0): a
+ * locked file fails the batch, which waits in the queue for the next try,
+ * instead of holding the event loop.
+ */
+export function openSqlite(path: string, options: SqliteOptions = {}): StatsDatabase {
+  if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  if (options.readonly) {
+    db.pragma('busy_timeout = 2000');
+  } else {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 0');
+    migrate(db);
+  }
+  const placeholder = () => '?';
+  const fullBatch = options.readonly ? undefined : db.prepare(upsertSql(ROWS_PER_STATEMENT, placeholder));
+  const writeAll = db.transaction((rows: readonly SessionRow[]) => {
+    for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
+      const slice = rows.slice(at, at + ROWS_PER_STATEMENT);
+      const statement = slice.length === ROWS_PER_STATEMENT ? fullBatch! : db.prepare(upsertSql(slice.length, placeholder));
+      statement.run(slice.flatMap(rowValues));
+    }
+  });
+  const spans = db.prepare(spansSql(placeholder));
+  const deleteSlice = options.readonly ? undefined : db.prepare(deleteSliceSql(placeholder));
+  return {
+    kind: 'sqlite',
+    write: async (rows) => {
+      if (rows.length > 0) writeAll(rows);
+    },
+    spans: async (since, until) => (spans.all(since, until) as Parameters<typeof spanOf>[0][]).map(spanOf),
+    deleteBefore: async (before) => {
+      let deleted = 0;
+      for (;;) {
+        const { changes } = deleteSlice!.run(before);
+        deleted += changes;
+        if (changes === 0) return deleted;
+        // Let decisions run between slices.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+    close: async () => {
+      db.close();
+    },
+  };
+}
