@@ -60,11 +60,11 @@ export function rowValues(row: SessionRow): (string | number | null)[] {
   ];
 }
 
-/** Watched sessions overlapping [$1, $2): parameters `since`, `until`. */
+/** Watched sessions overlapping [$1, $2]: parameters `since`, `until`. */
 export function spansSql(placeholder: (n: number) => string): string {
   return (
     'SELECT route, channel, user_name, ip, session, first_seen, last_seen, ended_at FROM viewing_sessions ' +
-    `WHERE allowed = 1 AND first_seen < ${placeholder(2)} AND COALESCE(ended_at, last_seen) >= ${placeholder(1)}`
+    `WHERE allowed = 1 AND COALESCE(ended_at, last_seen) >= ${placeholder(1)} AND first_seen <= ${placeholder(2)}`
   );
 }
 

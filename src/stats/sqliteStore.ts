@@ -44,6 +44,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
     db.pragma('busy_timeout = 0');
     migrate(db);
   }
+  // Every statement numbers its parameters in the order they appear, so plain `?` binds them right.
   const placeholder = () => '?';
   const fullBatch = options.readonly ? undefined : db.prepare(upsertSql(ROWS_PER_STATEMENT, placeholder));
   const writeAll = db.transaction((rows: readonly SessionRow[]) => {

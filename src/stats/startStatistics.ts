@@ -22,6 +22,8 @@ export interface Statistics {
   readonly connectors: Connectors;
   /** The statistics store for `/admin/status`. */
   state(): { readonly store: BridgeConfig['stats']['store'] } & Partial<WriterState>;
+  /** Writes what is queued now (the writer also does so every second). */
+  flush(): Promise<void>;
   /** Writes the live sessions' progress and what is queued, then lets go of the database. */
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export function startStatistics({ config, log, clock = systemClock }: Statistics
     stats,
     connectors,
     state: () => ({ store: config.stats.store, ...writer?.state() }),
+    flush: async () => writer?.flush(),
     async close() {
       connectors.close();
       tracker.close();

@@ -8,7 +8,7 @@ export interface StatsDatabase {
   readonly kind: 'sqlite' | 'postgres';
   /** Inserts or updates the rows (by id) in one transaction: all of them are kept, or none. */
   write(rows: readonly SessionRow[]): Promise<void>;
-  /** Watched sessions that overlap [since, until) (milliseconds since the epoch). */
+  /** Watched sessions that overlap [since, until] (milliseconds since the epoch). */
   spans(since: number, until: number): Promise<SessionSpan[]>;
   /** Deletes sessions that ended (or were last seen) before `before`; resolves with how many. */
   deleteBefore(before: number): Promise<number>;

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const BIN = '/usr/lib/postgresql/15/bin';
+const NOT_INSTALLED =
+  `PostgreSQL 15 is not installed (${BIN}), so the PostgreSQL statistics tests cannot run: ` +
+  'apt-get install -y --no-install-recommends postgresql-15 (.ci/run installs it when missing)';
+
+export interface PostgresServer {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust auth, loopback only). */
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server at once (`pg_ctl stop -m immediate`): connections drop as when the database dies. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data, resolving once it accepts connections. */
+  restart(): Promise<void>;
+  /** Stops it and removes its data folder. */
+  destroy(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port for postgres');
+  return address.port;
+}
+
+/** PostgreSQL refuses to run as root: as root, every command runs as the `postgres` user. */
+function asPostgres(command: string, args: readonly string[]): Promise<unknown> {
+  const bin = join(BIN, command);
+  if (userInfo().uid !== 0) return run(bin, args);
+  return run('runuser', ['-u', 'postgres', '--', bin, ...args]);
+}
+
+/** A real PostgreSQL of its own on a free loopback port, its data in a fresh temporary folder (no fsync: test data). */
+export async function startPostgres(): Promise<PostgresServer> {
+  if (!existsSync(join(BIN, 'initdb'))) throw new Error(NOT_INSTALLED);
+  const dir = mkdtempSync(join(tmpdir(), 'iab-pg-'));
+  if (userInfo().uid === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    chownSync(dir, Number(stdout), Number(gid));
+  }
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const start = () => asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
+  const stop = (mode: 'immediate' | 'fast') => asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']).catch(() => undefined);
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    kill: () => stop('immediate').then(() => undefined),
+    restart: () => start().then(() => undefined),
+    async destroy() {
+      await stop('fast');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
