@@ -15,6 +15,8 @@ export interface Connectors {
   states(): ConnectorState[];
   /** Closes every live session of the viewer on the servers that have an API (the admin revoke). */
   closeViewer(identity: ViewerIdentity): Promise<ClosedSessions>;
+  /** Polls every server now; resolves when all have answered or failed. */
+  poll(): Promise<void>;
   close(): void;
 }
 
@@ -35,6 +37,9 @@ export function createConnectors(servers: Readonly<Record<string, StreamingServe
         }),
       );
       return { closed: closed.flat() };
+    },
+    poll: async () => {
+      await Promise.all(connectors.map((c) => c.poll()));
     },
     close: () => connectors.forEach((c) => c.stop()),
   };
