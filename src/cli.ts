@@ -11,6 +11,7 @@ import { checkUsersFile } from './policies/users/localUsers.js';
 import { serve } from './serve.js';
 import { DEFAULT_REPLAY_LISTEN, parseListen, replay } from './commands/replay.js';
 import { securetokenCommand } from './commands/securetoken.js';
+import { statsCommand } from './commands/stats.js';
 
 const USAGE = `usage: iptv-auth-bridge [command] [options]
 
@@ -24,6 +25,8 @@ commands:
                                  (default --listen ${DEFAULT_REPLAY_LISTEN})
   securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T]
                                  print a securetoken link token (securetoken --help for more)
+  stats [--config FILE] [--since 24h] [--until T] [--by channel|user|day|route] [--format table|csv|json]
+                                 viewing statistics from the statistics store (stats --help)
 
 Without --config: ./bridge.yaml if present, else the shipped example config.
 `;
@@ -48,6 +51,7 @@ function printableConfig(config: BridgeConfig): unknown {
 async function main(argv: string[]): Promise<number | undefined> {
   // Its options are its own, so it reads its arguments itself.
   if (argv[0] === 'securetoken') return securetokenCommand(argv.slice(1), process.env, process.stdout, process.stderr);
+  if (argv[0] === 'stats') return statsCommand(argv.slice(1), configFile, process.stdout, process.stderr);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

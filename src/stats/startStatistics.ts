@@ -40,7 +40,7 @@ export interface StatisticsOptions {
  * the decision path; the observer only records and returns.
  */
 export function startStatistics({ config, log, clock = systemClock }: StatisticsOptions): Statistics {
-  const database = openStatsDatabase(config.stats, log);
+  const database = openStatsDatabase(config.stats, { onIdleError: (error) => log.debug('statistics database connection lost', { error: error.message }) });
   const password = config.stats.url === undefined ? '' : decodeURIComponent(new URL(config.stats.url).password);
   const writer = database && new StatsWriter({ database, queueLimit: config.stats.queue, clock, log, mask: (text) => maskOccurrences(text, withUrlEncoded([password])) });
   const tracker = new SessionTracker({ idleTtlSeconds: config.sessions.idleTtl, maxLive: config.stats.maxLiveSessions, clock, sink: writer && ((row) => writer.enqueue(row)) });
