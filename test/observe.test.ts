@@ -51,5 +51,14 @@ describe('observeAll', () => {
 
   it('is empty when nobody watches', () => {
     expect(observeAll([{}]).checkAnswered).toBeUndefined();
+    expect(observeAll([{}]).sessionEnded).toBeUndefined();
+  });
+
+  it('passes session ends to the observers that watch them', () => {
+    const ended = vi.fn();
+    const all = observeAll([{ checkAnswered: vi.fn() }, { sessionEnded: ended }]);
+    const event = { route: 'default', protocol: 'srs', caller: '127.0.0.1', session: '7', reason: 'on_stop' };
+    all.sessionEnded!(event);
+    expect(ended).toHaveBeenCalledWith(event);
   });
 });
