@@ -4,21 +4,11 @@ import { fingerprint } from '../secrets.js';
 import type { Clock } from './clock.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
 
-/** A live session as `/admin/sessions` lists it (the admin listener's `LiveSession`). */
-export interface LiveSession {
-  readonly route: string;
-  readonly protocol: string;
-  readonly caller?: string;
-  readonly session: string;
-  readonly user?: string;
-  readonly channel?: string;
-  readonly ip?: string;
-  readonly userAgent?: string;
+/** A live session as `/admin/sessions` lists it (the admin listener's `LiveSession`): times in ISO 8601. */
+export type LiveSession = Omit<SessionRow, 'id' | 'firstSeen' | 'lastSeen' | 'allowed' | 'endedAt' | 'endReason'> & {
   readonly firstSeen: string;
   readonly lastSeen: string;
-  readonly decision: 'allow' | 'deny';
-  readonly by: string;
-}
+};
 
 export interface SessionFilter {
   readonly user?: string;

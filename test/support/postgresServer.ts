@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { closedPort } from './replayServer.js';
 
 const run = promisify(execFile);
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -23,15 +23,6 @@ export interface PostgresServer {
   destroy(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port for postgres');
-  return address.port;
-}
-
 /** PostgreSQL refuses to run as root: as root, every command runs as the `postgres` user. */
 function asPostgres(command: string, args: readonly string[]): Promise<unknown> {
   const bin = join(BIN, command);
@@ -49,7 +40,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     chownSync(dir, Number(stdout), Number(gid));
   }
   const data = join(dir, 'data');
-  const port = await freePort();
+  const port = await closedPort();
   await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   const start = () => asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
