@@ -82,8 +82,21 @@ describe('PostgreSQL statistics store', () => {
       await statistics.flush();
       expect(statistics.state()).toMatchObject({ ok: true, queued: 0, droppedRows: 0 });
       expect(logs.filter((l) => l.includes('statistics database back'))).toHaveLength(1);
+
+      // Hung, not gone: a batch waits on it while checks go on.
+      postgres.freeze();
+      expect(await checks(30, 31)).toEqual([200]);
+      const hung = statistics.flush();
+      expect(await checks(31, 40)).toEqual(Array(9).fill(200));
+      // Answered while that batch still waits on the database.
+      expect(statistics.state().queued).toBe(10);
+      postgres.thaw();
+      await hung;
+      await statistics.flush();
+      expect(statistics.state()).toMatchObject({ ok: true, queued: 0 });
+
       const rows = await statistics.stats.query({ since: new Date(Date.UTC(2026, 5, 1)), by: 'channel' });
-      expect(rows.reduce((n, r) => n + r.sessions, 0)).toBe(30);
+      expect(rows.reduce((n, r) => n + r.sessions, 0)).toBe(40);
       expect(rows.map((r) => r.key).sort()).toEqual(['ch0', 'ch1', 'ch2']);
       expect(logs.join('\n')).not.toMatch(/t1[0-9]\b/);
     } finally {
@@ -92,6 +105,6 @@ describe('PostgreSQL statistics store', () => {
       await bridge.close();
     }
     // The first test's rows, from 1970, went at start: older than stats.keepDays.
-    expect(await count(postgres.url)).toBe(30);
+    expect(await count(postgres.url)).toBe(40);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,10 @@ export interface PostgresServer {
   readonly port: number;
   /** Stops the server at once (`pg_ctl stop -m immediate`): connections drop as when the database dies. */
   kill(): Promise<void>;
+  /** SIGSTOP to the server and its backends: connections stay open and nothing answers, as a hung database. */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
   /** Starts it again on the same port and data, resolving once it accepts connections. */
   restart(): Promise<void>;
   /** Stops it and removes its data folder. */
@@ -28,6 +32,23 @@ function asPostgres(command: string, args: readonly string[]): Promise<unknown> 
   const bin = join(BIN, command);
   if (userInfo().uid !== 0) return run(bin, args);
   return run('runuser', ['-u', 'postgres', '--', bin, ...args]);
+}
+
+/** The postmaster (first line of postmaster.pid) and every process it started. */
+function serverProcesses(data: string): number[] {
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent; the name before it is in parentheses.
+        return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return [postmaster, ...children];
 }
 
 /** A real PostgreSQL of its own on a free loopback port, its data in a fresh temporary folder (no fsync: test data). */
@@ -50,8 +71,12 @@ export async function startPostgres(): Promise<PostgresServer> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     kill: () => stop('immediate').then(() => undefined),
+    freeze: () => serverProcesses(data).forEach((pid) => process.kill(pid, 'SIGSTOP')),
+    thaw: () => serverProcesses(data).forEach((pid) => process.kill(pid, 'SIGCONT')),
     restart: () => start().then(() => undefined),
     async destroy() {
+      // A test that failed while the server was frozen must not leave it stopped for good.
+      if (existsSync(join(data, 'postmaster.pid'))) serverProcesses(data).forEach((pid) => process.kill(pid, 'SIGCONT'));
       await stop('fast');
       rmSync(dir, { recursive: true, force: true });
     },
