@@ -21,8 +21,8 @@ const stats = z
     /** Session rows waiting for the database; past this many, new rows are dropped and counted. */
     queue: integer(100, 10_000_000).default(100_000),
     keepDays: integer(1, 36_500).default(90),
-    /** Live sessions kept in memory; past it the least recently checked one is ended as idle. */
-    maxLiveSessions: integer(10, 10_000_000).default(200_000),
+    /** Live sessions kept in memory (about 1 KB each); past it the least recently checked one is ended as idle. */
+    maxLiveSessions: integer(10, 10_000_000).default(100_000),
   })
   .prefault({})
   .refine((s) => s.store !== 'postgres' || s.url !== undefined, { message: 'required when store is postgres', path: ['url'] });
