@@ -60,10 +60,10 @@ export function rowValues(row: SessionRow): (string | number | null)[] {
   ];
 }
 
-/** Watched sessions overlapping [$1, $2]: parameters `since`, `until`. */
-export function spansSql(placeholder: (n: number) => string): string {
+/** Watched sessions overlapping [$1, $2]: parameters `since`, `until`; `alsoSelect` adds columns (SQLite pages by `rowid`). */
+export function spansSql(placeholder: (n: number) => string, alsoSelect = ''): string {
   return (
-    'SELECT route, channel, user_name, ip, session, first_seen, last_seen, ended_at FROM viewing_sessions ' +
+    `SELECT ${alsoSelect}route, channel, user_name, ip, session, first_seen, last_seen, ended_at FROM viewing_sessions ` +
     `WHERE allowed = 1 AND COALESCE(ended_at, last_seen) >= ${placeholder(1)} AND first_seen <= ${placeholder(2)}`
   );
 }

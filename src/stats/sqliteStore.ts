@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SessionRow } from '../sessions/types.js';
 import { deleteSliceSql, MIGRATIONS, rowValues, SCHEMA_VERSION_TABLE, spanOf, spansSql, upsertSql } from './sql.js';
-import type { StatsDatabase } from './types.js';
+import type { SessionSpan, StatsDatabase } from './types.js';
 
 /** Rows per INSERT statement (SQLite allows 32766 parameters). */
 const ROWS_PER_STATEMENT = 500;
+const ROWS_PER_PAGE = 5000;
 
 export interface SqliteOptions {
   /** The `stats` command reads a file the bridge writes: it never creates or migrates one. */
@@ -54,14 +55,24 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
       statement.run(slice.flatMap(rowValues));
     }
   });
-  const spans = db.prepare(spansSql(placeholder));
+  // Read a page at a time, so a long period read by the admin listener never holds the event loop for long.
+  const spansPage = db.prepare(`${spansSql(placeholder, 'rowid, ')} AND rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_PAGE}`);
   const deleteSlice = options.readonly ? undefined : db.prepare(deleteSliceSql(placeholder));
   return {
     kind: 'sqlite',
     write: async (rows) => {
       if (rows.length > 0) writeAll(rows);
     },
-    spans: async (since, until) => (spans.all(since, until) as Parameters<typeof spanOf>[0][]).map(spanOf),
+    spans: async (since, until) => {
+      const spans: SessionSpan[] = [];
+      for (let after = 0; ; ) {
+        const page = spansPage.all(since, until, after) as (Parameters<typeof spanOf>[0] & { rowid: number })[];
+        for (const record of page) spans.push(spanOf(record));
+        if (page.length < ROWS_PER_PAGE) return spans;
+        after = page.at(-1)!.rowid;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
     deleteBefore: async (before) => {
       let deleted = 0;
       for (;;) {

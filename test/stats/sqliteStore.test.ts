@@ -64,6 +64,15 @@ describe('SQLite statistics store', () => {
     await db.close();
   });
 
+  it('reads a long period a page at a time, every session once', async () => {
+    const db = openSqlite(tempFile());
+    await db.write(Array.from({ length: 12_345 }, (_, i) => row(`p${i}`)));
+    const spans = await db.spans(0, 10_000);
+    expect(spans).toHaveLength(12_345);
+    expect(new Set(spans.map((s) => s.session)).size).toBe(12_345);
+    await db.close();
+  });
+
   it('a read-only open (the stats command) never creates a file', () => {
     const path = tempFile();
     expect(() => openSqlite(path, { readonly: true })).toThrow();
