@@ -30,9 +30,9 @@ function migrate(db: Database.Database): void {
  * The embedded statistics store: one SQLite file, created (folder and all) on
  * first start. WAL mode: a commit is one append to the log, readers (the
  * `stats` command, sqlite3) never block the bridge's writes, and a crash
- * loses nothing committed. It never waits on a lock (busy_timeout 0): a
- * locked file fails the batch, which waits in the queue for the next try,
- * instead of holding the event loop.
+ * loses nothing committed. Once started it never waits on a lock
+ * (busy_timeout 0): a locked file fails the batch, which waits in the queue
+ * for the next try, instead of holding the event loop.
  */
 export function openSqlite(path: string, options: SqliteOptions = {}): StatsDatabase {
   if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
@@ -40,10 +40,12 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
   if (options.readonly) {
     db.pragma('busy_timeout = 2000');
   } else {
+    // Another bridge process may be creating or migrating the same file right now: at start, waiting is fine.
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 0');
     migrate(db);
+    db.pragma('busy_timeout = 0');
   }
   // Every statement numbers its parameters in the order they appear, so plain `?` binds them right.
   const placeholder = () => '?';

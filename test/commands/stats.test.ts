@@ -70,7 +70,9 @@ describe('iptv-auth-bridge stats', () => {
     });
   });
 
-  it('answers bad options with exit 2 and the usage, and a missing store with exit 1', async () => {
+  // Each case is a CLI start: they run side by side, with room for a loaded machine.
+  it('answers bad options with exit 2 and the usage, and a missing store with exit 1', { timeout: 60_000 }, async () => {
+    const usage: Promise<void>[] = [];
     for (const [args, message] of [
       [['--by', 'week'], '--by: expected one of channel|user|day|route'],
       [['--format', 'xml'], '--format: expected one of table|csv|json'],
@@ -78,11 +80,13 @@ describe('iptv-auth-bridge stats', () => {
       [['--since', '1h', '--until', '2d'], '--until is before --since'],
       [['--frobnicate'], "Unknown option '--frobnicate'"],
     ] as const) {
-      const { code, stderr } = await runCli(['stats', '--config', config, ...args]);
-      expect(code).toBe(2);
-      expect(stderr).toContain(message);
-      expect(stderr).toContain('usage: iptv-auth-bridge stats');
+      usage.push(runCli(['stats', '--config', config, ...args]).then(({ code, stderr }) => {
+        expect(code).toBe(2);
+        expect(stderr).toContain(message);
+        expect(stderr).toContain('usage: iptv-auth-bridge stats');
+      }));
     }
+    await Promise.all(usage);
     const empty = join(dir, 'empty.yaml');
     writeFileSync(empty, `stats: {path: ${join(dir, 'nowhere', 'stats.db')}}\n`);
     const missing = await runCli(['stats', '--config', empty]);

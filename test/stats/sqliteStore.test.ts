@@ -79,6 +79,24 @@ describe('SQLite statistics store', () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it('several bridge processes starting at once on a new file create and migrate it once', async () => {
+    const path = tempFile();
+    const script = join(import.meta.dirname, 'support', 'openStore.ts');
+    const codes = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<number | null>((resolve) => {
+            const child = spawn(process.execPath, ['--import', 'tsx', script, path], { stdio: 'inherit' });
+            child.once('exit', resolve);
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
+    raw.close();
+  }, 60_000);
+
   it('a writer killed with SIGKILL mid-batch loses no committed batch and leaves no half batch', async () => {
     const path = tempFile();
     openSqlite(path).close();

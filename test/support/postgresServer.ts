@@ -51,6 +51,17 @@ function serverProcesses(data: string): number[] {
   return [postmaster, ...children];
 }
 
+/** Signals each process that is still there (a backend may have exited since it was listed). */
+function signal(pids: readonly number[], name: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}
+
 /** A real PostgreSQL of its own on a free loopback port, its data in a fresh temporary folder (no fsync: test data). */
 export async function startPostgres(): Promise<PostgresServer> {
   if (!existsSync(join(BIN, 'initdb'))) throw new Error(NOT_INSTALLED);
@@ -71,12 +82,12 @@ export async function startPostgres(): Promise<PostgresServer> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     kill: () => stop('immediate').then(() => undefined),
-    freeze: () => serverProcesses(data).forEach((pid) => process.kill(pid, 'SIGSTOP')),
-    thaw: () => serverProcesses(data).forEach((pid) => process.kill(pid, 'SIGCONT')),
+    freeze: () => signal(serverProcesses(data), 'SIGSTOP'),
+    thaw: () => signal(serverProcesses(data), 'SIGCONT'),
     restart: () => start().then(() => undefined),
     async destroy() {
       // A test that failed while the server was frozen must not leave it stopped for good.
-      if (existsSync(join(data, 'postmaster.pid'))) serverProcesses(data).forEach((pid) => process.kill(pid, 'SIGCONT'));
+      if (existsSync(join(data, 'postmaster.pid'))) signal(serverProcesses(data), 'SIGCONT');
       await stop('fast');
       rmSync(dir, { recursive: true, force: true });
     },
