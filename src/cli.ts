@@ -11,7 +11,6 @@ import { checkUsersFile } from './policies/users/localUsers.js';
 import { serve } from './serve.js';
 import { DEFAULT_REPLAY_LISTEN, parseListen, replay } from './commands/replay.js';
 import { securetokenCommand } from './commands/securetoken.js';
-import { statsCommand } from './commands/stats.js';
 
 const USAGE = `usage: iptv-auth-bridge [command] [options]
 
@@ -51,7 +50,7 @@ function printableConfig(config: BridgeConfig): unknown {
 async function main(argv: string[]): Promise<number | undefined> {
   // Its options are its own, so it reads its arguments itself.
   if (argv[0] === 'securetoken') return securetokenCommand(argv.slice(1), process.env, process.stdout, process.stderr);
-  if (argv[0] === 'stats') return statsCommand(argv.slice(1), configFile, process.stdout, process.stderr);
+  if (argv[0] === 'stats') return (await import('./commands/stats.js')).statsCommand(argv.slice(1), configFile, process.stdout, process.stderr);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

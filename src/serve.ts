@@ -7,7 +7,6 @@ import { createRecorder } from './record/recorder.js';
 import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
 import { listen } from './server/listen.js';
-import { startStatistics } from './stats/startStatistics.js';
 
 /**
  * A log reader that goes away (a dead pipe to a log shipper) must not take the
@@ -55,7 +54,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   keepRunningOnStrayErrors(log);
   const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe });
-  const statistics = startStatistics({ config, log });
+  // Loaded here, not at the top: the other CLI commands need none of it (pg and SQLite take a while to load).
+  const statistics = (await import('./stats/startStatistics.js')).startStatistics({ config, log });
   const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, decisions, health: () => bridge.health(), observer: statistics.observer });
   const running = await listen(app, { ...config.listen, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;

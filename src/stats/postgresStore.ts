@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { SessionRow } from '../sessions/types.js';
 import { COLUMNS_PER_ROW, deleteSliceSql, MIGRATIONS, rowValues, SCHEMA_VERSION_TABLE, spanOf, spansSql, upsertSql } from './sql.js';
 import type { StatsDatabase } from './types.js';
@@ -8,6 +9,8 @@ const ROWS_PER_STATEMENT = Math.floor(65_535 / COLUMNS_PER_ROW);
 /** Several bridges may start at once against one database: one migrates, the others wait for it. */
 const MIGRATION_LOCK = 0x1ab_5e55;
 const placeholder = (n: number) => `$${n}`;
+/** Loaded on first use: every CLI command would otherwise pay for it at start. */
+const loadPg = () => createRequire(import.meta.url)('pg') as typeof pg;
 
 export interface PostgresOptions {
   /** No statement (and no connection attempt) takes longer than this. */
@@ -24,7 +27,7 @@ export interface PostgresOptions {
  */
 export function openPostgres(url: string, options: PostgresOptions = {}): StatsDatabase {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: url,
     max: 2,
     connectionTimeoutMillis: timeoutMs,

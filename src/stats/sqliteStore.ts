@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { SessionRow } from '../sessions/types.js';
 import { deleteSliceSql, MIGRATIONS, rowValues, SCHEMA_VERSION_TABLE, spanOf, spansSql, upsertSql } from './sql.js';
 import type { SessionSpan, StatsDatabase } from './types.js';
@@ -8,6 +9,8 @@ import type { SessionSpan, StatsDatabase } from './types.js';
 /** Rows per INSERT statement (SQLite allows 32766 parameters). */
 const ROWS_PER_STATEMENT = 500;
 const ROWS_PER_PAGE = 5000;
+/** Loaded on first use: CLI commands that never open a statistics file do not pay for the native module. */
+const loadSqlite = () => createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 export interface SqliteOptions {
   /** The `stats` command reads a file the bridge writes: it never creates or migrates one. */
@@ -36,7 +39,7 @@ function migrate(db: Database.Database): void {
  */
 export function openSqlite(path: string, options: SqliteOptions = {}): StatsDatabase {
   if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const db = new (loadSqlite())(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   if (options.readonly) {
     db.pragma('busy_timeout = 2000');
   } else {
