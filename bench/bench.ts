@@ -12,6 +12,7 @@ import { Pool } from 'undici';
 import { drive, type HlsWorkload } from './hls.js';
 import { metricsCost } from './metrics.js';
 import { closedPort } from '../test/support/replayServer.js';
+import { statsOnOff } from './stats.js';
 import { cpuSeconds, startBridge, startCountingMiddleware, startPlainServer, type Running } from './processes.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -173,5 +174,5 @@ function memory(): string[] {
 }
 
 console.log(`iptv-auth-bridge benchmark: node ${process.version}, ${SECONDS} s per load scenario, ${CONNECTIONS} connections unless noted\n`);
-const report = [...(await throughputAndLatency()), '', ...(await coalescing()), '', ...(await hlsWorkload()), '', ...memory()];
+const report = [...(await throughputAndLatency()), '', ...(await coalescing()), '', ...(await hlsWorkload()), '', ...memory(), '', ...(await statsOnOff(SECONDS, CONNECTIONS, BRIDGE_BASE))];
 console.log(`\n${report.join('\n')}`);

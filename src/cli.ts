@@ -117,6 +117,18 @@ function buildProgram(): Command {
       finish(securetokenCommand(command.args, process.env, process.stdout, process.stderr));
     });
 
+  program
+    .command('stats')
+    .description('viewing statistics from the statistics store (stats --help for its options)')
+    // It reads its own options, help included.
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => {
+      const { statsCommand } = await import('./commands/stats.js');
+      finish(await statsCommand(command.args, configFile, process.stdout, process.stderr));
+    });
+
   return program;
 }
 

@@ -12,6 +12,7 @@ import { createRecorder } from './record/recorder.js';
 import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
 import { listen, type RunningServer } from './server/listen.js';
+import { observeAll } from './observe.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { traceCheck } from './trace/trace.js';
 
@@ -80,8 +81,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   keepRunningOnStrayErrors(log);
   const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
   let live = config;
-  // Loaded here, not with the CLI: the other commands need no metrics library (prom-client) at start.
+  // Loaded here, not with the CLI: the other commands need neither the metrics library nor the
+  // statistics databases' drivers (pg and SQLite take a while to load).
   const { createOperations } = await import('./admin/operations.js');
+  const statistics = (await import('./stats/startStatistics.js')).startStatistics({ config, log });
   const adminSocket = sockets.get('admin');
   const operations = createOperations({
     config: () => live,
@@ -90,13 +93,20 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     log,
     actions: {
       reload: () => reloader.reload('admin'),
-      revoke: (target) => bridge.revoke(target),
+      revoke: async (target) => {
+        const [dropped, closed] = await Promise.all([bridge.revoke(target), statistics.connectors.closeViewer(target)]);
+        return { ...dropped, closed };
+      },
       flush: (route) => bridge.flush(route),
       trace: (route, query, headers) => traceCheck(live, route, { dialect: 'cesbo', query, headers }),
     },
+    sessions: statistics.sessions,
+    stats: statistics.stats,
     inheritedAdmin: adminSocket === undefined ? undefined : { fd: adminSocket },
   });
-  const { observer } = operations;
+  const observer = observeAll([operations.observer, statistics.observer], (error) =>
+    log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
+  );
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer });
   const requestListenerFor = (next: BridgeConfig) =>
     createRequestListener({
@@ -162,6 +172,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       .stop(graceMs())
       .then(() => operations.close())
       .then(() => bridge.close())
+      .then(() => statistics.close())
       .then(() => recorder?.flush())
       .then(
         () => 0,

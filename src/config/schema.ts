@@ -5,6 +5,7 @@ import { bodyLimits, publishSetting } from './callerSchema.js';
 import { cidr, flag, hasReadableCredentials, httpUrl, integer, listen, nameKey } from './fields.js';
 import { ipRulesSchema, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
 import { reloadSchema } from './reloadSchema.js';
+import { statisticsKeys } from './statsSchema.js';
 
 export { formatHostPort } from './fields.js';
 export type { BackendConfig, BackendType, BodyRule, BreakerConfig } from './backendSchema.js';
@@ -89,6 +90,7 @@ export const configSchema = z
     sessions: sessionsSchema.prefault({}),
     backends: z.record(nameKey, backendSchema).default({}),
     reload: reloadSchema,
+    ...statisticsKeys,
     routes: z
       .record(nameKey, route)
       .refine((routes) => Object.keys(routes).length > 0, 'define at least one route, or leave routes out for one default route')

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../config/load.js';
+import { maskUrl } from '../secrets.js';
+import { openStatsDatabase } from '../stats/open.js';
+import type { StatsGrouping, StatsRow } from '../stats/types.js';
+import { createStatsView } from '../stats/view.js';
+import { parseDuration } from '../config/duration.js';
+
+const STATS_USAGE = `usage: iptv-auth-bridge stats [--config FILE] [--since 24h] [--until T] [--by channel|user|day|route] [--format table|csv|json]
+
+Viewing statistics from the bridge's statistics store (stats: in the config):
+viewers, sessions, watch time and peak concurrent sessions per group.
+
+  --since T     start of the period: a duration back from now (90m, 24h, 7d) or a
+                date/time (2026-01-31, 2026-01-31T18:00:00Z); default 24h
+  --until T     end of the period, in the same forms; default now
+  --by G        channel (default), user, day (UTC) or route
+  --format F    table (default), csv or json
+`;
+
+const GROUPINGS: readonly StatsGrouping[] = ['channel', 'user', 'day', 'route'];
+const FORMATS = ['table', 'csv', 'json'] as const;
+
+class StatsUsageError extends Error {}
+
+/** `24h` (back from now) or an ISO 8601 date/time, as milliseconds since the epoch. */
+function pointInTime(text: string, option: string, now: number): number {
+  const back = parseDuration(text);
+  if (back !== undefined) return now - back * 1000;
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) && !Number.isNaN(Date.parse(text))) return Date.parse(text);
+  throw new StatsUsageError(`${option}: expected a duration such as 24h or 7d, or a date/time such as 2026-01-31T18:00:00Z (got "${text}")`);
+}
+
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+/** A CSV field, quoted when it must be; a leading = + - @ is defused so a spreadsheet does not run it. */
+function csvField(value: string | number): string {
+  const text = typeof value === 'number' ? String(value) : /^[=+\-@]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function render(rows: readonly StatsRow[], by: StatsGrouping, format: (typeof FORMATS)[number], window: { since: number; until: number }): string {
+  if (format === 'json') return `${JSON.stringify({ since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString(), by, rows }, null, 2)}\n`;
+  if (format === 'csv') {
+    const lines = [[by, 'viewers', 'sessions', 'watch_seconds', 'peak_concurrent'], ...rows.map((r) => [r.key, r.viewers, r.sessions, r.watchSeconds, r.peakConcurrent])];
+    return lines.map((line) => line.map(csvField).join(',')).join('\n') + '\n';
+  }
+  const head = [by, 'viewers', 'sessions', 'watch time', 'peak'];
+  const cells = rows.map((r) => [r.key, String(r.viewers), String(r.sessions), duration(r.watchSeconds), String(r.peakConcurrent)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]) => c.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const period = `${new Date(window.since).toISOString()} .. ${new Date(window.until).toISOString()}`;
+  return [`# ${period}`, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), rows.length === 0 ? '(no viewing sessions in this period)' : ''].join('\n').trimEnd() + '\n';
+}
+
+/**
+ * `iptv-auth-bridge stats`: reads the statistics store the config names
+ * (read-only; it never creates or migrates one). Exit 0 with the figures,
+ * 1 when there is nothing to read, 2 on usage errors.
+ */
+export async function statsCommand(
+  args: string[],
+  configFile: (given: string | undefined) => string,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+  now = Date.now(),
+): Promise<number> {
+  let options;
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        config: { type: 'string', short: 'c' },
+        since: { type: 'string', default: '24h' },
+        until: { type: 'string' },
+        by: { type: 'string', default: 'channel' },
+        format: { type: 'string', default: 'table' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      out.write(STATS_USAGE);
+      return 0;
+    }
+    const by = values.by as StatsGrouping;
+    if (!GROUPINGS.includes(by)) throw new StatsUsageError(`--by: expected one of ${GROUPINGS.join('|')}`);
+    const format = values.format as (typeof FORMATS)[number];
+    if (!FORMATS.includes(format)) throw new StatsUsageError(`--format: expected one of ${FORMATS.join('|')}`);
+    const since = pointInTime(values.since, '--since', now);
+    const until = values.until === undefined ? now : pointInTime(values.until, '--until', now);
+    if (until < since) throw new StatsUsageError('--until is before --since');
+    if (values.config === '') throw new StatsUsageError('--config needs a file name');
+    options = { file: configFile(values.config), by, format, since, until };
+  } catch (error) {
+    if (!(error instanceof StatsUsageError) && !(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw error;
+    err.write(`${(error as Error).message}\n\n${STATS_USAGE}`);
+    return 2;
+  }
+  const { file, by, format, since, until } = options;
+  const { stats } = loadConfigFile(file);
+  if (stats.store === 'off') {
+    err.write(`statistics are off (stats.store: off in ${file}): only live sessions are kept, see /admin/sessions\n`);
+    return 1;
+  }
+  if (stats.store === 'sqlite' && !existsSync(stats.path)) {
+    err.write(`no statistics yet: ${stats.path} (stats.path in ${file}) does not exist; the bridge creates it on its first start\n`);
+    return 1;
+  }
+  const database = openStatsDatabase(stats, { readonly: true })!;
+  try {
+    const rows = await createStatsView(database, () => 0, () => now).query({ since: new Date(since), until: new Date(until), by });
+    out.write(render(rows, by, format, { since, until }));
+    return 0;
+  } catch (error) {
+    const where = stats.store === 'postgres' ? maskUrl(stats.url!) : stats.path;
+    err.write(`cannot read statistics from ${where}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import type { CheckAnswered, SessionEnded } from '../observe.js';
+import { fingerprint } from '../secrets.js';
+import type { Clock } from './clock.js';
+import type { EndReason, SessionRow, SessionSink } from './types.js';
+
+/** A live session as `/admin/sessions` lists it (the admin listener's `LiveSession`): times in ISO 8601. */
+export type LiveSession = Omit<SessionRow, 'id' | 'firstSeen' | 'lastSeen' | 'allowed' | 'endedAt' | 'endReason'> & {
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+};
+
+export interface SessionFilter {
+  readonly user?: string;
+  readonly channel?: string;
+  readonly route?: string;
+}
+
+/** Who a viewer is, for closing their sessions: never a token in clear once it is here. */
+export type ViewerIdentity = { readonly login: string } | { readonly userId: string } | { readonly token: string };
+
+/** What the tracker knows of a live session beyond its row: what limits and revoke match on. */
+export interface TrackedSession {
+  row: SessionRow;
+  readonly key: string;
+  login?: string;
+  userId?: string;
+  tokenFingerprint?: string;
+  maxSessions?: number;
+  unique?: boolean;
+  /** When the row was last handed to the sink, to write a long session's progress now and then. */
+  written: number;
+}
+
+export interface SessionTrackerOptions {
+  readonly idleTtlSeconds: number;
+  readonly maxLive: number;
+  readonly clock: Clock;
+  readonly sink?: SessionSink;
+}
+
+/** A live session's progress is written at least this often, so a crash loses at most this much of it. */
+const PROGRESS_EVERY_MS = 60_000;
+
+export function sessionKey(caller: string | undefined, session: string): string {
+  return `${caller ?? ''}\n${session}`;
+}
+
+/** `user:alice` and `user:alice (expired)` name the local login that decided. */
+function localLogin(decidedBy: string): string | undefined {
+  return /^user:([^ ]+)/.exec(decidedBy)?.[1];
+}
+
+/**
+ * Live viewing sessions, one per (caller, session id), fed by the answered
+ * checks. The map is kept in order of the last check, so the idle sweep and
+ * the eviction past `maxLive` take from its front. Tokens are kept only as
+ * fingerprints (for revoke), passwords never.
+ */
+export class SessionTracker {
+  private readonly live = new Map<string, TrackedSession>();
+  private readonly stopSweeping: () => void;
+
+  constructor(private readonly options: SessionTrackerOptions) {
+    const sweepMs = Math.max(1000, Math.min((options.idleTtlSeconds * 1000) / 10, 30_000));
+    this.stopSweeping = options.clock.every(sweepMs, () => this.sweep());
+  }
+
+  /** The observer hook: called right after a check's answer was written. */
+  checkAnswered(event: CheckAnswered): void {
+    const { viewer, decision } = event;
+    if (!viewer?.session || !decision) return;
+    const now = this.options.clock.now();
+    const key = sessionKey(event.caller, viewer.session);
+    const tracked = this.live.get(key);
+    const verdict = decision.allow ? 'allow' : 'deny';
+    if (tracked) {
+      // Moved to the back: the map stays ordered by last check.
+      this.live.delete(key);
+      this.live.set(key, tracked);
+      const changed = tracked.row.decision !== verdict || tracked.row.by !== event.by;
+      tracked.row = { ...tracked.row, lastSeen: now, decision: verdict, by: event.by, allowed: tracked.row.allowed || decision.allow };
+      if (decision.maxSessions !== undefined) tracked.maxSessions = decision.maxSessions;
+      if (changed || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
+      return;
+    }
+    const login = localLogin(decision.decidedBy) ?? viewer.credentials?.login;
+    const row: SessionRow = {
+      id: randomUUID(),
+      route: event.route,
+      protocol: event.protocol,
+      caller: event.caller,
+      session: viewer.session,
+      user: (event.by === 'user' ? login : undefined) ?? decision.sessionName ?? decision.userId,
+      channel: viewer.channel,
+      ip: viewer.ip,
+      userAgent: viewer.userAgent,
+      firstSeen: now,
+      lastSeen: now,
+      decision: verdict,
+      by: event.by,
+      allowed: decision.allow,
+    };
+    const fresh: TrackedSession = {
+      row,
+      key,
+      login,
+      userId: decision.userId,
+      tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
+      maxSessions: decision.maxSessions,
+      unique: decision.unique,
+      written: now,
+    };
+    if (this.live.size >= this.options.maxLive) this.evictOldest();
+    this.live.set(key, fresh);
+    this.options.sink?.(row);
+  }
+
+  /** The observer hook for a streaming server's own end-of-session notification. */
+  sessionEnded(event: SessionEnded): void {
+    // A notification that names no session ends none.
+    if (event.session === undefined) return;
+    this.end(sessionKey(event.caller, event.session), 'closed-by-server');
+  }
+
+  /** The streaming server still lists the session: it is being watched now. */
+  touch(caller: string, session: string): TrackedSession | undefined {
+    const tracked = this.live.get(sessionKey(caller, session));
+    if (!tracked) return undefined;
+    const now = this.options.clock.now();
+    this.live.delete(tracked.key);
+    this.live.set(tracked.key, tracked);
+    tracked.row = { ...tracked.row, lastSeen: now };
+    if (now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
+    return tracked;
+  }
+
+  /** Ends a live session; false when there is none by that key. */
+  end(key: string, reason: EndReason, at = this.options.clock.now()): boolean {
+    const tracked = this.live.get(key);
+    if (!tracked) return false;
+    this.live.delete(key);
+    tracked.row = { ...tracked.row, endedAt: Math.max(at, tracked.row.lastSeen), endReason: reason };
+    this.write(tracked);
+    return true;
+  }
+
+  /** Live sessions matching `predicate`, oldest check first. */
+  find(predicate: (session: TrackedSession) => boolean): TrackedSession[] {
+    return [...this.live.values()].filter(predicate);
+  }
+
+  /** Whether a live session belongs to the viewer named by `identity`. */
+  static belongsTo(session: TrackedSession, identity: ViewerIdentity): boolean {
+    if ('login' in identity) return session.login === identity.login;
+    if ('userId' in identity) return session.userId === identity.userId;
+    return session.tokenFingerprint !== undefined && session.tokenFingerprint === fingerprint(identity.token);
+  }
+
+  list(filter: SessionFilter = {}): LiveSession[] {
+    const out: LiveSession[] = [];
+    for (const { row } of this.live.values()) {
+      if (filter.user !== undefined && row.user !== filter.user) continue;
+      if (filter.channel !== undefined && row.channel !== filter.channel) continue;
+      if (filter.route !== undefined && row.route !== filter.route) continue;
+      out.push({
+        route: row.route,
+        protocol: row.protocol,
+        caller: row.caller,
+        session: row.session,
+        user: row.user,
+        channel: row.channel,
+        ip: row.ip,
+        userAgent: row.userAgent,
+        firstSeen: new Date(row.firstSeen).toISOString(),
+        lastSeen: new Date(row.lastSeen).toISOString(),
+        decision: row.decision,
+        by: row.by,
+      });
+    }
+    return out;
+  }
+
+  liveCount(route?: string): number {
+    if (route === undefined) return this.live.size;
+    let count = 0;
+    for (const { row } of this.live.values()) if (row.route === route) count++;
+    return count;
+  }
+
+  /** Live session rows, for statistics when no database keeps them. */
+  rows(): SessionRow[] {
+    return [...this.live.values()].map((tracked) => tracked.row);
+  }
+
+  /** Ends every session not checked within `idleTtl`, at the time it was last seen. */
+  sweep(): void {
+    const before = this.options.clock.now() - this.options.idleTtlSeconds * 1000;
+    for (const tracked of this.live.values()) {
+      if (tracked.row.lastSeen > before) break;
+      this.end(tracked.key, 'idle', tracked.row.lastSeen);
+    }
+  }
+
+  /** Stops the idle sweep; live sessions stay as they are (a restart does not end them). */
+  close(): void {
+    this.stopSweeping();
+  }
+
+  private evictOldest(): void {
+    const oldest = this.live.values().next().value;
+    if (oldest) this.end(oldest.key, 'idle', oldest.row.lastSeen);
+  }
+
+  private write(tracked: TrackedSession): void {
+    tracked.written = this.options.clock.now();
+    this.options.sink?.(tracked.row);
+  }
+}

@@ -1,0 +1,68 @@
+import type { BridgeConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { BridgeObserver } from '../observe.js';
+import { maskOccurrences, withUrlEncoded } from '../secrets.js';
+import { systemClock, type Clock } from '../sessions/clock.js';
+import { SessionTracker } from '../sessions/tracker.js';
+import { createConnectors, type Connectors } from '../streamingServers/connectors.js';
+import { openStatsDatabase } from './open.js';
+import { startRetention } from './retention.js';
+import type { StatsView } from './types.js';
+import { createStatsView } from './view.js';
+import { StatsWriter, type WriterState } from './writer.js';
+
+export interface Statistics {
+  /** To be passed to the request listener: feeds the sessions from the answered checks. */
+  readonly observer: BridgeObserver;
+  /** `/admin/sessions` and `sessions_live{route}`. */
+  readonly sessions: SessionTracker;
+  /** `/admin/stats`, the status page's chart and `stats_rows_dropped_total`. */
+  readonly stats: StatsView;
+  /** The streaming servers' APIs: their state for `/admin/status`, and `closeViewer` for `/admin/revoke`. */
+  readonly connectors: Connectors;
+  /** The statistics store for `/admin/status`. */
+  state(): { readonly store: BridgeConfig['stats']['store'] } & Partial<WriterState>;
+  /** Writes what is queued now (the writer also does so every second). */
+  flush(): Promise<void>;
+  /** Writes the live sessions' progress and what is queued, then lets go of the database. */
+  close(): Promise<void>;
+}
+
+export interface StatisticsOptions {
+  readonly config: BridgeConfig;
+  readonly log: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * Sessions, their statistics store and the streaming-server connectors, wired
+ * together: the one thing `serve` starts for them. Nothing it starts sits on
+ * the decision path; the observer only records and returns.
+ */
+export function startStatistics({ config, log, clock = systemClock }: StatisticsOptions): Statistics {
+  const database = openStatsDatabase(config.stats, { onIdleError: (error) => log.debug('statistics database connection lost', { error: error.message }) });
+  const password = config.stats.url === undefined ? '' : decodeURIComponent(new URL(config.stats.url).password);
+  const writer = database && new StatsWriter({ database, queueLimit: config.stats.queue, clock, log, mask: (text) => maskOccurrences(text, withUrlEncoded([password])) });
+  const tracker = new SessionTracker({ idleTtlSeconds: config.sessions.idleTtl, maxLive: config.stats.maxLiveSessions, clock, sink: writer && ((row) => writer.enqueue(row)) });
+  const stopRetention = database && startRetention(database, config.stats.keepDays, clock, log);
+  const connectors = createConnectors(config.streamingServers, tracker, clock, log);
+  const live = { spans: async () => tracker.rows().filter((row) => row.allowed) };
+  const stats = createStatsView(database ?? live, () => writer?.droppedRows() ?? 0, () => clock.now());
+  return {
+    observer: tracker,
+    sessions: tracker,
+    stats,
+    connectors,
+    state: () => ({ store: config.stats.store, ...writer?.state() }),
+    flush: async () => writer?.flush(),
+    async close() {
+      connectors.close();
+      tracker.close();
+      stopRetention?.();
+      if (!writer || !database) return;
+      for (const row of tracker.rows()) writer.enqueue(row);
+      await writer.close();
+      await database.close();
+    },
+  };
+}

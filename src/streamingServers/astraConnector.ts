@@ -1,0 +1,157 @@
+import type { StreamingServerConfig } from '../config/streamingServersSchema.js';
+import type { Logger } from '../log.js';
+import { callerCheck } from '../server/callers.js';
+import type { Clock } from '../sessions/clock.js';
+import type { SessionTracker, TrackedSession } from '../sessions/tracker.js';
+import type { EndReason } from '../sessions/types.js';
+import type { AstraApi } from './astraApi.js';
+
+/** What `/admin/status` shows of one streaming server's API. */
+export interface ConnectorState {
+  readonly name: string;
+  readonly type: 'astra';
+  readonly url: string;
+  /** `starting` until the first poll answered or failed. */
+  readonly state: 'starting' | 'up' | 'down';
+  readonly lastPollAt?: string;
+  readonly lastError?: string;
+  /** Sessions the server listed at the last poll, and how many of them the bridge decided. */
+  readonly listed: number;
+  readonly matched: number;
+  readonly closed: number;
+}
+
+export interface AstraConnectorOptions {
+  readonly name: string;
+  readonly config: StreamingServerConfig;
+  readonly api: AstraApi;
+  readonly tracker: SessionTracker;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/**
+ * Polls one Astra's session list and holds the bridge's live sessions to it:
+ * a session Astra stops listing has ended (`closed-by-server`), one it lists
+ * is being watched, and a user with more sessions than the backend's
+ * `X-Max-Sessions` has the extra ones closed. Nothing here is on the decision
+ * path: a poll that fails changes no answer, it is tried again next time.
+ */
+export class AstraConnector {
+  private readonly isCaller: (address: string | undefined) => boolean;
+  /** Astra's own id of each session matched at the last poll, to close it with. */
+  private clientIds = new Map<string, string | number>();
+  private status: ConnectorState;
+  private polling: Promise<void> | undefined;
+  private readonly stopPolling: () => void;
+
+  constructor(private readonly options: AstraConnectorOptions) {
+    const check = callerCheck(options.config.callers);
+    this.isCaller = (address) => check(address).trusted;
+    this.status = { name: options.name, type: 'astra', url: options.config.url, state: 'starting', listed: 0, matched: 0, closed: 0 };
+    this.stopPolling = options.clock.every(options.config.poll * 1000, () => void this.poll());
+  }
+
+  state(): ConnectorState {
+    return this.status;
+  }
+
+  /** Whether checks from `address` come from this server. */
+  serves(address: string | undefined): boolean {
+    return this.isCaller(address);
+  }
+
+  /** One poll now (also what the timer runs); resolves when it is done, never rejects. */
+  poll(): Promise<void> {
+    this.polling ??= this.pollOnce().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  /** Closes these live sessions on the server; resolves with the ones Astra accepted to close. */
+  async close(sessions: readonly TrackedSession[], reason: EndReason): Promise<TrackedSession[]> {
+    const closed: TrackedSession[] = [];
+    for (const session of sessions) {
+      try {
+        await this.options.api.closeSession(this.clientIds.get(session.key) ?? session.row.session);
+      } catch (error) {
+        this.options.log.warn('could not close a session on the streaming server', { server: this.options.name, session: session.row.session, error: messageOf(error) });
+        continue;
+      }
+      this.options.tracker.end(session.key, reason);
+      this.clientIds.delete(session.key);
+      closed.push(session);
+    }
+    this.status = { ...this.status, closed: this.status.closed + closed.length };
+    return closed;
+  }
+
+  stop(): void {
+    this.stopPolling();
+  }
+
+  private async pollOnce(): Promise<void> {
+    const { tracker, api, log, name } = this.options;
+    let listed;
+    try {
+      listed = await api.sessions();
+    } catch (error) {
+      const wasDown = this.status.state === 'down';
+      this.status = { ...this.status, state: 'down', lastError: messageOf(error), lastPollAt: this.nowIso() };
+      if (!wasDown) log.warn('streaming server API unreachable: sessions are not matched or closed until it answers', { server: name, error: messageOf(error) });
+      return;
+    }
+    if (this.status.state === 'down') log.info('streaming server API answers again', { server: name });
+    const mine = new Map(tracker.find((s) => this.isCaller(s.row.caller)).map((s) => [s.row.session, s]));
+    const previous = this.clientIds;
+    const current = new Map<string, string | number>();
+    const matched: TrackedSession[] = [];
+    for (const entry of listed) {
+      const session = mine.get(String(entry.clientId));
+      if (!session) continue;
+      mine.delete(String(entry.clientId));
+      tracker.touch(session.row.caller!, session.row.session);
+      current.set(session.key, entry.clientId);
+      matched.push(session);
+    }
+    // Not listed any more, or never listed within a whole poll since its check: it has ended.
+    const pollMs = this.options.config.poll * 1000;
+    for (const session of mine.values()) {
+      if (previous.has(session.key) || session.row.firstSeen <= this.options.clock.now() - pollMs) tracker.end(session.key, 'closed-by-server', session.row.lastSeen);
+    }
+    this.clientIds = current;
+    this.status = { ...this.status, state: 'up', lastError: undefined, lastPollAt: this.nowIso(), listed: listed.length, matched: matched.length };
+    await this.close(overLimit(matched), 'over-limit');
+  }
+
+  private nowIso(): string {
+    return new Date(this.options.clock.now()).toISOString();
+  }
+}
+
+/**
+ * The sessions to close so that no backend user has more than its
+ * `X-Max-Sessions`: the newest ones, or, when the newest session came with
+ * `X-Unique`, the oldest (the newest replaces them).
+ */
+export function overLimit(sessions: readonly TrackedSession[]): TrackedSession[] {
+  const byUser = new Map<string, TrackedSession[]>();
+  for (const session of sessions) {
+    if (session.userId === undefined || session.maxSessions === undefined || !session.row.allowed) continue;
+    const list = byUser.get(session.userId) ?? [];
+    list.push(session);
+    byUser.set(session.userId, list);
+  }
+  const extra: TrackedSession[] = [];
+  for (const list of byUser.values()) {
+    list.sort((a, b) => a.row.firstSeen - b.row.firstSeen);
+    const newest = list[list.length - 1]!;
+    const limit = Math.max(newest.maxSessions!, 1);
+    if (list.length <= limit) continue;
+    extra.push(...(newest.unique ? list.slice(0, list.length - limit) : list.slice(limit)));
+  }
+  return extra;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckAnswered } from '../../src/observe.js';
+import type { Decision } from '../../src/pipeline/types.js';
+import { SessionTracker, sessionKey } from '../../src/sessions/tracker.js';
+import type { SessionRow } from '../../src/sessions/types.js';
+import type { ViewerRequest } from '../../src/viewer.js';
+import { ManualClock } from '../support/manualClock.js';
+
+function check(session: string | undefined, decision: Partial<Decision> & Pick<Decision, 'allow' | 'decidedBy'> | undefined, viewer: Partial<ViewerRequest> = {}, caller = '10.0.0.1'): CheckAnswered {
+  return {
+    route: 'default',
+    protocol: 'cesbo',
+    caller,
+    viewer: { dialect: 'cesbo', rawQuery: '', session, ip: '203.0.113.7', channel: 'a001', userAgent: 'VLC/3.0', ...viewer },
+    decision: decision && { ttlSeconds: 300, ...decision },
+    outcome: decision === undefined ? 'refused' : decision.allow ? 'allow' : 'deny',
+    by: decision === undefined ? 'refused' : (decision.decidedBy.split(/[: ]/)[0] as CheckAnswered['by']),
+    cache: 'none',
+    status: 200,
+    durationMs: 1,
+  };
+}
+
+function tracker(options: { idleTtlSeconds?: number; maxLive?: number } = {}) {
+  const clock = new ManualClock();
+  const rows: SessionRow[] = [];
+  const sessions = new SessionTracker({ idleTtlSeconds: options.idleTtlSeconds ?? 60, maxLive: options.maxLive ?? 100, clock, sink: (row) => rows.push(row) });
+  return { clock, rows, sessions };
+}
+
+describe('SessionTracker', () => {
+  it('keeps one session per caller and session id with the viewer, the user and the last decision', () => {
+    const { clock, rows, sessions } = tracker();
+    sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:portal', userId: '42', sessionName: 'alice-box' }, { token: 'secret-token' }));
+    clock.advance(5000);
+    sessions.checkAnswered(check('s1', { allow: false, decidedBy: 'backend:portal', userId: '42' }));
+    sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:portal' }, {}, '10.0.0.2'));
+    expect(sessions.liveCount()).toBe(2);
+    expect(sessions.list({ user: 'alice-box' })).toEqual([
+      {
+        route: 'default',
+        protocol: 'cesbo',
+        caller: '10.0.0.1',
+        session: 's1',
+        user: 'alice-box',
+        channel: 'a001',
+        ip: '203.0.113.7',
+        userAgent: 'VLC/3.0',
+        firstSeen: '2026-01-01T00:00:00.000Z',
+        lastSeen: '2026-01-01T00:00:05.000Z',
+        decision: 'deny',
+        by: 'backend',
+      },
+    ]);
+    // The new session, then the changed decision: written; the token never is.
+    expect(rows.map((r) => [r.session, r.decision, r.allowed])).toEqual([['s1', 'allow', true], ['s1', 'deny', true], ['s1', 'allow', true]]);
+    expect(JSON.stringify(rows)).not.toContain('secret-token');
+  });
+
+  it('names the user by local login, else X-Session-Name, else X-UserId', () => {
+    const { sessions } = tracker();
+    sessions.checkAnswered(check('a', { allow: false, decidedBy: 'user:bob (expired)' }, { credentials: { login: 'bob', password: 'pw-never-kept' } }));
+    sessions.checkAnswered(check('b', { allow: true, decidedBy: 'backend:m', userId: '7' }));
+    sessions.checkAnswered(check('c', { allow: true, decidedBy: 'ip-rule (allow 10.0.0.0/8)' }));
+    expect(sessions.list().map((s) => [s.session, s.user])).toEqual([['a', 'bob'], ['b', '7'], ['c', undefined]]);
+    expect(JSON.stringify(sessions.list())).not.toContain('pw-never-kept');
+  });
+
+  it('does not track refused checks or checks without a session id', () => {
+    const { sessions } = tracker();
+    sessions.checkAnswered(check('s1', undefined));
+    sessions.checkAnswered(check(undefined, { allow: true, decidedBy: 'default' }));
+    expect(sessions.liveCount()).toBe(0);
+  });
+
+  it('ends a session not checked again within idleTtl as idle, at its last check', () => {
+    const { clock, rows, sessions } = tracker({ idleTtlSeconds: 60 });
+    sessions.checkAnswered(check('old', { allow: true, decidedBy: 'default' }));
+    clock.advance(30_000);
+    sessions.checkAnswered(check('new', { allow: true, decidedBy: 'default' }));
+    clock.advance(35_000);
+    expect(sessions.list().map((s) => s.session)).toEqual(['new']);
+    const ended = rows.find((r) => r.session === 'old' && r.endReason)!;
+    expect(ended).toMatchObject({ endReason: 'idle', endedAt: Date.UTC(2026, 0, 1) });
+    clock.advance(60_000);
+    expect(sessions.liveCount()).toBe(0);
+  });
+
+  it('ends a session the streaming server reports closed', () => {
+    const { rows, sessions } = tracker();
+    sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'default' }));
+    sessions.sessionEnded({ route: 'default', protocol: 'srs', caller: '10.0.0.1', session: 's1', reason: 'on_stop' });
+    expect(sessions.liveCount()).toBe(0);
+    expect(rows.at(-1)).toMatchObject({ session: 's1', endReason: 'closed-by-server' });
+  });
+
+  it('past maxLive ends the least recently checked session as idle', () => {
+    const { rows, sessions } = tracker({ maxLive: 10 });
+    for (let i = 0; i < 10; i++) sessions.checkAnswered(check(`s${i}`, { allow: true, decidedBy: 'default' }));
+    sessions.checkAnswered(check('s0', { allow: true, decidedBy: 'default' }));
+    sessions.checkAnswered(check('s10', { allow: true, decidedBy: 'default' }));
+    expect(sessions.liveCount()).toBe(10);
+    expect(sessions.list().map((s) => s.session)).not.toContain('s1');
+    expect(rows.find((r) => r.session === 's1' && r.endReason === 'idle')).toBeDefined();
+  });
+
+  it('writes a long session\'s progress once a minute, not on every check', () => {
+    const { clock, rows, sessions } = tracker({ idleTtlSeconds: 3600 });
+    for (let i = 0; i < 130; i++) {
+      sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'default' }));
+      clock.advance(1000);
+    }
+    expect(rows.length).toBe(3);
+    expect(rows.at(-1)!.lastSeen - rows[0]!.firstSeen).toBe(120_000);
+  });
+
+  it('filters by channel and route and counts per route', () => {
+    const { sessions } = tracker();
+    sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'default' }, { channel: 'news' }));
+    sessions.checkAnswered({ ...check('s2', { allow: true, decidedBy: 'default' }), route: 'vod' });
+    expect(sessions.list({ channel: 'news' }).map((s) => s.session)).toEqual(['s1']);
+    expect(sessions.list({ route: 'vod' }).map((s) => s.session)).toEqual(['s2']);
+    expect([sessions.liveCount('default'), sessions.liveCount('vod'), sessions.liveCount('none')]).toEqual([1, 1, 0]);
+  });
+
+  it('matches a viewer for revoke by login, user id or token fingerprint', () => {
+    const { sessions } = tracker();
+    sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:m', userId: '9' }, { token: 'tok-1' }));
+    sessions.checkAnswered(check('s2', { allow: true, decidedBy: 'user:carol', sessionName: 'carol' }, { credentials: { login: 'carol', password: 'x' } }));
+    const [s1, s2] = [sessions.find((s) => s.key === sessionKey('10.0.0.1', 's1'))[0]!, sessions.find((s) => s.key === sessionKey('10.0.0.1', 's2'))[0]!];
+    expect(SessionTracker.belongsTo(s1, { token: 'tok-1' })).toBe(true);
+    expect(SessionTracker.belongsTo(s1, { token: 'tok-2' })).toBe(false);
+    expect(SessionTracker.belongsTo(s1, { userId: '9' })).toBe(true);
+    expect(SessionTracker.belongsTo(s2, { login: 'carol' })).toBe(true);
+    expect(SessionTracker.belongsTo(s2, { userId: '9' })).toBe(false);
+  });
+});

@@ -1,0 +1,110 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBridge } from '../../src/bridge.js';
+import { validateConfig } from '../../src/config/load.js';
+import { createRequestListener } from '../../src/server/app.js';
+import type { SessionRow } from '../../src/sessions/types.js';
+import { openPostgres } from '../../src/stats/postgresStore.js';
+import { startStatistics } from '../../src/stats/startStatistics.js';
+import { memoryLogger } from '../support/bridge.js';
+import { ManualClock } from '../support/manualClock.js';
+import { startPostgres, type PostgresServer } from '../support/postgresServer.js';
+
+let postgres: PostgresServer;
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await postgres?.destroy();
+});
+
+const row = (id: string): SessionRow => ({ id, route: 'default', protocol: 'cesbo', session: id, channel: 'a001', firstSeen: 1000, lastSeen: 5000, decision: 'allow', by: 'default', allowed: true });
+
+async function count(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM viewing_sessions');
+  await client.end();
+  return Number(rows[0]!.n);
+}
+
+describe('PostgreSQL statistics store', () => {
+  it('is created and migrated once when several bridges start at the same time', async () => {
+    const bridges = [openPostgres(postgres.url), openPostgres(postgres.url), openPostgres(postgres.url)];
+    await Promise.all(bridges.map((db, i) => db.write([row(`m${i}`)])));
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    expect((await client.query('SELECT version FROM schema_version')).rows).toEqual([{ version: 1 }]);
+    await client.end();
+    const spans = await bridges[0]!.spans(0, 10_000);
+    expect(spans.map((s) => s.session).sort()).toEqual(['m0', 'm1', 'm2']);
+    expect(spans[0]).toMatchObject({ firstSeen: 1000, lastSeen: 5000, channel: 'a001' });
+    await Promise.all(bridges.map((db) => db.close()));
+  });
+
+  it('while the database is down decisions go on unchanged; the rows are written once it is back', async () => {
+    const logs: string[] = [];
+    const log = memoryLogger(logs);
+    const config = validateConfig({ stats: { store: 'postgres', url: postgres.url }, routes: { default: { default: 'allow' } } }, 'test config', {});
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const statistics = startStatistics({ config, log, clock });
+    const bridge = createBridge(config, log);
+    const listener = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, observer: statistics.observer });
+    const server: Server = createServer(listener);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const checks = async (from: number, to: number) => {
+      const statuses: number[] = [];
+      for (let i = from; i < to; i++) {
+        const response = await request(`${base}/auth?token=t${i}`, { headers: { 'x-real-ip': '203.0.113.7', 'x-real-path': `/tv/ch${i % 3}/index.m3u8`, 'x-session-id': `outage-${i}` } });
+        await response.body.dump();
+        statuses.push(response.statusCode);
+      }
+      return statuses;
+    };
+    try {
+      expect(await checks(0, 10)).toEqual(Array(10).fill(200));
+      await statistics.flush();
+      expect(statistics.state()).toMatchObject({ store: 'postgres', ok: true, queued: 0 });
+
+      await postgres.kill();
+      expect(await checks(10, 30)).toEqual(Array(20).fill(200));
+      await statistics.flush();
+      await statistics.flush();
+      expect(statistics.state()).toMatchObject({ ok: false, queued: 20 });
+      expect(statistics.sessions.liveCount()).toBe(30);
+      expect(logs.filter((l) => l.includes('statistics database unavailable'))).toHaveLength(1);
+
+      await postgres.restart();
+      await statistics.flush();
+      expect(statistics.state()).toMatchObject({ ok: true, queued: 0, droppedRows: 0 });
+      expect(logs.filter((l) => l.includes('statistics database back'))).toHaveLength(1);
+
+      // Hung, not gone: a batch waits on it while checks go on.
+      postgres.freeze();
+      expect(await checks(30, 31)).toEqual([200]);
+      const hung = statistics.flush();
+      expect(await checks(31, 40)).toEqual(Array(9).fill(200));
+      // Answered while that batch still waits on the database.
+      expect(statistics.state().queued).toBe(10);
+      postgres.thaw();
+      await hung;
+      await statistics.flush();
+      expect(statistics.state()).toMatchObject({ ok: true, queued: 0 });
+
+      const rows = await statistics.stats.query({ since: new Date(Date.UTC(2026, 5, 1)), by: 'channel' });
+      expect(rows.reduce((n, r) => n + r.sessions, 0)).toBe(40);
+      expect(rows.map((r) => r.key).sort()).toEqual(['ch0', 'ch1', 'ch2']);
+      expect(logs.join('\n')).not.toMatch(/t1[0-9]\b/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await statistics.close();
+      await bridge.close();
+    }
+    // The first test's rows, from 1970, went at start: older than stats.keepDays.
+    expect(await count(postgres.url)).toBe(40);
+  });
+});

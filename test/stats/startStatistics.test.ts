@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import type { CheckAnswered } from '../../src/observe.js';
+import { startStatistics } from '../../src/stats/startStatistics.js';
+import { memoryLogger } from '../support/bridge.js';
+import { ManualClock } from '../support/manualClock.js';
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const check = (session: string, channel: string, allow = true): CheckAnswered => ({
+  route: 'default',
+  protocol: 'flussonic',
+  caller: '127.0.0.1',
+  viewer: { dialect: 'flussonic', rawQuery: 'token=abc', token: 'abc', session, channel, ip: '203.0.113.7' },
+  decision: { allow, decidedBy: 'backend:mw', ttlSeconds: 60, userId: '5' },
+  outcome: allow ? 'allow' : 'deny',
+  by: 'backend',
+  cache: 'miss',
+  status: allow ? 200 : 403,
+  durationMs: 2,
+});
+
+function configFor(stats: Record<string, unknown>) {
+  return validateConfig({ stats, routes: { default: { default: 'deny' } } }, 'test config', {});
+}
+
+describe('startStatistics', () => {
+  it('with store off answers from the live sessions alone', async () => {
+    const clock = new ManualClock();
+    const statistics = startStatistics({ config: configFor({ store: 'off' }), log: memoryLogger([]), clock });
+    statistics.observer.checkAnswered!(check('1', 'news'));
+    statistics.observer.checkAnswered!(check('2', 'news', false));
+    clock.advance(60_000);
+    statistics.observer.checkAnswered!(check('1', 'news'));
+    expect(statistics.sessions.liveCount()).toBe(2);
+    expect(await statistics.stats.query({ since: new Date(0), by: 'channel' })).toEqual([{ key: 'news', viewers: 1, sessions: 1, watchSeconds: 60, peakConcurrent: 1 }]);
+    expect(statistics.state()).toEqual({ store: 'off' });
+    await statistics.close();
+  });
+
+  it('with SQLite, a stop writes the live sessions\' progress and the next start reads it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iab-start-'));
+    folders.push(dir);
+    const config = configFor({ path: join(dir, 'stats.db') });
+    const clock = new ManualClock();
+    const first = startStatistics({ config, log: memoryLogger([]), clock });
+    first.observer.checkAnswered!(check('1', 'news'));
+    clock.advance(30_000);
+    first.observer.checkAnswered!(check('1', 'news'));
+    first.observer.sessionEnded!({ route: 'default', protocol: 'nginx-rtmp', caller: '127.0.0.1', session: 'unknown', reason: 'play_done' });
+    await first.close();
+
+    const second = startStatistics({ config, log: memoryLogger([]), clock });
+    expect(second.sessions.liveCount()).toBe(0);
+    expect(await second.stats.query({ since: new Date(0), by: 'user' })).toEqual([{ key: '5', viewers: 1, sessions: 1, watchSeconds: 30, peakConcurrent: 1 }]);
+    expect(second.stats.droppedRows()).toBe(0);
+    await second.close();
+  });
+
+  it('a statistics file that cannot be created stops the start, naming stats.path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iab-start-'));
+    folders.push(dir);
+    // A folder where a file is: nothing can be created under it.
+    const path = join(dir, 'stats.db', 'stats.db');
+    await startStatistics({ config: configFor({ path: join(dir, 'stats.db') }), log: memoryLogger([]) }).close();
+    expect(() => startStatistics({ config: configFor({ path }), log: memoryLogger([]) })).toThrow(`cannot open the statistics file ${path} (stats.path): EEXIST`);
+  });
+});

@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import type { CheckAnswered } from '../../src/observe.js';
+import type { Decision } from '../../src/pipeline/types.js';
+import { SessionTracker } from '../../src/sessions/tracker.js';
+import type { SessionRow } from '../../src/sessions/types.js';
+import { createAstraApi } from '../../src/streamingServers/astraApi.js';
+import { AstraConnector } from '../../src/streamingServers/astraConnector.js';
+import { createConnectors } from '../../src/streamingServers/connectors.js';
+import { memoryLogger } from '../support/bridge.js';
+import { ManualClock } from '../support/manualClock.js';
+import { startAstraMock, type AstraMock } from './support/astraMock.js';
+
+let astra: AstraMock;
+beforeEach(async () => {
+  astra = await startAstraMock('admin', 's3cret-pass');
+});
+afterEach(async () => {
+  await astra.stop();
+});
+
+function serverConfig(document: Record<string, unknown> = {}) {
+  const config = validateConfig({ streamingServers: { edge1: { type: 'astra', url: astra.url, login: 'admin', password: 's3cret-pass', poll: 10, ...document } } }, 'test config', {});
+  return config.streamingServers.edge1!;
+}
+
+function checked(session: string, decision: Partial<Decision> = {}, caller = '127.0.0.1'): CheckAnswered {
+  return {
+    route: 'default',
+    protocol: 'cesbo',
+    caller,
+    viewer: { dialect: 'cesbo', rawQuery: '', session, channel: 'a001', ip: '203.0.113.9' },
+    decision: { allow: true, decidedBy: 'backend:mw', ttlSeconds: 300, ...decision },
+    outcome: 'allow',
+    by: 'backend',
+    cache: 'none',
+    status: 200,
+    durationMs: 1,
+  };
+}
+
+function setup(document: Record<string, unknown> = {}) {
+  const clock = new ManualClock();
+  const logs: string[] = [];
+  const log = memoryLogger(logs);
+  const rows: SessionRow[] = [];
+  const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1000, clock, sink: (row) => rows.push(row) });
+  const config = serverConfig(document);
+  const connector = new AstraConnector({ name: 'edge1', config, api: createAstraApi(config), tracker, clock, log });
+  return { clock, logs, rows, tracker, connector, config };
+}
+
+const listed = (...ids: (string | number)[]) => ids.map((id) => ({ client_id: id, channel_id: 'a001', channel_name: 'A', addr: '203.0.113.9', uptime: 5 }));
+
+describe('Astra connector', () => {
+  it('matches listed sessions to the decided ones and ends those Astra stops listing as closed-by-server', async () => {
+    const { clock, rows, tracker, connector } = setup();
+    tracker.checkAnswered(checked('101'));
+    tracker.checkAnswered(checked('102'));
+    astra.sessions = listed(101, '102', 'not-ours');
+    await connector.poll();
+    expect(connector.state()).toMatchObject({ name: 'edge1', state: 'up', listed: 3, matched: 2 });
+
+    clock.advance(10_000);
+    tracker.checkAnswered(checked('103'));
+    astra.sessions = listed(101);
+    await connector.poll();
+    // 102 went away; 103 was checked just now and may not be listed yet.
+    expect(tracker.list().map((s) => s.session).sort()).toEqual(['101', '103']);
+    expect(rows.find((r) => r.session === '102' && r.endReason)).toMatchObject({ endReason: 'closed-by-server' });
+
+    clock.advance(10_000);
+    await connector.poll();
+    expect(tracker.list().map((s) => s.session)).toEqual(['101']);
+    expect(tracker.list()[0]!.lastSeen).toBe(new Date(clock.now()).toISOString());
+  });
+
+  it('closes the newest session of a user over X-Max-Sessions, or the oldest when the newest is X-Unique', async () => {
+    const { clock, rows, tracker, connector } = setup();
+    tracker.checkAnswered(checked('1', { userId: '42', maxSessions: 1 }));
+    clock.advance(1000);
+    tracker.checkAnswered(checked('2', { userId: '42', maxSessions: 1 }));
+    tracker.checkAnswered(checked('3', { userId: '77', maxSessions: 2 }));
+    clock.advance(1000);
+    tracker.checkAnswered(checked('4', { userId: '77', maxSessions: 2, unique: true }));
+    tracker.checkAnswered(checked('5', { userId: '88', maxSessions: 1, unique: true }));
+    clock.advance(1000);
+    tracker.checkAnswered(checked('6', { userId: '88', maxSessions: 1, unique: true }));
+    astra.sessions = listed(1, 2, 3, 4, 5, 6);
+    await connector.poll();
+    expect(astra.closed.sort()).toEqual([2, 5]);
+    expect(astra.sessions.map((s) => s.client_id)).toEqual([1, 3, 4, 6]);
+    expect(rows.filter((r) => r.endReason === 'over-limit').map((r) => r.session).sort()).toEqual(['2', '5']);
+    expect(connector.state().closed).toBe(2);
+  });
+
+  it('closeViewer closes a revoked viewer on the servers that serve its sessions, no other', async () => {
+    const clock = new ManualClock();
+    const log = memoryLogger([]);
+    const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1000, clock });
+    const connectors = createConnectors({ edge1: serverConfig() }, tracker, clock, log);
+    tracker.checkAnswered(checked('10', { userId: '42' }));
+    tracker.checkAnswered(checked('11', { userId: '42' }, '10.9.9.9'));
+    tracker.checkAnswered(checked('12', { userId: '43' }));
+    astra.sessions = listed(10, 12);
+    await connectors.poll();
+    const result = await connectors.closeViewer({ userId: '42' });
+    expect(result).toEqual({ closed: [{ server: 'edge1', route: 'default', session: '10', user: '42' }] });
+    expect(astra.closed).toContain(10);
+    expect(tracker.list().map((s) => s.session).sort()).toEqual(['11', '12']);
+    connectors.close();
+  });
+
+  it('an unreachable API is logged once per outage, shown in its state, and picked up again', async () => {
+    const { logs, tracker, connector } = setup();
+    tracker.checkAnswered(checked('1'));
+    await astra.stop();
+    await connector.poll();
+    await connector.poll();
+    expect(connector.state()).toMatchObject({ state: 'down', lastError: expect.stringMatching(/ECONNREFUSED|connect/) });
+    expect(logs.filter((l) => l.includes('streaming server API unreachable'))).toHaveLength(1);
+    // The bridge's own sessions are left as they are while the server cannot say.
+    expect(tracker.liveCount()).toBe(1);
+
+    await astra.start();
+    astra.sessions = listed(1);
+    await connector.poll();
+    expect(connector.state()).toMatchObject({ state: 'up', matched: 1, lastError: undefined });
+    expect(logs.filter((l) => l.includes('streaming server API answers again'))).toHaveLength(1);
+  });
+
+  it('wrong credentials and malformed answers are errors that say so, without the password', async () => {
+    const wrong = setup({ password: 'wrong-password' });
+    await wrong.connector.poll();
+    expect(astra.unauthorized).toBe(1);
+    expect(wrong.connector.state().lastError).toBe('Astra answered HTTP 401 (check login and password)');
+
+    const { connector, logs } = setup();
+    for (const [text, error] of [
+      ['<html>', 'Astra answered something that is not JSON'],
+      ['{"sessions": {"a": 1}}', "Astra's sessions answer is not a session list"],
+      ['{"sessions": [{"channel_id": "a"}]}', "Astra's sessions answer is not a session list"],
+    ] as const) {
+      astra.answerText = text;
+      await connector.poll();
+      expect(connector.state()).toMatchObject({ state: 'down' });
+      expect(connector.state().lastError).toContain(error);
+    }
+    expect(logs.join('\n') + JSON.stringify(wrong.logs)).not.toContain('s3cret-pass');
+  });
+});
