@@ -37,6 +37,20 @@ function finish(code: number): void {
   process.exitCode = code;
 }
 
+// A reader that goes away (`--help | head -1`) is no error worth a stack trace.
+process.stdout.on('error', () => undefined);
+
+/** A command that reads its own options, help included: commander hands it its arguments untouched. */
+function selfParsing(program: Command, name: string, description: string, run: (args: string[]) => Promise<number>): void {
+  program
+    .command(name)
+    .description(description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => finish(await run(command.args)));
+}
+
 function buildProgram(): Command {
   const program = new Command(NAME)
     .description('Authorization bridge between IPTV streaming servers and middleware; see README.md.')
@@ -105,29 +119,14 @@ function buildProgram(): Command {
       await replay(dir, address!);
     });
 
-  program
-    .command('securetoken')
-    .description('print a securetoken link token (securetoken --help for its options)')
-    // It reads its own options, help included.
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(async (_options: unknown, command: Command) => {
-      const { securetokenCommand } = await import('./commands/securetoken.js');
-      finish(securetokenCommand(command.args, process.env, process.stdout, process.stderr));
-    });
-
-  program
-    .command('stats')
-    .description('viewing statistics from the statistics store (stats --help for its options)')
-    // It reads its own options, help included.
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(async (_options: unknown, command: Command) => {
-      const { statsCommand } = await import('./commands/stats.js');
-      finish(await statsCommand(command.args, configFile, process.stdout, process.stderr));
-    });
+  selfParsing(program, 'securetoken', 'print a securetoken link token (securetoken --help for its options)', async (args) => {
+    const { securetokenCommand } = await import('./commands/securetoken.js');
+    return securetokenCommand(args, process.env, process.stdout, process.stderr);
+  });
+  selfParsing(program, 'stats', 'viewing statistics from the statistics store (stats --help for its options)', async (args) => {
+    const { statsCommand } = await import('./commands/stats.js');
+    return statsCommand(args, configFile, process.stdout, process.stderr);
+  });
 
   return program;
 }

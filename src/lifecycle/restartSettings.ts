@@ -3,7 +3,8 @@ import { valueAt } from '../adapters/bodyRule.js';
 
 /**
  * Settings read once, when the process starts: the sockets it listens on,
- * the HTTP server's limits, the log's format and the stores it connects to.
+ * the HTTP server's limits, the log's format, the stores it connects to, the
+ * admin listener's token and the statistics side.
  * A reload that changes them keeps their running values until a restart
  * (keys other parts of the bridge do not define are simply absent).
  */
@@ -16,7 +17,10 @@ export const FIXED_UNTIL_RESTART = [
   'cache.redisTimeoutMs',
   'cache.maxEntries',
   'admin.listen',
-  'stats.store',
+  'admin.token',
+  // The statistics writer and the streaming-server connectors are built once, at start.
+  'stats',
+  'streamingServers',
 ] as const;
 
 /** The fixed settings whose value in `next` differs from the one running (names only: a value can be a secret). */

@@ -27,7 +27,9 @@ describe('settingsNeedingRestart', () => {
 
   it('compares settings other parts define (admin, stats) when present, and ignores them when absent in both', () => {
     expect(settingsNeedingRestart({ admin: { listen: 'off' } }, { admin: { listen: '127.0.0.1:8089' } })).toContain('admin.listen');
-    expect(settingsNeedingRestart({ stats: { store: 'sqlite' } }, {})).toContain('stats.store');
+    expect(settingsNeedingRestart({ stats: { store: 'sqlite' } }, {})).toContain('stats');
+    expect(settingsNeedingRestart({ admin: { token: 'a'.repeat(16) } }, { admin: { token: 'b'.repeat(16) } })).toEqual(['admin.token']);
+    expect(settingsNeedingRestart({ streamingServers: {} }, { streamingServers: { edge1: {} } })).toEqual(['streamingServers']);
     expect(settingsNeedingRestart({}, {})).toEqual([]);
   });
 });
