@@ -32,7 +32,7 @@ function refusalOf(error: NodeJS.ErrnoException): { status: number; line: string
 }
 
 /**
- * Requests Node refuses before express sees them (oversize heads, garbage on
+ * Requests Node refuses before the bridge sees them (oversize heads, garbage on
  * the wire, a head that never completes) still get an explicit answer instead
  * of a dropped connection, after the answers to the complete requests
  * pipelined before them.
