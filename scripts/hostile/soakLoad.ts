@@ -28,6 +28,9 @@ const VIEWER_IPS = 20;
  * replayed middleware answers (denied, then cached), a tenth denies, the rest
  * hostile raw requests from the fuzz generator.
  */
+/** How many sessions one viewer IP holds at once (several devices, a reconnect). */
+const SESSIONS_PER_VIEWER = 20;
+
 export function startSoakLoad(port: number, { connections, rate, seed, until, maxRequests }: { connections: number; rate: number; seed: number; until: () => boolean; maxRequests: number }) {
   const origin = `http://127.0.0.1:${port}`;
   const pool = new Pool(origin, { connections, headersTimeout: HANG_MS, bodyTimeout: HANG_MS });
@@ -38,9 +41,14 @@ export function startSoakLoad(port: number, { connections, rate, seed, until, ma
   const started = performance.now();
 
   const check = async (token: string) => {
-    const ip = `203.0.113.${1 + Math.floor(random() * VIEWER_IPS)}`;
+    const viewer = Math.floor(random() * VIEWER_IPS);
+    const ip = `203.0.113.${1 + viewer}`;
+    // A steady population of viewers, each watching in its own streaming-server session, as a real
+    // audience does: a fresh session id per check would grow the live-session table to its cap
+    // (stats.maxLiveSessions, sessions.idleTtl), which is its bound, not a leak.
+    const session = `s${viewer}-${Math.floor(random() * SESSIONS_PER_VIEWER)}`;
     try {
-      const { statusCode, body } = await pool.request({ method: 'GET', path: `/auth?token=${token}`, headers: { 'x-real-ip': ip, 'x-real-path': '/play/a001/index.m3u8', 'x-session-id': String(sent) } });
+      const { statusCode, body } = await pool.request({ method: 'GET', path: `/auth?token=${token}`, headers: { 'x-real-ip': ip, 'x-real-path': '/play/a001/index.m3u8', 'x-session-id': session } });
       await body.dump();
       if (statusCode >= 500) counts.serverErrors += 1;
     } catch (error) {
