@@ -80,15 +80,24 @@ async function round(sender: Sender, hostile: string, healthy: string): Promise<
   const burstMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   delay.disable();
-  return { cpuMicrosPerAnswer: (used.user + used.system) / (AT_ONCE + 1), maxDelayMs: delay.max / 1e6, unrelatedMs, burstMs };
+  return {
+    cpuMicrosPerAnswer: (used.user + used.system) / (AT_ONCE + 1),
+    maxDelayMs: delay.max / 1e6,
+    unrelatedMs,
+    burstMs,
+  };
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const healthy = await startPlainServer();
-  console.log(`${AT_ONCE} hostile answers at once, one unrelated check beside them; medians of ${ROUNDS} rounds, interleaved\n`);
-  console.log(['answer', 'client', 'CPU µs per answer', 'max loop delay ms', 'unrelated check ms', 'whole burst ms'].join(' | '));
+  console.log(
+    `${AT_ONCE} hostile answers at once, one unrelated check beside them; medians of ${ROUNDS} rounds, interleaved\n`,
+  );
+  console.log(
+    ['answer', 'client', 'CPU µs per answer', 'max loop delay ms', 'unrelated check ms', 'whole burst ms'].join(' | '),
+  );
   for (const [label, bytes] of Object.entries(ANSWERS)) {
     const hostile = await startHostileMiddleware(bytes);
     const senders = [
@@ -102,8 +111,19 @@ async function main(): Promise<void> {
     }
     for (const sender of senders) {
       const all = rounds.get(sender.name)!;
-      const cells = [median(all.map((r) => r.maxDelayMs)), median(all.map((r) => r.unrelatedMs)), median(all.map((r) => r.burstMs))];
-      console.log([label, sender.name, median(all.map((r) => r.cpuMicrosPerAnswer)).toFixed(0), ...cells.map((ms) => ms.toFixed(1))].join(' | '));
+      const cells = [
+        median(all.map((r) => r.maxDelayMs)),
+        median(all.map((r) => r.unrelatedMs)),
+        median(all.map((r) => r.burstMs)),
+      ];
+      console.log(
+        [
+          label,
+          sender.name,
+          median(all.map((r) => r.cpuMicrosPerAnswer)).toFixed(0),
+          ...cells.map((ms) => ms.toFixed(1)),
+        ].join(' | '),
+      );
       await sender.close();
     }
     await hostile.stop();

@@ -39,7 +39,11 @@ async function load(name: string, server: Running, path: string, connections: nu
     url: server.url,
     connections,
     headers: VIEWER,
-    requests: [unique ? { method: 'GET' as const, path, setupRequest: (req: object) => ({ ...req, path: `${path}-${n++}` }) } : { method: 'GET' as const, path }],
+    requests: [
+      unique
+        ? { method: 'GET' as const, path, setupRequest: (req: object) => ({ ...req, path: `${path}-${n++}` }) }
+        : { method: 'GET' as const, path },
+    ],
   };
   await autocannon({ ...options, duration: 1 });
   const cpuBefore = cpuSeconds(server.pid);
@@ -52,20 +56,32 @@ async function load(name: string, server: Running, path: string, connections: nu
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
-    cpuMicros: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total,
+    cpuMicros:
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total,
   };
 }
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const format = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const format = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [format(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
 }
 
 function loadTable(rows: readonly Load[]): string {
   return table(
     ['scenario', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors/non-2xx', 'server CPU µs/req'],
-    rows.map((r) => [r.name, String(r.rps), r.mean.toFixed(3), String(r.p50), String(r.p99), String(r.errors), r.cpuMicros?.toFixed(1) ?? '-']),
+    rows.map((r) => [
+      r.name,
+      String(r.rps),
+      r.mean.toFixed(3),
+      String(r.p50),
+      String(r.p99),
+      String(r.errors),
+      r.cpuMicros?.toFixed(1) ?? '-',
+    ]),
   );
 }
 
@@ -73,7 +89,12 @@ async function throughputAndLatency(): Promise<string[]> {
   const plain = await startPlainServer();
   const middleware = await startCountingMiddleware();
   const bridge = await startBridge([...BRIDGE_BASE, 'backends:', `  mw: {type: http, url: "${middleware.url}/check"}`]);
-  const counted = await startBridge(['log: {level: info, format: json}', `admin: {listen: "127.0.0.1:${await closedPort()}"}`, 'backends:', `  mw: {type: http, url: "${middleware.url}/check"}`]);
+  const counted = await startBridge([
+    'log: {level: info, format: json}',
+    `admin: {listen: "127.0.0.1:${await closedPort()}"}`,
+    'backends:',
+    `  mw: {type: http, url: "${middleware.url}/check"}`,
+  ]);
   const rows: Load[] = [];
   for (const [name, server, path, connections, unique] of [
     ['1. raw node:http server answering 200', plain, '/', CONNECTIONS, false],
@@ -90,21 +111,40 @@ async function throughputAndLatency(): Promise<string[]> {
     process.stdout.write(`  ${rows.at(-1)!.name}: ${rows.at(-1)!.rps} req/s\n`);
   }
   await Promise.all([plain.stop(), middleware.stop(), bridge.stop(), counted.stop()]);
-  const [raw, cached, countedFirst, cachedAgain, countedAgain, direct, miss, directAlone, missAlone] = rows as [Load, Load, Load, Load, Load, Load, Load, Load, Load];
+  const [raw, cached, countedFirst, cachedAgain, countedAgain, direct, miss, directAlone, missAlone] = rows as [
+    Load,
+    Load,
+    Load,
+    Load,
+    Load,
+    Load,
+    Load,
+    Load,
+    Load,
+  ];
   // Two alternating runs of each, so a drift of the machine's load during the run weighs on both alike.
-  const mean = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : (a + b) / 2);
+  const mean = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : (a + b) / 2;
   const off = { rps: (cached.rps + cachedAgain.rps) / 2, cpu: mean(cached.cpuMicros, cachedAgain.cpuMicros) };
-  const on = { rps: (countedFirst.rps + countedAgain.rps) / 2, cpu: mean(countedFirst.cpuMicros, countedAgain.cpuMicros) };
-  const added = (a: Load, b: Load) => `mean +${(b.mean - a.mean).toFixed(3)} ms, p50 +${b.p50 - a.p50} ms, p99 +${b.p99 - a.p99} ms`;
+  const on = {
+    rps: (countedFirst.rps + countedAgain.rps) / 2,
+    cpu: mean(countedFirst.cpuMicros, countedAgain.cpuMicros),
+  };
+  const added = (a: Load, b: Load) =>
+    `mean +${(b.mean - a.mean).toFixed(3)} ms, p50 +${b.p50 - a.p50} ms, p99 +${b.p99 - a.p99} ms`;
   return [
     loadTable(rows),
     '',
     `1. cached decisions vs raw node:http: ${(cached.rps / raw.rps).toFixed(2)}x throughput (target >= 0.5x), p99 ${cached.p99} ms (target < 5 ms)`,
     ...(cached.cpuMicros === undefined || raw.cpuMicros === undefined
       ? []
-      : [`   CPU per request: bridge ${cached.cpuMicros.toFixed(1)} µs per cached decision, raw node:http ${raw.cpuMicros.toFixed(1)} µs per answer`]),
+      : [
+          `   CPU per request: bridge ${cached.cpuMicros.toFixed(1)} µs per cached decision, raw node:http ${raw.cpuMicros.toFixed(1)} µs per answer`,
+        ]),
     `   metrics on vs off (cached decisions, two runs each): ${(on.rps / off.rps).toFixed(3)}x throughput (target >= 0.97x)` +
-      (on.cpu === undefined || off.cpu === undefined ? '' : `, CPU ${on.cpu.toFixed(1)} vs ${off.cpu.toFixed(1)} µs per decision (${(100 * (on.cpu / off.cpu - 1)).toFixed(1)}%)`),
+      (on.cpu === undefined || off.cpu === undefined
+        ? ''
+        : `, CPU ${on.cpu.toFixed(1)} vs ${off.cpu.toFixed(1)} µs per decision (${(100 * (on.cpu / off.cpu - 1)).toFixed(1)}%)`),
     ...countingCost(off.cpu),
     `2. latency a cache miss adds in front of the middleware, 1 connection: ${added(directAlone, missAlone)}`,
     `   the same under ${CONNECTIONS} connections (includes queueing at saturation): ${added(direct, miss)}`,
@@ -114,8 +154,13 @@ async function throughputAndLatency(): Promise<string[]> {
 /** The observer's own cost per check, against the CPU a whole cached decision took in this run. */
 function countingCost(decisionMicros: number | undefined): string[] {
   const { cells, promClient } = metricsCost();
-  const share = decisionMicros === undefined ? '' : ` = ${((100 * cells) / (decisionMicros * 1000)).toFixed(2)}% of a cached decision's CPU`;
-  return [`   counting one cached check: ${cells.toFixed(0)} ns${share} (prom-client's labelled children per check: ${promClient.toFixed(0)} ns)`];
+  const share =
+    decisionMicros === undefined
+      ? ''
+      : ` = ${((100 * cells) / (decisionMicros * 1000)).toFixed(2)}% of a cached decision's CPU`;
+  return [
+    `   counting one cached check: ${cells.toFixed(0)} ns${share} (prom-client's labelled children per check: ${promClient.toFixed(0)} ns)`,
+  ];
 }
 
 async function coalescing(): Promise<string[]> {
@@ -124,7 +169,11 @@ async function coalescing(): Promise<string[]> {
   const pool = new Pool(bridge.url, { connections: 1000 });
   const statuses = await Promise.all(
     Array.from({ length: 1000 }, async () => {
-      const { statusCode, body } = await pool.request({ method: 'GET', path: '/auth?token=zap-token', headers: VIEWER });
+      const { statusCode, body } = await pool.request({
+        method: 'GET',
+        path: '/auth?token=zap-token',
+        headers: VIEWER,
+      });
       await body.dump();
       return statusCode;
     }),
@@ -133,7 +182,9 @@ async function coalescing(): Promise<string[]> {
   await pool.close();
   await Promise.all([middleware.stop(), bridge.stop()]);
   const allowed = statuses.filter((s) => s === 200).length;
-  return [`3. 1,000 concurrent identical misses → ${asked} middleware request(s); ${allowed}/1000 viewers allowed (target: exactly 1)`];
+  return [
+    `3. 1,000 concurrent identical misses → ${asked} middleware request(s); ${allowed}/1000 viewers allowed (target: exactly 1)`,
+  ];
 }
 
 async function hlsWorkload(): Promise<string[]> {
@@ -165,7 +216,11 @@ async function hlsWorkload(): Promise<string[]> {
 
 function memory(): string[] {
   const script = fileURLToPath(new URL('./memory.ts', import.meta.url));
-  const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', script, '1000000'], { encoding: 'utf8' });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', script, '1000000'],
+    { encoding: 'utf8' },
+  );
   if (child.status !== 0) throw new Error(`memory benchmark failed: ${child.stderr}`);
   const m = JSON.parse(child.stdout) as { entries: number; heapBytesPerEntry: number; heapMiB: number; rssMiB: number };
   return [
@@ -173,6 +228,18 @@ function memory(): string[] {
   ];
 }
 
-console.log(`iptv-auth-bridge benchmark: node ${process.version}, ${SECONDS} s per load scenario, ${CONNECTIONS} connections unless noted\n`);
-const report = [...(await throughputAndLatency()), '', ...(await coalescing()), '', ...(await hlsWorkload()), '', ...memory(), '', ...(await statsOnOff(SECONDS, CONNECTIONS, BRIDGE_BASE))];
+console.log(
+  `iptv-auth-bridge benchmark: node ${process.version}, ${SECONDS} s per load scenario, ${CONNECTIONS} connections unless noted\n`,
+);
+const report = [
+  ...(await throughputAndLatency()),
+  '',
+  ...(await coalescing()),
+  '',
+  ...(await hlsWorkload()),
+  '',
+  ...memory(),
+  '',
+  ...(await statsOnOff(SECONDS, CONNECTIONS, BRIDGE_BASE)),
+];
 console.log(`\n${report.join('\n')}`);

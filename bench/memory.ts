@@ -23,7 +23,8 @@ const log = winston.createLogger({ silent: true });
 const store = createStore(config.cache, log);
 const allowAtOnce: MiddlewareAdapter = {
   name: 'mw',
-  check: () => Promise.resolve({ outcome: 'allow', info: { sessionName: 'subscriber', authDuration: 3600 }, notes: [] }),
+  check: () =>
+    Promise.resolve({ outcome: 'allow', info: { sessionName: 'subscriber', authDuration: 3600 }, notes: [] }),
 };
 const decider = createDecider(config, new Map([['mw', allowAtOnce]]), store, log);
 

@@ -33,10 +33,18 @@ function nanosPerCall(call: () => void): number {
 }
 
 export function metricsCost(): { cells: number; promClient: number } {
-  const metrics = createMetrics({ health: () => ({ status: 'ok', store: { store: 'memory', ok: true }, backends: {} }), routes: () => ['default'] });
+  const metrics = createMetrics({
+    health: () => ({ status: 'ok', store: { store: 'memory', ok: true }, backends: {} }),
+    routes: () => ['default'],
+  });
   const observe = metrics.observer.checkAnswered!;
   const registry = new Registry();
-  const counter = new Counter({ name: 'c', help: 'c', labelNames: ['route', 'dialect', 'decision', 'by', 'cache'], registers: [registry] });
+  const counter = new Counter({
+    name: 'c',
+    help: 'c',
+    labelNames: ['route', 'dialect', 'decision', 'by', 'cache'],
+    registers: [registry],
+  });
   const histogram = new Histogram({ name: 'h', help: 'h', labelNames: ['route'], registers: [registry] });
   const counterChild = counter.labels('default', 'cesbo', 'allow', 'backend', 'hit');
   const histogramChild = histogram.labels('default');

@@ -60,7 +60,9 @@ export async function startPlainServer(): Promise<Running> {
  * checks it was asked (`GET /count`, `GET /reset`), so a scenario can say how
  * many requests reached it.
  */
-export async function startCountingMiddleware(delayMs = 0): Promise<Running & { count(): Promise<number>; reset(): Promise<void> }> {
+export async function startCountingMiddleware(
+  delayMs = 0,
+): Promise<Running & { count(): Promise<number>; reset(): Promise<void> }> {
   const source = `let count = 0;
     require('node:http').createServer((req, res) => {
       if (req.url === '/count') return res.end(String(count));
@@ -91,7 +93,13 @@ export async function startBridge(lines: readonly string[]): Promise<Running> {
   const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (await fetch(`${url}/healthz`).then((res) => res.ok, () => false)) return { url, pid: child.pid!, stop: stopper(child) };
+    if (
+      await fetch(`${url}/healthz`).then(
+        (res) => res.ok,
+        () => false,
+      )
+    )
+      return { url, pid: child.pid!, stop: stopper(child) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill();

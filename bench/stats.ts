@@ -25,14 +25,19 @@ async function cachedRps(server: Running, seconds: number, connections: number):
         path: '/auth?token=cached-token',
         setupRequest: (req: object) => ({
           ...req,
-          headers: { 'x-real-ip': '203.0.113.7', 'x-real-path': '/tv/a001/index.m3u8', 'x-session-id': String(n++ % SESSIONS) },
+          headers: {
+            'x-real-ip': '203.0.113.7',
+            'x-real-path': '/tv/a001/index.m3u8',
+            'x-session-id': String(n++ % SESSIONS),
+          },
         }),
       },
     ],
   };
   await autocannon({ ...options, duration: 1 });
   const result = await autocannon({ ...options, duration: seconds });
-  if (result.non2xx + result.errors > 0) throw new Error(`stats bench: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx + result.errors > 0)
+    throw new Error(`stats bench: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }
 

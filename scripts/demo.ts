@@ -113,21 +113,37 @@ const CASES: Record<string, { readonly title: string; readonly cases: readonly C
     title: 'Ministra/Stalker: chk_flussonic_tmp_link.php, Flussonic style',
     cases: [
       { what: 'allow', expect: '200, X-Session-Name: 1042', token: '6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7' },
-      { what: 'deny, redirect from the route', expect: '403, X-Location: http://promo.example.com/ministra', token: '0b8d6f4e2c1a39578e6d4c2b0a9f8e7d' },
+      {
+        what: 'deny, redirect from the route',
+        expect: '403, X-Location: http://promo.example.com/ministra',
+        token: '0b8d6f4e2c1a39578e6d4c2b0a9f8e7d',
+      },
     ],
   },
   iptvportal: {
     title: 'IPTVportal: /auth/arescrypt/, Cesbo style',
     cases: [
-      { what: 'allow', expect: '200, X-Session-Name: 7731', token: 'Wm9CtX1qLr8fZp2Hs7dKa4NvYe0JcB6gTu3MiQw5xSoRlDn9PyEh' },
-      { what: "deny, the portal's 302", expect: '403, X-Location: https://promo.example.com/iptvportal/renew', token: 'Rt5Yu8Io1Pa4Sd7Fg0Hj3Kl6Zx9Cv2Bn5Mq8We1Rt4Yu7Io0Pa3S' },
+      {
+        what: 'allow',
+        expect: '200, X-Session-Name: 7731',
+        token: 'Wm9CtX1qLr8fZp2Hs7dKa4NvYe0JcB6gTu3MiQw5xSoRlDn9PyEh',
+      },
+      {
+        what: "deny, the portal's 302",
+        expect: '403, X-Location: https://promo.example.com/iptvportal/renew',
+        token: 'Rt5Yu8Io1Pa4Sd7Fg0Hj3Kl6Zx9Cv2Bn5Mq8We1Rt4Yu7Io0Pa3S',
+      },
     ],
   },
   smarty: {
     title: 'Microimpuls Smarty: /tvmiddleware/api/streamservice/token/check/, Flussonic style',
     cases: [
       { what: 'allow', expect: '200, X-Session-Name: 5521', token: '5a0e8f1c2b7d4e9a8c3f6b1d0e5a9c2f7b4d8e1a' },
-      { what: "deny, Smarty's X-Location", expect: '403, X-Location: http://promo.example.com/smarty/blocked', token: '1f6b3d8a5c0e7b2d9f4a1c6e3b8d5a0c7f2e9b4d' },
+      {
+        what: "deny, Smarty's X-Location",
+        expect: '403, X-Location: http://promo.example.com/smarty/blocked',
+        token: '1f6b3d8a5c0e7b2d9f4a1c6e3b8d5a0c7f2e9b4d',
+      },
     ],
   },
   outage: {
@@ -147,12 +163,14 @@ function curlLines(bridge: string, route: string, token: string): string[] {
 
 function banner(bridge: string, middlewares: readonly Started[], downPort: number, configFile: string): string {
   const lines = ['', 'iptv-auth-bridge demo: everything below runs on loopback.', ''];
-  for (const { name, address } of middlewares) lines.push(`  ${name.padEnd(11)} http://${address}   replaying test/fixtures/${name}/`);
+  for (const { name, address } of middlewares)
+    lines.push(`  ${name.padEnd(11)} http://${address}   replaying test/fixtures/${name}/`);
   lines.push(`  ${'down'.padEnd(11)} http://127.0.0.1:${downPort}   nothing listens`);
   lines.push(`  ${'bridge'.padEnd(11)} ${bridge}   config ${configFile}`, '');
   for (const [route, { title, cases }] of Object.entries(CASES)) {
     lines.push(`${title} (route ${route})`);
-    for (const { what, expect, token } of cases) lines.push(`  # ${what}: expect ${expect}`, ...curlLines(bridge, route, token).map((line) => `  ${line}`));
+    for (const { what, expect, token } of cases)
+      lines.push(`  # ${what}: expect ${expect}`, ...curlLines(bridge, route, token).map((line) => `  ${line}`));
     lines.push('');
   }
   lines.push('Logs follow (bridge decisions, what each simulated middleware was asked). Press Ctrl-C to stop.', '');
@@ -164,11 +182,18 @@ async function main(): Promise<void> {
   // `on`, not `once`: npm and tsx pass a Ctrl-C on, so it can arrive twice.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
   // A crash of the demo itself must not leave simulated middlewares running.
-  process.once('exit', () => children.forEach(({ child }) => isRunning(child) && child.kill('SIGTERM')));
+  process.once('exit', () => {
+    for (const { child } of children) if (isRunning(child)) child.kill('SIGTERM');
+  });
 
   const names = ['ministra', 'iptvportal', 'smarty'] as const;
-  const middlewares = await Promise.all(names.map((name) => startCli(name, ['replay', join(FIXTURES, name), '--listen', '127.0.0.1:0'])));
-  const urls = Object.fromEntries(middlewares.map(({ name, address }) => [name, `http://${address}`])) as Record<(typeof names)[number], string>;
+  const middlewares = await Promise.all(
+    names.map((name) => startCli(name, ['replay', join(FIXTURES, name), '--listen', '127.0.0.1:0'])),
+  );
+  const urls = Object.fromEntries(middlewares.map(({ name, address }) => [name, `http://${address}`])) as Record<
+    (typeof names)[number],
+    string
+  >;
   const downPort = await closedPort();
   const configFile = join(mkdtempSync(join(tmpdir(), 'bridge-demo-')), 'demo.yaml');
   writeFileSync(configFile, demoConfig(urls, downPort));

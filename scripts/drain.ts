@@ -23,15 +23,30 @@ const { values } = parseArgs({
     'delay-ms': { type: 'string', default: '300' },
   },
 });
-const round = { inFlight: Number(values['in-flight']), queued: Number(values.queued), pipelined: Number(values.pipelined) };
+const round = {
+  inFlight: Number(values['in-flight']),
+  queued: Number(values.queued),
+  pipelined: Number(values.pipelined),
+};
 
 let received = 0;
-const counting = await startReplayServer([{ request: { path: '/check' }, response: { status: 200, delayMs: Number(values['delay-ms']), headers: { 'X-Session-Name': 'viewer' } } }], {
-  keepReceived: false,
-  onRequest: () => (received += 1),
-});
+const counting = await startReplayServer(
+  [
+    {
+      request: { path: '/check' },
+      response: { status: 200, delayMs: Number(values['delay-ms']), headers: { 'X-Session-Name': 'viewer' } },
+    },
+  ],
+  {
+    keepReceived: false,
+    onRequest: () => (received += 1),
+  },
+);
 const config = join(mkdtempSync(join(tmpdir(), 'bridge-drain-')), 'bridge.yaml');
-writeFileSync(config, `listen: 127.0.0.1:0\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${counting.url}/check", timeoutMs: 2000}\n`);
+writeFileSync(
+  config,
+  `listen: 127.0.0.1:0\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${counting.url}/check", timeoutMs: 2000}\n`,
+);
 
 let failed = false;
 for (let n = 1; n <= Number(values.rounds); n += 1) {
@@ -41,7 +56,9 @@ for (let n = 1; n <= Number(values.rounds); n += 1) {
     while (received - start < round.inFlight) await pause(5);
   });
   failed ||= tally.answered !== tally.sent || tally.exitCode !== 0;
-  console.log(`round ${n}: ${tally.answered}/${tally.sent} connections answered (${tally.toldToClose} told Connection: close), ${tally.reset} reset, ${tally.unanswered} unanswered, statuses ${JSON.stringify(tally.statuses)}, exit ${tally.exitCode}`);
+  console.log(
+    `round ${n}: ${tally.answered}/${tally.sent} connections answered (${tally.toldToClose} told Connection: close), ${tally.reset} reset, ${tally.unanswered} unanswered, statuses ${JSON.stringify(tally.statuses)}, exit ${tally.exitCode}`,
+  );
 }
 await counting.close();
 process.exit(failed ? 1 : 0);

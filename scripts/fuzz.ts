@@ -7,11 +7,23 @@
 import { parseArgs } from 'node:util';
 import { fuzzFailed, runFuzz, RSS_GROWTH_LIMIT } from './hostile/fuzzRun.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '16' },
+  },
+});
 const count = Number(values.cases);
 const seed = Number(values.seed);
 const concurrency = Number(values.concurrency);
-if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed) || !Number.isInteger(concurrency) || concurrency < 1) {
+if (
+  !Number.isInteger(count) ||
+  count < 1 ||
+  !Number.isInteger(seed) ||
+  !Number.isInteger(concurrency) ||
+  concurrency < 1
+) {
   console.error('usage: npm run fuzz -- [--cases N] [--seed S] [--concurrency C] (positive integers)');
   process.exit(2);
 }
@@ -19,11 +31,26 @@ if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed) || !Number.
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1048576).toFixed(1)} MiB`);
 const report = await runFuzz({ count, seed, concurrency, onProgress: (done) => console.log(`  ${done} cases`) });
 console.log(`fuzz: ${report.cases} cases, seed ${report.seed}, ${report.seconds.toFixed(1)} s`);
-console.log(`  kinds     ${Object.entries(report.byKind).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
-console.log(`  answers   ${Object.entries(report.statuses).map(([status, n]) => `${status}: ${n}`).join(', ')}`);
-console.log(`  5xx ${report.serverErrors}, resets ${report.resets}, hangs over 3 s ${report.hangs}, silent closes ${report.unanswered}, crashes ${report.crashes}, stray error lines ${report.strayErrors.length}`);
-const growth = report.rssEndBytes !== undefined && report.rssStartBytes !== undefined ? report.rssEndBytes - report.rssStartBytes : undefined;
-console.log(`  RSS ${mib(report.rssStartBytes)} -> ${mib(report.rssEndBytes)} (growth ${mib(growth)}, limit ${mib(RSS_GROWTH_LIMIT)})`);
+console.log(
+  `  kinds     ${Object.entries(report.byKind)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ')}`,
+);
+console.log(
+  `  answers   ${Object.entries(report.statuses)
+    .map(([status, n]) => `${status}: ${n}`)
+    .join(', ')}`,
+);
+console.log(
+  `  5xx ${report.serverErrors}, resets ${report.resets}, hangs over 3 s ${report.hangs}, silent closes ${report.unanswered}, crashes ${report.crashes}, stray error lines ${report.strayErrors.length}`,
+);
+const growth =
+  report.rssEndBytes !== undefined && report.rssStartBytes !== undefined
+    ? report.rssEndBytes - report.rssStartBytes
+    : undefined;
+console.log(
+  `  RSS ${mib(report.rssStartBytes)} -> ${mib(report.rssEndBytes)} (growth ${mib(growth)}, limit ${mib(RSS_GROWTH_LIMIT)})`,
+);
 for (const line of [...report.failures, ...report.strayErrors.slice(0, 5)]) console.log(`  ! ${line}`);
 const failed = fuzzFailed(report);
 console.log(failed ? 'verdict: FAIL' : 'verdict: pass');

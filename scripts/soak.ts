@@ -15,13 +15,23 @@ import { connectInspector } from './hostile/inspectorProbe.js';
 import { startSoakLoad } from './hostile/soakLoad.js';
 import { memoryVerdict, type SoakSample } from './hostile/soakVerdict.js';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, every: { type: 'string', default: '10' }, rate: { type: 'string', default: '300' }, connections: { type: 'string', default: '16' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' },
+    every: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '300' },
+    connections: { type: 'string', default: '16' },
+    seed: { type: 'string', default: '1' },
+  },
+});
 const minutes = Number(values.minutes);
 const every = Number(values.every);
 const connections = Number(values.connections);
 const rate = Number(values.rate);
 if (!(minutes > 0) || !(every > 0) || !(rate > 0) || !Number.isInteger(connections) || connections < 1) {
-  console.error('usage: npm run soak -- --minutes N [--rate REQUESTS_PER_SECOND] [--every SECONDS] [--connections C] [--seed S]');
+  console.error(
+    'usage: npm run soak -- --minutes N [--rate REQUESTS_PER_SECOND] [--every SECONDS] [--connections C] [--seed S]',
+  );
   process.exit(2);
 }
 
@@ -35,16 +45,31 @@ await inspector.sample(); // starts the event-loop delay histogram
 
 const started = performance.now();
 const endAt = started + minutes * 60_000;
-const load = startSoakLoad(bridge.port, { connections, rate, seed: Number(values.seed), until: () => crashed || performance.now() >= endAt, maxRequests: 50_000_000 });
+const load = startSoakLoad(bridge.port, {
+  connections,
+  rate,
+  seed: Number(values.seed),
+  until: () => crashed || performance.now() >= endAt,
+  maxRequests: 50_000_000,
+});
 const samples: SoakSample[] = [];
 let previousSent = 0;
 let previousAt = started;
-console.log('   time   req/s  cached  misses  denies     bad  5xx reset hang   RSS MiB  live heap MiB  sockets  loop p99 ms  loop max ms');
+console.log(
+  '   time   req/s  cached  misses  denies     bad  5xx reset hang   RSS MiB  live heap MiB  sockets  loop p99 ms  loop max ms',
+);
 while (!crashed && performance.now() < endAt) {
   await pause(Math.min(every * 1000, Math.max(0, endAt - performance.now())));
   if (crashed) break;
   const { rssBytes, heapUsedBytes, loopDelayP99Ms, loopDelayMaxMs } = await inspector.sample();
-  const sample: SoakSample = { atSeconds: (performance.now() - started) / 1000, rssBytes, heapUsedBytes, sockets: bridge.openSockets(), loopDelayP99Ms, loopDelayMaxMs };
+  const sample: SoakSample = {
+    atSeconds: (performance.now() - started) / 1000,
+    rssBytes,
+    heapUsedBytes,
+    sockets: bridge.openSockets(),
+    loopDelayP99Ms,
+    loopDelayMaxMs,
+  };
   samples.push(sample);
   const sent = load.sent();
   const now = performance.now();
@@ -63,10 +88,18 @@ const crashedDuringRun = crashed;
 const exitCode = crashedDuringRun ? null : await bridge.stop();
 const verdict = memoryVerdict(samples);
 const c = load.counts;
-console.log(`soak: ${minutes} min at ${rate} requests/s offered, ${load.sent()} requests (${c.cached} cached, ${c.misses} misses, ${c.denies} denies, ${c.bad} hostile)`);
-console.log(`  5xx ${c.serverErrors}, resets ${c.resets}, hangs over 3 s ${c.hangs}, crashes ${crashedDuringRun || exitCode !== 0 ? 1 : 0} (exit ${exitCode}), stray error lines ${strayErrors.length}`);
+console.log(
+  `soak: ${minutes} min at ${rate} requests/s offered, ${load.sent()} requests (${c.cached} cached, ${c.misses} misses, ${c.denies} denies, ${c.bad} hostile)`,
+);
+console.log(
+  `  5xx ${c.serverErrors}, resets ${c.resets}, hangs over 3 s ${c.hangs}, crashes ${crashedDuringRun || exitCode !== 0 ? 1 : 0} (exit ${exitCode}), stray error lines ${strayErrors.length}`,
+);
 for (const line of strayErrors.slice(0, 5)) console.log(`  ! ${line}`);
 console.log(`  memory ${verdict.bounded ? 'bounded' : 'NOT bounded'}: ${verdict.detail}`);
-const failed = c.serverErrors + c.resets + c.hangs + strayErrors.length > 0 || crashedDuringRun || exitCode !== 0 || !verdict.bounded;
+const failed =
+  c.serverErrors + c.resets + c.hangs + strayErrors.length > 0 ||
+  crashedDuringRun ||
+  exitCode !== 0 ||
+  !verdict.bounded;
 console.log(failed ? 'verdict: FAIL' : 'verdict: pass');
 process.exit(failed ? 1 : 0);

@@ -61,21 +61,38 @@ interface Shared {
  * A backend whose settings did not change keeps its adapter, and so its
  * circuit: a reload must not send checks to a middleware known to be down.
  */
-function adaptersFor(config: BridgeConfig, previous: Routing | undefined, { client, log, observer }: Shared): Map<string, GuardedAdapter> {
+function adaptersFor(
+  config: BridgeConfig,
+  previous: Routing | undefined,
+  { client, log, observer }: Shared,
+): Map<string, GuardedAdapter> {
   return new Map(
     Object.entries(config.backends).map(([name, backend]) => {
-      const kept = previous && isDeepStrictEqual(previous.config.backends[name], backend) ? previous.adapters.get(name) : undefined;
-      return [name, kept ?? observedAdapter(withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log), observer)];
+      const kept =
+        previous && isDeepStrictEqual(previous.config.backends[name], backend)
+          ? previous.adapters.get(name)
+          : undefined;
+      return [
+        name,
+        kept ??
+          observedAdapter(withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log), observer),
+      ];
     }),
   );
 }
 
 function routingFor(config: BridgeConfig, previous: Routing | undefined, shared: Shared): Routing {
   // Opened first: an unusable users file throws before anything else is built.
-  const localUsers = config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, shared.log) : undefined;
+  const localUsers =
+    config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, shared.log) : undefined;
   try {
     const adapters = adaptersFor(config, previous, shared);
-    return { config, adapters, localUsers, decider: createDecider(config, adapters, shared.store, shared.log, localUsers) };
+    return {
+      config,
+      adapters,
+      localUsers,
+      decider: createDecider(config, adapters, shared.store, shared.log, localUsers),
+    };
   } catch (error) {
     localUsers?.close();
     throw error;
@@ -84,7 +101,12 @@ function routingFor(config: BridgeConfig, previous: Routing | undefined, shared:
 
 /** Wires a validated configuration into a store, adapters and route pipelines. */
 export function createBridge(config: BridgeConfig, log: Logger, options: BridgeOptions = {}): Bridge {
-  const shared: Shared = { client: new MiddlewareClient(options.observeExchange), store: createStore(config.cache, log), log, observer: options.observer };
+  const shared: Shared = {
+    client: new MiddlewareClient(options.observeExchange),
+    store: createStore(config.cache, log),
+    log,
+    observer: options.observer,
+  };
   let routing = routingFor(config, undefined, shared);
   return {
     // Each call reads the routing once: a check keeps the pipeline it started on until it is answered.
@@ -94,7 +116,9 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
     },
     ...revocation(shared.store),
     health: () => {
-      const backends = Object.fromEntries([...routing.adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]));
+      const backends = Object.fromEntries(
+        [...routing.adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]),
+      );
       const storeHealth = shared.store.health();
       const degraded = !storeHealth.ok || Object.values(backends).some(({ circuit }) => circuit !== 'closed');
       return { status: degraded ? 'degraded' : 'ok', store: storeHealth, backends };

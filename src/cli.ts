@@ -14,7 +14,9 @@ const NAME = 'iptv-auth-bridge';
 /** Where `replay` listens without --listen: next to the bridge's own default, 8088. */
 const DEFAULT_REPLAY_LISTEN = '127.0.0.1:8090';
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../config/example.yaml', import.meta.url));
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 /** Exit codes: 0 done (or allowed), 1 a bad config file or a denied probe, 2 a usage error. */
 const USAGE_ERROR = 2;
@@ -26,7 +28,10 @@ function configFile(given: string | undefined): string {
 }
 
 function configOption(): Option {
-  return new Option('-c, --config <file>', 'the config file (default: ./bridge.yaml if present, else the shipped example)').argParser((value) => {
+  return new Option(
+    '-c, --config <file>',
+    'the config file (default: ./bridge.yaml if present, else the shipped example)',
+  ).argParser((value) => {
     if (value === '') throw new CommanderError(USAGE_ERROR, 'iab.usage', 'error: --config needs a file name');
     return value;
   });
@@ -41,7 +46,12 @@ function finish(code: number): void {
 process.stdout.on('error', () => undefined);
 
 /** A command that reads its own options, help included: commander hands it its arguments untouched. */
-function selfParsing(program: Command, name: string, description: string, run: (args: string[]) => Promise<number>): void {
+function selfParsing(
+  program: Command,
+  name: string,
+  description: string,
+  run: (args: string[]) => Promise<number>,
+): void {
   program
     .command(name)
     .description(description)
@@ -85,10 +95,14 @@ function buildProgram(): Command {
 
   program
     .command('probe')
-    .description('decide one check step by step, live against the middlewares and without the cache: why was this viewer denied?')
+    .description(
+      'decide one check step by step, live against the middlewares and without the cache: why was this viewer denied?',
+    )
     .addOption(configOption())
     .option('--route <name>', 'the route to decide on', 'default')
-    .addOption(new Option('--dialect <caller>', 'ask as this caller would').choices(['cesbo', 'flussonic']).default('cesbo'))
+    .addOption(
+      new Option('--dialect <caller>', 'ask as this caller would').choices(['cesbo', 'flussonic']).default('cesbo'),
+    )
     .requiredOption('--query <query>', "the viewer's query string, e.g. 'token=abc' ('' for none)")
     .option('--ip <ip>', "the viewer's IP address")
     .option('--path <path>', 'the path the viewer asked for, e.g. /play/a001/index.m3u8')
@@ -102,7 +116,10 @@ function buildProgram(): Command {
         finish(await probeCommand(configFile(options.config), options, process.env, process.stdout));
       } catch (error) {
         if (!(error instanceof ConfigError || error instanceof RequestProblem)) throw error;
-        const message = error instanceof RequestProblem ? `probe: the check cannot be decided (${error.status}): ${error.message}` : error.message;
+        const message =
+          error instanceof RequestProblem
+            ? `probe: the check cannot be decided (${error.status}): ${error.message}`
+            : error.message;
         throw new CommanderError(USAGE_ERROR, 'iab.probe', message);
       }
     });
@@ -115,18 +132,31 @@ function buildProgram(): Command {
     .action(async (dir: string, options: { listen: string }, command: Command) => {
       const { parseListen, replay } = await import('./commands/replay.js');
       const address = parseListen(options.listen);
-      if (!address) command.error(`error: --listen: expected HOST:PORT with an IP address, e.g. ${DEFAULT_REPLAY_LISTEN}`, { exitCode: USAGE_ERROR });
+      if (!address)
+        command.error(`error: --listen: expected HOST:PORT with an IP address, e.g. ${DEFAULT_REPLAY_LISTEN}`, {
+          exitCode: USAGE_ERROR,
+        });
       await replay(dir, address!);
     });
 
-  selfParsing(program, 'securetoken', 'print a securetoken link token (securetoken --help for its options)', async (args) => {
-    const { securetokenCommand } = await import('./commands/securetoken.js');
-    return securetokenCommand(args, process.env, process.stdout, process.stderr);
-  });
-  selfParsing(program, 'stats', 'viewing statistics from the statistics store (stats --help for its options)', async (args) => {
-    const { statsCommand } = await import('./commands/stats.js');
-    return statsCommand(args, configFile, process.stdout, process.stderr);
-  });
+  selfParsing(
+    program,
+    'securetoken',
+    'print a securetoken link token (securetoken --help for its options)',
+    async (args) => {
+      const { securetokenCommand } = await import('./commands/securetoken.js');
+      return securetokenCommand(args, process.env, process.stdout, process.stderr);
+    },
+  );
+  selfParsing(
+    program,
+    'stats',
+    'viewing statistics from the statistics store (stats --help for its options)',
+    async (args) => {
+      const { statsCommand } = await import('./commands/stats.js');
+      return statsCommand(args, configFile, process.stdout, process.stderr);
+    },
+  );
 
   return program;
 }

@@ -9,7 +9,10 @@ function textLine(info: winston.Logform.TransformableInfo): string {
   const pairs = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
     // Quoted (and so escaped) unless plain: a viewer-supplied value must not smuggle terminal escapes.
-    .map(([key, value]) => `${key}=${typeof value === 'string' && /^[\x21-\x7e]+$/.test(value) ? value : JSON.stringify(value)}`);
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === 'string' && /^[\x21-\x7e]+$/.test(value) ? value : JSON.stringify(value)}`,
+    );
   return [timestamp, level, message, ...pairs].join(' ');
 }
 
@@ -160,7 +163,8 @@ export function createLogging(config: LogConfig): Logging {
   const decisionLine =
     config.format === 'json'
       ? (fields: DecisionFields) => jsonDecisionLine(fields, timestamp())
-      : (fields: DecisionFields) => `${textLine({ level: 'info', message: 'decision', ...fields, timestamp: timestamp() })}\n`;
+      : (fields: DecisionFields) =>
+          `${textLine({ level: 'info', message: 'decision', ...fields, timestamp: timestamp() })}\n`;
   let decisionsOn = log.isInfoEnabled();
   const decisions: DecisionLog = (fields) => {
     if (decisionsOn) out.line(decisionLine(fields));

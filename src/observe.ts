@@ -17,7 +17,17 @@ export type DecidedByKind =
   | 'refused'
   | 'internal-error';
 
-const KINDS: readonly DecidedByKind[] = ['publish', 'ip-rule', 'securetoken', 'user', 'backend', 'token-binding', 'connection-limit', 'default', 'internal-error'];
+const KINDS: readonly DecidedByKind[] = [
+  'publish',
+  'ip-rule',
+  'securetoken',
+  'user',
+  'backend',
+  'token-binding',
+  'connection-limit',
+  'default',
+  'internal-error',
+];
 
 /** The kind of a decision's `decidedBy` text (`backend:portal` → `backend`, `user:alice (expired)` → `user`). */
 export function kindOf(decidedBy: string): DecidedByKind {
@@ -52,7 +62,16 @@ export function cacheOutcome(decision: Decision): CheckAnswered['cache'] {
 }
 
 /** How one backend request ended, in the words of the `backend_requests_total` metric. */
-export type BackendOutcome = 'allow' | 'deny' | 'timeout' | 'refused' | 'reset' | 'server-error' | 'bad-answer' | 'internal' | 'circuit-open';
+export type BackendOutcome =
+  | 'allow'
+  | 'deny'
+  | 'timeout'
+  | 'refused'
+  | 'reset'
+  | 'server-error'
+  | 'bad-answer'
+  | 'internal'
+  | 'circuit-open';
 
 /** One middleware asked (or skipped by its open circuit). */
 export interface BackendAsked {
@@ -90,7 +109,11 @@ export interface BridgeObserver {
 type Hook = keyof BridgeObserver;
 
 /** One hook of several observers as one call; undefined when none of them has it. */
-function combined<H extends Hook>(observers: readonly BridgeObserver[], hook: H, onError: (error: unknown) => void): BridgeObserver[H] {
+function combined<H extends Hook>(
+  observers: readonly BridgeObserver[],
+  hook: H,
+  onError: (error: unknown) => void,
+): BridgeObserver[H] {
   const calls = observers.flatMap((o) => (o[hook] === undefined ? [] : [o[hook].bind(o) as (event: never) => void]));
   if (calls.length === 0) return undefined;
   return ((event: never) => {
@@ -107,7 +130,10 @@ function combined<H extends Hook>(observers: readonly BridgeObserver[], hook: H,
 const HOOKS: readonly Hook[] = ['checkAnswered', 'sessionEnded', 'backendAsked'];
 
 /** Several observers as one; one that throws is skipped, never the answer's problem. Only hooks someone has are set. */
-export function observeAll(observers: readonly BridgeObserver[], onError: (error: unknown) => void = () => undefined): BridgeObserver {
+export function observeAll(
+  observers: readonly BridgeObserver[],
+  onError: (error: unknown) => void = () => undefined,
+): BridgeObserver {
   const all: Record<string, unknown> = {};
   for (const hook of HOOKS) {
     const call = combined(observers, hook, onError);

@@ -10,7 +10,10 @@ const FINGERPRINT_KEY = randomBytes(32);
  * fingerprint within one run. A viewer's token is logged on every check, so
  * its fingerprint is worked out once (bounded, kept in memory only).
  */
-export const fingerprint = boundedMemo((secret) => createHmac('sha256', FINGERPRINT_KEY).update(secret).digest('hex').slice(0, 12), 10_000);
+export const fingerprint = boundedMemo(
+  (secret) => createHmac('sha256', FINGERPRINT_KEY).update(secret).digest('hex').slice(0, 12),
+  10_000,
+);
 
 export const MASK = '***';
 
@@ -50,7 +53,10 @@ export function withUrlEncoded(secrets: readonly string[]): string[] {
 /** Values of environment variables named like secrets, so printed text can be scrubbed of them. */
 export function secretEnvValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => isSecretParameterName(name) && !SHELL_VARIABLES.has(name) && value !== undefined && value.length >= 4)
+    .filter(
+      ([name, value]) =>
+        isSecretParameterName(name) && !SHELL_VARIABLES.has(name) && value !== undefined && value.length >= 4,
+    )
     .map(([, value]) => value!);
 }
 

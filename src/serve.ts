@@ -54,11 +54,27 @@ export interface ServeOptions {
 }
 
 /** Listens where `listen` says, or on the socket systemd passed; an error says where and why not. */
-async function listenForDecisions(app: RequestListener, config: BridgeConfig, file: string, socket: number | undefined, log: Logger): Promise<RunningServer> {
-  const where = socket === undefined ? `${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file})` : `the decisions socket passed by systemd (fd ${socket})`;
-  const running = await listen(app, { ...config.listen, fd: socket, maxHeaderBytes: config.limits.maxHeaderBytes, log }).catch((error: unknown) => {
+async function listenForDecisions(
+  app: RequestListener,
+  config: BridgeConfig,
+  file: string,
+  socket: number | undefined,
+  log: Logger,
+): Promise<RunningServer> {
+  const where =
+    socket === undefined
+      ? `${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file})`
+      : `the decisions socket passed by systemd (fd ${socket})`;
+  const running = await listen(app, {
+    ...config.listen,
+    fd: socket,
+    maxHeaderBytes: config.limits.maxHeaderBytes,
+    log,
+  }).catch((error: unknown) => {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot listen on ${where}: ${reason}${socket === undefined ? '' : ' (not a listening TCP socket)'}`);
+    throw new Error(
+      `cannot listen on ${where}: ${reason}${socket === undefined ? '' : ' (not a listening TCP socket)'}`,
+    );
   });
   const address = running.server.address();
   if (address === null || typeof address === 'string') {
@@ -79,7 +95,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const logging = createLogging(config.log);
   const { log, decisions } = logging;
   keepRunningOnStrayErrors(log);
-  const recorder = options.recordDir === undefined ? undefined : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
+  const recorder =
+    options.recordDir === undefined
+      ? undefined
+      : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
   let live = config;
   // Loaded here, not with the CLI: the other commands need neither the metrics library nor the
   // statistics databases' drivers (pg and SQLite take a while to load).
@@ -123,7 +142,12 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   let app = requestListenerFor(config);
   const socket = sockets.get('decisions');
   const running = await listenForDecisions((req, res) => app(req, res), config, file, socket, log);
-  log.info('listening', { address: formatHostPort(running.address.address, running.address.port), config: file, socket: socket === undefined ? undefined : 'systemd', record: options.recordDir });
+  log.info('listening', {
+    address: formatHostPort(running.address.address, running.address.port),
+    config: file,
+    socket: socket === undefined ? undefined : 'systemd',
+    record: options.recordDir,
+  });
   // After the decision listener: it matters more, and may itself be on the admin's default port.
   await operations.start().catch(async (error: unknown) => {
     await running.stop(0);

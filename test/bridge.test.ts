@@ -5,7 +5,13 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, validateConfig } from '../src/config/load.js';
 import { testBridge, type TestBridge } from './support/bridge.js';
-import { closedPort, loadFixtures, startReplayServer, type ReceivedRequest, type ReplayServer } from './support/replayServer.js';
+import {
+  closedPort,
+  loadFixtures,
+  startReplayServer,
+  type ReceivedRequest,
+  type ReplayServer,
+} from './support/replayServer.js';
 
 const httpFixtures = loadFixtures(join(import.meta.dirname, 'fixtures', 'http'));
 const dir = mkdtempSync(join(tmpdir(), 'bridge-reconfigure-'));
@@ -16,7 +22,11 @@ let bridge: TestBridge;
 
 beforeEach(async () => {
   arrivals = [];
-  middleware = await startReplayServer(httpFixtures, { onRequest: (received) => arrivals.forEach((arrived) => arrived(received)) });
+  middleware = await startReplayServer(httpFixtures, {
+    onRequest: (received) => {
+      for (const arrived of arrivals) arrived(received);
+    },
+  });
 });
 afterEach(async () => {
   await bridge.close();
@@ -71,7 +81,12 @@ describe('bridge.reconfigure', () => {
   });
 
   it('keeps the circuit of a backend whose settings did not change, and starts afresh for one that did', async () => {
-    const down = { type: 'http', url: `http://127.0.0.1:${await closedPort()}/check`, timeoutMs: 500, breaker: { failures: 1, cooldown: 3600 } };
+    const down = {
+      type: 'http',
+      url: `http://127.0.0.1:${await closedPort()}/check`,
+      timeoutMs: 500,
+      breaker: { failures: 1, cooldown: 3600 },
+    };
     bridge = testBridge({ backends: { down } });
     await check('any').expect(403);
     expect(bridge.bridge.health().backends.down).toEqual({ circuit: 'open' });

@@ -59,7 +59,18 @@ describe('observeAll', () => {
     const seen = vi.fn();
     const errors = vi.fn();
     const ended = { route: 'default', protocol: 'srs', caller: '127.0.0.1', session: 'c1', reason: 'on_stop' };
-    const all = observeAll([{ sessionEnded: () => { throw new Error('broken'); } }, { checkAnswered: vi.fn() }, { sessionEnded: seen }], errors);
+    const all = observeAll(
+      [
+        {
+          sessionEnded: () => {
+            throw new Error('broken');
+          },
+        },
+        { checkAnswered: vi.fn() },
+        { sessionEnded: seen },
+      ],
+      errors,
+    );
     all.sessionEnded!(ended);
     expect(seen).toHaveBeenCalledWith(ended);
     expect(errors).toHaveBeenCalledTimes(1);

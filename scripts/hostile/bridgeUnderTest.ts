@@ -30,8 +30,14 @@ export interface BridgeUnderTest {
 
 /** The same answers on both backends' paths. */
 const EXCHANGES: Exchange[] = ['/check', '/flussonic'].flatMap((path): Exchange[] => [
-  { request: { path, query: { token: 'good' } }, response: { status: 200, headers: { 'X-Session-Name': 'viewer', 'X-UserId': '42', 'X-AuthDuration': '60' } } },
-  { request: { path, query: { token: 'bad' } }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
+  {
+    request: { path, query: { token: 'good' } },
+    response: { status: 200, headers: { 'X-Session-Name': 'viewer', 'X-UserId': '42', 'X-AuthDuration': '60' } },
+  },
+  {
+    request: { path, query: { token: 'bad' } },
+    response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } },
+  },
   { request: { path, query: { token: 'broken' } }, response: { status: 500 } },
   { request: { path, query: { token: 'slow' } }, response: { status: 200, delayMs: 50 } },
   { request: { path }, response: { status: 403 } },
@@ -112,8 +118,14 @@ const MAX_KEPT_ERRORS = 50;
  * error lines are kept (a few): a long run logs millions of decisions, and
  * keeping them would make the load generator the thing that leaks.
  */
-function spawnBridge(config: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; strayErrors: string[]; inspectorUrl: string | undefined }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnBridge(
+  config: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; port: number; strayErrors: string[]; inspectorUrl: string | undefined }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const strayErrors: string[] = [];
   let partial = '';
   let inspectorUrl: string | undefined;

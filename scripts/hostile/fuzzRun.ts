@@ -28,7 +28,15 @@ export const RSS_GROWTH_LIMIT = 64 * 1024 * 1024;
 
 export function fuzzFailed(report: FuzzReport): boolean {
   const growth = (report.rssEndBytes ?? 0) - (report.rssStartBytes ?? 0);
-  return report.serverErrors + report.resets + report.hangs + report.unanswered + report.crashes + report.strayErrors.length > 0 || growth > RSS_GROWTH_LIMIT;
+  return (
+    report.serverErrors +
+      report.resets +
+      report.hangs +
+      report.unanswered +
+      report.crashes +
+      report.strayErrors.length >
+      0 || growth > RSS_GROWTH_LIMIT
+  );
 }
 
 function verdictOf(fuzzCase: FuzzCase, outcome: RawOutcome): string | undefined {
@@ -40,7 +48,17 @@ function verdictOf(fuzzCase: FuzzCase, outcome: RawOutcome): string | undefined 
 }
 
 /** Runs `count` seeded cases, `concurrency` at a time, against a fresh bridge process. */
-export async function runFuzz({ count, seed, concurrency = 16, onProgress }: { count: number; seed: number; concurrency?: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+export async function runFuzz({
+  count,
+  seed,
+  concurrency = 16,
+  onProgress,
+}: {
+  count: number;
+  seed: number;
+  concurrency?: number;
+  onProgress?: (done: number) => void;
+}): Promise<FuzzReport> {
   const started = performance.now();
   const bridge = await startBridgeUnderTest();
   let crashed = false;
@@ -61,7 +79,10 @@ export async function runFuzz({ count, seed, concurrency = 16, onProgress }: { c
       const verdict = verdictOf(fuzzCase, outcome);
       if (verdict !== undefined) {
         counts[verdict as keyof typeof counts] += 1;
-        if (failures.length < 10) failures.push(`${verdict} ${fuzzCase.kind}: ${JSON.stringify(fuzzCase.request.pieces.join('').slice(0, 160))} -> ${JSON.stringify(outcome.reply.slice(0, 80))}`);
+        if (failures.length < 10)
+          failures.push(
+            `${verdict} ${fuzzCase.kind}: ${JSON.stringify(fuzzCase.request.pieces.join('').slice(0, 160))} -> ${JSON.stringify(outcome.reply.slice(0, 80))}`,
+          );
       }
       done += 1;
       // Measured once the bridge has served a first batch of every kind: the baseline, not the start-up.

@@ -58,9 +58,14 @@ export async function connectInspector(url: string): Promise<{ sample(): Promise
   return {
     sample: async () => {
       await call('HeapProfiler.collectGarbage');
-      const { result } = await call('Runtime.evaluate', { expression: SAMPLE_EXPRESSION, includeCommandLineAPI: true, returnByValue: true });
+      const { result } = await call('Runtime.evaluate', {
+        expression: SAMPLE_EXPRESSION,
+        includeCommandLineAPI: true,
+        returnByValue: true,
+      });
       const value = result?.result?.value as ProcessSample | undefined;
-      if (value === undefined) throw new Error(`inspector evaluation failed: ${result?.exceptionDetails?.text ?? 'no value'}`);
+      if (value === undefined)
+        throw new Error(`inspector evaluation failed: ${result?.exceptionDetails?.text ?? 'no value'}`);
       return value;
     },
     close: () => socket.close(),

@@ -50,7 +50,11 @@ export function statusesOf(reply: string): number[] {
  * connection (it must: every case ends with `Connection: close`, a
  * half-close, or bytes the bridge refuses), resets it, or `hangMs` passes.
  */
-export function rawExchange(port: number, request: RawRequest, { host = '127.0.0.1', hangMs = 3000 } = {}): Promise<RawOutcome> {
+export function rawExchange(
+  port: number,
+  request: RawRequest,
+  { host = '127.0.0.1', hangMs = 3000 } = {},
+): Promise<RawOutcome> {
   const started = performance.now();
   return new Promise((resolve) => {
     const socket = connect(port, host);

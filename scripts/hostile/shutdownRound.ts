@@ -34,7 +34,10 @@ function sendFrozen(port: number, bytes: string): Promise<{ socket: Socket; outc
     let reset = false;
     const outcome = new Promise<RawOutcome>((done) => {
       socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.on('error', (error: NodeJS.ErrnoException) => (reset = reset || error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+      socket.on(
+        'error',
+        (error: NodeJS.ErrnoException) => (reset = reset || error.code === 'ECONNRESET' || error.code === 'EPIPE'),
+      );
       socket.on('close', () => {
         const reply = Buffer.concat(chunks).toString('latin1');
         done({ reply, statuses: statusesOf(reply), reset, hung: false, ms: 0 });
@@ -66,7 +69,8 @@ export async function shutdownRound(
 ): Promise<ShutdownTally> {
   const exited = new Promise<number | null>((resolve) => bridge.once('exit', (code) => resolve(code)));
   const outcomes: { expected: number; outcome: Promise<RawOutcome> }[] = [];
-  for (let n = 0; n < round.inFlight; n += 1) outcomes.push({ expected: 1, outcome: rawExchange(port, { pieces: [check(n, false)] }, { hangMs: 15_000 }) });
+  for (let n = 0; n < round.inFlight; n += 1)
+    outcomes.push({ expected: 1, outcome: rawExchange(port, { pieces: [check(n, false)] }, { hangMs: 15_000 }) });
   await inFlightReceived();
   bridge.kill('SIGSTOP');
   try {

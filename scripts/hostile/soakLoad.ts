@@ -31,7 +31,16 @@ const VIEWER_IPS = 20;
 /** How many sessions one viewer IP holds at once (several devices, a reconnect). */
 const SESSIONS_PER_VIEWER = 20;
 
-export function startSoakLoad(port: number, { connections, rate, seed, until, maxRequests }: { connections: number; rate: number; seed: number; until: () => boolean; maxRequests: number }) {
+export function startSoakLoad(
+  port: number,
+  {
+    connections,
+    rate,
+    seed,
+    until,
+    maxRequests,
+  }: { connections: number; rate: number; seed: number; until: () => boolean; maxRequests: number },
+) {
   const origin = `http://127.0.0.1:${port}`;
   const pool = new Pool(origin, { connections, headersTimeout: HANG_MS, bodyTimeout: HANG_MS });
   const random = seededRandom(seed);
@@ -48,7 +57,11 @@ export function startSoakLoad(port: number, { connections, rate, seed, until, ma
     // (stats.maxLiveSessions, sessions.idleTtl), which is its bound, not a leak.
     const session = `s${viewer}-${Math.floor(random() * SESSIONS_PER_VIEWER)}`;
     try {
-      const { statusCode, body } = await pool.request({ method: 'GET', path: `/auth?token=${token}`, headers: { 'x-real-ip': ip, 'x-real-path': '/play/a001/index.m3u8', 'x-session-id': session } });
+      const { statusCode, body } = await pool.request({
+        method: 'GET',
+        path: `/auth?token=${token}`,
+        headers: { 'x-real-ip': ip, 'x-real-path': '/play/a001/index.m3u8', 'x-session-id': session },
+      });
       await body.dump();
       if (statusCode >= 500) counts.serverErrors += 1;
     } catch (error) {

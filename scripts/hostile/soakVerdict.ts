@@ -31,7 +31,8 @@ function peak(samples: readonly SoakSample[], of: (sample: SoakSample) => number
  * next however long the run; a cache that has reached its steady size does not.
  */
 export function memoryVerdict(samples: readonly SoakSample[]): MemoryVerdict {
-  if (samples.length < MIN_SAMPLES) return { bounded: false, detail: `too short to tell: ${samples.length} samples, at least ${MIN_SAMPLES} needed` };
+  if (samples.length < MIN_SAMPLES)
+    return { bounded: false, detail: `too short to tell: ${samples.length} samples, at least ${MIN_SAMPLES} needed` };
   const third = Math.floor(samples.length / 3);
   const middle = samples.slice(third, 2 * third);
   const last = samples.slice(2 * third);
@@ -39,7 +40,13 @@ export function memoryVerdict(samples: readonly SoakSample[]): MemoryVerdict {
     const before = peak(middle, (sample) => sample[field]);
     const after = peak(last, (sample) => sample[field]);
     const allowed = Math.max(before * TOLERATED_SHARE, TOLERATED_BYTES);
-    return { ok: after - before <= allowed, text: `${field === 'rssBytes' ? 'RSS' : 'heap'} peak ${mib(before)} (middle third) -> ${mib(after)} (last third), allowed +${mib(allowed)}` };
+    return {
+      ok: after - before <= allowed,
+      text: `${field === 'rssBytes' ? 'RSS' : 'heap'} peak ${mib(before)} (middle third) -> ${mib(after)} (last third), allowed +${mib(allowed)}`,
+    };
   });
-  return { bounded: findings.every((finding) => finding.ok), detail: findings.map((finding) => finding.text).join('; ') };
+  return {
+    bounded: findings.every((finding) => finding.ok),
+    detail: findings.map((finding) => finding.text).join('; '),
+  };
 }

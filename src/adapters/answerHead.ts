@@ -28,7 +28,13 @@ interface Framing {
   endsChunked: boolean;
 }
 
-const freshFraming = (): Framing => ({ http10: false, informational: false, contentLengths: 0, transferEncodings: 0, endsChunked: false });
+const freshFraming = (): Framing => ({
+  http10: false,
+  informational: false,
+  contentLengths: 0,
+  transferEncodings: 0,
+  endsChunked: false,
+});
 
 /** Bytes kept of each line: enough for a status line and any sane framing header. */
 const KEPT_LINE_BYTES = 128;
@@ -113,7 +119,13 @@ export class AnswerHeadScanner {
     const name = FRAMING_NAMES[colon];
     if (name === undefined || this.kept.toString('latin1', 0, colon).toLowerCase() !== name) return undefined;
     if (length > KEPT_LINE_BYTES) return `a ${name} line over ${KEPT_LINE_BYTES} bytes`;
-    return this.framingHeader(name, this.kept.toString('latin1', colon + 1, length).trim().toLowerCase());
+    return this.framingHeader(
+      name,
+      this.kept
+        .toString('latin1', colon + 1, length)
+        .trim()
+        .toLowerCase(),
+    );
   }
 
   private statusLine(opening: string): string | undefined {

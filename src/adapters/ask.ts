@@ -41,14 +41,25 @@ function basicAuthorization(url: URL): Record<string, string> {
 }
 
 /** An adapter that sends every check to one endpoint, written in one protocol. */
-export function wireAdapter(name: string, endpoint: string, write: RequestWriter, options: AskOptions, client: MiddlewareClient): MiddlewareAdapter {
+export function wireAdapter(
+  name: string,
+  endpoint: string,
+  write: RequestWriter,
+  options: AskOptions,
+  client: MiddlewareClient,
+): MiddlewareAdapter {
   const base = new URL(endpoint);
   const authorization = basicAuthorization(base);
   return {
     name,
     check: (viewer, signal) => {
       const outbound = write(base, viewer);
-      return askMiddleware(client, { ...outbound, headers: { ...outbound.headers, ...authorization } }, options, signal);
+      return askMiddleware(
+        client,
+        { ...outbound, headers: { ...outbound.headers, ...authorization } },
+        options,
+        signal,
+      );
     },
   };
 }

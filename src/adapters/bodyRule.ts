@@ -3,7 +3,12 @@ import type { BodyRule } from '../config/schema.js';
 
 export class UnparseableBody extends Error {}
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, processEntities: false });
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+  processEntities: false,
+});
 
 function parseBody(format: BodyRule['format'], body: Buffer): unknown {
   // A byte order mark is legal in front of JSON from some middleware stacks; JSON.parse refuses it.

@@ -10,7 +10,10 @@ import { endpointUnder } from './endpoint.js';
 type IptvportalBackend = Extract<BackendConfig, { type: 'iptvportal' }>;
 
 /** Each portal check, and how a check is written for it (a Flussonic writer counts sessions, so one per backend). */
-const ENDPOINTS: Record<IptvportalBackend['protocol'], { readonly path: string; readonly writer: () => RequestWriter }> = {
+const ENDPOINTS: Record<
+  IptvportalBackend['protocol'],
+  { readonly path: string; readonly writer: () => RequestWriter }
+> = {
   cesbo: { path: '/auth/arescrypt/', writer: () => askCesbo },
   flussonic: { path: '/auth/flussonic/arescrypt/', writer: flussonicWriter },
 };
@@ -28,6 +31,10 @@ export function iptvportalEndpoint(config: Pick<IptvportalBackend, 'url' | 'prot
  * viewer's query untouched (Cesbo style) or Flussonic's parameters, and the
  * portal answers.
  */
-export function iptvportalAdapter(name: string, config: IptvportalBackend, client: MiddlewareClient): MiddlewareAdapter {
+export function iptvportalAdapter(
+  name: string,
+  config: IptvportalBackend,
+  client: MiddlewareClient,
+): MiddlewareAdapter {
   return wireAdapter(name, iptvportalEndpoint(config), ENDPOINTS[config.protocol].writer(), config, client);
 }

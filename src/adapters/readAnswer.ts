@@ -6,7 +6,12 @@ import type { BackendInfo, BackendVerdict } from './types.js';
 
 type Headers = MiddlewareAnswer['headers'];
 
-function readCount(headers: Headers, name: string, [min, max]: readonly [number, number], notes: string[]): number | undefined {
+function readCount(
+  headers: Headers,
+  name: string,
+  [min, max]: readonly [number, number],
+  notes: string[],
+): number | undefined {
   const text = headerToText(headers[name]);
   if (text === undefined) return undefined;
   if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
@@ -34,7 +39,7 @@ function readBackendInfo(headers: Headers, status: number, notes: string[]): Bac
   return {
     sessionName: headerToText(headers['x-session-name']) ?? userId,
     userId,
-    redirect: headerToText(headers['x-location']) ?? (isRedirect ? headerToText(headers['location']) : undefined),
+    redirect: headerToText(headers['x-location']) ?? (isRedirect ? headerToText(headers.location) : undefined),
     // Absent when unusable, so cache.allowTtl applies instead.
     authDuration: readCount(headers, 'x-authduration', AUTH_DURATION, notes),
     maxSessions: readCount(headers, 'x-max-sessions', MAX_SESSIONS, notes),

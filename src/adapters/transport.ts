@@ -61,12 +61,19 @@ function classify(error: unknown, timedOut: boolean, cancelled: boolean): Transp
   if (cancelled) return new TransportError('cancelled', 'no longer needed');
   if (error instanceof BadAnswerHead) return new TransportError('bad-answer', error.message);
   const code = errorCode(error) ?? 'unknown';
-  if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') return new TransportError('unparseable', `malformed HTTP answer (${code})`);
+  if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError')
+    return new TransportError('unparseable', `malformed HTTP answer (${code})`);
   const kind = ERROR_KINDS[code] ?? 'network';
-  return new TransportError(kind, kind === 'bad-answer' ? `malformed HTTP answer (${code})` : `connection failed (${code})`);
+  return new TransportError(
+    kind,
+    kind === 'bad-answer' ? `malformed HTTP answer (${code})` : `connection failed (${code})`,
+  );
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, declaredLength: unknown): Promise<Buffer> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  declaredLength: unknown,
+): Promise<Buffer> {
   if (Number(declaredLength) > MAX_ANSWER_BYTES) {
     body.destroy();
     throw new TransportError('too-large', `answer of ${Number(declaredLength)} bytes exceeds ${MAX_ANSWER_BYTES}`);

@@ -31,7 +31,8 @@ function cookieOf(req: IncomingMessage): string | undefined {
  */
 export function adminAuth(token: string | undefined) {
   const expectedToken = token === undefined ? undefined : digest(token);
-  const cookieValue = token === undefined ? undefined : createHmac('sha256', token).update('iptv-auth-bridge status page').digest('hex');
+  const cookieValue =
+    token === undefined ? undefined : createHmac('sha256', token).update('iptv-auth-bridge status page').digest('hex');
   const expectedCookie = cookieValue === undefined ? undefined : digest(cookieValue);
   return {
     /** Whether requests need a token at all (none is configured on a loopback-only listener). */

@@ -23,7 +23,8 @@ export interface BodyLimits {
  */
 export async function readJsonBody(req: IncomingMessage, { maxBytes, timeoutMs }: BodyLimits): Promise<unknown> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) throw new AdminProblem(413, `body larger than ${maxBytes} bytes`);
+  if (declared !== undefined && Number(declared) > maxBytes)
+    throw new AdminProblem(413, `body larger than ${maxBytes} bytes`);
   const text = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -110,8 +110,21 @@ export function createOperations(options: OperationsOptions) {
     async start(): Promise<RunningAdmin | undefined> {
       const admin = options.config().admin;
       if (!admin.enabled) return undefined;
-      running = await listenAdmin(handler, { host: admin.host, port: admin.port, explicit: admin.explicit, inherited: options.inheritedAdmin, log: options.log });
-      if (running) options.log.info('admin listener started', { address: typeof running.address === 'string' ? running.address : formatHostPort(running.address.address, running.address.port), token: admin.token !== undefined });
+      running = await listenAdmin(handler, {
+        host: admin.host,
+        port: admin.port,
+        explicit: admin.explicit,
+        inherited: options.inheritedAdmin,
+        log: options.log,
+      });
+      if (running)
+        options.log.info('admin listener started', {
+          address:
+            typeof running.address === 'string'
+              ? running.address
+              : formatHostPort(running.address.address, running.address.port),
+          token: admin.token !== undefined,
+        });
       return running;
     },
     /** `/ready` answers 200 from now on: the decision listener serves. */

@@ -7,7 +7,12 @@ import type { SessionFilter, SessionsView, StatsGrouping, StatsView } from './vi
 /** What a route answers: JSON (an object) or a ready text with its content type. */
 export type AdminAnswer =
   | { readonly status: number; readonly json: unknown; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly status: number; readonly text: string; readonly contentType: string; readonly headers?: Readonly<Record<string, string>> };
+  | {
+      readonly status: number;
+      readonly text: string;
+      readonly contentType: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    };
 
 export interface AdminRequest {
   readonly req: IncomingMessage;
@@ -30,7 +35,15 @@ const GROUPINGS: readonly StatsGrouping[] = ['channel', 'user', 'day', 'route'];
 /** A chart of more points than this is unreadable and costs the database for nothing. */
 const MAX_CHART_POINTS = 2000;
 /** The headers a Cesbo caller sends about its viewer; a trace reads the same ones. */
-const VIEWER_HEADERS = ['x-session-id', 'x-channel-id', 'x-real-ip', 'x-real-path', 'x-real-ua', 'x-real-host', 'x-real-origin'];
+const VIEWER_HEADERS = [
+  'x-session-id',
+  'x-channel-id',
+  'x-real-ip',
+  'x-real-path',
+  'x-real-ua',
+  'x-real-host',
+  'x-real-origin',
+];
 
 function notAvailable(what: string): never {
   throw new AdminProblem(404, `${what} is not available in this bridge`);
@@ -43,7 +56,8 @@ function pointInTime(query: URLSearchParams, name: string, now: Date, fallback?:
   const seconds = parseDuration(text);
   if (seconds !== undefined) return new Date(now.getTime() - seconds * 1000);
   const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(NaN);
-  if (Number.isNaN(time.getTime())) throw new AdminProblem(400, `${name}: expected a duration such as 24h or 7d, or an ISO 8601 time`);
+  if (Number.isNaN(time.getTime()))
+    throw new AdminProblem(400, `${name}: expected a duration such as 24h or 7d, or an ISO 8601 time`);
   return time;
 }
 
@@ -60,7 +74,10 @@ function revokeTarget(body: unknown): RevokeTarget {
   const named = fields.filter((field) => keys.includes(field));
   const value = named.length === 1 ? (body as Record<string, unknown>)[named[0]!] : undefined;
   if (keys.length !== 1 || typeof value !== 'string' || value === '') {
-    throw new AdminProblem(400, 'expected a JSON object with exactly one of token, login or userId (a non-empty string)');
+    throw new AdminProblem(
+      400,
+      'expected a JSON object with exactly one of token, login or userId (a non-empty string)',
+    );
   }
   return { [named[0]!]: value } as RevokeTarget;
 }
@@ -68,7 +85,8 @@ function revokeTarget(body: unknown): RevokeTarget {
 function flushRoute(body: unknown, hasRoute: (route: string) => boolean): string | undefined {
   if (body === undefined) return undefined;
   const keys = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
-  if (keys === undefined || keys.some((key) => key !== 'route')) throw new AdminProblem(400, 'expected a JSON object {} or {"route": "<name>"}');
+  if (keys === undefined || keys.some((key) => key !== 'route'))
+    throw new AdminProblem(400, 'expected a JSON object {} or {"route": "<name>"}');
   const route = (body as { route?: unknown }).route;
   if (route === undefined) return undefined;
   if (typeof route !== 'string') throw new AdminProblem(400, 'route: expected a route name');
@@ -100,7 +118,9 @@ type Handler = (request: AdminRequest) => Promise<AdminAnswer>;
  * Each checks its input, calls the callback given for it, and answers what
  * the callback returned; a callback not given answers 404 saying so.
  */
-export function adminRoutes(sources: AdminRouteSources): ReadonlyMap<string, { readonly method: 'GET' | 'POST'; readonly handle: Handler }> {
+export function adminRoutes(
+  sources: AdminRouteSources,
+): ReadonlyMap<string, { readonly method: 'GET' | 'POST'; readonly handle: Handler }> {
   const { actions, sessions, stats, hasRoute, now } = sources;
   const json = (value: unknown, status = 200): AdminAnswer => ({ status, json: value });
   return new Map([
@@ -117,7 +137,8 @@ export function adminRoutes(sources: AdminRouteSources): ReadonlyMap<string, { r
           }
           const limitText = query.get('limit');
           const limit = limitText === null ? Infinity : Number(limitText);
-          if (limitText !== null && !(Number.isInteger(limit) && limit >= 1)) throw new AdminProblem(400, 'limit: expected a whole number of at least 1');
+          if (limitText !== null && !(Number.isInteger(limit) && limit >= 1))
+            throw new AdminProblem(400, 'limit: expected a whole number of at least 1');
           const list = sessions.list(filter);
           return json({ count: list.length, sessions: list.slice(0, limit) });
         },
@@ -132,7 +153,12 @@ export function adminRoutes(sources: AdminRouteSources): ReadonlyMap<string, { r
           const by = (query.get('by') ?? 'channel') as StatsGrouping;
           if (!GROUPINGS.includes(by)) throw new AdminProblem(400, `by: expected one of ${GROUPINGS.join('|')}`);
           const when = period(query, now());
-          return json({ by, since: when.since.toISOString(), until: when.until?.toISOString(), rows: await stats.query({ ...when, by }) });
+          return json({
+            by,
+            since: when.since.toISOString(),
+            until: when.until?.toISOString(),
+            rows: await stats.query({ ...when, by }),
+          });
         },
       },
     ],
@@ -146,7 +172,11 @@ export function adminRoutes(sources: AdminRouteSources): ReadonlyMap<string, { r
           if (stepSeconds === undefined) throw new AdminProblem(400, 'step: expected a duration such as 60 or 5m');
           const when = period(query, now());
           const span = ((when.until ?? now()).getTime() - when.since.getTime()) / 1000;
-          if (span / stepSeconds > MAX_CHART_POINTS) throw new AdminProblem(400, `step: at most ${MAX_CHART_POINTS} points per chart; choose a larger step or a shorter period`);
+          if (span / stepSeconds > MAX_CHART_POINTS)
+            throw new AdminProblem(
+              400,
+              `step: at most ${MAX_CHART_POINTS} points per chart; choose a larger step or a shorter period`,
+            );
           return json({ stepSeconds, points: await stats.concurrency({ ...when, stepSeconds }) });
         },
       },

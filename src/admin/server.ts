@@ -20,7 +20,8 @@ export interface AdminHandlerOptions {
 
 /** The page may talk to this listener only, and load nothing from anywhere (it needs nothing). */
 const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
 };
@@ -31,7 +32,12 @@ const TOKEN_NEEDED = `<!doctype html><meta charset="utf-8"><title>iptv-auth-brid
 function write(res: ServerResponse, answer: AdminAnswer): void {
   const body = 'json' in answer ? `${JSON.stringify(answer.json, null, 2)}\n` : answer.text;
   const contentType = 'json' in answer ? 'application/json; charset=utf-8' : answer.contentType;
-  res.writeHead(answer.status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...answer.headers });
+  res.writeHead(answer.status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...answer.headers,
+  });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
@@ -41,7 +47,10 @@ function problemAnswer(problem: AdminProblem): AdminAnswer {
   return { status: problem.status, json: { error: problem.message }, headers: { ...problem.headers, ...close } };
 }
 
-const unauthorized = () => new AdminProblem(401, 'admin token required: send Authorization: Bearer <admin.token>', { 'WWW-Authenticate': 'Bearer realm="iptv-auth-bridge admin"' });
+const unauthorized = () =>
+  new AdminProblem(401, 'admin token required: send Authorization: Bearer <admin.token>', {
+    'WWW-Authenticate': 'Bearer realm="iptv-auth-bridge admin"',
+  });
 
 /**
  * The admin listener's requests: `/metrics` and `/ready` for anyone who can
@@ -62,13 +71,22 @@ export function adminHandler(options: AdminHandlerOptions): RequestListener {
       '/metrics': async () => ({ status: 200, text: await registry.metrics(), contentType: registry.contentType }),
       '/ready': () => {
         const readiness = options.readiness();
-        return { status: readiness === 'serving' ? 200 : 503, text: `${readiness}\n`, contentType: 'text/plain; charset=utf-8' };
+        return {
+          status: readiness === 'serving' ? 200 : 503,
+          text: `${readiness}\n`,
+          contentType: 'text/plain; charset=utf-8',
+        };
       },
       '/': () => {
         const token = query.get('token');
         if (token !== null) {
           if (!auth.tokenMatches(token)) throw unauthorized();
-          return { status: 303, text: '', contentType: 'text/plain', headers: { Location: '/', 'Set-Cookie': auth.cookie(), 'Referrer-Policy': 'no-referrer' } };
+          return {
+            status: 303,
+            text: '',
+            contentType: 'text/plain',
+            headers: { Location: '/', 'Set-Cookie': auth.cookie(), 'Referrer-Policy': 'no-referrer' },
+          };
         }
         if (!auth.allows(req)) return { status: 401, text: TOKEN_NEEDED, contentType: 'text/html; charset=utf-8' };
         return { status: 200, text: options.page, contentType: 'text/html; charset=utf-8', headers: PAGE_HEADERS };
@@ -80,13 +98,17 @@ export function adminHandler(options: AdminHandlerOptions): RequestListener {
     };
     const fixedRoute = Object.hasOwn(fixed, path) ? fixed[path] : undefined;
     if (fixedRoute !== undefined) {
-      if (!getOnly(req.method)) throw new AdminProblem(405, 'only GET and HEAD are answered here', { Allow: 'GET, HEAD' });
+      if (!getOnly(req.method))
+        throw new AdminProblem(405, 'only GET and HEAD are answered here', { Allow: 'GET, HEAD' });
       return fixedRoute();
     }
     const route = routes.get(path);
-    if (route === undefined) throw new AdminProblem(404, 'not found (decision routes are served on the decision listener, not here)');
+    if (route === undefined)
+      throw new AdminProblem(404, 'not found (decision routes are served on the decision listener, not here)');
     if (route.method === 'POST' ? req.method !== 'POST' : !getOnly(req.method)) {
-      throw new AdminProblem(405, `only ${route.method} is answered here`, { Allow: route.method === 'POST' ? 'POST' : 'GET, HEAD' });
+      throw new AdminProblem(405, `only ${route.method} is answered here`, {
+        Allow: route.method === 'POST' ? 'POST' : 'GET, HEAD',
+      });
     }
     if (!auth.allows(req)) throw unauthorized();
     const request: AdminRequest = { req, query, rawQuery };
@@ -139,11 +161,17 @@ function bind(server: Server, { host, port, inherited }: AdminListenOptions): Pr
  * default port is taken (a second bridge on the machine, say) it warns and
  * resolves undefined; a port chosen in the config that is taken is an error.
  */
-export async function listenAdmin(listener: RequestListener, options: AdminListenOptions): Promise<RunningAdmin | undefined> {
+export async function listenAdmin(
+  listener: RequestListener,
+  options: AdminListenOptions,
+): Promise<RunningAdmin | undefined> {
   const server = createServer({ maxHeaderSize: 16_384, requestTimeout: 30_000, headersTimeout: 10_000 }, listener);
   server.on('clientError', (_error, socket) => {
     const body = 'malformed request\n';
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    if (socket.writable)
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
     else socket.destroy();
   });
   const where = formatHostPort(options.host, options.port);
@@ -152,7 +180,10 @@ export async function listenAdmin(listener: RequestListener, options: AdminListe
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     if (code === 'EADDRINUSE' && !options.explicit && options.inherited === undefined) {
-      options.log.warn('admin listener not started: its default port is taken; decisions are served without it (set admin.listen to another port, or off)', { address: where });
+      options.log.warn(
+        'admin listener not started: its default port is taken; decisions are served without it (set admin.listen to another port, or off)',
+        { address: where },
+      );
       return undefined;
     }
     throw new Error(`cannot listen on ${where} (admin.listen): ${code}`);

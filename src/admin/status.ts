@@ -6,7 +6,9 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadOutcome } from './actions.js';
 import type { SessionsView, StatsView } from './views.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The config file as it was read: its digest tells two instances' configs apart without showing secrets. */
 export interface ConfigIdentity {
@@ -48,7 +50,8 @@ export function statusOf(sources: StatusSources) {
   const now = sources.now();
   const backends = Object.entries(health.backends).map(([name, { circuit }]) => {
     const recent = sources.metrics.backendRecent(name);
-    const failing = circuit !== 'closed' || (recent !== undefined && recent.lastOutcome !== 'allow' && recent.lastOutcome !== 'deny');
+    const failing =
+      circuit !== 'closed' || (recent !== undefined && recent.lastOutcome !== 'allow' && recent.lastOutcome !== 'deny');
     return { name, type: config.backends[name]?.type, circuit, failing, ...recent };
   });
   return {
@@ -61,7 +64,13 @@ export function statusOf(sources: StatusSources) {
     lastReload: sources.lastReload(),
     store: health.store,
     backends,
-    routes: Object.entries(config.routes).map(([name, route]) => ({ name, backends: route.backends, mode: route.mode, default: route.default, liveSessions: sources.sessions?.liveCount(name) })),
+    routes: Object.entries(config.routes).map(([name, route]) => ({
+      name,
+      backends: route.backends,
+      mode: route.mode,
+      default: route.default,
+      liveSessions: sources.sessions?.liveCount(name),
+    })),
     decisions: sources.metrics.totals(),
     sessions: sources.sessions === undefined ? undefined : { live: sources.sessions.liveCount() },
     statistics: sources.stats !== undefined,

@@ -22,10 +22,16 @@ function printableConfig(config: BridgeConfig, env: NodeJS.ProcessEnv): unknown 
  * ConfigError, exit 1), else the effective config with secrets masked on
  * stdout and warnings about likely mistakes on stderr (exit 0).
  */
-export function checkConfigCommand(file: string, env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
+export function checkConfigCommand(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): number {
   const { config, warnings } = checkConfigFile(file, env);
   for (const warning of warnings) err.write(`warning: ${warning}\n`);
-  const counted = warnings.length === 0 ? '' : ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'} on stderr)`;
+  const counted =
+    warnings.length === 0 ? '' : ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'} on stderr)`;
   out.write(`# ${file}: valid${counted}\n${stringify(printableConfig(config, env))}`);
   return 0;
 }

@@ -62,7 +62,12 @@ function hundredthsOfMs(key: string, value: unknown): unknown {
  * middlewares and without the cache, and prints each step. Exit 0 on allow,
  * 1 on deny. A bad config or input rejects (the CLI answers exit 2).
  */
-export async function probeCommand(file: string, options: ProbeOptions, env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+export async function probeCommand(
+  file: string,
+  options: ProbeOptions,
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const { config } = checkConfigFile(file, env);
   const trace = await traceCheck(config, options.route, callerRequestFor(options), { env });
   out.write(options.json ? `${JSON.stringify(trace, hundredthsOfMs, 2)}\n` : formatTrace(trace));

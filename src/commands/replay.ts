@@ -44,14 +44,25 @@ export async function replay(dir: string, address: ListenAddress): Promise<void>
       // A path the recording hashed held a secret: it is not printed here either.
       const path = typeof answeredBy.request.path === 'string' ? where.path : '(hashed in the fixture)';
       log.info('replayed', { ...where, path, fixture: answeredBy.file, answer: answerLabel(answeredBy) });
-    }
-    else log.warn('no fixture matches', { ...where, params: Object.keys(request.query).join(',') || undefined, answer: 500 });
+    } else
+      log.warn('no fixture matches', {
+        ...where,
+        params: Object.keys(request.query).join(',') || undefined,
+        answer: 500,
+      });
   };
-  const server = await startReplayServer(fixtures, { ...address, onRequest, keepReceived: false }).catch((error: unknown) => {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot listen on ${formatHostPort(address.host, address.port)} (--listen): ${reason}`);
+  const server = await startReplayServer(fixtures, { ...address, onRequest, keepReceived: false }).catch(
+    (error: unknown) => {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new Error(`cannot listen on ${formatHostPort(address.host, address.port)} (--listen): ${reason}`);
+    },
+  );
+  log.info('listening', {
+    address: server.url.replace('http://', ''),
+    url: server.url,
+    fixtures: fixtures.length,
+    folder: dir,
   });
-  log.info('listening', { address: server.url.replace('http://', ''), url: server.url, fixtures: fixtures.length, folder: dir });
 
   const stop = (signal: string) => {
     log.info('stopping', { signal });

@@ -55,9 +55,14 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
   const ip = required(values.ip, '--ip is required');
   if (isIP(ip) === 0) throw new SecuretokenUsageError(`--ip: not an IP address: ${ip}`);
   if ((values.path === undefined) === (values.channel === undefined)) {
-    throw new SecuretokenUsageError('give exactly one of --path (Alta, hash: path) or --channel (Astra, hash: channel)');
+    throw new SecuretokenUsageError(
+      'give exactly one of --path (Alta, hash: path) or --channel (Astra, hash: channel)',
+    );
   }
-  const subject = values.path !== undefined ? required(values.path, '--path must not be empty') : required(values.channel, '--channel must not be empty');
+  const subject =
+    values.path !== undefined
+      ? required(values.path, '--path must not be empty')
+      : required(values.channel, '--channel must not be empty');
   const ttl = values.ttl === undefined ? DEFAULT_TTL_SECONDS : durationOption('ttl', values.ttl);
   const maxLifetime = values['max-lifetime'] ?? DEFAULT_MAX_LIFETIME;
   if (ttl > durationOption('max-lifetime', maxLifetime)) {
@@ -65,9 +70,12 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
       `--ttl: ${values.ttl} is longer than the bridge accepts (--max-lifetime ${maxLifetime}, the bridge's securetoken.maxLifetime); raise both to sign longer links`,
     );
   }
-  const start = values.start === undefined ? nowSeconds : /^\d{10}$/.test(values.start) ? Number(values.start) : undefined;
-  if (start === undefined) throw new SecuretokenUsageError(`--start: expected 10-digit unix seconds, got "${values.start}"`);
-  if (!isSignableSpan(start, start + ttl)) throw new SecuretokenUsageError(`--start: ${start} + --ttl ends past 9999999999, which no 10-digit time can say`);
+  const start =
+    values.start === undefined ? nowSeconds : /^\d{10}$/.test(values.start) ? Number(values.start) : undefined;
+  if (start === undefined)
+    throw new SecuretokenUsageError(`--start: expected 10-digit unix seconds, got "${values.start}"`);
+  if (!isSignableSpan(start, start + ttl))
+    throw new SecuretokenUsageError(`--start: ${start} + --ttl ends past 9999999999, which no 10-digit time can say`);
   const salt = values.salt ?? randomBytes(4).toString('hex');
   if (!/^[A-Za-z0-9]{1,64}$/.test(salt)) throw new SecuretokenUsageError('--salt: expected 1 to 64 letters and digits');
   return signSecuretoken({
@@ -82,7 +90,12 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
 }
 
 /** `securetoken`: prints a token; exit 0, or 2 with a message naming the option. */
-export function securetokenCommand(args: string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
+export function securetokenCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): number {
   if (args.includes('--help') || args.includes('-h')) {
     out.write(SECURETOKEN_USAGE);
     return 0;
@@ -91,7 +104,8 @@ export function securetokenCommand(args: string[], env: NodeJS.ProcessEnv, out: 
     out.write(`${tokenFor(args, env, Math.floor(Date.now() / 1000))}\n`);
     return 0;
   } catch (error) {
-    const isUsage = error instanceof SecuretokenUsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    const isUsage =
+      error instanceof SecuretokenUsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
     if (!isUsage) throw error;
     err.write(`securetoken: ${(error as Error).message}\n\n${SECURETOKEN_USAGE}`);
     return 2;

@@ -28,8 +28,11 @@ class StatsUsageError extends Error {}
 function pointInTime(text: string, option: string, now: number): number {
   const back = parseDuration(text);
   if (back !== undefined) return now - back * 1000;
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) && !Number.isNaN(Date.parse(text))) return Date.parse(text);
-  throw new StatsUsageError(`${option}: expected a duration such as 24h or 7d, or a date/time such as 2026-01-31T18:00:00Z (got "${text}")`);
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) && !Number.isNaN(Date.parse(text)))
+    return Date.parse(text);
+  throw new StatsUsageError(
+    `${option}: expected a duration such as 24h or 7d, or a date/time such as 2026-01-31T18:00:00Z (got "${text}")`,
+  );
 }
 
 function duration(seconds: number): string {
@@ -45,18 +48,37 @@ function csvField(value: string | number): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-function render(rows: readonly StatsRow[], by: StatsGrouping, format: (typeof FORMATS)[number], window: { since: number; until: number }): string {
-  if (format === 'json') return `${JSON.stringify({ since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString(), by, rows }, null, 2)}\n`;
+function render(
+  rows: readonly StatsRow[],
+  by: StatsGrouping,
+  format: (typeof FORMATS)[number],
+  window: { since: number; until: number },
+): string {
+  if (format === 'json')
+    return `${JSON.stringify({ since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString(), by, rows }, null, 2)}\n`;
   if (format === 'csv') {
-    const lines = [[by, 'viewers', 'sessions', 'watch_seconds', 'peak_concurrent'], ...rows.map((r) => [r.key, r.viewers, r.sessions, r.watchSeconds, r.peakConcurrent])];
-    return lines.map((line) => line.map(csvField).join(',')).join('\n') + '\n';
+    const lines = [
+      [by, 'viewers', 'sessions', 'watch_seconds', 'peak_concurrent'],
+      ...rows.map((r) => [r.key, r.viewers, r.sessions, r.watchSeconds, r.peakConcurrent]),
+    ];
+    return `${lines.map((line) => line.map(csvField).join(',')).join('\n')}\n`;
   }
   const head = [by, 'viewers', 'sessions', 'watch time', 'peak'];
-  const cells = rows.map((r) => [r.key, String(r.viewers), String(r.sessions), duration(r.watchSeconds), String(r.peakConcurrent)]);
+  const cells = rows.map((r) => [
+    r.key,
+    String(r.viewers),
+    String(r.sessions),
+    duration(r.watchSeconds),
+    String(r.peakConcurrent),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: readonly string[]) => c.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (c: readonly string[]) =>
+    c
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const period = `${new Date(window.since).toISOString()} .. ${new Date(window.until).toISOString()}`;
-  return [`# ${period}`, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), rows.length === 0 ? '(no viewing sessions in this period)' : ''].join('\n').trimEnd() + '\n';
+  return `${[`# ${period}`, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), rows.length === 0 ? '(no viewing sessions in this period)' : ''].join('\n').trimEnd()}\n`;
 }
 
 /**
@@ -71,7 +93,7 @@ export async function statsCommand(
   err: NodeJS.WritableStream,
   now = Date.now(),
 ): Promise<number> {
-  let options;
+  let options: { file: string; by: StatsGrouping; format: (typeof FORMATS)[number]; since: number; until: number };
   try {
     const { values } = parseArgs({
       args,
@@ -98,7 +120,8 @@ export async function statsCommand(
     if (values.config === '') throw new StatsUsageError('--config needs a file name');
     options = { file: configFile(values.config), by, format, since, until };
   } catch (error) {
-    if (!(error instanceof StatsUsageError) && !(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw error;
+    if (!(error instanceof StatsUsageError) && !(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      throw error;
     err.write(`${(error as Error).message}\n\n${STATS_USAGE}`);
     return 2;
   }
@@ -109,12 +132,18 @@ export async function statsCommand(
     return 1;
   }
   if (stats.store === 'sqlite' && !existsSync(stats.path)) {
-    err.write(`no statistics yet: ${stats.path} (stats.path in ${file}) does not exist; the bridge creates it on its first start\n`);
+    err.write(
+      `no statistics yet: ${stats.path} (stats.path in ${file}) does not exist; the bridge creates it on its first start\n`,
+    );
     return 1;
   }
   const database = openStatsDatabase(stats, { readonly: true })!;
   try {
-    const rows = await createStatsView(database, () => 0, () => now).query({ since: new Date(since), until: new Date(until), by });
+    const rows = await createStatsView(
+      database,
+      () => 0,
+      () => now,
+    ).query({ since: new Date(since), until: new Date(until), by });
     out.write(render(rows, by, format, { since, until }));
     return 0;
   } catch (error) {

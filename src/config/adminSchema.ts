@@ -18,7 +18,10 @@ const adminListen = z.union([z.string(), z.number()]).transform((value, ctx) => 
   if (value === 'off') return 'off' as const;
   const address = listen.safeParse(value);
   if (address.success) return address.data;
-  ctx.addIssue({ code: 'custom', message: `expected off, or host:port with an IP address, e.g. 127.0.0.1:8089 or [::1]:8089` });
+  ctx.addIssue({
+    code: 'custom',
+    message: `expected off, or host:port with an IP address, e.g. 127.0.0.1:8089 or [::1]:8089`,
+  });
   return z.NEVER;
 });
 
@@ -36,14 +39,21 @@ export const adminSchema = z
       .string()
       .optional()
       .transform((token) => (token === '' ? undefined : token))
-      .refine((token) => token === undefined || token.length >= MIN_TOKEN_LENGTH, `at least ${MIN_TOKEN_LENGTH} characters (it guards revoke, flush and reload)`),
+      .refine(
+        (token) => token === undefined || token.length >= MIN_TOKEN_LENGTH,
+        `at least ${MIN_TOKEN_LENGTH} characters (it guards revoke, flush and reload)`,
+      ),
   })
   .prefault({})
   .transform(({ listen: address, token }, ctx) => {
     if (address === 'off') return { enabled: false as const, token };
     const at = address ?? DEFAULT_ADMIN_LISTEN;
     if (token === undefined && !isLoopbackHost(at.host)) {
-      ctx.addIssue({ code: 'custom', path: ['token'], message: `required when admin.listen is not a loopback address (${at.host}): anyone who reaches it could flush and revoke` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: `required when admin.listen is not a loopback address (${at.host}): anyone who reaches it could flush and revoke`,
+      });
       return z.NEVER;
     }
     return { enabled: true as const, host: at.host, port: at.port, explicit: address !== undefined, token };

@@ -39,16 +39,18 @@ export const backendSchema = z.discriminatedUnion(
       /** Replaces the portal's `X-Max-Sessions`, which Ministra fills from an unrelated PVR setting. */
       maxSessions: integer(1, 10_000).optional(),
     }),
-    z.strictObject({
-      type: z.literal('iptvportal'),
-      ...backendFields(false),
-      /** `cesbo`: `<base>/auth/arescrypt/`; `flussonic`: `<base>/auth/flussonic/arescrypt/`. */
-      protocol: z.enum(['cesbo', 'flussonic']).default('cesbo'),
-      ...redirect,
-    }).refine((backend) => backend.redirect === 'deny' || backend.protocol === 'flussonic', {
-      message: 'redirect: allow applies to protocol: flussonic only (a Cesbo-style check denies on a redirect)',
-      path: ['redirect'],
-    }),
+    z
+      .strictObject({
+        type: z.literal('iptvportal'),
+        ...backendFields(false),
+        /** `cesbo`: `<base>/auth/arescrypt/`; `flussonic`: `<base>/auth/flussonic/arescrypt/`. */
+        protocol: z.enum(['cesbo', 'flussonic']).default('cesbo'),
+        ...redirect,
+      })
+      .refine((backend) => backend.redirect === 'deny' || backend.protocol === 'flussonic', {
+        message: 'redirect: allow applies to protocol: flussonic only (a Cesbo-style check denies on a redirect)',
+        path: ['redirect'],
+      }),
     z.strictObject({ type: z.literal('smarty'), ...backendFields(false), ...redirect }),
   ],
   { error: 'expected one of http|flussonic|ministra|iptvportal|smarty' },

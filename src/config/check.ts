@@ -18,7 +18,11 @@ export interface CheckedConfig {
  */
 function usersFileProblems(config: BridgeConfig | undefined, substituted: unknown, env: NodeJS.ProcessEnv): string[] {
   const raw = substituted as { usersFile?: unknown; packages?: unknown } | undefined;
-  const usersFile = config ? config.usersFile : typeof raw?.usersFile === 'string' && raw.usersFile !== '' ? raw.usersFile : undefined;
+  const usersFile = config
+    ? config.usersFile
+    : typeof raw?.usersFile === 'string' && raw.usersFile !== ''
+      ? raw.usersFile
+      : undefined;
   if (usersFile === undefined) return [];
   const packages = config?.packages ?? packagesSchema.safeParse(raw?.packages ?? {}).data;
   if (packages === undefined) return [];

@@ -14,7 +14,9 @@ export function integer(min: number, max: number) {
 export const flag = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const nameKey = z.string().regex(NAME, 'names start with a letter or digit and use letters, digits, "_" and "-" (at most 64)');
+export const nameKey = z
+  .string()
+  .regex(NAME, 'names start with a letter or digit and use letters, digits, "_" and "-" (at most 64)');
 
 /** Stored normalized (percent-encoded, punycode host), so it is always a valid header value. */
 export const httpUrl = z
@@ -65,7 +67,10 @@ export const listen = z.union([z.string(), z.number()]).transform((value, ctx) =
   const host = match?.[1] ?? match?.[2] ?? '';
   // An IP, so a mistake shows here and not as a failed name lookup at start.
   if (!match || port > 65535 || (host !== '' && host !== 'localhost' && isIP(host) === 0)) {
-    ctx.addIssue({ code: 'custom', message: 'expected host:port with an IP address, e.g. 127.0.0.1:8088 or [::1]:8088' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected host:port with an IP address, e.g. 127.0.0.1:8088 or [::1]:8088',
+    });
     return z.NEVER;
   }
   if (!text.includes(':')) return { host: '127.0.0.1', port };

@@ -7,7 +7,10 @@ import { configSchema, type BridgeConfig } from './schema.js';
 
 /** A configuration problem; the message names the key and what is wrong with it. */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[], readonly source: string) {
+  constructor(
+    readonly problems: readonly string[],
+    readonly source: string,
+  ) {
     super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
@@ -22,7 +25,9 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
     return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
   }
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-    return issue.errors.flatMap((errors) => errors.map((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }))).flat();
+    return issue.errors
+      .flatMap((errors) => errors.map((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] })))
+      .flat();
   }
   if (issue.code === 'invalid_key') {
     return [`${where}: invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`];
@@ -112,9 +117,16 @@ export function collectDocument<T>(
   }
   const spoiled = envProblems.map((problem) => problem.slice(0, problem.indexOf(': ')));
   const result = schema.safeParse(substituted);
-  const found = [...(result.success ? [] : result.error.issues.flatMap(describeIssue)), ...crossChecks(substituted as Record<string, unknown>)];
-  const problems = [...new Set([...envProblems, ...found.filter((problem) => !spoiled.some((path) => isAbout(problem, path)))])];
-  return problems.length === 0 && result.success ? { value: result.data, problems, substituted } : { problems, substituted };
+  const found = [
+    ...(result.success ? [] : result.error.issues.flatMap(describeIssue)),
+    ...crossChecks(substituted as Record<string, unknown>),
+  ];
+  const problems = [
+    ...new Set([...envProblems, ...found.filter((problem) => !spoiled.some((path) => isAbout(problem, path)))]),
+  ];
+  return problems.length === 0 && result.success
+    ? { value: result.data, problems, substituted }
+    : { problems, substituted };
 }
 
 /** The configuration in a document, with its references checked; every problem at once. */
@@ -137,12 +149,17 @@ export function validateConfig(document: unknown, source: string, env: NodeJS.Pr
  */
 export function parseConfigText(text: string, source: string): unknown {
   const document = parseDocument(text, { uniqueKeys: true, merge: true, logLevel: 'silent' });
-  const problems = [...document.errors, ...document.warnings].map((issue) => `(file): cannot parse: ${issue.message.split('\n')[0]}`);
+  const problems = [...document.errors, ...document.warnings].map(
+    (issue) => `(file): cannot parse: ${issue.message.split('\n')[0]}`,
+  );
   if (problems.length > 0) throw new ConfigError(problems, source);
   try {
     return document.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new ConfigError([`(file): cannot parse: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`], source);
+    throw new ConfigError(
+      [`(file): cannot parse: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`],
+      source,
+    );
   }
 }
 

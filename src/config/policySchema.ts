@@ -50,9 +50,16 @@ function realDate(text: string): boolean {
 
 const expires = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const text = String(value).trim();
-  const seconds = /^\d+$/.test(text) ? Number(text) : ISO_DATE_TIME.test(text) && realDate(text) ? Date.parse(text) / 1000 : NaN;
+  const seconds = /^\d+$/.test(text)
+    ? Number(text)
+    : ISO_DATE_TIME.test(text) && realDate(text)
+      ? Date.parse(text) / 1000
+      : NaN;
   if (!Number.isFinite(seconds)) {
-    ctx.addIssue({ code: 'custom', message: 'expected unix seconds or an ISO 8601 date-time with Z or an offset, e.g. 2026-01-31T23:59:59Z' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected unix seconds or an ISO 8601 date-time with Z or an offset, e.g. 2026-01-31T23:59:59Z',
+    });
     return z.NEVER;
   }
   return seconds === 0 ? undefined : Math.floor(seconds);
@@ -68,7 +75,10 @@ const ipList = z
   .transform((value) => (Array.isArray(value) ? value : [value]))
   .refine((ranges) => ranges.every((range) => parseRange(range) !== undefined), { error: CIDR_MESSAGE });
 
-const printable = z.string().min(1, 'must not be empty').regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters');
+const printable = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters');
 
 const password = z.string().superRefine((stored, ctx) => {
   const problem = storedPasswordProblem(stored);
@@ -127,11 +137,17 @@ export interface UserProblem {
  * (also against `others`, users defined elsewhere), and every package a user
  * names must exist. Messages never quote a token.
  */
-export function localUserProblems(users: readonly LocalUser[], packages: Packages, others: readonly LocalUser[] = []): UserProblem[] {
+export function localUserProblems(
+  users: readonly LocalUser[],
+  packages: Packages,
+  others: readonly LocalUser[] = [],
+): UserProblem[] {
   const problems: UserProblem[] = [];
   const elsewhere = 'a user in the main config';
   const logins = new Map<string, string>(others.map((user) => [user.login, elsewhere]));
-  const tokens = new Map<string, string>(others.flatMap((user) => (user.token === undefined ? [] : [[user.token, elsewhere]])));
+  const tokens = new Map<string, string>(
+    others.flatMap((user) => (user.token === undefined ? [] : [[user.token, elsewhere]])),
+  );
   users.forEach((user, index) => {
     const seen = logins.get(user.login);
     if (seen) problems.push({ path: ['users', index, 'login'], message: `"${user.login}" is also ${seen}` });
@@ -144,7 +160,10 @@ export function localUserProblems(users: readonly LocalUser[], packages: Package
     user.packages?.forEach((name, at) => {
       if (!Object.hasOwn(packages, name)) {
         const defined = Object.keys(packages).join(', ') || 'none';
-        problems.push({ path: ['users', index, 'packages', at], message: `unknown package "${name}" (defined: ${defined})` });
+        problems.push({
+          path: ['users', index, 'packages', at],
+          message: `unknown package "${name}" (defined: ${defined})`,
+        });
       }
     });
   });

@@ -14,7 +14,9 @@ function unknownBackends(document: Record<string, unknown>): string[] {
     if (!isMapping(route) || !Array.isArray(route.backends)) return [];
     return route.backends.flatMap((name: unknown, index) =>
       typeof name === 'string' && !defined.includes(name)
-        ? [`${formatPath(['routes', routeName, 'backends', index])}: unknown backend "${name}" (defined: ${defined.join(', ') || 'none'})`]
+        ? [
+            `${formatPath(['routes', routeName, 'backends', index])}: unknown backend "${name}" (defined: ${defined.join(', ') || 'none'})`,
+          ]
         : [],
     );
   });

@@ -31,7 +31,12 @@ function isRedisUrl(text: string): boolean {
   const url = new URL(text);
   if (!hasReadableCredentials(text)) return false;
   const port = url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65_535);
-  return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && port && /^(\/\d*)?$/.test(url.pathname);
+  return (
+    (url.protocol === 'redis:' || url.protocol === 'rediss:') &&
+    url.hostname !== '' &&
+    port &&
+    /^(\/\d*)?$/.test(url.pathname)
+  );
 }
 
 const ttl = (fallback: number) => integer(0, 86_400 * 30).default(fallback);
@@ -56,7 +61,10 @@ const cache = z
     maxEntries: integer(1, 50_000_000).default(1_000_000),
   })
   .prefault({})
-  .refine((c) => c.store !== 'redis' || c.redisUrl !== undefined, { message: 'required when store is redis', path: ['redisUrl'] });
+  .refine((c) => c.store !== 'redis' || c.redisUrl !== undefined, {
+    message: 'required when store is redis',
+    path: ['redisUrl'],
+  });
 
 export const configSchema = z
   .strictObject({
@@ -93,7 +101,10 @@ export const configSchema = z
     ...statisticsKeys,
     routes: z
       .record(nameKey, route)
-      .refine((routes) => Object.keys(routes).length > 0, 'define at least one route, or leave routes out for one default route')
+      .refine(
+        (routes) => Object.keys(routes).length > 0,
+        'define at least one route, or leave routes out for one default route',
+      )
       .optional(),
   })
   // Names one part uses and another defines (a route's backends, users' packages) are checked in references.ts.

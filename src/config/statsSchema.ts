@@ -14,10 +14,7 @@ const stats = z
     store: z.enum(['sqlite', 'postgres', 'off']).default('sqlite'),
     /** The SQLite file; its folder is created on first start. */
     path: z.string().min(1).default('./data/stats.db'),
-    url: z
-      .string()
-      .refine(isPostgresUrl, 'expected postgres://[user[:password]@]host[:port]/database')
-      .optional(),
+    url: z.string().refine(isPostgresUrl, 'expected postgres://[user[:password]@]host[:port]/database').optional(),
     /** Session rows waiting for the database; past this many, new rows are dropped and counted. */
     queue: integer(100, 10_000_000).default(100_000),
     keepDays: integer(1, 36_500).default(90),
@@ -25,7 +22,10 @@ const stats = z
     maxLiveSessions: integer(10, 10_000_000).default(100_000),
   })
   .prefault({})
-  .refine((s) => s.store !== 'postgres' || s.url !== undefined, { message: 'required when store is postgres', path: ['url'] });
+  .refine((s) => s.store !== 'postgres' || s.url !== undefined, {
+    message: 'required when store is postgres',
+    path: ['url'],
+  });
 
 /** Spread into the main config schema. */
 export const statisticsKeys = { stats, streamingServers };

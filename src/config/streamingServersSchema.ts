@@ -19,7 +19,11 @@ const astra = z
     if (server.callers) return { ...server, callers: server.callers };
     const host = new URL(server.url).hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) === 0) {
-      ctx.addIssue({ code: 'custom', path: ['callers'], message: `required when url names a host (${host}): the checks are matched by the caller's address` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callers'],
+        message: `required when url names a host (${host}): the checks are matched by the caller's address`,
+      });
       return z.NEVER;
     }
     return { ...server, callers: [host] };

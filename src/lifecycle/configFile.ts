@@ -19,11 +19,18 @@ export interface ReadOptions {
 }
 
 /** Reads and validates the config file; a ConfigError lists every problem with its key. */
-export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, { refuseEmpty = false }: ReadOptions = {}): LoadedConfig {
+export function readConfigFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  { refuseEmpty = false }: ReadOptions = {},
+): LoadedConfig {
   const text = readSettingsFile(file, MAX_CONFIG_BYTES);
   const document = parseConfigText(text, file);
   if (refuseEmpty && (document === null || document === undefined)) {
-    throw new ConfigError(['(file): is empty (a reload keeps the running config rather than fall back to every default)'], file);
+    throw new ConfigError(
+      ['(file): is empty (a reload keeps the running config rather than fall back to every default)'],
+      file,
+    );
   }
   return { config: validateConfig(document, file, env), digest: createHash('sha256').update(text).digest('hex') };
 }

@@ -58,11 +58,19 @@ export interface ReloadSteps {
 /** Every problem once; those of another file (the users file) name it. */
 function problemsOf(error: unknown, file: string): string[] {
   if (!(error instanceof ConfigError)) return [`(bridge): ${error instanceof Error ? error.message : String(error)}`];
-  return [...new Set(error.problems.map((problem) => (error.source === file ? problem : `${error.source}: ${problem}`)))];
+  return [
+    ...new Set(error.problems.map((problem) => (error.source === file ? problem : `${error.source}: ${problem}`))),
+  ];
 }
 
 /** Reloads `file` through `steps`, one at a time, remembering the last outcome. */
-export function createReloader(file: string, initial: LoadedConfig, steps: ReloadSteps, log: Logger, now: () => Date = () => new Date()): Reloader {
+export function createReloader(
+  file: string,
+  initial: LoadedConfig,
+  steps: ReloadSteps,
+  log: Logger,
+  now: () => Date = () => new Date(),
+): Reloader {
   let inForce = { digest: initial.digest, since: now().toISOString() };
   let lastReload: ReloadOutcome | undefined;
   const listeners: ((outcome: ReloadOutcome) => void)[] = [];
@@ -77,9 +85,21 @@ export function createReloader(file: string, initial: LoadedConfig, steps: Reloa
       outcome = { result: 'ok', trigger, file, at: now().toISOString(), digest, problems: [], restartNeeded };
       inForce = { digest: loaded.digest, since: outcome.at };
       log.info('config reloaded', { file, trigger, digest });
-      if (restartNeeded.length > 0) log.warn('config settings changed that take a restart to apply; their running values stay', { file, settings: restartNeeded });
+      if (restartNeeded.length > 0)
+        log.warn('config settings changed that take a restart to apply; their running values stay', {
+          file,
+          settings: restartNeeded,
+        });
     } catch (error) {
-      outcome = { result: 'invalid', trigger, file, at: now().toISOString(), digest, problems: problemsOf(error, file), restartNeeded: [] };
+      outcome = {
+        result: 'invalid',
+        trigger,
+        file,
+        at: now().toISOString(),
+        digest,
+        problems: problemsOf(error, file),
+        restartNeeded: [],
+      };
       log.warn('config not reloaded, the running config stays in force', { file, trigger, problems: outcome.problems });
     }
     lastReload = outcome;

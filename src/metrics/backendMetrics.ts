@@ -27,7 +27,12 @@ const ANSWERED: ReadonlySet<BackendOutcome> = new Set(['allow', 'deny']);
  * Backend names come from the config, so the label set is bounded.
  */
 export function backendMetrics(registry: Registry, now: () => Date = () => new Date()) {
-  const requests = new Counter({ name: `${PREFIX}backend_requests_total`, help: 'Middleware requests by backend and outcome', labelNames: ['backend', 'outcome'], registers: [registry] });
+  const requests = new Counter({
+    name: `${PREFIX}backend_requests_total`,
+    help: 'Middleware requests by backend and outcome',
+    labelNames: ['backend', 'outcome'],
+    registers: [registry],
+  });
   const durations = new Histogram({
     name: `${PREFIX}backend_request_duration_seconds`,
     help: 'Middleware request durations by backend (requests skipped by an open circuit excluded)',
@@ -35,25 +40,40 @@ export function backendMetrics(registry: Registry, now: () => Date = () => new D
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
-  const recent = new Map<string, { requests: number; failures: number; lastOutcome: BackendOutcome; lastAt: string; latencyMs: number | undefined }>();
+  const recent = new Map<
+    string,
+    { requests: number; failures: number; lastOutcome: BackendOutcome; lastAt: string; latencyMs: number | undefined }
+  >();
 
   return {
     backendAsked({ backend, outcome, durationMs }: BackendAsked): void {
       requests.inc({ backend, outcome });
-      const state = recent.get(backend) ?? { requests: 0, failures: 0, lastOutcome: outcome, lastAt: '', latencyMs: undefined };
+      const state = recent.get(backend) ?? {
+        requests: 0,
+        failures: 0,
+        lastOutcome: outcome,
+        lastAt: '',
+        latencyMs: undefined,
+      };
       state.requests += 1;
       if (!ANSWERED.has(outcome)) state.failures += 1;
       state.lastOutcome = outcome;
       state.lastAt = now().toISOString();
       if (outcome !== 'circuit-open') {
         durations.observe({ backend }, durationMs / 1000);
-        state.latencyMs = state.latencyMs === undefined ? durationMs : state.latencyMs + RECENT_WEIGHT * (durationMs - state.latencyMs);
+        state.latencyMs =
+          state.latencyMs === undefined ? durationMs : state.latencyMs + RECENT_WEIGHT * (durationMs - state.latencyMs);
       }
       recent.set(backend, state);
     },
     recent(backend: string): BackendRecent | undefined {
       const state = recent.get(backend);
-      return state && { ...state, latencyMs: state.latencyMs === undefined ? undefined : Math.round(state.latencyMs * 100) / 100 };
+      return (
+        state && {
+          ...state,
+          latencyMs: state.latencyMs === undefined ? undefined : Math.round(state.latencyMs * 100) / 100,
+        }
+      );
     },
   };
 }

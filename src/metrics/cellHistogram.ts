@@ -59,9 +59,17 @@ export class CellHistogram {
       let cumulative = 0;
       this.buckets.forEach((bound, index) => {
         cumulative += cell.counts[index]!;
-        values.push({ labels: { [this.labelName]: labelValue, le: bound }, value: cumulative, metricName: `${this.name}_bucket` });
+        values.push({
+          labels: { [this.labelName]: labelValue, le: bound },
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+        });
       });
-      values.push({ labels: { [this.labelName]: labelValue, le: '+Inf' }, value: cell.count, metricName: `${this.name}_bucket` });
+      values.push({
+        labels: { [this.labelName]: labelValue, le: '+Inf' },
+        value: cell.count,
+        metricName: `${this.name}_bucket`,
+      });
       values.push({ labels: { [this.labelName]: labelValue }, value: cell.sum, metricName: `${this.name}_sum` });
       values.push({ labels: { [this.labelName]: labelValue }, value: cell.count, metricName: `${this.name}_count` });
     }
@@ -75,7 +83,13 @@ export class CellHistogram {
       help: this.help,
       type: 'histogram',
       aggregator: 'sum',
-      get: async () => ({ name: this.name, help: this.help, type: 'histogram', aggregator: 'sum', values: this.values() }),
+      get: async () => ({
+        name: this.name,
+        help: this.help,
+        type: 'histogram',
+        aggregator: 'sum',
+        values: this.values(),
+      }),
     };
   }
 }

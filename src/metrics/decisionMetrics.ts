@@ -5,15 +5,28 @@ import { CellHistogram, type HistogramCell } from './cellHistogram.js';
 export const PREFIX = 'iptv_auth_bridge_';
 
 const OUTCOMES = ['allow', 'deny', 'refused'] as const;
-const KINDS: readonly DecidedByKind[] = ['ip-rule', 'securetoken', 'user', 'backend', 'token-binding', 'connection-limit', 'default', 'refused', 'internal-error'];
+const KINDS: readonly DecidedByKind[] = [
+  'ip-rule',
+  'securetoken',
+  'user',
+  'backend',
+  'token-binding',
+  'connection-limit',
+  'default',
+  'refused',
+  'internal-error',
+];
 const CACHE = ['hit', 'miss', 'stale', 'none'] as const;
-const indexOf = (names: readonly string[]): Record<string, number> => Object.fromEntries(names.map((name, i) => [name, i]));
+const indexOf = (names: readonly string[]): Record<string, number> =>
+  Object.fromEntries(names.map((name, i) => [name, i]));
 const OUTCOME_INDEX = indexOf(OUTCOMES);
 const KIND_INDEX = indexOf(KINDS);
 const CACHE_INDEX = indexOf(CACHE);
 
 /** Decision latencies from 0.1 ms (a cached answer) to the longest route budgets. */
-const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DURATION_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** A count the request path bumps as a plain number; the registry reads it at scrape time. */
 interface CountCell {
@@ -71,16 +84,31 @@ export interface DecisionTotals {
  * configured (a refused `/auth/<anything>`) is counted under one label.
  */
 export function decisionMetrics(registry: Registry, routeLabel: (route: string) => string) {
-  const decisions = cellCounter(registry, `${PREFIX}decisions_total`, 'Viewer checks answered, by route, caller protocol, outcome, kind of decider and cache use', [
+  const decisions = cellCounter(
+    registry,
+    `${PREFIX}decisions_total`,
+    'Viewer checks answered, by route, caller protocol, outcome, kind of decider and cache use',
+    ['route', 'dialect', 'decision', 'by', 'cache'],
+  );
+  const defaults = cellCounter(
+    registry,
+    `${PREFIX}default_answers_total`,
+    "Answers given by a route's default action because no backend could decide",
+    ['route', 'action'],
+  );
+  const coalescedCell = cellCounter(
+    registry,
+    `${PREFIX}coalesced_total`,
+    'Checks answered by waiting for an identical check already asking the backends',
+    [],
+  )({});
+  const durations = new CellHistogram(
+    `${PREFIX}decision_duration_seconds`,
+    'Time from reading a check to its answer, by route',
     'route',
-    'dialect',
-    'decision',
-    'by',
-    'cache',
-  ]);
-  const defaults = cellCounter(registry, `${PREFIX}default_answers_total`, "Answers given by a route's default action because no backend could decide", ['route', 'action']);
-  const coalescedCell = cellCounter(registry, `${PREFIX}coalesced_total`, 'Checks answered by waiting for an identical check already asking the backends', [])({});
-  const durations = new CellHistogram(`${PREFIX}decision_duration_seconds`, 'Time from reading a check to its answer, by route', 'route', DURATION_BUCKETS, registry);
+    DURATION_BUCKETS,
+    registry,
+  );
   const routes = new Map<string, RouteCells>();
   const all: { readonly outcome: string; readonly cache: string; readonly cell: CountCell }[] = [];
   const defaultCells: CountCell[] = [];
@@ -103,10 +131,17 @@ export function decisionMetrics(registry: Registry, routeLabel: (route: string) 
       slots = new Array<CountCell | undefined>(OUTCOMES.length * KINDS.length * CACHE.length);
       cells.byProtocol.set(event.protocol, slots);
     }
-    const slot = (OUTCOME_INDEX[event.outcome]! * KINDS.length + KIND_INDEX[event.by]!) * CACHE.length + CACHE_INDEX[event.cache]!;
+    const slot =
+      (OUTCOME_INDEX[event.outcome]! * KINDS.length + KIND_INDEX[event.by]!) * CACHE.length + CACHE_INDEX[event.cache]!;
     let cell = slots[slot];
     if (cell === undefined) {
-      cell = decisions({ route: routeLabel(route), dialect: event.protocol, decision: event.outcome, by: event.by, cache: event.cache });
+      cell = decisions({
+        route: routeLabel(route),
+        dialect: event.protocol,
+        decision: event.outcome,
+        by: event.by,
+        cache: event.cache,
+      });
       slots[slot] = cell;
       all.push({ outcome: event.outcome, cache: event.cache, cell });
     }
@@ -139,7 +174,14 @@ export function decisionMetrics(registry: Registry, routeLabel: (route: string) 
         cache[used]! += cell.value;
       }
       const defaultAnswers = defaultCells.reduce((sum, cell) => sum + cell.value, 0);
-      return { allow: outcomes.allow!, deny: outcomes.deny!, refused: outcomes.refused!, defaults: defaultAnswers, cache: cache as DecisionTotals['cache'], coalesced: coalescedCell.value };
+      return {
+        allow: outcomes.allow!,
+        deny: outcomes.deny!,
+        refused: outcomes.refused!,
+        defaults: defaultAnswers,
+        cache: cache as DecisionTotals['cache'],
+        coalesced: coalescedCell.value,
+      };
     },
   };
 }

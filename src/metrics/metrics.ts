@@ -30,7 +30,12 @@ export function createMetrics(sources: MetricSources) {
   const isRoute = (route: string) => sources.routes().includes(route);
   const decisions = decisionMetrics(registry, (route) => (isRoute(route) ? route : UNKNOWN_ROUTE));
   const backends = backendMetrics(registry);
-  const reloads = new Counter({ name: `${PREFIX}config_reloads_total`, help: 'Configuration reloads by result', labelNames: ['result'], registers: [registry] });
+  const reloads = new Counter({
+    name: `${PREFIX}config_reloads_total`,
+    help: 'Configuration reloads by result',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   for (const result of ['ok', 'invalid'] as const) reloads.inc({ result }, 0);
 
   new Gauge({
@@ -40,7 +45,8 @@ export function createMetrics(sources: MetricSources) {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [backend, { circuit }] of Object.entries(sources.health().backends)) this.set({ backend }, circuit === 'closed' ? 0 : 1);
+      for (const [backend, { circuit }] of Object.entries(sources.health().backends))
+        this.set({ backend }, circuit === 'closed' ? 0 : 1);
     },
   });
   new Gauge({

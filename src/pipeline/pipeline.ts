@@ -14,16 +14,36 @@ import { securetokenStep } from './steps/securetoken.js';
 import { cacheStep } from './steps/cache.js';
 import { tokenBindingStep } from './steps/tokenBinding.js';
 import { defaultAction } from './steps/defaultAction.js';
-import { lifetimeOf, type Check, type Decider, type Decision, type DecisionStep, type RouteContext, type Verdict } from './types.js';
+import {
+  lifetimeOf,
+  type Check,
+  type Decider,
+  type Decision,
+  type DecisionStep,
+  type RouteContext,
+  type Verdict,
+} from './types.js';
 
 type Run = (check: Check) => Promise<Verdict>;
 
 function compose(steps: readonly DecisionStep[], last: () => Promise<Verdict>): Run {
-  return steps.reduceRight<Run>((next, step) => (check) => step(check, next), () => last());
+  return steps.reduceRight<Run>(
+    (next, step) => (check) => step(check, next),
+    () => last(),
+  );
 }
 
 /** The steps of the decision order, as a trace names them; `default` is the route's last word. */
-export type StepName = 'publish' | 'ip-rules' | 'securetoken' | 'local-users' | 'connection-limit' | 'token-binding' | 'cache' | 'backends' | 'default';
+export type StepName =
+  | 'publish'
+  | 'ip-rules'
+  | 'securetoken'
+  | 'local-users'
+  | 'connection-limit'
+  | 'token-binding'
+  | 'cache'
+  | 'backends'
+  | 'default';
 
 /**
  * Wraps every step of a route's pipeline, `default` included: a trace watches
@@ -49,9 +69,16 @@ function routePipeline(context: RouteContext, wrap: StepWrapper | undefined): Ru
   ];
   const present = named.filter((entry): entry is [StepName, DecisionStep] => entry[1] !== undefined);
   const last = defaultAction(context.route);
-  if (!wrap) return compose(present.map(([, step]) => step), last);
+  if (!wrap)
+    return compose(
+      present.map(([, step]) => step),
+      last,
+    );
   const decideDefault: DecisionStep = () => last();
-  return compose([...present, ['default', decideDefault] as const].map(([name, step]) => wrap(name, step, context)), last);
+  return compose(
+    [...present, ['default', decideDefault] as const].map(([name, step]) => wrap(name, step, context)),
+    last,
+  );
 }
 
 function settleTtl(verdict: Verdict, cache: BridgeConfig['cache']): Decision {
@@ -73,7 +100,10 @@ export function createDecider(
     Object.entries(config.routes).map(([name, route]) => {
       const routeAdapters = route.backends.map((backend) => adapters.get(backend)!);
       const onBudgetSpent = defaultAction(route);
-      const run = routePipeline({ name, route, adapters: routeAdapters, config, store, log, localUsers }, options.wrapStep);
+      const run = routePipeline(
+        { name, route, adapters: routeAdapters, config, store, log, localUsers },
+        options.wrapStep,
+      );
       return [name, { route, run, onBudgetSpent }] as const;
     }),
   );

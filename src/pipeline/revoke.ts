@@ -46,7 +46,13 @@ const backendSessions = (userId: string) => `backend:${userId}`;
  * Notes a cached allow under the viewer's identities. Called on cache misses only, never on a hit,
  * and not awaited.
  */
-export function noteAllow(store: Store, key: string, viewer: ViewerRequest, verdict: Verdict, ttlSeconds: number): void {
+export function noteAllow(
+  store: Store,
+  key: string,
+  viewer: ViewerRequest,
+  verdict: Verdict,
+  ttlSeconds: number,
+): void {
   const identities = new Set<string>();
   if (viewer.token) identities.add(`${TOKEN}${digest(viewer.token)}`);
   if (viewer.credentials) identities.add(`${LOGIN}${viewer.credentials.login}`);
@@ -57,8 +63,10 @@ export function noteAllow(store: Store, key: string, viewer: ViewerRequest, verd
 
 /** The identity a selector names, and what it always drops, whether or not any allow was noted. */
 function selected(selector: RevokeSelector): { identity: string; keys: string[]; sessionsOf: string[] } {
-  if ('token' in selector) return { identity: `${TOKEN}${digest(selector.token)}`, keys: [bindingKey(selector.token)], sessionsOf: [] };
-  if ('login' in selector) return { identity: `${LOGIN}${selector.login}`, keys: [], sessionsOf: [localSessions(selector.login)] };
+  if ('token' in selector)
+    return { identity: `${TOKEN}${digest(selector.token)}`, keys: [bindingKey(selector.token)], sessionsOf: [] };
+  if ('login' in selector)
+    return { identity: `${LOGIN}${selector.login}`, keys: [], sessionsOf: [localSessions(selector.login)] };
   return { identity: `${USER_ID}${selector.userId}`, keys: [], sessionsOf: [backendSessions(selector.userId)] };
 }
 

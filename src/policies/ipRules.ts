@@ -14,7 +14,11 @@ export interface IpRuleMatch {
 
 /** The first rule whose range holds the viewer's address (first match wins), or undefined. */
 export function ipRuleMatcher(rules: readonly IpRule[]): (ip: string | undefined) => IpRuleMatch | undefined {
-  const compiled = rules.map((rule) => ({ rule, text: `${rule.action} ${rule.range}`, ranges: ruleRanges(rule.range) }));
+  const compiled = rules.map((rule) => ({
+    rule,
+    text: `${rule.action} ${rule.range}`,
+    ranges: ruleRanges(rule.range),
+  }));
   return (ip) => {
     const address = viewerAddress(ip);
     if (!address) return undefined;

@@ -52,7 +52,8 @@ export function isSignableSpan(start: number, end: number): boolean {
 
 /** Throws a RangeError for times no verifier would accept, rather than print a link that cannot work. */
 export function signSecuretoken(request: SignRequest): string {
-  if (!isSignableSpan(request.start, request.end)) throw new RangeError('start and end must be 10-digit unix seconds, start <= end');
+  if (!isSignableSpan(request.start, request.end))
+    throw new RangeError('start and end must be 10-digit unix seconds, start <= end');
   const [start, end] = [String(request.start), String(request.end)];
   const hash = digest(request, start, end, request.secret, request.salt).toString('hex');
   return `${hash}-${request.salt}-${end}-${start}`;
@@ -70,7 +71,7 @@ export interface VerifyOptions {
 }
 
 export type SecuretokenVerdict =
-  | { readonly valid: true; /** Unix seconds the token stays valid until. */ readonly end: number }
+  | { readonly valid: true /** Unix seconds the token stays valid until. */; readonly end: number }
   | {
       readonly valid: false;
       readonly reason: 'malformed' | 'bad signature' | 'lifetime over maxLifetime' | 'not yet valid' | 'expired';
@@ -80,11 +81,16 @@ export type SecuretokenVerdict =
  * Checks a securetoken-shaped token for the viewer's path or channel and IP:
  * `now` within `[start - clockSkew, end]` and `end - start <= maxLifetime`.
  */
-export function verifySecuretoken(token: string, subject: SecuretokenSubject, options: VerifyOptions): SecuretokenVerdict {
+export function verifySecuretoken(
+  token: string,
+  subject: SecuretokenSubject,
+  options: VerifyOptions,
+): SecuretokenVerdict {
   const parts = SHAPE.exec(token);
   if (!parts) return { valid: false, reason: 'malformed' };
   const [, hex, salt, endText, startText] = parts as unknown as [string, string, string, string, string];
-  if (!HEX_SHA1.test(hex) || salt === '' || !UNIX_SECONDS.test(endText) || !UNIX_SECONDS.test(startText)) return { valid: false, reason: 'malformed' };
+  if (!HEX_SHA1.test(hex) || salt === '' || !UNIX_SECONDS.test(endText) || !UNIX_SECONDS.test(startText))
+    return { valid: false, reason: 'malformed' };
   const [start, end] = [Number(startText), Number(endText)];
   if (end < start) return { valid: false, reason: 'malformed' };
 

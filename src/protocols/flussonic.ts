@@ -76,7 +76,8 @@ export const flussonicCaller: CallerProtocol = {
     const headers = decisionHeaders(decision);
     headers['X-AuthDuration'] = String(decision.ttlSeconds);
     // A non-numeric id still named the session (X-Session-Name) and counted its limits.
-    if (decision.userId !== undefined && WHOLE_NUMBER.test(decision.userId)) setText(headers, 'X-UserId', decision.userId);
+    if (decision.userId !== undefined && WHOLE_NUMBER.test(decision.userId))
+      setText(headers, 'X-UserId', decision.userId);
     if (decision.maxSessions !== undefined) headers['X-Max-Sessions'] = String(decision.maxSessions);
     if (decision.unique !== undefined) headers['X-Unique'] = String(decision.unique);
     return headers;
@@ -105,7 +106,12 @@ interface Turn {
  * Flussonic expect; `referer` only when known; then the Flussonic caller's
  * own other parameters, unchanged, and any `extra` a middleware's adapter adds.
  */
-export function askFlussonic(base: URL, viewer: ViewerRequest, turn: Turn, extra: Readonly<Record<string, string>> = {}): OutboundRequest {
+export function askFlussonic(
+  base: URL,
+  viewer: ViewerRequest,
+  turn: Turn,
+  extra: Readonly<Record<string, string>> = {},
+): OutboundRequest {
   const params = new URLSearchParams({
     [PARAM.channel]: viewer.channel ?? '',
     [PARAM.ip]: viewer.ip ?? '',
@@ -132,7 +138,11 @@ export function askFlussonic(base: URL, viewer: ViewerRequest, turn: Turn, extra
 const SESSION_MEMORY = { idleSeconds: 86_400, maxSessions: 100_000 } as const;
 
 /** Writes Flussonic-style checks with extra parameters of the middleware's own. */
-export type FlussonicWriter = (base: URL, viewer: ViewerRequest, extra?: Readonly<Record<string, string>>) => OutboundRequest;
+export type FlussonicWriter = (
+  base: URL,
+  viewer: ViewerRequest,
+  extra?: Readonly<Record<string, string>>,
+) => OutboundRequest;
 
 /**
  * The Flussonic-style writer of one backend. A Flussonic caller's own
@@ -143,9 +153,19 @@ export function flussonicWriter(now?: () => number): FlussonicWriter {
   const numbers = new SessionNumbers({ ...SESSION_MEMORY, now });
   return (base: URL, viewer: ViewerRequest, extra?: Readonly<Record<string, string>>) => {
     if (viewer.dialect === 'flussonic') {
-      return askFlussonic(base, viewer, { requestType: viewer.requestType ?? '', requestNumber: viewer.requestNumber ?? '' }, extra);
+      return askFlussonic(
+        base,
+        viewer,
+        { requestType: viewer.requestType ?? '', requestNumber: viewer.requestNumber ?? '' },
+        extra,
+      );
     }
     const turn = numbers.next(viewer.caller, viewer.session);
-    return askFlussonic(base, viewer, { requestType: turn.requestType, requestNumber: String(turn.requestNumber) }, extra);
+    return askFlussonic(
+      base,
+      viewer,
+      { requestType: turn.requestType, requestNumber: String(turn.requestNumber) },
+      extra,
+    );
   };
 }

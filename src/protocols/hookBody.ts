@@ -19,14 +19,20 @@ export function jsonFields(body: ReadBody | undefined): JsonFields {
       if (value === undefined || value === null) return undefined;
       if (typeof value === 'string') return nonEmpty(value);
       if (numbers && typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-      throw new RequestProblem(400, `"${name}" in the body is not ${numbers ? 'a string or a whole number' : 'a string'}`);
+      throw new RequestProblem(
+        400,
+        `"${name}" in the body is not ${numbers ? 'a string or a whole number' : 'a string'}`,
+      );
     },
   };
 }
 
 /** The last non-empty `/` segment: the stream a path names. */
 export function lastSegment(path: string | undefined): string | undefined {
-  return path?.split('/').filter((part) => part !== '').at(-1);
+  return path
+    ?.split('/')
+    .filter((part) => part !== '')
+    .at(-1);
 }
 
 /** `/app/stream` from an RTMP application and stream name. */
@@ -40,19 +46,29 @@ export function rtmpPath(app: string | undefined, stream: string | undefined): s
  * viewer's Authorization header) is added to the query Cesbo-style backends
  * receive, and must agree with a token in the query.
  */
-export function viewerQuery(raw: string, limits: ReadLimits, separateToken?: string): Pick<ViewerRequest, 'rawQuery' | 'token' | 'auth' | 'credentials'> {
+export function viewerQuery(
+  raw: string,
+  limits: ReadLimits,
+  separateToken?: string,
+): Pick<ViewerRequest, 'rawQuery' | 'token' | 'auth' | 'credentials'> {
   const query = parseQuery(boundedQuery(raw, limits.maxQueryBytes));
   const queryToken = nonEmpty(single(query, 'token'));
   if (separateToken !== undefined && queryToken !== undefined && separateToken !== queryToken) {
     throw new RequestProblem(400, 'token and the token in the query differ');
   }
   const token = separateToken ?? queryToken;
-  const rawQuery = queryToken === undefined && token !== undefined ? [raw, `token=${encodeURIComponent(token)}`].filter((part) => part).join('&') : raw;
+  const rawQuery =
+    queryToken === undefined && token !== undefined
+      ? [raw, `token=${encodeURIComponent(token)}`].filter((part) => part).join('&')
+      : raw;
   return { rawQuery, token, ...authOf(single(query, 'auth')) };
 }
 
 /** What a hook's action means to the bridge. */
-export type HookAction = { readonly kind: 'read' } | { readonly kind: 'publish' } | { readonly kind: 'notice'; readonly endsSession: boolean };
+export type HookAction =
+  | { readonly kind: 'read' }
+  | { readonly kind: 'publish' }
+  | { readonly kind: 'notice'; readonly endsSession: boolean };
 
 export const READ: HookAction = { kind: 'read' };
 export const PUBLISH: HookAction = { kind: 'publish' };
@@ -60,7 +76,11 @@ export const NOTICE: HookAction = { kind: 'notice', endsSession: false };
 export const ENDS_SESSION: HookAction = { kind: 'notice', endsSession: true };
 
 /** The action of a hook, from its protocol's table; a missing or unknown one is a 400. */
-export function actionOf(table: Readonly<Record<string, HookAction>>, field: string, value: string | undefined): HookAction {
+export function actionOf(
+  table: Readonly<Record<string, HookAction>>,
+  field: string,
+  value: string | undefined,
+): HookAction {
   if (value === undefined) throw new RequestProblem(400, `"${field}" is missing`);
   if (!Object.hasOwn(table, value)) throw new RequestProblem(400, `unknown ${field} "${value}"`);
   return table[value]!;

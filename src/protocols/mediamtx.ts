@@ -4,7 +4,14 @@ import { viewerIp } from './read.js';
 import { decisionHeaders, PLAIN_TEXT, type CallerProtocol } from './types.js';
 
 /** MediaMTX's actions: `read` and `playback` watch; anything else publishes or reaches its API. */
-const ACTIONS: Readonly<Record<string, HookAction>> = { read: READ, playback: READ, publish: PUBLISH, api: PUBLISH, metrics: PUBLISH, pprof: PUBLISH };
+const ACTIONS: Readonly<Record<string, HookAction>> = {
+  read: READ,
+  playback: READ,
+  publish: PUBLISH,
+  api: PUBLISH,
+  metrics: PUBLISH,
+  pprof: PUBLISH,
+};
 
 /**
  * MediaMTX `authMethod: http`: one POST of JSON per read or publish
@@ -35,7 +42,9 @@ export const mediamtxCaller: CallerProtocol = {
       proto: field.text('protocol'),
       ...viewer,
       // MediaMTX's own user and password (from the viewer's URL or Basic auth) are the credentials.
-      ...(user !== undefined ? { auth: `${user}:${password ?? ''}`, credentials: { login: user, password: password ?? '' } } : {}),
+      ...(user !== undefined
+        ? { auth: `${user}:${password ?? ''}`, credentials: { login: user, password: password ?? '' } }
+        : {}),
       ...asked(actionOf(ACTIONS, 'action', action), action!),
     };
   },

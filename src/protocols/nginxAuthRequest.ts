@@ -14,7 +14,12 @@ export const ORIGINAL_URI = 'x-original-uri';
  * `X-Session-ID`. The subrequest keeps the viewer's own `User-Agent`. It is
  * answered like a Cesbo caller (200 or 403), so it shares Cesbo's path.
  */
-export function readOriginalUri(req: IncomingMessage, originalUri: string, caller: string | undefined, limits: ReadLimits): ViewerRequest {
+export function readOriginalUri(
+  req: IncomingMessage,
+  originalUri: string,
+  caller: string | undefined,
+  limits: ReadLimits,
+): ViewerRequest {
   const target = originalUri.trim();
   const mark = target.indexOf('?');
   const rawQuery = boundedQuery(queryOfTarget(target), limits.maxQueryBytes);

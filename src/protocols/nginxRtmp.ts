@@ -1,6 +1,16 @@
 import { RequestProblem } from '../server/problem.js';
 import type { ViewerRequest } from '../viewer.js';
-import { actionOf, asked, ENDS_SESSION, NOTICE, PUBLISH, READ, rtmpPath, viewerQuery, type HookAction } from './hookBody.js';
+import {
+  actionOf,
+  asked,
+  ENDS_SESSION,
+  NOTICE,
+  PUBLISH,
+  READ,
+  rtmpPath,
+  viewerQuery,
+  type HookAction,
+} from './hookBody.js';
 import { parseQuery, single } from './query.js';
 import { nonEmpty, viewerIp } from './read.js';
 import { decisionHeaders, PLAIN_TEXT, type CallerProtocol } from './types.js';
@@ -22,8 +32,24 @@ const CALLS: Readonly<Record<string, HookAction>> = {
 
 /** The fields nginx-rtmp writes itself; every other pair of the form is the viewer's own query. */
 const NGINX_RTMP_FIELDS: ReadonlySet<string> = new Set([
-  'call', 'app', 'flashver', 'swfurl', 'tcurl', 'pageurl', 'addr', 'clientid', 'epoch',
-  'name', 'type', 'start', 'duration', 'reset', 'time', 'timestamp', 'recorder', 'path',
+  'call',
+  'app',
+  'flashver',
+  'swfurl',
+  'tcurl',
+  'pageurl',
+  'addr',
+  'clientid',
+  'epoch',
+  'name',
+  'type',
+  'start',
+  'duration',
+  'reset',
+  'time',
+  'timestamp',
+  'recorder',
+  'path',
 ]);
 
 function fieldName(pair: string): string {

@@ -10,7 +10,9 @@ import type { ViewerRequest } from '../viewer.js';
 const NO_VIEWER_HAS = new Set(['unspecified', 'broadcast', 'multicast']);
 
 /** The canonical form of an address, or why it cannot be a viewer's. */
-type ReadAddress = { readonly ip: string } | { readonly problem: 'not an IP address' | 'not an address a viewer can have' };
+type ReadAddress =
+  | { readonly ip: string }
+  | { readonly problem: 'not an IP address' | 'not an address a viewer can have' };
 
 function readAddress(value: string): ReadAddress {
   const text = value.trim();

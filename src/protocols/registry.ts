@@ -9,4 +9,10 @@ import type { CallerProtocol } from './types.js';
  * Every caller protocol the bridge answers, in one list: the request listener
  * derives its paths, its fast path and its 404/405 answers from it.
  */
-export const CALLER_PROTOCOLS: readonly CallerProtocol[] = [cesboCaller, flussonicCaller, mediamtxCaller, srsCaller, nginxRtmpCaller];
+export const CALLER_PROTOCOLS: readonly CallerProtocol[] = [
+  cesboCaller,
+  flussonicCaller,
+  mediamtxCaller,
+  srsCaller,
+  nginxRtmpCaller,
+];

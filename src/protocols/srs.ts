@@ -1,5 +1,16 @@
 import type { ViewerRequest } from '../viewer.js';
-import { actionOf, asked, ENDS_SESSION, jsonFields, NOTICE, PUBLISH, READ, rtmpPath, viewerQuery, type HookAction } from './hookBody.js';
+import {
+  actionOf,
+  asked,
+  ENDS_SESSION,
+  jsonFields,
+  NOTICE,
+  PUBLISH,
+  READ,
+  rtmpPath,
+  viewerQuery,
+  type HookAction,
+} from './hookBody.js';
 import { viewerIp } from './read.js';
 import { decisionHeaders, type CallerProtocol } from './types.js';
 

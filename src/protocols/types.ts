@@ -18,7 +18,9 @@ export interface ReadLimits {
 export type BodyFormat = 'json' | 'form';
 
 /** A body as read: a JSON document, or the form's raw text (its raw pairs are the viewer's own query). */
-export type ReadBody = { readonly format: 'json'; readonly document: unknown } | { readonly format: 'form'; readonly text: string };
+export type ReadBody =
+  | { readonly format: 'json'; readonly document: unknown }
+  | { readonly format: 'form'; readonly text: string };
 
 /** The body text a caller reads its answer from (SRS reads `0` as allow); ASCII. The status is always 200 or 403. */
 export interface AnswerText {

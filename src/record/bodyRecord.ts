@@ -11,7 +11,10 @@ function mediaType(contentType: string | undefined): string | undefined {
 /** The clear text values a body carries, by name: what a recording must mask wherever it shows. */
 export function bodyValues(body: string, contentType: string | undefined): Array<[string, string]> {
   const type = mediaType(contentType);
-  if (type === 'application/x-www-form-urlencoded') return Object.entries(formFields(body)).flatMap(([name, values]) => values.map((value): [string, string] => [name, value]));
+  if (type === 'application/x-www-form-urlencoded')
+    return Object.entries(formFields(body)).flatMap(([name, values]) =>
+      values.map((value): [string, string] => [name, value]),
+    );
   const document = type === 'application/json' ? jsonObject(body) : undefined;
   if (!document) return [];
   return Object.entries(document).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
@@ -22,7 +25,12 @@ export function bodyValues(body: string, contentType: string | undefined): Array
  * (nested values are not compared), a form's fields, else the whole text;
  * every value that is or holds a secret as its SHA-256.
  */
-export function recordedBody(body: string, contentType: string | undefined, expect: Expect, holdsSecret: (text: string) => boolean): ExpectedBody {
+export function recordedBody(
+  body: string,
+  contentType: string | undefined,
+  expect: Expect,
+  holdsSecret: (text: string) => boolean,
+): ExpectedBody {
   const type = mediaType(contentType);
   if (type === 'application/x-www-form-urlencoded') {
     const fields = Object.entries(formFields(body)).map(([name, values]) => {

@@ -1,4 +1,9 @@
-import { MAX_ANSWER_BYTES, TransportError, type MiddlewareAnswer, type OutboundRequest } from '../adapters/transport.js';
+import {
+  MAX_ANSWER_BYTES,
+  TransportError,
+  type MiddlewareAnswer,
+  type OutboundRequest,
+} from '../adapters/transport.js';
 import { parseTarget, sha256Hex, type Exchange, type ExpectedValue } from '../replay/fixtures.js';
 import { isSecretName, isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
 import { bodyValues, recordedBody } from './bodyRecord.js';
@@ -10,7 +15,8 @@ import { bodyValues, recordedBody } from './bodyRecord.js';
 const SECRET_REQUEST_PART = /^(qs|cookie)$/i;
 
 /** Answer headers that can hand out a credential. */
-const SECRET_ANSWER_HEADER = /^(set-cookie|set-cookie2|authorization|proxy-authorization|www-authenticate|proxy-authenticate)$/i;
+const SECRET_ANSWER_HEADER =
+  /^(set-cookie|set-cookie2|authorization|proxy-authorization|www-authenticate|proxy-authenticate)$/i;
 
 /** Connection details and the clock: they say nothing about the decision, and would make every recording unique. */
 const VOLATILE_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
@@ -80,7 +86,11 @@ export function recordedExchange(
   const headerEntries = Object.entries(outbound.headers);
   const contentType = outbound.headers['content-type'];
   const secrets = [
-    ...[...queryEntries.flatMap(([name, values]) => values.map((value) => [name, value] as const)), ...headerEntries, ...bodyValues(outbound.body ?? '', contentType)]
+    ...[
+      ...queryEntries.flatMap(([name, values]) => values.map((value) => [name, value] as const)),
+      ...headerEntries,
+      ...bodyValues(outbound.body ?? '', contentType),
+    ]
       .filter(([name]) => isSecretPart(name))
       .flatMap(([, value]) => secretForms(value)),
     ...knownSecrets.flatMap(secretForms),
@@ -97,9 +107,13 @@ export function recordedExchange(
   const request: Exchange['request'] = {
     method: outbound.method ?? 'GET',
     path: holdsSecret(path) ? { sha256: sha256Hex(path) } : path,
-    ...(queryEntries.length > 0 ? { query: Object.fromEntries(queryEntries.map(([name, values]) => expectQuery(name, values))) } : {}),
+    ...(queryEntries.length > 0
+      ? { query: Object.fromEntries(queryEntries.map(([name, values]) => expectQuery(name, values))) }
+      : {}),
     ...(headerEntries.length > 0 ? { headers: Object.fromEntries(headerEntries.map(expect)) } : {}),
-    ...(outbound.body !== undefined ? { body: recordedBody(outbound.body, contentType, (name, value) => expect([name, value])[1], holdsSecret) } : {}),
+    ...(outbound.body !== undefined
+      ? { body: recordedBody(outbound.body, contentType, (name, value) => expect([name, value])[1], holdsSecret) }
+      : {}),
   };
   if (failure) return { request, response: failure };
 

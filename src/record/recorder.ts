@@ -51,7 +51,9 @@ function prepareFolder(dir: string): void {
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (error) {
-    throw new RecordFolderError(`cannot record to ${dir} (--record): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new RecordFolderError(
+      `cannot record to ${dir} (--record): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 
@@ -101,7 +103,9 @@ export function createRecorder(dir: string, log: Logger, options: RecorderOption
       log.debug('recorded middleware exchange', { file });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
-      reportOnce(`write:${code}`, 'cannot write a recorded exchange; recording goes on, decisions are not affected', { error: code });
+      reportOnce(`write:${code}`, 'cannot write a recorded exchange; recording goes on, decisions are not affected', {
+        error: code,
+      });
     }
   };
 
@@ -110,7 +114,9 @@ export function createRecorder(dir: string, log: Logger, options: RecorderOption
       try {
         await writeOne(next);
       } catch (error) {
-        reportOnce('record', 'cannot record an exchange', { error: error instanceof Error ? error.message : String(error) });
+        reportOnce('record', 'cannot record an exchange', {
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     draining = undefined;

@@ -15,18 +15,27 @@ export type ExpectedBody =
   | { readonly form: Readonly<Record<string, ExpectedValue | readonly ExpectedValue[]>> };
 
 /** Every listed parameter there, with exactly these values in this order (query and form alike). */
-export function paramsMatch(expected: Readonly<Record<string, ExpectedValue | readonly ExpectedValue[]>>, received: Readonly<Record<string, readonly string[]>>): boolean {
+export function paramsMatch(
+  expected: Readonly<Record<string, ExpectedValue | readonly ExpectedValue[]>>,
+  received: Readonly<Record<string, readonly string[]>>,
+): boolean {
   return Object.entries(expected).every(([key, value]) => {
     const values = (Object.hasOwn(received, key) ? received[key] : undefined) ?? [];
     const expectedValues = Array.isArray(value) ? value : [value];
-    return values.length === expectedValues.length && expectedValues.every((one, i) => valueMatches(one as ExpectedValue, values[i]!));
+    return (
+      values.length === expectedValues.length &&
+      expectedValues.every((one, i) => valueMatches(one as ExpectedValue, values[i]!))
+    );
   });
 }
 
 /** A form body's fields, decoded as URLSearchParams does, repeated ones with all their values. */
 export function formFields(text: string): Record<string, string[]> {
   const fields: Record<string, string[]> = Object.create(null);
-  for (const [key, value] of new URLSearchParams(text)) (fields[key] ??= []).push(value);
+  for (const [key, value] of new URLSearchParams(text)) {
+    fields[key] ??= [];
+    fields[key].push(value);
+  }
   return fields;
 }
 
@@ -34,14 +43,17 @@ export function formFields(text: string): Record<string, string[]> {
 export function jsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const document: unknown = JSON.parse(text);
-    return document !== null && typeof document === 'object' && !Array.isArray(document) ? (document as Record<string, unknown>) : undefined;
+    return document !== null && typeof document === 'object' && !Array.isArray(document)
+      ? (document as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 function fieldMatches(expected: ExpectedField, received: unknown): boolean {
-  if (typeof expected === 'string' || (expected !== null && typeof expected === 'object')) return typeof received === 'string' && valueMatches(expected, received);
+  if (typeof expected === 'string' || (expected !== null && typeof expected === 'object'))
+    return typeof received === 'string' && valueMatches(expected, received);
   return expected === received;
 }
 
@@ -49,14 +61,22 @@ export function bodyMatches(expected: ExpectedBody, received: string): boolean {
   if (typeof expected === 'string' || 'sha256' in expected) return valueMatches(expected, received);
   if ('form' in expected) return paramsMatch(expected.form, formFields(received));
   const document = jsonObject(received);
-  return document !== undefined && Object.entries(expected.json).every(([key, value]) => Object.hasOwn(document, key) && fieldMatches(value, document[key]));
+  return (
+    document !== undefined &&
+    Object.entries(expected.json).every(
+      ([key, value]) => Object.hasOwn(document, key) && fieldMatches(value, document[key]),
+    )
+  );
 }
 
 /** The fixture schema of `request.body`, given the schema of one expected value. */
 export function expectedBodySchema(expectedValue: z.ZodType<ExpectedValue>) {
-  return z.union([
-    expectedValue,
-    z.strictObject({ json: z.record(z.string(), z.union([expectedValue, z.number(), z.boolean(), z.null()])) }),
-    z.strictObject({ form: z.record(z.string(), z.union([expectedValue, z.array(expectedValue).min(2)])) }),
-  ], { error: 'expected the body text, {"sha256": ...}, {"json": {field: value}} or {"form": {field: value}}' });
+  return z.union(
+    [
+      expectedValue,
+      z.strictObject({ json: z.record(z.string(), z.union([expectedValue, z.number(), z.boolean(), z.null()])) }),
+      z.strictObject({ form: z.record(z.string(), z.union([expectedValue, z.array(expectedValue).min(2)])) }),
+    ],
+    { error: 'expected the body text, {"sha256": ...}, {"json": {field: value}} or {"form": {field: value}}' },
+  );
 }

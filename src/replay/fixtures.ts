@@ -105,7 +105,11 @@ const responseHeaders = z.record(z.string(), z.string()).superRefine((headers, c
       validateHeaderName(name);
       validateHeaderValue(name, value);
     } catch {
-      ctx.addIssue({ code: 'custom', path: [name], message: 'not a header Node can send (use "raw" for broken answers)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'not a header Node can send (use "raw" for broken answers)',
+      });
     }
   }
 });
@@ -113,7 +117,10 @@ const responseHeaders = z.record(z.string(), z.string()).superRefine((headers, c
 const exchangeSchema = z.strictObject({
   description: z.string().optional(),
   request: z.strictObject({
-    method: z.string().regex(/^[A-Z]+$/, 'expected an HTTP method such as GET').optional(),
+    method: z
+      .string()
+      .regex(/^[A-Z]+$/, 'expected an HTTP method such as GET')
+      .optional(),
     path: z.union([z.string().startsWith('/', 'expected a path starting with /'), hashed], {
       error: 'expected a path starting with /, or {"sha256": "<64 hex digits>"} for one that holds a secret',
     }),
@@ -126,7 +133,12 @@ const exchangeSchema = z.strictObject({
     status: z.number().int().min(100).max(999).optional(),
     headers: responseHeaders.optional(),
     body: z.string().optional(),
-    bodyBytes: z.number().int().min(0).max(64 * 1024 * 1024).optional(),
+    bodyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(64 * 1024 * 1024)
+      .optional(),
     chunked: z.boolean().optional(),
     delayMs: z.number().int().min(0).max(2_147_483_647).optional(),
     hang: z.boolean().optional(),
@@ -136,7 +148,9 @@ const exchangeSchema = z.strictObject({
 });
 
 function problemsOf(error: z.ZodError, file: string): string[] {
-  return error.issues.map((issue) => `${file}: ${formatPath(issue.path)}: ${issue.message.replace(/^Invalid input: /, '')}`);
+  return error.issues.map(
+    (issue) => `${file}: ${formatPath(issue.path)}: ${issue.message.replace(/^Invalid input: /, '')}`,
+  );
 }
 
 function readFixture(folder: string, name: string, problems: string[]): Fixture | undefined {
@@ -163,7 +177,9 @@ export function loadFixtures(folder: string): Fixture[] {
   try {
     names = readdirSync(folder).filter((name) => name.endsWith('.json'));
   } catch (error) {
-    throw new FixtureError([`${folder}: cannot read the fixture folder (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`]);
+    throw new FixtureError([
+      `${folder}: cannot read the fixture folder (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    ]);
   }
   if (names.length === 0) throw new FixtureError([`${folder}: no fixture files (*.json)`]);
   const problems: string[] = [];

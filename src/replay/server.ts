@@ -83,7 +83,8 @@ function answer(exchange: Exchange, req: IncomingMessage, res: ServerResponse): 
     req.socket.end(Buffer.from(response.raw, 'latin1'));
     return;
   }
-  const body = response.bodyBytes !== undefined ? Buffer.alloc(response.bodyBytes, 'x') : Buffer.from(response.body ?? '');
+  const body =
+    response.bodyBytes !== undefined ? Buffer.alloc(response.bodyBytes, 'x') : Buffer.from(response.body ?? '');
   const length = response.chunked ? {} : { 'content-length': String(body.length) };
   res.writeHead(response.status ?? 200, { ...length, ...response.headers });
   for (let offset = 0; offset < body.length; offset += 16_384) res.write(body.subarray(offset, offset + 16_384));
@@ -100,7 +101,10 @@ function answerSafely(exchange: Exchange, req: IncomingMessage, res: ServerRespo
 }
 
 /** A simulated middleware that answers each request with the first exchange (in the given order) matching it. */
-export async function startReplayServer<T extends Exchange>(exchanges: readonly T[], options: ReplayOptions<T> = {}): Promise<ReplayServer> {
+export async function startReplayServer<T extends Exchange>(
+  exchanges: readonly T[],
+  options: ReplayOptions<T> = {},
+): Promise<ReplayServer> {
   const received: ReceivedRequest[] = [];
   const sockets = new Set<Socket>();
   const server = createServer(async (req, res) => {

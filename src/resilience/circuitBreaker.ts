@@ -8,7 +8,11 @@ export interface GuardedAdapter extends MiddlewareAdapter {
   circuit(): CircuitState;
 }
 
-const SKIPPED: BackendVerdict = { outcome: 'error', error: 'circuit-open', detail: 'skipped: the backend failed repeatedly and is cooling down' };
+const SKIPPED: BackendVerdict = {
+  outcome: 'error',
+  error: 'circuit-open',
+  detail: 'skipped: the backend failed repeatedly and is cooling down',
+};
 
 /**
  * A backend that keeps failing is skipped for a cool-down, so a dead middleware
@@ -17,7 +21,12 @@ const SKIPPED: BackendVerdict = { outcome: 'error', error: 'circuit-open', detai
  * opens it again. Answers (allow or deny) count as success; a check cancelled
  * because another backend allowed first counts as nothing.
  */
-export function withCircuitBreaker(adapter: MiddlewareAdapter, config: BreakerConfig, log: Logger, now = Date.now): GuardedAdapter {
+export function withCircuitBreaker(
+  adapter: MiddlewareAdapter,
+  config: BreakerConfig,
+  log: Logger,
+  now = Date.now,
+): GuardedAdapter {
   let state: CircuitState = 'closed';
   let failures = 0;
   let openUntil = 0;

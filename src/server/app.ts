@@ -26,7 +26,10 @@ export function createRequestListener(options: AppOptions): RequestListener {
 
   const answerHealth = (res: ServerResponse) => {
     const body = JSON.stringify({ status: 'ok', ...health?.() });
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+    });
     res.end(body);
   };
 

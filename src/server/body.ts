@@ -40,7 +40,10 @@ function collect(req: IncomingMessage, { maxBodyBytes, bodyTimeoutMs }: ReadLimi
       resolve(Buffer.concat(chunks, size));
     };
     const onBroken = () => stop(new RequestProblem(400, 'request body ended before it was complete'));
-    const timer = setTimeout(() => stop(new RequestProblem(408, `request body not complete within ${bodyTimeoutMs} ms`)), bodyTimeoutMs);
+    const timer = setTimeout(
+      () => stop(new RequestProblem(408, `request body not complete within ${bodyTimeoutMs} ms`)),
+      bodyTimeoutMs,
+    );
     req.on('data', onData).on('end', onEnd).on('error', onBroken).on('close', onBroken);
   });
 }
@@ -67,6 +70,7 @@ export async function readBody(req: IncomingMessage, format: BodyFormat, limits:
   } catch {
     throw new RequestProblem(400, 'request body is not valid JSON');
   }
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) throw new RequestProblem(400, 'request body is not a JSON object');
+  if (document === null || typeof document !== 'object' || Array.isArray(document))
+    throw new RequestProblem(400, 'request body is not a JSON object');
   return { format, document };
 }

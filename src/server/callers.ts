@@ -7,7 +7,6 @@ export interface Caller {
   readonly trusted: boolean;
 }
 
-
 /**
  * Whether a socket peer may ask for decisions. Only trusted callers may: else
  * anyone could probe tokens while claiming any viewer IP in X-Real-IP.
@@ -20,5 +19,6 @@ export function callerCheck(cidrs: readonly string[]): (remoteAddress: string | 
     if (!address) return { address: remoteAddress, trusted: false };
     return { address: address.toString(), trusted: ranges.some((range) => inRange(address, range)) };
   }, 1024);
-  return (remoteAddress) => (remoteAddress === undefined ? { address: undefined, trusted: false } : judge(remoteAddress));
+  return (remoteAddress) =>
+    remoteAddress === undefined ? { address: undefined, trusted: false } : judge(remoteAddress);
 }

@@ -21,7 +21,9 @@ interface Connection {
 
 /** No answer pending or being refused, and no byte read since the last answer: as far as Node knows, idle. */
 function isQuiet(connection: Connection): boolean {
-  return !connection.refused && connection.unanswered.length === 0 && connection.socket.bytesRead === connection.settledBytes;
+  return (
+    !connection.refused && connection.unanswered.length === 0 && connection.socket.bytesRead === connection.settledBytes
+  );
 }
 
 /**
@@ -42,7 +44,14 @@ export class ConnectionTracker {
       tracker.#answered(this);
     };
     server.on('connection', (socket: Socket) => {
-      this.#connections.set(socket, { socket, unanswered: [], settledBytes: 0, refusal: undefined, refused: false, idleRounds: 0 });
+      this.#connections.set(socket, {
+        socket,
+        unanswered: [],
+        settledBytes: 0,
+        refusal: undefined,
+        refused: false,
+        idleRounds: 0,
+      });
       socket.once('close', () => this.#connections.delete(socket));
     });
   }
@@ -96,7 +105,8 @@ export class ConnectionTracker {
   /** From now on the newest request of each connection is answered with `Connection: close`. */
   startClosing(): void {
     this.#closing = true;
-    for (const connection of this.#connections.values()) for (const res of connection.unanswered) this.#closeAfterIfLast(res);
+    for (const connection of this.#connections.values())
+      for (const res of connection.unanswered) this.#closeAfterIfLast(res);
   }
 
   /** Whether a connection may have nothing left to answer (then the kernel must say whether bytes wait unread). */
@@ -162,7 +172,8 @@ export class ConnectionTracker {
     const writeHead = res.writeHead;
     const connection = this.#connections.get(res.req.socket as Socket);
     res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-      if (connection !== undefined && connection.refusal === undefined && connection.unanswered.at(-1) === this) this.shouldKeepAlive = false;
+      if (connection !== undefined && connection.refusal === undefined && connection.unanswered.at(-1) === this)
+        this.shouldKeepAlive = false;
       return Reflect.apply(writeHead, this, args) as ServerResponse;
     } as ServerResponse['writeHead'];
   }

@@ -30,7 +30,13 @@ export interface DecisionHandlerOptions {
  * sends head and body in one write; latin1 keeps the head's bytes as they are
  * (UTF-8 session names are already latin1-encoded header text).
  */
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>, ascii = /^[\x00-\x7f]*$/.test(body)): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string>,
+  ascii = /^[\x00-\x7f]*$/.test(body),
+): void {
   const payload = ascii ? body : Buffer.from(body, 'utf8');
   headers['Content-Type'] = 'text/plain; charset=utf-8';
   headers['Content-Length'] = String(ascii ? body.length : payload.length);
@@ -52,18 +58,51 @@ function endsConnection(problem: RequestProblem): boolean {
  * Answers one viewer check in its caller's protocol, and logs it. Works on
  * plain node:http objects so it stays independent of the framework around it.
  */
-export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLimits = BODY_LIMIT_DEFAULTS, log, decisions = decisionsThrough(log), observer = {} }: DecisionHandlerOptions) {
+export function decisionHandler({
+  decider,
+  trustedCallers,
+  maxQueryBytes,
+  bodyLimits = BODY_LIMIT_DEFAULTS,
+  log,
+  decisions = decisionsThrough(log),
+  observer = {},
+}: DecisionHandlerOptions) {
   const identify = callerCheck(trustedCallers);
-  const limits: ReadLimits = { maxQueryBytes, maxBodyBytes: bodyLimits.maxBodyBytes, bodyTimeoutMs: bodyLimits.bodyTimeoutMs };
+  const limits: ReadLimits = {
+    maxQueryBytes,
+    maxBodyBytes: bodyLimits.maxBodyBytes,
+    bodyTimeoutMs: bodyLimits.bodyTimeoutMs,
+  };
   // An observer's fault must never reach the answer (already written by then).
-  const { checkAnswered, sessionEnded } = observeAll([observer], (error) => log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }));
+  const { checkAnswered, sessionEnded } = observeAll([observer], (error) =>
+    log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
+  );
 
   /** A notification that decides nothing: acknowledged as allowed, nobody asked; an ending one ends the viewing session. */
-  const acknowledge = (protocol: CallerProtocol, route: string, caller: string | undefined, viewer: ViewerRequest, res: ServerResponse, latencyMs: () => number) => {
+  const acknowledge = (
+    protocol: CallerProtocol,
+    route: string,
+    caller: string | undefined,
+    viewer: ViewerRequest,
+    res: ServerResponse,
+    latencyMs: () => number,
+  ) => {
     const notice = viewer.notice!;
     send(res, 200, protocol.answerText.allow, {}, true);
-    decisions({ route, dialect: viewer.dialect, caller, channel: viewer.channel, ip: viewer.ip, session: viewer.session, decision: 'allow', by: `notice (${notice.event})`, status: 200, latencyMs: latencyMs() });
-    if (notice.endsSession) sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
+    decisions({
+      route,
+      dialect: viewer.dialect,
+      caller,
+      channel: viewer.channel,
+      ip: viewer.ip,
+      session: viewer.session,
+      decision: 'allow',
+      by: `notice (${notice.event})`,
+      status: 200,
+      latencyMs: latencyMs(),
+    });
+    if (notice.endsSession)
+      sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
   };
 
   return async (protocol: CallerProtocol, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -74,10 +113,19 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLi
     try {
       if (!trusted) throw new RequestProblem(403, 'caller is not in trustedCallers');
       if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
-      viewer = protocol.body === undefined ? protocol.read(req, caller, limits) : protocol.read(req, caller, limits, await readBody(req, protocol.body, limits));
+      viewer =
+        protocol.body === undefined
+          ? protocol.read(req, caller, limits)
+          : protocol.read(req, caller, limits, await readBody(req, protocol.body, limits));
       if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, latencyMs);
       const decision = await decider.decide(route, viewer);
-      send(res, decision.allow ? 200 : 403, decision.allow ? protocol.answerText.allow : protocol.answerText.deny, protocol.answerHeaders(decision), true);
+      send(
+        res,
+        decision.allow ? 200 : 403,
+        decision.allow ? protocol.answerText.allow : protocol.answerText.deny,
+        protocol.answerHeaders(decision),
+        true,
+      );
       const durationMs = latencyMs();
       decisions({
         route,
@@ -114,8 +162,27 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLi
         if (endsConnection(error)) res.shouldKeepAlive = false;
         refuse(res, error);
         const durationMs = latencyMs();
-        decisions({ route, dialect: name, caller, decision: 'refused', status: error.status, reason: error.message, latencyMs: durationMs });
-        checkAnswered?.({ route, protocol: name, caller, viewer, decision: undefined, outcome: 'refused', by: 'refused', cache: 'none', status: error.status, durationMs });
+        decisions({
+          route,
+          dialect: name,
+          caller,
+          decision: 'refused',
+          status: error.status,
+          reason: error.message,
+          latencyMs: durationMs,
+        });
+        checkAnswered?.({
+          route,
+          protocol: name,
+          caller,
+          viewer,
+          decision: undefined,
+          outcome: 'refused',
+          by: 'refused',
+          cache: 'none',
+          status: error.status,
+          durationMs,
+        });
         return;
       }
       // A bug must not become a 5xx: the streaming server would let the viewer in.
@@ -123,8 +190,27 @@ export function decisionHandler({ decider, trustedCallers, maxQueryBytes, bodyLi
       if (res.headersSent) res.destroy();
       else refuse(res, new RequestProblem(403, 'denied: the bridge could not decide'));
       const durationMs = latencyMs();
-      decisions({ route, dialect: name, caller, decision: 'deny', by: 'internal-error', status: 403, latencyMs: durationMs });
-      checkAnswered?.({ route, protocol: name, caller, viewer, decision: undefined, outcome: 'deny', by: 'internal-error', cache: 'none', status: 403, durationMs });
+      decisions({
+        route,
+        dialect: name,
+        caller,
+        decision: 'deny',
+        by: 'internal-error',
+        status: 403,
+        latencyMs: durationMs,
+      });
+      checkAnswered?.({
+        route,
+        protocol: name,
+        caller,
+        viewer,
+        decision: undefined,
+        outcome: 'deny',
+        by: 'internal-error',
+        cache: 'none',
+        status: 403,
+        durationMs,
+      });
     }
   };
 }

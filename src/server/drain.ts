@@ -31,7 +31,13 @@ export interface DrainOptions {
  * and nothing unread. Answers given meanwhile carry `Connection: close`.
  */
 export function drain(server: Server, tracker: ConnectionTracker, options: DrainOptions): Promise<void> {
-  const { graceMs, pollMs = 20, kernelQueues = readKernelQueues, queueOutlivesProcess = false, now = Date.now } = options;
+  const {
+    graceMs,
+    pollMs = 20,
+    kernelQueues = readKernelQueues,
+    queueOutlivesProcess = false,
+    now = Date.now,
+  } = options;
   tracker.startClosing();
   const port = (server.address() as AddressInfo | null)?.port;
   const deadline = now() + graceMs;

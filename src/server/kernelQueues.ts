@@ -27,7 +27,10 @@ const portOf = (hexAddress: string) => Number.parseInt(hexAddress.slice(hexAddre
  * The tables list every socket of the host, so they are read off the event
  * loop (on a busy host the kernel takes milliseconds to write them).
  */
-export async function readKernelQueues(port: number, tables: readonly string[] = LINUX_TABLES): Promise<KernelQueues | undefined> {
+export async function readKernelQueues(
+  port: number,
+  tables: readonly string[] = LINUX_TABLES,
+): Promise<KernelQueues | undefined> {
   let waitingToBeAccepted = 0;
   const unreadByPeerPort = new Map<number, number>();
   let readable = false;

@@ -26,8 +26,10 @@ export interface RunningServer {
 }
 
 function refusalOf(error: NodeJS.ErrnoException): { status: number; line: string; reason: string } {
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, line: '408 Request Timeout', reason: 'request not received in time' };
-  if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, line: '431 Request Header Fields Too Large', reason: 'request headers too large' };
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, line: '408 Request Timeout', reason: 'request not received in time' };
+  if (error.code === 'HPE_HEADER_OVERFLOW')
+    return { status: 431, line: '431 Request Header Fields Too Large', reason: 'request headers too large' };
   return { status: 400, line: '400 Bad Request', reason: 'malformed HTTP request' };
 }
 
@@ -50,7 +52,10 @@ function answerUnparseable(log: Logger, tracker: ConnectionTracker) {
   };
 }
 
-export async function listen(app: RequestListener, { host, port, fd, maxHeaderBytes, log, kernelQueues }: ListenOptions): Promise<RunningServer> {
+export async function listen(
+  app: RequestListener,
+  { host, port, fd, maxHeaderBytes, log, kernelQueues }: ListenOptions,
+): Promise<RunningServer> {
   const server = createServer(
     // No Host is needed to decide, and the head's size is bounded by bytes, not by a count
     // past which Node would silently drop headers (X-Real-IP among them).
@@ -77,7 +82,9 @@ export async function listen(app: RequestListener, { host, port, fd, maxHeaderBy
   server.on('checkExpectation', (_req, res: ServerResponse) => {
     logRefused(log, 417, 'unsupported Expect header');
     const body = 'unsupported Expect header\n';
-    res.writeHead(417, { 'Content-Type': 'text/plain', 'Content-Length': String(body.length), Connection: 'close' }).end(body);
+    res
+      .writeHead(417, { 'Content-Type': 'text/plain', 'Content-Length': String(body.length), Connection: 'close' })
+      .end(body);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -89,6 +96,11 @@ export async function listen(app: RequestListener, { host, port, fd, maxHeaderBy
   return {
     server,
     address: server.address() as AddressInfo,
-    stop: (graceMs) => drain(server, tracker, { graceMs, queueOutlivesProcess: fd !== undefined, ...(kernelQueues === undefined ? {} : { kernelQueues }) }),
+    stop: (graceMs) =>
+      drain(server, tracker, {
+        graceMs,
+        queueOutlivesProcess: fd !== undefined,
+        ...(kernelQueues === undefined ? {} : { kernelQueues }),
+      }),
   };
 }

@@ -19,11 +19,16 @@ function regexText(text: string): string {
 }
 
 function onlyAnswered(methods: readonly string[]): string {
-  return methods.length === 1 ? `only ${methods[0]} is answered` : `only ${methods.slice(0, -1).join(', ')} and ${methods.at(-1)} are answered`;
+  return methods.length === 1
+    ? `only ${methods[0]} is answered`
+    : `only ${methods.slice(0, -1).join(', ')} and ${methods.at(-1)} are answered`;
 }
 
 /** 405 with the methods that path answers. */
-export function methodNotAllowed(methods: readonly string[]): { readonly problem: RequestProblem; readonly allow: string } {
+export function methodNotAllowed(methods: readonly string[]): {
+  readonly problem: RequestProblem;
+  readonly allow: string;
+} {
   return { problem: new RequestProblem(405, onlyAnswered(methods)), allow: methods.join(', ') };
 }
 
@@ -41,11 +46,18 @@ export type Resolved =
  * names, a trailing slash, prefixes in any case, 404 and 405 with `Allow`.
  */
 /** Decides one check of `protocol` on `route`. */
-export type Decide = (protocol: CallerProtocol, route: string, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export type Decide = (
+  protocol: CallerProtocol,
+  route: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) => Promise<void>;
 
 export function callerRouting(protocols: readonly CallerProtocol[], services: readonly ServiceRoute[]) {
   const byPrefix = new Map(protocols.map((protocol) => [protocol.prefix, protocol] as const));
-  const plain = new RegExp(`^(${protocols.map((p) => regexText(p.prefix)).join('|')})(?:\\/([A-Za-z0-9_-]+))?\\/?(?:\\?|$)`);
+  const plain = new RegExp(
+    `^(${protocols.map((p) => regexText(p.prefix)).join('|')})(?:\\/([A-Za-z0-9_-]+))?\\/?(?:\\?|$)`,
+  );
 
   return {
     /** Hands a plain decision request to `decide` and says so; false for anything else. Allocates nothing. */

@@ -36,14 +36,18 @@ function roleOf(name: string, count: number, fd: number): SocketRole {
  * variables are removed once read, so processes the bridge starts do not take
  * the sockets for theirs: call it once and hand the result on.
  */
-export function takeInheritedSockets(env: NodeJS.ProcessEnv = process.env, pid: number = process.pid): ReadonlyMap<SocketRole, number> {
+export function takeInheritedSockets(
+  env: NodeJS.ProcessEnv = process.env,
+  pid: number = process.pid,
+): ReadonlyMap<SocketRole, number> {
   const { LISTEN_FDS: fds, LISTEN_PID: listenPid, LISTEN_FDNAMES: fdNames } = env;
   delete env.LISTEN_FDS;
   delete env.LISTEN_PID;
   delete env.LISTEN_FDNAMES;
   const sockets = new Map<SocketRole, number>();
   if (fds === undefined || listenPid === undefined || listenPid.trim() !== String(pid)) return sockets;
-  if (!/^\d{1,4}$/.test(fds) || Number(fds) === 0) throw new SocketActivationError(`LISTEN_FDS: expected a positive number of sockets, got "${fds}"`);
+  if (!/^\d{1,4}$/.test(fds) || Number(fds) === 0)
+    throw new SocketActivationError(`LISTEN_FDS: expected a positive number of sockets, got "${fds}"`);
   const count = Number(fds);
   const names = fdNames === undefined ? [] : fdNames.split(':');
   if (fdNames !== undefined && names.length !== count) {
@@ -52,9 +56,15 @@ export function takeInheritedSockets(env: NodeJS.ProcessEnv = process.env, pid: 
   for (let index = 0; index < count; index++) {
     const fd = FIRST_FD + index;
     const role = roleOf(names[index] ?? 'unknown', count, fd);
-    if (sockets.has(role)) throw new SocketActivationError(`LISTEN_FDNAMES: two sockets are named "${role}" (fd ${sockets.get(role)} and fd ${fd})`);
+    if (sockets.has(role))
+      throw new SocketActivationError(
+        `LISTEN_FDNAMES: two sockets are named "${role}" (fd ${sockets.get(role)} and fd ${fd})`,
+      );
     sockets.set(role, fd);
   }
-  if (!sockets.has('decisions')) throw new SocketActivationError('no socket named "decisions" was passed (FileDescriptorName=decisions in the .socket unit)');
+  if (!sockets.has('decisions'))
+    throw new SocketActivationError(
+      'no socket named "decisions" was passed (FileDescriptorName=decisions in the .socket unit)',
+    );
   return sockets;
 }

@@ -79,7 +79,13 @@ export class SessionTracker {
       this.live.delete(key);
       this.live.set(key, tracked);
       const changed = tracked.row.decision !== verdict || tracked.row.by !== event.by;
-      tracked.row = { ...tracked.row, lastSeen: now, decision: verdict, by: event.by, allowed: tracked.row.allowed || decision.allow };
+      tracked.row = {
+        ...tracked.row,
+        lastSeen: now,
+        decision: verdict,
+        by: event.by,
+        allowed: tracked.row.allowed || decision.allow,
+      };
       if (decision.maxSessions !== undefined) tracked.maxSessions = decision.maxSessions;
       if (changed || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;

@@ -44,7 +44,10 @@ function* grouped(span: SessionSpan, by: StatsGrouping, window: Window): Generat
     return;
   }
   for (let dayStart = Math.floor(clipped[0] / DAY_MS) * DAY_MS; dayStart <= clipped[1]; dayStart += DAY_MS) {
-    const part = clip({ ...span, firstSeen: clipped[0], lastSeen: clipped[1], endedAt: clipped[1] }, { since: dayStart, until: dayStart + DAY_MS - 1 });
+    const part = clip(
+      { ...span, firstSeen: clipped[0], lastSeen: clipped[1], endedAt: clipped[1] },
+      { since: dayStart, until: dayStart + DAY_MS - 1 },
+    );
     if (part) yield [new Date(dayStart).toISOString().slice(0, 10), part];
   }
 }
@@ -55,7 +58,10 @@ export function aggregate(spans: readonly SessionSpan[], by: StatsGrouping, wind
   for (const span of spans) {
     for (const [key, interval] of grouped(span, by, window)) {
       let group = groups.get(key);
-      if (!group) groups.set(key, (group = { viewers: new Set(), intervals: [] }));
+      if (!group) {
+        group = { viewers: new Set(), intervals: [] };
+        groups.set(key, group);
+      }
       group.viewers.add(viewerOf(span));
       group.intervals.push(interval);
     }
@@ -67,7 +73,9 @@ export function aggregate(spans: readonly SessionSpan[], by: StatsGrouping, wind
     watchSeconds: Math.round(intervals.reduce((sum, [start, end]) => sum + (end - start), 0) / 1000),
     peakConcurrent: peak(intervals),
   }));
-  return by === 'day' ? rows.sort((a, b) => a.key.localeCompare(b.key)) : rows.sort((a, b) => b.watchSeconds - a.watchSeconds || b.sessions - a.sessions || a.key.localeCompare(b.key));
+  return by === 'day'
+    ? rows.sort((a, b) => a.key.localeCompare(b.key))
+    : rows.sort((a, b) => b.watchSeconds - a.watchSeconds || b.sessions - a.sessions || a.key.localeCompare(b.key));
 }
 
 /** How many of the sorted `values` are below `limit` (`strict`), or at most `limit`. */
@@ -91,7 +99,10 @@ export function concurrency(spans: readonly SessionSpan[], window: Window, stepS
   const points: ConcurrencyPoint[] = [];
   for (let at = window.since; at <= window.until; at += step) {
     // Open at `at`: started at or before it, not ended before it.
-    points.push({ at: new Date(at).toISOString(), viewers: countBelow(starts, at, false) - countBelow(ends, at, true) });
+    points.push({
+      at: new Date(at).toISOString(),
+      viewers: countBelow(starts, at, false) - countBelow(ends, at, true),
+    });
   }
   return points;
 }

@@ -1,7 +1,16 @@
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import type { SessionRow } from '../sessions/types.js';
-import { COLUMNS_PER_ROW, deleteSliceSql, MIGRATIONS, rowValues, SCHEMA_VERSION_TABLE, spanOf, spansSql, upsertSql } from './sql.js';
+import {
+  COLUMNS_PER_ROW,
+  deleteSliceSql,
+  MIGRATIONS,
+  rowValues,
+  SCHEMA_VERSION_TABLE,
+  spanOf,
+  spansSql,
+  upsertSql,
+} from './sql.js';
 import type { StatsDatabase } from './types.js';
 
 /** PostgreSQL allows 65535 parameters per statement. */
@@ -59,7 +68,9 @@ export function openPostgres(url: string, options: PostgresOptions = {}): StatsD
     migrated ??= inTransaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await client.query(SCHEMA_VERSION_TABLE);
-      const { rows } = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_version');
+      const { rows } = await client.query<{ version: number | null }>(
+        'SELECT MAX(version) AS version FROM schema_version',
+      );
       const current = rows[0]?.version ?? 0;
       for (const [index, statements] of MIGRATIONS.slice(current).entries()) {
         for (const statement of statements) await client.query(statement);

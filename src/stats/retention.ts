@@ -19,7 +19,8 @@ export function startRetention(database: StatsDatabase, keepDays: number, clock:
           if (deleted > 0) log.info('old viewing sessions deleted', { deleted, keepDays });
         },
         // The writer reports an unavailable database; the next hour tries again.
-        (error: unknown) => log.debug('statistics retention failed', { error: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) =>
+          log.debug('statistics retention failed', { error: error instanceof Error ? error.message : String(error) }),
       )
       .finally(() => (running = false));
   };

@@ -35,8 +35,22 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
 export const SCHEMA_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)';
 
 const COLUMNS = [
-  'id', 'route', 'protocol', 'caller', 'session', 'user_name', 'channel', 'ip', 'user_agent',
-  'first_seen', 'last_seen', 'decision', 'decided_by', 'allowed', 'ended_at', 'end_reason',
+  'id',
+  'route',
+  'protocol',
+  'caller',
+  'session',
+  'user_name',
+  'channel',
+  'ip',
+  'user_agent',
+  'first_seen',
+  'last_seen',
+  'decision',
+  'decided_by',
+  'allowed',
+  'ended_at',
+  'end_reason',
 ] as const;
 /** What a later row of the same session may change. */
 const MUTABLE = ['last_seen', 'decision', 'decided_by', 'allowed', 'ended_at', 'end_reason'] as const;
@@ -45,7 +59,10 @@ export const COLUMNS_PER_ROW = COLUMNS.length;
 
 /** `INSERT ... ON CONFLICT (id) DO UPDATE` for `rowCount` rows; `placeholder(n)` is `?` or `$n`. */
 export function upsertSql(rowCount: number, placeholder: (n: number) => string): string {
-  const rows = Array.from({ length: rowCount }, (_, r) => `(${COLUMNS.map((_, c) => placeholder(r * COLUMNS.length + c + 1)).join(', ')})`);
+  const rows = Array.from(
+    { length: rowCount },
+    (_, r) => `(${COLUMNS.map((_, c) => placeholder(r * COLUMNS.length + c + 1)).join(', ')})`,
+  );
   return (
     `INSERT INTO viewing_sessions (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')} ` +
     `ON CONFLICT (id) DO UPDATE SET ${MUTABLE.map((c) => `${c} = excluded.${c}`).join(', ')}`
@@ -55,8 +72,22 @@ export function upsertSql(rowCount: number, placeholder: (n: number) => string):
 /** A row's values in column order. */
 export function rowValues(row: SessionRow): (string | number | null)[] {
   return [
-    row.id, row.route, row.protocol, row.caller ?? null, row.session, row.user ?? null, row.channel ?? null, row.ip ?? null,
-    row.userAgent ?? null, row.firstSeen, row.lastSeen, row.decision, row.by, row.allowed ? 1 : 0, row.endedAt ?? null, row.endReason ?? null,
+    row.id,
+    row.route,
+    row.protocol,
+    row.caller ?? null,
+    row.session,
+    row.user ?? null,
+    row.channel ?? null,
+    row.ip ?? null,
+    row.userAgent ?? null,
+    row.firstSeen,
+    row.lastSeen,
+    row.decision,
+    row.by,
+    row.allowed ? 1 : 0,
+    row.endedAt ?? null,
+    row.endReason ?? null,
   ];
 }
 

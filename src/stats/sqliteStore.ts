@@ -21,7 +21,9 @@ export interface SqliteOptions {
 function migrate(db: Database.Database): void {
   db.transaction(() => {
     db.exec(SCHEMA_VERSION_TABLE);
-    const current = (db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as { version: number | null }).version ?? 0;
+    const current =
+      (db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as { version: number | null }).version ??
+      0;
     MIGRATIONS.slice(current).forEach((statements, index) => {
       for (const statement of statements) db.exec(statement);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(current + index + 1);
@@ -39,7 +41,10 @@ function migrate(db: Database.Database): void {
  */
 export function openSqlite(path: string, options: SqliteOptions = {}): StatsDatabase {
   if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
-  const db = new (loadSqlite())(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const db = new (loadSqlite())(path, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
   if (options.readonly) {
     db.pragma('busy_timeout = 2000');
   } else {
@@ -56,12 +61,15 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
   const writeAll = db.transaction((rows: readonly SessionRow[]) => {
     for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
       const slice = rows.slice(at, at + ROWS_PER_STATEMENT);
-      const statement = slice.length === ROWS_PER_STATEMENT ? fullBatch! : db.prepare(upsertSql(slice.length, placeholder));
+      const statement =
+        slice.length === ROWS_PER_STATEMENT ? fullBatch! : db.prepare(upsertSql(slice.length, placeholder));
       statement.run(slice.flatMap(rowValues));
     }
   });
   // Read a page at a time, so a long period read by the admin listener never holds the event loop for long.
-  const spansPage = db.prepare(`${spansSql(placeholder, 'rowid, ')} AND rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_PAGE}`);
+  const spansPage = db.prepare(
+    `${spansSql(placeholder, 'rowid, ')} AND rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_PAGE}`,
+  );
   const deleteSlice = options.readonly ? undefined : db.prepare(deleteSliceSql(placeholder));
   return {
     kind: 'sqlite',

@@ -40,14 +40,33 @@ export interface StatisticsOptions {
  * the decision path; the observer only records and returns.
  */
 export function startStatistics({ config, log, clock = systemClock }: StatisticsOptions): Statistics {
-  const database = openStatsDatabase(config.stats, { onIdleError: (error) => log.debug('statistics database connection lost', { error: error.message }) });
+  const database = openStatsDatabase(config.stats, {
+    onIdleError: (error) => log.debug('statistics database connection lost', { error: error.message }),
+  });
   const password = config.stats.url === undefined ? '' : decodeURIComponent(new URL(config.stats.url).password);
-  const writer = database && new StatsWriter({ database, queueLimit: config.stats.queue, clock, log, mask: (text) => maskOccurrences(text, withUrlEncoded([password])) });
-  const tracker = new SessionTracker({ idleTtlSeconds: config.sessions.idleTtl, maxLive: config.stats.maxLiveSessions, clock, sink: writer && ((row) => writer.enqueue(row)) });
+  const writer =
+    database &&
+    new StatsWriter({
+      database,
+      queueLimit: config.stats.queue,
+      clock,
+      log,
+      mask: (text) => maskOccurrences(text, withUrlEncoded([password])),
+    });
+  const tracker = new SessionTracker({
+    idleTtlSeconds: config.sessions.idleTtl,
+    maxLive: config.stats.maxLiveSessions,
+    clock,
+    sink: writer && ((row) => writer.enqueue(row)),
+  });
   const stopRetention = database && startRetention(database, config.stats.keepDays, clock, log);
   const connectors = createConnectors(config.streamingServers, tracker, clock, log);
   const live = { spans: async () => tracker.rows().filter((row) => row.allowed) };
-  const stats = createStatsView(database ?? live, () => writer?.droppedRows() ?? 0, () => clock.now());
+  const stats = createStatsView(
+    database ?? live,
+    () => writer?.droppedRows() ?? 0,
+    () => clock.now(),
+  );
   return {
     observer: tracker,
     sessions: tracker,

@@ -1,7 +1,10 @@
 import type { SessionRow } from '../sessions/types.js';
 
 /** What the statistics are computed from: a watched session's span, who and what. */
-export type SessionSpan = Pick<SessionRow, 'route' | 'channel' | 'user' | 'ip' | 'session' | 'firstSeen' | 'lastSeen' | 'endedAt'>;
+export type SessionSpan = Pick<
+  SessionRow,
+  'route' | 'channel' | 'user' | 'ip' | 'session' | 'firstSeen' | 'lastSeen' | 'endedAt'
+>;
 
 /** A database that keeps session rows (SQLite or PostgreSQL). */
 export interface StatsDatabase {
@@ -35,6 +38,10 @@ export interface ConcurrencyPoint {
 }
 export interface StatsView {
   query(q: StatsQuery): Promise<readonly StatsRow[]>;
-  concurrency(q: { readonly since: Date; readonly until?: Date; readonly stepSeconds: number }): Promise<readonly ConcurrencyPoint[]>;
+  concurrency(q: {
+    readonly since: Date;
+    readonly until?: Date;
+    readonly stepSeconds: number;
+  }): Promise<readonly ConcurrencyPoint[]>;
   droppedRows(): number;
 }

@@ -7,7 +7,10 @@ export interface SpanSource {
 
 /** The `StatsView` the admin listener and the `stats` command read, over a database or the live sessions alone. */
 export function createStatsView(source: SpanSource, droppedRows: () => number, now: () => number): StatsView {
-  const windowOf = (q: { readonly since: Date; readonly until?: Date }) => ({ since: q.since.getTime(), until: q.until?.getTime() ?? now() });
+  const windowOf = (q: { readonly since: Date; readonly until?: Date }) => ({
+    since: q.since.getTime(),
+    until: q.until?.getTime() ?? now(),
+  });
   return {
     async query(q) {
       const window = windowOf(q);

@@ -50,7 +50,10 @@ export class StatsWriter {
     if (queue.size >= this.options.queueLimit && !queue.has(row.id)) {
       this.dropped++;
       if (this.droppedThisOutage++ === 0) {
-        this.options.log.warn('statistics queue full: session rows are dropped until the database catches up', { queue: this.options.queueLimit, database: this.options.database.kind });
+        this.options.log.warn('statistics queue full: session rows are dropped until the database catches up', {
+          queue: this.options.queueLimit,
+          database: this.options.database.kind,
+        });
       }
       return;
     }
@@ -116,7 +119,12 @@ export class StatsWriter {
 
   private noteSuccess(): void {
     if (!this.failing && this.droppedThisOutage === 0) return;
-    if (this.failing) this.options.log.info('statistics database back: queued session rows are being written', { database: this.options.database.kind, queued: this.queue.size, dropped: this.droppedThisOutage });
+    if (this.failing)
+      this.options.log.info('statistics database back: queued session rows are being written', {
+        database: this.options.database.kind,
+        queued: this.queue.size,
+        dropped: this.droppedThisOutage,
+      });
     this.failing = false;
     this.lastError = undefined;
     if (this.queue.size < this.options.queueLimit) this.droppedThisOutage = 0;

@@ -103,7 +103,8 @@ export class ExpiringCache<V> {
     const now = currentSecond();
     // Walk the seconds since the last check, or the index itself if that is shorter (after a clock
     // jump forward). After a jump backwards the walk starts over from the new now.
-    const seconds = now - this.checkedUpTo + 1 <= this.expiringAt.size ? range(this.checkedUpTo, now) : [...this.expiringAt.keys()];
+    const seconds =
+      now - this.checkedUpTo + 1 <= this.expiringAt.size ? range(this.checkedUpTo, now) : [...this.expiringAt.keys()];
     this.checkedUpTo = now + 1;
     const due: string[] = [];
     for (const second of seconds) {

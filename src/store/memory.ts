@@ -1,6 +1,15 @@
 import { ExpiringCache } from './expiringCache.js';
 import { storeTtlSeconds } from './ttl.js';
-import type { DropEvent, Dropped, Dropping, NotedAllow, SessionAdmission, Store, StoredValue, StoreHealth } from './types.js';
+import type {
+  DropEvent,
+  Dropped,
+  Dropping,
+  NotedAllow,
+  SessionAdmission,
+  Store,
+  StoredValue,
+  StoreHealth,
+} from './types.js';
 
 export interface MemoryStoreOptions {
   /** Past this many entries new keys are not stored (the decision is still answered, just not cached). */

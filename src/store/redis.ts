@@ -108,7 +108,10 @@ export function redisStore(options: RedisStoreOptions): Store {
       await attempt(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), 'write');
     },
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined> {
-      const stored = await attempt(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'), 'write');
+      const stored = await attempt(
+        () => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'),
+        'write',
+      );
       if (stored === FAILED) return local.claim(key, value, ttlSeconds);
       if (stored === 'OK') {
         await local.set(key, value, ttlSeconds);
@@ -119,7 +122,8 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
     async admitSession(request: SessionAdmission) {
       const idleMs = storeTtlSeconds(request.idleTtlSeconds) * 1000;
-      const admit = () => redis.admitSession(`sessions:${request.user}`, request.session, idleMs, request.limit, request.unique ? 1 : 0);
+      const admit = () =>
+        redis.admitSession(`sessions:${request.user}`, request.session, idleMs, request.limit, request.unique ? 1 : 0);
       const answer = await attempt(admit, 'script');
       // Without Redis the instance counts what it has seen itself: the limit holds at least per instance.
       if (answer === FAILED) return local.admitSession(request);
@@ -140,19 +144,28 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
     async drop(what): Promise<Dropped | undefined> {
       const sessionKeys = what.sessionsOf.map((user) => `sessions:${user}`);
-      const counts = await attempt(() => redis.dropKeys(what.keys.length + sessionKeys.length, ...what.keys, ...sessionKeys), 'script');
+      const counts = await attempt(
+        () => redis.dropKeys(what.keys.length + sessionKeys.length, ...what.keys, ...sessionKeys),
+        'script',
+      );
       const forgotten = await local.drop(what);
       const told = await drops.publish({ kind: 'keys', keys: what.keys, sessionsOf: what.sessionsOf });
       if (counts === FAILED || !told) return undefined;
       const held = (index: number) => (counts[index] ?? 0) > 0 || forgotten?.keys.includes(what.keys[index]!);
       const sessions = counts.slice(what.keys.length).reduce((sum, count) => sum + count, 0);
-      return { keys: what.keys.filter((_, index) => held(index)), sessions: Math.max(sessions, forgotten?.sessions ?? 0) };
+      return {
+        keys: what.keys.filter((_, index) => held(index)),
+        sessions: Math.max(sessions, forgotten?.sessions ?? 0),
+      };
     },
     async dropPrefix(prefix) {
       let dropped = 0;
       let cursor = '0';
       do {
-        const page = await attempt(() => redis.scan(cursor, 'MATCH', `${KEY_PREFIX}${globEscape(prefix)}*`, 'COUNT', SCAN_BATCH), 'read');
+        const page = await attempt(
+          () => redis.scan(cursor, 'MATCH', `${KEY_PREFIX}${globEscape(prefix)}*`, 'COUNT', SCAN_BATCH),
+          'read',
+        );
         if (page === FAILED) return undefined;
         cursor = page[0];
         // SCAN answers the keys as stored; the client adds the prefix to what it is given.

@@ -31,10 +31,12 @@ function withFallback<T>(operation: () => Promise<T>, ms: number, fallback: T): 
     } catch {
       pending = Promise.resolve(fallback);
     }
-    pending.then(
-      (value) => resolve(value),
-      () => resolve(fallback),
-    ).finally(() => clearTimeout(timer));
+    pending
+      .then(
+        (value) => resolve(value),
+        () => resolve(fallback),
+      )
+      .finally(() => clearTimeout(timer));
   });
 }
 
@@ -66,7 +68,10 @@ export interface RedisGuard {
  * trouble: the connection's error, a server that stopped answering, or the error Redis answered
  * to a write. Each change is logged once.
  */
-export function guardRedis(redis: Redis, { timeoutMs, log }: { readonly timeoutMs: number; readonly log: Logger }): RedisGuard {
+export function guardRedis(
+  redis: Redis,
+  { timeoutMs, log }: { readonly timeoutMs: number; readonly log: Logger },
+): RedisGuard {
   const { host, port, db, tls, password } = redis.options;
   // Built from the parsed options, so no credential can be part of it.
   const target = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${db ?? 0}`;
@@ -86,7 +91,10 @@ export function guardRedis(redis: Redis, { timeoutMs, log }: { readonly timeoutM
     const reason = scrub(error.message);
     if (refusingWrites?.reason === reason) return;
     refusingWrites = { since: new Date(), reason };
-    log.warn('redis store refusing writes: decisions not cached, token bindings and session counts kept in this instance', { store: target, reason });
+    log.warn(
+      'redis store refusing writes: decisions not cached, token bindings and session counts kept in this instance',
+      { store: target, reason },
+    );
   }
 
   // While writes are refused a cached load may write nothing for a long time: health asks Redis itself whether that is over.
@@ -122,7 +130,8 @@ export function guardRedis(redis: Redis, { timeoutMs, log }: { readonly timeoutM
         },
       );
     return withFallback<Answer<T>>(answering, timeoutMs, FAILED).then((value) => {
-      if (!answered && connection.state === 'up') silent ??= { since: new Date(), reason: `not answering within ${timeoutMs} ms` };
+      if (!answered && connection.state === 'up')
+        silent ??= { since: new Date(), reason: `not answering within ${timeoutMs} ms` };
       return value;
     });
   }
@@ -130,10 +139,14 @@ export function guardRedis(redis: Redis, { timeoutMs, log }: { readonly timeoutM
   // State changes are logged once each; the client reports every failed attempt, the log does not.
   redis.on('error', (error: Error & { code?: string }) => {
     lastError = scrub(error.code ?? error.message);
-    if (/DB index is out of range/i.test(error.message)) wrongDb = `db ${db ?? 0} does not exist on the server (cache.redisUrl)`;
+    if (/DB index is out of range/i.test(error.message))
+      wrongDb = `db ${db ?? 0} does not exist on the server (cache.redisUrl)`;
     if (connection.state === 'connecting') {
       connection = { state: 'down', since: new Date(), reason: lastError };
-      log.warn('redis store unreachable: answering as cache misses until it is back', { store: target, reason: lastError });
+      log.warn('redis store unreachable: answering as cache misses until it is back', {
+        store: target,
+        reason: lastError,
+      });
     } else if (connection.state === 'down') {
       connection = { ...connection, reason: lastError };
     }
@@ -163,14 +176,27 @@ export function guardRedis(redis: Redis, { timeoutMs, log }: { readonly timeoutM
     health(): StoreHealth {
       switch (connection.state) {
         case 'up':
-          if (silent) return { store: 'redis', ok: false, detail: `${target} ${silent.reason} since ${silent.since.toISOString()}` };
+          if (silent)
+            return {
+              store: 'redis',
+              ok: false,
+              detail: `${target} ${silent.reason} since ${silent.since.toISOString()}`,
+            };
           if (refusingWrites) {
             probeWrites();
-            return { store: 'redis', ok: false, detail: `${target} refusing writes since ${refusingWrites.since.toISOString()}: ${refusingWrites.reason}` };
+            return {
+              store: 'redis',
+              ok: false,
+              detail: `${target} refusing writes since ${refusingWrites.since.toISOString()}: ${refusingWrites.reason}`,
+            };
           }
           return { store: 'redis', ok: true, detail: `connected to ${target}` };
         case 'down':
-          return { store: 'redis', ok: false, detail: `${target} unreachable since ${connection.since.toISOString()}: ${connection.reason}` };
+          return {
+            store: 'redis',
+            ok: false,
+            detail: `${target} unreachable since ${connection.since.toISOString()}: ${connection.reason}`,
+          };
         case 'connecting':
           return { store: 'redis', ok: false, detail: `connecting to ${target}` };
         case 'closed':

@@ -77,7 +77,9 @@ export interface Dropped {
 }
 
 /** What every instance hears after a drop, so it can forget in-process copies too. Holds no secret: keys are digests. */
-export type DropEvent = { readonly kind: 'keys'; readonly keys: readonly string[]; readonly sessionsOf: readonly string[] } | { readonly kind: 'prefix'; readonly prefix: string };
+export type DropEvent =
+  | { readonly kind: 'keys'; readonly keys: readonly string[]; readonly sessionsOf: readonly string[] }
+  | { readonly kind: 'prefix'; readonly prefix: string };
 
 export interface StoreHealth {
   readonly store: 'memory' | 'redis';

@@ -83,7 +83,10 @@ export function createAstraApi({ url, login, password, timeoutMs }: AstraApiOpti
   return {
     async sessions() {
       const parsed = sessionsAnswer.safeParse(await call({ cmd: 'sessions' }));
-      if (!parsed.success) throw new Error(`Astra's sessions answer is not a session list: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}`);
+      if (!parsed.success)
+        throw new Error(
+          `Astra's sessions answer is not a session list: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}`,
+        );
       return parsed.data.sessions.map((s) => ({
         clientId: s.client_id,
         channelId: s.channel_id === undefined ? undefined : String(s.channel_id),

@@ -4,7 +4,7 @@ import { callerCheck } from '../server/callers.js';
 import type { Clock } from '../sessions/clock.js';
 import type { SessionTracker, TrackedSession } from '../sessions/tracker.js';
 import type { EndReason } from '../sessions/types.js';
-import type { AstraApi } from './astraApi.js';
+import type { AstraApi, AstraSession } from './astraApi.js';
 
 /** What `/admin/status` shows of one streaming server's API. */
 export interface ConnectorState {
@@ -48,7 +48,15 @@ export class AstraConnector {
   constructor(private readonly options: AstraConnectorOptions) {
     const check = callerCheck(options.config.callers);
     this.isCaller = (address) => check(address).trusted;
-    this.status = { name: options.name, type: 'astra', url: options.config.url, state: 'starting', listed: 0, matched: 0, closed: 0 };
+    this.status = {
+      name: options.name,
+      type: 'astra',
+      url: options.config.url,
+      state: 'starting',
+      listed: 0,
+      matched: 0,
+      closed: 0,
+    };
     this.stopPolling = options.clock.every(options.config.poll * 1000, () => void this.poll());
   }
 
@@ -74,7 +82,11 @@ export class AstraConnector {
       try {
         await this.options.api.closeSession(this.clientIds.get(session.key) ?? session.row.session);
       } catch (error) {
-        this.options.log.warn('could not close a session on the streaming server', { server: this.options.name, session: session.row.session, error: messageOf(error) });
+        this.options.log.warn('could not close a session on the streaming server', {
+          server: this.options.name,
+          session: session.row.session,
+          error: messageOf(error),
+        });
         continue;
       }
       this.options.tracker.end(session.key, reason);
@@ -91,13 +103,17 @@ export class AstraConnector {
 
   private async pollOnce(): Promise<void> {
     const { tracker, api, log, name } = this.options;
-    let listed;
+    let listed: AstraSession[];
     try {
       listed = await api.sessions();
     } catch (error) {
       const wasDown = this.status.state === 'down';
       this.status = { ...this.status, state: 'down', lastError: messageOf(error), lastPollAt: this.nowIso() };
-      if (!wasDown) log.warn('streaming server API unreachable: sessions are not matched or closed until it answers', { server: name, error: messageOf(error) });
+      if (!wasDown)
+        log.warn('streaming server API unreachable: sessions are not matched or closed until it answers', {
+          server: name,
+          error: messageOf(error),
+        });
       return;
     }
     if (this.status.state === 'down') log.info('streaming server API answers again', { server: name });
@@ -116,10 +132,18 @@ export class AstraConnector {
     // Not listed any more, or never listed within a whole poll since its check: it has ended.
     const pollMs = this.options.config.poll * 1000;
     for (const session of mine.values()) {
-      if (previous.has(session.key) || session.row.firstSeen <= this.options.clock.now() - pollMs) tracker.end(session.key, 'closed-by-server', session.row.lastSeen);
+      if (previous.has(session.key) || session.row.firstSeen <= this.options.clock.now() - pollMs)
+        tracker.end(session.key, 'closed-by-server', session.row.lastSeen);
     }
     this.clientIds = current;
-    this.status = { ...this.status, state: 'up', lastError: undefined, lastPollAt: this.nowIso(), listed: listed.length, matched: matched.length };
+    this.status = {
+      ...this.status,
+      state: 'up',
+      lastError: undefined,
+      lastPollAt: this.nowIso(),
+      listed: listed.length,
+      matched: matched.length,
+    };
     await this.close(overLimit(matched), 'over-limit');
   }
 

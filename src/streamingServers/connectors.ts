@@ -7,7 +7,12 @@ import { AstraConnector, type ConnectorState } from './astraConnector.js';
 
 /** What a revoke closed: each session by server, route and session id (no token). */
 export interface ClosedSessions {
-  readonly closed: readonly { readonly server: string; readonly route: string; readonly session: string; readonly user?: string }[];
+  readonly closed: readonly {
+    readonly server: string;
+    readonly route: string;
+    readonly session: string;
+    readonly user?: string;
+  }[];
 }
 
 export interface Connectors {
@@ -21,7 +26,12 @@ export interface Connectors {
 }
 
 /** One connector per `streamingServers` entry; they poll on their own from the start. */
-export function createConnectors(servers: Readonly<Record<string, StreamingServerConfig>>, tracker: SessionTracker, clock: Clock, log: Logger): Connectors {
+export function createConnectors(
+  servers: Readonly<Record<string, StreamingServerConfig>>,
+  tracker: SessionTracker,
+  clock: Clock,
+  log: Logger,
+): Connectors {
   const connectors = Object.entries(servers).map(
     ([name, config]) => new AstraConnector({ name, config, api: createAstraApi(config), tracker, clock, log }),
   );
@@ -32,8 +42,16 @@ export function createConnectors(servers: Readonly<Record<string, StreamingServe
       const theirs = tracker.find((session) => SessionTracker.belongsTo(session, identity));
       const closed = await Promise.all(
         connectors.map(async (connector) => {
-          const done = await connector.close(theirs.filter((session) => connector.serves(session.row.caller)), 'revoked');
-          return done.map(({ row }) => ({ server: connector.state().name, route: row.route, session: row.session, user: row.user }));
+          const done = await connector.close(
+            theirs.filter((session) => connector.serves(session.row.caller)),
+            'revoked',
+          );
+          return done.map(({ row }) => ({
+            server: connector.state().name,
+            route: row.route,
+            session: row.session,
+            user: row.user,
+          }));
         }),
       );
       return { closed: closed.flat() };
@@ -41,6 +59,8 @@ export function createConnectors(servers: Readonly<Record<string, StreamingServe
     poll: async () => {
       await Promise.all(connectors.map((c) => c.poll()));
     },
-    close: () => connectors.forEach((c) => c.stop()),
+    close: () => {
+      for (const c of connectors) c.stop();
+    },
   };
 }

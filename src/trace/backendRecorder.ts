@@ -1,5 +1,10 @@
 import { createAdapter } from '../adapters/factory.js';
-import { MiddlewareClient, TransportError, type MiddlewareAnswer, type OutboundRequest } from '../adapters/transport.js';
+import {
+  MiddlewareClient,
+  TransportError,
+  type MiddlewareAnswer,
+  type OutboundRequest,
+} from '../adapters/transport.js';
 import type { BackendVerdict, MiddlewareAdapter } from '../adapters/types.js';
 import type { BackendConfig } from '../config/schema.js';
 import { headersRead, maskedRequest, type Scrub } from './mask.js';
@@ -10,7 +15,14 @@ interface Exchange {
   readonly outcome: MiddlewareAnswer | TransportError;
 }
 
-function tracedBackend(name: string, config: BackendConfig, verdict: BackendVerdict, exchange: Exchange | undefined, durationMs: number, scrub: Scrub): TracedBackend {
+function tracedBackend(
+  name: string,
+  config: BackendConfig,
+  verdict: BackendVerdict,
+  exchange: Exchange | undefined,
+  durationMs: number,
+  scrub: Scrub,
+): TracedBackend {
   const answer = exchange && !(exchange.outcome instanceof TransportError) ? exchange.outcome : undefined;
   return {
     backend: name,
@@ -19,7 +31,9 @@ function tracedBackend(name: string, config: BackendConfig, verdict: BackendVerd
     status: answer?.status,
     headers: answer ? headersRead(answer, scrub) : undefined,
     outcome: verdict.outcome,
-    ...(verdict.outcome === 'error' ? { error: verdict.error, detail: scrub(verdict.detail), notes: [] } : { notes: verdict.notes.map(scrub) }),
+    ...(verdict.outcome === 'error'
+      ? { error: verdict.error, detail: scrub(verdict.detail), notes: [] }
+      : { notes: verdict.notes.map(scrub) }),
     durationMs,
   };
 }

@@ -23,11 +23,17 @@ export interface CallerRequest {
  * Bad input throws that code's RequestProblem (400 or 403).
  */
 export function viewerOf(request: CallerRequest, maxQueryBytes: number): ViewerRequest {
-  const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  const headers = Object.fromEntries(
+    Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
   const query = request.query.replace(/^\?/, '');
   // The protocols read only the request line's URL and the headers of what node:http hands them.
   const asReceived = { url: query === '' ? '/' : `/?${query}`, headers } as IncomingMessage;
-  return QUERY_CALLERS[request.dialect].read(asReceived, undefined, { maxQueryBytes, maxBodyBytes: 0, bodyTimeoutMs: 0 });
+  return QUERY_CALLERS[request.dialect].read(asReceived, undefined, {
+    maxQueryBytes,
+    maxBodyBytes: 0,
+    bodyTimeoutMs: 0,
+  });
 }
 
 const BY_NAME = new Map<ProtocolName, CallerProtocol>(CALLER_PROTOCOLS.map((protocol) => [protocol.name, protocol]));

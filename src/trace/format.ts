@@ -39,16 +39,20 @@ function backendLines(asked: TracedBackend): string[] {
   if (!asked.request) lines.push('       not asked: the adapter decided without the middleware');
   else {
     lines.push(`       sent: ${asked.request.method} ${shown(asked.request.url)}`);
-    if (Object.keys(asked.request.headers).length > 0) lines.push(`       headers sent: ${pairs(asked.request.headers, ', ')}`);
+    if (Object.keys(asked.request.headers).length > 0)
+      lines.push(`       headers sent: ${pairs(asked.request.headers, ', ')}`);
   }
-  if (asked.headers) lines.push(`       headers read: ${Object.keys(asked.headers).length > 0 ? pairs(asked.headers, ', ') : 'none'}`);
+  if (asked.headers)
+    lines.push(`       headers read: ${Object.keys(asked.headers).length > 0 ? pairs(asked.headers, ', ') : 'none'}`);
   for (const note of asked.notes) lines.push(`       note: ${shown(note)}`);
   return lines;
 }
 
 function stepLines(step: TraceStep, index: number): string[] {
   const verdict = step.verdict ? `: ${verdictText(step.verdict)}` : '';
-  const lines = [`${index + 1}. ${step.step.padEnd(17)}${RESULT_TEXT[step.result]}${verdict}  [${ms(step.durationMs)}]`];
+  const lines = [
+    `${index + 1}. ${step.step.padEnd(17)}${RESULT_TEXT[step.result]}${verdict}  [${ms(step.durationMs)}]`,
+  ];
   if (Object.keys(step.saw).length > 0) lines.push(`     saw: ${pairs(step.saw)}`);
   if (step.note) lines.push(`     note: ${step.note}`);
   for (const asked of step.backends ?? []) lines.push(...backendLines(asked));
@@ -59,7 +63,8 @@ function stepLines(step: TraceStep, index: number): string[] {
 /** A trace for a person reading a terminal: the viewer, each step in order, the answer. */
 export function formatTrace(trace: Trace): string {
   const { decision } = trace;
-  const answerHeaders = Object.keys(decision.headers).length > 0 ? `\n   headers: ${pairs(decision.headers, ', ')}` : '';
+  const answerHeaders =
+    Object.keys(decision.headers).length > 0 ? `\n   headers: ${pairs(decision.headers, ', ')}` : '';
   return [
     `route ${trace.route}, ${trace.dialect} caller; cache not used`,
     `viewer: ${pairs(trace.viewer) || '(nothing but the query)'}`,

@@ -10,14 +10,24 @@ const MIN_SCRUBBED_LENGTH = 4;
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$/i;
 
 /** Answer headers the bridge reads (see src/adapters/readAnswer.ts). */
-const HEADERS_READ = ['x-session-name', 'x-userid', 'x-location', 'location', 'x-authduration', 'x-max-sessions', 'x-unique'];
+const HEADERS_READ = [
+  'x-session-name',
+  'x-userid',
+  'x-location',
+  'location',
+  'x-authduration',
+  'x-max-sessions',
+  'x-unique',
+];
 
 /** Replaces the secrets a trace knows of wherever they show in a text. */
 export type Scrub = (text: string) => string;
 
 /** A scrubber for the viewer's token, `auth=` and password and the given secrets (of the config's environment), in the forms they travel in. */
 export function scrubberFor(viewer: ViewerRequest, known: readonly string[]): Scrub {
-  const values = [viewer.token, viewer.auth, viewer.credentials?.password, ...known].filter((value): value is string => value !== undefined);
+  const values = [viewer.token, viewer.auth, viewer.credentials?.password, ...known].filter(
+    (value): value is string => value !== undefined,
+  );
   // Longest first, so a secret that contains another is masked whole.
   const secrets = withUrlEncoded(values)
     .filter((value) => value.length >= MIN_SCRUBBED_LENGTH)
@@ -44,7 +54,8 @@ export function maskQuery(raw: string, scrub: Scrub): string {
     if (eq === -1) return pair;
     const name = decoded(pair.slice(0, eq));
     if (isSecretParameterName(name)) return `${pair.slice(0, eq)}=${MASK}`;
-    if (name === 'qs') return `${pair.slice(0, eq)}=${encodeURIComponent(maskQuery(decoded(pair.slice(eq + 1)), scrub))}`;
+    if (name === 'qs')
+      return `${pair.slice(0, eq)}=${encodeURIComponent(maskQuery(decoded(pair.slice(eq + 1)), scrub))}`;
     return pair;
   });
   return scrub(pairs.join('&'));
@@ -56,7 +67,10 @@ export function maskedRequest(outbound: OutboundRequest & { readonly method?: st
   const path = mark === -1 ? outbound.path : outbound.path.slice(0, mark);
   const query = mark === -1 ? '' : `?${maskQuery(outbound.path.slice(mark + 1), scrub)}`;
   const headers = Object.fromEntries(
-    Object.entries(outbound.headers).map(([name, value]) => [name, SECRET_HEADER.test(name) || isSecretParameterName(name) ? MASK : scrub(value)]),
+    Object.entries(outbound.headers).map(([name, value]) => [
+      name,
+      SECRET_HEADER.test(name) || isSecretParameterName(name) ? MASK : scrub(value),
+    ]),
   );
   return { method: outbound.method ?? 'GET', url: `${outbound.origin}${scrub(path)}${query}`, headers };
 }

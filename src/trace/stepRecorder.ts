@@ -13,11 +13,17 @@ const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, context: RouteConte
   publish: (_viewer, { route }) => ({ publish: route.publish }),
   'ip-rules': (viewer) => ({ ip: viewer.ip }),
   securetoken: (viewer, { config }) => ({
-    token: viewer.token === undefined ? undefined : `${MASK} (${isSecuretokenShaped(viewer.token) ? 'securetoken form' : 'not a securetoken: passes on'})`,
+    token:
+      viewer.token === undefined
+        ? undefined
+        : `${MASK} (${isSecuretokenShaped(viewer.token) ? 'securetoken form' : 'not a securetoken: passes on'})`,
     ip: viewer.ip,
     ...(config.securetoken?.hash === 'channel' ? { channel: viewer.channel } : { path: viewer.path }),
   }),
-  'local-users': (viewer) => ({ token: viewer.token === undefined ? undefined : MASK, login: viewer.credentials?.login }),
+  'local-users': (viewer) => ({
+    token: viewer.token === undefined ? undefined : MASK,
+    login: viewer.credentials?.login,
+  }),
   'connection-limit': (viewer) => ({ session: viewer.session }),
   'token-binding': (viewer) => ({ token: viewer.token === undefined ? undefined : MASK, ip: viewer.ip }),
   cache: () => ({}),
@@ -73,14 +79,26 @@ export function stepRecorder(scrub: Scrub, now: () => number): { wrapStep: StepW
   const wrapStep: StepWrapper = (name, step, context) => {
     if (name === 'cache') {
       return (check, next) => {
-        recorded.push({ step: name, saw: {}, result: 'skipped', note: 'a trace never reads or writes the cache', durationMs: 0 });
+        recorded.push({
+          step: name,
+          saw: {},
+          result: 'skipped',
+          note: 'a trace never reads or writes the cache',
+          durationMs: 0,
+        });
         return next(check);
       };
     }
     return async (check, next) => {
       // Only a publishing request meets the publish rule: for a viewer it is no step at all.
       if (name === 'publish' && !check.viewer.publishing) return step(check, next);
-      const entry: OpenStep = { step: name, saw: known(SAW[name](check.viewer, context), scrub), result: 'unfinished', note: NOTES[name], durationMs: 0 };
+      const entry: OpenStep = {
+        step: name,
+        saw: known(SAW[name](check.viewer, context), scrub),
+        result: 'unfinished',
+        note: NOTES[name],
+        durationMs: 0,
+      };
       recorded.push(entry);
       const started = now();
       let later: Verdict | undefined;

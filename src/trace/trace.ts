@@ -47,9 +47,15 @@ function budgetNote(steps: readonly TraceStep[], budgetMs: number, elapsedMs: nu
  * the decision listener gives) for an unknown route (404) or bad input
  * (400, 403); with a ConfigError when the users file is unusable.
  */
-export async function traceCheck(config: BridgeConfig, route: string, input: TraceInput, options: TraceOptions = {}): Promise<Trace> {
+export async function traceCheck(
+  config: BridgeConfig,
+  route: string,
+  input: TraceInput,
+  options: TraceOptions = {},
+): Promise<Trace> {
   const routeConfig = config.routes[route];
-  if (!routeConfig) throw new RequestProblem(404, `no route named "${route}" (routes: ${Object.keys(config.routes).join(', ')})`);
+  if (!routeConfig)
+    throw new RequestProblem(404, `no route named "${route}" (routes: ${Object.keys(config.routes).join(', ')})`);
   const viewer = viewerFrom(input, config);
   const env = options.env ?? process.env;
   const now = options.now ?? (() => performance.now());
@@ -58,14 +64,17 @@ export async function traceCheck(config: BridgeConfig, route: string, input: Tra
   const recorder = stepRecorder(scrub, now);
   const backends = tracedAdapters(config.backends, scrub, now);
   const store = memoryStore({ maxEntries: 1000 });
-  const localUsers = config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, log, env) : undefined;
+  const localUsers =
+    config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, log, env) : undefined;
   try {
     const decider = createDecider(config, backends.adapters, store, log, localUsers, { wrapStep: recorder.wrapStep });
     const started = now();
     const decision = await decider.decide(route, viewer);
     const durationMs = now() - started;
     await backends.settled();
-    const steps = recorder.steps().map((step) => (step.step === 'backends' ? { ...step, backends: backends.asked() } : step));
+    const steps = recorder
+      .steps()
+      .map((step) => (step.step === 'backends' ? { ...step, backends: backends.asked() } : step));
     return {
       route,
       dialect: viewer.dialect,
@@ -74,7 +83,9 @@ export async function traceCheck(config: BridgeConfig, route: string, input: Tra
       decision: {
         ...tracedVerdict(decision, scrub),
         status: decision.allow ? 200 : 403,
-        headers: Object.fromEntries(Object.entries(answerHeadersOf(viewer.dialect, decision)).map(([name, value]) => [name, scrub(value)])),
+        headers: Object.fromEntries(
+          Object.entries(answerHeadersOf(viewer.dialect, decision)).map(([name, value]) => [name, scrub(value)]),
+        ),
       },
       note: budgetNote(steps, routeConfig.timeoutMs, durationMs),
       durationMs,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AnswerHeadScanner, MAX_HEAD_BYTES, MAX_HEADER_LINES } from '../../src/adapters/answerHead.js';
 
-const head = (lines: readonly string[], status = 'HTTP/1.1 200 OK') => `${status}\r\n${lines.map((line) => `${line}\r\n`).join('')}\r\n`;
+const head = (lines: readonly string[], status = 'HTTP/1.1 200 OK') =>
+  `${status}\r\n${lines.map((line) => `${line}\r\n`).join('')}\r\n`;
 
 /** What the scanner says about `text` fed in the given pieces: the first problem, or undefined. */
 function scan(pieces: readonly string[], scanner = new AnswerHeadScanner()): string | undefined {
@@ -15,13 +16,16 @@ function scan(pieces: readonly string[], scanner = new AnswerHeadScanner()): str
 /** The same verdict however the bytes are cut in two, as TCP may cut them. */
 function scanEverySplit(text: string): string | undefined {
   const whole = scan([text]);
-  for (let at = 1; at < text.length; at++) expect(scan([text.slice(0, at), text.slice(at)]), `cut at ${at}`).toBe(whole);
+  for (let at = 1; at < text.length; at++)
+    expect(scan([text.slice(0, at), text.slice(at)]), `cut at ${at}`).toBe(whole);
   return whole;
 }
 
 describe('answer heads: bounds', () => {
   it('passes a usual head and never reads the body', () => {
-    expect(scanEverySplit(`${head(['Content-Length: 12', 'X-Session-Name: alice'])}\r\n\n\rbody\r\n\r\n`)).toBeUndefined();
+    expect(
+      scanEverySplit(`${head(['Content-Length: 12', 'X-Session-Name: alice'])}\r\n\n\rbody\r\n\r\n`),
+    ).toBeUndefined();
   });
 
   it(`allows ${MAX_HEADER_LINES} header lines, not one more`, () => {
@@ -35,7 +39,9 @@ describe('answer heads: bounds', () => {
     expect(filler(MAX_HEAD_BYTES).length).toBe(MAX_HEAD_BYTES);
     expect(scan([filler(MAX_HEAD_BYTES)])).toBeUndefined();
     expect(scan([filler(MAX_HEAD_BYTES + 1)])).toBe(`a head over ${MAX_HEAD_BYTES} bytes`);
-    expect(scan(['HTTP/1.1 200 OK\r\nX-Endless: ', 'e'.repeat(MAX_HEAD_BYTES)])).toBe(`a head over ${MAX_HEAD_BYTES} bytes`);
+    expect(scan(['HTTP/1.1 200 OK\r\nX-Endless: ', 'e'.repeat(MAX_HEAD_BYTES)])).toBe(
+      `a head over ${MAX_HEAD_BYTES} bytes`,
+    );
   });
 
   it('reads a head trickled one byte at a time as it reads it whole', () => {
@@ -45,8 +51,13 @@ describe('answer heads: bounds', () => {
   });
 
   it('counts interim (1xx) heads into the same totals, and reads the answer after them', () => {
-    expect(scanEverySplit(head(['Link: </a.css>'], 'HTTP/1.1 103 Early Hints') + head(['Content-Length: 0']))).toBeUndefined();
-    const interim = head(Array.from({ length: 60 }, (_, i) => `Link: <${i}>`), 'HTTP/1.1 103 Early Hints');
+    expect(
+      scanEverySplit(head(['Link: </a.css>'], 'HTTP/1.1 103 Early Hints') + head(['Content-Length: 0'])),
+    ).toBeUndefined();
+    const interim = head(
+      Array.from({ length: 60 }, (_, i) => `Link: <${i}>`),
+      'HTTP/1.1 103 Early Hints',
+    );
     expect(scan([interim + interim + head([])])).toBe(`more than ${MAX_HEADER_LINES} header lines`);
   });
 
@@ -63,7 +74,9 @@ describe('answer heads: bounds', () => {
     const scanner = new AnswerHeadScanner();
     expect(scan([`HTTP/1.1 200 OK\r\n${lines.join('\r\n')}\r\n`], scanner)).toBeUndefined();
     scanner.requestSent();
-    expect(scan([head(lines).slice('HTTP/1.1 200 OK\r\n'.length)], scanner)).toBe(`more than ${MAX_HEADER_LINES} header lines`);
+    expect(scan([head(lines).slice('HTTP/1.1 200 OK\r\n'.length)], scanner)).toBe(
+      `more than ${MAX_HEADER_LINES} header lines`,
+    );
   });
 });
 
@@ -100,7 +113,10 @@ describe('answer heads: framing two readers could read differently', () => {
     ['chunked', head(['Transfer-Encoding: chunked'])],
     ['codings ending in chunked', head(['Transfer-Encoding: gzip, Chunked'])],
     ['neither (read to the end of the connection)', head(['X-Session-Name: a'])],
-    ['names like the framing headers', head(['Content-Lengthy: 1, 2', 'X-Content-Length: a', 'Transfer-Encodings: gzip', 'Content-Length: 1'])],
+    [
+      'names like the framing headers',
+      head(['Content-Lengthy: 1, 2', 'X-Content-Length: a', 'Transfer-Encodings: gzip', 'Content-Length: 1']),
+    ],
   ])('passes %s', (_what, text) => {
     expect(scanEverySplit(text)).toBeUndefined();
   });

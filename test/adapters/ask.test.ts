@@ -8,7 +8,10 @@ const client = new MiddlewareClient();
 
 beforeAll(async () => {
   middleware = await startReplayServer([
-    { request: { path: '/auth', query: { token: 'renew' } }, response: { status: 302, headers: { Location: 'http://portal.example.com/renew' } } },
+    {
+      request: { path: '/auth', query: { token: 'renew' } },
+      response: { status: 302, headers: { Location: 'http://portal.example.com/renew' } },
+    },
     { request: { path: '/auth' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
   ]);
 });
@@ -18,10 +21,14 @@ afterAll(async () => {
 });
 
 describe('redirect: deny|allow for Flussonic-style backends', () => {
-  const backend = (redirect?: string) => adapterFrom({ type: 'flussonic', url: `${middleware.url}/auth`, ...(redirect ? { redirect } : {}) }, client);
+  const backend = (redirect?: string) =>
+    adapterFrom({ type: 'flussonic', url: `${middleware.url}/auth`, ...(redirect ? { redirect } : {}) }, client);
 
   it('deny (the default): a 302 is a deny carrying its Location', async () => {
-    expect(await check(backend(), astraViewer('renew'))).toMatchObject({ outcome: 'deny', info: { redirect: 'http://portal.example.com/renew' } });
+    expect(await check(backend(), astraViewer('renew'))).toMatchObject({
+      outcome: 'deny',
+      info: { redirect: 'http://portal.example.com/renew' },
+    });
   });
 
   it('allow: a 302 grants, as old Flussonic did, and carries no redirect', async () => {
@@ -31,6 +38,9 @@ describe('redirect: deny|allow for Flussonic-style backends', () => {
   });
 
   it('allow changes nothing for a 4xx', async () => {
-    expect(await check(backend('allow'), astraViewer('other'))).toMatchObject({ outcome: 'deny', info: { redirect: 'http://promo.example.com/' } });
+    expect(await check(backend('allow'), astraViewer('other'))).toMatchObject({
+      outcome: 'deny',
+      info: { redirect: 'http://promo.example.com/' },
+    });
   });
 });

@@ -14,14 +14,30 @@ function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'bridge-tls-'));
   const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
   const made = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    key,
+    '-out',
+    cert,
   ]);
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
   return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 
-const TOO_MANY = answer('200 OK', Array.from({ length: 101 }, (_, i) => `X-H${i}: v`));
+const TOO_MANY = answer(
+  '200 OK',
+  Array.from({ length: 101 }, (_, i) => `X-H${i}: v`),
+);
 const FINE = answer('200 OK', ['X-Session-Name: over-tls'], 'ok');
 
 describe('heads are scanned on TLS connections too (IPTVportal and most middlewares are https)', () => {

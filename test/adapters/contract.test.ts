@@ -7,26 +7,53 @@ import { adapterFrom, astraViewer, check } from './support.js';
 
 /** Every adapter type: how it is configured under a base URL, where it asks and in which wire style. */
 const ADAPTERS = [
-  { type: 'http', backend: (base: string) => ({ type: 'http', url: `${base}/auth/check` }), endpoint: '/auth/check', style: 'cesbo' },
-  { type: 'flussonic', backend: (base: string) => ({ type: 'flussonic', url: `${base}/flussonic/auth` }), endpoint: '/flussonic/auth', style: 'flussonic' },
+  {
+    type: 'http',
+    backend: (base: string) => ({ type: 'http', url: `${base}/auth/check` }),
+    endpoint: '/auth/check',
+    style: 'cesbo',
+  },
+  {
+    type: 'flussonic',
+    backend: (base: string) => ({ type: 'flussonic', url: `${base}/flussonic/auth` }),
+    endpoint: '/flussonic/auth',
+    style: 'flussonic',
+  },
   {
     type: 'ministra',
     backend: (base: string) => ({ type: 'ministra', url: `${base}/stalker_portal` }),
     endpoint: '/stalker_portal/server/api/chk_flussonic_tmp_link.php',
     style: 'flussonic',
   },
-  { type: 'iptvportal', backend: (base: string) => ({ type: 'iptvportal', url: base }), endpoint: '/auth/arescrypt/', style: 'cesbo' },
+  {
+    type: 'iptvportal',
+    backend: (base: string) => ({ type: 'iptvportal', url: base }),
+    endpoint: '/auth/arescrypt/',
+    style: 'cesbo',
+  },
   {
     type: 'iptvportal (protocol: flussonic)',
     backend: (base: string) => ({ type: 'iptvportal', url: base, protocol: 'flussonic' }),
     endpoint: '/auth/flussonic/arescrypt/',
     style: 'flussonic',
   },
-  { type: 'smarty', backend: (base: string) => ({ type: 'smarty', url: base }), endpoint: '/tvmiddleware/api/streamservice/token/check/', style: 'flussonic' },
+  {
+    type: 'smarty',
+    backend: (base: string) => ({ type: 'smarty', url: base }),
+    endpoint: '/tvmiddleware/api/streamservice/token/check/',
+    style: 'flussonic',
+  },
 ] as const;
 
 const utf8AsHeader = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
-const allInfo = { sessionName: undefined, userId: undefined, redirect: undefined, authDuration: undefined, maxSessions: undefined, unique: undefined };
+const allInfo = {
+  sessionName: undefined,
+  userId: undefined,
+  redirect: undefined,
+  authDuration: undefined,
+  maxSessions: undefined,
+  unique: undefined,
+};
 const jsonRule = { format: 'json', path: 'result.status', allow: ['ok'] };
 
 interface Scenario {
@@ -41,14 +68,40 @@ interface Scenario {
 const SCENARIOS: readonly Scenario[] = [
   {
     name: 'allow',
-    response: { status: 200, headers: { 'X-Session-Name': 'alice', 'X-UserId': '42', 'X-AuthDuration': '120', 'X-Max-Sessions': '2', 'X-Unique': 'true', Location: 'http://not.a/redirect' } },
-    verdict: { outcome: 'allow', info: { ...allInfo, sessionName: 'alice', userId: '42', authDuration: 120, maxSessions: 2, unique: true }, notes: [] },
+    response: {
+      status: 200,
+      headers: {
+        'X-Session-Name': 'alice',
+        'X-UserId': '42',
+        'X-AuthDuration': '120',
+        'X-Max-Sessions': '2',
+        'X-Unique': 'true',
+        Location: 'http://not.a/redirect',
+      },
+    },
+    verdict: {
+      outcome: 'allow',
+      info: { ...allInfo, sessionName: 'alice', userId: '42', authDuration: 120, maxSessions: 2, unique: true },
+      notes: [],
+    },
   },
-  { name: 'allow-userid', response: { status: 204, headers: { 'X-UserId': 'stb-7' } }, verdict: { outcome: 'allow', info: { ...allInfo, sessionName: 'stb-7', userId: 'stb-7' }, notes: [] } },
+  {
+    name: 'allow-userid',
+    response: { status: 204, headers: { 'X-UserId': 'stb-7' } },
+    verdict: { outcome: 'allow', info: { ...allInfo, sessionName: 'stb-7', userId: 'stb-7' }, notes: [] },
+  },
   { name: 'deny-401', response: { status: 401 }, verdict: { outcome: 'deny', info: allInfo, notes: [] } },
-  { name: 'deny-403', response: { status: 403, body: 'Forbidden' }, verdict: { outcome: 'deny', info: allInfo, notes: [] } },
+  {
+    name: 'deny-403',
+    response: { status: 403, body: 'Forbidden' },
+    verdict: { outcome: 'deny', info: allInfo, notes: [] },
+  },
   { name: 'deny-404', response: { status: 404 }, verdict: { outcome: 'deny', info: allInfo, notes: [] } },
-  { name: 'deny-429', response: { status: 429, headers: { 'Retry-After': '1' } }, verdict: { outcome: 'deny', info: allInfo, notes: [] } },
+  {
+    name: 'deny-429',
+    response: { status: 429, headers: { 'Retry-After': '1' } },
+    verdict: { outcome: 'deny', info: allInfo, notes: [] },
+  },
   {
     name: 'x-location',
     response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/blocked' } },
@@ -61,35 +114,76 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'redirect-x-location-wins',
-    response: { status: 307, headers: { Location: 'http://promo.example.com/a', 'X-Location': 'http://promo.example.com/b' } },
+    response: {
+      status: 307,
+      headers: { Location: 'http://promo.example.com/a', 'X-Location': 'http://promo.example.com/b' },
+    },
     verdict: { outcome: 'deny', info: { ...allInfo, redirect: 'http://promo.example.com/b' }, notes: [] },
   },
   { name: 'redirect-no-location', response: { status: 301 }, verdict: { outcome: 'deny', info: allInfo, notes: [] } },
   { name: 'server-error', response: { status: 500 }, verdict: { outcome: 'error', error: 'server-error' } },
-  { name: 'unavailable', response: { status: 503, body: 'down' }, verdict: { outcome: 'error', error: 'server-error' } },
-  { name: 'slow', response: { status: 200, delayMs: 3000 }, settings: { timeoutMs: 200 }, verdict: { outcome: 'error', error: 'timeout' } },
-  { name: 'hang', response: { hang: true }, settings: { timeoutMs: 200 }, verdict: { outcome: 'error', error: 'timeout' } },
+  {
+    name: 'unavailable',
+    response: { status: 503, body: 'down' },
+    verdict: { outcome: 'error', error: 'server-error' },
+  },
+  {
+    name: 'slow',
+    response: { status: 200, delayMs: 3000 },
+    settings: { timeoutMs: 200 },
+    verdict: { outcome: 'error', error: 'timeout' },
+  },
+  {
+    name: 'hang',
+    response: { hang: true },
+    settings: { timeoutMs: 200 },
+    verdict: { outcome: 'error', error: 'timeout' },
+  },
   { name: 'reset', response: { reset: true }, verdict: { outcome: 'error', error: 'reset' } },
-  { name: 'too-large', response: { status: 200, bodyBytes: 70_000 }, verdict: { outcome: 'error', error: 'too-large' } },
-  { name: 'too-large-chunked', response: { status: 200, bodyBytes: 70_000, chunked: true }, verdict: { outcome: 'error', error: 'too-large' } },
+  {
+    name: 'too-large',
+    response: { status: 200, bodyBytes: 70_000 },
+    verdict: { outcome: 'error', error: 'too-large' },
+  },
+  {
+    name: 'too-large-chunked',
+    response: { status: 200, bodyBytes: 70_000, chunked: true },
+    verdict: { outcome: 'error', error: 'too-large' },
+  },
   {
     name: 'control-bytes',
-    response: { raw: 'HTTP/1.1 200 OK\r\nX-Session-Name: ev\u0001il\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' },
+    response: {
+      raw: 'HTTP/1.1 200 OK\r\nX-Session-Name: ev\u0001il\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+    },
     verdict: { outcome: 'error', error: 'unparseable' },
   },
-  { name: 'not-http', response: { raw: 'SSH-2.0-OpenSSH_9.6\r\n' }, verdict: { outcome: 'error', error: 'unparseable' } },
+  {
+    name: 'not-http',
+    response: { raw: 'SSH-2.0-OpenSSH_9.6\r\n' },
+    verdict: { outcome: 'error', error: 'unparseable' },
+  },
   {
     name: 'not-numbers',
-    response: { status: 200, headers: { 'X-Session-Name': 'bob', 'X-AuthDuration': 'abc', 'X-Max-Sessions': '-1', 'X-Unique': 'maybe' } },
+    response: {
+      status: 200,
+      headers: { 'X-Session-Name': 'bob', 'X-AuthDuration': 'abc', 'X-Max-Sessions': '-1', 'X-Unique': 'maybe' },
+    },
     verdict: {
       outcome: 'allow',
       info: { ...allInfo, sessionName: 'bob' },
-      notes: [expect.stringContaining('x-authduration'), expect.stringContaining('x-max-sessions'), expect.stringContaining('x-unique')],
+      notes: [
+        expect.stringContaining('x-authduration'),
+        expect.stringContaining('x-max-sessions'),
+        expect.stringContaining('x-unique'),
+      ],
     },
   },
   {
     name: 'sanitized',
-    response: { status: 200, headers: { 'X-Session-Name': utf8AsHeader('  Дима\tpro  '), 'X-UserId': 'u'.repeat(2000) } },
+    response: {
+      status: 200,
+      headers: { 'X-Session-Name': utf8AsHeader('  Дима\tpro  '), 'X-UserId': 'u'.repeat(2000) },
+    },
     verdict: { outcome: 'allow', info: { ...allInfo, sessionName: 'Дима pro', userId: 'u'.repeat(1024) }, notes: [] },
   },
   {
@@ -116,7 +210,12 @@ const SCENARIOS: readonly Scenario[] = [
     settings: { body: { format: 'xml', path: 'auth.result', allow: [1] } },
     verdict: { outcome: 'allow', info: allInfo, notes: [] },
   },
-  { name: 'body-malformed', response: { status: 200, body: '{"result":{"status":' }, settings: { body: jsonRule }, verdict: { outcome: 'error', error: 'unparseable' } },
+  {
+    name: 'body-malformed',
+    response: { status: 200, body: '{"result":{"status":' },
+    settings: { body: jsonRule },
+    verdict: { outcome: 'error', error: 'unparseable' },
+  },
 ];
 
 /** An Astra viewer whose query has more than the token, in bytes a middleware may sign. */
@@ -129,7 +228,10 @@ afterAll(() => client.close());
 
 describe.each(ADAPTERS)('adapter contract: $type', ({ backend, endpoint, style }) => {
   let server: ReplayServer;
-  const exchanges: Exchange[] = SCENARIOS.map(({ name, response }) => ({ request: { path: endpoint, query: { token: `contract-${name}` } }, response }));
+  const exchanges: Exchange[] = SCENARIOS.map(({ name, response }) => ({
+    request: { path: endpoint, query: { token: `contract-${name}` } },
+    response,
+  }));
 
   beforeAll(async () => {
     server = await startReplayServer(exchanges);

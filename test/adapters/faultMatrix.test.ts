@@ -22,7 +22,10 @@ const ALLOW_TTL = 123;
 const DENY_TTL = 17;
 const PROMO = 'http://promo.example.com/default';
 
-const BACKEND_TYPES: ReadonlyArray<{ readonly type: string; readonly backend: (base: string) => Record<string, unknown> }> = [
+const BACKEND_TYPES: ReadonlyArray<{
+  readonly type: string;
+  readonly backend: (base: string) => Record<string, unknown>;
+}> = [
   { type: 'http', backend: (base) => ({ type: 'http', url: `${base}/check` }) },
   { type: 'flussonic', backend: (base) => ({ type: 'flussonic', url: `${base}/auth` }) },
   { type: 'ministra', backend: (base) => ({ type: 'ministra', url: `${base}/stalker_portal` }) },
@@ -54,7 +57,12 @@ beforeAll(async () => {
     for (const { name } of FAULTS) {
       const base = `${name === REFUSE.name ? refusing : middleware.url}/${name}`;
       backends[routeOf(type, name)] = { ...backend(base), timeoutMs: BACKEND_TIMEOUT_MS };
-      routes[routeOf(type, name)] = { backends: [routeOf(type, name)], default: 'deny', denyRedirect: PROMO, timeoutMs: ROUTE_BUDGET_MS };
+      routes[routeOf(type, name)] = {
+        backends: [routeOf(type, name)],
+        default: 'deny',
+        denyRedirect: PROMO,
+        timeoutMs: ROUTE_BUDGET_MS,
+      };
     }
   }
   bridge = testBridge({ cache: { allowTtl: ALLOW_TTL, denyTtl: DENY_TTL }, backends, routes });
@@ -78,10 +86,22 @@ function ask(route: string, caller: Caller): Promise<Response> {
   const token = tokenFor(route, caller);
   if (caller === 'cesbo') {
     return fetch(`${bridgeUrl}/auth/${route}?token=${token}`, {
-      headers: { 'X-Session-ID': '1001', 'X-Channel-ID': 'a001', 'X-Real-IP': '203.0.113.7', 'X-Real-Path': '/play/a001/index.m3u8' },
+      headers: {
+        'X-Session-ID': '1001',
+        'X-Channel-ID': 'a001',
+        'X-Real-IP': '203.0.113.7',
+        'X-Real-Path': '/play/a001/index.m3u8',
+      },
     });
   }
-  const query = new URLSearchParams({ name: 'a001', ip: '203.0.113.7', token, proto: 'hls', session_id: 's-1001', request_type: 'new_session' });
+  const query = new URLSearchParams({
+    name: 'a001',
+    ip: '203.0.113.7',
+    token,
+    proto: 'hls',
+    session_id: 's-1001',
+    request_type: 'new_session',
+  });
   return fetch(`${bridgeUrl}/flussonic/${route}?${query}`);
 }
 
@@ -104,7 +124,9 @@ async function observe(type: string, fault: string, caller: Caller) {
   await res.arrayBuffer();
   const elapsedMs = performance.now() - started;
   const lines = logLines();
-  const decision = lines.findLast((line) => line.message === 'decision' && line.route === route && line.dialect === caller);
+  const decision = lines.findLast(
+    (line) => line.message === 'decision' && line.route === route && line.dialect === caller,
+  );
   const failure = lines.findLast((line) => line.message === 'backend failed' && line.backend === route);
   return {
     elapsedMs,
@@ -126,21 +148,47 @@ function expected(fault: MiddlewareFault, type: string, caller: Caller, seenLoca
   const flussonicCaller = caller === 'flussonic';
   const base = { type, caller };
   if ('error' in fault.expect) {
-    return { ...base, status: 403, by: 'default', error: fault.expect.error, location: PROMO, authDuration: flussonicCaller ? String(DENY_TTL) : undefined };
+    return {
+      ...base,
+      status: 403,
+      by: 'default',
+      error: fault.expect.error,
+      location: PROMO,
+      authDuration: flussonicCaller ? String(DENY_TTL) : undefined,
+    };
   }
   if (fault.expect.outcome === 'allow') {
-    return { ...base, status: 200, by: `backend:${route}`, error: undefined, location: undefined, authDuration: flussonicCaller ? String(ALLOW_TTL) : undefined };
+    return {
+      ...base,
+      status: 200,
+      by: `backend:${route}`,
+      error: undefined,
+      location: undefined,
+      authDuration: flussonicCaller ? String(ALLOW_TTL) : undefined,
+    };
   }
   // The redirect the middleware gave (its own URL): a deny, never a request the bridge follows.
   expect(seenLocation?.startsWith(`${middleware.url}/${fault.name}/`)).toBe(true);
-  return { ...base, status: 403, by: `backend:${route}`, error: undefined, location: seenLocation, authDuration: flussonicCaller ? String(DENY_TTL) : undefined };
+  return {
+    ...base,
+    status: 403,
+    by: `backend:${route}`,
+    error: undefined,
+    location: seenLocation,
+    authDuration: flussonicCaller ? String(DENY_TTL) : undefined,
+  };
 }
 
 describe('middleware fault matrix: every backend type × both callers', () => {
   it.concurrent.each(FAULTS.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
-    const checks = BACKEND_TYPES.flatMap(({ type }) => (['cesbo', 'flussonic'] as const).map((caller) => observe(type, fault.name, caller)));
+    const checks = BACKEND_TYPES.flatMap(({ type }) =>
+      (['cesbo', 'flussonic'] as const).map((caller) => observe(type, fault.name, caller)),
+    );
     const results = await Promise.all(checks);
-    expect(results.map((result) => result.seen)).toEqual(results.map(({ seen }) => expected(fault, seen.type, seen.caller, seen.location)));
-    for (const { elapsedMs, seen } of results) expect(elapsedMs, `${seen.type} ${seen.caller}`).toBeLessThan(ROUTE_BUDGET_MS);
+    expect(results.map((result) => result.seen)).toEqual(
+      results.map(({ seen }) => expected(fault, seen.type, seen.caller, seen.location)),
+    );
+    for (const { elapsedMs, seen } of results)
+      expect(elapsedMs, `${seen.type} ${seen.caller}`).toBeLessThan(ROUTE_BUDGET_MS);
   });
 });

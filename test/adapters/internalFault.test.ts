@@ -20,7 +20,11 @@ describe('a fault in the bridge while asking a middleware', () => {
   it('is reported as internal, naming the kind of fault but never its message', async () => {
     const adapter = adapterFrom({ type: 'http', url: 'http://127.0.0.1:9/check' }, new BrokenClient());
     const verdict = await check(adapter, astraViewer(SECRET));
-    expect(verdict).toEqual({ outcome: 'error', error: 'internal', detail: 'the bridge failed while asking the middleware (TypeError)' });
+    expect(verdict).toEqual({
+      outcome: 'error',
+      error: 'internal',
+      detail: 'the bridge failed while asking the middleware (TypeError)',
+    });
   });
 
   it('from an adapter that breaks its promise never to reject, leaves the route to its default', async () => {
@@ -37,13 +41,24 @@ describe('a fault in the bridge while asking a middleware', () => {
     log.on('data', (line: unknown) => lines.push(line));
     for (const adapter of [rejecting, throwing]) {
       const store = memoryStore({ maxEntries: 10 });
-      const decision = await createDecider(config, new Map([['broken', adapter]]), store, log).decide('default', astraViewer(SECRET));
+      const decision = await createDecider(config, new Map([['broken', adapter]]), store, log).decide(
+        'default',
+        astraViewer(SECRET),
+      );
       expect(decision).toMatchObject({ allow: false, decidedBy: 'default' });
       await store.close();
     }
     expect(lines).toEqual([
-      expect.objectContaining({ message: 'backend failed', error: 'internal', detail: 'the bridge failed while asking the middleware (RangeError)' }),
-      expect.objectContaining({ message: 'backend failed', error: 'internal', detail: 'the bridge failed while asking the middleware (Error)' }),
+      expect.objectContaining({
+        message: 'backend failed',
+        error: 'internal',
+        detail: 'the bridge failed while asking the middleware (RangeError)',
+      }),
+      expect.objectContaining({
+        message: 'backend failed',
+        error: 'internal',
+        detail: 'the bridge failed while asking the middleware (Error)',
+      }),
     ]);
     expect(JSON.stringify(lines)).not.toContain(SECRET);
   });

@@ -25,8 +25,16 @@ afterAll(async () => {
 const viewer = (token: string) => astraViewer(token);
 
 function observed(backend: Record<string, unknown>, seen: BackendAsked[]) {
-  const config = validateConfig({ backends: { mw: { type: 'http', url: `${middleware.url}/auth/check`, timeoutMs: 300, ...backend } } }, 'test config', {});
-  const guarded = withCircuitBreaker(createAdapter('mw', config.backends.mw!, client), config.backends.mw!.breaker, memoryLogger([]));
+  const config = validateConfig(
+    { backends: { mw: { type: 'http', url: `${middleware.url}/auth/check`, timeoutMs: 300, ...backend } } },
+    'test config',
+    {},
+  );
+  const guarded = withCircuitBreaker(
+    createAdapter('mw', config.backends.mw!, client),
+    config.backends.mw!.breaker,
+    memoryLogger([]),
+  );
   return observedAdapter(guarded, { backendAsked: (event) => seen.push(event) });
 }
 
@@ -67,7 +75,11 @@ describe('observedAdapter', () => {
   });
 
   it('is the adapter itself when nobody watches backends, and survives an observer that throws', async () => {
-    const config = validateConfig({ backends: { mw: { type: 'http', url: `${middleware.url}/auth/check` } } }, 'test config', {});
+    const config = validateConfig(
+      { backends: { mw: { type: 'http', url: `${middleware.url}/auth/check` } } },
+      'test config',
+      {},
+    );
     const plain = createAdapter('mw', config.backends.mw!, client);
     expect(observedAdapter(plain, {})).toBe(plain);
     const throwing = observedAdapter(plain, {
@@ -75,6 +87,8 @@ describe('observedAdapter', () => {
         throw new Error('broken observer');
       },
     });
-    expect(await throwing.check(viewer('good-token'), new AbortController().signal)).toMatchObject({ outcome: 'allow' });
+    expect(await throwing.check(viewer('good-token'), new AbortController().signal)).toMatchObject({
+      outcome: 'allow',
+    });
   });
 });

@@ -25,15 +25,25 @@ afterAll(async () => {
   await client.close();
 });
 
-const adapter = (settings: Record<string, unknown> = {}) => adapterFrom({ type: 'smarty', url: smarty.url, timeoutMs: 500, ...settings }, client);
+const adapter = (settings: Record<string, unknown> = {}) =>
+  adapterFrom({ type: 'smarty', url: smarty.url, timeoutMs: 500, ...settings }, client);
 
 describe('smarty endpoint', () => {
   it.each([
     ['http://smarty.example.com', 'http://smarty.example.com/tvmiddleware/api/streamservice/token/check/'],
     ['http://smarty.example.com/', 'http://smarty.example.com/tvmiddleware/api/streamservice/token/check/'],
-    ['https://mw.example.com:8443/smarty', 'https://mw.example.com:8443/smarty/tvmiddleware/api/streamservice/token/check/'],
-    ['http://smarty.example.com/tvmiddleware/api/streamservice/token/check/', 'http://smarty.example.com/tvmiddleware/api/streamservice/token/check/'],
-    ['http://smarty.example.com/tvmiddleware/api/streamservice/token/check', 'http://smarty.example.com/tvmiddleware/api/streamservice/token/check/'],
+    [
+      'https://mw.example.com:8443/smarty',
+      'https://mw.example.com:8443/smarty/tvmiddleware/api/streamservice/token/check/',
+    ],
+    [
+      'http://smarty.example.com/tvmiddleware/api/streamservice/token/check/',
+      'http://smarty.example.com/tvmiddleware/api/streamservice/token/check/',
+    ],
+    [
+      'http://smarty.example.com/tvmiddleware/api/streamservice/token/check',
+      'http://smarty.example.com/tvmiddleware/api/streamservice/token/check/',
+    ],
   ])('%s → %s', (url, endpoint) => {
     expect(smartyEndpoint(url)).toBe(endpoint);
   });
@@ -43,22 +53,35 @@ describe('smarty answers', () => {
   it('an allow honours X-AuthDuration and X-UserId, asked Flussonic style', async () => {
     expect(await check(adapter(), astraViewer(TOKENS.allow))).toEqual({
       outcome: 'allow',
-      info: { sessionName: '5521', userId: '5521', redirect: undefined, authDuration: 180, maxSessions: undefined, unique: undefined },
+      info: {
+        sessionName: '5521',
+        userId: '5521',
+        redirect: undefined,
+        authDuration: 180,
+        maxSessions: undefined,
+        unique: undefined,
+      },
       notes: [],
     });
     const got = smarty.received.at(-1)!;
     expect(got.path).toBe('/tvmiddleware/api/streamservice/token/check/');
-    expect(got.query).toMatchObject({ token: [TOKENS.allow], name: ['a001'], ip: ['203.0.113.7'], proto: ['hls'], session_id: ['1001'] });
+    expect(got.query).toMatchObject({
+      token: [TOKENS.allow],
+      name: ['a001'],
+      ip: ['203.0.113.7'],
+      proto: ['hls'],
+      session_id: ['1001'],
+    });
   });
 
-  it('a deny carries Smarty\'s X-Location', async () => {
+  it("a deny carries Smarty's X-Location", async () => {
     expect(await check(adapter(), astraViewer('1f6b3d8a5c0e7b2d9f4a1c6e3b8d5a0c7f2e9b4d'))).toMatchObject({
       outcome: 'deny',
       info: { redirect: 'http://promo.example.com/smarty/blocked' },
     });
   });
 
-  it('an empty token is still Smarty\'s to refuse', async () => {
+  it("an empty token is still Smarty's to refuse", async () => {
     const before = smarty.received.length;
     expect(await check(adapter(), astraViewer(''))).toMatchObject({ outcome: 'deny' });
     expect(smarty.received.length).toBe(before + 1);
@@ -74,7 +97,12 @@ describe('smarty bodies: the status decides unless a body rule says otherwise', 
     ['a 403 whose JSON says error, with a rule', TOKENS.deny, errorIsZero, 'deny'],
     ['an XML body', TOKENS.xml, undefined, 'allow'],
     ['an XML body, with an XML rule', TOKENS.xml, { format: 'xml', path: 'response.error', allow: [0] }, 'allow'],
-    ['an XML body, with an XML rule it fails', TOKENS.xml, { format: 'xml', path: 'response.result', allow: ['success'] }, 'deny'],
+    [
+      'an XML body, with an XML rule it fails',
+      TOKENS.xml,
+      { format: 'xml', path: 'response.result', allow: ['success'] },
+      'deny',
+    ],
     ['a cut-off JSON body', TOKENS.malformed, undefined, 'allow'],
   ])('%s → %s', async (_, token, body, outcome) => {
     expect(await check(adapter({ body }), astraViewer(token))).toMatchObject({ outcome });
@@ -84,13 +112,24 @@ describe('smarty bodies: the status decides unless a body rule says otherwise', 
     ['a cut-off JSON body under a JSON rule', TOKENS.malformed, errorIsZero],
     ['an XML body under a JSON rule', TOKENS.xml, errorIsZero],
   ])('%s is an error', async (_, token, body) => {
-    expect(await check(adapter({ body }), astraViewer(token))).toMatchObject({ outcome: 'error', error: 'unparseable' });
+    expect(await check(adapter({ body }), astraViewer(token))).toMatchObject({
+      outcome: 'error',
+      error: 'unparseable',
+    });
   });
 });
 
 describe('smarty bad answers', () => {
   it.each([
-    ['X-AuthDuration: abc', '8d3f0b5e2a7c4f9b6d1e8a3c0f5b2d7e4a9c6f1b', { outcome: 'allow', info: { authDuration: undefined, userId: '5524' }, notes: [expect.stringContaining('x-authduration')] }],
+    [
+      'X-AuthDuration: abc',
+      '8d3f0b5e2a7c4f9b6d1e8a3c0f5b2d7e4a9c6f1b',
+      {
+        outcome: 'allow',
+        info: { authDuration: undefined, userId: '5524' },
+        notes: [expect.stringContaining('x-authduration')],
+      },
+    ],
     ['a failing app (500)', '2a7c4f9b6d1e8a3c0f5b2d7e4a9c6f1b8d3e0a5c', { outcome: 'error', error: 'server-error' }],
     ['a slow Smarty', '4c9e6b1d8f3a0c5e2b7d4f9a6c1e8b3d0f5a2c7e', { outcome: 'error', error: 'timeout' }],
     ['a Smarty that never answers', '6e1b8d3f0a5c2e7b4d9f6a1c8e3b0d5f2a7c4e9b', { outcome: 'error', error: 'timeout' }],

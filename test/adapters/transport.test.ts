@@ -32,24 +32,40 @@ afterAll(async () => {
   await server.close();
 });
 
-const adapter = (name: string) => adapterFrom({ type: 'http', url: `${server.url}/${name}/check`, timeoutMs: TIMEOUT_MS }, client);
+const adapter = (name: string) =>
+  adapterFrom({ type: 'http', url: `${server.url}/${name}/check`, timeoutMs: TIMEOUT_MS }, client);
 
 describe('the transport under middleware faults', () => {
-  it.concurrent.each(MIDDLEWARE_FAULTS.map((fault) => [fault.name, fault.expect] as const))('%s: %j', async (name, expected) => {
-    const verdict = await check(adapter(name), astraViewer('6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7'));
-    if ('error' in expected) expect(verdict).toMatchObject({ outcome: 'error', error: expected.error });
-    else if (expected.outcome === 'allow') expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: undefined } });
-    else expect(verdict).toMatchObject({ outcome: 'deny', info: { redirect: `${server.url}/${name}/check?token=6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7` } });
-  });
+  it.concurrent.each(MIDDLEWARE_FAULTS.map((fault) => [fault.name, fault.expect] as const))(
+    '%s: %j',
+    async (name, expected) => {
+      const verdict = await check(adapter(name), astraViewer('6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7'));
+      if ('error' in expected) expect(verdict).toMatchObject({ outcome: 'error', error: expected.error });
+      else if (expected.outcome === 'allow')
+        expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: undefined } });
+      else
+        expect(verdict).toMatchObject({
+          outcome: 'deny',
+          info: { redirect: `${server.url}/${name}/check?token=6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7` },
+        });
+    },
+  );
 
   it('a refused connection is "refused"', async () => {
-    const refusing = adapterFrom({ type: 'http', url: `http://127.0.0.1:${await closedPort()}/check`, timeoutMs: TIMEOUT_MS }, client);
+    const refusing = adapterFrom(
+      { type: 'http', url: `http://127.0.0.1:${await closedPort()}/check`, timeoutMs: TIMEOUT_MS },
+      client,
+    );
     expect(await check(refusing, astraViewer('t'))).toMatchObject({ outcome: 'error', error: 'refused' });
   });
 
   it('says what was wrong with a refused head, never quoting it', async () => {
     const verdict = await check(adapter('cr-in-value'), astraViewer('t'));
-    expect(verdict).toEqual({ outcome: 'error', error: 'bad-answer', detail: 'answer refused before parsing: a bare CR in the head' });
+    expect(verdict).toEqual({
+      outcome: 'error',
+      error: 'bad-answer',
+      detail: 'answer refused before parsing: a bare CR in the head',
+    });
   });
 });
 
@@ -64,10 +80,18 @@ describe('heads on a kept-alive connection', () => {
       { kind: 'bytes', bytes: answer('200 OK', [...lines, 'X-One: too many'], 'c') },
     ]);
     const asked = server.requestLines.length;
-    const send = () => client.send({ origin: server.url, path: '/keepalive-bounds/check', headers: {} }, TIMEOUT_MS, new AbortController().signal);
+    const send = () =>
+      client.send(
+        { origin: server.url, path: '/keepalive-bounds/check', headers: {} },
+        TIMEOUT_MS,
+        new AbortController().signal,
+      );
     expect((await send()).body.toString()).toBe('a');
     expect((await send()).body.toString()).toBe('b');
-    await expect(send()).rejects.toMatchObject({ kind: 'bad-answer', message: 'answer refused before parsing: more than 100 header lines' });
+    await expect(send()).rejects.toMatchObject({
+      kind: 'bad-answer',
+      message: 'answer refused before parsing: more than 100 header lines',
+    });
     expect(server.requestLines.length - asked).toBe(3);
   });
 
@@ -76,7 +100,12 @@ describe('heads on a kept-alive connection', () => {
       { kind: 'bytes', bytes: answer('200 OK', ['Content-Length: 0', 'Transfer-Encoding: chunked']) },
       { kind: 'bytes', bytes: ok('second') },
     ]);
-    const send = () => client.send({ origin: server.url, path: '/after-refusal/check', headers: {} }, TIMEOUT_MS, new AbortController().signal);
+    const send = () =>
+      client.send(
+        { origin: server.url, path: '/after-refusal/check', headers: {} },
+        TIMEOUT_MS,
+        new AbortController().signal,
+      );
     const refused = await send().catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TransportError);
     expect(refused).toMatchObject({ kind: 'bad-answer' });
@@ -84,8 +113,14 @@ describe('heads on a kept-alive connection', () => {
   });
 
   it('interim answers (103) before the real one are read through', async () => {
-    sequences.set('interim', [{ kind: 'bytes', bytes: `HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n${ok('after-103')}` }]);
-    const answered = await client.send({ origin: server.url, path: '/interim/check', headers: {} }, TIMEOUT_MS, new AbortController().signal);
+    sequences.set('interim', [
+      { kind: 'bytes', bytes: `HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n${ok('after-103')}` },
+    ]);
+    const answered = await client.send(
+      { origin: server.url, path: '/interim/check', headers: {} },
+      TIMEOUT_MS,
+      new AbortController().signal,
+    );
     expect([answered.status, answered.headers['x-session-name']]).toEqual([200, 'after-103']);
   });
 });

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminProblem, readJsonBody } from '../../src/admin/body.js';
+import { type AdminProblem, readJsonBody } from '../../src/admin/body.js';
 
 let server: Server;
 let port: number;
@@ -34,21 +34,33 @@ function raw(head: string, body: string): Promise<string> {
 
 describe('readJsonBody', () => {
   it('reads a JSON body, and no body as none', async () => {
-    const sent = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{"route":"a"}' });
+    const sent = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: '{"route":"a"}',
+    });
     expect(await sent.json()).toEqual({ body: { route: 'a' } });
     const empty = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST' });
     expect(await empty.json()).toEqual({ body: null });
   });
 
   it('answers 408 to a body that does not arrive in time, on the real event', async () => {
-    const answer = await raw('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40', '{"rou');
+    const answer = await raw(
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40',
+      '{"rou',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(answer).toContain('body not complete within 150 ms');
   });
 
   it('answers 413 to a declared or an actual body over the limit, without reading it all', async () => {
-    expect(await raw('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000', '{')).toMatch(/^HTTP\/1\.1 413 /);
-    const chunked = await raw('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked', `50\r\n${'x'.repeat(80)}\r\n0\r\n\r\n`);
+    expect(
+      await raw('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000', '{'),
+    ).toMatch(/^HTTP\/1\.1 413 /);
+    const chunked = await raw(
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked',
+      `50\r\n${'x'.repeat(80)}\r\n0\r\n\r\n`,
+    );
     expect(chunked).toMatch(/^HTTP\/1\.1 413 /);
   });
 });

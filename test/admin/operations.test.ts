@@ -16,7 +16,9 @@ afterAll(killLeftoverServers);
 async function occupy(port: number): Promise<Server | undefined> {
   const holder = createServer();
   return new Promise((resolve, reject) => {
-    holder.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error)));
+    holder.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error),
+    );
     holder.listen(port, '127.0.0.1', () => resolve(holder));
   });
 }
@@ -63,7 +65,11 @@ describe('serve with the admin listener', () => {
     const adminPort = await closedPort();
     held.push((await occupy(adminPort))!);
     const port = await closedPort();
-    const result = await runCli(['serve', '--config', configFile([`listen: 127.0.0.1:${port}`, `admin: {listen: 127.0.0.1:${adminPort}}`])]);
+    const result = await runCli([
+      'serve',
+      '--config',
+      configFile([`listen: 127.0.0.1:${port}`, `admin: {listen: 127.0.0.1:${adminPort}}`]),
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${adminPort} (admin.listen): EADDRINUSE`);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
@@ -78,10 +84,15 @@ describe('serve with the admin listener', () => {
   it('serves /ready and /metrics on the configured admin port, and stops it with the bridge', async () => {
     const adminPort = await closedPort();
     const port = await closedPort();
-    const serving = await startServe(['--config', configFile([`listen: 127.0.0.1:${port}`, `admin: {listen: 127.0.0.1:${adminPort}}`])]);
+    const serving = await startServe([
+      '--config',
+      configFile([`listen: 127.0.0.1:${port}`, `admin: {listen: 127.0.0.1:${adminPort}}`]),
+    ]);
     expect(serving.output()).toMatch(/"message":"admin listener started"/);
     expect((await fetch(`http://127.0.0.1:${adminPort}/ready`)).status).toBe(200);
-    expect(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()).toContain('iptv_auth_bridge_store_up 1');
+    expect(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()).toContain(
+      'iptv_auth_bridge_store_up 1',
+    );
     serving.child.kill('SIGTERM');
     expect(await serving.exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${adminPort}/ready`)).rejects.toThrow();

@@ -9,7 +9,10 @@ import { fixedStats, listedSessions, session } from '../support/views.js';
 
 /** The browser's own objects, used inside the page (the project's types have no DOM). */
 declare function getComputedStyle(element: unknown): { readonly backgroundColor: string };
-declare const document: { readonly cookie: string; readonly body: { readonly dataset: Record<string, string | undefined> } };
+declare const document: {
+  readonly cookie: string;
+  readonly body: { readonly dataset: Record<string, string | undefined> };
+};
 
 const TOKEN = 'page-admin-token-0123456789';
 /** Where the screenshot goes, to be looked at by a person (the test prints the path). */
@@ -32,7 +35,12 @@ beforeAll(async () => {
       backends: {
         check: { type: 'http', url: `${middleware.url}/auth/check` },
         // A real dead middleware: nothing listens on its port.
-        portal: { type: 'ministra', url: `http://127.0.0.1:${dead}/stalker_portal`, timeoutMs: 300, breaker: { failures: 2, cooldown: 600 } },
+        portal: {
+          type: 'ministra',
+          url: `http://127.0.0.1:${dead}/stalker_portal`,
+          timeoutMs: 300,
+          breaker: { failures: 2, cooldown: 600 },
+        },
       },
       routes: { default: { backends: ['check'] }, stb: { backends: ['portal'] } },
     },
@@ -47,17 +55,32 @@ beforeAll(async () => {
           { key: 'news-24', viewers: 41, sessions: 97, watchSeconds: 183_000, peakConcurrent: 22 },
           { key: 'travel-channel', viewers: 58, sessions: 120, watchSeconds: 250_000, peakConcurrent: 31 },
         ],
-        Array.from({ length: 72 }, (_, i) => ({ at: new Date(now - (71 - i) * 300_000).toISOString(), viewers: Math.round(20 + 15 * Math.sin(i / 8)) })),
+        Array.from({ length: 72 }, (_, i) => ({
+          at: new Date(now - (71 - i) * 300_000).toISOString(),
+          viewers: Math.round(20 + 15 * Math.sin(i / 8)),
+        })),
       ),
     },
   );
-  for (let i = 0; i < 3; i++) await (await fetch(`${bridge.decisions}/auth?token=good-token`, { headers: VIEWER })).text();
-  for (let i = 0; i < 3; i++) await (await fetch(`${bridge.decisions}/auth/stb?token=0123456789abcdef0123456789abcdef`, { headers: VIEWER })).text();
+  for (let i = 0; i < 3; i++)
+    await (await fetch(`${bridge.decisions}/auth?token=good-token`, { headers: VIEWER })).text();
+  for (let i = 0; i < 3; i++)
+    await (
+      await fetch(`${bridge.decisions}/auth/stb?token=0123456789abcdef0123456789abcdef`, { headers: VIEWER })
+    ).text();
 
   profile = mkdtempSync(join(tmpdir(), 'bridge-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1280, height: 1000 },
   });
   page = await browser.newPage();
@@ -93,22 +116,51 @@ describe('the status page in Chromium', () => {
 
     const healthy = page.locator('#backends tr', { hasText: 'check' });
     const failing = page.locator('#backends tr', { hasText: 'portal' });
-    expect(await healthy.locator('td').allTextContents()).toEqual(['check', 'http', 'OK', 'closed', 'allow', expect.stringMatching(/ ms$/), '1', '0']);
-    expect(await failing.locator('td').allTextContents()).toEqual(['portal', 'ministra', 'FAILING', 'open', 'circuit-open', expect.stringMatching(/ ms$/), '3', '3']);
+    expect(await healthy.locator('td').allTextContents()).toEqual([
+      'check',
+      'http',
+      'OK',
+      'closed',
+      'allow',
+      expect.stringMatching(/ ms$/),
+      '1',
+      '0',
+    ]);
+    expect(await failing.locator('td').allTextContents()).toEqual([
+      'portal',
+      'ministra',
+      'FAILING',
+      'open',
+      'circuit-open',
+      expect.stringMatching(/ ms$/),
+      '3',
+      '3',
+    ]);
     expect(await failing.isVisible()).toBe(true);
     // Shown as failing, not only said: a red row.
-    expect(await failing.locator('td').first().evaluate((cell) => getComputedStyle(cell).backgroundColor)).toBe('rgb(253, 236, 234)');
+    expect(
+      await failing
+        .locator('td')
+        .first()
+        .evaluate((cell) => getComputedStyle(cell).backgroundColor),
+    ).toBe('rgb(253, 236, 234)');
 
     const tiles = await page.locator('#rates .tile').allInnerTexts();
     expect(tiles).toContainEqual(expect.stringMatching(/^3\s+default answers, total$/));
     expect(tiles).toContainEqual(expect.stringMatching(/^3\s+live sessions$/));
     expect(tiles).toContainEqual(expect.stringMatching(/^0\.0\s+allowed \/ s$/));
 
-    expect(await page.locator('#sessions td').allTextContents()).toEqual(expect.arrayContaining(['alice', 'bob', 'carol', 'news-24']));
+    expect(await page.locator('#sessions td').allTextContents()).toEqual(
+      expect.arrayContaining(['alice', 'bob', 'carol', 'news-24']),
+    );
     const channels = await page.locator('#channels tbody tr td:first-child').allTextContents();
     expect(channels).toEqual(['travel-channel', 'news-24']);
-    expect(await page.locator('#chart polyline').getAttribute('points')).toMatch(/^(\d+(\.\d+)?,\d+(\.\d+)? ){71}\d+(\.\d+)?,\d+(\.\d+)?$/);
-    expect(await page.locator('#chartCaption').textContent()).toMatch(/^peak 35 viewers · \d\d:\d\d( [AP]M)? to \d\d:\d\d( [AP]M)?$/);
+    expect(await page.locator('#chart polyline').getAttribute('points')).toMatch(
+      /^(\d+(\.\d+)?,\d+(\.\d+)? ){71}\d+(\.\d+)?,\d+(\.\d+)?$/,
+    );
+    expect(await page.locator('#chartCaption').textContent()).toMatch(
+      /^peak 35 viewers · \d\d:\d\d( [AP]M)? to \d\d:\d\d( [AP]M)?$/,
+    );
   }, 60_000);
 
   it('says so plainly when the bridge stops answering', async () => {

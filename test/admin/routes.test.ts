@@ -58,18 +58,26 @@ function actions(operated: () => OperatedBridge): AdminActions {
   };
 }
 
-async function adminJson(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function adminJson(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${bridge.admin}${path}`, { ...init, headers: { ...auth, ...init.headers } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const check = async (token: string) => (await fetch(`${bridge.decisions}/auth?token=${token}`, { headers: VIEWER })).status;
+const check = async (token: string) =>
+  (await fetch(`${bridge.decisions}/auth?token=${token}`, { headers: VIEWER })).status;
 const askedFor = (token: string) => middleware.received.filter((r) => r.query.token?.[0] === token).length;
 
 beforeAll(async () => {
   middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
   bridge = await startOperatedBridge(
-    { admin: { token: TOKEN }, backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } }, routes: { default: { backends: ['check'] }, other: { backends: ['check'] } } },
+    {
+      admin: { token: TOKEN },
+      backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } },
+      routes: { default: { backends: ['check'] }, other: { backends: ['check'] } },
+    },
     {
       actions,
       stats,
@@ -92,11 +100,18 @@ describe('POST /admin/cache/flush and /admin/revoke', () => {
     expect(await check('good-token')).toBe(200);
     expect(await check('good-token')).toBe(200);
     expect(askedFor('good-token')).toBe(1);
-    const flushed = await adminJson('/admin/cache/flush', { method: 'POST', headers: json, body: '{"route":"default"}' });
+    const flushed = await adminJson('/admin/cache/flush', {
+      method: 'POST',
+      headers: json,
+      body: '{"route":"default"}',
+    });
     expect(flushed).toEqual({ status: 200, body: { flushed: 'default' } });
     expect(await check('good-token')).toBe(200);
     expect(askedFor('good-token')).toBe(2);
-    expect(await adminJson('/admin/cache/flush', { method: 'POST', headers: auth })).toEqual({ status: 200, body: { flushed: 'all' } });
+    expect(await adminJson('/admin/cache/flush', { method: 'POST', headers: auth })).toEqual({
+      status: 200,
+      body: { flushed: 'all' },
+    });
   });
 
   it('revoke passes exactly the target it was given and answers what the store dropped', async () => {
@@ -116,25 +131,44 @@ describe('POST /admin/reload', () => {
     writeFileSync(bridge.configFile, JSON.stringify({ listen: 'nowhere', cache: { allowTtl: -1 } }));
     const invalid = await adminJson('/admin/reload', { method: 'POST', headers: auth });
     expect(invalid.status).toBe(422);
-    expect(invalid.body).toMatchObject({ result: 'invalid', problems: [expect.stringMatching(/^listen: /), expect.stringMatching(/^cache\.allowTtl: /)] });
+    expect(invalid.body).toMatchObject({
+      result: 'invalid',
+      problems: [expect.stringMatching(/^listen: /), expect.stringMatching(/^cache\.allowTtl: /)],
+    });
     const status = await adminJson('/admin/status');
     expect(status.body.lastReload).toMatchObject({ result: 'invalid', at: expect.any(String) });
 
-    writeFileSync(bridge.configFile, JSON.stringify({ admin: { listen: '127.0.0.1:0', token: TOKEN }, backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } } }));
-    expect(await adminJson('/admin/reload', { method: 'POST', headers: auth })).toMatchObject({ status: 200, body: { result: 'ok', problems: [] } });
+    writeFileSync(
+      bridge.configFile,
+      JSON.stringify({
+        admin: { listen: '127.0.0.1:0', token: TOKEN },
+        backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } },
+      }),
+    );
+    expect(await adminJson('/admin/reload', { method: 'POST', headers: auth })).toMatchObject({
+      status: 200,
+      body: { result: 'ok', problems: [] },
+    });
     const metrics = parsePrometheusText(await (await fetch(`${bridge.admin}/metrics`)).text());
     expect(sampleValue(metrics, 'iptv_auth_bridge_config_reloads_total', { result: 'invalid' })).toBe(1);
     expect(sampleValue(metrics, 'iptv_auth_bridge_config_reloads_total', { result: 'ok' })).toBe(1);
     const after = await adminJson('/admin/status');
     expect(after.body.lastReload).toMatchObject({ result: 'ok' });
-    expect((after.body.config as { sha256: string }).sha256).not.toBe((status.body.config as { sha256: string }).sha256);
+    expect((after.body.config as { sha256: string }).sha256).not.toBe(
+      (status.body.config as { sha256: string }).sha256,
+    );
   });
 });
 
 describe('GET /admin/trace', () => {
   it('passes the viewer query (less route) and the X-Real-* headers, and answers the trace', async () => {
-    const traced = await adminJson('/admin/trace?route=default&token=bad-token&lang=en', { headers: { 'X-Real-IP': '203.0.113.77', 'X-Session-ID': '9', Cookie: 'x=1' } });
-    expect(traced).toEqual({ status: 200, body: { route: 'default', query: 'token=bad-token&lang=en', status: 403, answer: 'deny' } });
+    const traced = await adminJson('/admin/trace?route=default&token=bad-token&lang=en', {
+      headers: { 'X-Real-IP': '203.0.113.77', 'X-Session-ID': '9', Cookie: 'x=1' },
+    });
+    expect(traced).toEqual({
+      status: 200,
+      body: { route: 'default', query: 'token=bad-token&lang=en', status: 403, answer: 'deny' },
+    });
     const asked = middleware.received.findLast((r) => r.query.token?.[0] === 'bad-token')!;
     expect(asked.headers['x-real-ip']).toBe('203.0.113.77');
     expect(asked.headers['x-session-id']).toBe('9');
@@ -160,7 +194,8 @@ describe('GET /admin/sessions and /admin/stats', () => {
     const limited = await adminJson('/admin/sessions?limit=1');
     expect(limited.body.count).toBe(3);
     expect(limited.body.sessions).toHaveLength(1);
-    for (const limit of ['0', '-1', '1.5', 'all']) expect((await adminJson(`/admin/sessions?limit=${limit}`)).status).toBe(400);
+    for (const limit of ['0', '-1', '1.5', 'all'])
+      expect((await adminJson(`/admin/sessions?limit=${limit}`)).status).toBe(400);
   });
 
   it('answers statistics for a period and a grouping, 24 hours by channel unless asked', async () => {
@@ -169,11 +204,17 @@ describe('GET /admin/sessions and /admin/stats', () => {
     const asked = stats.asked.at(-1)!;
     expect(Date.now() - asked.since.getTime()).toBeGreaterThanOrEqual(24 * 3600 * 1000 - 60_000);
     await adminJson('/admin/stats?since=2026-11-01T00:00:00Z&until=2026-11-02&by=day');
-    expect(stats.asked.at(-1)).toEqual({ since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-11-02'), by: 'day' });
+    expect(stats.asked.at(-1)).toEqual({
+      since: new Date('2026-11-01T00:00:00Z'),
+      until: new Date('2026-11-02'),
+      by: 'day',
+    });
   });
 
   it('answers the concurrency chart points', async () => {
-    const chart = await adminJson('/admin/stats/concurrency?since=2026-12-01T08:01:00Z&until=2026-12-01T09:00:00Z&step=5m');
+    const chart = await adminJson(
+      '/admin/stats/concurrency?since=2026-12-01T08:01:00Z&until=2026-12-01T09:00:00Z&step=5m',
+    );
     expect(chart.body).toEqual({ stepSeconds: 300, points: [{ at: '2026-12-01T08:05:00.000Z', viewers: 5 }] });
   });
 
@@ -205,7 +246,9 @@ describe('without sessions and statistics', () => {
       for (const path of ['/admin/sessions', '/admin/stats', '/admin/stats/concurrency']) {
         const res = await fetch(`${plain.admin}${path}`, { headers: auth });
         expect(res.status).toBe(404);
-        expect(await res.json()).toEqual({ error: 'statistics are off: this bridge keeps no viewing sessions or statistics' });
+        expect(await res.json()).toEqual({
+          error: 'statistics are off: this bridge keeps no viewing sessions or statistics',
+        });
       }
     } finally {
       await plain.close();

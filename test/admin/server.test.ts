@@ -12,7 +12,12 @@ beforeAll(async () => {
   middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
   bridge = await startOperatedBridge(
     { admin: { token: TOKEN }, backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } } },
-    { actions: () => ({ flush: async (route) => ({ flushed: route ?? 'all' }), revoke: async (target) => ({ revoked: Object.keys(target)[0] }) }) },
+    {
+      actions: () => ({
+        flush: async (route) => ({ flushed: route ?? 'all' }),
+        revoke: async (target) => ({ revoked: Object.keys(target)[0] }),
+      }),
+    },
   );
 });
 
@@ -22,15 +27,19 @@ afterAll(async () => {
 });
 
 const bearer = { Authorization: `Bearer ${TOKEN}` };
-const admin = (path: string, init: RequestInit = {}) => fetch(`${bridge.admin}${path}`, { redirect: 'manual', ...init });
+const admin = (path: string, init: RequestInit = {}) =>
+  fetch(`${bridge.admin}${path}`, { redirect: 'manual', ...init });
 
 describe('admin auth', () => {
-  it.each(['/admin/status', '/admin/sessions', '/admin/stats', '/admin/trace?route=default'])('%s without a token answers 401 with a Bearer challenge', async (path) => {
-    const res = await admin(path);
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
-    expect(await res.json()).toEqual({ error: expect.stringMatching(/admin token required/) });
-  });
+  it.each(['/admin/status', '/admin/sessions', '/admin/stats', '/admin/trace?route=default'])(
+    '%s without a token answers 401 with a Bearer challenge',
+    async (path) => {
+      const res = await admin(path);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+      expect(await res.json()).toEqual({ error: expect.stringMatching(/admin token required/) });
+    },
+  );
 
   it.each([
     ['a wrong token', { Authorization: 'Bearer test-admin-token-0123456780' }],
@@ -86,16 +95,22 @@ describe('admin auth', () => {
 });
 
 describe('the two listeners stay apart', () => {
-  it.each(['/metrics', '/ready', '/admin/status', '/admin/cache/flush', '/'])('the decision listener does not serve %s', async (path) => {
-    const res = await fetch(`${bridge.decisions}${path}`, { headers: bearer });
-    expect(res.status).toBe(404);
-  });
+  it.each(['/metrics', '/ready', '/admin/status', '/admin/cache/flush', '/'])(
+    'the decision listener does not serve %s',
+    async (path) => {
+      const res = await fetch(`${bridge.decisions}${path}`, { headers: bearer });
+      expect(res.status).toBe(404);
+    },
+  );
 
-  it.each(['/auth?token=good-token', '/auth/default?token=good-token', '/flussonic?token=good-token', '/healthz'])('the admin listener does not serve %s', async (path) => {
-    const res = await admin(path, { headers: bearer });
-    expect(res.status).toBe(404);
-    expect(middleware.received.some((r) => r.rawQuery.includes('good-token'))).toBe(false);
-  });
+  it.each(['/auth?token=good-token', '/auth/default?token=good-token', '/flussonic?token=good-token', '/healthz'])(
+    'the admin listener does not serve %s',
+    async (path) => {
+      const res = await admin(path, { headers: bearer });
+      expect(res.status).toBe(404);
+      expect(middleware.received.some((r) => r.rawQuery.includes('good-token'))).toBe(false);
+    },
+  );
 });
 
 describe('admin requests that are wrong', () => {
@@ -132,7 +147,11 @@ describe('admin requests that are wrong', () => {
     ['{"routes":["default"]}', 400, /expected a JSON object \{\}/],
     ['null', 400, /expected a JSON object/],
   ])('flush with %s answers %i', async (body, status, message) => {
-    const res = await admin('/admin/cache/flush', { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body });
+    const res = await admin('/admin/cache/flush', {
+      method: 'POST',
+      headers: { ...bearer, 'Content-Type': 'application/json' },
+      body,
+    });
     expect(res.status).toBe(status);
     expect(((await res.json()) as { error: string }).error).toMatch(message);
   });
@@ -146,7 +165,9 @@ describe('admin requests that are wrong', () => {
   it('an unknown path answers 404, garbage on the wire 400, and the listener keeps serving', async () => {
     expect((await admin('/admin/nothing', { headers: bearer })).status).toBe(404);
     const answer = await new Promise<string>((resolve) => {
-      const socket = connect(Number(new URL(bridge.admin).port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      const socket = connect(Number(new URL(bridge.admin).port), '127.0.0.1', () =>
+        socket.write('NOT HTTP AT ALL\r\n\r\n'),
+      );
       let text = '';
       socket.on('data', (chunk) => (text += chunk.toString()));
       socket.on('close', () => resolve(text));

@@ -24,12 +24,28 @@ beforeAll(async () => {
     cache: { enabled: false },
     backends: {
       check: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, breaker: { failures: 0 } },
-      checkJson: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'json', path: 'result.status', allow: ['ok'] }, breaker: { failures: 0 } },
-      checkXml: { type: 'http', url: `${checkServer.url}/auth/check`, timeoutMs: 500, body: { format: 'xml', path: 'auth.result', allow: [1] }, breaker: { failures: 0 } },
+      checkJson: {
+        type: 'http',
+        url: `${checkServer.url}/auth/check`,
+        timeoutMs: 500,
+        body: { format: 'json', path: 'result.status', allow: ['ok'] },
+        breaker: { failures: 0 },
+      },
+      checkXml: {
+        type: 'http',
+        url: `${checkServer.url}/auth/check`,
+        timeoutMs: 500,
+        body: { format: 'xml', path: 'auth.result', allow: [1] },
+        breaker: { failures: 0 },
+      },
       fl: { type: 'flussonic', url: `${flussonicServer.url}/flussonic/auth`, timeoutMs: 500, breaker: { failures: 0 } },
       down: { type: 'http', url: `http://127.0.0.1:${refused}/auth/check`, timeoutMs: 500, breaker: { failures: 0 } },
       blackhole: { type: 'http', url: `${blackhole.url}/check`, timeoutMs: 5000, breaker: { failures: 0 } },
-      basic: { type: 'flussonic', url: `${flussonicServer.url.replace('//', '//bridge:p%40ss%20w@')}/flussonic/auth`, breaker: { failures: 0 } },
+      basic: {
+        type: 'flussonic',
+        url: `${flussonicServer.url.replace('//', '//bridge:p%40ss%20w@')}/flussonic/auth`,
+        breaker: { failures: 0 },
+      },
     },
     routes: {
       default: { backends: ['check'], denyRedirect: 'http://promo.example.com/default' },
@@ -86,10 +102,15 @@ describe('http backend (Cesbo style)', () => {
     expect(got.headers['x-real-origin']).toBeUndefined();
   });
 
-  it('forwards Alta\'s X-Real-Origin', async () => {
+  it("forwards Alta's X-Real-Origin", async () => {
     await request(bridge.app)
       .get('/auth?token=good-token')
-      .set({ 'X-Session-ID': '5', 'X-Real-IP': '198.51.100.1', 'X-Real-Path': '/tv/sport/index.m3u8', 'X-Real-Origin': 'https://tv.example.com:8443' })
+      .set({
+        'X-Session-ID': '5',
+        'X-Real-IP': '198.51.100.1',
+        'X-Real-Path': '/tv/sport/index.m3u8',
+        'X-Real-Origin': 'https://tv.example.com:8443',
+      })
       .expect(200);
     expect(lastReceived(checkServer).headers['x-real-origin']).toBe('https://tv.example.com:8443');
     // Alta sends no X-Channel-ID, so the backend gets none: the channel from the path is for local decisions.
@@ -136,7 +157,9 @@ describe('backend failures are errors, not denies: the route default decides', (
     const res = await request(bridge.app).get(`/auth?token=${token}`).expect(403);
     expect(res.headers['x-location']).toBe('http://promo.example.com/default');
     const logged = bridge.logs.slice(lines).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(logged).toContainEqual(expect.objectContaining({ message: 'backend failed', backend: 'check', error: kind }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({ message: 'backend failed', backend: 'check', error: kind }),
+    );
     expect(logged).toContainEqual(expect.objectContaining({ message: 'decision', decision: 'deny', by: 'default' }));
     await request(bridge.app).get(`/auth/openOnFailure?token=${token}`).expect(200);
   });
@@ -193,26 +216,35 @@ describe('raw query and non-ASCII text', () => {
     expect(lastReceived(checkServer).rawQuery).toBe(query);
   });
 
-  it('a Flussonic caller\'s Cyrillic channel and user agent reach a Cesbo-style backend as UTF-8', async () => {
+  it("a Flussonic caller's Cyrillic channel and user agent reach a Cesbo-style backend as UTF-8", async () => {
     await request(bridge.app)
-      .get(`/flussonic?name=${encodeURIComponent('первый-hd')}&user_agent=${encodeURIComponent('Плеер 1.0')}&token=good-token`)
+      .get(
+        `/flussonic?name=${encodeURIComponent('первый-hd')}&user_agent=${encodeURIComponent('Плеер 1.0')}&token=good-token`,
+      )
       .expect(200);
     const got = lastReceived(checkServer);
     expect(headerAsText(got.headers['x-channel-id'])).toBe('первый-hd');
     expect(headerAsText(got.headers['x-real-ua'])).toBe('Плеер 1.0');
   });
 
-  it('an Astra caller\'s UTF-8 path and user agent reach a Flussonic-style backend once encoded', async () => {
+  it("an Astra caller's UTF-8 path and user agent reach a Flussonic-style backend once encoded", async () => {
     await request(bridge.app)
       .get('/auth/fl?token=named-token')
       .set({ 'X-Real-Path': utf8AsHeader('/tv/первый/index.m3u8'), 'X-Real-UA': utf8AsHeader('Плеер') })
       .expect(200);
-    expect(lastReceived(flussonicServer).query).toMatchObject({ name: ['первый'], user_agent: ['Плеер'], proto: ['hls'] });
+    expect(lastReceived(flussonicServer).query).toMatchObject({
+      name: ['первый'],
+      user_agent: ['Плеер'],
+      proto: ['hls'],
+    });
   });
 
   it('a percent-encoded path gives the decoded channel', async () => {
     // The fixture allows channel a001 only; what matters here is the name the backend was sent.
-    await request(bridge.app).get('/auth/fl?token=good-token').set('X-Real-Path', '/tv/%D0%BF%D0%B5%D1%80%D0%B2%D1%8B%D0%B9/index.m3u8').expect(403);
+    await request(bridge.app)
+      .get('/auth/fl?token=good-token')
+      .set('X-Real-Path', '/tv/%D0%BF%D0%B5%D1%80%D0%B2%D1%8B%D0%B9/index.m3u8')
+      .expect(403);
     expect(lastReceived(flussonicServer).query.name).toEqual(['первый']);
   });
 
@@ -261,7 +293,10 @@ describe('body rules', () => {
 
 describe('flussonic backend (Flussonic style)', () => {
   it('sends the viewer as query parameters', async () => {
-    await request(bridge.app).get('/auth/fl?token=good-token').set({ ...astraHeaders, 'X-Session-ID': 'first-seen' }).expect(200);
+    await request(bridge.app)
+      .get('/auth/fl?token=good-token')
+      .set({ ...astraHeaders, 'X-Session-ID': 'first-seen' })
+      .expect(200);
     const got = lastReceived(flussonicServer);
     expect(got.path).toBe('/flussonic/auth');
     expect(got.query).toEqual({
@@ -276,13 +311,21 @@ describe('flussonic backend (Flussonic style)', () => {
       host: ['tv.example.com'],
       qs: ['token=good-token'],
     });
-    await request(bridge.app).get('/auth/fl?token=good-token').set({ ...astraHeaders, 'X-Session-ID': 'first-seen' }).expect(200);
-    expect(lastReceived(flussonicServer).query).toMatchObject({ request_type: ['update_session'], request_number: ['2'] });
+    await request(bridge.app)
+      .get('/auth/fl?token=good-token')
+      .set({ ...astraHeaders, 'X-Session-ID': 'first-seen' })
+      .expect(200);
+    expect(lastReceived(flussonicServer).query).toMatchObject({
+      request_type: ['update_session'],
+      request_number: ['2'],
+    });
   });
 
-  it('relays a Flussonic caller\'s parameters', async () => {
+  it("relays a Flussonic caller's parameters", async () => {
     const res = await request(bridge.app)
-      .get('/flussonic/fl?name=a001&ip=203.0.113.7&token=good-token&proto=dash&session_id=s9&request_type=update_session&request_number=4&user_agent=Kodi&referer=http%3A%2F%2Fsite%2F&host=tv.example.com&qs=token%3Dgood-token%26x%3D1')
+      .get(
+        '/flussonic/fl?name=a001&ip=203.0.113.7&token=good-token&proto=dash&session_id=s9&request_type=update_session&request_number=4&user_agent=Kodi&referer=http%3A%2F%2Fsite%2F&host=tv.example.com&qs=token%3Dgood-token%26x%3D1',
+      )
       .expect(200);
     expect(lastReceived(flussonicServer).query).toEqual({
       name: ['a001'],
@@ -297,12 +340,19 @@ describe('flussonic backend (Flussonic style)', () => {
       host: ['tv.example.com'],
       qs: ['token=good-token&x=1'],
     });
-    expect(res.headers).toMatchObject({ 'x-authduration': '120', 'x-userid': '42', 'x-max-sessions': '2', 'x-unique': 'true' });
+    expect(res.headers).toMatchObject({
+      'x-authduration': '120',
+      'x-userid': '42',
+      'x-max-sessions': '2',
+      'x-unique': 'true',
+    });
   });
 
   it('user and password in the backend URL are sent as HTTP Basic authentication', async () => {
     await request(bridge.app).get('/auth/basic?token=named-token').expect(200);
-    expect(lastReceived(flussonicServer).headers.authorization).toBe(`Basic ${Buffer.from('bridge:p@ss w').toString('base64')}`);
+    expect(lastReceived(flussonicServer).headers.authorization).toBe(
+      `Basic ${Buffer.from('bridge:p@ss w').toString('base64')}`,
+    );
     await request(bridge.app).get('/auth/fl?token=named-token').expect(200);
     expect(lastReceived(flussonicServer).headers.authorization).toBeUndefined();
   });

@@ -36,7 +36,9 @@ function check(bridge: TestBridge, token: string, ip = '203.0.113.1', channel = 
 
 /** The decision log lines, parsed. */
 function decisions(bridge: TestBridge): Record<string, unknown>[] {
-  return bridge.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.message === 'decision');
+  return bridge.logs
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.message === 'decision');
 }
 
 describe('decision cache', () => {
@@ -60,9 +62,10 @@ describe('decision cache', () => {
     expect(middleware.received).toHaveLength(3);
   });
 
-  it('keys by the whole viewer query in front of a Cesbo-style backend: viewers on one IP and channel never share another viewer\'s answer', async () => {
+  it("keys by the whole viewer query in front of a Cesbo-style backend: viewers on one IP and channel never share another viewer's answer", async () => {
     const bridge = bridgeWith();
-    const viewer = (query: string) => request(bridge.app).get(`/auth${query}`).set('X-Real-IP', '203.0.113.1').set('X-Channel-ID', 'a001');
+    const viewer = (query: string) =>
+      request(bridge.app).get(`/auth${query}`).set('X-Real-IP', '203.0.113.1').set('X-Channel-ID', 'a001');
     await viewer('?key=allow').expect(200).expect('X-Session-Name', 'viewer-a');
     await viewer('?key=deny').expect(403);
     await viewer('').expect(403);
@@ -89,7 +92,10 @@ describe('decision cache', () => {
 
   it('keeps a deny no longer than maxTtl either', async () => {
     const bridge = bridgeWith({ cache: { denyTtl: 30, maxTtl: 1 } });
-    await request(bridge.app).get('/flussonic?name=a001&ip=203.0.113.1&token=bad-token').expect(403).expect('X-AuthDuration', '1');
+    await request(bridge.app)
+      .get('/flussonic?name=a001&ip=203.0.113.1&token=bad-token')
+      .expect(403)
+      .expect('X-AuthDuration', '1');
     await sleep(1200);
     await request(bridge.app).get('/flussonic?name=a001&ip=203.0.113.1&token=bad-token').expect(403);
     expect(middleware.received).toHaveLength(2);
@@ -121,7 +127,10 @@ describe('decision cache', () => {
 
   it('caps X-AuthDuration by cache.maxTtl', async () => {
     const bridge = bridgeWith({ cache: { maxTtl: 1 } });
-    await request(bridge.app).get('/flussonic?name=a001&ip=203.0.113.1&token=userid-token').expect(200).expect('X-AuthDuration', '1');
+    await request(bridge.app)
+      .get('/flussonic?name=a001&ip=203.0.113.1&token=userid-token')
+      .expect(200)
+      .expect('X-AuthDuration', '1');
     await sleep(1200);
     await request(bridge.app).get('/flussonic?name=a001&ip=203.0.113.1&token=userid-token').expect(200);
     expect(middleware.received).toHaveLength(2);
@@ -129,7 +138,10 @@ describe('decision cache', () => {
 
   it('tells a Flussonic caller how long a cached allow still holds', async () => {
     const bridge = bridgeWith();
-    await request(bridge.app).get('/flussonic?name=a001&ip=203.0.113.1&token=userid-token').expect(200).expect('X-AuthDuration', '600');
+    await request(bridge.app)
+      .get('/flussonic?name=a001&ip=203.0.113.1&token=userid-token')
+      .expect(200)
+      .expect('X-AuthDuration', '600');
     const again = await request(bridge.app).get('/flussonic?name=a001&ip=203.0.113.1&token=userid-token').expect(200);
     expect(Number(again.headers['x-authduration'])).toBeGreaterThan(590);
     expect(Number(again.headers['x-authduration'])).toBeLessThanOrEqual(600);
@@ -150,7 +162,9 @@ describe('coalescing', () => {
   it('makes one middleware request for 50 identical concurrent misses, and every viewer gets the answer', async () => {
     const bridge = bridgeWith();
     const answers = await Promise.all(Array.from({ length: 50 }, () => check(bridge, 'busy-token')));
-    expect(answers.map((a) => [a.status, a.headers['x-session-name']])).toEqual(Array.from({ length: 50 }, () => [200, 'busy']));
+    expect(answers.map((a) => [a.status, a.headers['x-session-name']])).toEqual(
+      Array.from({ length: 50 }, () => [200, 'busy']),
+    );
     expect(middleware.received).toHaveLength(1);
   });
 
@@ -241,7 +255,13 @@ describe('circuit breaker', () => {
     const refused = await closedPort();
     const bridge = testBridge({
       cache: { enabled: false },
-      backends: { portal: { type: 'ministra', url: `http://127.0.0.1:${refused}/stalker_portal`, breaker: { failures: 2, cooldown: 60 } } },
+      backends: {
+        portal: {
+          type: 'ministra',
+          url: `http://127.0.0.1:${refused}/stalker_portal`,
+          breaker: { failures: 2, cooldown: 60 },
+        },
+      },
     });
     bridges.push(bridge);
     await check(bridge, 'a'.repeat(32)).expect(403);

@@ -52,7 +52,8 @@ async function send(method: string, path: string, headers: Record<string, string
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
 
-const sendFixture = (fixture: CallerFixture, path = fixture.request.path) => send(fixture.request.method, path, fixture.request.headers, bodyText(fixture));
+const sendFixture = (fixture: CallerFixture, path = fixture.request.path) =>
+  send(fixture.request.method, path, fixture.request.headers, bodyText(fixture));
 const fixture = (file: string) => callerFixtures().find((candidate) => candidate.file === file)!;
 const json = { 'content-type': 'application/json' };
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -73,14 +74,18 @@ describe('what each streaming server sends (test/fixtures/callers)', () => {
   it('every fixture names where it comes from', () => {
     const all = callerFixtures();
     expect(all.length).toBeGreaterThanOrEqual(13);
-    for (const { file, source } of all) expect(source, file).toMatch(/^(hand-written from .+ documentation|hand-written from .+ source|recorded from )/);
+    for (const { file, source } of all)
+      expect(source, file).toMatch(/^(hand-written from .+ documentation|hand-written from .+ source|recorded from )/);
   });
 
-  it.each(callerFixtures().map((f) => [f.file, f] as const))('%s gets the answer its server acts on', async (_file, caller) => {
-    const res = await sendFixture(caller);
-    expect(res.status).toBe(caller.expect.status);
-    expect(res.text).toBe(caller.expect.body);
-  });
+  it.each(callerFixtures().map((f) => [f.file, f] as const))(
+    '%s gets the answer its server acts on',
+    async (_file, caller) => {
+      const res = await sendFixture(caller);
+      expect(res.status).toBe(caller.expect.status);
+      expect(res.text).toBe(caller.expect.body);
+    },
+  );
 });
 
 describe('each caller normalized toward a Cesbo-style backend', () => {
@@ -88,10 +93,15 @@ describe('each caller normalized toward a Cesbo-style backend', () => {
     await sendFixture(fixture('srs/on_play.json'));
     const got = check.received.at(-1)!;
     expect(got.rawQuery).toBe('token=good-token');
-    expect(got.headers).toMatchObject({ 'x-real-ip': '203.0.113.7', 'x-session-id': '341w361a', 'x-channel-id': 'a001', 'x-real-path': '/live/a001' });
+    expect(got.headers).toMatchObject({
+      'x-real-ip': '203.0.113.7',
+      'x-session-id': '341w361a',
+      'x-channel-id': 'a001',
+      'x-real-path': '/live/a001',
+    });
   });
 
-  it('nginx-rtmp play: only the viewer\'s own parameters reach the backend, byte for byte', async () => {
+  it("nginx-rtmp play: only the viewer's own parameters reach the backend, byte for byte", async () => {
     await sendFixture(fixture('nginx-rtmp/play.json'));
     const got = check.received.at(-1)!;
     expect(got.rawQuery).toBe('token=good-token');
@@ -108,18 +118,39 @@ describe('each caller normalized toward a Cesbo-style backend', () => {
   });
 
   it('MediaMTX token apart from the query is the token, added to the query the backend reads', async () => {
-    const res = await send('POST', '/mediamtx', json, JSON.stringify({ action: 'read', path: 'live/a001', protocol: 'webrtc', ip: '203.0.113.7', token: 'good-token', query: 'lang=en' }));
+    const res = await send(
+      'POST',
+      '/mediamtx',
+      json,
+      JSON.stringify({
+        action: 'read',
+        path: 'live/a001',
+        protocol: 'webrtc',
+        ip: '203.0.113.7',
+        token: 'good-token',
+        query: 'lang=en',
+      }),
+    );
     expect(res.status).toBe(200);
     expect(check.received.at(-1)!.rawQuery).toBe('lang=en&token=good-token');
-    const differ = await send('POST', '/mediamtx', json, JSON.stringify({ action: 'read', path: 'a', token: 'good-token', query: 'token=other' }));
+    const differ = await send(
+      'POST',
+      '/mediamtx',
+      json,
+      JSON.stringify({ action: 'read', path: 'a', token: 'good-token', query: 'token=other' }),
+    );
     expect(differ.status).toBe(400);
   });
 
-  it('nginx auth_request: X-Original-URI is the viewer\'s path and query; its User-Agent is the viewer\'s', async () => {
+  it("nginx auth_request: X-Original-URI is the viewer's path and query; its User-Agent is the viewer's", async () => {
     await sendFixture(fixture('nginx-auth-request/hls.json'));
     const got = check.received.at(-1)!;
     expect(got.rawQuery).toBe('token=good-token');
-    expect(got.headers).toMatchObject({ 'x-real-path': '/hls/a001/index.m3u8', 'x-real-ip': '203.0.113.7', 'x-real-ua': 'VLC/3.0.20 LibVLC/3.0.20' });
+    expect(got.headers).toMatchObject({
+      'x-real-path': '/hls/a001/index.m3u8',
+      'x-real-ip': '203.0.113.7',
+      'x-real-ua': 'VLC/3.0.20 LibVLC/3.0.20',
+    });
     expect(got.headers['x-channel-id']).toBeUndefined();
   });
 });
@@ -128,19 +159,35 @@ describe('each caller toward a Flussonic-style backend', () => {
   it('SRS: proto rtmp, new_session then update_session for the same client', async () => {
     const play = fixture('srs/on_play.json');
     await sendFixture(play, '/srs/fl');
-    expect(flussonic.received.at(-1)!.query).toMatchObject({ name: ['a001'], proto: ['rtmp'], session_id: ['341w361a'], request_type: ['new_session'], request_number: ['1'] });
+    expect(flussonic.received.at(-1)!.query).toMatchObject({
+      name: ['a001'],
+      proto: ['rtmp'],
+      session_id: ['341w361a'],
+      request_type: ['new_session'],
+      request_number: ['1'],
+    });
     await sendFixture(play, '/srs/fl');
     expect(flussonic.received.at(-1)!.query).toMatchObject({ request_type: ['update_session'], request_number: ['2'] });
   });
 
   it('MediaMTX: proto is its protocol', async () => {
     await sendFixture(fixture('mediamtx/read-hls.json'), '/mediamtx/fl');
-    expect(flussonic.received.at(-1)!.query).toMatchObject({ name: ['a001'], proto: ['hls'], qs: ['token=good-token'] });
+    expect(flussonic.received.at(-1)!.query).toMatchObject({
+      name: ['a001'],
+      proto: ['hls'],
+      qs: ['token=good-token'],
+    });
   });
 
   it('nginx-rtmp: proto rtmp, the stream name, the viewer query as qs', async () => {
     await sendFixture(fixture('nginx-rtmp/play.json'), '/nginx-rtmp/fl');
-    expect(flussonic.received.at(-1)!.query).toMatchObject({ name: ['a001'], proto: ['rtmp'], ip: ['203.0.113.7'], session_id: ['12'], qs: ['token=good-token'] });
+    expect(flussonic.received.at(-1)!.query).toMatchObject({
+      name: ['a001'],
+      proto: ['rtmp'],
+      ip: ['203.0.113.7'],
+      session_id: ['12'],
+      qs: ['token=good-token'],
+    });
   });
 });
 
@@ -148,8 +195,14 @@ describe('notifications and publishing', () => {
   it('notifications are acknowledged without asking anyone; the ending ones end the viewing session', async () => {
     const before = check.received.length;
     ended.length = 0;
-    for (const file of ['srs/on_connect.json', 'srs/on_stop.json', 'nginx-rtmp/play_done.json']) expect((await sendFixture(fixture(file))).status).toBe(200);
-    const close = await send('POST', '/srs', json, JSON.stringify({ action: 'on_close', client_id: 7, ip: '203.0.113.7', vhost: 'v', app: 'live' }));
+    for (const file of ['srs/on_connect.json', 'srs/on_stop.json', 'nginx-rtmp/play_done.json'])
+      expect((await sendFixture(fixture(file))).status).toBe(200);
+    const close = await send(
+      'POST',
+      '/srs',
+      json,
+      JSON.stringify({ action: 'on_close', client_id: 7, ip: '203.0.113.7', vhost: 'v', app: 'live' }),
+    );
     expect(close.text).toBe('0');
     expect(check.received.length).toBe(before);
     expect(ended).toEqual([
@@ -172,7 +225,12 @@ describe('notifications and publishing', () => {
 
   it('MediaMTX api, metrics and pprof are not reads', async () => {
     for (const action of ['api', 'metrics', 'pprof']) {
-      const res = await send('POST', '/mediamtx', json, JSON.stringify({ action, ip: '127.0.0.1', user: 'admin', password: 'x', path: '', query: '' }));
+      const res = await send(
+        'POST',
+        '/mediamtx',
+        json,
+        JSON.stringify({ action, ip: '127.0.0.1', user: 'admin', password: 'x', path: '', query: '' }),
+      );
       expect(res.status, action).toBe(403);
     }
   });
@@ -195,7 +253,13 @@ describe('bad, hostile and slow bodies get a clear 4xx, never a 5xx or a hang', 
     ['/srs', json, '{"action":"on_play","param":"?token=%zz"}', 400, 'percent-encoding'],
     ['/srs', json, '{"action":"on_play","param":"?token=a&token=b"}', 400, 'more than once'],
     ['/srs', json, '{"action":"on_play","__proto__":{"ip":"1.1.1.1"},"constructor":"x"}', 403, '1'],
-    ['/mediamtx', json, '{"action":"read","query":' + JSON.stringify('x='.padEnd(900, 'y')) + '}', 400, 'longer than 512 bytes'],
+    [
+      '/mediamtx',
+      json,
+      `{"action":"read","query":${JSON.stringify('x='.padEnd(900, 'y'))}}`,
+      400,
+      'longer than 512 bytes',
+    ],
     ['/nginx-rtmp', form, 'call=play&name=a001&addr=203.0.113.7&name=other', 400, 'more than once'],
     ['/nginx-rtmp', form, 'call=play&name=a%zz', 400, 'percent-encoding'],
     ['/nginx-rtmp', form, 'call=fly&name=a001', 400, 'unknown call "fly"'],
@@ -209,13 +273,19 @@ describe('bad, hostile and slow bodies get a clear 4xx, never a 5xx or a hang', 
   });
 
   it('a body that is not UTF-8 is a 400', async () => {
-    const res = await request(`${base}/srs`, { method: 'POST', headers: json, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
+    const res = await request(`${base}/srs`, {
+      method: 'POST',
+      headers: json,
+      body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
+    });
     expect(res.statusCode).toBe(400);
     expect(await res.body.text()).toContain('not UTF-8');
   });
 
   it('a declared body over limits.maxBodyBytes is a 413 before it is read, and the connection closes', async () => {
-    const answer = await rawExchange(`POST /srs HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"action"`);
+    const answer = await rawExchange(
+      `POST /srs HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"action"`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer).toContain('request body larger than 1024 bytes');
     expect(answer).toMatch(/connection: close/i);
@@ -224,12 +294,16 @@ describe('bad, hostile and slow bodies get a clear 4xx, never a 5xx or a hang', 
   it('a chunked body that grows past the limit is a 413', async () => {
     const chunk = 'x'.repeat(600);
     const chunked = `258\r\n${chunk}\r\n258\r\n${chunk}\r\n`;
-    const answer = await rawExchange(`POST /nginx-rtmp HTTP/1.1\r\nHost: b\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`);
+    const answer = await rawExchange(
+      `POST /nginx-rtmp HTTP/1.1\r\nHost: b\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
   });
 
   it('a body not complete within limits.bodyTimeoutMs is a 408', async () => {
-    const answer = await rawExchange(`POST /mediamtx HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"action":"read"`);
+    const answer = await rawExchange(
+      `POST /mediamtx HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"action":"read"`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(answer).toContain('request body not complete within 300 ms');
   });
@@ -262,11 +336,35 @@ describe('viewer addresses no viewer has are bad input in every caller protocol'
   const unusable = ['0.0.0.0', '::', '255.255.255.255', '224.0.0.1', 'ff02::1', '::ffff:0.0.0.0'];
   const askers: Array<[string, (ip: string) => Promise<{ status: number; text: string }>]> = [
     ['cesbo', (ip) => send('GET', '/auth?token=good-token', { 'x-real-ip': ip })],
-    ['nginx auth_request', (ip) => send('GET', '/auth', { 'x-original-uri': '/hls/a001/index.m3u8?token=good-token', 'x-real-ip': ip })],
+    [
+      'nginx auth_request',
+      (ip) => send('GET', '/auth', { 'x-original-uri': '/hls/a001/index.m3u8?token=good-token', 'x-real-ip': ip }),
+    ],
     ['flussonic', (ip) => send('GET', `/flussonic?name=a001&token=good-token&ip=${encodeURIComponent(ip)}`)],
-    ['mediamtx', (ip) => send('POST', '/mediamtx', json, JSON.stringify({ action: 'read', path: 'live/a001', ip, query: 'token=good-token' }))],
-    ['srs', (ip) => send('POST', '/srs', json, JSON.stringify({ action: 'on_play', stream: 'a001', ip, param: '?token=good-token' }))],
-    ['nginx-rtmp', (ip) => send('POST', '/nginx-rtmp', form, `call=play&name=a001&addr=${encodeURIComponent(ip)}&token=good-token`)],
+    [
+      'mediamtx',
+      (ip) =>
+        send(
+          'POST',
+          '/mediamtx',
+          json,
+          JSON.stringify({ action: 'read', path: 'live/a001', ip, query: 'token=good-token' }),
+        ),
+    ],
+    [
+      'srs',
+      (ip) =>
+        send(
+          'POST',
+          '/srs',
+          json,
+          JSON.stringify({ action: 'on_play', stream: 'a001', ip, param: '?token=good-token' }),
+        ),
+    ],
+    [
+      'nginx-rtmp',
+      (ip) => send('POST', '/nginx-rtmp', form, `call=play&name=a001&addr=${encodeURIComponent(ip)}&token=good-token`),
+    ],
   ];
 
   it.each(askers)('%s: 400 and no backend call', async (_caller, ask) => {

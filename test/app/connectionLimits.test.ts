@@ -12,9 +12,18 @@ let middleware: ReplayServer;
 /** Backend users: X-UserId with X-Max-Sessions (and X-Unique), as Ministra and Flussonic-style middlewares answer. */
 beforeAll(async () => {
   middleware = await startReplayServer([
-    { request: { path: '/check', query: { token: 'family' } }, response: { status: 200, headers: { 'X-UserId': '77', 'X-Max-Sessions': '2' } } },
-    { request: { path: '/check', query: { token: 'single' } }, response: { status: 200, headers: { 'X-UserId': '88', 'X-Max-Sessions': '1', 'X-Unique': 'true' } } },
-    { request: { path: '/check', query: { token: 'unlimited' } }, response: { status: 200, headers: { 'X-UserId': '99' } } },
+    {
+      request: { path: '/check', query: { token: 'family' } },
+      response: { status: 200, headers: { 'X-UserId': '77', 'X-Max-Sessions': '2' } },
+    },
+    {
+      request: { path: '/check', query: { token: 'single' } },
+      response: { status: 200, headers: { 'X-UserId': '88', 'X-Max-Sessions': '1', 'X-Unique': 'true' } },
+    },
+    {
+      request: { path: '/check', query: { token: 'unlimited' } },
+      response: { status: 200, headers: { 'X-UserId': '99' } },
+    },
     { request: { path: '/check' }, response: { status: 403 } },
   ]);
 });
@@ -33,7 +42,11 @@ function bridgeDocument(extra: Record<string, unknown> = {}) {
 const watch = (app: TestBridge['app'], token: string, session?: string) =>
   request(app)
     .get(`/auth?token=${token}`)
-    .set({ 'X-Real-IP': '192.0.2.1', 'X-Channel-ID': 'a001', ...(session === undefined ? {} : { 'X-Session-ID': session }) });
+    .set({
+      'X-Real-IP': '192.0.2.1',
+      'X-Channel-ID': 'a001',
+      ...(session === undefined ? {} : { 'X-Session-ID': session }),
+    });
 
 describe('connection limits in one bridge', () => {
   let bridge: TestBridge;
@@ -66,7 +79,9 @@ describe('connection limits in one bridge', () => {
   });
 
   it('the limit reaches Flussonic callers with the user id and the limit', async () => {
-    const res = await request(bridge.app).get('/flussonic?name=a001&ip=192.0.2.1&token=family&session_id=laptop').expect(403);
+    const res = await request(bridge.app)
+      .get('/flussonic?name=a001&ip=192.0.2.1&token=family&session_id=laptop')
+      .expect(403);
     expect(res.headers['x-location']).toBe(PROMO);
     expect(res.headers).toMatchObject({ 'x-userid': '77', 'x-max-sessions': '2' });
   });

@@ -20,8 +20,14 @@ let bridge: TestBridge;
 
 beforeAll(async () => {
   middleware = await startReplayServer([
-    { request: { path: '/check', query: { token: 'mw-token' } }, response: { status: 200, headers: { 'X-Session-Name': 'mw-user' } } },
-    { request: { path: '/check', query: { auth: 'testuser:mw-password' } }, response: { status: 200, headers: { 'X-Session-Name': 'testuser@mw' } } },
+    {
+      request: { path: '/check', query: { token: 'mw-token' } },
+      response: { status: 200, headers: { 'X-Session-Name': 'mw-user' } },
+    },
+    {
+      request: { path: '/check', query: { auth: 'testuser:mw-password' } },
+      response: { status: 200, headers: { 'X-Session-Name': 'testuser@mw' } },
+    },
     { request: { path: '/check' }, response: { status: 403 } },
   ]);
   bridge = testBridge({
@@ -51,9 +57,15 @@ beforeEach(() => {
 });
 const middlewareAsked = () => middleware.received.length - askedBefore;
 
-const astra = (ip: string, channel = 'a001') => ({ 'X-Session-ID': '1', 'X-Real-IP': ip, 'X-Channel-ID': channel, 'X-Real-Path': `/play/${channel}/index.m3u8` });
+const astra = (ip: string, channel = 'a001') => ({
+  'X-Session-ID': '1',
+  'X-Real-IP': ip,
+  'X-Channel-ID': channel,
+  'X-Real-Path': `/play/${channel}/index.m3u8`,
+});
 const alta = (ip: string, path = PATH) => ({ 'X-Session-ID': '1', 'X-Real-IP': ip, 'X-Real-Path': path });
-const lastDecision = () => JSON.parse(bridge.logs.filter((line) => line.includes('"decision"')).at(-1)!) as Record<string, unknown>;
+const lastDecision = () =>
+  JSON.parse(bridge.logs.filter((line) => line.includes('"decision"')).at(-1)!) as Record<string, unknown>;
 
 describe('1. IP rules', () => {
   it('allow: 200 with no token and no further check', async () => {
@@ -102,20 +114,47 @@ describe('2. securetoken', () => {
 
   it.each([
     ['expired', () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() - 7200, NOW() - 3600), alta('192.0.2.44')],
-    ['not yet valid', () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() + 3600, NOW() + 7200), alta('192.0.2.44')],
-    ['bad signature', () => securetoken(PATH, '192.0.2.44', 'wrong-secret', NOW() - 10, NOW() + 3600), alta('192.0.2.44')],
-    ['bad signature', () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() - 10, NOW() + 3600), alta('192.0.2.45')],
-    ['bad signature', () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() - 10, NOW() + 3600), alta('192.0.2.44', '/tv/other/index.m3u8')],
+    [
+      'not yet valid',
+      () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() + 3600, NOW() + 7200),
+      alta('192.0.2.44'),
+    ],
+    [
+      'bad signature',
+      () => securetoken(PATH, '192.0.2.44', 'wrong-secret', NOW() - 10, NOW() + 3600),
+      alta('192.0.2.44'),
+    ],
+    [
+      'bad signature',
+      () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() - 10, NOW() + 3600),
+      alta('192.0.2.45'),
+    ],
+    [
+      'bad signature',
+      () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() - 10, NOW() + 3600),
+      alta('192.0.2.44', '/tv/other/index.m3u8'),
+    ],
     ['malformed', () => `${'z'.repeat(40)}-5a17-${NOW() + 60}-${NOW()}`, alta('192.0.2.44')],
     ['malformed', () => `${'a'.repeat(40)}-5a17-soon-${NOW()}`, alta('192.0.2.44')],
-    ['no path to check', () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() - 10, NOW() + 3600), { 'X-Real-IP': '192.0.2.44' }],
-    ['no viewer IP to check', () => securetoken(PATH, '', 'new-secret', NOW() - 10, NOW() + 3600), { 'X-Real-Path': PATH }],
-  ])('a securetoken-shaped token that is %s decides deny, with the redirect, without asking the middleware', async (reason, make, headers) => {
-    const res = await request(bridge.app).get(`/auth?token=${make()}`).set(headers).expect(403);
-    expect(res.headers['x-location']).toBe(PROMO);
-    expect(middlewareAsked()).toBe(0);
-    expect(lastDecision().by).toBe(`securetoken (${reason})`);
-  });
+    [
+      'no path to check',
+      () => securetoken(PATH, '192.0.2.44', 'new-secret', NOW() - 10, NOW() + 3600),
+      { 'X-Real-IP': '192.0.2.44' },
+    ],
+    [
+      'no viewer IP to check',
+      () => securetoken(PATH, '', 'new-secret', NOW() - 10, NOW() + 3600),
+      { 'X-Real-Path': PATH },
+    ],
+  ])(
+    'a securetoken-shaped token that is %s decides deny, with the redirect, without asking the middleware',
+    async (reason, make, headers) => {
+      const res = await request(bridge.app).get(`/auth?token=${make()}`).set(headers).expect(403);
+      expect(res.headers['x-location']).toBe(PROMO);
+      expect(middlewareAsked()).toBe(0);
+      expect(lastDecision().by).toBe(`securetoken (${reason})`);
+    },
+  );
 
   it('any other token passes on to the middleware', async () => {
     await request(bridge.app).get('/auth?token=mw-token').set(alta('192.0.2.44')).expect(200);
@@ -134,7 +173,10 @@ describe('3. local users', () => {
   it('auth=login:password decides allow, also for a bcrypt password', async () => {
     const plain = await request(bridge.app).get('/auth?auth=testuser:87326848').set(astra('192.0.2.1')).expect(200);
     expect(plain.headers['x-session-name']).toBe('testuser');
-    const hashed = await request(bridge.app).get('/auth?auth=anna:anna-pass').set(astra('203.0.113.5', 'any-channel')).expect(200);
+    const hashed = await request(bridge.app)
+      .get('/auth?auth=anna:anna-pass')
+      .set(astra('203.0.113.5', 'any-channel'))
+      .expect(200);
     expect(hashed.headers['x-session-name']).toBe('anna');
     expect(middlewareAsked()).toBe(0);
   });
@@ -165,28 +207,37 @@ describe('3. local users', () => {
     ['disabled', '/auth?token=off-token', astra('192.0.2.1')],
     ['IP not allowed', '/auth?auth=anna:anna-pass', astra('192.0.2.1')],
     ['channel not in packages', '/auth?token=8732684ydbeb8', astra('192.0.2.1', 'premium-1')],
-  ])('a known user who is %s is denied with the redirect, without asking the middleware', async (reason, url, headers) => {
-    const res = await request(bridge.app).get(url).set(headers).expect(403);
-    expect(res.headers['x-location']).toBe(PROMO);
-    expect(middlewareAsked()).toBe(0);
-    expect(lastDecision().by).toMatch(new RegExp(`^user:\\w+ \\(${reason}\\)$`));
-  });
+  ])(
+    'a known user who is %s is denied with the redirect, without asking the middleware',
+    async (reason, url, headers) => {
+      const res = await request(bridge.app).get(url).set(headers).expect(403);
+      expect(res.headers['x-location']).toBe(PROMO);
+      expect(middlewareAsked()).toBe(0);
+      expect(lastDecision().by).toMatch(new RegExp(`^user:\\w+ \\(${reason}\\)$`));
+    },
+  );
 
   it('packages are checked against the channel from the path when the caller sends no channel id (Alta)', async () => {
     await request(bridge.app).get('/auth?token=8732684ydbeb8').set(alta('192.0.2.1')).expect(200);
-    await request(bridge.app).get('/auth?token=8732684ydbeb8').set(alta('192.0.2.1', '/tv/premium-1/index.m3u8')).expect(403);
+    await request(bridge.app)
+      .get('/auth?token=8732684ydbeb8')
+      .set(alta('192.0.2.1', '/tv/premium-1/index.m3u8'))
+      .expect(403);
   });
 
   it('works for Flussonic callers: token and auth= inside qs', async () => {
     await request(bridge.app).get('/flussonic?name=a001&ip=192.0.2.1&token=8732684ydbeb8&session_id=9').expect(200);
-    const res = await request(bridge.app).get(`/flussonic?name=a001&ip=192.0.2.1&qs=${encodeURIComponent('auth=testuser:87326848')}`).expect(200);
+    const res = await request(bridge.app)
+      .get(`/flussonic?name=a001&ip=192.0.2.1&qs=${encodeURIComponent('auth=testuser:87326848')}`)
+      .expect(200);
     expect(res.headers['x-session-name']).toBe('testuser');
     expect(middlewareAsked()).toBe(0);
   });
 
   it('never logs a password or a token in clear', () => {
     const all = bridge.logs.join('\n');
-    for (const secret of ['87326848', 'anna-pass', '8732684ydbeb8', 'old-token', 'туман']) expect(all).not.toContain(secret);
+    for (const secret of ['87326848', 'anna-pass', '8732684ydbeb8', 'old-token', 'туман'])
+      expect(all).not.toContain(secret);
   });
 });
 
@@ -224,7 +275,11 @@ describe('time budget', () => {
       routes: { default: { timeoutMs: 50, denyRedirect: PROMO } },
     });
     try {
-      await request(slow.app).get('/auth?auth=slowpoke:right').set('X-Real-IP', '203.0.113.5').expect(403).expect('X-Location', PROMO);
+      await request(slow.app)
+        .get('/auth?auth=slowpoke:right')
+        .set('X-Real-IP', '203.0.113.5')
+        .expect(403)
+        .expect('X-Location', PROMO);
       expect(slow.logs.find((line) => line.includes('"message":"decision"'))).toContain('"by":"default"');
     } finally {
       await slow.close();

@@ -10,7 +10,19 @@ let bridge: TestBridge;
 
 beforeAll(async () => {
   middleware = await startReplayServer([
-    { request: { path: '/check', query: { token: 'good' } }, response: { status: 200, headers: { 'X-Session-Name': 'alice', 'X-UserId': '42', 'X-AuthDuration': '120', 'X-Max-Sessions': '3', 'X-Unique': 'true' } } },
+    {
+      request: { path: '/check', query: { token: 'good' } },
+      response: {
+        status: 200,
+        headers: {
+          'X-Session-Name': 'alice',
+          'X-UserId': '42',
+          'X-AuthDuration': '120',
+          'X-Max-Sessions': '3',
+          'X-Unique': 'true',
+        },
+      },
+    },
     { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/x' } } },
   ]);
   bridge = testBridge({
@@ -31,9 +43,12 @@ describe('routes', () => {
     expect(health.body).toMatchObject({ status: 'ok', store: { store: 'memory', ok: true } });
   });
 
-  it.each(['/auth', '/auth/', '/auth/default', '/flussonic', '/flussonic/default'])('%s is the default route', async (path) => {
-    await request(bridge.app).get(`${path}?token=good`).expect(200);
-  });
+  it.each(['/auth', '/auth/', '/auth/default', '/flussonic', '/flussonic/default'])(
+    '%s is the default route',
+    async (path) => {
+      await request(bridge.app).get(`${path}?token=good`).expect(200);
+    },
+  );
 
   it('a named route applies its own settings', async () => {
     await request(bridge.app).get('/auth/vod').expect(200);
@@ -199,7 +214,12 @@ describe('an internal failure is a deny, never a 5xx', () => {
     decide: () => Promise.reject(new Error('bug in a step')),
   };
   const lines: string[] = [];
-  const app = createRequestListener({ decider: broken, trustedCallers: ['127.0.0.0/8'], maxQueryBytes: 8192, log: memoryLogger(lines) });
+  const app = createRequestListener({
+    decider: broken,
+    trustedCallers: ['127.0.0.0/8'],
+    maxQueryBytes: 8192,
+    log: memoryLogger(lines),
+  });
 
   it('answers 403 and logs the error and the decision', async () => {
     const res = await request(app).get('/auth?token=x').expect(403);
@@ -242,7 +262,9 @@ describe('decision log', () => {
   it('never writes a token or password in clear', async () => {
     await request(bridge.app).get('/auth?token=sup3r-secret-token-value').expect(403);
     await request(bridge.app).get('/auth?auth=carol:pa55w0rd-in-clear').expect(403);
-    await request(bridge.app).get('/flussonic?token=another-secret-token&qs=auth%3Dcarol%3Apa55w0rd-in-clear').expect(403);
+    await request(bridge.app)
+      .get('/flussonic?token=another-secret-token&qs=auth%3Dcarol%3Apa55w0rd-in-clear')
+      .expect(403);
     const all = bridge.logs.join('\n');
     expect(all).not.toContain('sup3r-secret-token-value');
     expect(all).not.toContain('another-secret-token');

@@ -43,7 +43,9 @@ function bridgeWith(usersFile: string, extra: Record<string, unknown> = {}): Tes
 }
 
 const watch = (bridge: TestBridge, token: string, channel = 'a001') =>
-  request(bridge.app).get(`/auth?token=${encodeURIComponent(token)}`).set({ 'X-Real-IP': '192.0.2.1', 'X-Channel-ID': channel, 'X-Session-ID': '1' });
+  request(bridge.app)
+    .get(`/auth?token=${encodeURIComponent(token)}`)
+    .set({ 'X-Real-IP': '192.0.2.1', 'X-Channel-ID': channel, 'X-Session-ID': '1' });
 
 const rejections = (bridge: TestBridge) => bridge.logs.filter((line) => line.includes('users file not reloaded'));
 
@@ -62,13 +64,18 @@ describe('usersFile reload', () => {
   });
 
   it('picks up a changed file without a restart', async () => {
-    writeFileSync(file, 'users:\n  - {login: alice, token: alice-2}\n  - {login: bob, token: bob-1}\npackages: {sport: [s001]}\n');
+    writeFileSync(
+      file,
+      'users:\n  - {login: alice, token: alice-2}\n  - {login: bob, token: bob-1}\npackages: {sport: [s001]}\n',
+    );
     await vi.waitFor(() => watch(bridge, 'bob-1').expect(200), EVENTUALLY);
     await watch(bridge, 'alice-2', 'a002').expect(200);
     const before = middleware.received.length;
     await watch(bridge, 'alice-1').expect(403);
     expect(middleware.received.length).toBe(before + 1);
-    expect(bridge.logs.some((line) => line.includes('"message":"users file reloaded"') && line.includes('"users":2'))).toBe(true);
+    expect(
+      bridge.logs.some((line) => line.includes('"message":"users file reloaded"') && line.includes('"users":2')),
+    ).toBe(true);
   });
 
   it('a file that turns invalid leaves the last good users in force, and the log says why, once per change', async () => {
@@ -90,7 +97,10 @@ describe('usersFile reload', () => {
 
   it('valid again: the new users take over', async () => {
     replaceAtomically(file, '[{login: carol, password: "c-pass"}]\n');
-    await vi.waitFor(() => request(bridge.app).get('/auth?auth=carol:c-pass').set({ 'X-Real-IP': '192.0.2.1' }).expect(200), EVENTUALLY);
+    await vi.waitFor(
+      () => request(bridge.app).get('/auth?auth=carol:c-pass').set({ 'X-Real-IP': '192.0.2.1' }).expect(200),
+      EVENTUALLY,
+    );
     await watch(bridge, 'bob-1').expect(403);
   });
 
@@ -106,7 +116,10 @@ describe('usersFile reload', () => {
   });
 
   it('answers every request while the file is rewritten again and again', async () => {
-    const versions = Array.from({ length: 20 }, (_, i) => `users:\n  - {login: alice, token: steady}\n  - {login: v${i}, token: v${i}}\n`);
+    const versions = Array.from(
+      { length: 20 },
+      (_, i) => `users:\n  - {login: alice, token: steady}\n  - {login: v${i}, token: v${i}}\n`,
+    );
     replaceAtomically(file, versions[0]!);
     await vi.waitFor(() => watch(bridge, 'steady').expect(200), EVENTUALLY);
     let writing = true;
@@ -130,15 +143,31 @@ describe('usersFile reload', () => {
 describe('usersFile at start', () => {
   it.each<[string, string, Record<string, unknown>]>([
     ['users:\n  - {login: a, token: t, ip: 10.0.0.1/40}\n', 'users[0].ip: expected an IP address or CIDR', {}],
-    ['users:\n  - {login: a, token: t, packages: [premium]}\n', 'users[0].packages[0]: unknown package "premium" (defined: basic)', {}],
+    [
+      'users:\n  - {login: a, token: t, packages: [premium]}\n',
+      'users[0].packages[0]: unknown package "premium" (defined: basic)',
+      {},
+    ],
     ['users:\n  - {login: a, token: t}\n  - {login: b, token: t}\n', 'users[1].token: the same token as users[0]', {}],
-    ['users:\n  - {login: main-user, token: t}\n', 'users[0].login: "main-user" is also a user in the main config', { users: [{ login: 'main-user', token: 'm' }] }],
-    ['users:\n  - {login: x, token: main-token}\n', 'users[0].token: the same token as a user in the main config', { users: [{ login: 'main-user', token: 'main-token' }] }],
+    [
+      'users:\n  - {login: main-user, token: t}\n',
+      'users[0].login: "main-user" is also a user in the main config',
+      { users: [{ login: 'main-user', token: 'm' }] },
+    ],
+    [
+      'users:\n  - {login: x, token: main-token}\n',
+      'users[0].token: the same token as a user in the main config',
+      { users: [{ login: 'main-user', token: 'main-token' }] },
+    ],
     ['packages: {basic: [a002]}\n', 'packages.basic: also defined in the main config', {}],
     ['users: []\nlisten: 9000\n', 'listen: unknown key (a users file holds users and packages)', {}],
     ['just text\n', '(top level): expected a list of users', {}],
     ['', '(file): is empty', {}],
-    ['users:\n  - {login: a, token: "${MISSING_TOKEN_VAR}"}\n', 'environment variable MISSING_TOKEN_VAR is not set', {}],
+    [
+      'users:\n  - {login: a, token: "${MISSING_TOKEN_VAR}"}\n',
+      'environment variable MISSING_TOKEN_VAR is not set',
+      {},
+    ],
   ])('refuses %j at start: %s', (text, expected, extra) => {
     const file = newUsersFile(text);
     expect(() => bridgeWith(file, extra)).toThrow(ConfigError);
@@ -151,7 +180,9 @@ describe('usersFile at start', () => {
   });
 
   it('reads a JSON users file too', async () => {
-    const bridge = bridgeWith(newUsersFile('[{"login": "j", "token": "json-token", "expires": "2999-01-01T00:00:00Z"}]', 'json'));
+    const bridge = bridgeWith(
+      newUsersFile('[{"login": "j", "token": "json-token", "expires": "2999-01-01T00:00:00Z"}]', 'json'),
+    );
     await watch(bridge, 'json-token').expect(200);
     await bridge.close();
   });

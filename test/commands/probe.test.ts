@@ -55,8 +55,12 @@ describe('probe', () => {
     expect(result.stdout).toMatch(/4\. cache +skipped/);
     expect(result.stdout).toMatch(/5\. backends +decided: allow by backend:portal/);
     expect(result.stdout).toMatch(/portal \(ministra\): allow, status 200, \d+\.\d ms/);
-    expect(result.stdout).toContain(`sent: GET ${ministra.url}/stalker_portal/server/api/chk_flussonic_tmp_link.php?name=a001&ip=203.0.113.7&token=***&`);
-    expect(result.stdout).toContain('headers read: x-userid=1042, x-authduration=36000, x-max-sessions=10, x-unique=true');
+    expect(result.stdout).toContain(
+      `sent: GET ${ministra.url}/stalker_portal/server/api/chk_flussonic_tmp_link.php?name=a001&ip=203.0.113.7&token=***&`,
+    );
+    expect(result.stdout).toContain(
+      'headers read: x-userid=1042, x-authduration=36000, x-max-sessions=10, x-unique=true',
+    );
     expect(result.stdout).toMatch(/answer: 200 allow by backend:portal/);
     expect(result.stdout + result.stderr).not.toContain(MINISTRA_ALLOW);
   });
@@ -65,12 +69,22 @@ describe('probe', () => {
     const result = await probe('--query', `token=${MINISTRA_DENY}`, ...ASTRA);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('portal (ministra): deny, status 403');
-    expect(result.stdout).toMatch(/answer: 403 deny by backend:portal \(redirect http:\/\/promo\.example\.com\/ministra/);
+    expect(result.stdout).toMatch(
+      /answer: 403 deny by backend:portal \(redirect http:\/\/promo\.example\.com\/ministra/,
+    );
     expect(result.stdout + result.stderr).not.toContain(MINISTRA_DENY);
   });
 
   it('--json prints the trace, secrets masked: a local user’s password, the middleware’s URL password', async () => {
-    const local = await probe('--json', '--query', `auth=ann:${USER_PASSWORD}`, '--ip', '203.0.113.7', '--channel', 'a002');
+    const local = await probe(
+      '--json',
+      '--query',
+      `auth=ann:${USER_PASSWORD}`,
+      '--ip',
+      '203.0.113.7',
+      '--channel',
+      'a002',
+    );
     expect(local.code).toBe(1);
     const trace = JSON.parse(local.stdout) as Trace;
     expect(trace.steps.map((step) => `${step.step}:${step.result}`)).toEqual(['local-users:decided']);
@@ -81,8 +95,16 @@ describe('probe', () => {
     const billing = await probe('--json', '--route', 'billing', '--query', 'token=good-token', ...ASTRA);
     expect(billing.code).toBe(0);
     const asked = (JSON.parse(billing.stdout) as Trace).steps.find((step) => step.step === 'backends')!.backends![0]!;
-    expect(asked).toMatchObject({ backend: 'billing', outcome: 'allow', status: 200, headers: { 'x-session-name': 'alice' } });
-    expect(asked.request).toMatchObject({ url: `${http.url}/auth/check?token=***`, headers: { authorization: '***', 'x-real-ip': '203.0.113.7' } });
+    expect(asked).toMatchObject({
+      backend: 'billing',
+      outcome: 'allow',
+      status: 200,
+      headers: { 'x-session-name': 'alice' },
+    });
+    expect(asked.request).toMatchObject({
+      url: `${http.url}/auth/check?token=***`,
+      headers: { authorization: '***', 'x-real-ip': '203.0.113.7' },
+    });
     expect(String(asked.durationMs)).toMatch(/^\d+(\.\d{1,2})?$/);
     expect(billing.stdout).not.toMatch(/good-token|mw-pa55word/);
     expect(billing.stdout).not.toContain(Buffer.from(`bridge:${MW_PASSWORD}`).toString('base64'));
@@ -108,9 +130,15 @@ describe('probe', () => {
 
   it('exit 2 on input the bridge would refuse, saying how it would answer', async () => {
     const route = await probe('--query', 'token=x', '--route', 'nope');
-    expect(route).toMatchObject({ code: 2, stderr: 'probe: the check cannot be decided (404): no route named "nope" (routes: default, billing)\n' });
+    expect(route).toMatchObject({
+      code: 2,
+      stderr: 'probe: the check cannot be decided (404): no route named "nope" (routes: default, billing)\n',
+    });
     const ip = await probe('--query', 'token=x', '--ip', 'not-an-ip');
-    expect(ip).toMatchObject({ code: 2, stderr: 'probe: the check cannot be decided (403): X-Real-IP is not an IP address\n' });
+    expect(ip).toMatchObject({
+      code: 2,
+      stderr: 'probe: the check cannot be decided (403): X-Real-IP is not an IP address\n',
+    });
     const encoding = await probe('--query', 'token=%zz');
     expect(encoding.code).toBe(2);
     expect(encoding.stderr).toContain('(400): broken percent-encoding');
@@ -135,13 +163,24 @@ describe('probe', () => {
 });
 
 describe('callerRequestFor', () => {
-  const options = { route: 'default', query: 'token=abc&x=1', ip: '203.0.113.7', path: '/tv/news/index.m3u8', session: '9' };
+  const options = {
+    route: 'default',
+    query: 'token=abc&x=1',
+    ip: '203.0.113.7',
+    path: '/tv/news/index.m3u8',
+    session: '9',
+  };
 
   it('puts an Astra check’s details in X-Real-* headers', () => {
     expect(callerRequestFor({ ...options, dialect: 'cesbo', channel: 'n1' })).toEqual({
       dialect: 'cesbo',
       query: 'token=abc&x=1',
-      headers: { 'x-real-ip': '203.0.113.7', 'x-real-path': '/tv/news/index.m3u8', 'x-channel-id': 'n1', 'x-session-id': '9' },
+      headers: {
+        'x-real-ip': '203.0.113.7',
+        'x-real-path': '/tv/news/index.m3u8',
+        'x-channel-id': 'n1',
+        'x-session-id': '9',
+      },
     });
   });
 

@@ -10,7 +10,13 @@ const T0 = Date.UTC(2026, 0, 1, 10);
 let dir: string;
 let config: string;
 
-const row = (id: string, channel: string, user: string, minutes: number, changes: Partial<SessionRow> = {}): SessionRow => ({
+const row = (
+  id: string,
+  channel: string,
+  user: string,
+  minutes: number,
+  changes: Partial<SessionRow> = {},
+): SessionRow => ({
   id,
   route: 'default',
   protocol: 'cesbo',
@@ -34,7 +40,12 @@ beforeAll(async () => {
   config = join(dir, 'bridge.yaml');
   writeFileSync(config, `stats: {store: sqlite, path: ${join(dir, 'data', 'stats.db')}}\n`);
   const db = openSqlite(join(dir, 'data', 'stats.db'));
-  await db.write([row('1', 'news', 'alice', 60), row('2', 'news', 'bob', 30), row('3', 'sport, live', '=cmd', 10), row('4', 'news', 'eve', 90, { allowed: false, decision: 'deny' })]);
+  await db.write([
+    row('1', 'news', 'alice', 60),
+    row('2', 'news', 'bob', 30),
+    row('3', 'sport, live', '=cmd', 10),
+    row('4', 'news', 'eve', 90, { allowed: false, decision: 'deny' }),
+  ]);
   await db.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,7 +71,9 @@ describe('iptv-auth-bridge stats', () => {
 
   it('prints CSV (quoted, spreadsheet formulas defused) and JSON', async () => {
     const csv = await runCli(['stats', '--config', config, ...period, '--by', 'user', '--format', 'csv']);
-    expect(csv.stdout).toBe("user,viewers,sessions,watch_seconds,peak_concurrent\nalice,1,1,3600,1\nbob,1,1,1800,1\n'=cmd,1,1,600,1\n");
+    expect(csv.stdout).toBe(
+      "user,viewers,sessions,watch_seconds,peak_concurrent\nalice,1,1,3600,1\nbob,1,1,1800,1\n'=cmd,1,1,600,1\n",
+    );
     const json = await runCli(['stats', '--config', config, ...period, '--by', 'day', '--format', 'json']);
     expect(JSON.parse(json.stdout)).toEqual({
       since: '2026-01-01T00:00:00.000Z',
@@ -71,7 +84,9 @@ describe('iptv-auth-bridge stats', () => {
   });
 
   // Each case is a CLI start: they run side by side, with room for a loaded machine.
-  it('answers bad options with exit 2 and the usage, and a missing store with exit 1', { timeout: 60_000 }, async () => {
+  it('answers bad options with exit 2 and the usage, and a missing store with exit 1', {
+    timeout: 60_000,
+  }, async () => {
     const usage: Promise<void>[] = [];
     for (const [args, message] of [
       [['--by', 'week'], '--by: expected one of channel|user|day|route'],
@@ -80,11 +95,13 @@ describe('iptv-auth-bridge stats', () => {
       [['--since', '1h', '--until', '2d'], '--until is before --since'],
       [['--frobnicate'], "Unknown option '--frobnicate'"],
     ] as const) {
-      usage.push(runCli(['stats', '--config', config, ...args]).then(({ code, stderr }) => {
-        expect(code).toBe(2);
-        expect(stderr).toContain(message);
-        expect(stderr).toContain('usage: iptv-auth-bridge stats');
-      }));
+      usage.push(
+        runCli(['stats', '--config', config, ...args]).then(({ code, stderr }) => {
+          expect(code).toBe(2);
+          expect(stderr).toContain(message);
+          expect(stderr).toContain('usage: iptv-auth-bridge stats');
+        }),
+      );
     }
     await Promise.all(usage);
     const empty = join(dir, 'empty.yaml');

@@ -13,31 +13,54 @@ function problemsOf(document: Record<string, unknown>, env: NodeJS.ProcessEnv = 
 
 describe('admin config', () => {
   it('is on by default, on loopback port 8089, without a token, and not explicit', () => {
-    expect(validateConfig({}, 'bridge.yaml', {}).admin).toEqual({ enabled: true, host: '127.0.0.1', port: 8089, explicit: false, token: undefined });
+    expect(validateConfig({}, 'bridge.yaml', {}).admin).toEqual({
+      enabled: true,
+      host: '127.0.0.1',
+      port: 8089,
+      explicit: false,
+      token: undefined,
+    });
   });
 
   it('turns off with listen: off', () => {
-    expect(validateConfig({ admin: { listen: 'off' } }, 'bridge.yaml', {}).admin).toEqual({ enabled: false, token: undefined });
+    expect(validateConfig({ admin: { listen: 'off' } }, 'bridge.yaml', {}).admin).toEqual({
+      enabled: false,
+      token: undefined,
+    });
   });
 
   it('records a chosen port as explicit, even when it is the default one', () => {
-    expect(validateConfig({ admin: { listen: '127.0.0.1:8089' } }, 'bridge.yaml', {}).admin).toMatchObject({ port: 8089, explicit: true });
-    expect(validateConfig({ admin: { listen: '[::1]:9100' } }, 'bridge.yaml', {}).admin).toMatchObject({ host: '::1', port: 9100, explicit: true });
+    expect(validateConfig({ admin: { listen: '127.0.0.1:8089' } }, 'bridge.yaml', {}).admin).toMatchObject({
+      port: 8089,
+      explicit: true,
+    });
+    expect(validateConfig({ admin: { listen: '[::1]:9100' } }, 'bridge.yaml', {}).admin).toMatchObject({
+      host: '::1',
+      port: 9100,
+      explicit: true,
+    });
   });
 
-  it.each(['0.0.0.0:8089', ':8089', '10.0.0.5:8089', '[::]:8089'])('refuses %s without a token, naming admin.token', (listen) => {
-    const problems = problemsOf({ admin: { listen } });
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^admin\.token: required when admin\.listen is not a loopback address/);
-  });
+  it.each(['0.0.0.0:8089', ':8089', '10.0.0.5:8089', '[::]:8089'])(
+    'refuses %s without a token, naming admin.token',
+    (listen) => {
+      const problems = problemsOf({ admin: { listen } });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^admin\.token: required when admin\.listen is not a loopback address/);
+    },
+  );
 
   it('accepts a non-loopback listener with a token from the environment, and masks nothing it need not', () => {
-    const admin = validateConfig({ admin: { listen: '0.0.0.0:8089', token: '${ADMIN_TOKEN}' } }, 'bridge.yaml', { ADMIN_TOKEN: 'a-long-random-admin-token' }).admin;
+    const admin = validateConfig({ admin: { listen: '0.0.0.0:8089', token: '${ADMIN_TOKEN}' } }, 'bridge.yaml', {
+      ADMIN_TOKEN: 'a-long-random-admin-token',
+    }).admin;
     expect(admin).toMatchObject({ enabled: true, host: '0.0.0.0', token: 'a-long-random-admin-token' });
   });
 
   it('treats an empty token (an unset ${ADMIN_TOKEN:-}) as none: refused off loopback', () => {
-    expect(problemsOf({ admin: { listen: '0.0.0.0:8089', token: '${ADMIN_TOKEN:-}' } })[0]).toMatch(/^admin\.token: required/);
+    expect(problemsOf({ admin: { listen: '0.0.0.0:8089', token: '${ADMIN_TOKEN:-}' } })[0]).toMatch(
+      /^admin\.token: required/,
+    );
     expect(validateConfig({ admin: { token: '${ADMIN_TOKEN:-}' } }, 'bridge.yaml', {}).admin.token).toBeUndefined();
   });
 

@@ -25,15 +25,24 @@ function problemsOf(path: string, env: NodeJS.ProcessEnv = {}): string[] {
 
 describe('checkConfigFile: is this config valid?', () => {
   it('answers the config and its warnings', () => {
-    const path = file('ok.yaml', 'backends:\n  portal: {type: ministra, url: "http://mw/stalker_portal"}\ncache: {maxTtl: 600}\n');
+    const path = file(
+      'ok.yaml',
+      'backends:\n  portal: {type: ministra, url: "http://mw/stalker_portal"}\ncache: {maxTtl: 600}\n',
+    );
     const { config, warnings } = checkConfigFile(path, {});
     expect(config.backends.portal?.type).toBe('ministra');
     expect(warnings).toHaveLength(1);
   });
 
   it('lists the main file’s problems and the users file’s in one error', () => {
-    const users = file('users.yaml', 'users:\n  - {login: bob, password: pw, ip: not-an-ip}\n  - {login: cy, token: t-1, packages: [gold]}\n');
-    const path = file('both.yaml', `listen: nowhere\nusersFile: ${users}\npackages: {basic: [a001]}\nbackends: {}\nroutes: {default: {backends: [mw]}}\n`);
+    const users = file(
+      'users.yaml',
+      'users:\n  - {login: bob, password: pw, ip: not-an-ip}\n  - {login: cy, token: t-1, packages: [gold]}\n',
+    );
+    const path = file(
+      'both.yaml',
+      `listen: nowhere\nusersFile: ${users}\npackages: {basic: [a001]}\nbackends: {}\nroutes: {default: {backends: [mw]}}\n`,
+    );
     expect(problemsOf(path)).toEqual([
       'listen: expected host:port with an IP address, e.g. 127.0.0.1:8088 or [::1]:8088',
       'routes.default.backends[0]: unknown backend "mw" (defined: none)',
@@ -56,6 +65,8 @@ describe('checkConfigFile: is this config valid?', () => {
   it('substitutes ${VAR} in usersFile, and a missing one is one problem', () => {
     const users = file('env-users.yaml', '[]\n');
     expect(checkConfigFile(file('env.yaml', 'usersFile: "${USERS}"\n'), { USERS: users }).config.usersFile).toBe(users);
-    expect(problemsOf(file('env-missing.yaml', 'usersFile: "${USERS}"\n'))).toEqual(['usersFile: environment variable USERS is not set']);
+    expect(problemsOf(file('env-missing.yaml', 'usersFile: "${USERS}"\n'))).toEqual([
+      'usersFile: environment variable USERS is not set',
+    ]);
   });
 });

@@ -15,8 +15,13 @@ describe('durations', () => {
     expect(duration.parse(text)).toBe(seconds);
   });
 
-  it.each(['0', '0s', '-5m', '1.5h', '3 hours', '2w', '', 'd', '99999999999d', '36501d', 1.5, -1])('%j is not a duration', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-    expect(duration.safeParse(text).error?.issues[0]?.message).toBe(`expected a duration such as 90, 90s, 15m, 3h or 2d, got "${text}"`);
-  });
+  it.each(['0', '0s', '-5m', '1.5h', '3 hours', '2w', '', 'd', '99999999999d', '36501d', 1.5, -1])(
+    '%j is not a duration',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+      expect(duration.safeParse(text).error?.issues[0]?.message).toBe(
+        `expected a duration such as 90, 90s, 15m, 3h or 2d, got "${text}"`,
+      );
+    },
+  );
 });

@@ -43,8 +43,12 @@ describe('every problem of a document in one pass', () => {
   });
 
   it('a URL without a scheme is one problem, not two', () => {
-    expect(problemsOf({ backends: { mw: { type: 'http', url: 'mw.local/check' } } })).toEqual(['backends.mw.url: expected an http:// or https:// URL']);
-    expect(problemsOf({ routes: { default: { denyRedirect: 'promo.example.com' } } })).toEqual(['routes.default.denyRedirect: expected an http:// or https:// URL']);
+    expect(problemsOf({ backends: { mw: { type: 'http', url: 'mw.local/check' } } })).toEqual([
+      'backends.mw.url: expected an http:// or https:// URL',
+    ]);
+    expect(problemsOf({ routes: { default: { denyRedirect: 'promo.example.com' } } })).toEqual([
+      'routes.default.denyRedirect: expected an http:// or https:// URL',
+    ]);
   });
 
   it('still names a broken %-escape in the credentials of a real URL', () => {
@@ -62,7 +66,7 @@ describe('every problem of a document in one pass', () => {
       validateConfig({ listen: 'x', extra: 1 }, 'bad.yaml', {});
     } catch (error) {
       expect((error as ConfigError).problems).toHaveLength(2);
-      expect((error as ConfigError).message).toMatch(/^invalid configuration in bad\.yaml:\n  - listen: /);
+      expect((error as ConfigError).message).toMatch(/^invalid configuration in bad\.yaml:\n {2}- listen: /);
     }
   });
 

@@ -8,8 +8,13 @@ describe('references between parts of a config', () => {
         backends: { a: { type: 'nonsense' } },
         routes: { one: { backends: ['a', 'b'] }, two: { backends: ['c', 7] }, three: 'not a route' },
       }),
-    ).toEqual(['routes.one.backends[1]: unknown backend "b" (defined: a)', 'routes.two.backends[0]: unknown backend "c" (defined: a)']);
-    expect(referenceProblems({ routes: { r: { backends: ['x'] } } })).toEqual(['routes.r.backends[0]: unknown backend "x" (defined: none)']);
+    ).toEqual([
+      'routes.one.backends[1]: unknown backend "b" (defined: a)',
+      'routes.two.backends[0]: unknown backend "c" (defined: a)',
+    ]);
+    expect(referenceProblems({ routes: { r: { backends: ['x'] } } })).toEqual([
+      'routes.r.backends[0]: unknown backend "x" (defined: none)',
+    ]);
   });
 
   it('checks users that are valid on their own, with their positions in the file', () => {

@@ -5,11 +5,19 @@ const load = (stats: unknown) => validateConfig({ stats }, 'test config', {}).st
 
 describe('stats config', () => {
   it('defaults to SQLite in ./data/stats.db with a queue of 100000 and 90 days kept', () => {
-    expect(validateConfig({}, 'test config', {}).stats).toEqual({ store: 'sqlite', path: './data/stats.db', queue: 100_000, keepDays: 90, maxLiveSessions: 100_000 });
+    expect(validateConfig({}, 'test config', {}).stats).toEqual({
+      store: 'sqlite',
+      path: './data/stats.db',
+      queue: 100_000,
+      keepDays: 90,
+      maxLiveSessions: 100_000,
+    });
   });
 
   it('takes a PostgreSQL URL, also from the environment', () => {
-    const config = validateConfig({ stats: { store: 'postgres', url: '${STATS_URL}' } }, 'test config', { STATS_URL: 'postgresql://bridge:pw@127.0.0.1/iptv' });
+    const config = validateConfig({ stats: { store: 'postgres', url: '${STATS_URL}' } }, 'test config', {
+      STATS_URL: 'postgresql://bridge:pw@127.0.0.1/iptv',
+    });
     expect(config.stats).toMatchObject({ store: 'postgres', url: 'postgresql://bridge:pw@127.0.0.1/iptv' });
   });
 

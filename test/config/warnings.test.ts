@@ -8,8 +8,14 @@ describe('valid but likely wrong settings', () => {
   it('a backend timeoutMs above its route budget, per route that uses it', () => {
     expect(
       warningsOf({
-        backends: { slow: { type: 'http', url: 'http://mw/check', timeoutMs: 3000 }, quick: { type: 'http', url: 'http://mw/q', timeoutMs: 500 } },
-        routes: { tight: { backends: ['slow', 'quick'], timeoutMs: 2000 }, roomy: { backends: ['slow'], timeoutMs: 3000 } },
+        backends: {
+          slow: { type: 'http', url: 'http://mw/check', timeoutMs: 3000 },
+          quick: { type: 'http', url: 'http://mw/q', timeoutMs: 500 },
+        },
+        routes: {
+          tight: { backends: ['slow', 'quick'], timeoutMs: 2000 },
+          roomy: { backends: ['slow'], timeoutMs: 3000 },
+        },
       }),
     ).toEqual([
       'backends.slow.timeoutMs (3000) is above routes.tight.timeoutMs (2000): on that route the budget cancels the backend first and the default answers',
@@ -17,11 +23,23 @@ describe('valid but likely wrong settings', () => {
   });
 
   it('a Ministra backend with cache.maxTtl below its X-AuthDuration of 36000', () => {
-    const warnings = warningsOf({ cache: { maxTtl: 3600 }, backends: { portal: { type: 'ministra', url: 'http://mw/stalker_portal' } } });
+    const warnings = warningsOf({
+      cache: { maxTtl: 3600 },
+      backends: { portal: { type: 'ministra', url: 'http://mw/stalker_portal' } },
+    });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^cache\.maxTtl \(3600\) is below the X-AuthDuration of 36000 that backends\.portal \(ministra\) grants/);
-    expect(warningsOf({ cache: { maxTtl: 36000 }, backends: { portal: { type: 'ministra', url: 'http://mw/stalker_portal' } } })).toEqual([]);
-    expect(warningsOf({ cache: { maxTtl: 60 }, backends: { check: { type: 'http', url: 'http://mw/check' } } })).toEqual([]);
+    expect(warnings[0]).toMatch(
+      /^cache\.maxTtl \(3600\) is below the X-AuthDuration of 36000 that backends\.portal \(ministra\) grants/,
+    );
+    expect(
+      warningsOf({
+        cache: { maxTtl: 36000 },
+        backends: { portal: { type: 'ministra', url: 'http://mw/stalker_portal' } },
+      }),
+    ).toEqual([]);
+    expect(
+      warningsOf({ cache: { maxTtl: 60 }, backends: { check: { type: 'http', url: 'http://mw/check' } } }),
+    ).toEqual([]);
   });
 
   it('nothing for the defaults', () => {

@@ -12,7 +12,10 @@ let bridge: Serving;
 beforeAll(async () => {
   middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
   const config = join(mkdtempSync(join(tmpdir(), 'bridge-callers-')), 'bridge.yaml');
-  writeFileSync(config, 'listen: 127.0.0.1:0\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${MW_URL}/auth/check"}\n');
+  writeFileSync(
+    config,
+    'listen: 127.0.0.1:0\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${MW_URL}/auth/check"}\n',
+  );
   bridge = await startServe(['--config', config], { MW_URL: middleware.url });
 });
 afterAll(async () => {
@@ -24,14 +27,25 @@ afterAll(async () => {
 
 describe('serve answers every caller protocol', () => {
   it.each(callerFixtures().map((fixture) => [fixture.file, fixture] as const))('%s', async (_file, fixture) => {
-    const res = await fetch(`${bridge.url}${fixture.request.path}`, { method: fixture.request.method, headers: fixture.request.headers, body: bodyText(fixture) });
+    const res = await fetch(`${bridge.url}${fixture.request.path}`, {
+      method: fixture.request.method,
+      headers: fixture.request.headers,
+      body: bodyText(fixture),
+    });
     expect(res.status).toBe(fixture.expect.status);
     expect(await res.text()).toBe(fixture.expect.body);
   });
 
   it('writes each decision line with the caller protocol as its dialect, never the token', () => {
-    const lines = bridge.output().split('\n').filter((line) => line.includes('"message":"decision"'));
-    for (const dialect of ['mediamtx', 'srs', 'nginx-rtmp', 'nginx-auth-request']) expect(lines.some((line) => line.includes(`"dialect":"${dialect}"`)), dialect).toBe(true);
+    const lines = bridge
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"message":"decision"'));
+    for (const dialect of ['mediamtx', 'srs', 'nginx-rtmp', 'nginx-auth-request'])
+      expect(
+        lines.some((line) => line.includes(`"dialect":"${dialect}"`)),
+        dialect,
+      ).toBe(true);
     expect(bridge.output()).not.toContain('good-token');
   });
 });

@@ -17,8 +17,14 @@ function writeConfig(name: string, text: string): string {
 
 beforeAll(async () => {
   middleware = await startReplayServer([
-    { request: { path: '/check', query: { token: 'good-token' } }, response: { status: 200, headers: { 'X-Session-Name': 'alice' } } },
-    { request: { path: '/check', query: { token: 'slow-token' } }, response: { status: 200, delayMs: 500, headers: { 'X-Session-Name': 'slow' } } },
+    {
+      request: { path: '/check', query: { token: 'good-token' } },
+      response: { status: 200, headers: { 'X-Session-Name': 'alice' } },
+    },
+    {
+      request: { path: '/check', query: { token: 'slow-token' } },
+      response: { status: 200, delayMs: 500, headers: { 'X-Session-Name': 'slow' } },
+    },
     { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
   ]);
 });
@@ -100,7 +106,10 @@ describe('check-config', () => {
       'backends:\n  mw: {type: http, url: "http://admin:${MW_PASSWORD}@mw.local/check?key=k3y-value&site=5"}\n',
     );
     const result = await runCli(['check-config', '--config', config], { env: { MW_PASSWORD: 'hunter2' } });
-    const fromEnv = writeConfig('env-secret.yaml', 'backends:\n  mw: {type: http, url: "http://mw.local/${MW_PATH_SECRET}/check"}\n');
+    const fromEnv = writeConfig(
+      'env-secret.yaml',
+      'backends:\n  mw: {type: http, url: "http://mw.local/${MW_PATH_SECRET}/check"}\n',
+    );
     const scrubbed = await runCli(['check-config', '--config', fromEnv], { env: { MW_PATH_SECRET: 'p4th-s3cret' } });
     expect(scrubbed.stdout).toContain('http://mw.local/***/check');
     expect(result.code).toBe(0);
@@ -121,7 +130,10 @@ describe('check-config', () => {
   });
 
   it('prints a config that loads back as it is', async () => {
-    const config = writeConfig('roundtrip.yaml', 'ipRules: [allow 127.0.0.1, "deny 10.0.0.0/8", pass ::1]\nlisten: 9000\n');
+    const config = writeConfig(
+      'roundtrip.yaml',
+      'ipRules: [allow 127.0.0.1, "deny 10.0.0.0/8", pass ::1]\nlisten: 9000\n',
+    );
     const printed = await runCli(['check-config', '--config', config]);
     expect(printed.code).toBe(0);
     expect(printed.stdout).toContain('- deny 10.0.0.0/8');
@@ -134,17 +146,29 @@ describe('check-config', () => {
     const device = await runCli(['check-config', '--config', '/dev/zero']);
     expect(device.code).toBe(1);
     expect(device.stderr).toContain('cannot read (not a regular file)');
-    const users = await runCli(['check-config', '--config', writeConfig('users-device.yaml', 'usersFile: /dev/zero\n')]);
+    const users = await runCli([
+      'check-config',
+      '--config',
+      writeConfig('users-device.yaml', 'usersFile: /dev/zero\n'),
+    ]);
     expect(users.code).toBe(1);
     expect(users.stderr).toContain('cannot read (not a regular file)');
   });
 
   it('reads the usersFile as serve would, and exits 1 when it is missing or invalid', async () => {
-    const missing = await runCli(['check-config', '--config', writeConfig('users-missing.yaml', `usersFile: ${join(dir, 'absent.yaml')}\n`)]);
+    const missing = await runCli([
+      'check-config',
+      '--config',
+      writeConfig('users-missing.yaml', `usersFile: ${join(dir, 'absent.yaml')}\n`),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot read (ENOENT)');
     writeFileSync(join(dir, 'bad-users.yaml'), 'users:\n  - {login: ann, password: pw, ip: not-an-ip}\n');
-    const invalid = await runCli(['check-config', '--config', writeConfig('users-bad.yaml', `usersFile: ${join(dir, 'bad-users.yaml')}\n`)]);
+    const invalid = await runCli([
+      'check-config',
+      '--config',
+      writeConfig('users-bad.yaml', `usersFile: ${join(dir, 'bad-users.yaml')}\n`),
+    ]);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('users[0].ip');
   });
@@ -197,8 +221,12 @@ describe('check-config', () => {
     const result = await runCli(['check-config', '--config', config]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^# .*warn\.yaml: valid \(2 warnings on stderr\)\n/);
-    expect(result.stderr).toContain('warning: backends.portal.timeoutMs (8000) is above routes.default.timeoutMs (5000)');
-    expect(result.stderr).toContain('warning: cache.maxTtl (3600) is below the X-AuthDuration of 36000 that backends.portal (ministra) grants');
+    expect(result.stderr).toContain(
+      'warning: backends.portal.timeoutMs (8000) is above routes.default.timeoutMs (5000)',
+    );
+    expect(result.stderr).toContain(
+      'warning: cache.maxTtl (3600) is below the X-AuthDuration of 36000 that backends.portal (ministra) grants',
+    );
   });
 });
 
@@ -219,7 +247,8 @@ describe('command line', () => {
   it('--help lists the commands; each command’s --help is its own', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['serve', 'check-config', 'probe', 'replay', 'securetoken']) expect(help.stdout).toContain(`  ${command}`);
+    for (const command of ['serve', 'check-config', 'probe', 'replay', 'securetoken'])
+      expect(help.stdout).toContain(`  ${command}`);
     const serve = await runCli(['serve', '--help']);
     expect(serve.code).toBe(0);
     expect(serve.stdout).toMatch(/^Usage: iptv-auth-bridge serve \[options\]/);
@@ -232,8 +261,11 @@ describe('command line', () => {
   });
 
   it('--version prints the package version', async () => {
-    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-    for (const flag of ['--version', '-V']) expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V'])
+      expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it('options without a command go to serve, as before', async () => {

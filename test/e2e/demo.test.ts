@@ -25,20 +25,31 @@ function printedChecks(text: string): PrintedCheck[] {
   for (const line of text.split('\n')) {
     const promise = /^\s*# (.+): expect (\d{3})(?:, (.+))?$/.exec(line);
     if (promise) {
-      const headers = Object.fromEntries((promise[3] ?? '').split(', ').filter(Boolean).map((pair) => pair.split(': ') as [string, string]));
+      const headers = Object.fromEntries(
+        (promise[3] ?? '')
+          .split(', ')
+          .filter(Boolean)
+          .map((pair) => pair.split(': ') as [string, string]),
+      );
       expectation = { label: promise[1]!, status: Number(promise[2]), headers };
       continue;
     }
     const curl = /^\s*curl -i '([^']+)'(.*)$/.exec(line);
     if (!curl) continue;
-    const send = Object.fromEntries([...curl[2]!.matchAll(/-H '([^:]+): ([^']*)'/g)].map((match) => [match[1]!, match[2]!]));
+    const send = Object.fromEntries(
+      [...curl[2]!.matchAll(/-H '([^:]+): ([^']*)'/g)].map((match) => [match[1]!, match[2]!]),
+    );
     checks.push({ ...expectation!, url: curl[1]!, send });
   }
   return checks;
 }
 
 function startDemo(): Promise<{ child: ChildProcess; banner: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'demo.ts')], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'demo.ts')], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   demo = child;
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -73,11 +84,18 @@ describe('npm run demo', () => {
 
     for (const check of checks) {
       const res = await fetch(check.url, { headers: check.send });
-      const got = { label: check.label, url: check.url, status: res.status, headers: Object.fromEntries(Object.keys(check.headers).map((name) => [name, res.headers.get(name)])) };
+      const got = {
+        label: check.label,
+        url: check.url,
+        status: res.status,
+        headers: Object.fromEntries(Object.keys(check.headers).map((name) => [name, res.headers.get(name)])),
+      };
       expect(got).toEqual({ label: check.label, url: check.url, status: check.status, headers: check.headers });
     }
 
-    const addresses = [...banner.matchAll(/(http:\/\/127\.0\.0\.1:\d+) {3}(?:replaying|config)/g)].map((match) => match[1]!);
+    const addresses = [...banner.matchAll(/(http:\/\/127\.0\.0\.1:\d+) {3}(?:replaying|config)/g)].map(
+      (match) => match[1]!,
+    );
     expect(addresses).toHaveLength(4);
     child.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -62,7 +62,9 @@ afterAll(async () => {
 });
 
 async function view(path: string, headers: Record<string, string> = {}) {
-  const res = await request(`http://127.0.0.1:${nginxPort}${path}`, { headers: { 'user-agent': VIEWER_AGENT, ...headers } });
+  const res = await request(`http://127.0.0.1:${nginxPort}${path}`, {
+    headers: { 'user-agent': VIEWER_AGENT, ...headers },
+  });
   return { status: res.statusCode, type: res.headers['content-type'], body: Buffer.from(await res.body.arrayBuffer()) };
 }
 
@@ -92,7 +94,11 @@ describe('nginx auth_request in front of an HLS folder, asking the bridge', () =
   });
 
   it('lets no viewer choose what the bridge reads: their X-Original-URI, X-Real-IP and X-Session-ID never reach it', async () => {
-    const forged = { 'x-original-uri': '/hls/a001/index.m3u8?token=good-token', 'x-real-ip': '203.0.113.50', 'x-session-id': 'chosen-by-viewer' };
+    const forged = {
+      'x-original-uri': '/hls/a001/index.m3u8?token=good-token',
+      'x-real-ip': '203.0.113.50',
+      'x-session-id': 'chosen-by-viewer',
+    };
     const denied = await view('/hls/a001/index.m3u8?token=bad-token&forged=1', forged);
     expect(denied.status).toBe(403);
     const check = tap.requests.find((r) => r.headers.some(([, value]) => value.includes('forged=1')))!;
@@ -103,7 +109,9 @@ describe('nginx auth_request in front of an HLS folder, asking the bridge', () =
   });
 
   it('sent the bridge the viewer in X-Original-URI and X-Real-IP, as the recorded fixture holds it', () => {
-    const playlistCheck = tap.requests.find((r) => r.headers.some(([name, value]) => name === 'X-Original-URI' && value === '/hls/a001/index.m3u8?token=good-token'));
+    const playlistCheck = tap.requests.find((r) =>
+      r.headers.some(([name, value]) => name === 'X-Original-URI' && value === '/hls/a001/index.m3u8?token=good-token'),
+    );
     expect(playlistCheck).toMatchObject({ method: 'GET', target: '/auth', body: '' });
     const headers = new Map(playlistCheck!.headers.map(([name, value]) => [name.toLowerCase(), value]));
     expect(headers.get('x-real-ip')).toBe('127.0.0.1');

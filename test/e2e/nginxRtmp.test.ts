@@ -32,9 +32,16 @@ let rtmpBase: string;
 const EVENT_WITHIN_MS = 8000;
 const events: Array<CheckAnswered | SessionEnded> = [];
 const waiters: Array<() => void> = [];
-function observed<T extends CheckAnswered | SessionEnded>(what: string, match: (event: CheckAnswered | SessionEnded) => event is T): Promise<T> {
+function observed<T extends CheckAnswered | SessionEnded>(
+  what: string,
+  match: (event: CheckAnswered | SessionEnded) => event is T,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the bridge saw no ${what} within ${EVENT_WITHIN_MS} ms; nginx's log:\n${nginx?.errorLog()}`)), EVENT_WITHIN_MS);
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`the bridge saw no ${what} within ${EVENT_WITHIN_MS} ms; nginx's log:\n${nginx?.errorLog()}`)),
+      EVENT_WITHIN_MS,
+    );
     const look = () => {
       const found = events.find(match);
       if (found === undefined) return false;
@@ -68,11 +75,19 @@ beforeAll(async () => {
     ['127.0.0.1:8088', `127.0.0.1:${tap.port}`],
     ['listen 1935;', `listen 127.0.0.1:${port};`],
   ]);
-  nginx = await startNginx({ dir: mkdtempSync(join(tmpdir(), 'bridge-nginx-rtmp-')), port, config, modules: [RTMP_MODULE] });
+  nginx = await startNginx({
+    dir: mkdtempSync(join(tmpdir(), 'bridge-nginx-rtmp-')),
+    port,
+    config,
+    modules: [RTMP_MODULE],
+  });
   rtmpBase = `rtmp://127.0.0.1:${port}/live`;
   publisher = publishTestSource(`${rtmpBase}/a001?token=good-token`, 30);
   // The stream is live once the bridge has let the publisher in (the route's publish: check).
-  await observed('allowed publish', (event): event is CheckAnswered => isCheck(event) && event.viewer?.publishing === true && event.outcome === 'allow');
+  await observed(
+    'allowed publish',
+    (event): event is CheckAnswered => isCheck(event) && event.viewer?.publishing === true && event.outcome === 'allow',
+  );
 });
 afterAll(async () => {
   // What the real server sent, for the closing report and the recorded fixtures.
@@ -92,12 +107,27 @@ describe('nginx-rtmp on_play through the bridge, played by rtmpdump', () => {
     expect(played.outcome, publisher.output()).toBe('media');
     expect(played.flv.toString('latin1', 0, 3)).toBe('FLV');
 
-    const check = await observed('play check', (event): event is CheckAnswered => isCheck(event) && event.viewer?.publishing !== true && tokenOf(event) === 'good-token');
-    expect(check).toMatchObject({ protocol: 'nginx-rtmp', outcome: 'allow', status: 200, viewer: { channel: 'a001', ip: '127.0.0.1', proto: 'rtmp' } });
+    const check = await observed(
+      'play check',
+      (event): event is CheckAnswered =>
+        isCheck(event) && event.viewer?.publishing !== true && tokenOf(event) === 'good-token',
+    );
+    expect(check).toMatchObject({
+      protocol: 'nginx-rtmp',
+      outcome: 'allow',
+      status: 200,
+      viewer: { channel: 'a001', ip: '127.0.0.1', proto: 'rtmp' },
+    });
     // The Cesbo-style middleware gets the viewer's own query, none of nginx-rtmp's form fields.
     const asked = middleware.received.find((r) => r.headers['x-session-id'] === check.viewer?.session);
-    expect(asked).toMatchObject({ rawQuery: 'token=good-token', headers: { 'x-real-ip': '127.0.0.1', 'x-real-path': '/live/a001' } });
-    const ended = await observed('play_done', (event): event is SessionEnded => !isCheck(event) && event.session === check.viewer?.session);
+    expect(asked).toMatchObject({
+      rawQuery: 'token=good-token',
+      headers: { 'x-real-ip': '127.0.0.1', 'x-real-path': '/live/a001' },
+    });
+    const ended = await observed(
+      'play_done',
+      (event): event is SessionEnded => !isCheck(event) && event.session === check.viewer?.session,
+    );
     expect(ended).toMatchObject({ protocol: 'nginx-rtmp', reason: 'play_done' });
   });
 
@@ -115,7 +145,10 @@ describe('nginx-rtmp on_play through the bridge, played by rtmpdump', () => {
     expect(played.flv.length).toBe(0);
     const forged = tap.requests.find((r) => r.body.includes('addr=203.0.113.50'))!;
     expect(forged.body).toMatch(/&addr=127\.0\.0\.1&.*&addr=203\.0\.113\.50&token=good-token$/);
-    expect(events.find((event) => isCheck(event) && event.status === 400)).toMatchObject({ protocol: 'nginx-rtmp', outcome: 'refused' });
+    expect(events.find((event) => isCheck(event) && event.status === 400)).toMatchObject({
+      protocol: 'nginx-rtmp',
+      outcome: 'refused',
+    });
   });
 
   it('sent the bridge a form with the viewer’s own query appended, as the recorded fixture holds it', () => {
@@ -125,7 +158,13 @@ describe('nginx-rtmp on_play through the bridge, played by rtmpdump', () => {
     const play = plays[0]!;
     expect(play).toMatchObject({ method: 'POST', target: '/nginx-rtmp' });
     expect(play.headers).toContainEqual(['Content-Type', 'application/x-www-form-urlencoded']);
-    expect(Object.fromEntries(form(play.body))).toMatchObject({ app: 'live', name: 'a001', addr: '127.0.0.1', tcurl: rtmpBase, token: 'good-token' });
+    expect(Object.fromEntries(form(play.body))).toMatchObject({
+      app: 'live',
+      name: 'a001',
+      addr: '127.0.0.1',
+      tcurl: rtmpBase,
+      token: 'good-token',
+    });
 
     const recorded = callerFixtures().find((fixture) => fixture.file === 'nginx-rtmp/recorded-play.json')!;
     expect(recorded.source).toMatch(/^recorded from nginx 1\.22\.1/);

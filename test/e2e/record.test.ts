@@ -42,7 +42,12 @@ const MINISTRA_TOKENS = {
 };
 const CHECK_TOKENS = ['good-token', 'bad-token', 'expired-token', 'blocked-token', 'crash-token', 'userid-token'];
 
-const astra = { 'X-Real-IP': '203.0.113.7', 'X-Real-Path': '/play/a001/index.m3u8', 'X-Session-ID': '1001', 'X-Channel-ID': 'a001' };
+const astra = {
+  'X-Real-IP': '203.0.113.7',
+  'X-Real-Path': '/play/a001/index.m3u8',
+  'X-Session-ID': '1001',
+  'X-Channel-ID': 'a001',
+};
 
 /** The same viewers, in both caller dialects, each time. */
 const VIEWERS: ReadonlyArray<readonly [string, Record<string, string>]> = [
@@ -59,13 +64,19 @@ async function decisions(bridgeUrl: string): Promise<unknown[]> {
   const answers = [];
   for (const [path, headers] of VIEWERS) {
     const res = await fetch(`${bridgeUrl}${path}`, { headers });
-    answers.push({ path, status: res.status, ...Object.fromEntries(ANSWER_HEADERS.map((name) => [name, res.headers.get(name)])) });
+    answers.push({
+      path,
+      status: res.status,
+      ...Object.fromEntries(ANSWER_HEADERS.map((name) => [name, res.headers.get(name)])),
+    });
   }
   return answers;
 }
 
 /** `replay DIR` through the real CLI; resolves with its URL once it listens. */
-function startReplayCli(dir: string): Promise<{ url: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+function startReplayCli(
+  dir: string,
+): Promise<{ url: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [CLI, 'replay', dir, '--listen', '127.0.0.1:0']);
   replays.add(child);
   let output = '';
@@ -86,13 +97,18 @@ describe('serve --record, then replay', () => {
     const config = join(work, 'bridge.yaml');
     writeFileSync(config, CONFIG);
     const recorded = join(work, 'recorded', 'prime-time');
-    const recording = await startServe(['--config', config, '--record', recorded], { MINISTRA_URL: ministra.url, CHECK_URL: check.url });
+    const recording = await startServe(['--config', config, '--record', recorded], {
+      MINISTRA_URL: ministra.url,
+      CHECK_URL: check.url,
+    });
     const live = await decisions(recording.url);
     recording.child.kill('SIGTERM');
     expect(await recording.exited).toBe(0);
 
     expect(live).toContainEqual(expect.objectContaining({ status: 200, 'x-session-name': '1042' }));
-    expect(live).toContainEqual(expect.objectContaining({ status: 403, 'x-location': 'http://promo.example.com/renew' }));
+    expect(live).toContainEqual(
+      expect.objectContaining({ status: 403, 'x-location': 'http://promo.example.com/renew' }),
+    );
     const files = readdirSync(recorded);
     // The viewer without a token is denied without asking Ministra, so there is nothing to record for it.
     expect(files).toHaveLength(VIEWERS.length - 1);
@@ -109,7 +125,9 @@ describe('serve --record, then replay', () => {
     replay.child.kill('SIGINT');
     expect(await replaying.exited).toBe(0);
     expect(await replay.exited).toBe(0);
-    expect(replay.output()).toMatch(/replayed method=GET path=\/stalker_portal\/server\/api\/chk_flussonic_tmp_link\.php fixture=\S+-200\.json answer=200/);
+    expect(replay.output()).toMatch(
+      /replayed method=GET path=\/stalker_portal\/server\/api\/chk_flussonic_tmp_link\.php fixture=\S+-200\.json answer=200/,
+    );
     expect(replay.output()).toMatch(/no fixture matches method=GET path=\/auth\/check params=token answer=500/);
     expect(replay.output()).not.toContain('never-recorded');
   });
@@ -137,7 +155,10 @@ describe('CLI errors', () => {
   it('refuses an invalid fixture folder with exit 1 naming the file and key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bad-fixtures-'));
     writeFileSync(join(dir, 'ok.json'), JSON.stringify({ request: { path: '/c' }, response: {} }));
-    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ request: { path: '/c', query: { token: { sha: 'x' } } }, response: {} }));
+    writeFileSync(
+      join(dir, 'typo.json'),
+      JSON.stringify({ request: { path: '/c', query: { token: { sha: 'x' } } }, response: {} }),
+    );
     const result = await runCli(['replay', dir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${join(dir, 'typo.json')}: request.query.token:`);
@@ -149,7 +170,15 @@ describe('CLI errors', () => {
 
   it('answers usage mistakes with exit 2', async () => {
     const dir = join(fixtures, 'http');
-    for (const args of [['replay'], ['replay', dir, 'extra'], ['replay', dir, '--listen', 'nowhere'], ['replay', dir, '--listen', ''], ['check-config', '--record', work], ['serve', '--record', ''], ['serve', '--listen', '127.0.0.1:1']]) {
+    for (const args of [
+      ['replay'],
+      ['replay', dir, 'extra'],
+      ['replay', dir, '--listen', 'nowhere'],
+      ['replay', dir, '--listen', ''],
+      ['check-config', '--record', work],
+      ['serve', '--record', ''],
+      ['serve', '--listen', '127.0.0.1:1'],
+    ]) {
       const result = await runCli(args);
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
     }

@@ -13,7 +13,9 @@ let arrivals: ((request: ReceivedRequest) => void)[] = [];
 beforeAll(async () => {
   middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')), {
     keepReceived: false,
-    onRequest: (received) => arrivals.forEach((arrived) => arrived(received)),
+    onRequest: (received) => {
+      for (const arrived of arrivals) arrived(received);
+    },
   });
 });
 afterAll(async () => {
@@ -46,10 +48,12 @@ async function hangUp(bridge: Serving): Promise<Record<string, unknown>> {
 }
 
 function check(bridge: Serving, token: string, ip: string): Promise<number> {
-  return fetch(`${bridge.url}/auth?token=${token}`, { headers: { 'X-Real-IP': ip, 'X-Channel-ID': 'a001' } }).then(async (res) => {
-    await res.arrayBuffer();
-    return res.status;
-  });
+  return fetch(`${bridge.url}/auth?token=${token}`, { headers: { 'X-Real-IP': ip, 'X-Channel-ID': 'a001' } }).then(
+    async (res) => {
+      await res.arrayBuffer();
+      return res.status;
+    },
+  );
 }
 
 interface SteadyLoop {
@@ -72,7 +76,11 @@ function steadyLoop(bridge: Serving, clients = 4, maxChecks = 20_000): SteadyLoo
   let waiters: { at: number; resolve: () => void }[] = [];
   const count = () => {
     const done = allowed + failures.length;
-    waiters = waiters.filter((waiter) => (done >= waiter.at ? (waiter.resolve(), false) : true));
+    waiters = waiters.filter((waiter) => {
+      if (done < waiter.at) return true;
+      waiter.resolve();
+      return false;
+    });
   };
   const client = async () => {
     while (!stopped && sent < maxChecks) {
@@ -118,7 +126,9 @@ describe('reload (SIGHUP)', () => {
     }
     await loop.answered(25);
     const counts = await loop.stop();
-    console.info(`reload under load: ${counts.allowed} checks allowed, ${counts.failures.length} failed, across ${outcomes.length} reloads`);
+    console.info(
+      `reload under load: ${counts.allowed} checks allowed, ${counts.failures.length} failed, across ${outcomes.length} reloads`,
+    );
     expect(outcomes).toEqual(Array(6).fill('config reloaded'));
     expect(counts.failures).toEqual([]);
     expect(counts.allowed).toBeGreaterThanOrEqual(175);
@@ -162,10 +172,17 @@ describe('reload (SIGHUP)', () => {
   });
 
   it('keeps the running config on an invalid file and logs every problem once', async () => {
-    const { file, bridge } = await serveWith('invalid.yaml', `listen: 127.0.0.1:0\nipRules: [deny 198.51.100.9]\n${BACKEND}`);
+    const { file, bridge } = await serveWith(
+      'invalid.yaml',
+      `listen: 127.0.0.1:0\nipRules: [deny 198.51.100.9]\n${BACKEND}`,
+    );
     save(file, `listen: 127.0.0.1:0\nipRules: [block 198.51.100.9]\ncache: {allowTtl: -5}\nretries: 3\n${BACKEND}`);
     const line = await hangUp(bridge);
-    expect(line).toMatchObject({ level: 'warn', message: 'config not reloaded, the running config stays in force', trigger: 'signal' });
+    expect(line).toMatchObject({
+      level: 'warn',
+      message: 'config not reloaded, the running config stays in force',
+      trigger: 'signal',
+    });
     const problems = line.problems as string[];
     expect(problems).toHaveLength(3);
     expect(problems.some((p) => p.startsWith('ipRules[0]'))).toBe(true);
@@ -188,7 +205,10 @@ describe('reload (SIGHUP)', () => {
     const { file, bridge } = await serveWith('restart.yaml', `listen: 127.0.0.1:0\nlog: {format: json}\n${BACKEND}`);
     save(file, `listen: 127.0.0.1:1\nlog: {format: text, level: warn}\n${BACKEND}`);
     // Logged at warn: the new level (warn) already holds for the info line "config reloaded".
-    const restart = nextLogLine(bridge, 'config settings changed that take a restart to apply; their running values stay');
+    const restart = nextLogLine(
+      bridge,
+      'config settings changed that take a restart to apply; their running values stay',
+    );
     bridge.child.kill('SIGHUP');
     expect((await restart).settings).toEqual(['listen', 'log.format']);
     // Level warn is live: decision lines stop; the format stays JSON until a restart.

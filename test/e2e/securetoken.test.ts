@@ -27,10 +27,24 @@ afterAll(() => killLeftoverServers());
 describe('securetoken command', () => {
   it('prints the token of Alta’s published example', async () => {
     const result = await runCli([
-      'securetoken', '--secret', 'secret', '--ip', '192.168.88.98', '--path', '/tv/travel-channel/index.m3u8',
-      '--start', '1669810000', '--ttl', '80000s', '--salt', 'a5cd6c00',
+      'securetoken',
+      '--secret',
+      'secret',
+      '--ip',
+      '192.168.88.98',
+      '--path',
+      '/tv/travel-channel/index.m3u8',
+      '--start',
+      '1669810000',
+      '--ttl',
+      '80000s',
+      '--salt',
+      'a5cd6c00',
     ]);
-    expect(result).toMatchObject({ code: 0, stdout: 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669890000-1669810000\n' });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'e8bff06f373694dda657e8417fe76f6b54b69807-a5cd6c00-1669890000-1669810000\n',
+    });
   });
 
   it('--ttl sets the end; the hash is sha1(channel, ip, start, end, secret, salt) with SECURETOKEN as the secret', async () => {
@@ -81,10 +95,16 @@ describe('tokens from the CLI through a served bridge', () => {
 
   beforeAll(async () => {
     middleware = await startReplayServer([
-      { request: { path: '/check', query: { token: 'mw-token' } }, response: { status: 200, headers: { 'X-Session-Name': 'from-mw' } } },
+      {
+        request: { path: '/check', query: { token: 'mw-token' } },
+        response: { status: 200, headers: { 'X-Session-Name': 'from-mw' } },
+      },
       { request: { path: '/check' }, response: { status: 403 } },
     ]);
-    const usersFile = writeFile('users.yaml', 'users:\n  - {login: filmfan, password: "pa55", packages: [basic], maxConnections: 1}\n');
+    const usersFile = writeFile(
+      'users.yaml',
+      'users:\n  - {login: filmfan, password: "pa55", packages: [basic], maxConnections: 1}\n',
+    );
     const altaConfig = writeFile(
       'alta.yaml',
       [
@@ -98,9 +118,15 @@ describe('tokens from the CLI through a served bridge', () => {
       ].join('\n'),
     );
     alta = await startServe(['--config', altaConfig], { SECURETOKEN: SECRET, MW_URL: middleware.url });
-    astra = await startServe(['--config', writeFile('astra.yaml', 'listen: 127.0.0.1:0\nsecuretoken: {secret: "${SECURETOKEN}", hash: channel}\n')], {
-      SECURETOKEN: SECRET,
-    });
+    astra = await startServe(
+      [
+        '--config',
+        writeFile('astra.yaml', 'listen: 127.0.0.1:0\nsecuretoken: {secret: "${SECURETOKEN}", hash: channel}\n'),
+      ],
+      {
+        SECURETOKEN: SECRET,
+      },
+    );
   });
   afterAll(async () => {
     for (const served of [alta, astra]) {
@@ -124,8 +150,24 @@ describe('tokens from the CLI through a served bridge', () => {
 
   it('a token whose time is up, or not yet come, is denied with the redirect', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const expired = await tokenFromCli(['--ip', '192.0.2.44', '--path', '/tv/travel-channel/index.m3u8', '--start', String(now - 7200), '--ttl', '1h']);
-    const future = await tokenFromCli(['--ip', '192.0.2.44', '--path', '/tv/travel-channel/index.m3u8', '--start', String(now + 3600)]);
+    const expired = await tokenFromCli([
+      '--ip',
+      '192.0.2.44',
+      '--path',
+      '/tv/travel-channel/index.m3u8',
+      '--start',
+      String(now - 7200),
+      '--ttl',
+      '1h',
+    ]);
+    const future = await tokenFromCli([
+      '--ip',
+      '192.0.2.44',
+      '--path',
+      '/tv/travel-channel/index.m3u8',
+      '--start',
+      String(now + 3600),
+    ]);
     for (const token of [expired, future]) {
       const res = await altaAsks(`token=${token}`, '192.0.2.44');
       expect(res.status).toBe(403);
@@ -158,7 +200,9 @@ describe('tokens from the CLI through a served bridge', () => {
     expect((await altaAsks('', '192.0.2.10')).status).toBe(200);
     const local = await altaAsks('auth=filmfan:pa55', '192.0.2.50', '/tv/travel-channel/index.m3u8', 'tv-1');
     expect([local.status, local.headers.get('x-session-name')]).toEqual([200, 'filmfan']);
-    expect((await altaAsks('auth=filmfan:pa55', '192.0.2.50', '/tv/travel-channel/index.m3u8', 'tv-2')).status).toBe(403);
+    expect((await altaAsks('auth=filmfan:pa55', '192.0.2.50', '/tv/travel-channel/index.m3u8', 'tv-2')).status).toBe(
+      403,
+    );
     expect((await altaAsks('auth=filmfan:pa55', '192.0.2.50', '/tv/news/index.m3u8', 'tv-1')).status).toBe(403);
     const fromMiddleware = await altaAsks('token=mw-token', '192.0.2.50');
     expect([fromMiddleware.status, fromMiddleware.headers.get('x-session-name')]).toEqual([200, 'from-mw']);
@@ -166,7 +210,9 @@ describe('tokens from the CLI through a served bridge', () => {
 
   it('a token printed for a channel id validates on a bridge with hash: channel (Astra and Flussonic callers)', async () => {
     const token = await tokenFromCli(['--ip', '::ffff:192.0.2.9', '--channel', 'a001']);
-    const fromAstra = await fetch(`${astra.url}/auth?token=${token}`, { headers: { 'X-Real-IP': '192.0.2.9', 'X-Channel-ID': 'a001' } });
+    const fromAstra = await fetch(`${astra.url}/auth?token=${token}`, {
+      headers: { 'X-Real-IP': '192.0.2.9', 'X-Channel-ID': 'a001' },
+    });
     expect(fromAstra.status).toBe(200);
     expect((await fetch(`${astra.url}/flussonic?name=a001&ip=192.0.2.9&token=${token}`)).status).toBe(200);
     expect((await fetch(`${astra.url}/flussonic?name=a002&ip=192.0.2.9&token=${token}`)).status).toBe(403);

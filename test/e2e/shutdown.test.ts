@@ -12,7 +12,9 @@ const dir = mkdtempSync(join(tmpdir(), 'bridge-shutdown-'));
 beforeAll(async () => {
   // A slow middleware: the checks in flight are still being decided when the signal comes, however
   // long the freeze takes on a loaded machine, so their answers too must say `Connection: close`.
-  middleware = await startReplayServer([{ request: { path: '/check' }, response: { status: 200, delayMs: 1200, headers: { 'X-Session-Name': 'viewer' } } }]);
+  middleware = await startReplayServer([
+    { request: { path: '/check' }, response: { status: 200, delayMs: 1200, headers: { 'X-Session-Name': 'viewer' } } },
+  ]);
 });
 afterAll(async () => {
   killLeftoverServers();
@@ -22,12 +24,18 @@ afterAll(async () => {
 describe('SIGTERM', () => {
   it('answers every check already sent: in flight, waiting in the accept queue, pipelined; then exits 0', async () => {
     const config = join(dir, 'bridge.yaml');
-    writeFileSync(config, `listen: 127.0.0.1:0\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${middleware.url}/check", timeoutMs: 4000}\n`);
+    writeFileSync(
+      config,
+      `listen: 127.0.0.1:0\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${middleware.url}/check", timeoutMs: 4000}\n`,
+    );
     const bridge = await startServe(['--config', config]);
     const port = Number(new URL(bridge.url).port);
     const before = middleware.received.length;
     const tally = await shutdownRound(bridge.child, port, { inFlight: 20, queued: 200, pipelined: 5 }, () =>
-      expect.poll(() => middleware.received.length - before, { timeout: 10_000 }).toBe(20).then(() => undefined),
+      expect
+        .poll(() => middleware.received.length - before, { timeout: 10_000 })
+        .toBe(20)
+        .then(() => undefined),
     );
     expect(tally).toMatchObject({ sent: 221, answered: 221, toldToClose: 221, reset: 0, unanswered: 0, exitCode: 0 });
     // On a loaded machine some checks may outlive the middleware's timeout: the default (deny) answers them.

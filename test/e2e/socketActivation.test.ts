@@ -35,17 +35,29 @@ async function freePorts(count: number): Promise<number[]> {
 
 function configFile(name: string, listen: string): string {
   const file = join(dir, name);
-  writeFileSync(file, `listen: ${listen}\nbackends:\n  mw: {type: http, url: "${middleware.url}/auth/check", timeoutMs: 2000}\n`);
+  writeFileSync(
+    file,
+    `listen: ${listen}\nbackends:\n  mw: {type: http, url: "${middleware.url}/auth/check", timeoutMs: 2000}\n`,
+  );
   return file;
 }
 
 /** One check on a connection of its own, as a streaming server opening a new connection sends it: the status, or why none came. */
 function checkOnce(port: number): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = get({ host: '127.0.0.1', port, path: '/auth?token=good-token', agent: false, headers: { 'X-Real-IP': '203.0.113.7', 'X-Channel-ID': 'a001' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 'no status'));
-    });
+    const req = get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/auth?token=good-token',
+        agent: false,
+        headers: { 'X-Real-IP': '203.0.113.7', 'X-Channel-ID': 'a001' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 'no status'));
+      },
+    );
     req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     req.setTimeout(15_000, () => req.destroy(Object.assign(new Error('no answer within 15 s'), { code: 'ETIMEDOUT' })));
   });
@@ -75,7 +87,11 @@ function checkLoop(port: number, clients = 2, maxChecks = 20_000): CheckLoop {
         await sleep(5);
       }
       settled += 1;
-      waiters = waiters.filter((waiter) => (settled >= waiter.at ? (waiter.resolve(), false) : true));
+      waiters = waiters.filter((waiter) => {
+        if (settled < waiter.at) return true;
+        waiter.resolve();
+        return false;
+      });
     }
   };
   const running = Promise.all(Array.from({ length: clients }, client));
@@ -93,7 +109,11 @@ function checkLoop(port: number, clients = 2, maxChecks = 20_000): CheckLoop {
 async function supervise(config: string, sockets: { port: number; name: string }[]) {
   const listen = sockets.flatMap(({ port }) => ['-l', `127.0.0.1:${port}`]);
   const names = `--fdname=${sockets.map(({ name }) => name).join(':')}`;
-  const child: ChildProcessWithoutNullStreams = spawn('systemd-socket-activate', [...listen, names, process.execPath, '--import', 'tsx', SUPERVISOR, CLI, config], { cwd: ROOT });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    'systemd-socket-activate',
+    [...listen, names, process.execPath, '--import', 'tsx', SUPERVISOR, CLI, config],
+    { cwd: ROOT },
+  );
   let output = '';
   let waiters: { from: number; match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   const look = () => {
@@ -107,7 +127,9 @@ async function supervise(config: string, sockets: { port: number; name: string }
     output += chunk.toString();
     look();
   });
-  const closed = new Promise<never>((_resolve, reject) => child.once('close', (code) => reject(new Error(`supervisor exited with ${code}:\n${output}`))));
+  const closed = new Promise<never>((_resolve, reject) =>
+    child.once('close', (code) => reject(new Error(`supervisor exited with ${code}:\n${output}`))),
+  );
   closed.catch(() => undefined);
   // A connection made before systemd-socket-activate listens is refused, and would start nothing.
   const bound = new Promise<void>((resolve) =>
@@ -122,10 +144,11 @@ async function supervise(config: string, sockets: { port: number; name: string }
     next: (match: (line: LogLine) => boolean) =>
       Promise.race([new Promise<LogLine>((resolve) => waiters.push({ from: output.length, match, resolve })), closed]),
     send: (command: 'start' | 'stop') => child.stdin.write(`${command}\n`),
-    close: () => new Promise<void>((resolve) => {
-      child.once('close', () => resolve());
-      child.stdin.end();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('close', () => resolve());
+        child.stdin.end();
+      }),
   };
 }
 
@@ -153,7 +176,9 @@ describe('socket activation', { timeout: 90_000 }, () => {
     await listening;
     await loop.settled(20);
     const { allowed, failures } = await loop.stop();
-    console.info(`restart under socket activation: ${allowed} checks allowed, failures ${JSON.stringify([...failures])}`);
+    console.info(
+      `restart under socket activation: ${allowed} checks allowed, failures ${JSON.stringify([...failures])}`,
+    );
     expect([...failures]).toEqual([]);
     expect(allowed).toBeGreaterThanOrEqual(41);
     await supervisor.close();
@@ -174,11 +199,26 @@ describe('socket activation', { timeout: 90_000 }, () => {
   });
 
   /** Runs serve to its end with `env` and fd 3 as given; LISTEN_PID names it, as a service manager sets it after forking. */
-  async function serveRefusing(env: NodeJS.ProcessEnv, fd3: number | 'ignore'): Promise<{ code: number | null; stderr: string }> {
-    const child = spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, CLI, 'serve', '--config', configFile('refused.yaml', '127.0.0.1:0')], {
-      stdio: ['ignore', 'pipe', 'pipe', fd3],
-      env: { ...process.env, ...env },
-    });
+  async function serveRefusing(
+    env: NodeJS.ProcessEnv,
+    fd3: number | 'ignore',
+  ): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        'LISTEN_PID=$$ exec "$0" "$@"',
+        process.execPath,
+        CLI,
+        'serve',
+        '--config',
+        configFile('refused.yaml', '127.0.0.1:0'),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe', fd3],
+        env: { ...process.env, ...env },
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -186,9 +226,21 @@ describe('socket activation', { timeout: 90_000 }, () => {
   }
 
   it.each([
-    ['LISTEN_FDS is not a number', { LISTEN_FDS: 'x' }, 'socket activation: LISTEN_FDS: expected a positive number of sockets, got "x"'],
-    ['the names do not match the count', { LISTEN_FDS: '1', LISTEN_FDNAMES: 'decisions:admin' }, 'LISTEN_FDNAMES: names 2 sockets but LISTEN_FDS passes 1'],
-    ['fd 3 is a file, not a socket', { LISTEN_FDS: '1' }, 'cannot listen on the decisions socket passed by systemd (fd 3): EINVAL (not a listening TCP socket)'],
+    [
+      'LISTEN_FDS is not a number',
+      { LISTEN_FDS: 'x' },
+      'socket activation: LISTEN_FDS: expected a positive number of sockets, got "x"',
+    ],
+    [
+      'the names do not match the count',
+      { LISTEN_FDS: '1', LISTEN_FDNAMES: 'decisions:admin' },
+      'LISTEN_FDNAMES: names 2 sockets but LISTEN_FDS passes 1',
+    ],
+    [
+      'fd 3 is a file, not a socket',
+      { LISTEN_FDS: '1' },
+      'cannot listen on the decisions socket passed by systemd (fd 3): EINVAL (not a listening TCP socket)',
+    ],
   ])('refuses to start, exit 1, when %s', async (_case, env, message) => {
     const file = openSync(configFile('fd3.yaml', '127.0.0.1:0'), 'r');
     const { code, stderr } = await serveRefusing(env, file);
@@ -199,7 +251,15 @@ describe('socket activation', { timeout: 90_000 }, () => {
 
   it('refuses to start, exit 1, on a Unix socket (its callers have no address to check against trustedCallers)', async () => {
     const path = join(dir, 'bridge.sock');
-    const activator = spawn('systemd-socket-activate', ['-l', path, process.execPath, CLI, 'serve', '--config', configFile('unix.yaml', '127.0.0.1:0')]);
+    const activator = spawn('systemd-socket-activate', [
+      '-l',
+      path,
+      process.execPath,
+      CLI,
+      'serve',
+      '--config',
+      configFile('unix.yaml', '127.0.0.1:0'),
+    ]);
     let stderr = '';
     const listening = new Promise<void>((resolve) =>
       activator.stderr.on('data', (chunk: Buffer) => {

@@ -6,12 +6,18 @@ import { createReloader, type ReloadOutcome, type ReloadSteps } from '../../src/
 import { memoryLogger } from '../support/bridge.js';
 
 const FILE = '/etc/iptv-auth-bridge/bridge.yaml';
-const loaded = (port: number, digest: string): LoadedConfig => ({ config: validateConfig({ listen: port }, FILE, {}), digest });
+const loaded = (port: number, digest: string): LoadedConfig => ({
+  config: validateConfig({ listen: port }, FILE, {}),
+  digest,
+});
 
 /** A clock that moves one second per reading. */
 function steppingClock(start = Date.parse('2026-12-01T10:00:00Z')) {
   let at = start - 1000;
-  return () => new Date((at += 1000));
+  return () => {
+    at += 1000;
+    return new Date(at);
+  };
 }
 
 function deferred<T>() {
@@ -42,11 +48,29 @@ describe('reloader', () => {
         return ['listen'];
       },
     });
-    expect(reloader.status()).toEqual({ file: FILE, digest: 'd0', since: '2026-12-01T10:00:00.000Z', lastReload: undefined });
+    expect(reloader.status()).toEqual({
+      file: FILE,
+      digest: 'd0',
+      since: '2026-12-01T10:00:00.000Z',
+      lastReload: undefined,
+    });
     const outcome = await reloader.reload('signal');
-    expect(outcome).toEqual({ result: 'ok', trigger: 'signal', file: FILE, at: '2026-12-01T10:00:01.000Z', digest: 'd1', problems: [], restartNeeded: ['listen'] });
+    expect(outcome).toEqual({
+      result: 'ok',
+      trigger: 'signal',
+      file: FILE,
+      at: '2026-12-01T10:00:01.000Z',
+      digest: 'd1',
+      problems: [],
+      restartNeeded: ['listen'],
+    });
     expect(applied.map((config) => config.listen.port)).toEqual([9000]);
-    expect(reloader.status()).toEqual({ file: FILE, digest: 'd1', since: '2026-12-01T10:00:01.000Z', lastReload: outcome });
+    expect(reloader.status()).toEqual({
+      file: FILE,
+      digest: 'd1',
+      since: '2026-12-01T10:00:01.000Z',
+      lastReload: outcome,
+    });
     expect(lines().map((line) => [line.level, line.message])).toEqual([
       ['info', 'config reloaded'],
       ['warn', 'config settings changed that take a restart to apply; their running values stay'],
@@ -58,26 +82,45 @@ describe('reloader', () => {
     let applied = 0;
     const { reloader, lines } = setup({
       read: () => {
-        throw new ConfigError(['cache.allowTtl: too small', 'routes.x.backends[0]: unknown backend "b"', 'cache.allowTtl: too small'], FILE);
+        throw new ConfigError(
+          ['cache.allowTtl: too small', 'routes.x.backends[0]: unknown backend "b"', 'cache.allowTtl: too small'],
+          FILE,
+        );
       },
-      apply: () => [(applied++, 'never')],
+      apply: () => {
+        applied++;
+        return ['never'];
+      },
     });
     const outcome = await reloader.reload('admin');
     expect(outcome).toMatchObject({ result: 'invalid', trigger: 'admin', digest: undefined, restartNeeded: [] });
     expect(outcome.problems).toEqual(['cache.allowTtl: too small', 'routes.x.backends[0]: unknown backend "b"']);
     expect(applied).toBe(0);
     expect(reloader.status()).toMatchObject({ digest: 'd0', since: '2026-12-01T10:00:00.000Z', lastReload: outcome });
-    expect(lines()).toEqual([expect.objectContaining({ level: 'warn', message: 'config not reloaded, the running config stays in force', problems: outcome.problems })]);
+    expect(lines()).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        message: 'config not reloaded, the running config stays in force',
+        problems: outcome.problems,
+      }),
+    ]);
   });
 
   it('names the users file in its problems, and counts a file that cannot be applied as invalid', async () => {
     const { reloader } = setup({
       apply: () => {
-        throw new ConfigError(['users[0]: a user needs a password or a token to log in with'], '/etc/iptv-auth-bridge/users.yaml');
+        throw new ConfigError(
+          ['users[0]: a user needs a password or a token to log in with'],
+          '/etc/iptv-auth-bridge/users.yaml',
+        );
       },
     });
     const outcome = await reloader.reload('watch');
-    expect(outcome).toMatchObject({ result: 'invalid', digest: 'd1', problems: ['/etc/iptv-auth-bridge/users.yaml: users[0]: a user needs a password or a token to log in with'] });
+    expect(outcome).toMatchObject({
+      result: 'invalid',
+      digest: 'd1',
+      problems: ['/etc/iptv-auth-bridge/users.yaml: users[0]: a user needs a password or a token to log in with'],
+    });
     expect(reloader.status().digest).toBe('d0');
   });
 

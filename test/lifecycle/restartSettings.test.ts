@@ -5,10 +5,17 @@ import { settingsNeedingRestart } from '../../src/lifecycle/restartSettings.js';
 const config = (document: Record<string, unknown>) => validateConfig(document, 'test', {});
 
 describe('settingsNeedingRestart', () => {
-  const running = config({ listen: '127.0.0.1:8088', cache: { store: 'redis', redisUrl: 'redis://:secret@127.0.0.1:6379/0' } });
+  const running = config({
+    listen: '127.0.0.1:8088',
+    cache: { store: 'redis', redisUrl: 'redis://:secret@127.0.0.1:6379/0' },
+  });
 
   it('names the settings read only at start that a new file changes, never their values', () => {
-    const next = config({ listen: '127.0.0.1:9000', log: { format: 'text' }, cache: { store: 'redis', redisUrl: 'redis://:other@127.0.0.1:6379/0', maxEntries: 5 } });
+    const next = config({
+      listen: '127.0.0.1:9000',
+      log: { format: 'text' },
+      cache: { store: 'redis', redisUrl: 'redis://:other@127.0.0.1:6379/0', maxEntries: 5 },
+    });
     const changed = settingsNeedingRestart(running, next);
     expect(changed).toEqual(['listen', 'log.format', 'cache.redisUrl', 'cache.maxEntries']);
     expect(JSON.stringify(changed)).not.toContain('other');
@@ -26,10 +33,16 @@ describe('settingsNeedingRestart', () => {
   });
 
   it('compares settings other parts define (admin, stats) when present, and ignores them when absent in both', () => {
-    expect(settingsNeedingRestart({ admin: { listen: 'off' } }, { admin: { listen: '127.0.0.1:8089' } })).toContain('admin.listen');
+    expect(settingsNeedingRestart({ admin: { listen: 'off' } }, { admin: { listen: '127.0.0.1:8089' } })).toContain(
+      'admin.listen',
+    );
     expect(settingsNeedingRestart({ stats: { store: 'sqlite' } }, {})).toContain('stats');
-    expect(settingsNeedingRestart({ admin: { token: 'a'.repeat(16) } }, { admin: { token: 'b'.repeat(16) } })).toEqual(['admin.token']);
-    expect(settingsNeedingRestart({ streamingServers: {} }, { streamingServers: { edge1: {} } })).toEqual(['streamingServers']);
+    expect(settingsNeedingRestart({ admin: { token: 'a'.repeat(16) } }, { admin: { token: 'b'.repeat(16) } })).toEqual([
+      'admin.token',
+    ]);
+    expect(settingsNeedingRestart({ streamingServers: {} }, { streamingServers: { edge1: {} } })).toEqual([
+      'streamingServers',
+    ]);
     expect(settingsNeedingRestart({}, {})).toEqual([]);
   });
 });

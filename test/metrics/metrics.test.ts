@@ -28,14 +28,21 @@ async function scrape(): Promise<{ text: string; samples: Sample[] }> {
 
 beforeAll(async () => {
   middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
-  slow = await startReplayServer([{ request: { path: '/slow' }, response: { status: 200, delayMs: 300, headers: { 'X-Session-Name': 'zapper' } } }]);
+  slow = await startReplayServer([
+    { request: { path: '/slow' }, response: { status: 200, delayMs: 300, headers: { 'X-Session-Name': 'zapper' } } },
+  ]);
   const dead = await closedPort();
   bridge = await startOperatedBridge({
     backends: {
       check: { type: 'http', url: `${middleware.url}/auth/check` },
       slow: { type: 'http', url: `${slow.url}/slow` },
       // A real dead middleware: nothing listens there. Two failures open its circuit.
-      dead: { type: 'http', url: `http://127.0.0.1:${dead}/check`, timeoutMs: 500, breaker: { failures: 2, cooldown: 600 } },
+      dead: {
+        type: 'http',
+        url: `http://127.0.0.1:${dead}/check`,
+        timeoutMs: 500,
+        breaker: { failures: 2, cooldown: 600 },
+      },
     },
     routes: {
       default: { backends: ['check'] },
@@ -72,14 +79,23 @@ describe('metrics after real decisions', () => {
     expect(decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', by: 'backend', cache: 'hit' })).toBe(1);
     expect(decisions({ route: 'default', dialect: 'cesbo', decision: 'deny', by: 'backend', cache: 'miss' })).toBe(1);
     // The Flussonic caller names the same viewer (ip, channel a001, token): the same cached answer, counted under its own dialect.
-    expect(decisions({ route: 'default', dialect: 'flussonic', decision: 'allow', by: 'backend', cache: 'hit' })).toBe(1);
+    expect(decisions({ route: 'default', dialect: 'flussonic', decision: 'allow', by: 'backend', cache: 'hit' })).toBe(
+      1,
+    );
     expect(decisions({ route: 'dead', dialect: 'cesbo', decision: 'deny', by: 'default', cache: 'miss' })).toBe(3);
     expect(decisions({ route: 'zap', dialect: 'cesbo', decision: 'allow', by: 'backend', cache: 'miss' })).toBe(5);
   });
 
   it('counts answers refused before any decision, with unconfigured route names under one label', async () => {
     const { samples } = await scrape();
-    expect(sampleValue(samples, `${P}decisions_total`, { route: UNKNOWN_ROUTE, decision: 'refused', by: 'refused', cache: 'none' })).toBe(2);
+    expect(
+      sampleValue(samples, `${P}decisions_total`, {
+        route: UNKNOWN_ROUTE,
+        decision: 'refused',
+        by: 'refused',
+        cache: 'none',
+      }),
+    ).toBe(2);
     expect(sampleValue(samples, `${P}decisions_total`, { route: 'default', decision: 'refused' })).toBe(1);
     expect(samples.some((s) => Object.values(s.labels).some((v) => v.startsWith('nosuch-route')))).toBe(false);
   });
@@ -93,7 +109,8 @@ describe('metrics after real decisions', () => {
 
   it('counts backend requests by outcome, the dead one as refused and then skipped by its open circuit', async () => {
     const { samples } = await scrape();
-    const requests = (backend: string, outcome: string) => sampleValue(samples, `${P}backend_requests_total`, { backend, outcome });
+    const requests = (backend: string, outcome: string) =>
+      sampleValue(samples, `${P}backend_requests_total`, { backend, outcome });
     expect(requests('check', 'allow')).toBe(1);
     expect(requests('check', 'deny')).toBe(1);
     expect(requests('dead', 'refused')).toBe(2);
@@ -104,7 +121,9 @@ describe('metrics after real decisions', () => {
     // Skipped requests took no time with the middleware: only the two real attempts are timed.
     expect(sampleValue(samples, `${P}backend_request_duration_seconds_count`, { backend: 'dead' })).toBe(2);
     expect(sampleValue(samples, `${P}backend_request_duration_seconds_count`, { backend: 'slow' })).toBe(1);
-    expect(sampleValue(samples, `${P}backend_request_duration_seconds_sum`, { backend: 'slow' })).toBeGreaterThanOrEqual(0.3);
+    expect(
+      sampleValue(samples, `${P}backend_request_duration_seconds_sum`, { backend: 'slow' }),
+    ).toBeGreaterThanOrEqual(0.3);
   });
 
   it('counts coalesced checks, times decisions per route and reads the store', async () => {
@@ -122,23 +141,51 @@ describe('metrics after real decisions', () => {
   });
 
   it('counts a second scrape on from the first, not twice', async () => {
-    const before = sampleValue((await scrape()).samples, `${P}decisions_total`, { route: 'default', decision: 'allow', by: 'backend', cache: 'hit', dialect: 'cesbo' })!;
+    const before = sampleValue((await scrape()).samples, `${P}decisions_total`, {
+      route: 'default',
+      decision: 'allow',
+      by: 'backend',
+      cache: 'hit',
+      dialect: 'cesbo',
+    })!;
     expect(await check('/auth?token=good-token')).toBe(200);
-    const after = sampleValue((await scrape()).samples, `${P}decisions_total`, { route: 'default', decision: 'allow', by: 'backend', cache: 'hit', dialect: 'cesbo' })!;
+    const after = sampleValue((await scrape()).samples, `${P}decisions_total`, {
+      route: 'default',
+      decision: 'allow',
+      by: 'backend',
+      cache: 'hit',
+      dialect: 'cesbo',
+    })!;
     expect(after).toBe(before + 1);
   });
 
   it('leaves the decision log lines as they were: a miss is not written as a cache field', () => {
-    const decisionLines = bridge.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.message === 'decision');
+    const decisionLines = bridge.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.message === 'decision');
     expect(decisionLines.filter((line) => line.cache === 'hit')).not.toHaveLength(0);
-    expect(decisionLines.filter((line) => line.cache !== undefined && line.cache !== 'hit' && line.cache !== 'stale')).toEqual([]);
+    expect(
+      decisionLines.filter((line) => line.cache !== undefined && line.cache !== 'hit' && line.cache !== 'stale'),
+    ).toEqual([]);
     expect(decisionLines.some((line) => 'miss' in line)).toBe(false);
   });
 
   it('never carries a token, an IP or a user in a label', async () => {
     const { text, samples } = await scrape();
-    for (const secret of ['good-token', 'bad-token', 'dead-token', 'zap-token', '198.51.100.23', 'alice', 'zapper']) expect(text).not.toContain(secret);
+    for (const secret of ['good-token', 'bad-token', 'dead-token', 'zap-token', '198.51.100.23', 'alice', 'zapper'])
+      expect(text).not.toContain(secret);
     const labelNames = new Set(samples.filter((s) => s.name.startsWith(P)).flatMap((s) => Object.keys(s.labels)));
-    expect([...labelNames].sort()).toEqual(['action', 'backend', 'by', 'cache', 'decision', 'dialect', 'le', 'outcome', 'result', 'route']);
+    expect([...labelNames].sort()).toEqual([
+      'action',
+      'backend',
+      'by',
+      'cache',
+      'decision',
+      'dialect',
+      'le',
+      'outcome',
+      'result',
+      'route',
+    ]);
   });
 });

@@ -8,7 +8,15 @@ const defaultKey = decisionKeyOf(['token', 'credentials', 'ip', 'channel']);
 
 describe('cache keys', () => {
   it('hold no token or password in clear', () => {
-    const key = defaultKey('default', viewer({ token: 'secret-token-123', auth: 'alice:pa55word', credentials: { login: 'alice', password: 'pa55word' }, ip: '203.0.113.1' }));
+    const key = defaultKey(
+      'default',
+      viewer({
+        token: 'secret-token-123',
+        auth: 'alice:pa55word',
+        credentials: { login: 'alice', password: 'pa55word' },
+        ip: '203.0.113.1',
+      }),
+    );
     expect(key).not.toContain('secret-token-123');
     expect(key).not.toContain('pa55word');
     expect(bindingKey('secret-token-123')).not.toContain('secret-token-123');
@@ -17,8 +25,14 @@ describe('cache keys', () => {
   });
 
   it('are the same for the same parts, whatever else differs', () => {
-    const a = defaultKey('default', viewer({ token: 't', ip: '203.0.113.1', channel: 'a001', session: '1', userAgent: 'x' }));
-    const b = defaultKey('default', viewer({ token: 't', ip: '203.0.113.1', channel: 'a001', session: '2', userAgent: 'y' }));
+    const a = defaultKey(
+      'default',
+      viewer({ token: 't', ip: '203.0.113.1', channel: 'a001', session: '1', userAgent: 'x' }),
+    );
+    const b = defaultKey(
+      'default',
+      viewer({ token: 't', ip: '203.0.113.1', channel: 'a001', session: '2', userAgent: 'y' }),
+    );
     expect(a).toBe(b);
   });
 
@@ -47,12 +61,14 @@ describe('cache keys', () => {
 
   it('take only the configured parts', () => {
     const byToken = decisionKeyOf(['token']);
-    expect(byToken('default', viewer({ token: 't', ip: '203.0.113.1' }))).toBe(byToken('default', viewer({ token: 't', ip: '198.51.100.1' })));
+    expect(byToken('default', viewer({ token: 't', ip: '203.0.113.1' }))).toBe(
+      byToken('default', viewer({ token: 't', ip: '198.51.100.1' })),
+    );
   });
 });
 
 describe('canonical query', () => {
-  it('sorts parameters by name, keeps a repeated name\'s values in order, drops empty pieces, decodes nothing', () => {
+  it("sorts parameters by name, keeps a repeated name's values in order, drops empty pieces, decodes nothing", () => {
     expect(canonicalQuery('')).toBe('');
     expect(canonicalQuery('b=2&a=1')).toBe('a=1&b=2');
     expect(canonicalQuery('a=2&b=1&a=1')).toBe('a=2&a=1&b=1');
@@ -71,17 +87,26 @@ describe('canonical query', () => {
 });
 
 describe('default key parts', () => {
-  const backend = (type: string, more: object = {}) => ({ type, url: 'http://127.0.0.1/', ...more }) as unknown as BackendConfig;
+  const backend = (type: string, more: object = {}) =>
+    ({ type, url: 'http://127.0.0.1/', ...more }) as unknown as BackendConfig;
 
   it('hold the whole query for backends that receive it, and token and credentials for Flussonic-style ones', () => {
     expect(defaultKeyParts([backend('http')])).toEqual(['query', 'ip', 'channel']);
     expect(defaultKeyParts([backend('iptvportal', { protocol: 'cesbo' })])).toEqual(['query', 'ip', 'channel']);
-    for (const type of ['flussonic', 'ministra', 'smarty']) expect(defaultKeyParts([backend(type)])).toEqual(['token', 'credentials', 'ip', 'channel']);
-    expect(defaultKeyParts([backend('iptvportal', { protocol: 'flussonic' })])).toEqual(['token', 'credentials', 'ip', 'channel']);
+    for (const type of ['flussonic', 'ministra', 'smarty'])
+      expect(defaultKeyParts([backend(type)])).toEqual(['token', 'credentials', 'ip', 'channel']);
+    expect(defaultKeyParts([backend('iptvportal', { protocol: 'flussonic' })])).toEqual([
+      'token',
+      'credentials',
+      'ip',
+      'channel',
+    ]);
   });
 
   it('hold the union for a route with both kinds, and the named parameters for a route with none', () => {
-    expect(new Set(defaultKeyParts([backend('ministra'), backend('http')]))).toEqual(new Set(['token', 'credentials', 'query', 'ip', 'channel']));
+    expect(new Set(defaultKeyParts([backend('ministra'), backend('http')]))).toEqual(
+      new Set(['token', 'credentials', 'query', 'ip', 'channel']),
+    );
     expect(defaultKeyParts([])).toEqual(['token', 'credentials', 'ip', 'channel']);
   });
 });

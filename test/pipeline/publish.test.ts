@@ -7,8 +7,13 @@ let middleware: ReplayServer;
 let bridge: TestBridge;
 
 beforeAll(async () => {
-  middleware = await startReplayServer([{ request: { path: '/check', query: { token: 'viewer-token' } }, response: { status: 200 } }]);
-  bridge = testBridge({ backends: { mw: { type: 'http', url: `${middleware.url}/check` } }, routes: { default: { backends: ['mw'], publish: 'check' } } });
+  middleware = await startReplayServer([
+    { request: { path: '/check', query: { token: 'viewer-token' } }, response: { status: 200 } },
+  ]);
+  bridge = testBridge({
+    backends: { mw: { type: 'http', url: `${middleware.url}/check` } },
+    routes: { default: { backends: ['mw'], publish: 'check' } },
+  });
 });
 afterAll(async () => {
   await bridge.close();
@@ -16,7 +21,19 @@ afterAll(async () => {
 });
 
 const srs = (action: string) =>
-  request(bridge.app).post('/srs').set('Content-Type', 'application/json').send(JSON.stringify({ action, client_id: 'c1', ip: '203.0.113.7', app: 'live', stream: 'a001', param: '?token=viewer-token' }));
+  request(bridge.app)
+    .post('/srs')
+    .set('Content-Type', 'application/json')
+    .send(
+      JSON.stringify({
+        action,
+        client_id: 'c1',
+        ip: '203.0.113.7',
+        app: 'live',
+        stream: 'a001',
+        param: '?token=viewer-token',
+      }),
+    );
 
 describe('publish: check', () => {
   it('runs the normal order, but never answers a publish from a cached viewing allow', async () => {

@@ -40,7 +40,8 @@ function bridgeOn(cache: object = {}): TestBridge {
 
 const viewer = (bridge: TestBridge, path: string, ip = '203.0.113.1', session = '1') =>
   request(bridge.app).get(path).set('X-Real-IP', ip).set('X-Channel-ID', 'a001').set('X-Session-ID', session);
-const tv = (bridge: TestBridge, ip = '203.0.113.1', session = '1') => viewer(bridge, `/auth/tv?token=${MINISTRA_TOKEN}`, ip, session);
+const tv = (bridge: TestBridge, ip = '203.0.113.1', session = '1') =>
+  viewer(bridge, `/auth/tv?token=${MINISTRA_TOKEN}`, ip, session);
 
 describe('revoke and flush on the memory store', () => {
   it('revoke by token drops its cached allows: the next check asks the middleware again', async () => {
@@ -49,10 +50,20 @@ describe('revoke and flush on the memory store', () => {
     await viewer(bridge, '/auth?token=good-token&lang=en').expect(200);
     await viewer(bridge, '/auth?token=good-token').expect(200);
     expect(checks.received).toHaveLength(2);
-    expect(await bridge.bridge.revoke({ token: 'good-token' })).toEqual({ decisions: 2, bindings: 0, sessions: 0, complete: true });
+    expect(await bridge.bridge.revoke({ token: 'good-token' })).toEqual({
+      decisions: 2,
+      bindings: 0,
+      sessions: 0,
+      complete: true,
+    });
     await viewer(bridge, '/auth?token=good-token').expect(200);
     expect(checks.received).toHaveLength(3);
-    expect(await bridge.bridge.revoke({ token: 'never-seen' })).toEqual({ decisions: 0, bindings: 0, sessions: 0, complete: true });
+    expect(await bridge.bridge.revoke({ token: 'never-seen' })).toEqual({
+      decisions: 0,
+      bindings: 0,
+      sessions: 0,
+      complete: true,
+    });
   });
 
   it('revoke by login finds allows by the login the viewer gave and by the name the middleware gave', async () => {
@@ -70,7 +81,12 @@ describe('revoke and flush on the memory store', () => {
     const bridge = bridgeOn();
     await tv(bridge, '203.0.113.1', '1').expect(200);
     await tv(bridge, '198.51.100.2', '2').expect(403); // bound to the first IP
-    expect(await bridge.bridge.revoke({ userId: '1042' })).toEqual({ decisions: 1, bindings: 1, sessions: 1, complete: true });
+    expect(await bridge.bridge.revoke({ userId: '1042' })).toEqual({
+      decisions: 1,
+      bindings: 1,
+      sessions: 1,
+      complete: true,
+    });
     // Unbound now: the middleware is asked, allows, and the token binds to the new IP.
     await tv(bridge, '198.51.100.2', '2').expect(200);
     expect(portal.received).toHaveLength(2);
@@ -123,7 +139,10 @@ describe('revoke and flush on a Redis shared by two bridges', () => {
   }
 
   async function twoBridges(): Promise<[TestBridge, TestBridge]> {
-    const pair: [TestBridge, TestBridge] = [bridgeOn({ store: 'redis', redisUrl: redis.url }), bridgeOn({ store: 'redis', redisUrl: redis.url })];
+    const pair: [TestBridge, TestBridge] = [
+      bridgeOn({ store: 'redis', redisUrl: redis.url }),
+      bridgeOn({ store: 'redis', redisUrl: redis.url }),
+    ];
     await vi.waitFor(() => expect(pair.map((b) => b.bridge.health().store.ok)).toEqual([true, true]), EVENTUALLY);
     return pair;
   }
@@ -147,7 +166,9 @@ describe('revoke and flush on a Redis shared by two bridges', () => {
     const stats = new Redis(redis.url);
     const calls = async () => {
       const text = await stats.info('commandstats');
-      return Object.fromEntries([...text.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, name, count]) => [name, Number(count)]));
+      return Object.fromEntries(
+        [...text.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, name, count]) => [name, Number(count)]),
+      );
     };
     try {
       await viewer(first, '/auth?token=good-token').expect(200);

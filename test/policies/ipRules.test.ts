@@ -6,7 +6,14 @@ import { ipRuleMatcher } from '../../src/policies/ipRules.js';
 const rules = (...texts: string[]) => ipRuleMatcher(ipRulesSchema.parse(texts));
 
 describe('ip rules', () => {
-  const match = rules('allow 127.0.0.1', 'deny 192.168.0.100', 'pass 192.168.0.0/24', 'deny 10.0.0.0/8', 'allow 2001:db8::/32', 'deny ::/0');
+  const match = rules(
+    'allow 127.0.0.1',
+    'deny 192.168.0.100',
+    'pass 192.168.0.0/24',
+    'deny 10.0.0.0/8',
+    'allow 2001:db8::/32',
+    'deny ::/0',
+  );
 
   it.each([
     ['127.0.0.1', 'allow 127.0.0.1'],

@@ -62,7 +62,11 @@ describe('remembered checks', () => {
     const verify = vi.mocked(nativeBcrypt.verify);
     verify.mockClear();
     checker = new PasswordChecker();
-    const together = await Promise.all([checker.check(stored, 'right'), checker.check(stored, 'right'), checker.check(stored, 'right')]);
+    const together = await Promise.all([
+      checker.check(stored, 'right'),
+      checker.check(stored, 'right'),
+      checker.check(stored, 'right'),
+    ]);
     expect(together).toEqual([true, true, true]);
     expect(await checker.check(stored, 'right')).toBe(true);
     expect(await checker.check(stored, 'wrong')).toBe(false);

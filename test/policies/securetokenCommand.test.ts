@@ -33,7 +33,11 @@ describe('securetoken command', () => {
     [['--ttl', '90m', '--max-lifetime', '5400'], 90 * 60],
   ])('%j prints a token the bridge with that maxLifetime accepts', (args, maxLifetime) => {
     const token = run([...base, '--start', '1700000000', ...args]).stdout.trim();
-    const verdict = verifySecuretoken(token, { subject: '/p', ip: '10.0.0.5' }, { secrets: ['s'], clockSkew: 0, maxLifetime, now: 1_700_000_000 });
+    const verdict = verifySecuretoken(
+      token,
+      { subject: '/p', ip: '10.0.0.5' },
+      { secrets: ['s'], clockSkew: 0, maxLifetime, now: 1_700_000_000 },
+    );
     expect(verdict.valid).toBe(true);
   });
 
@@ -45,7 +49,10 @@ describe('securetoken command', () => {
   });
 
   it('hashes the IP in the form the bridge sees it (IPv4-mapped IPv6 as IPv4, IPv6 compressed, lower case)', () => {
-    for (const [given, seen] of [['::ffff:10.0.0.5', '10.0.0.5'], ['2001:DB8:0:0::1', '2001:db8::1']]) {
+    for (const [given, seen] of [
+      ['::ffff:10.0.0.5', '10.0.0.5'],
+      ['2001:DB8:0:0::1', '2001:db8::1'],
+    ]) {
       const [hash, salt, end, start] = run(['--secret', 's', '--ip', given!, '--path', '/p']).stdout.trim().split('-');
       expect(hash).toBe(createHash('sha1').update(`/p${seen}${start}${end}s${salt}`).digest('hex'));
     }
@@ -70,9 +77,21 @@ describe('securetoken command', () => {
     [[...base, '--start', '170000000'], {}, '--start: expected 10-digit unix seconds, got "170000000"'],
     [[...base, '--start', '17000000000'], {}, '--start: expected 10-digit unix seconds'],
     [[...base, '--start', '9999999000', '--ttl', '2h'], {}, '--start: 9999999000 + --ttl ends past 9999999999'],
-    [[...base, '--ttl', '3d'], {}, "--ttl: 3d is longer than the bridge accepts (--max-lifetime 2d, the bridge's securetoken.maxLifetime)"],
-    [[...base, '--ttl', '2h', '--max-lifetime', '1h'], {}, '--ttl: 2h is longer than the bridge accepts (--max-lifetime 1h'],
-    [[...base, '--max-lifetime', 'forever'], {}, '--max-lifetime: expected a duration such as 90, 90s, 15m, 3h or 2d, got "forever"'],
+    [
+      [...base, '--ttl', '3d'],
+      {},
+      "--ttl: 3d is longer than the bridge accepts (--max-lifetime 2d, the bridge's securetoken.maxLifetime)",
+    ],
+    [
+      [...base, '--ttl', '2h', '--max-lifetime', '1h'],
+      {},
+      '--ttl: 2h is longer than the bridge accepts (--max-lifetime 1h',
+    ],
+    [
+      [...base, '--max-lifetime', 'forever'],
+      {},
+      '--max-lifetime: expected a duration such as 90, 90s, 15m, 3h or 2d, got "forever"',
+    ],
     [[...base, '--salt', 'a-b'], {}, '--salt: expected 1 to 64 letters and digits'],
     [[...base, '--ttl'], {}, "Option '--ttl <value>' argument missing"],
     [[...base, 'extra'], {}, "Unexpected argument 'extra'"],

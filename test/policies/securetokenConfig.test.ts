@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, validateConfig } from '../../src/config/load.js';
 
-const securetoken = (settings: Record<string, unknown>) => validateConfig({ securetoken: { secret: 's', ...settings } }, 'test.yaml', {}).securetoken;
+const securetoken = (settings: Record<string, unknown>) =>
+  validateConfig({ securetoken: { secret: 's', ...settings } }, 'test.yaml', {}).securetoken;
 
 describe('securetoken.maxLifetime', () => {
   it('is 2 days unless set', () => {
@@ -24,7 +25,9 @@ describe('securetoken.maxLifetime', () => {
   });
 
   it('takes a duration from the environment', () => {
-    const config = validateConfig({ securetoken: { secret: 's', maxLifetime: '${LIFETIME}' } }, 'test.yaml', { LIFETIME: '12h' });
+    const config = validateConfig({ securetoken: { secret: 's', maxLifetime: '${LIFETIME}' } }, 'test.yaml', {
+      LIFETIME: '12h',
+    });
     expect(config.securetoken?.maxLifetime).toBe(43_200);
   });
 });

@@ -23,7 +23,8 @@ function problemsOf(document: Record<string, unknown>): string[] {
 const viewer = (parts: Partial<ViewerRequest> = {}): ViewerRequest => ({ dialect: 'cesbo', rawQuery: '', ...parts });
 
 describe('user fields', () => {
-  const userOf = (fields: Record<string, unknown>) => configOf({ users: [{ login: 'u', token: 't', ...fields }] }).users[0]!;
+  const userOf = (fields: Record<string, unknown>) =>
+    configOf({ users: [{ login: 'u', token: 't', ...fields }] }).users[0]!;
 
   it.each<[unknown, number | undefined]>([
     [1767225599, 1767225599],
@@ -36,12 +37,25 @@ describe('user fields', () => {
     expect(userOf({ expires }).expires).toBe(seconds);
   });
 
-  it.each(['2025-12-31T23:59:59', 'next tuesday', 'December 31, 2025', '', -5, '2026-02-30T00:00:00Z', '2026-13-01', '2025-04-31T10:00:00+02:00'])('refuses expires %j, naming the key', (expires) => {
+  it.each([
+    '2025-12-31T23:59:59',
+    'next tuesday',
+    'December 31, 2025',
+    '',
+    -5,
+    '2026-02-30T00:00:00Z',
+    '2026-13-01',
+    '2025-04-31T10:00:00+02:00',
+  ])('refuses expires %j, naming the key', (expires) => {
     expect(problemsOf({ users: [{ login: 'u', token: 't', expires }] }).join('\n')).toMatch(/^users\[0\]\.expires: /m);
   });
 
   it('reads Astra’s empty strings and conlimit 0 as not set', () => {
-    expect(userOf({ ip: '', password: '', maxConnections: 0 })).toMatchObject({ ip: undefined, password: undefined, maxConnections: undefined });
+    expect(userOf({ ip: '', password: '', maxConnections: 0 })).toMatchObject({
+      ip: undefined,
+      password: undefined,
+      maxConnections: undefined,
+    });
   });
 
   it('keeps logins in Unicode NFC', () => {
@@ -51,21 +65,61 @@ describe('user fields', () => {
   it.each<[Record<string, unknown>, string]>([
     [{ users: [{ login: 'a' }] }, 'users[0]: a user needs a password or a token to log in with'],
     [{ users: [{ login: 'a', token: 't', ip: '10.0.0.0/33' }] }, 'users[0].ip: expected an IP address or CIDR'],
-    [{ users: [{ login: 'a', password: '$2b$10$short' }] }, 'users[0].password: looks like a bcrypt hash but is malformed'],
+    [
+      { users: [{ login: 'a', password: '$2b$10$short' }] },
+      'users[0].password: looks like a bcrypt hash but is malformed',
+    ],
     [{ users: [{ login: 'a\u0007b', token: 't' }] }, 'users[0].login: must not contain control characters'],
     [{ users: [{ login: 'a:b', password: 'p' }] }, 'users[0].login: must not contain ":"'],
     [{ users: [{ login: 'a', token: 't', maxConnections: -1 }] }, 'users[0].maxConnections:'],
     [{ users: [{ login: 'a', token: 't', enable: true }] }, 'users[0].enable: unknown key'],
-    [{ users: [{ login: 'a', token: 't' }, { login: 'a', token: 'u' }] }, 'users[1].login: "a" is also users[0]'],
-    [{ users: [{ login: 'Jos\u00e9', token: 't' }, { login: 'Jose\u0301', token: 'u' }] }, 'users[1].login: "José" is also users[0]'],
-    [{ users: [{ login: 'a', token: 'same-secret' }, { login: 'b', token: 'same-secret' }] }, 'users[1].token: the same token as users[0]'],
     [
-      { packages: { basic: ['a001'] }, users: [{ login: 'a', token: 't' }, { login: 'b', token: 'u' }, { login: 'c', token: 'v', packages: ['premium'] }] },
+      {
+        users: [
+          { login: 'a', token: 't' },
+          { login: 'a', token: 'u' },
+        ],
+      },
+      'users[1].login: "a" is also users[0]',
+    ],
+    [
+      {
+        users: [
+          { login: 'Jos\u00e9', token: 't' },
+          { login: 'Jose\u0301', token: 'u' },
+        ],
+      },
+      'users[1].login: "José" is also users[0]',
+    ],
+    [
+      {
+        users: [
+          { login: 'a', token: 'same-secret' },
+          { login: 'b', token: 'same-secret' },
+        ],
+      },
+      'users[1].token: the same token as users[0]',
+    ],
+    [
+      {
+        packages: { basic: ['a001'] },
+        users: [
+          { login: 'a', token: 't' },
+          { login: 'b', token: 'u' },
+          { login: 'c', token: 'v', packages: ['premium'] },
+        ],
+      },
       'users[2].packages[0]: unknown package "premium" (defined: basic)',
     ],
-    [{ ipRules: ['allow 10.0.0.0/8', 'deny 192.168.1.300'] }, 'ipRules[1]: "deny 192.168.1.300": expected an IP address or CIDR'],
+    [
+      { ipRules: ['allow 10.0.0.0/8', 'deny 192.168.1.300'] },
+      'ipRules[1]: "deny 192.168.1.300": expected an IP address or CIDR',
+    ],
     [{ ipRules: ['allow 10.0.0.0/40'] }, 'ipRules[0]: "allow 10.0.0.0/40"'],
-    [{ ipRules: ['permit 10.0.0.1'] }, 'ipRules[0]: expected "allow|deny|pass <IP, CIDR or any>", got "permit 10.0.0.1"'],
+    [
+      { ipRules: ['permit 10.0.0.1'] },
+      'ipRules[0]: expected "allow|deny|pass <IP, CIDR or any>", got "permit 10.0.0.1"',
+    ],
     [{ securetoken: { secret: '' } }, 'securetoken.secret'],
     [{ securetoken: { secret: 's', hash: 'md5' } }, 'securetoken.hash: expected one of path|channel'],
     [{ sessions: { idleTtl: 0 } }, 'sessions.idleTtl:'],
@@ -74,7 +128,14 @@ describe('user fields', () => {
   });
 
   it('never quotes a token in a problem', () => {
-    expect(problemsOf({ users: [{ login: 'a', token: 'tok-SECRET' }, { login: 'b', token: 'tok-SECRET' }] }).join('\n')).not.toContain('SECRET');
+    expect(
+      problemsOf({
+        users: [
+          { login: 'a', token: 'tok-SECRET' },
+          { login: 'b', token: 'tok-SECRET' },
+        ],
+      }).join('\n'),
+    ).not.toContain('SECRET');
   });
 });
 
@@ -84,7 +145,13 @@ describe('user checks', () => {
     configOf({
       packages,
       users: [
-        { login: 'anna', token: 'anna-token', packages: ['basic', 'sport'], ip: ['10.0.0.0/24', '2001:db8::/64'], expires: '2030-01-01T00:00:00Z' },
+        {
+          login: 'anna',
+          token: 'anna-token',
+          packages: ['basic', 'sport'],
+          ip: ['10.0.0.0/24', '2001:db8::/64'],
+          expires: '2030-01-01T00:00:00Z',
+        },
         { login: 'Ёжик', password: 'туман', enabled: false },
       ],
     }).users,
@@ -118,13 +185,20 @@ describe('user checks', () => {
   it('refuses a disabled user before anything else; a user with no packages or IPs may watch anything from anywhere', () => {
     const hedgehog = directory.byLogin('Ёжик') as DirectoryUser;
     expect(userRefusal(hedgehog, viewer({ ip: '10.0.0.1', channel: 'a001' }), now)).toBe('disabled');
-    expect(userRefusal({ ...hedgehog, enabled: true }, viewer({ ip: '198.51.100.1', channel: 'anything' }), now)).toBeUndefined();
+    expect(
+      userRefusal({ ...hedgehog, enabled: true }, viewer({ ip: '198.51.100.1', channel: 'anything' }), now),
+    ).toBeUndefined();
   });
 });
 
 describe('identifying local users', () => {
   const users = openLocalUsers(
-    configOf({ users: [{ login: 'testuser', password: bcrypt.hashSync('87326848', 4), token: '8732684ydbeb8' }, { login: 'tokenonly', token: 'tk' }] }),
+    configOf({
+      users: [
+        { login: 'testuser', password: bcrypt.hashSync('87326848', 4), token: '8732684ydbeb8' },
+        { login: 'tokenonly', token: 'tk' },
+      ],
+    }),
     memoryLogger([]),
   );
   const identify = (parts: Partial<ViewerRequest>) => users.identify(viewer(parts)).then((user) => user?.login);
@@ -133,7 +207,9 @@ describe('identifying local users', () => {
   it('by token, or by login and the right password', async () => {
     expect(await identify({ token: '8732684ydbeb8' })).toBe('testuser');
     expect(await identify({ credentials: { login: 'testuser', password: '87326848' } })).toBe('testuser');
-    expect(await identify({ token: 'unknown', credentials: { login: 'testuser', password: '87326848' } })).toBe('testuser');
+    expect(await identify({ token: 'unknown', credentials: { login: 'testuser', password: '87326848' } })).toBe(
+      'testuser',
+    );
   });
 
   it('not by an unknown token, a wrong or empty password, or a login without a password', async () => {

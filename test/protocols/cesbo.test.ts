@@ -24,14 +24,20 @@ describe('asking a Cesbo-style backend as Astra asks', () => {
   });
 
   it('keeps the raw query byte for byte, encoding only what a request line cannot carry', () => {
-    expect(askCesbo(new URL('http://mw/check'), { ...astraViewer, rawQuery: `token=a'b"<c>&x=%7e+1` }).path).toBe(`/check?token=a'b"<c>&x=%7e+1`);
+    expect(askCesbo(new URL('http://mw/check'), { ...astraViewer, rawQuery: `token=a'b"<c>&x=%7e+1` }).path).toBe(
+      `/check?token=a'b"<c>&x=%7e+1`,
+    );
     expect(askCesbo(new URL('http://mw/check'), { ...astraViewer, rawQuery: 'token=a b#c&ch=первый' }).path).toBe(
       '/check?token=a%20b%23c&ch=%D0%BF%D0%B5%D1%80%D0%B2%D1%8B%D0%B9',
     );
   });
 
   it('writes non-ASCII text as UTF-8 bytes', () => {
-    const { headers } = askCesbo(new URL('http://mw/check'), { ...astraViewer, channelId: 'первый', userAgent: 'Плеер' });
+    const { headers } = askCesbo(new URL('http://mw/check'), {
+      ...astraViewer,
+      channelId: 'первый',
+      userAgent: 'Плеер',
+    });
     expect(Buffer.from(headers['x-channel-id']!, 'latin1').toString('utf8')).toBe('первый');
     expect(Buffer.from(headers['x-real-ua']!, 'latin1').toString('utf8')).toBe('Плеер');
   });
@@ -45,7 +51,13 @@ describe('asking a Cesbo-style backend as Astra asks', () => {
 describe('a Cesbo caller read back', () => {
   it('round trip: what the bridge sends as Astra is what it reads from Astra', () => {
     const viewer = cesboCaller.read(received(askCesbo(new URL('http://bridge/auth'), astraViewer)), '10.0.0.5', LIMITS);
-    expect(viewer).toEqual({ ...astraViewer, caller: '10.0.0.5', origin: undefined, auth: undefined, credentials: undefined });
+    expect(viewer).toEqual({
+      ...astraViewer,
+      caller: '10.0.0.5',
+      origin: undefined,
+      auth: undefined,
+      credentials: undefined,
+    });
   });
 
   it('round trip with non-ASCII text, credentials and an Alta origin', () => {
@@ -66,15 +78,28 @@ describe('a Cesbo caller read back', () => {
   });
 
   it('Alta sends no X-Channel-ID: the channel comes from the path, and a backend is not told one', () => {
-    const viewer = cesboCaller.read(incoming('/auth?token=t', { 'x-real-path': '/tv/travel-channel/index.m3u8' }), undefined, LIMITS);
+    const viewer = cesboCaller.read(
+      incoming('/auth?token=t', { 'x-real-path': '/tv/travel-channel/index.m3u8' }),
+      undefined,
+      LIMITS,
+    );
     expect(viewer.channel).toBe('travel-channel');
     expect(askCesbo(new URL('http://mw/check'), viewer).headers).not.toHaveProperty('x-channel-id');
   });
 
   it('answers 200 allow / 403 deny with the common headers only', () => {
-    const allow = { allow: true, decidedBy: 'backend:mw', ttlSeconds: 60, sessionName: 'alice', userId: '42', maxSessions: 2 };
+    const allow = {
+      allow: true,
+      decidedBy: 'backend:mw',
+      ttlSeconds: 60,
+      sessionName: 'alice',
+      userId: '42',
+      maxSessions: 2,
+    };
     expect(cesboCaller.answerHeaders(allow)).toEqual({ 'X-Session-Name': 'alice' });
-    expect(cesboCaller.answerHeaders({ allow: false, decidedBy: 'default', ttlSeconds: 30, redirect: 'http://promo/' })).toEqual({ 'X-Location': 'http://promo/' });
+    expect(
+      cesboCaller.answerHeaders({ allow: false, decidedBy: 'default', ttlSeconds: 30, redirect: 'http://promo/' }),
+    ).toEqual({ 'X-Location': 'http://promo/' });
     expect(cesboCaller.answerText).toEqual({ allow: 'allow\n', deny: 'deny\n' });
   });
 });

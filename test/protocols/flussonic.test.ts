@@ -24,16 +24,18 @@ describe('asking a Flussonic-style backend as Flussonic asks', () => {
     expect(headers).toEqual({});
   });
 
-  it('passes a Flussonic caller\'s own proto and request details through', () => {
-    const url = urlOf(flussonicWriter()(new URL('http://mw/auth'), {
-      dialect: 'flussonic',
-      channel: 'sport',
-      proto: 'dash',
-      requestType: 'update_session',
-      requestNumber: '3',
-      referer: 'http://site/',
-      rawQuery: '',
-    }));
+  it("passes a Flussonic caller's own proto and request details through", () => {
+    const url = urlOf(
+      flussonicWriter()(new URL('http://mw/auth'), {
+        dialect: 'flussonic',
+        channel: 'sport',
+        proto: 'dash',
+        requestType: 'update_session',
+        requestNumber: '3',
+        referer: 'http://site/',
+        rawQuery: '',
+      }),
+    );
     expect(Object.fromEntries(url.searchParams)).toEqual({
       name: 'sport',
       ip: '',
@@ -50,7 +52,14 @@ describe('asking a Flussonic-style backend as Flussonic asks', () => {
   });
 
   it('encodes non-ASCII parameters as UTF-8 and takes the host from an Alta origin', () => {
-    const url = urlOf(flussonicWriter()(new URL('http://mw/auth'), { dialect: 'cesbo', channel: 'первый', origin: 'https://tv.example.com:8443', rawQuery: '' }));
+    const url = urlOf(
+      flussonicWriter()(new URL('http://mw/auth'), {
+        dialect: 'cesbo',
+        channel: 'первый',
+        origin: 'https://tv.example.com:8443',
+        rawQuery: '',
+      }),
+    );
     expect(url.searchParams.get('name')).toBe('первый');
     expect(url.search).toContain('name=%D0%BF%D0%B5%D1%80%D0%B2%D1%8B%D0%B9');
     expect(url.searchParams.get('host')).toBe('tv.example.com:8443');
@@ -85,9 +94,15 @@ describe('request_type and request_number for callers that do not send them', ()
     expect(type()).toBe('new_session');
   });
 
-  it('a Flussonic caller\'s own request_type and request_number pass as they came, never counted', () => {
+  it("a Flussonic caller's own request_type and request_number pass as they came, never counted", () => {
     const write = flussonicWriter();
-    const viewer: ViewerRequest = { dialect: 'flussonic', session: '7', requestType: 'update_session', requestNumber: '12', rawQuery: '' };
+    const viewer: ViewerRequest = {
+      dialect: 'flussonic',
+      session: '7',
+      requestType: 'update_session',
+      requestNumber: '12',
+      rawQuery: '',
+    };
     for (let i = 0; i < 2; i++) {
       const params = urlOf(write(new URL('http://mw/auth'), viewer)).searchParams;
       expect([params.get('request_type'), params.get('request_number')]).toEqual(['update_session', '12']);
@@ -102,7 +117,11 @@ describe('a Flussonic caller read back', () => {
 
   it('round trip: the parameters the bridge sends as Flussonic read back as the same viewer', () => {
     const first = flussonicCaller.read(incoming(flussonicTarget), '10.0.0.5', LIMITS);
-    const again = flussonicCaller.read(received(flussonicWriter()(new URL('http://bridge/flussonic'), first)), '10.0.0.5', LIMITS);
+    const again = flussonicCaller.read(
+      received(flussonicWriter()(new URL('http://bridge/flussonic'), first)),
+      '10.0.0.5',
+      LIMITS,
+    );
     expect({ ...again, callerParams: undefined }).toEqual({ ...first, callerParams: undefined });
     expect([...again.callerParams!]).toEqual([...first.callerParams!]);
   });
@@ -122,7 +141,7 @@ describe('a Flussonic caller read back', () => {
     ]);
   });
 
-  it('proto is the caller\'s proto, else its type, else from the path', () => {
+  it("proto is the caller's proto, else its type, else from the path", () => {
     const proto = (target: string) => flussonicCaller.read(incoming(target), undefined, LIMITS).proto;
     expect(proto('/flussonic?name=a&proto=dash&type=hls')).toBe('dash');
     expect(proto('/flussonic?name=a&type=mpegts')).toBe('mpegts');
@@ -131,10 +150,26 @@ describe('a Flussonic caller read back', () => {
   });
 
   it('answers X-AuthDuration, X-Max-Sessions, X-Unique, and X-UserId only when it is a number', () => {
-    const allow = { allow: true, decidedBy: 'backend:mw', ttlSeconds: 120, sessionName: 'alice', userId: '42', maxSessions: 2, unique: true };
-    expect(flussonicCaller.answerHeaders(allow)).toEqual({ 'X-Session-Name': 'alice', 'X-AuthDuration': '120', 'X-UserId': '42', 'X-Max-Sessions': '2', 'X-Unique': 'true' });
+    const allow = {
+      allow: true,
+      decidedBy: 'backend:mw',
+      ttlSeconds: 120,
+      sessionName: 'alice',
+      userId: '42',
+      maxSessions: 2,
+      unique: true,
+    };
+    expect(flussonicCaller.answerHeaders(allow)).toEqual({
+      'X-Session-Name': 'alice',
+      'X-AuthDuration': '120',
+      'X-UserId': '42',
+      'X-Max-Sessions': '2',
+      'X-Unique': 'true',
+    });
     expect(flussonicCaller.answerHeaders({ ...allow, userId: 'stb-00:1a:79' })).not.toHaveProperty('X-UserId');
     expect(flussonicCaller.answerHeaders({ ...allow, userId: '-1' })).not.toHaveProperty('X-UserId');
-    expect(flussonicCaller.answerHeaders({ allow: false, decidedBy: 'default', ttlSeconds: 30 })).toEqual({ 'X-AuthDuration': '30' });
+    expect(flussonicCaller.answerHeaders({ allow: false, decidedBy: 'default', ttlSeconds: 30 })).toEqual({
+      'X-AuthDuration': '30',
+    });
   });
 });

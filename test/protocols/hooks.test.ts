@@ -26,7 +26,19 @@ describe('MediaMTX', () => {
   const read = (document: Record<string, unknown>) => mediamtxCaller.read(post, '10.0.0.5', LIMITS, json(document));
 
   it('reads the viewer from the JSON body', () => {
-    expect(read({ user: 'anna', password: 'p:w', token: '', ip: '::ffff:203.0.113.7', action: 'read', path: 'live/sport/hd', protocol: 'webrtc', id: 'a1b2', query: 'token=t1&lang=en' })).toEqual({
+    expect(
+      read({
+        user: 'anna',
+        password: 'p:w',
+        token: '',
+        ip: '::ffff:203.0.113.7',
+        action: 'read',
+        path: 'live/sport/hd',
+        protocol: 'webrtc',
+        id: 'a1b2',
+        query: 'token=t1&lang=en',
+      }),
+    ).toEqual({
       dialect: 'mediamtx',
       caller: '10.0.0.5',
       ip: '203.0.113.7',
@@ -44,7 +56,8 @@ describe('MediaMTX', () => {
 
   it('read and playback are reads; publish, api, metrics, pprof are not; nothing is a notice', () => {
     for (const action of ['read', 'playback']) expect(read({ action, path: 'a' }).publishing).toBeUndefined();
-    for (const action of ['publish', 'api', 'metrics', 'pprof']) expect(read({ action, path: 'a' }).publishing).toBe(true);
+    for (const action of ['publish', 'api', 'metrics', 'pprof'])
+      expect(read({ action, path: 'a' }).publishing).toBe(true);
     expect(read({ action: 'read' }).notice).toBeUndefined();
   });
 
@@ -64,7 +77,18 @@ describe('SRS', () => {
   const read = (document: Record<string, unknown>) => srsCaller.read(post, undefined, LIMITS, json(document));
 
   it('reads on_play: param is the viewer query, client_id the session (string or number)', () => {
-    expect(read({ action: 'on_play', client_id: 1985, ip: '203.0.113.7', vhost: 'v', app: 'live', stream: 'a001', param: '?token=t1', pageUrl: 'http://site/' })).toMatchObject({
+    expect(
+      read({
+        action: 'on_play',
+        client_id: 1985,
+        ip: '203.0.113.7',
+        vhost: 'v',
+        app: 'live',
+        stream: 'a001',
+        param: '?token=t1',
+        pageUrl: 'http://site/',
+      }),
+    ).toMatchObject({
       dialect: 'srs',
       session: '1985',
       channel: 'a001',
@@ -82,7 +106,8 @@ describe('SRS', () => {
     expect(read({ action: 'on_publish', stream: 's' }).publishing).toBe(true);
     expect(read({ action: 'on_stop' }).notice).toEqual({ event: 'on_stop', endsSession: true });
     expect(read({ action: 'on_close' }).notice).toEqual({ event: 'on_close', endsSession: true });
-    for (const action of ['on_connect', 'on_unpublish', 'on_dvr', 'on_hls']) expect(read({ action }).notice).toEqual({ event: action, endsSession: false });
+    for (const action of ['on_connect', 'on_unpublish', 'on_dvr', 'on_hls'])
+      expect(read({ action }).notice).toEqual({ event: action, endsSession: false });
   });
 
   it('answers allow with body 0 and deny with a non-zero body', () => {
@@ -90,17 +115,26 @@ describe('SRS', () => {
   });
 
   it('refuses a field of the wrong type, naming it', () => {
-    expect(problemOf(() => read({ action: 'on_play', stream: ['a'] }))).toEqual({ status: 400, message: '"stream" in the body is not a string' });
-    expect(problemOf(() => read({ action: 'on_play', client_id: 1.5 }))).toEqual({ status: 400, message: '"client_id" in the body is not a string or a whole number' });
+    expect(problemOf(() => read({ action: 'on_play', stream: ['a'] }))).toEqual({
+      status: 400,
+      message: '"stream" in the body is not a string',
+    });
+    expect(problemOf(() => read({ action: 'on_play', client_id: 1.5 }))).toEqual({
+      status: 400,
+      message: '"client_id" in the body is not a string or a whole number',
+    });
   });
 });
 
 describe('nginx-rtmp', () => {
   const read = (text: string) => nginxRtmpCaller.read(post, undefined, LIMITS, form(text));
-  const session = 'app=live&flashver=LNX%209%2C0&swfurl=&tcurl=rtmp%3A%2F%2Fh%2Flive&pageurl=http%3A%2F%2Fsite%2F&addr=203.0.113.7&clientid=12';
+  const session =
+    'app=live&flashver=LNX%209%2C0&swfurl=&tcurl=rtmp%3A%2F%2Fh%2Flive&pageurl=http%3A%2F%2Fsite%2F&addr=203.0.113.7&clientid=12';
 
-  it('reads on_play; the pairs nginx-rtmp did not write are the viewer\'s own query, kept raw', () => {
-    expect(read(`${session}&call=play&name=a001&start=4294965296&duration=0&reset=0&token=t%2B1&lang=en`)).toMatchObject({
+  it("reads on_play; the pairs nginx-rtmp did not write are the viewer's own query, kept raw", () => {
+    expect(
+      read(`${session}&call=play&name=a001&start=4294965296&duration=0&reset=0&token=t%2B1&lang=en`),
+    ).toMatchObject({
       dialect: 'nginx-rtmp',
       ip: '203.0.113.7',
       session: '12',
@@ -118,10 +152,13 @@ describe('nginx-rtmp', () => {
     expect(read(`${session}&call=publish&name=a&type=live`).publishing).toBe(true);
     expect(read(`${session}&call=play_done&name=a`).notice).toEqual({ event: 'play_done', endsSession: true });
     expect(read(`${session}&call=done&name=a`).notice).toEqual({ event: 'done', endsSession: true });
-    for (const call of ['update', 'update_play', 'connect', 'publish_done', 'record_done']) expect(read(`${session}&call=${call}`).notice?.endsSession).toBe(false);
+    for (const call of ['update', 'update_play', 'connect', 'publish_done', 'record_done'])
+      expect(read(`${session}&call=${call}`).notice?.endsSession).toBe(false);
   });
 
   it('a viewer parameter that collides with one nginx-rtmp writes is ambiguous: 400', () => {
-    expect(problemOf(() => read(`${session}&call=play&name=a001&addr=198.51.100.1`))?.message).toBe('query parameter "addr" is given more than once');
+    expect(problemOf(() => read(`${session}&call=play&name=a001&addr=198.51.100.1`))?.message).toBe(
+      'query parameter "addr" is given more than once',
+    );
   });
 });

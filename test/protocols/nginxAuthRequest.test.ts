@@ -4,9 +4,14 @@ import { RequestProblem } from '../../src/server/problem.js';
 import { incoming, LIMITS } from './support.js';
 
 describe('nginx auth_request on /auth', () => {
-  it('X-Original-URI is the viewer\'s path and query; the subrequest\'s own query is not read', () => {
+  it("X-Original-URI is the viewer's path and query; the subrequest's own query is not read", () => {
     const viewer = cesboCaller.read(
-      incoming('/auth?token=ignored', { 'x-original-uri': '/hls/sport/index.m3u8?token=t1&auth=anna:pw', 'x-real-ip': '203.0.113.7', 'x-session-id': 's1', 'user-agent': 'VLC' }),
+      incoming('/auth?token=ignored', {
+        'x-original-uri': '/hls/sport/index.m3u8?token=t1&auth=anna:pw',
+        'x-real-ip': '203.0.113.7',
+        'x-session-id': 's1',
+        'user-agent': 'VLC',
+      }),
       '127.0.0.1',
       LIMITS,
     );
@@ -27,8 +32,13 @@ describe('nginx auth_request on /auth', () => {
   });
 
   it('a path without a query, and a query over limits.maxQueryBytes', () => {
-    expect(cesboCaller.read(incoming('/auth', { 'x-original-uri': '/live/a001' }), undefined, LIMITS)).toMatchObject({ path: '/live/a001', channel: 'a001', rawQuery: '' });
-    const long = () => cesboCaller.read(incoming('/auth', { 'x-original-uri': `/a?token=${'x'.repeat(9000)}` }), undefined, LIMITS);
+    expect(cesboCaller.read(incoming('/auth', { 'x-original-uri': '/live/a001' }), undefined, LIMITS)).toMatchObject({
+      path: '/live/a001',
+      channel: 'a001',
+      rawQuery: '',
+    });
+    const long = () =>
+      cesboCaller.read(incoming('/auth', { 'x-original-uri': `/a?token=${'x'.repeat(9000)}` }), undefined, LIMITS);
     expect(long).toThrow(RequestProblem);
     expect(long).toThrow('query string longer than 8192 bytes');
   });

@@ -7,7 +7,11 @@ export const LIMITS: ReadLimits = { maxQueryBytes: 8192, maxBodyBytes: 16_384, b
 
 /** A request as Node's HTTP server hands it over: target, lower-case header names, header values as latin1 text. */
 export function incoming(url: string, headers: Record<string, string> = {}, method = 'GET'): IncomingMessage {
-  return { url, method, headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])) } as unknown as IncomingMessage;
+  return {
+    url,
+    method,
+    headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+  } as unknown as IncomingMessage;
 }
 
 /** What a middleware receives from an outbound request, as a request the bridge could itself read. */

@@ -31,7 +31,10 @@ async function statusOf(sender: MiddlewareClient, outbound: OutboundRequest): Pr
 }
 
 /** Records one exchange through the real transport and returns the fixture folder and the file's text. */
-async function recordOne(live: ReplayServer, outbound: OutboundRequest): Promise<{ dir: string; text: string; recorded: Exchange }> {
+async function recordOne(
+  _live: ReplayServer,
+  outbound: OutboundRequest,
+): Promise<{ dir: string; text: string; recorded: Exchange }> {
   const dir = join(mkdtempSync(join(tmpdir(), 'record-body-')), 'recorded');
   const recorder = createRecorder(dir, memoryLogger([]));
   const recording = new MiddlewareClient(recorder.observe);
@@ -49,17 +52,40 @@ describe('a POST middleware recorded once and replayed', () => {
     method: 'POST',
     path: '/api/check',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token, password: PASSWORD, channel: 'a001', ip: '203.0.113.7', hops: 2, vip: true, nested: { a: 1 }, ...extra }),
+    body: JSON.stringify({
+      token,
+      password: PASSWORD,
+      channel: 'a001',
+      ip: '203.0.113.7',
+      hops: 2,
+      vip: true,
+      nested: { a: 1 },
+      ...extra,
+    }),
   });
 
   it('a JSON body: fields matched one by one, secrets hashed, the answer replayed for the same body only', async () => {
-    const live = await replaying([{ request: { method: 'POST', path: '/api/check', body: { json: { token: TOKEN } } }, response: { status: 200, headers: { 'X-Session-Name': 'alice' }, body: `ok ${TOKEN}` } }]);
+    const live = await replaying([
+      {
+        request: { method: 'POST', path: '/api/check', body: { json: { token: TOKEN } } },
+        response: { status: 200, headers: { 'X-Session-Name': 'alice' }, body: `ok ${TOKEN}` },
+      },
+    ]);
     const { dir, text, recorded } = await recordOne(live, { ...json(TOKEN), origin: live.url });
     for (const secret of [TOKEN, PASSWORD]) expect(text).not.toContain(secret);
     expect(recorded.request).toMatchObject({
       method: 'POST',
       path: '/api/check',
-      body: { json: { token: { sha256: sha256(TOKEN) }, password: { sha256: sha256(PASSWORD) }, channel: 'a001', ip: '203.0.113.7', hops: 2, vip: true } },
+      body: {
+        json: {
+          token: { sha256: sha256(TOKEN) },
+          password: { sha256: sha256(PASSWORD) },
+          channel: 'a001',
+          ip: '203.0.113.7',
+          hops: 2,
+          vip: true,
+        },
+      },
     });
     expect(recorded.response).toMatchObject({ status: 200, body: 'ok ***' });
 
@@ -83,7 +109,9 @@ describe('a POST middleware recorded once and replayed', () => {
     const live = await replaying([{ request: { method: 'POST', path: '/on_play' }, response: { status: 200 } }]);
     const { dir, text, recorded } = await recordOne(live, { ...form(TOKEN), origin: live.url });
     expect(text).not.toContain(TOKEN);
-    expect(recorded.request.body).toEqual({ form: { call: 'play', name: 'a001', addr: '203.0.113.7', token: { sha256: sha256(TOKEN) } } });
+    expect(recorded.request.body).toEqual({
+      form: { call: 'play', name: 'a001', addr: '203.0.113.7', token: { sha256: sha256(TOKEN) } },
+    });
     const replay = await replaying(loadFixtures(dir));
     expect(await statusOf(client, { ...form(TOKEN), origin: replay.url })).toBe(200);
     expect(await statusOf(client, { ...form('other'), origin: replay.url })).toBe(500);
@@ -91,12 +119,32 @@ describe('a POST middleware recorded once and replayed', () => {
 
   it('any other body: the whole text, hashed when it holds a secret', async () => {
     const live = await replaying([{ request: { method: 'POST', path: '/raw' }, response: { status: 403 } }]);
-    const plain = await recordOne(live, { origin: live.url, method: 'POST', path: '/raw', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const plain = await recordOne(live, {
+      origin: live.url,
+      method: 'POST',
+      path: '/raw',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(plain.recorded.request.body).toBe('hello');
-    const secret = await recordOne(live, { origin: live.url, method: 'POST', path: '/raw', headers: { 'content-type': 'text/plain', 'x-api-key': 'K3y-of-the-mw' }, body: 'key=K3y-of-the-mw' });
+    const secret = await recordOne(live, {
+      origin: live.url,
+      method: 'POST',
+      path: '/raw',
+      headers: { 'content-type': 'text/plain', 'x-api-key': 'K3y-of-the-mw' },
+      body: 'key=K3y-of-the-mw',
+    });
     expect(secret.text).not.toContain('K3y-of-the-mw');
     expect(secret.recorded.request.body).toEqual({ sha256: sha256('key=K3y-of-the-mw') });
     const replay = await replaying(loadFixtures(secret.dir));
-    expect(await statusOf(client, { origin: replay.url, method: 'POST', path: '/raw', headers: { 'content-type': 'text/plain', 'x-api-key': 'K3y-of-the-mw' }, body: 'key=K3y-of-the-mw' })).toBe(403);
+    expect(
+      await statusOf(client, {
+        origin: replay.url,
+        method: 'POST',
+        path: '/raw',
+        headers: { 'content-type': 'text/plain', 'x-api-key': 'K3y-of-the-mw' },
+        body: 'key=K3y-of-the-mw',
+      }),
+    ).toBe(403);
   });
 });

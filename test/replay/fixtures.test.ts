@@ -10,7 +10,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 function folderWith(files: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'fixtures-'));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  for (const [name, content] of Object.entries(files))
+    writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
   return dir;
 }
 
@@ -28,7 +29,11 @@ const allow = { request: { path: '/check' }, response: { status: 200 } };
 
 describe('loadFixtures', () => {
   it('reads every *.json file in file-name order and says which file each exchange came from', () => {
-    const dir = folderWith({ 'b.json': allow, 'a.json': { ...allow, description: 'first' }, 'notes.txt': 'not a fixture' });
+    const dir = folderWith({
+      'b.json': allow,
+      'a.json': { ...allow, description: 'first' },
+      'notes.txt': 'not a fixture',
+    });
     const fixtures = loadFixtures(dir);
     expect(fixtures.map((fixture) => fixture.file)).toEqual(['a.json', 'b.json']);
     expect(fixtures[0]!.description).toBe('first');
@@ -36,7 +41,9 @@ describe('loadFixtures', () => {
 
   it('names the folder when it is missing, not a folder, or holds no fixture', () => {
     const dir = folderWith({ 'plain.txt': 'x' });
-    expect(loadError(join(dir, 'missing')).message).toContain(`${join(dir, 'missing')}: cannot read the fixture folder (ENOENT)`);
+    expect(loadError(join(dir, 'missing')).message).toContain(
+      `${join(dir, 'missing')}: cannot read the fixture folder (ENOENT)`,
+    );
     expect(loadError(join(dir, 'plain.txt')).message).toContain('cannot read the fixture folder (ENOTDIR)');
     expect(loadError(dir).message).toContain(`${dir}: no fixture files (*.json)`);
   });
@@ -52,7 +59,10 @@ describe('loadFixtures', () => {
   it('lists every problem of every file with its key path', () => {
     const dir = folderWith({
       'no-path.json': { request: {}, response: {} },
-      'bad-hash.json': { request: { path: '/c', query: { token: { sha256: 'abc' } }, headers: { 'x-real-ip': 7 } }, response: {} },
+      'bad-hash.json': {
+        request: { path: '/c', query: { token: { sha256: 'abc' } }, headers: { 'x-real-ip': 7 } },
+        response: {},
+      },
       'typo.json': { request: { path: '/c' }, response: { dealyMs: 100, status: 2000 } },
       'bad-header.json': { request: { path: 'c' }, response: { headers: { 'X-Session-Name': 'a\r\nSet-Cookie: x' } } },
       'not-object.json': '[]',
@@ -60,17 +70,26 @@ describe('loadFixtures', () => {
     const { problems } = loadError(dir);
     const about = (file: string) => problems.filter((problem) => problem.startsWith(join(dir, file)));
     expect(about('no-path.json').join('\n')).toContain('request.path:');
-    expect(about('bad-hash.json').join('\n')).toContain('request.query.token.sha256: expected 64 hex digits (the SHA-256 of the value)');
-    expect(about('bad-hash.json').join('\n')).toContain('request.headers.x-real-ip: expected a string or {"sha256": "<64 hex digits>"}');
+    expect(about('bad-hash.json').join('\n')).toContain(
+      'request.query.token.sha256: expected 64 hex digits (the SHA-256 of the value)',
+    );
+    expect(about('bad-hash.json').join('\n')).toContain(
+      'request.headers.x-real-ip: expected a string or {"sha256": "<64 hex digits>"}',
+    );
     expect(about('typo.json').join('\n')).toMatch(/response: .*dealyMs/);
     expect(about('typo.json').join('\n')).toContain('response.status:');
     expect(about('bad-header.json').join('\n')).toContain('request.path: expected a path starting with /');
-    expect(about('bad-header.json').join('\n')).toContain('response.headers.X-Session-Name: not a header Node can send');
+    expect(about('bad-header.json').join('\n')).toContain(
+      'response.headers.X-Session-Name: not a header Node can send',
+    );
     expect(about('not-object.json')).toHaveLength(1);
   });
 
   it('refuses a request body expectation it cannot match, naming the key', () => {
-    const dir = folderWith({ 'nested.json': { request: { path: '/c', method: 'POST', body: { json: { a: [1] } } }, response: {} }, 'both.json': { request: { path: '/c', body: { form: {}, json: {} } }, response: {} } });
+    const dir = folderWith({
+      'nested.json': { request: { path: '/c', method: 'POST', body: { json: { a: [1] } } }, response: {} },
+      'both.json': { request: { path: '/c', body: { form: {}, json: {} } }, response: {} },
+    });
     const text = loadError(dir).message;
     expect(text).toContain(`${join(dir, 'nested.json')}: request.body:`);
     expect(text).toContain(`${join(dir, 'both.json')}: request.body:`);
@@ -94,14 +113,22 @@ describe('replay server', () => {
   it('matches a {"sha256"} query or header value by the hash of what it receives', async () => {
     const dir = folderWith({
       'a-good.json': {
-        request: { path: '/check', query: { token: { sha256: sha256('good-token').toUpperCase() } }, headers: { 'X-Real-IP': { sha256: sha256('203.0.113.7') } } },
+        request: {
+          path: '/check',
+          query: { token: { sha256: sha256('good-token').toUpperCase() } },
+          headers: { 'X-Real-IP': { sha256: sha256('203.0.113.7') } },
+        },
         response: { status: 200, headers: { 'X-Session-Name': 'alice' } },
       },
-      'b-plain.json': { request: { path: '/check', query: { token: 'plain-token' } }, response: { status: 200, headers: { 'X-Session-Name': 'bob' } } },
+      'b-plain.json': {
+        request: { path: '/check', query: { token: 'plain-token' } },
+        response: { status: 200, headers: { 'X-Session-Name': 'bob' } },
+      },
       'c-rest.json': { request: { path: '/check' }, response: { status: 403 } },
     });
     server = await startReplayServer(loadFixtures(dir));
-    const ask = (query: string, ip = '203.0.113.7') => fetch(`${server!.url}/check?${query}`, { headers: { 'X-Real-IP': ip } });
+    const ask = (query: string, ip = '203.0.113.7') =>
+      fetch(`${server!.url}/check?${query}`, { headers: { 'X-Real-IP': ip } });
 
     const good = await ask('token=good-token');
     expect(good.status).toBe(200);
@@ -151,9 +178,16 @@ describe('parseTarget', () => {
     expect(parseTarget('/check?a=1&b=&a=2&c&a=3?x')).toEqual({
       path: '/check',
       rawQuery: 'a=1&b=&a=2&c&a=3?x',
-      query: [['a', ['1', '2', '3?x']], ['b', ['']], ['c', ['']]],
+      query: [
+        ['a', ['1', '2', '3?x']],
+        ['b', ['']],
+        ['c', ['']],
+      ],
     });
-    expect(parseTarget('/p%20q?a+b=c+d&e%2Bf=%E2%82%AC%20').query).toEqual([['a b', ['c d']], ['e+f', ['€ ']]]);
+    expect(parseTarget('/p%20q?a+b=c+d&e%2Bf=%E2%82%AC%20').query).toEqual([
+      ['a b', ['c d']],
+      ['e+f', ['€ ']],
+    ]);
   });
 });
 
@@ -175,7 +209,10 @@ describe('replay server query names', () => {
     expect((await fetch(`${server.url}/check?toString=t`)).status).toBe(204);
     expect((await fetch(`${server.url}/check?constructor=x`)).status).toBe(500);
     expect(server.received.map((request) => Object.entries(request.query))).toEqual([
-      [['constructor', ['c']], ['__proto__', ['p1', 'p2']]],
+      [
+        ['constructor', ['c']],
+        ['__proto__', ['p1', 'p2']],
+      ],
       [['toString', ['t']]],
       [['constructor', ['x']]],
     ]);

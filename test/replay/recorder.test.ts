@@ -3,7 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MiddlewareClient, TransportError, type MiddlewareAnswer, type OutboundRequest } from '../../src/adapters/transport.js';
+import {
+  MiddlewareClient,
+  TransportError,
+  type MiddlewareAnswer,
+  type OutboundRequest,
+} from '../../src/adapters/transport.js';
 import { createRecorder, RecordFolderError } from '../../src/record/recorder.js';
 import { loadFixtures, type Exchange } from '../../src/replay/fixtures.js';
 import { closedPort, startReplayServer, type ReplayServer } from '../../src/replay/server.js';
@@ -17,7 +22,10 @@ const readRecorded = (dir: string, file: string) => JSON.parse(readFileSync(join
 const servers: ReplayServer[] = [];
 const clients: MiddlewareClient[] = [];
 afterEach(async () => {
-  await Promise.all([...servers.splice(0).map((server) => server.close()), ...clients.splice(0).map((client) => client.close())]);
+  await Promise.all([
+    ...servers.splice(0).map((server) => server.close()),
+    ...clients.splice(0).map((client) => client.close()),
+  ]);
 });
 
 async function replaying(exchanges: readonly Exchange[]): Promise<ReplayServer> {
@@ -36,7 +44,9 @@ function clientFor(observe?: ConstructorParameters<typeof MiddlewareClient>[0]):
 async function outcomeOf(client: MiddlewareClient, outbound: OutboundRequest): Promise<unknown> {
   try {
     const { status, headers, body } = await client.send(outbound, 300, new AbortController().signal);
-    const read = Object.entries(headers).filter(([name]) => name.startsWith('x-') || name === 'location' || name === 'content-type');
+    const read = Object.entries(headers).filter(
+      ([name]) => name.startsWith('x-') || name === 'location' || name === 'content-type',
+    );
     return { status, headers: Object.fromEntries(read), body: body.toString() };
   } catch (error) {
     return { error: (error as TransportError).kind };
@@ -53,32 +63,59 @@ describe('recording masks secrets', () => {
     const middleware = await replaying([{ request: { path: '/chk' }, response: { status: 200 } }]);
     const dir = freshDir();
     const recorder = createRecorder(dir, memoryLogger([]), { knownSecrets: ['goodCfgTok'] });
-    const outbound = (viewerToken: string): OutboundRequest => ({ origin: middleware.url, path: `/chk?token=goodCfgTok&token=${viewerToken}`, headers: {} });
+    const outbound = (viewerToken: string): OutboundRequest => ({
+      origin: middleware.url,
+      path: `/chk?token=goodCfgTok&token=${viewerToken}`,
+      headers: {},
+    });
     await outcomeOf(clientFor(recorder.observe), outbound('viewerTok1'));
     await recorder.flush();
     const [file] = recordedFiles(dir);
     expect(readFileSync(join(dir, file!), 'utf8')).not.toMatch(/goodCfgTok|viewerTok1/);
-    expect(readRecorded(dir, file!).request.query).toEqual({ token: [{ sha256: sha256('goodCfgTok') }, { sha256: sha256('viewerTok1') }] });
+    expect(readRecorded(dir, file!).request.query).toEqual({
+      token: [{ sha256: sha256('goodCfgTok') }, { sha256: sha256('viewerTok1') }],
+    });
     const replay = await replaying(loadFixtures(dir));
-    expect(await outcomeOf(clientFor(), { ...outbound('viewerTok1'), origin: replay.url })).toMatchObject({ status: 200 });
-    expect(await outcomeOf(clientFor(), { ...outbound('otherTok'), origin: replay.url })).toMatchObject({ status: 500 });
-    expect(await outcomeOf(clientFor(), { ...outbound('viewerTok1'), origin: replay.url, path: '/chk?token=goodCfgTok' })).toMatchObject({ status: 500 });
+    expect(await outcomeOf(clientFor(), { ...outbound('viewerTok1'), origin: replay.url })).toMatchObject({
+      status: 200,
+    });
+    expect(await outcomeOf(clientFor(), { ...outbound('otherTok'), origin: replay.url })).toMatchObject({
+      status: 500,
+    });
+    expect(
+      await outcomeOf(clientFor(), { ...outbound('viewerTok1'), origin: replay.url, path: '/chk?token=goodCfgTok' }),
+    ).toMatchObject({ status: 500 });
   });
 
   it('masks the values of secret environment variables the config used, in the URL path and any parameter, and still replays', async () => {
-    const middleware = await replaying([{ request: { path: '/PathSecret999/check' }, response: { status: 200, headers: { 'X-Session-Name': 'alice' } } }]);
+    const middleware = await replaying([
+      { request: { path: '/PathSecret999/check' }, response: { status: 200, headers: { 'X-Session-Name': 'alice' } } },
+    ]);
     const dir = freshDir();
     const recorder = createRecorder(dir, memoryLogger([]), { knownSecrets: ['PathSecret999', 'SmKey888'] });
-    const outbound: OutboundRequest = { origin: middleware.url, path: '/PathSecret999/check?client=SmKey888&name=a001', headers: {} };
+    const outbound: OutboundRequest = {
+      origin: middleware.url,
+      path: '/PathSecret999/check?client=SmKey888&name=a001',
+      headers: {},
+    };
     const original = await outcomeOf(clientFor(recorder.observe), outbound);
     await recorder.flush();
     const [file] = recordedFiles(dir);
     const text = readFileSync(join(dir, file!), 'utf8');
     expect(text).not.toMatch(/PathSecret999|SmKey888/);
-    expect(readRecorded(dir, file!).request).toMatchObject({ path: { sha256: sha256('/PathSecret999/check') }, query: { client: { sha256: sha256('SmKey888') }, name: 'a001' } });
+    expect(readRecorded(dir, file!).request).toMatchObject({
+      path: { sha256: sha256('/PathSecret999/check') },
+      query: { client: { sha256: sha256('SmKey888') }, name: 'a001' },
+    });
     const replay = await replaying(loadFixtures(dir));
     expect(await outcomeOf(clientFor(), { ...outbound, origin: replay.url })).toEqual(original);
-    expect(await outcomeOf(clientFor(), { ...outbound, origin: replay.url, path: '/OtherSecret/check?client=SmKey888&name=a001' })).toMatchObject({ status: 500 });
+    expect(
+      await outcomeOf(clientFor(), {
+        ...outbound,
+        origin: replay.url,
+        path: '/OtherSecret/check?client=SmKey888&name=a001',
+      }),
+    ).toMatchObject({ status: 500 });
   });
 
   it('writes no token, password, key or cookie in clear, yet the recording tells a good token from a bad one', async () => {
@@ -87,7 +124,11 @@ describe('recording masks secrets', () => {
         request: { path: '/check' },
         response: {
           status: 302,
-          headers: { Location: `http://promo.example.com/renew?token=${TOKEN}`, 'Set-Cookie': 'mwsession=c00kie-value', 'X-Session-Name': 'alice' },
+          headers: {
+            Location: `http://promo.example.com/renew?token=${TOKEN}`,
+            'Set-Cookie': 'mwsession=c00kie-value',
+            'X-Session-Name': 'alice',
+          },
           body: `token ${TOKEN} of vip:${PASSWORD} has expired`,
         },
       },
@@ -99,7 +140,11 @@ describe('recording masks secrets', () => {
     const outbound = (token: string): OutboundRequest => ({
       origin: middleware.url,
       path: `/check?key=${API_KEY}&name=a001&token=${token}&qs=${encodeURIComponent(viewerQuery)}&auth=vip:${PASSWORD}&lang=en`,
-      headers: { authorization: `Basic ${BASIC}`, 'x-real-ip': '203.0.113.7', 'x-real-path': `/play/${TOKEN}/index.m3u8` },
+      headers: {
+        authorization: `Basic ${BASIC}`,
+        'x-real-ip': '203.0.113.7',
+        'x-real-path': `/play/${TOKEN}/index.m3u8`,
+      },
     });
     const original = await outcomeOf(clientFor(recorder.observe), outbound(TOKEN));
     await recorder.flush();
@@ -107,7 +152,8 @@ describe('recording masks secrets', () => {
     const [file, ...more] = recordedFiles(dir);
     expect(more).toEqual([]);
     const text = readFileSync(join(dir, file!), 'utf8');
-    for (const secret of [TOKEN, PASSWORD, encodeURIComponent(PASSWORD), API_KEY, BASIC, 'c00kie-value']) expect(text).not.toContain(secret);
+    for (const secret of [TOKEN, PASSWORD, encodeURIComponent(PASSWORD), API_KEY, BASIC, 'c00kie-value'])
+      expect(text).not.toContain(secret);
     const recorded = readRecorded(dir, file!);
     expect(recorded.request).toEqual({
       method: 'GET',
@@ -126,16 +172,29 @@ describe('recording masks secrets', () => {
         'x-real-path': { sha256: sha256(`/play/${TOKEN}/index.m3u8`) },
       },
     });
-    expect(recorded.response.headers).toMatchObject({ location: 'http://promo.example.com/renew?token=***', 'set-cookie': '***', 'x-session-name': 'alice' });
+    expect(recorded.response.headers).toMatchObject({
+      location: 'http://promo.example.com/renew?token=***',
+      'set-cookie': '***',
+      'x-session-name': 'alice',
+    });
     expect(recorded.response.headers).not.toHaveProperty('date');
     expect(recorded.response.body).toBe('token *** of vip:*** has expired');
 
     const replay = await replaying(loadFixtures(dir));
     const client = clientFor();
     const replayed = await outcomeOf(client, { ...outbound(TOKEN), origin: replay.url });
-    expect(original).toMatchObject({ status: 302, headers: { location: `http://promo.example.com/renew?token=${TOKEN}`, 'x-session-name': 'alice' } });
-    expect(replayed).toEqual({ status: 302, headers: { location: 'http://promo.example.com/renew?token=***', 'x-session-name': 'alice' }, body: 'token *** of vip:*** has expired' });
-    expect(await outcomeOf(client, { ...outbound('another-token'), origin: replay.url })).toMatchObject({ status: 500 });
+    expect(original).toMatchObject({
+      status: 302,
+      headers: { location: `http://promo.example.com/renew?token=${TOKEN}`, 'x-session-name': 'alice' },
+    });
+    expect(replayed).toEqual({
+      status: 302,
+      headers: { location: 'http://promo.example.com/renew?token=***', 'x-session-name': 'alice' },
+      body: 'token *** of vip:*** has expired',
+    });
+    expect(await outcomeOf(client, { ...outbound('another-token'), origin: replay.url })).toMatchObject({
+      status: 500,
+    });
     expect(logs.join('\n')).not.toContain(TOKEN);
   });
 });
@@ -156,8 +215,14 @@ describe('recorded failures replay as the same kind of failure', () => {
     const recorder = createRecorder(dir, memoryLogger([]));
     const recordingClient = clientFor(recorder.observe);
     const paths = cases.map((exchange) => exchange.request.path as string);
-    const live = await Promise.all(paths.map((path) => outcomeOf(recordingClient, { origin: middleware.url, path, headers: {} })));
-    await outcomeOf(recordingClient, { origin: `http://127.0.0.1:${await closedPort()}`, path: '/refused', headers: {} });
+    const live = await Promise.all(
+      paths.map((path) => outcomeOf(recordingClient, { origin: middleware.url, path, headers: {} })),
+    );
+    await outcomeOf(recordingClient, {
+      origin: `http://127.0.0.1:${await closedPort()}`,
+      path: '/refused',
+      headers: {},
+    });
     await recorder.flush();
 
     expect(live).toEqual([
@@ -172,7 +237,9 @@ describe('recorded failures replay as the same kind of failure', () => {
     expect(recordedFiles(dir)).toHaveLength(cases.length);
     const replay = await replaying(loadFixtures(dir));
     const client = clientFor();
-    const replayed = await Promise.all(paths.map((path) => outcomeOf(client, { origin: replay.url, path, headers: {} })));
+    const replayed = await Promise.all(
+      paths.map((path) => outcomeOf(client, { origin: replay.url, path, headers: {} })),
+    );
     expect(replayed).toEqual(live);
   });
 
@@ -186,23 +253,41 @@ describe('recorded failures replay as the same kind of failure', () => {
       const middleware = await replaying(shipped);
       for (const { file, request } of shipped) {
         // The request this fixture answers; shipped fixtures hold no digests, which could not be turned back into one.
-        const plain = (values: Exchange['request']['query'] = {}) => Object.entries(values).map(([name, value]): [string, string] => [name, value as string]);
-        checks.push({ fixture: `${folder}/${file}`, live: middleware.url, path: `${request.path}?${new URLSearchParams(plain(request.query))}`, headers: Object.fromEntries(plain(request.headers)) });
+        const plain = (values: Exchange['request']['query'] = {}) =>
+          Object.entries(values).map(([name, value]): [string, string] => [name, value as string]);
+        checks.push({
+          fixture: `${folder}/${file}`,
+          live: middleware.url,
+          path: `${request.path}?${new URLSearchParams(plain(request.query))}`,
+          headers: Object.fromEntries(plain(request.headers)),
+        });
       }
     }
-    const live = await Promise.all(checks.map(({ fixture, live, path, headers }) => outcomeOf(recordingClient, { origin: live, path, headers }).then((outcome) => ({ fixture, outcome }))));
+    const live = await Promise.all(
+      checks.map(({ fixture, live, path, headers }) =>
+        outcomeOf(recordingClient, { origin: live, path, headers }).then((outcome) => ({ fixture, outcome })),
+      ),
+    );
     await recorder.flush();
 
     const replay = await replaying(loadFixtures(dir));
     const client = clientFor();
-    const replayed = await Promise.all(checks.map(({ fixture, path, headers }) => outcomeOf(client, { origin: replay.url, path, headers }).then((outcome) => ({ fixture, outcome }))));
+    const replayed = await Promise.all(
+      checks.map(({ fixture, path, headers }) =>
+        outcomeOf(client, { origin: replay.url, path, headers }).then((outcome) => ({ fixture, outcome })),
+      ),
+    );
     expect(checks.length).toBeGreaterThan(70);
     expect(replayed).toEqual(live);
   });
 });
 
 describe('recorder', () => {
-  const answer = (status: number, body = ''): MiddlewareAnswer => ({ status, headers: { date: new Date().toUTCString() }, body: Buffer.from(body) });
+  const answer = (status: number, body = ''): MiddlewareAnswer => ({
+    status,
+    headers: { date: new Date().toUTCString() },
+    body: Buffer.from(body),
+  });
   const outbound: OutboundRequest = { origin: 'http://mw.local', path: '/check?name=a001', headers: {} };
 
   it('writes an identical exchange once, in sortable, unique file names', async () => {
@@ -217,7 +302,8 @@ describe('recorder', () => {
 
     const files = recordedFiles(dir);
     expect(files).toHaveLength(3);
-    for (const file of files) expect(file).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-\d{6}-(200|403|timeout)\.json$/);
+    for (const file of files)
+      expect(file).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-\d{6}-(200|403|timeout)\.json$/);
     expect(files.map((file) => file.split('-').at(-1))).toEqual(['200.json', '403.json', 'timeout.json']);
     expect(readRecorded(dir, files[0]!).description).toMatch(/^Recorded by serve --record at /);
   });
@@ -238,7 +324,9 @@ describe('recorder', () => {
     const dir = join(parent, 'file', 'recorded');
     expect(() => createRecorder(dir, memoryLogger([]))).toThrow(RecordFolderError);
     expect(() => createRecorder(dir, memoryLogger([]))).toThrow(`cannot record to ${dir} (--record): ENOTDIR`);
-    expect(() => createRecorder(join(parent, 'file'), memoryLogger([]))).toThrow(`cannot record to ${join(parent, 'file')} (--record): ENOTDIR`);
+    expect(() => createRecorder(join(parent, 'file'), memoryLogger([]))).toThrow(
+      `cannot record to ${join(parent, 'file')} (--record): ENOTDIR`,
+    );
   });
 
   it('keeps going, and logs once, when writing fails or an exchange cannot be read', async () => {
@@ -246,7 +334,8 @@ describe('recorder', () => {
     const logs: string[] = [];
     const recorder = createRecorder(dir, memoryLogger(logs));
     rmSync(dir, { recursive: true });
-    for (let status = 200; status < 205; status++) expect(() => recorder.observe(outbound, answer(status))).not.toThrow();
+    for (let status = 200; status < 205; status++)
+      expect(() => recorder.observe(outbound, answer(status))).not.toThrow();
     const unreadable = { status: 200, headers: null, body: null } as unknown as MiddlewareAnswer;
     expect(() => recorder.observe(outbound, unreadable)).not.toThrow();
     expect(() => recorder.observe(outbound, unreadable)).not.toThrow();

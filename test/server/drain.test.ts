@@ -7,7 +7,7 @@ import { drain } from '../../src/server/drain.js';
 import { readKernelQueues, type KernelQueues } from '../../src/server/kernelQueues.js';
 
 async function trackedServer() {
-  const server = createServer({ requireHostHeader: false }, (req, res) => {
+  const server = createServer({ requireHostHeader: false }, (_req, res) => {
     tracker.received(res);
     res.end('ok');
   });
@@ -17,34 +17,39 @@ async function trackedServer() {
 }
 
 describe('drain', () => {
-  it.runIf(process.platform === 'linux')('keeps accepting while the kernel reports connections waiting, and closes the listener once none are', async () => {
-    const { server, tracker, port } = await trackedServer();
-    let waiting = 1;
-    const asked: number[] = [];
-    // The real kernel's view of unread bytes, with an accept queue that stays "not empty" until the test says so.
-    const kernelQueues = async (asking: number): Promise<KernelQueues> => {
-      asked.push(asking);
-      const real = await readKernelQueues(asking);
-      return { waitingToBeAccepted: waiting, unreadByPeerPort: real?.unreadByPeerPort ?? new Map() };
-    };
-    const drained = drain(server, tracker, { graceMs: 10_000, pollMs: 5, kernelQueues });
-    // While the (simulated) accept queue is not empty, a caller that connects is still served.
-    const served = await rawExchange(port, { pieces: ['GET / HTTP/1.1\r\n\r\n'], halfClose: true });
-    expect(served.statuses).toEqual([200]);
-    expect(served.reply).toContain('Connection: close');
-    expect(server.listening).toBe(true);
-    waiting = 0;
-    await drained;
-    expect(server.listening).toBe(false);
-    expect(asked.every((asking) => asking === port)).toBe(true);
-  });
+  it.runIf(process.platform === 'linux')(
+    'keeps accepting while the kernel reports connections waiting, and closes the listener once none are',
+    async () => {
+      const { server, tracker, port } = await trackedServer();
+      let waiting = 1;
+      const asked: number[] = [];
+      // The real kernel's view of unread bytes, with an accept queue that stays "not empty" until the test says so.
+      const kernelQueues = async (asking: number): Promise<KernelQueues> => {
+        asked.push(asking);
+        const real = await readKernelQueues(asking);
+        return { waitingToBeAccepted: waiting, unreadByPeerPort: real?.unreadByPeerPort ?? new Map() };
+      };
+      const drained = drain(server, tracker, { graceMs: 10_000, pollMs: 5, kernelQueues });
+      // While the (simulated) accept queue is not empty, a caller that connects is still served.
+      const served = await rawExchange(port, { pieces: ['GET / HTTP/1.1\r\n\r\n'], halfClose: true });
+      expect(served.statuses).toEqual([200]);
+      expect(served.reply).toContain('Connection: close');
+      expect(server.listening).toBe(true);
+      waiting = 0;
+      await drained;
+      expect(server.listening).toBe(false);
+      expect(asked.every((asking) => asking === port)).toBe(true);
+    },
+  );
 
   it('does not close a connection while the kernel holds bytes it sent, unread', async () => {
     const { server, tracker, port } = await trackedServer();
     const quiet = new Map<number, number>();
     let unread = new Map<number, number>();
     const kernelQueues = async (): Promise<KernelQueues> => ({ waitingToBeAccepted: 0, unreadByPeerPort: unread });
-    const connected = new Promise<number>((resolve) => server.once('connection', (socket) => resolve(socket.remotePort!)));
+    const connected = new Promise<number>((resolve) =>
+      server.once('connection', (socket) => resolve(socket.remotePort!)),
+    );
     const exchange = rawExchange(port, { pieces: [] });
     const peer = await connected;
     // The kernel says 20 bytes from this caller wait unread: the drain must wait for them.
@@ -60,7 +65,9 @@ describe('drain', () => {
 
   it('ends at the grace period even when connections never go quiet', async () => {
     const { server, tracker, port } = await trackedServer();
-    const connected = new Promise<number>((resolve) => server.once('connection', (socket) => resolve(socket.remotePort!)));
+    const connected = new Promise<number>((resolve) =>
+      server.once('connection', (socket) => resolve(socket.remotePort!)),
+    );
     const exchange = rawExchange(port, { pieces: [] });
     const peer = await connected;
     let now = 0;

@@ -9,7 +9,9 @@ import { readKernelQueues } from '../../src/server/kernelQueues.js';
 
 const connected = (port: number, bytes = '') =>
   new Promise<Socket>((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => (bytes ? socket.write(bytes, () => resolve(socket)) : resolve(socket)));
+    const socket = connect(port, '127.0.0.1', () =>
+      bytes ? socket.write(bytes, () => resolve(socket)) : resolve(socket),
+    );
   });
 
 describe('readKernelQueues', () => {
@@ -43,24 +45,32 @@ describe('readKernelQueues', () => {
     expect(await readKernelQueues(8088, ['/nonexistent/tcp'])).toBeUndefined();
   });
 
-  it.runIf(process.platform === 'linux')('sees what the real kernel holds: connections a frozen process has not accepted, bytes not read', async () => {
-    const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port) })"]);
-    const [line] = (await once(child.stdout, 'data')) as [Buffer];
-    const port = Number(line.toString().trim());
-    child.kill('SIGSTOP');
-    const waiting = await Promise.all([connected(port, 'GET / HTTP/1.1\r\n\r\n'), connected(port), connected(port)]);
-    expect((await readKernelQueues(port))?.waitingToBeAccepted).toBe(3);
-    child.kill('SIGKILL');
-    for (const socket of waiting) socket.destroy();
+  it.runIf(process.platform === 'linux')(
+    'sees what the real kernel holds: connections a frozen process has not accepted, bytes not read',
+    async () => {
+      const child = spawn(process.execPath, [
+        '-e',
+        "require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port) })",
+      ]);
+      const [line] = (await once(child.stdout, 'data')) as [Buffer];
+      const port = Number(line.toString().trim());
+      child.kill('SIGSTOP');
+      const waiting = await Promise.all([connected(port, 'GET / HTTP/1.1\r\n\r\n'), connected(port), connected(port)]);
+      expect((await readKernelQueues(port))?.waitingToBeAccepted).toBe(3);
+      child.kill('SIGKILL');
+      for (const socket of waiting) socket.destroy();
 
-    // Accepted but never read from: the bytes stay in the kernel.
-    const server = createServer({ pauseOnConnect: true });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const serverPort = (server.address() as { port: number }).port;
-    const client = await connected(serverPort, 'twelve bytes');
-    await expect.poll(async () => (await readKernelQueues(serverPort))?.unreadByPeerPort.get(client.localPort!)).toBe(12);
-    client.destroy();
-    server.close();
-  });
+      // Accepted but never read from: the bytes stay in the kernel.
+      const server = createServer({ pauseOnConnect: true });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const serverPort = (server.address() as { port: number }).port;
+      const client = await connected(serverPort, 'twelve bytes');
+      await expect
+        .poll(async () => (await readKernelQueues(serverPort))?.unreadByPeerPort.get(client.localPort!))
+        .toBe(12);
+      client.destroy();
+      server.close();
+    },
+  );
 });

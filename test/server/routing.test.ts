@@ -26,12 +26,20 @@ describe('routes derived from the list of caller protocols', () => {
   });
 
   it('everything else resolves as a router would: decoded names, any case, 404, 405 with Allow', () => {
-    expect(routing.resolve(incoming('/AUTH/%41b/'))).toEqual({ kind: 'decide', routed: { protocol: CALLER_PROTOCOLS[0], route: 'Ab' } });
-    expect(routing.resolve(incoming('/hook/', {}, 'POST'))).toEqual({ kind: 'decide', routed: { protocol: hook, route: 'default' } });
+    expect(routing.resolve(incoming('/AUTH/%41b/'))).toEqual({
+      kind: 'decide',
+      routed: { protocol: CALLER_PROTOCOLS[0], route: 'Ab' },
+    });
+    expect(routing.resolve(incoming('/hook/', {}, 'POST'))).toEqual({
+      kind: 'decide',
+      routed: { protocol: hook, route: 'default' },
+    });
     expect(routing.resolve(incoming('/healthz?x=1'))).toEqual({ kind: 'service', path: '/healthz' });
     const refused = (target: string, method = 'GET') => {
       const resolved = routing.resolve(incoming(target, {}, method));
-      return resolved.kind === 'refuse' ? [resolved.problem.status, resolved.problem.message, resolved.allow] : resolved;
+      return resolved.kind === 'refuse'
+        ? [resolved.problem.status, resolved.problem.message, resolved.allow]
+        : resolved;
     };
     expect(refused('/hook')).toEqual([405, 'only POST is answered', 'POST']);
     expect(refused('/auth', 'POST')).toEqual([405, 'only GET and HEAD are answered', 'GET, HEAD']);

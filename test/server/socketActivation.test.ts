@@ -14,7 +14,9 @@ describe('takeInheritedSockets', () => {
 
   it('takes a single unnamed socket, or one named after its unit, as the decisions listener', () => {
     expect([...take({ LISTEN_FDS: '1', LISTEN_PID: String(PID) })]).toEqual([['decisions', 3]]);
-    expect([...take({ LISTEN_FDS: '1', LISTEN_PID: String(PID), LISTEN_FDNAMES: 'iptv-auth-bridge.socket' })]).toEqual([['decisions', 3]]);
+    expect([...take({ LISTEN_FDS: '1', LISTEN_PID: String(PID), LISTEN_FDNAMES: 'iptv-auth-bridge.socket' })]).toEqual([
+      ['decisions', 3],
+    ]);
   });
 
   it('tells decisions from admin by LISTEN_FDNAMES, descriptors counted from 3', () => {
@@ -29,7 +31,12 @@ describe('takeInheritedSockets', () => {
   });
 
   it('removes the variables once read, so processes it starts do not take the sockets for theirs', () => {
-    const env: NodeJS.ProcessEnv = { LISTEN_FDS: '2', LISTEN_PID: String(PID), LISTEN_FDNAMES: 'decisions:admin', KEEP: 'x' };
+    const env: NodeJS.ProcessEnv = {
+      LISTEN_FDS: '2',
+      LISTEN_PID: String(PID),
+      LISTEN_FDNAMES: 'decisions:admin',
+      KEEP: 'x',
+    };
     take(env);
     expect(env).toEqual({ KEEP: 'x' });
   });

@@ -6,12 +6,25 @@ import type { SessionRow } from '../../src/sessions/types.js';
 import type { ViewerRequest } from '../../src/viewer.js';
 import { ManualClock } from '../support/manualClock.js';
 
-function check(session: string | undefined, decision: Partial<Decision> & Pick<Decision, 'allow' | 'decidedBy'> | undefined, viewer: Partial<ViewerRequest> = {}, caller = '10.0.0.1'): CheckAnswered {
+function check(
+  session: string | undefined,
+  decision: (Partial<Decision> & Pick<Decision, 'allow' | 'decidedBy'>) | undefined,
+  viewer: Partial<ViewerRequest> = {},
+  caller = '10.0.0.1',
+): CheckAnswered {
   return {
     route: 'default',
     protocol: 'cesbo',
     caller,
-    viewer: { dialect: 'cesbo', rawQuery: '', session, ip: '203.0.113.7', channel: 'a001', userAgent: 'VLC/3.0', ...viewer },
+    viewer: {
+      dialect: 'cesbo',
+      rawQuery: '',
+      session,
+      ip: '203.0.113.7',
+      channel: 'a001',
+      userAgent: 'VLC/3.0',
+      ...viewer,
+    },
     decision: decision && { ttlSeconds: 300, ...decision },
     outcome: decision === undefined ? 'refused' : decision.allow ? 'allow' : 'deny',
     by: decision === undefined ? 'refused' : (decision.decidedBy.split(/[: ]/)[0] as CheckAnswered['by']),
@@ -24,14 +37,25 @@ function check(session: string | undefined, decision: Partial<Decision> & Pick<D
 function tracker(options: { idleTtlSeconds?: number; maxLive?: number } = {}) {
   const clock = new ManualClock();
   const rows: SessionRow[] = [];
-  const sessions = new SessionTracker({ idleTtlSeconds: options.idleTtlSeconds ?? 60, maxLive: options.maxLive ?? 100, clock, sink: (row) => rows.push(row) });
+  const sessions = new SessionTracker({
+    idleTtlSeconds: options.idleTtlSeconds ?? 60,
+    maxLive: options.maxLive ?? 100,
+    clock,
+    sink: (row) => rows.push(row),
+  });
   return { clock, rows, sessions };
 }
 
 describe('SessionTracker', () => {
   it('keeps one session per caller and session id with the viewer, the user and the last decision', () => {
     const { clock, rows, sessions } = tracker();
-    sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:portal', userId: '42', sessionName: 'alice-box' }, { token: 'secret-token' }));
+    sessions.checkAnswered(
+      check(
+        's1',
+        { allow: true, decidedBy: 'backend:portal', userId: '42', sessionName: 'alice-box' },
+        { token: 'secret-token' },
+      ),
+    );
     clock.advance(5000);
     sessions.checkAnswered(check('s1', { allow: false, decidedBy: 'backend:portal', userId: '42' }));
     sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:portal' }, {}, '10.0.0.2'));
@@ -53,16 +77,30 @@ describe('SessionTracker', () => {
       },
     ]);
     // The new session, then the changed decision: written; the token never is.
-    expect(rows.map((r) => [r.session, r.decision, r.allowed])).toEqual([['s1', 'allow', true], ['s1', 'deny', true], ['s1', 'allow', true]]);
+    expect(rows.map((r) => [r.session, r.decision, r.allowed])).toEqual([
+      ['s1', 'allow', true],
+      ['s1', 'deny', true],
+      ['s1', 'allow', true],
+    ]);
     expect(JSON.stringify(rows)).not.toContain('secret-token');
   });
 
   it('names the user by local login, else X-Session-Name, else X-UserId', () => {
     const { sessions } = tracker();
-    sessions.checkAnswered(check('a', { allow: false, decidedBy: 'user:bob (expired)' }, { credentials: { login: 'bob', password: 'pw-never-kept' } }));
+    sessions.checkAnswered(
+      check(
+        'a',
+        { allow: false, decidedBy: 'user:bob (expired)' },
+        { credentials: { login: 'bob', password: 'pw-never-kept' } },
+      ),
+    );
     sessions.checkAnswered(check('b', { allow: true, decidedBy: 'backend:m', userId: '7' }));
     sessions.checkAnswered(check('c', { allow: true, decidedBy: 'ip-rule (allow 10.0.0.0/8)' }));
-    expect(sessions.list().map((s) => [s.session, s.user])).toEqual([['a', 'bob'], ['b', '7'], ['c', undefined]]);
+    expect(sessions.list().map((s) => [s.session, s.user])).toEqual([
+      ['a', 'bob'],
+      ['b', '7'],
+      ['c', undefined],
+    ]);
     expect(JSON.stringify(sessions.list())).not.toContain('pw-never-kept');
   });
 
@@ -104,7 +142,7 @@ describe('SessionTracker', () => {
     expect(rows.find((r) => r.session === 's1' && r.endReason === 'idle')).toBeDefined();
   });
 
-  it('writes a long session\'s progress once a minute, not on every check', () => {
+  it("writes a long session's progress once a minute, not on every check", () => {
     const { clock, rows, sessions } = tracker({ idleTtlSeconds: 3600 });
     for (let i = 0; i < 130; i++) {
       sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'default' }));
@@ -126,8 +164,17 @@ describe('SessionTracker', () => {
   it('matches a viewer for revoke by login, user id or token fingerprint', () => {
     const { sessions } = tracker();
     sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:m', userId: '9' }, { token: 'tok-1' }));
-    sessions.checkAnswered(check('s2', { allow: true, decidedBy: 'user:carol', sessionName: 'carol' }, { credentials: { login: 'carol', password: 'x' } }));
-    const [s1, s2] = [sessions.find((s) => s.key === sessionKey('10.0.0.1', 's1'))[0]!, sessions.find((s) => s.key === sessionKey('10.0.0.1', 's2'))[0]!];
+    sessions.checkAnswered(
+      check(
+        's2',
+        { allow: true, decidedBy: 'user:carol', sessionName: 'carol' },
+        { credentials: { login: 'carol', password: 'x' } },
+      ),
+    );
+    const [s1, s2] = [
+      sessions.find((s) => s.key === sessionKey('10.0.0.1', 's1'))[0]!,
+      sessions.find((s) => s.key === sessionKey('10.0.0.1', 's2'))[0]!,
+    ];
     expect(SessionTracker.belongsTo(s1, { token: 'tok-1' })).toBe(true);
     expect(SessionTracker.belongsTo(s1, { token: 'tok-2' })).toBe(false);
     expect(SessionTracker.belongsTo(s1, { userId: '9' })).toBe(true);

@@ -4,7 +4,14 @@ import type { SessionSpan } from '../../src/stats/types.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (hours: number, minutes = 0) => T0 + hours * 3_600_000 + minutes * 60_000;
-const span = (session: string, channel: string, user: string | undefined, from: number, to: number, ended = true): SessionSpan => ({
+const span = (
+  session: string,
+  channel: string,
+  user: string | undefined,
+  from: number,
+  to: number,
+  ended = true,
+): SessionSpan => ({
   route: session === 's4' ? 'vod' : 'default',
   session,
   channel,

@@ -21,7 +21,18 @@ afterAll(async () => {
   await postgres?.destroy();
 });
 
-const row = (id: string): SessionRow => ({ id, route: 'default', protocol: 'cesbo', session: id, channel: 'a001', firstSeen: 1000, lastSeen: 5000, decision: 'allow', by: 'default', allowed: true });
+const row = (id: string): SessionRow => ({
+  id,
+  route: 'default',
+  protocol: 'cesbo',
+  session: id,
+  channel: 'a001',
+  firstSeen: 1000,
+  lastSeen: 5000,
+  decision: 'allow',
+  by: 'default',
+  allowed: true,
+});
 
 async function count(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -48,18 +59,34 @@ describe('PostgreSQL statistics store', () => {
   it('while the database is down decisions go on unchanged; the rows are written once it is back', async () => {
     const logs: string[] = [];
     const log = memoryLogger(logs);
-    const config = validateConfig({ stats: { store: 'postgres', url: postgres.url }, routes: { default: { default: 'allow' } } }, 'test config', {});
+    const config = validateConfig(
+      { stats: { store: 'postgres', url: postgres.url }, routes: { default: { default: 'allow' } } },
+      'test config',
+      {},
+    );
     const clock = new ManualClock(Date.UTC(2026, 5, 1));
     const statistics = startStatistics({ config, log, clock });
     const bridge = createBridge(config, log);
-    const listener = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, log, observer: statistics.observer });
+    const listener = createRequestListener({
+      decider: bridge.decider,
+      trustedCallers: config.trustedCallers,
+      maxQueryBytes: config.limits.maxQueryBytes,
+      log,
+      observer: statistics.observer,
+    });
     const server: Server = createServer(listener);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const checks = async (from: number, to: number) => {
       const statuses: number[] = [];
       for (let i = from; i < to; i++) {
-        const response = await request(`${base}/auth?token=t${i}`, { headers: { 'x-real-ip': '203.0.113.7', 'x-real-path': `/tv/ch${i % 3}/index.m3u8`, 'x-session-id': `outage-${i}` } });
+        const response = await request(`${base}/auth?token=t${i}`, {
+          headers: {
+            'x-real-ip': '203.0.113.7',
+            'x-real-path': `/tv/ch${i % 3}/index.m3u8`,
+            'x-session-id': `outage-${i}`,
+          },
+        });
         await response.body.dump();
         statuses.push(response.statusCode);
       }

@@ -46,7 +46,16 @@ describe('SQLite statistics store', () => {
 
     const again = openSqlite(path);
     expect(await again.spans(0, 100_000)).toEqual([
-      { route: 'default', channel: 'a001', user: 'alice', ip: '203.0.113.7', session: 'a', firstSeen: 1000, lastSeen: 9000, endedAt: 9000 },
+      {
+        route: 'default',
+        channel: 'a001',
+        user: 'alice',
+        ip: '203.0.113.7',
+        session: 'a',
+        firstSeen: 1000,
+        lastSeen: 9000,
+        endedAt: 9000,
+      },
     ]);
     await again.close();
     const raw = new Database(path, { readonly: true });
@@ -57,7 +66,11 @@ describe('SQLite statistics store', () => {
 
   it('returns only the sessions overlapping the window, and deletes the old ones', async () => {
     const db = openSqlite(tempFile());
-    await db.write([row('early', { firstSeen: 0, lastSeen: 100 }), row('inside', { firstSeen: 500, lastSeen: 600 }), row('open', { firstSeen: 50, lastSeen: 800 })]);
+    await db.write([
+      row('early', { firstSeen: 0, lastSeen: 100 }),
+      row('inside', { firstSeen: 500, lastSeen: 600 }),
+      row('open', { firstSeen: 50, lastSeen: 800 }),
+    ]);
     expect((await db.spans(200, 1000)).map((s) => s.session).sort()).toEqual(['inside', 'open']);
     expect(await db.deleteBefore(700)).toBe(2);
     expect((await db.spans(0, 1000)).map((s) => s.session)).toEqual(['open']);
@@ -100,11 +113,17 @@ describe('SQLite statistics store', () => {
   it('a writer killed with SIGKILL mid-batch loses no committed batch and leaves no half batch', async () => {
     const path = tempFile();
     openSqlite(path).close();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'crashingWriter.ts'), path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'support', 'crashingWriter.ts'), path],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let committed = 0;
     let errors = '';
     child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         const numbers = [...chunk.toString().matchAll(/committed (\d+)/g)].map((m) => Number(m[1]));
@@ -118,7 +137,9 @@ describe('SQLite statistics store', () => {
 
     const raw = new Database(path, { readonly: true });
     const { count } = raw.prepare('SELECT COUNT(*) AS count FROM viewing_sessions').get() as { count: number };
-    const batches = raw.prepare("SELECT DISTINCT substr(id, 1, instr(id, '-') - 1) AS batch FROM viewing_sessions").all().length;
+    const batches = raw
+      .prepare("SELECT DISTINCT substr(id, 1, instr(id, '-') - 1) AS batch FROM viewing_sessions")
+      .all().length;
     raw.close();
     expect(count).toBeGreaterThanOrEqual(committed * 1000);
     expect(count).toBe(batches * 1000);

@@ -39,12 +39,14 @@ describe('startStatistics', () => {
     clock.advance(60_000);
     statistics.observer.checkAnswered!(check('1', 'news'));
     expect(statistics.sessions.liveCount()).toBe(2);
-    expect(await statistics.stats.query({ since: new Date(0), by: 'channel' })).toEqual([{ key: 'news', viewers: 1, sessions: 1, watchSeconds: 60, peakConcurrent: 1 }]);
+    expect(await statistics.stats.query({ since: new Date(0), by: 'channel' })).toEqual([
+      { key: 'news', viewers: 1, sessions: 1, watchSeconds: 60, peakConcurrent: 1 },
+    ]);
     expect(statistics.state()).toEqual({ store: 'off' });
     await statistics.close();
   });
 
-  it('with SQLite, a stop writes the live sessions\' progress and the next start reads it back', async () => {
+  it("with SQLite, a stop writes the live sessions' progress and the next start reads it back", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iab-start-'));
     folders.push(dir);
     const config = configFor({ path: join(dir, 'stats.db') });
@@ -53,12 +55,20 @@ describe('startStatistics', () => {
     first.observer.checkAnswered!(check('1', 'news'));
     clock.advance(30_000);
     first.observer.checkAnswered!(check('1', 'news'));
-    first.observer.sessionEnded!({ route: 'default', protocol: 'nginx-rtmp', caller: '127.0.0.1', session: 'unknown', reason: 'play_done' });
+    first.observer.sessionEnded!({
+      route: 'default',
+      protocol: 'nginx-rtmp',
+      caller: '127.0.0.1',
+      session: 'unknown',
+      reason: 'play_done',
+    });
     await first.close();
 
     const second = startStatistics({ config, log: memoryLogger([]), clock });
     expect(second.sessions.liveCount()).toBe(0);
-    expect(await second.stats.query({ since: new Date(0), by: 'user' })).toEqual([{ key: '5', viewers: 1, sessions: 1, watchSeconds: 30, peakConcurrent: 1 }]);
+    expect(await second.stats.query({ since: new Date(0), by: 'user' })).toEqual([
+      { key: '5', viewers: 1, sessions: 1, watchSeconds: 30, peakConcurrent: 1 },
+    ]);
     expect(second.stats.droppedRows()).toBe(0);
     await second.close();
   });
@@ -69,6 +79,8 @@ describe('startStatistics', () => {
     // A folder where a file is: nothing can be created under it.
     const path = join(dir, 'stats.db', 'stats.db');
     await startStatistics({ config: configFor({ path: join(dir, 'stats.db') }), log: memoryLogger([]) }).close();
-    expect(() => startStatistics({ config: configFor({ path }), log: memoryLogger([]) })).toThrow(`cannot open the statistics file ${path} (stats.path): EEXIST`);
+    expect(() => startStatistics({ config: configFor({ path }), log: memoryLogger([]) })).toThrow(
+      `cannot open the statistics file ${path} (stats.path): EEXIST`,
+    );
   });
 });

@@ -33,7 +33,12 @@ function lockedSqlite() {
   const path = join(dir, 'stats.db');
   const database = openSqlite(path);
   const other = new Database(path);
-  return { database, lock: () => other.exec('BEGIN EXCLUSIVE'), unlock: () => other.exec('COMMIT'), close: () => other.close() };
+  return {
+    database,
+    lock: () => other.exec('BEGIN EXCLUSIVE'),
+    unlock: () => other.exec('COMMIT'),
+    close: () => other.close(),
+  };
 }
 
 describe('StatsWriter', () => {

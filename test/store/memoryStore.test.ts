@@ -223,27 +223,33 @@ describe('memory store', () => {
       await store.noteAllow('d:default:a', ['t:x'], 60);
       await store.admitSession(admission('s1'));
       await store.admitSession(admission('s2'));
-      const dropped = await store.drop({ keys: ['d:default:a', 'b:t', 'd:default:never'], sessionsOf: ['alice', 'nobody'] });
+      const dropped = await store.drop({
+        keys: ['d:default:a', 'b:t', 'd:default:never'],
+        sessionsOf: ['alice', 'nobody'],
+      });
       expect(dropped).toEqual({ keys: ['d:default:a', 'b:t'], sessions: 2 });
       expect(await store.get('d:default:a')).toBeUndefined();
       expect(await store.get('b:t')).toBeUndefined();
       expect(await store.notedUnder('t:x')).toEqual([]);
       expect(await store.admitSession(admission('s3', { limit: 1 }))).toBe(true);
-      expect(heard).toEqual([{ kind: 'keys', keys: ['d:default:a', 'b:t', 'd:default:never'], sessionsOf: ['alice', 'nobody'] }]);
+      expect(heard).toEqual([
+        { kind: 'keys', keys: ['d:default:a', 'b:t', 'd:default:never'], sessionsOf: ['alice', 'nobody'] },
+      ]);
     });
 
     it('drops every key under a prefix and nothing else', async () => {
       const heard: unknown[] = [];
       const unsubscribe = store.onDrop((event) => heard.push(event));
-      for (const key of ['d:default:a', 'd:default:b', 'd:defaults:c', 'd:other:a', 'b:t']) await store.set(key, decision, 60);
+      for (const key of ['d:default:a', 'd:default:b', 'd:defaults:c', 'd:other:a', 'b:t'])
+        await store.set(key, decision, 60);
       expect(await store.dropPrefix('d:default:')).toBe(2);
-      expect(await Promise.all(['d:default:a', 'd:default:b', 'd:defaults:c', 'd:other:a', 'b:t'].map(async (key) => (await store.get(key)) !== undefined))).toEqual([
-        false,
-        false,
-        true,
-        true,
-        true,
-      ]);
+      expect(
+        await Promise.all(
+          ['d:default:a', 'd:default:b', 'd:defaults:c', 'd:other:a', 'b:t'].map(
+            async (key) => (await store.get(key)) !== undefined,
+          ),
+        ),
+      ).toEqual([false, false, true, true, true]);
       expect(heard).toEqual([{ kind: 'prefix', prefix: 'd:default:' }]);
       unsubscribe();
       expect(await store.dropPrefix('d:')).toBe(2);
@@ -266,8 +272,13 @@ describe('memory store', () => {
 
 describe('memory store timers', () => {
   it('do not keep the process alive', () => {
-    const script = "import('./src/store/memory.ts').then(({ memoryStore }) => memoryStore({ maxEntries: 10 }).set('k', { allow: true }, 3600))";
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), timeout: 15_000, encoding: 'utf8' });
+    const script =
+      "import('./src/store/memory.ts').then(({ memoryStore }) => memoryStore({ maxEntries: 10 }).set('k', { allow: true }, 3600))";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: process.cwd(),
+      timeout: 15_000,
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
   });

@@ -61,7 +61,10 @@ async function healthDetail(): Promise<string> {
 
 /** A bridge on its own Redis, serving on a loopback socket, with a binding made while Redis was up and a loop of checks running. */
 async function underLoad(): Promise<void> {
-  [redis, middleware] = await Promise.all([startRedis(), startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'ministra')))]);
+  [redis, middleware] = await Promise.all([
+    startRedis(),
+    startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'ministra'))),
+  ]);
   bridge = testBridge({
     cache: { store: 'redis', redisUrl: redis.url, redisTimeoutMs: 200 },
     backends: { portal: { type: 'ministra', url: `${middleware.url}/stalker_portal`, timeoutMs: 1000 } },
@@ -84,7 +87,11 @@ async function underLoad(): Promise<void> {
 }
 
 /** Runs the fault, lifts it, and checks every answer of the loop. */
-async function through(fault: { start(): Promise<void> | void; cause: RegExp; end(): Promise<void> | void }): Promise<void> {
+async function through(fault: {
+  start(): Promise<void> | void;
+  cause: RegExp;
+  end(): Promise<void> | void;
+}): Promise<void> {
   await underLoad();
   loop!.phase = 'fault';
   await fault.start();
@@ -112,19 +119,44 @@ function expectEveryCheckAnswered(answers: readonly LoopAnswer[]): void {
   expect(wrong).toEqual([]);
   const late = answers.filter((answer) => answer.ms > ROUTE_BUDGET_MS);
   expect(late).toEqual([]);
-  for (const phase of ['before', 'fault', 'after']) expect(answers.filter((a) => a.phase === phase).length).toBeGreaterThanOrEqual(CHECKS_PER_PHASE);
+  for (const phase of ['before', 'fault', 'after'])
+    expect(answers.filter((a) => a.phase === phase).length).toBeGreaterThanOrEqual(CHECKS_PER_PHASE);
 }
 
 describe('Redis chaos under a loop of checks', () => {
-  it('paused (SIGSTOP) then resumed', async () => {
-    await through({ start: () => redis.freeze(), cause: /not answering within 200 ms since|unreachable since/, end: () => redis.thaw() });
-  }, SCENARIO_TIMEOUT_MS);
+  it(
+    'paused (SIGSTOP) then resumed',
+    async () => {
+      await through({
+        start: () => redis.freeze(),
+        cause: /not answering within 200 ms since|unreachable since/,
+        end: () => redis.thaw(),
+      });
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('killed, then restarted on the same port (empty)', async () => {
-    await through({ start: () => redis.kill(), cause: /unreachable since .*: ECONNREFUSED/, end: () => redis.restart() });
-  }, SCENARIO_TIMEOUT_MS);
+  it(
+    'killed, then restarted on the same port (empty)',
+    async () => {
+      await through({
+        start: () => redis.kill(),
+        cause: /unreachable since .*: ECONNREFUSED/,
+        end: () => redis.restart(),
+      });
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('full: maxmemory with noeviction', async () => {
-    await through({ start: () => redis.fill(), cause: /refusing writes since .*: OOM command not allowed/, end: () => redis.unfill() });
-  }, SCENARIO_TIMEOUT_MS);
+  it(
+    'full: maxmemory with noeviction',
+    async () => {
+      await through({
+        start: () => redis.fill(),
+        cause: /refusing writes since .*: OOM command not allowed/,
+        end: () => redis.unfill(),
+      });
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 });

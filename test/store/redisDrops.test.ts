@@ -15,7 +15,10 @@ async function twoInstances() {
   first.onDrop((event) => heard.first.push(event));
   second.onDrop((event) => heard.second.push(event));
   // Subscribing is asynchronous: a message round trip shows both are listening.
-  await vi.waitFor(async () => expect(await shared.inspector.pubsub('NUMSUB', DROP_CHANNEL)).toEqual([DROP_CHANNEL, 2]), EVENTUALLY);
+  await vi.waitFor(
+    async () => expect(await shared.inspector.pubsub('NUMSUB', DROP_CHANNEL)).toEqual([DROP_CHANNEL, 2]),
+    EVENTUALLY,
+  );
   return { first, second, heard };
 }
 
@@ -25,7 +28,9 @@ describe('redis store notes of cached allows', () => {
     await first.noteAllow('d:default:a', ['t:x', 'u:1042'], 60);
     await first.noteAllow('d:default:b', ['t:y', 'u:1042'], 10);
     expect(await second.notedUnder('t:x')).toEqual([{ key: 'd:default:a', identities: ['t:x', 'u:1042'] }]);
-    expect(new Set((await second.notedUnder('u:1042'))!.map((n) => n.key))).toEqual(new Set(['d:default:a', 'd:default:b']));
+    expect(new Set((await second.notedUnder('u:1042'))!.map((n) => n.key))).toEqual(
+      new Set(['d:default:a', 'd:default:b']),
+    );
     expect(await shared.inspector.pttl('iab:i:u:1042')).toBeGreaterThan(50_000);
     await first.noteAllow('d:default:c', ['u:1042'], 120);
     expect(await shared.inspector.pttl('iab:i:u:1042')).toBeGreaterThan(110_000);
@@ -76,10 +81,18 @@ describe('redis store drops', () => {
 
   it('ignores what is not a drop on its channel', async () => {
     const { first, heard } = await twoInstances();
-    for (const text of ['not json', '{}', '{"from":"x","event":{"kind":"keys","keys":[1]}}', '{"from":"x","event":{"kind":"other"}}']) {
+    for (const text of [
+      'not json',
+      '{}',
+      '{"from":"x","event":{"kind":"keys","keys":[1]}}',
+      '{"from":"x","event":{"kind":"other"}}',
+    ]) {
       await shared.inspector.publish(DROP_CHANNEL, text);
     }
-    await shared.inspector.publish(DROP_CHANNEL, JSON.stringify({ from: 'someone', event: { kind: 'prefix', prefix: 'd:x:' } }));
+    await shared.inspector.publish(
+      DROP_CHANNEL,
+      JSON.stringify({ from: 'someone', event: { kind: 'prefix', prefix: 'd:x:' } }),
+    );
     await vi.waitFor(() => expect(heard.first).toEqual([{ kind: 'prefix', prefix: 'd:x:' }]), EVENTUALLY);
     expect(first.health().ok).toBe(true);
   });

@@ -29,7 +29,11 @@ describe('redis store refusing writes', () => {
     await redis.fill();
 
     await settlesWithin(store.set('d:default:x', decision, 60));
-    expect(store.health()).toMatchObject({ store: 'redis', ok: false, detail: expect.stringMatching(/refusing writes since \d{4}-.*: OOM command not allowed/) });
+    expect(store.health()).toMatchObject({
+      store: 'redis',
+      ok: false,
+      detail: expect.stringMatching(/refusing writes since \d{4}-.*: OOM command not allowed/),
+    });
     expect(store.health().detail).not.toContain('not answering');
     // Reads still work, so the decision written just now is simply not there.
     expect(await store.get('d:default:x')).toBeUndefined();
@@ -60,7 +64,10 @@ describe('redis store refusing writes', () => {
     await connected(store);
     await redis.makeReadOnly();
     expect(await settlesWithin(store.claim('b:token', { ip: '203.0.113.1' }, 60))).toEqual({ ip: '203.0.113.1' });
-    expect(store.health()).toMatchObject({ ok: false, detail: expect.stringContaining("READONLY You can't write against a read only replica") });
+    expect(store.health()).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining("READONLY You can't write against a read only replica"),
+    });
     expect(await store.claim('b:token', { ip: '198.51.100.2' }, 60)).toEqual({ ip: '203.0.113.1' });
     await redis.makeWritable();
     await vi.waitFor(() => expect(store.health().ok).toBe(true), EVENTUALLY);
@@ -76,7 +83,10 @@ describe('redis store gone', () => {
     expect(await store.admitSession(admission('s1', { limit: 1 }))).toBe(true);
 
     await redis.kill();
-    await vi.waitFor(() => expect(store.health().detail).toMatch(/unreachable since .*: (ECONNREFUSED|connection closed|ECONNRESET)/), EVENTUALLY);
+    await vi.waitFor(
+      () => expect(store.health().detail).toMatch(/unreachable since .*: (ECONNREFUSED|connection closed|ECONNRESET)/),
+      EVENTUALLY,
+    );
     expect(await settlesWithin(store.get('b:token'))).toEqual({ ip: '203.0.113.1' });
     expect(await settlesWithin(store.claim('b:token', { ip: '198.51.100.2' }, 60))).toEqual({ ip: '203.0.113.1' });
     expect(await settlesWithin(store.admitSession(admission('s1', { limit: 1 })))).toBe(true);

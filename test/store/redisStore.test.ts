@@ -77,7 +77,9 @@ describe('redis store with Redis up', () => {
     const second = openStore().store;
     await Promise.all([connected(first), connected(second)]);
     const claims = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? first : second).claim('b:contested', { ip: `198.51.100.${i}` }, 60)),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? first : second).claim('b:contested', { ip: `198.51.100.${i}` }, 60),
+      ),
     );
     const winners = new Set(claims.map((owner) => owner?.ip));
     expect(winners.size).toBe(1);
@@ -89,7 +91,9 @@ describe('redis store with Redis up', () => {
     const second = openStore().store;
     await Promise.all([connected(first), connected(second)]);
     const sessions = Array.from({ length: 20 }, (_, i) => `s${i}`);
-    const answers = await Promise.all(sessions.map((session, i) => (i % 2 ? first : second).admitSession(admission(session, { limit: 3 }))));
+    const answers = await Promise.all(
+      sessions.map((session, i) => (i % 2 ? first : second).admitSession(admission(session, { limit: 3 }))),
+    );
     expect(answers.filter(Boolean)).toHaveLength(3);
   });
 
@@ -143,7 +147,11 @@ describe('redis store with Redis up', () => {
   it('says where it is connected, and logs it once', async () => {
     const { store, logs } = openStore();
     await connected(store);
-    expect(store.health()).toEqual({ store: 'redis', ok: true, detail: `connected to redis://127.0.0.1:${shared.server.port}/0` });
+    expect(store.health()).toEqual({
+      store: 'redis',
+      ok: true,
+      detail: `connected to redis://127.0.0.1:${shared.server.port}/0`,
+    });
     expect(linesMatching(logs, /redis store connected/)).toHaveLength(1);
   });
 });
@@ -180,7 +188,10 @@ describe('redis store with a password in the URL', () => {
   it('with a wrong password, answers as misses and says so without showing it', async () => {
     const wrong = secured.url.replace(PASSWORD, 'wrong-password-123');
     const { store, logs } = openStore(wrong);
-    await vi.waitFor(() => expect(store.health().detail).toMatch(/unreachable since .*(WRONGPASS|invalid)/i), EVENTUALLY);
+    await vi.waitFor(
+      () => expect(store.health().detail).toMatch(/unreachable since .*(WRONGPASS|invalid)/i),
+      EVENTUALLY,
+    );
     expect(store.health().ok).toBe(false);
     expect(await settlesWithin(store.get('k'))).toBeUndefined();
     await settlesWithin(store.set('k', decision, 60));
@@ -194,7 +205,10 @@ describe('redis store with Redis unreachable', () => {
     const late = await startRedis();
     await late.stop();
     const { store, logs } = openStore(late.url);
-    await vi.waitFor(() => expect(store.health().detail).toMatch(/unreachable since \d{4}-\d\d-\d\dT.*: ECONNREFUSED/), EVENTUALLY);
+    await vi.waitFor(
+      () => expect(store.health().detail).toMatch(/unreachable since \d{4}-\d\d-\d\dT.*: ECONNREFUSED/),
+      EVENTUALLY,
+    );
     expect(store.health().ok).toBe(false);
     expect(await settlesWithin(store.get('k'))).toBeUndefined();
     await expect(settlesWithin(store.set('k', decision, 60))).resolves.toBeUndefined();
@@ -254,7 +268,10 @@ describe('redis store with Redis unreachable', () => {
       expect(await settlesWithin(store.admitSession(admission('s1', { limit: 1 })))).toBe(true);
       expect(await settlesWithin(store.admitSession(admission('s2', { limit: 1 })))).toBe(false);
       // Reported at once, not only when the client's socket timeout notices seconds later.
-      expect(store.health()).toMatchObject({ ok: false, detail: expect.stringContaining('not answering within 200 ms') });
+      expect(store.health()).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('not answering within 200 ms'),
+      });
     } finally {
       stalled.thaw();
     }
@@ -281,9 +298,9 @@ describe('redis store with Redis unreachable', () => {
 
 describe('redis store configuration', () => {
   it('refuses a URL it cannot parse, naming the key and not the URL', () => {
-    expect(() => redisStore({ url: `redis://:${PASSWORD}@bad|host:6379/0`, timeoutMs: 200, log: memoryLogger([]) })).toThrow(
-      /^cache\.redisUrl: not a valid redis:\/\/ or rediss:\/\/ URL$/,
-    );
+    expect(() =>
+      redisStore({ url: `redis://:${PASSWORD}@bad|host:6379/0`, timeoutMs: 200, log: memoryLogger([]) }),
+    ).toThrow(/^cache\.redisUrl: not a valid redis:\/\/ or rediss:\/\/ URL$/);
   });
 
   it('is what createStore gives for cache.store: redis', async () => {

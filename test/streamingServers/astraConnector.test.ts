@@ -20,7 +20,15 @@ afterEach(async () => {
 });
 
 function serverConfig(document: Record<string, unknown> = {}) {
-  const config = validateConfig({ streamingServers: { edge1: { type: 'astra', url: astra.url, login: 'admin', password: 's3cret-pass', poll: 10, ...document } } }, 'test config', {});
+  const config = validateConfig(
+    {
+      streamingServers: {
+        edge1: { type: 'astra', url: astra.url, login: 'admin', password: 's3cret-pass', poll: 10, ...document },
+      },
+    },
+    'test config',
+    {},
+  );
   return config.streamingServers.edge1!;
 }
 
@@ -50,7 +58,8 @@ function setup(document: Record<string, unknown> = {}) {
   return { clock, logs, rows, tracker, connector, config };
 }
 
-const listed = (...ids: (string | number)[]) => ids.map((id) => ({ client_id: id, channel_id: 'a001', channel_name: 'A', addr: '203.0.113.9', uptime: 5 }));
+const listed = (...ids: (string | number)[]) =>
+  ids.map((id) => ({ client_id: id, channel_id: 'a001', channel_name: 'A', addr: '203.0.113.9', uptime: 5 }));
 
 describe('Astra connector', () => {
   it('matches listed sessions to the decided ones and ends those Astra stops listing as closed-by-server', async () => {
@@ -66,7 +75,12 @@ describe('Astra connector', () => {
     astra.sessions = listed(101);
     await connector.poll();
     // 102 went away; 103 was checked just now and may not be listed yet.
-    expect(tracker.list().map((s) => s.session).sort()).toEqual(['101', '103']);
+    expect(
+      tracker
+        .list()
+        .map((s) => s.session)
+        .sort(),
+    ).toEqual(['101', '103']);
     expect(rows.find((r) => r.session === '102' && r.endReason)).toMatchObject({ endReason: 'closed-by-server' });
 
     clock.advance(10_000);
@@ -90,7 +104,12 @@ describe('Astra connector', () => {
     await connector.poll();
     expect(astra.closed.sort()).toEqual([2, 5]);
     expect(astra.sessions.map((s) => s.client_id)).toEqual([1, 3, 4, 6]);
-    expect(rows.filter((r) => r.endReason === 'over-limit').map((r) => r.session).sort()).toEqual(['2', '5']);
+    expect(
+      rows
+        .filter((r) => r.endReason === 'over-limit')
+        .map((r) => r.session)
+        .sort(),
+    ).toEqual(['2', '5']);
     expect(connector.state().closed).toBe(2);
   });
 
@@ -107,7 +126,12 @@ describe('Astra connector', () => {
     const result = await connectors.closeViewer({ userId: '42' });
     expect(result).toEqual({ closed: [{ server: 'edge1', route: 'default', session: '10', user: '42' }] });
     expect(astra.closed).toContain(10);
-    expect(tracker.list().map((s) => s.session).sort()).toEqual(['11', '12']);
+    expect(
+      tracker
+        .list()
+        .map((s) => s.session)
+        .sort(),
+    ).toEqual(['11', '12']);
     connectors.close();
   });
 
@@ -117,7 +141,10 @@ describe('Astra connector', () => {
     await astra.stop();
     await connector.poll();
     await connector.poll();
-    expect(connector.state()).toMatchObject({ state: 'down', lastError: expect.stringMatching(/ECONNREFUSED|connect/) });
+    expect(connector.state()).toMatchObject({
+      state: 'down',
+      lastError: expect.stringMatching(/ECONNREFUSED|connect/),
+    });
     expect(logs.filter((l) => l.includes('streaming server API unreachable'))).toHaveLength(1);
     // The bridge's own sessions are left as they are while the server cannot say.
     expect(tracker.liveCount()).toBe(1);

@@ -14,7 +14,11 @@ export function memoryLogger(lines: string[]): winston.Logger {
       done();
     },
   });
-  return winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+  return winston.createLogger({
+    level: 'debug',
+    format: winston.format.json(),
+    transports: [new winston.transports.Stream({ stream })],
+  });
 }
 
 export interface TestBridge {
@@ -32,6 +36,14 @@ export function testBridge(document: Record<string, unknown>, observer?: BridgeO
   const logs: string[] = [];
   const log = memoryLogger(logs);
   const bridge = createBridge(config, log);
-  const app = createRequestListener({ decider: bridge.decider, trustedCallers: config.trustedCallers, maxQueryBytes: config.limits.maxQueryBytes, bodyLimits: config.limits, log, observer, health: () => bridge.health() });
+  const app = createRequestListener({
+    decider: bridge.decider,
+    trustedCallers: config.trustedCallers,
+    maxQueryBytes: config.limits.maxQueryBytes,
+    bodyLimits: config.limits,
+    log,
+    observer,
+    health: () => bridge.health(),
+  });
   return { app, config, bridge, logs, close: () => bridge.close() };
 }

@@ -27,7 +27,10 @@ export function callerFixtures(): CallerFixture[] {
       readdirSync(join(FOLDER, caller))
         .filter((name) => name.endsWith('.json'))
         .sort()
-        .map((name) => ({ file: `${caller}/${name}`, ...(JSON.parse(readFileSync(join(FOLDER, caller, name), 'utf8')) as Omit<CallerFixture, 'file'>) })),
+        .map((name) => ({
+          file: `${caller}/${name}`,
+          ...(JSON.parse(readFileSync(join(FOLDER, caller, name), 'utf8')) as Omit<CallerFixture, 'file'>),
+        })),
     );
 }
 

@@ -57,7 +57,11 @@ export function startCheckLoop(base: string, checks: readonly LoopCheck[], optio
       const started = performance.now();
       let status: number | string;
       try {
-        const answer = await request(`${base}${check.path}`, { headers: check.headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const answer = await request(`${base}${check.path}`, {
+          headers: check.headers,
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
         await answer.body.dump();
         status = answer.statusCode;
       } catch (error) {

@@ -18,7 +18,10 @@ export interface Finished {
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
   assertBuilt();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -70,7 +73,10 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (found) return;
-      const address = output.split('\n').map(listeningAddress).find((found) => found !== undefined);
+      const address = output
+        .split('\n')
+        .map(listeningAddress)
+        .find((found) => found !== undefined);
       if (address) {
         found = true;
         clearTimeout(timer);

@@ -7,7 +7,8 @@ export interface Publisher {
   stop(): Promise<void>;
 }
 
-const NOT_INSTALLED = 'ffmpeg is not installed, so the nginx-rtmp tests cannot publish: scripts/install-test-deps.sh installs it (Debian package ffmpeg)';
+const NOT_INSTALLED =
+  'ffmpeg is not installed, so the nginx-rtmp tests cannot publish: scripts/install-test-deps.sh installs it (Debian package ffmpeg)';
 
 /**
  * ffmpeg publishing a generated test picture (lavfi `testsrc`, tiny and cheap,
@@ -15,11 +16,26 @@ const NOT_INSTALLED = 'ffmpeg is not installed, so the nginx-rtmp tests cannot p
  * real time (`-re`), for at most `seconds`.
  */
 export function publishTestSource(url: string, seconds: number): Publisher {
-  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25'];
-  const child = spawn('ffmpeg', [...args, '-c:v', 'flv', '-g', '5', '-t', String(seconds), '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=25',
+  ];
+  const child = spawn('ffmpeg', [...args, '-c:v', 'flv', '-g', '5', '-t', String(seconds), '-f', 'flv', url], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.once('error', (error: NodeJS.ErrnoException) => (output += error.code === 'ENOENT' ? NOT_INSTALLED : error.message));
+  child.once(
+    'error',
+    (error: NodeJS.ErrnoException) => (output += error.code === 'ENOENT' ? NOT_INSTALLED : error.message),
+  );
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     output: () => output,

@@ -28,6 +28,8 @@ export function nextLogLine(serving: Serving, message: string): Promise<LogLine>
       resolve(found);
     };
     serving.child.stdout!.on('data', look);
-    void serving.exited.then((code) => reject(new Error(`serve exited with ${code} before logging "${message}":\n${serving.output()}`)));
+    void serving.exited.then((code) =>
+      reject(new Error(`serve exited with ${code} before logging "${message}":\n${serving.output()}`)),
+    );
   });
 }

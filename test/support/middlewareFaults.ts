@@ -26,45 +26,134 @@ const chunked = (body: string) => `${body.length.toString(16)}\r\n${body}\r\n0\r
 export const MIDDLEWARE_FAULTS: readonly MiddlewareFault[] = [
   { name: 'hang', script: () => ({ kind: 'hang' }), expect: { error: 'timeout' } },
   { name: 'reset', script: () => ({ kind: 'reset' }), expect: { error: 'reset' } },
-  { name: 'server-error', script: () => bytes(answer('503 Service Unavailable', [], 'busy')), expect: { error: 'server-error' } },
+  {
+    name: 'server-error',
+    script: () => bytes(answer('503 Service Unavailable', [], 'busy')),
+    expect: { error: 'server-error' },
+  },
   { name: 'garbage', script: () => thenClose('SSH-2.0-OpenSSH_9.6\r\n'), expect: { error: 'unparseable' } },
   { name: 'truncated-head', script: () => thenClose('HTTP/1.1 200 OK\r\nX-Session-Na'), expect: { error: 'reset' } },
-  { name: 'truncated-body', script: () => thenClose(`${head('200 OK', ['Content-Length: 100'])}only ten b`), expect: { error: 'reset' } },
+  {
+    name: 'truncated-body',
+    script: () => thenClose(`${head('200 OK', ['Content-Length: 100'])}only ten b`),
+    expect: { error: 'reset' },
+  },
   { name: 'huge-body', script: () => bytes(answer('200 OK', [], 'x'.repeat(200_000))), expect: { error: 'too-large' } },
-  { name: 'huge-chunked-body', script: () => bytes(head('200 OK', ['Transfer-Encoding: chunked']) + chunked('x'.repeat(200_000))), expect: { error: 'too-large' } },
-  { name: 'huge-header', script: () => bytes(answer('200 OK', [`X-Session-Name: ${'n'.repeat(20_000)}`])), expect: { error: 'bad-answer' } },
-  { name: 'numerous-headers', script: () => bytes(answer('200 OK', many(3000, (i) => `X-H${i}: v`))), expect: { error: 'bad-answer' } },
-  { name: 'numerous-tiny-headers', script: () => bytes(answer('200 OK', many(16_000, () => 'a:'))), expect: { error: 'bad-answer' } },
-  { name: 'cr-in-value', script: () => bytes(answer('200 OK', ['X-Session-Name: a\rX-Location: http://evil.example/'])), expect: { error: 'bad-answer' } },
-  { name: 'lf-in-value', script: () => bytes(answer('200 OK', ['X-Session-Name: a\nX-Location: http://evil.example/'])), expect: { error: 'bad-answer' } },
-  { name: 'authduration-zero', script: () => bytes(answer('200 OK', ['X-AuthDuration: 0'])), expect: { outcome: 'allow' } },
-  { name: 'authduration-negative', script: () => bytes(answer('200 OK', ['X-AuthDuration: -5'])), expect: { outcome: 'allow' } },
-  { name: 'authduration-text', script: () => bytes(answer('200 OK', ['X-AuthDuration: forever'])), expect: { outcome: 'allow' } },
+  {
+    name: 'huge-chunked-body',
+    script: () => bytes(head('200 OK', ['Transfer-Encoding: chunked']) + chunked('x'.repeat(200_000))),
+    expect: { error: 'too-large' },
+  },
+  {
+    name: 'huge-header',
+    script: () => bytes(answer('200 OK', [`X-Session-Name: ${'n'.repeat(20_000)}`])),
+    expect: { error: 'bad-answer' },
+  },
+  {
+    name: 'numerous-headers',
+    script: () =>
+      bytes(
+        answer(
+          '200 OK',
+          many(3000, (i) => `X-H${i}: v`),
+        ),
+      ),
+    expect: { error: 'bad-answer' },
+  },
+  {
+    name: 'numerous-tiny-headers',
+    script: () =>
+      bytes(
+        answer(
+          '200 OK',
+          many(16_000, () => 'a:'),
+        ),
+      ),
+    expect: { error: 'bad-answer' },
+  },
+  {
+    name: 'cr-in-value',
+    script: () => bytes(answer('200 OK', ['X-Session-Name: a\rX-Location: http://evil.example/'])),
+    expect: { error: 'bad-answer' },
+  },
+  {
+    name: 'lf-in-value',
+    script: () => bytes(answer('200 OK', ['X-Session-Name: a\nX-Location: http://evil.example/'])),
+    expect: { error: 'bad-answer' },
+  },
+  {
+    name: 'authduration-zero',
+    script: () => bytes(answer('200 OK', ['X-AuthDuration: 0'])),
+    expect: { outcome: 'allow' },
+  },
+  {
+    name: 'authduration-negative',
+    script: () => bytes(answer('200 OK', ['X-AuthDuration: -5'])),
+    expect: { outcome: 'allow' },
+  },
+  {
+    name: 'authduration-text',
+    script: () => bytes(answer('200 OK', ['X-AuthDuration: forever'])),
+    expect: { outcome: 'allow' },
+  },
   {
     name: 'trickled-body',
-    script: () => ({ kind: 'trickle', head: head('200 OK', ['Content-Length: 40']), body: 'y'.repeat(40), everyMs: 250 }),
+    script: () => ({
+      kind: 'trickle',
+      head: head('200 OK', ['Content-Length: 40']),
+      body: 'y'.repeat(40),
+      everyMs: 250,
+    }),
     expect: { error: 'timeout' },
   },
-  { name: 'trickled-head', script: () => ({ kind: 'trickle', head: '', body: answer('200 OK', ['X-A: b']), everyMs: 250 }), expect: { error: 'timeout' } },
-  { name: 'redirect-loop', script: (self) => bytes(answer('302 Found', [`Location: ${self}`])), expect: { outcome: 'deny', redirectToSelf: true } },
+  {
+    name: 'trickled-head',
+    script: () => ({ kind: 'trickle', head: '', body: answer('200 OK', ['X-A: b']), everyMs: 250 }),
+    expect: { error: 'timeout' },
+  },
+  {
+    name: 'redirect-loop',
+    script: (self) => bytes(answer('302 Found', [`Location: ${self}`])),
+    expect: { outcome: 'deny', redirectToSelf: true },
+  },
   {
     name: 'content-length-and-chunked',
     script: () => bytes(head('200 OK', ['Content-Length: 0', 'Transfer-Encoding: chunked']) + chunked('')),
     expect: { error: 'bad-answer' },
   },
-  { name: 'differing-content-lengths', script: () => bytes(head('200 OK', ['Content-Length: 2', 'Content-Length: 3']) + 'ok'), expect: { error: 'bad-answer' } },
-  { name: 'content-length-list', script: () => bytes(head('200 OK', ['Content-Length: 2, 2']) + 'ok'), expect: { error: 'bad-answer' } },
+  {
+    name: 'differing-content-lengths',
+    script: () => bytes(`${head('200 OK', ['Content-Length: 2', 'Content-Length: 3'])}ok`),
+    expect: { error: 'bad-answer' },
+  },
+  {
+    name: 'content-length-list',
+    script: () => bytes(`${head('200 OK', ['Content-Length: 2, 2'])}ok`),
+    expect: { error: 'bad-answer' },
+  },
   {
     name: 'transfer-encoding-twice',
     script: () => bytes(head('200 OK', ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked']) + chunked('')),
     expect: { error: 'bad-answer' },
   },
-  { name: 'transfer-encoding-not-chunked', script: () => thenClose(head('200 OK', ['Transfer-Encoding: gzip']) + 'abc'), expect: { error: 'bad-answer' } },
+  {
+    name: 'transfer-encoding-not-chunked',
+    script: () => thenClose(`${head('200 OK', ['Transfer-Encoding: gzip'])}abc`),
+    expect: { error: 'bad-answer' },
+  },
   {
     name: 'chunked-in-http10',
     script: () => bytes(`HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunked('')}`),
     expect: { error: 'bad-answer' },
   },
-  { name: 'folded-header', script: () => bytes(answer('200 OK', ['X-Session-Name: a', ' X-Location: http://evil.example/'])), expect: { error: 'bad-answer' } },
-  { name: 'interim-flood', script: () => bytes(`${'HTTP/1.1 103 Early Hints\r\n\r\n'.repeat(1000)}${answer('200 OK', [])}`), expect: { error: 'bad-answer' } },
+  {
+    name: 'folded-header',
+    script: () => bytes(answer('200 OK', ['X-Session-Name: a', ' X-Location: http://evil.example/'])),
+    expect: { error: 'bad-answer' },
+  },
+  {
+    name: 'interim-flood',
+    script: () => bytes(`${'HTTP/1.1 103 Early Hints\r\n\r\n'.repeat(1000)}${answer('200 OK', [])}`),
+    expect: { error: 'bad-answer' },
+  },
 ];

@@ -5,7 +5,8 @@ export type Played =
   | { readonly outcome: 'media'; readonly flv: Buffer; readonly tagTypes: readonly number[] }
   | { readonly outcome: 'refused'; readonly code: number | null; readonly flv: Buffer; readonly messages: string };
 
-const NOT_INSTALLED = 'rtmpdump is not installed, so the nginx-rtmp tests cannot play: scripts/install-test-deps.sh installs it (Debian package rtmpdump)';
+const NOT_INSTALLED =
+  'rtmpdump is not installed, so the nginx-rtmp tests cannot play: scripts/install-test-deps.sh installs it (Debian package rtmpdump)';
 const FLV_HEADER_BYTES = 9 + 4;
 const TAG_HEAD_BYTES = 11;
 const VIDEO_TAG = 9;
@@ -29,7 +30,9 @@ export function flvTagTypes(flv: Buffer): number[] {
  * sees rtmpdump end with nothing. Bounded by `withinMs` either way.
  */
 export function playWithRtmpdump(url: string, withinMs: number): Promise<Played> {
-  const child = spawn('rtmpdump', ['--live', '--timeout', String(Math.ceil(withinMs / 1000)), '-r', url, '-o', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('rtmpdump', ['--live', '--timeout', String(Math.ceil(withinMs / 1000)), '-r', url, '-o', '-'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const chunks: Buffer[] = [];
   let messages = '';
   return new Promise((resolve, reject) => {

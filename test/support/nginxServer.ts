@@ -44,7 +44,9 @@ function prelude({ dir, modules = [] }: NginxOptions): string {
 
 /** The temp paths and logs of an `http` block, inside the test's folder. */
 export function httpPaths(dir: string): string {
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${join(dir, `${kind}_temp`)};`);
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+    (kind) => `${kind}_temp_path ${join(dir, `${kind}_temp`)};`,
+  );
   return [...temp, `access_log ${join(dir, 'access.log')};`].join('\n');
 }
 
@@ -90,14 +92,21 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   writeFileSync(conf, `${prelude(options)}\n${options.config}\n`);
   writeFileSync(errorLogFile, '');
   const errorLog = () => readFileSync(errorLogFile, 'utf8');
-  const child = spawn('nginx', ['-p', dir, '-e', errorLogFile, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('nginx', ['-p', dir, '-e', errorLogFile, '-c', conf], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   running.add(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const failed = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code === 'ENOENT' ? NOT_INSTALLED : `nginx: ${error.message}`)));
-    child.once('exit', (code, signal) => reject(new Error(`nginx exited at start (${signal ?? code}):\n${output}${errorLog()}`)));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'ENOENT' ? NOT_INSTALLED : `nginx: ${error.message}`)),
+    );
+    child.once('exit', (code, signal) =>
+      reject(new Error(`nginx exited at start (${signal ?? code}):\n${output}${errorLog()}`)),
+    );
   });
   failed.catch(() => undefined);
   const deadline = Date.now() + READY_WITHIN_MS;

@@ -38,7 +38,10 @@ export interface OperatedOptions {
  * admin listener on free loopback ports, operations observing the decision
  * path, the config written to a real file.
  */
-export async function startOperatedBridge(document: Record<string, unknown>, options: OperatedOptions = {}): Promise<OperatedBridge> {
+export async function startOperatedBridge(
+  document: Record<string, unknown>,
+  options: OperatedOptions = {},
+): Promise<OperatedBridge> {
   const withAdmin = { ...document, admin: { listen: '127.0.0.1:0', ...(document.admin as object | undefined) } };
   const configFile = join(mkdtempSync(join(tmpdir(), 'bridge-ops-')), 'bridge.json');
   writeFileSync(configFile, JSON.stringify(withAdmin));
@@ -57,7 +60,10 @@ export async function startOperatedBridge(document: Record<string, unknown>, opt
   });
   let current = createBridge(config, log, { observer: operations.observer });
   const app = createRequestListener({
-    decider: { hasRoute: (route) => current.decider.hasRoute(route), decide: (route, viewer) => current.decider.decide(route, viewer) },
+    decider: {
+      hasRoute: (route) => current.decider.hasRoute(route),
+      decide: (route, viewer) => current.decider.decide(route, viewer),
+    },
     trustedCallers: config.trustedCallers,
     maxQueryBytes: config.limits.maxQueryBytes,
     log,

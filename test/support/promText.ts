@@ -28,7 +28,9 @@ export function parsePrometheusText(text: string): Sample[] {
     const match = SAMPLE.exec(line);
     if (!match) throw new Error(`not a Prometheus text line: ${line}`);
     const [, name, labelText = '', valueText] = match;
-    const family = [...declared.keys()].find((metric) => name === metric || (/_(bucket|sum|count|total)$/.test(name!) && name!.startsWith(`${metric}_`)));
+    const family = [...declared.keys()].find(
+      (metric) => name === metric || (/_(bucket|sum|count|total)$/.test(name!) && name!.startsWith(`${metric}_`)),
+    );
     if (family === undefined) throw new Error(`sample of an undeclared metric: ${line}`);
     const labels: Record<string, string> = {};
     LABEL.lastIndex = 0;
@@ -38,7 +40,14 @@ export function parsePrometheusText(text: string): Sample[] {
       labels[label[1]!] = label[2]!.replace(/\\(.)/g, (_all, c: string) => (c === 'n' ? '\n' : c));
     }
     // Prometheus reads NaN in any letter case (prom-client writes `Nan`).
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : /^nan$/i.test(valueText!) ? NaN : Number(valueText);
+    const value =
+      valueText === '+Inf'
+        ? Infinity
+        : valueText === '-Inf'
+          ? -Infinity
+          : /^nan$/i.test(valueText!)
+            ? NaN
+            : Number(valueText);
     if (Number.isNaN(value) && !/^nan$/i.test(valueText!)) throw new Error(`malformed value: ${line}`);
     samples.push({ name: name!, labels, value });
   }
@@ -46,7 +55,11 @@ export function parsePrometheusText(text: string): Sample[] {
 }
 
 /** The value of the one sample named `name` whose labels include `labels`; undefined when none. */
-export function sampleValue(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(
+  samples: readonly Sample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return found[0]?.value;

@@ -74,8 +74,12 @@ async function launch(port: number, options: RedisServerOptions): Promise<ChildP
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const failed = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code === 'ENOENT' ? NOT_INSTALLED : `redis-server: ${error.message}`)));
-    child.once('exit', (code, signal) => reject(new Error(`redis-server exited at start (${signal ?? code}):\n${output}`)));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'ENOENT' ? NOT_INSTALLED : `redis-server: ${error.message}`)),
+    );
+    child.once('exit', (code, signal) =>
+      reject(new Error(`redis-server exited at start (${signal ?? code}):\n${output}`)),
+    );
   });
   failed.catch(() => undefined);
   const deadline = Date.now() + READY_WITHIN_MS;

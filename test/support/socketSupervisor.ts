@@ -20,15 +20,20 @@ if (!cli || !config || process.env.LISTEN_PID !== String(process.pid) || !(count
   process.exit(2);
 }
 const fds = Array.from({ length: count }, (_, i) => 3 + i);
-const report = (event: 'started' | 'exited', fields: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ supervisor: event, ...fields })}\n`);
+const report = (event: 'started' | 'exited', fields: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ supervisor: event, ...fields })}\n`);
 let child: ChildProcess | undefined;
 
 function start(): void {
   // LISTEN_PID must name the process the sockets are for; a shell sets it to its own pid, then becomes serve.
-  child = spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, cli!, 'serve', '--config', config!], {
-    stdio: ['ignore', 'pipe', 'inherit', ...fds],
-    env: { ...process.env, LISTEN_PID: undefined },
-  });
+  child = spawn(
+    '/bin/sh',
+    ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, cli!, 'serve', '--config', config!],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', ...fds],
+      env: { ...process.env, LISTEN_PID: undefined },
+    },
+  );
   const running = child;
   running.stdout!.pipe(process.stdout, { end: false });
   running.on('exit', (code, signal) => report('exited', { pid: running.pid, code, signal }));

@@ -6,7 +6,12 @@ import { memoryLogger } from './bridge.js';
 import { startRedis, type RedisServer } from './redisServer.js';
 
 /** A cached decision as the cache step stores it. */
-export const decision = { allow: true, freshUntil: 1_732_000_000_000, decidedBy: 'backend:portal', sessionName: 'alice' };
+export const decision = {
+  allow: true,
+  freshUntil: 1_732_000_000_000,
+  decidedBy: 'backend:portal',
+  sessionName: 'alice',
+};
 
 /** Generous: only there to turn a hang into a failure, not to measure speed. */
 const HANG_DETECTOR_MS = 3000;

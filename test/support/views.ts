@@ -1,16 +1,33 @@
-import type { ConcurrencyPoint, LiveSession, SessionFilter, SessionsView, StatsQuery, StatsRow, StatsView } from '../../src/admin/views.js';
+import type {
+  ConcurrencyPoint,
+  LiveSession,
+  SessionFilter,
+  SessionsView,
+  StatsQuery,
+  StatsRow,
+  StatsView,
+} from '../../src/admin/views.js';
 
 /** A sessions view over a list held in memory: what the statistics side provides, at its smallest. */
 export function listedSessions(sessions: readonly LiveSession[]): SessionsView {
   return {
     list: (filter: SessionFilter) =>
-      sessions.filter((s) => (filter.user === undefined || s.user === filter.user) && (filter.channel === undefined || s.channel === filter.channel) && (filter.route === undefined || s.route === filter.route)),
+      sessions.filter(
+        (s) =>
+          (filter.user === undefined || s.user === filter.user) &&
+          (filter.channel === undefined || s.channel === filter.channel) &&
+          (filter.route === undefined || s.route === filter.route),
+      ),
     liveCount: (route) => sessions.filter((s) => route === undefined || s.route === route).length,
   };
 }
 
 /** A statistics view over fixed rows and points, remembering what it was asked. */
-export function fixedStats(rows: readonly StatsRow[], points: readonly ConcurrencyPoint[], dropped = 0): StatsView & { readonly asked: StatsQuery[] } {
+export function fixedStats(
+  rows: readonly StatsRow[],
+  points: readonly ConcurrencyPoint[],
+  dropped = 0,
+): StatsView & { readonly asked: StatsQuery[] } {
   const asked: StatsQuery[] = [];
   return {
     asked,
@@ -24,5 +41,13 @@ export function fixedStats(rows: readonly StatsRow[], points: readonly Concurren
 }
 
 export function session(fields: Partial<LiveSession> & Pick<LiveSession, 'session'>): LiveSession {
-  return { route: 'default', protocol: 'cesbo', firstSeen: '2026-12-01T08:00:00.000Z', lastSeen: '2026-12-01T08:59:00.000Z', decision: 'allow', by: 'backend', ...fields };
+  return {
+    route: 'default',
+    protocol: 'cesbo',
+    firstSeen: '2026-12-01T08:00:00.000Z',
+    lastSeen: '2026-12-01T08:59:00.000Z',
+    decision: 'allow',
+    by: 'backend',
+    ...fields,
+  };
 }

@@ -19,18 +19,38 @@ const trace: Trace = {
         {
           backend: 'mw',
           type: 'http',
-          request: { method: 'GET', url: 'http://127.0.0.1:9/check?token=***', headers: { 'x-real-ip': '203.0.113.7' } },
+          request: {
+            method: 'GET',
+            url: 'http://127.0.0.1:9/check?token=***',
+            headers: { 'x-real-ip': '203.0.113.7' },
+          },
           status: 403,
           headers: { 'x-location': 'http://promo/\u001b[31mred' },
           outcome: 'deny',
           notes: ['ignored x-max-sessions: not a whole number up to 1000000'],
           durationMs: 11.5,
         },
-        { backend: 'down', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:1/', headers: {} }, outcome: 'error', error: 'refused', detail: 'connection failed (ECONNREFUSED)', notes: [], durationMs: 1 },
+        {
+          backend: 'down',
+          type: 'http',
+          request: { method: 'GET', url: 'http://127.0.0.1:1/', headers: {} },
+          outcome: 'error',
+          error: 'refused',
+          detail: 'connection failed (ECONNREFUSED)',
+          notes: [],
+          durationMs: 1,
+        },
       ],
     },
   ],
-  decision: { allow: false, by: 'backend:mw', status: 403, redirect: 'http://promo/\u001b[31mred', ttlSeconds: 30, headers: { 'X-Location': 'http://promo/\u001b[31mred' } },
+  decision: {
+    allow: false,
+    by: 'backend:mw',
+    status: 403,
+    redirect: 'http://promo/\u001b[31mred',
+    ttlSeconds: 30,
+    headers: { 'X-Location': 'http://promo/\u001b[31mred' },
+  },
   durationMs: 12.6,
 };
 
@@ -65,10 +85,17 @@ describe('formatTrace', () => {
   it('says when a backend was not asked, and when the budget ran out', () => {
     const text = formatTrace({
       ...trace,
-      steps: [{ ...trace.steps[2]!, backends: [{ backend: 'portal', type: 'ministra', outcome: 'deny', notes: [], durationMs: 0 }] }],
+      steps: [
+        {
+          ...trace.steps[2]!,
+          backends: [{ backend: 'portal', type: 'ministra', outcome: 'deny', notes: [], durationMs: 0 }],
+        },
+      ],
       note: "the route's budget (timeoutMs 100) ran out",
     });
-    expect(text).toContain('     portal (ministra): deny, 0.0 ms\n       not asked: the adapter decided without the middleware\n');
+    expect(text).toContain(
+      '     portal (ministra): deny, 0.0 ms\n       not asked: the adapter decided without the middleware\n',
+    );
     expect(text).toContain("\nnote: the route's budget (timeoutMs 100) ran out\nanswer: 403");
   });
 });

@@ -36,7 +36,12 @@ describe('trace masking', () => {
       {
         origin: 'http://127.0.0.1:9000',
         path: '/env-s3cret/check?token=t0k3n-value&site=5',
-        headers: { authorization: 'Basic YWJjOmRlZg==', cookie: 'sid=1', 'x-api-key': 'k', 'x-real-ua': 'ua t0k3n-value' },
+        headers: {
+          authorization: 'Basic YWJjOmRlZg==',
+          cookie: 'sid=1',
+          'x-api-key': 'k',
+          'x-real-ua': 'ua t0k3n-value',
+        },
       },
       scrub,
     );
@@ -49,13 +54,23 @@ describe('trace masking', () => {
 
   it('an answer: only the headers the bridge reads, scrubbed', () => {
     const read = headersRead(
-      { status: 302, headers: { location: 'http://promo/?token=t0k3n-value', 'x-userid': '7', 'set-cookie': 'a=b', date: 'now' }, body: Buffer.alloc(0) },
+      {
+        status: 302,
+        headers: { location: 'http://promo/?token=t0k3n-value', 'x-userid': '7', 'set-cookie': 'a=b', date: 'now' },
+        body: Buffer.alloc(0),
+      },
       scrub,
     );
     expect(read).toEqual({ 'x-userid': '7', location: 'http://promo/?token=***' });
   });
 
   it('the viewer: login shown, token and password masked', () => {
-    expect(maskedViewer(viewer, scrub)).toEqual({ ip: '203.0.113.7', token: '***', login: 'ann', password: '***', query: 'token=***&auth=***&channel=a001' });
+    expect(maskedViewer(viewer, scrub)).toEqual({
+      ip: '203.0.113.7',
+      token: '***',
+      login: 'ann',
+      password: '***',
+      query: 'token=***&auth=***&channel=a001',
+    });
   });
 });

@@ -5,7 +5,11 @@ import { stepRecorder } from '../../src/trace/stepRecorder.js';
 
 const config = validateConfig({}, 'test', {});
 const context = { name: 'default', route: config.routes.default!, adapters: [], config } as unknown as RouteContext;
-const check: Check = { route: 'default', viewer: { dialect: 'cesbo', rawQuery: '', ip: '203.0.113.7', session: 's1' }, signal: new AbortController().signal };
+const check: Check = {
+  route: 'default',
+  viewer: { dialect: 'cesbo', rawQuery: '', ip: '203.0.113.7', session: 's1' },
+  signal: new AbortController().signal,
+};
 
 /** A clock that moves only when told, so each step's own time is exact. */
 function manualClock() {
@@ -38,17 +42,40 @@ describe('stepRecorder', () => {
 
     expect(verdict).toEqual({ allow: false, decidedBy: 'connection-limit' });
     expect(steps()).toEqual([
-      { step: 'connection-limit', saw: { session: 's1' }, result: 'overruled', verdict: expect.objectContaining({ allow: false, by: 'connection-limit' }), note: expect.any(String), durationMs: 5 },
+      {
+        step: 'connection-limit',
+        saw: { session: 's1' },
+        result: 'overruled',
+        verdict: expect.objectContaining({ allow: false, by: 'connection-limit' }),
+        note: expect.any(String),
+        durationMs: 5,
+      },
       { step: 'token-binding', saw: { ip: '203.0.113.7' }, result: 'passed', note: expect.any(String), durationMs: 7 },
-      { step: 'backends', saw: { backends: '', mode: 'any' }, result: 'decided', verdict: expect.objectContaining({ allow: true, by: 'backend:mw', sessionName: 'alice' }), note: undefined, durationMs: 11 },
+      {
+        step: 'backends',
+        saw: { backends: '', mode: 'any' },
+        result: 'decided',
+        verdict: expect.objectContaining({ allow: true, by: 'backend:mw', sessionName: 'alice' }),
+        note: undefined,
+        durationMs: 11,
+      },
     ]);
   });
 
   it('replaces the cache step by one that passes on without touching the store', async () => {
-    const { wrapStep, steps } = stepRecorder((text) => text, () => 0);
+    const { wrapStep, steps } = stepRecorder(
+      (text) => text,
+      () => 0,
+    );
     const cache: DecisionStep = () => Promise.reject(new Error('the cache must not run in a trace'));
-    const verdict = await wrapStep('cache', cache, context)(check, () => Promise.resolve({ allow: false, decidedBy: 'default' }));
+    const verdict = await wrapStep(
+      'cache',
+      cache,
+      context,
+    )(check, () => Promise.resolve({ allow: false, decidedBy: 'default' }));
     expect(verdict).toEqual({ allow: false, decidedBy: 'default' });
-    expect(steps()).toEqual([{ step: 'cache', saw: {}, result: 'skipped', note: 'a trace never reads or writes the cache', durationMs: 0 }]);
+    expect(steps()).toEqual([
+      { step: 'cache', saw: {}, result: 'skipped', note: 'a trace never reads or writes the cache', durationMs: 0 },
+    ]);
   });
 });

@@ -8,7 +8,12 @@ const fixtures = (name: string) => loadFixtures(join(import.meta.dirname, '..', 
 
 const MINISTRA_ALLOW = '6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7';
 const MINISTRA_DENY = '0b8d6f4e2c1a39578e6d4c2b0a9f8e7d';
-const ASTRA = { 'X-Real-IP': '203.0.113.7', 'X-Real-Path': '/play/a001/index.m3u8', 'X-Session-ID': '1001', 'X-Channel-ID': 'a001' };
+const ASTRA = {
+  'X-Real-IP': '203.0.113.7',
+  'X-Real-Path': '/play/a001/index.m3u8',
+  'X-Session-ID': '1001',
+  'X-Channel-ID': 'a001',
+};
 
 let ministra: ReplayServer;
 let http: ReplayServer;
@@ -38,31 +43,85 @@ describe('traceCheck in front of a replayed Ministra', () => {
     });
 
   it('shows every step, the request sent with the token masked, the status, headers read and time', async () => {
-    const trace = await traceCheck(ministraConfig(), 'default', { dialect: 'cesbo', query: `token=${MINISTRA_ALLOW}`, headers: ASTRA });
-    expect(stepNames(trace)).toEqual(['connection-limit:passed', 'token-binding:passed', 'cache:skipped', 'backends:decided']);
+    const trace = await traceCheck(ministraConfig(), 'default', {
+      dialect: 'cesbo',
+      query: `token=${MINISTRA_ALLOW}`,
+      headers: ASTRA,
+    });
+    expect(stepNames(trace)).toEqual([
+      'connection-limit:passed',
+      'token-binding:passed',
+      'cache:skipped',
+      'backends:decided',
+    ]);
     const backends = trace.steps.find((step) => step.step === 'backends')!;
-    expect(backends.verdict).toMatchObject({ allow: true, by: 'backend:portal', sessionName: '1042', userId: '1042', maxSessions: 10, unique: true, ttlSeconds: 36000 });
+    expect(backends.verdict).toMatchObject({
+      allow: true,
+      by: 'backend:portal',
+      sessionName: '1042',
+      userId: '1042',
+      maxSessions: 10,
+      unique: true,
+      ttlSeconds: 36000,
+    });
     const [asked] = backends.backends!;
     expect(asked).toMatchObject({ backend: 'portal', type: 'ministra', outcome: 'allow', status: 200 });
     expect(asked!.request!.method).toBe('GET');
-    expect(asked!.request!.url).toMatch(new RegExp(`^${ministra.url}/stalker_portal/server/api/chk_flussonic_tmp_link\\.php\\?name=a001&ip=203\\.0\\.113\\.7&token=\\*\\*\\*&`));
+    expect(asked!.request!.url).toMatch(
+      new RegExp(
+        `^${ministra.url}/stalker_portal/server/api/chk_flussonic_tmp_link\\.php\\?name=a001&ip=203\\.0\\.113\\.7&token=\\*\\*\\*&`,
+      ),
+    );
     expect(asked!.request!.url).toContain('qs=token%3D***');
-    expect(asked!.headers).toEqual({ 'x-userid': '1042', 'x-authduration': '36000', 'x-max-sessions': '10', 'x-unique': 'true' });
+    expect(asked!.headers).toEqual({
+      'x-userid': '1042',
+      'x-authduration': '36000',
+      'x-max-sessions': '10',
+      'x-unique': 'true',
+    });
     expect(asked!.durationMs).toBeGreaterThan(0);
-    expect(trace.decision).toMatchObject({ allow: true, status: 200, by: 'backend:portal', headers: { 'X-Session-Name': '1042' } });
-    expect(trace.viewer).toMatchObject({ ip: '203.0.113.7', channel: 'a001', session: '1001', token: '***', query: 'token=***' });
+    expect(trace.decision).toMatchObject({
+      allow: true,
+      status: 200,
+      by: 'backend:portal',
+      headers: { 'X-Session-Name': '1042' },
+    });
+    expect(trace.viewer).toMatchObject({
+      ip: '203.0.113.7',
+      channel: 'a001',
+      session: '1001',
+      token: '***',
+      query: 'token=***',
+    });
     expect(trace.note).toBeUndefined();
     expect(JSON.stringify(trace)).not.toContain(MINISTRA_ALLOW);
   });
 
   it('names the backend that denied, with the route’s redirect; a second trace asks the portal again (no cache)', async () => {
     const before = ministra.received.length;
-    const first = await traceCheck(ministraConfig(), 'default', { dialect: 'cesbo', query: `token=${MINISTRA_DENY}`, headers: ASTRA });
-    const second = await traceCheck(ministraConfig(), 'default', { dialect: 'cesbo', query: `token=${MINISTRA_DENY}`, headers: ASTRA });
+    const first = await traceCheck(ministraConfig(), 'default', {
+      dialect: 'cesbo',
+      query: `token=${MINISTRA_DENY}`,
+      headers: ASTRA,
+    });
+    const second = await traceCheck(ministraConfig(), 'default', {
+      dialect: 'cesbo',
+      query: `token=${MINISTRA_DENY}`,
+      headers: ASTRA,
+    });
     expect(ministra.received.length - before).toBe(2);
     for (const trace of [first, second]) {
-      expect(trace.decision).toMatchObject({ allow: false, status: 403, by: 'backend:portal', redirect: 'http://promo.example.com/ministra' });
-      expect(trace.steps.find((step) => step.step === 'backends')!.backends![0]).toMatchObject({ outcome: 'deny', status: 403, headers: {} });
+      expect(trace.decision).toMatchObject({
+        allow: false,
+        status: 403,
+        by: 'backend:portal',
+        redirect: 'http://promo.example.com/ministra',
+      });
+      expect(trace.steps.find((step) => step.step === 'backends')!.backends![0]).toMatchObject({
+        outcome: 'deny',
+        status: 403,
+        headers: {},
+      });
       expect(JSON.stringify(trace)).not.toContain(MINISTRA_DENY);
     }
   });
@@ -86,7 +145,10 @@ describe('traceCheck through local policies and failing backends', () => {
       { dialect: 'cesbo', query: 'token=good-token', headers: ASTRA },
     );
     expect(stepNames(trace)).toEqual(['ip-rules:decided']);
-    expect(trace.steps[0]).toMatchObject({ saw: { ip: '203.0.113.7' }, verdict: { allow: false, by: 'ip-rule (deny 203.0.113.0/24)' } });
+    expect(trace.steps[0]).toMatchObject({
+      saw: { ip: '203.0.113.7' },
+      verdict: { allow: false, by: 'ip-rule (deny 203.0.113.0/24)' },
+    });
     expect(http.received.length).toBe(before);
   });
 
@@ -97,7 +159,10 @@ describe('traceCheck through local policies and failing backends', () => {
       { dialect: 'cesbo', query: 'auth=ann:pa55word', headers: ASTRA },
     );
     expect(stepNames(trace)).toEqual(['local-users:decided']);
-    expect(trace.steps[0]).toMatchObject({ saw: { login: 'ann' }, verdict: { allow: false, by: 'user:ann (expired)' } });
+    expect(trace.steps[0]).toMatchObject({
+      saw: { login: 'ann' },
+      verdict: { allow: false, by: 'user:ann (expired)' },
+    });
     expect(trace.viewer).toMatchObject({ login: 'ann', password: '***', query: 'auth=***' });
     expect(JSON.stringify(trace)).not.toContain('pa55word');
   });
@@ -111,7 +176,12 @@ describe('traceCheck through local policies and failing backends', () => {
       'default',
       { dialect: 'cesbo', query: 'token=crash-token', headers: ASTRA },
     );
-    expect(stepNames(trace)).toEqual(['connection-limit:passed', 'cache:skipped', 'backends:passed', 'default:decided']);
+    expect(stepNames(trace)).toEqual([
+      'connection-limit:passed',
+      'cache:skipped',
+      'backends:passed',
+      'default:decided',
+    ]);
     const asked = trace.steps[2]!.backends!;
     expect(asked.map(({ backend, outcome, error }) => [backend, outcome, error])).toEqual([
       ['down', 'error', 'refused'],
@@ -128,7 +198,10 @@ describe('traceCheck through local policies and failing backends', () => {
     try {
       const trace = await traceCheck(
         config({
-          backends: { hangs: { type: 'http', url: `${hanging.url}/hang` }, mw: { type: 'http', url: `${http.url}/auth/check` } },
+          backends: {
+            hangs: { type: 'http', url: `${hanging.url}/hang` },
+            mw: { type: 'http', url: `${http.url}/auth/check` },
+          },
           routes: { default: { backends: ['hangs', 'mw'] } },
         }),
         'default',
@@ -147,11 +220,16 @@ describe('traceCheck through local policies and failing backends', () => {
 
   it('URL credentials, secret query values of the backend URL and secret environment values are masked', async () => {
     const url = `http://bridge:hunter22@${http.url.slice('http://'.length)}/auth/check?key=k3y-value&site=5`;
-    const trace = await traceCheck(config({ backends: { mw: { type: 'http', url } } }), 'default', {
-      dialect: 'cesbo',
-      query: 'token=good-token',
-      headers: { ...ASTRA, 'X-Real-UA': 'agent-with-envsecret-inside' },
-    }, { env: { MW_SECRET: 'envsecret' } });
+    const trace = await traceCheck(
+      config({ backends: { mw: { type: 'http', url } } }),
+      'default',
+      {
+        dialect: 'cesbo',
+        query: 'token=good-token',
+        headers: { ...ASTRA, 'X-Real-UA': 'agent-with-envsecret-inside' },
+      },
+      { env: { MW_SECRET: 'envsecret' } },
+    );
     const request = trace.steps.find((step) => step.step === 'backends')!.backends![0]!.request!;
     expect(request.url).toBe(`${http.url}/auth/check?key=***&site=5&token=***`);
     expect(request.headers).toMatchObject({ authorization: '***', 'x-real-ua': 'agent-with-***-inside' });
@@ -161,7 +239,10 @@ describe('traceCheck through local policies and failing backends', () => {
 
   it('says so when the route’s budget ran out before the backend answered', async () => {
     const trace = await traceCheck(
-      config({ backends: { mw: { type: 'http', url: `${http.url}/auth/check`, timeoutMs: 5000 } }, routes: { default: { backends: ['mw'], timeoutMs: 100 } } }),
+      config({
+        backends: { mw: { type: 'http', url: `${http.url}/auth/check`, timeoutMs: 5000 } },
+        routes: { default: { backends: ['mw'], timeoutMs: 100 } },
+      }),
       'default',
       { dialect: 'cesbo', query: 'token=hang-token', headers: ASTRA },
     );
@@ -174,7 +255,10 @@ describe('traceCheck leaves shared state alone', () => {
   it('never opens the configured Redis: a trace has a store of its own', async () => {
     const redisUrl = `redis://127.0.0.1:${await closedPort()}/0`;
     const trace = await traceCheck(
-      config({ cache: { store: 'redis', redisUrl }, backends: { mw: { type: 'http', url: `${http.url}/auth/check` } } }),
+      config({
+        cache: { store: 'redis', redisUrl },
+        backends: { mw: { type: 'http', url: `${http.url}/auth/check` } },
+      }),
       'default',
       { dialect: 'cesbo', query: 'token=good-token', headers: ASTRA },
     );
@@ -187,20 +271,31 @@ describe('traceCheck refuses what it cannot trace', () => {
   const plain = () => config({});
 
   it('an unknown route is 404 naming the routes', async () => {
-    await expect(traceCheck(plain(), 'nope', { dialect: 'cesbo', query: '' })).rejects.toMatchObject({ status: 404, message: 'no route named "nope" (routes: default)' });
+    await expect(traceCheck(plain(), 'nope', { dialect: 'cesbo', query: '' })).rejects.toMatchObject({
+      status: 404,
+      message: 'no route named "nope" (routes: default)',
+    });
   });
 
   it('bad input is the 4xx the decision listener would give', async () => {
-    await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: 'token=%zz' })).rejects.toBeInstanceOf(RequestProblem);
-    await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: 'token=%zz' })).rejects.toMatchObject({ status: 400 });
-    await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: '', headers: { 'X-Real-IP': 'not-an-ip' } })).rejects.toMatchObject({
+    await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: 'token=%zz' })).rejects.toBeInstanceOf(
+      RequestProblem,
+    );
+    await expect(traceCheck(plain(), 'default', { dialect: 'cesbo', query: 'token=%zz' })).rejects.toMatchObject({
+      status: 400,
+    });
+    await expect(
+      traceCheck(plain(), 'default', { dialect: 'cesbo', query: '', headers: { 'X-Real-IP': 'not-an-ip' } }),
+    ).rejects.toMatchObject({
       status: 403,
       message: 'X-Real-IP is not an IP address',
     });
   });
 
   it('a viewer already read is traced as it is', async () => {
-    const trace = await traceCheck(plain(), 'default', { viewer: { dialect: 'cesbo', rawQuery: '', ip: '198.51.100.1' } });
+    const trace = await traceCheck(plain(), 'default', {
+      viewer: { dialect: 'cesbo', rawQuery: '', ip: '198.51.100.1' },
+    });
     expect(stepNames(trace)).toEqual(['backends:passed', 'default:decided']);
     expect(trace.steps[0]!.backends).toEqual([]);
     expect(trace.decision).toMatchObject({ allow: false, status: 403, by: 'default', headers: {} });

@@ -31,7 +31,9 @@ describe('a check and its time budget', () => {
 
   it('lets steps that heed the abort answer with what they have, and leaves no timer behind', async () => {
     const check = new BudgetedCheck('default', viewer, 1000);
-    const running = new Promise<Verdict>((resolve) => check.signal.addEventListener('abort', () => resolve({ allow: false, decidedBy: 'backend:a' })));
+    const running = new Promise<Verdict>((resolve) =>
+      check.signal.addEventListener('abort', () => resolve({ allow: false, decidedBy: 'backend:a' })),
+    );
     const answer = check.within(running, fallback);
     await vi.advanceTimersByTimeAsync(1000);
     await expect(answer).resolves.toMatchObject({ decidedBy: 'backend:a' });

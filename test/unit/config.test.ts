@@ -35,17 +35,32 @@ describe('configuration defaults', () => {
     expect(config.sessions).toEqual({ idleTtl: 3600 });
     expect(config.ipRules).toEqual([]);
     expect(config.users).toEqual([]);
-    expect(config.routes).toEqual({ default: { backends: [], mode: 'any', default: 'deny', timeoutMs: 5000, publish: 'deny' } });
-    expect(config.limits).toEqual({ maxQueryBytes: 8192, maxHeaderBytes: 16_384, maxBodyBytes: 16_384, bodyTimeoutMs: 5000 });
+    expect(config.routes).toEqual({
+      default: { backends: [], mode: 'any', default: 'deny', timeoutMs: 5000, publish: 'deny' },
+    });
+    expect(config.limits).toEqual({
+      maxQueryBytes: 8192,
+      maxHeaderBytes: 16_384,
+      maxBodyBytes: 16_384,
+      bodyTimeoutMs: 5000,
+    });
   });
 
   it('Flussonic-style backends deny on a redirect unless told redirect: allow', () => {
     const config = validateConfig(
-      { backends: { f: { type: 'flussonic', url: 'http://f/auth' }, m: { type: 'ministra', url: 'http://m/', redirect: 'allow' }, p: { type: 'iptvportal', url: 'http://p', protocol: 'flussonic', redirect: 'allow' } } },
+      {
+        backends: {
+          f: { type: 'flussonic', url: 'http://f/auth' },
+          m: { type: 'ministra', url: 'http://m/', redirect: 'allow' },
+          p: { type: 'iptvportal', url: 'http://p', protocol: 'flussonic', redirect: 'allow' },
+        },
+      },
       'x',
       {},
     );
-    expect([config.backends.f, config.backends.m, config.backends.p].map((b) => (b as { redirect: string }).redirect)).toEqual(['deny', 'allow', 'allow']);
+    expect(
+      [config.backends.f, config.backends.m, config.backends.p].map((b) => (b as { redirect: string }).redirect),
+    ).toEqual(['deny', 'allow', 'allow']);
   });
 
   it('without routes, makes one default route over all backends in mode any', () => {
@@ -70,36 +85,112 @@ describe('configuration defaults', () => {
 
 describe('configuration errors name the key and the problem', () => {
   it.each<[string, unknown, string]>([
-    ['a wrong backend type', { backends: { portal: { type: 'bogus', url: 'http://x' } } }, 'backends.portal.type: expected one of http|flussonic'],
+    [
+      'a wrong backend type',
+      { backends: { portal: { type: 'bogus', url: 'http://x' } } },
+      'backends.portal.type: expected one of http|flussonic',
+    ],
     ['a missing url', { backends: { portal: { type: 'http' } } }, 'backends.portal.url: required'],
-    ['a non-http url', { backends: { portal: { type: 'http', url: 'ftp://x/y' } } }, 'backends.portal.url: expected an http:// or https:// URL'],
+    [
+      'a non-http url',
+      { backends: { portal: { type: 'http', url: 'ftp://x/y' } } },
+      'backends.portal.url: expected an http:// or https:// URL',
+    ],
     ['an unknown top-level key', { listne: '1.2.3.4:80' }, 'listne: unknown key'],
     ['an unknown nested key', { log: { level: 'info', colour: true } }, 'log.colour: unknown key'],
     ['a bad log level', { log: { level: 'loud' } }, 'log.level: expected one of error|warn|info|debug'],
     ['a bad listen', { listen: 'localhost' }, 'listen: expected host:port'],
     ['a bad CIDR', { trustedCallers: ['10.0.0.0/33'] }, 'trustedCallers[0]: expected an IP address or CIDR'],
-    ['a negative timeout', { backends: { a: { type: 'http', url: 'http://a', timeoutMs: -5 } } }, 'backends.a.timeoutMs:'],
-    ['a text timeout', { backends: { a: { type: 'http', url: 'http://a', timeoutMs: 'soon' } } }, 'backends.a.timeoutMs:'],
-    ['a bad route mode', { routes: { default: { mode: 'all' } } }, 'routes.default.mode: expected one of any|sequential'],
-    ['a bad default action', { routes: { default: { default: 'maybe' } } }, 'routes.default.default: expected one of allow|deny'],
-    ['a route naming a missing backend', { backends: { a: { type: 'http', url: 'http://a' } }, routes: { default: { backends: ['a', 'b'] } } }, 'routes.default.backends[1]: unknown backend "b"'],
+    [
+      'a negative timeout',
+      { backends: { a: { type: 'http', url: 'http://a', timeoutMs: -5 } } },
+      'backends.a.timeoutMs:',
+    ],
+    [
+      'a text timeout',
+      { backends: { a: { type: 'http', url: 'http://a', timeoutMs: 'soon' } } },
+      'backends.a.timeoutMs:',
+    ],
+    [
+      'a bad route mode',
+      { routes: { default: { mode: 'all' } } },
+      'routes.default.mode: expected one of any|sequential',
+    ],
+    [
+      'a bad default action',
+      { routes: { default: { default: 'maybe' } } },
+      'routes.default.default: expected one of allow|deny',
+    ],
+    [
+      'a route naming a missing backend',
+      { backends: { a: { type: 'http', url: 'http://a' } }, routes: { default: { backends: ['a', 'b'] } } },
+      'routes.default.backends[1]: unknown backend "b"',
+    ],
     ['a route name unfit for a URL', { routes: { 'bad/name': {} } }, 'routes.bad/name'],
-    ['an incomplete body rule', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'json' } } } }, 'backends.a.body.path: required'],
-    ['a body rule with a bad format', { backends: { a: { type: 'http', url: 'http://a', body: { format: 'yaml', path: 'x', allow: [1] } } } }, 'backends.a.body.format: expected one of json|xml'],
+    [
+      'an incomplete body rule',
+      { backends: { a: { type: 'http', url: 'http://a', body: { format: 'json' } } } },
+      'backends.a.body.path: required',
+    ],
+    [
+      'a body rule with a bad format',
+      { backends: { a: { type: 'http', url: 'http://a', body: { format: 'yaml', path: 'x', allow: [1] } } } },
+      'backends.a.body.format: expected one of json|xml',
+    ],
     ['a list where a mapping belongs', { backends: [] }, 'backends:'],
     ['a body bound too small', { limits: { maxBodyBytes: 10 } }, 'limits.maxBodyBytes:'],
     ['a body timeout in words', { limits: { bodyTimeoutMs: 'long' } }, 'limits.bodyTimeoutMs:'],
-    ['a bad publish setting', { routes: { default: { publish: 'sometimes' } } }, 'routes.default.publish: expected one of deny|allow|check'],
-    ['a bad redirect setting', { backends: { f: { type: 'flussonic', url: 'http://f', redirect: 'follow' } } }, 'backends.f.redirect: expected one of deny|allow'],
-    ['redirect on a Cesbo-style backend', { backends: { h: { type: 'http', url: 'http://h', redirect: 'allow' } } }, 'backends.h.redirect: unknown key'],
-    ['redirect: allow on a Cesbo-style portal check', { backends: { p: { type: 'iptvportal', url: 'http://p', redirect: 'allow' } } }, 'backends.p.redirect: redirect: allow applies to protocol: flussonic only'],
-    ['a Redis URL with a text port', { cache: { store: 'redis', redisUrl: 'redis://:pw@127.0.0.1:notaport/0' } }, 'cache.redisUrl: expected redis://'],
-    ['a Redis URL with a text db', { cache: { store: 'redis', redisUrl: 'redis://127.0.0.1:6379/abc' } }, 'cache.redisUrl: expected redis://'],
-    ['a Redis URL with a broken escape in its password', { cache: { store: 'redis', redisUrl: 'redis://:S3c%zzretPW@127.0.0.1:6379/0' } }, 'cache.redisUrl: expected redis://'],
-    ['a backend URL with a broken escape in its credentials', { backends: { a: { type: 'http', url: 'http://us%zz:pw@mw/check' } } }, 'backends.a.url: the user:password@ part has a broken %-escape'],
-    ['a Redis URL that is not one', { cache: { store: 'redis', redisUrl: 'http://127.0.0.1:6379' } }, 'cache.redisUrl: expected redis://'],
+    [
+      'a bad publish setting',
+      { routes: { default: { publish: 'sometimes' } } },
+      'routes.default.publish: expected one of deny|allow|check',
+    ],
+    [
+      'a bad redirect setting',
+      { backends: { f: { type: 'flussonic', url: 'http://f', redirect: 'follow' } } },
+      'backends.f.redirect: expected one of deny|allow',
+    ],
+    [
+      'redirect on a Cesbo-style backend',
+      { backends: { h: { type: 'http', url: 'http://h', redirect: 'allow' } } },
+      'backends.h.redirect: unknown key',
+    ],
+    [
+      'redirect: allow on a Cesbo-style portal check',
+      { backends: { p: { type: 'iptvportal', url: 'http://p', redirect: 'allow' } } },
+      'backends.p.redirect: redirect: allow applies to protocol: flussonic only',
+    ],
+    [
+      'a Redis URL with a text port',
+      { cache: { store: 'redis', redisUrl: 'redis://:pw@127.0.0.1:notaport/0' } },
+      'cache.redisUrl: expected redis://',
+    ],
+    [
+      'a Redis URL with a text db',
+      { cache: { store: 'redis', redisUrl: 'redis://127.0.0.1:6379/abc' } },
+      'cache.redisUrl: expected redis://',
+    ],
+    [
+      'a Redis URL with a broken escape in its password',
+      { cache: { store: 'redis', redisUrl: 'redis://:S3c%zzretPW@127.0.0.1:6379/0' } },
+      'cache.redisUrl: expected redis://',
+    ],
+    [
+      'a backend URL with a broken escape in its credentials',
+      { backends: { a: { type: 'http', url: 'http://us%zz:pw@mw/check' } } },
+      'backends.a.url: the user:password@ part has a broken %-escape',
+    ],
+    [
+      'a Redis URL that is not one',
+      { cache: { store: 'redis', redisUrl: 'http://127.0.0.1:6379' } },
+      'cache.redisUrl: expected redis://',
+    ],
     ['redis without a URL', { cache: { store: 'redis' } }, 'cache.redisUrl: required when store is redis'],
-    ['a backend name unfit for logs and URLs', { backends: { 'bad name': { type: 'http', url: 'http://a' } } }, 'backends.bad name: invalid name: names start with a letter or digit'],
+    [
+      'a backend name unfit for logs and URLs',
+      { backends: { 'bad name': { type: 'http', url: 'http://a' } } },
+      'backends.bad name: invalid name: names start with a letter or digit',
+    ],
     ['an empty routes mapping', { routes: {} }, 'routes: define at least one route'],
   ])('%s', (_name, document, expected) => {
     expect(problemsOf(document).join('\n')).toContain(expected);
@@ -128,7 +219,9 @@ describe('configuration errors name the key and the problem', () => {
   });
 
   it('never echoes a secret value in its messages', () => {
-    const problems = problemsOf({ backends: { a: { type: 'http', url: 'http://user:hunter2@a/check?key=topsecret', timeoutMs: 'hunter2' } } });
+    const problems = problemsOf({
+      backends: { a: { type: 'http', url: 'http://user:hunter2@a/check?key=topsecret', timeoutMs: 'hunter2' } },
+    });
     expect(problems.join('\n')).not.toMatch(/hunter2|topsecret/);
   });
 });
@@ -136,7 +229,10 @@ describe('configuration errors name the key and the problem', () => {
 describe('environment substitution', () => {
   it('replaces ${VAR} and ${VAR:-fallback} in values, numbers included', () => {
     const config = validateConfig(
-      { listen: '${HOST:-127.0.0.1}:${PORT}', backends: { a: { type: 'http', url: '${MW_URL}', timeoutMs: '${MW_TIMEOUT}' } } },
+      {
+        listen: '${HOST:-127.0.0.1}:${PORT}',
+        backends: { a: { type: 'http', url: '${MW_URL}', timeoutMs: '${MW_TIMEOUT}' } },
+      },
       'x',
       { PORT: '9100', MW_URL: 'http://mw.local/check', MW_TIMEOUT: '750' },
     );
@@ -151,7 +247,9 @@ describe('environment substitution', () => {
   });
 
   it('cannot change the structure of the file', () => {
-    const config = validateConfig({ routes: { default: { denyRedirect: 'http://promo/${PAGE}' } } }, 'x', { PAGE: 'a\nmode: allow' });
+    const config = validateConfig({ routes: { default: { denyRedirect: 'http://promo/${PAGE}' } } }, 'x', {
+      PAGE: 'a\nmode: allow',
+    });
     expect(config.routes.default!.mode).toBe('any');
   });
 });
@@ -160,7 +258,10 @@ describe('config files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
 
   it('reads YAML and JSON', () => {
-    writeFileSync(join(dir, 'a.yaml'), 'listen: 127.0.0.1:9001\nbackends:\n  mw: {type: http, url: "http://mw/check"}\n');
+    writeFileSync(
+      join(dir, 'a.yaml'),
+      'listen: 127.0.0.1:9001\nbackends:\n  mw: {type: http, url: "http://mw/check"}\n',
+    );
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ listen: '127.0.0.1:9002' }));
     expect(loadConfigFile(join(dir, 'a.yaml'), {}).listen.port).toBe(9001);
     expect(loadConfigFile(join(dir, 'a.json'), {}).listen.port).toBe(9002);
@@ -182,7 +283,10 @@ describe('config files', () => {
   });
 
   it('refuses an unknown tag without quoting the file (it may hold secrets)', () => {
-    writeFileSync(join(dir, 'tag.yaml'), 'backends:\n  mw: {type: http, url: !vault "http://u:hunter2@mw/check?token=T0PSECRET"}\n');
+    writeFileSync(
+      join(dir, 'tag.yaml'),
+      'backends:\n  mw: {type: http, url: !vault "http://u:hunter2@mw/check?token=T0PSECRET"}\n',
+    );
     let message = '';
     try {
       loadConfigFile(join(dir, 'tag.yaml'), {});
@@ -194,8 +298,14 @@ describe('config files', () => {
   });
 
   it('supports YAML merge keys', () => {
-    writeFileSync(join(dir, 'merge.yaml'), 'backends:\n  a: &common {type: http, url: "http://a/check", timeoutMs: 700}\n  b: {<<: *common, url: "http://b/check"}\n');
-    expect(loadConfigFile(join(dir, 'merge.yaml'), {}).backends.b).toMatchObject({ url: 'http://b/check', timeoutMs: 700 });
+    writeFileSync(
+      join(dir, 'merge.yaml'),
+      'backends:\n  a: &common {type: http, url: "http://a/check", timeoutMs: 700}\n  b: {<<: *common, url: "http://b/check"}\n',
+    );
+    expect(loadConfigFile(join(dir, 'merge.yaml'), {}).backends.b).toMatchObject({
+      url: 'http://b/check',
+      timeoutMs: 700,
+    });
   });
 
   it('reports a missing file', () => {
@@ -206,7 +316,9 @@ describe('config files', () => {
 describe('URL normalization', () => {
   it('stores URLs percent-encoded with punycode hosts, so they are valid header values', () => {
     const config = validateConfig({ routes: { default: { denyRedirect: 'http://промо.рф/акция?x=1' } } }, 'x', {});
-    expect(config.routes.default!.denyRedirect).toMatch(/^http:\/\/xn--[a-z0-9-]+\.xn--p1ai\/%D0%B0%D0%BA%D1%86%D0%B8%D1%8F\?x=1$/);
+    expect(config.routes.default!.denyRedirect).toMatch(
+      /^http:\/\/xn--[a-z0-9-]+\.xn--p1ai\/%D0%B0%D0%BA%D1%86%D0%B8%D1%8F\?x=1$/,
+    );
   });
 });
 
@@ -234,13 +346,23 @@ describe('maskSecrets', () => {
   });
 
   it('masks the credentials of a URL too broken to parse', () => {
-    const masked = JSON.stringify(maskSecrets({ cache: { redisUrl: 'redis://:SECRETPW2@127.0.0.1:notaport/0' }, other: 'redis://:SECRETPW4@[bad/0' }));
+    const masked = JSON.stringify(
+      maskSecrets({
+        cache: { redisUrl: 'redis://:SECRETPW2@127.0.0.1:notaport/0' },
+        other: 'redis://:SECRETPW4@[bad/0',
+      }),
+    );
     expect(masked).not.toMatch(/SECRETPW/);
     expect(masked).toContain('127.0.0.1:notaport/0');
   });
 
   it('accepts the Redis URLs a client can connect to', () => {
-    for (const redisUrl of ['redis://127.0.0.1:6379/0', 'redis://redis', 'rediss://:pw@cache.example.com:6380/2', 'redis://[::1]:6379']) {
+    for (const redisUrl of [
+      'redis://127.0.0.1:6379/0',
+      'redis://redis',
+      'rediss://:pw@cache.example.com:6380/2',
+      'redis://[::1]:6379',
+    ]) {
       expect(validateConfig({ cache: { store: 'redis', redisUrl } }, 'x', {}).cache.redisUrl).toBe(redisUrl);
     }
   });
@@ -248,9 +370,15 @@ describe('maskSecrets', () => {
 
 describe('secretEnvValues', () => {
   it('takes values of secret-looking variables, not the working directory', () => {
-    expect(secretEnvValues({ MW_PASSWORD: 'hunter22', API_KEY: 'k3yk3y', PWD: '/srv/app', OLDPWD: '/srv', PORT: '8088', SHORT_TOKEN: 'ab' })).toEqual([
-      'hunter22',
-      'k3yk3y',
-    ]);
+    expect(
+      secretEnvValues({
+        MW_PASSWORD: 'hunter22',
+        API_KEY: 'k3yk3y',
+        PWD: '/srv/app',
+        OLDPWD: '/srv',
+        PORT: '8088',
+        SHORT_TOKEN: 'ab',
+      }),
+    ).toEqual(['hunter22', 'k3yk3y']);
   });
 });

@@ -7,7 +7,11 @@ afterEach(() => vi.restoreAllMocks());
 async function written(log: (write: DecisionLog) => void, format: 'json' | 'text'): Promise<string[]> {
   const lines: string[] = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter((line) => line !== ''));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
     return true;
   });
   log(createLogging({ level: 'info', format }).decisions);
@@ -18,16 +22,50 @@ async function written(log: (write: DecisionLog) => void, format: 'json' | 'text
 describe('decision lines', () => {
   it('are one JSON object per line, level and message first, undefined fields left out, timestamp last', async () => {
     const lines = await written((decisions) => {
-      decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', cache: undefined, status: 200, latencyMs: 0.25 });
+      decisions({
+        route: 'default',
+        dialect: 'cesbo',
+        decision: 'allow',
+        cache: undefined,
+        status: 200,
+        latencyMs: 0.25,
+      });
     }, 'json');
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(Object.keys(line)).toEqual(['level', 'message', 'route', 'dialect', 'decision', 'status', 'latencyMs', 'timestamp']);
-    expect(line).toMatchObject({ level: 'info', message: 'decision', route: 'default', decision: 'allow', status: 200, latencyMs: 0.25 });
+    expect(Object.keys(line)).toEqual([
+      'level',
+      'message',
+      'route',
+      'dialect',
+      'decision',
+      'status',
+      'latencyMs',
+      'timestamp',
+    ]);
+    expect(line).toMatchObject({
+      level: 'info',
+      message: 'decision',
+      route: 'default',
+      decision: 'allow',
+      status: 200,
+      latencyMs: 0.25,
+    });
   });
 
   // Viewer-supplied text of every awkward kind: each line must be exactly what JSON.stringify writes.
-  const awkward = ['say "hi"', 'back\\slash', 'tab\there', 'esc \u001b[31m', 'del \u007f', 'первый', 'line\u2028sep', '', 'emoji 📺', 'lone \ud800 surrogate'];
+  const awkward = [
+    'say "hi"',
+    'back\\slash',
+    'tab\there',
+    'esc \u001b[31m',
+    'del \u007f',
+    'первый',
+    'line\u2028sep',
+    '',
+    'emoji 📺',
+    'lone \ud800 surrogate',
+  ];
   const everyField = (text: string): DecisionFields => ({
     route: text,
     dialect: 'cesbo',
@@ -61,14 +99,33 @@ describe('decision lines', () => {
   });
 
   it('read as text: timestamp, level, message, then key=value with viewer text quoted', async () => {
-    const [line] = await written((decisions) => decisions({ route: 'default', dialect: 'cesbo', channel: 'first \u001b[31m', decision: 'allow', status: 200, latencyMs: 1 }), 'text');
-    expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\S+ info decision route=default dialect=cesbo channel="first \\u001b\[31m" decision=allow status=200 latencyMs=1$/);
+    const [line] = await written(
+      (decisions) =>
+        decisions({
+          route: 'default',
+          dialect: 'cesbo',
+          channel: 'first \u001b[31m',
+          decision: 'allow',
+          status: 200,
+          latencyMs: 1,
+        }),
+      'text',
+    );
+    expect(line).toMatch(
+      /^\d{4}-\d{2}-\d{2}T\S+ info decision route=default dialect=cesbo channel="first \\u001b\[31m" decision=allow status=200 latencyMs=1$/,
+    );
   });
 
   it('are not written below level info', async () => {
     const lines: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
-    createLogging({ level: 'warn', format: 'json' }).decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', status: 200, latencyMs: 1 });
+    createLogging({ level: 'warn', format: 'json' }).decisions({
+      route: 'default',
+      dialect: 'cesbo',
+      decision: 'allow',
+      status: 200,
+      latencyMs: 1,
+    });
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toEqual([]);
   });
@@ -77,7 +134,8 @@ describe('decision lines', () => {
     const lines: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
     const logging = createLogging({ level: 'warn', format: 'json' });
-    const decide = (route: string) => logging.decisions({ route, dialect: 'cesbo', decision: 'allow', status: 200, latencyMs: 1 });
+    const decide = (route: string) =>
+      logging.decisions({ route, dialect: 'cesbo', decision: 'allow', status: 200, latencyMs: 1 });
     decide('before');
     logging.log.info('info before');
     logging.setLevel('info');
@@ -90,7 +148,8 @@ describe('decision lines', () => {
     const text = lines.join('');
     expect(text).toContain('"route":"while-info"');
     expect(text).toContain('info while info');
-    for (const absent of ['"route":"before"', 'info before', '"route":"after"', 'warn after']) expect(text).not.toContain(absent);
+    for (const absent of ['"route":"before"', 'info before', '"route":"after"', 'warn after'])
+      expect(text).not.toContain(absent);
   });
 });
 
@@ -109,7 +168,8 @@ describe('exitOnceFlushed', () => {
     const { log } = createLogging({ level: 'info', format: 'text' });
     log.info('stopped');
     exitOnceFlushed(log, 3);
-    for (let turn = 0; turn < 5 && exit.mock.calls.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    for (let turn = 0; turn < 5 && exit.mock.calls.length === 0; turn++)
+      await new Promise((resolve) => setImmediate(resolve));
     expect(exit.mock.calls).toEqual([[3]]);
     expect(lines.join('')).toContain('stopped');
   });

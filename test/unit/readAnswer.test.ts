@@ -29,20 +29,37 @@ describe('readAnswer: status mapping', () => {
     expect(readAnswer(answer(301), undefined)).toMatchObject({ outcome: 'deny', info: { redirect: undefined } });
   });
   it('X-Location wins over Location; Location of a 200 is not a redirect', () => {
-    expect(readAnswer(answer(302, { location: 'http://a', 'x-location': 'http://b' }), undefined)).toMatchObject({ info: { redirect: 'http://b' } });
-    expect(readAnswer(answer(200, { location: 'http://a' }), undefined)).toMatchObject({ info: { redirect: undefined } });
+    expect(readAnswer(answer(302, { location: 'http://a', 'x-location': 'http://b' }), undefined)).toMatchObject({
+      info: { redirect: 'http://b' },
+    });
+    expect(readAnswer(answer(200, { location: 'http://a' }), undefined)).toMatchObject({
+      info: { redirect: undefined },
+    });
   });
 });
 
 describe('readAnswer: honoured headers', () => {
   it('reads every honoured header', () => {
     const verdict = readAnswer(
-      answer(200, { 'x-session-name': 'alice', 'x-userid': '42', 'x-authduration': '120', 'x-max-sessions': '2', 'x-unique': 'true' }),
+      answer(200, {
+        'x-session-name': 'alice',
+        'x-userid': '42',
+        'x-authduration': '120',
+        'x-max-sessions': '2',
+        'x-unique': 'true',
+      }),
       undefined,
     );
     expect(verdict).toEqual({
       outcome: 'allow',
-      info: { sessionName: 'alice', userId: '42', redirect: undefined, authDuration: 120, maxSessions: 2, unique: true },
+      info: {
+        sessionName: 'alice',
+        userId: '42',
+        redirect: undefined,
+        authDuration: 120,
+        maxSessions: 2,
+        unique: true,
+      },
       notes: [],
     });
   });
@@ -57,11 +74,19 @@ describe('readAnswer: honoured headers', () => {
     expect(readAnswer(answer(200, { 'x-authduration': '1' }), undefined)).toMatchObject({ info: { authDuration: 1 } });
   });
   it('names the session by X-UserId when X-Session-Name is missing', () => {
-    expect(readAnswer(answer(200, { 'x-userid': 'stb-7' }), undefined)).toMatchObject({ info: { sessionName: 'stb-7' } });
+    expect(readAnswer(answer(200, { 'x-userid': 'stb-7' }), undefined)).toMatchObject({
+      info: { sessionName: 'stb-7' },
+    });
   });
   it('ignores numbers that are not numbers, and says so', () => {
-    const verdict = readAnswer(answer(200, { 'x-authduration': 'abc', 'x-max-sessions': '-1', 'x-unique': 'maybe' }), undefined);
-    expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: undefined, maxSessions: undefined, unique: undefined } });
+    const verdict = readAnswer(
+      answer(200, { 'x-authduration': 'abc', 'x-max-sessions': '-1', 'x-unique': 'maybe' }),
+      undefined,
+    );
+    expect(verdict).toMatchObject({
+      outcome: 'allow',
+      info: { authDuration: undefined, maxSessions: undefined, unique: undefined },
+    });
     expect(verdict.outcome !== 'error' && verdict.notes).toEqual([
       'ignored x-authduration: not a whole number from 1 to 31536000',
       'ignored x-max-sessions: not a whole number from 0 to 1000000',
@@ -69,7 +94,9 @@ describe('readAnswer: honoured headers', () => {
     ]);
   });
   it('takes the first of repeated headers', () => {
-    expect(readAnswer(answer(200, { 'x-session-name': ['first', 'second'] }), undefined)).toMatchObject({ info: { sessionName: 'first' } });
+    expect(readAnswer(answer(200, { 'x-session-name': ['first', 'second'] }), undefined)).toMatchObject({
+      info: { sessionName: 'first' },
+    });
   });
 });
 
@@ -104,7 +131,10 @@ describe('readAnswer: body rules', () => {
     ['xml', '<auth><result>1</result>'],
     ['xml', 'not xml at all'],
   ] as const)('malformed %s body is an error', (format, body) => {
-    expect(readAnswer(answer(200, {}, body), format === 'json' ? json : xml)).toMatchObject({ outcome: 'error', error: 'unparseable' });
+    expect(readAnswer(answer(200, {}, body), format === 'json' ? json : xml)).toMatchObject({
+      outcome: 'error',
+      error: 'unparseable',
+    });
   });
 
   it('a body rule never turns a refusal into an allow', () => {

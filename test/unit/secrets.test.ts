@@ -23,7 +23,19 @@ describe('withUrlEncoded', () => {
 
 describe('isSecretParameterName', () => {
   it('is true for names like tokens, passwords, keys, signatures and credentials', () => {
-    for (const name of ['token', 'access_token', 'Authorization', 'password', 'pwd', 'api_key', 'X-Signature', 'hash', 'hmac', 'credentials', 'client_secret']) {
+    for (const name of [
+      'token',
+      'access_token',
+      'Authorization',
+      'password',
+      'pwd',
+      'api_key',
+      'X-Signature',
+      'hash',
+      'hmac',
+      'credentials',
+      'client_secret',
+    ]) {
       expect(isSecretParameterName(name), name).toBe(true);
     }
     for (const name of ['name', 'ip', 'proto', 'user_agent', 'session_id', 'qs', 'cookie']) {

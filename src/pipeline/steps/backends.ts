@@ -13,7 +13,11 @@ function checkSafely(adapter: MiddlewareAdapter, viewer: ViewerRequest, signal: 
 }
 
 /** All backends at once; the first allow wins and cancels the rest. */
-async function askAny(adapters: readonly MiddlewareAdapter[], viewer: ViewerRequest, signal: AbortSignal): Promise<Asked[]> {
+async function askAny(
+  adapters: readonly MiddlewareAdapter[],
+  viewer: ViewerRequest,
+  signal: AbortSignal,
+): Promise<Asked[]> {
   const shared = childAbort(signal);
   // Kept in configuration order, so which deny (and redirect) wins does not depend on timing.
   const answered: (Asked | undefined)[] = adapters.map(() => undefined);
@@ -34,7 +38,11 @@ async function askAny(adapters: readonly MiddlewareAdapter[], viewer: ViewerRequ
 }
 
 /** One backend after the other until one allows. */
-async function askInOrder(adapters: readonly MiddlewareAdapter[], viewer: ViewerRequest, signal: AbortSignal): Promise<Asked[]> {
+async function askInOrder(
+  adapters: readonly MiddlewareAdapter[],
+  viewer: ViewerRequest,
+  signal: AbortSignal,
+): Promise<Asked[]> {
   const answered: Asked[] = [];
   for (const adapter of adapters) {
     const verdict = await checkSafely(adapter, viewer, signal);
@@ -66,7 +74,12 @@ export function backendsStep({ route, adapters, log }: RouteContext): DecisionSt
       // A skipped backend is logged when its circuit opens and closes, not on every request.
       if (verdict.error === 'circuit-open') return;
       if (verdict.error !== 'cancelled' || check.signal.aborted) {
-        log.warn('backend failed', { route: check.route, backend: adapter.name, error: verdict.error, detail: verdict.detail });
+        log.warn('backend failed', {
+          route: check.route,
+          backend: adapter.name,
+          error: verdict.error,
+          detail: verdict.detail,
+        });
       }
       return;
     }
@@ -81,8 +94,9 @@ export function backendsStep({ route, adapters, log }: RouteContext): DecisionSt
   return async (check, next) => {
     if (adapters.length === 0) return next(check);
     const answered = await ask(adapters, check.viewer, check.signal);
-    answered.forEach((asked) => report(check, asked));
-    const decisive = answered.find((a) => a.verdict.outcome === 'allow') ?? answered.find((a) => a.verdict.outcome === 'deny');
+    for (const asked of answered) report(check, asked);
+    const decisive =
+      answered.find((a) => a.verdict.outcome === 'allow') ?? answered.find((a) => a.verdict.outcome === 'deny');
     if (!decisive || decisive.verdict.outcome === 'error') return next(check);
     const { info } = decisive.verdict;
     const allow = decisive.verdict.outcome === 'allow';

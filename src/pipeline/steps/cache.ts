@@ -39,7 +39,17 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
     const ttl = lifetimeOf(cache, verdict);
     if (verdict.backend === undefined || ttl <= 0) return;
     const { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique } = verdict;
-    const entry: CachedDecision = { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique, freshUntil: Date.now() + ttl * 1000 };
+    const entry: CachedDecision = {
+      allow,
+      decidedBy,
+      backend,
+      sessionName,
+      redirect,
+      userId,
+      maxSessions,
+      unique,
+      freshUntil: Date.now() + ttl * 1000,
+    };
     const storedFor = ttl + (allow ? cache.staleIfError : 0);
     // Not awaited: the viewer's answer does not wait for the store.
     void store.set(key, entry, storedFor).catch(() => undefined);
@@ -47,7 +57,8 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
   }
 
   function answerFrom(entry: CachedDecision, cached: 'hit' | 'stale', now: number): Verdict {
-    const ttlSeconds = cached === 'hit' ? Math.max(1, Math.ceil((entry.freshUntil - now) / 1000)) : STALE_RECHECK_SECONDS;
+    const ttlSeconds =
+      cached === 'hit' ? Math.max(1, Math.ceil((entry.freshUntil - now) / 1000)) : STALE_RECHECK_SECONDS;
     // Field by field rather than spread: this is the hot path of a busy bridge.
     return {
       allow: entry.allow,
@@ -77,7 +88,8 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
     });
     const now = Date.now();
     const backendsFailed = verdict.backend === undefined;
-    if (backendsFailed && entry?.allow && now <= entry.freshUntil + cache.staleIfError * 1000) return answerFrom(entry, 'stale', now);
+    if (backendsFailed && entry?.allow && now <= entry.freshUntil + cache.staleIfError * 1000)
+      return answerFrom(entry, 'stale', now);
     // A copy: a coalesced verdict is shared by every check that waited for it.
     return { ...verdict, miss: joined ? 'joined' : 'asked' };
   };

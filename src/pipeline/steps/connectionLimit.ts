@@ -15,7 +15,12 @@ export interface Admission {
  * count, so the viewer is let in: Astra, Alta and Flussonic always send one,
  * and a viewer cannot take it out of the streaming server's request.
  */
-export function admitSession(store: Store, config: BridgeConfig, session: string | undefined, admission: Admission): Promise<boolean> {
+export function admitSession(
+  store: Store,
+  config: BridgeConfig,
+  session: string | undefined,
+  admission: Admission,
+): Promise<boolean> {
   if (session === undefined) return Promise.resolve(true);
   return store.admitSession({ ...admission, session, idleTtlSeconds: config.sessions.idleTtl });
 }
@@ -30,13 +35,20 @@ export function connectionLimitStep({ config, route, adapters, store }: RouteCon
   if (adapters.length === 0) return undefined;
   return async (check, next) => {
     const verdict = await next(check);
-    if (!verdict.allow || verdict.userId === undefined || verdict.maxSessions === undefined || verdict.maxSessions < 1) return verdict;
+    if (!verdict.allow || verdict.userId === undefined || verdict.maxSessions === undefined || verdict.maxSessions < 1)
+      return verdict;
     const admitted = await admitSession(store, config, check.viewer.session, {
       user: `backend:${verdict.userId}`,
       limit: verdict.maxSessions,
       unique: verdict.unique ?? false,
     });
     if (admitted) return verdict;
-    return { allow: false, decidedBy: 'connection-limit', redirect: route.denyRedirect, userId: verdict.userId, maxSessions: verdict.maxSessions };
+    return {
+      allow: false,
+      decidedBy: 'connection-limit',
+      redirect: route.denyRedirect,
+      userId: verdict.userId,
+      maxSessions: verdict.maxSessions,
+    };
   };
 }

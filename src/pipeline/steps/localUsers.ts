@@ -24,6 +24,11 @@ export function localUsersStep({ localUsers, config, route, store }: RouteContex
     if (refusal) return { allow: false, decidedBy: `user:${user.login} (${refusal})`, redirect: route.denyRedirect };
     // The answer stays valid no longer than the account does.
     const untilExpiry = user.expires === undefined ? Infinity : Math.ceil(user.expires - now);
-    return { allow: true, decidedBy: `user:${user.login}`, sessionName: user.login, ttlSeconds: Math.min(config.cache.allowTtl, untilExpiry) };
+    return {
+      allow: true,
+      decidedBy: `user:${user.login}`,
+      sessionName: user.login,
+      ttlSeconds: Math.min(config.cache.allowTtl, untilExpiry),
+    };
   };
 }

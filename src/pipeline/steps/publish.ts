@@ -8,6 +8,8 @@ import type { DecisionStep, RouteContext, Verdict } from '../types.js';
 export function publishStep({ route }: RouteContext): DecisionStep {
   const setting = route.publish;
   const decided: Verdict =
-    setting === 'allow' ? { allow: true, decidedBy: 'publish (allow)' } : { allow: false, decidedBy: 'publish (deny)', redirect: route.denyRedirect };
+    setting === 'allow'
+      ? { allow: true, decidedBy: 'publish (allow)' }
+      : { allow: false, decidedBy: 'publish (deny)', redirect: route.denyRedirect };
   return (check, next) => (check.viewer.publishing && setting !== 'check' ? Promise.resolve(decided) : next(check));
 }

@@ -9,7 +9,11 @@ import type { DecisionStep, RouteContext, Verdict } from '../types.js';
 export function securetokenStep({ config, route }: RouteContext): DecisionStep | undefined {
   const settings = config.securetoken;
   if (!settings) return undefined;
-  const deny = (reason: string): Verdict => ({ allow: false, decidedBy: `securetoken (${reason})`, redirect: route.denyRedirect });
+  const deny = (reason: string): Verdict => ({
+    allow: false,
+    decidedBy: `securetoken (${reason})`,
+    redirect: route.denyRedirect,
+  });
 
   return async (check, next) => {
     const { token, ip, path, channel } = check.viewer;
@@ -18,7 +22,11 @@ export function securetokenStep({ config, route }: RouteContext): DecisionStep |
     if (subject === undefined) return deny(settings.hash === 'path' ? 'no path to check' : 'no channel to check');
     if (ip === undefined) return deny('no viewer IP to check');
     const now = Math.floor(Date.now() / 1000);
-    const verdict = verifySecuretoken(token, { subject, ip }, { secrets: settings.secret, clockSkew: settings.clockSkew, maxLifetime: settings.maxLifetime, now });
+    const verdict = verifySecuretoken(
+      token,
+      { subject, ip },
+      { secrets: settings.secret, clockSkew: settings.clockSkew, maxLifetime: settings.maxLifetime, now },
+    );
     if (!verdict.valid) return deny(verdict.reason);
     // The answer stays valid no longer than the link does.
     const ttlSeconds = Math.max(1, Math.min(config.cache.allowTtl, verdict.end - now));

@@ -17,7 +17,14 @@ export function tokenBindingStep({ config, route, store }: RouteContext): Decisi
     const bound = await store.get<{ ip: string }>(key);
     if (bound && bound.ip !== ip) return { allow: false, decidedBy: 'token-binding', redirect: route.denyRedirect };
     const verdict = await next(check);
-    if (bound || !verdict.allow || verdict.cache !== undefined || verdict.backend === undefined || !binding.has(verdict.backend)) return verdict;
+    if (
+      bound ||
+      !verdict.allow ||
+      verdict.cache !== undefined ||
+      verdict.backend === undefined ||
+      !binding.has(verdict.backend)
+    )
+      return verdict;
     // Atomic, so of two viewers allowed at the same moment from different IPs the first to claim the token keeps it.
     const owner = await store.claim(key, { ip }, lifetimeOf(config.cache, verdict));
     if (owner === undefined || owner.ip === ip) return verdict;

@@ -62,6 +62,7 @@ export function userRefusal(user: DirectoryUser, viewer: ViewerRequest, nowSecon
     const address = viewerAddress(viewer.ip);
     if (!address || !user.ranges.some((range) => inRange(address, range))) return 'IP not allowed';
   }
-  if (user.channels && (viewer.channel === undefined || !user.channels.has(viewer.channel))) return 'channel not in packages';
+  if (user.channels && (viewer.channel === undefined || !user.channels.has(viewer.channel)))
+    return 'channel not in packages';
   return undefined;
 }

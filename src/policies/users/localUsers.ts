@@ -28,7 +28,8 @@ function loadAtStart(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set
 
 /** Reads and validates the users file as `serve` does at start (for `check-config`); a ConfigError when it is not usable. */
 export function checkUsersFile(settings: UsersSettings, env: NodeJS.ProcessEnv = process.env): void {
-  if (settings.usersFile !== undefined) loadAtStart(resolve(settings.usersFile), { users: settings.users, packages: settings.packages }, env);
+  if (settings.usersFile !== undefined)
+    loadAtStart(resolve(settings.usersFile), { users: settings.users, packages: settings.packages }, env);
 }
 
 /** Room for about a hundred thousand users. */

@@ -46,7 +46,8 @@ export function readStored(stored: string): StoredPassword | string {
   if (stored.startsWith('$2a$') || stored.startsWith('$2b$') || stored.startsWith('$2y$')) {
     return BCRYPT.test(stored) ? { format: 'bcrypt' } : 'looks like a bcrypt hash but is malformed';
   }
-  if (stored.startsWith('$argon2')) return ARGON2.test(stored) ? { format: 'argon2' } : 'looks like an argon2 hash but is malformed';
+  if (stored.startsWith('$argon2'))
+    return ARGON2.test(stored) ? { format: 'argon2' } : 'looks like an argon2 hash but is malformed';
   if (stored.startsWith('$scrypt$')) {
     const scrypt = parseScrypt(stored);
     return typeof scrypt === 'string' ? scrypt : { format: 'scrypt', scrypt };

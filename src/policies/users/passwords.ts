@@ -5,7 +5,12 @@ import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { ExpiringCache } from '../../store/expiringCache.js';
 import { readStored, type StoredPassword } from './passwordFormat.js';
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: object,
+) => Promise<Buffer>;
 
 /** Equal-length digests, so the comparison takes the same time whatever the texts. */
 function sameText(a: string, b: string): boolean {
@@ -18,7 +23,11 @@ function sameText(a: string, b: string): boolean {
  * `auth=<login>:<guess>`, and a wrong guess is a fresh hash each time, which
  * on the event loop would stall every other viewer's answer.
  */
-async function verifyHash(stored: string, read: Exclude<StoredPassword, { format: 'plain' }>, given: string): Promise<boolean> {
+async function verifyHash(
+  stored: string,
+  read: Exclude<StoredPassword, { format: 'plain' }>,
+  given: string,
+): Promise<boolean> {
   switch (read.format) {
     case 'bcrypt':
       return bcryptVerify(given, stored);

@@ -22,13 +22,20 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 /** A users file is a list of users, or `{users: [...], packages: {...}}`. */
 function fileParts(document: unknown, file: string): { users: unknown; packages: Record<string, unknown> } {
   // An empty file is refused rather than read as "no users": it is what a reader sees halfway through a non-atomic write.
-  if (document === null || document === undefined) throw new ConfigError(['(file): is empty (write [] for a file with no users)'], file);
+  if (document === null || document === undefined)
+    throw new ConfigError(['(file): is empty (write [] for a file with no users)'], file);
   if (Array.isArray(document)) return { users: document, packages: {} };
-  if (!isMapping(document)) throw new ConfigError(['(top level): expected a list of users, or a mapping with users and packages'], file);
+  if (!isMapping(document))
+    throw new ConfigError(['(top level): expected a list of users, or a mapping with users and packages'], file);
   const unknown = Object.keys(document).filter((key) => !FILE_KEYS.has(key));
-  if (unknown.length > 0) throw new ConfigError(unknown.map((key) => `${key}: unknown key (a users file holds users and packages)`), file);
+  if (unknown.length > 0)
+    throw new ConfigError(
+      unknown.map((key) => `${key}: unknown key (a users file holds users and packages)`),
+      file,
+    );
   const packages = document.packages ?? {};
-  if (!isMapping(packages)) throw new ConfigError(['packages: expected a mapping of package names to lists of channel ids'], file);
+  if (!isMapping(packages))
+    throw new ConfigError(['packages: expected a mapping of package names to lists of channel ids'], file);
   return { users: document.users ?? [], packages };
 }
 
@@ -40,9 +47,15 @@ function fileParts(document: unknown, file: string): { users: unknown; packages:
 export function usersFromText(text: string, file: string, main: UserSet, env: NodeJS.ProcessEnv): UserSet {
   const parts = fileParts(parseConfigText(text, file), file);
   const clashes = Object.keys(parts.packages).filter((name) => Object.hasOwn(main.packages, name));
-  if (clashes.length > 0) throw new ConfigError(clashes.map((name) => `packages.${name}: also defined in the main config`), file);
+  if (clashes.length > 0)
+    throw new ConfigError(
+      clashes.map((name) => `packages.${name}: also defined in the main config`),
+      file,
+    );
   const document = { users: parts.users, packages: { ...main.packages, ...parts.packages } };
-  const { value, problems } = collectDocument(userSetSchema, document, env, (substituted) => userReferenceProblems(substituted, main.users));
+  const { value, problems } = collectDocument(userSetSchema, document, env, (substituted) =>
+    userReferenceProblems(substituted, main.users),
+  );
   if (problems.length > 0 || !value) throw new ConfigError(problems, file);
   return { users: [...main.users, ...value.users], packages: value.packages };
 }

@@ -15,7 +15,8 @@ describe('fuzzCases', () => {
     for (const c of fuzzCases(10_000, 1)) {
       counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
       const bytes = c.request.pieces.join('');
-      if (c.kind === 'control-bytes') for (const header of READ_HEADERS) if (bytes.includes(header.slice(3))) controlled.add(header);
+      if (c.kind === 'control-bytes')
+        for (const header of READ_HEADERS) if (bytes.includes(header.slice(3))) controlled.add(header);
       if (c.kind === 'oversize') oversize.push(bytes.length);
     }
     expect([...counts.keys()].sort()).toEqual([...FUZZ_KINDS].sort());

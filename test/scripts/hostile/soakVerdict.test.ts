@@ -3,7 +3,14 @@ import { memoryVerdict, type SoakSample } from '../../../scripts/hostile/soakVer
 
 const MiB = 1048576;
 const run = (rss: (i: number) => number, heap: (i: number) => number = () => 40 * MiB): SoakSample[] =>
-  Array.from({ length: 30 }, (_, i) => ({ atSeconds: (i + 1) * 10, rssBytes: rss(i), heapUsedBytes: heap(i), sockets: 40, loopDelayP99Ms: 1, loopDelayMaxMs: 2 }));
+  Array.from({ length: 30 }, (_, i) => ({
+    atSeconds: (i + 1) * 10,
+    rssBytes: rss(i),
+    heapUsedBytes: heap(i),
+    sockets: 40,
+    loopDelayP99Ms: 1,
+    loopDelayMaxMs: 2,
+  }));
 
 describe('memoryVerdict', () => {
   it('calls a run bounded when memory grows during the warm-up and then holds, with noise', () => {
@@ -14,12 +21,20 @@ describe('memoryVerdict', () => {
 
   it('calls a steady climb a leak, in RSS or in the heap', () => {
     expect(memoryVerdict(run((i) => (100 + i * 2) * MiB)).bounded).toBe(false);
-    const heapLeak = memoryVerdict(run(() => 150 * MiB, (i) => (30 + i) * MiB));
+    const heapLeak = memoryVerdict(
+      run(
+        () => 150 * MiB,
+        (i) => (30 + i) * MiB,
+      ),
+    );
     expect(heapLeak.bounded).toBe(false);
     expect(heapLeak.detail).toContain('heap peak 49.0 MiB (middle third) -> 59.0 MiB (last third)');
   });
 
   it('refuses to judge a run with too few samples', () => {
-    expect(memoryVerdict(run(() => 100 * MiB).slice(0, 5))).toEqual({ bounded: false, detail: 'too short to tell: 5 samples, at least 6 needed' });
+    expect(memoryVerdict(run(() => 100 * MiB).slice(0, 5))).toEqual({
+      bounded: false,
+      detail: 'too short to tell: 5 samples, at least 6 needed',
+    });
   });
 });

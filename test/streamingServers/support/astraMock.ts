@@ -57,7 +57,9 @@ export async function startAstraMock(login: string, password: string): Promise<A
           }
           const command = JSON.parse(body) as { cmd: string; id?: string | number };
           if (command.cmd === 'sessions') {
-            res.writeHead(200, { 'content-type': 'application/json' }).end(mock.answerText ?? JSON.stringify({ sessions: mock.sessions }));
+            res
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(mock.answerText ?? JSON.stringify({ sessions: mock.sessions }));
           } else if (command.cmd === 'close-session') {
             mock.closed.push(command.id!);
             mock.sessions = mock.sessions.filter((s) => s.client_id !== command.id);
