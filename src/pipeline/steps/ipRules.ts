@@ -1,7 +1,7 @@
 import { ipRuleMatcher } from '../../policies/ipRules.js';
 import type { DecisionStep, RouteContext } from '../types.js';
 
-/** SPEC §4 step 1: `allow` lets in with no further check, `deny` refuses whatever the credentials, `pass` moves on. */
+/** Step 1 of the README's "Decision order": `allow` lets in with no further check, `deny` refuses whatever the credentials, `pass` moves on. */
 export function ipRulesStep({ config, route }: RouteContext): DecisionStep | undefined {
   if (config.ipRules.length === 0) return undefined;
   const match = ipRuleMatcher(config.ipRules);

@@ -3,7 +3,7 @@ import type { DecisionStep, RouteContext } from '../types.js';
 import { admitSession } from './connectionLimit.js';
 
 /**
- * SPEC §4 step 3: a `token` or `auth=login:password` naming a local user
+ * Step 3 of the README's "Decision order": a `token` or `auth=login:password` naming a local user
  * decides: enabled, not expired, from an allowed IP, a channel of the user's
  * packages, within the connection limit. An unknown token or a wrong password
  * passes on, so a middleware user with the same login can still get in.

@@ -2,7 +2,7 @@ import { isSecuretokenShaped, verifySecuretoken } from '../../policies/securetok
 import type { DecisionStep, RouteContext, Verdict } from '../types.js';
 
 /**
- * SPEC §4 step 2: a token of the securetoken form decides here, allow or deny
+ * Step 2 of the README's "Decision order": a token of the securetoken form decides here, allow or deny
  * (a malformed one too); any other token passes on. Alta (`hash: path`)
  * signs the request path, Astra (`hash: channel`) the channel id.
  */
