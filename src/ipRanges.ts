@@ -1,7 +1,19 @@
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { parseRange } from './config/fields.js';
 
 export type IpRange = readonly [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** An IP address or CIDR range, parsed; a bare address is a one-address range. */
+export function parseRange(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+  const trimmed = text.trim();
+  try {
+    return ipaddr.parseCIDR(trimmed);
+  } catch {
+    if (isIP(trimmed) === 0) return undefined;
+    const address = ipaddr.parse(trimmed);
+    return [address, address.kind() === 'ipv4' ? 32 : 128];
+  }
+}
 
 /**
  * A configured address or CIDR, as viewer addresses are compared with it. An

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { parseRange } from '../ipRanges.js';
 
 /** Accepts a number, or a string of digits (what `${ENV_VAR}` substitution yields). */
 export function integer(min: number, max: number) {
@@ -40,18 +40,6 @@ export function hasReadableCredentials(text: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** An IP address or CIDR range, parsed; a bare address is a one-address range. */
-export function parseRange(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
-  const trimmed = text.trim();
-  try {
-    return ipaddr.parseCIDR(trimmed);
-  } catch {
-    if (isIP(trimmed) === 0) return undefined;
-    const address = ipaddr.parse(trimmed);
-    return [address, address.kind() === 'ipv4' ? 32 : 128];
   }
 }
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { storedPasswordProblem } from '../policies/users/passwordFormat.js';
 import { duration } from './duration.js';
-import { CIDR_MESSAGE, flag, integer, nameKey, parseRange } from './fields.js';
+import { parseRange } from '../ipRanges.js';
+import { CIDR_MESSAGE, flag, integer, nameKey } from './fields.js';
 
 export type IpAction = 'allow' | 'deny' | 'pass';
 
