@@ -194,7 +194,7 @@ describe('tokens from the CLI through a served bridge', () => {
     expect(alta.output()).toContain('"by":"securetoken (malformed)"');
   });
 
-  it('the README's decision order holds: IP deny beats a valid token, IP allow needs none, local users, then the middleware', async () => {
+  it('the decision order of the README holds: IP deny beats a valid token, IP allow needs none, local users, then the middleware', async () => {
     const token = await tokenFromCli(['--ip', '192.0.2.66', '--path', '/tv/travel-channel/index.m3u8']);
     expect((await altaAsks(`token=${token}`, '192.0.2.66')).status).toBe(403);
     expect((await altaAsks('', '192.0.2.10')).status).toBe(200);
