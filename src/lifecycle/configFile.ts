@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, MAX_CONFIG_BYTES, parseConfigText, readSettingsFile, validateConfig } from '../config/load.js';
+import { ConfigError, parseConfigText, readSettingsFile } from '../config/document.js';
+import { MAX_CONFIG_BYTES, validateConfig } from '../config/load.js';
 import type { BridgeConfig } from '../config/schema.js';
 
 /** A validated config and the file text it came from. */

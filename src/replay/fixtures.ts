@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { formatPath } from '../config/load.js';
+import { formatPath } from '../config/path.js';
 import { expectedBodySchema, type ExpectedBody } from './bodyMatch.js';
 
 /**

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseConfigText, validateConfig } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/document.js';
+import { ConfigError, loadConfigFile, validateConfig } from '../../src/config/load.js';
 import { maskSecrets } from '../../src/config/mask.js';
 import { secretEnvValues } from '../../src/secrets.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { assertReadableFile, cannotRead, ConfigError, readSettingsFile } from '../../config/load.js';
+import { assertReadableFile, cannotRead, ConfigError, readSettingsFile } from '../../config/document.js';
 import type { BridgeConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { ViewerRequest } from '../../viewer.js';

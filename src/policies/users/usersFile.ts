@@ -1,7 +1,7 @@
 import { unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
-import { collectDocument, ConfigError, parseConfigText } from '../../config/load.js';
+import { collectDocument, ConfigError, parseConfigText } from '../../config/document.js';
 import { packagesSchema, userSchema, type LocalUser, type Packages } from '../../config/policySchema.js';
 import { userReferenceProblems } from '../../config/references.js';
 

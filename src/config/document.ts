@@ -1,0 +1,179 @@
+import { readFileSync, statSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { formatPath, type Path } from './path.js';
+
+/*
+ * Reading a settings document (the config file, a users file) with the config's rules, whatever
+ * its schema: size and type checks before reading, YAML or JSON, `${ENV}` substitution, and
+ * problems that name their keys. Knows no schema of its own: load.ts and usersFile.ts bring theirs.
+ */
+
+/** A configuration problem; the message names the key and what is wrong with it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    readonly source: string,
+  ) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const where = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    return issue.errors
+      .flatMap((errors) => errors.map((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] })))
+      .flat();
+  }
+  if (issue.code === 'invalid_key') {
+    return [`${where}: invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`];
+  }
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+    return [`${where}: required`];
+  }
+  if (issue.code === 'invalid_value') {
+    return [`${where}: expected one of ${issue.values.map(String).join('|')}`];
+  }
+  return [`${where}: ${issue.message.replace(/^Invalid input: /, '')}`];
+}
+
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${NAME}` and `${NAME:-fallback}` in every string value. Done after
+ * parsing, so a variable can never change the file's structure.
+ */
+function substituteEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  path: Path = [],
+  within: ReadonlySet<object> = new Set(),
+): unknown {
+  if (value !== null && typeof value === 'object' && within.has(value)) {
+    problems.push(`${formatPath(path)}: refers to itself (a YAML alias inside its own anchor)`);
+    return null;
+  }
+  const inside = value !== null && typeof value === 'object' ? new Set([...within, value]) : within;
+  if (typeof value === 'string') {
+    return value.replace(ENV_REFERENCE, (_whole, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i], inside));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => {
+        // JavaScript would treat these names as the object's machinery, not as a setting.
+        if (RESERVED_KEYS.has(key)) problems.push(`${formatPath([...path, key])}: reserved name`);
+        return [key, substituteEnv(item, env, problems, [...path, key], inside)];
+      }),
+    );
+  }
+  return value;
+}
+
+/** What validating a document found: its value when there was nothing wrong, and every problem otherwise. */
+export interface Collected<T> {
+  readonly value?: T;
+  readonly problems: readonly string[];
+  /** The document after `${ENV}` substitution, for checks that look past a failed schema. */
+  readonly substituted: unknown;
+}
+
+/** Whether a problem line (`path: message`) is about `path` or something inside it. */
+function isAbout(problem: string, path: string): boolean {
+  return problem.startsWith(`${path}:`) || problem.startsWith(`${path}.`) || problem.startsWith(`${path}[`);
+}
+
+/**
+ * Validates an already parsed document against `schema` with the config's
+ * rules: `${ENV}` substituted, problems naming their keys. Every problem is
+ * collected in one pass: a missing variable does not hide the rest, and a key
+ * whose variable is missing gets that one problem, not a second about the
+ * empty text left in its place. `crossChecks` see the substituted document
+ * whether or not the schema accepted it, so references are reported too.
+ */
+export function collectDocument<T>(
+  schema: z.ZodType<T>,
+  document: unknown,
+  env: NodeJS.ProcessEnv,
+  crossChecks: (substituted: Record<string, unknown>) => string[] = () => [],
+): Collected<T> {
+  const envProblems: string[] = [];
+  const substituted = substituteEnv(document ?? {}, env, envProblems);
+  if (typeof substituted !== 'object' || substituted === null || Array.isArray(substituted)) {
+    return { problems: ['(top level): expected a mapping of settings'], substituted };
+  }
+  const spoiled = envProblems.map((problem) => problem.slice(0, problem.indexOf(': ')));
+  const result = schema.safeParse(substituted);
+  const found = [
+    ...(result.success ? [] : result.error.issues.flatMap(describeIssue)),
+    ...crossChecks(substituted as Record<string, unknown>),
+  ];
+  const problems = [
+    ...new Set([...envProblems, ...found.filter((problem) => !spoiled.some((path) => isAbout(problem, path)))]),
+  ];
+  return problems.length === 0 && result.success
+    ? { value: result.data, problems, substituted }
+    : { problems, substituted };
+}
+
+/**
+ * YAML is a superset of JSON, so one parser reads both and refuses duplicate
+ * keys in both. Warnings (an unknown `!tag`, say) are errors too: silently
+ * ignoring part of an auth config is worse than refusing it. Only the first
+ * line of a parser message is kept: the rest quotes the file, secrets included.
+ */
+export function parseConfigText(text: string, source: string): unknown {
+  const document = parseDocument(text, { uniqueKeys: true, merge: true, logLevel: 'silent' });
+  const problems = [...document.errors, ...document.warnings].map(
+    (issue) => `(file): cannot parse: ${issue.message.split('\n')[0]}`,
+  );
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError(
+      [`(file): cannot parse: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`],
+      source,
+    );
+  }
+}
+
+/**
+ * Refuses what is not a settings file before reading it: a device such as
+ * /dev/zero would otherwise be read until memory runs out. The error's `code`
+ * says why, like a failed read's would.
+ */
+export function assertReadableFile(file: string, maxBytes: number): void {
+  const stats = statSync(file);
+  if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+  if (stats.size > maxBytes) throw Object.assign(new Error('too large'), { code: `larger than ${maxBytes} bytes` });
+}
+
+/** How a file that could not be read is reported, as a config problem. */
+export function cannotRead(error: unknown): string {
+  return `(file): cannot read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+}
+
+/** A settings file's text; a ConfigError naming the file when it cannot be read. */
+export function readSettingsFile(file: string, maxBytes: number): string {
+  try {
+    assertReadableFile(file, maxBytes);
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([cannotRead(error)], file);
+  }
+}
