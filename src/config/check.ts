@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkUsersFile } from '../policies/users/localUsers.js';
+import { checkUsersFile } from './usersFile.js';
 import { collectConfig, ConfigError, readConfigDocument } from './load.js';
 import { packagesSchema } from './policySchema.js';
 import type { BridgeConfig } from './schema.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storedPasswordProblem } from '../policies/users/passwordFormat.js';
+import { storedPasswordProblem } from './passwordFormat.js';
 import { duration } from './duration.js';
 import { parseRange } from '../ipRanges.js';
 import { CIDR_MESSAGE, flag, integer, nameKey } from './fields.js';

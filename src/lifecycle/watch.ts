@@ -1,5 +1,44 @@
-import { statSync } from 'node:fs';
-import { watchForChanges } from '../policies/users/usersFile.js';
+import { statSync, unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
+// Watching files for changes: the config file (`reload.watch`) and the users file follow them the same way.
+
+/** Several events for one save (write, chmod, rename) become one reload. */
+const SETTLE_MS = 150;
+/** The fallback for file systems where change events never arrive (NFS, some containers). */
+const POLL_MS = 2000;
+
+/**
+ * Calls `onChange` (debounced) when `file` may have changed. Watches the
+ * directory, not the file, so a file replaced by a rename (how editors and
+ * deploy tools save) is still followed; a periodic stat covers the rest.
+ * Returns the function that stops watching.
+ */
+export function watchForChanges(file: string, onChange: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const settle = () => {
+    clearTimeout(timer);
+    timer = setTimeout(onChange, SETTLE_MS);
+    timer.unref();
+  };
+  const name = basename(file);
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
+      if (changed === null || changed === name) settle();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    // No change events here; the periodic stat still notices.
+  }
+  const onStat = () => settle();
+  watchFile(file, { persistent: false, interval: POLL_MS }, onStat);
+  return () => {
+    clearTimeout(timer);
+    watcher?.close();
+    unwatchFile(file, onStat);
+  };
+}
 
 /** The config file's watch (`reload.watch`), turned on and off as reloads change the setting. */
 export interface ConfigWatch {
@@ -19,7 +58,7 @@ function versionOf(file: string): string {
 
 /**
  * Calls `onChange` when the file changes, while following is on. The watch
- * is the users file's: it watches the directory, so a file replaced by a
+ * is `watchForChanges`, as the users file's: it watches the directory, so a file replaced by a
  * rename (how editors and deploy tools save) is still followed, lets an
  * editor's write-rename-chmod settle into one call, and polls where change
  * events never arrive. The poll also notices a save the events already

@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { assertReadableFile, cannotRead, ConfigError, readSettingsFile } from '../../config/document.js';
-import type { BridgeConfig } from '../../config/schema.js';
+import { assertReadableFile, cannotRead, ConfigError } from '../../config/document.js';
+import {
+  MAX_USERS_FILE_BYTES,
+  readUsersFile,
+  usersFromText,
+  type UserSet,
+  type UsersSettings,
+} from '../../config/usersFile.js';
+import { watchForChanges } from '../../lifecycle/watch.js';
 import type { Logger } from '../../log.js';
 import type { ViewerRequest } from '../../viewer.js';
 import { buildUserDirectory, type DirectoryUser, type UserDirectory } from './directory.js';
 import { PasswordChecker } from './passwords.js';
-import { usersFromText, watchForChanges, type UserSet } from './usersFile.js';
-
-export type UsersSettings = Pick<BridgeConfig, 'users' | 'packages' | 'usersFile'>;
 
 /** The bridge's local users (config `users` plus `usersFile`), shared by every route. */
 export interface LocalUsers {
@@ -20,20 +24,6 @@ export interface LocalUsers {
   identify(viewer: ViewerRequest): Promise<DirectoryUser | undefined>;
   close(): void;
 }
-
-function loadAtStart(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set: UserSet; text: string } {
-  const text = readSettingsFile(file, MAX_USERS_FILE_BYTES);
-  return { set: usersFromText(text, file, main, env), text };
-}
-
-/** Reads and validates the users file as `serve` does at start (for `check-config`); a ConfigError when it is not usable. */
-export function checkUsersFile(settings: UsersSettings, env: NodeJS.ProcessEnv = process.env): void {
-  if (settings.usersFile !== undefined)
-    loadAtStart(resolve(settings.usersFile), { users: settings.users, packages: settings.packages }, env);
-}
-
-/** Room for about a hundred thousand users. */
-const MAX_USERS_FILE_BYTES = 16 * 1024 * 1024;
 
 const digestOf = (text: string) => createHash('sha256').update(text).digest('base64');
 
@@ -51,7 +41,7 @@ export function openLocalUsers(settings: UsersSettings, log: Logger, env: NodeJS
 
   if (settings.usersFile !== undefined) {
     const file = resolve(settings.usersFile);
-    const initial = loadAtStart(file, main, env);
+    const initial = readUsersFile(file, main, env);
     directory = buildUserDirectory(initial.set.users, initial.set.packages);
     // What was last read, text or read error, so an unchanged file is neither re-applied nor re-reported.
     let lastSeen = digestOf(initial.text);

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { ExpiringCache } from '../../store/expiringCache.js';
-import { readStored, type StoredPassword } from './passwordFormat.js';
+import { readStored, type StoredPassword } from '../../config/passwordFormat.js';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,

@@ -1,9 +1,12 @@
-import { unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { collectDocument, ConfigError, parseConfigText } from '../../config/document.js';
-import { packagesSchema, userSchema, type LocalUser, type Packages } from '../../config/policySchema.js';
-import { userReferenceProblems } from '../../config/references.js';
+import { collectDocument, ConfigError, parseConfigText, readSettingsFile } from './document.js';
+import { packagesSchema, userSchema, type LocalUser, type Packages } from './policySchema.js';
+import { userReferenceProblems } from './references.js';
+import type { BridgeConfig } from './schema.js';
+
+/** The settings local users come from: the main config's users and packages, and its users file. */
+export type UsersSettings = Pick<BridgeConfig, 'users' | 'packages' | 'usersFile'>;
 
 export interface UserSet {
   readonly users: readonly LocalUser[];
@@ -60,39 +63,17 @@ export function usersFromText(text: string, file: string, main: UserSet, env: No
   return { users: [...main.users, ...value.users], packages: value.packages };
 }
 
-/** Several events for one save (write, chmod, rename) become one reload. */
-const SETTLE_MS = 150;
-/** The fallback for file systems where change events never arrive (NFS, some containers). */
-const POLL_MS = 2000;
+/** Room for about a hundred thousand users. */
+export const MAX_USERS_FILE_BYTES = 16 * 1024 * 1024;
 
-/**
- * Calls `onChange` (debounced) when `file` may have changed. Watches the
- * directory, not the file, so a file replaced by a rename (how editors and
- * deploy tools save) is still followed; a periodic stat covers the rest.
- * Returns the function that stops watching.
- */
-export function watchForChanges(file: string, onChange: () => void): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const settle = () => {
-    clearTimeout(timer);
-    timer = setTimeout(onChange, SETTLE_MS);
-    timer.unref();
-  };
-  const name = basename(file);
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
-      if (changed === null || changed === name) settle();
-    });
-    watcher.on('error', () => watcher?.close());
-  } catch {
-    // No change events here; the periodic stat still notices.
-  }
-  const onStat = () => settle();
-  watchFile(file, { persistent: false, interval: POLL_MS }, onStat);
-  return () => {
-    clearTimeout(timer);
-    watcher?.close();
-    unwatchFile(file, onStat);
-  };
+/** A users file as `serve` reads it at start: its users (a ConfigError when unusable) and its text. */
+export function readUsersFile(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set: UserSet; text: string } {
+  const text = readSettingsFile(file, MAX_USERS_FILE_BYTES);
+  return { set: usersFromText(text, file, main, env), text };
+}
+
+/** Reads and validates the users file as `serve` does at start (for `check-config`); a ConfigError when it is not usable. */
+export function checkUsersFile(settings: UsersSettings, env: NodeJS.ProcessEnv = process.env): void {
+  if (settings.usersFile !== undefined)
+    readUsersFile(resolve(settings.usersFile), { users: settings.users, packages: settings.packages }, env);
 }
