@@ -1,5 +1,5 @@
 import { formFields, jsonObject, type ExpectedBody, type ExpectedField } from '../replay/bodyMatch.js';
-import { sha256Hex, type ExpectedValue } from '../replay/fixtures.js';
+import { sha256Hex, type ExpectedValue } from '../replay/expectedValue.js';
 
 /** How a recording says what one request value must be: masked (hashed) when it holds a secret. */
 export type Expect = (name: string, value: string) => ExpectedValue;

@@ -4,7 +4,8 @@ import {
   type MiddlewareAnswer,
   type OutboundRequest,
 } from '../adapters/transport.js';
-import { parseTarget, sha256Hex, type Exchange, type ExpectedValue } from '../replay/fixtures.js';
+import { sha256Hex, type ExpectedValue } from '../replay/expectedValue.js';
+import { parseTarget, type Exchange } from '../replay/fixtures.js';
 import { isSecretName, isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
 import { bodyValues, recordedBody } from './bodyRecord.js';
 

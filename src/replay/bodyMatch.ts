@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { valueMatches, type ExpectedValue } from './fixtures.js';
+import { valueMatches, type ExpectedValue } from './expectedValue.js';
 
 /** A JSON field's expected value: text (or its SHA-256), or a number, boolean or null as such. */
 export type ExpectedField = ExpectedValue | number | boolean | null;

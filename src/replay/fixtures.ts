@@ -1,17 +1,10 @@
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { formatPath } from '../config/path.js';
 import { expectedBodySchema, type ExpectedBody } from './bodyMatch.js';
-
-/**
- * What a fixture expects of one query parameter or request header: the value
- * itself, or (for tokens and passwords, which must not be stored in clear) the
- * SHA-256 of the value in hex.
- */
-export type ExpectedValue = string | { readonly sha256: string };
+import { expectedValue, hashed, type ExpectedValue } from './expectedValue.js';
 
 /** One recorded middleware exchange; the format is documented in test/fixtures/README.md. */
 export interface Exchange {
@@ -78,25 +71,6 @@ export function parseTarget(target: string): RequestTarget {
   }
   return { path: mark === -1 ? target : target.slice(0, mark), rawQuery, query: [...values] };
 }
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-export function valueMatches(expected: ExpectedValue, received: string): boolean {
-  return typeof expected === 'string' ? expected === received : expected.sha256 === sha256Hex(received);
-}
-
-const hashed = z.strictObject({
-  sha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (the SHA-256 of the value)')
-    .transform((hex) => hex.toLowerCase()),
-});
-
-const expectedValue = z.union([z.string(), hashed], {
-  error: 'expected a string or {"sha256": "<64 hex digits>"}',
-});
 
 /** Header names and values Node's HTTP server would refuse to send are refused at load, not mid-answer. */
 const responseHeaders = z.record(z.string(), z.string()).superRefine((headers, ctx) => {

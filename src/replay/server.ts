@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { formatHostPort } from '../config/fields.js';
 import { bodyMatches, paramsMatch } from './bodyMatch.js';
-import { parseTarget, valueMatches, type Exchange } from './fixtures.js';
+import { valueMatches } from './expectedValue.js';
+import { parseTarget, type Exchange } from './fixtures.js';
 
 export interface ReceivedRequest {
   readonly method: string;
