@@ -97,7 +97,11 @@ export function createRecorder(dir: string, log: Logger, options: RecorderOption
     if (!remember(createHash('sha256').update(JSON.stringify(exchange)).digest('hex'))) return;
     sequence += 1;
     const file = fileName(at, sequence, outcomeLabel(outcome));
-    const document = { description: `Recorded by serve --record at ${at.toISOString()}.`, ...exchange };
+    const document = {
+      source: 'recorded from a live middleware by serve --record',
+      description: `Recorded by serve --record at ${at.toISOString()}.`,
+      ...exchange,
+    };
     try {
       await writeFile(join(dir, file), `${JSON.stringify(document, null, 2)}\n`, { flag: 'wx' });
       log.debug('recorded middleware exchange', { file });

@@ -8,6 +8,8 @@ import { expectedValue, hashed, type ExpectedValue } from './expectedValue.js';
 
 /** One recorded middleware exchange; the format is documented in test/fixtures/README.md. */
 export interface Exchange {
+  /** Where the exchange comes from: `hand-written from …` (or `hand-written fault case: …`), or `recorded …`. */
+  readonly source?: string;
   readonly description?: string;
   readonly request: {
     readonly method?: string;
@@ -88,7 +90,11 @@ const responseHeaders = z.record(z.string(), z.string()).superRefine((headers, c
   }
 });
 
+/** A label, so a reader knows whether a middleware really answered this or someone wrote it down. */
+const source = z.string().regex(/^(hand-written|recorded)\b./, 'expected "hand-written from …" or "recorded …"');
+
 const exchangeSchema = z.strictObject({
+  source: source.optional(),
   description: z.string().optional(),
   request: z.strictObject({
     method: z

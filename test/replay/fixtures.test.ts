@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FixtureError, loadFixtures, parseTarget, type Exchange, type Fixture } from '../../src/replay/fixtures.js';
+import { callerFixtures } from '../support/callerFixtures.js';
 import { NO_MATCH_BODY, startReplayServer, type ReceivedRequest, type ReplayServer } from '../../src/replay/server.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -100,6 +101,26 @@ describe('loadFixtures', () => {
     for (const folder of ['http', 'flussonic', 'ministra', 'iptvportal', 'smarty']) {
       expect(loadFixtures(join(import.meta.dirname, '..', 'fixtures', folder)).length).toBeGreaterThan(0);
     }
+  });
+
+  it('keeps the source label and refuses one that says neither hand-written nor recorded', () => {
+    const labelled = loadFixtures(folderWith({ 'a.json': { source: 'hand-written from the manual', ...allow } }));
+    expect(labelled[0]!.source).toBe('hand-written from the manual');
+    const { message } = loadError(folderWith({ 'a.json': { source: 'from the manual', ...allow } }));
+    expect(message).toContain('a.json: source: expected "hand-written from …" or "recorded …"');
+  });
+
+  it('every shipped fixture, middleware and caller alike, says whether it is hand-written or recorded', () => {
+    const shipped = join(import.meta.dirname, '..', 'fixtures');
+    const middlewares = ['http', 'flussonic', 'ministra', 'iptvportal', 'smarty'].flatMap((folder) =>
+      loadFixtures(join(shipped, folder)).map((fixture) => [`${folder}/${fixture.file}`, fixture.source] as const),
+    );
+    const callers = callerFixtures().map((fixture) => [`callers/${fixture.file}`, fixture.source] as const);
+    const unlabelled = [...middlewares, ...callers].filter(
+      ([, source]) => !/^(hand-written|recorded)\b./.test(source ?? ''),
+    );
+    expect(middlewares.length + callers.length).toBeGreaterThan(80);
+    expect(unlabelled).toEqual([]);
   });
 });
 

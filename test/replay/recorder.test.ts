@@ -306,6 +306,7 @@ describe('recorder', () => {
       expect(file).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-\d{6}-(200|403|timeout)\.json$/);
     expect(files.map((file) => file.split('-').at(-1))).toEqual(['200.json', '403.json', 'timeout.json']);
     expect(readRecorded(dir, files[0]!).description).toMatch(/^Recorded by serve --record at /);
+    expect(readRecorded(dir, files[0]!).source).toBe('recorded from a live middleware by serve --record');
   });
 
   it('drops exchanges past its bounded queue and says so once', async () => {
