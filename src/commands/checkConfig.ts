@@ -1,21 +1,8 @@
-import { printableAdmin } from '../config/adminSchema.js';
 import { stringify } from 'yaml';
 import { checkConfigFile } from '../config/check.js';
 import { maskSecrets } from '../config/mask.js';
-import { formatHostPort, type BridgeConfig } from '../config/schema.js';
+import { printableConfig } from '../config/printable.js';
 import { secretEnvValues } from '../secrets.js';
-
-/** The effective config in the form the file takes, so the printout can be loaded back. */
-function printableConfig(config: BridgeConfig, env: NodeJS.ProcessEnv): unknown {
-  const { listen, admin, ipRules, ...rest } = config;
-  const printable = {
-    listen: formatHostPort(listen.host, listen.port),
-    admin: printableAdmin(admin),
-    ipRules: ipRules.map((rule) => `${rule.action} ${rule.range}`),
-    ...rest,
-  };
-  return maskSecrets(printable, secretEnvValues(env));
-}
 
 /**
  * `check-config`: every problem of the file and its users file at once (a
@@ -32,6 +19,6 @@ export function checkConfigCommand(
   for (const warning of warnings) err.write(`warning: ${warning}\n`);
   const counted =
     warnings.length === 0 ? '' : ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'} on stderr)`;
-  out.write(`# ${file}: valid${counted}\n${stringify(printableConfig(config, env))}`);
+  out.write(`# ${file}: valid${counted}\n${stringify(maskSecrets(printableConfig(config), secretEnvValues(env)))}`);
   return 0;
 }

@@ -69,3 +69,8 @@ export const listen = z.union([z.string(), z.number()]).transform((value, ctx) =
 export function formatHostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
+
+/** `listen` as the config file writes it: the inverse of the `listen` field. */
+export function printableListen(address: { readonly host: string; readonly port: number }): string {
+  return formatHostPort(address.host, address.port);
+}

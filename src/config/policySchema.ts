@@ -23,6 +23,11 @@ const ipRule = z.string().transform((text, ctx) => {
   return { action: match[1] as IpAction, range: match[2]! };
 });
 
+/** An IP rule as the config file writes it: the inverse of `ipRule`. */
+export function printableIpRule(rule: IpRule): string {
+  return `${rule.action} ${rule.range}`;
+}
+
 const secret = z.string().min(1, 'must not be empty');
 
 export const securetokenSchema = z.strictObject({
