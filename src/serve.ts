@@ -10,7 +10,7 @@ import { configWatch } from './lifecycle/watch.js';
 import { createLogging, exitOnceFlushed, type Logger } from './log.js';
 import { createRecorder } from './record/recorder.js';
 import { secretEnvValues } from './secrets.js';
-import { createRequestListener } from './server/app.js';
+import { bridgeRequestListener } from './server/bridgeListener.js';
 import { listen, type RunningServer } from './server/listen.js';
 import { observeAll } from './observe.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
@@ -127,17 +127,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
   );
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer });
-  const requestListenerFor = (next: BridgeConfig) =>
-    createRequestListener({
-      decider: bridge.decider,
-      trustedCallers: next.trustedCallers,
-      maxQueryBytes: next.limits.maxQueryBytes,
-      bodyLimits: next.limits,
-      log,
-      decisions,
-      health: () => bridge.health(),
-      observer,
-    });
+  const requestListenerFor = (next: BridgeConfig) => bridgeRequestListener(bridge, next, { log, decisions, observer });
   // Replaced on a reload (trusted callers, limits); a request in progress keeps the one it started with.
   let app = requestListenerFor(config);
   const socket = sockets.get('decisions');

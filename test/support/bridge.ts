@@ -4,7 +4,7 @@ import { createBridge, type Bridge } from '../../src/bridge.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { BridgeConfig } from '../../src/config/schema.js';
 import type { BridgeObserver } from '../../src/observe.js';
-import { createRequestListener } from '../../src/server/app.js';
+import { bridgeRequestListener } from '../../src/server/bridgeListener.js';
 
 /** A logger that keeps every line as it would be written, so tests can read what was logged. */
 export function memoryLogger(lines: string[]): winston.Logger {
@@ -22,7 +22,7 @@ export function memoryLogger(lines: string[]): winston.Logger {
 }
 
 export interface TestBridge {
-  readonly app: ReturnType<typeof createRequestListener>;
+  readonly app: ReturnType<typeof bridgeRequestListener>;
   readonly config: BridgeConfig;
   readonly bridge: Bridge;
   /** Every log line so far, as JSON text. */
@@ -36,14 +36,6 @@ export function testBridge(document: Record<string, unknown>, observer?: BridgeO
   const logs: string[] = [];
   const log = memoryLogger(logs);
   const bridge = createBridge(config, log);
-  const app = createRequestListener({
-    decider: bridge.decider,
-    trustedCallers: config.trustedCallers,
-    maxQueryBytes: config.limits.maxQueryBytes,
-    bodyLimits: config.limits,
-    log,
-    observer,
-    health: () => bridge.health(),
-  });
+  const app = bridgeRequestListener(bridge, config, { log, observer });
   return { app, config, bridge, logs, close: () => bridge.close() };
 }

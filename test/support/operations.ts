@@ -8,7 +8,7 @@ import type { SessionsView, StatsView } from '../../src/admin/views.js';
 import { createBridge, type Bridge } from '../../src/bridge.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { BridgeConfig } from '../../src/config/schema.js';
-import { createRequestListener } from '../../src/server/app.js';
+import { bridgeRequestListener } from '../../src/server/bridgeListener.js';
 import { listen } from '../../src/server/listen.js';
 import { memoryLogger } from './bridge.js';
 
@@ -59,17 +59,15 @@ export async function startOperatedBridge(
     stats: options.stats,
   });
   let current = createBridge(config, log, { observer: operations.observer });
-  const app = createRequestListener({
+  // The bridge in force: `renew` replaces it behind the same listener.
+  const inForce: Pick<Bridge, 'decider' | 'health'> = {
     decider: {
       hasRoute: (route) => current.decider.hasRoute(route),
       decide: (route, viewer) => current.decider.decide(route, viewer),
     },
-    trustedCallers: config.trustedCallers,
-    maxQueryBytes: config.limits.maxQueryBytes,
-    log,
     health: () => current.health(),
-    observer: operations.observer,
-  });
+  };
+  const app = bridgeRequestListener(inForce, config, { log, observer: operations.observer });
   const admin = await operations.start();
   const running = await listen(app, { host: '127.0.0.1', port: 0, maxHeaderBytes: config.limits.maxHeaderBytes, log });
   operations.serving();
