@@ -31,7 +31,7 @@ export function ipRange(text: string): IpRange {
 }
 
 /** An address, IPv4-mapped IPv6 folded to IPv4; undefined when it is not an address. */
-export function viewerAddress(ip: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+export function parseAddress(ip: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   if (ip === undefined) return undefined;
   try {
     return ipaddr.process(ip);

@@ -136,7 +136,7 @@ export function collectDocument<T>(
  * ignoring part of an auth config is worse than refusing it. Only the first
  * line of a parser message is kept: the rest quotes the file, secrets included.
  */
-export function parseConfigText(text: string, source: string): unknown {
+export function parseSettingsText(text: string, source: string): unknown {
   const document = parseDocument(text, { uniqueKeys: true, merge: true, logLevel: 'silent' });
   const problems = [...document.errors, ...document.warnings].map(
     (issue) => `(file): cannot parse: ${issue.message.split('\n')[0]}`,

@@ -1,4 +1,4 @@
-import { collectDocument, ConfigError, parseConfigText, readSettingsFile, type Collected } from './document.js';
+import { collectDocument, ConfigError, parseSettingsText, readSettingsFile, type Collected } from './document.js';
 import { referenceProblems } from './references.js';
 import { configSchema, type BridgeConfig } from './schema.js';
 
@@ -21,7 +21,7 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** A config file's parsed document; a ConfigError when it cannot be read or parsed. */
 export function readConfigDocument(file: string): unknown {
-  return parseConfigText(readSettingsFile(file, MAX_CONFIG_BYTES), file);
+  return parseSettingsText(readSettingsFile(file, MAX_CONFIG_BYTES), file);
 }
 
 /** The configuration in a file (its users file is read by checkConfigFile and at start). */

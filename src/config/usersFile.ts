@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { collectDocument, ConfigError, parseConfigText, readSettingsFile } from './document.js';
+import { collectDocument, ConfigError, parseSettingsText, readSettingsFile } from './document.js';
 import { packagesSchema, userSchema, type LocalUser, type Packages } from './policySchema.js';
 import { userReferenceProblems } from './references.js';
 import type { BridgeConfig } from './schema.js';
@@ -48,7 +48,7 @@ function fileParts(document: unknown, file: string): { users: unknown; packages:
  * packages; a login, token or package name may not be defined in both.
  */
 export function usersFromText(text: string, file: string, main: UserSet, env: NodeJS.ProcessEnv): UserSet {
-  const parts = fileParts(parseConfigText(text, file), file);
+  const parts = fileParts(parseSettingsText(text, file), file);
   const clashes = Object.keys(parts.packages).filter((name) => Object.hasOwn(main.packages, name));
   if (clashes.length > 0)
     throw new ConfigError(

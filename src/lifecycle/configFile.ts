@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, parseConfigText, readSettingsFile } from '../config/document.js';
+import { ConfigError, parseSettingsText, readSettingsFile } from '../config/document.js';
 import { MAX_CONFIG_BYTES, validateConfig } from '../config/load.js';
 import type { BridgeConfig } from '../config/schema.js';
 
@@ -26,7 +26,7 @@ export function readConfigFile(
   { refuseEmpty = false }: ReadOptions = {},
 ): LoadedConfig {
   const text = readSettingsFile(file, MAX_CONFIG_BYTES);
-  const document = parseConfigText(text, file);
+  const document = parseSettingsText(text, file);
   if (refuseEmpty && (document === null || document === undefined)) {
     throw new ConfigError(
       ['(file): is empty (a reload keeps the running config rather than fall back to every default)'],

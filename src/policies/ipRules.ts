@@ -1,5 +1,5 @@
 import type { IpRule } from '../config/policySchema.js';
-import { inRange, ipRange, viewerAddress, type IpRange } from '../ipRanges.js';
+import { inRange, ipRange, parseAddress, type IpRange } from '../ipRanges.js';
 
 /** The ranges a rule covers: `any` is every IPv4 and every IPv6 address. */
 function ruleRanges(range: string): IpRange[] {
@@ -20,7 +20,7 @@ export function ipRuleMatcher(rules: readonly IpRule[]): (ip: string | undefined
     ranges: ruleRanges(rule.range),
   }));
   return (ip) => {
-    const address = viewerAddress(ip);
+    const address = parseAddress(ip);
     if (!address) return undefined;
     const found = compiled.find(({ ranges }) => ranges.some((range) => inRange(address, range)));
     return found && { rule: found.rule, text: found.text };

@@ -1,4 +1,4 @@
-import { inRange, ipRange, viewerAddress } from '../ipRanges.js';
+import { inRange, ipRange, parseAddress } from '../ipRanges.js';
 import { boundedMemo } from '../memo.js';
 
 export interface Caller {
@@ -11,11 +11,11 @@ export interface Caller {
  * Whether a socket peer may ask for decisions. Only trusted callers may: else
  * anyone could probe tokens while claiming any viewer IP in X-Real-IP.
  */
-export function callerCheck(cidrs: readonly string[]): (remoteAddress: string | undefined) => Caller {
+export function trustedCallerClassifier(cidrs: readonly string[]): (remoteAddress: string | undefined) => Caller {
   const ranges = cidrs.map(ipRange);
-  // Callers are a handful of streaming servers, so their verdicts are remembered.
+  // Callers are a handful of streaming servers, so how each was classified is remembered.
   const judge = boundedMemo((remoteAddress): Caller => {
-    const address = viewerAddress(remoteAddress);
+    const address = parseAddress(remoteAddress);
     if (!address) return { address: remoteAddress, trusted: false };
     return { address: address.toString(), trusted: ranges.some((range) => inRange(address, range)) };
   }, 1024);

@@ -8,7 +8,7 @@ import { fingerprint } from '../secrets.js';
 import type { CallerProtocol, ReadLimits } from '../protocols/types.js';
 import type { ViewerRequest } from '../viewer.js';
 import { readBody } from './body.js';
-import { callerCheck } from './callers.js';
+import { trustedCallerClassifier } from './callers.js';
 import { RequestProblem } from './problem.js';
 
 export interface DecisionHandlerOptions {
@@ -67,7 +67,7 @@ export function decisionHandler({
   decisions = decisionsThrough(log),
   observer = {},
 }: DecisionHandlerOptions) {
-  const identify = callerCheck(trustedCallers);
+  const identify = trustedCallerClassifier(trustedCallers);
   const limits: ReadLimits = {
     maxQueryBytes,
     maxBodyBytes: bodyLimits.maxBodyBytes,

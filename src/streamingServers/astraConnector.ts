@@ -1,6 +1,6 @@
 import type { StreamingServerConfig } from '../config/streamingServersSchema.js';
 import type { Logger } from '../log.js';
-import { callerCheck } from '../server/callers.js';
+import { trustedCallerClassifier } from '../server/callers.js';
 import type { Clock } from '../sessions/clock.js';
 import type { SessionTracker, TrackedSession } from '../sessions/tracker.js';
 import type { EndReason } from '../sessions/types.js';
@@ -46,7 +46,7 @@ export class AstraConnector {
   private readonly stopPolling: () => void;
 
   constructor(private readonly options: AstraConnectorOptions) {
-    const check = callerCheck(options.config.callers);
+    const check = trustedCallerClassifier(options.config.callers);
     this.isCaller = (address) => check(address).trusted;
     this.status = {
       name: options.name,

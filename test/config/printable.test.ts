@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfigText } from '../../src/config/document.js';
+import { parseSettingsText } from '../../src/config/document.js';
 import { validateConfig } from '../../src/config/load.js';
 import { printableConfig } from '../../src/config/printable.js';
 
@@ -37,6 +37,6 @@ describe('printableConfig', () => {
       streamingServers: { edge: { type: 'astra', url: 'http://127.0.0.1:8000', login: 'admin', password: 'pw' } },
     });
     const printed = stringify(printableConfig(config));
-    expect(load(parseConfigText(printed, 'printed.yaml'))).toEqual(config);
+    expect(load(parseSettingsText(printed, 'printed.yaml'))).toEqual(config);
   });
 });

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { callerCheck } from '../../src/server/callers.js';
+import { trustedCallerClassifier } from '../../src/server/callers.js';
 
-describe('callerCheck', () => {
-  const check = callerCheck(['127.0.0.0/8', '::1/128', '10.1.2.3', '2001:db8::/32', '::ffff:192.168.0.0/120']);
+describe('trustedCallerClassifier', () => {
+  const check = trustedCallerClassifier([
+    '127.0.0.0/8',
+    '::1/128',
+    '10.1.2.3',
+    '2001:db8::/32',
+    '::ffff:192.168.0.0/120',
+  ]);
 
   it.each([
     ['127.0.0.1', true],
@@ -22,7 +28,7 @@ describe('callerCheck', () => {
 
   it('reports IPv4-mapped callers in the IPv4 form trustedCallers takes', () => {
     expect(check('::ffff:203.0.113.9').address).toBe('203.0.113.9');
-    expect(callerCheck(['::ffff:203.0.113.9'])('203.0.113.9').trusted).toBe(true);
+    expect(trustedCallerClassifier(['::ffff:203.0.113.9'])('203.0.113.9').trusted).toBe(true);
   });
 
   it('trusts nobody without an address', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/document.js';
+import { parseSettingsText } from '../../src/config/document.js';
 import { ConfigError, loadConfigFile, validateConfig } from '../../src/config/load.js';
 import { maskSecrets } from '../../src/config/mask.js';
 import { secretEnvValues } from '../../src/secrets.js';
@@ -198,7 +198,7 @@ describe('configuration errors name the key and the problem', () => {
   });
 
   it.each(['__proto__', 'constructor'])('refuses the reserved name %s', (name) => {
-    const document = parseConfigText(`backends:\n  ${name}: {type: http, url: "http://mw/check"}\n`, 'x.yaml');
+    const document = parseSettingsText(`backends:\n  ${name}: {type: http, url: "http://mw/check"}\n`, 'x.yaml');
     expect(problemsOf(document)).toContain(`backends.${name}: reserved name`);
   });
 

@@ -1,6 +1,6 @@
 import type { LocalUser, Packages } from '../../config/policySchema.js';
 import type { ViewerRequest } from '../../viewer.js';
-import { inRange, ipRange, viewerAddress, type IpRange } from '../../ipRanges.js';
+import { inRange, ipRange, parseAddress, type IpRange } from '../../ipRanges.js';
 
 /** A local user, ready to be checked against a viewer. */
 export interface DirectoryUser {
@@ -59,7 +59,7 @@ export function userRefusal(user: DirectoryUser, viewer: ViewerRequest, nowSecon
   if (!user.enabled) return 'disabled';
   if (user.expires !== undefined && nowSeconds >= user.expires) return 'expired';
   if (user.ranges) {
-    const address = viewerAddress(viewer.ip);
+    const address = parseAddress(viewer.ip);
     if (!address || !user.ranges.some((range) => inRange(address, range))) return 'IP not allowed';
   }
   if (user.channels && (viewer.channel === undefined || !user.channels.has(viewer.channel)))
