@@ -25,6 +25,8 @@ export interface Bridge extends Revocation {
    * new users file cannot be used.
    */
   reconfigure(config: BridgeConfig): void;
+  /** Stops counting an ended viewing session against its connection limit. */
+  releaseSession(user: string, session: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
       decide: (name, viewer) => routing.decider.decide(name, viewer),
     },
     ...revocation(shared.store),
+    releaseSession: (user, session) => shared.store.releaseSession(user, session),
     health: () => {
       const backends = Object.fromEntries(
         [...routing.adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]),

@@ -13,6 +13,7 @@ import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
 import { listen, type RunningServer } from './server/listen.js';
 import { observeAll } from './observe.js';
+import { releaseCountedSessions } from './sessions/release.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { traceCheck } from './trace/trace.js';
 
@@ -127,6 +128,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
   );
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer });
+  statistics.sessions.onEnd(releaseCountedSessions(bridge));
   const requestListenerFor = (next: BridgeConfig) =>
     createRequestListener({
       decider: bridge.decider,
