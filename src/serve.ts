@@ -114,7 +114,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     actions: {
       reload: () => reloader.reload('admin'),
       revoke: async (target) => {
-        const [dropped, closed] = await Promise.all([bridge.revoke(target), statistics.connectors.closeViewer(target)]);
+        const [dropped, { closed }] = await Promise.all([
+          bridge.revoke(target),
+          statistics.connectors.closeViewer(target),
+        ]);
         return { ...dropped, closed };
       },
       flush: (route) => bridge.flush(route),
@@ -122,6 +125,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     },
     sessions: statistics.sessions,
     stats: statistics.stats,
+    streamingServers: () => statistics.connectors.states(),
     inheritedAdmin: adminSocket === undefined ? undefined : { fd: adminSocket },
   });
   const observer = observeAll([operations.observer, statistics.observer], (error) =>

@@ -1,5 +1,6 @@
 import type { StreamingServerConfig } from '../config/streamingServersSchema.js';
 import type { Logger } from '../log.js';
+import { maskUrl } from '../secrets.js';
 import { callerCheck } from '../server/callers.js';
 import type { Clock } from '../sessions/clock.js';
 import type { SessionTracker, TrackedSession } from '../sessions/tracker.js';
@@ -63,7 +64,7 @@ export class AstraConnector {
     this.status = {
       name: options.name,
       type: 'astra',
-      url: options.config.url,
+      url: maskUrl(options.config.url),
       state: 'starting',
       listed: 0,
       matched: 0,
