@@ -13,7 +13,8 @@ import { secretEnvValues } from './secrets.js';
 import { createRequestListener } from './server/app.js';
 import { listen, type RunningServer } from './server/listen.js';
 import { observeAll } from './observe.js';
-import { releaseCountedSessions } from './sessions/release.js';
+import { systemClock } from './sessions/clock.js';
+import { keepCountedSlots } from './sessions/countedSlots.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { traceCheck } from './trace/trace.js';
 
@@ -132,7 +133,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
   );
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer });
-  statistics.sessions.onEnd(releaseCountedSessions(bridge));
+  keepCountedSlots(statistics.sessions, bridge.sessionCounts, {
+    idleTtlSeconds: config.sessions.idleTtl,
+    clock: systemClock,
+  });
   const requestListenerFor = (next: BridgeConfig) =>
     createRequestListener({
       decider: bridge.decider,

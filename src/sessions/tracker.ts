@@ -46,6 +46,9 @@ export interface SessionTrackerOptions {
 /** Hears that a live session ended (not that it was evicted to make room: it may still be watched). */
 export type EndListener = (ended: TrackedSession, reason: EndReason) => void;
 
+/** Hears that a streaming server still lists a live session (its API's poll). */
+export type ListedListener = (listed: TrackedSession) => void;
+
 /** A live session's progress is written at least this often, so a crash loses at most this much of it. */
 const PROGRESS_EVERY_MS = 60_000;
 
@@ -72,6 +75,7 @@ function localLogin(decidedBy: string): string | undefined {
 export class SessionTracker {
   private readonly live = new Map<string, TrackedSession>();
   private readonly endListeners = new Set<EndListener>();
+  private readonly listedListeners = new Set<ListedListener>();
   private readonly stopSweeping: () => void;
 
   constructor(private readonly options: SessionTrackerOptions) {
@@ -151,6 +155,7 @@ export class SessionTracker {
     this.live.set(tracked.key, tracked);
     tracked.row = { ...tracked.row, lastSeen: now };
     if (now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
+    for (const listener of this.listedListeners) listener(tracked);
     return tracked;
   }
 
@@ -166,6 +171,12 @@ export class SessionTracker {
   onEnd(listener: EndListener): () => void {
     this.endListeners.add(listener);
     return () => this.endListeners.delete(listener);
+  }
+
+  /** Calls `listener` whenever a server's API lists a live session (`touch`); returns a function that stops it. */
+  onListed(listener: ListedListener): () => void {
+    this.listedListeners.add(listener);
+    return () => this.listedListeners.delete(listener);
   }
 
   /** Live sessions matching `predicate`, oldest check first. */

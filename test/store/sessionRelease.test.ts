@@ -48,6 +48,14 @@ describe.each(kinds)('%s store releaseSession', (_kind, open) => {
     expect(await store.admitSession(admission('s2', { limit: 1 }))).toBe(false);
     expect(await store.admitSession(admission('s1', { limit: 1 }))).toBe(true);
   });
+
+  it('a listed session re-counted with the largest limit is counted whatever the count, as the connector keeps it', async () => {
+    const store = await open();
+    await store.admitSession(admission('s1', { limit: 1 }));
+    expect(await store.admitSession(admission('s2', { limit: Number.MAX_SAFE_INTEGER }))).toBe(true);
+    await store.releaseSession('alice', 's1');
+    expect(await store.admitSession(admission('s3', { limit: 1 }))).toBe(false);
+  });
 });
 
 describe('redis store releaseSession, shared and failing', () => {
