@@ -25,6 +25,8 @@ export interface Bridge extends Revocation {
    * new users file cannot be used.
    */
   reconfigure(config: BridgeConfig): void;
+  /** The store's connection-limit counts, for keeping them to what the streaming servers have. */
+  readonly sessionCounts: Pick<Store, 'admitSession' | 'releaseSession'>;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
       decide: (name, viewer) => routing.decider.decide(name, viewer),
     },
     ...revocation(shared.store),
+    sessionCounts: shared.store,
     health: () => {
       const backends = Object.fromEntries(
         [...routing.adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]),

@@ -13,6 +13,8 @@ import { secretEnvValues } from './secrets.js';
 import { bridgeRequestListener } from './server/bridgeListener.js';
 import { listen, type RunningServer } from './server/listen.js';
 import { observeAll } from './observe.js';
+import { systemClock } from './sessions/clock.js';
+import { keepCountedSlots } from './sessions/countedSlots.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { traceCheck } from './trace/trace.js';
 
@@ -113,7 +115,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     actions: {
       reload: () => reloader.reload('admin'),
       revoke: async (target) => {
-        const [dropped, closed] = await Promise.all([bridge.revoke(target), statistics.connectors.closeViewer(target)]);
+        const [dropped, { closed }] = await Promise.all([
+          bridge.revoke(target),
+          statistics.connectors.closeViewer(target),
+        ]);
         return { ...dropped, closed };
       },
       flush: (route) => bridge.flush(route),
@@ -121,12 +126,17 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     },
     sessions: statistics.sessions,
     stats: statistics.stats,
+    streamingServers: () => statistics.connectors.states(),
     inheritedAdmin: adminSocket === undefined ? undefined : { fd: adminSocket },
   });
   const observer = observeAll([operations.observer, statistics.observer], (error) =>
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
   );
   const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer });
+  keepCountedSlots(statistics.sessions, bridge.sessionCounts, {
+    idleTtlSeconds: config.sessions.idleTtl,
+    clock: systemClock,
+  });
   const requestListenerFor = (next: BridgeConfig) => bridgeRequestListener(bridge, next, { log, decisions, observer });
   // Replaced on a reload (trusted callers, limits); a request in progress keeps the one it started with.
   let app = requestListenerFor(config);

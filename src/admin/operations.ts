@@ -9,7 +9,7 @@ import { STATUS_PAGE } from './page.js';
 import { adminRoutes } from './routes.js';
 import { adminHandler, listenAdmin, type RunningAdmin } from './server.js';
 import { identify, statusOf, type LastReload, type Readiness } from './status.js';
-import type { SessionsView, StatsView } from './views.js';
+import type { SessionsView, StatsView, StreamingServerView } from './views.js';
 
 export interface OperationsOptions {
   /** The configuration in force (it changes with a reload). */
@@ -22,6 +22,8 @@ export interface OperationsOptions {
   readonly actions?: AdminActions;
   readonly sessions?: SessionsView;
   readonly stats?: StatsView;
+  /** Each streaming server API's connector state, for `/admin/status`. */
+  readonly streamingServers?: () => readonly StreamingServerView[];
   /** systemd's socket named `admin`, when the sockets are handed over. */
   readonly inheritedAdmin?: { readonly fd: number };
   readonly now?: () => Date;
@@ -95,6 +97,7 @@ export function createOperations(options: OperationsOptions) {
         now,
         sessions: options.sessions,
         stats: options.stats,
+        streamingServers: options.streamingServers,
       }),
   });
 

@@ -4,7 +4,7 @@ import type { Bridge } from '../bridge.js';
 import type { BridgeConfig } from '../config/schema.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadOutcome } from './actions.js';
-import type { SessionsView, StatsView } from './views.js';
+import type { SessionsView, StatsView, StreamingServerView } from './views.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -39,6 +39,7 @@ export interface StatusSources {
   readonly now: () => Date;
   readonly sessions?: SessionsView;
   readonly stats?: StatsView;
+  readonly streamingServers?: () => readonly StreamingServerView[];
 }
 
 export type Readiness = 'starting' | 'serving' | 'draining';
@@ -74,5 +75,6 @@ export function statusOf(sources: StatusSources) {
     decisions: sources.metrics.totals(),
     sessions: sources.sessions === undefined ? undefined : { live: sources.sessions.liveCount() },
     statistics: sources.stats !== undefined,
+    streamingServers: sources.streamingServers?.(),
   };
 }

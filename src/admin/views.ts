@@ -24,6 +24,18 @@ export interface SessionsView {
   /** Live sessions, of one route or all (metrics: sessions_live{route}). */
   liveCount(route?: string): number;
 }
+/** One streaming server's API as its connector last saw it (`streamingServers` on `/admin/status`). */
+export interface StreamingServerView {
+  readonly name: string;
+  readonly type: string;
+  readonly url: string; // credentials masked
+  readonly state: 'starting' | 'up' | 'down';
+  readonly lastPollAt?: string; // ISO 8601
+  readonly lastError?: string;
+  readonly listed: number; // sessions the server listed at the last poll
+  readonly matched: number; // of them, sessions this bridge decided
+  readonly closed: number; // closed over a limit or revoked, since the start
+}
 export type StatsGrouping = 'channel' | 'user' | 'day' | 'route';
 export interface StatsQuery {
   readonly since: Date;

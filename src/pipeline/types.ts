@@ -26,6 +26,20 @@ export interface Decision {
   readonly userId?: string;
   readonly maxSessions?: number;
   readonly unique?: boolean;
+  /**
+   * The local user's connection limit this allow's session was counted under (a backend allow's
+   * count follows from `userId` and `maxSessions`): what is freed when the session ends.
+   */
+  readonly countedAs?: Admission;
+}
+
+/** A session counted against a connection limit in the store. */
+export interface Admission {
+  /** `local:<login>` or `backend:<X-UserId>`. */
+  readonly user: string;
+  readonly limit: number;
+  /** The newest session replaces the older ones instead of being refused. */
+  readonly unique: boolean;
 }
 
 /** A decision before the route has settled its lifetime. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckAnswered, SessionEnded } from '../observe.js';
+import { backendAdmission } from '../pipeline/steps/connectionLimit.js';
+import type { Admission, Decision } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
 import type { Clock } from './clock.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
@@ -24,10 +26,12 @@ export interface TrackedSession {
   row: SessionRow;
   readonly key: string;
   login?: string;
+  /** The backend's `X-Session-Name`: a revoke by login names it too. */
+  sessionName?: string;
   userId?: string;
   tokenFingerprint?: string;
-  maxSessions?: number;
-  unique?: boolean;
+  /** The connection limit its latest allow was counted under, if any. */
+  counted?: Admission;
   /** When the row was last handed to the sink, to write a long session's progress now and then. */
   written: number;
 }
@@ -39,11 +43,22 @@ export interface SessionTrackerOptions {
   readonly sink?: SessionSink;
 }
 
+/** Hears that a live session ended (not that it was evicted to make room: it may still be watched). */
+export type EndListener = (ended: TrackedSession, reason: EndReason) => void;
+
+/** Hears that a streaming server still lists a live session (its API's poll). */
+export type ListedListener = (listed: TrackedSession) => void;
+
 /** A live session's progress is written at least this often, so a crash loses at most this much of it. */
 const PROGRESS_EVERY_MS = 60_000;
 
 export function sessionKey(caller: string | undefined, session: string): string {
   return `${caller ?? ''}\n${session}`;
+}
+
+/** What the connection-limit count holds of the session after this decision. */
+function countedAs(decision: Decision): Admission | undefined {
+  return decision.countedAs ?? backendAdmission(decision);
 }
 
 /** `user:alice` and `user:alice (expired)` name the local login that decided. */
@@ -59,6 +74,8 @@ function localLogin(decidedBy: string): string | undefined {
  */
 export class SessionTracker {
   private readonly live = new Map<string, TrackedSession>();
+  private readonly endListeners = new Set<EndListener>();
+  private readonly listedListeners = new Set<ListedListener>();
   private readonly stopSweeping: () => void;
 
   constructor(private readonly options: SessionTrackerOptions) {
@@ -86,7 +103,7 @@ export class SessionTracker {
         by: event.by,
         allowed: tracked.row.allowed || decision.allow,
       };
-      if (decision.maxSessions !== undefined) tracked.maxSessions = decision.maxSessions;
+      tracked.counted = countedAs(decision) ?? tracked.counted;
       if (changed || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
@@ -111,10 +128,10 @@ export class SessionTracker {
       row,
       key,
       login,
+      sessionName: decision.sessionName,
       userId: decision.userId,
       tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
-      maxSessions: decision.maxSessions,
-      unique: decision.unique,
+      counted: countedAs(decision),
       written: now,
     };
     if (this.live.size >= this.options.maxLive) this.evictOldest();
@@ -138,17 +155,28 @@ export class SessionTracker {
     this.live.set(tracked.key, tracked);
     tracked.row = { ...tracked.row, lastSeen: now };
     if (now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
+    for (const listener of this.listedListeners) listener(tracked);
     return tracked;
   }
 
   /** Ends a live session; false when there is none by that key. */
   end(key: string, reason: EndReason, at = this.options.clock.now()): boolean {
-    const tracked = this.live.get(key);
+    const tracked = this.finish(key, reason, at);
     if (!tracked) return false;
-    this.live.delete(key);
-    tracked.row = { ...tracked.row, endedAt: Math.max(at, tracked.row.lastSeen), endReason: reason };
-    this.write(tracked);
+    for (const listener of this.endListeners) listener(tracked, reason);
     return true;
+  }
+
+  /** Calls `listener` for every session that ends from now on; returns a function that stops it. */
+  onEnd(listener: EndListener): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
+  /** Calls `listener` whenever a server's API lists a live session (`touch`); returns a function that stops it. */
+  onListed(listener: ListedListener): () => void {
+    this.listedListeners.add(listener);
+    return () => this.listedListeners.delete(listener);
   }
 
   /** Live sessions matching `predicate`, oldest check first. */
@@ -158,7 +186,7 @@ export class SessionTracker {
 
   /** Whether a live session belongs to the viewer named by `identity`. */
   static belongsTo(session: TrackedSession, identity: ViewerIdentity): boolean {
-    if ('login' in identity) return session.login === identity.login;
+    if ('login' in identity) return session.login === identity.login || session.sessionName === identity.login;
     if ('userId' in identity) return session.userId === identity.userId;
     return session.tokenFingerprint !== undefined && session.tokenFingerprint === fingerprint(identity.token);
   }
@@ -213,9 +241,19 @@ export class SessionTracker {
     this.stopSweeping();
   }
 
+  /** Recorded as idle, but nobody hears it ended: the viewer may still be watching. */
   private evictOldest(): void {
     const oldest = this.live.values().next().value;
-    if (oldest) this.end(oldest.key, 'idle', oldest.row.lastSeen);
+    if (oldest) this.finish(oldest.key, 'idle', oldest.row.lastSeen);
+  }
+
+  private finish(key: string, reason: EndReason, at: number): TrackedSession | undefined {
+    const tracked = this.live.get(key);
+    if (!tracked) return undefined;
+    this.live.delete(key);
+    tracked.row = { ...tracked.row, endedAt: Math.max(at, tracked.row.lastSeen), endReason: reason };
+    this.write(tracked);
+    return tracked;
   }
 
   private write(tracked: TrackedSession): void {

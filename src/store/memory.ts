@@ -55,6 +55,12 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     return admitted;
   }
 
+  function release(user: string, session: string): void {
+    const sessions = sessionsByUser.get(user);
+    if (!sessions?.delete(session) || sessions.size > 0) return;
+    sessionsByUser.delete(user);
+  }
+
   async function notedUnder(identity: string): Promise<NotedAllow[]> {
     const needle = JSON.stringify(identity);
     const found: NotedAllow[] = [];
@@ -109,6 +115,7 @@ export function memoryStore(options: MemoryStoreOptions): Store {
       return values.set(key, value, storeTtlSeconds(ttlSeconds)) ? value : undefined;
     },
     admitSession: async (request) => admit(request),
+    releaseSession: async (user, session) => release(user, session),
     async noteAllow(key, identities) {
       // The note goes with the entry (dropped with it, or when the sweep finds it expired).
       if (values.get(key) !== undefined) notes.set(key, JSON.stringify(identities));

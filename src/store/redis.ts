@@ -131,6 +131,13 @@ export function redisStore(options: RedisStoreOptions): Store {
       await local.admitSession({ ...request, limit: Number.POSITIVE_INFINITY });
       return true;
     },
+    async releaseSession(user, session) {
+      // ZREM alone is atomic; other instances' own copies only decide while Redis cannot, and age out by idleTtl.
+      await Promise.all([
+        attempt(() => redis.zrem(`sessions:${user}`, session), 'write'),
+        local.releaseSession(user, session),
+      ]);
+    },
     async noteAllow(key, identities, ttlSeconds) {
       if (identities.length === 0) return;
       // Each member names the allow and all its identities, so whoever finds it by one knows the others.

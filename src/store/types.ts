@@ -27,6 +27,11 @@ export interface Store {
    */
   admitSession(request: SessionAdmission): Promise<boolean>;
   /**
+   * Stops counting `session` for `user` (the viewing session ended), so its slot is free before
+   * `idleTtl`. Never rejects; a session not counted is nothing to do.
+   */
+  releaseSession(user: string, session: string): Promise<void>;
+  /**
    * Notes that the cached allow under `key` belongs to each of `identities` (`t:<token digest>`,
    * `l:<login>`, `u:<user id>`), for as long as it lives, so it can be found again by any of them.
    */

@@ -1,5 +1,6 @@
 import type { StreamingServerConfig } from '../config/streamingServersSchema.js';
 import type { Logger } from '../log.js';
+import { maskUrl } from '../secrets.js';
 import { trustedCallerClassifier } from '../server/callers.js';
 import type { Clock } from '../sessions/clock.js';
 import type { SessionTracker, TrackedSession } from '../sessions/tracker.js';
@@ -28,22 +29,34 @@ export interface AstraConnectorOptions {
   readonly tracker: SessionTracker;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * The sessions connection limits count: what every server with an API listed at its last poll.
+   * Default: what this server listed. Each server closes only its own; they agree on which to close.
+   */
+  readonly listedEverywhere?: () => readonly TrackedSession[];
 }
 
 /**
  * Polls one Astra's session list and holds the bridge's live sessions to it:
  * a session Astra stops listing has ended (`closed-by-server`), one it lists
- * is being watched, and a user with more sessions than the backend's
- * `X-Max-Sessions` has the extra ones closed. Nothing here is on the decision
- * path: a poll that fails changes no answer, it is tried again next time.
+ * is being watched, and a user with more listed sessions than its connection
+ * limit (a local user's `maxConnections`, a backend's `X-Max-Sessions`) has the
+ * extra ones closed. A revoked session whose close failed is closed at the next
+ * poll that lists it. Nothing here is on the decision path: a poll that fails
+ * changes no answer, it is tried again next time.
  */
 export class AstraConnector {
   private readonly isCaller: (address: string | undefined) => boolean;
   /** Astra's own id of each session matched at the last poll, to close it with. */
   private clientIds = new Map<string, string | number>();
+  /** The sessions matched at the last poll, by key. */
+  private matched = new Map<string, TrackedSession>();
+  /** Revoked sessions Astra did not close when asked: asked again at every poll that lists them. */
+  private readonly revokedStillOpen = new Set<string>();
   private status: ConnectorState;
   private polling: Promise<void> | undefined;
   private readonly stopPolling: () => void;
+  private readonly stopHearingEnds: () => void;
 
   constructor(private readonly options: AstraConnectorOptions) {
     const check = trustedCallerClassifier(options.config.callers);
@@ -51,17 +64,23 @@ export class AstraConnector {
     this.status = {
       name: options.name,
       type: 'astra',
-      url: options.config.url,
+      url: maskUrl(options.config.url),
       state: 'starting',
       listed: 0,
       matched: 0,
       closed: 0,
     };
+    this.stopHearingEnds = options.tracker.onEnd((ended) => this.forget(ended.key));
     this.stopPolling = options.clock.every(options.config.poll * 1000, () => void this.poll());
   }
 
   state(): ConnectorState {
     return this.status;
+  }
+
+  /** The bridge's sessions this server listed at its last poll and that are still live. */
+  listed(): TrackedSession[] {
+    return [...this.matched.values()];
   }
 
   /** Whether checks from `address` come from this server. */
@@ -82,6 +101,7 @@ export class AstraConnector {
       try {
         await this.options.api.closeSession(this.clientIds.get(session.key) ?? session.row.session);
       } catch (error) {
+        if (reason === 'revoked') this.revokedStillOpen.add(session.key);
         this.options.log.warn('could not close a session on the streaming server', {
           server: this.options.name,
           session: session.row.session,
@@ -90,7 +110,6 @@ export class AstraConnector {
         continue;
       }
       this.options.tracker.end(session.key, reason);
-      this.clientIds.delete(session.key);
       closed.push(session);
     }
     this.status = { ...this.status, closed: this.status.closed + closed.length };
@@ -99,6 +118,14 @@ export class AstraConnector {
 
   stop(): void {
     this.stopPolling();
+    this.stopHearingEnds();
+  }
+
+  /** The session ended (here or anywhere else): it no longer counts, nor is it closed again. */
+  private forget(key: string): void {
+    this.clientIds.delete(key);
+    this.matched.delete(key);
+    this.revokedStillOpen.delete(key);
   }
 
   private async pollOnce(): Promise<void> {
@@ -120,14 +147,14 @@ export class AstraConnector {
     const mine = new Map(tracker.find((s) => this.isCaller(s.row.caller)).map((s) => [s.row.session, s]));
     const previous = this.clientIds;
     const current = new Map<string, string | number>();
-    const matched: TrackedSession[] = [];
+    const matched = new Map<string, TrackedSession>();
     for (const entry of listed) {
       const session = mine.get(String(entry.clientId));
       if (!session) continue;
       mine.delete(String(entry.clientId));
       tracker.touch(session.row.caller!, session.row.session);
       current.set(session.key, entry.clientId);
-      matched.push(session);
+      matched.set(session.key, session);
     }
     // Not listed any more, or never listed within a whole poll since its check: it has ended.
     const pollMs = this.options.config.poll * 1000;
@@ -136,15 +163,23 @@ export class AstraConnector {
         tracker.end(session.key, 'closed-by-server', session.row.lastSeen);
     }
     this.clientIds = current;
+    this.matched = matched;
+    for (const key of this.revokedStillOpen) if (!matched.has(key)) this.revokedStillOpen.delete(key);
     this.status = {
       ...this.status,
       state: 'up',
       lastError: undefined,
       lastPollAt: this.nowIso(),
       listed: listed.length,
-      matched: matched.length,
+      matched: matched.size,
     };
-    await this.close(overLimit(matched), 'over-limit');
+    const revoked = [...this.revokedStillOpen].map((key) => matched.get(key)!);
+    await this.close(revoked, 'revoked');
+    const counted = this.options.listedEverywhere?.() ?? this.listed();
+    await this.close(
+      overLimit(counted).filter((session) => this.matched.has(session.key)),
+      'over-limit',
+    );
   }
 
   private nowIso(): string {
@@ -152,24 +187,28 @@ export class AstraConnector {
   }
 }
 
+/** Oldest first; sessions that started in the same millisecond in an order every connector agrees on. */
+const byStart = (a: TrackedSession, b: TrackedSession) =>
+  a.row.firstSeen - b.row.firstSeen || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 /**
- * The sessions to close so that no backend user has more than its
- * `X-Max-Sessions`: the newest ones, or, when the newest session came with
- * `X-Unique`, the oldest (the newest replaces them).
+ * The sessions to close so that no user has more than the connection limit
+ * its sessions were counted under: the newest ones, or, when the newest
+ * session is `unique` (`X-Unique`), the oldest (the newest replaces them).
  */
 export function overLimit(sessions: readonly TrackedSession[]): TrackedSession[] {
   const byUser = new Map<string, TrackedSession[]>();
   for (const session of sessions) {
-    if (session.userId === undefined || session.maxSessions === undefined || !session.row.allowed) continue;
-    const list = byUser.get(session.userId) ?? [];
+    if (session.counted === undefined || !session.row.allowed) continue;
+    const list = byUser.get(session.counted.user) ?? [];
     list.push(session);
-    byUser.set(session.userId, list);
+    byUser.set(session.counted.user, list);
   }
   const extra: TrackedSession[] = [];
   for (const list of byUser.values()) {
-    list.sort((a, b) => a.row.firstSeen - b.row.firstSeen);
-    const newest = list[list.length - 1]!;
-    const limit = Math.max(newest.maxSessions!, 1);
+    list.sort(byStart);
+    const newest = list[list.length - 1]!.counted!;
+    const limit = Math.max(newest.limit, 1);
     if (list.length <= limit) continue;
     extra.push(...(newest.unique ? list.slice(0, list.length - limit) : list.slice(limit)));
   }

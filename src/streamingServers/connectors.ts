@@ -32,8 +32,11 @@ export function createConnectors(
   clock: Clock,
   log: Logger,
 ): Connectors {
-  const connectors = Object.entries(servers).map(
-    ([name, config]) => new AstraConnector({ name, config, api: createAstraApi(config), tracker, clock, log }),
+  // A user's limit counts their sessions on every server, not on each one apart.
+  const listedEverywhere = () => connectors.flatMap((connector) => connector.listed());
+  const connectors: AstraConnector[] = Object.entries(servers).map(
+    ([name, config]) =>
+      new AstraConnector({ name, config, api: createAstraApi(config), tracker, clock, log, listedEverywhere }),
   );
   for (const connector of connectors) void connector.poll();
   return {

@@ -142,6 +142,27 @@ describe('SessionTracker', () => {
     expect(rows.find((r) => r.session === 's1' && r.endReason === 'idle')).toBeDefined();
   });
 
+  it('tells its end listeners of every end with its reason, not of an eviction past maxLive, and stops when told', () => {
+    const { clock, sessions } = tracker({ idleTtlSeconds: 60, maxLive: 3 });
+    const heard: string[] = [];
+    const stop = sessions.onEnd((ended, reason) => heard.push(`${ended.row.session} ${reason}`));
+    const allowed = { allow: true, decidedBy: 'default' } as const;
+    for (const id of ['s1', 's2', 's3']) sessions.checkAnswered(check(id, allowed));
+    sessions.sessionEnded({ route: 'default', protocol: 'srs', caller: '10.0.0.1', session: 's1', reason: 'on_stop' });
+    sessions.checkAnswered(check('s4', allowed));
+    // s2 is the least recently checked: evicted for s5, unheard.
+    sessions.checkAnswered(check('s5', allowed));
+    expect(sessions.list().map((s) => s.session)).toEqual(['s3', 's4', 's5']);
+    clock.advance(30_000);
+    sessions.checkAnswered(check('s5', allowed));
+    clock.advance(31_000);
+    expect(heard).toEqual(['s1 closed-by-server', 's3 idle', 's4 idle']);
+    stop();
+    clock.advance(61_000);
+    expect(sessions.liveCount()).toBe(0);
+    expect(heard).toHaveLength(3);
+  });
+
   it("writes a long session's progress once a minute, not on every check", () => {
     const { clock, rows, sessions } = tracker({ idleTtlSeconds: 3600 });
     for (let i = 0; i < 130; i++) {

@@ -32,15 +32,21 @@ function serverConfig(document: Record<string, unknown> = {}) {
   return config.streamingServers.edge1!;
 }
 
-function checked(session: string, decision: Partial<Decision> = {}, caller = '127.0.0.1'): CheckAnswered {
+function checked(
+  session: string,
+  decision: Partial<Decision> = {},
+  caller = '127.0.0.1',
+  token?: string,
+): CheckAnswered {
+  const { decidedBy = 'backend:mw' } = decision;
   return {
     route: 'default',
     protocol: 'cesbo',
     caller,
-    viewer: { dialect: 'cesbo', rawQuery: '', session, channel: 'a001', ip: '203.0.113.9' },
-    decision: { allow: true, decidedBy: 'backend:mw', ttlSeconds: 300, ...decision },
+    viewer: { dialect: 'cesbo', rawQuery: '', session, channel: 'a001', ip: '203.0.113.9', token },
+    decision: { allow: true, decidedBy, ttlSeconds: 300, ...decision },
     outcome: 'allow',
-    by: 'backend',
+    by: decidedBy.startsWith('user:') ? 'user' : 'backend',
     cache: 'none',
     status: 200,
     durationMs: 1,
@@ -111,6 +117,89 @@ describe('Astra connector', () => {
         .sort(),
     ).toEqual(['2', '5']);
     expect(connector.state().closed).toBe(2);
+  });
+
+  it("closes a local user's sessions past maxConnections, the newest first, as the local-users step counted them", async () => {
+    const { clock, rows, tracker, connector } = setup();
+    const bob = {
+      decidedBy: 'user:bob',
+      sessionName: 'bob',
+      countedAs: { user: 'local:bob', limit: 1, unique: false },
+    };
+    tracker.checkAnswered(checked('20', bob));
+    clock.advance(1000);
+    tracker.checkAnswered(checked('21', bob));
+    // A local user without a limit is never closed.
+    tracker.checkAnswered(checked('22', { decidedBy: 'user:carol', sessionName: 'carol' }));
+    tracker.checkAnswered(checked('23', { decidedBy: 'user:carol', sessionName: 'carol' }));
+    astra.sessions = listed('20', '21', '22', '23');
+    await connector.poll();
+    expect(astra.closed).toEqual(['21']);
+    expect(rows.filter((r) => r.endReason === 'over-limit').map((r) => [r.session, r.user])).toEqual([['21', 'bob']]);
+    expect(
+      tracker
+        .list()
+        .map((s) => s.session)
+        .sort(),
+    ).toEqual(['20', '22', '23']);
+  });
+
+  it("counts a user's sessions on every server: each server closes its own extra ones", async () => {
+    const edge2 = await startAstraMock('admin', 's3cret-pass');
+    try {
+      const clock = new ManualClock();
+      const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1000, clock });
+      const connectors = createConnectors(
+        { edge1: serverConfig(), edge2: serverConfig({ url: edge2.url, callers: ['10.9.9.9'] }) },
+        tracker,
+        clock,
+        memoryLogger([]),
+      );
+      const limited = { userId: '42', maxSessions: 1 };
+      tracker.checkAnswered(checked('30', limited));
+      clock.advance(1000);
+      tracker.checkAnswered(checked('31', limited, '10.9.9.9'));
+      astra.sessions = listed('30');
+      edge2.sessions = listed('31');
+      await connectors.poll();
+      // The server that answers first cannot know of the other's session yet: by the second poll
+      // both have listed theirs, and the newest is closed on the server it is on.
+      await connectors.poll();
+      expect(astra.closed).toEqual([]);
+      expect(edge2.closed).toEqual(['31']);
+      expect(tracker.list().map((s) => s.session)).toEqual(['30']);
+      connectors.close();
+    } finally {
+      await edge2.stop();
+    }
+  });
+
+  it('revoke closes by token, login (also X-Session-Name) and user id; a close Astra missed is made at the next poll', async () => {
+    const clock = new ManualClock();
+    const rows: SessionRow[] = [];
+    const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1000, clock, sink: (row) => rows.push(row) });
+    const connectors = createConnectors({ edge1: serverConfig() }, tracker, clock, memoryLogger([]));
+    tracker.checkAnswered(checked('40', {}, '127.0.0.1', 'tok-40'));
+    tracker.checkAnswered(checked('41', { sessionName: 'alice' }));
+    tracker.checkAnswered(checked('42', { decidedBy: 'user:bob', sessionName: 'bob' }));
+    tracker.checkAnswered(checked('43', { userId: 'stb-7' }));
+    astra.sessions = listed('40', '41', '42', '43');
+    await connectors.poll();
+    const closedBy = async (identity: Parameters<typeof connectors.closeViewer>[0]) =>
+      (await connectors.closeViewer(identity)).closed.map((c) => c.session);
+    expect(await closedBy({ token: 'tok-40' })).toEqual(['40']);
+    expect(await closedBy({ login: 'alice' })).toEqual(['41']);
+    expect(await closedBy({ login: 'bob' })).toEqual(['42']);
+
+    await astra.stop();
+    expect(await closedBy({ userId: 'stb-7' })).toEqual([]);
+    expect(tracker.list().map((s) => s.session)).toEqual(['43']);
+    await astra.start();
+    await connectors.poll();
+    expect(astra.closed).toEqual(['40', '41', '42', '43']);
+    expect(tracker.liveCount()).toBe(0);
+    expect(rows.filter((r) => r.endReason === 'revoked').map((r) => r.session)).toEqual(['40', '41', '42', '43']);
+    connectors.close();
   });
 
   it('closeViewer closes a revoked viewer on the servers that serve its sessions, no other', async () => {

@@ -1,13 +1,6 @@
 import type { BridgeConfig } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
-import type { DecisionStep, RouteContext } from '../types.js';
-
-export interface Admission {
-  /** `local:<login>` or `backend:<X-UserId>`. */
-  readonly user: string;
-  readonly limit: number;
-  readonly unique: boolean;
-}
+import type { Admission, DecisionStep, RouteContext, Verdict } from '../types.js';
 
 /**
  * Counts the viewer's session against the user's limit; a session already
@@ -26,6 +19,19 @@ export function admitSession(
 }
 
 /**
+ * The count a backend allow takes: the viewer's session under its `X-UserId`,
+ * up to its `X-Max-Sessions`; undefined when it names no user or no limit.
+ * Also how the session tracker knows what an ended session held.
+ */
+export function backendAdmission(
+  verdict: Pick<Verdict, 'allow' | 'userId' | 'maxSessions' | 'unique'>,
+): Admission | undefined {
+  if (!verdict.allow || verdict.userId === undefined || verdict.maxSessions === undefined || verdict.maxSessions < 1)
+    return undefined;
+  return { user: `backend:${verdict.userId}`, limit: verdict.maxSessions, unique: verdict.unique ?? false };
+}
+
+/**
  * Connection limits for middleware users: an allow that names the user
  * (`X-UserId`) and a limit (`X-Max-Sessions`) counts the viewer's session in
  * the shared store, so the limit holds across bridge instances on Redis.
@@ -35,14 +41,8 @@ export function connectionLimitStep({ config, route, adapters, store }: RouteCon
   if (adapters.length === 0) return undefined;
   return async (check, next) => {
     const verdict = await next(check);
-    if (!verdict.allow || verdict.userId === undefined || verdict.maxSessions === undefined || verdict.maxSessions < 1)
-      return verdict;
-    const admitted = await admitSession(store, config, check.viewer.session, {
-      user: `backend:${verdict.userId}`,
-      limit: verdict.maxSessions,
-      unique: verdict.unique ?? false,
-    });
-    if (admitted) return verdict;
+    const admission = backendAdmission(verdict);
+    if (!admission || (await admitSession(store, config, check.viewer.session, admission))) return verdict;
     return {
       allow: false,
       decidedBy: 'connection-limit',

@@ -17,10 +17,10 @@ export function localUsersStep({ localUsers, config, route, store }: RouteContex
     if (!user) return next(check);
     const now = Date.now() / 1000;
     let refusal: string | undefined = userRefusal(user, check.viewer, now);
-    if (!refusal && user.maxConnections !== undefined) {
-      const admission = { user: `local:${user.login}`, limit: user.maxConnections, unique: false };
-      if (!(await admitSession(store, config, check.viewer.session, admission))) refusal = 'over connection limit';
-    }
+    const limited = user.maxConnections !== undefined && check.viewer.session !== undefined;
+    const admission = limited ? { user: `local:${user.login}`, limit: user.maxConnections!, unique: false } : undefined;
+    if (!refusal && admission && !(await admitSession(store, config, check.viewer.session, admission)))
+      refusal = 'over connection limit';
     if (refusal) return { allow: false, decidedBy: `user:${user.login} (${refusal})`, redirect: route.denyRedirect };
     // The answer stays valid no longer than the account does.
     const untilExpiry = user.expires === undefined ? Infinity : Math.ceil(user.expires - now);
@@ -28,6 +28,7 @@ export function localUsersStep({ localUsers, config, route, store }: RouteContex
       allow: true,
       decidedBy: `user:${user.login}`,
       sessionName: user.login,
+      countedAs: admission,
       ttlSeconds: Math.min(config.cache.allowTtl, untilExpiry),
     };
   };
