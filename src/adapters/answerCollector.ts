@@ -6,6 +6,10 @@ const UNREAD = Buffer.alloc(0);
 
 const NO_LONGER_NEEDED = () => new TransportError('cancelled', 'no longer needed');
 
+function timedOut(collector: AnswerCollector): void {
+  collector.giveUp(new TransportError('timeout', 'no complete answer within timeoutMs'));
+}
+
 /**
  * One middleware request as undici's own dispatch handler: the answer's
  * head, its body (kept, or only counted when nothing reads it) and the end,
@@ -40,17 +44,18 @@ export class AnswerCollector implements Dispatcher.DispatchHandler {
     private readonly keepBody: boolean,
     private readonly signal: AbortSignal | undefined,
   ) {
-    this.timer = setTimeout(this.onTimeout, timeoutMs);
-    signal?.addEventListener('abort', this.onCancel);
+    // The collector itself is the timer's argument and the signal's listener: no closure per request for either.
+    this.timer = setTimeout(timedOut, timeoutMs, this);
+    signal?.addEventListener('abort', this);
   }
 
-  private readonly onTimeout = (): void =>
-    this.giveUp(new TransportError('timeout', 'no complete answer within timeoutMs'));
-
-  private readonly onCancel = (): void => this.giveUp(NO_LONGER_NEEDED());
+  /** The signal aborted (EventTarget calls a listener object's `handleEvent`). */
+  handleEvent(): void {
+    this.giveUp(NO_LONGER_NEEDED());
+  }
 
   /** Ends the request on the bridge's side: the caller hears at once, the connection is closed when undici allows. */
-  private giveUp(reason: TransportError): void {
+  giveUp(reason: TransportError): void {
     if (this.settled) return;
     if (this.controller) this.controller.abort(reason);
     else {
@@ -63,7 +68,7 @@ export class AnswerCollector implements Dispatcher.DispatchHandler {
   private cleanUp(): void {
     this.settled = true;
     clearTimeout(this.timer);
-    this.signal?.removeEventListener('abort', this.onCancel);
+    this.signal?.removeEventListener('abort', this);
   }
 
   private fail(failure: unknown): void {
