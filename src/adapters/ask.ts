@@ -1,7 +1,7 @@
 import type { BodyRule } from '../config/schema.js';
 import type { RequestWriter } from '../protocols/types.js';
 import { readAnswer } from './readAnswer.js';
-import { TransportError, type MiddlewareClient, type OutboundRequest } from './transport.js';
+import { TransportError, type MiddlewareAnswer, type MiddlewareClient, type OutboundRequest } from './transport.js';
 import { internalFault, type BackendVerdict, type MiddlewareAdapter } from './types.js';
 
 export interface AskOptions {
@@ -15,33 +15,34 @@ function isRedirect(status: number): boolean {
   return status >= 300 && status < 400;
 }
 
-/** Sends one check to a middleware and reads its answer; never rejects. */
-async function askMiddleware(
-  client: MiddlewareClient,
-  outbound: OutboundRequest,
-  options: AskOptions,
-  signal: AbortSignal,
-): Promise<BackendVerdict> {
+function verdictOf(answer: MiddlewareAnswer, options: AskOptions): BackendVerdict {
   try {
-    const answer = await client.send(outbound, options.timeoutMs, signal);
     const verdict = readAnswer(answer, options.body);
     if (options.redirect !== 'allow' || !isRedirect(answer.status) || verdict.outcome !== 'deny') return verdict;
     return { ...verdict, outcome: 'allow', info: { ...verdict.info, redirect: undefined } };
   } catch (error) {
-    if (error instanceof TransportError) return { outcome: 'error', error: error.kind, detail: error.message };
     return internalFault(error);
   }
 }
 
-/** `http://user:password@host/` in a backend URL means HTTP Basic authentication. */
-function basicAuthorization(url: URL): Record<string, string> {
-  if (url.username === '' && url.password === '') return {};
-  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  return { authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` };
+function failureOf(error: unknown): BackendVerdict {
+  if (error instanceof TransportError) return { outcome: 'error', error: error.kind, detail: error.message };
+  return internalFault(error);
 }
 
-/** An adapter that sends every check to one endpoint, written in one protocol. */
-export function wireAdapter(
+/** `http://user:password@host/` in a backend URL means HTTP Basic authentication. */
+function basicAuthorization(url: URL): string | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
+/**
+ * An adapter that sends every check to one endpoint, written in one
+ * protocol, and reads the answer; its checks never reject. Only a `body`
+ * rule reads an answer's body: without one the body is counted, not kept.
+ */
+export function endpointAdapter(
   name: string,
   endpoint: string,
   write: RequestWriter,
@@ -50,16 +51,21 @@ export function wireAdapter(
 ): MiddlewareAdapter {
   const base = new URL(endpoint);
   const authorization = basicAuthorization(base);
+  const body = options.body === undefined ? 'discard' : 'read';
+  const read = (answer: MiddlewareAnswer) => verdictOf(answer, options);
+  const outboundFor: (outbound: OutboundRequest) => OutboundRequest =
+    authorization === undefined
+      ? (outbound) => outbound
+      : (outbound) => ({ ...outbound, headers: { ...outbound.headers, authorization } });
   return {
     name,
     check: (viewer, signal) => {
-      const outbound = write(base, viewer);
-      return askMiddleware(
-        client,
-        { ...outbound, headers: { ...outbound.headers, ...authorization } },
-        options,
-        signal,
-      );
+      try {
+        return client.send(outboundFor(write(base, viewer)), options.timeoutMs, signal, body).then(read, failureOf);
+      } catch (error) {
+        // Writing the request failed (a bug): still an answer, as the adapter promises.
+        return Promise.resolve(internalFault(error));
+      }
     },
   };
 }

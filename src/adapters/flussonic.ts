@@ -1,5 +1,5 @@
 import type { BackendConfig } from '../config/schema.js';
-import { wireAdapter } from './ask.js';
+import { endpointAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
 import { flussonicWriter } from '../protocols/flussonic.js';
@@ -8,5 +8,5 @@ type FlussonicBackend = Extract<BackendConfig, { type: 'flussonic' }>;
 
 /** Any Flussonic-compatible auth backend, called at its URL as given. */
 export function flussonicAdapter(name: string, config: FlussonicBackend, client: MiddlewareClient): MiddlewareAdapter {
-  return wireAdapter(name, config.url, flussonicWriter(), config, client);
+  return endpointAdapter(name, config.url, flussonicWriter(), config, client);
 }

@@ -1,5 +1,5 @@
 import type { BackendConfig } from '../config/schema.js';
-import { wireAdapter } from './ask.js';
+import { endpointAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
 import { askCesbo } from '../protocols/cesbo.js';
@@ -8,5 +8,5 @@ type HttpBackend = Extract<BackendConfig, { type: 'http' }>;
 
 /** An operator's own check that speaks the Cesbo "HTTP Request" protocol, called at its URL as given. */
 export function httpAdapter(name: string, config: HttpBackend, client: MiddlewareClient): MiddlewareAdapter {
-  return wireAdapter(name, config.url, askCesbo, config, client);
+  return endpointAdapter(name, config.url, askCesbo, config, client);
 }

@@ -1,5 +1,5 @@
 import type { BackendConfig } from '../config/schema.js';
-import { wireAdapter } from './ask.js';
+import { endpointAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
 import { askCesbo } from '../protocols/cesbo.js';
@@ -36,5 +36,5 @@ export function iptvportalAdapter(
   config: IptvportalBackend,
   client: MiddlewareClient,
 ): MiddlewareAdapter {
-  return wireAdapter(name, iptvportalEndpoint(config), ENDPOINTS[config.protocol].writer(), config, client);
+  return endpointAdapter(name, iptvportalEndpoint(config), ENDPOINTS[config.protocol].writer(), config, client);
 }

@@ -1,6 +1,6 @@
 import type { BackendConfig } from '../config/schema.js';
 import type { ViewerRequest } from '../viewer.js';
-import { wireAdapter } from './ask.js';
+import { endpointAdapter } from './ask.js';
 import type { MiddlewareClient, OutboundRequest } from './transport.js';
 import type { BackendVerdict, MiddlewareAdapter } from './types.js';
 import { flussonicWriter, type FlussonicWriter } from '../protocols/flussonic.js';
@@ -82,15 +82,17 @@ const NO_TOKEN: BackendVerdict = { outcome: 'deny', info: {}, notes: [], unasked
  * `maxSessions` takes its place.
  */
 export function ministraAdapter(name: string, config: MinistraBackend, client: MiddlewareClient): MiddlewareAdapter {
-  const portal = wireAdapter(name, ministraEndpoint(config.url), ministraWriter(flussonicWriter()), config, client);
+  const portal = endpointAdapter(name, ministraEndpoint(config.url), ministraWriter(flussonicWriter()), config, client);
   const { maxSessions } = config;
   return {
     name,
-    async check(viewer, signal) {
-      if (viewer.token === undefined || viewer.token === '') return NO_TOKEN;
-      const verdict = await portal.check(viewer, signal);
-      if (verdict.outcome === 'error' || maxSessions === undefined) return verdict;
-      return { ...verdict, info: { ...verdict.info, maxSessions } };
+    check(viewer, signal) {
+      if (viewer.token === undefined || viewer.token === '') return Promise.resolve(NO_TOKEN);
+      const asked = portal.check(viewer, signal);
+      if (maxSessions === undefined) return asked;
+      return asked.then((verdict) =>
+        verdict.outcome === 'error' ? verdict : { ...verdict, info: { ...verdict.info, maxSessions } },
+      );
     },
   };
 }

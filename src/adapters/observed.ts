@@ -33,19 +33,19 @@ export function observedAdapter<A extends MiddlewareAdapter>(adapter: A, observe
   const backendAsked = observer?.backendAsked;
   if (backendAsked === undefined) return adapter;
   const observed: A = Object.create(adapter) as A;
-  observed.check = async (viewer, signal) => {
+  observed.check = (viewer, signal) => {
     const started = performance.now();
-    const verdict = await adapter.check(viewer, signal);
-    const outcome = outcomeOf(verdict);
-    if (outcome !== undefined) {
+    return adapter.check(viewer, signal).then((verdict) => {
+      const outcome = outcomeOf(verdict);
+      if (outcome === undefined) return verdict;
       const event: BackendAsked = { backend: adapter.name, outcome, durationMs: performance.now() - started };
       try {
         backendAsked(event);
       } catch {
         // An observer's fault is never the viewer's: at worst one request goes uncounted.
       }
-    }
-    return verdict;
+      return verdict;
+    });
   };
   return observed;
 }

@@ -1,5 +1,5 @@
 import type { BackendConfig } from '../config/schema.js';
-import { wireAdapter } from './ask.js';
+import { endpointAdapter } from './ask.js';
 import type { MiddlewareClient } from './transport.js';
 import type { MiddlewareAdapter } from './types.js';
 import { flussonicWriter } from '../protocols/flussonic.js';
@@ -19,5 +19,5 @@ export function smartyEndpoint(url: string): string {
  * `body` rule, as for any backend.
  */
 export function smartyAdapter(name: string, config: SmartyBackend, client: MiddlewareClient): MiddlewareAdapter {
-  return wireAdapter(name, smartyEndpoint(config.url), flussonicWriter(), config, client);
+  return endpointAdapter(name, smartyEndpoint(config.url), flussonicWriter(), config, client);
 }

@@ -1,39 +1,11 @@
 import { Agent } from 'undici';
-import { childAbort } from '../resilience/abort.js';
 import { MAX_HEAD_BYTES } from './answerHead.js';
+import { AnswerCollector } from './answerCollector.js';
 import { answerScanningConnector, BadAnswerHead } from './boundedSocket.js';
+import { type MiddlewareAnswer, type OutboundRequest, TransportError } from './exchange.js';
 import type { BackendErrorKind } from './types.js';
 
-/** Middleware answers past this size are treated as broken, not read further. */
-export const MAX_ANSWER_BYTES = 64 * 1024;
-
-export interface OutboundRequest {
-  /** `http://host:port` */
-  readonly origin: string;
-  /** GET when not given. */
-  readonly method?: 'GET' | 'POST';
-  /** Path and query exactly as they go on the request line. */
-  readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
-  /** The request body (its content type is among `headers`); none for a GET. */
-  readonly body?: string;
-}
-
-export interface MiddlewareAnswer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Buffer;
-}
-
-export class TransportError extends Error {
-  constructor(
-    readonly kind: BackendErrorKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TransportError';
-  }
-}
+export { MAX_ANSWER_BYTES, type MiddlewareAnswer, type OutboundRequest, TransportError } from './exchange.js';
 
 const ERROR_KINDS: Record<string, BackendErrorKind> = {
   ECONNREFUSED: 'refused',
@@ -55,10 +27,9 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /** Maps whatever undici threw to an error kind; the message never contains the URL (it may hold a token). */
-function classify(error: unknown, timedOut: boolean, cancelled: boolean): TransportError {
+function classify(error: unknown): TransportError {
+  // The bridge's own reasons (timeout, cancelled, too large) come back as they were given.
   if (error instanceof TransportError) return error;
-  if (timedOut) return new TransportError('timeout', 'no complete answer within timeoutMs');
-  if (cancelled) return new TransportError('cancelled', 'no longer needed');
   if (error instanceof BadAnswerHead) return new TransportError('bad-answer', error.message);
   const code = errorCode(error) ?? 'unknown';
   if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError')
@@ -68,27 +39,6 @@ function classify(error: unknown, timedOut: boolean, cancelled: boolean): Transp
     kind,
     kind === 'bad-answer' ? `malformed HTTP answer (${code})` : `connection failed (${code})`,
   );
-}
-
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  declaredLength: unknown,
-): Promise<Buffer> {
-  if (Number(declaredLength) > MAX_ANSWER_BYTES) {
-    body.destroy();
-    throw new TransportError('too-large', `answer of ${Number(declaredLength)} bytes exceeds ${MAX_ANSWER_BYTES}`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) {
-      body.destroy();
-      throw new TransportError('too-large', `answer exceeds ${MAX_ANSWER_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
 }
 
 /** Sees every exchange with a middleware (record mode writes them down as fixtures). */
@@ -107,38 +57,56 @@ export class MiddlewareClient {
     // --max-http-header-size given to Node for the viewers' side never loosens the middlewares'.
     maxHeaderSize: MAX_HEAD_BYTES,
     connect: answerScanningConnector(),
+    // The answer's deadline is the collector's one timer (see answerCollector.ts); undici's two would only add to it.
+    headersTimeout: 0,
+    bodyTimeout: 0,
   });
 
   constructor(private readonly observe?: ExchangeObserver) {}
 
-  async send(outbound: OutboundRequest, timeoutMs: number, signal: AbortSignal): Promise<MiddlewareAnswer> {
-    const request = childAbort(signal);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.abort();
-    }, timeoutMs);
-    try {
-      const response = await this.agent.request({
-        origin: outbound.origin,
-        path: outbound.path,
-        method: outbound.method ?? 'GET',
-        headers: outbound.headers,
-        body: outbound.body,
-        signal: request.signal,
-      });
-      const body = await readCapped(response.body, response.headers['content-length']);
-      const answer = { status: response.statusCode, headers: response.headers, body };
-      this.observe?.(outbound, answer);
-      return answer;
-    } catch (error) {
-      const failure = classify(error, timedOut, signal.aborted);
-      this.observe?.(outbound, failure);
-      throw failure;
-    } finally {
-      clearTimeout(timer);
-      request.release();
-    }
+  /**
+   * Sends one request; the whole answer is due within `timeoutMs`, and
+   * `signal` (when something may cancel it) ends it early. A body no one
+   * reads is only counted, unless an exchange observer wants it.
+   */
+  send(
+    outbound: OutboundRequest,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    body: 'read' | 'discard' = 'read',
+  ): Promise<MiddlewareAnswer> {
+    return new Promise((resolve, reject) => {
+      // The observer is called from undici's parser callbacks: its fault must not reach the parser.
+      const failed = (error: unknown) => {
+        const failure = classify(error);
+        try {
+          this.observe?.(outbound, failure);
+        } catch (observerFault) {
+          return reject(observerFault);
+        }
+        reject(failure);
+      };
+      const answered = (answer: MiddlewareAnswer) => {
+        try {
+          this.observe?.(outbound, answer);
+        } catch (observerFault) {
+          return reject(observerFault);
+        }
+        resolve(answer);
+      };
+      if (signal?.aborted) return failed(new TransportError('cancelled', 'no longer needed'));
+      const keepBody = body === 'read' || this.observe !== undefined;
+      this.agent.dispatch(
+        {
+          origin: outbound.origin,
+          path: outbound.path,
+          method: outbound.method ?? 'GET',
+          headers: outbound.headers,
+          body: outbound.body,
+        },
+        new AnswerCollector(answered, failed, timeoutMs, keepBody, signal),
+      );
+    });
   }
 
   async close(): Promise<void> {

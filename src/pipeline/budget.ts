@@ -6,10 +6,11 @@ const CANCEL_GRACE_MS = 50;
 
 /**
  * One viewer check with its route's time budget. The budget starts when a
- * step first asks for the signal: a cached decision never does, and an
- * AbortController plus a timer per request are measurable at tens of
- * thousands of requests per second. When the budget runs out the signal
- * aborts, and a short grace later `within` gives up on steps that ignore it.
+ * step about to do slow work calls `startBudget()`: a cached decision never
+ * does, and an AbortController plus a timer per request are measurable at
+ * tens of thousands of requests per second. When the budget runs out its
+ * signal aborts, and a short grace later `within` gives up on steps that
+ * ignore it.
  */
 export class BudgetedCheck implements Check {
   private controller: AbortController | undefined;
@@ -22,7 +23,7 @@ export class BudgetedCheck implements Check {
     private readonly budgetMs: number,
   ) {}
 
-  get signal(): AbortSignal {
+  startBudget(): AbortSignal {
     if (!this.controller) {
       const controller = new AbortController();
       this.controller = controller;

@@ -48,8 +48,12 @@ export type Verdict = Omit<Decision, 'ttlSeconds'> & { readonly ttlSeconds?: num
 export interface Check {
   readonly route: string;
   readonly viewer: ViewerRequest;
-  /** Aborts when the route's time budget is spent. */
-  readonly signal: AbortSignal;
+  /**
+   * Starts the route's time budget (once; later calls return the same
+   * signal) and returns the signal that aborts when it is spent. Called by
+   * the steps that do slow work, so a cached decision starts no timer.
+   */
+  startBudget(): AbortSignal;
 }
 
 /**

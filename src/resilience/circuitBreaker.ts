@@ -51,25 +51,42 @@ export function withCircuitBreaker(
     }
   }
 
+  function settled(verdict: BackendVerdict): BackendVerdict {
+    settle(verdict);
+    return verdict;
+  }
+
   return {
     name: adapter.name,
     circuit: () => (state === 'open' && now() >= openUntil ? 'half-open' : state),
-    async check(viewer, signal) {
+    check(viewer, signal) {
       if (state === 'open') {
-        if (now() < openUntil || probing) return SKIPPED;
+        if (now() < openUntil || probing) return Promise.resolve(SKIPPED);
         state = 'half-open';
       } else if (state === 'half-open' && probing) {
-        return SKIPPED;
+        return Promise.resolve(SKIPPED);
       }
-      const probe = state === 'half-open';
-      probing ||= probe;
+      // A closed circuit, the busy case, waits for nothing but the check itself: one hop.
+      if (state === 'closed') return adapter.check(viewer, signal).then(settled);
+      probing = true;
+      let asked: Promise<BackendVerdict>;
       try {
-        const verdict = await adapter.check(viewer, signal);
-        settle(verdict);
-        return verdict;
-      } finally {
-        if (probe) probing = false;
+        asked = adapter.check(viewer, signal);
+      } catch (error) {
+        // The probe never started: the next check may probe instead.
+        probing = false;
+        return Promise.reject(error);
       }
+      return asked.then(
+        (verdict) => {
+          probing = false;
+          return settled(verdict);
+        },
+        (error: unknown) => {
+          probing = false;
+          throw error;
+        },
+      );
     },
   };
 }

@@ -8,7 +8,7 @@ const context = { name: 'default', route: config.routes.default!, adapters: [], 
 const check: Check = {
   route: 'default',
   viewer: { dialect: 'cesbo', rawQuery: '', ip: '203.0.113.7', session: 's1' },
-  signal: new AbortController().signal,
+  startBudget: () => new AbortController().signal,
 };
 
 /** A clock that moves only when told, so each step's own time is exact. */

@@ -10,7 +10,7 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 describe('a check and its time budget', () => {
-  it('starts no timer until a step asks for the signal', async () => {
+  it('starts no timer until a step starts the budget', async () => {
     const check = new BudgetedCheck('default', viewer, 1000);
     const answer = check.within(Promise.resolve({ allow: true, decidedBy: 'cache' }), fallback);
     expect(vi.getTimerCount()).toBe(0);
@@ -19,7 +19,7 @@ describe('a check and its time budget', () => {
 
   it('aborts the signal when the budget is spent, and answers the fallback a grace later if the steps ignore it', async () => {
     const check = new BudgetedCheck('default', viewer, 1000);
-    const signal = check.signal;
+    const signal = check.startBudget();
     const answer = check.within(never, fallback);
     await vi.advanceTimersByTimeAsync(999);
     expect(signal.aborted).toBe(false);
@@ -32,7 +32,7 @@ describe('a check and its time budget', () => {
   it('lets steps that heed the abort answer with what they have, and leaves no timer behind', async () => {
     const check = new BudgetedCheck('default', viewer, 1000);
     const running = new Promise<Verdict>((resolve) =>
-      check.signal.addEventListener('abort', () => resolve({ allow: false, decidedBy: 'backend:a' })),
+      check.startBudget().addEventListener('abort', () => resolve({ allow: false, decidedBy: 'backend:a' })),
     );
     const answer = check.within(running, fallback);
     await vi.advanceTimersByTimeAsync(1000);
@@ -42,7 +42,7 @@ describe('a check and its time budget', () => {
 
   it('passes a failing step on as a failure, for the handler to answer 403', async () => {
     const check = new BudgetedCheck('default', viewer, 1000);
-    void check.signal;
+    check.startBudget();
     await expect(check.within(Promise.reject(new Error('bug')), fallback)).rejects.toThrow('bug');
     expect(vi.getTimerCount()).toBe(0);
   });

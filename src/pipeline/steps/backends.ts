@@ -73,7 +73,7 @@ export function backendsStep({ route, adapters, log }: RouteContext): DecisionSt
     if (verdict.outcome === 'error') {
       // A skipped backend is logged when its circuit opens and closes, not on every request.
       if (verdict.error === 'circuit-open') return;
-      if (verdict.error !== 'cancelled' || check.signal.aborted) {
+      if (verdict.error !== 'cancelled' || check.startBudget().aborted) {
         log.warn('backend failed', {
           route: check.route,
           backend: adapter.name,
@@ -93,7 +93,7 @@ export function backendsStep({ route, adapters, log }: RouteContext): DecisionSt
 
   return async (check, next) => {
     if (adapters.length === 0) return next(check);
-    const answered = await ask(adapters, check.viewer, check.signal);
+    const answered = await ask(adapters, check.viewer, check.startBudget());
     for (const asked of answered) report(check, asked);
     const decisive =
       answered.find((a) => a.verdict.outcome === 'allow') ?? answered.find((a) => a.verdict.outcome === 'deny');
