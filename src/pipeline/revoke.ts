@@ -1,7 +1,7 @@
 import type { Store } from '../store/types.js';
 import type { ViewerRequest } from '../viewer.js';
 import { BINDING_KEYS, bindingKey, DECISION_KEYS, decisionKeyPrefix, digest } from './cacheKey.js';
-import type { Verdict } from './types.js';
+import type { StepAnswer } from './decision.js';
 
 /** Whose cached allows, token bindings and counted sessions to drop: a viewer's token, login, or the middleware's user id. */
 export type RevokeSelector = { readonly token: string } | { readonly login: string } | { readonly userId: string };
@@ -50,14 +50,14 @@ export function noteAllow(
   store: Store,
   key: string,
   viewer: ViewerRequest,
-  verdict: Verdict,
+  answer: StepAnswer,
   ttlSeconds: number,
 ): void {
   const identities = new Set<string>();
   if (viewer.token) identities.add(`${TOKEN}${digest(viewer.token)}`);
   if (viewer.credentials) identities.add(`${LOGIN}${viewer.credentials.login}`);
-  if (verdict.sessionName !== undefined) identities.add(`${LOGIN}${verdict.sessionName}`);
-  if (verdict.userId !== undefined) identities.add(`${USER_ID}${verdict.userId}`);
+  if (answer.sessionName !== undefined) identities.add(`${LOGIN}${answer.sessionName}`);
+  if (answer.answer?.userId !== undefined) identities.add(`${USER_ID}${answer.answer.userId}`);
   if (identities.size > 0) void store.noteAllow(key, [...identities], ttlSeconds).catch(() => undefined);
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckAnswered, SessionEnded } from '../observe.js';
+import type { Decision } from '../pipeline/decision.js';
 import { fingerprint } from '../secrets.js';
 import type { Clock } from './clock.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
@@ -46,9 +47,9 @@ export function sessionKey(caller: string | undefined, session: string): string 
   return `${caller ?? ''}\n${session}`;
 }
 
-/** `user:alice` and `user:alice (expired)` name the local login that decided. */
-function localLogin(decidedBy: string): string | undefined {
-  return /^user:([^ ]+)/.exec(decidedBy)?.[1];
+/** The local login that decided, when a local user's check did. */
+function localLogin({ source }: Decision): string | undefined {
+  return source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
 }
 
 /**
@@ -86,18 +87,18 @@ export class SessionTracker {
         by: event.by,
         allowed: tracked.row.allowed || decision.allow,
       };
-      if (decision.maxSessions !== undefined) tracked.maxSessions = decision.maxSessions;
+      if (decision.answer?.maxSessions !== undefined) tracked.maxSessions = decision.answer.maxSessions;
       if (changed || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
-    const login = localLogin(decision.decidedBy) ?? viewer.credentials?.login;
+    const login = localLogin(decision) ?? viewer.credentials?.login;
     const row: SessionRow = {
       id: randomUUID(),
       route: event.route,
       protocol: event.protocol,
       caller: event.caller,
       session: viewer.session,
-      user: (event.by === 'user' ? login : undefined) ?? decision.sessionName ?? decision.userId,
+      user: (event.by === 'user' ? login : undefined) ?? decision.sessionName ?? decision.answer?.userId,
       channel: viewer.channel,
       ip: viewer.ip,
       userAgent: viewer.userAgent,
@@ -111,10 +112,10 @@ export class SessionTracker {
       row,
       key,
       login,
-      userId: decision.userId,
+      userId: decision.answer?.userId,
       tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
-      maxSessions: decision.maxSessions,
-      unique: decision.unique,
+      maxSessions: decision.answer?.maxSessions,
+      unique: decision.answer?.unique,
       written: now,
     };
     if (this.live.size >= this.options.maxLive) this.evictOldest();

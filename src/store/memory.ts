@@ -100,6 +100,7 @@ export function memoryStore(options: MemoryStoreOptions): Store {
 
   return {
     get: async <T extends StoredValue>(key: string) => values.get(key) as T | undefined,
+    getNow: <T extends StoredValue>(key: string) => values.get(key) as T | undefined,
     async set(key, value, ttlSeconds) {
       values.set(key, value, storeTtlSeconds(ttlSeconds));
     },
@@ -109,6 +110,7 @@ export function memoryStore(options: MemoryStoreOptions): Store {
       return values.set(key, value, storeTtlSeconds(ttlSeconds)) ? value : undefined;
     },
     admitSession: async (request) => admit(request),
+    admitSessionNow: admit,
     async noteAllow(key, identities) {
       // The note goes with the entry (dropped with it, or when the sweep finds it expired).
       if (values.get(key) !== undefined) notes.set(key, JSON.stringify(identities));

@@ -1,28 +1,17 @@
-import type { BridgeConfig } from '../../config/schema.js';
-import type { Store } from '../../store/types.js';
-import type { DecisionStep, RouteContext } from '../types.js';
+import type { BackendInfo } from '../../adapters/types.js';
+import type { Admission, AdmitSession } from '../admission.js';
+import { policySource, type StepAnswer } from '../decision.js';
+import type { DecisionStep } from '../types.js';
 
-export interface Admission {
-  /** `local:<login>` or `backend:<X-UserId>`. */
-  readonly user: string;
-  readonly limit: number;
-  readonly unique: boolean;
+export interface ConnectionLimitInputs {
+  readonly admit: AdmitSession;
+  readonly denyRedirect: string | undefined;
 }
 
-/**
- * Counts the viewer's session against the user's limit; a session already
- * counted always gets back in. Without a session id there is nothing to
- * count, so the viewer is let in: Astra, Alta and Flussonic always send one,
- * and a viewer cannot take it out of the streaming server's request.
- */
-export function admitSession(
-  store: Store,
-  config: BridgeConfig,
-  session: string | undefined,
-  admission: Admission,
-): Promise<boolean> {
-  if (session === undefined) return Promise.resolve(true);
-  return store.admitSession({ ...admission, session, idleTtlSeconds: config.sessions.idleTtl });
+/** Whether an answer names a middleware user and a limit to count their sessions against. */
+function limits(answer: StepAnswer): boolean {
+  const info = answer.answer;
+  return answer.allow && info?.userId !== undefined && info.maxSessions !== undefined && info.maxSessions >= 1;
 }
 
 /**
@@ -31,24 +20,33 @@ export function admitSession(
  * the shared store, so the limit holds across bridge instances on Redis.
  * `X-Unique: true` lets the newest session replace the older ones.
  */
-export function connectionLimitStep({ config, route, adapters, store }: RouteContext): DecisionStep | undefined {
-  if (adapters.length === 0) return undefined;
-  return async (check, next) => {
-    const verdict = await next(check);
-    if (!verdict.allow || verdict.userId === undefined || verdict.maxSessions === undefined || verdict.maxSessions < 1)
-      return verdict;
-    const admitted = await admitSession(store, config, check.viewer.session, {
-      user: `backend:${verdict.userId}`,
-      limit: verdict.maxSessions,
-      unique: verdict.unique ?? false,
-    });
-    if (admitted) return verdict;
-    return {
-      allow: false,
-      decidedBy: 'connection-limit',
-      redirect: route.denyRedirect,
-      userId: verdict.userId,
-      maxSessions: verdict.maxSessions,
-    };
+export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInputs): DecisionStep {
+  const admission = (info: BackendInfo): Admission => ({
+    user: `backend:${info.userId}`,
+    limit: info.maxSessions!,
+    unique: info.unique ?? false,
+  });
+  const refused = (info: BackendInfo): StepAnswer => {
+    // The Flussonic answer still names the user and the limit they are over (and nothing else of the allow).
+    const over = { userId: info.userId, maxSessions: info.maxSessions };
+    return { allow: false, source: policySource('connection-limit'), answer: over, redirect: denyRedirect };
   };
+
+  const step: DecisionStep = async (check, next) => {
+    const answer = await next(check);
+    if (!limits(answer)) return answer;
+    const info = answer.answer!;
+    return (await admit(check.viewer.session, admission(info))) ? answer : refused(info);
+  };
+  // Counting is a store write: made at once only where the counts live in this process. Nothing
+  // after this step can still turn the check to the waiting way, so the count is made once.
+  const admitNow = admit.now;
+  step.now = (check, next) => {
+    const answer = next(check);
+    if (answer === undefined || !limits(answer)) return answer;
+    if (!admitNow) return undefined;
+    const info = answer.answer!;
+    return admitNow(check.viewer.session, admission(info)) ? answer : refused(info);
+  };
+  return step;
 }
