@@ -15,6 +15,23 @@ const allow: StepAnswer = {
 };
 
 describe('the cached form of a decision', () => {
+  it('keeps no user fields for an answer that names no middleware user', () => {
+    const plain: StepAnswer = { allow: true, source, answer: { sessionName: 'bob' }, sessionName: 'bob' };
+    expect(toCached(plain, 'mw', 60, NOW)).toEqual({
+      allow: true,
+      backend: 'mw',
+      freshUntil: NOW + 60_000,
+      sessionName: 'bob',
+    });
+    const deny: StepAnswer = { allow: false, source, answer: {}, redirect: 'http://promo/' };
+    expect(toCached(deny, 'mw', 60, NOW)).toEqual({
+      allow: false,
+      backend: 'mw',
+      freshUntil: NOW + 60_000,
+      redirect: 'http://promo/',
+    });
+  });
+
   it('keeps what the answer and its headers need, flat, as plain JSON', () => {
     const entry = toCached(allow, 'mw', 600, NOW);
     expect(entry).toEqual({
