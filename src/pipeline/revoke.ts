@@ -58,7 +58,9 @@ export function noteAllow(
   if (viewer.credentials) identities.add(`${LOGIN}${viewer.credentials.login}`);
   if (answer.sessionName !== undefined) identities.add(`${LOGIN}${answer.sessionName}`);
   if (answer.answer?.userId !== undefined) identities.add(`${USER_ID}${answer.answer.userId}`);
-  if (identities.size > 0) void store.noteAllow(key, [...identities], ttlSeconds).catch(() => undefined);
+  // A store may keep them one a line: a login with a line break (from a viewer's query) is no one's to revoke.
+  const noted = [...identities].filter((identity) => !identity.includes('\n'));
+  if (noted.length > 0) void store.noteAllow(key, noted, ttlSeconds).catch(() => undefined);
 }
 
 /** The identity a selector names, and what it always drops, whether or not any allow was noted. */

@@ -36,7 +36,7 @@ export interface Store {
   admitSessionNow?(request: SessionAdmission): boolean;
   /**
    * Notes that the cached allow under `key` belongs to each of `identities` (`t:<token digest>`,
-   * `l:<login>`, `u:<user id>`), for as long as it lives, so it can be found again by any of them.
+   * `l:<login>`, `u:<user id>`; none holds a line break), for as long as it lives, so it can be found again by any of them.
    */
   noteAllow(key: string, identities: readonly string[], ttlSeconds: number): Promise<void>;
   /** The cached allows noted under `identity`; undefined when the store cannot answer. */
