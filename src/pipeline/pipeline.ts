@@ -18,7 +18,7 @@ import { localUsersStep } from './steps/localUserCheck.js';
 import { publishStep } from './steps/publish.js';
 import { securetokenStep } from './steps/securetoken.js';
 import { tokenBindingStep } from './steps/tokenBinding.js';
-import type { Check, Decider, DecisionStep, NextNow } from './types.js';
+import type { Decider, DecisionStep, NextNow } from './types.js';
 import { composeNow, composeWaiting, type NamedStep, type Run, type StepName } from './compose.js';
 
 export type { StepName } from './compose.js';
@@ -154,7 +154,7 @@ export function createDecider(
     },
     async decide(name: string, viewer: ViewerRequest): Promise<Decision> {
       const { run, budgetMs, fallback } = routeOf(name);
-      const check: Check & BudgetedCheck = new BudgetedCheck(name, viewer, budgetMs);
+      const check = new BudgetedCheck(name, viewer, budgetMs);
       // When the budget is spent the steps are cancelled and finish with what they have (a deny
       // already received still counts). Should a step ignore the cancel, the default answers.
       return settleTtl(await check.within(run(check), fallback), config.cache);
