@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { createMetrics } from '../src/metrics/metrics.js';
 import type { CheckAnswered } from '../src/observe.js';
+import { backendSource } from '../src/pipeline/decision.js';
 
 const CALLS = 2_000_000;
 
@@ -17,7 +18,7 @@ const event: CheckAnswered = {
   protocol: 'cesbo',
   caller: '127.0.0.1',
   viewer: undefined,
-  decision: { allow: true, decidedBy: 'backend:mw', ttlSeconds: 300, backend: 'mw', cache: 'hit' },
+  decision: { allow: true, source: backendSource('mw'), ttlSeconds: 300, cache: 'hit' },
   outcome: 'allow',
   by: 'backend',
   cache: 'hit',

@@ -114,6 +114,7 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
     // Each call reads the routing once: a check keeps the pipeline it started on until it is answered.
     decider: {
       hasRoute: (name) => routing.decider.hasRoute(name),
+      decideNow: (name, viewer) => routing.decider.decideNow?.(name, viewer),
       decide: (name, viewer) => routing.decider.decide(name, viewer),
     },
     ...revocation(shared.store),

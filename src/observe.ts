@@ -1,9 +1,9 @@
-import type { Decision } from './pipeline/types.js';
+import type { Decision, DecisionSource } from './pipeline/decision.js';
 import type { ViewerRequest } from './viewer.js';
 
 /**
  * What kind of step decided, for metrics and statistics. Only the kind: the
- * full `decidedBy` text can name a rule, a login or a backend's user.
+ * full `by` text can name a rule, a login or a backend's user.
  */
 export type DecidedByKind =
   | 'publish'
@@ -17,24 +17,9 @@ export type DecidedByKind =
   | 'refused'
   | 'internal-error';
 
-const KINDS: readonly DecidedByKind[] = [
-  'publish',
-  'ip-rule',
-  'securetoken',
-  'user',
-  'backend',
-  'token-binding',
-  'connection-limit',
-  'default',
-  'internal-error',
-];
-
-/** The kind of a decision's `decidedBy` text (`backend:portal` → `backend`, `user:alice (expired)` → `user`). */
-export function kindOf(decidedBy: string): DecidedByKind {
-  for (const kind of KINDS) {
-    if (decidedBy.startsWith(kind)) return kind;
-  }
-  return 'internal-error';
+/** The kind of step that decided (`backend:portal` → `backend`, `user:alice (expired)` → `user`). */
+export function kindOf(source: DecisionSource): DecidedByKind {
+  return source.kind === 'policy' ? source.policy : source.kind;
 }
 
 /** One viewer check answered (or refused before it could be decided), as the operations side sees it. */

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { kindOf, observeAll, type CheckAnswered } from '../src/observe.js';
+import { backendSource, DEFAULT_SOURCE, policySource } from '../src/pipeline/decision.js';
 
 const event: CheckAnswered = {
   route: 'default',
@@ -16,17 +17,16 @@ const event: CheckAnswered = {
 
 describe('kindOf', () => {
   it.each([
-    ['backend:portal', 'backend'],
-    ['ip-rule (deny 10.0.0.1)', 'ip-rule'],
-    ['securetoken (expired)', 'securetoken'],
-    ['user:alice (over connection limit)', 'user'],
-    ['token-binding', 'token-binding'],
-    ['connection-limit', 'connection-limit'],
-    ['default', 'default'],
-    ['publish (deny)', 'publish'],
-    ['something new', 'internal-error'],
-  ])('%s is of kind %s', (decidedBy, kind) => {
-    expect(kindOf(decidedBy)).toBe(kind);
+    [backendSource('portal'), 'backend'],
+    [policySource('ip-rule', 'deny 10.0.0.1'), 'ip-rule'],
+    [policySource('securetoken', 'expired'), 'securetoken'],
+    [policySource('user', 'over connection limit', 'alice'), 'user'],
+    [policySource('token-binding'), 'token-binding'],
+    [policySource('connection-limit'), 'connection-limit'],
+    [DEFAULT_SOURCE, 'default'],
+    [policySource('publish', 'deny'), 'publish'],
+  ])('$by is of kind %s', (source, kind) => {
+    expect(kindOf(source)).toBe(kind);
   });
 });
 

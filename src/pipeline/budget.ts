@@ -1,16 +1,16 @@
 import type { ViewerRequest } from '../viewer.js';
-import type { Check, Verdict } from './types.js';
+import type { StepAnswer } from './decision.js';
+import type { Check } from './types.js';
 
 /** How long cancelled steps get to report before the route's default answers regardless. */
 const CANCEL_GRACE_MS = 50;
 
 /**
  * One viewer check with its route's time budget. The budget starts when a
- * step about to do slow work calls `startBudget()`: a cached decision never
- * does, and an AbortController plus a timer per request are measurable at
- * tens of thousands of requests per second. When the budget runs out its
- * signal aborts, and a short grace later `within` gives up on steps that
- * ignore it.
+ * step first calls `startBudget`: a cached decision never does, and an
+ * AbortController plus a timer per request are measurable at tens of
+ * thousands of requests per second. When the budget runs out the signal
+ * aborts, and a short grace later `within` gives up on steps that ignore it.
  */
 export class BudgetedCheck implements Check {
   private controller: AbortController | undefined;
@@ -36,9 +36,9 @@ export class BudgetedCheck implements Check {
   }
 
   /** What `running` decides, or what `fallback` does once the budget and its grace are spent. */
-  within(running: Promise<Verdict>, fallback: () => Promise<Verdict>): Promise<Verdict> {
-    return new Promise<Verdict>((resolve, reject) => {
-      const settle = (verdict: Verdict) => {
+  within(running: Promise<StepAnswer>, fallback: () => Promise<StepAnswer>): Promise<StepAnswer> {
+    return new Promise<StepAnswer>((resolve, reject) => {
+      const settle = (verdict: StepAnswer) => {
         clearTimeout(this.timer);
         resolve(verdict);
       };

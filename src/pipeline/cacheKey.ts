@@ -8,19 +8,34 @@ import type { ViewerRequest } from '../viewer.js';
  * Parameters stay as sent, undecoded: a middleware reading the raw query sees `%41` and `A` apart.
  */
 export function canonicalQuery(rawQuery: string): string {
-  if (rawQuery === '') return '';
-  const pieces = rawQuery.split('&').filter((piece) => piece !== '');
-  if (pieces.length < 2) return pieces.join('&');
-  const nameOf = (piece: string) => {
-    const equals = piece.indexOf('=');
-    return equals === -1 ? piece : piece.slice(0, equals);
-  };
+  // One parameter (nearly every viewer: `token=...`) is already canonical; so is a query in order.
+  if (!rawQuery.includes('&')) return rawQuery;
+  const pieces = rawQuery.split('&');
+  if (inCanonicalOrder(pieces)) return rawQuery;
   // Array.prototype.sort is stable, so repeated names keep their order.
   return pieces
+    .filter((piece) => piece !== '')
     .map((piece) => ({ piece, name: nameOf(piece) }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map(({ piece }) => piece)
     .join('&');
+}
+
+function nameOf(piece: string): string {
+  const equals = piece.indexOf('=');
+  return equals === -1 ? piece : piece.slice(0, equals);
+}
+
+/** No empty piece, and names never decreasing: the query as sent is its canonical form. */
+function inCanonicalOrder(pieces: readonly string[]): boolean {
+  let previous = '';
+  for (const piece of pieces) {
+    if (piece === '') return false;
+    const name = nameOf(piece);
+    if (name < previous) return false;
+    previous = name;
+  }
+  return true;
 }
 
 const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undefined> = {

@@ -1,7 +1,7 @@
 import type { Store } from '../store/types.js';
 import type { ViewerRequest } from '../viewer.js';
 import { BINDING_KEYS, bindingKey, DECISION_KEYS, decisionKeyPrefix, digest } from './cacheKey.js';
-import type { Verdict } from './types.js';
+import type { StepAnswer } from './decision.js';
 
 /** Whose cached allows, token bindings and counted sessions to drop: a viewer's token, login, or the middleware's user id. */
 export type RevokeSelector = { readonly token: string } | { readonly login: string } | { readonly userId: string };
@@ -50,15 +50,17 @@ export function noteAllow(
   store: Store,
   key: string,
   viewer: ViewerRequest,
-  verdict: Verdict,
+  answer: StepAnswer,
   ttlSeconds: number,
 ): void {
   const identities = new Set<string>();
   if (viewer.token) identities.add(`${TOKEN}${digest(viewer.token)}`);
   if (viewer.credentials) identities.add(`${LOGIN}${viewer.credentials.login}`);
-  if (verdict.sessionName !== undefined) identities.add(`${LOGIN}${verdict.sessionName}`);
-  if (verdict.userId !== undefined) identities.add(`${USER_ID}${verdict.userId}`);
-  if (identities.size > 0) void store.noteAllow(key, [...identities], ttlSeconds).catch(() => undefined);
+  if (answer.sessionName !== undefined) identities.add(`${LOGIN}${answer.sessionName}`);
+  if (answer.answer?.userId !== undefined) identities.add(`${USER_ID}${answer.answer.userId}`);
+  // A store may keep them one a line: a login with a line break (from a viewer's query) is no one's to revoke.
+  const noted = [...identities].filter((identity) => !identity.includes('\n'));
+  if (noted.length > 0) void store.noteAllow(key, noted, ttlSeconds).catch(() => undefined);
 }
 
 /** The identity a selector names, and what it always drops, whether or not any allow was noted. */

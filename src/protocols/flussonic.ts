@@ -75,11 +75,13 @@ export const flussonicCaller: CallerProtocol = {
   answerHeaders(decision: Decision): Record<string, string> {
     const headers = decisionHeaders(decision);
     headers['X-AuthDuration'] = String(decision.ttlSeconds);
+    // Who the viewer is to the middleware and their limits, as the deciding backend said.
+    const said = decision.answer;
+    if (said === undefined) return headers;
     // A non-numeric id still named the session (X-Session-Name) and counted its limits.
-    if (decision.userId !== undefined && WHOLE_NUMBER.test(decision.userId))
-      setText(headers, 'X-UserId', decision.userId);
-    if (decision.maxSessions !== undefined) headers['X-Max-Sessions'] = String(decision.maxSessions);
-    if (decision.unique !== undefined) headers['X-Unique'] = String(decision.unique);
+    if (said.userId !== undefined && WHOLE_NUMBER.test(said.userId)) setText(headers, 'X-UserId', said.userId);
+    if (said.maxSessions !== undefined) headers['X-Max-Sessions'] = String(said.maxSessions);
+    if (said.unique !== undefined) headers['X-Unique'] = String(said.unique);
     return headers;
   },
   answerText: PLAIN_TEXT,

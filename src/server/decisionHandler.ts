@@ -118,7 +118,8 @@ export function decisionHandler({
           ? protocol.read(req, caller, limits)
           : protocol.read(req, caller, limits, await readBody(req, protocol.body, limits));
       if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, latencyMs);
-      const decision = await decider.decide(route, viewer);
+      // A hit the process holds is answered in this very turn; anything else waits for the pipeline.
+      const decision = decider.decideNow?.(route, viewer) ?? (await decider.decide(route, viewer));
       send(
         res,
         decision.allow ? 200 : 403,
@@ -137,7 +138,7 @@ export function decisionHandler({
         token: viewer.token === undefined ? undefined : fingerprint(viewer.token),
         login: viewer.credentials?.login,
         decision: decision.allow ? 'allow' : 'deny',
-        by: decision.decidedBy,
+        by: decision.source.by,
         cache: decision.cache,
         status: res.statusCode,
         // The caller hung up before the decision was ready: nothing reached it.
@@ -151,7 +152,7 @@ export function decisionHandler({
         viewer,
         decision,
         outcome: decision.allow ? 'allow' : 'deny',
-        by: kindOf(decision.decidedBy),
+        by: kindOf(decision.source),
         cache: cacheOutcome(decision),
         status: res.statusCode,
         durationMs,

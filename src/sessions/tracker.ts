@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckAnswered, SessionEnded } from '../observe.js';
-import { backendAdmission } from '../pipeline/steps/connectionLimit.js';
-import type { Admission, Decision } from '../pipeline/types.js';
+import { type Admission, backendAdmission } from '../pipeline/admission.js';
+import type { Decision } from '../pipeline/decision.js';
 import { fingerprint } from '../secrets.js';
 import type { Clock } from './clock.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
@@ -61,9 +61,9 @@ function countedAs(decision: Decision): Admission | undefined {
   return decision.countedAs ?? backendAdmission(decision);
 }
 
-/** `user:alice` and `user:alice (expired)` name the local login that decided. */
-function localLogin(decidedBy: string): string | undefined {
-  return /^user:([^ ]+)/.exec(decidedBy)?.[1];
+/** The local login that decided, when a local user's check did. */
+function localLogin({ source }: Decision): string | undefined {
+  return source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
 }
 
 /**
@@ -107,14 +107,14 @@ export class SessionTracker {
       if (changed || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
-    const login = localLogin(decision.decidedBy) ?? viewer.credentials?.login;
+    const login = localLogin(decision) ?? viewer.credentials?.login;
     const row: SessionRow = {
       id: randomUUID(),
       route: event.route,
       protocol: event.protocol,
       caller: event.caller,
       session: viewer.session,
-      user: (event.by === 'user' ? login : undefined) ?? decision.sessionName ?? decision.userId,
+      user: (event.by === 'user' ? login : undefined) ?? decision.sessionName ?? decision.answer?.userId,
       channel: viewer.channel,
       ip: viewer.ip,
       userAgent: viewer.userAgent,
@@ -129,7 +129,7 @@ export class SessionTracker {
       key,
       login,
       sessionName: decision.sessionName,
-      userId: decision.userId,
+      userId: decision.answer?.userId,
       tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
       counted: countedAs(decision),
       written: now,

@@ -11,6 +11,12 @@
 export interface Store {
   /** The value stored under `key`, or undefined (absent, expired, or the store is unavailable). */
   get<T extends StoredValue>(key: string): Promise<T | undefined>;
+  /**
+   * The value under `key` when this process holds it now (the memory store, a near-cache), without
+   * waiting; undefined when it does not, which is not to say the shared store holds nothing (ask `get`).
+   * Absent on a store that always has to ask elsewhere.
+   */
+  getNow?<T extends StoredValue>(key: string): T | undefined;
   /** Stores `value` under `key` for `ttlSeconds` (at least 1). */
   set(key: string, value: StoredValue, ttlSeconds: number): Promise<void>;
   /**
@@ -26,6 +32,8 @@ export interface Store {
    * With `unique`, the newest session replaces every older one instead.
    */
   admitSession(request: SessionAdmission): Promise<boolean>;
+  /** `admitSession` without waiting, on a store whose counts live in this process alone (memory). */
+  admitSessionNow?(request: SessionAdmission): boolean;
   /**
    * Stops counting `session` for `user` (the viewing session ended), so its slot is free before
    * `idleTtl`. Never rejects; a session not counted is nothing to do.
@@ -33,7 +41,7 @@ export interface Store {
   releaseSession(user: string, session: string): Promise<void>;
   /**
    * Notes that the cached allow under `key` belongs to each of `identities` (`t:<token digest>`,
-   * `l:<login>`, `u:<user id>`), for as long as it lives, so it can be found again by any of them.
+   * `l:<login>`, `u:<user id>`; none holds a line break), for as long as it lives, so it can be found again by any of them.
    */
   noteAllow(key: string, identities: readonly string[], ttlSeconds: number): Promise<void>;
   /** The cached allows noted under `identity`; undefined when the store cannot answer. */

@@ -1,5 +1,5 @@
-import type { StepName, StepWrapper } from '../pipeline/pipeline.js';
-import type { RouteContext, Verdict } from '../pipeline/types.js';
+import type { StepAnswer } from '../pipeline/decision.js';
+import type { RouteSettings, StepName, StepWrapper } from '../pipeline/pipeline.js';
 import { isSecuretokenShaped } from '../policies/securetoken.js';
 import { MASK } from '../secrets.js';
 import type { ViewerRequest } from '../viewer.js';
@@ -9,16 +9,16 @@ import type { StepResult, TracedVerdict, TraceStep } from './types.js';
 type Seen = Record<string, string | undefined>;
 
 /** What each step looks at, so a trace can say what it saw. */
-const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, context: RouteContext) => Seen>> = {
+const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, settings: RouteSettings) => Seen>> = {
   publish: (_viewer, { route }) => ({ publish: route.publish }),
   'ip-rules': (viewer) => ({ ip: viewer.ip }),
-  securetoken: (viewer, { config }) => ({
+  securetoken: (viewer, { securetoken }) => ({
     token:
       viewer.token === undefined
         ? undefined
         : `${MASK} (${isSecuretokenShaped(viewer.token) ? 'securetoken form' : 'not a securetoken: passes on'})`,
     ip: viewer.ip,
-    ...(config.securetoken?.hash === 'channel' ? { channel: viewer.channel } : { path: viewer.path }),
+    ...(securetoken?.hash === 'channel' ? { channel: viewer.channel } : { path: viewer.path }),
   }),
   'local-users': (viewer) => ({
     token: viewer.token === undefined ? undefined : MASK,
@@ -46,17 +46,17 @@ function known(seen: Seen, scrub: Scrub): Record<string, string> {
 }
 
 /** A verdict as a trace shows it; texts that came from a middleware are scrubbed of the viewer's secrets. */
-export function tracedVerdict(verdict: Verdict, scrub: Scrub): TracedVerdict {
+export function tracedVerdict(answer: StepAnswer, scrub: Scrub): TracedVerdict {
   const text = (value: string | undefined) => (value === undefined ? undefined : scrub(value));
   return {
-    allow: verdict.allow,
-    by: scrub(verdict.decidedBy),
-    redirect: text(verdict.redirect),
-    sessionName: text(verdict.sessionName),
-    userId: text(verdict.userId),
-    maxSessions: verdict.maxSessions,
-    unique: verdict.unique,
-    ttlSeconds: verdict.ttlSeconds,
+    allow: answer.allow,
+    by: scrub(answer.source.by),
+    redirect: text(answer.redirect),
+    sessionName: text(answer.sessionName),
+    userId: text(answer.answer?.userId),
+    maxSessions: answer.answer?.maxSessions,
+    unique: answer.answer?.unique,
+    ttlSeconds: answer.ttlSeconds,
   };
 }
 
@@ -76,7 +76,7 @@ interface OpenStep {
  */
 export function stepRecorder(scrub: Scrub, now: () => number): { wrapStep: StepWrapper; steps: () => TraceStep[] } {
   const recorded: OpenStep[] = [];
-  const wrapStep: StepWrapper = (name, step, context) => {
+  const wrapStep: StepWrapper = (name, step, settings) => {
     if (name === 'cache') {
       return (check, next) => {
         recorded.push({
@@ -94,14 +94,14 @@ export function stepRecorder(scrub: Scrub, now: () => number): { wrapStep: StepW
       if (name === 'publish' && !check.viewer.publishing) return step(check, next);
       const entry: OpenStep = {
         step: name,
-        saw: known(SAW[name](check.viewer, context), scrub),
+        saw: known(SAW[name](check.viewer, settings), scrub),
         result: 'unfinished',
         note: NOTES[name],
         durationMs: 0,
       };
       recorded.push(entry);
       const started = now();
-      let later: Verdict | undefined;
+      let later: StepAnswer | undefined;
       let laterMs = 0;
       const verdict = await step(check, async (passed) => {
         const handedOn = now();

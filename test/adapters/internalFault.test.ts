@@ -45,7 +45,7 @@ describe('a fault in the bridge while asking a middleware', () => {
         'default',
         astraViewer(SECRET),
       );
-      expect(decision).toMatchObject({ allow: false, decidedBy: 'default' });
+      expect(decision).toMatchObject({ allow: false, source: { by: 'default' } });
       await store.close();
     }
     expect(lines).toEqual([

@@ -75,6 +75,10 @@ describe('canonical query', () => {
     expect(canonicalQuery('&&b=2&&a&')).toBe('a&b=2');
     expect(canonicalQuery('x=%41&x=A')).toBe('x=%41&x=A');
     expect(canonicalQuery('k=a=b&k=c')).toBe('k=a=b&k=c');
+    expect(canonicalQuery('token=t')).toBe('token=t');
+    expect(canonicalQuery('a=1&b=2&b=1')).toBe('a=1&b=2&b=1');
+    expect(canonicalQuery('a=1&b=2&')).toBe('a=1&b=2');
+    expect(canonicalQuery('b&a=1')).toBe('a=1&b');
   });
 
   it('tells apart what a middleware could read apart', () => {

@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backendSource } from '../../src/pipeline/decision.js';
+import { noteAllow } from '../../src/pipeline/revoke.js';
+import { memoryStore } from '../../src/store/memory.js';
 import { testBridge, type TestBridge } from '../support/bridge.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
@@ -201,5 +204,26 @@ describe('revoke and flush on a Redis shared by two bridges', () => {
     expect(await bridge.bridge.revoke({ token: MINISTRA_TOKEN })).toMatchObject({ complete: false });
     expect(await bridge.bridge.flush()).toEqual({ decisions: 0, complete: false });
     await tv(bridge, '198.51.100.2', '2').expect(200);
+  });
+});
+
+describe('noteAllow', () => {
+  const store = memoryStore({ maxEntries: 10 });
+  afterAll(() => store.close());
+
+  it('notes an allow under the viewer login, the session name and the user id, and leaves out a login with a line break', async () => {
+    await store.set('d:default:a', { allow: true }, 60);
+    noteAllow(
+      store,
+      'd:default:a',
+      { dialect: 'cesbo', rawQuery: '', credentials: { login: 'eve\nu:1042', password: 'x' } },
+      { allow: true, source: backendSource('mw'), sessionName: 'alice', answer: { userId: '7' } },
+      60,
+    );
+    await expect
+      .poll(() => store.notedUnder('l:alice'))
+      .toEqual([{ key: 'd:default:a', identities: ['l:alice', 'u:7'] }]);
+    // The line break could not forge an identity.
+    expect(await store.notedUnder('u:1042')).toEqual([]);
   });
 });

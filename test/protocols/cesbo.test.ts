@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { askCesbo, cesboCaller } from '../../src/protocols/cesbo.js';
 import type { ViewerRequest } from '../../src/viewer.js';
 import { astraViewer, incoming, LIMITS, received } from './support.js';
+import { sketched } from '../support/decisions.js';
 
 describe('asking a Cesbo-style backend as Astra asks', () => {
   it('puts the raw viewer query on the URL and the viewer in X-* headers', () => {
@@ -88,17 +89,19 @@ describe('a Cesbo caller read back', () => {
   });
 
   it('answers 200 allow / 403 deny with the common headers only', () => {
-    const allow = {
+    const allow = sketched({
       allow: true,
       decidedBy: 'backend:mw',
       ttlSeconds: 60,
       sessionName: 'alice',
       userId: '42',
       maxSessions: 2,
-    };
+    });
     expect(cesboCaller.answerHeaders(allow)).toEqual({ 'X-Session-Name': 'alice' });
     expect(
-      cesboCaller.answerHeaders({ allow: false, decidedBy: 'default', ttlSeconds: 30, redirect: 'http://promo/' }),
+      cesboCaller.answerHeaders(
+        sketched({ allow: false, decidedBy: 'default', ttlSeconds: 30, redirect: 'http://promo/' }),
+      ),
     ).toEqual({ 'X-Location': 'http://promo/' });
     expect(cesboCaller.answerText).toEqual({ allow: 'allow\n', deny: 'deny\n' });
   });

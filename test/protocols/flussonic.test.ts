@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flussonicCaller, flussonicWriter } from '../../src/protocols/flussonic.js';
 import type { ViewerRequest } from '../../src/viewer.js';
 import { astraViewer as astra, incoming, LIMITS, received, urlOf } from './support.js';
+import { sketched } from '../support/decisions.js';
 
 const astraViewer: ViewerRequest = { ...astra, caller: '10.0.0.5' };
 
@@ -159,16 +160,18 @@ describe('a Flussonic caller read back', () => {
       maxSessions: 2,
       unique: true,
     };
-    expect(flussonicCaller.answerHeaders(allow)).toEqual({
+    expect(flussonicCaller.answerHeaders(sketched(allow))).toEqual({
       'X-Session-Name': 'alice',
       'X-AuthDuration': '120',
       'X-UserId': '42',
       'X-Max-Sessions': '2',
       'X-Unique': 'true',
     });
-    expect(flussonicCaller.answerHeaders({ ...allow, userId: 'stb-00:1a:79' })).not.toHaveProperty('X-UserId');
-    expect(flussonicCaller.answerHeaders({ ...allow, userId: '-1' })).not.toHaveProperty('X-UserId');
-    expect(flussonicCaller.answerHeaders({ allow: false, decidedBy: 'default', ttlSeconds: 30 })).toEqual({
+    expect(flussonicCaller.answerHeaders(sketched({ ...allow, userId: 'stb-00:1a:79' }))).not.toHaveProperty(
+      'X-UserId',
+    );
+    expect(flussonicCaller.answerHeaders(sketched({ ...allow, userId: '-1' }))).not.toHaveProperty('X-UserId');
+    expect(flussonicCaller.answerHeaders(sketched({ allow: false, decidedBy: 'default', ttlSeconds: 30 }))).toEqual({
       'X-AuthDuration': '30',
     });
   });

@@ -5,12 +5,13 @@ import { srsCaller } from '../../src/protocols/srs.js';
 import type { ReadBody } from '../../src/protocols/types.js';
 import { RequestProblem } from '../../src/server/problem.js';
 import { incoming, LIMITS } from './support.js';
+import { sketched } from '../support/decisions.js';
 
 const post = incoming('/', {}, 'POST');
 const json = (document: Record<string, unknown>): ReadBody => ({ format: 'json', document });
 const form = (text: string): ReadBody => ({ format: 'form', text });
-const allow = { allow: true, decidedBy: 'backend:mw', ttlSeconds: 60, sessionName: 'alice', userId: '42' };
-const deny = { allow: false, decidedBy: 'backend:mw', ttlSeconds: 30, redirect: 'http://promo/' };
+const allow = sketched({ allow: true, decidedBy: 'backend:mw', ttlSeconds: 60, sessionName: 'alice', userId: '42' });
+const deny = sketched({ allow: false, decidedBy: 'backend:mw', ttlSeconds: 30, redirect: 'http://promo/' });
 
 function problemOf(read: () => unknown): { status: number; message: string } | undefined {
   try {

@@ -7,6 +7,7 @@ import { SessionTracker } from '../../src/sessions/tracker.js';
 import { memoryStore } from '../../src/store/memory.js';
 import { testBridge, type TestBridge } from '../support/bridge.js';
 import { ManualClock } from '../support/manualClock.js';
+import { type DecisionSketch, sketched } from '../support/decisions.js';
 
 // The store's connection-limit counts follow the sessions the servers really have: an ended session
 // frees its slot at once, a session a server still lists keeps it. The real pipeline counts, the
@@ -66,13 +67,13 @@ function recordedStore() {
   return { store, calls, slots };
 }
 
-function answered(session: string, decision: object): CheckAnswered {
+function answered(session: string, decision: Partial<DecisionSketch> = {}): CheckAnswered {
   return {
     route: 'default',
     protocol: 'cesbo',
     caller: '127.0.0.1',
     viewer: { dialect: 'cesbo', rawQuery: '', session },
-    decision: { allow: true, decidedBy: 'backend:mw', ttlSeconds: 60, ...decision },
+    decision: sketched({ allow: true, decidedBy: 'backend:mw', ttlSeconds: 60, ...decision }),
     outcome: 'allow',
     by: 'backend',
     cache: 'miss',

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckAnswered } from '../../src/observe.js';
-import type { Decision } from '../../src/pipeline/types.js';
 import { SessionTracker, sessionKey } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
 import type { ViewerRequest } from '../../src/viewer.js';
+import { type DecisionSketch, sketched } from '../support/decisions.js';
 import { ManualClock } from '../support/manualClock.js';
 
 function check(
   session: string | undefined,
-  decision: (Partial<Decision> & Pick<Decision, 'allow' | 'decidedBy'>) | undefined,
+  decision: DecisionSketch | undefined,
   viewer: Partial<ViewerRequest> = {},
   caller = '10.0.0.1',
 ): CheckAnswered {
@@ -25,7 +25,7 @@ function check(
       userAgent: 'VLC/3.0',
       ...viewer,
     },
-    decision: decision && { ttlSeconds: 300, ...decision },
+    decision: decision && sketched(decision),
     outcome: decision === undefined ? 'refused' : decision.allow ? 'allow' : 'deny',
     by: decision === undefined ? 'refused' : (decision.decidedBy.split(/[: ]/)[0] as CheckAnswered['by']),
     cache: 'none',

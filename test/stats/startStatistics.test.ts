@@ -6,6 +6,7 @@ import { validateConfig } from '../../src/config/load.js';
 import type { CheckAnswered } from '../../src/observe.js';
 import { startStatistics } from '../../src/stats/startStatistics.js';
 import { memoryLogger } from '../support/bridge.js';
+import { sketched } from '../support/decisions.js';
 import { ManualClock } from '../support/manualClock.js';
 
 const folders: string[] = [];
@@ -18,7 +19,7 @@ const check = (session: string, channel: string, allow = true): CheckAnswered =>
   protocol: 'flussonic',
   caller: '127.0.0.1',
   viewer: { dialect: 'flussonic', rawQuery: 'token=abc', token: 'abc', session, channel, ip: '203.0.113.7' },
-  decision: { allow, decidedBy: 'backend:mw', ttlSeconds: 60, userId: '5' },
+  decision: sketched({ allow, decidedBy: 'backend:mw', ttlSeconds: 60, userId: '5' }),
   outcome: allow ? 'allow' : 'deny',
   by: 'backend',
   cache: 'miss',

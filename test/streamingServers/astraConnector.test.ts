@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import type { CheckAnswered } from '../../src/observe.js';
-import type { Decision } from '../../src/pipeline/types.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { createAstraApi } from '../../src/streamingServers/astraApi.js';
 import { AstraConnector } from '../../src/streamingServers/astraConnector.js';
 import { createConnectors } from '../../src/streamingServers/connectors.js';
 import { memoryLogger } from '../support/bridge.js';
+import { type DecisionSketch, sketched } from '../support/decisions.js';
 import { ManualClock } from '../support/manualClock.js';
 import { startAstraMock, type AstraMock } from './support/astraMock.js';
 
@@ -34,7 +34,7 @@ function serverConfig(document: Record<string, unknown> = {}) {
 
 function checked(
   session: string,
-  decision: Partial<Decision> = {},
+  decision: Partial<DecisionSketch> = {},
   caller = '127.0.0.1',
   token?: string,
 ): CheckAnswered {
@@ -44,7 +44,7 @@ function checked(
     protocol: 'cesbo',
     caller,
     viewer: { dialect: 'cesbo', rawQuery: '', session, channel: 'a001', ip: '203.0.113.9', token },
-    decision: { allow: true, decidedBy, ttlSeconds: 300, ...decision },
+    decision: sketched({ allow: true, ...decision, decidedBy }),
     outcome: 'allow',
     by: decidedBy.startsWith('user:') ? 'user' : 'backend',
     cache: 'none',

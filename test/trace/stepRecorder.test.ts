@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import type { Check, DecisionStep, RouteContext, Verdict } from '../../src/pipeline/types.js';
+import { backendSource, DEFAULT_SOURCE, policySource, type StepAnswer } from '../../src/pipeline/decision.js';
+import type { RouteSettings } from '../../src/pipeline/pipeline.js';
+import type { Check, DecisionStep } from '../../src/pipeline/types.js';
 import { stepRecorder } from '../../src/trace/stepRecorder.js';
 
 const config = validateConfig({}, 'test', {});
-const context = { name: 'default', route: config.routes.default!, adapters: [], config } as unknown as RouteContext;
+const context: RouteSettings = { name: 'default', route: config.routes.default!, securetoken: config.securetoken };
 const check: Check = {
   route: 'default',
   viewer: { dialect: 'cesbo', rawQuery: '', ip: '203.0.113.7', session: 's1' },
@@ -25,7 +27,7 @@ describe('stepRecorder', () => {
       clock.advance(2);
       const later = await next(c);
       clock.advance(3);
-      return later.allow ? { allow: false, decidedBy: 'connection-limit' } : later;
+      return later.allow ? { allow: false, source: policySource('connection-limit') } : later;
     };
     const passes: DecisionStep = (c, next) => {
       clock.advance(7);
@@ -33,14 +35,14 @@ describe('stepRecorder', () => {
     };
     const decides: DecisionStep = () => {
       clock.advance(11);
-      return Promise.resolve<Verdict>({ allow: true, decidedBy: 'backend:mw', sessionName: 'alice' });
+      return Promise.resolve<StepAnswer>({ allow: true, source: backendSource('mw'), sessionName: 'alice' });
     };
     const run = wrapStep('connection-limit', overrules, context);
     const middle = wrapStep('token-binding', passes, context);
     const last = wrapStep('backends', decides, context);
     const verdict = await run(check, (c) => middle(c, (d) => last(d, () => Promise.reject(new Error('not reached')))));
 
-    expect(verdict).toEqual({ allow: false, decidedBy: 'connection-limit' });
+    expect(verdict).toEqual({ allow: false, source: policySource('connection-limit') });
     expect(steps()).toEqual([
       {
         step: 'connection-limit',
@@ -72,8 +74,8 @@ describe('stepRecorder', () => {
       'cache',
       cache,
       context,
-    )(check, () => Promise.resolve({ allow: false, decidedBy: 'default' }));
-    expect(verdict).toEqual({ allow: false, decidedBy: 'default' });
+    )(check, () => Promise.resolve({ allow: false, source: DEFAULT_SOURCE }));
+    expect(verdict).toEqual({ allow: false, source: DEFAULT_SOURCE });
     expect(steps()).toEqual([
       { step: 'cache', saw: {}, result: 'skipped', note: 'a trace never reads or writes the cache', durationMs: 0 },
     ]);

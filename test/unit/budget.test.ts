@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BudgetedCheck } from '../../src/pipeline/budget.js';
-import type { Verdict } from '../../src/pipeline/types.js';
+import { backendSource, DEFAULT_SOURCE, type StepAnswer } from '../../src/pipeline/decision.js';
 
 const viewer = { dialect: 'cesbo' as const, rawQuery: '' };
-const fallback = () => Promise.resolve<Verdict>({ allow: false, decidedBy: 'default' });
-const never = new Promise<Verdict>(() => undefined);
+const fallback = () => Promise.resolve<StepAnswer>({ allow: false, source: DEFAULT_SOURCE });
+const never = new Promise<StepAnswer>(() => undefined);
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -12,9 +12,9 @@ afterEach(() => vi.useRealTimers());
 describe('a check and its time budget', () => {
   it('starts no timer until a step starts the budget', async () => {
     const check = new BudgetedCheck('default', viewer, 1000);
-    const answer = check.within(Promise.resolve({ allow: true, decidedBy: 'cache' }), fallback);
+    const answer = check.within(Promise.resolve({ allow: true, source: backendSource('mw'), cache: 'hit' }), fallback);
     expect(vi.getTimerCount()).toBe(0);
-    await expect(answer).resolves.toMatchObject({ decidedBy: 'cache' });
+    await expect(answer).resolves.toMatchObject({ cache: 'hit' });
   });
 
   it('aborts the signal when the budget is spent, and answers the fallback a grace later if the steps ignore it', async () => {
@@ -26,17 +26,17 @@ describe('a check and its time budget', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(signal.aborted).toBe(true);
     await vi.advanceTimersByTimeAsync(50);
-    await expect(answer).resolves.toMatchObject({ decidedBy: 'default' });
+    await expect(answer).resolves.toMatchObject({ source: DEFAULT_SOURCE });
   });
 
   it('lets steps that heed the abort answer with what they have, and leaves no timer behind', async () => {
     const check = new BudgetedCheck('default', viewer, 1000);
-    const running = new Promise<Verdict>((resolve) =>
-      check.startBudget().addEventListener('abort', () => resolve({ allow: false, decidedBy: 'backend:a' })),
+    const running = new Promise<StepAnswer>((resolve) =>
+      check.startBudget().addEventListener('abort', () => resolve({ allow: false, source: backendSource('a') })),
     );
     const answer = check.within(running, fallback);
     await vi.advanceTimersByTimeAsync(1000);
-    await expect(answer).resolves.toMatchObject({ decidedBy: 'backend:a' });
+    await expect(answer).resolves.toMatchObject({ source: { by: 'backend:a' } });
     expect(vi.getTimerCount()).toBe(0);
   });
 

@@ -1,7 +1,20 @@
 import { childAbort } from '../../resilience/abort.js';
 import { internalFault, type BackendVerdict, type MiddlewareAdapter } from '../../adapters/types.js';
+import type { RouteConfig } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
 import type { ViewerRequest } from '../../viewer.js';
-import type { Check, DecisionStep, RouteContext, Verdict } from '../types.js';
+import type { DecisionSource, StepAnswer } from '../decision.js';
+import type { Check, DecisionStep } from '../types.js';
+
+export interface BackendsInputs {
+  /** The route's backends, in configuration order. */
+  readonly adapters: readonly MiddlewareAdapter[];
+  /** Each backend's decision source, by name. */
+  readonly sources: ReadonlyMap<string, DecisionSource>;
+  readonly mode: RouteConfig['mode'];
+  readonly denyRedirect: string | undefined;
+  readonly log: Logger;
+}
 
 type Asked = { readonly adapter: MiddlewareAdapter; readonly verdict: BackendVerdict };
 
@@ -64,16 +77,16 @@ function backendRedirect(answered: readonly Asked[]): string | undefined {
  * Asks the route's middleware(s). An allow or a deny decides; when every
  * backend failed (or there is none) the check passes on to the default.
  */
-export function backendsStep({ route, adapters, log }: RouteContext): DecisionStep {
+export function backendsStep({ adapters, sources, mode, denyRedirect, log }: BackendsInputs): DecisionStep {
   // One backend has nothing to race: asked alone, it needs no signal of its own to cancel the others.
-  const ask = route.mode === 'sequential' || adapters.length === 1 ? askInOrder : askAny;
+  const ask = mode === 'sequential' || adapters.length === 1 ? askInOrder : askAny;
   const reported = new Set<string>();
 
-  function report(check: Check, { adapter, verdict }: Asked): void {
+  function report(check: Check, signal: AbortSignal, { adapter, verdict }: Asked): void {
     if (verdict.outcome === 'error') {
       // A skipped backend is logged when its circuit opens and closes, not on every request.
       if (verdict.error === 'circuit-open') return;
-      if (verdict.error !== 'cancelled' || check.startBudget().aborted) {
+      if (verdict.error !== 'cancelled' || signal.aborted) {
         log.warn('backend failed', {
           route: check.route,
           backend: adapter.name,
@@ -91,26 +104,27 @@ export function backendsStep({ route, adapters, log }: RouteContext): DecisionSt
     }
   }
 
-  return async (check, next) => {
+  const step: DecisionStep = async (check, next) => {
     if (adapters.length === 0) return next(check);
-    const answered = await ask(adapters, check.viewer, check.startBudget());
-    for (const asked of answered) report(check, asked);
+    const signal = check.startBudget();
+    const answered = await ask(adapters, check.viewer, signal);
+    for (const asked of answered) report(check, signal, asked);
     const decisive =
       answered.find((a) => a.verdict.outcome === 'allow') ?? answered.find((a) => a.verdict.outcome === 'deny');
     if (!decisive || decisive.verdict.outcome === 'error') return next(check);
     const { info } = decisive.verdict;
     const allow = decisive.verdict.outcome === 'allow';
-    const verdict: Verdict = {
+    const answer: StepAnswer = {
       allow,
-      decidedBy: `backend:${decisive.adapter.name}`,
-      backend: decisive.adapter.name,
+      source: sources.get(decisive.adapter.name)!,
+      answer: info,
       sessionName: allow ? info.sessionName : undefined,
-      redirect: allow ? undefined : (backendRedirect(answered) ?? route.denyRedirect),
-      userId: info.userId,
-      maxSessions: info.maxSessions,
-      unique: info.unique,
+      redirect: allow ? undefined : (backendRedirect(answered) ?? denyRedirect),
       ttlSeconds: allow ? info.authDuration : undefined,
     };
-    return verdict;
+    return answer;
   };
+  // Asking a middleware is waiting; a route without one passes on at once.
+  step.now = (check, next) => (adapters.length === 0 ? next(check) : undefined);
+  return step;
 }

@@ -1,25 +1,20 @@
 import { coalescer } from '../../resilience/coalesce.js';
-import type { StoredValue } from '../../store/types.js';
+import type { Store } from '../../store/types.js';
 import type { ViewerRequest } from '../../viewer.js';
-import { decisionKeyOf, defaultKeyParts } from '../cacheKey.js';
+import { type CachedDecision, fromCached, toCached } from '../cachedDecision.js';
+import { decidingBackend, type DecisionSource, type StepAnswer } from '../decision.js';
+import { type CacheSettings, lifetimeOf } from '../lifetime.js';
 import { noteAllow } from '../revoke.js';
-import { lifetimeOf, type DecisionStep, type RouteContext, type Verdict } from '../types.js';
+import type { DecisionStep } from '../types.js';
 
-/** What the store keeps per decision: the answer and until when it is fresh (epoch ms). */
-interface CachedDecision extends StoredValue {
-  readonly allow: boolean;
-  readonly decidedBy: string;
-  readonly freshUntil: number;
-  readonly backend?: string;
-  readonly sessionName?: string;
-  readonly redirect?: string;
-  readonly userId?: string;
-  readonly maxSessions?: number;
-  readonly unique?: boolean;
+export interface CacheInputs {
+  readonly settings: CacheSettings;
+  readonly store: Store;
+  /** The cache key of a check: see cacheKey.ts. */
+  readonly keyOf: (route: string, viewer: ViewerRequest) => string;
+  /** The route's backends' decision sources, by name: a hit shares them rather than making its own. */
+  readonly sources: ReadonlyMap<string, DecisionSource>;
 }
-
-/** A stale allow tells the streaming server to ask again soon: the middleware may be back by then. */
-const STALE_RECHECK_SECONDS = 30;
 
 /**
  * Decisions of the route's backends (README "Decision cache"), keyed by the
@@ -29,68 +24,44 @@ const STALE_RECHECK_SECONDS = 30;
  * while the backends fail, an allow up to `staleIfError` seconds past its
  * TTL still answers.
  */
-export function cacheStep({ config, route, store, adapters }: RouteContext): DecisionStep | undefined {
-  const cache = config.cache;
-  if (!cache.enabled || adapters.length === 0) return undefined;
-  const keyOf = decisionKeyOf(cache.key ?? defaultKeyParts(route.backends.map((name) => config.backends[name]!)));
-  const once = coalescer<Verdict>();
+export function cacheStep({ settings, store, keyOf, sources }: CacheInputs): DecisionStep {
+  const once = coalescer<StepAnswer>();
 
-  function remember(key: string, viewer: ViewerRequest, verdict: Verdict): void {
-    const ttl = lifetimeOf(cache, verdict);
-    if (verdict.backend === undefined || ttl <= 0) return;
-    const { allow, decidedBy, backend, sessionName, redirect, userId, maxSessions, unique } = verdict;
-    const entry: CachedDecision = {
-      allow,
-      decidedBy,
-      backend,
-      sessionName,
-      redirect,
-      userId,
-      maxSessions,
-      unique,
-      freshUntil: Date.now() + ttl * 1000,
-    };
-    const storedFor = ttl + (allow ? cache.staleIfError : 0);
+  function remember(key: string, viewer: ViewerRequest, answer: StepAnswer): void {
+    const backend = decidingBackend(answer);
+    const ttl = lifetimeOf(settings, answer);
+    if (backend === undefined || ttl <= 0) return;
+    const storedFor = ttl + (answer.allow ? settings.staleIfError : 0);
     // Not awaited: the viewer's answer does not wait for the store.
-    void store.set(key, entry, storedFor).catch(() => undefined);
-    if (allow) noteAllow(store, key, viewer, verdict, storedFor);
+    void store.set(key, toCached(answer, backend, ttl, Date.now()), storedFor).catch(() => undefined);
+    if (answer.allow) noteAllow(store, key, viewer, answer, storedFor);
   }
 
-  function answerFrom(entry: CachedDecision, cached: 'hit' | 'stale', now: number): Verdict {
-    const ttlSeconds =
-      cached === 'hit' ? Math.max(1, Math.ceil((entry.freshUntil - now) / 1000)) : STALE_RECHECK_SECONDS;
-    // Field by field rather than spread: this is the hot path of a busy bridge.
-    return {
-      allow: entry.allow,
-      decidedBy: entry.decidedBy,
-      backend: entry.backend,
-      sessionName: entry.sessionName,
-      redirect: entry.redirect,
-      userId: entry.userId,
-      maxSessions: entry.maxSessions,
-      unique: entry.unique,
-      cache: cached,
-      ttlSeconds,
-    };
-  }
-
-  return async (check, next) => {
+  const step: DecisionStep = async (check, next) => {
     const key = keyOf(check.route, check.viewer);
     const entry = await store.get<CachedDecision>(key);
     const lookedUp = Date.now();
-    if (entry && entry.freshUntil > lookedUp) return answerFrom(entry, 'hit', lookedUp);
+    if (entry && entry.freshUntil > lookedUp) return fromCached(entry, 'hit', lookedUp, sources);
     let joined = true;
-    const verdict = await once(key, async () => {
+    const answer = await once(key, async () => {
       joined = false;
       const fresh = await next(check);
       remember(key, check.viewer, fresh);
       return fresh;
     });
     const now = Date.now();
-    const backendsFailed = verdict.backend === undefined;
-    if (backendsFailed && entry?.allow && now <= entry.freshUntil + cache.staleIfError * 1000)
-      return answerFrom(entry, 'stale', now);
-    // A copy: a coalesced verdict is shared by every check that waited for it.
-    return { ...verdict, miss: joined ? 'joined' : 'asked' };
+    // After the cache only the backends or, when they all failed (or none is asked), the route's default answer.
+    const backendsFailed = answer.source.kind === 'default';
+    if (backendsFailed && entry?.allow && now <= entry.freshUntil + settings.staleIfError * 1000)
+      return fromCached(entry, 'stale', now, sources);
+    // A copy: a coalesced answer is shared by every check that waited for it.
+    return { ...answer, miss: joined ? 'joined' : 'asked' };
   };
+  // A fresh answer the store holds in this process; anything else (a miss, a stale allow) goes the waiting way.
+  step.now = (check) => {
+    const entry = store.getNow?.<CachedDecision>(keyOf(check.route, check.viewer));
+    const now = Date.now();
+    return entry && entry.freshUntil > now ? fromCached(entry, 'hit', now, sources) : undefined;
+  };
+  return step;
 }

@@ -1,34 +1,11 @@
-import type { BridgeConfig } from '../../config/schema.js';
-import type { Store } from '../../store/types.js';
-import type { Admission, DecisionStep, RouteContext, Verdict } from '../types.js';
+import type { BackendInfo } from '../../adapters/types.js';
+import { type AdmitSession, backendAdmission } from '../admission.js';
+import { policySource, type StepAnswer } from '../decision.js';
+import type { DecisionStep } from '../types.js';
 
-/**
- * Counts the viewer's session against the user's limit; a session already
- * counted always gets back in. Without a session id there is nothing to
- * count, so the viewer is let in: Astra, Alta and Flussonic always send one,
- * and a viewer cannot take it out of the streaming server's request.
- */
-export function admitSession(
-  store: Store,
-  config: BridgeConfig,
-  session: string | undefined,
-  admission: Admission,
-): Promise<boolean> {
-  if (session === undefined) return Promise.resolve(true);
-  return store.admitSession({ ...admission, session, idleTtlSeconds: config.sessions.idleTtl });
-}
-
-/**
- * The count a backend allow takes: the viewer's session under its `X-UserId`,
- * up to its `X-Max-Sessions`; undefined when it names no user or no limit.
- * Also how the session tracker knows what an ended session held.
- */
-export function backendAdmission(
-  verdict: Pick<Verdict, 'allow' | 'userId' | 'maxSessions' | 'unique'>,
-): Admission | undefined {
-  if (!verdict.allow || verdict.userId === undefined || verdict.maxSessions === undefined || verdict.maxSessions < 1)
-    return undefined;
-  return { user: `backend:${verdict.userId}`, limit: verdict.maxSessions, unique: verdict.unique ?? false };
+export interface ConnectionLimitInputs {
+  readonly admit: AdmitSession;
+  readonly denyRedirect: string | undefined;
 }
 
 /**
@@ -37,18 +14,28 @@ export function backendAdmission(
  * the shared store, so the limit holds across bridge instances on Redis.
  * `X-Unique: true` lets the newest session replace the older ones.
  */
-export function connectionLimitStep({ config, route, adapters, store }: RouteContext): DecisionStep | undefined {
-  if (adapters.length === 0) return undefined;
-  return async (check, next) => {
-    const verdict = await next(check);
-    const admission = backendAdmission(verdict);
-    if (!admission || (await admitSession(store, config, check.viewer.session, admission))) return verdict;
-    return {
-      allow: false,
-      decidedBy: 'connection-limit',
-      redirect: route.denyRedirect,
-      userId: verdict.userId,
-      maxSessions: verdict.maxSessions,
-    };
+export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInputs): DecisionStep {
+  const refused = (info: BackendInfo): StepAnswer => {
+    // The Flussonic answer still names the user and the limit they are over (and nothing else of the allow).
+    const over = { userId: info.userId, maxSessions: info.maxSessions };
+    return { allow: false, source: policySource('connection-limit'), answer: over, redirect: denyRedirect };
   };
+
+  const step: DecisionStep = async (check, next) => {
+    const answer = await next(check);
+    const admission = backendAdmission(answer);
+    if (!admission) return answer;
+    return (await admit(check.viewer.session, admission)) ? answer : refused(answer.answer!);
+  };
+  // Counting is a store write: made at once only where the counts live in this process. Nothing
+  // after this step can still turn the check to the waiting way, so the count is made once.
+  const admitNow = admit.now;
+  step.now = (check, next) => {
+    const answer = next(check);
+    const admission = answer && backendAdmission(answer);
+    if (!admission) return answer;
+    if (!admitNow) return undefined;
+    return admitNow(check.viewer.session, admission) ? answer : refused(answer!.answer!);
+  };
+  return step;
 }

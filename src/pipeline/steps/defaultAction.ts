@@ -1,11 +1,11 @@
 import type { RouteConfig } from '../../config/schema.js';
-import type { Verdict } from '../types.js';
+import { DEFAULT_SOURCE, type StepAnswer } from '../decision.js';
 
-/** The route's last word when no earlier step decided. */
-export function defaultAction(route: RouteConfig): () => Promise<Verdict> {
-  const verdict: Verdict =
-    route.default === 'allow'
-      ? { allow: true, decidedBy: 'default' }
-      : { allow: false, decidedBy: 'default', redirect: route.denyRedirect };
-  return () => Promise.resolve(verdict);
+export type DefaultInputs = Pick<RouteConfig, 'default' | 'denyRedirect'>;
+
+/** The route's last word when no earlier step decided: the same answer every time. */
+export function defaultAnswer(inputs: DefaultInputs): StepAnswer {
+  return inputs.default === 'allow'
+    ? { allow: true, source: DEFAULT_SOURCE }
+    : { allow: false, source: DEFAULT_SOURCE, redirect: inputs.denyRedirect };
 }

@@ -1,15 +1,24 @@
+import type { IpRule } from '../../config/policySchema.js';
 import { ipRuleMatcher } from '../../policies/ipRules.js';
-import type { DecisionStep, RouteContext } from '../types.js';
+import { policySource, type StepAnswer } from '../decision.js';
+import type { Check, DecisionStep } from '../types.js';
+import { atOnce } from './atOnce.js';
 
-/** Step 1 of the README's "Decision order": `allow` lets in with no further check, `deny` refuses whatever the credentials, `pass` moves on. */
-export function ipRulesStep({ config, route }: RouteContext): DecisionStep | undefined {
-  if (config.ipRules.length === 0) return undefined;
-  const match = ipRuleMatcher(config.ipRules);
-  return (check, next) => {
+export interface IpRulesInputs {
+  readonly rules: readonly IpRule[];
+  readonly denyRedirect: string | undefined;
+}
+
+/** README "Decision order", step 1: `allow` lets in with no further check, `deny` refuses whatever the credentials, `pass` moves on. */
+export function ipRulesStep({ rules, denyRedirect }: IpRulesInputs): DecisionStep | undefined {
+  if (rules.length === 0) return undefined;
+  const match = ipRuleMatcher(rules);
+  /** The rule's answer, or undefined when it passes the check on. */
+  const decide = (check: Check): StepAnswer | undefined => {
     const found = match(check.viewer.ip);
-    if (!found || found.rule.action === 'pass') return next(check);
-    const decidedBy = `ip-rule (${found.text})`;
-    if (found.rule.action === 'allow') return Promise.resolve({ allow: true, decidedBy });
-    return Promise.resolve({ allow: false, decidedBy, redirect: route.denyRedirect });
+    if (!found || found.rule.action === 'pass') return undefined;
+    if (found.rule.action === 'allow') return { allow: true, source: policySource('ip-rule', found.text) };
+    return { allow: false, source: policySource('ip-rule', found.text), redirect: denyRedirect };
   };
+  return atOnce(decide);
 }

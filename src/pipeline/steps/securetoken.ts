@@ -1,35 +1,46 @@
+import type { SecuretokenConfig } from '../../config/policySchema.js';
 import { isSecuretokenShaped, verifySecuretoken } from '../../policies/securetoken.js';
-import type { DecisionStep, RouteContext, Verdict } from '../types.js';
+import { policySource, type StepAnswer } from '../decision.js';
+import type { Check, DecisionStep } from '../types.js';
+import { atOnce } from './atOnce.js';
+
+export interface SecuretokenInputs {
+  readonly settings: SecuretokenConfig | undefined;
+  /** `cache.allowTtl`: a valid link's answer holds no longer than an allow would. */
+  readonly allowTtl: number;
+  readonly denyRedirect: string | undefined;
+}
 
 /**
- * Step 2 of the README's "Decision order": a token of the securetoken form decides here, allow or deny
+ * README "Decision order", step 2: a token of the securetoken form decides here, allow or deny
  * (a malformed one too); any other token passes on. Alta (`hash: path`)
  * signs the request path, Astra (`hash: channel`) the channel id.
  */
-export function securetokenStep({ config, route }: RouteContext): DecisionStep | undefined {
-  const settings = config.securetoken;
+export function securetokenStep({ settings, allowTtl, denyRedirect }: SecuretokenInputs): DecisionStep | undefined {
   if (!settings) return undefined;
-  const deny = (reason: string): Verdict => ({
+  const deny = (reason: string): StepAnswer => ({
     allow: false,
-    decidedBy: `securetoken (${reason})`,
-    redirect: route.denyRedirect,
+    source: policySource('securetoken', reason),
+    redirect: denyRedirect,
   });
 
-  return async (check, next) => {
+  /** The token's answer, or undefined when the token is not of the securetoken form (it passes on). */
+  const decide = (check: Check): StepAnswer | undefined => {
     const { token, ip, path, channel } = check.viewer;
-    if (token === undefined || !isSecuretokenShaped(token)) return next(check);
+    if (token === undefined || !isSecuretokenShaped(token)) return undefined;
     const subject = settings.hash === 'path' ? path : channel;
     if (subject === undefined) return deny(settings.hash === 'path' ? 'no path to check' : 'no channel to check');
     if (ip === undefined) return deny('no viewer IP to check');
     const now = Math.floor(Date.now() / 1000);
-    const verdict = verifySecuretoken(
+    const result = verifySecuretoken(
       token,
       { subject, ip },
       { secrets: settings.secret, clockSkew: settings.clockSkew, maxLifetime: settings.maxLifetime, now },
     );
-    if (!verdict.valid) return deny(verdict.reason);
+    if (!result.valid) return deny(result.reason);
     // The answer stays valid no longer than the link does.
-    const ttlSeconds = Math.max(1, Math.min(config.cache.allowTtl, verdict.end - now));
-    return { allow: true, decidedBy: 'securetoken', ttlSeconds };
+    const ttlSeconds = Math.max(1, Math.min(allowTtl, result.end - now));
+    return { allow: true, source: policySource('securetoken'), ttlSeconds };
   };
+  return atOnce(decide);
 }

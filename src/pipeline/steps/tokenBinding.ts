@@ -1,33 +1,57 @@
+import type { Store } from '../../store/types.js';
 import { bindingKey } from '../cacheKey.js';
-import { lifetimeOf, type DecisionStep, type RouteContext } from '../types.js';
+import { decidingBackend, policySource, type StepAnswer } from '../decision.js';
+import type { DecisionStep } from '../types.js';
+
+export interface TokenBindingInputs {
+  /** The route's backends with `bindTokenToIp`. */
+  readonly binding: ReadonlySet<string>;
+  readonly store: Store;
+  /** How long an answer holds (the binding lives as long as the allow). */
+  readonly lifetime: (answer: StepAnswer) => number;
+  readonly denyRedirect: string | undefined;
+}
+
+type Binding = { readonly ip: string };
 
 /**
  * `bindTokenToIp`: a token a binding backend allowed for one IP is denied
  * from any other IP while the binding lives (as long as that allow), without
  * asking the middleware. Ministra's tokens are bound to nothing otherwise.
  */
-export function tokenBindingStep({ config, route, store }: RouteContext): DecisionStep | undefined {
-  const binding = new Set(route.backends.filter((name) => config.backends[name]!.bindTokenToIp));
+export function tokenBindingStep({
+  binding,
+  store,
+  lifetime,
+  denyRedirect,
+}: TokenBindingInputs): DecisionStep | undefined {
   if (binding.size === 0) return undefined;
+  const refused: StepAnswer = { allow: false, source: policySource('token-binding'), redirect: denyRedirect };
 
-  return async (check, next) => {
+  const step: DecisionStep = async (check, next) => {
     const { token, ip } = check.viewer;
     if (!token || !ip) return next(check);
     const key = bindingKey(token);
-    const bound = await store.get<{ ip: string }>(key);
-    if (bound && bound.ip !== ip) return { allow: false, decidedBy: 'token-binding', redirect: route.denyRedirect };
-    const verdict = await next(check);
-    if (
-      bound ||
-      !verdict.allow ||
-      verdict.cache !== undefined ||
-      verdict.backend === undefined ||
-      !binding.has(verdict.backend)
-    )
-      return verdict;
+    const bound = await store.get<Binding>(key);
+    if (bound && bound.ip !== ip) return refused;
+    const answer = await next(check);
+    const backend = decidingBackend(answer);
+    if (bound || !answer.allow || answer.cache !== undefined || backend === undefined || !binding.has(backend))
+      return answer;
     // Atomic, so of two viewers allowed at the same moment from different IPs the first to claim the token keeps it.
-    const owner = await store.claim(key, { ip }, lifetimeOf(config.cache, verdict));
-    if (owner === undefined || owner.ip === ip) return verdict;
-    return { allow: false, decidedBy: 'token-binding', redirect: route.denyRedirect };
+    const owner = await store.claim(key, { ip }, lifetime(answer));
+    if (owner === undefined || owner.ip === ip) return answer;
+    return refused;
   };
+  // Only a binding held in this process answers at once: one not seen here may still be held elsewhere.
+  step.now = (check, next) => {
+    const { token, ip } = check.viewer;
+    if (!token || !ip) return next(check);
+    const bound = store.getNow?.<Binding>(bindingKey(token));
+    if (bound === undefined) return undefined;
+    if (bound.ip !== ip) return refused;
+    // With a binding held nothing is claimed, as on the waiting path.
+    return next(check);
+  };
+  return step;
 }

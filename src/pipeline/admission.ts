@@ -1,0 +1,46 @@
+import type { SessionAdmission, Store } from '../store/types.js';
+import type { StepAnswer } from './decision.js';
+
+export interface Admission {
+  /** `local:<login>` or `backend:<X-UserId>`. */
+  readonly user: string;
+  readonly limit: number;
+  readonly unique: boolean;
+}
+
+/**
+ * The count a backend allow takes: the viewer's session under its `X-UserId`, up to its
+ * `X-Max-Sessions`; undefined when it names no user or no limit. Also how the session tracker
+ * knows what an ended session held.
+ */
+export function backendAdmission({ allow, answer }: Pick<StepAnswer, 'allow' | 'answer'>): Admission | undefined {
+  if (!allow || answer?.userId === undefined || answer.maxSessions === undefined || answer.maxSessions < 1)
+    return undefined;
+  return { user: `backend:${answer.userId}`, limit: answer.maxSessions, unique: answer.unique ?? false };
+}
+
+/** Counts viewing sessions against a user's limit; true when the session may watch. */
+export interface AdmitSession {
+  (session: string | undefined, admission: Admission): Promise<boolean>;
+  /** The same at once, where the counts live in this process (the memory store); absent elsewhere. */
+  now?: (session: string | undefined, admission: Admission) => boolean;
+}
+
+/**
+ * Connection limits as both limiting steps (local users, middleware users) count them: in the
+ * shared store, a session already counted always getting back in. Without a session id there is
+ * nothing to count, so the viewer is let in: Astra, Alta and Flussonic always send one, and a
+ * viewer cannot take it out of the streaming server's request.
+ */
+export function sessionAdmitter(store: Store, idleTtlSeconds: number): AdmitSession {
+  const request = (session: string, admission: Admission): SessionAdmission => ({
+    ...admission,
+    session,
+    idleTtlSeconds,
+  });
+  const admit: AdmitSession = (session, admission) =>
+    session === undefined ? Promise.resolve(true) : store.admitSession(request(session, admission));
+  const admitNow = store.admitSessionNow?.bind(store);
+  if (admitNow) admit.now = (session, admission) => session === undefined || admitNow(request(session, admission));
+  return admit;
+}
