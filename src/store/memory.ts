@@ -100,6 +100,7 @@ export function memoryStore(options: MemoryStoreOptions): Store {
 
   return {
     get: async <T extends StoredValue>(key: string) => values.get(key) as T | undefined,
+    getNow: <T extends StoredValue>(key: string) => values.get(key) as T | undefined,
     async set(key, value, ttlSeconds) {
       values.set(key, value, storeTtlSeconds(ttlSeconds));
     },

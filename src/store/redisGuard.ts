@@ -72,9 +72,11 @@ export function guardRedis(
   redis: Redis,
   { timeoutMs, log }: { readonly timeoutMs: number; readonly log: Logger },
 ): RedisGuard {
-  const { host, port, db, tls, password } = redis.options;
+  const { host, port, db, tls, password, sentinels, name } = redis.options;
   // Built from the parsed options, so no credential can be part of it.
-  const target = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${db ?? 0}`;
+  const target = sentinels
+    ? `redis+sentinel://${sentinels.map((s) => `${s.host}:${s.port}`).join(',')}/${name}/${db ?? 0}`
+    : `${tls ? 'rediss' : 'redis'}://${host}:${port}/${db ?? 0}`;
   let connection: Connection = { state: 'connecting' };
   let everConnected = false;
   let lastError: string | undefined;

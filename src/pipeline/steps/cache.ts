@@ -82,9 +82,20 @@ export function cacheStep({ config, route, store, adapters }: RouteContext): Dec
     let joined = true;
     const verdict = await once(key, async () => {
       joined = false;
-      const fresh = await next(check);
-      remember(key, check.viewer, fresh);
-      return fresh;
+      const ask = async () => {
+        const fresh = await next(check);
+        remember(key, check.viewer, fresh);
+        return fresh;
+      };
+      // Shared by every instance on the store (Redis): one of them asks, the others read what it stored.
+      const shared = store.shareMiss
+        ? await store.shareMiss<CachedDecision, Verdict>(key, route.timeoutMs, ask)
+        : undefined;
+      if (shared === undefined) return ask();
+      if ('asked' in shared) return shared.asked;
+      joined = true;
+      const now = Date.now();
+      return shared.stored.freshUntil > now ? { ...answerFrom(shared.stored, 'hit', now), cache: undefined } : ask();
     });
     const now = Date.now();
     const backendsFailed = verdict.backend === undefined;
