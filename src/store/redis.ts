@@ -95,8 +95,8 @@ function connect(url: string, timeoutMs: number): Redis {
     db,
     username,
     password,
-    // Sentinel announces a failover at once; without this the client learns of it only when its connection breaks.
-    failoverDetector: true,
+    // Not ioredis's failoverDetector: noticing a failover while dialling, it ends the client for good. Sentinel
+    // closes every client's connection when it fails over, and a demoted primary's READONLY redials too.
     reconnectOnError: reconnectWhenDemoted,
     sentinelRetryStrategy: (attempt) => Math.min(attempt * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
   });
@@ -113,7 +113,7 @@ function connect(url: string, timeoutMs: number): Redis {
 export function redisStore(options: RedisStoreOptions): Store {
   const { timeoutMs, log } = options;
   const redis = connect(options.url, timeoutMs);
-  const guard = guardRedis(redis, { timeoutMs, log });
+  const guard = guardRedis(redis, { timeoutMs, log, redialAfterMs: RECONNECT_MAX_MS });
   const { attempt } = guard;
   const maxLocalEntries = options.maxLocalEntries ?? 1_000_000;
   const local = memoryStore({ maxEntries: maxLocalEntries });
@@ -122,7 +122,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     maxEntries: maxLocalEntries,
     now: options.now,
   });
-  const subscriber = openSubscriber(redis);
+  const subscriber = openSubscriber(redis, RECONNECT_MAX_MS);
   const drops = openDropChannel(redis, subscriber, log);
   // A read that was under way when a drop was heard may hold what was dropped: it is not kept.
   let dropsHeard = 0;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redialWhenEnded } from './redisGuard.js';
 
 export interface RedisSubscriber {
   /** Hears every message on `channel` (subscribed now and again after each reconnect). */
@@ -15,12 +16,13 @@ export interface RedisSubscriber {
  * every channel the store listens on. Whether it is listening is known exactly: from the moment
  * Redis confirms every subscription until the connection closes.
  */
-export function openSubscriber(redis: Redis): RedisSubscriber {
+export function openSubscriber(redis: Redis, redialAfterMs: number): RedisSubscriber {
   const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, autoResubscribe: false });
   const handlers = new Map<string, (text: string) => void>();
   const deafListeners: (() => void)[] = [];
   let subscribed = false;
   let closed = false;
+  redialWhenEnded(subscriber, redialAfterMs, () => closed);
 
   function subscribeAll(): void {
     if (handlers.size === 0 || closed) return;
