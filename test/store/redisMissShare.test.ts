@@ -7,17 +7,20 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { redisStore } from '../../src/store/redis.js';
 import { ANSWER_CHANNEL } from '../../src/store/redisMissShare.js';
-import { testBridge, type TestBridge } from '../support/bridge.js';
+import type { Store } from '../../src/store/types.js';
+import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { killLeftoverServers, startServe } from '../support/cli.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { EVENTUALLY } from '../support/stores.js';
 
 let redis: RedisServer;
 let inspector: Redis;
 let middleware: ReplayServer;
 const opened: { bridge: TestBridge; server: Server }[] = [];
+const stores: Store[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -33,6 +36,7 @@ beforeEach(async () => {
   middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
 });
 afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
   for (const { server } of opened) server.close();
   await Promise.all(opened.splice(0).map(({ bridge }) => bridge.close()));
   await middleware.close();
@@ -129,5 +133,41 @@ describe('identical misses across instances on one Redis', () => {
     expect(middleware.received.map((received) => received.query.token)).toEqual([['hang-token'], ['good-token']]);
     // A bound, not a speed measurement: the budget spent waiting, then one quick middleware answer.
     expect(waitedMs).toBeLessThan(BUDGET_MS + 1000);
+  });
+});
+
+describe('Store.shareMiss', () => {
+  function store(url = redis.url): Store {
+    const opened = redisStore({ url, timeoutMs: 200, log: memoryLogger([]) });
+    stores.push(opened);
+    return opened;
+  }
+
+  it('ignores what is not an announcement on its channel, and the waiter still gets the stored answer', async () => {
+    const [holder, waiter] = [store(), store()];
+    await allListening(2);
+    let finish!: () => void;
+    const asked = holder.shareMiss!('d:tv:k', 5000, async () => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      await holder.set('d:tv:k', { allow: true }, 60);
+      return 'holder asked';
+    });
+    await vi.waitFor(async () => expect(await inspector.exists('iab:lock:d:tv:k')).toBe(1), EVENTUALLY);
+    let waiterAsked = false;
+    const waited = waiter.shareMiss!('d:tv:k', 5000, async () => {
+      waiterAsked = true;
+      return 'waiter asked';
+    });
+    for (const junk of ['not json', '{"key":1}', '{"key":"d:tv:k"}', '[]', 'null'])
+      await inspector.publish(ANSWER_CHANNEL, junk);
+    finish();
+    expect(await asked).toEqual({ asked: 'holder asked' });
+    expect(await waited).toEqual({ stored: { allow: true } });
+    expect(waiterAsked).toBe(false);
+  });
+
+  it('asks at once while it cannot hear the other instances (Redis unreachable)', async () => {
+    const alone = store(`redis://127.0.0.1:${await closedPort()}/0`);
+    expect(await alone.shareMiss!('d:tv:k', 5000, async () => 'asked')).toEqual({ asked: 'asked' });
   });
 });
