@@ -163,11 +163,11 @@ export function redisStore(options: RedisStoreOptions): Store {
     shareMiss: (key, budgetMs, ask) => sharing.share(key, budgetMs, ask),
     async set(key, value, ttlSeconds) {
       const ttl = storeTtlSeconds(ttlSeconds);
-      const heardBefore = dropsHeard;
       // Before the write is sent: a miss held for this key announces, after it, that it stored its answer.
       sharing.noteStored(key);
       const written = attempt(() => redis.set(key, JSON.stringify(value), 'EX', ttl), 'write');
-      keepNear(key, value, ttl * 1000, heardBefore);
+      // This instance's own answer: kept even while Redis refuses it.
+      keepNear(key, value, ttl * 1000, dropsHeard);
       await written;
     },
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined> {
