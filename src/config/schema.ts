@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { adminSchema } from './adminSchema.js';
 import { backendSchema } from './backendSchema.js';
+import { localTtl, redisUrl } from './cacheSchema.js';
 import { bodyLimits, publishSetting } from './callerSchema.js';
-import { cidr, flag, hasReadableCredentials, httpUrl, integer, listen, nameKey } from './fields.js';
+import { cidr, flag, httpUrl, integer, listen, nameKey } from './fields.js';
 import { ipRulesSchema, packagesSchema, securetokenSchema, sessionsSchema, userSchema } from './policySchema.js';
 import { reloadSchema } from './reloadSchema.js';
 import { statisticsKeys } from './statsSchema.js';
@@ -25,30 +26,14 @@ const route = z.strictObject({
 
 const CACHE_KEY_PARTS = ['token', 'credentials', 'ip', 'channel', 'path', 'session', 'userAgent', 'query'] as const;
 
-/** What the Redis client can connect to; checked here so `check-config` refuses what `serve` would. */
-function isRedisUrl(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const url = new URL(text);
-  if (!hasReadableCredentials(text)) return false;
-  const port = url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65_535);
-  return (
-    (url.protocol === 'redis:' || url.protocol === 'rediss:') &&
-    url.hostname !== '' &&
-    port &&
-    /^(\/\d*)?$/.test(url.pathname)
-  );
-}
-
 const ttl = (fallback: number) => integer(0, 86_400 * 30).default(fallback);
 
 const cache = z
   .strictObject({
     enabled: flag.default(true),
     store: z.enum(['memory', 'redis']).default('memory'),
-    redisUrl: z
-      .string()
-      .refine(isRedisUrl, 'expected redis://[:password@]host[:port][/db] or rediss://... (port 1-65535, db a number)')
-      .optional(),
+    redisUrl: redisUrl.optional(),
+    localTtl,
     /** No Redis operation holds a viewer longer than this; past it the answer is a cache miss. */
     redisTimeoutMs: integer(10, 10_000).default(200),
     /** Unset: each route keys by everything its backends receive and could decide on (see pipeline/cacheKey.ts). */

@@ -78,7 +78,13 @@ function routeSteps(route: RouteConfig, adapters: readonly MiddlewareAdapter[], 
     [
       'cache',
       cache.enabled && asksBackends
-        ? cacheStep({ settings: cache, store, keyOf: decisionKeyOf(cache.key ?? defaultKeyParts(backends)), sources })
+        ? cacheStep({
+            settings: cache,
+            store,
+            keyOf: decisionKeyOf(cache.key ?? defaultKeyParts(backends)),
+            sources,
+            budgetMs: route.timeoutMs,
+          })
         : undefined,
     ],
     ['backends', backendsStep({ adapters, sources, mode: route.mode, denyRedirect, log })],

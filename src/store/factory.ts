@@ -9,5 +9,11 @@ export function createStore(cache: CacheConfig, log: Logger): Store {
   if (cache.store === 'memory') return memoryStore({ maxEntries: cache.maxEntries });
   // The schema already requires it; this keeps a hand-built config from starting half-configured.
   if (cache.redisUrl === undefined) throw new Error('cache.redisUrl: required when store is redis');
-  return redisStore({ url: cache.redisUrl, timeoutMs: cache.redisTimeoutMs, log, maxLocalEntries: cache.maxEntries });
+  return redisStore({
+    url: cache.redisUrl,
+    timeoutMs: cache.redisTimeoutMs,
+    log,
+    maxLocalEntries: cache.maxEntries,
+    localTtlSeconds: cache.localTtl,
+  });
 }

@@ -1,20 +1,28 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
 import { memoryStore } from './memory.js';
 import { openDropChannel } from './redisDrops.js';
+import { missSharing } from './redisMissShare.js';
+import { openSubscriber } from './redisSubscriber.js';
+import { NearCache } from './nearCache.js';
 import { FAILED, guardRedis } from './redisGuard.js';
 import { STORE_SCRIPTS } from './redisScripts.js';
 import { storeTtlSeconds } from './ttl.js';
+import { parseRedisUrl, REDIS_URL_FORMS } from './redisUrl.js';
 import type { Dropped, NotedAllow, SessionAdmission, Store, StoredValue } from './types.js';
 
 export interface RedisStoreOptions {
-  /** `redis://[[user]:password@]host[:port][/db]` or `rediss://...` (TLS). */
+  /** `redis://[[user]:password@]host[:port][/db]`, `rediss://...` (TLS) or `redis+sentinel://...` (see redisUrl.ts). */
   readonly url: string;
   /** No operation holds a caller longer than this; past it a read is a miss and a write is dropped. */
   readonly timeoutMs: number;
   readonly log: Logger;
-  /** Bound of the instance's own memory of token bindings (default 1,000,000). */
+  /** Bound of the instance's own memory of token bindings, and of its near-cache (default 1,000,000). */
   readonly maxLocalEntries?: number;
+  /** How long a value read is kept in the instance's memory (`cache.localTtl`; default 0: not kept). */
+  readonly localTtlSeconds?: number;
+  /** Epoch ms (injected, so tests drive the near-cache's time). */
+  readonly now?: () => number;
 }
 
 /** Every key this bridge writes, so a shared Redis can hold other data beside it. */
@@ -27,6 +35,16 @@ const SCAN_BATCH = 1000;
 
 function isStoredValue(value: unknown): value is StoredValue {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What a bridge stored; anything else under our key was not written by one, and is treated as absent. */
+function parseStored(text: string): StoredValue | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isStoredValue(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where the allows noted under an identity are kept. */
@@ -48,25 +66,40 @@ function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
+/** A failed-over primary answers READONLY until the client dials whichever server Sentinel names now. */
+const reconnectWhenDemoted = (error: Error) => (/^READONLY/.test(error.message) ? 2 : false);
+
 function connect(url: string, timeoutMs: number): Redis {
-  try {
-    return new Redis(url, {
-      keyPrefix: KEY_PREFIX,
-      // Fail fast instead of queueing while disconnected: a viewer must not wait for a reconnect.
-      enableOfflineQueue: false,
-      commandTimeout: timeoutMs,
-      maxRetriesPerRequest: 1,
-      // Dialling (TLS included) may take longer than a command: no viewer waits on it.
-      connectTimeout: Math.max(5000, timeoutMs),
-      // A connection that answers nothing for this long is dropped and dialled again.
-      socketTimeout: Math.max(5000, 2 * timeoutMs),
-      retryStrategy: (attempt) => Math.min(attempt * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
-      scripts: STORE_SCRIPTS,
-    });
-  } catch {
-    // The URL itself is not echoed: it may carry a password.
-    throw new Error('cache.redisUrl: not a valid redis:// or rediss:// URL');
-  }
+  const target = parseRedisUrl(url);
+  // The URL itself is not echoed: it may carry a password.
+  if (target === undefined) throw new Error(`cache.redisUrl: ${REDIS_URL_FORMS}`);
+  const options: RedisOptions = {
+    keyPrefix: KEY_PREFIX,
+    // Fail fast instead of queueing while disconnected: a viewer must not wait for a reconnect.
+    enableOfflineQueue: false,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 1,
+    // Dialling (TLS included) may take longer than a command: no viewer waits on it.
+    connectTimeout: Math.max(5000, timeoutMs),
+    // A connection that answers nothing for this long is dropped and dialled again.
+    socketTimeout: Math.max(5000, 2 * timeoutMs),
+    retryStrategy: (attempt) => Math.min(attempt * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
+    scripts: STORE_SCRIPTS,
+  };
+  if (target.kind === 'server') return new Redis(target.url, options);
+  const { sentinels, name, db, username, password } = target;
+  return new Redis({
+    ...options,
+    sentinels: [...sentinels],
+    name,
+    db,
+    username,
+    password,
+    // Not ioredis's failoverDetector: noticing a failover while dialling, it ends the client for good. Sentinel
+    // closes every client's connection when it fails over, and a demoted primary's READONLY redials too.
+    reconnectOnError: reconnectWhenDemoted,
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
+  });
 }
 
 /**
@@ -80,32 +113,62 @@ function connect(url: string, timeoutMs: number): Redis {
 export function redisStore(options: RedisStoreOptions): Store {
   const { timeoutMs, log } = options;
   const redis = connect(options.url, timeoutMs);
-  const guard = guardRedis(redis, { timeoutMs, log });
+  const guard = guardRedis(redis, { timeoutMs, log, redialAfterMs: RECONNECT_MAX_MS });
   const { attempt } = guard;
-  const local = memoryStore({ maxEntries: options.maxLocalEntries ?? 1_000_000 });
-  const drops = openDropChannel(redis, log);
+  const maxLocalEntries = options.maxLocalEntries ?? 1_000_000;
+  const local = memoryStore({ maxEntries: maxLocalEntries });
+  const near = new NearCache({
+    ttlMs: (options.localTtlSeconds ?? 0) * 1000,
+    maxEntries: maxLocalEntries,
+    now: options.now,
+  });
+  const subscriber = openSubscriber(redis, RECONNECT_MAX_MS);
+  const drops = openDropChannel(redis, subscriber, log);
+  // A read that was under way when a drop was heard may hold what was dropped: it is not kept.
+  let dropsHeard = 0;
   // What another instance dropped is forgotten here too (the keys are dropped from Redis by whoever dropped them).
   drops.onDrop((event) => {
-    if (event.kind === 'keys') void local.drop(event);
-    else void local.dropPrefix(event.prefix);
-  });
-  const get = async <T extends StoredValue>(key: string): Promise<T | undefined> => {
-    const text = await attempt(() => redis.get(key), 'read');
-    // Not in Redis, or no answer: a binding this instance made while Redis refused it is still here.
-    if (text === FAILED || text === null) return local.get<T>(key);
-    try {
-      const value: unknown = JSON.parse(text);
-      // Anything else under our key was not written by a bridge: treat it as absent.
-      return isStoredValue(value) ? (value as T) : undefined;
-    } catch {
-      return undefined;
+    dropsHeard += 1;
+    if (event.kind === 'keys') {
+      near.forget(event.keys);
+      void local.drop(event);
+    } else {
+      near.forgetPrefix(event.prefix);
+      void local.dropPrefix(event.prefix);
     }
+  });
+  // Drops announced while this instance cannot hear them would leave revoked answers here.
+  subscriber.onDeaf(() => near.clear());
+  const keepNear = (key: string, value: StoredValue, lifetimeMs: number, heardBefore: number) => {
+    if (subscriber.listening() && dropsHeard === heardBefore) near.keep(key, value, lifetimeMs);
   };
+
+  const get = async <T extends StoredValue>(key: string): Promise<T | undefined> => {
+    const kept = near.get(key);
+    if (kept !== undefined) return kept as T;
+    const heardBefore = dropsHeard;
+    const answer = await attempt(() => redis.getWithTtl(key), 'read');
+    // Not in Redis, or no answer: a binding this instance made while Redis refused it is still here.
+    if (answer === FAILED || answer[0] === null) return local.get<T>(key);
+    const value = parseStored(answer[0]);
+    // PTTL -1: a key without expiry, not one a bridge wrote; the near-cache's own bound holds.
+    if (value !== undefined) keepNear(key, value, answer[1] < 0 ? Number.POSITIVE_INFINITY : answer[1], heardBefore);
+    return value as T | undefined;
+  };
+  const sharing = missSharing({ redis, subscriber, attempt, read: get, now: options.now });
 
   return {
     get,
+    getNow: <T extends StoredValue>(key: string) => near.get(key) as T | undefined,
+    shareMiss: (key, budgetMs, ask) => sharing.share(key, budgetMs, ask),
     async set(key, value, ttlSeconds) {
-      await attempt(() => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds)), 'write');
+      const ttl = storeTtlSeconds(ttlSeconds);
+      // Before the write is sent: a miss held for this key announces, after it, that it stored its answer.
+      sharing.noteStored(key);
+      const written = attempt(() => redis.set(key, JSON.stringify(value), 'EX', ttl), 'write');
+      // This instance's own answer: kept even while Redis refuses it.
+      keepNear(key, value, ttl * 1000, dropsHeard);
+      await written;
     },
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined> {
       const stored = await attempt(
@@ -150,6 +213,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       return members === FAILED ? undefined : members.flatMap(readNote);
     },
     async drop(what): Promise<Dropped | undefined> {
+      near.forget(what.keys);
       const sessionKeys = what.sessionsOf.map((user) => `sessions:${user}`);
       const counts = await attempt(
         () => redis.dropKeys(what.keys.length + sessionKeys.length, ...what.keys, ...sessionKeys),
@@ -166,6 +230,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       };
     },
     async dropPrefix(prefix) {
+      near.forgetPrefix(prefix);
       let dropped = 0;
       let cursor = '0';
       do {
@@ -191,6 +256,8 @@ export function redisStore(options: RedisStoreOptions): Store {
     async close() {
       if (!(await guard.close())) return;
       drops.close();
+      subscriber.close();
+      near.clear();
       await local.close();
       redis.disconnect();
     },

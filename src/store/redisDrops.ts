@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import type { RedisSubscriber } from './redisSubscriber.js';
 import type { DropEvent } from './types.js';
 
 /** The pub/sub channel drops are announced on (not a key: ioredis does not prefix it). */
@@ -28,21 +29,14 @@ export interface DropChannel {
 }
 
 /**
- * Revoke and flush reach every instance sharing the Redis server: each listens on one channel on a
- * connection of its own (a subscribed connection can do nothing else) and forgets its in-process
- * copies of what was dropped. A message that is not a drop event (someone else publishing on the
- * channel) is ignored.
+ * Revoke and flush reach every instance sharing the Redis server: each listens on one channel (on
+ * the store's subscribed connection) and forgets its in-process copies of what was dropped. A
+ * message that is not a drop event (someone else publishing on the channel) is ignored.
  */
-export function openDropChannel(redis: Redis, log: Logger): DropChannel {
+export function openDropChannel(redis: Redis, subscriber: RedisSubscriber, log: Logger): DropChannel {
   const self = randomUUID();
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
   const listeners = new Set<(event: DropEvent) => void>();
-  // ioredis subscribes again by itself after a reconnect.
-  subscriber.subscribe(DROP_CHANNEL).catch(() => undefined);
-  // Its connection errors are the main connection's too, which logs them once.
-  subscriber.on('error', () => undefined);
-  subscriber.on('message', (channel: string, text: string) => {
-    if (channel !== DROP_CHANNEL) return;
+  subscriber.listen(DROP_CHANNEL, (text) => {
     let message: Partial<DropMessage>;
     try {
       message = JSON.parse(text) as Partial<DropMessage>;
@@ -75,7 +69,6 @@ export function openDropChannel(redis: Redis, log: Logger): DropChannel {
     },
     close() {
       listeners.clear();
-      subscriber.disconnect();
     },
   };
 }

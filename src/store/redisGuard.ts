@@ -50,6 +50,20 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && /timed out/i.test(error.message);
 }
 
+/**
+ * The client reconnects by itself after a lost connection, but gives up for good in a few races (a
+ * Sentinel connection ended while it resolved the primary): unless `closed()`, it is dialled again
+ * `afterMs` later, as after any other loss.
+ */
+export function redialWhenEnded(redis: Redis, afterMs: number, closed: () => boolean): void {
+  redis.on('end', () => {
+    if (closed()) return;
+    setTimeout(() => {
+      if (!closed() && redis.status === 'end') redis.connect().catch(() => undefined);
+    }, afterMs).unref();
+  });
+}
+
 export interface RedisGuard {
   /**
    * Runs one Redis operation within `timeoutMs`; FAILED when it did not answer, and health learns why.
@@ -70,11 +84,17 @@ export interface RedisGuard {
  */
 export function guardRedis(
   redis: Redis,
-  { timeoutMs, log }: { readonly timeoutMs: number; readonly log: Logger },
+  {
+    timeoutMs,
+    log,
+    redialAfterMs,
+  }: { readonly timeoutMs: number; readonly log: Logger; readonly redialAfterMs: number },
 ): RedisGuard {
-  const { host, port, db, tls, password } = redis.options;
+  const { host, port, db, tls, password, sentinels, name } = redis.options;
   // Built from the parsed options, so no credential can be part of it.
-  const target = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${db ?? 0}`;
+  const target = sentinels
+    ? `redis+sentinel://${sentinels.map((s) => `${s.host}:${s.port}`).join(',')}/${name}/${db ?? 0}`
+    : `${tls ? 'rediss' : 'redis'}://${host}:${port}/${db ?? 0}`;
   let connection: Connection = { state: 'connecting' };
   let everConnected = false;
   let lastError: string | undefined;
@@ -136,6 +156,7 @@ export function guardRedis(
     });
   }
 
+  redialWhenEnded(redis, redialAfterMs, () => connection.state === 'closed');
   // State changes are logged once each; the client reports every failed attempt, the log does not.
   redis.on('error', (error: Error & { code?: string }) => {
     lastError = scrub(error.code ?? error.message);

@@ -53,11 +53,52 @@ end
 return counts
 `;
 
+/** KEYS[1]'s value and how many milliseconds it has left (-1: no expiry), in one round trip. */
+const GET_WITH_TTL_LUA = `
+local value = redis.call('GET', KEYS[1])
+if not value then return {false, 0} end
+return {value, redis.call('PTTL', KEYS[1])}
+`;
+
+/**
+ * A miss shared across instances: KEYS[1] is its lock. ARGV: this asker's token, the lock's life in
+ * ms. Returns 1 when the caller now holds it (and asks), 2 when the holder has just stored its
+ * answer (read it), 0 while another asker holds it (wait for its announcement).
+ */
+const CLAIM_MISS_LUA = `
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+if redis.call('GET', KEYS[1]) == 'stored' then return 2 end
+return 0
+`;
+
+/**
+ * The holder of KEYS[1] is done: when the lock is still its own (ARGV[1]), it is marked `stored`
+ * for ARGV[3] ms when the answer was stored (ARGV[2] = '1'; so an asker arriving just after reads
+ * it rather than asking again), else released. ARGV[5] is then announced on channel ARGV[4].
+ */
+const RELEASE_MISS_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  if ARGV[2] == '1' then redis.call('SET', KEYS[1], 'stored', 'PX', ARGV[3]) else redis.call('DEL', KEYS[1]) end
+end
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     admitSession(key: string, session: string, idleMs: number, limit: number, unique: 0 | 1): Result<number, Context>;
     addToSets(count: number, ...keysThenTtlAndMember: (string | number)[]): Result<number, Context>;
     dropKeys(count: number, ...keys: string[]): Result<number[], Context>;
+    getWithTtl(key: string): Result<[string | null, number], Context>;
+    claimMiss(lock: string, token: string, lockMs: number): Result<number, Context>;
+    releaseMiss(
+      lock: string,
+      token: string,
+      stored: '1' | '0',
+      markMs: number,
+      channel: string,
+      message: string,
+    ): Result<number, Context>;
   }
 }
 
@@ -67,4 +108,7 @@ export const STORE_SCRIPTS = {
   // Called with the number of keys first: each note names its own.
   addToSets: { lua: ADD_TO_SETS_LUA },
   dropKeys: { lua: DROP_LUA },
+  getWithTtl: { lua: GET_WITH_TTL_LUA, numberOfKeys: 1 },
+  claimMiss: { lua: CLAIM_MISS_LUA, numberOfKeys: 1 },
+  releaseMiss: { lua: RELEASE_MISS_LUA, numberOfKeys: 1 },
 } as const;

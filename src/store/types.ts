@@ -17,6 +17,13 @@ export interface Store {
    * Absent on a store that always has to ask elsewhere.
    */
   getNow?<T extends StoredValue>(key: string): T | undefined;
+  /**
+   * Identical misses on every instance sharing the store make one request: the first caller runs
+   * `ask` and the store announces when it has stored the answer under `key`; the others wait for
+   * that (at most `budgetMs`) and get the stored value, else run `ask` themselves. Stores shared by
+   * nothing leave it out (the instance's own coalescing suffices).
+   */
+  shareMiss?<T extends StoredValue, R>(key: string, budgetMs: number, ask: () => Promise<R>): Promise<SharedMiss<T, R>>;
   /** Stores `value` under `key` for `ttlSeconds` (at least 1). */
   set(key: string, value: StoredValue, ttlSeconds: number): Promise<void>;
   /**
@@ -59,7 +66,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Plain JSON data, so the Redis store can serialize what the memory store keeps as is. */
+/** What `shareMiss` ends with: what this caller's `ask` answered, or the value another instance stored. */
+export type SharedMiss<T, R> = { readonly asked: R } | { readonly stored: T };
+
+/**
+ * Plain JSON data, so the Redis store can serialize what the memory store keeps as is. A value with
+ * a numeric `freshUntil` (epoch ms) is kept in a near-cache no longer than that.
+ */
 export type StoredValue = { readonly [key: string]: string | number | boolean | undefined };
 
 export interface SessionAdmission {

@@ -300,7 +300,7 @@ describe('redis store configuration', () => {
   it('refuses a URL it cannot parse, naming the key and not the URL', () => {
     expect(() =>
       redisStore({ url: `redis://:${PASSWORD}@bad|host:6379/0`, timeoutMs: 200, log: memoryLogger([]) }),
-    ).toThrow(/^cache\.redisUrl: not a valid redis:\/\/ or rediss:\/\/ URL$/);
+    ).toThrow(/^cache\.redisUrl: expected redis:\/\/.*redis\+sentinel:\/\//);
   });
 
   it('is what createStore gives for cache.store: redis', async () => {

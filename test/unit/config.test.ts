@@ -27,6 +27,7 @@ describe('configuration defaults', () => {
       enabled: true,
       store: 'memory',
       redisTimeoutMs: 200,
+      localTtl: 5,
       allowTtl: 300,
       denyTtl: 30,
       maxTtl: 86_400,

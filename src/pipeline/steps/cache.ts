@@ -14,6 +14,8 @@ export interface CacheInputs {
   readonly keyOf: (route: string, viewer: ViewerRequest) => string;
   /** The route's backends' decision sources, by name: a hit shares them rather than making its own. */
   readonly sources: ReadonlyMap<string, DecisionSource>;
+  /** The route's time budget: how long a miss waits for another instance asking the same (Redis). */
+  readonly budgetMs: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface CacheInputs {
  * while the backends fail, an allow up to `staleIfError` seconds past its
  * TTL still answers.
  */
-export function cacheStep({ settings, store, keyOf, sources }: CacheInputs): DecisionStep {
+export function cacheStep({ settings, store, keyOf, sources, budgetMs }: CacheInputs): DecisionStep {
   const once = coalescer<StepAnswer>();
 
   function remember(key: string, viewer: ViewerRequest, answer: StepAnswer): void {
@@ -45,9 +47,22 @@ export function cacheStep({ settings, store, keyOf, sources }: CacheInputs): Dec
     let joined = true;
     const answer = await once(key, async () => {
       joined = false;
-      const fresh = await next(check);
-      remember(key, check.viewer, fresh);
-      return fresh;
+      const ask = async () => {
+        const fresh = await next(check);
+        remember(key, check.viewer, fresh);
+        return fresh;
+      };
+      // Shared by every instance on the store (Redis): one of them asks, the others read what it stored.
+      const shared = store.shareMiss
+        ? await store.shareMiss<CachedDecision, StepAnswer>(key, budgetMs, ask)
+        : undefined;
+      if (shared === undefined) return ask();
+      if ('asked' in shared) return shared.asked;
+      joined = true;
+      const now = Date.now();
+      return shared.stored.freshUntil > now
+        ? { ...fromCached(shared.stored, 'hit', now, sources), cache: undefined }
+        : ask();
     });
     const now = Date.now();
     // After the cache only the backends or, when they all failed (or none is asked), the route's default answer.

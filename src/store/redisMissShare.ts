@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { type Answer, FAILED } from './redisGuard.js';
+import type { RedisSubscriber } from './redisSubscriber.js';
+import type { SharedMiss, StoredValue } from './types.js';
+
+/** Where a miss's holder announces it is done (not a key: ioredis does not prefix it). */
+export const ANSWER_CHANNEL = 'iab:answers';
+/**
+ * How long a done holder's lock says `stored`: an instance whose own read missed just before the
+ * answer landed reads it instead of asking again. A round trip or two would do; a second is generous.
+ */
+const STORED_MARK_MS = 1000;
+
+const lockOf = (key: string) => `lock:${key}`;
+
+/** On the wire: which miss is done and whether its answer is stored. Keys are digests: no secret. */
+interface Announcement {
+  readonly key: string;
+  readonly stored: boolean;
+}
+
+function readAnnouncement(text: string): Announcement | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<Announcement>;
+    return typeof value?.key === 'string' && typeof value.stored === 'boolean' ? (value as Announcement) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface MissSharingOptions {
+  readonly redis: Redis;
+  readonly subscriber: RedisSubscriber;
+  /** The store's guard: every Redis call bounded, FAILED when it did not answer. */
+  readonly attempt: <T>(operation: () => Promise<T>, kind: 'read' | 'write' | 'script') => Promise<Answer<T>>;
+  /** The store's own read of a value. */
+  readonly read: (key: string) => Promise<StoredValue | undefined>;
+  /** Epoch ms (injected, so tests drive time). */
+  readonly now?: () => number;
+}
+
+export interface MissSharing {
+  share<T extends StoredValue, R>(key: string, budgetMs: number, ask: () => Promise<R>): Promise<SharedMiss<T, R>>;
+  /** The store stored `key`: a miss this instance holds for it ends with its answer stored. */
+  noteStored(key: string): void;
+}
+
+/**
+ * Cross-instance coalescing: a short Redis lock per missed key. Its holder asks; when done it marks
+ * the lock and announces on ANSWER_CHANNEL; the others wait for the announcement and read what it
+ * stored. The lock lives only `budgetMs`, and no one waits longer: a holder that died (or hangs)
+ * costs the others their wait, then each asks itself. While the instance cannot hear announcements
+ * (subscriber down) or Redis does not answer, every miss asks at once.
+ */
+export function missSharing({ redis, subscriber, attempt, read, now = Date.now }: MissSharingOptions): MissSharing {
+  /** Misses this instance waits on, by key: each woken with whether the answer was stored. */
+  const waiting = new Map<string, Set<(stored: boolean) => void>>();
+  /** Misses this instance holds, by key: whether the answer has been stored yet. */
+  const holding = new Map<string, { stored: boolean }>();
+
+  subscriber.listen(ANSWER_CHANNEL, (text) => {
+    const announcement = readAnnouncement(text);
+    if (announcement === undefined) return;
+    for (const wake of waiting.get(announcement.key) ?? []) wake(announcement.stored);
+  });
+
+  /** Whether the answer was stored, once announced; undefined when `ms` passed first or on `stop`. */
+  function awaitAnnouncement(key: string, ms: number): { heard: Promise<boolean | undefined>; stop(): void } {
+    const waiters = waiting.get(key) ?? new Set();
+    waiting.set(key, waiters);
+    let done!: (stored: boolean | undefined) => void;
+    const heard = new Promise<boolean | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), ms);
+      done = (stored) => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && waiting.get(key) === waiters) waiting.delete(key);
+        resolve(stored);
+      };
+      waiters.add(done);
+    });
+    return { heard, stop: () => done(undefined) };
+  }
+
+  async function askHolding<R>(key: string, token: string, ask: () => Promise<R>): Promise<R> {
+    const held = { stored: false };
+    holding.set(key, held);
+    try {
+      return await ask();
+    } finally {
+      holding.delete(key);
+      const message = JSON.stringify({ key, stored: held.stored } satisfies Announcement);
+      // Sent after the answer's own write, on the same connection: whoever hears this can read it.
+      void attempt(
+        () => redis.releaseMiss(lockOf(key), token, held.stored ? '1' : '0', STORED_MARK_MS, ANSWER_CHANNEL, message),
+        'script',
+      );
+    }
+  }
+
+  async function share<T extends StoredValue, R>(
+    key: string,
+    budgetMs: number,
+    ask: () => Promise<R>,
+  ): Promise<SharedMiss<T, R>> {
+    const deadline = now() + budgetMs;
+    const token = randomUUID();
+    while (subscriber.listening() && now() < deadline) {
+      // Listening before claiming, so an announcement made in between is heard.
+      const announcement = awaitAnnouncement(key, deadline - now());
+      const claim = await attempt(() => redis.claimMiss(lockOf(key), token, budgetMs), 'script');
+      if (claim !== 0) announcement.stop();
+      if (claim === FAILED) break;
+      if (claim === 1) return { asked: await askHolding(key, token, ask) };
+      const stored = claim === 2 || (await announcement.heard);
+      if (stored === undefined) break;
+      if (stored) {
+        const value = await read(key);
+        if (value !== undefined) return { stored: value as T };
+        break;
+      }
+      // The holder stored nothing (its backends failed): the next claim may ask in its place.
+    }
+    return { asked: await ask() };
+  }
+
+  return {
+    share,
+    noteStored(key) {
+      const held = holding.get(key);
+      if (held) held.stored = true;
+    },
+  };
+}

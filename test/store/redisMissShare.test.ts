@@ -1,0 +1,173 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { redisStore } from '../../src/store/redis.js';
+import { ANSWER_CHANNEL } from '../../src/store/redisMissShare.js';
+import type { Store } from '../../src/store/types.js';
+import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
+import { killLeftoverServers, startServe } from '../support/cli.js';
+import { startRedis, type RedisServer } from '../support/redisServer.js';
+import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { EVENTUALLY } from '../support/stores.js';
+
+let redis: RedisServer;
+let inspector: Redis;
+let middleware: ReplayServer;
+const opened: { bridge: TestBridge; server: Server }[] = [];
+const stores: Store[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  inspector = new Redis(redis.url);
+});
+afterAll(async () => {
+  killLeftoverServers();
+  inspector.disconnect();
+  await redis.stop();
+});
+beforeEach(async () => {
+  await inspector.flushall();
+  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+});
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+  for (const { server } of opened) server.close();
+  await Promise.all(opened.splice(0).map(({ bridge }) => bridge.close()));
+  await middleware.close();
+});
+
+/** Route budget: how long a waiter waits for another instance's answer, and how long its own ask may take. */
+const BUDGET_MS = 1500;
+/** The key both kinds of instance agree on: the viewer's IP and channel only (tokens differ in the dying-holder test). */
+const cacheSection = (redisUrl: string) => ({ store: 'redis', redisUrl, key: ['ip', 'channel'] });
+const backend = () => ({ type: 'http', url: `${middleware.url}/auth/check`, timeoutMs: 5000 });
+
+/** A bridge instance on the shared Redis, listening on a loopback port of its own. */
+async function instance(): Promise<string> {
+  const bridge = testBridge({
+    cache: cacheSection(redis.url),
+    backends: { mw: backend() },
+    routes: { tv: { backends: ['mw'], timeoutMs: BUDGET_MS } },
+  });
+  const server = createServer(bridge.app).listen(0, '127.0.0.1');
+  opened.push({ bridge, server });
+  await new Promise((resolve) => server.once('listening', resolve));
+  await vi.waitFor(() => expect(bridge.bridge.health().store.ok).toBe(true), EVENTUALLY);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Every instance hears the others' announcements. */
+async function allListening(count: number): Promise<void> {
+  await vi.waitFor(
+    async () => expect(await inspector.pubsub('NUMSUB', ANSWER_CHANNEL)).toEqual([ANSWER_CHANNEL, count]),
+    EVENTUALLY,
+  );
+}
+
+async function check(base: string, token: string): Promise<{ status: number; name: unknown }> {
+  const answer = await request(`${base}/auth/tv?token=${token}`, {
+    headers: { 'x-real-ip': '203.0.113.1', 'x-channel-id': 'a001' },
+  });
+  await answer.body.dump();
+  return { status: answer.statusCode, name: answer.headers['x-session-name'] };
+}
+
+describe('identical misses across instances on one Redis', () => {
+  it('1,000 identical concurrent misses spread over 3 instances make one middleware request', async () => {
+    const bases = await Promise.all([instance(), instance(), instance()]);
+    await allListening(3);
+    // The middleware takes 300 ms: every check below arrives while the first is being asked.
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => check(bases[i % bases.length]!, 'busy-token')),
+    );
+    expect(answers.every((answer) => answer.status === 200 && answer.name === 'busy')).toBe(true);
+    expect(middleware.received).toHaveLength(1);
+    // Each instance answered its share: the two that did not ask waited for the one that did.
+    const joined = opened.map(({ bridge }) => bridge.logs.filter((line) => line.includes('"status":200')).length);
+    expect(joined.every((count) => count > 300)).toBe(true);
+  });
+
+  it('a lock holder that stored nothing (its middleware failed) hands the ask to the next instance', async () => {
+    const [first, second] = await Promise.all([instance(), instance()]);
+    await allListening(2);
+    // `gateway-token` is answered 502: nothing is cached, and the waiting instance asks itself.
+    const answers = await Promise.all([check(first, 'gateway-token'), check(second, 'gateway-token')]);
+    expect(answers.map((answer) => answer.status)).toEqual([403, 403]);
+    // One after the other: the second claims the miss once the first gave it back, or finds it free.
+    expect(middleware.received).toHaveLength(2);
+  });
+
+  it('an instance killed while holding the lock makes the others wait no longer than the route budget', async () => {
+    const survivor = await instance();
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-miss-share-'));
+    const config = join(dir, 'bridge.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        listen: '127.0.0.1:0',
+        admin: { listen: 'off' },
+        cache: cacheSection(redis.url),
+        backends: { mw: backend() },
+        routes: { tv: { backends: ['mw'], timeoutMs: BUDGET_MS } },
+      }),
+    );
+    const doomed = await startServe(['--config', config]);
+    await allListening(2);
+    // The doomed instance claims the miss and asks a middleware that never answers...
+    const asking = check(doomed.url, 'hang-token').catch(() => undefined);
+    await vi.waitFor(async () => expect(await inspector.keys('iab:lock:*')).toHaveLength(1), EVENTUALLY);
+    await vi.waitFor(() => expect(middleware.received).toHaveLength(1), EVENTUALLY);
+    // ...and dies holding the lock.
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    await asking;
+    const started = performance.now();
+    expect(await check(survivor, 'good-token')).toEqual({ status: 200, name: 'alice' });
+    const waitedMs = performance.now() - started;
+    expect(middleware.received.map((received) => received.query.token)).toEqual([['hang-token'], ['good-token']]);
+    // A bound, not a speed measurement: the budget spent waiting, then one quick middleware answer.
+    expect(waitedMs).toBeLessThan(BUDGET_MS + 1000);
+  });
+});
+
+describe('Store.shareMiss', () => {
+  function store(url = redis.url): Store {
+    const opened = redisStore({ url, timeoutMs: 200, log: memoryLogger([]) });
+    stores.push(opened);
+    return opened;
+  }
+
+  it('ignores what is not an announcement on its channel, and the waiter still gets the stored answer', async () => {
+    const [holder, waiter] = [store(), store()];
+    await allListening(2);
+    let finish!: () => void;
+    const asked = holder.shareMiss!('d:tv:k', 5000, async () => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      await holder.set('d:tv:k', { allow: true }, 60);
+      return 'holder asked';
+    });
+    await vi.waitFor(async () => expect(await inspector.exists('iab:lock:d:tv:k')).toBe(1), EVENTUALLY);
+    let waiterAsked = false;
+    const waited = waiter.shareMiss!('d:tv:k', 5000, async () => {
+      waiterAsked = true;
+      return 'waiter asked';
+    });
+    for (const junk of ['not json', '{"key":1}', '{"key":"d:tv:k"}', '[]', 'null'])
+      await inspector.publish(ANSWER_CHANNEL, junk);
+    finish();
+    expect(await asked).toEqual({ asked: 'holder asked' });
+    expect(await waited).toEqual({ stored: { allow: true } });
+    expect(waiterAsked).toBe(false);
+  });
+
+  it('asks at once while it cannot hear the other instances (Redis unreachable)', async () => {
+    const alone = store(`redis://127.0.0.1:${await closedPort()}/0`);
+    expect(await alone.shareMiss!('d:tv:k', 5000, async () => 'asked')).toEqual({ asked: 'asked' });
+  });
+});

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { closedPort } from './replayServer.js';
+
+/** The group name the sentinels monitor. */
+export const GROUP = 'mymaster';
+const READY_WITHIN_MS = 10_000;
+
+export interface SentinelGroup {
+  /** `redis+sentinel://127.0.0.1:<s1>,127.0.0.1:<s2>/mymaster/0` */
+  readonly url: string;
+  /** The port of whichever server the sentinels name as the primary now. */
+  primaryPort(): Promise<number>;
+  /** A plain client (no key prefix) to the server on `port`. */
+  client(port: number): Redis;
+  /** Asks the sentinels to fail over (SENTINEL FAILOVER) and resolves once they name another primary. */
+  failover(): Promise<number>;
+  /** SIGKILLs the primary and resolves once the sentinels have promoted the replica. */
+  killPrimary(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Polls `condition` (a real event: a server's or sentinel's own answer) until it holds, within `ms`. */
+async function until(what: string, condition: () => Promise<boolean>, ms = READY_WITHIN_MS): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await condition().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A primary, a replica and two sentinels (`redis-server --sentinel`, from Debian's redis-server
+ * package), each a real process on a free loopback port, nothing saved to disk but the sentinels'
+ * own config files in a fresh directory.
+ */
+export async function startSentinelGroup(): Promise<SentinelGroup> {
+  const dir = mkdtempSync(join(tmpdir(), 'bridge-sentinel-'));
+  const children = new Map<number, ChildProcess>();
+  const [primary, replica, sentinelA, sentinelB] = await Promise.all([
+    closedPort(),
+    closedPort(),
+    closedPort(),
+    closedPort(),
+  ]);
+  const server = (port: number, ...more: string[]) => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    children.set(port, spawn('redis-server', [...args, ...more], { stdio: 'ignore' }));
+  };
+  // Down-after differs, so one sentinel sees the primary down first and asks for votes: two asking at once
+  // split the vote, and the next election waits twice the failover timeout.
+  const sentinel = (port: number, downAfterMs: number) => {
+    const file = join(dir, `sentinel-${port}.conf`);
+    writeFileSync(
+      file,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor ${GROUP} 127.0.0.1 ${primary} 1`,
+        `sentinel down-after-milliseconds ${GROUP} ${downAfterMs}`,
+        `sentinel failover-timeout ${GROUP} 3000`,
+        '',
+      ].join('\n'),
+    );
+    children.set(port, spawn('redis-server', [file, '--sentinel'], { stdio: 'ignore' }));
+  };
+  const clients: Redis[] = [];
+  const client = (port: number) => {
+    const made = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: false });
+    made.on('error', () => undefined);
+    clients.push(made);
+    return made;
+  };
+  server(primary);
+  server(replica, '--replicaof', '127.0.0.1', String(primary));
+  sentinel(sentinelA, 1000);
+  sentinel(sentinelB, 2500);
+  const asker = client(sentinelA);
+  const primaryPort = async () => {
+    const [, port] = (await asker.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', GROUP)) as [string, string];
+    return Number(port);
+  };
+  const knowsReplica = async () => {
+    const replicas = (await asker.call('SENTINEL', 'REPLICAS', GROUP)) as string[][];
+    return replicas.some((fields) => {
+      const flags = fields[fields.indexOf('flags') + 1] ?? '';
+      return !flags.includes('down') && !flags.includes('disconnected');
+    });
+  };
+  const knowsOtherSentinel = async () => ((await asker.call('SENTINEL', 'SENTINELS', GROUP)) as unknown[]).length > 0;
+  const replicaClient = client(replica);
+  await until('the replica in sync', async () => /master_link_status:up/.test(await replicaClient.info('replication')));
+  await until(
+    'the sentinels know the replica and each other',
+    async () => (await knowsReplica()) && (await knowsOtherSentinel()),
+  );
+  const promoted = async (from: number) => {
+    await until('a new primary', async () => (await primaryPort()) !== from, 20_000);
+    const now = await primaryPort();
+    const promotedClient = client(now);
+    await until('the new primary taking writes', async () =>
+      /role:master/.test(await promotedClient.info('replication')),
+    );
+    return now;
+  };
+  return {
+    url: `redis+sentinel://127.0.0.1:${sentinelA},127.0.0.1:${sentinelB}/${GROUP}/0`,
+    primaryPort,
+    client,
+    async failover() {
+      const from = await primaryPort();
+      await asker.call('SENTINEL', 'FAILOVER', GROUP);
+      return promoted(from);
+    },
+    async killPrimary() {
+      const from = await primaryPort();
+      const child = children.get(from)!;
+      child.kill('SIGKILL');
+      await exited(child);
+      return promoted(from);
+    },
+    async stop() {
+      for (const made of clients) made.disconnect();
+      for (const child of children.values()) child.kill('SIGKILL');
+      await Promise.all([...children.values()].map(exited));
+    },
+  };
+}
