@@ -1,0 +1,103 @@
+/** One measured row, the targets a run is judged by, and the tables that print them. */
+import { type Cores, describeCores } from './cores.js';
+import { generateLoad, type LoadSpec } from './loadgen.js';
+import { cpuSeconds, type Running } from './processes.js';
+import { SECONDS } from './settings.js';
+
+export interface Row {
+  readonly name: string;
+  readonly cores: string;
+  readonly connections: number;
+  readonly rps: number;
+  /** Connections / throughput (Little's law on a closed loop): finer than autocannon's whole-millisecond percentiles. */
+  readonly mean: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  /** CPU time the server (with its child processes) spent per request, in µs, where /proc tells. */
+  readonly cpuMicros: number | undefined;
+}
+
+/** One second of warm-up, then `SECONDS` of load, with the server's CPU time read around it. */
+export async function measure(
+  name: string,
+  server: Running,
+  spec: Omit<LoadSpec, 'url' | 'seconds'>,
+  cores: Cores,
+): Promise<Row> {
+  await generateLoad({ ...spec, url: server.url, seconds: 1 });
+  const before = cpuSeconds(server.pid);
+  const result = await generateLoad({ ...spec, url: server.url, seconds: SECONDS });
+  const after = cpuSeconds(server.pid);
+  const row: Row = {
+    name,
+    cores: describeCores(cores),
+    connections: spec.connections,
+    rps: result.rps,
+    mean: (1000 * spec.connections) / result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    errors: result.errors,
+    cpuMicros: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / result.total,
+  };
+  process.stdout.write(`  ${name} [${spec.connections} conn]: ${Math.round(row.rps)} req/s\n`);
+  return row;
+}
+
+export interface Target {
+  readonly figure: string;
+  readonly measured: string;
+  readonly target: string;
+  /** Undefined: not measured in this run (a feature this build lacks). */
+  readonly met: boolean | undefined;
+}
+
+export interface Section {
+  readonly lines: readonly string[];
+  readonly targets: readonly Target[];
+}
+
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [format(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
+}
+
+export function rowTable(rows: readonly Row[]): string {
+  return table(
+    ['scenario', 'server cores', 'conn', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors/non-2xx', 'server CPU µs/req'],
+    rows.map((r) => [
+      r.name,
+      r.cores,
+      String(r.connections),
+      String(Math.round(r.rps)),
+      r.mean.toFixed(3),
+      String(r.p50),
+      String(r.p99),
+      String(r.errors),
+      r.cpuMicros?.toFixed(1) ?? '-',
+    ]),
+  );
+}
+
+export function targetTable(targets: readonly Target[]): string {
+  return table(
+    ['figure', 'measured', 'target', 'result'],
+    targets.map((t) => [t.figure, t.measured, t.target, t.met === undefined ? 'n/a' : t.met ? 'met' : 'MISSED']),
+  );
+}
+
+export const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** The mean of a figure over rows, undefined when any row lacks it. */
+export function meanOf(rows: readonly Row[], figure: (row: Row) => number | undefined): number | undefined {
+  const values = rows.map(figure);
+  return values.some((v) => v === undefined) ? undefined : mean(values as number[]);
+}
+
+export const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined ? undefined : a / b;
+
+export const fixed = (value: number | undefined, digits: number): string =>
+  value === undefined ? '-' : value.toFixed(digits);
