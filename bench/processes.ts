@@ -114,7 +114,8 @@ export function startMinimalProxy(middlewareUrl: string): Promise<Running> {
 }
 
 /**
- * A simulated middleware: allows every check after `delayMs`, and counts the
+ * A simulated middleware: allows every check after `delayMs` (denies one whose
+ * query says `deny`), and counts the
  * checks it was asked (`GET /count`, `GET /reset`), so a scenario can say how
  * many requests reached it.
  */
@@ -126,7 +127,8 @@ export async function startCountingMiddleware(
       if (req.url === '/count') return res.end(String(count));
       if (req.url === '/reset') { count = 0; return res.end('0'); }
       count++;
-      const answer = () => { res.writeHead(200, {'x-session-name': 'bench-user', 'x-authduration': '600'}); res.end('ok'); };
+      const status = req.url.includes('deny') ? 403 : 200;
+      const answer = () => { res.writeHead(status, {'x-session-name': 'bench-user', 'x-authduration': '600'}); res.end('ok'); };
       ${delayMs > 0 ? `setTimeout(answer, ${delayMs});` : 'answer();'}
     }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
   const server = await startNodeSource('middleware', source);
