@@ -33,12 +33,15 @@ export function pinThisProcessToLoadCore(): void {
 /** How a row's server was placed, in the report's words. */
 export function describeCores(cores: Cores): string {
   if (!canPin) return 'unpinned';
-  const shared = cores.list.includes(LOAD_CORE.list) ? `, cpu ${LOAD_CORE.list} shared with the load` : '';
-  return `${cores.count} core${cores.count > 1 ? 's' : ''} (cpu ${cores.list}${shared})`;
+  const plural = cores.count > 1 ? 's' : '';
+  if (cores === LOAD_CORE) return `1 core (cpu ${cores.list}, with the load generator)`;
+  if (cores.list.includes(LOAD_CORE.list))
+    return `${cores.count} core${plural} (cpu ${cores.list}; cpu ${LOAD_CORE.list} shared with the load generator)`;
+  return `${cores.count} core${plural} (cpu ${cores.list})`;
 }
 
 export function coresNote(): string {
   return canPin
-    ? `cores: the server under test on ${describeCores(SERVER_CORE)} unless its row says otherwise; load generator, middleware and Redis on ${describeCores(LOAD_CORE)}`
+    ? `cores: the server under test on ${describeCores(SERVER_CORE)} unless its row says otherwise; load generator, middleware and Redis on cpu ${LOAD_CORE.list}`
     : `cores: nothing pinned (${availableParallelism()} core(s) or no taskset): every process shares every core`;
 }

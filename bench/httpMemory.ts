@@ -96,7 +96,8 @@ export async function httpMemory(): Promise<Section> {
         figure: `RSS at ${DECISIONS.toLocaleString('en')} decisions, through HTTP`,
         measured: rssWords,
         target: '< 700 MiB',
-        met: DECISIONS >= 1_000_000 ? rssAtTarget < 700 * MIB : undefined,
+        // Judged only at the full count, or at least a quarter of it: a straight line from fewer is a guess.
+        met: DECISIONS >= 1_000_000 && decisions >= DECISIONS / 4 ? rssAtTarget < 700 * MIB : undefined,
       },
     ],
   };

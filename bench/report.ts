@@ -2,7 +2,7 @@
 import { type Cores, describeCores } from './cores.js';
 import { generateLoad, type LoadSpec } from './loadgen.js';
 import { cpuSeconds, type Running } from './processes.js';
-import { SECONDS } from './settings.js';
+import { FIRST_WARM_UP_SECONDS, SECONDS } from './settings.js';
 
 export interface Row {
   readonly name: string;
@@ -18,14 +18,21 @@ export interface Row {
   readonly cpuMicros: number | undefined;
 }
 
-/** One second of warm-up, then `SECONDS` of load, with the server's CPU time read around it. */
+/** Servers already warmed up: V8 optimizes a server's code only after many requests, which a busy machine sends slowly. */
+const warmed = new WeakSet<Running>();
+
+/**
+ * A warm-up (longer the first time a server is measured), then `SECONDS` of
+ * load, with the server's CPU time read around it.
+ */
 export async function measure(
   name: string,
   server: Running,
   spec: Omit<LoadSpec, 'url' | 'seconds'>,
   cores: Cores,
 ): Promise<Row> {
-  await generateLoad({ ...spec, url: server.url, seconds: 1 });
+  await generateLoad({ ...spec, url: server.url, seconds: warmed.has(server) ? 1 : FIRST_WARM_UP_SECONDS });
+  warmed.add(server);
   const before = cpuSeconds(server.pid);
   const result = await generateLoad({ ...spec, url: server.url, seconds: SECONDS });
   const after = cpuSeconds(server.pid);
@@ -98,6 +105,9 @@ export function meanOf(rows: readonly Row[], figure: (row: Row) => number | unde
 
 export const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined || b === undefined ? undefined : a / b;
+
+export const difference = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined ? undefined : a - b;
 
 export const fixed = (value: number | undefined, digits: number): string =>
   value === undefined ? '-' : value.toFixed(digits);

@@ -2,8 +2,9 @@
 const quick = process.argv.includes('--quick');
 
 export const QUICK = quick;
-/** Seconds of load per row (after one second of warm-up). */
+/** Seconds of load per row, after a second of warm-up (FIRST_WARM_UP_SECONDS the first time a server is measured). */
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? (quick ? 2 : 5));
+export const FIRST_WARM_UP_SECONDS = quick ? 2 : 3;
 /** Rows compared as ratios run this many times, interleaved, so drift of a shared machine weighs on both sides alike. */
 export const ROUNDS = quick ? 1 : 2;
 export const CONNECTIONS = 32;
