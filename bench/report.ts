@@ -95,12 +95,17 @@ export function targetTable(targets: readonly Target[]): string {
   );
 }
 
-export const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+/**
+ * The best of a side's interleaved rounds: a shared machine's other load only
+ * ever adds time, so the most throughput and the least CPU per request of the
+ * rounds are the nearest to what the code itself costs. Both sides of a ratio
+ * are taken alike.
+ */
+export const bestRps = (rows: readonly Row[]): number => Math.max(...rows.map((r) => r.rps));
 
-/** The mean of a figure over rows, undefined when any row lacks it. */
-export function meanOf(rows: readonly Row[], figure: (row: Row) => number | undefined): number | undefined {
-  const values = rows.map(figure);
-  return values.some((v) => v === undefined) ? undefined : mean(values as number[]);
+export function bestCpu(rows: readonly Row[]): number | undefined {
+  const values = rows.map((r) => r.cpuMicros);
+  return values.some((v) => v === undefined) ? undefined : Math.min(...(values as number[]));
 }
 
 export const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
