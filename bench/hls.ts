@@ -60,13 +60,29 @@ export function* hlsChecks(workload: HlsWorkload): Generator<{ path: string; hea
   }
 }
 
-/** Sends every check of the workload with `concurrency` in flight; resolves with the statuses seen. */
-export async function drive(url: string, workload: HlsWorkload, concurrency = 64): Promise<Map<number, number>> {
+export interface Driven {
+  readonly statuses: Map<number, number>;
+  /** Checks sent: all of the workload's, or fewer when the deadline came first. */
+  readonly checks: number;
+}
+
+/**
+ * Sends the checks of the workload in order with `concurrency` in flight,
+ * until all are sent or `deadline` (a Date.now() value) has passed.
+ */
+export async function drive(
+  url: string,
+  workload: HlsWorkload,
+  deadline = Infinity,
+  concurrency = 64,
+): Promise<Driven> {
   const pool = new Pool(url, { connections: concurrency });
   const statuses = new Map<number, number>();
   const checks = hlsChecks(workload);
+  let sent = 0;
   const worker = async () => {
-    for (let item = checks.next(); !item.done; item = checks.next()) {
+    for (let item = checks.next(); !item.done && Date.now() < deadline; item = checks.next()) {
+      sent++;
       const { statusCode, body } = await pool.request({ method: 'GET', ...item.value });
       await body.dump();
       statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
@@ -74,5 +90,5 @@ export async function drive(url: string, workload: HlsWorkload, concurrency = 64
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   await pool.close();
-  return statuses;
+  return { statuses, checks: sent };
 }

@@ -9,12 +9,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startBridge, startCountingMiddleware, type Running } from './processes.js';
+import { describeCores, SERVER_CORE } from './cores.js';
+import { cpuSeconds, startBridge, startCountingMiddleware, type Running } from './processes.js';
 
 const SESSIONS = 10_000;
 const ROUNDS = 2;
 
-async function cachedRps(server: Running, seconds: number, connections: number): Promise<number> {
+interface Measured {
+  readonly rps: number;
+  /** The bridge's CPU time per check, in µs. */
+  readonly cpuMicros: number;
+}
+
+async function cachedRps(server: Running, seconds: number, connections: number): Promise<Measured> {
   let n = 0;
   const options = {
     url: server.url,
@@ -35,10 +42,12 @@ async function cachedRps(server: Running, seconds: number, connections: number):
     ],
   };
   await autocannon({ ...options, duration: 1 });
+  const before = cpuSeconds(server.pid) ?? Number.NaN;
   const result = await autocannon({ ...options, duration: seconds });
+  const after = cpuSeconds(server.pid) ?? Number.NaN;
   if (result.non2xx + result.errors > 0)
     throw new Error(`stats bench: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return { rps: result.requests.average, cpuMicros: ((after - before) * 1e6) / result.requests.total };
 }
 
 export async function statsOnOff(seconds: number, connections: number, base: readonly string[]): Promise<string[]> {
@@ -47,17 +56,19 @@ export async function statsOnOff(seconds: number, connections: number, base: rea
   const path = join(mkdtempSync(join(tmpdir(), 'bridge-bench-stats-')), 'stats.db');
   const on = await startBridge([...base, ...backend, `stats: {store: sqlite, path: "${path}"}`]);
   const off = await startBridge([...base, ...backend, 'stats: {store: off}']);
-  const rps = { on: [] as number[], off: [] as number[] };
+  const rps = { on: [] as Measured[], off: [] as Measured[] };
   for (let round = 0; round < ROUNDS; round++) {
     rps.on.push(await cachedRps(on, seconds, connections));
     rps.off.push(await cachedRps(off, seconds, connections));
   }
   await Promise.all([middleware.stop(), on.stop(), off.stop()]);
-  const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const round = (values: readonly number[]) => values.map((v) => Math.round(v)).join(', ');
+  const mean = (values: readonly Measured[], figure: (m: Measured) => number) =>
+    values.reduce((sum, m) => sum + figure(m), 0) / values.length;
+  const round = (values: readonly Measured[]) => values.map((m) => Math.round(m.rps)).join(', ');
+  const cpu = (values: readonly Measured[]) => mean(values, (m) => m.cpuMicros).toFixed(1);
   return [
-    `6. statistics, cached decisions over ${SESSIONS.toLocaleString('en')} session ids, ${ROUNDS} alternating rounds of ${seconds} s:`,
-    `   stats on (SQLite): ${round(rps.on)} req/s; stats off: ${round(rps.off)} req/s`,
-    `   → on/off ${(mean(rps.on) / mean(rps.off)).toFixed(2)}x (target >= 0.9)`,
+    `6. statistics, cached decisions over ${SESSIONS.toLocaleString('en')} session ids, ${ROUNDS} alternating rounds of ${seconds} s, bridge on ${describeCores(SERVER_CORE)}:`,
+    `   stats on (SQLite): ${round(rps.on)} req/s, ${cpu(rps.on)} µs CPU per check; stats off: ${round(rps.off)} req/s, ${cpu(rps.off)} µs`,
+    `   → on/off ${(mean(rps.on, (m) => m.rps) / mean(rps.off, (m) => m.rps)).toFixed(2)}x (target >= 0.9)`,
   ];
 }

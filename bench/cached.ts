@@ -1,0 +1,78 @@
+/**
+ * Section 1: cached decisions beside raw node:http (the ceiling of any Node
+ * HTTP service) and nginx `auth_request` + `proxy_cache` (the peer an operator
+ * already has), each on one core, rounds interleaved; and what metrics cost.
+ */
+import { closedPort } from '../test/support/replayServer.js';
+import { SERVER_CORE } from './cores.js';
+import { metricsCost } from './metrics.js';
+import { startNginxPeer } from './nginx.js';
+import { startBridge, startCountingMiddleware, startPlainServer } from './processes.js';
+import { bestCpu, bestRps, fixed, measure, ratio, type Row, rowTable, type Section } from './report.js';
+import { BRIDGE_BASE, backendLines, CONNECTIONS, ROUNDS, VIEWER } from './settings.js';
+
+const CACHED = { path: '/auth?token=cached-token', connections: CONNECTIONS, headers: VIEWER };
+
+export async function cachedDecisions(): Promise<Section> {
+  const middleware = await startCountingMiddleware();
+  const plain = await startPlainServer();
+  const bridge = await startBridge([...BRIDGE_BASE, ...backendLines(middleware.url)]);
+  const counted = await startBridge([
+    'log: {level: info, format: json}',
+    `admin: {listen: "127.0.0.1:${await closedPort()}"}`,
+    ...backendLines(middleware.url),
+  ]);
+  const nginx = await startNginxPeer(middleware.url);
+  const rows = { raw: [] as Row[], bridge: [] as Row[], nginx: [] as Row[], counted: [] as Row[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    rows.raw.push(await measure('1. raw node:http server answering 200', plain, { ...CACHED, path: '/' }, SERVER_CORE));
+    rows.bridge.push(await measure('1. bridge, cached decision', bridge, CACHED, SERVER_CORE));
+    rows.nginx.push(await measure('1. nginx auth_request + proxy_cache, cached', nginx, CACHED, SERVER_CORE));
+    rows.counted.push(await measure('1. bridge, cached decision, metrics on', counted, CACHED, SERVER_CORE));
+  }
+  await Promise.all([middleware.stop(), plain.stop(), bridge.stop(), counted.stop(), nginx.stop()]);
+
+  const [rps, cpu] = [bestRps, bestCpu];
+  const vsRaw = rps(rows.bridge) / rps(rows.raw);
+  const cpuVsRaw = ratio(cpu(rows.bridge), cpu(rows.raw));
+  const metricsOnOff = rps(rows.counted) / rps(rows.bridge);
+  const worstP99 = Math.max(...rows.bridge.map((r) => r.p99));
+  const { cells, promClient } = metricsCost();
+  const decisionCpu = cpu(rows.bridge);
+  return {
+    lines: [
+      rowTable(Object.values(rows).flat()),
+      '',
+      `1. cached decisions, best of ${ROUNDS} interleaved round(s), one core each:`,
+      `   bridge / raw node:http: ${vsRaw.toFixed(2)}x throughput, CPU ${fixed(cpu(rows.bridge), 1)} vs ${fixed(cpu(rows.raw), 1)} µs per answer (${fixed(cpuVsRaw, 2)}x)`,
+      `   nginx / raw node:http: ${(rps(rows.nginx) / rps(rows.raw)).toFixed(2)}x throughput, CPU ${fixed(cpu(rows.nginx), 1)} µs per answer; bridge / nginx ${(rps(rows.bridge) / rps(rows.nginx)).toFixed(2)}x`,
+      `   metrics on vs off: ${metricsOnOff.toFixed(3)}x throughput, CPU ${fixed(cpu(rows.counted), 1)} vs ${fixed(decisionCpu, 1)} µs per decision`,
+      `   counting one cached check: ${cells.toFixed(0)} ns` +
+        (decisionCpu === undefined
+          ? ''
+          : ` = ${((100 * cells) / (decisionCpu * 1000)).toFixed(2)}% of a cached decision's CPU`) +
+        ` (prom-client's labelled children per check: ${promClient.toFixed(0)} ns)`,
+    ],
+    targets: [
+      {
+        figure: 'cached / raw node:http, throughput',
+        measured: `${vsRaw.toFixed(2)}x`,
+        target: '>= 0.85x',
+        met: vsRaw >= 0.85,
+      },
+      {
+        figure: 'cached / raw node:http, CPU per request',
+        measured: `${fixed(cpuVsRaw, 2)}x (${fixed(cpu(rows.bridge), 1)} vs ${fixed(cpu(rows.raw), 1)} µs)`,
+        target: '<= 1.25x',
+        met: cpuVsRaw === undefined ? undefined : cpuVsRaw <= 1.25,
+      },
+      { figure: 'cached decisions, p99', measured: `${worstP99} ms`, target: '< 5 ms', met: worstP99 < 5 },
+      {
+        figure: 'metrics on / off, cached',
+        measured: `${metricsOnOff.toFixed(3)}x`,
+        target: '>= 0.97x',
+        met: metricsOnOff >= 0.97,
+      },
+    ],
+  };
+}
