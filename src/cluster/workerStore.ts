@@ -1,0 +1,35 @@
+import type { Store } from '../store/types.js';
+import { callStore, isDecisionKey, PLACEMENT } from './storePlacement.js';
+
+/** Asks the primary: `store` runs a method on its store, `storeEverywhere` on its store and every worker's. */
+export type AskPrimary = (
+  handler: 'store' | 'storeEverywhere',
+  method: keyof Store,
+  args: readonly unknown[],
+) => Promise<unknown>;
+
+/**
+ * A worker's Store with `cache.store: memory` under `serve --workers N`: each
+ * method runs where PLACEMENT puts it. When the primary cannot answer (it
+ * never should: it is on this machine and runs no checks), the method runs
+ * on the worker's own memory, as the Redis store falls back on the
+ * instance's: bindings and limits then hold at least per worker.
+ */
+export function workerStore(local: Store, askPrimary: AskPrimary): Store {
+  const remote =
+    (handler: 'store' | 'storeEverywhere', method: keyof Store) =>
+    (...args: unknown[]) =>
+      askPrimary(handler, method, args).catch(() => callStore(local, method, args));
+  const store: Record<string, unknown> = {};
+  for (const [name, placement] of Object.entries(PLACEMENT)) {
+    const method = name as keyof Store;
+    const own = (...args: unknown[]) => callStore(local, method, args);
+    if (placement === 'local') store[method] = own;
+    else if (placement === 'shared') store[method] = remote('store', method);
+    else if (placement === 'byKey') {
+      const shared = remote('store', method);
+      store[method] = (...args: unknown[]) => (isDecisionKey(args[0]) ? own(...args) : shared(...args));
+    } else store[method] = remote('storeEverywhere', method);
+  }
+  return store as unknown as Store;
+}
