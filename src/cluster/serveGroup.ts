@@ -1,7 +1,9 @@
 import cluster from 'node:cluster';
-import { serve, type ServeOptions } from '../serve.js';
+import type { ServeOptions } from '../serve.js';
 import { groupMember } from './member.js';
-import { runPrimary } from './primary.js';
+
+// Each loaded only where it runs: the primary serves no check, so it need not load the bridge.
+const serve = async (file: string, options: ServeOptions) => (await import('../serve.js')).serve(file, options);
 
 /**
  * `serve --workers N`: one process as before for N = 1; otherwise this
@@ -15,7 +17,7 @@ export async function serveWorkers(
   const member = groupMember();
   if (member === undefined) {
     if (workers === 1 || !cluster.isPrimary) return serve(file, options);
-    return runPrimary(file, workers);
+    return (await import('./primary.js')).runPrimary(file, workers);
   }
   try {
     await serve(file, { ...options, member });
