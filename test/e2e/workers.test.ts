@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killLeftoverServers, startServe, type Serving } from '../support/cli.js';
 import { parsePrometheusText } from '../support/promText.js';
+import { adminUrlOf, answeredBySlot, workersOf } from '../support/workerGroup.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
@@ -43,13 +44,6 @@ function configText(store: 'memory' | 'redis', extraRules: readonly string[] = [
   ].join('\n');
 }
 
-interface WorkerPart {
-  readonly slot: number;
-  readonly pid: number;
-  readonly error?: string;
-  readonly decisions?: { allow: number; deny: number; refused: number };
-}
-
 interface Group {
   readonly serving: Serving;
   readonly config: string;
@@ -57,20 +51,6 @@ interface Group {
   /** One kept-alive connection on each worker, by slot. */
   readonly on: Map<number, Client>;
   close(): Promise<void>;
-}
-
-async function workers(admin: string): Promise<WorkerPart[]> {
-  const status = (await (await fetch(`${admin}/admin/status`)).json()) as { workers: WorkerPart[] };
-  return status.workers;
-}
-
-async function answeredBySlot(admin: string): Promise<Map<number, number>> {
-  return new Map(
-    (await workers(admin)).map((w) => [
-      w.slot,
-      (w.decisions?.allow ?? 0) + (w.decisions?.deny ?? 0) + (w.decisions?.refused ?? 0),
-    ]),
-  );
 }
 
 interface Answer {
@@ -100,14 +80,7 @@ async function startGroup(store: 'memory' | 'redis'): Promise<Group> {
   writeFileSync(config, configText(store));
   // Three processes load the bridge at once: on a loaded 2-core machine that takes a while.
   const serving = await startServe(['--workers', '2', '--config', config], {}, 60_000);
-  // The lead's own line; its log may reach the pipe just after the primary's "listening".
-  const adminLine = () =>
-    serving
-      .output()
-      .split('\n')
-      .find((line) => line.includes('admin listener started'));
-  await vi.waitFor(() => expect(adminLine()).toBeDefined(), { timeout: 10_000 });
-  const admin = `http://${(JSON.parse(adminLine()!) as { address: string }).address}`;
+  const admin = await adminUrlOf(serving.output);
   // New connections until one has landed on each worker (the kernel chooses; bounded in count).
   const on = new Map<number, Client>();
   for (let attempt = 0; attempt < 80 && on.size < 2; attempt++) {
@@ -246,10 +219,10 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
   });
 
   it('starts a worker that dies again, and keeps answering meanwhile', async () => {
-    const victim = (await workers(group.admin)).find((w) => w.slot === 2)!;
+    const victim = (await workersOf(group.admin)).find((w) => w.slot === 2)!;
     process.kill(victim.pid, 'SIGKILL');
     await expect
-      .poll(async () => (await workers(group.admin)).find((w) => w.slot === 2 && w.error === undefined)?.pid, {
+      .poll(async () => (await workersOf(group.admin)).find((w) => w.slot === 2 && w.error === undefined)?.pid, {
         timeout: 20_000,
       })
       .not.toBe(victim.pid);
