@@ -7,8 +7,7 @@ import type { Store } from '../store/types.js';
 import { Channel, type Peer } from './channel.js';
 import { relayObserver, replayInto, type RelayedEvents } from './eventRelay.js';
 import type { WorkerStatus } from './groupStatus.js';
-import { callStore, placementOf } from './storePlacement.js';
-import { workerStore } from './workerStore.js';
+import { runLocally, workerStore } from './workerStore.js';
 
 /** The worker that runs the admin listener and keeps the statistics (sessions are one table for the group). */
 export const LEAD_SLOT = 1;
@@ -90,11 +89,7 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
     reload: () => joinedHooks().reload(),
     stop: () => joinedHooks().stop(),
     events: (batch: RelayedEvents) => replayInto(joinedHooks().statistics, batch),
-    storeLocal(method: string, args: readonly unknown[]) {
-      if (local === undefined || typeof placementOf(method) !== 'object')
-        throw new Error(`store method ${method} is not run here`);
-      return callStore(local, method as keyof Store, args);
-    },
+    storeLocal: (method: string, args: readonly unknown[]) => runLocally(local, method, args),
   });
   process.on('message', (message: unknown) => channel.receive(message));
   const ask = <T>(name: string, ...args: unknown[]) => channel.call<T>(name, args, PRIMARY_ANSWER_MS);

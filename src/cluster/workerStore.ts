@@ -1,5 +1,5 @@
 import type { Store } from '../store/types.js';
-import { callStore, isDecisionKey, PLACEMENT } from './storePlacement.js';
+import { callStore, isDecisionKey, PLACEMENT, placementOf } from './storePlacement.js';
 
 /** Asks the primary: `store` runs a method on its store, `storeEverywhere` on its store and every worker's. */
 export type AskPrimary = (
@@ -32,4 +32,11 @@ export function workerStore(local: Store, askPrimary: AskPrimary): Store {
     } else store[method] = remote('storeEverywhere', method);
   }
   return store as unknown as Store;
+}
+
+/** The worker's side of a method the primary runs `everywhere`: its share, from its own memory. */
+export function runLocally(local: Store | undefined, method: string, args: readonly unknown[]): unknown {
+  if (local === undefined || typeof placementOf(method) !== 'object')
+    throw new Error(`store method ${method} is not run here`);
+  return callStore(local, method as keyof Store, args);
 }
