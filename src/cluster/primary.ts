@@ -146,8 +146,12 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     exitCode = code;
     stopping = true;
     log.info('stopping', { signal: reason, workers: connected().length });
-    // A message, not a signal: a worker that also got the signal itself (Ctrl-C reaches the whole group) stops once.
-    for (const slot of slots.values()) slot.channel.tell('stop', []);
+    for (const slot of slots.values()) {
+      // A message, not a signal: a worker that also got the signal itself (Ctrl-C reaches the whole group) stops once.
+      if (slot.ready) slot.channel.tell('stop', []);
+      // One still starting cannot hear the message yet: the signal drains it once it handles signals, or ends it before it serves.
+      else if (!slot.worker.isDead()) slot.worker.process.kill('SIGTERM');
+    }
     if (connected().length === 0) void finish(code);
   }
 
