@@ -20,6 +20,12 @@ const FD_OF: Readonly<Record<SocketRole, string>> = { decisions: 'IAB_DECISIONS_
  * and decides nothing, so only a wedged primary is this slow; the store then falls back on the worker's memory.
  */
 const PRIMARY_ANSWER_MS = 1000;
+/**
+ * What the primary gathers from every worker (a revoke's share, metrics, statuses, reloads) waits for
+ * the slowest of them: longer than the primary waits for any one (primary.ts), so its own answer comes first.
+ */
+const GROUP_ANSWER_MS = 5000;
+const GROUP_RELOAD_MS = 15_000;
 
 /** What a worker reports once it serves: where its (shared) decision listener is. */
 export interface ReadyReport {
@@ -92,7 +98,6 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
     storeLocal: (method: string, args: readonly unknown[]) => runLocally(local, method, args),
   });
   process.on('message', (message: unknown) => channel.receive(message));
-  const ask = <T>(name: string, ...args: unknown[]) => channel.call<T>(name, args, PRIMARY_ANSWER_MS);
   return {
     slot,
     leads: slot === LEAD_SLOT,
@@ -100,12 +105,14 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
     store(cache) {
       if (cache.store !== 'memory') return undefined;
       local = memoryStore({ maxEntries: cache.maxEntries });
-      return workerStore(local, (handler, method, args) => ask(handler, method, args));
+      return workerStore(local, (handler, method, args) =>
+        channel.call(handler, [method, args], handler === 'store' ? PRIMARY_ANSWER_MS : GROUP_ANSWER_MS),
+      );
     },
     relay: relayObserver((batch) => channel.tell('events', [batch])),
-    metrics: () => ask<string>('metrics'),
-    statuses: () => ask<WorkerStatus[]>('statuses'),
-    reloadOthers: () => channel.call<object[]>('reloadOthers', [], PRIMARY_ANSWER_MS * 10),
+    metrics: () => channel.call<string>('metrics', [], GROUP_ANSWER_MS),
+    statuses: () => channel.call<WorkerStatus[]>('statuses', [], GROUP_ANSWER_MS),
+    reloadOthers: () => channel.call<object[]>('reloadOthers', [], GROUP_RELOAD_MS),
     joined(next) {
       hooks = next;
     },

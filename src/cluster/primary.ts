@@ -12,8 +12,10 @@ import type { WorkerStatus } from './groupStatus.js';
 import { LEAD_SLOT, memberEnv, type ReadyReport } from './member.js';
 import { storeHub } from './storeHub.js';
 
-/** How long the primary waits for a worker's answer (a status, its share of a revoke). */
+/** How long the primary waits for a worker's answer (a status, its share of a revoke); the lead waits longer for the whole. */
 const WORKER_ANSWER_MS = 2000;
+/** A reload reads and checks the config and users files: seconds on a loaded machine. */
+const RELOAD_ANSWER_MS = 10_000;
 /** A worker that died is started again after this long, so one that cannot start does not spin a core. */
 const RESTART_DELAY_MS = 1000;
 
@@ -77,7 +79,7 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
           .filter((slot) => slot.number !== from)
           .map((slot) =>
             slot.channel
-              .call<{ result: string }>('reload', [], WORKER_ANSWER_MS * 5)
+              .call<{ result: string }>('reload', [], RELOAD_ANSWER_MS)
               .then(({ result }) => ({ slot: slot.number, result }))
               .catch((error: Error) => ({ slot: slot.number, result: 'failed', error: error.message })),
           ),

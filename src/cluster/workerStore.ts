@@ -19,7 +19,11 @@ export function workerStore(local: Store, askPrimary: AskPrimary): Store {
   const remote =
     (handler: 'store' | 'storeEverywhere', method: keyof Store) =>
     (...args: unknown[]) =>
-      askPrimary(handler, method, args).catch(() => callStore(local, method, args));
+      askPrimary(handler, method, args).catch(async () => {
+        const own = await callStore(local, method, args);
+        // This worker's share alone is not the group's answer: said as a store that could not answer says it.
+        return handler === 'store' ? own : undefined;
+      });
   const store: Record<string, unknown> = {};
   for (const [name, placement] of Object.entries(PLACEMENT)) {
     const method = name as keyof Store;

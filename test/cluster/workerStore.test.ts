@@ -115,6 +115,10 @@ describe('workerStore with the memory store shared through the primary', () => {
     const admission = { user: 'local:bob', limit: 1, idleTtlSeconds: 60, unique: false };
     expect(await one.admitSession({ ...admission, session: 's1' })).toBe(true);
     expect(await one.admitSession({ ...admission, session: 's2' })).toBe(false);
+    // A flush still empties this worker, but cannot say it reached the others.
+    await one.set(decisionKey, allow, 60);
+    expect(await revocation(one).flush()).toEqual({ decisions: 0, complete: false });
+    expect(await one.get(decisionKey)).toBeUndefined();
   });
 
   it('runs in the primary only what the table places there', async () => {
