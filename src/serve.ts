@@ -15,29 +15,10 @@ import { listen, type RunningServer } from './server/listen.js';
 import { observeAll } from './observe.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { traceCheck } from './trace/trace.js';
+import { keepRunningOnStrayErrors, surviveBrokenOutput } from './lifecycle/strayErrors.js';
 import { reloadedEverywhere } from './cluster/groupReload.js';
 import { workerStatus } from './cluster/groupStatus.js';
 import type { GroupMember } from './cluster/member.js';
-
-/**
- * A log reader that goes away (a dead pipe to a log shipper) must not take the
- * bridge down: without these listeners every failed write is an uncaught error.
- */
-function surviveBrokenOutput(): void {
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-}
-
-function keepRunningOnStrayErrors(log: Logger): void {
-  const report = (what: string) => (error: unknown) => {
-    try {
-      log.error(what, { error: error instanceof Error ? error.message : String(error) });
-    } catch {
-      // Nowhere left to report to; serving matters more.
-    }
-  };
-  process.on('unhandledRejection', report('unhandled rejection'));
-  process.on('uncaughtException', report('uncaught exception'));
-}
 
 /**
  * V8 allocates objects straight into the old generation when most objects of

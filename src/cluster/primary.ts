@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { formatHostPort } from '../config/schema.js';
 import { readConfigFile } from '../lifecycle/configFile.js';
 import { handleHangupsWith } from '../lifecycle/hangups.js';
+import { keepRunningOnStrayErrors, surviveBrokenOutput } from '../lifecycle/strayErrors.js';
 import { createLogging, exitOnceFlushed } from '../log.js';
 import { takeInheritedSockets } from '../server/socketActivation.js';
 import { memoryStore } from '../store/memory.js';
@@ -45,11 +46,16 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   // Read here first: a wrong file fails the start once, naming the key, before any worker starts.
   const { config } = readConfigFile(file);
   const { log } = createLogging(config.log);
+  // The primary holds the group together: its own stray error must not take every worker down with it.
+  surviveBrokenOutput();
+  keepRunningOnStrayErrors(log);
   const sockets = takeInheritedSockets();
   const shared: Store | undefined =
     config.cache.store === 'memory' ? memoryStore({ maxEntries: config.cache.maxEntries }) : undefined;
   const slots = new Map<number, Slot>();
   const connected = () => [...slots.values()].filter((slot) => slot.worker.isConnected());
+  // Only a worker that has served can hold cached decisions: one still starting has none to drop.
+  const serving = () => connected().filter((slot) => slot.ready !== undefined);
   const metrics = aggregatedMetrics();
   let stopping = false;
   let started = false;
@@ -58,9 +64,7 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     ...(shared === undefined
       ? {}
       : storeHub(shared, () =>
-          connected().map(
-            (slot) => (method, args) => slot.channel.call('storeLocal', [method, args], WORKER_ANSWER_MS),
-          ),
+          serving().map((slot) => (method, args) => slot.channel.call('storeLocal', [method, args], WORKER_ANSWER_MS)),
         )),
     ready: (report: ReadyReport) => workerReady(from, report),
     metrics: () => metrics(),
