@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { relayObserver, replayInto, type RelayedEvents } from '../../src/cluster/eventRelay.js';
 import type { CheckAnswered, SessionEnded } from '../../src/observe.js';
 
-const answered = (n: number) => ({ route: 'default', status: 200, n }) as unknown as CheckAnswered;
+const answered = (n: number) =>
+  ({
+    route: 'default',
+    status: 200,
+    n,
+    viewer: { session: String(n) },
+    decision: { allow: true },
+  }) as unknown as CheckAnswered;
 const ended = {
   route: 'default',
   protocol: 'srs',
@@ -28,6 +35,11 @@ describe('relayObserver', () => {
       ],
     ]);
     relay.checkAnswered!(answered(3));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toHaveLength(2);
+    // A check that names no session counts in none: nothing is sent for it.
+    relay.checkAnswered!({ ...answered(4), viewer: { dialect: 'cesbo', rawQuery: '' } } as CheckAnswered);
+    relay.checkAnswered!({ ...answered(5), decision: undefined });
     await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toHaveLength(2);
   });
