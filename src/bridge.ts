@@ -42,6 +42,8 @@ export interface BridgeOptions {
   readonly observeExchange?: ExchangeObserver;
   /** Sees every backend request's outcome and duration (metrics). */
   readonly observer?: BridgeObserver;
+  /** The store to use instead of the one `cache.store` names (a worker's, shared through the primary). */
+  readonly store?: Store;
 }
 
 /** Everything one configuration decides with; replaced as a whole on a reload. */
@@ -105,7 +107,7 @@ function routingFor(config: BridgeConfig, previous: Routing | undefined, shared:
 export function createBridge(config: BridgeConfig, log: Logger, options: BridgeOptions = {}): Bridge {
   const shared: Shared = {
     client: new MiddlewareClient(options.observeExchange),
-    store: createStore(config.cache, log),
+    store: options.store ?? createStore(config.cache, log),
     log,
     observer: options.observer,
   };

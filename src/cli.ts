@@ -78,10 +78,22 @@ function buildProgram(): Command {
     .description('run the bridge (the default command)')
     .addOption(configOption())
     .option('--record <dir>', 'write every middleware exchange to DIR as a fixture file, secrets masked')
-    .action(async (options: { config?: string; record?: string }, command: Command) => {
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'worker processes serving on the one listener, sharing bindings, limits, revoke, flush and reload: a number, or auto (one per core)',
+      ).default('1'),
+    )
+    .action(async (options: { config?: string; record?: string; workers: string }, command: Command) => {
       if (options.record === '') command.error('error: --record needs a folder', { exitCode: USAGE_ERROR });
-      const { serve } = await import('./serve.js');
-      await serve(configFile(options.config), { recordDir: options.record });
+      const { parseWorkerCount, MAX_WORKERS } = await import('./cluster/workerCount.js');
+      const workers = parseWorkerCount(options.workers);
+      if (workers === undefined)
+        command.error(`error: --workers: expected a number from 1 to ${MAX_WORKERS}, or auto`, {
+          exitCode: USAGE_ERROR,
+        });
+      const { serveWorkers } = await import('./cluster/serveGroup.js');
+      await serveWorkers(configFile(options.config), workers!, { recordDir: options.record });
     });
 
   program

@@ -17,26 +17,10 @@ import { systemClock } from './sessions/clock.js';
 import { keepCountedSlots } from './sessions/countedSlots.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { traceCheck } from './trace/trace.js';
-
-/**
- * A log reader that goes away (a dead pipe to a log shipper) must not take the
- * bridge down: without these listeners every failed write is an uncaught error.
- */
-function surviveBrokenOutput(): void {
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-}
-
-function keepRunningOnStrayErrors(log: Logger): void {
-  const report = (what: string) => (error: unknown) => {
-    try {
-      log.error(what, { error: error instanceof Error ? error.message : String(error) });
-    } catch {
-      // Nowhere left to report to; serving matters more.
-    }
-  };
-  process.on('unhandledRejection', report('unhandled rejection'));
-  process.on('uncaughtException', report('uncaught exception'));
-}
+import { keepRunningOnStrayErrors, surviveBrokenOutput } from './lifecycle/strayErrors.js';
+import { reloadedEverywhere } from './cluster/groupReload.js';
+import { workerStatus } from './cluster/groupStatus.js';
+import type { GroupMember } from './cluster/member.js';
 
 /**
  * V8 allocates objects straight into the old generation when most objects of
@@ -53,6 +37,8 @@ function keepRequestObjectsYoung(): void {
 export interface ServeOptions {
   /** `--record DIR`: write every middleware exchange there as a fixture file. */
   readonly recordDir?: string;
+  /** Set in a worker of `serve --workers N`: its place in the group. */
+  readonly member?: GroupMember;
 }
 
 /** Listens where `listen` says, or on the socket systemd passed; an error says where and why not. */
@@ -91,7 +77,10 @@ async function listenForDecisions(
 export async function serve(file: string, options: ServeOptions = {}): Promise<void> {
   keepRequestObjectsYoung();
   surviveBrokenOutput();
-  const sockets = takeInheritedSockets();
+  const { member } = options;
+  const sockets = member?.sockets ?? takeInheritedSockets();
+  // In a group, the lead alone keeps statistics and runs the admin listener; the others relay to it.
+  const leads = member?.leads ?? true;
   const loaded = readConfigFile(file);
   const { config } = loaded;
   const logging = createLogging(config.log);
@@ -105,7 +94,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   // Loaded here, not with the CLI: the other commands need neither the metrics library nor the
   // statistics databases' drivers (pg and SQLite take a while to load).
   const { createOperations } = await import('./admin/operations.js');
-  const statistics = (await import('./stats/startStatistics.js')).startStatistics({ config, log });
+  const statistics = leads ? (await import('./stats/startStatistics.js')).startStatistics({ config, log }) : undefined;
   const adminSocket = sockets.get('admin');
   const operations = createOperations({
     config: () => live,
@@ -113,46 +102,57 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     bridge: () => bridge,
     log,
     actions: {
-      reload: () => reloader.reload('admin'),
+      reload: () => reloadedEverywhere(reloader.reload('admin'), member),
       revoke: async (target) => {
-        const [dropped, { closed }] = await Promise.all([
+        // Sessions are closed on the streaming servers by the process that tracks them (the lead worker).
+        const [dropped, onServers] = await Promise.all([
           bridge.revoke(target),
-          statistics.connectors.closeViewer(target),
+          statistics?.connectors.closeViewer(target),
         ]);
-        return { ...dropped, closed };
+        return { ...dropped, closed: onServers?.closed ?? [] };
       },
       flush: (route) => bridge.flush(route),
       trace: (route, query, headers) => traceCheck(live, route, { dialect: 'cesbo', query, headers }),
     },
-    sessions: statistics.sessions,
-    stats: statistics.stats,
-    streamingServers: () => statistics.connectors.states(),
+    sessions: statistics?.sessions,
+    stats: statistics?.stats,
+    streamingServers: statistics ? () => statistics.connectors.states() : undefined,
     inheritedAdmin: adminSocket === undefined ? undefined : { fd: adminSocket },
+    group: member,
   });
-  const observer = observeAll([operations.observer, statistics.observer], (error) =>
+  if (member) (await import('./cluster/groupMetrics.js')).shareMetrics(operations.metrics.registry);
+  const observer = observeAll([operations.observer, statistics?.observer ?? member!.relay], (error) =>
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
   );
-  const bridge = createBridge(config, log, { observeExchange: recorder?.observe, observer });
-  keepCountedSlots(statistics.sessions, bridge.sessionCounts, {
-    idleTtlSeconds: config.sessions.idleTtl,
-    clock: systemClock,
+  const bridge = createBridge(config, log, {
+    observeExchange: recorder?.observe,
+    observer,
+    store: member?.store(config.cache),
   });
+  if (statistics)
+    keepCountedSlots(statistics.sessions, bridge.sessionCounts, {
+      idleTtlSeconds: config.sessions.idleTtl,
+      clock: systemClock,
+    });
   const requestListenerFor = (next: BridgeConfig) => bridgeRequestListener(bridge, next, { log, decisions, observer });
   // Replaced on a reload (trusted callers, limits); a request in progress keeps the one it started with.
   let app = requestListenerFor(config);
   const socket = sockets.get('decisions');
   const running = await listenForDecisions((req, res) => app(req, res), config, file, socket, log);
-  log.info('listening', {
+  // In a group the primary says `listening`, once every worker serves.
+  log.info(member ? 'worker listening' : 'listening', {
     address: formatHostPort(running.address.address, running.address.port),
     config: file,
     socket: socket === undefined ? undefined : 'systemd',
     record: options.recordDir,
+    worker: member?.slot,
   });
   // After the decision listener: it matters more, and may itself be on the admin's default port.
-  await operations.start().catch(async (error: unknown) => {
-    await running.stop(0);
-    throw error;
-  });
+  if (leads)
+    await operations.start().catch(async (error: unknown) => {
+      await running.stop(0);
+      throw error;
+    });
   operations.serving();
 
   const watch = configWatch(file, () => void reloader.reload('watch'));
@@ -184,6 +184,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
+      // In a group the primary alone forces: the signal may reach a worker as well as the primary's request.
+      if (member) return;
       log.warn('second stop signal: exiting without waiting', { signal });
       process.exit(1);
     }
@@ -196,7 +198,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       .stop(graceMs())
       .then(() => operations.close())
       .then(() => bridge.close())
-      .then(() => statistics.close())
+      .then(() => statistics?.close())
       .then(() => recorder?.flush())
       .then(
         () => 0,
@@ -212,4 +214,20 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (member) {
+    const startedAt = Date.now();
+    member.joined({
+      status: () =>
+        workerStatus(
+          member.slot,
+          bridge.health(),
+          operations.metrics.totals(),
+          Math.round((Date.now() - startedAt) / 1000),
+        ),
+      reload: () => reloader.reload('signal'),
+      stop: () => stop('primary'),
+      statistics: statistics?.observer,
+    });
+    member.ready({ address: running.address.address, port: running.address.port });
+  }
 }

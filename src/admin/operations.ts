@@ -10,6 +10,7 @@ import { adminRoutes } from './routes.js';
 import { adminHandler, listenAdmin, type RunningAdmin } from './server.js';
 import { identify, statusOf, type LastReload, type Readiness } from './status.js';
 import type { SessionsView, StatsView, StreamingServerView } from './views.js';
+import { withWorkers, type WorkerStatus } from '../cluster/groupStatus.js';
 
 export interface OperationsOptions {
   /** The configuration in force (it changes with a reload). */
@@ -27,6 +28,15 @@ export interface OperationsOptions {
   /** systemd's socket named `admin`, when the sockets are handed over. */
   readonly inheritedAdmin?: { readonly fd: number };
   readonly now?: () => Date;
+  /** Set in the worker that runs the admin listener for `serve --workers N`: metrics and status of the whole group. */
+  readonly group?: GroupView;
+}
+
+export interface GroupView {
+  /** Every worker's metrics, merged (Prometheus text). */
+  metrics(): Promise<string>;
+  /** Each worker's part of `/admin/status`. */
+  statuses(): Promise<readonly WorkerStatus[]>;
 }
 
 /** Admin request bodies are tiny JSON objects: `{token}`, `{route}`. */
@@ -78,27 +88,29 @@ export function createOperations(options: OperationsOptions) {
       }),
   };
 
+  const { group } = options;
+  const status = () =>
+    statusOf({
+      bridge: options.bridge,
+      config: options.config,
+      metrics,
+      configIdentity: () => configIdentity,
+      lastReload: () => lastReload,
+      readiness: () => readiness,
+      startedAt,
+      now,
+      sessions: options.sessions,
+      stats: options.stats,
+      streamingServers: options.streamingServers,
+    });
   const handler = adminHandler({
     auth: adminAuth(options.config().admin.token),
     routes: adminRoutes({ actions, sessions: options.sessions, stats: options.stats, hasRoute, now, body: ADMIN_BODY }),
-    registry: metrics.registry,
+    registry: group ? { metrics: () => group.metrics(), contentType: metrics.registry.contentType } : metrics.registry,
     readiness: () => readiness,
     page: STATUS_PAGE,
     log: options.log,
-    status: () =>
-      statusOf({
-        bridge: options.bridge,
-        config: options.config,
-        metrics,
-        configIdentity: () => configIdentity,
-        lastReload: () => lastReload,
-        readiness: () => readiness,
-        startedAt,
-        now,
-        sessions: options.sessions,
-        stats: options.stats,
-        streamingServers: options.streamingServers,
-      }),
+    status: group ? async () => withWorkers(status(), await group.statuses()) : status,
   });
 
   return {

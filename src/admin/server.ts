@@ -11,8 +11,9 @@ import type { Readiness } from './status.js';
 export interface AdminHandlerOptions {
   readonly auth: AdminAuth;
   readonly routes: ReturnType<typeof adminRoutes>;
-  readonly registry: Registry;
-  readonly status: () => object;
+  /** The bridge's registry, or one that merges every worker's (`serve --workers N`). */
+  readonly registry: Pick<Registry, 'metrics' | 'contentType'>;
+  readonly status: () => object | Promise<object>;
   readonly readiness: () => Readiness;
   readonly page: string;
   readonly log: Logger;
@@ -91,9 +92,9 @@ export function adminHandler(options: AdminHandlerOptions): RequestListener {
         if (!auth.allows(req)) return { status: 401, text: TOKEN_NEEDED, contentType: 'text/html; charset=utf-8' };
         return { status: 200, text: options.page, contentType: 'text/html; charset=utf-8', headers: PAGE_HEADERS };
       },
-      '/admin/status': () => {
+      '/admin/status': async () => {
         if (!auth.allows(req)) throw unauthorized();
-        return { status: 200, json: options.status() };
+        return { status: 200, json: await options.status() };
       },
     };
     const fixedRoute = Object.hasOwn(fixed, path) ? fixed[path] : undefined;

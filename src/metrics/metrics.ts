@@ -34,6 +34,8 @@ export function createMetrics(sources: MetricSources) {
     name: `${PREFIX}config_reloads_total`,
     help: 'Configuration reloads by result',
     labelNames: ['result'],
+    // With `serve --workers N` every worker reloads once per reload: the group reloaded once.
+    aggregator: 'max',
     registers: [registry],
   });
   for (const result of ['ok', 'invalid'] as const) reloads.inc({ result }, 0);
@@ -43,6 +45,8 @@ export function createMetrics(sources: MetricSources) {
     help: "1 while a backend's circuit breaker skips it (open or probing), else 0",
     labelNames: ['backend'],
     registers: [registry],
+    // Each worker has its own circuits: the group's is open while any worker's is.
+    aggregator: 'max',
     collect() {
       this.reset();
       for (const [backend, { circuit }] of Object.entries(sources.health().backends))
@@ -61,6 +65,7 @@ export function createMetrics(sources: MetricSources) {
     name: `${PREFIX}store_up`,
     help: '1 while the decision store answers, else 0',
     registers: [registry],
+    aggregator: 'min',
     collect() {
       this.set(sources.health().store.ok ? 1 : 0);
     },

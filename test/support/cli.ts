@@ -57,8 +57,8 @@ export function killLeftoverServers(): void {
   started.clear();
 }
 
-/** Starts `serve` and resolves once its "listening" line names the address. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serving> {
+/** Starts `serve` and resolves once its "listening" line names the address (within `readyWithinMs`). */
+export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, readyWithinMs = 10_000): Promise<Serving> {
   assertBuilt();
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env } });
   started.add(child);
@@ -67,8 +67,8 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no "listening" line within 10 s:\n${output}`));
-    }, 10_000);
+      reject(new Error(`no "listening" line within ${readyWithinMs / 1000} s:\n${output}`));
+    }, readyWithinMs);
     let found = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();

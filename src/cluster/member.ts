@@ -1,0 +1,121 @@
+import cluster from 'node:cluster';
+import type { CacheConfig } from '../config/schema.js';
+import type { BridgeObserver } from '../observe.js';
+import type { SocketRole } from '../server/socketActivation.js';
+import { memoryStore } from '../store/memory.js';
+import type { Store } from '../store/types.js';
+import { Channel, type Peer } from './channel.js';
+import { relayObserver, replayInto, type RelayedEvents } from './eventRelay.js';
+import type { WorkerStatus } from './groupStatus.js';
+import { runLocally, workerStore } from './workerStore.js';
+
+/** The worker that runs the admin listener and keeps the statistics (sessions are one table for the group). */
+export const LEAD_SLOT = 1;
+
+const SLOT = 'IAB_WORKER_SLOT';
+const FD_OF: Readonly<Record<SocketRole, string>> = { decisions: 'IAB_DECISIONS_FD', admin: 'IAB_ADMIN_FD' };
+
+/**
+ * How long a worker waits for the primary before doing without it. The primary is on this machine
+ * and decides nothing, so only a wedged primary is this slow; the store then falls back on the worker's memory.
+ */
+const PRIMARY_ANSWER_MS = 1000;
+/**
+ * What the primary gathers from every worker (a revoke's share, metrics, statuses, reloads) waits for
+ * the slowest of them: longer than the primary waits for any one (primary.ts), so its own answer comes first.
+ */
+const GROUP_ANSWER_MS = 5000;
+const GROUP_RELOAD_MS = 15_000;
+
+/** What a worker reports once it serves: where its (shared) decision listener is. */
+export interface ReadyReport {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** The environment of worker `slot`: its number, and the descriptors of the sockets systemd passed the primary. */
+export function memberEnv(slot: number, sockets: ReadonlyMap<SocketRole, number>): Record<string, string> {
+  const env: Record<string, string> = { [SLOT]: String(slot) };
+  for (const [role, fd] of sockets) env[FD_OF[role]] = String(fd);
+  return env;
+}
+
+/** What the worker's `serve` gives the group once it is built. */
+export interface MemberHooks {
+  readonly status: () => WorkerStatus;
+  /** As SIGHUP does; resolves with the outcome's result. */
+  readonly reload: () => Promise<{ readonly result: string }>;
+  /** Drain and exit, once (a second request changes nothing). */
+  readonly stop: () => void;
+  /** The lead's statistics observer, fed with the other workers' answered checks. */
+  readonly statistics?: BridgeObserver;
+}
+
+/** One worker of `serve --workers N`, as its `serve` sees the group. */
+export interface GroupMember {
+  readonly slot: number;
+  /** Runs the admin listener and the statistics. */
+  readonly leads: boolean;
+  /** The sockets systemd passed the primary (the primary listens on them for the group). */
+  readonly sockets: ReadonlyMap<SocketRole, number>;
+  /** The store for `cache`: the memory store shared through the primary; undefined for Redis (already shared). */
+  store(cache: CacheConfig): Store | undefined;
+  /** For workers other than the lead: sends answered checks on to the lead's statistics. */
+  readonly relay: BridgeObserver;
+  /** The lead's views of the whole group. */
+  metrics(): Promise<string>;
+  statuses(): Promise<readonly WorkerStatus[]>;
+  reloadOthers(): Promise<readonly object[]>;
+  joined(hooks: MemberHooks): void;
+  ready(report: ReadyReport): void;
+}
+
+function inheritedSockets(env: NodeJS.ProcessEnv): Map<SocketRole, number> {
+  const sockets = new Map<SocketRole, number>();
+  for (const [role, name] of Object.entries(FD_OF) as [SocketRole, string][]) {
+    const fd = env[name];
+    if (fd !== undefined) sockets.set(role, Number(fd));
+  }
+  return sockets;
+}
+
+/** This process's place in the group; undefined when it is not a worker of `serve --workers N`. */
+export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember | undefined {
+  if (!cluster.isWorker || env[SLOT] === undefined) return undefined;
+  const slot = Number(env[SLOT]);
+  let hooks: MemberHooks | undefined;
+  let local: Store | undefined;
+  const joinedHooks = () => {
+    if (hooks === undefined) throw new Error('the worker is still starting');
+    return hooks;
+  };
+  const peer: Peer = { send: (message, callback) => process.send!(message, undefined, undefined, callback) };
+  const channel = new Channel(peer, {
+    status: () => joinedHooks().status(),
+    reload: () => joinedHooks().reload(),
+    stop: () => joinedHooks().stop(),
+    events: (batch: RelayedEvents) => replayInto(joinedHooks().statistics, batch),
+    storeLocal: (method: string, args: readonly unknown[]) => runLocally(local, method, args),
+  });
+  process.on('message', (message: unknown) => channel.receive(message));
+  return {
+    slot,
+    leads: slot === LEAD_SLOT,
+    sockets: inheritedSockets(env),
+    store(cache) {
+      if (cache.store !== 'memory') return undefined;
+      local = memoryStore({ maxEntries: cache.maxEntries });
+      return workerStore(local, (handler, method, args) =>
+        channel.call(handler, [method, args], handler === 'store' ? PRIMARY_ANSWER_MS : GROUP_ANSWER_MS),
+      );
+    },
+    relay: relayObserver((batch) => channel.tell('events', [batch])),
+    metrics: () => channel.call<string>('metrics', [], GROUP_ANSWER_MS),
+    statuses: () => channel.call<WorkerStatus[]>('statuses', [], GROUP_ANSWER_MS),
+    reloadOthers: () => channel.call<object[]>('reloadOthers', [], GROUP_RELOAD_MS),
+    joined(next) {
+      hooks = next;
+    },
+    ready: (report) => channel.tell('ready', [report]),
+  };
+}

@@ -1,0 +1,181 @@
+import cluster, { type Worker } from 'node:cluster';
+import { formatHostPort } from '../config/schema.js';
+import { readConfigFile } from '../lifecycle/configFile.js';
+import { handleHangupsWith } from '../lifecycle/hangups.js';
+import { keepRunningOnStrayErrors, surviveBrokenOutput } from '../lifecycle/strayErrors.js';
+import { createLogging, exitOnceFlushed } from '../log.js';
+import { takeInheritedSockets } from '../server/socketActivation.js';
+import { memoryStore } from '../store/memory.js';
+import type { Store } from '../store/types.js';
+import { Channel, type Handlers } from './channel.js';
+import { aggregatedMetrics } from './groupMetrics.js';
+import type { WorkerStatus } from './groupStatus.js';
+import { LEAD_SLOT, memberEnv, type ReadyReport } from './member.js';
+import { storeHub } from './storeHub.js';
+
+/** How long the primary waits for a worker's answer (a status, its share of a revoke); the lead waits longer for the whole. */
+const WORKER_ANSWER_MS = 2000;
+/** A reload reads and checks the config and users files: seconds on a loaded machine. */
+const RELOAD_ANSWER_MS = 10_000;
+/** A worker that died is started again after this long, so one that cannot start does not spin a core. */
+const RESTART_DELAY_MS = 1000;
+
+interface Slot {
+  readonly number: number;
+  worker: Worker;
+  channel: Channel;
+  ready: ReadyReport | undefined;
+}
+
+export interface PrimaryOptions {
+  /** Starts a dead worker again later (tests run it at once). */
+  readonly later?: (run: () => void, ms: number) => void;
+}
+
+/**
+ * `serve --workers N`: the primary starts N workers that serve on one
+ * listening socket (the kernel spreads the connections: node:cluster's
+ * SCHED_NONE, no handle passing per connection), keeps their shared state
+ * (`cache.store: memory`: token bindings, session counts), relays between
+ * them (statistics to the lead worker, metrics and status for the admin
+ * listener, which the lead runs), forwards SIGHUP and SIGTERM, and restarts
+ * a worker that dies. It serves no check itself.
+ */
+export function runPrimary(file: string, count: number, options: PrimaryOptions = {}): void {
+  const later = options.later ?? ((run, ms) => setTimeout(run, ms));
+  // Read here first: a wrong file fails the start once, naming the key, before any worker starts.
+  const { config } = readConfigFile(file);
+  const { log } = createLogging(config.log);
+  // The primary holds the group together: its own stray error must not take every worker down with it.
+  surviveBrokenOutput();
+  keepRunningOnStrayErrors(log);
+  const sockets = takeInheritedSockets();
+  const shared: Store | undefined =
+    config.cache.store === 'memory' ? memoryStore({ maxEntries: config.cache.maxEntries }) : undefined;
+  const slots = new Map<number, Slot>();
+  const connected = () => [...slots.values()].filter((slot) => slot.worker.isConnected());
+  // Only a worker that has served can hold cached decisions: one still starting has none to drop.
+  const serving = () => connected().filter((slot) => slot.ready !== undefined);
+  const metrics = aggregatedMetrics();
+  let stopping = false;
+  let started = false;
+
+  const handlers = (from: number): Handlers => ({
+    ...(shared === undefined
+      ? {}
+      : storeHub(shared, () =>
+          serving().map((slot) => (method, args) => slot.channel.call('storeLocal', [method, args], WORKER_ANSWER_MS)),
+        )),
+    ready: (report: ReadyReport) => workerReady(from, report),
+    metrics: () => metrics(),
+    statuses: () =>
+      Promise.all(
+        connected().map((slot) =>
+          slot.channel
+            .call<WorkerStatus>('status', [], WORKER_ANSWER_MS)
+            .catch((error: Error) => ({ slot: slot.number, pid: slot.worker.process.pid, error: error.message })),
+        ),
+      ),
+    // The lead reloaded itself for `POST /admin/reload`; the others follow, and it answers with all outcomes.
+    reloadOthers: () =>
+      Promise.all(
+        connected()
+          .filter((slot) => slot.number !== from)
+          .map((slot) =>
+            slot.channel
+              .call<{ result: string }>('reload', [], RELOAD_ANSWER_MS)
+              .then(({ result }) => ({ slot: slot.number, result }))
+              .catch((error: Error) => ({ slot: slot.number, result: 'failed', error: error.message })),
+          ),
+      ),
+    // Answered checks seen by the other workers, for the statistics the lead keeps (off the decision path).
+    events: (batch: unknown) => {
+      slots.get(LEAD_SLOT)?.channel.tell('events', [batch]);
+    },
+  });
+
+  function fork(number: number): void {
+    const worker = cluster.fork(memberEnv(number, sockets));
+    const channel = new Channel(worker, handlers(number));
+    slots.set(number, { number, worker, channel, ready: undefined });
+    worker.on('message', (message: unknown) => channel.receive(message));
+  }
+
+  function workerReady(number: number, report: ReadyReport): void {
+    const slot = slots.get(number);
+    if (slot === undefined) return;
+    slot.ready = report;
+    if (started) {
+      log.info('worker restarted', { worker: number, pid: slot.worker.process.pid });
+      return;
+    }
+    if (![...slots.values()].every((each) => each.ready !== undefined)) return;
+    started = true;
+    log.info('listening', {
+      address: formatHostPort(report.address, report.port),
+      config: file,
+      workers: count,
+      socket: sockets.has('decisions') ? 'systemd' : undefined,
+    });
+  }
+
+  cluster.on('exit', (worker, code, signal) => {
+    const slot = [...slots.values()].find((each) => each.worker === worker);
+    if (slot === undefined) return;
+    slot.channel.close('the worker exited');
+    if (stopping) {
+      if (code !== 0) exitCode = 1;
+      if (![...slots.values()].some((each) => each.worker.isDead() === false)) void finish(0);
+      return;
+    }
+    if (!started) {
+      // It could not start (its own error is on stderr): the others would serve a group that is not whole.
+      log.error('a worker could not start; stopping', { worker: slot.number, code, signal });
+      stopAll('start failed', 1);
+      return;
+    }
+    log.warn('worker died; starting it again', { worker: slot.number, pid: worker.process.pid, code, signal });
+    slot.ready = undefined;
+    later(() => {
+      if (!stopping) fork(slot.number);
+    }, RESTART_DELAY_MS);
+  });
+
+  let exitCode = 0;
+  async function finish(code: number): Promise<void> {
+    await shared?.close();
+    log.info('stopped');
+    exitOnceFlushed(log, Math.max(code, exitCode));
+  }
+
+  function stopAll(reason: string, code: number): void {
+    exitCode = code;
+    stopping = true;
+    log.info('stopping', { signal: reason, workers: connected().length });
+    for (const slot of slots.values()) {
+      // A message, not a signal: a worker that also got the signal itself (Ctrl-C reaches the whole group) stops once.
+      if (slot.ready) slot.channel.tell('stop', []);
+      // One still starting cannot hear the message yet: the signal drains it once it handles signals, or ends it before it serves.
+      else if (!slot.worker.isDead()) slot.worker.process.kill('SIGTERM');
+    }
+    if (connected().length === 0) void finish(code);
+  }
+
+  const onStopSignal = (signal: string) => {
+    if (!stopping) return stopAll(signal, 0);
+    log.warn('second stop signal: exiting without waiting', { signal });
+    for (const slot of slots.values()) slot.worker.process.kill('SIGKILL');
+    process.exit(1);
+  };
+  process.on('SIGTERM', () => onStopSignal('SIGTERM'));
+  process.on('SIGINT', () => onStopSignal('SIGINT'));
+  handleHangupsWith(() => {
+    if (stopping) return log.info('SIGHUP while stopping: not reloaded');
+    for (const slot of connected()) slot.channel.tell('reload', []);
+  });
+
+  // SCHED_NONE: every worker accepts on the one socket itself, as one process would; set before the first fork.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ serialization: 'advanced' });
+  for (let number = 1; number <= count; number++) fork(number);
+}

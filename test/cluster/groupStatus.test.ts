@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { withWorkers, workerStatus, type WorkerStatus } from '../../src/cluster/groupStatus.js';
+
+const totals = (allow: number, hit: number) => ({
+  allow,
+  deny: 1,
+  refused: 0,
+  defaults: 1,
+  cache: { hit, miss: 1, stale: 0, none: 0 },
+  coalesced: 0,
+});
+const health = { status: 'ok' as const, store: { store: 'memory' as const, ok: true }, backends: {} };
+
+describe('withWorkers', () => {
+  it("counts decisions over every worker that answered and lists each worker's part", () => {
+    const workers: WorkerStatus[] = [
+      workerStatus(1, health, totals(3, 2), 10),
+      workerStatus(2, health, totals(4, 5), 9),
+      { slot: 3, pid: 77, error: 'statuses: no answer within 2000 ms' },
+    ];
+    const status = withWorkers({ version: '0.1.0', decisions: totals(3, 2) }, workers);
+    expect(status.decisions).toEqual({
+      allow: 7,
+      deny: 2,
+      refused: 0,
+      defaults: 2,
+      cache: { hit: 7, miss: 2, stale: 0, none: 0 },
+      coalesced: 0,
+    });
+    expect(status.workers.map((worker) => worker.slot)).toEqual([1, 2, 3]);
+    expect(status.workers[0]).toMatchObject({ pid: process.pid, uptimeSeconds: 10, status: 'ok' });
+    expect(status.version).toBe('0.1.0');
+  });
+
+  it("keeps the lead's own count when no worker answered", () => {
+    expect(withWorkers({ decisions: totals(3, 2) }, []).decisions).toEqual(totals(3, 2));
+  });
+});

@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shutdownRound } from '../../scripts/hostile/shutdownRound.js';
+import { CLI, killLeftoverServers, startServe } from '../support/cli.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { adminUrlOf, answeredBySlot, workersOf } from '../support/workerGroup.js';
+
+// Drain and socket activation under `serve --workers 2`, as test/e2e/shutdown.test.ts and
+// test/e2e/socketActivation.test.ts check them for one process.
+const dir = mkdtempSync(join(tmpdir(), 'bridge-workers-life-'));
+let middleware: ReplayServer;
+
+beforeAll(async () => {
+  middleware = await startReplayServer([
+    { request: { path: '/slow' }, response: { status: 200, delayMs: 1200, headers: { 'X-Session-Name': 'viewer' } } },
+    { request: { path: '/fast' }, response: { status: 200 } },
+  ]);
+});
+afterAll(async () => {
+  killLeftoverServers();
+  await middleware.close();
+});
+
+function configFile(name: string, check: '/slow' | '/fast'): string {
+  const file = join(dir, name);
+  writeFileSync(
+    file,
+    `listen: 127.0.0.1:0\nadmin: {listen: "127.0.0.1:0"}\nstats: {store: off}\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${middleware.url}${check}", timeoutMs: 4000}\n`,
+  );
+  return file;
+}
+
+/** The whole process group as one: systemd's KillMode=control-group signals the primary and every worker. */
+function wholeGroup(primary: ChildProcess, workerPids: readonly number[]): ChildProcess {
+  return {
+    once: (event: 'exit', listener: (code: number | null) => void) => primary.once(event, listener),
+    kill: (signal: NodeJS.Signals) => {
+      for (const pid of [primary.pid!, ...workerPids]) process.kill(pid, signal);
+      return true;
+    },
+  } as unknown as ChildProcess;
+}
+
+/** One check on a connection of its own: the status, or why none came. */
+function checkOnce(port: number): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = get(
+      { host: '127.0.0.1', port, path: '/auth?token=t', agent: false, headers: { 'X-Real-IP': '203.0.113.7' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 'no status'));
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.setTimeout(15_000, () => req.destroy(Object.assign(new Error('no answer within 15 s'), { code: 'ETIMEDOUT' })));
+  });
+}
+
+describe('serve --workers 2', { timeout: 120_000 }, () => {
+  it('answers every check already sent when the group gets SIGTERM: in flight, queued, pipelined; exits 0', async () => {
+    const bridge = await startServe(['--workers', '2', '--config', configFile('drain.yaml', '/slow')], {}, 60_000);
+    const port = Number(new URL(bridge.url).port);
+    const admin = await adminUrlOf(bridge.output);
+    const pids = (await workersOf(admin)).map((worker) => worker.pid);
+    expect(pids).toHaveLength(2);
+    const before = middleware.received.length;
+    const tally = await shutdownRound(
+      wholeGroup(bridge.child, pids),
+      port,
+      { inFlight: 20, queued: 200, pipelined: 5 },
+      () =>
+        expect
+          .poll(() => middleware.received.length - before, { timeout: 20_000 })
+          .toBe(20)
+          .then(() => undefined),
+    );
+    expect(tally).toMatchObject({ sent: 221, answered: 221, toldToClose: 221, reset: 0, unanswered: 0, exitCode: 0 });
+    expect(Object.keys(tally.statuses).filter((status) => status !== '200' && status !== '403')).toEqual([]);
+    expect(await bridge.exited).toBe(0);
+  });
+
+  it('serves on the socket systemd passes, every worker accepting on it', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    // systemd-socket-activate (Debian package systemd) opens the socket and starts serve on the first connection.
+    const child = spawn('systemd-socket-activate', [
+      '-l',
+      `127.0.0.1:${port}`,
+      '--fdname=decisions',
+      process.execPath,
+      CLI,
+      'serve',
+      '--workers',
+      '2',
+      '--config',
+      configFile('activated.yaml', '/fast'),
+    ]);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes(`Listening on 127.0.0.1:${port} `)) resolve();
+      }),
+    );
+    // That check starts the group and waits in the socket's queue until a worker takes it.
+    expect(await checkOnce(port)).toBe(200);
+    // The primary says it once every worker serves, which may be after the first of them answered.
+    const listening = () => output.split('\n').find((line) => line.includes('"message":"listening"'));
+    await expect.poll(listening, { timeout: 30_000 }).toBeDefined();
+    expect(JSON.parse(listening()!)).toMatchObject({ address: `127.0.0.1:${port}`, socket: 'systemd', workers: 2 });
+    const admin = await adminUrlOf(() => output);
+    // Checks on connections of their own until both workers have taken some (the kernel chooses; bounded).
+    for (let n = 0; n < 100; n++) {
+      const answered = await answeredBySlot(admin);
+      if ((answered.get(1) ?? 0) > 0 && (answered.get(2) ?? 0) > 0) break;
+      expect(await checkOnce(port)).toBe(200);
+    }
+    const answered = await answeredBySlot(admin);
+    expect(answered.get(1)).toBeGreaterThan(0);
+    expect(answered.get(2)).toBeGreaterThan(0);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
