@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../../support/replayServer.js';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
+const fixtures = join(import.meta.dirname, '..', '..', 'fixtures');
 
 let checkServer: ReplayServer;
 let flussonicServer: ReplayServer;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   flussonicServer = await startReplayServer(loadFixtures(join(fixtures, 'flussonic')));
   blackhole = await startReplayServer([{ request: { path: '/check' }, response: { hang: true } }]);
   const refused = await closedPort();
-  // The backends step on its own: no cache, no circuit breaker (test/app/cache.test.ts covers those).
+  // The backends step on its own: no cache, no circuit breaker (test/pipeline/steps/cache.test.ts covers those).
   bridge = testBridge({
     cache: { enabled: false },
     backends: {

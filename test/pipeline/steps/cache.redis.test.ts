@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { startRedis, type RedisServer } from '../../support/redisServer.js';
+import { loadFixtures, startReplayServer, type ReplayServer } from '../../support/replayServer.js';
 
 let redis: RedisServer;
 let middleware: ReplayServer;
@@ -18,7 +18,7 @@ afterAll(async () => {
   await redis.stop();
 });
 beforeEach(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', '..', 'fixtures', 'http')));
   bridges = [];
 });
 afterEach(async () => {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../src/config/load.js';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { ConfigError } from '../../../src/config/load.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { startReplayServer, type ReplayServer } from '../../support/replayServer.js';
 
 const EVENTUALLY = { timeout: 10_000, interval: 100 };
 const dir = mkdtempSync(join(tmpdir(), 'bridge-users-'));

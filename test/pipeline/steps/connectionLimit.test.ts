@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { startRedis, type RedisServer } from '../../support/redisServer.js';
+import { startReplayServer, type ReplayServer } from '../../support/replayServer.js';
 
 const PROMO = 'http://promo.example.com/limit';
 const EVENTUALLY = { timeout: 10_000, interval: 100 };

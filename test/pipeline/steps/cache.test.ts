@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../../support/replayServer.js';
 
-const httpFixtures = loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http'));
+const httpFixtures = loadFixtures(join(import.meta.dirname, '..', '..', 'fixtures', 'http'));
 
 let middleware: ReplayServer;
 let bridges: TestBridge[];
