@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckAnswered, SessionEnded } from '../observe.js';
 import { fingerprint } from '../secrets.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
 
 /** A live session as `/admin/sessions` lists it (the admin listener's `LiveSession`): times in ISO 8601. */
