@@ -35,7 +35,7 @@ beforeAll(async () => {
         checked: { backends: ['check'], publish: 'check' },
       },
     },
-    { sessionEnded: (event) => ended.push(event) },
+    { observer: { sessionEnded: (event) => ended.push(event) } },
   );
   running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 16_384, log: memoryLogger([]) });
   base = `http://127.0.0.1:${running.address.port}`;
