@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { type Exchange, loadFixtures } from '../../src/replay/fixtures.js';
-import { type ReplayOptions, type ReplayServer, startReplayServer } from '../../src/replay/server.js';
+import {
+  type ReceivedRequest,
+  type ReplayOptions,
+  type ReplayServer,
+  startReplayServer,
+} from '../../src/replay/server.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -15,6 +20,11 @@ export interface ReplayedMiddlewareOptions extends ReplayOptions<Exchange> {
   readonly perTest?: boolean;
 }
 
+export interface ReplayedMiddleware extends ReplayServer {
+  /** The next request the middleware receives from now on: the real event to wait for, never a fixed sleep. */
+  nextRequest(): Promise<ReceivedRequest>;
+}
+
 /**
  * A real middleware on a free loopback port, replaying `exchanges` (a
  * `test/fixtures` folder name, or exchanges written in the test): started
@@ -25,10 +35,16 @@ export interface ReplayedMiddlewareOptions extends ReplayOptions<Exchange> {
 export function useReplayedMiddleware(
   exchanges: string | readonly Exchange[],
   { perTest = false, ...replay }: ReplayedMiddlewareOptions = {},
-): ReplayServer {
+): ReplayedMiddleware {
   let server: ReplayServer | undefined;
+  const waiting: ((request: ReceivedRequest) => void)[] = [];
+  const onRequest = (request: ReceivedRequest, answeredBy: Exchange | undefined) => {
+    for (const resolve of waiting.splice(0)) resolve(request);
+    replay.onRequest?.(request, answeredBy);
+  };
   const start = async () => {
-    server = await startReplayServer(typeof exchanges === 'string' ? fixturesOf(exchanges) : exchanges, replay);
+    const served = typeof exchanges === 'string' ? fixturesOf(exchanges) : exchanges;
+    server = await startReplayServer(served, { ...replay, onRequest });
   };
   const stop = async () => {
     await server?.close();
@@ -53,5 +69,9 @@ export function useReplayedMiddleware(
       return running().received;
     },
     close: stop,
+    nextRequest: () =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+      }),
   };
 }
