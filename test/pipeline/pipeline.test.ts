@@ -3,7 +3,7 @@ import bcrypt from 'bcryptjs';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testBridge, type TestBridge } from '../support/bridge.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 const PROMO = 'http://promo.example.com/promo';
 const PATH = '/tv/travel-channel/index.m3u8';
@@ -15,21 +15,20 @@ function securetoken(subject: string, ip: string, secret: string, start: number,
   return `${hash}-${salt}-${end}-${start}`;
 }
 
-let middleware: ReplayServer;
+const middleware = useReplayedMiddleware([
+  {
+    request: { path: '/check', query: { token: 'mw-token' } },
+    response: { status: 200, headers: { 'X-Session-Name': 'mw-user' } },
+  },
+  {
+    request: { path: '/check', query: { auth: 'testuser:mw-password' } },
+    response: { status: 200, headers: { 'X-Session-Name': 'testuser@mw' } },
+  },
+  { request: { path: '/check' }, response: { status: 403 } },
+]);
 let bridge: TestBridge;
 
 beforeAll(async () => {
-  middleware = await startReplayServer([
-    {
-      request: { path: '/check', query: { token: 'mw-token' } },
-      response: { status: 200, headers: { 'X-Session-Name': 'mw-user' } },
-    },
-    {
-      request: { path: '/check', query: { auth: 'testuser:mw-password' } },
-      response: { status: 200, headers: { 'X-Session-Name': 'testuser@mw' } },
-    },
-    { request: { path: '/check' }, response: { status: 403 } },
-  ]);
   bridge = testBridge({
     ipRules: ['allow 198.51.100.10', 'deny 198.51.100.66', 'deny 2001:db8:bad::/48', 'pass 198.51.100.0/24'],
     securetoken: { secret: ['new-secret', 'old-secret'], hash: 'path' },
@@ -48,7 +47,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bridge.close();
-  await middleware.close();
 });
 
 let askedBefore = 0;

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../src/config/load.js';
 import { testBridge, type TestBridge } from '../../support/bridge.js';
-import { startReplayServer, type ReplayServer } from '../../support/replayServer.js';
+import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
 
 const EVENTUALLY = { timeout: 10_000, interval: 100 };
 const dir = mkdtempSync(join(tmpdir(), 'bridge-users-'));
@@ -24,12 +24,8 @@ function newUsersFile(text: string, extension = 'yaml'): string {
   return file;
 }
 
-let middleware: ReplayServer;
-beforeAll(async () => {
-  middleware = await startReplayServer([{ request: { path: '/check' }, response: { status: 403 } }]);
-});
-afterAll(async () => {
-  await middleware.close();
+const middleware = useReplayedMiddleware([{ request: { path: '/check' }, response: { status: 403 } }]);
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
