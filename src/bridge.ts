@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createAdapter } from './adapters/factory.js';
 import { observedAdapter } from './adapters/observed.js';
 import { MiddlewareClient, type ExchangeObserver } from './adapters/transport.js';
+import { type Clock, systemClock } from './clock.js';
 import type { BridgeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import type { BridgeObserver } from './observe.js';
@@ -9,7 +10,12 @@ import { createDecider } from './pipeline/pipeline.js';
 import { revocation, type Revocation } from './pipeline/revoke.js';
 import { openLocalUsers, type LocalUsers } from './policies/users/localUsers.js';
 import type { Decider } from './pipeline/types.js';
-import { withCircuitBreaker, type CircuitState, type GuardedAdapter } from './resilience/circuitBreaker.js';
+import {
+  withCircuitBreaker,
+  type CircuitChange,
+  type CircuitState,
+  type GuardedAdapter,
+} from './resilience/circuitBreaker.js';
 import { createStore } from './store/factory.js';
 import type { Store, StoreHealth } from './store/types.js';
 
@@ -44,6 +50,8 @@ export interface BridgeOptions {
   readonly observer?: BridgeObserver;
   /** The store to use instead of the one `cache.store` names (a worker's, shared through the primary). */
   readonly store?: Store;
+  /** What circuit cool-downs and remembered passwords run on (tests move it by hand). */
+  readonly clock?: Clock;
 }
 
 /** Everything one configuration decides with; replaced as a whole on a reload. */
@@ -59,6 +67,17 @@ interface Shared {
   readonly store: Store;
   readonly log: Logger;
   readonly observer?: BridgeObserver;
+  readonly clock: Clock;
+}
+
+/** The log lines of a circuit opening and closing. */
+function logCircuitChange(log: Logger, change: CircuitChange): void {
+  if (change.state === 'open') {
+    const { backend, failures, cooldownSeconds, reason } = change;
+    log.warn('backend circuit opened', { backend, failures, cooldownSeconds, reason });
+  } else {
+    log.info('backend circuit closed', { backend: change.backend });
+  }
 }
 
 /**
@@ -68,7 +87,7 @@ interface Shared {
 function adaptersFor(
   config: BridgeConfig,
   previous: Routing | undefined,
-  { client, log, observer }: Shared,
+  { client, log, observer, clock }: Shared,
 ): Map<string, GuardedAdapter> {
   return new Map(
     Object.entries(config.backends).map(([name, backend]) => {
@@ -79,7 +98,13 @@ function adaptersFor(
       return [
         name,
         kept ??
-          observedAdapter(withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, log), observer),
+          observedAdapter(
+            withCircuitBreaker(createAdapter(name, backend, client), backend.breaker, {
+              clock,
+              onChange: (change) => logCircuitChange(log, change),
+            }),
+            observer,
+          ),
       ];
     }),
   );
@@ -88,7 +113,9 @@ function adaptersFor(
 function routingFor(config: BridgeConfig, previous: Routing | undefined, shared: Shared): Routing {
   // Opened first: an unusable users file throws before anything else is built.
   const localUsers =
-    config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, shared.log) : undefined;
+    config.users.length > 0 || config.usersFile !== undefined
+      ? openLocalUsers(config, shared.log, process.env, shared.clock)
+      : undefined;
   try {
     const adapters = adaptersFor(config, previous, shared);
     return {
@@ -110,6 +137,7 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
     store: options.store ?? createStore(config.cache, log),
     log,
     observer: options.observer,
+    clock: options.clock ?? systemClock,
   };
   let routing = routingFor(config, undefined, shared);
   return {

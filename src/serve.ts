@@ -13,7 +13,7 @@ import { secretEnvValues } from './secrets.js';
 import { bridgeRequestListener } from './server/bridgeListener.js';
 import { listen, type RunningServer } from './server/listen.js';
 import { observeAll } from './observe.js';
-import { systemClock } from './sessions/clock.js';
+import { systemClock } from './clock.js';
 import { keepCountedSlots } from './sessions/countedSlots.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { traceCheck } from './trace/trace.js';

@@ -2,35 +2,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, validateConfig } from '../src/config/load.js';
 import { testBridge, type TestBridge } from './support/bridge.js';
-import {
-  closedPort,
-  loadFixtures,
-  startReplayServer,
-  type ReceivedRequest,
-  type ReplayServer,
-} from './support/replayServer.js';
+import { useReplayedMiddleware } from './support/replayedMiddleware.js';
+import { closedPort } from './support/replayServer.js';
 
-const httpFixtures = loadFixtures(join(import.meta.dirname, 'fixtures', 'http'));
 const dir = mkdtempSync(join(tmpdir(), 'bridge-reconfigure-'));
 
-let middleware: ReplayServer;
-let arrivals: ((request: ReceivedRequest) => void)[];
+const middleware = useReplayedMiddleware('http', { perTest: true });
 let bridge: TestBridge;
 
-beforeEach(async () => {
-  arrivals = [];
-  middleware = await startReplayServer(httpFixtures, {
-    onRequest: (received) => {
-      for (const arrived of arrivals) arrived(received);
-    },
-  });
-});
 afterEach(async () => {
   await bridge.close();
-  await middleware.close();
 });
 
 /** The bridge's config document: one Cesbo-style backend on the replayed middleware, `extra` merged in. */
@@ -46,10 +30,6 @@ function check(token: string, ip = '203.0.113.1') {
   return request(bridge.app).get(`/auth?token=${token}`).set('X-Real-IP', ip).set('X-Channel-ID', 'a001');
 }
 
-function nextArrival(): Promise<ReceivedRequest> {
-  return new Promise((resolve) => arrivals.push(resolve));
-}
-
 describe('bridge.reconfigure', () => {
   it('decides new checks with the new rules at once', async () => {
     bridge = testBridge(documentWith());
@@ -61,7 +41,7 @@ describe('bridge.reconfigure', () => {
 
   it('lets a check already under way finish on the config it started with', async () => {
     bridge = testBridge(documentWith());
-    const arrived = nextArrival();
+    const arrived = middleware.nextRequest();
     const inFlight = check('busy-token').then((res) => res);
     await arrived;
     // The new config has no backend: the default (deny) answers new checks.

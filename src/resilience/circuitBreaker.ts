@@ -1,11 +1,28 @@
-import type { BreakerConfig } from '../config/schema.js';
-import type { Logger } from '../log.js';
 import type { BackendVerdict, MiddlewareAdapter } from '../adapters/types.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { BreakerConfig } from '../config/schema.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface GuardedAdapter extends MiddlewareAdapter {
   circuit(): CircuitState;
+}
+
+/** A circuit opening (with why) or closing again; the breaker's owner decides what to log. */
+export type CircuitChange =
+  | {
+      readonly backend: string;
+      readonly state: 'open';
+      readonly failures: number;
+      readonly cooldownSeconds: number;
+      readonly reason: string;
+    }
+  | { readonly backend: string; readonly state: 'closed' };
+
+export interface BreakerOptions {
+  readonly clock?: Clock;
+  /** Hears each opening and each closing, once per change (not per check that fails meanwhile). */
+  readonly onChange?: (change: CircuitChange) => void;
 }
 
 const SKIPPED: BackendVerdict = {
@@ -24,8 +41,7 @@ const SKIPPED: BackendVerdict = {
 export function withCircuitBreaker(
   adapter: MiddlewareAdapter,
   config: BreakerConfig,
-  log: Logger,
-  now = Date.now,
+  { clock = systemClock, onChange }: BreakerOptions = {},
 ): GuardedAdapter {
   let state: CircuitState = 'closed';
   let failures = 0;
@@ -34,14 +50,14 @@ export function withCircuitBreaker(
 
   function open(reason: string): void {
     state = 'open';
-    openUntil = now() + config.cooldown * 1000;
-    log.warn('backend circuit opened', { backend: adapter.name, failures, cooldownSeconds: config.cooldown, reason });
+    openUntil = clock.now() + config.cooldown * 1000;
+    onChange?.({ backend: adapter.name, state: 'open', failures, cooldownSeconds: config.cooldown, reason });
   }
 
   function settle(verdict: BackendVerdict): void {
     if (verdict.outcome !== 'error' && verdict.unasked) return;
     if (verdict.outcome !== 'error') {
-      if (state !== 'closed') log.info('backend circuit closed', { backend: adapter.name });
+      if (state !== 'closed') onChange?.({ backend: adapter.name, state: 'closed' });
       state = 'closed';
       failures = 0;
     } else if (verdict.error !== 'cancelled' && state !== 'open') {
@@ -58,10 +74,10 @@ export function withCircuitBreaker(
 
   return {
     name: adapter.name,
-    circuit: () => (state === 'open' && now() >= openUntil ? 'half-open' : state),
+    circuit: () => (state === 'open' && clock.now() >= openUntil ? 'half-open' : state),
     check(viewer, signal) {
       if (state === 'open') {
-        if (now() < openUntil || probing) return Promise.resolve(SKIPPED);
+        if (clock.now() < openUntil || probing) return Promise.resolve(SKIPPED);
         state = 'half-open';
       } else if (state === 'half-open' && probing) {
         return Promise.resolve(SKIPPED);

@@ -1,5 +1,5 @@
 import type { SessionAdmission } from '../store/types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { SessionTracker, TrackedSession } from './tracker.js';
 
 /** Where connection-limit slots are counted (the bridge's store). */

@@ -3,7 +3,7 @@ import type { CheckAnswered, SessionEnded } from '../observe.js';
 import { type Admission, backendAdmission } from '../pipeline/admission.js';
 import type { Decision } from '../pipeline/decision.js';
 import { fingerprint } from '../secrets.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
 
 /** A live session as `/admin/sessions` lists it (the admin listener's `LiveSession`): times in ISO 8601. */

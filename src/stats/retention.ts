@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Clock } from '../sessions/clock.js';
+import type { Clock } from '../clock.js';
 import type { StatsDatabase } from './types.js';
 
 const HOUR_MS = 3_600_000;

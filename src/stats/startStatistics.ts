@@ -2,7 +2,7 @@ import type { BridgeConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { BridgeObserver } from '../observe.js';
 import { maskOccurrences, withUrlEncoded } from '../secrets.js';
-import { systemClock, type Clock } from '../sessions/clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { SessionTracker } from '../sessions/tracker.js';
 import { createConnectors, type Connectors } from '../streamingServers/connectors.js';
 import { openStatsDatabase } from './open.js';

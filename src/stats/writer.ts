@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Clock } from '../sessions/clock.js';
+import type { Clock } from '../clock.js';
 import type { SessionRow } from '../sessions/types.js';
 import type { StatsDatabase } from './types.js';
 

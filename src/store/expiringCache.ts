@@ -1,22 +1,25 @@
-import NodeCache from 'node-cache';
+import { type Clock, systemClock } from '../clock.js';
 
 /** Expired entries are looked for once a second and dropped a thousand per turn of the event loop. */
 const DROP_INTERVAL_MS = 1000;
 const DROP_SLICE = 1000;
 
-function isCacheFull(error: unknown): boolean {
-  return error instanceof Error && (error as Error & { errorcode?: string }).errorcode === 'ECACHEFULL';
+interface Entry<V> {
+  readonly value: V;
+  /** When the entry ends (clock ms): it is expired once the clock is past this. */
+  readonly end: number;
 }
 
 /**
- * node-cache with `useClones: false` (one object per entry, no copies: a
- * million decisions stay small; stored values are never mutated), plus an
- * index of keys by the second they expire.
+ * A map whose entries expire, bounded in keys, with an index of keys by the
+ * second they expire, on an injected clock.
  *
- * node-cache's own `checkperiod` sweep walks every key in one go, which at a
- * million entries stalls the event loop for hundreds of milliseconds; the index
- * lets expired entries go a slice at a time instead, with work proportional to
- * what expires.
+ * One object per entry, no copies (a million decisions stay small; stored
+ * values are never mutated). Expired entries are dropped when read, and by a
+ * sweep once a second that goes through the index a slice at a time, so work
+ * is proportional to what expires and the event loop never stalls (walking a
+ * million keys in one go takes hundreds of milliseconds). node-cache, used
+ * here before, reads `Date.now()` itself and so cannot run on a clock.
  *
  * A key is indexed once, under the second its current entry expires: storing
  * it again moves it there, and `delete` takes it out. A key refreshed all the
@@ -24,50 +27,46 @@ function isCacheFull(error: unknown): boolean {
  * entry rather than one per second it was stored in.
  */
 export class ExpiringCache<V> {
-  private readonly cache: NodeCache;
+  private readonly entries = new Map<string, Entry<V>>();
   private readonly expiringAt = new Map<number, Set<string>>();
-  private checkedUpTo = currentSecond();
+  private checkedUpTo: number;
   private dropping = false;
   private closed = false;
-  private readonly timer: NodeJS.Timeout;
+  private readonly stopSweep: () => void;
 
   /** `maxKeys` -1: unbounded. `onExpired` hears each key the sweep found expired (not keys deleted or stored again). */
   constructor(
-    maxKeys: number,
+    private readonly maxKeys: number,
     private readonly onExpired?: (key: string) => void,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.cache = new NodeCache({ stdTTL: 0, checkperiod: 0, useClones: false, deleteOnExpire: true, maxKeys });
-    this.timer = setInterval(() => this.dropExpired(), DROP_INTERVAL_MS).unref();
+    this.checkedUpTo = this.currentSecond();
+    this.stopSweep = clock.every(DROP_INTERVAL_MS, () => this.dropExpired());
   }
 
+  /** Entries held, expired ones the sweep has not reached yet included. */
   get size(): number {
-    return this.cache.getStats().keys;
+    return this.entries.size;
   }
 
   /** Every key held now (expired ones the sweep has not reached yet included: `get` them to know). */
   keys(): string[] {
-    return this.cache.keys();
+    return [...this.entries.keys()];
   }
 
   get(key: string): V | undefined {
-    return this.cache.get<V>(key);
+    return this.live(key)?.value;
   }
 
   /** Stores for `ttlSeconds` (> 0); false when the cache is full and `key` is new. */
   set(key: string, value: V, ttlSeconds: number): boolean {
-    // When the entry now under `key` ends (ms), or undefined when there is none.
-    const previousEnd = this.cache.getTtl(key);
-    try {
-      this.cache.set(key, value, ttlSeconds);
-    } catch (error) {
-      if (!isCacheFull(error)) throw error;
-      // node-cache refuses even an overwrite when full, though replacing a key does not grow it.
-      if (this.cache.del(key) === 0) return false;
-      this.cache.set(key, value, ttlSeconds);
-    }
-    const second = secondAfter(this.cache.getTtl(key)!);
-    if (previousEnd !== undefined) {
-      const previousSecond = secondAfter(previousEnd);
+    const previous = this.live(key);
+    if (!previous && this.maxKeys >= 0 && this.entries.size >= this.maxKeys) return false;
+    const end = this.clock.now() + ttlSeconds * 1000;
+    this.entries.set(key, { value, end });
+    const second = secondAfter(end);
+    if (previous) {
+      const previousSecond = secondAfter(previous.end);
       if (previousSecond === second) return true;
       this.unindex(key, previousSecond);
     }
@@ -78,18 +77,25 @@ export class ExpiringCache<V> {
   }
 
   delete(key: string): void {
-    const end = this.cache.getTtl(key);
-    if (end === undefined) return;
-    this.cache.del(key);
-    this.unindex(key, secondAfter(end));
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.unindex(key, secondAfter(entry.end));
   }
 
   close(): void {
     this.closed = true;
-    clearInterval(this.timer);
+    this.stopSweep();
     this.expiringAt.clear();
-    this.cache.flushAll();
-    this.cache.close();
+    this.entries.clear();
+  }
+
+  /** The entry under `key` unless it has expired; an expired one is dropped (its index entry goes with the sweep). */
+  private live(key: string): Entry<V> | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.end >= this.clock.now()) return entry;
+    this.entries.delete(key);
+    return undefined;
   }
 
   private unindex(key: string, second: number): void {
@@ -100,7 +106,7 @@ export class ExpiringCache<V> {
 
   private dropExpired(): void {
     if (this.dropping) return;
-    const now = currentSecond();
+    const now = this.currentSecond();
     // Walk the seconds since the last check, or the index itself if that is shorter (after a clock
     // jump forward). After a jump backwards the walk starts over from the new now.
     const seconds =
@@ -123,13 +129,21 @@ export class ExpiringCache<V> {
   private dropSlice(keys: string[], from: number): void {
     if (this.closed) return;
     const end = Math.min(from + DROP_SLICE, keys.length);
-    // has() drops the entry when it has expired. A key stored again after its entry expired unread
-    // lives on, indexed under its new second.
+    // A key already dropped when read is reported too. A key stored again after its entry expired
+    // unread lives on, indexed under its new second.
     for (let i = from; i < end; i++) {
-      if (!this.cache.has(keys[i]!)) this.onExpired?.(keys[i]!);
+      const key = keys[i]!;
+      const entry = this.entries.get(key);
+      if (entry !== undefined && entry.end >= this.clock.now()) continue;
+      this.entries.delete(key);
+      this.onExpired?.(key);
     }
     if (end < keys.length) setImmediate(() => this.dropSlice(keys, end));
     else this.dropping = false;
+  }
+
+  private currentSecond(): number {
+    return Math.floor(this.clock.now() / 1000);
   }
 }
 
@@ -137,11 +151,7 @@ function range(first: number, last: number): number[] {
   return Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
 }
 
-/** node-cache counts an entry expired once now > its end: the first whole second past that end. */
+/** An entry counts as expired once now > its end: the first whole second past that end. */
 function secondAfter(endMs: number): number {
   return Math.floor(endMs / 1000) + 1;
-}
-
-function currentSecond(): number {
-  return Math.floor(Date.now() / 1000);
 }

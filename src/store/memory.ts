@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { ExpiringCache } from './expiringCache.js';
 import { storeTtlSeconds } from './ttl.js';
 import type {
@@ -14,6 +15,8 @@ import type {
 export interface MemoryStoreOptions {
   /** Past this many entries new keys are not stored (the decision is still answered, just not cached). */
   readonly maxEntries: number;
+  /** What entries expire and sessions go idle by. */
+  readonly clock?: Clock;
 }
 
 /** Sessions seen per user: session id → last seen (ms since epoch). */
@@ -26,14 +29,15 @@ const SCAN_SLICE = 10_000;
 export function memoryStore(options: MemoryStoreOptions): Store {
   // Whose each cached allow is: its identities as one text, one a line (identities hold no line break),
   // the cheapest form a million of them can take (no set per viewer). Found by looking through them all, in slices.
+  const clock = options.clock ?? systemClock;
   const notes = new Map<string, string>();
-  const values = new ExpiringCache<StoredValue>(options.maxEntries, (key) => notes.delete(key));
+  const values = new ExpiringCache<StoredValue>(options.maxEntries, (key) => notes.delete(key), clock);
   // A user's entry lives idleTtl past their last admission, so users who stop watching are forgotten.
-  const sessionsByUser = new ExpiringCache<UserSessions>(-1);
+  const sessionsByUser = new ExpiringCache<UserSessions>(-1, undefined, clock);
   const listeners = new Set<(event: DropEvent) => void>();
 
   function admit(request: SessionAdmission): boolean {
-    const now = Date.now();
+    const now = clock.now();
     const idleTtlSeconds = storeTtlSeconds(request.idleTtlSeconds);
     const sessions = sessionsByUser.get(request.user) ?? new Map<string, number>();
     for (const [session, lastSeen] of sessions) {

@@ -2,7 +2,7 @@ import type { StreamingServerConfig } from '../config/streamingServersSchema.js'
 import type { Logger } from '../log.js';
 import { maskUrl } from '../secrets.js';
 import { trustedCallerClassifier } from '../server/callers.js';
-import type { Clock } from '../sessions/clock.js';
+import type { Clock } from '../clock.js';
 import type { SessionTracker, TrackedSession } from '../sessions/tracker.js';
 import type { EndReason } from '../sessions/types.js';
 import type { AstraApi, AstraSession } from './astraApi.js';

@@ -1,6 +1,6 @@
 import type { StreamingServerConfig } from '../config/streamingServersSchema.js';
 import type { Logger } from '../log.js';
-import type { Clock } from '../sessions/clock.js';
+import type { Clock } from '../clock.js';
 import { SessionTracker, type ViewerIdentity } from '../sessions/tracker.js';
 import { createAstraApi } from './astraApi.js';
 import { AstraConnector, type ConnectorState } from './astraConnector.js';

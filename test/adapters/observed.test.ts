@@ -6,7 +6,6 @@ import { MiddlewareClient } from '../../src/adapters/transport.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { BackendAsked } from '../../src/observe.js';
 import { withCircuitBreaker } from '../../src/resilience/circuitBreaker.js';
-import { memoryLogger } from '../support/bridge.js';
 import { astraViewer } from './support.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
@@ -30,11 +29,7 @@ function observed(backend: Record<string, unknown>, seen: BackendAsked[]) {
     'test config',
     {},
   );
-  const guarded = withCircuitBreaker(
-    createAdapter('mw', config.backends.mw!, client),
-    config.backends.mw!.breaker,
-    memoryLogger([]),
-  );
+  const guarded = withCircuitBreaker(createAdapter('mw', config.backends.mw!, client), config.backends.mw!.breaker);
   return observedAdapter(guarded, { backendAsked: (event) => seen.push(event) });
 }
 

@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { callerRequestFor } from '../../src/commands/probe.js';
 import type { Trace } from '../../src/trace/trace.js';
 import { runCli } from '../support/cli.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-probe-'));
 const MINISTRA_ALLOW = '6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7';
@@ -13,13 +13,11 @@ const MINISTRA_DENY = '0b8d6f4e2c1a39578e6d4c2b0a9f8e7d';
 const USER_PASSWORD = 'u5er-pa55';
 const MW_PASSWORD = 'mw-pa55word';
 
-let ministra: ReplayServer;
-let http: ReplayServer;
+const ministra = useReplayedMiddleware('ministra');
+const http = useReplayedMiddleware('http');
 let config: string;
 
-beforeAll(async () => {
-  ministra = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'ministra')));
-  http = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+beforeAll(() => {
   config = join(dir, 'bridge.yaml');
   writeFileSync(
     config,
@@ -36,10 +34,6 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-});
-afterAll(async () => {
-  await ministra.close();
-  await http.close();
 });
 
 const probe = (...args: string[]) => runCli(['probe', '--config', config, ...args], { env: { MW_PASSWORD } });

@@ -2,12 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { killLeftoverServers, runCli, startServe } from '../support/cli.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
-let middleware: ReplayServer;
 
 function writeConfig(name: string, text: string): string {
   const file = join(dir, name);
@@ -15,22 +14,19 @@ function writeConfig(name: string, text: string): string {
   return file;
 }
 
-beforeAll(async () => {
-  middleware = await startReplayServer([
-    {
-      request: { path: '/check', query: { token: 'good-token' } },
-      response: { status: 200, headers: { 'X-Session-Name': 'alice' } },
-    },
-    {
-      request: { path: '/check', query: { token: 'slow-token' } },
-      response: { status: 200, delayMs: 500, headers: { 'X-Session-Name': 'slow' } },
-    },
-    { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
-  ]);
-});
-afterAll(async () => {
+const middleware = useReplayedMiddleware([
+  {
+    request: { path: '/check', query: { token: 'good-token' } },
+    response: { status: 200, headers: { 'X-Session-Name': 'alice' } },
+  },
+  {
+    request: { path: '/check', query: { token: 'slow-token' } },
+    response: { status: 200, delayMs: 500, headers: { 'X-Session-Name': 'slow' } },
+  },
+  { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
+]);
+afterAll(() => {
   killLeftoverServers();
-  await middleware.close();
 });
 
 describe('serve', () => {
@@ -49,8 +45,9 @@ describe('serve', () => {
     expect(denied.status).toBe(403);
     expect(denied.headers.get('x-location')).toBe('http://promo.example.com/');
 
+    const asked = middleware.nextRequest();
     const inFlight = fetch(`${bridge.url}/auth?token=slow-token`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await asked;
     bridge.child.kill('SIGTERM');
     const answered = await inFlight;
     expect(answered.status).toBe(200);

@@ -66,7 +66,7 @@ beforeAll(async () => {
       backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } },
       routes: { default: { backends: ['check'], publish: 'check' } },
     },
-    { checkAnswered: record, sessionEnded: record },
+    { observer: { checkAnswered: record, sessionEnded: record } },
   );
   running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 16_384, log: memoryLogger([]) });
   tap = await startNginxTap(running.address.port);

@@ -1,98 +1,249 @@
-import { describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { BackendVerdict, MiddlewareAdapter } from '../../src/adapters/types.js';
-import { withCircuitBreaker } from '../../src/resilience/circuitBreaker.js';
-import { memoryLogger } from '../support/bridge.js';
+import { type CircuitChange, withCircuitBreaker } from '../../src/resilience/circuitBreaker.js';
+import type { ViewerRequest } from '../../src/viewer.js';
+import { closedPort } from '../../src/replay/server.js';
+import { testBridge } from '../support/bridge.js';
+import { checkAsAstra, useCesboBridges } from '../support/cesboBridges.js';
+import { ManualClock } from '../support/manualClock.js';
+import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
-const viewer = { dialect: 'cesbo' as const, rawQuery: 'token=t', token: 't' };
-const signal = new AbortController().signal;
 const ALLOW: BackendVerdict = { outcome: 'allow', info: {}, notes: [] };
-const TIMEOUT: BackendVerdict = { outcome: 'error', error: 'timeout', detail: 'no complete answer within timeoutMs' };
-const CANCELLED: BackendVerdict = { outcome: 'error', error: 'cancelled', detail: 'no longer needed' };
+const DENY: BackendVerdict = { outcome: 'deny', info: {}, notes: [] };
+const UNASKED_DENY: BackendVerdict = { outcome: 'deny', info: {}, notes: [], unasked: true };
+const FAILED: BackendVerdict = { outcome: 'error', error: 'server-error', detail: 'HTTP 500' };
+const CANCELLED: BackendVerdict = { outcome: 'error', error: 'cancelled', detail: 'another backend allowed first' };
 
-/** A backend answering what the test queues (or throwing when told), counting its checks. */
+const viewer: ViewerRequest = { dialect: 'cesbo', rawQuery: '', ip: '203.0.113.1' };
+const signal = new AbortController().signal;
+
+/** A middleware whose every answer is the one `answer` holds when asked; counts what reached it. */
 function scripted() {
-  const answers: Array<BackendVerdict | 'throw' | Promise<BackendVerdict>> = [];
-  let asked = 0;
+  const backend = {
+    answer: ALLOW,
+    asked: 0,
+    /** When set, checks wait for `release` (a probe still under way). */
+    held: undefined as Promise<void> | undefined,
+  };
   const adapter: MiddlewareAdapter = {
     name: 'mw',
-    check: () => {
-      asked++;
-      const next = answers.shift() ?? ALLOW;
-      if (next === 'throw') throw new TypeError('adapter bug');
-      return Promise.resolve(next);
+    async check() {
+      backend.asked += 1;
+      const answer = backend.answer;
+      await backend.held;
+      return answer;
     },
   };
-  return { adapter, answers, asked: () => asked };
+  return { backend, adapter };
 }
 
-function breaker(failures = 2, cooldown = 10) {
-  const backend = scripted();
-  let now = 1_000_000;
-  const lines: string[] = [];
-  const guarded = withCircuitBreaker(backend.adapter, { failures, cooldown }, memoryLogger(lines), () => now);
-  return { guarded, backend, lines, advance: (ms: number) => (now += ms) };
+function breaker(failures: number, cooldown: number) {
+  const clock = new ManualClock();
+  const changes: CircuitChange[] = [];
+  const { backend, adapter } = scripted();
+  const guarded = withCircuitBreaker(adapter, { failures, cooldown }, { clock, onChange: (c) => changes.push(c) });
+  const check = () => guarded.check(viewer, signal);
+  return { clock, changes, backend, guarded, check };
 }
 
-describe('circuit breaker', () => {
-  it('passes answers through while closed', async () => {
-    const { guarded, backend } = breaker();
-    await expect(guarded.check(viewer, signal)).resolves.toBe(ALLOW);
-    expect([guarded.circuit(), backend.asked()]).toEqual(['closed', 1]);
-  });
-
-  it('opens after `failures` failures in a row and skips the backend for the cool-down', async () => {
-    const { guarded, backend } = breaker(2);
-    backend.answers.push(TIMEOUT, TIMEOUT);
-    await guarded.check(viewer, signal);
+describe('withCircuitBreaker', () => {
+  it('opens after `failures` errors in a row and then skips the backend without asking it', async () => {
+    const { backend, guarded, check, changes } = breaker(2, 60);
+    backend.answer = FAILED;
+    await check();
     expect(guarded.circuit()).toBe('closed');
-    await guarded.check(viewer, signal);
+    await check();
     expect(guarded.circuit()).toBe('open');
-    await expect(guarded.check(viewer, signal)).resolves.toMatchObject({ outcome: 'error', error: 'circuit-open' });
-    expect(backend.asked()).toBe(2);
+    expect(await check()).toMatchObject({ outcome: 'error', error: 'circuit-open' });
+    expect(backend.asked).toBe(2);
+    expect(changes).toEqual([
+      { backend: 'mw', state: 'open', failures: 2, cooldownSeconds: 60, reason: 'server-error' },
+    ]);
   });
 
-  it('an answer in between starts the count again; a cancelled check counts as nothing', async () => {
-    const { guarded, backend } = breaker(2);
-    backend.answers.push(TIMEOUT, ALLOW, TIMEOUT, CANCELLED, CANCELLED);
-    for (let i = 0; i < 5; i++) await guarded.check(viewer, signal);
-    expect(guarded.circuit()).toBe('closed');
-  });
-
-  it('after the cool-down lets one probe through: its answer closes the circuit', async () => {
-    const { guarded, backend, advance } = breaker(1, 10);
-    backend.answers.push(TIMEOUT);
-    await guarded.check(viewer, signal);
-    advance(10_000);
+  it('is half-open once the cool-down has passed, on the clock it was given', async () => {
+    const { backend, guarded, check, clock } = breaker(1, 30);
+    backend.answer = FAILED;
+    await check();
+    clock.advance(29_999);
+    expect(guarded.circuit()).toBe('open');
+    clock.advance(1);
     expect(guarded.circuit()).toBe('half-open');
-    let answer!: (verdict: BackendVerdict) => void;
-    backend.answers.push(new Promise<BackendVerdict>((resolve) => (answer = resolve)));
-    const probe = guarded.check(viewer, signal);
-    // While the probe is out, other checks are skipped rather than sent to a backend that may still be down.
-    await expect(guarded.check(viewer, signal)).resolves.toMatchObject({ error: 'circuit-open' });
-    answer(ALLOW);
-    await expect(probe).resolves.toBe(ALLOW);
-    expect([guarded.circuit(), backend.asked()]).toEqual(['closed', 2]);
   });
 
-  it('a failed probe opens the circuit again for another cool-down', async () => {
-    const { guarded, backend, advance } = breaker(1, 10);
-    backend.answers.push(TIMEOUT, TIMEOUT);
-    await guarded.check(viewer, signal);
-    advance(10_000);
-    await guarded.check(viewer, signal);
+  it('lets one probe through after the cool-down: a failure opens it for another cool-down', async () => {
+    const { backend, guarded, check, clock, changes } = breaker(1, 30);
+    backend.answer = FAILED;
+    await check();
+    clock.advance(30_000);
+    await check();
+    expect(backend.asked).toBe(2);
     expect(guarded.circuit()).toBe('open');
-    advance(9_999);
-    await expect(guarded.check(viewer, signal)).resolves.toMatchObject({ error: 'circuit-open' });
-    expect(backend.asked()).toBe(2);
+    clock.advance(29_000);
+    expect(await check()).toMatchObject({ error: 'circuit-open' });
+    expect(changes.map((c) => c.state)).toEqual(['open', 'open']);
+  });
+
+  it('closes on a successful probe, and says so once', async () => {
+    const { backend, guarded, check, clock, changes } = breaker(1, 30);
+    backend.answer = FAILED;
+    await check();
+    clock.advance(30_000);
+    backend.answer = DENY;
+    expect(await check()).toBe(DENY);
+    expect(guarded.circuit()).toBe('closed');
+    await check();
+    expect(backend.asked).toBe(3);
+    expect(changes.map((c) => c.state)).toEqual(['open', 'closed']);
+  });
+
+  it('skips every other check while the probe is under way', async () => {
+    const { backend, guarded, check, clock } = breaker(1, 30);
+    backend.answer = FAILED;
+    await check();
+    clock.advance(30_000);
+    backend.answer = ALLOW;
+    let release!: () => void;
+    backend.held = new Promise((resolve) => {
+      release = resolve;
+    });
+    const probe = check();
+    expect(await check()).toMatchObject({ error: 'circuit-open' });
+    release();
+    expect(await probe).toBe(ALLOW);
+    expect(guarded.circuit()).toBe('closed');
+    expect(backend.asked).toBe(2);
+  });
+
+  it('counts an answer (allow or deny) as success: failures must come in a row', async () => {
+    const { backend, guarded, check } = breaker(2, 60);
+    for (const answer of [FAILED, DENY, FAILED, ALLOW, FAILED]) {
+      backend.answer = answer;
+      await check();
+    }
+    expect(guarded.circuit()).toBe('closed');
+  });
+
+  it('counts neither a cancelled check nor an answer given without asking the middleware', async () => {
+    const { backend, guarded, check } = breaker(2, 60);
+    for (const answer of [FAILED, CANCELLED, UNASKED_DENY, FAILED]) {
+      backend.answer = answer;
+      await check();
+    }
+    expect(guarded.circuit()).toBe('open');
+  });
+
+  it('reports one opening however many failing checks were under way when it opened', async () => {
+    const { backend, check, changes } = breaker(2, 60);
+    backend.answer = FAILED;
+    await Promise.all(Array.from({ length: 8 }, () => check()));
+    expect(changes).toHaveLength(1);
+  });
+
+  it('with failures: 0 never opens', async () => {
+    const { backend, guarded, check, changes } = breaker(0, 60);
+    backend.answer = FAILED;
+    for (let i = 0; i < 8; i++) await check();
+    expect(backend.asked).toBe(8);
+    expect(guarded.circuit()).toBe('closed');
+    expect(changes).toEqual([]);
   });
 
   it('a probe whose adapter throws leaves the next check free to probe', async () => {
-    const { guarded, backend, advance } = breaker(1, 10);
-    backend.answers.push(TIMEOUT, 'throw');
+    const clock = new ManualClock();
+    let throwing = false;
+    const adapter: MiddlewareAdapter = {
+      name: 'mw',
+      check: () => {
+        if (throwing) throw new TypeError('adapter bug');
+        return Promise.resolve(FAILED);
+      },
+    };
+    const guarded = withCircuitBreaker(adapter, { failures: 1, cooldown: 10 }, { clock, onChange: () => undefined });
     await guarded.check(viewer, signal);
-    advance(10_000);
+    expect(guarded.circuit()).toBe('open');
+    clock.advance(10_000);
+    throwing = true;
     await expect(guarded.check(viewer, signal)).rejects.toThrow('adapter bug');
+    throwing = false;
+    adapter.check = () => Promise.resolve(ALLOW);
     await expect(guarded.check(viewer, signal)).resolves.toBe(ALLOW);
     expect(guarded.circuit()).toBe('closed');
+  });
+});
+
+describe('circuit breakers in a bridge: logged, in /healthz, on the bridge clock', () => {
+  const middleware = useReplayedMiddleware('http', { perTest: true });
+  const clock = new ManualClock();
+  const bridgeWith = useCesboBridges(middleware, { clock });
+
+  it('skips a failing backend after `failures` errors in a row, probes it after the cool-down, and closes on success', async () => {
+    const bridge = bridgeWith({ backend: { breaker: { failures: 2, cooldown: 1 } }, cache: { enabled: false } });
+    await checkAsAstra(bridge, 'crash-token').expect(403);
+    await checkAsAstra(bridge, 'crash-token').expect(403);
+    expect(middleware.received).toHaveLength(2);
+
+    // Open: decided at once by the default, without a request to the middleware.
+    await checkAsAstra(bridge, 'good-token').expect(403);
+    expect(middleware.received).toHaveLength(2);
+    const open = await request(bridge.app).get('/healthz').expect(200);
+    expect(open.body).toMatchObject({ status: 'degraded', backends: { mw: { circuit: 'open' } } });
+    expect(bridge.logs.filter((line) => line.includes('backend circuit opened'))).toHaveLength(1);
+
+    // Half-open after the cool-down: one probe; it fails, so the circuit opens again.
+    clock.advance(1100);
+    await checkAsAstra(bridge, 'crash-token').expect(403);
+    await checkAsAstra(bridge, 'good-token').expect(403);
+    expect(middleware.received).toHaveLength(3);
+
+    // Next probe succeeds: closed, every request goes through again.
+    clock.advance(1100);
+    await checkAsAstra(bridge, 'good-token').expect(200);
+    await checkAsAstra(bridge, 'bad-token').expect(403);
+    expect(middleware.received).toHaveLength(5);
+    const closed = await request(bridge.app).get('/healthz').expect(200);
+    expect(closed.body).toMatchObject({ status: 'ok', backends: { mw: { circuit: 'closed' } } });
+  });
+
+  it('logs one opening however many failing checks were under way', async () => {
+    const bridge = bridgeWith({ backend: { breaker: { failures: 2, cooldown: 60 } }, cache: { enabled: false } });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => checkAsAstra(bridge, 'crash-token', `203.0.113.${i + 1}`)));
+    expect(bridge.logs.filter((line) => line.includes('backend circuit opened'))).toHaveLength(1);
+  });
+
+  it('counts a deny as a working backend', async () => {
+    const bridge = bridgeWith({ backend: { breaker: { failures: 2, cooldown: 60 } }, cache: { enabled: false } });
+    await checkAsAstra(bridge, 'crash-token').expect(403);
+    await checkAsAstra(bridge, 'bad-token').expect(403);
+    await checkAsAstra(bridge, 'crash-token').expect(403);
+    await checkAsAstra(bridge, 'good-token').expect(200);
+    expect(middleware.received).toHaveLength(4);
+  });
+
+  it('is not reset by checks an adapter decides without asking (Ministra without a token)', async () => {
+    const refused = await closedPort();
+    const bridge = testBridge({
+      cache: { enabled: false },
+      backends: {
+        portal: {
+          type: 'ministra',
+          url: `http://127.0.0.1:${refused}/stalker_portal`,
+          breaker: { failures: 2, cooldown: 60 },
+        },
+      },
+    });
+    onTestFinished(() => bridge.close());
+    await checkAsAstra(bridge, 'a'.repeat(32)).expect(403);
+    await request(bridge.app).get('/auth').set('X-Real-IP', '203.0.113.1').expect(403);
+    await checkAsAstra(bridge, 'b'.repeat(32)).expect(403);
+    const health = await request(bridge.app).get('/healthz').expect(200);
+    expect(health.body).toMatchObject({ backends: { portal: { circuit: 'open' } } });
+  });
+
+  it('with failures: 0 never opens', async () => {
+    const bridge = bridgeWith({ backend: { breaker: { failures: 0 } }, cache: { enabled: false } });
+    for (let i = 0; i < 8; i++) await checkAsAstra(bridge, 'crash-token').expect(403);
+    expect(middleware.received).toHaveLength(8);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawExchange as sendRaw, statusesOf } from '../../scripts/hostile/rawExchange.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 /**
  * Sends bytes as they are and returns what came back until the server closed
@@ -25,12 +25,11 @@ function rawExchange(port: number, bytes: string, { halfClose = true } = {}): Pr
 
 let bridge: TestBridge;
 let running: RunningServer;
-let slowMiddleware: ReplayServer;
+const slowMiddleware = useReplayedMiddleware([
+  { request: { path: '/check' }, response: { status: 200, delayMs: 400, headers: { 'X-Session-Name': 'patient' } } },
+]);
 
 beforeAll(async () => {
-  slowMiddleware = await startReplayServer([
-    { request: { path: '/check' }, response: { status: 200, delayMs: 400, headers: { 'X-Session-Name': 'patient' } } },
-  ]);
   bridge = testBridge({
     cache: { enabled: false },
     backends: { slow: { type: 'http', url: `${slowMiddleware.url}/check` } },
@@ -39,7 +38,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bridge.close();
-  await slowMiddleware.close();
 });
 
 describe('requests Node refuses before express', () => {
@@ -140,8 +138,9 @@ describe('requests Node refuses before express', () => {
 
   it('logs a decision the caller reset the connection on as undelivered', async () => {
     const socket = connect(running.address.port, '127.0.0.1');
+    const asked = slowMiddleware.nextRequest();
     socket.write('GET /auth?token=gone HTTP/1.1\r\nHost: a\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await asked;
     socket.resetAndDestroy();
     await expect
       .poll(() => bridge.logs.find((line) => line.includes('"undelivered":true')), { timeout: 3000 })
@@ -192,8 +191,9 @@ describe('many headers', () => {
 
 describe('graceful stop', () => {
   it('answers the request in flight, then refuses new connections', async () => {
+    const asked = slowMiddleware.nextRequest();
     const inFlight = fetch(`http://127.0.0.1:${running.address.port}/auth?token=x`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await asked;
     const stopped = running.stop(5000);
     const res = await inFlight;
     expect(res.status).toBe(200);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckAnswered } from '../../src/observe.js';
-import type { Clock } from '../../src/sessions/clock.js';
+import type { Clock } from '../../src/clock.js';
 import { keepCountedSlots, type SlotStore } from '../../src/sessions/countedSlots.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
 import { memoryStore } from '../../src/store/memory.js';
@@ -31,7 +31,7 @@ function bridgeWithTracker(maxLive = 100) {
       routes: { default: { default: 'deny' } },
       sessions: { idleTtl: 3600 },
     },
-    tracker,
+    { observer: tracker },
   );
   keepCountedSlots(tracker, opened.bridge.sessionCounts, { idleTtlSeconds: 3600, clock });
   const watch = (token: string, session: string) =>

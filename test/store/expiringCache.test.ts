@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExpiringCache } from '../../src/store/expiringCache.js';
+import { ManualClock } from '../support/manualClock.js';
 
 // `size` counts what the cache holds without reading it: an entry past its TTL is still counted
 // until the once-a-second drop pass removes it, so these tests see what that pass does.
@@ -110,5 +111,49 @@ describe('ExpiringCache: keys stored again with a new TTL', () => {
     expect(cache.get('k2999')).toBe('again');
     vi.advanceTimersByTime(60_000);
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('ExpiringCache on the clock it is given', () => {
+  it('expires entries and runs its sweep by that clock alone', () => {
+    const clock = new ManualClock();
+    const expired: string[] = [];
+    const cache = new ExpiringCache<string>(-1, (key) => expired.push(key), clock);
+    cache.set('short', 'v', 1);
+    cache.set('long', 'v', 60);
+    clock.advance(1000);
+    expect(cache.get('short')).toBe('v');
+    clock.advance(1000);
+    expect(cache.get('short')).toBeUndefined();
+    expect(cache.get('long')).toBe('v');
+    clock.advance(59_000);
+    // The sweep found both: `short` (dropped when read) and `long` (never read again).
+    expect(expired.sort()).toEqual(['long', 'short']);
+    expect(cache.size).toBe(0);
+    cache.close();
+  });
+
+  it('refuses a new key when full, but replaces a held one and takes a key whose entry expired', () => {
+    const clock = new ManualClock();
+    const cache = new ExpiringCache<string>(2, undefined, clock);
+    expect(cache.set('a', '1', 1)).toBe(true);
+    expect(cache.set('b', '1', 60)).toBe(true);
+    expect(cache.set('c', '1', 60)).toBe(false);
+    expect(cache.set('b', '2', 60)).toBe(true);
+    expect(cache.get('b')).toBe('2');
+    clock.advance(1001);
+    expect(cache.set('a', '2', 60)).toBe(true);
+    expect(cache.get('a')).toBe('2');
+    cache.close();
+  });
+
+  it('stops its sweep when closed', () => {
+    const clock = new ManualClock();
+    const expired: string[] = [];
+    const cache = new ExpiringCache<string>(-1, (key) => expired.push(key), clock);
+    cache.set('k', 'v', 1);
+    cache.close();
+    clock.advance(10_000);
+    expect(expired).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { createBridge, type Bridge } from '../../src/bridge.js';
+import type { Clock } from '../../src/clock.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { BridgeConfig } from '../../src/config/schema.js';
 import type { BridgeObserver } from '../../src/observe.js';
@@ -30,12 +31,18 @@ export interface TestBridge {
   close(): Promise<void>;
 }
 
+export interface TestBridgeOptions {
+  readonly observer?: BridgeObserver;
+  /** What the bridge's circuit breakers and remembered passwords run on. */
+  readonly clock?: Clock;
+}
+
 /** The real bridge (config validation, adapters, pipeline, request listener) with its log kept in memory. */
-export function testBridge(document: Record<string, unknown>, observer?: BridgeObserver): TestBridge {
+export function testBridge(document: Record<string, unknown>, { observer, clock }: TestBridgeOptions = {}): TestBridge {
   const config = validateConfig(document, 'test config', {});
   const logs: string[] = [];
   const log = memoryLogger(logs);
-  const bridge = createBridge(config, log);
+  const bridge = createBridge(config, log, { clock });
   const app = bridgeRequestListener(bridge, config, { log, observer });
   return { app, config, bridge, logs, close: () => bridge.close() };
 }

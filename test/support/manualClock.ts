@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/sessions/clock.js';
+import type { Clock } from '../../src/clock.js';
 
 /** A clock that moves only when told to; `advance` runs the timers that fall due, in order. */
 export class ManualClock implements Clock {

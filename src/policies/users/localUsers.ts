@@ -10,6 +10,7 @@ import {
   type UsersSettings,
 } from '../../config/usersFile.js';
 import { watchForChanges } from '../../lifecycle/watch.js';
+import { type Clock, systemClock } from '../../clock.js';
 import type { Logger } from '../../log.js';
 import type { ViewerRequest } from '../../viewer.js';
 import { buildUserDirectory, type DirectoryUser, type UserDirectory } from './directory.js';
@@ -32,9 +33,15 @@ const digestOf = (text: string) => createHash('sha256').update(text).digest('bas
  * valid at start (a ConfigError otherwise). Later a file that turns invalid
  * or unreadable is logged once per change and the last good users stay in
  * force. Requests never wait for a reload: each sees one whole set of users.
+ * Remembered password results expire by `clock`.
  */
-export function openLocalUsers(settings: UsersSettings, log: Logger, env: NodeJS.ProcessEnv = process.env): LocalUsers {
-  const passwords = new PasswordChecker();
+export function openLocalUsers(
+  settings: UsersSettings,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  clock: Clock = systemClock,
+): LocalUsers {
+  const passwords = new PasswordChecker(undefined, clock);
   const main: UserSet = { users: settings.users, packages: settings.packages };
   let directory: UserDirectory = buildUserDirectory(main.users, main.packages);
   let stopWatching = () => {};

@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'no
 import { promisify } from 'node:util';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
+import { type Clock, systemClock } from '../../clock.js';
 import { ExpiringCache } from '../../store/expiringCache.js';
 import { readStored, type StoredPassword } from '../../config/passwordFormat.js';
 
@@ -53,7 +54,7 @@ const REMEMBER_MAX = 10_000;
 export class PasswordChecker {
   private readonly key = randomBytes(32);
   /** When full, a result is simply not remembered; the next check hashes again. */
-  private readonly remembered = new ExpiringCache<boolean>(REMEMBER_MAX);
+  private readonly remembered: ExpiringCache<boolean>;
   /** Identical checks arriving together share one hash computation. */
   private readonly pending = new Map<string, Promise<boolean>>();
 
@@ -62,8 +63,14 @@ export class PasswordChecker {
    *   past it a new one is refused (as a wrong password would be), so a
    *   flood of guesses cannot queue without bound (a large scrypt takes
    *   hundreds of MiB) nor delay the checks already waiting further.
+   * @param clock what remembered results expire by.
    */
-  constructor(private readonly maxPending = 32) {}
+  constructor(
+    private readonly maxPending = 32,
+    clock: Clock = systemClock,
+  ) {
+    this.remembered = new ExpiringCache<boolean>(REMEMBER_MAX, undefined, clock);
+  }
 
   async check(stored: string, given: string): Promise<boolean> {
     if (given === '') return false;

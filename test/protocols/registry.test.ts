@@ -1,25 +1,20 @@
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionEnded } from '../../src/observe.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { bodyText, callerFixtures, type CallerFixture } from '../support/callerFixtures.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
-
-let check: ReplayServer;
-let flussonic: ReplayServer;
+const check = useReplayedMiddleware('http');
+const flussonic = useReplayedMiddleware('flussonic');
 let bridge: TestBridge;
 let running: RunningServer;
 let base: string;
 const ended: SessionEnded[] = [];
 
 beforeAll(async () => {
-  check = await startReplayServer(loadFixtures(join(fixtures, 'http')));
-  flussonic = await startReplayServer(loadFixtures(join(fixtures, 'flussonic')));
   bridge = testBridge(
     {
       cache: { enabled: false },
@@ -35,7 +30,7 @@ beforeAll(async () => {
         checked: { backends: ['check'], publish: 'check' },
       },
     },
-    { sessionEnded: (event) => ended.push(event) },
+    { observer: { sessionEnded: (event) => ended.push(event) } },
   );
   running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 16_384, log: memoryLogger([]) });
   base = `http://127.0.0.1:${running.address.port}`;
@@ -43,8 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await running.stop(100);
   await bridge.close();
-  await check.close();
-  await flussonic.close();
 });
 
 async function send(method: string, path: string, headers: Record<string, string> = {}, body?: string) {

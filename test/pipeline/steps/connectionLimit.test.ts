@@ -1,33 +1,33 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sessionAdmitter } from '../../../src/pipeline/admission.js';
+import { policySource } from '../../../src/pipeline/decision.js';
+import { connectionLimitStep } from '../../../src/pipeline/steps/connectionLimit.js';
+import { type DecisionSketch, sketched } from '../../support/decisions.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { startRedis, type RedisServer } from '../../support/redisServer.js';
+import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
+import { checkOf, nextAnswering, routeContext } from '../../support/routeContext.js';
 
 const PROMO = 'http://promo.example.com/limit';
 const EVENTUALLY = { timeout: 10_000, interval: 100 };
 
-let middleware: ReplayServer;
-
 /** Backend users: X-UserId with X-Max-Sessions (and X-Unique), as Ministra and Flussonic-style middlewares answer. */
-beforeAll(async () => {
-  middleware = await startReplayServer([
-    {
-      request: { path: '/check', query: { token: 'family' } },
-      response: { status: 200, headers: { 'X-UserId': '77', 'X-Max-Sessions': '2' } },
-    },
-    {
-      request: { path: '/check', query: { token: 'single' } },
-      response: { status: 200, headers: { 'X-UserId': '88', 'X-Max-Sessions': '1', 'X-Unique': 'true' } },
-    },
-    {
-      request: { path: '/check', query: { token: 'unlimited' } },
-      response: { status: 200, headers: { 'X-UserId': '99' } },
-    },
-    { request: { path: '/check' }, response: { status: 403 } },
-  ]);
-});
-afterAll(() => middleware.close());
+const middleware = useReplayedMiddleware([
+  {
+    request: { path: '/check', query: { token: 'family' } },
+    response: { status: 200, headers: { 'X-UserId': '77', 'X-Max-Sessions': '2' } },
+  },
+  {
+    request: { path: '/check', query: { token: 'single' } },
+    response: { status: 200, headers: { 'X-UserId': '88', 'X-Max-Sessions': '1', 'X-Unique': 'true' } },
+  },
+  {
+    request: { path: '/check', query: { token: 'unlimited' } },
+    response: { status: 200, headers: { 'X-UserId': '99' } },
+  },
+  { request: { path: '/check' }, response: { status: 403 } },
+]);
 
 function bridgeDocument(extra: Record<string, unknown> = {}) {
   return {
@@ -103,14 +103,22 @@ describe('sessions.idleTtl', () => {
     bridge = testBridge(bridgeDocument({ sessions: { idleTtl: 1 } }));
   });
   afterAll(() => bridge.close());
+  // The memory store reads the time from Date: faked, so idleTtl passes at once.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it('a session not seen for idleTtl seconds no longer counts', async () => {
     await watch(bridge.app, 'local-token', 'old-1').expect(200);
     await watch(bridge.app, 'local-token', 'old-2').expect(200);
     await watch(bridge.app, 'local-token', 'new').expect(403);
-    await vi.waitFor(async () => {
-      await watch(bridge.app, 'local-token', 'new').expect(200);
-    }, EVENTUALLY);
+    vi.advanceTimersByTime(1000);
+    await watch(bridge.app, 'local-token', 'new').expect(403);
+    vi.advanceTimersByTime(1001);
+    await watch(bridge.app, 'local-token', 'new').expect(200);
   });
 });
 
@@ -146,5 +154,78 @@ describe('connection limits across bridge instances sharing Redis', () => {
     await watch(first.app, 'family', 'r1').expect(200);
     await watch(second.app, 'family', 'r2').expect(200);
     await watch(second.app, 'family', 'r3').expect(403);
+  });
+});
+
+const contexts: ReturnType<typeof routeContext>[] = [];
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
+function limitContext() {
+  const context = routeContext({
+    backends: { portal: { type: 'http', url: 'http://127.0.0.1:9/check' } },
+    routes: { default: { backends: ['portal'], denyRedirect: 'http://promo.example.com/' } },
+  });
+  contexts.push(context);
+  return context;
+}
+
+/** The step as pipeline.ts builds it for the route. */
+function limitStep() {
+  const { store, config, route } = limitContext();
+  return connectionLimitStep({
+    admit: sessionAdmitter(store, config.sessions.idleTtl),
+    denyRedirect: route.denyRedirect,
+  });
+}
+
+const allowFor = (more: Partial<DecisionSketch>) =>
+  sketched({ allow: true, decidedBy: 'backend:portal', userId: '1001', maxSessions: 2, ...more });
+const session = (id: string) => checkOf({ session: id, ip: '203.0.113.1' });
+
+describe('connectionLimitStep on its own', () => {
+  it('admits sessions up to X-Max-Sessions, then denies the next one naming the user', async () => {
+    const step = limitStep();
+    const verdict = allowFor({});
+    expect(await step(session('s1'), nextAnswering(verdict))).toBe(verdict);
+    expect(await step(session('s2'), nextAnswering(verdict))).toBe(verdict);
+    expect(await step(session('s3'), nextAnswering(verdict))).toEqual({
+      allow: false,
+      source: policySource('connection-limit'),
+      redirect: 'http://promo.example.com/',
+      answer: { userId: '1001', maxSessions: 2 },
+    });
+    // A session already counted always gets back in.
+    expect(await step(session('s1'), nextAnswering(verdict))).toBe(verdict);
+  });
+
+  it('with X-Unique lets the newest session replace the older ones', async () => {
+    const step = limitStep();
+    const verdict = allowFor({ maxSessions: 1, unique: true });
+    await step(session('s1'), nextAnswering(verdict));
+    expect(await step(session('s2'), nextAnswering(verdict))).toBe(verdict);
+    expect((await step(session('s1'), nextAnswering(verdict))).allow).toBe(true);
+  });
+
+  it('counts nothing for a deny, an allow without a user or a limit, or a limit below 1', async () => {
+    const step = limitStep();
+    for (const verdict of [
+      sketched({ allow: false, decidedBy: 'backend:portal', userId: '1001', maxSessions: 1 }),
+      allowFor({ userId: undefined, maxSessions: 1 }),
+      allowFor({ maxSessions: undefined }),
+      allowFor({ maxSessions: 0 }),
+    ]) {
+      for (const id of ['s1', 's2', 's3']) expect(await step(session(id), nextAnswering(verdict))).toBe(verdict);
+    }
+  });
+
+  it('lets a viewer without a session id in: there is nothing to count', async () => {
+    const context = limitContext();
+    const admit = sessionAdmitter(context.store, context.config.sessions.idleTtl);
+    const admission = { user: 'backend:1001', limit: 1, unique: false };
+    expect(await admit('s1', admission)).toBe(true);
+    expect(await admit('s2', admission)).toBe(false);
+    expect(await admit(undefined, admission)).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { createStore } from '../../src/store/factory.js';
 import { memoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/types.js';
 import { memoryLogger } from '../support/bridge.js';
+import { ManualClock } from '../support/manualClock.js';
 import { admission, decision } from '../support/stores.js';
 
 describe('memory store', () => {
@@ -281,5 +282,22 @@ describe('memory store timers', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+  });
+});
+
+describe('memory store on the clock it is given', () => {
+  it('expires decisions and idle sessions by that clock', async () => {
+    const clock = new ManualClock();
+    const store = memoryStore({ maxEntries: 100, clock });
+    await store.set('route:abc', decision, 60);
+    expect(await store.admitSession(admission('s1', { limit: 1 }))).toBe(true);
+    expect(await store.admitSession(admission('s2', { limit: 1 }))).toBe(false);
+    clock.advance(59_000);
+    expect(await store.get('route:abc')).toEqual(decision);
+    clock.advance(2000);
+    expect(await store.get('route:abc')).toBeUndefined();
+    // s1 was last seen 61 s ago, past its 60 s idleTtl: its place is free.
+    expect(await store.admitSession(admission('s2', { limit: 1 }))).toBe(true);
+    await store.close();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelFromPath, protoFromPath } from '../../src/viewer.js';
+import { channelFromPath, protoFromPath } from '../src/viewer.js';
 
 describe('channelFromPath', () => {
   it.each([

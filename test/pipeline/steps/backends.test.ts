@@ -1,25 +1,20 @@
 import { once } from 'node:events';
 import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
+import { closedPort, type ReceivedRequest } from '../../support/replayServer.js';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
-
-let checkServer: ReplayServer;
-let flussonicServer: ReplayServer;
-let blackhole: ReplayServer;
+const checkServer = useReplayedMiddleware('http');
+const flussonicServer = useReplayedMiddleware('flussonic');
+const blackhole = useReplayedMiddleware([{ request: { path: '/check' }, response: { hang: true } }]);
 let bridge: TestBridge;
 
 beforeAll(async () => {
-  checkServer = await startReplayServer(loadFixtures(join(fixtures, 'http')));
-  flussonicServer = await startReplayServer(loadFixtures(join(fixtures, 'flussonic')));
-  blackhole = await startReplayServer([{ request: { path: '/check' }, response: { hang: true } }]);
   const refused = await closedPort();
-  // The backends step on its own: no cache, no circuit breaker (test/app/cache.test.ts covers those).
+  // The backends step on its own: no cache, no circuit breaker (test/pipeline/steps/cache.test.ts covers those).
   bridge = testBridge({
     cache: { enabled: false },
     backends: {
@@ -67,9 +62,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bridge.close();
-  await checkServer.close();
-  await flussonicServer.close();
-  await blackhole.close();
 });
 
 const astraHeaders = {
@@ -81,7 +73,7 @@ const astraHeaders = {
   'X-Real-Host': 'tv.example.com',
 };
 
-function lastReceived(server: ReplayServer) {
+function lastReceived(server: { readonly received: readonly ReceivedRequest[] }) {
   return server.received.at(-1)!;
 }
 

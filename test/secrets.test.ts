@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretParameterName, maskOccurrences, withUrlEncoded } from '../../src/secrets.js';
+import { isSecretParameterName, maskOccurrences, withUrlEncoded } from '../src/secrets.js';
 
 describe('maskOccurrences', () => {
   it('replaces every occurrence of each secret, in the order the secrets are given', () => {

@@ -1,29 +1,32 @@
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { startRedis, type RedisServer } from '../../support/redisServer.js';
+import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
+import { EVENTUALLY } from '../../support/stores.js';
 
 let redis: RedisServer;
-let middleware: ReplayServer;
+/** Reads what the bridges wrote, as an operator's redis-cli would. */
+let watcher: Redis;
+const middleware = useReplayedMiddleware('http', { perTest: true });
 let bridges: TestBridge[];
 
 beforeAll(async () => {
   redis = await startRedis({ password: 'r3dis-pa55' });
+  watcher = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: null });
+  // Reconnects on its own after the tests kill and restart Redis.
+  watcher.on('error', () => undefined);
 });
 afterAll(async () => {
+  watcher.disconnect();
   await redis.stop();
 });
-beforeEach(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+beforeEach(() => {
   bridges = [];
 });
 afterEach(async () => {
   await Promise.all(bridges.map((b) => b.close()));
-  await middleware.close();
 });
 
 /** A bridge instance on the shared Redis; several of them stand for several machines. */
@@ -41,19 +44,24 @@ function check(bridge: TestBridge, token: string, ip = '203.0.113.1') {
 }
 
 async function storeReady(bridge: TestBridge): Promise<void> {
-  for (let i = 0; i < 100 && !bridge.bridge.health().store.ok; i++) await sleep(100);
-  expect(bridge.bridge.health().store).toMatchObject({ store: 'redis', ok: true });
+  await vi.waitFor(() => expect(bridge.bridge.health().store).toMatchObject({ store: 'redis', ok: true }), EVENTUALLY);
 }
 
-/** Writes to Redis are not awaited by the viewer's answer; give them a moment to land. */
-const settle = () => sleep(100);
+/**
+ * Writes to Redis are not awaited by the viewer's answer: runs `act`, then
+ * waits until Redis holds `keys` more keys than before it.
+ */
+async function landed(act: () => Promise<unknown>, keys = 1): Promise<void> {
+  const before = await watcher.dbsize();
+  await act();
+  await vi.waitFor(async () => expect(await watcher.dbsize()).toBeGreaterThanOrEqual(before + keys), EVENTUALLY);
+}
 
 describe('decision cache on a shared Redis', () => {
   it('a decision one instance asked the middleware for is answered by another from Redis', async () => {
     const [first, second] = [instance(), instance()];
     await Promise.all([storeReady(first), storeReady(second)]);
-    await check(first, 'good-token').expect(200).expect('X-Session-Name', 'alice');
-    await settle();
+    await landed(() => check(first, 'good-token').expect(200).expect('X-Session-Name', 'alice'));
     await check(second, 'good-token').expect(200).expect('X-Session-Name', 'alice');
     expect(middleware.received).toHaveLength(1);
     expect(second.logs.some((line) => line.includes('"cache":"hit"'))).toBe(true);
@@ -62,8 +70,7 @@ describe('decision cache on a shared Redis', () => {
   it('shares token bindings: another instance denies the token from another IP without asking', async () => {
     const [first, second] = [instance({ bindTokenToIp: true }), instance({ bindTokenToIp: true })];
     await Promise.all([storeReady(first), storeReady(second)]);
-    await check(first, 'userid-token', '203.0.113.1').expect(200);
-    await settle();
+    await landed(() => check(first, 'userid-token', '203.0.113.1').expect(200));
     await check(second, 'userid-token', '198.51.100.2').expect(403);
     expect(middleware.received).toHaveLength(1);
   });
@@ -71,9 +78,10 @@ describe('decision cache on a shared Redis', () => {
   it('keeps no token or password in clear in Redis keys or values', async () => {
     const bridge = instance({ bindTokenToIp: true });
     await storeReady(bridge);
-    await check(bridge, 'good-token').expect(200);
-    await request(bridge.app).get('/auth?auth=dave:s3cret').set('X-Real-IP', '203.0.113.1').expect(200);
-    await settle();
+    await landed(async () => {
+      await check(bridge, 'good-token').expect(200);
+      await request(bridge.app).get('/auth?auth=dave:s3cret').set('X-Real-IP', '203.0.113.1').expect(200);
+    }, 2);
     const client = new Redis(redis.url);
     try {
       const keys = await client.keys('*');
@@ -107,8 +115,7 @@ describe('decision cache on a shared Redis', () => {
 
     await redis.restart();
     await storeReady(bridge);
-    await check(bridge, 'blocked-token').expect(403);
-    await settle();
+    await landed(() => check(bridge, 'blocked-token').expect(403));
     const asked = middleware.received.length;
     await check(bridge, 'blocked-token').expect(403);
     expect(middleware.received).toHaveLength(asked);

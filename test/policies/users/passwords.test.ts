@@ -3,8 +3,8 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import * as nativeBcrypt from '@node-rs/bcrypt';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { storedPasswordProblem } from '../../src/config/passwordFormat.js';
-import { PasswordChecker } from '../../src/policies/users/passwords.js';
+import { storedPasswordProblem } from '../../../src/config/passwordFormat.js';
+import { PasswordChecker } from '../../../src/policies/users/passwords.js';
 
 // Hashes are made with bcryptjs, an implementation independent of the one the bridge checks with.
 vi.mock('@node-rs/bcrypt', async (importOriginal) => {

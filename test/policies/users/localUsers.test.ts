@@ -1,10 +1,10 @@
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from '../../src/config/load.js';
-import { buildUserDirectory, userRefusal, type DirectoryUser } from '../../src/policies/users/directory.js';
-import { openLocalUsers } from '../../src/policies/users/localUsers.js';
-import type { ViewerRequest } from '../../src/viewer.js';
-import { memoryLogger } from '../support/bridge.js';
+import { ConfigError, validateConfig } from '../../../src/config/load.js';
+import { buildUserDirectory, userRefusal, type DirectoryUser } from '../../../src/policies/users/directory.js';
+import { openLocalUsers } from '../../../src/policies/users/localUsers.js';
+import type { ViewerRequest } from '../../../src/viewer.js';
+import { memoryLogger } from '../../support/bridge.js';
 
 function configOf(document: Record<string, unknown>) {
   return validateConfig(document, 'test.yaml', {});

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogging, exitOnceFlushed, type DecisionFields, type DecisionLog, type Logger } from '../../src/log.js';
+import { createLogging, exitOnceFlushed, type DecisionFields, type DecisionLog, type Logger } from '../src/log.js';
 
 afterEach(() => vi.restoreAllMocks());
 

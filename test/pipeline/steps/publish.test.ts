@@ -1,15 +1,14 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
 
-let middleware: ReplayServer;
+const middleware = useReplayedMiddleware([
+  { request: { path: '/check', query: { token: 'viewer-token' } }, response: { status: 200 } },
+]);
 let bridge: TestBridge;
 
 beforeAll(async () => {
-  middleware = await startReplayServer([
-    { request: { path: '/check', query: { token: 'viewer-token' } }, response: { status: 200 } },
-  ]);
   bridge = testBridge({
     backends: { mw: { type: 'http', url: `${middleware.url}/check` } },
     routes: { default: { backends: ['mw'], publish: 'check' } },
@@ -17,7 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bridge.close();
-  await middleware.close();
 });
 
 const srs = (action: string) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerToText, textToHeader } from '../../src/headerText.js';
+import { headerToText, textToHeader } from '../src/headerText.js';
 
 const asReceived = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 

@@ -2,29 +2,28 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestListener } from '../../src/server/app.js';
 import type { Decider } from '../../src/pipeline/types.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 
-let middleware: ReplayServer;
+const middleware = useReplayedMiddleware([
+  {
+    request: { path: '/check', query: { token: 'good' } },
+    response: {
+      status: 200,
+      headers: {
+        'X-Session-Name': 'alice',
+        'X-UserId': '42',
+        'X-AuthDuration': '120',
+        'X-Max-Sessions': '3',
+        'X-Unique': 'true',
+      },
+    },
+  },
+  { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/x' } } },
+]);
 let bridge: TestBridge;
 
 beforeAll(async () => {
-  middleware = await startReplayServer([
-    {
-      request: { path: '/check', query: { token: 'good' } },
-      response: {
-        status: 200,
-        headers: {
-          'X-Session-Name': 'alice',
-          'X-UserId': '42',
-          'X-AuthDuration': '120',
-          'X-Max-Sessions': '3',
-          'X-Unique': 'true',
-        },
-      },
-    },
-    { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/x' } } },
-  ]);
   bridge = testBridge({
     // Every request reaches the middleware, so tests can read what it received.
     cache: { enabled: false },
@@ -34,7 +33,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bridge.close();
-  await middleware.close();
 });
 
 describe('routes', () => {

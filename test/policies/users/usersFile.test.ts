@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../src/config/load.js';
-import { testBridge, type TestBridge } from '../support/bridge.js';
-import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { ConfigError } from '../../../src/config/load.js';
+import { testBridge, type TestBridge } from '../../support/bridge.js';
+import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
 
 const EVENTUALLY = { timeout: 10_000, interval: 100 };
 const dir = mkdtempSync(join(tmpdir(), 'bridge-users-'));
@@ -24,12 +24,8 @@ function newUsersFile(text: string, extension = 'yaml'): string {
   return file;
 }
 
-let middleware: ReplayServer;
-beforeAll(async () => {
-  middleware = await startReplayServer([{ request: { path: '/check' }, response: { status: 403 } }]);
-});
-afterAll(async () => {
-  await middleware.close();
+const middleware = useReplayedMiddleware([{ request: { path: '/check' }, response: { status: 403 } }]);
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -122,18 +118,13 @@ describe('usersFile reload', () => {
     );
     replaceAtomically(file, versions[0]!);
     await vi.waitFor(() => watch(bridge, 'steady').expect(200), EVENTUALLY);
-    let writing = true;
-    const writer = (async () => {
-      for (const [i, text] of versions.entries()) {
-        if (i % 2 === 0) replaceAtomically(file, text);
-        else writeFileSync(file, text);
-        await new Promise((resolve) => setTimeout(resolve, 40));
-      }
-      writing = false;
-    })();
+    // Each rewrite is followed by checks while the watcher reacts to it: paced by answers, not by a timer.
     const statuses: number[] = [];
-    while (writing) statuses.push((await watch(bridge, 'steady')).status);
-    await writer;
+    for (const [i, text] of versions.entries()) {
+      if (i % 2 === 0) replaceAtomically(file, text);
+      else writeFileSync(file, text);
+      for (let n = 0; n < 3; n++) statuses.push((await watch(bridge, 'steady')).status);
+    }
     expect(statuses.length).toBeGreaterThan(0);
     expect(new Set(statuses)).toEqual(new Set([200]));
     await vi.waitFor(() => watch(bridge, 'v19').expect(200), EVENTUALLY);

@@ -1,7 +1,8 @@
 /**
- * Time as the session, statistics and connector code sees it: injected so
- * tests drive it by hand instead of sleeping. `every` timers are unref'd:
- * background upkeep must never keep a stopping process alive.
+ * Time as the bridge sees it (the stores, the circuit breakers, remembered
+ * passwords, sessions, statistics, connectors): injected so tests drive it by
+ * hand instead of sleeping. `every` timers are unref'd: background upkeep
+ * must never keep a stopping process alive.
  */
 export interface Clock {
   /** Milliseconds since the epoch. */

@@ -1,0 +1,38 @@
+import { validateConfig } from '../../src/config/load.js';
+import type { StepAnswer } from '../../src/pipeline/decision.js';
+import type { Check } from '../../src/pipeline/types.js';
+import { memoryStore } from '../../src/store/memory.js';
+import type { ViewerRequest } from '../../src/viewer.js';
+
+/**
+ * The route `default` of a validated `document` and a fresh memory store: what a step tested on
+ * its own is given its inputs from (as src/pipeline/pipeline.ts picks them); `close` when done.
+ */
+export function routeContext(document: Record<string, unknown>) {
+  const config = validateConfig(document, 'test config', {});
+  const route = config.routes.default!;
+  const store = memoryStore({ maxEntries: 1000 });
+  return { config, route, store, close: () => store.close() };
+}
+
+/** A check on route `default`, with a budget that never runs out. */
+export function checkOf(viewer: Partial<ViewerRequest>): Check {
+  const budget = new AbortController().signal;
+  return {
+    route: 'default',
+    viewer: { dialect: 'cesbo', rawQuery: '', ...viewer },
+    startBudget: () => budget,
+  };
+}
+
+/** A `next` that answers `answer` and counts its calls. */
+export function nextAnswering(answer: StepAnswer) {
+  const next = Object.assign(
+    async () => {
+      next.calls += 1;
+      return answer;
+    },
+    { calls: 0 },
+  );
+  return next;
+}
