@@ -95,8 +95,10 @@ function connect(url: string, timeoutMs: number): Redis {
     db,
     username,
     password,
-    // Not ioredis's failoverDetector: noticing a failover while dialling, it ends the client for good. Sentinel
-    // closes every client's connection when it fails over, and a demoted primary's READONLY redials too.
+    // After a SENTINEL FAILOVER the old primary keeps taking writes, then discards them, until Sentinel demotes it
+    // (seconds later): hearing the sentinels' +switch-master redials the new primary at once. Noticing a failover
+    // while dialling ends the client, which redialWhenEnded dials again; a demoted primary's READONLY redials too.
+    failoverDetector: true,
     reconnectOnError: reconnectWhenDemoted,
     sentinelRetryStrategy: (attempt) => Math.min(attempt * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
   });
