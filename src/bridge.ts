@@ -122,7 +122,7 @@ function routingFor(config: BridgeConfig, previous: Routing | undefined, shared:
       config,
       adapters,
       localUsers,
-      decider: createDecider(config, adapters, shared.store, shared.log, localUsers),
+      decider: createDecider(config, adapters, shared.store, shared.log, localUsers, { clock: shared.clock }),
     };
   } catch (error) {
     localUsers?.close();
@@ -134,7 +134,7 @@ function routingFor(config: BridgeConfig, previous: Routing | undefined, shared:
 export function createBridge(config: BridgeConfig, log: Logger, options: BridgeOptions = {}): Bridge {
   const shared: Shared = {
     client: new MiddlewareClient(options.observeExchange),
-    store: options.store ?? createStore(config.cache, log),
+    store: options.store ?? createStore(config.cache, log, options.clock),
     log,
     observer: options.observer,
     clock: options.clock ?? systemClock,

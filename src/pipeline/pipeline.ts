@@ -20,6 +20,7 @@ import { securetokenStep } from './steps/securetoken.js';
 import { tokenBindingStep } from './steps/tokenBinding.js';
 import type { Decider, DecisionStep, NextNow } from './types.js';
 import { composeNow, composeWaiting, type NamedStep, type Run, type StepName } from './compose.js';
+import { type Clock, systemClock } from '../clock.js';
 
 export type { StepName } from './compose.js';
 
@@ -43,6 +44,8 @@ interface Shared {
   readonly store: Store;
   readonly log: Logger;
   readonly localUsers: LocalUsers | undefined;
+  /** Milliseconds since the epoch: what freshness, expiry and signed links are judged by. */
+  readonly now: () => number;
 }
 
 /**
@@ -51,7 +54,7 @@ interface Shared {
  * left out. Each step gets only what it reads, picked here.
  */
 function routeSteps(route: RouteConfig, adapters: readonly MiddlewareAdapter[], shared: Shared): NamedStep[] {
-  const { config, store, log } = shared;
+  const { config, store, log, now } = shared;
   const { denyRedirect } = route;
   const cache: CacheSettings = config.cache;
   const admit = sessionAdmitter(store, config.sessions.idleTtl);
@@ -63,8 +66,8 @@ function routeSteps(route: RouteConfig, adapters: readonly MiddlewareAdapter[], 
   const named: (readonly [StepName, DecisionStep | undefined])[] = [
     ['publish', publishStep({ publish: route.publish, denyRedirect })],
     ['ip-rules', ipRulesStep({ rules: config.ipRules, denyRedirect })],
-    ['securetoken', securetokenStep({ settings: config.securetoken, allowTtl: cache.allowTtl, denyRedirect })],
-    ['local-users', localUsersStep({ users: shared.localUsers, admit, allowTtl: cache.allowTtl, denyRedirect })],
+    ['securetoken', securetokenStep({ settings: config.securetoken, allowTtl: cache.allowTtl, denyRedirect, now })],
+    ['local-users', localUsersStep({ users: shared.localUsers, admit, allowTtl: cache.allowTtl, denyRedirect, now })],
     ['connection-limit', asksBackends ? connectionLimitStep({ admit, denyRedirect }) : undefined],
     [
       'token-binding',
@@ -84,6 +87,7 @@ function routeSteps(route: RouteConfig, adapters: readonly MiddlewareAdapter[], 
             keyOf: decisionKeyOf(cache.key ?? defaultKeyParts(backends)),
             sources,
             budgetMs: route.timeoutMs,
+            now,
           })
         : undefined,
     ],
@@ -134,9 +138,10 @@ export function createDecider(
   store: Store,
   log: Logger,
   localUsers?: LocalUsers,
-  options: { readonly wrapStep?: StepWrapper } = {},
+  options: { readonly wrapStep?: StepWrapper; readonly clock?: Clock } = {},
 ): Decider {
-  const shared: Shared = { config, store, log, localUsers };
+  const clock = options.clock ?? systemClock;
+  const shared: Shared = { config, store, log, localUsers, now: () => clock.now() };
   const routes = new Map(
     Object.entries(config.routes).map(([name, route]) => {
       const routeAdapters = route.backends.map((backend) => adapters.get(backend)!);

@@ -16,6 +16,8 @@ export interface CacheInputs {
   readonly sources: ReadonlyMap<string, DecisionSource>;
   /** The route's time budget: how long a miss waits for another instance asking the same (Redis). */
   readonly budgetMs: number;
+  /** Milliseconds since the epoch: what a cached answer's freshness is judged by. */
+  readonly now: () => number;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface CacheInputs {
  * while the backends fail, an allow up to `staleIfError` seconds past its
  * TTL still answers.
  */
-export function cacheStep({ settings, store, keyOf, sources, budgetMs }: CacheInputs): DecisionStep {
+export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: clockNow }: CacheInputs): DecisionStep {
   const once = coalescer<StepAnswer>();
 
   function remember(key: string, viewer: ViewerRequest, answer: StepAnswer): void {
@@ -35,14 +37,14 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs }: CacheIn
     if (backend === undefined || ttl <= 0) return;
     const storedFor = ttl + (answer.allow ? settings.staleIfError : 0);
     // Not awaited: the viewer's answer does not wait for the store.
-    void store.set(key, toCached(answer, backend, ttl, Date.now()), storedFor).catch(() => undefined);
+    void store.set(key, toCached(answer, backend, ttl, clockNow()), storedFor).catch(() => undefined);
     if (answer.allow) noteAllow(store, key, viewer, answer, storedFor);
   }
 
   const step: DecisionStep = async (check, next) => {
     const key = keyOf(check.route, check.viewer);
     const entry = await store.get<CachedDecision>(key);
-    const lookedUp = Date.now();
+    const lookedUp = clockNow();
     if (entry && entry.freshUntil > lookedUp) return fromCached(entry, 'hit', lookedUp, sources);
     let joined = true;
     const answer = await once(key, async () => {
@@ -59,12 +61,12 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs }: CacheIn
       if (shared === undefined) return ask();
       if ('asked' in shared) return shared.asked;
       joined = true;
-      const now = Date.now();
+      const now = clockNow();
       return shared.stored.freshUntil > now
         ? { ...fromCached(shared.stored, 'hit', now, sources), cache: undefined }
         : ask();
     });
-    const now = Date.now();
+    const now = clockNow();
     // After the cache only the backends or, when they all failed (or none is asked), the route's default answer.
     const backendsFailed = answer.source.kind === 'default';
     if (backendsFailed && entry?.allow && now <= entry.freshUntil + settings.staleIfError * 1000)
@@ -75,7 +77,7 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs }: CacheIn
   // A fresh answer the store holds in this process; anything else (a miss, a stale allow) goes the waiting way.
   step.now = (check) => {
     const entry = store.getNow?.<CachedDecision>(keyOf(check.route, check.viewer));
-    const now = Date.now();
+    const now = clockNow();
     return entry && entry.freshUntil > now ? fromCached(entry, 'hit', now, sources) : undefined;
   };
   return step;

@@ -11,6 +11,8 @@ export interface LocalUserInputs {
   /** `cache.allowTtl`: a local user's allow holds no longer than an allow would. */
   readonly allowTtl: number;
   readonly denyRedirect: string | undefined;
+  /** Milliseconds since the epoch: an account's expiry is judged by it. */
+  readonly now: () => number;
 }
 
 /**
@@ -19,14 +21,20 @@ export interface LocalUserInputs {
  * packages, within the connection limit. An unknown token or a wrong password
  * passes on, so a middleware user with the same login can still get in.
  */
-export function localUsersStep({ users, admit, allowTtl, denyRedirect }: LocalUserInputs): DecisionStep | undefined {
+export function localUsersStep({
+  users,
+  admit,
+  allowTtl,
+  denyRedirect,
+  now: clockNow,
+}: LocalUserInputs): DecisionStep | undefined {
   if (!users) return undefined;
   const step: DecisionStep = async (check, next) => {
     // A hashed password may wait for the thread pool: from here on the route's time budget runs.
     check.startBudget();
     const user = await users.identify(check.viewer);
     if (!user) return next(check);
-    const now = Date.now() / 1000;
+    const now = clockNow() / 1000;
     let refusal: string | undefined = userRefusal(user, check.viewer, now);
     const limited = user.maxConnections !== undefined && check.viewer.session !== undefined;
     const admission = limited ? { user: `local:${user.login}`, limit: user.maxConnections!, unique: false } : undefined;

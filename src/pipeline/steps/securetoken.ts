@@ -9,6 +9,8 @@ export interface SecuretokenInputs {
   /** `cache.allowTtl`: a valid link's answer holds no longer than an allow would. */
   readonly allowTtl: number;
   readonly denyRedirect: string | undefined;
+  /** Milliseconds since the epoch: a link's start and end are judged by it. */
+  readonly now: () => number;
 }
 
 /**
@@ -16,7 +18,12 @@ export interface SecuretokenInputs {
  * (a malformed one too); any other token passes on. Alta (`hash: path`)
  * signs the request path, Astra (`hash: channel`) the channel id.
  */
-export function securetokenStep({ settings, allowTtl, denyRedirect }: SecuretokenInputs): DecisionStep | undefined {
+export function securetokenStep({
+  settings,
+  allowTtl,
+  denyRedirect,
+  now: clockNow,
+}: SecuretokenInputs): DecisionStep | undefined {
   if (!settings) return undefined;
   const deny = (reason: string): StepAnswer => ({
     allow: false,
@@ -31,7 +38,7 @@ export function securetokenStep({ settings, allowTtl, denyRedirect }: Securetoke
     const subject = settings.hash === 'path' ? path : channel;
     if (subject === undefined) return deny(settings.hash === 'path' ? 'no path to check' : 'no channel to check');
     if (ip === undefined) return deny('no viewer IP to check');
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(clockNow() / 1000);
     const result = verifySecuretoken(
       token,
       { subject, ip },
