@@ -159,59 +159,40 @@ export function decisionHandler({
       });
     } catch (error) {
       const name = viewer?.dialect ?? protocol.name;
-      if (error instanceof RequestProblem) {
-        if (endsConnection(error)) res.shouldKeepAlive = false;
-        refuse(res, error);
+      /** A check answered without a decision (refused as malformed, or a bug): logged and observed alike. */
+      const undecided = (
+        outcome: 'refused' | 'deny',
+        by: 'refused' | 'internal-error',
+        status: number,
+        reason?: string,
+      ) => {
         const durationMs = latencyMs();
-        decisions({
-          route,
-          dialect: name,
-          caller,
-          decision: 'refused',
-          status: error.status,
-          reason: error.message,
-          latencyMs: durationMs,
-        });
+        const decision = outcome === 'refused' ? { decision: outcome, reason } : { decision: outcome, by };
+        decisions({ route, dialect: name, caller, ...decision, status, latencyMs: durationMs });
         checkAnswered?.({
           route,
           protocol: name,
           caller,
           viewer,
           decision: undefined,
-          outcome: 'refused',
-          by: 'refused',
+          outcome,
+          by,
           cache: 'none',
-          status: error.status,
+          status,
           durationMs,
         });
+      };
+      if (error instanceof RequestProblem) {
+        if (endsConnection(error)) res.shouldKeepAlive = false;
+        refuse(res, error);
+        undecided('refused', 'refused', error.status, error.message);
         return;
       }
       // A bug must not become a 5xx: the streaming server would let the viewer in.
       log.error('request failed', { route, error: error instanceof Error ? error.message : String(error) });
       if (res.headersSent) res.destroy();
       else refuse(res, new RequestProblem(403, 'denied: the bridge could not decide'));
-      const durationMs = latencyMs();
-      decisions({
-        route,
-        dialect: name,
-        caller,
-        decision: 'deny',
-        by: 'internal-error',
-        status: 403,
-        latencyMs: durationMs,
-      });
-      checkAnswered?.({
-        route,
-        protocol: name,
-        caller,
-        viewer,
-        decision: undefined,
-        outcome: 'deny',
-        by: 'internal-error',
-        cache: 'none',
-        status: 403,
-        durationMs,
-      });
+      undecided('deny', 'internal-error', 403);
     }
   };
 }
