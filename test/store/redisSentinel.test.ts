@@ -37,7 +37,9 @@ afterEach(async () => {
 
 /** Checks a few viewers over and over (so some answers are cached, some asked) while `fault` runs; every answer. */
 async function checksDuring(fault: () => Promise<number>) {
-  const tokens = ['good-token', 'userid-token', 'deny-token'];
+  // bad-token is one the middleware denies (403): a token no fixture names answers 500, opens the circuit, and
+  // writesReach then waits out the breaker's cooldown, not the failover.
+  const tokens = ['good-token', 'userid-token', 'bad-token'];
   const loop = startCheckLoop(
     base,
     tokens.map((token) => ({

@@ -23,6 +23,11 @@ export interface SentinelGroup {
   stop(): Promise<void>;
 }
 
+/** A sentinel's run id: 40 hex digits, here the port spelled out so that each sentinel's differs. */
+function sentinelId(port: number): string {
+  return port.toString(16).padStart(40, '0');
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -53,22 +58,32 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     closedPort(),
   ]);
   const server = (port: number, ...more: string[]) => {
+    // A primary waits repl-diskless-sync-delay (5 s) for more replicas before it starts a sync: none are coming.
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    args.push('--repl-diskless-sync-delay', '0');
     children.set(port, spawn('redis-server', [...args, ...more], { stdio: 'ignore' }));
   };
   // Down-after differs, so one sentinel sees the primary down first and asks for votes: two asking at once
   // split the vote, and the next election waits twice the failover timeout.
+  // Each sentinel's config already names the replica and the other sentinel (the lines a sentinel writes
+  // itself once it has found them): left to find them, it learns of the replica from the primary's INFO
+  // (every 10 s) and of the other sentinel from hello messages (every 2 s).
+  const ids = new Map([sentinelA, sentinelB].map((port) => [port, sentinelId(port)]));
   const sentinel = (port: number, downAfterMs: number) => {
     const file = join(dir, `sentinel-${port}.conf`);
+    const others = [...ids].filter(([other]) => other !== port);
     writeFileSync(
       file,
       [
         `port ${port}`,
         'bind 127.0.0.1',
         `dir ${dir}`,
+        `sentinel myid ${ids.get(port)}`,
         `sentinel monitor ${GROUP} 127.0.0.1 ${primary} 1`,
         `sentinel down-after-milliseconds ${GROUP} ${downAfterMs}`,
         `sentinel failover-timeout ${GROUP} 3000`,
+        `sentinel known-replica ${GROUP} 127.0.0.1 ${replica}`,
+        ...others.map(([other, id]) => `sentinel known-sentinel ${GROUP} 127.0.0.1 ${other} ${id}`),
         '',
       ].join('\n'),
     );
