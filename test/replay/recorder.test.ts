@@ -40,10 +40,21 @@ function clientFor(observe?: ConstructorParameters<typeof MiddlewareClient>[0]):
   return client;
 }
 
+/** Generous: only a hang waits it out, and a loaded machine must not turn a late answer into a timeout. */
+const ANSWERS_WITHIN_MS = 10_000;
+/** For an exchange that never answers in time (a hang, an answer seconds late): it times out whatever the wait. */
+const NEVER_IN_TIME_MS = 300;
+const timeoutFor = ({ response }: Exchange) =>
+  response.hang || (response.delayMs ?? 0) >= 1000 ? NEVER_IN_TIME_MS : ANSWERS_WITHIN_MS;
+
 /** What the bridge reads from an exchange: status, the headers it honours and the body; or the kind of failure. */
-async function outcomeOf(client: MiddlewareClient, outbound: OutboundRequest): Promise<unknown> {
+async function outcomeOf(
+  client: MiddlewareClient,
+  outbound: OutboundRequest,
+  timeoutMs = ANSWERS_WITHIN_MS,
+): Promise<unknown> {
   try {
-    const { status, headers, body } = await client.send(outbound, 300, new AbortController().signal);
+    const { status, headers, body } = await client.send(outbound, timeoutMs, new AbortController().signal);
     const read = Object.entries(headers).filter(
       ([name]) => name.startsWith('x-') || name === 'location' || name === 'content-type',
     );
@@ -216,7 +227,9 @@ describe('recorded failures replay as the same kind of failure', () => {
     const recordingClient = clientFor(recorder.observe);
     const paths = cases.map((exchange) => exchange.request.path as string);
     const live = await Promise.all(
-      paths.map((path) => outcomeOf(recordingClient, { origin: middleware.url, path, headers: {} })),
+      cases.map((exchange, at) =>
+        outcomeOf(recordingClient, { origin: middleware.url, path: paths[at]!, headers: {} }, timeoutFor(exchange)),
+      ),
     );
     await outcomeOf(recordingClient, {
       origin: `http://127.0.0.1:${await closedPort()}`,
@@ -238,7 +251,9 @@ describe('recorded failures replay as the same kind of failure', () => {
     const replay = await replaying(loadFixtures(dir));
     const client = clientFor();
     const replayed = await Promise.all(
-      paths.map((path) => outcomeOf(client, { origin: replay.url, path, headers: {} })),
+      cases.map((exchange, at) =>
+        outcomeOf(client, { origin: replay.url, path: paths[at]!, headers: {} }, timeoutFor(exchange)),
+      ),
     );
     expect(replayed).toEqual(live);
   });
@@ -247,11 +262,18 @@ describe('recorded failures replay as the same kind of failure', () => {
     const dir = freshDir();
     const recorder = createRecorder(dir, memoryLogger([]));
     const recordingClient = clientFor(recorder.observe);
-    const checks: Array<{ fixture: string; live: string; path: string; headers: Record<string, string> }> = [];
+    const checks: Array<{
+      fixture: string;
+      live: string;
+      path: string;
+      headers: Record<string, string>;
+      timeoutMs: number;
+    }> = [];
     for (const folder of ['http', 'flussonic', 'ministra', 'iptvportal', 'smarty']) {
       const shipped = loadFixtures(join(import.meta.dirname, '..', 'fixtures', folder));
       const middleware = await replaying(shipped);
-      for (const { file, request } of shipped) {
+      for (const exchange of shipped) {
+        const { file, request } = exchange;
         // The request this fixture answers; shipped fixtures hold no digests, which could not be turned back into one.
         const plain = (values: Exchange['request']['query'] = {}) =>
           Object.entries(values).map(([name, value]): [string, string] => [name, value as string]);
@@ -260,12 +282,16 @@ describe('recorded failures replay as the same kind of failure', () => {
           live: middleware.url,
           path: `${request.path}?${new URLSearchParams(plain(request.query))}`,
           headers: Object.fromEntries(plain(request.headers)),
+          timeoutMs: timeoutFor(exchange),
         });
       }
     }
     const live = await Promise.all(
-      checks.map(({ fixture, live, path, headers }) =>
-        outcomeOf(recordingClient, { origin: live, path, headers }).then((outcome) => ({ fixture, outcome })),
+      checks.map(({ fixture, live, path, headers, timeoutMs }) =>
+        outcomeOf(recordingClient, { origin: live, path, headers }, timeoutMs).then((outcome) => ({
+          fixture,
+          outcome,
+        })),
       ),
     );
     await recorder.flush();
@@ -273,8 +299,8 @@ describe('recorded failures replay as the same kind of failure', () => {
     const replay = await replaying(loadFixtures(dir));
     const client = clientFor();
     const replayed = await Promise.all(
-      checks.map(({ fixture, path, headers }) =>
-        outcomeOf(client, { origin: replay.url, path, headers }).then((outcome) => ({ fixture, outcome })),
+      checks.map(({ fixture, path, headers, timeoutMs }) =>
+        outcomeOf(client, { origin: replay.url, path, headers }, timeoutMs).then((outcome) => ({ fixture, outcome })),
       ),
     );
     expect(checks.length).toBeGreaterThan(70);
