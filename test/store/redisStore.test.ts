@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import type { CacheConfig } from '../../src/config/schema.js';
@@ -5,6 +6,7 @@ import { createStore } from '../../src/store/factory.js';
 import { redisStore } from '../../src/store/redis.js';
 import { memoryLogger } from '../support/bridge.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
+import { watchRefusedConnections } from '../support/refusedConnections.js';
 import { admission, connected, decision, EVENTUALLY, redisPerFile, settlesWithin } from '../support/stores.js';
 
 const PASSWORD = 's3cret-redis-pass';
@@ -13,6 +15,16 @@ const { stores, shared } = redisPerFile();
 const openStore = (url = shared.server.url, timeoutMs = 200) => stores.open(url, timeoutMs);
 
 const linesMatching = (logs: string[], pattern: RegExp) => logs.filter((line) => pattern.test(line));
+
+/** How many connections the server on `url` has accepted since it started, this one included. */
+async function connectionsReceived(url: string): Promise<number> {
+  const client = new Redis(url);
+  try {
+    return Number(/^total_connections_received:(\d+)/m.exec(await client.info('stats'))![1]);
+  } finally {
+    client.disconnect();
+  }
+}
 
 describe('redis store with Redis up', () => {
   it('gives back what was stored, and nothing for a key never stored', async () => {
@@ -204,6 +216,7 @@ describe('redis store with Redis unreachable', () => {
   it('starts without failing, answers as misses, logs it once, and connects once Redis is there', async () => {
     const late = await startRedis();
     await late.stop();
+    const refusals = watchRefusedConnections(late.port);
     const { store, logs } = openStore(late.url);
     await vi.waitFor(
       () => expect(store.health().detail).toMatch(/unreachable since \d{4}-\d\d-\d\dT.*: ECONNREFUSED/),
@@ -216,7 +229,8 @@ describe('redis store with Redis unreachable', () => {
     expect(await settlesWithin(store.admitSession(admission('s1', { limit: 1 })))).toBe(true);
     expect(await settlesWithin(store.admitSession(admission('s2', { limit: 1 })))).toBe(false);
     // Several reconnect attempts fail meanwhile; the log still says it once.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await refusals.atLeast(3);
+    refusals.stop();
     expect(linesMatching(logs, /unreachable/)).toHaveLength(1);
 
     await late.restart();
@@ -283,15 +297,26 @@ describe('redis store with Redis unreachable', () => {
   it('closes without waiting while Redis is down, and stops reconnecting', async () => {
     const gone = await startRedis();
     await gone.stop();
-    const { store, logs } = openStore(gone.url);
-    await vi.waitFor(() => expect(store.health().ok).toBe(false), EVENTUALLY);
-    await settlesWithin(store.close());
-    await settlesWithin(store.close());
-    expect(store.health()).toEqual({ store: 'redis', ok: false, detail: 'closed' });
-    const linesAtClose = logs.length;
-    await gone.restart();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(logs).toHaveLength(linesAtClose);
+    // Time runs as usual, and can be moved past every reconnect delay at once.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'], shouldAdvanceTime: true });
+    try {
+      const { store, logs } = openStore(gone.url);
+      await vi.waitFor(() => expect(store.health().ok).toBe(false), EVENTUALLY);
+      await settlesWithin(store.close());
+      await settlesWithin(store.close());
+      expect(store.health()).toEqual({ store: 'redis', ok: false, detail: 'closed' });
+      const linesAtClose = logs.length;
+      await gone.restart();
+      const before = await connectionsReceived(gone.url);
+      // Past the longest reconnect and redial delay (2 s): a reconnect still scheduled has dialled by now.
+      await vi.advanceTimersByTimeAsync(10_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      // Redis accepts connections in the order they were made: one dialled before this count is in it.
+      expect(await connectionsReceived(gone.url)).toBe(before + 1);
+      expect(logs).toHaveLength(linesAtClose);
+    } finally {
+      vi.useRealTimers();
+    }
     await gone.stop();
   });
 });
