@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FixtureError, loadFixtures, parseTarget, type Exchange, type Fixture } from '../../src/replay/fixtures.js';
 import { callerFixtures } from '../support/callerFixtures.js';
 import { NO_MATCH_BODY, startReplayServer, type ReceivedRequest, type ReplayServer } from '../../src/replay/server.js';
@@ -176,13 +179,32 @@ describe('replay server', () => {
   });
 
   it('keeps serving when a viewer gives up on a delayed answer', async () => {
-    server = await startReplayServer([
-      { request: { path: '/slow' }, response: { status: 200, delayMs: 300 } },
-      { request: { path: '/fast' }, response: { status: 204 } },
-    ]);
-    await expect(fetch(`${server.url}/slow`, { signal: AbortSignal.timeout(50) })).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await fetch(`${server.url}/fast`)).status).toBe(204);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The server's side of the viewer's request, to see the viewer leave.
+    let onStart!: (message: unknown) => void;
+    const arrived = new Promise<ServerResponse>((resolve) => {
+      onStart = (message) => resolve((message as { response: ServerResponse }).response);
+    });
+    diagnostics.subscribe('http.server.request.start', onStart);
+    try {
+      server = await startReplayServer([
+        { request: { path: '/slow' }, response: { status: 200, delayMs: 300 } },
+        { request: { path: '/fast' }, response: { status: 204 } },
+      ]);
+      const viewer = new AbortController();
+      const asking = fetch(`${server.url}/slow`, { signal: viewer.signal });
+      const response = await arrived;
+      const left = once(response, 'close');
+      viewer.abort();
+      await expect(asking).rejects.toThrow();
+      await left;
+      // The delayed answer comes due for a viewer who has gone.
+      await vi.advanceTimersByTimeAsync(300);
+      expect((await fetch(`${server.url}/fast`)).status).toBe(204);
+    } finally {
+      diagnostics.unsubscribe('http.server.request.start', onStart);
+      vi.useRealTimers();
+    }
   });
 
   it('rejects with the reason when it cannot listen', async () => {
