@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callerRequestFor } from '../../src/commands/probe.js';
+import { callerRequestFor, probeCommand, type ProbeOptions } from '../../src/commands/probe.js';
 import type { Trace } from '../../src/trace/trace.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runInProcess } from '../support/cli.js';
 import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-probe-'));
@@ -37,11 +37,17 @@ beforeAll(() => {
 });
 
 const probe = (...args: string[]) => runCli(['probe', '--config', config, ...args], { env: { MW_PASSWORD } });
-const ASTRA = ['--ip', '203.0.113.7', '--path', '/play/a001/index.m3u8', '--session', '1001'];
+
+/** The probe command run in this process: the CLI around it (options, errors, help) is run for real below. */
+const probed = (options: Omit<ProbeOptions, 'route' | 'dialect'> & Partial<ProbeOptions>) =>
+  runInProcess((out) =>
+    probeCommand(config, { route: 'default', dialect: 'cesbo', ...options }, { ...process.env, MW_PASSWORD }, out),
+  );
+const ASTRA_CHECK = { ip: '203.0.113.7', path: '/play/a001/index.m3u8', session: '1001' };
 
 describe('probe', () => {
   it('exit 0 on allow, every step printed, the token nowhere', async () => {
-    const result = await probe('--query', `token=${MINISTRA_ALLOW}`, ...ASTRA);
+    const result = await probed({ query: `token=${MINISTRA_ALLOW}`, ...ASTRA_CHECK });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^route default, cesbo caller; cache not used\n/);
     expect(result.stdout).toMatch(/1\. local-users +passed on/);
@@ -60,7 +66,7 @@ describe('probe', () => {
   });
 
   it('exit 1 on deny, naming the step and the backend that denied', async () => {
-    const result = await probe('--query', `token=${MINISTRA_DENY}`, ...ASTRA);
+    const result = await probed({ query: `token=${MINISTRA_DENY}`, ...ASTRA_CHECK });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('portal (ministra): deny, status 403');
     expect(result.stdout).toMatch(
@@ -70,15 +76,7 @@ describe('probe', () => {
   });
 
   it('--json prints the trace, secrets masked: a local user’s password, the middleware’s URL password', async () => {
-    const local = await probe(
-      '--json',
-      '--query',
-      `auth=ann:${USER_PASSWORD}`,
-      '--ip',
-      '203.0.113.7',
-      '--channel',
-      'a002',
-    );
+    const local = await probed({ json: true, query: `auth=ann:${USER_PASSWORD}`, ip: '203.0.113.7', channel: 'a002' });
     expect(local.code).toBe(1);
     const trace = JSON.parse(local.stdout) as Trace;
     expect(trace.steps.map((step) => `${step.step}:${step.result}`)).toEqual(['local-users:decided']);
@@ -86,7 +84,7 @@ describe('probe', () => {
     expect(trace.viewer).toMatchObject({ login: 'ann', password: '***', query: 'auth=***' });
     expect(local.stdout).not.toContain(USER_PASSWORD);
 
-    const billing = await probe('--json', '--route', 'billing', '--query', 'token=good-token', ...ASTRA);
+    const billing = await probed({ json: true, route: 'billing', query: 'token=good-token', ...ASTRA_CHECK });
     expect(billing.code).toBe(0);
     const asked = (JSON.parse(billing.stdout) as Trace).steps.find((step) => step.step === 'backends')!.backends![0]!;
     expect(asked).toMatchObject({
@@ -105,7 +103,7 @@ describe('probe', () => {
   });
 
   it('asks as a Flussonic caller with --dialect flussonic', async () => {
-    const result = await probe('--dialect', 'flussonic', '--json', '--query', `token=${MINISTRA_ALLOW}`, ...ASTRA);
+    const result = await probed({ dialect: 'flussonic', json: true, query: `token=${MINISTRA_ALLOW}`, ...ASTRA_CHECK });
     expect(result.code).toBe(0);
     const trace = JSON.parse(result.stdout) as Trace;
     expect(trace.dialect).toBe('flussonic');

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { openSqlite } from '../../src/stats/sqliteStore.js';
-import { runCli } from '../support/cli.js';
+import { statsCommand } from '../../src/commands/stats.js';
+import { runCli, runInProcess } from '../support/cli.js';
 
 const T0 = Date.UTC(2026, 0, 1, 10);
 let dir: string;
@@ -52,9 +53,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const period = ['--since', '2026-01-01', '--until', '2026-01-02'];
 
+/** `stats` run in this process, for what it prints and answers; the last test starts the real CLI. */
+const stats = (args: string[]) =>
+  runInProcess((out, err) => statsCommand(args, (given) => given ?? 'bridge.yaml', out, err));
+
 describe('iptv-auth-bridge stats', () => {
   it('prints a table by channel', async () => {
-    const { code, stdout, stderr } = await runCli(['stats', '--config', config, ...period]);
+    const { code, stdout, stderr } = await stats(['--config', config, ...period]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toBe(
@@ -70,11 +75,11 @@ describe('iptv-auth-bridge stats', () => {
   });
 
   it('prints CSV (quoted, spreadsheet formulas defused) and JSON', async () => {
-    const csv = await runCli(['stats', '--config', config, ...period, '--by', 'user', '--format', 'csv']);
+    const csv = await stats(['--config', config, ...period, '--by', 'user', '--format', 'csv']);
     expect(csv.stdout).toBe(
       "user,viewers,sessions,watch_seconds,peak_concurrent\nalice,1,1,3600,1\nbob,1,1,1800,1\n'=cmd,1,1,600,1\n",
     );
-    const json = await runCli(['stats', '--config', config, ...period, '--by', 'day', '--format', 'json']);
+    const json = await stats(['--config', config, ...period, '--by', 'day', '--format', 'json']);
     expect(JSON.parse(json.stdout)).toEqual({
       since: '2026-01-01T00:00:00.000Z',
       until: '2026-01-02T00:00:00.000Z',
@@ -83,10 +88,7 @@ describe('iptv-auth-bridge stats', () => {
     });
   });
 
-  // Each case is a CLI start: they run side by side, with room for a loaded machine.
-  it('answers bad options with exit 2 and the usage, and a missing store with exit 1', {
-    timeout: 60_000,
-  }, async () => {
+  it('answers bad options with exit 2 and the usage, and a missing store with exit 1', async () => {
     const usage: Promise<void>[] = [];
     for (const [args, message] of [
       [['--by', 'week'], '--by: expected one of channel|user|day|route'],
@@ -96,7 +98,7 @@ describe('iptv-auth-bridge stats', () => {
       [['--frobnicate'], "Unknown option '--frobnicate'"],
     ] as const) {
       usage.push(
-        runCli(['stats', '--config', config, ...args]).then(({ code, stderr }) => {
+        stats(['--config', config, ...args]).then(({ code, stderr }) => {
           expect(code).toBe(2);
           expect(stderr).toContain(message);
           expect(stderr).toContain('usage: iptv-auth-bridge stats');
@@ -106,14 +108,15 @@ describe('iptv-auth-bridge stats', () => {
     await Promise.all(usage);
     const empty = join(dir, 'empty.yaml');
     writeFileSync(empty, `stats: {path: ${join(dir, 'nowhere', 'stats.db')}}\n`);
-    const missing = await runCli(['stats', '--config', empty]);
+    const missing = await stats(['--config', empty]);
     expect(missing).toMatchObject({ code: 1, stdout: '' });
     expect(missing.stderr).toContain('no statistics yet');
     const off = join(dir, 'off.yaml');
     writeFileSync(off, 'stats: {store: off}\n');
-    expect((await runCli(['stats', '--config', off])).stderr).toContain('statistics are off');
+    expect((await stats(['--config', off])).stderr).toContain('statistics are off');
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'stats: {store: postgres, queue: 5}\n');
+    // The real CLI: the command is wired, and a config error answers exit 1.
     const invalid = await runCli(['stats', '--config', bad]);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/stats\.queue: .*100[\s\S]*stats\.url: required when store is postgres/);

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killLeftoverServers, runCli, startServe } from '../support/cli.js';
+import { checkConfigCommand } from '../../src/commands/checkConfig.js';
+import { killLeftoverServers, runCli, runInProcess, startServe } from '../support/cli.js';
 import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
@@ -13,6 +14,10 @@ function writeConfig(name: string, text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+/** `check-config --config <file>`, run in this process: these tests are about what it prints. */
+const checkConfig = (file: string, env: NodeJS.ProcessEnv = {}) =>
+  runInProcess((out, err) => checkConfigCommand(file, { ...process.env, ...env }, out, err));
 
 const middleware = useReplayedMiddleware([
   {
@@ -102,12 +107,12 @@ describe('check-config', () => {
       'secrets.yaml',
       'backends:\n  mw: {type: http, url: "http://admin:${MW_PASSWORD}@mw.local/check?key=k3y-value&site=5"}\n',
     );
-    const result = await runCli(['check-config', '--config', config], { env: { MW_PASSWORD: 'hunter2' } });
+    const result = await checkConfig(config, { MW_PASSWORD: 'hunter2' });
     const fromEnv = writeConfig(
       'env-secret.yaml',
       'backends:\n  mw: {type: http, url: "http://mw.local/${MW_PATH_SECRET}/check"}\n',
     );
-    const scrubbed = await runCli(['check-config', '--config', fromEnv], { env: { MW_PATH_SECRET: 'p4th-s3cret' } });
+    const scrubbed = await checkConfig(fromEnv, { MW_PATH_SECRET: 'p4th-s3cret' });
     expect(scrubbed.stdout).toContain('http://mw.local/***/check');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('valid');
@@ -131,10 +136,10 @@ describe('check-config', () => {
       'roundtrip.yaml',
       'ipRules: [allow 127.0.0.1, "deny 10.0.0.0/8", pass ::1]\nlisten: 9000\n',
     );
-    const printed = await runCli(['check-config', '--config', config]);
+    const printed = await checkConfig(config);
     expect(printed.code).toBe(0);
     expect(printed.stdout).toContain('- deny 10.0.0.0/8');
-    const again = await runCli(['check-config', '--config', writeConfig('printed.yaml', printed.stdout)]);
+    const again = await checkConfig(writeConfig('printed.yaml', printed.stdout));
     expect(again.code).toBe(0);
     expect(again.stdout.split('\n').slice(1)).toEqual(printed.stdout.split('\n').slice(1));
   });
@@ -153,19 +158,11 @@ describe('check-config', () => {
   });
 
   it('reads the usersFile as serve would, and exits 1 when it is missing or invalid', async () => {
-    const missing = await runCli([
-      'check-config',
-      '--config',
-      writeConfig('users-missing.yaml', `usersFile: ${join(dir, 'absent.yaml')}\n`),
-    ]);
+    const missing = await checkConfig(writeConfig('users-missing.yaml', `usersFile: ${join(dir, 'absent.yaml')}\n`));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot read (ENOENT)');
     writeFileSync(join(dir, 'bad-users.yaml'), 'users:\n  - {login: ann, password: pw, ip: not-an-ip}\n');
-    const invalid = await runCli([
-      'check-config',
-      '--config',
-      writeConfig('users-bad.yaml', `usersFile: ${join(dir, 'bad-users.yaml')}\n`),
-    ]);
+    const invalid = await checkConfig(writeConfig('users-bad.yaml', `usersFile: ${join(dir, 'bad-users.yaml')}\n`));
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('users[0].ip');
   });
@@ -198,7 +195,7 @@ describe('check-config', () => {
         '',
       ].join('\n'),
     );
-    const result = await runCli(['check-config', '--config', config]);
+    const result = await checkConfig(config);
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n').filter((line) => line.startsWith('  - '))).toEqual([
       '  - backends.mw.url: environment variable MW_URL is not set',
@@ -215,7 +212,7 @@ describe('check-config', () => {
       'warn.yaml',
       'cache: {maxTtl: 3600}\nbackends:\n  portal: {type: ministra, url: "http://mw/stalker_portal", timeoutMs: 8000}\nroutes: {default: {backends: [portal], timeoutMs: 5000}}\n',
     );
-    const result = await runCli(['check-config', '--config', config]);
+    const result = await checkConfig(config);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^# .*warn\.yaml: valid \(2 warnings on stderr\)\n/);
     expect(result.stderr).toContain(

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killLeftoverServers, runCli, startServe, type Serving } from '../support/cli.js';
+import { securetokenCommand } from '../../src/commands/securetoken.js';
+import { killLeftoverServers, runCli, runInProcess, startServe, type Serving } from '../support/cli.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-securetoken-'));
@@ -15,8 +16,12 @@ function writeFile(name: string, text: string): string {
   return file;
 }
 
+/**
+ * The token the `securetoken` command prints, run in this process with SECURETOKEN set: these uses are about
+ * the token; the tests of the real CLI's output, exit codes and help start it.
+ */
 async function tokenFromCli(args: string[]): Promise<string> {
-  const result = await runCli(['securetoken', ...args], { env: { SECURETOKEN: SECRET } });
+  const result = await runInProcess((out, err) => securetokenCommand(args, { SECURETOKEN: SECRET }, out, err));
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return result.stdout.trim();

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ConfigError } from '../../src/config/load.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 
@@ -28,6 +30,38 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A stream that keeps what is written to it. */
+function collector(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/**
+ * Runs a command's own function in this process, for tests about what it prints and answers, not about the
+ * process (that is what runCli is for): far cheaper than starting the CLI. A ConfigError is answered as the
+ * CLI answers it for check-config, stats and serve: its message on stderr, exit 1.
+ */
+export async function runInProcess(
+  command: (out: Writable, err: Writable) => number | Promise<number>,
+): Promise<Finished> {
+  const [out, err] = [collector(), collector()];
+  let code: number;
+  try {
+    code = await command(out.stream, err.stream);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    err.stream.write(`${error.message}\n`);
+    code = 1;
+  }
+  return { code, stdout: out.text(), stderr: err.text() };
 }
 
 export interface Serving {
