@@ -112,26 +112,28 @@ describe('probe', () => {
   });
 
   it('exit 2 on usage errors: a missing --query, an unknown --dialect', async () => {
-    const noQuery = await probe();
+    const [noQuery, dialect] = await Promise.all([probe(), probe('--query', 'token=x', '--dialect', 'astra')]);
     expect(noQuery.code).toBe(2);
     expect(noQuery.stderr).toContain("required option '--query <query>' not specified");
-    const dialect = await probe('--query', 'token=x', '--dialect', 'astra');
     expect(dialect.code).toBe(2);
     expect(dialect.stderr).toContain('Allowed choices are cesbo, flussonic');
   });
 
   it('exit 2 on input the bridge would refuse, saying how it would answer', async () => {
-    const route = await probe('--query', 'token=x', '--route', 'nope');
+    // Three CLI starts, side by side.
+    const [route, ip, encoding] = await Promise.all([
+      probe('--query', 'token=x', '--route', 'nope'),
+      probe('--query', 'token=x', '--ip', 'not-an-ip'),
+      probe('--query', 'token=%zz'),
+    ]);
     expect(route).toMatchObject({
       code: 2,
       stderr: 'probe: the check cannot be decided (404): no route named "nope" (routes: default, billing)\n',
     });
-    const ip = await probe('--query', 'token=x', '--ip', 'not-an-ip');
     expect(ip).toMatchObject({
       code: 2,
       stderr: 'probe: the check cannot be decided (403): X-Real-IP is not an IP address\n',
     });
-    const encoding = await probe('--query', 'token=%zz');
     expect(encoding.code).toBe(2);
     expect(encoding.stderr).toContain('(400): broken percent-encoding');
   });

@@ -226,32 +226,40 @@ describe('check-config', () => {
 
 describe('command line', () => {
   it('answers a usage error with exit 2 and a plain message', async () => {
-    const unknown = await runCli(['frobnicate']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error: unknown command 'frobnicate'/);
-    const flag = await runCli(['serve', '--no-such-flag']);
-    expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/^error: unknown option '--no-such-flag'/);
-    expect((await runCli(['check-config', '--config', ''])).stderr).toBe('error: --config needs a file name\n');
-    expect((await runCli(['check-config', '--record', 'x'])).code).toBe(2);
-    expect((await runCli(['replay'])).stderr).toMatch(/^error: missing required argument 'dir'/);
-    expect((await runCli(['replay', 'x', '--listen', 'somewhere'])).code).toBe(2);
+    // Six CLI starts, side by side.
+    const [unknown, flag, noFile, record, noDir, listen] = await Promise.all(
+      [
+        ['frobnicate'],
+        ['serve', '--no-such-flag'],
+        ['check-config', '--config', ''],
+        ['check-config', '--record', 'x'],
+        ['replay'],
+        ['replay', 'x', '--listen', 'somewhere'],
+      ].map((args) => runCli(args)),
+    );
+    expect(unknown!.code).toBe(2);
+    expect(unknown!.stderr).toMatch(/^error: unknown command 'frobnicate'/);
+    expect(flag!.code).toBe(2);
+    expect(flag!.stderr).toMatch(/^error: unknown option '--no-such-flag'/);
+    expect(noFile!.stderr).toBe('error: --config needs a file name\n');
+    expect(record!.code).toBe(2);
+    expect(noDir!.stderr).toMatch(/^error: missing required argument 'dir'/);
+    expect(listen!.code).toBe(2);
   });
 
   it('--help lists the commands; each command’s --help is its own', async () => {
-    const help = await runCli(['--help']);
-    expect(help.code).toBe(0);
+    const [help, serve, replay, securetoken] = await Promise.all(
+      [['--help'], ['serve', '--help'], ['replay', '--help'], ['securetoken', '--help']].map((args) => runCli(args)),
+    );
+    expect(help!.code).toBe(0);
     for (const command of ['serve', 'check-config', 'probe', 'replay', 'securetoken'])
-      expect(help.stdout).toContain(`  ${command}`);
-    const serve = await runCli(['serve', '--help']);
-    expect(serve.code).toBe(0);
-    expect(serve.stdout).toMatch(/^Usage: iptv-auth-bridge serve \[options\]/);
-    expect(serve.stdout).toContain('--record <dir>');
-    expect(serve.stdout).not.toContain('check-config');
-    const replay = await runCli(['replay', '--help']);
-    expect(replay.stdout).toMatch(/^Usage: iptv-auth-bridge replay \[options\] <dir>/);
-    const securetoken = await runCli(['securetoken', '--help']);
-    expect(securetoken.stdout).toMatch(/^usage: iptv-auth-bridge securetoken --secret S/);
+      expect(help!.stdout).toContain(`  ${command}`);
+    expect(serve!.code).toBe(0);
+    expect(serve!.stdout).toMatch(/^Usage: iptv-auth-bridge serve \[options\]/);
+    expect(serve!.stdout).toContain('--record <dir>');
+    expect(serve!.stdout).not.toContain('check-config');
+    expect(replay!.stdout).toMatch(/^Usage: iptv-auth-bridge replay \[options\] <dir>/);
+    expect(securetoken!.stdout).toMatch(/^usage: iptv-auth-bridge securetoken --secret S/);
   });
 
   it('--version prints the package version', async () => {
