@@ -224,6 +224,9 @@ describe('reload.watch', () => {
   it('picks up a saved edit of the config file', async () => {
     const { file, bridge } = await serveWith('watched.yaml', `listen: 127.0.0.1:0\nreload: {watch: true}\n${BACKEND}`);
     expect(await check(bridge, 'good-token', '198.51.100.9')).toBe(200);
+    // `listening` comes before the watch starts, and a save before it would go unseen: serve takes SIGHUP
+    // only once it watches, so the answered SIGHUP is the event to wait for.
+    expect(await hangUp(bridge)).toMatchObject({ trigger: 'signal' });
     const reloaded = nextLogLine(bridge, 'config reloaded');
     save(file, `listen: 127.0.0.1:0\nreload: {watch: true}\nipRules: [deny 198.51.100.9]\n${BACKEND}`);
     expect(await reloaded).toMatchObject({ trigger: 'watch' });
