@@ -91,8 +91,11 @@ export function killLeftoverServers(): void {
   started.clear();
 }
 
-/** Starts `serve` and resolves once its "listening" line names the address (within `readyWithinMs`). */
-export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, readyWithinMs = 10_000): Promise<Serving> {
+/**
+ * Starts `serve` and resolves once its "listening" line names the address. `readyWithinMs` only turns a hang
+ * into a failure that shows the output: a start took over 10 s on two cores at a load of 14.
+ */
+export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, readyWithinMs = 15_000): Promise<Serving> {
   assertBuilt();
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env } });
   started.add(child);
