@@ -78,6 +78,35 @@ export function decisionHandler({
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
   );
 
+  /** The decision line of a check that named a viewer: a decision, or a notice acknowledged. */
+  const logViewer = (
+    route: string,
+    caller: string | undefined,
+    viewer: ViewerRequest,
+    allow: boolean,
+    by: string,
+    status: number,
+    latencyMs: number,
+    cache?: 'hit' | 'stale',
+    undelivered?: true,
+  ) =>
+    decisions({
+      route,
+      dialect: viewer.dialect,
+      caller,
+      channel: viewer.channel,
+      ip: viewer.ip,
+      session: viewer.session,
+      token: viewer.token === undefined ? undefined : fingerprint(viewer.token),
+      login: viewer.credentials?.login,
+      decision: allow ? 'allow' : 'deny',
+      by,
+      cache,
+      status,
+      undelivered,
+      latencyMs,
+    });
+
   /** A notification that decides nothing: acknowledged as allowed, nobody asked; an ending one ends the viewing session. */
   const acknowledge = (
     protocol: CallerProtocol,
@@ -89,18 +118,7 @@ export function decisionHandler({
   ) => {
     const notice = viewer.notice!;
     send(res, 200, protocol.answerText.allow, {}, true);
-    decisions({
-      route,
-      dialect: viewer.dialect,
-      caller,
-      channel: viewer.channel,
-      ip: viewer.ip,
-      session: viewer.session,
-      decision: 'allow',
-      by: `notice (${notice.event})`,
-      status: 200,
-      latencyMs: latencyMs(),
-    });
+    logViewer(route, caller, viewer, true, `notice (${notice.event})`, 200, latencyMs());
     if (notice.endsSession)
       sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
   };
@@ -128,23 +146,19 @@ export function decisionHandler({
         true,
       );
       const durationMs = latencyMs();
-      decisions({
+      // The caller hung up before the decision was ready: nothing reached it.
+      const undelivered = res.destroyed || req.socket.destroyed || undefined;
+      logViewer(
         route,
-        dialect: viewer.dialect,
         caller,
-        channel: viewer.channel,
-        ip: viewer.ip,
-        session: viewer.session,
-        token: viewer.token === undefined ? undefined : fingerprint(viewer.token),
-        login: viewer.credentials?.login,
-        decision: decision.allow ? 'allow' : 'deny',
-        by: decision.source.by,
-        cache: decision.cache,
-        status: res.statusCode,
-        // The caller hung up before the decision was ready: nothing reached it.
-        undelivered: res.destroyed || req.socket.destroyed || undefined,
-        latencyMs: durationMs,
-      });
+        viewer,
+        decision.allow,
+        decision.source.by,
+        res.statusCode,
+        durationMs,
+        decision.cache,
+        undelivered,
+      );
       checkAnswered?.({
         route,
         protocol: viewer.dialect,
