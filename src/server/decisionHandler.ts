@@ -3,10 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { BODY_LIMIT_DEFAULTS } from '../config/callerSchema.js';
 import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
 import { cacheOutcome, kindOf, observeAll, type BridgeObserver } from '../observe.js';
-import type { Decider } from '../pipeline/types.js';
+import type { Decider, Decision } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
 import type { CallerProtocol, ReadLimits } from '../protocols/types.js';
 import type { ViewerRequest } from '../viewer.js';
+import { type AnswerHead, answerHeads } from './answerHeads.js';
 import { readBody } from './body.js';
 import { trustedCallerClassifier } from './callers.js';
 import { RequestProblem } from './problem.js';
@@ -73,6 +74,12 @@ export function decisionHandler({
     maxBodyBytes: bodyLimits.maxBodyBytes,
     bodyTimeoutMs: bodyLimits.bodyTimeoutMs,
   };
+  const heads = new Map<CallerProtocol, (decision: Decision) => AnswerHead>();
+  const headOf = (protocol: CallerProtocol) => {
+    let head = heads.get(protocol);
+    if (!head) heads.set(protocol, (head = answerHeads(protocol)));
+    return head;
+  };
   // An observer's fault must never reach the answer (already written by then).
   const { checkAnswered, sessionEnded } = observeAll([observer], (error) =>
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
@@ -138,13 +145,9 @@ export function decisionHandler({
       if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, latencyMs);
       // A hit the process holds is answered in this very turn; anything else waits for the pipeline.
       const decision = decider.decideNow?.(route, viewer) ?? (await decider.decide(route, viewer));
-      send(
-        res,
-        decision.allow ? 200 : 403,
-        decision.allow ? protocol.answerText.allow : protocol.answerText.deny,
-        protocol.answerHeaders(decision),
-        true,
-      );
+      res.writeHead(decision.allow ? 200 : 403, headOf(protocol)(decision) as string[]);
+      // ASCII, as latin1: Node sends head and body in one write.
+      res.end(decision.allow ? protocol.answerText.allow : protocol.answerText.deny, 'latin1');
       const durationMs = latencyMs();
       // The caller hung up before the decision was ready: nothing reached it.
       const undelivered = res.destroyed || req.socket.destroyed || undefined;
