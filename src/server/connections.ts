@@ -70,7 +70,8 @@ export class ConnectionTracker {
     const connection = this.#connections.get(res.req.socket as Socket);
     if (connection === undefined) return;
     connection.unanswered.push(res);
-    res.once('close', this.#onAnswered);
+    // `on`, not `once`: an answer closes once, and `once` would wrap the listener anew for every request.
+    res.on('close', this.#onAnswered);
     if (this.#closing) this.#closeAfterIfLast(res);
   }
 

@@ -3,10 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { BODY_LIMIT_DEFAULTS } from '../config/callerSchema.js';
 import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
 import { cacheOutcome, kindOf, observeAll, type BridgeObserver } from '../observe.js';
-import type { Decider } from '../pipeline/types.js';
+import type { Decider, Decision } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
 import type { CallerProtocol, ReadLimits } from '../protocols/types.js';
 import type { ViewerRequest } from '../viewer.js';
+import { type AnswerHead, answerHeads } from './answerHeads.js';
 import { readBody } from './body.js';
 import { trustedCallerClassifier } from './callers.js';
 import { RequestProblem } from './problem.js';
@@ -73,10 +74,45 @@ export function decisionHandler({
     maxBodyBytes: bodyLimits.maxBodyBytes,
     bodyTimeoutMs: bodyLimits.bodyTimeoutMs,
   };
+  const heads = new Map<CallerProtocol, (decision: Decision) => AnswerHead>();
+  const headOf = (protocol: CallerProtocol) => {
+    let head = heads.get(protocol);
+    if (!head) heads.set(protocol, (head = answerHeads(protocol)));
+    return head;
+  };
   // An observer's fault must never reach the answer (already written by then).
   const { checkAnswered, sessionEnded } = observeAll([observer], (error) =>
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
   );
+
+  /** The decision line of a check that named a viewer: a decision, or a notice acknowledged. */
+  const logViewer = (
+    route: string,
+    caller: string | undefined,
+    viewer: ViewerRequest,
+    allow: boolean,
+    by: string,
+    status: number,
+    latencyMs: number,
+    cache?: 'hit' | 'stale',
+    undelivered?: true,
+  ) =>
+    decisions({
+      route,
+      dialect: viewer.dialect,
+      caller,
+      channel: viewer.channel,
+      ip: viewer.ip,
+      session: viewer.session,
+      token: viewer.token === undefined ? undefined : fingerprint(viewer.token),
+      login: viewer.credentials?.login,
+      decision: allow ? 'allow' : 'deny',
+      by,
+      cache,
+      status,
+      undelivered,
+      latencyMs,
+    });
 
   /** A notification that decides nothing: acknowledged as allowed, nobody asked; an ending one ends the viewing session. */
   const acknowledge = (
@@ -89,18 +125,7 @@ export function decisionHandler({
   ) => {
     const notice = viewer.notice!;
     send(res, 200, protocol.answerText.allow, {}, true);
-    decisions({
-      route,
-      dialect: viewer.dialect,
-      caller,
-      channel: viewer.channel,
-      ip: viewer.ip,
-      session: viewer.session,
-      decision: 'allow',
-      by: `notice (${notice.event})`,
-      status: 200,
-      latencyMs: latencyMs(),
-    });
+    logViewer(route, caller, viewer, true, `notice (${notice.event})`, 200, latencyMs());
     if (notice.endsSession)
       sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
   };
@@ -120,31 +145,23 @@ export function decisionHandler({
       if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, latencyMs);
       // A hit the process holds is answered in this very turn; anything else waits for the pipeline.
       const decision = decider.decideNow?.(route, viewer) ?? (await decider.decide(route, viewer));
-      send(
-        res,
-        decision.allow ? 200 : 403,
-        decision.allow ? protocol.answerText.allow : protocol.answerText.deny,
-        protocol.answerHeaders(decision),
-        true,
-      );
+      res.writeHead(decision.allow ? 200 : 403, headOf(protocol)(decision) as string[]);
+      // ASCII, as latin1: Node sends head and body in one write.
+      res.end(decision.allow ? protocol.answerText.allow : protocol.answerText.deny, 'latin1');
       const durationMs = latencyMs();
-      decisions({
+      // The caller hung up before the decision was ready: nothing reached it.
+      const undelivered = res.destroyed || req.socket.destroyed || undefined;
+      logViewer(
         route,
-        dialect: viewer.dialect,
         caller,
-        channel: viewer.channel,
-        ip: viewer.ip,
-        session: viewer.session,
-        token: viewer.token === undefined ? undefined : fingerprint(viewer.token),
-        login: viewer.credentials?.login,
-        decision: decision.allow ? 'allow' : 'deny',
-        by: decision.source.by,
-        cache: decision.cache,
-        status: res.statusCode,
-        // The caller hung up before the decision was ready: nothing reached it.
-        undelivered: res.destroyed || req.socket.destroyed || undefined,
-        latencyMs: durationMs,
-      });
+        viewer,
+        decision.allow,
+        decision.source.by,
+        res.statusCode,
+        durationMs,
+        decision.cache,
+        undelivered,
+      );
       checkAnswered?.({
         route,
         protocol: viewer.dialect,

@@ -49,6 +49,9 @@ export type EndListener = (ended: TrackedSession, reason: EndReason) => void;
 /** Hears that a streaming server still lists a live session (its API's poll). */
 export type ListedListener = (listed: TrackedSession) => void;
 
+/** A session row the tracker may still change in place: only before anyone else holds it. */
+type OwnRow = { -readonly [K in keyof SessionRow]: SessionRow[K] };
+
 /** A live session's progress is written at least this often, so a crash loses at most this much of it. */
 const PROGRESS_EVERY_MS = 60_000;
 
@@ -77,6 +80,12 @@ export class SessionTracker {
   private readonly endListeners = new Set<EndListener>();
   private readonly listedListeners = new Set<ListedListener>();
   private readonly stopSweeping: () => void;
+  /**
+   * Rows handed out (to the sink, by `rows()`): the statistics writer tells a changed row by its
+   * identity, so such a row is copied before it changes. Any other row is updated in place, so
+   * a repeated check of a live session allocates nothing.
+   */
+  private readonly handedOut = new WeakSet<SessionRow>();
 
   constructor(private readonly options: SessionTrackerOptions) {
     const sweepMs = Math.max(1000, Math.min((options.idleTtlSeconds * 1000) / 10, 30_000));
@@ -96,13 +105,11 @@ export class SessionTracker {
       this.live.delete(key);
       this.live.set(key, tracked);
       const changed = tracked.row.decision !== verdict || tracked.row.by !== event.by;
-      tracked.row = {
-        ...tracked.row,
-        lastSeen: now,
-        decision: verdict,
-        by: event.by,
-        allowed: tracked.row.allowed || decision.allow,
-      };
+      const row = this.ownRow(tracked);
+      row.lastSeen = now;
+      row.decision = verdict;
+      row.by = event.by;
+      row.allowed ||= decision.allow;
       tracked.counted = countedAs(decision) ?? tracked.counted;
       if (changed || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
@@ -136,7 +143,7 @@ export class SessionTracker {
     };
     if (this.live.size >= this.options.maxLive) this.evictOldest();
     this.live.set(key, fresh);
-    this.options.sink?.(row);
+    this.options.sink?.(this.handOut(row));
   }
 
   /** The observer hook for a streaming server's own end-of-session notification. */
@@ -153,7 +160,7 @@ export class SessionTracker {
     const now = this.options.clock.now();
     this.live.delete(tracked.key);
     this.live.set(tracked.key, tracked);
-    tracked.row = { ...tracked.row, lastSeen: now };
+    this.ownRow(tracked).lastSeen = now;
     if (now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
     for (const listener of this.listedListeners) listener(tracked);
     return tracked;
@@ -224,7 +231,7 @@ export class SessionTracker {
 
   /** Live session rows, for statistics when no database keeps them. */
   rows(): SessionRow[] {
-    return [...this.live.values()].map((tracked) => tracked.row);
+    return [...this.live.values()].map((tracked) => this.handOut(tracked.row));
   }
 
   /** Ends every session not checked within `idleTtl`, at the time it was last seen. */
@@ -258,6 +265,17 @@ export class SessionTracker {
 
   private write(tracked: TrackedSession): void {
     tracked.written = this.options.clock.now();
-    this.options.sink?.(tracked.row);
+    this.options.sink?.(this.handOut(tracked.row));
+  }
+
+  private handOut(row: SessionRow): SessionRow {
+    this.handedOut.add(row);
+    return row;
+  }
+
+  /** The session's row, copied first if someone else holds it. */
+  private ownRow(tracked: TrackedSession): OwnRow {
+    if (this.handedOut.has(tracked.row)) tracked.row = { ...tracked.row };
+    return tracked.row as OwnRow;
   }
 }

@@ -1,3 +1,4 @@
+import bcrypt from 'bcryptjs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ViewerRequest } from '../../src/viewer.js';
@@ -73,17 +74,27 @@ describe('the immediate path of a cached hit (http middleware)', () => {
     });
   });
 
-  it('leaves a viewer naming a local user to the waiting path (a password may take the thread pool)', async () => {
+  it('answers a cached viewer and the token of a local user at once where local users are configured', async () => {
     const { decider } = bridgeWith({
       ...httpBackend(),
       users: [{ login: 'local', token: 'local-token' }],
     }).bridge;
     await decider.decide('default', viewer('good-token'));
-    expect(decider.decideNow!('default', viewer('good-token'))).toBeUndefined();
-    expect(await decider.decide('default', viewer('local-token'))).toMatchObject({
-      allow: true,
-      source: { kind: 'policy', policy: 'user', subject: 'local', by: 'user:local' },
-    });
+    expect(decider.decideNow!('default', viewer('good-token'))).toMatchObject({ allow: true, cache: 'hit' });
+    const local = { allow: true, source: { kind: 'policy', policy: 'user', subject: 'local', by: 'user:local' } };
+    expect(decider.decideNow!('default', viewer('local-token'))).toMatchObject(local);
+    expect(await decider.decide('default', viewer('local-token'))).toMatchObject(local);
+  });
+
+  it('leaves a viewer whose hashed password is not checked yet to the waiting path (the hash takes the thread pool)', async () => {
+    const { decider } = bridgeWith({
+      ...httpBackend(),
+      users: [{ login: 'local', password: bcrypt.hashSync('local-secret', 4) }],
+    }).bridge;
+    const withPassword = { ...viewer('good-token'), credentials: { login: 'local', password: 'local-secret' } };
+    expect(decider.decideNow!('default', withPassword)).toBeUndefined();
+    expect(await decider.decide('default', withPassword)).toMatchObject({ allow: true, source: { by: 'user:local' } });
+    expect(decider.decideNow!('default', withPassword)).toMatchObject({ allow: true, source: { by: 'user:local' } });
   });
 });
 

@@ -1,8 +1,8 @@
 import type { LocalUsers } from '../../policies/users/localUsers.js';
-import { userRefusal } from '../../policies/users/directory.js';
-import type { AdmitSession } from '../admission.js';
-import { policySource } from '../decision.js';
-import type { DecisionStep } from '../types.js';
+import { type DirectoryUser, userRefusal } from '../../policies/users/directory.js';
+import type { Admission, AdmitSession } from '../admission.js';
+import { policySource, type StepAnswer } from '../decision.js';
+import type { Check, DecisionStep } from '../types.js';
 
 export interface LocalUserInputs {
   /** Local users (config `users` and `usersFile`); undefined when none are configured. */
@@ -15,31 +15,37 @@ export interface LocalUserInputs {
   readonly now: () => number;
 }
 
+/** What a user's check still needs after the account itself passed: a count against the user's limit, if any. */
+interface Pending {
+  readonly user: DirectoryUser;
+  readonly now: number;
+  /** Undefined: the account's own state already decides (`refusal`, or no limit to count against). */
+  readonly admission: Admission | undefined;
+  readonly refusal: string | undefined;
+}
+
 /**
  * README "Decision order", step 3: a `token` or `auth=login:password` naming a local user
  * decides: enabled, not expired, from an allowed IP, a channel of the user's
  * packages, within the connection limit. An unknown token or a wrong password
  * passes on, so a middleware user with the same login can still get in.
+ * A token, a plain password or a hashed one checked in the last minute is
+ * answered at once when the connection counts live in this process.
  */
-export function localUsersStep({
-  users,
-  admit,
-  allowTtl,
-  denyRedirect,
-  now: clockNow,
-}: LocalUserInputs): DecisionStep | undefined {
+export function localUsersStep(inputs: LocalUserInputs): DecisionStep | undefined {
+  const { users, admit, allowTtl, denyRedirect } = inputs;
   if (!users) return undefined;
-  const step: DecisionStep = async (check, next) => {
-    // A hashed password may wait for the thread pool: from here on the route's time budget runs.
-    check.startBudget();
-    const user = await users.identify(check.viewer);
-    if (!user) return next(check);
-    const now = clockNow() / 1000;
-    let refusal: string | undefined = userRefusal(user, check.viewer, now);
-    const limited = user.maxConnections !== undefined && check.viewer.session !== undefined;
+
+  const judge = (check: Check, user: DirectoryUser): Pending => {
+    const now = inputs.now() / 1000;
+    const refusal = userRefusal(user, check.viewer, now);
+    const limited = !refusal && user.maxConnections !== undefined && check.viewer.session !== undefined;
     const admission = limited ? { user: `local:${user.login}`, limit: user.maxConnections!, unique: false } : undefined;
-    if (!refusal && admission && !(await admit(check.viewer.session, admission))) refusal = 'over connection limit';
-    if (refusal) return { allow: false, source: policySource('user', refusal, user.login), redirect: denyRedirect };
+    return { user, now, admission, refusal };
+  };
+  const answer = ({ user, now, admission, refusal }: Pending, admitted: boolean): StepAnswer => {
+    const why = refusal ?? (admitted ? undefined : 'over connection limit');
+    if (why) return { allow: false, source: policySource('user', why, user.login), redirect: denyRedirect };
     // The answer stays valid no longer than the account does.
     const untilExpiry = user.expires === undefined ? Infinity : Math.ceil(user.expires - now);
     return {
@@ -50,8 +56,29 @@ export function localUsersStep({
       ttlSeconds: Math.min(allowTtl, untilExpiry),
     };
   };
-  // Naming no one, the viewer cannot be a local user; whoever names someone is looked up the waiting way.
-  step.now = (check, next) =>
-    check.viewer.token === undefined && check.viewer.credentials === undefined ? next(check) : undefined;
+
+  const step: DecisionStep = async (check, next) => {
+    // A hashed password may wait for the thread pool: from here on the route's time budget runs.
+    check.startBudget();
+    const user = await users.identify(check.viewer);
+    if (!user) return next(check);
+    const pending = judge(check, user);
+    const { admission } = pending;
+    return answer(pending, admission === undefined || (await admit(check.viewer.session, admission)));
+  };
+  // Counting is a store write: made at once only where the counts live in this process. Once counted,
+  // the step has answered, so nothing after it can turn the check to the waiting way and count again.
+  const admitNow = admit.now;
+  step.now = (check, next) => {
+    const { viewer } = check;
+    if (viewer.token === undefined && viewer.credentials === undefined) return next(check);
+    const identified = users.identifyNow(viewer);
+    if (!identified) return undefined;
+    if (!identified.user) return next(check);
+    const pending = judge(check, identified.user);
+    const { admission } = pending;
+    if (admission === undefined) return answer(pending, true);
+    return admitNow && answer(pending, admitNow(viewer.session, admission));
+  };
   return step;
 }

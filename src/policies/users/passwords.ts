@@ -24,11 +24,7 @@ function sameText(a: string, b: string): boolean {
  * `auth=<login>:<guess>`, and a wrong guess is a fresh hash each time, which
  * on the event loop would stall every other viewer's answer.
  */
-async function verifyHash(
-  stored: string,
-  read: Exclude<StoredPassword, { format: 'plain' }>,
-  given: string,
-): Promise<boolean> {
+async function verifyHash(stored: string, read: HashedPassword, given: string): Promise<boolean> {
   switch (read.format) {
     case 'bcrypt':
       return bcryptVerify(given, stored);
@@ -41,6 +37,16 @@ async function verifyHash(
     }
   }
 }
+
+type HashedPassword = Exclude<StoredPassword, { format: 'plain' }>;
+
+/** A check's result when known without hashing; else the hash to run (`read`) and where its result is remembered (`id`). */
+type Known =
+  | { readonly result: boolean; readonly id?: undefined; readonly read?: undefined }
+  | { readonly result: boolean | undefined; readonly id: string; readonly read: HashedPassword };
+
+const ACCEPTED: Known = { result: true };
+const REFUSED: Known = { result: false };
 
 /** How long a verified (or refused) password is remembered: a hashed password then costs one hash per viewer, not per request. */
 const REMEMBER_SECONDS = 60;
@@ -72,14 +78,14 @@ export class PasswordChecker {
     this.remembered = new ExpiringCache<boolean>(REMEMBER_MAX, undefined, clock);
   }
 
+  /** The result without waiting (a plain password, an empty one, a hash result remembered); undefined when a hash must run. */
+  checkNow(stored: string, given: string): boolean | undefined {
+    return this.known(stored, given).result;
+  }
+
   async check(stored: string, given: string): Promise<boolean> {
-    if (given === '') return false;
-    const read = readStored(stored);
-    if (typeof read === 'string') return false;
-    if (read.format === 'plain') return sameText(stored, given);
-    const id = createHmac('sha256', this.key).update(stored).update('\0').update(given).digest('base64');
-    const known = this.remembered.get(id);
-    if (known !== undefined) return known;
+    const { result, id, read } = this.known(stored, given);
+    if (result !== undefined) return result;
     let running = this.pending.get(id);
     if (!running) {
       if (this.pending.size >= this.maxPending) return false;
@@ -93,6 +99,16 @@ export class PasswordChecker {
       this.pending.set(id, running);
     }
     return running;
+  }
+
+  /** What is known of a check at once; otherwise the hash to run and the key its result is remembered under. */
+  private known(stored: string, given: string): Known {
+    if (given === '') return REFUSED;
+    const read = readStored(stored);
+    if (typeof read === 'string') return REFUSED;
+    if (read.format === 'plain') return sameText(stored, given) ? ACCEPTED : REFUSED;
+    const id = createHmac('sha256', this.key).update(stored).update('\0').update(given).digest('base64');
+    return { result: this.remembered.get(id), id, read };
   }
 
   close(): void {

@@ -1,0 +1,37 @@
+import type { Decision } from '../pipeline/decision.js';
+import type { CallerProtocol } from '../protocols/types.js';
+
+/** The head of one decision's answer as the flat name, value list Node's `writeHead` takes. */
+export type AnswerHead = readonly string[];
+
+interface Prepared {
+  readonly ttlSeconds: number;
+  readonly head: AnswerHead;
+}
+
+/**
+ * The answer heads of one caller protocol: its decision headers, then Content-Type and
+ * Content-Length of its plain-text body. A cached hit's head is prepared once per cached decision
+ * (the store's entry, which every hit of it shares by reference) and kept only as long as that
+ * entry lives. A head that says the remaining lifetime (Flussonic's X-AuthDuration) is prepared
+ * again when that changes, once a second at most; any other decision's head is built for it.
+ */
+export function answerHeads(protocol: CallerProtocol): (decision: Decision) => AnswerHead {
+  const prepared = new WeakMap<object, Prepared>();
+  const build = (decision: Decision): AnswerHead => {
+    const body = decision.allow ? protocol.answerText.allow : protocol.answerText.deny;
+    const head: string[] = [];
+    for (const [name, value] of Object.entries(protocol.answerHeaders(decision))) head.push(name, value);
+    head.push('Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)));
+    return head;
+  };
+  return (decision) => {
+    const entry = decision.cache === 'hit' ? decision.answer : undefined;
+    if (entry === undefined) return build(decision);
+    const known = prepared.get(entry);
+    if (known?.ttlSeconds === decision.ttlSeconds) return known.head;
+    const head = build(decision);
+    prepared.set(entry, { ttlSeconds: decision.ttlSeconds, head });
+    return head;
+  };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckAnswered } from '../../src/observe.js';
+import { SessionTracker } from '../../src/sessions/tracker.js';
+import type { SessionRow } from '../../src/sessions/types.js';
+import { sketched } from '../support/decisions.js';
+import { ManualClock } from '../support/manualClock.js';
+
+/** An allowed check of session `s1` from one caller, by a backend. */
+function allowed(allow = true): CheckAnswered {
+  return {
+    route: 'default',
+    protocol: 'cesbo',
+    caller: '10.0.0.1',
+    viewer: { dialect: 'cesbo', rawQuery: '', session: 's1', channel: 'a001' },
+    decision: sketched({ allow, decidedBy: 'backend:portal' }),
+    outcome: allow ? 'allow' : 'deny',
+    by: 'backend',
+    cache: 'hit',
+    status: allow ? 200 : 403,
+    durationMs: 1,
+  };
+}
+
+function tracker() {
+  const clock = new ManualClock();
+  const rows: SessionRow[] = [];
+  const sessions = new SessionTracker({ idleTtlSeconds: 600, maxLive: 10, clock, sink: (row) => rows.push(row) });
+  return { clock, rows, sessions };
+}
+
+// The statistics writer tells a changed row by its identity and may hold it until its next batch.
+describe('SessionTracker rows handed out', () => {
+  it('never changes a row the sink holds: the next check of the session works on a copy', () => {
+    const { clock, rows, sessions } = tracker();
+    sessions.checkAnswered(allowed());
+    const written = { ...rows[0]! };
+    clock.advance(1000);
+    sessions.checkAnswered(allowed());
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toEqual(written);
+    const [live] = sessions.find(() => true);
+    expect(live!.row).not.toBe(rows[0]);
+    expect(live!.row.lastSeen).toBe(written.lastSeen + 1000);
+  });
+
+  it('updates a row nobody else holds in place, and hands a changed one out as a new object', () => {
+    const { clock, rows, sessions } = tracker();
+    sessions.checkAnswered(allowed());
+    clock.advance(1000);
+    sessions.checkAnswered(allowed());
+    const own = sessions.find(() => true)[0]!.row;
+    clock.advance(1000);
+    sessions.checkAnswered(allowed());
+    expect(sessions.find(() => true)[0]!.row).toBe(own);
+    expect(own.lastSeen).toBe(rows[0]!.lastSeen + 2000);
+    clock.advance(1000);
+    sessions.checkAnswered(allowed(false));
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toBe(own);
+    expect(rows[1]).toMatchObject({ decision: 'deny', allowed: true, lastSeen: rows[0]!.lastSeen + 3000 });
+    clock.advance(1000);
+    sessions.checkAnswered(allowed(false));
+    expect(rows[1]!.lastSeen).toBe(rows[0]!.lastSeen + 3000);
+  });
+
+  it('copies a row before it changes once rows() handed it out', () => {
+    const { clock, sessions } = tracker();
+    sessions.checkAnswered(allowed());
+    clock.advance(1000);
+    sessions.checkAnswered(allowed());
+    const [listed] = sessions.rows();
+    const seen = listed!.lastSeen;
+    clock.advance(1000);
+    sessions.checkAnswered(allowed());
+    expect(listed!.lastSeen).toBe(seen);
+    expect(sessions.rows()[0]!.lastSeen).toBe(seen + 1000);
+  });
+});
