@@ -77,7 +77,10 @@ export function decisionHandler({
   const heads = new Map<CallerProtocol, (decision: Decision) => AnswerHead>();
   const headOf = (protocol: CallerProtocol) => {
     let head = heads.get(protocol);
-    if (!head) heads.set(protocol, (head = answerHeads(protocol)));
+    if (!head) {
+      head = answerHeads(protocol);
+      heads.set(protocol, head);
+    }
     return head;
   };
   // An observer's fault must never reach the answer (already written by then).
