@@ -23,7 +23,8 @@ function observed(
   try {
     observe(outbound, outcome);
   } catch (observerFault) {
-    return reject(observerFault);
+    reject(observerFault);
+    return;
   }
   settle();
 }
