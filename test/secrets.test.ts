@@ -1,5 +1,21 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isSecretParameterName, maskOccurrences, withUrlEncoded } from '../src/secrets.js';
+import { fingerprint, isSecretParameterName, maskOccurrences, withUrlEncoded } from '../src/secrets.js';
+
+describe('fingerprint', () => {
+  it('gives one secret one short fingerprint within a run, and other secrets others', () => {
+    const first = fingerprint('0123456789abcdef0123456789abcdef');
+    expect(first).toMatch(/^[0-9a-f]{12}$/);
+    expect(fingerprint('0123456789abcdef0123456789abcdef')).toBe(first);
+    expect(fingerprint('0123456789abcdef0123456789abcdee')).not.toBe(first);
+  });
+
+  it('is keyed: a guess hashed without the run key does not give it', () => {
+    const token = 'short';
+    expect(fingerprint(token)).not.toBe(createHash('sha256').update(token).digest('hex').slice(0, 12));
+    expect(fingerprint(token)).not.toContain(token);
+  });
+});
 
 describe('maskOccurrences', () => {
   it('replaces every occurrence of each secret, in the order the secrets are given', () => {

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { MAX_ANSWER_BYTES, TransportError, type MiddlewareAnswer } from './exchange.js';
+import { classify } from './transportErrors.js';
 
 /** The body of an answer no rule reads: its bytes were counted and dropped. */
 const UNREAD = Buffer.alloc(0);
@@ -39,7 +40,7 @@ export class AnswerCollector implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly resolve: (answer: MiddlewareAnswer) => void,
-    private readonly reject: (failure: unknown) => void,
+    private readonly reject: (failure: TransportError) => void,
     timeoutMs: number,
     private readonly keepBody: boolean,
     private readonly signal: AbortSignal | undefined,
@@ -74,7 +75,7 @@ export class AnswerCollector implements Dispatcher.DispatchHandler {
   private fail(failure: unknown): void {
     if (this.settled) return;
     this.cleanUp();
-    this.reject(failure);
+    this.reject(classify(failure));
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

@@ -18,6 +18,28 @@ const TAB = 0x09;
 
 /** The two framing headers, by the length of their names, so other lines cost no string. */
 const FRAMING_NAMES: Readonly<Record<number, string>> = { 14: 'content-length', 17: 'transfer-encoding' };
+const FRAMING_BYTES: Readonly<Record<number, Buffer>> = {
+  14: Buffer.from(FRAMING_NAMES[14]!, 'latin1'),
+  17: Buffer.from(FRAMING_NAMES[17]!, 'latin1'),
+};
+/** ASCII letters differ from their lower case in this bit alone. */
+const LOWER_CASE_BIT = 0x20;
+
+/**
+ * Whether the line's name is `name` (lower case), compared byte by byte: the
+ * headers a middleware sends on every answer (`X-AuthDuration`, `X-Session-Name`)
+ * have a framing header's length, and a string per line for them is garbage.
+ */
+function nameIs(line: Buffer, name: Buffer): boolean {
+  for (let at = 0; at < name.length; at++) {
+    const byte = line[at]!;
+    const wanted = name[at]!;
+    if (byte === wanted) continue;
+    // Only a letter may differ, and only in case: '-' is below 'a', and CR with the bit set would read as '-'.
+    if (wanted < 0x61 || (byte | LOWER_CASE_BIT) !== wanted) return false;
+  }
+  return true;
+}
 
 /** What the head of one answer has said about its framing so far. */
 interface Framing {
@@ -116,8 +138,9 @@ export class AnswerHeadScanner {
     if (++this.lines > MAX_HEADER_LINES) return `more than ${MAX_HEADER_LINES} header lines`;
     // A folded line continues the one before: two readers can disagree on what it belongs to.
     if (this.kept[0] === SPACE || this.kept[0] === TAB) return 'a folded header line';
-    const name = FRAMING_NAMES[colon];
-    if (name === undefined || this.kept.toString('latin1', 0, colon).toLowerCase() !== name) return undefined;
+    const bytes = FRAMING_BYTES[colon];
+    if (bytes === undefined || !nameIs(this.kept, bytes)) return undefined;
+    const name = FRAMING_NAMES[colon]!;
     if (length > KEPT_LINE_BYTES) return `a ${name} line over ${KEPT_LINE_BYTES} bytes`;
     return this.framingHeader(
       name,

@@ -2,7 +2,7 @@ import type { BodyRule } from '../config/schema.js';
 import type { RequestWriter } from '../protocols/types.js';
 import { readAnswer } from './readAnswer.js';
 import { TransportError, type MiddlewareAnswer, type MiddlewareClient, type OutboundRequest } from './transport.js';
-import { internalFault, type BackendVerdict, type MiddlewareAdapter } from './types.js';
+import { type AskLimits, internalFault, type BackendVerdict, type MiddlewareAdapter } from './types.js';
 
 export interface AskOptions {
   readonly timeoutMs: number;
@@ -28,6 +28,22 @@ function verdictOf(answer: MiddlewareAnswer, options: AskOptions): BackendVerdic
 function failureOf(error: unknown): BackendVerdict {
   if (error instanceof TransportError) return { outcome: 'error', error: error.kind, detail: error.message };
   return internalFault(error);
+}
+
+/**
+ * The route's budget ran out while this backend was asked, or before: the
+ * middleware was cut short, not slow past its own `timeoutMs`, so its circuit
+ * breaker does not count it (as with any other cancel).
+ */
+const BUDGET_SPENT: BackendVerdict = {
+  outcome: 'error',
+  error: 'cancelled',
+  detail: "the route's time budget was spent before the answer came",
+};
+
+/** A timeout at the route's deadline, which came before the backend's own `timeoutMs`, is the budget's. */
+function budgetCutOrFailure(error: unknown): BackendVerdict {
+  return error instanceof TransportError && error.kind === 'timeout' ? BUDGET_SPENT : failureOf(error);
 }
 
 /** `http://user:password@host/` in a backend URL means HTTP Basic authentication. */
@@ -59,9 +75,16 @@ export function endpointAdapter(
       : (outbound) => ({ ...outbound, headers: { ...outbound.headers, authorization } });
   return {
     name,
-    check: (viewer, signal) => {
+    check: (viewer, { deadline, signal }: AskLimits) => {
+      // The route's deadline, when sooner than the backend's own timeout, is the request's: one timer for both.
+      // Whole milliseconds: Node keeps a timer list per distinct duration, and a budget started just now rounds back to one.
+      const left = Math.ceil(deadline - performance.now());
+      if (left <= 0) return Promise.resolve(BUDGET_SPENT);
+      const budgetFirst = left < options.timeoutMs;
       try {
-        return client.send(outboundFor(write(base, viewer)), options.timeoutMs, signal, body).then(read, failureOf);
+        return client
+          .send(outboundFor(write(base, viewer)), budgetFirst ? left : options.timeoutMs, signal, body)
+          .then(read, budgetFirst ? budgetCutOrFailure : failureOf);
       } catch (error) {
         // Writing the request failed (a bug): still an answer, as the adapter promises.
         return Promise.resolve(internalFault(error));

@@ -86,9 +86,9 @@ export function ministraAdapter(name: string, config: MinistraBackend, client: M
   const { maxSessions } = config;
   return {
     name,
-    check(viewer, signal) {
+    check(viewer, limits) {
       if (viewer.token === undefined || viewer.token === '') return Promise.resolve(NO_TOKEN);
-      const asked = portal.check(viewer, signal);
+      const asked = portal.check(viewer, limits);
       if (maxSessions === undefined) return asked;
       return asked.then((verdict) =>
         verdict.outcome === 'error' ? verdict : { ...verdict, info: { ...verdict.info, maxSessions } },

@@ -33,9 +33,9 @@ export function observedAdapter<A extends MiddlewareAdapter>(adapter: A, observe
   const backendAsked = observer?.backendAsked;
   if (backendAsked === undefined) return adapter;
   const observed: A = Object.create(adapter) as A;
-  observed.check = (viewer, signal) => {
+  observed.check = (viewer, limits) => {
     const started = performance.now();
-    return adapter.check(viewer, signal).then((verdict) => {
+    return adapter.check(viewer, limits).then((verdict) => {
       const outcome = outcomeOf(verdict);
       if (outcome === undefined) return verdict;
       const event: BackendAsked = { backend: adapter.name, outcome, durationMs: performance.now() - started };

@@ -1,48 +1,33 @@
 import { Agent } from 'undici';
 import { MAX_HEAD_BYTES } from './answerHead.js';
 import { AnswerCollector } from './answerCollector.js';
-import { answerScanningConnector, BadAnswerHead } from './boundedSocket.js';
-import { type MiddlewareAnswer, type OutboundRequest, TransportError } from './exchange.js';
-import type { BackendErrorKind } from './types.js';
+import { answerScanningConnector } from './boundedSocket.js';
+import type { MiddlewareAnswer, OutboundRequest, TransportError } from './exchange.js';
 
 export { MAX_ANSWER_BYTES, type MiddlewareAnswer, type OutboundRequest, TransportError } from './exchange.js';
 
-const ERROR_KINDS: Record<string, BackendErrorKind> = {
-  ECONNREFUSED: 'refused',
-  ECONNRESET: 'reset',
-  EPIPE: 'reset',
-  UND_ERR_SOCKET: 'reset',
-  UND_ERR_CLOSED: 'reset',
-  UND_ERR_CONNECT_TIMEOUT: 'timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'timeout',
-  UND_ERR_BODY_TIMEOUT: 'timeout',
-  // The body did not have the length the head declared.
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'bad-answer',
-};
-
-function errorCode(error: unknown): string | undefined {
-  const withCode = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
-  const code = withCode?.code ?? withCode?.cause?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Maps whatever undici threw to an error kind; the message never contains the URL (it may hold a token). */
-function classify(error: unknown): TransportError {
-  // The bridge's own reasons (timeout, cancelled, too large) come back as they were given.
-  if (error instanceof TransportError) return error;
-  if (error instanceof BadAnswerHead) return new TransportError('bad-answer', error.message);
-  const code = errorCode(error) ?? 'unknown';
-  if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError')
-    return new TransportError('unparseable', `malformed HTTP answer (${code})`);
-  const kind = ERROR_KINDS[code] ?? 'network';
-  return new TransportError(
-    kind,
-    kind === 'bad-answer' ? `malformed HTTP answer (${code})` : `connection failed (${code})`,
-  );
-}
-
 /** Sees every exchange with a middleware (record mode writes them down as fixtures). */
 export type ExchangeObserver = (outbound: OutboundRequest, outcome: MiddlewareAnswer | TransportError) => void;
+
+/**
+ * Shows `outcome` to the observer, then settles. The observer is called from
+ * undici's parser callbacks: its fault must not reach the parser, it fails the request.
+ */
+function observed(
+  observe: ExchangeObserver,
+  outbound: OutboundRequest,
+  outcome: MiddlewareAnswer | TransportError,
+  settle: () => void,
+  reject: (fault: unknown) => void,
+): void {
+  try {
+    observe(outbound, outcome);
+  } catch (observerFault) {
+    reject(observerFault);
+    return;
+  }
+  settle();
+}
 
 /**
  * Pooled keep-alive HTTP client shared by all adapters. Middleware checks are
@@ -76,26 +61,20 @@ export class MiddlewareClient {
     body: 'read' | 'discard' = 'read',
   ): Promise<MiddlewareAnswer> {
     return new Promise((resolve, reject) => {
-      // The observer is called from undici's parser callbacks: its fault must not reach the parser.
-      const failed = (error: unknown) => {
-        const failure = classify(error);
-        try {
-          this.observe?.(outbound, failure);
-        } catch (observerFault) {
-          return reject(observerFault);
-        }
-        reject(failure);
-      };
-      const answered = (answer: MiddlewareAnswer) => {
-        try {
-          this.observe?.(outbound, answer);
-        } catch (observerFault) {
-          return reject(observerFault);
-        }
-        resolve(answer);
-      };
-      if (signal?.aborted) return failed(new TransportError('cancelled', 'no longer needed'));
-      const keepBody = body === 'read' || this.observe !== undefined;
+      const { observe } = this;
+      const keepBody = body === 'read' || observe !== undefined;
+      const collector =
+        observe === undefined
+          ? new AnswerCollector(resolve, reject, timeoutMs, keepBody, signal)
+          : new AnswerCollector(
+              (answer) => observed(observe, outbound, answer, () => resolve(answer), reject),
+              (failure) => observed(observe, outbound, failure, () => reject(failure), reject),
+              timeoutMs,
+              keepBody,
+              signal,
+            );
+      // Cancelled before it was sent: the caller (and an observer) hears so at once.
+      if (signal?.aborted) return collector.handleEvent();
       this.agent.dispatch(
         {
           origin: outbound.origin,
@@ -104,7 +83,7 @@ export class MiddlewareClient {
           headers: outbound.headers,
           body: outbound.body,
         },
-        new AnswerCollector(answered, failed, timeoutMs, keepBody, signal),
+        collector,
       );
     });
   }

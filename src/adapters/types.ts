@@ -46,10 +46,22 @@ export type BackendVerdict =
   | { readonly outcome: 'error'; readonly error: BackendErrorKind; readonly detail: string };
 
 /**
+ * How long a check may take, and what may end it sooner. A deadline costs
+ * nothing to pass on; a signal (an AbortController and a listener per
+ * request) is given only where something may cancel a check before it.
+ */
+export interface AskLimits {
+  /** When the route's time budget is spent, in `performance.now()` milliseconds: no answer is awaited past it. */
+  readonly deadline: number;
+  /** Cancels the check before its deadline (another backend allowed first in `mode: any`). */
+  readonly signal?: AbortSignal;
+}
+
+/**
  * One middleware, asked in its own dialect. `check` never rejects: every
  * failure comes back as an `error` verdict, so a route can always decide.
  */
 export interface MiddlewareAdapter {
   readonly name: string;
-  check(viewer: ViewerRequest, signal: AbortSignal): Promise<BackendVerdict>;
+  check(viewer: ViewerRequest, limits: AskLimits): Promise<BackendVerdict>;
 }

@@ -2,18 +2,19 @@ import type { ViewerRequest } from '../viewer.js';
 import type { StepAnswer } from './decision.js';
 import type { Check } from './types.js';
 
-/** How long cancelled steps get to report before the route's default answers regardless. */
+/** How long steps past the deadline get to report before the route's default answers regardless. */
 const CANCEL_GRACE_MS = 50;
 
 /**
  * One viewer check with its route's time budget. The budget starts when a
- * step first calls `startBudget`: a cached decision never does, and an
- * AbortController plus a timer per request are measurable at tens of
- * thousands of requests per second. When the budget runs out the signal
- * aborts, and a short grace later `within` gives up on steps that ignore it.
+ * step first calls `startBudget`: a cached decision never does. It is a
+ * deadline, not a signal: each middleware request makes it its own timeout
+ * (see adapters/ask.ts), so a miss costs no AbortController and no listener.
+ * One timer stands behind it: a grace past the deadline, `within` gives up on
+ * steps that did not finish by it and the default answers.
  */
 export class BudgetedCheck implements Check {
-  private controller: AbortController | undefined;
+  private deadline: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private onSpent: (() => void) | undefined;
 
@@ -23,16 +24,12 @@ export class BudgetedCheck implements Check {
     private readonly budgetMs: number,
   ) {}
 
-  startBudget(): AbortSignal {
-    if (!this.controller) {
-      const controller = new AbortController();
-      this.controller = controller;
-      this.timer = setTimeout(() => {
-        controller.abort();
-        this.timer = setTimeout(() => this.onSpent?.(), CANCEL_GRACE_MS);
-      }, this.budgetMs);
+  startBudget(): number {
+    if (this.deadline === undefined) {
+      this.deadline = performance.now() + this.budgetMs;
+      this.timer = setTimeout(() => this.onSpent?.(), this.budgetMs + CANCEL_GRACE_MS);
     }
-    return this.controller.signal;
+    return this.deadline;
   }
 
   /** What `running` decides, or what `fallback` does once the budget and its grace are spent. */

@@ -7,11 +7,11 @@ export interface Check {
   readonly route: string;
   readonly viewer: ViewerRequest;
   /**
-   * Starts the route's time budget, if it has not started yet, and returns the signal that aborts
-   * when it is spent. Called by a step about to wait (a middleware, a password hash); a decision
-   * that never waits starts no timer.
+   * Starts the route's time budget, if it has not started yet, and returns its deadline in
+   * `performance.now()` milliseconds. Called by a step about to wait (a middleware, a password
+   * hash); a decision that never waits starts no timer.
    */
-  startBudget(): AbortSignal;
+  startBudget(): number;
 }
 
 /** The rest of the decision order, from the step after this one. */

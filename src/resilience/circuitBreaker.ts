@@ -75,7 +75,7 @@ export function withCircuitBreaker(
   return {
     name: adapter.name,
     circuit: () => (state === 'open' && clock.now() >= openUntil ? 'half-open' : state),
-    check(viewer, signal) {
+    check(viewer, limits) {
       if (state === 'open') {
         if (clock.now() < openUntil || probing) return Promise.resolve(SKIPPED);
         state = 'half-open';
@@ -83,11 +83,11 @@ export function withCircuitBreaker(
         return Promise.resolve(SKIPPED);
       }
       // A closed circuit, the busy case, waits for nothing but the check itself: one hop.
-      if (state === 'closed') return adapter.check(viewer, signal).then(settled);
+      if (state === 'closed') return adapter.check(viewer, limits).then(settled);
       probing = true;
       let asked: Promise<BackendVerdict>;
       try {
-        asked = adapter.check(viewer, signal);
+        asked = adapter.check(viewer, limits);
       } catch (error) {
         // The probe never started: the next check may probe instead.
         probing = false;

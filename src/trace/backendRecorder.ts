@@ -5,7 +5,7 @@ import {
   type MiddlewareAnswer,
   type OutboundRequest,
 } from '../adapters/transport.js';
-import type { BackendVerdict, MiddlewareAdapter } from '../adapters/types.js';
+import type { AskLimits, BackendVerdict, MiddlewareAdapter } from '../adapters/types.js';
 import type { BackendConfig } from '../config/schema.js';
 import { headersRead, maskedRequest, type Scrub } from './mask.js';
 import type { TracedBackend } from './types.js';
@@ -53,10 +53,10 @@ export function tracedAdapters(backends: Readonly<Record<string, BackendConfig>>
       const client = new MiddlewareClient((outbound, outcome) => (last = { outbound, outcome }));
       clients.push(client);
       const adapter = createAdapter(name, config, client);
-      const check = async (viewer: Parameters<MiddlewareAdapter['check']>[0], signal: AbortSignal) => {
+      const check = async (viewer: Parameters<MiddlewareAdapter['check']>[0], limits: AskLimits) => {
         last = undefined;
         const started = now();
-        const verdict = await adapter.check(viewer, signal);
+        const verdict = await adapter.check(viewer, limits);
         asked.push(tracedBackend(name, config, verdict, last, now() - started, scrub));
         return verdict;
       };
@@ -64,8 +64,8 @@ export function tracedAdapters(backends: Readonly<Record<string, BackendConfig>>
         name,
         {
           name,
-          check: (viewer, signal) => {
-            const checking = check(viewer, signal);
+          check: (viewer, limits) => {
+            const checking = check(viewer, limits);
             pending.add(checking);
             void checking.finally(() => pending.delete(checking)).catch(() => undefined);
             return checking;

@@ -118,13 +118,15 @@ describe('AnswerCollector', () => {
     expect(second.aborted).toEqual([]);
   });
 
-  it('passes undici errors on once, and ignores what comes after it has settled', () => {
+  it('passes undici errors on once, by their kind, and ignores what comes after it has settled', () => {
     const { collector, controller, outcome } = collecting();
     collector.onRequestStart(controller);
     const reset = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
     collector.onResponseError(controller, reset);
     collector.onResponseEnd();
-    expect(outcome).toEqual({ failure: reset });
+    // Passed on in the bridge's words: an error kind, never undici's message.
+    expect(outcome.failure).toBeInstanceOf(TransportError);
+    expect(outcome.failure).toMatchObject({ kind: 'reset', message: 'connection failed (UND_ERR_SOCKET)' });
     expect(vi.getTimerCount()).toBe(0);
   });
 });

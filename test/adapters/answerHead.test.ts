@@ -87,6 +87,8 @@ describe('answer heads: framing two readers could read differently', () => {
     ['more than one Content-Length', head(['Content-Length: 2', 'Content-Length: 3'])],
     ['more than one Content-Length', head(['Content-Length: 2', 'Content-Length: 2'])],
     ['a Content-Length that is not one number', head(['Content-Length: 2, 2'])],
+    ['a Content-Length that is not one number', head(['CONTENT-length: 2, 2'])],
+    ['both Content-Length and Transfer-Encoding', head(['Content-Length: 0', 'TRANSFER-ENCODING: chunked'])],
     ['a Content-Length that is not one number', head(['Content-Length: -1'])],
     ['a Content-Length that is not one number', head(['Content-Length: 0x10'])],
     ['a Content-Length that is not one number', head(['Content-Length:'])],
@@ -116,6 +118,16 @@ describe('answer heads: framing two readers could read differently', () => {
     [
       'names like the framing headers',
       head(['Content-Lengthy: 1, 2', 'X-Content-Length: a', 'Transfer-Encodings: gzip', 'Content-Length: 1']),
+    ],
+    [
+      'names as long as the framing headers, in any case',
+      head([
+        'X-AuthDuration: 1, 2',
+        'X-SESSION-NAME: a',
+        'Content-Lengtm: x',
+        'Transfer-Encodinf: gzip',
+        'CoNtEnT-LeNgTh: 3',
+      ]),
     ],
   ])('passes %s', (_what, text) => {
     expect(scanEverySplit(text)).toBeUndefined();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiddlewareClient } from '../../src/adapters/transport.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { withCircuitBreaker } from '../../src/resilience/circuitBreaker.js';
 import { adapterFrom, astraViewer, check } from './support.js';
 
 let middleware: ReplayServer;
@@ -12,6 +13,7 @@ beforeAll(async () => {
       request: { path: '/auth', query: { token: 'renew' } },
       response: { status: 302, headers: { Location: 'http://portal.example.com/renew' } },
     },
+    { request: { path: '/hang' }, response: { hang: true } },
     { request: { path: '/auth' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
   ]);
 });
@@ -42,5 +44,36 @@ describe('redirect: deny|allow for Flussonic-style backends', () => {
       outcome: 'deny',
       info: { redirect: 'http://promo.example.com/' },
     });
+  });
+});
+
+describe("the route's deadline", () => {
+  const hanging = (timeoutMs: number) =>
+    adapterFrom({ type: 'http', url: `${middleware.url}/hang`, timeoutMs, breaker: { failures: 0 } }, client);
+
+  it('cuts a request short when it comes before the backend timeout: cancelled, not a timeout of the middleware', async () => {
+    const started = performance.now();
+    const verdict = await hanging(30_000).check(astraViewer('slow'), { deadline: started + 100 });
+    expect(verdict).toMatchObject({ outcome: 'error', error: 'cancelled', detail: expect.stringContaining('budget') });
+    // Generous bound: proves the 30 s timeout was not waited for, without timing the machine.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('leaves the backend timeout in force when that comes first', async () => {
+    const verdict = await hanging(100).check(astraViewer('slow'), { deadline: performance.now() + 30_000 });
+    expect(verdict).toMatchObject({ outcome: 'error', error: 'timeout' });
+  });
+
+  it('once passed, answers at once without sending anything', async () => {
+    const before = middleware.received.length;
+    const verdict = await hanging(30_000).check(astraViewer('late'), { deadline: performance.now() - 1 });
+    expect(verdict).toMatchObject({ outcome: 'error', error: 'cancelled' });
+    expect(middleware.received.length).toBe(before);
+  });
+
+  it('is not counted against the circuit breaker', async () => {
+    const guarded = withCircuitBreaker(hanging(30_000), { failures: 1, cooldown: 600 });
+    await guarded.check(astraViewer('slow'), { deadline: performance.now() + 50 });
+    expect(guarded.circuit()).toBe('closed');
   });
 });

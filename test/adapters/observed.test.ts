@@ -45,7 +45,7 @@ describe('observedAdapter', () => {
   ])('reports a real middleware answering %s as %s, with its duration', async (token, outcome) => {
     const seen: BackendAsked[] = [];
     const adapter = observed({ breaker: { failures: 0 } }, seen);
-    await adapter.check(viewer(token), new AbortController().signal);
+    await adapter.check(viewer(token), { deadline: Infinity });
     expect(seen).toEqual([{ backend: 'mw', outcome, durationMs: expect.any(Number) }]);
     if (outcome === 'timeout') expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(290);
   });
@@ -53,9 +53,9 @@ describe('observedAdapter', () => {
   it('reports a request skipped by an open circuit as circuit-open, and keeps the circuit readable', async () => {
     const seen: BackendAsked[] = [];
     const adapter = observed({ breaker: { failures: 1, cooldown: 600 } }, seen);
-    await adapter.check(viewer('crash-token'), new AbortController().signal);
+    await adapter.check(viewer('crash-token'), { deadline: Infinity });
     expect(adapter.circuit()).toBe('open');
-    await adapter.check(viewer('good-token'), new AbortController().signal);
+    await adapter.check(viewer('good-token'), { deadline: Infinity });
     expect(seen.map((e) => e.outcome)).toEqual(['server-error', 'circuit-open']);
   });
 
@@ -63,7 +63,7 @@ describe('observedAdapter', () => {
     const seen: BackendAsked[] = [];
     const adapter = observed({ timeoutMs: 5000, breaker: { failures: 0 } }, seen);
     const cancel = new AbortController();
-    const checking = adapter.check(viewer('hang-token'), cancel.signal);
+    const checking = adapter.check(viewer('hang-token'), { deadline: Infinity, signal: cancel.signal });
     cancel.abort();
     expect(await checking).toMatchObject({ outcome: 'error', error: 'cancelled' });
     expect(seen).toEqual([]);
@@ -82,7 +82,7 @@ describe('observedAdapter', () => {
         throw new Error('broken observer');
       },
     });
-    expect(await throwing.check(viewer('good-token'), new AbortController().signal)).toMatchObject({
+    expect(await throwing.check(viewer('good-token'), { deadline: Infinity })).toMatchObject({
       outcome: 'allow',
     });
   });

@@ -7,7 +7,7 @@ import { atOnce } from '../../src/pipeline/steps/atOnce.js';
 const check: Check = {
   route: 'default',
   viewer: { dialect: 'cesbo', rawQuery: '', ip: '203.0.113.7' },
-  startBudget: () => new AbortController().signal,
+  startBudget: () => Infinity,
 };
 const last: StepAnswer = { allow: false, source: DEFAULT_SOURCE };
 const denied: StepAnswer = { allow: false, source: policySource('ip-rule', 'deny 203.0.113.7') };

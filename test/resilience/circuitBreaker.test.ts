@@ -16,7 +16,7 @@ const FAILED: BackendVerdict = { outcome: 'error', error: 'server-error', detail
 const CANCELLED: BackendVerdict = { outcome: 'error', error: 'cancelled', detail: 'another backend allowed first' };
 
 const viewer: ViewerRequest = { dialect: 'cesbo', rawQuery: '', ip: '203.0.113.1' };
-const signal = new AbortController().signal;
+const limits = { deadline: Infinity };
 
 /** A middleware whose every answer is the one `answer` holds when asked; counts what reached it. */
 function scripted() {
@@ -43,7 +43,7 @@ function breaker(failures: number, cooldown: number) {
   const changes: CircuitChange[] = [];
   const { backend, adapter } = scripted();
   const guarded = withCircuitBreaker(adapter, { failures, cooldown }, { clock, onChange: (c) => changes.push(c) });
-  const check = () => guarded.check(viewer, signal);
+  const check = () => guarded.check(viewer, limits);
   return { clock, changes, backend, guarded, check };
 }
 
@@ -161,14 +161,14 @@ describe('withCircuitBreaker', () => {
       },
     };
     const guarded = withCircuitBreaker(adapter, { failures: 1, cooldown: 10 }, { clock, onChange: () => undefined });
-    await guarded.check(viewer, signal);
+    await guarded.check(viewer, limits);
     expect(guarded.circuit()).toBe('open');
     clock.advance(10_000);
     throwing = true;
-    await expect(guarded.check(viewer, signal)).rejects.toThrow('adapter bug');
+    await expect(guarded.check(viewer, limits)).rejects.toThrow('adapter bug');
     throwing = false;
     adapter.check = () => Promise.resolve(ALLOW);
-    await expect(guarded.check(viewer, signal)).resolves.toBe(ALLOW);
+    await expect(guarded.check(viewer, limits)).resolves.toBe(ALLOW);
     expect(guarded.circuit()).toBe('closed');
   });
 });

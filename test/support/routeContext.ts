@@ -17,11 +17,10 @@ export function routeContext(document: Record<string, unknown>) {
 
 /** A check on route `default`, with a budget that never runs out. */
 export function checkOf(viewer: Partial<ViewerRequest>): Check {
-  const budget = new AbortController().signal;
   return {
     route: 'default',
     viewer: { dialect: 'cesbo', rawQuery: '', ...viewer },
-    startBudget: () => budget,
+    startBudget: () => Infinity,
   };
 }
 

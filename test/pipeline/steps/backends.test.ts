@@ -174,6 +174,15 @@ describe('backend failures are errors, not denies: the route default decides', (
     expect(Date.now() - started).toBeLessThan(2500);
   });
 
+  it('a backend the budget cut short is logged as cancelled by the budget', async () => {
+    const lines = bridge.logs.length;
+    await request(bridge.app).get('/auth/budget?token=slow-token').expect(403);
+    const failed = bridge.logs.slice(lines).filter((line) => line.includes('backend failed'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toContain('"error":"cancelled"');
+    expect(failed[0]).toContain('budget');
+  });
+
   it('a deny already received still counts when the budget runs out on another backend', async () => {
     const lines = bridge.logs.length;
     await request(bridge.app).get('/auth/budgetAfterDeny?token=bad-token').expect(403);
