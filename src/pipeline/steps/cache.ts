@@ -5,7 +5,7 @@ import { type CachedDecision, fromCached, toCached } from '../cachedDecision.js'
 import { decidingBackend, type DecisionSource, type StepAnswer } from '../decision.js';
 import { type CacheSettings, lifetimeOf } from '../lifetime.js';
 import { noteAllow } from '../revoke.js';
-import type { DecisionStep } from '../types.js';
+import type { Check, DecisionStep } from '../types.js';
 
 export interface CacheInputs {
   readonly settings: CacheSettings;
@@ -30,6 +30,16 @@ export interface CacheInputs {
  */
 export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: clockNow }: CacheInputs): DecisionStep {
   const once = coalescer<StepAnswer>();
+  // A miss is looked up twice, at once and then the waiting way: the digest is made once per check.
+  let keyedCheck: Check | undefined;
+  let lastKey = '';
+  const keyFor = (check: Check): string => {
+    if (keyedCheck !== check) {
+      keyedCheck = check;
+      lastKey = keyOf(check.route, check.viewer);
+    }
+    return lastKey;
+  };
 
   function remember(key: string, viewer: ViewerRequest, answer: StepAnswer): void {
     const backend = decidingBackend(answer);
@@ -42,7 +52,7 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: cloc
   }
 
   const step: DecisionStep = async (check, next) => {
-    const key = keyOf(check.route, check.viewer);
+    const key = keyFor(check);
     const entry = await store.get<CachedDecision>(key);
     const lookedUp = clockNow();
     if (entry && entry.freshUntil > lookedUp) return fromCached(entry, 'hit', lookedUp, sources);
@@ -76,7 +86,7 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: cloc
   };
   // A fresh answer the store holds in this process; anything else (a miss, a stale allow) goes the waiting way.
   step.now = (check) => {
-    const entry = store.getNow?.<CachedDecision>(keyOf(check.route, check.viewer));
+    const entry = store.getNow?.<CachedDecision>(keyFor(check));
     const now = clockNow();
     return entry && entry.freshUntil > now ? fromCached(entry, 'hit', now, sources) : undefined;
   };

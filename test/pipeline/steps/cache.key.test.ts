@@ -1,0 +1,46 @@
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { backendSource } from '../../../src/pipeline/decision.js';
+import { cacheStep } from '../../../src/pipeline/steps/cache.js';
+import { checkOf, nextAnswering, routeContext } from '../../support/routeContext.js';
+
+// The cache step on its own: how often it makes a check's key (a digest per call in the bridge).
+const context = routeContext({ backends: { mw: { type: 'http', url: 'http://127.0.0.1:9/check' } } });
+afterAll(() => context.close());
+
+function stepWithCountedKeys() {
+  const keyOf = vi.fn((route: string, viewer: { token?: string }) => `${route}:${viewer.token}`);
+  const mw = backendSource('mw');
+  const step = cacheStep({
+    settings: context.config.cache,
+    store: context.store,
+    keyOf,
+    sources: new Map([['mw', mw]]),
+    budgetMs: 1000,
+    now: () => Date.now(),
+  });
+  return { step, keyOf, mw };
+}
+
+describe('cache step keys', () => {
+  it('makes the key of a miss once, though the miss is looked up at once and then the waiting way', async () => {
+    const { step, keyOf, mw } = stepWithCountedKeys();
+    const check = checkOf({ token: 'good-token' });
+    expect(step.now!(check, () => undefined)).toBeUndefined();
+    const next = nextAnswering({ allow: true, source: mw });
+    const answer = await step(check, next);
+    expect(answer.allow).toBe(true);
+    expect(next.calls).toBe(1);
+    expect(keyOf).toHaveBeenCalledTimes(1);
+  });
+
+  it('makes a new key for another check, and answers it from what the first stored', async () => {
+    const { step, keyOf, mw } = stepWithCountedKeys();
+    const next = nextAnswering({ allow: true, source: mw });
+    await step(checkOf({ token: 'second-token' }), next);
+    await vi.waitFor(() => expect(context.store.getNow?.('default:second-token')).toBeDefined());
+    const hit = step.now!(checkOf({ token: 'second-token' }), () => undefined);
+    expect(hit?.cache).toBe('hit');
+    expect(keyOf).toHaveBeenCalledTimes(2);
+    expect(next.calls).toBe(1);
+  });
+});
