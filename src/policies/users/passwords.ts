@@ -69,7 +69,7 @@ export class PasswordChecker {
     private readonly maxPending = 32,
     clock: Clock = systemClock,
   ) {
-    this.remembered = new ExpiringCache<boolean>(REMEMBER_MAX, undefined, clock);
+    this.remembered = new ExpiringCache<boolean>(REMEMBER_MAX, clock);
   }
 
   async check(stored: string, given: string): Promise<boolean> {
