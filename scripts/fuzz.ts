@@ -2,10 +2,10 @@
  * `npm run fuzz -- [--cases 10000] [--seed 1] [--concurrency 16]`: seeded hostile requests, as raw
  * bytes on their own connections, against a real bridge process (dist/cli.js) in front of a
  * replayed middleware. Prints the counts of 5xx answers, resets, hangs over 3 s, silent closes,
- * crashes, stray error lines and RSS growth; exits 1 on any of them.
+ * crashes, stray error lines and memory kept (RSS and live heap after full collections); exits 1 on any of them.
  */
 import { parseArgs } from 'node:util';
-import { fuzzFailed, runFuzz, RSS_GROWTH_LIMIT } from './hostile/fuzzRun.js';
+import { fuzzFailed, HEAP_GROWTH_LIMIT, runFuzz, SETTLED_RSS_GROWTH_LIMIT } from './hostile/fuzzRun.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,12 +44,12 @@ console.log(
 console.log(
   `  5xx ${report.serverErrors}, resets ${report.resets}, hangs over 3 s ${report.hangs}, silent closes ${report.unanswered}, crashes ${report.crashes}, stray error lines ${report.strayErrors.length}`,
 );
-const growth =
-  report.rssEndBytes !== undefined && report.rssStartBytes !== undefined
-    ? report.rssEndBytes - report.rssStartBytes
-    : undefined;
+const growth = (from: number | undefined, to: number | undefined) =>
+  `${mib(from)} -> ${mib(to)} (growth ${from === undefined || to === undefined ? 'n/a' : mib(to - from)}`;
+const { start, end } = report.settled ?? {};
+console.log(`  RSS between cases ${growth(report.rssStartBytes, report.rssEndBytes)}, not judged: V8 sizing its heap)`);
 console.log(
-  `  RSS ${mib(report.rssStartBytes)} -> ${mib(report.rssEndBytes)} (growth ${mib(growth)}, limit ${mib(RSS_GROWTH_LIMIT)})`,
+  `  after full collections: RSS ${growth(start?.rssBytes, end?.rssBytes)}, limit ${mib(SETTLED_RSS_GROWTH_LIMIT)}), live heap ${growth(start?.heapUsedBytes, end?.heapUsedBytes)}, limit ${mib(HEAP_GROWTH_LIMIT)})`,
 );
 for (const line of [...report.failures, ...report.strayErrors.slice(0, 5)]) console.log(`  ! ${line}`);
 const failed = fuzzFailed(report);

@@ -1,3 +1,4 @@
+import { TextPool } from '../store/textPool.js';
 import type { StoredValue } from '../store/types.js';
 import { backendSource, type DecisionSource, type StepAnswer } from './decision.js';
 
@@ -17,17 +18,23 @@ export interface CachedDecision extends StoredValue {
   readonly unique?: boolean;
 }
 
+/** The middleware's names for viewers, shared by the cached decisions that carry them (32 B each a million times). */
+const names = new TextPool(65_536);
+
 /**
  * The cached form of a backend's answer, fresh for `ttlSeconds` from `now`. An answer that names no
  * middleware user (most of them) is kept without the user's fields: a million entries, 32 MB less.
  */
 export function toCached(answer: StepAnswer, backend: string, ttlSeconds: number, now: number): CachedDecision {
-  const { allow, sessionName, redirect } = answer;
+  const { allow } = answer;
+  const sessionName = names.keep(answer.sessionName);
+  const redirect = names.keep(answer.redirect);
   const freshUntil = now + ttlSeconds * 1000;
   const info = answer.answer;
   if (info?.userId === undefined && info?.maxSessions === undefined && info?.unique === undefined)
     return allow ? { allow, backend, freshUntil, sessionName } : { allow, backend, freshUntil, redirect };
-  const { userId, maxSessions, unique } = info;
+  const { maxSessions, unique } = info;
+  const userId = names.keep(info.userId);
   return { allow, backend, freshUntil, sessionName, redirect, userId, maxSessions, unique };
 }
 

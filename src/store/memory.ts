@@ -27,13 +27,13 @@ const SCAN_SLICE = 10_000;
 
 /** The embedded store: one process, nothing shared. Also each Redis store's memory of its own bindings and sessions. */
 export function memoryStore(options: MemoryStoreOptions): Store {
-  // Whose each cached allow is: its identities as one text, one a line (identities hold no line break),
-  // the cheapest form a million of them can take (no set per viewer). Found by looking through them all, in slices.
   const clock = options.clock ?? systemClock;
-  const notes = new Map<string, string>();
-  const values = new ExpiringCache<StoredValue>(options.maxEntries, (key) => notes.delete(key), clock);
+  // Whose each cached allow is, noted with its entry: its identities as one text, one a line (identities
+  // hold no line break), the cheapest form a million of them can take (no set per viewer, no map of notes).
+  // Found by looking through them all, in slices.
+  const values = new ExpiringCache<StoredValue>(options.maxEntries, clock);
   // A user's entry lives idleTtl past their last admission, so users who stop watching are forgotten.
-  const sessionsByUser = new ExpiringCache<UserSessions>(-1, undefined, clock);
+  const sessionsByUser = new ExpiringCache<UserSessions>(-1, clock);
   const listeners = new Set<(event: DropEvent) => void>();
 
   function admit(request: SessionAdmission): boolean {
@@ -68,7 +68,7 @@ export function memoryStore(options: MemoryStoreOptions): Store {
   async function notedUnder(identity: string): Promise<NotedAllow[]> {
     const found: NotedAllow[] = [];
     let seen = 0;
-    for (const [key, note] of notes) {
+    for (const [key, note] of values.notes()) {
       const identities = note.includes(identity) ? note.split('\n') : undefined;
       if (identities?.includes(identity)) found.push({ key, identities });
       if (++seen % SCAN_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -80,7 +80,6 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     const dropped = keys.filter((key) => {
       const held = values.get(key) !== undefined;
       values.delete(key);
-      notes.delete(key);
       return held;
     });
     let sessions = 0;
@@ -98,7 +97,6 @@ export function memoryStore(options: MemoryStoreOptions): Store {
       if (!key.startsWith(prefix)) continue;
       if (values.get(key) !== undefined) dropped += 1;
       values.delete(key);
-      notes.delete(key);
     }
     tell({ kind: 'prefix', prefix });
     return dropped;
@@ -123,8 +121,8 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     admitSessionNow: admit,
     releaseSession: async (user, session) => release(user, session),
     async noteAllow(key, identities) {
-      // The note goes with the entry (dropped with it, or when the sweep finds it expired).
-      if (values.get(key) !== undefined) notes.set(key, identities.join('\n'));
+      // The note goes with the entry (dropped with it, or when it expires); nothing when it is not cached.
+      values.note(key, identities.join('\n'));
     },
     notedUnder,
     drop: async (what) => drop(what),
@@ -141,7 +139,6 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     async close() {
       listeners.clear();
       values.close();
-      notes.clear();
       sessionsByUser.close();
     },
   };

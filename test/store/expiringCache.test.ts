@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Clock } from '../../src/clock.js';
 import { ExpiringCache } from '../../src/store/expiringCache.js';
 import { ManualClock } from '../support/manualClock.js';
 
@@ -117,8 +120,7 @@ describe('ExpiringCache: keys stored again with a new TTL', () => {
 describe('ExpiringCache on the clock it is given', () => {
   it('expires entries and runs its sweep by that clock alone', () => {
     const clock = new ManualClock();
-    const expired: string[] = [];
-    const cache = new ExpiringCache<string>(-1, (key) => expired.push(key), clock);
+    const cache = new ExpiringCache<string>(-1, clock);
     cache.set('short', 'v', 1);
     cache.set('long', 'v', 60);
     clock.advance(1000);
@@ -126,16 +128,16 @@ describe('ExpiringCache on the clock it is given', () => {
     clock.advance(1000);
     expect(cache.get('short')).toBeUndefined();
     expect(cache.get('long')).toBe('v');
+    expect(cache.size).toBe(1);
     clock.advance(59_000);
-    // The sweep found both: `short` (dropped when read) and `long` (never read again).
-    expect(expired.sort()).toEqual(['long', 'short']);
+    // The sweep found `long` expired without its being read again.
     expect(cache.size).toBe(0);
     cache.close();
   });
 
   it('refuses a new key when full, but replaces a held one and takes a key whose entry expired', () => {
     const clock = new ManualClock();
-    const cache = new ExpiringCache<string>(2, undefined, clock);
+    const cache = new ExpiringCache<string>(2, clock);
     expect(cache.set('a', '1', 1)).toBe(true);
     expect(cache.set('b', '1', 60)).toBe(true);
     expect(cache.set('c', '1', 60)).toBe(false);
@@ -148,12 +150,97 @@ describe('ExpiringCache on the clock it is given', () => {
   });
 
   it('stops its sweep when closed', () => {
-    const clock = new ManualClock();
-    const expired: string[] = [];
-    const cache = new ExpiringCache<string>(-1, (key) => expired.push(key), clock);
+    const manual = new ManualClock();
+    let sweeps = 0;
+    let stopped = false;
+    const clock: Clock = {
+      now: () => manual.now(),
+      every(ms, task) {
+        const stop = manual.every(ms, () => {
+          sweeps += 1;
+          task();
+        });
+        return () => {
+          stopped = true;
+          stop();
+        };
+      },
+    };
+    const cache = new ExpiringCache<string>(-1, clock);
     cache.set('k', 'v', 1);
+    manual.advance(1000);
+    expect(sweeps).toBe(1);
     cache.close();
-    clock.advance(10_000);
-    expect(expired).toEqual([]);
+    manual.advance(10_000);
+    expect(stopped).toBe(true);
+    expect(sweeps).toBe(1);
+  });
+});
+
+describe('ExpiringCache notes', () => {
+  it('keeps a note with a held entry only, through a new value, until the entry goes', () => {
+    const clock = new ManualClock();
+    const cache = new ExpiringCache<string>(-1, clock);
+    expect(cache.note('absent', 'n')).toBe(false);
+    cache.set('a', 'v1', 10);
+    cache.set('b', 'v1', 60);
+    expect(cache.note('a', 'whose a')).toBe(true);
+    cache.note('b', 'whose b');
+    cache.set('a', 'v2', 10);
+    expect([...cache.notes()]).toEqual([
+      ['a', 'whose a'],
+      ['b', 'whose b'],
+    ]);
+    cache.delete('b');
+    expect([...cache.notes()]).toEqual([['a', 'whose a']]);
+    clock.advance(12_000);
+    expect([...cache.notes()]).toEqual([]);
+    cache.set('a', 'v3', 10);
+    expect([...cache.notes()]).toEqual([]);
+    cache.close();
+  });
+});
+
+describe('ExpiringCache over a long uptime', () => {
+  it('expires entries stored 30 days after it was made as it did on its first day', () => {
+    const clock = new ManualClock();
+    const cache = new ExpiringCache<string>(-1, clock);
+    for (const day of [0, 30]) {
+      clock.advance(day * 86_400_000);
+      cache.set('k', 'v', 5);
+      clock.advance(5000);
+      expect(cache.get('k')).toBe('v');
+      clock.advance(1);
+      expect(cache.get('k')).toBeUndefined();
+      cache.set('swept', 'v', 5);
+      clock.advance(7000);
+      expect(cache.size).toBe(0);
+    }
+    cache.close();
+  });
+});
+
+describe('ExpiringCache index', () => {
+  it('keeps one index entry per key refreshed every second, not one per second it was stored in', () => {
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const clock = new ManualClock();
+    const cache = new ExpiringCache<string>(-1, clock);
+    // As many as one slice of the sweep, which this clock runs at once.
+    const users = Array.from({ length: 1000 }, (_, i) => `user${i}`);
+    for (const user of users) cache.set(user, 'sessions', 3600);
+    collect();
+    const before = process.memoryUsage().heapUsed;
+    for (let second = 0; second < 200; second++) {
+      for (const user of users) cache.set(user, 'sessions', 3600);
+      clock.advance(1000);
+    }
+    collect();
+    // One index entry per store would be 200,000 of them (1.6 MB at least).
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(400_000);
+    expect(cache.size).toBe(1000);
+    clock.advance(3_601_000);
+    expect(cache.size).toBe(0);
+    cache.close();
   });
 });

@@ -75,7 +75,7 @@ export class PasswordChecker {
     private readonly maxPending = 32,
     clock: Clock = systemClock,
   ) {
-    this.remembered = new ExpiringCache<boolean>(REMEMBER_MAX, undefined, clock);
+    this.remembered = new ExpiringCache<boolean>(REMEMBER_MAX, clock);
   }
 
   /** The result without waiting (a plain password, an empty one, a hash result remembered); undefined when a hash must run. */

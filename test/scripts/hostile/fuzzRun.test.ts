@@ -30,42 +30,35 @@ describe('runFuzz', () => {
     expect(fuzzFailed(report)).toBe(false);
   });
 
-  it('fails the verdict on a crash, and on RSS growth past the limit', () => {
-    expect(
-      fuzzFailed({
-        cases: 1,
-        seed: 1,
-        byKind: {},
-        statuses: {},
-        serverErrors: 0,
-        resets: 0,
-        hangs: 0,
-        unanswered: 0,
-        crashes: 1,
-        strayErrors: [],
-        rssStartBytes: 1,
-        rssEndBytes: 1,
-        failures: [],
-        seconds: 0,
-      }),
-    ).toBe(true);
-    expect(
-      fuzzFailed({
-        cases: 1,
-        seed: 1,
-        byKind: {},
-        statuses: {},
-        serverErrors: 0,
-        resets: 0,
-        hangs: 0,
-        unanswered: 0,
-        crashes: 0,
-        strayErrors: [],
-        rssStartBytes: 0,
-        rssEndBytes: 200 * 1048576,
-        failures: [],
-        seconds: 0,
-      }),
-    ).toBe(true);
+  it('fails the verdict on a crash, on memory kept past the limits, and without a settled measurement', () => {
+    const kept = (rssBytes: number, heapUsedBytes: number) => ({
+      start: { rssBytes: 0, heapUsedBytes: 0 },
+      end: { rssBytes, heapUsedBytes },
+    });
+    const clean = { ...cleanReport(), rssStartBytes: 1, rssEndBytes: 1, settled: kept(0, 0) };
+    expect(fuzzFailed(clean)).toBe(false);
+    expect(fuzzFailed({ ...clean, crashes: 1 })).toBe(true);
+    expect(fuzzFailed({ ...clean, settled: kept(33 * 1048576, 0) })).toBe(true);
+    expect(fuzzFailed({ ...clean, settled: kept(0, 9 * 1048576) })).toBe(true);
+    expect(fuzzFailed({ ...clean, settled: undefined })).toBe(true);
+    // RSS read between cases is V8's sizing of its heap: not judged.
+    expect(fuzzFailed({ ...clean, rssStartBytes: 0, rssEndBytes: 200 * 1048576 })).toBe(false);
   });
 });
+
+function cleanReport() {
+  return {
+    cases: 1,
+    seed: 1,
+    byKind: {},
+    statuses: {},
+    serverErrors: 0,
+    resets: 0,
+    hangs: 0,
+    unanswered: 0,
+    crashes: 0,
+    strayErrors: [],
+    failures: [],
+    seconds: 0,
+  };
+}
