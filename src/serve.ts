@@ -6,7 +6,7 @@ import { readConfigFile } from './lifecycle/configFile.js';
 import { handleHangupsWith } from './lifecycle/hangups.js';
 import { createReloader } from './lifecycle/reload.js';
 import { settingsNeedingRestart } from './lifecycle/restartSettings.js';
-import { configWatch } from './lifecycle/watch.js';
+import { configWatch, fileVersion } from './lifecycle/watch.js';
 import { createLogging, exitOnceFlushed, type Logger } from './log.js';
 import { createRecorder } from './record/recorder.js';
 import { secretEnvValues } from './secrets.js';
@@ -81,6 +81,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const sockets = member?.sockets ?? takeInheritedSockets();
   // In a group, the lead alone keeps statistics and runs the admin listener; the others relay to it.
   const leads = member?.leads ?? true;
+  // Before the read: a save made while the listeners start is still seen by the watch.
+  const readVersion = fileVersion(file);
   const loaded = readConfigFile(file);
   const { config } = loaded;
   const logging = createLogging(config.log);
@@ -155,7 +157,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     });
   operations.serving();
 
-  const watch = configWatch(file, () => void reloader.reload('watch'));
+  const watch = configWatch(file, () => void reloader.reload('watch'), readVersion);
   const reloader = createReloader(
     file,
     loaded,

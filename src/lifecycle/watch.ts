@@ -47,7 +47,7 @@ export interface ConfigWatch {
 }
 
 /** What tells one version of the file from another without reading it. */
-function versionOf(file: string): string {
+export function fileVersion(file: string): string {
   try {
     const { ino, size, mtimeMs } = statSync(file);
     return `${ino}:${size}:${mtimeMs}`;
@@ -63,20 +63,30 @@ function versionOf(file: string): string {
  * editor's write-rename-chmod settle into one call, and polls where change
  * events never arrive. The poll also notices a save the events already
  * reported: a version already seen is not reported again.
+ *
+ * `readVersion` is the file's version when the running config was read: a save made between that
+ * read and the first `follow(true)` (the listeners start in between) is then still reported.
  */
-export function configWatch(file: string, onChange: () => void): ConfigWatch {
+export function configWatch(file: string, onChange: () => void, readVersion?: string): ConfigWatch {
   let stop: (() => void) | undefined;
   let seen = '';
+  let unseen = readVersion;
   return {
     follow(on) {
       if (on && !stop) {
-        seen = versionOf(file);
+        seen = unseen ?? fileVersion(file);
+        unseen = undefined;
         stop = watchForChanges(file, () => {
-          const version = versionOf(file);
+          const version = fileVersion(file);
           if (version === seen) return;
           seen = version;
           onChange();
         });
+        const now = fileVersion(file);
+        if (now !== seen) {
+          seen = now;
+          onChange();
+        }
       }
       if (!on && stop) this.close();
     },

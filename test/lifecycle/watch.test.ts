@@ -2,7 +2,7 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configWatch, type ConfigWatch } from '../../src/lifecycle/watch.js';
+import { configWatch, type ConfigWatch, fileVersion } from '../../src/lifecycle/watch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-watch-'));
 let watch: ConfigWatch | undefined;
@@ -39,5 +39,29 @@ describe('configWatch', () => {
     save(file, 'listen: 8090\n');
     await seen;
     expect(calls).toBe(2);
+  });
+
+  it('reports a save made between reading the config and the first follow, once', async () => {
+    const file = join(dir, 'early.yaml');
+    writeFileSync(file, 'listen: 8088\n');
+    const read = fileVersion(file);
+    save(file, 'listen: 8089\n');
+    let calls = 0;
+    watch = configWatch(file, () => (calls += 1), read);
+    watch.follow(true);
+    expect(calls).toBe(1);
+    // Turned off and on again (a reload that changes reload.watch): the version is the one seen now.
+    watch.follow(false);
+    watch.follow(true);
+    expect(calls).toBe(1);
+  });
+
+  it('reports nothing at the first follow when the file is as it was read', () => {
+    const file = join(dir, 'same.yaml');
+    writeFileSync(file, 'listen: 8088\n');
+    let calls = 0;
+    watch = configWatch(file, () => (calls += 1), fileVersion(file));
+    watch.follow(true);
+    expect(calls).toBe(0);
   });
 });
