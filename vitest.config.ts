@@ -2,10 +2,17 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Files that need a module registry of their own: they mock a module (vi.mock) or import a fresh copy
- * (vi.resetModules), which a registry shared with other files would defeat or disturb.
+ * Files that need a module registry and process of their own: they mock a module (vi.mock) or import
+ * a fresh copy (vi.resetModules), which a registry shared with other files would defeat or disturb, or
+ * they weigh the heap, which what earlier files left behind in a shared process skews.
  */
-const OWN_MODULES = ['test/policies/users/passwords.test.ts', 'test/lifecycle/hangups.test.ts'];
+const OWN_MODULES = [
+  'test/policies/users/passwords.test.ts',
+  'test/lifecycle/hangups.test.ts',
+  'test/store/flatText.test.ts',
+  'test/store/textPool.test.ts',
+  'test/store/expiringCache.test.ts',
+];
 
 export default defineConfig({
   test: {
