@@ -196,6 +196,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     operations.draining();
     void running
       .stop(graceMs())
+      // What this worker answered last reaches the lead's statistics before it exits.
+      .then(() => member?.relay.flush())
       .then(() => operations.close())
       .then(() => bridge.close())
       .then(() => statistics?.close())
@@ -226,7 +228,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
         ),
       reload: () => reloader.reload('signal'),
       stop: () => stop('primary'),
-      statistics: statistics?.observer,
+      statistics: statistics?.sessions,
     });
     member.ready({ address: running.address.address, port: running.address.port });
   }
