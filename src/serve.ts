@@ -89,7 +89,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const recorder =
     options.recordDir === undefined
       ? undefined
-      : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
+      : createRecorder(options.recordDir, log, {
+          knownSecrets: secretEnvValues(process.env),
+          writer: member && `w${member.slot}`,
+        });
   let live = config;
   // Loaded here, not with the CLI: the other commands need neither the metrics library nor the
   // statistics databases' drivers (pg and SQLite take a while to load).
