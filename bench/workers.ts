@@ -1,12 +1,14 @@
 /**
  * Section 9: `serve --workers 2` (both cores; the load generator shares the
- * second) against `--workers 1` (one core), cached decisions. The CPU of the
- * whole process group counts. n/a where this build has no `--workers`.
+ * second) against `--workers 1` (one core), cached decisions of one viewing
+ * session (its checks feed the lead worker's statistics), in interleaved
+ * rounds; the best round of each side is compared. The CPU of the whole
+ * process group counts. n/a where this build has no `--workers`.
  */
 import { BOTH_CORES, SERVER_CORE } from './cores.js';
 import { startBridgeIfSupported, startCountingMiddleware } from './processes.js';
-import { fixed, measure, ratio, rowTable, type Section } from './report.js';
-import { BRIDGE_BASE, backendLines, CONNECTIONS, VIEWER } from './settings.js';
+import { bestCpu, bestRps, fixed, measure, ratio, type Row, rowTable, type Section } from './report.js';
+import { BRIDGE_BASE, backendLines, CONNECTIONS, ROUNDS, VIEWER } from './settings.js';
 
 const CACHED = { path: '/auth?token=cached-token', connections: 2 * CONNECTIONS, headers: VIEWER };
 
@@ -23,20 +25,26 @@ export async function workers(): Promise<Section> {
       targets: [{ figure: '--workers 2, CPU per request', measured: 'n/a', target: "<= one worker's", met: undefined }],
     };
   }
-  const single = await measure('9. bridge --workers 1, cached', one, CACHED, SERVER_CORE);
-  const double = await measure('9. bridge --workers 2, cached', two, CACHED, BOTH_CORES);
+  const single: Row[] = [];
+  const double: Row[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    single.push(await measure(`9. bridge --workers 1, cached (round ${round})`, one, CACHED, SERVER_CORE));
+    double.push(await measure(`9. bridge --workers 2, cached (round ${round})`, two, CACHED, BOTH_CORES));
+  }
   await Promise.all([middleware.stop(), one.stop(), two.stop()]);
-  const cpu = ratio(double.cpuMicros, single.cpuMicros);
+  const [oneCpu, twoCpu] = [bestCpu(single), bestCpu(double)];
+  const cpu = ratio(twoCpu, oneCpu);
+  const measured = `${fixed(twoCpu, 1)} vs ${fixed(oneCpu, 1)} µs (${fixed(cpu, 2)}x)`;
   return {
     lines: [
-      rowTable([single, double]),
+      rowTable([...single, ...double]),
       '',
-      `9. --workers 2 / --workers 1: ${(double.rps / single.rps).toFixed(2)}x throughput, CPU ${fixed(double.cpuMicros, 1)} vs ${fixed(single.cpuMicros, 1)} µs per request (${fixed(cpu, 2)}x)`,
+      `9. --workers 2 / --workers 1, best of ${ROUNDS} interleaved round(s): ${(bestRps(double) / bestRps(single)).toFixed(2)}x throughput, CPU ${measured} per request`,
     ],
     targets: [
       {
         figure: '--workers 2, CPU per request',
-        measured: `${fixed(double.cpuMicros, 1)} vs ${fixed(single.cpuMicros, 1)} µs (${fixed(cpu, 2)}x)`,
+        measured,
         target: "<= one worker's",
         met: cpu === undefined ? undefined : cpu <= 1,
       },

@@ -91,7 +91,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const recorder =
     options.recordDir === undefined
       ? undefined
-      : createRecorder(options.recordDir, log, { knownSecrets: secretEnvValues(process.env) });
+      : createRecorder(options.recordDir, log, {
+          knownSecrets: secretEnvValues(process.env),
+          writer: member && `w${member.slot}`,
+        });
   let live = config;
   // Loaded here, not with the CLI: the other commands need neither the metrics library nor the
   // statistics databases' drivers (pg and SQLite take a while to load).
@@ -198,6 +201,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     operations.draining();
     void running
       .stop(graceMs())
+      // What this worker answered last reaches the lead's statistics before it exits.
+      .then(() => member?.relay.flush())
       .then(() => operations.close())
       .then(() => bridge.close())
       .then(() => statistics?.close())
@@ -228,7 +233,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
         ),
       reload: () => reloader.reload('signal'),
       stop: () => stop('primary'),
-      statistics: statistics?.observer,
+      statistics: statistics?.sessions,
     });
     member.ready({ address: running.address.address, port: running.address.port });
   }

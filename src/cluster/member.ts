@@ -1,11 +1,11 @@
 import cluster from 'node:cluster';
 import type { CacheConfig } from '../config/schema.js';
-import type { BridgeObserver } from '../observe.js';
+import { systemClock } from '../clock.js';
 import type { SocketRole } from '../server/socketActivation.js';
 import { memoryStore } from '../store/memory.js';
 import type { Store } from '../store/types.js';
 import { Channel, type Peer } from './channel.js';
-import { relayObserver, replayInto, type RelayedEvents } from './eventRelay.js';
+import { relayObserver, replayInto, type SessionRelay, type SessionTarget } from './eventRelay.js';
 import type { WorkerStatus } from './groupStatus.js';
 import { runLocally, workerStore } from './workerStore.js';
 
@@ -47,8 +47,8 @@ export interface MemberHooks {
   readonly reload: () => Promise<{ readonly result: string }>;
   /** Drain and exit, once (a second request changes nothing). */
   readonly stop: () => void;
-  /** The lead's statistics observer, fed with the other workers' answered checks. */
-  readonly statistics?: BridgeObserver;
+  /** The lead's session tracker, fed with the other workers' answered checks. */
+  readonly statistics?: SessionTarget;
 }
 
 /** One worker of `serve --workers N`, as its `serve` sees the group. */
@@ -61,7 +61,7 @@ export interface GroupMember {
   /** The store for `cache`: the memory store shared through the primary; undefined for Redis (already shared). */
   store(cache: CacheConfig): Store | undefined;
   /** For workers other than the lead: sends answered checks on to the lead's statistics. */
-  readonly relay: BridgeObserver;
+  readonly relay: SessionRelay;
   /** The lead's views of the whole group. */
   metrics(): Promise<string>;
   statuses(): Promise<readonly WorkerStatus[]>;
@@ -94,7 +94,7 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
     status: () => joinedHooks().status(),
     reload: () => joinedHooks().reload(),
     stop: () => joinedHooks().stop(),
-    events: (batch: RelayedEvents) => replayInto(joinedHooks().statistics, batch),
+    events: (batch: string) => replayInto(joinedHooks().statistics, batch),
     storeLocal: (method: string, args: readonly unknown[]) => runLocally(local, method, args),
   });
   process.on('message', (message: unknown) => channel.receive(message));
@@ -109,7 +109,7 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
         channel.call(handler, [method, args], handler === 'store' ? PRIMARY_ANSWER_MS : GROUP_ANSWER_MS),
       );
     },
-    relay: relayObserver((batch) => channel.tell('events', [batch])),
+    relay: relayObserver((batch) => channel.tell('events', [batch]), systemClock),
     metrics: () => channel.call<string>('metrics', [], GROUP_ANSWER_MS),
     statuses: () => channel.call<WorkerStatus[]>('statuses', [], GROUP_ANSWER_MS),
     reloadOthers: () => channel.call<object[]>('reloadOthers', [], GROUP_RELOAD_MS),

@@ -1,8 +1,15 @@
 import { RequestProblem } from '../server/problem.js';
 import type { ViewerRequest } from '../viewer.js';
 import { parseQuery, single } from './query.js';
-import { authOf, boundedQuery, nonEmpty } from './read.js';
-import type { ReadBody, ReadLimits } from './types.js';
+import { authOf, boundedQuery, nonEmpty, viewerIp } from './read.js';
+import {
+  type AnswerText,
+  type BodyFormat,
+  type CallerProtocol,
+  decisionHeaders,
+  type ReadBody,
+  type ReadLimits,
+} from './types.js';
 
 /** A hook's JSON object, read field by field: a field of the wrong type is a 400 naming it. */
 export interface JsonFields {
@@ -64,6 +71,72 @@ export function viewerQuery(
   return { rawQuery, token, ...authOf(single(query, 'auth')) };
 }
 
+/** A hook caller's own part: how its body names the viewer. */
+export interface HookCaller {
+  readonly name: 'mediamtx' | 'srs' | 'nginx-rtmp';
+  readonly body: BodyFormat;
+  read(caller: string | undefined, limits: ReadLimits, body: ReadBody | undefined): ViewerRequest;
+  readonly answerText: AnswerText;
+}
+
+/** A streaming server that POSTs a hook per event on `/<name>`, answered with the common headers. */
+export function hookCaller({ name, body, read, answerText }: HookCaller): CallerProtocol {
+  return {
+    name,
+    prefix: `/${name}`,
+    methods: ['POST'],
+    body,
+    read: (_req, caller, limits, hookBody) => read(caller, limits, hookBody),
+    answerHeaders: decisionHeaders,
+    answerText,
+  };
+}
+
+/** A hook caller that POSTs JSON: its `read` gets the body's fields. */
+export function jsonHookCaller({
+  read,
+  ...rest
+}: Omit<HookCaller, 'body' | 'read'> & {
+  read(field: JsonFields, caller: string | undefined, limits: ReadLimits): ViewerRequest;
+}): CallerProtocol {
+  return hookCaller({ ...rest, body: 'json', read: (caller, limits, body) => read(jsonFields(body), caller, limits) });
+}
+
+/** What an RTMP server's hook (SRS, nginx-rtmp) names, already read from its own field names. */
+export interface RtmpHook {
+  readonly dialect: 'srs' | 'nginx-rtmp';
+  readonly caller: string | undefined;
+  /** The viewer's address and the field it came in (named in a 400). */
+  readonly ip: readonly [value: string | undefined, field: string];
+  readonly app: string | undefined;
+  readonly stream: string | undefined;
+  readonly session: string | undefined;
+  readonly pageUrl: string | undefined;
+  /** The viewer's own query, raw. */
+  readonly query: string;
+  /** The event as the server named it, the field that names it, and what each event means. */
+  readonly event: string | undefined;
+  readonly eventField: string;
+  readonly events: Readonly<Record<string, HookAction>>;
+}
+
+/** The viewer of an RTMP server's hook: the stream is the channel, `/app/stream` the path, `rtmp` the protocol. */
+export function rtmpViewer(hook: RtmpHook, limits: ReadLimits): ViewerRequest {
+  return {
+    dialect: hook.dialect,
+    caller: hook.caller,
+    ip: viewerIp(...hook.ip),
+    channel: hook.stream,
+    channelId: hook.stream,
+    path: rtmpPath(hook.app, hook.stream),
+    session: hook.session,
+    proto: 'rtmp',
+    referer: hook.pageUrl,
+    ...viewerQuery(hook.query, limits),
+    ...askedBy(hook.events, hook.eventField, hook.event),
+  };
+}
+
 /** What a hook's action means to the bridge. */
 export type HookAction =
   | { readonly kind: 'read' }
@@ -75,19 +148,18 @@ export const PUBLISH: HookAction = { kind: 'publish' };
 export const NOTICE: HookAction = { kind: 'notice', endsSession: false };
 export const ENDS_SESSION: HookAction = { kind: 'notice', endsSession: true };
 
-/** The action of a hook, from its protocol's table; a missing or unknown one is a 400. */
-export function actionOf(
+/**
+ * The parts of a viewer that say what the caller asks for (a check, a publish, or a notice), from
+ * the event the hook names in `field` and its protocol's table; a missing or unknown one is a 400.
+ */
+export function askedBy(
   table: Readonly<Record<string, HookAction>>,
   field: string,
-  value: string | undefined,
-): HookAction {
-  if (value === undefined) throw new RequestProblem(400, `"${field}" is missing`);
-  if (!Object.hasOwn(table, value)) throw new RequestProblem(400, `unknown ${field} "${value}"`);
-  return table[value]!;
-}
-
-/** The parts of a viewer that say what the caller asks for: a check, a publish, or a notice. */
-export function asked(action: HookAction, event: string): Pick<ViewerRequest, 'publishing' | 'notice'> {
+  event: string | undefined,
+): Pick<ViewerRequest, 'publishing' | 'notice'> {
+  if (event === undefined) throw new RequestProblem(400, `"${field}" is missing`);
+  if (!Object.hasOwn(table, event)) throw new RequestProblem(400, `unknown ${field} "${event}"`);
+  const action = table[event]!;
   if (action.kind === 'publish') return { publishing: true };
   if (action.kind === 'notice') return { notice: { event, endsSession: action.endsSession } };
   return {};

@@ -1,7 +1,6 @@
-import type { ViewerRequest } from '../viewer.js';
-import { actionOf, asked, jsonFields, lastSegment, PUBLISH, READ, viewerQuery, type HookAction } from './hookBody.js';
+import { askedBy, jsonHookCaller, lastSegment, PUBLISH, READ, viewerQuery, type HookAction } from './hookBody.js';
 import { viewerIp } from './read.js';
-import { decisionHeaders, PLAIN_TEXT, type CallerProtocol } from './types.js';
+import { PLAIN_TEXT } from './types.js';
 
 /** MediaMTX's actions: `read` and `playback` watch; anything else publishes or reaches its API. */
 const ACTIONS: Readonly<Record<string, HookAction>> = {
@@ -18,14 +17,9 @@ const ACTIONS: Readonly<Record<string, HookAction>> = {
  * (`{user, password, token, ip, action, path, protocol, id, query}`), allowed
  * on any 2xx. HLS asks once per segment per viewer, which the cache absorbs.
  */
-export const mediamtxCaller: CallerProtocol = {
+export const mediamtxCaller = jsonHookCaller({
   name: 'mediamtx',
-  prefix: '/mediamtx',
-  methods: ['POST'],
-  body: 'json',
-
-  read(_req, caller, limits, body): ViewerRequest {
-    const field = jsonFields(body);
+  read(field, caller, limits) {
     const action = field.text('action');
     const path = field.text('path');
     const user = field.text('user');
@@ -45,10 +39,8 @@ export const mediamtxCaller: CallerProtocol = {
       ...(user !== undefined
         ? { auth: `${user}:${password ?? ''}`, credentials: { login: user, password: password ?? '' } }
         : {}),
-      ...asked(actionOf(ACTIONS, 'action', action), action!),
+      ...askedBy(ACTIONS, 'action', action),
     };
   },
-
-  answerHeaders: decisionHeaders,
   answerText: PLAIN_TEXT,
-};
+});

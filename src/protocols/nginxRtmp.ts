@@ -1,19 +1,8 @@
 import { RequestProblem } from '../server/problem.js';
-import type { ViewerRequest } from '../viewer.js';
-import {
-  actionOf,
-  asked,
-  ENDS_SESSION,
-  NOTICE,
-  PUBLISH,
-  READ,
-  rtmpPath,
-  viewerQuery,
-  type HookAction,
-} from './hookBody.js';
+import { ENDS_SESSION, hookCaller, NOTICE, PUBLISH, READ, rtmpViewer, type HookAction } from './hookBody.js';
 import { parseQuery, single } from './query.js';
-import { nonEmpty, viewerIp } from './read.js';
-import { decisionHeaders, PLAIN_TEXT, type CallerProtocol } from './types.js';
+import { nonEmpty } from './read.js';
+import { PLAIN_TEXT } from './types.js';
 
 /** nginx-rtmp's calls: `play` watches, `publish` publishes, the rest only report. */
 const CALLS: Readonly<Record<string, HookAction>> = {
@@ -69,34 +58,30 @@ function fieldName(pair: string): string {
  * for Cesbo-style backends. 2xx lets the client play, 3xx redirects it,
  * anything else drops it.
  */
-export const nginxRtmpCaller: CallerProtocol = {
+export const nginxRtmpCaller = hookCaller({
   name: 'nginx-rtmp',
-  prefix: '/nginx-rtmp',
-  methods: ['POST'],
   body: 'form',
-
-  read(_req, caller, limits, body): ViewerRequest {
+  read(caller, limits, body) {
     if (body?.format !== 'form') throw new RequestProblem(400, 'expected a form body');
     const form = parseQuery(body.text);
     const field = (name: string) => nonEmpty(single(form, name));
     const own = body.text.split('&').filter((pair) => pair !== '' && !NGINX_RTMP_FIELDS.has(fieldName(pair)));
-    const call = field('call');
-    const name = field('name');
-    return {
-      dialect: 'nginx-rtmp',
-      caller,
-      ip: viewerIp(field('addr'), 'addr'),
-      channel: name,
-      channelId: name,
-      path: rtmpPath(field('app'), name),
-      session: field('clientid'),
-      proto: 'rtmp',
-      referer: field('pageurl'),
-      ...viewerQuery(own.join('&'), limits),
-      ...asked(actionOf(CALLS, 'call', call), call!),
-    };
+    return rtmpViewer(
+      {
+        dialect: 'nginx-rtmp',
+        caller,
+        ip: [field('addr'), 'addr'],
+        app: field('app'),
+        stream: field('name'),
+        session: field('clientid'),
+        pageUrl: field('pageurl'),
+        query: own.join('&'),
+        event: field('call'),
+        eventField: 'call',
+        events: CALLS,
+      },
+      limits,
+    );
   },
-
-  answerHeaders: decisionHeaders,
   answerText: PLAIN_TEXT,
-};
+});

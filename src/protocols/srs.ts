@@ -1,18 +1,4 @@
-import type { ViewerRequest } from '../viewer.js';
-import {
-  actionOf,
-  asked,
-  ENDS_SESSION,
-  jsonFields,
-  NOTICE,
-  PUBLISH,
-  READ,
-  rtmpPath,
-  viewerQuery,
-  type HookAction,
-} from './hookBody.js';
-import { viewerIp } from './read.js';
-import { decisionHeaders, type CallerProtocol } from './types.js';
+import { ENDS_SESSION, jsonHookCaller, NOTICE, PUBLISH, READ, rtmpViewer, type HookAction } from './hookBody.js';
 
 /** SRS's hooks: `on_play` watches, `on_publish` publishes, the rest only report. */
 const ACTIONS: Readonly<Record<string, HookAction>> = {
@@ -32,31 +18,25 @@ const ACTIONS: Readonly<Record<string, HookAction>> = {
  * app, stream, param, tcUrl, pageUrl, ...}`, `param` being the viewer's
  * `?token=...`). SRS lets the client in only on a 200 whose body is `0`.
  */
-export const srsCaller: CallerProtocol = {
+export const srsCaller = jsonHookCaller({
   name: 'srs',
-  prefix: '/srs',
-  methods: ['POST'],
-  body: 'json',
-
-  read(_req, caller, limits, body): ViewerRequest {
-    const field = jsonFields(body);
-    const action = field.text('action');
-    const stream = field.text('stream');
-    return {
-      dialect: 'srs',
-      caller,
-      ip: viewerIp(field.text('ip'), 'ip'),
-      channel: stream,
-      channelId: stream,
-      path: rtmpPath(field.text('app'), stream),
-      session: field.text('client_id', 'numbers allowed'),
-      proto: 'rtmp',
-      referer: field.text('pageUrl'),
-      ...viewerQuery((field.text('param') ?? '').replace(/^\?/, ''), limits),
-      ...asked(actionOf(ACTIONS, 'action', action), action!),
-    };
+  read(field, caller, limits) {
+    return rtmpViewer(
+      {
+        dialect: 'srs',
+        caller,
+        ip: [field.text('ip'), 'ip'],
+        app: field.text('app'),
+        stream: field.text('stream'),
+        session: field.text('client_id', 'numbers allowed'),
+        pageUrl: field.text('pageUrl'),
+        query: (field.text('param') ?? '').replace(/^\?/, ''),
+        event: field.text('action'),
+        eventField: 'action',
+        events: ACTIONS,
+      },
+      limits,
+    );
   },
-
-  answerHeaders: decisionHeaders,
   answerText: { allow: '0', deny: '1' },
-};
+});

@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFi
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ExchangeObserver, MiddlewareAnswer, OutboundRequest, TransportError } from '../adapters/transport.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { outcomeLabel, recordedExchange } from './exchangeRecord.js';
 
@@ -18,6 +19,12 @@ export interface RecorderOptions {
   readonly maxPending?: number;
   /** Clear values to mask wherever they appear (the values of secret environment variables). */
   readonly knownSecrets?: readonly string[];
+  /**
+   * Names this writer in every file name when several write into one folder at once (a worker
+   * of `serve --workers N`: `w2`), so two files of one millisecond never take the same name.
+   */
+  readonly writer?: string;
+  readonly clock?: Clock;
 }
 
 /** Distinct exchanges remembered to write each only once; the oldest are forgotten first. */
@@ -57,9 +64,13 @@ function prepareFolder(dir: string): void {
   }
 }
 
-/** `2025-03-01T20-15-00.123Z-000042-200.json`: sorts by time, unique within a run, the outcome at a glance. */
-function fileName(at: Date, sequence: number, label: string): string {
-  return `${at.toISOString().replace(/:/g, '-')}-${String(sequence).padStart(6, '0')}-${label}.json`;
+/**
+ * `2025-03-01T20-15-00.123Z-000042-200.json` (`...-000042-w2-200.json` from worker 2): sorts by
+ * time, unique within a run, the outcome at a glance.
+ */
+function fileName(at: Date, sequence: number, writer: string | undefined, label: string): string {
+  const by = writer === undefined ? '' : `${writer}-`;
+  return `${at.toISOString().replace(/:/g, '-')}-${String(sequence).padStart(6, '0')}-${by}${label}.json`;
 }
 
 /**
@@ -70,6 +81,7 @@ function fileName(at: Date, sequence: number, label: string): string {
  */
 export function createRecorder(dir: string, log: Logger, options: RecorderOptions = {}): Recorder {
   const maxPending = options.maxPending ?? 1000;
+  const clock = options.clock ?? systemClock;
   prepareFolder(dir);
   const pending: Pending[] = [];
   const written = new Set<string>();
@@ -96,7 +108,7 @@ export function createRecorder(dir: string, log: Logger, options: RecorderOption
     // Identical request and answer: an operator recording prime time wants each case once.
     if (!remember(createHash('sha256').update(JSON.stringify(exchange)).digest('hex'))) return;
     sequence += 1;
-    const file = fileName(at, sequence, outcomeLabel(outcome));
+    const file = fileName(at, sequence, options.writer, outcomeLabel(outcome));
     const document = {
       source: 'recorded from a live middleware by serve --record',
       description: `Recorded by serve --record at ${at.toISOString()}.`,
@@ -132,7 +144,7 @@ export function createRecorder(dir: string, log: Logger, options: RecorderOption
         reportOnce('queue', 'recording falls behind: exchanges dropped while the queue is full', { maxPending });
         return;
       }
-      pending.push({ outbound, outcome, at: new Date() });
+      pending.push({ outbound, outcome, at: new Date(clock.now()) });
       // Later, not now: this runs inside a viewer's decision.
       draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
     } catch {

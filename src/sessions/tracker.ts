@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckAnswered, SessionEnded } from '../observe.js';
+import type { SessionEnded } from '../observe.js';
 import { type Admission, backendAdmission } from '../pipeline/admission.js';
-import type { Decision } from '../pipeline/decision.js';
 import { fingerprint } from '../secrets.js';
 import type { Clock } from '../clock.js';
+import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
 
 /** A live session as `/admin/sessions` lists it (the admin listener's `LiveSession`): times in ISO 8601. */
@@ -60,12 +60,12 @@ export function sessionKey(caller: string | undefined, session: string): string 
 }
 
 /** What the connection-limit count holds of the session after this decision. */
-function countedAs(decision: Decision): Admission | undefined {
+function countedAs(decision: TrackedDecision): Admission | undefined {
   return decision.countedAs ?? backendAdmission(decision);
 }
 
 /** The local login that decided, when a local user's check did. */
-function localLogin({ source }: Decision): string | undefined {
+function localLogin({ source }: TrackedDecision): string | undefined {
   return source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
 }
 
@@ -92,11 +92,14 @@ export class SessionTracker {
     this.stopSweeping = options.clock.every(sweepMs, () => this.sweep());
   }
 
-  /** The observer hook: called right after a check's answer was written. */
-  checkAnswered(event: CheckAnswered): void {
+  /**
+   * The observer hook: called right after a check's answer was written. `at`: when it was
+   * answered, for a check another worker answered a moment ago.
+   */
+  checkAnswered(event: TrackedCheck, at?: number): void {
     const { viewer, decision } = event;
     if (!viewer?.session || !decision) return;
-    const now = this.options.clock.now();
+    const now = at ?? this.options.clock.now();
     const key = sessionKey(event.caller, viewer.session);
     const tracked = this.live.get(key);
     const verdict = decision.allow ? 'allow' : 'deny';
@@ -106,7 +109,8 @@ export class SessionTracker {
       this.live.set(key, tracked);
       const changed = tracked.row.decision !== verdict || tracked.row.by !== event.by;
       const row = this.ownRow(tracked);
-      row.lastSeen = now;
+      // Another worker's check may arrive after a later one of this process's.
+      row.lastSeen = Math.max(now, row.lastSeen);
       row.decision = verdict;
       row.by = event.by;
       row.allowed ||= decision.allow;

@@ -18,7 +18,7 @@ export interface StatsDatabase {
   close(): Promise<void>;
 }
 
-// The shapes the admin listener reads (its `StatsView`); structurally the same, imported by neither.
+/** How `/admin/stats` and the `stats` command group the rows. */
 export type StatsGrouping = 'channel' | 'user' | 'day' | 'route';
 export interface StatsQuery {
   readonly since: Date;
@@ -26,8 +26,8 @@ export interface StatsQuery {
   readonly by: StatsGrouping;
 }
 export interface StatsRow {
-  readonly key: string;
-  readonly viewers: number;
+  readonly key: string; // the channel, user, day (YYYY-MM-DD) or route
+  readonly viewers: number; // distinct users (or viewer IPs when no user is known)
   readonly sessions: number;
   readonly watchSeconds: number;
   readonly peakConcurrent: number;
@@ -36,12 +36,15 @@ export interface ConcurrencyPoint {
   readonly at: string;
   readonly viewers: number;
 }
+/** The statistics as the admin listener, the metrics and the `stats` command read them. */
 export interface StatsView {
   query(q: StatsQuery): Promise<readonly StatsRow[]>;
+  /** Concurrent viewers over time, for the status page's chart. */
   concurrency(q: {
     readonly since: Date;
     readonly until?: Date;
     readonly stepSeconds: number;
   }): Promise<readonly ConcurrencyPoint[]>;
+  /** Rows dropped because the write queue was full (metrics: stats_rows_dropped_total). */
   droppedRows(): number;
 }

@@ -1,66 +1,171 @@
 import { describe, expect, it } from 'vitest';
-import { relayObserver, replayInto, type RelayedEvents } from '../../src/cluster/eventRelay.js';
+import { RELAY_EVERY_MS, relayObserver, replayInto } from '../../src/cluster/eventRelay.js';
 import type { CheckAnswered, SessionEnded } from '../../src/observe.js';
+import { SessionTracker } from '../../src/sessions/tracker.js';
+import type { SessionRow } from '../../src/sessions/types.js';
+import { type DecisionSketch, sketched } from '../support/decisions.js';
+import { ManualClock } from '../support/manualClock.js';
 
-const answered = (n: number) =>
-  ({
+function answered(session: string | undefined, decision: DecisionSketch | undefined, token = 'tok-1'): CheckAnswered {
+  return {
     route: 'default',
+    protocol: 'cesbo',
+    caller: '10.0.0.1',
+    viewer: { dialect: 'cesbo', rawQuery: `token=${token}`, token, session, ip: '203.0.113.7', channel: 'a001' },
+    decision: decision && sketched(decision),
+    outcome: decision === undefined ? 'refused' : decision.allow ? 'allow' : 'deny',
+    by: decision === undefined ? 'refused' : (decision.decidedBy.split(/[: ]/)[0] as CheckAnswered['by']),
+    cache: 'hit',
     status: 200,
-    n,
-    viewer: { session: String(n) },
-    decision: { allow: true },
-  }) as unknown as CheckAnswered;
-const ended = {
+    durationMs: 1,
+  };
+}
+
+const ended = (session: string): SessionEnded => ({
   route: 'default',
   protocol: 'srs',
-  caller: '127.0.0.1',
-  session: '7',
+  caller: '10.0.0.1',
+  session,
   reason: 'on_stop',
-} as SessionEnded;
+});
+
+const ALLOW: DecisionSketch = { allow: true, decidedBy: 'backend:portal', userId: '42', maxSessions: 2 };
+const DENY: DecisionSketch = { allow: false, decidedBy: 'backend:portal' };
+
+function relayed() {
+  const clock = new ManualClock();
+  const batches: string[] = [];
+  const relay = relayObserver((batch) => batches.push(batch), clock);
+  return { clock, batches, relay };
+}
+
+function tracker(clock: ManualClock) {
+  const rows: Omit<SessionRow, 'id'>[] = [];
+  const sessions = new SessionTracker({
+    idleTtlSeconds: 3600,
+    maxLive: 100,
+    clock,
+    sink: ({ id: _id, ...row }) => rows.push(row),
+  });
+  return { rows, sessions };
+}
 
 describe('relayObserver', () => {
-  it('sends what one turn of the event loop heard as one batch, in order', async () => {
-    const batches: RelayedEvents[] = [];
-    const relay = relayObserver((batch) => batches.push(batch));
-    relay.checkAnswered!(answered(1));
-    relay.sessionEnded!(ended);
-    relay.checkAnswered!(answered(2));
+  it('sends what it heard every RELAY_EVERY_MS as one string, and at once when flushed', () => {
+    const { clock, batches, relay } = relayed();
+    relay.checkAnswered(answered('1', ALLOW));
+    relay.sessionEnded(ended('7'));
+    clock.advance(RELAY_EVERY_MS - 1);
     expect(batches).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(batches).toEqual([
-      [
-        ['checkAnswered', answered(1)],
-        ['sessionEnded', ended],
-        ['checkAnswered', answered(2)],
-      ],
-    ]);
-    relay.checkAnswered!(answered(3));
-    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(1);
+    expect(batches).toHaveLength(1);
+    expect(JSON.parse(batches[0]!)).toMatchObject([{ check: { viewer: { session: '1' } } }, { ended: ended('7') }]);
+    clock.advance(10 * RELAY_EVERY_MS);
+    // Nothing heard, nothing sent.
+    expect(batches).toHaveLength(1);
+    relay.checkAnswered(answered('2', ALLOW));
+    relay.flush();
     expect(batches).toHaveLength(2);
-    // A check that names no session counts in none: nothing is sent for it.
-    relay.checkAnswered!({ ...answered(4), viewer: { dialect: 'cesbo', rawQuery: '' } } as CheckAnswered);
-    relay.checkAnswered!({ ...answered(5), decision: undefined });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(batches).toHaveLength(2);
+  });
+
+  it('sends only what the session tracker reads: no password, no query, no headers', () => {
+    const { batches, relay } = relayed();
+    const event = answered('1', ALLOW);
+    relay.checkAnswered({
+      ...event,
+      viewer: { ...event.viewer!, credentials: { login: 'alice', password: 'pw-secret' }, path: '/tv/a001/i.m3u8' },
+    });
+    relay.flush();
+    expect(batches[0]).not.toContain('pw-secret');
+    expect(batches[0]).not.toContain('rawQuery');
+    expect(batches[0]).not.toContain('i.m3u8');
+    expect(JSON.parse(batches[0]!)[0].check.viewer.credentials).toEqual({ login: 'alice' });
+  });
+
+  it('folds checks of one session that change nothing but the time into one entry', () => {
+    const { clock, batches, relay } = relayed();
+    const first = clock.now();
+    for (let n = 0; n < 50; n++) {
+      relay.checkAnswered(answered('1', ALLOW));
+      clock.advance(1);
+    }
+    relay.checkAnswered(answered('1', DENY));
+    relay.checkAnswered(answered('1', DENY));
+    relay.sessionEnded(ended('1'));
+    // After the end, a check starts a new session: it is not folded into the one before.
+    relay.checkAnswered(answered('1', DENY));
+    relay.flush();
+    const entries = JSON.parse(batches[0]!);
+    expect(entries).toHaveLength(4);
+    expect(entries[0]).toMatchObject({ firstAt: first, at: first + 49, check: { decision: { allow: true } } });
+    expect(entries[1]).toMatchObject({ check: { decision: { allow: false } } });
+    expect(entries[2]).toEqual({ ended: ended('1') });
+    expect(entries[3]).toMatchObject({ check: { decision: { allow: false } } });
+  });
+
+  it('sends nothing for a check that names no session or was refused', () => {
+    const { batches, relay } = relayed();
+    relay.checkAnswered(answered(undefined, ALLOW));
+    relay.checkAnswered(answered('', ALLOW));
+    relay.checkAnswered(answered('1', undefined));
+    relay.flush();
+    expect(batches).toEqual([]);
+  });
+
+  it('sends a long queue at once, before the clock says so', () => {
+    const { batches, relay } = relayed();
+    for (let n = 0; n < 5000; n++) relay.checkAnswered(answered(String(n), ALLOW));
+    expect(batches).toHaveLength(1);
+    expect(JSON.parse(batches[0]!)).toHaveLength(5000);
   });
 });
 
 describe('replayInto', () => {
-  it('tells the observer every event, past one that throws', () => {
-    const seen: unknown[] = [];
-    const observer = {
-      checkAnswered: (event: CheckAnswered) => {
-        if ((event as unknown as { n: number }).n === 1) throw new Error('observer bug');
-        seen.push(event);
-      },
-      sessionEnded: (event: SessionEnded) => void seen.push(event),
+  it("leaves the lead's tracker as the worker's own tracker would be: sessions, times, rows written", () => {
+    const { clock, batches, relay } = relayed();
+    const direct = tracker(clock);
+    const heard = (event: CheckAnswered) => {
+      relay.checkAnswered(event);
+      direct.sessions.checkAnswered(event);
     };
-    replayInto(observer, [
-      ['checkAnswered', answered(1)],
-      ['checkAnswered', answered(2)],
-      ['sessionEnded', ended],
-    ]);
-    expect(seen).toEqual([answered(2), ended]);
-    expect(() => replayInto(undefined, [['checkAnswered', answered(1)]])).not.toThrow();
+    heard(answered('1', ALLOW));
+    clock.advance(30);
+    heard(answered('2', ALLOW, 'tok-2'));
+    clock.advance(30);
+    heard(answered('1', ALLOW));
+    heard(answered('1', DENY));
+    clock.advance(500);
+    heard(answered('1', ALLOW));
+    relay.sessionEnded(ended('2'));
+    direct.sessions.sessionEnded(ended('2'));
+    relay.flush();
+
+    const leadClock = new ManualClock(clock.now());
+    const lead = tracker(leadClock);
+    for (const batch of batches) replayInto(lead.sessions, batch);
+    expect(lead.sessions.list()).toEqual(direct.sessions.list());
+    expect(lead.rows).toEqual(direct.rows);
+    // Revoke and limits match on what the lead keeps (the token's fingerprint, the counted user).
+    const [one] = lead.sessions.find((s) => SessionTracker.belongsTo(s, { token: 'tok-1' }));
+    expect(one?.counted).toEqual({ user: 'backend:42', limit: 2, unique: false });
+  });
+
+  it('goes on past an entry the tracker fails on', () => {
+    const { batches, relay } = relayed();
+    relay.checkAnswered(answered('1', ALLOW));
+    relay.sessionEnded(ended('1'));
+    relay.flush();
+    const seen: string[] = [];
+    replayInto(
+      {
+        checkAnswered: () => {
+          throw new Error('tracker bug');
+        },
+        sessionEnded: (event) => void seen.push(event.session!),
+      },
+      batches[0]!,
+    );
+    expect(seen).toEqual(['1']);
+    expect(() => replayInto(undefined, batches[0]!)).not.toThrow();
   });
 });

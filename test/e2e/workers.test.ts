@@ -150,6 +150,40 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
     expect((await on(group, 2, token, { 'X-Real-IP': '203.0.113.20', 'X-Session-ID': 's1' })).status).toBe(200);
   });
 
+  it("keeps every worker's viewing sessions in the lead's one list; an end heard by another worker ends one", async () => {
+    const viewer = { 'X-Real-IP': '203.0.113.7', 'X-Channel-ID': 'a001' };
+    const ids = [`on-1-${store}`, `on-2-${store}`];
+    for (const [index, id] of ids.entries())
+      expect((await on(group, index + 1, `token=${TOKEN}`, { ...viewer, 'X-Session-ID': id })).status).toBe(200);
+    // Worker 2 checks its session again: the lead's copy follows it.
+    await on(group, 2, `token=${TOKEN}`, { ...viewer, 'X-Session-ID': ids[1]! });
+    const listed = async () => {
+      const { sessions } = (await (await fetch(`${group.admin}/admin/sessions`)).json()) as {
+        sessions: { session: string; channel: string; ip: string; decision: string; by: string }[];
+      };
+      return sessions.filter((each) => ids.includes(each.session)).sort((a, b) => a.session.localeCompare(b.session));
+    };
+    const live = (id: string) => ({
+      session: id,
+      channel: 'a001',
+      ip: '203.0.113.7',
+      decision: 'allow',
+      by: 'backend',
+    });
+    await expect.poll(listed).toEqual(ids.map((id) => expect.objectContaining(live(id))));
+
+    // nginx-rtmp says on worker 2 that the second session is over.
+    const ended = await group.on.get(2)!.request({
+      method: 'POST',
+      path: '/nginx-rtmp',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `call=play_done&addr=203.0.113.7&clientid=${ids[1]}&app=tv&name=a001`,
+    });
+    await ended.body.text();
+    expect(ended.statusCode).toBe(200);
+    await expect.poll(listed).toEqual([expect.objectContaining(live(ids[0]!))]);
+  });
+
   it("revoke drops the viewer's cached allows on every worker and its binding", async () => {
     const viewer = { 'X-Real-IP': '203.0.113.7', 'X-Channel-ID': 'a001' };
     expect((await on(group, 1, `token=${TOKEN}`, viewer)).status).toBe(200);
