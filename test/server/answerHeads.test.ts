@@ -59,4 +59,18 @@ describe('answerHeads', () => {
     const stale = { ...hit(ENTRY), cache: 'stale' as const };
     expect(headOf(stale)).not.toBe(headOf(stale));
   });
+
+  it('keeps the heads of at most so many cached decisions, starting over when full', () => {
+    const headOf = answerHeads(cesboCaller, 2);
+    const [a, b, c] = [{ ...ENTRY }, { ...ENTRY }, { ...ENTRY }];
+    const headOfA = headOf(hit(a));
+    headOf(hit(b));
+    expect(headOf(hit(a))).toBe(headOfA);
+    // A third decision: the table starts over, so a's head is prepared again, once.
+    headOf(hit(c));
+    const again = headOf(hit(a));
+    expect(again).not.toBe(headOfA);
+    expect(again).toEqual(headOfA);
+    expect(headOf(hit(a))).toBe(again);
+  });
 });
