@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 /** An admin request refused: answered with `status` and a JSON `{error}` naming the problem. */
 export class AdminProblem extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 408 | 413 | 415 | 422,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 422 | 503,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parseDuration } from '../config/duration.js';
+import { RequestProblem } from '../server/problem.js';
 import type { AdminActions, RevokeTarget } from './actions.js';
 import { AdminProblem, readJsonBody, type BodyLimits } from './body.js';
 import type { SessionFilter, SessionsView, StatsGrouping, StatsView } from './views.js';
@@ -31,6 +32,26 @@ export interface AdminRouteSources {
 }
 
 const STATS_OFF = 'statistics are off: this bridge keeps no viewing sessions or statistics';
+
+/** The statistics database not answering is the database's outage (503), not the bridge's fault. */
+async function fromDatabase<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AdminProblem(503, `the statistics database is unavailable: ${message}`);
+  }
+}
+
+/** A trace refuses bad input as the decision listener would (400, 403, 404): said so, not as a failure. */
+async function asRefusal<T>(traced: () => Promise<T>): Promise<T> {
+  try {
+    return await traced();
+  } catch (error) {
+    if (error instanceof RequestProblem) throw new AdminProblem(error.status, error.message);
+    throw error;
+  }
+}
 const GROUPINGS: readonly StatsGrouping[] = ['channel', 'user', 'day', 'route'];
 /** A chart of more points than this is unreadable and costs the database for nothing. */
 const MAX_CHART_POINTS = 2000;
@@ -157,7 +178,7 @@ export function adminRoutes(
             by,
             since: when.since.toISOString(),
             until: when.until?.toISOString(),
-            rows: await stats.query({ ...when, by }),
+            rows: await fromDatabase(stats.query({ ...when, by })),
           });
         },
       },
@@ -177,7 +198,7 @@ export function adminRoutes(
               400,
               `step: at most ${MAX_CHART_POINTS} points per chart; choose a larger step or a shorter period`,
             );
-          return json({ stepSeconds, points: await stats.concurrency({ ...when, stepSeconds }) });
+          return json({ stepSeconds, points: await fromDatabase(stats.concurrency({ ...when, stepSeconds })) });
         },
       },
     ],
@@ -216,7 +237,10 @@ export function adminRoutes(
       '/admin/trace',
       {
         method: 'GET',
-        handle: async (request) => json(await (actions.trace ?? notAvailable('trace'))(...traced(request, hasRoute))),
+        handle: async (request) => {
+          const trace = actions.trace ?? notAvailable('trace');
+          return json(await asRefusal(() => trace(...traced(request, hasRoute))));
+        },
       },
     ],
   ]);

@@ -1,8 +1,14 @@
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminActions } from '../../src/admin/actions.js';
 import { ConfigError, loadConfigFile } from '../../src/config/load.js';
+import { openPostgres } from '../../src/stats/postgresStore.js';
+import { createStatsView } from '../../src/stats/view.js';
+import { traceCheck } from '../../src/trace/trace.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
 import { parsePrometheusText, sampleValue } from '../support/promText.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
@@ -254,4 +260,61 @@ describe('without sessions and statistics', () => {
       await plain.close();
     }
   });
+});
+
+describe('bad trace input and a statistics database that is down', () => {
+  let refusing: OperatedBridge;
+  const closedPort = async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    await new Promise((done) => server.close(done));
+    return port;
+  };
+
+  beforeAll(async () => {
+    const database = openPostgres(`postgres://bridge:db-secret-9@127.0.0.1:${await closedPort()}/stats`, {
+      timeoutMs: 2000,
+    });
+    refusing = await startOperatedBridge(
+      { admin: { token: TOKEN }, ipRules: ['allow any'] },
+      {
+        // The real tracer, as `serve` wires it.
+        actions: (operated) => ({
+          trace: (route, query, headers) => traceCheck(operated().config, route, { dialect: 'cesbo', query, headers }),
+        }),
+        stats: createStatsView(database, () => 0, Date.now),
+      },
+    );
+    return async () => {
+      await refusing.close();
+      await database.close();
+    };
+  });
+
+  it.each([
+    ['broken percent-encoding', '/admin/trace?route=default&token=%zz', {}],
+    ['a parameter given twice', '/admin/trace?route=default&token=a&token=b', {}],
+    ['a viewer IP that is not one', '/admin/trace?route=default&token=a', { 'X-Real-IP': 'notip' }],
+    ['the unspecified address', '/admin/trace?route=default&token=a', { 'X-Real-IP': '0.0.0.0' }],
+  ])('a trace of %s is refused as the decision listener refuses it (4xx)', async (_what, path, headers) => {
+    const viewerQuery = path.replace('/admin/trace?route=default&', '');
+    const served = await fetch(`${refusing.decisions}/auth?${viewerQuery}`, { headers });
+    expect([400, 403]).toContain(served.status);
+    const res = await fetch(`${refusing.admin}${path}`, { headers: { ...auth, ...headers } });
+    expect(res.status).toBe(served.status);
+    expect(((await res.json()) as { error: string }).error).not.toMatch(/^failed/);
+  });
+
+  it.each(['/admin/stats?since=1h', '/admin/stats/concurrency?since=1h'])(
+    '%s answers 503 naming the database, without its password',
+    async (path) => {
+      const res = await fetch(`${refusing.admin}${path}`, { headers: auth });
+      expect(res.status).toBe(503);
+      const { error } = (await res.json()) as { error: string };
+      expect(error).toMatch(/^the statistics database is unavailable: /);
+      expect(error).not.toContain('db-secret-9');
+      expect(refusing.logs.join('\n')).not.toContain('admin request failed');
+    },
+  );
 });
