@@ -2,8 +2,8 @@
  * How configured passwords are written (plain text, bcrypt, argon2, scrypt),
  * read without the hashing libraries: validating a config needs no native code.
  */
-const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
-const ARGON2 = /^\$argon2(?:id|i|d)\$(?:v=\d+\$)?m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+const BCRYPT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
+const ARGON2 = /^\$argon2(?:id|i|d)\$(?:v=\d+\$)?m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 const BASE64 = '[A-Za-z0-9+/]+={0,2}';
 /** `$scrypt$N=16384,r=8,p=1$<salt, base64>$<derived key, base64>`; the key length is the decoded key's length. */
 const SCRYPT = new RegExp(`^\\$scrypt\\$N=(\\d+),r=(\\d+),p=(\\d+)\\$(${BASE64})\\$(${BASE64})$`);
@@ -11,6 +11,13 @@ const SCRYPT = new RegExp(`^\\$scrypt\\$N=(\\d+),r=(\\d+),p=(\\d+)\\$(${BASE64})
 /** Bounds that keep one verification from eating the machine's memory (scrypt needs 128·N·r bytes). */
 const SCRYPT_MAX_MEMORY = 256 * 1024 * 1024;
 const SCRYPT_MIN_KEY_BYTES = 16;
+/**
+ * Each bcrypt cost step doubles a check's time: 14 takes about a second here. A higher cost would hold
+ * one of libuv's four threads for minutes per guess, and every other login's check would wait behind it.
+ */
+const BCRYPT_COSTS = { min: 4, max: 14 };
+/** argon2's memory (KiB) is bounded like scrypt's, its passes and lanes like scrypt's r and p. */
+const ARGON2_MAX = { memoryKiB: SCRYPT_MAX_MEMORY / 1024, passes: 16, lanes: 16 };
 
 interface ScryptHash {
   readonly N: number;
@@ -44,10 +51,21 @@ function parseScrypt(stored: string): ScryptHash | string {
  */
 export function readStored(stored: string): StoredPassword | string {
   if (stored.startsWith('$2a$') || stored.startsWith('$2b$') || stored.startsWith('$2y$')) {
-    return BCRYPT.test(stored) ? { format: 'bcrypt' } : 'looks like a bcrypt hash but is malformed';
+    const match = BCRYPT.exec(stored);
+    if (!match) return 'looks like a bcrypt hash but is malformed';
+    const cost = Number(match[1]);
+    if (cost < BCRYPT_COSTS.min || cost > BCRYPT_COSTS.max)
+      return `bcrypt cost must be ${BCRYPT_COSTS.min}-${BCRYPT_COSTS.max} (each step doubles a check's time), not ${cost}`;
+    return { format: 'bcrypt' };
   }
-  if (stored.startsWith('$argon2'))
-    return ARGON2.test(stored) ? { format: 'argon2' } : 'looks like an argon2 hash but is malformed';
+  if (stored.startsWith('$argon2')) {
+    const match = ARGON2.exec(stored);
+    if (!match) return 'looks like an argon2 hash but is malformed';
+    const [m, t, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    if (m > ARGON2_MAX.memoryKiB) return 'argon2 m asks for more than 256 MiB per check';
+    if (t < 1 || t > ARGON2_MAX.passes || p < 1 || p > ARGON2_MAX.lanes) return 'argon2 t must be 1-16 and p 1-16';
+    return { format: 'argon2' };
+  }
   if (stored.startsWith('$scrypt$')) {
     const scrypt = parseScrypt(stored);
     return typeof scrypt === 'string' ? scrypt : { format: 'scrypt', scrypt };

@@ -51,6 +51,11 @@ const REFUSED: Known = { result: false };
 /** How long a verified (or refused) password is remembered: a hashed password then costs one hash per viewer, not per request. */
 const REMEMBER_SECONDS = 60;
 const REMEMBER_MAX = 10_000;
+/**
+ * Hash checks in progress against one stored hash: a flood of guesses at one login holds at most this
+ * many of libuv's four threads, so other logins' checks still run at once.
+ */
+const PENDING_PER_HASH = 2;
 
 /**
  * Checks passwords against plain text, bcrypt, argon2 or scrypt. Results of
@@ -63,6 +68,8 @@ export class PasswordChecker {
   private readonly remembered: ExpiringCache<boolean>;
   /** Identical checks arriving together share one hash computation. */
   private readonly pending = new Map<string, Promise<boolean>>();
+  /** Checks in progress per stored hash. */
+  private readonly pendingPerHash = new Map<string, number>();
 
   /**
    * @param maxPending hash checks in progress or queued for the thread pool;
@@ -88,14 +95,21 @@ export class PasswordChecker {
     if (result !== undefined) return result;
     let running = this.pending.get(id);
     if (!running) {
-      if (this.pending.size >= this.maxPending) return false;
+      const againstThisHash = this.pendingPerHash.get(stored) ?? 0;
+      if (this.pending.size >= this.maxPending || againstThisHash >= PENDING_PER_HASH) return false;
+      this.pendingPerHash.set(stored, againstThisHash + 1);
       running = verifyHash(stored, read, given)
         .catch(() => false)
         .then((ok) => {
           this.remembered.set(id, ok, REMEMBER_SECONDS);
           return ok;
         })
-        .finally(() => this.pending.delete(id));
+        .finally(() => {
+          this.pending.delete(id);
+          const left = this.pendingPerHash.get(stored)! - 1;
+          if (left === 0) this.pendingPerHash.delete(stored);
+          else this.pendingPerHash.set(stored, left);
+        });
       this.pending.set(id, running);
     }
     return running;

@@ -41,6 +41,11 @@ describe('password formats', () => {
 
   it.each([
     ['$2b$04$tooShort', 'bcrypt'],
+    [bcrypt.hashSync('x', 4).replace('$04$', '$15$'), 'bcrypt cost must be 4-14'],
+    [bcrypt.hashSync('x', 4).replace('$04$', '$31$'), 'not 31'],
+    [bcrypt.hashSync('x', 4).replace('$04$', '$03$'), 'bcrypt cost must be 4-14'],
+    ['$argon2id$v=19$m=524288,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g', '256 MiB'],
+    ['$argon2id$v=19$m=65536,t=100,p=4$c2FsdHNhbHQ$aGFzaGhhc2g', 'argon2 t must be 1-16'],
     ['$argon2id$v=19$m=65536$broken', 'argon2'],
     ['$scrypt$N=16384,r=8$c2FsdA==$a2V5', 'scrypt'],
     [`$scrypt$N=1000,r=8,p=1$c2FsdA==$${Buffer.alloc(32).toString('base64')}`, 'power of two'],
@@ -81,6 +86,18 @@ describe('remembered checks', () => {
     expect(await checker.check(stored, 'right')).toBe(false);
     expect(await Promise.all(flood)).toEqual([false, false]);
     expect(await checker.check(stored, 'right')).toBe(true);
+  });
+
+  it('a flood of guesses at one login holds two hash checks at most: another login is checked at once', async () => {
+    const attacked = bcrypt.hashSync('right', 8);
+    const other = bcrypt.hashSync('other-right', 4);
+    checker = new PasswordChecker();
+    const flood = [checker.check(attacked, 'guess-1'), checker.check(attacked, 'guess-2')];
+    expect(await checker.check(attacked, 'guess-3')).toBe(false);
+    expect(await checker.check(other, 'other-right')).toBe(true);
+    expect(await Promise.all(flood)).toEqual([false, false]);
+    // The flood over, the login is checked again.
+    expect(await checker.check(attacked, 'right')).toBe(true);
   });
 
   it('a changed stored hash is checked afresh', async () => {
