@@ -3,7 +3,7 @@ import { channelFromPath, type ViewerRequest } from '../viewer.js';
 import { ORIGINAL_URI, readOriginalUri } from './nginxAuthRequest.js';
 import { headersOf, withQuery } from './outbound.js';
 import { parseQuery, single } from './query.js';
-import { authOf, headerOf, nonEmpty, rawQueryOf, viewerIp } from './read.js';
+import { authOf, headerOf, nonEmpty, rawQueryOf, singleHeader, viewerIp } from './read.js';
 import { decisionHeaders, PLAIN_TEXT, type CallerProtocol } from './types.js';
 
 /**
@@ -28,8 +28,8 @@ export const cesboCaller: CallerProtocol = {
   methods: ['GET', 'HEAD'],
 
   read(req, caller, limits): ViewerRequest {
-    const originalUri = req.headers[ORIGINAL_URI];
-    if (typeof originalUri === 'string') return readOriginalUri(req, originalUri, caller, limits);
+    const originalUri = singleHeader(req, ORIGINAL_URI);
+    if (originalUri !== undefined) return readOriginalUri(req, originalUri, caller, limits);
     const rawQuery = rawQueryOf(req, limits.maxQueryBytes);
     const query = parseQuery(rawQuery);
     const path = headerOf(req, HEADER.path);

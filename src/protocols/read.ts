@@ -67,10 +67,36 @@ export function rawQueryOf(req: IncomingMessage, maxQueryBytes: number): string 
   return boundedQuery(queryOfTarget(req.url ?? ''), maxQueryBytes);
 }
 
-/** A request header as text (Node joins repeated custom headers with ", "). */
-export function headerOf(req: IncomingMessage, name: string): string | undefined {
+/** Whether the request carries header `name` (lower case) more than once. */
+function repeated(req: IncomingMessage, name: string): boolean {
+  // A request built by a trace has no raw headers: one value each.
+  const raw = req.rawHeaders ?? [];
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const given = raw[i]!;
+    if (given.length === name.length && given.toLowerCase() === name && ++seen > 1) return true;
+  }
+  return false;
+}
+
+/**
+ * A request header as it came. Node joins a repeated custom header's values with ", ", which would
+ * read as one made-up value (two X-Original-URI paths as one, two session ids as "1, 2"): a header
+ * the viewer is read from, given twice, is refused (400), as a query parameter given twice is.
+ */
+export function singleHeader(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
-  return typeof value === 'string' ? headerToText(value) : undefined;
+  if (typeof value !== 'string') return undefined;
+  // Only a joined value holds ", ": the raw headers are counted for those alone.
+  if (value.includes(', ') && repeated(req, name))
+    throw new RequestProblem(400, `the ${name} header is given more than once`);
+  return value;
+}
+
+/** A request header the viewer is read from, as text; refused when given twice. */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = singleHeader(req, name);
+  return value === undefined ? undefined : headerToText(value);
 }
 
 export function nonEmpty(value: string | undefined): string | undefined {

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, type RequestListener } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestListener } from '../../src/server/app.js';
@@ -22,6 +25,25 @@ const middleware = useReplayedMiddleware([
   { request: { path: '/check' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/x' } } },
 ]);
 let bridge: TestBridge;
+
+/** A GET with raw headers, repeated names kept as given (supertest would fold them into one). */
+async function rawGet(app: RequestListener, path: string, rawHeaders: string[]) {
+  const server = createServer(app).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const { port } = server.address() as AddressInfo;
+    const lines = [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+    for (let i = 0; i < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    let text = '';
+    for await (const chunk of socket) text += chunk;
+    const [head, body] = text.split('\r\n\r\n') as [string, string];
+    return { status: Number(head.split(' ')[1]), body };
+  } finally {
+    server.close();
+  }
+}
 
 beforeAll(async () => {
   bridge = testBridge({
@@ -187,6 +209,25 @@ describe('bad input gets a clear 4xx and the bridge keeps serving', () => {
       expect(res.text).toBe('X-Real-IP is not an IP address\n');
     },
   );
+
+  it.each([
+    ['X-Original-URI', ['/a/c1/index.m3u8?token=good', '/b/c2/index.m3u8?token=bad']],
+    ['X-Session-ID', ['1', '2']],
+    ['X-Real-Path', ['/tv/a001/index.m3u8', '/tv/a002/index.m3u8']],
+    ['X-Real-UA', ['VLC/3.0', 'Kodi']],
+  ])('a viewer header given twice (%s) is refused with 400, not joined into one value', async (name, values) => {
+    const before = middleware.received.length;
+    const answer = await rawGet(bridge.app, '/auth?token=good', [name, values[0]!, name, values[1]!]);
+    expect(answer).toEqual({ status: 400, body: `the ${name.toLowerCase()} header is given more than once\n` });
+    expect(middleware.received.length).toBe(before);
+  });
+
+  it('a user agent with ", " in it, given once, is no repeated header', async () => {
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)';
+    const answer = await rawGet(bridge.app, '/auth?token=good', ['X-Real-UA', ua]);
+    expect(answer.status).toBe(200);
+    expect(middleware.received.at(-1)!.headers['x-real-ua']).toBe(ua);
+  });
 
   it('array-style keys are plain names, not arrays: token[] is no token', async () => {
     const res = await request(bridge.app).get('/auth?token[]=good&token[1]=x').expect(403);
