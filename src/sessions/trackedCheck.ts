@@ -15,7 +15,7 @@ export interface TrackedCheck {
   readonly caller: string | undefined;
   readonly by: CheckAnswered['by'];
   readonly viewer:
-    | (Pick<ViewerRequest, 'session' | 'channel' | 'ip' | 'userAgent' | 'token'> & {
+    | (Pick<ViewerRequest, 'session' | 'channel' | 'ip' | 'userAgent' | 'token' | 'publishing'> & {
         readonly credentials?: Pick<NonNullable<ViewerRequest['credentials']>, 'login'>;
       })
     | undefined;
@@ -26,12 +26,12 @@ export type TrackedDecision = Pick<Decision, 'allow' | 'source' | 'sessionName' 
   readonly answer?: Pick<BackendInfo, 'userId' | 'maxSessions' | 'unique'>;
 };
 
-/** The tracker's part of a check that counts in a session (one with a session id and a decision); undefined for any other. */
+/** The tracker's part of a check that counts in a session (a viewing one with a session id and a decision); undefined for any other. */
 export function trackedCheckOf(
   event: CheckAnswered,
 ): (TrackedCheck & { readonly viewer: { session: string } }) | undefined {
   const { viewer, decision } = event;
-  if (!viewer?.session || !decision) return undefined;
+  if (!viewer?.session || !decision || viewer.publishing) return undefined;
   const { session, channel, ip, userAgent, token, credentials } = viewer;
   const { allow, source, sessionName, countedAs, answer } = decision;
   return {

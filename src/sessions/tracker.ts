@@ -98,7 +98,8 @@ export class SessionTracker {
    */
   checkAnswered(event: TrackedCheck, at?: number): void {
     const { viewer, decision } = event;
-    if (!viewer?.session || !decision) return;
+    // A publish is no viewing session: neither listed nor counted in the statistics.
+    if (!viewer?.session || !decision || viewer.publishing) return;
     const now = at ?? this.options.clock.now();
     const key = sessionKey(event.caller, viewer.session);
     const tracked = this.live.get(key);

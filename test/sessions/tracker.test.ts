@@ -47,6 +47,14 @@ function tracker(options: { idleTtlSeconds?: number; maxLive?: number } = {}) {
 }
 
 describe('SessionTracker', () => {
+  it('a publish is no viewing session: not listed, no row for the statistics', () => {
+    const { rows, sessions } = tracker();
+    sessions.checkAnswered(check('p1', { allow: true, decidedBy: 'backend:portal' }, { publishing: true }));
+    sessions.checkAnswered(check('p2', { allow: false, decidedBy: 'publish (deny)' }, { publishing: true }));
+    expect(sessions.liveCount()).toBe(0);
+    expect(rows).toEqual([]);
+  });
+
   it('keeps one session per caller and session id with the viewer, the user and the last decision', () => {
     const { clock, rows, sessions } = tracker();
     sessions.checkAnswered(

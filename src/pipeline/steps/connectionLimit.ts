@@ -21,9 +21,10 @@ export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInpu
     return { allow: false, source: policySource('connection-limit'), answer: over, redirect: denyRedirect };
   };
 
+  // A publish (`publish: check`) is no viewing: it takes no connection slot.
   const step: DecisionStep = async (check, next) => {
     const answer = await next(check);
-    const admission = backendAdmission(answer);
+    const admission = check.viewer.publishing ? undefined : backendAdmission(answer);
     if (!admission) return answer;
     return (await admit(check.viewer.session, admission)) ? answer : refused(answer.answer!);
   };
@@ -32,7 +33,7 @@ export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInpu
   const admitNow = admit.now;
   step.now = (check, next) => {
     const answer = next(check);
-    const admission = answer && backendAdmission(answer);
+    const admission = answer && !check.viewer.publishing ? backendAdmission(answer) : undefined;
     if (!admission) return answer;
     if (!admitNow) return undefined;
     return admitNow(check.viewer.session, admission) ? answer : refused(answer!.answer!);

@@ -39,7 +39,9 @@ export function localUsersStep(inputs: LocalUserInputs): DecisionStep | undefine
   const judge = (check: Check, user: DirectoryUser): Pending => {
     const now = inputs.now() / 1000;
     const refusal = userRefusal(user, check.viewer, now);
-    const limited = !refusal && user.maxConnections !== undefined && check.viewer.session !== undefined;
+    // A publish (`publish: check`) is no viewing: it takes no connection slot.
+    const { session, publishing } = check.viewer;
+    const limited = !refusal && user.maxConnections !== undefined && session !== undefined && !publishing;
     const admission = limited ? { user: `local:${user.login}`, limit: user.maxConnections!, unique: false } : undefined;
     return { user, now, admission, refusal };
   };

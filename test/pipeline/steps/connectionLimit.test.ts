@@ -97,6 +97,38 @@ describe('connection limits in one bridge', () => {
   });
 });
 
+describe('a publish is no viewing (publish: check)', () => {
+  let bridge: TestBridge;
+  beforeAll(() => {
+    const document = bridgeDocument();
+    bridge = testBridge({
+      ...document,
+      users: [{ login: 'testuser', token: 'local-token', maxConnections: 1 }],
+      routes: { default: { ...document.routes.default, publish: 'check' } },
+    });
+  });
+  afterAll(() => bridge.close());
+
+  const rtmp = (call: 'play' | 'publish', token: string, clientid: string) =>
+    request(bridge.app)
+      .post('/nginx-rtmp')
+      .type('form')
+      .send(`call=${call}&addr=192.0.2.1&clientid=${clientid}&app=live&name=a001&token=${token}`);
+
+  it.each([
+    ['a local user', 'local-token', 1],
+    ['a backend user', 'family', 2],
+  ])(
+    '%s publishes and still watches as many sessions as the limit: the publish takes no slot',
+    async (_who, token, limit) => {
+      await rtmp('publish', token, '100').expect(200);
+      for (let n = 1; n <= limit; n++) await rtmp('play', token, String(100 + n)).expect(200);
+      // The limit itself still holds for viewing.
+      await rtmp('play', token, '199').expect(403);
+    },
+  );
+});
+
 describe('sessions.idleTtl', () => {
   let bridge: TestBridge;
   beforeAll(() => {
