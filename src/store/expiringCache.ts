@@ -94,6 +94,19 @@ export class ExpiringCache<V> {
     return true;
   }
 
+  /**
+   * Stores like `set`, but a full cache first drops the entry stored longest ago to make room: for
+   * what must be kept (a token's binding to an IP) over what only saves a question (a cached decision).
+   */
+  setMakingRoom(key: string, value: V, ttlSeconds: number): void {
+    if (this.set(key, value, ttlSeconds)) return;
+    for (const oldest of this.entries.keys()) {
+      this.entries.delete(oldest);
+      break;
+    }
+    this.set(key, value, ttlSeconds);
+  }
+
   /** Keeps `note` with the entry under `key` until it is dropped or noted again; false when no entry is held. */
   note(key: string, note: string): boolean {
     const entry = this.live(key);

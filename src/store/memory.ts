@@ -115,7 +115,10 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number) {
       const held = values.get(key) as T | undefined;
       if (held !== undefined) return held;
-      return values.set(key, value, storeTtlSeconds(ttlSeconds)) ? value : undefined;
+      // A claim (a token's binding) is always kept: a full store makes room by dropping its oldest entry,
+      // where not keeping it would let the token in from any IP without a word.
+      values.setMakingRoom(key, value, storeTtlSeconds(ttlSeconds));
+      return value;
     },
     admitSession: async (request) => admit(request),
     admitSessionNow: admit,
@@ -133,7 +136,10 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     },
     health(): StoreHealth {
       const entries = values.size;
-      const full = entries >= options.maxEntries ? ' (full: new decisions are not cached until older ones expire)' : '';
+      const full =
+        entries >= options.maxEntries
+          ? ' (full: new decisions are not cached until older ones expire; a token binding makes room)'
+          : '';
       return { store: 'memory', ok: true, entries, detail: `${entries} of ${options.maxEntries} entries${full}` };
     },
     async close() {

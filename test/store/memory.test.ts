@@ -115,6 +115,16 @@ describe('memory store', () => {
       expect(small.health().detail).toMatch(/2 of 2 entries \(full/);
     });
 
+    it('a claim is kept when full: the entry stored longest ago makes room', async () => {
+      await small.set('a', decision, 60);
+      await small.set('b', decision, 60);
+      expect(await small.claim('bind:t', { ip: '203.0.113.1' }, 60)).toEqual({ ip: '203.0.113.1' });
+      expect(await small.claim('bind:t', { ip: '198.51.100.2' }, 60)).toEqual({ ip: '203.0.113.1' });
+      expect(await small.get('a')).toBeUndefined();
+      expect(await small.get('b')).toEqual(decision);
+      expect(small.health()).toMatchObject({ entries: 2 });
+    });
+
     it('still replaces a key it holds when full', async () => {
       await small.set('a', decision, 60);
       await small.set('b', decision, 60);

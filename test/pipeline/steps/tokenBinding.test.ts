@@ -115,6 +115,16 @@ describe('token binding in a bridge', () => {
     for (const ip of ips) await checkAsAstra(bridge, 'busy-token', ip).expect(ip === allowed[0] ? 200 : 403);
   });
 
+  it('still binds a token when the memory store is full: the binding makes room, dropping the oldest entry', async () => {
+    const bridge = bridgeWith({ cache: { maxEntries: 3 }, backend: { bindTokenToIp: true } });
+    // good-token: its decision and binding; userid-token's decision fills the store, its binding must still be kept.
+    await checkAsAstra(bridge, 'good-token', '203.0.113.1').expect(200);
+    await checkAsAstra(bridge, 'userid-token', '203.0.113.1').expect(200);
+    expect(bridge.bridge.health().store.detail).toMatch(/3 of 3 entries \(full/);
+    await checkAsAstra(bridge, 'userid-token', '198.51.100.9').expect(403);
+    expect(decisionsOf(bridge).at(-1)).toMatchObject({ decision: 'deny', by: 'token-binding' });
+  });
+
   it('binds nothing when bindTokenToIp is off (the default for http)', async () => {
     const bridge = bridgeWith();
     await checkAsAstra(bridge, 'good-token', '203.0.113.1').expect(200);
