@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { DURATION_MESSAGE, parseDuration } from '../config/duration.js';
 import { canonicalIp } from '../ipRanges.js';
 import { isSignableSpan, signSecuretoken } from '../policies/securetoken.js';
+import { viewerIp } from '../protocols/read.js';
+import { RequestProblem } from '../server/problem.js';
 
 const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X] [--max-lifetime 2d]
 
@@ -54,6 +56,13 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
   const secret = required(values.secret || env.SECURETOKEN, '--secret is required (or set SECURETOKEN)');
   const ip = required(values.ip, '--ip is required');
   if (isIP(ip) === 0) throw new SecuretokenUsageError(`--ip: not an IP address: ${ip}`);
+  try {
+    // An address no viewer has (0.0.0.0, broadcast, multicast): the bridge refuses it, so no token for it.
+    viewerIp(ip, '--ip');
+  } catch (error) {
+    if (error instanceof RequestProblem) throw new SecuretokenUsageError(`${error.message}: ${ip}`);
+    throw error;
+  }
   if ((values.path === undefined) === (values.channel === undefined)) {
     throw new SecuretokenUsageError(
       'give exactly one of --path (Alta, hash: path) or --channel (Astra, hash: channel)',

@@ -63,6 +63,8 @@ describe('securetoken command', () => {
     [['--ip', '10.0.0.5', '--path', '/p'], { SECURETOKEN: '' }, '--secret is required'],
     [['--secret', 's', '--path', '/p'], {}, '--ip is required'],
     [['--secret', 's', '--ip', '10.0.0.500', '--path', '/p'], {}, '--ip: not an IP address: 10.0.0.500'],
+    [['--secret', 's', '--ip', '0.0.0.0', '--path', '/p'], {}, '--ip is not an address a viewer can have: 0.0.0.0'],
+    [['--secret', 's', '--ip', '224.1.1.1', '--path', '/p'], {}, '--ip is not an address a viewer can have: 224.1.1.1'],
     [['--secret', 's', '--ip', '10.0.0.5'], {}, 'give exactly one of --path'],
     [[...base, '--channel', 'a001'], {}, 'give exactly one of --path'],
     [['--secret', 's', '--ip', '10.0.0.5', '--path', ''], {}, '--path must not be empty'],
