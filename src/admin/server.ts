@@ -166,7 +166,11 @@ export async function listenAdmin(
   listener: RequestListener,
   options: AdminListenOptions,
 ): Promise<RunningAdmin | undefined> {
-  const server = createServer({ maxHeaderSize: 16_384, requestTimeout: 30_000, headersTimeout: 10_000 }, listener);
+  const server = createServer(
+    // Looked through once a second, as the decision listener's (see src/server/listen.ts).
+    { maxHeaderSize: 16_384, requestTimeout: 30_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 },
+    listener,
+  );
   server.on('clientError', (_error, socket) => {
     const body = 'malformed request\n';
     if (socket.writable)
