@@ -254,7 +254,8 @@ describe('graceful stop', () => {
     const slowReply: Buffer[] = [];
     slow.on('data', (chunk: Buffer) => slowReply.push(chunk));
     await new Promise<void>((resolve) => slow.write('GET /auth?token=x HTTP/1.1\r\nX-Real-', () => resolve()));
-    const stopped = server.stop(1500);
+    // A short grace: the head stays incomplete however long it is, and the idle connection must close before it ends.
+    const stopped = server.stop(300);
     await idleClosed;
     await stopped;
     await expect
