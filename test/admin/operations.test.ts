@@ -82,7 +82,7 @@ describe('serve with the admin listener', () => {
 
   it('refuses a non-loopback admin listener without a token at the config door', async () => {
     const file = configFile(['admin: {listen: 0.0.0.0:8089}']);
-    // The command's own function: this is about the config, not the process (the CLI start costs a second of CPU).
+    // The command's own function: this is about the config, not the process (a CLI start costs half a second of CPU).
     const result = await runInProcess((out, err) => checkConfigCommand(file, process.env, out, err));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/admin\.token: required when admin\.listen is not a loopback address/);
