@@ -242,7 +242,8 @@ describe.each(ADAPTERS)('adapter contract: $type', ({ backend, endpoint, style }
     return adapterFrom({ ...backend(base), ...settings }, client);
   }
 
-  it.each(SCENARIOS)('$name', async ({ name, settings, verdict }) => {
+  // Side by side: each scenario has a token of its own, and the timeouts among them wait at the same time.
+  it.concurrent.for(SCENARIOS)('$name', async ({ name, settings, verdict }, { expect }) => {
     const answered = await check(adapter(settings), viewer(`contract-${name}`));
     if ((verdict as { outcome: string }).outcome === 'error') expect(answered).toMatchObject(verdict as object);
     else expect(answered).toEqual(verdict);

@@ -17,7 +17,10 @@ import { closedPort } from '../support/replayServer.js';
 
 // Generous for a loaded 2-core machine: a fault that is not a timeout must never look like one.
 const BACKEND_TIMEOUT_MS = 3000;
-const ROUTE_BUDGET_MS = 5000;
+// The bound every check's answer is held to, as the caller measures it. Generous too: at a load of 11 on two
+// cores, answers the bridge gave at once arrived after 5.4 s. Still short of the 10 s the trickles take, so a
+// bridge that waited for a trickling middleware instead of cutting it short fails.
+const ROUTE_BUDGET_MS = 8000;
 const ALLOW_TTL = 123;
 const DENY_TTL = 17;
 const PROMO = 'http://promo.example.com/default';
@@ -114,7 +117,12 @@ interface LogLine {
   readonly error?: string;
 }
 
-const logLines = () => bridge.logs.map((line) => JSON.parse(line) as LogLine);
+/** The bridge's log, each line parsed once: every check reads it, and parsing it whole each time cost 0.3 s of CPU. */
+const parsedLog: LogLine[] = [];
+function logLines(): readonly LogLine[] {
+  for (const line of bridge.logs.slice(parsedLog.length)) parsedLog.push(JSON.parse(line) as LogLine);
+  return parsedLog;
+}
 
 /** What one check came to: what the caller got, which step decided, and how the backend failed (if it did). */
 async function observe(type: string, fault: string, caller: Caller) {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { openSqlite } from '../../src/stats/sqliteStore.js';
+import { builtModule } from '../support/built.js';
 
 const folders: string[] = [];
 function tempFile(): string {
@@ -94,12 +95,13 @@ describe('SQLite statistics store', () => {
 
   it('several bridge processes starting at once on a new file create and migrate it once', async () => {
     const path = tempFile();
-    const script = join(import.meta.dirname, 'support', 'openStore.ts');
+    const script = join(import.meta.dirname, 'support', 'openStore.mjs');
+    const store = builtModule('stats/sqliteStore.ts');
     const codes = await Promise.all(
       [1, 2, 3, 4].map(
         () =>
           new Promise<number | null>((resolve) => {
-            const child = spawn(process.execPath, ['--import', 'tsx', script, path], { stdio: 'inherit' });
+            const child = spawn(process.execPath, [script, store, path], { stdio: 'inherit' });
             child.once('exit', resolve);
           }),
       ),
@@ -115,7 +117,7 @@ describe('SQLite statistics store', () => {
     openSqlite(path).close();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'support', 'crashingWriter.ts'), path],
+      [join(import.meta.dirname, 'support', 'crashingWriter.mjs'), builtModule('stats/sqliteStore.ts'), path],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let committed = 0;

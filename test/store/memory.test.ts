@@ -5,6 +5,7 @@ import { createStore } from '../../src/store/factory.js';
 import { memoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/types.js';
 import { memoryLogger } from '../support/bridge.js';
+import { builtModule } from '../support/built.js';
 import { ManualClock } from '../support/manualClock.js';
 import { admission, decision } from '../support/stores.js';
 
@@ -283,9 +284,8 @@ describe('memory store', () => {
 
 describe('memory store timers', () => {
   it('do not keep the process alive', () => {
-    const script =
-      "import('./src/store/memory.ts').then(({ memoryStore }) => memoryStore({ maxEntries: 10 }).set('k', { allow: true }, 3600))";
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    const script = `import(${JSON.stringify(builtModule('store/memory.ts'))}).then(({ memoryStore }) => memoryStore({ maxEntries: 10 }).set('k', { allow: true }, 3600))`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: process.cwd(),
       timeout: 15_000,
       encoding: 'utf8',

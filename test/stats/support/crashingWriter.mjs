@@ -1,11 +1,10 @@
-// Child process for the crash test: writes batches of 1000 session rows into
-// the SQLite file given as argv[2] as fast as it can, printing each batch's
-// number once its transaction committed, until it is killed.
-import { openSqlite } from '../../../src/stats/sqliteStore.js';
-import type { SessionRow } from '../../../src/sessions/types.js';
+// Child process for the crash test: writes batches of 1000 session rows (a SessionRow each) into the SQLite
+// file argv[3], with the built module argv[2], as fast as it can, printing each batch's number once its
+// transaction committed, until it is killed.
+const { openSqlite } = await import(process.argv[2]);
 
-const database = openSqlite(process.argv[2]!);
-const row = (batch: number, i: number): SessionRow => ({
+const database = openSqlite(process.argv[3]);
+const row = (batch, i) => ({
   id: `${batch}-${i}`,
   route: 'default',
   protocol: 'cesbo',
