@@ -117,12 +117,28 @@ export function guardRedis(
     );
   }
 
-  // While writes are refused a cached load may write nothing for a long time: health asks Redis itself whether that is over.
+  function noteSilence(): void {
+    if (silent || connection.state !== 'up') return;
+    silent = { since: new Date(), reason: `not answering within ${timeoutMs} ms` };
+    log.warn('redis store not answering: answering as cache misses until it answers again', {
+      store: target,
+      reason: silent.reason,
+    });
+  }
+
+  function noteAnswer(): void {
+    if (!silent) return;
+    silent = undefined;
+    log.info('redis store answering again', { store: target });
+  }
+
+  // While Redis is silent or refusing writes, a cached load may ask it nothing for a long time: health
+  // asks Redis itself whether that is over (one probe at a time).
   let probing = false;
-  function probeWrites(): void {
+  function probe(operation: () => Promise<unknown>, kind: 'read' | 'write'): void {
     if (probing) return;
     probing = true;
-    void attempt(() => redis.set('probe', '1', 'EX', 1), 'write').finally(() => (probing = false));
+    void attempt(operation, kind).finally(() => (probing = false));
   }
 
   function attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write' | 'script'): Promise<Answer<T>> {
@@ -132,7 +148,7 @@ export function guardRedis(
       operation().then(
         (value) => {
           answered = true;
-          silent = undefined;
+          noteAnswer();
           if (kind === 'write' && refusingWrites) {
             log.info('redis store accepting writes again', { store: target });
             refusingWrites = undefined;
@@ -143,15 +159,14 @@ export function guardRedis(
           // Only silence is a timeout; a closed connection is reported by the connection's own state.
           if (!isTimeout(error)) answered = true;
           if (isReplyError(error)) {
-            silent = undefined;
+            noteAnswer();
             if (kind !== 'read') noteRefusal(error);
           }
           throw error;
         },
       );
     return withFallback<Answer<T>>(answering, timeoutMs, FAILED).then((value) => {
-      if (!answered && connection.state === 'up')
-        silent ??= { since: new Date(), reason: `not answering within ${timeoutMs} ms` };
+      if (!answered) noteSilence();
       return value;
     });
   }
@@ -197,14 +212,16 @@ export function guardRedis(
     health(): StoreHealth {
       switch (connection.state) {
         case 'up':
-          if (silent)
+          if (silent) {
+            probe(() => redis.ping(), 'read');
             return {
               store: 'redis',
               ok: false,
               detail: `${target} ${silent.reason} since ${silent.since.toISOString()}`,
             };
+          }
           if (refusingWrites) {
-            probeWrites();
+            probe(() => redis.set('probe', '1', 'EX', 1), 'write');
             return {
               store: 'redis',
               ok: false,
