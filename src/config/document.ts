@@ -112,10 +112,13 @@ export function collectDocument<T>(
   crossChecks: (substituted: Record<string, unknown>) => string[] = () => [],
 ): Collected<T> {
   const envProblems: string[] = [];
-  const substituted = substituteEnv(document ?? {}, env, envProblems);
-  if (typeof substituted !== 'object' || substituted === null || Array.isArray(substituted)) {
-    return { problems: ['(top level): expected a mapping of settings'], substituted };
+  const given = document ?? {};
+  // Only a plain mapping is settings: YAML's `!!binary` (bytes) or a list reads as an object too.
+  const prototype = typeof given === 'object' ? Object.getPrototypeOf(given) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) {
+    return { problems: ['(top level): expected a mapping of settings'], substituted: given };
   }
+  const substituted = substituteEnv(given, env, envProblems) as Record<string, unknown>;
   const spoiled = envProblems.map((problem) => problem.slice(0, problem.indexOf(': ')));
   const result = schema.safeParse(substituted);
   const found = [

@@ -73,5 +73,7 @@ describe('every problem of a document in one pass', () => {
   it('a document that is no mapping says so', () => {
     expect(problemsOf(['a', 'b'])).toEqual(['(top level): expected a mapping of settings']);
     expect(problemsOf('text')).toEqual(['(top level): expected a mapping of settings']);
+    // YAML `!!binary x` reads as bytes, which are no settings either.
+    expect(problemsOf(new Uint8Array(0))).toEqual(['(top level): expected a mapping of settings']);
   });
 });
