@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // First: from here on a SIGHUP no longer ends `serve` (see the module).
 import { releaseHangups } from './lifecycle/hangups.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { ProbeOptions } from './commands/probe.js';
-import { ConfigError } from './config/load.js';
+import { ConfigError } from './config/document.js';
+import { PACKAGE_ROOT, VERSION } from './packageRoot.js';
 import { RequestProblem } from './server/problem.js';
 
 // Each command's code is loaded when it runs: `--help` or `check-config` need not load the server.
@@ -13,10 +14,7 @@ import { RequestProblem } from './server/problem.js';
 const NAME = 'iptv-auth-bridge';
 /** Where `replay` listens without --listen: next to the bridge's own default, 8088. */
 const DEFAULT_REPLAY_LISTEN = '127.0.0.1:8090';
-const EXAMPLE_CONFIG = fileURLToPath(new URL('../config/example.yaml', import.meta.url));
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+const EXAMPLE_CONFIG = join(PACKAGE_ROOT, 'config', 'example.yaml');
 
 /** Exit codes: 0 done (or allowed), 1 a bad config file or a denied probe, 2 a usage error. */
 const USAGE_ERROR = 2;
@@ -64,7 +62,7 @@ function selfParsing(
 function buildProgram(): Command {
   const program = new Command(NAME)
     .description('Authorization bridge between IPTV streaming servers and middleware; see README.md.')
-    .version(version, '-V, --version', 'print the version')
+    .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print this help')
     .showHelpAfterError(`(${NAME} --help lists the commands, ${NAME} COMMAND --help their options)`)
     .exitOverride()
