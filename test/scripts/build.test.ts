@@ -49,6 +49,11 @@ describe('the CLI bundle', () => {
     expect(outputs('.js').filter((file) => file.startsWith('chunks/')).length).toBeGreaterThan(1);
   });
 
+  it('installs the SIGHUP guard before it loads anything else', () => {
+    const first = /from "\.\/(chunks\/[^"]+\.js)"/.exec(readFileSync(join(dist, 'cli.js'), 'utf8'))!;
+    expect(readFileSync(join(dist, first[1]!), 'utf8')).toContain('process.on("SIGHUP"');
+  });
+
   it('leaves the native addons and pg to node_modules', () => {
     const text = bundleText().join('\n');
     expect(text).toContain('from "@node-rs/argon2"');
