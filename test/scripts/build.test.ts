@@ -70,6 +70,20 @@ describe('the CLI bundle', () => {
     );
   });
 
+  it('moves no module that finds files by its own place: src/ reaches them through packageRoot.ts', () => {
+    const src = join(ROOT, 'src');
+    const placed = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && file !== 'packageRoot.ts')
+      .flatMap((file) =>
+        readFileSync(join(src, file), 'utf8')
+          .split('\n')
+          // Loading a package through node_modules does not depend on the module's folder.
+          .filter((line) => /import\.meta\.(url|dirname|filename)/.test(line) && !line.includes('createRequire('))
+          .map((line) => `${file}: ${line.trim()}`),
+      );
+    expect(placed).toEqual([]);
+  });
+
   it('runs from its own package folder: version, shipped example config', async () => {
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string };
     const cli = join(dist, 'cli.js');
