@@ -17,11 +17,17 @@ const ROOT = join(import.meta.dirname, '..');
 export const EXTERNAL = ['better-sqlite3', 'pg', '@node-rs/*'];
 
 /**
- * CommonJS code in the bundle calls `require` for Node's own modules; an ES module has none, so each output
- * file gets one of its own.
+ * CommonJS code in the bundle calls `require` for Node's own modules and may name `__dirname` (ioredis does, for
+ * its friendly error stacks); an ES module has neither, so each output file gets its own.
  */
-const REQUIRE_SHIM =
-  "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);";
+const COMMONJS_SHIM = [
+  "import { createRequire as __cjsRequire } from 'node:module';",
+  "import { dirname as __cjsDirname } from 'node:path';",
+  "import { fileURLToPath as __cjsPath } from 'node:url';",
+  'const require = __cjsRequire(import.meta.url);',
+  'const __filename = __cjsPath(import.meta.url);',
+  'const __dirname = __cjsDirname(__filename);',
+].join(' ');
 
 /** Writes the CLI bundle to `outdir` (emptied first: no module of an older layout stays behind). */
 export async function buildCli(outdir: string): Promise<void> {
@@ -35,7 +41,7 @@ export async function buildCli(outdir: string): Promise<void> {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    banner: { js: REQUIRE_SHIM },
+    banner: { js: COMMONJS_SHIM },
     chunkNames: 'chunks/[name]-[hash]',
     // Stack traces map back to src/ with `node --enable-source-maps`; the sources stay in the repository.
     sourcemap: true,
