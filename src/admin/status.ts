@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Bridge } from '../bridge.js';
+import { VERSION } from '../packageRoot.js';
 import type { BridgeConfig } from '../config/schema.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadOutcome } from './actions.js';
 import type { SessionsView, StatsView, StreamingServerView } from './views.js';
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** The config file as it was read: its digest tells two instances' configs apart without showing secrets. */
 export interface ConfigIdentity {

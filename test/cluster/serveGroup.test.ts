@@ -3,9 +3,10 @@ import { createServer, type Server, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliInProcess } from '../support/cli.js';
 
-// Through the real CLI (dist/cli.js): what an operator sees when `--workers` or the group's start goes wrong.
+// What an operator sees when `--workers` or the group's start goes wrong: through the real CLI (dist/cli.js) when
+// processes start; the command line's answers to options in this process.
 const dir = mkdtempSync(join(tmpdir(), 'bridge-workers-cli-'));
 let taken: Server;
 let takenPort: number;
@@ -27,7 +28,7 @@ function config(name: string, text: string): string {
 
 describe('serve --workers', { timeout: 90_000 }, () => {
   it('is listed by serve --help', async () => {
-    const { code, stdout } = await runCli(['serve', '--help']);
+    const { code, stdout } = await runCliInProcess(['serve', '--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/--workers <n>\s+worker processes serving on the one listener/);
   });
@@ -35,7 +36,7 @@ describe('serve --workers', { timeout: 90_000 }, () => {
   it.each(['0', 'two', '-1', '1000'])(
     'refuses --workers %s as a usage error (exit 2), starting nothing',
     async (value) => {
-      const { code, stderr } = await runCli([
+      const { code, stderr } = await runCliInProcess([
         'serve',
         '--workers',
         value,

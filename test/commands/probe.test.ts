@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callerRequestFor, probeCommand, type ProbeOptions } from '../../src/commands/probe.js';
 import type { Trace } from '../../src/trace/trace.js';
-import { runCli, runInProcess } from '../support/cli.js';
+import { runCli, runCliInProcess, runInProcess } from '../support/cli.js';
 import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-probe-'));
@@ -36,9 +36,10 @@ beforeAll(() => {
   );
 });
 
-const probe = (...args: string[]) => runCli(['probe', '--config', config, ...args], { env: { MW_PASSWORD } });
+/** The probe's options and errors as the command line answers them, in this process. */
+const probe = (...args: string[]) => runCliInProcess(['probe', '--config', config, ...args], { MW_PASSWORD });
 
-/** The probe command run in this process: the CLI around it (options, errors, help) is run for real below. */
+/** The probe command itself run in this process: the command line around it (options, errors, help) below. */
 const probed = (options: Omit<ProbeOptions, 'route' | 'dialect'> & Partial<ProbeOptions>) =>
   runInProcess((out) =>
     probeCommand(config, { route: 'default', dialect: 'cesbo', ...options }, { ...process.env, MW_PASSWORD }, out),
@@ -120,7 +121,6 @@ describe('probe', () => {
   });
 
   it('exit 2 on input the bridge would refuse, saying how it would answer', async () => {
-    // Three CLI starts, side by side.
     const [route, ip, encoding] = await Promise.all([
       probe('--query', 'token=x', '--route', 'nope'),
       probe('--query', 'token=x', '--ip', 'not-an-ip'),
@@ -148,7 +148,7 @@ describe('probe', () => {
   });
 
   it('probe --help prints the probe’s own help', async () => {
-    const help = await runCli(['probe', '--help']);
+    const help = await runCliInProcess(['probe', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: iptv-auth-bridge probe \[options\]/);
     expect(help.stdout).toContain('--dialect <caller>');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { openSqlite } from '../../src/stats/sqliteStore.js';
 import { statsCommand } from '../../src/commands/stats.js';
-import { runCli, runInProcess } from '../support/cli.js';
+import { runCliInProcess, runInProcess } from '../support/cli.js';
 
 const T0 = Date.UTC(2026, 0, 1, 10);
 let dir: string;
@@ -116,8 +116,8 @@ describe('iptv-auth-bridge stats', () => {
     expect((await stats(['--config', off])).stderr).toContain('statistics are off');
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'stats: {store: postgres, queue: 5}\n');
-    // The real CLI: the command is wired, and a config error answers exit 1.
-    const invalid = await runCli(['stats', '--config', bad]);
+    // Through the command line: the command is wired, and a config error answers exit 1.
+    const invalid = await runCliInProcess(['stats', '--config', bad]);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/stats\.queue: .*100[\s\S]*stats\.url: required when store is postgres/);
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, killLeftoverServers, runCli, startServe } from '../support/cli.js';
+import { CLI, killLeftoverServers, runCli, runCliInProcess, startServe } from '../support/cli.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
@@ -168,7 +168,7 @@ describe('CLI errors', () => {
     expect(missing.stderr).toContain('cannot read the fixture folder (ENOENT)');
   });
 
-  // Each case is a CLI start: they run side by side, so a loaded machine does not add up their starts.
+  // What the command line answers, in this process: the exit code reaching the process is shown in cli.test.ts.
   it('answers usage mistakes with exit 2', async () => {
     const dir = join(fixtures, 'http');
     const mistakes = [
@@ -181,7 +181,7 @@ describe('CLI errors', () => {
       ['serve', '--listen', '127.0.0.1:1'],
     ];
     const [replayHelp, serveHelp, ...results] = await Promise.all(
-      [['replay', '--help'], ['serve', '--help'], ...mistakes].map((args) => runCli(args)),
+      [['replay', '--help'], ['serve', '--help'], ...mistakes].map((args) => runCliInProcess(args)),
     );
     expect(results.map((result, at) => ({ args: mistakes[at], code: result!.code }))).toEqual(
       mistakes.map((args) => ({ args, code: 2 })),

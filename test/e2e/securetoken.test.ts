@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securetokenCommand } from '../../src/commands/securetoken.js';
-import { killLeftoverServers, runCli, runInProcess, startServe, type Serving } from '../support/cli.js';
+import {
+  killLeftoverServers,
+  runCli,
+  runCliInProcess,
+  runInProcess,
+  startServe,
+  type Serving,
+} from '../support/cli.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-securetoken-'));
@@ -18,7 +25,8 @@ function writeFile(name: string, text: string): string {
 
 /**
  * The token the `securetoken` command prints, run in this process with SECURETOKEN set: these uses are about
- * the token; the tests of the real CLI's output, exit codes and help start it.
+ * the token. Exit codes and help go through the command line (in this process too); Alta's example through
+ * the real CLI.
  */
 async function tokenFromCli(args: string[]): Promise<string> {
   const result = await runInProcess((out, err) => securetokenCommand(args, { SECURETOKEN: SECRET }, out, err));
@@ -73,21 +81,31 @@ describe('securetoken command', () => {
     [['--ip', '10.0.0.5', '--path', '/p'], '--secret is required (or set SECURETOKEN)'],
     [['--secret', 's', '--ip', '10.0.0.5', '--path', '/p', '--frobnicate'], "Unknown option '--frobnicate'"],
   ])('%j exits 2 naming the option', async (args, message) => {
-    const result = await runCli(['securetoken', ...args], { env: { SECURETOKEN: undefined } });
+    const result = await runCliInProcess(['securetoken', ...args], { SECURETOKEN: undefined });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(message);
   });
 
   it('refuses a --ttl the bridge would refuse (over securetoken.maxLifetime) with a usage error', async () => {
-    const result = await runCli(['securetoken', '--secret', 's', '--ip', '10.0.0.5', '--path', '/p', '--ttl', '3d']);
+    const result = await runCliInProcess([
+      'securetoken',
+      '--secret',
+      's',
+      '--ip',
+      '10.0.0.5',
+      '--path',
+      '/p',
+      '--ttl',
+      '3d',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('--ttl: 3d is longer than the bridge accepts (--max-lifetime 2d');
   });
 
   it('prints its own help', async () => {
-    const result = await runCli(['securetoken', '--help']);
+    const result = await runCliInProcess(['securetoken', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--ttl D');
   });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { runCommandLine } from '../../src/commands/commandLine.js';
 import { ConfigError } from '../../src/config/load.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -62,6 +63,20 @@ export async function runInProcess(
     code = 1;
   }
   return { code, stdout: out.text(), stderr: err.text() };
+}
+
+/**
+ * The command line (src/commands/commandLine.ts) run in this process: for tests of what it answers to a command
+ * that finishes (usage errors, help, exit codes), not of the process; runCli starts the real one. A command
+ * that went on serving here would outlive the test, so that is an error.
+ */
+export function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
+  return runInProcess(async (stdout, stderr) => {
+    const io = { stdout, stderr, env: { ...process.env, ...env }, starting: () => undefined };
+    const code = await runCommandLine(args, io);
+    if (code === undefined) throw new Error(`${args.join(' ')}: started serving in the test process`);
+    return code;
+  });
 }
 
 export interface Serving {

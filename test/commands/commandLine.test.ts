@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCommandLine } from '../../src/commands/commandLine.js';
+import { runCliInProcess } from '../support/cli.js';
+
+// What the command line answers, in this process; test/e2e/cli.test.ts shows the same answers reaching the process.
+describe('command line', () => {
+  it('answers a usage error with exit 2 and a plain message', async () => {
+    const [flag, noFile, record, noDir, listen] = await Promise.all(
+      [
+        ['serve', '--no-such-flag'],
+        ['check-config', '--config', ''],
+        ['check-config', '--record', 'x'],
+        ['replay'],
+        ['replay', 'x', '--listen', 'somewhere'],
+      ].map((args) => runCliInProcess(args)),
+    );
+    expect(flag!.code).toBe(2);
+    expect(flag!.stderr).toMatch(/^error: unknown option '--no-such-flag'/);
+    expect(noFile!.stderr).toBe('error: --config needs a file name\n');
+    expect(record!.code).toBe(2);
+    expect(noDir!.stderr).toMatch(/^error: missing required argument 'dir'/);
+    expect(listen!.code).toBe(2);
+  });
+
+  it('--help lists the commands; each command’s --help is its own', async () => {
+    const [help, serve, replay, securetoken] = await Promise.all(
+      [['--help'], ['serve', '--help'], ['replay', '--help'], ['securetoken', '--help']].map((args) =>
+        runCliInProcess(args),
+      ),
+    );
+    expect(help!.code).toBe(0);
+    for (const command of ['serve', 'check-config', 'probe', 'replay', 'securetoken'])
+      expect(help!.stdout).toContain(`  ${command}`);
+    expect(serve!.code).toBe(0);
+    expect(serve!.stdout).toMatch(/^Usage: iptv-auth-bridge serve \[options\]/);
+    expect(serve!.stdout).toContain('--record <dir>');
+    expect(serve!.stdout).not.toContain('check-config');
+    expect(replay!.stdout).toMatch(/^Usage: iptv-auth-bridge replay \[options\] <dir>/);
+    expect(securetoken!.stdout).toMatch(/^usage: iptv-auth-bridge securetoken --secret S/);
+  });
+
+  it('-V prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(await runCliInProcess(['-V'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('tells the caller which command starts, before it runs', async () => {
+    const started: string[] = [];
+    const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const code = await runCommandLine(['securetoken', '--secret', 's', '--ip', '10.0.0.5', '--path', '/p'], {
+      stdout: discard,
+      stderr: discard,
+      env: {},
+      starting: (command) => started.push(command),
+    });
+    expect({ code, started }).toEqual({ code: 0, started: ['securetoken'] });
+  });
+});

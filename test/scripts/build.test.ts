@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../../scripts/build.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+
+/** A package folder of its own (manifest, shipped config, the repository's node_modules) to build into. */
+const pkg = mkdtempSync(join(tmpdir(), 'bridge-build-'));
+const dist = join(pkg, 'dist');
+const STALE = join(dist, 'bridge.js');
+
+const outputs = (suffix: string) =>
+  readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith(suffix));
+const bundleText = () => outputs('.js').map((file) => readFileSync(join(dist, file), 'utf8'));
+
+beforeAll(async () => {
+  cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  cpSync(join(ROOT, 'config'), join(pkg, 'config'), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+  // A module of the layout tsc used to write: the build must not leave it behind.
+  mkdirSync(dist);
+  writeFileSync(STALE, 'export {};\n');
+  await buildCli(dist);
+});
+afterAll(() => rmSync(pkg, { recursive: true, force: true }));
+
+describe('the CLI bundle', () => {
+  it('empties the output folder first', () => {
+    expect(existsSync(STALE)).toBe(false);
+  });
+
+  it('is an executable entry that loads each command from chunks beside it', () => {
+    expect(readFileSync(join(dist, 'cli.js'), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(outputs('.js').filter((file) => file.startsWith('chunks/')).length).toBeGreaterThan(1);
+  });
+
+  it('installs the SIGHUP guard before it loads anything else', () => {
+    const first = /from "\.\/(chunks\/[^"]+\.js)"/.exec(readFileSync(join(dist, 'cli.js'), 'utf8'))!;
+    expect(readFileSync(join(dist, first[1]!), 'utf8')).toContain('process.on("SIGHUP"');
+  });
+
+  it('leaves the native addons and pg to node_modules', () => {
+    const text = bundleText().join('\n');
+    expect(text).toContain('from "@node-rs/argon2"');
+    expect(text).toContain('from "@node-rs/bcrypt"');
+    expect(text).toContain('(import.meta.url)("better-sqlite3")');
+    expect(text).toContain('(import.meta.url)("pg")');
+  });
+
+  it('has a source map for every file', () => {
+    expect(outputs('.js.map').sort()).toEqual(
+      outputs('.js')
+        .map((file) => `${file}.map`)
+        .sort(),
+    );
+  });
+
+  it('moves no module that finds files by its own place: src/ reaches them through packageRoot.ts', () => {
+    const src = join(ROOT, 'src');
+    const placed = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && file !== 'packageRoot.ts')
+      .flatMap((file) =>
+        readFileSync(join(src, file), 'utf8')
+          .split('\n')
+          // Loading a package through node_modules does not depend on the module's folder.
+          .filter((line) => /import\.meta\.(url|dirname|filename)/.test(line) && !line.includes('createRequire('))
+          .map((line) => `${file}: ${line.trim()}`),
+      );
+    expect(placed).toEqual([]);
+  });
+
+  it('runs from its own package folder: version, shipped example config', async () => {
+    const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string };
+    const cli = join(dist, 'cli.js');
+    expect((await run(process.execPath, [cli, '--version'], { cwd: pkg })).stdout.trim()).toBe(manifest.version);
+    const checked = await run(process.execPath, [cli, 'check-config'], { cwd: pkg });
+    expect(checked.stdout).toContain(`# ${join(pkg, 'config', 'example.yaml')}: valid`);
+  });
+});
