@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { SessionTracker } from '../sessions/tracker.js';
 import { createConnectors, type Connectors } from '../streamingServers/connectors.js';
 import { openStatsDatabase } from './open.js';
+import { reopeningDatabase } from './reopening.js';
 import { startRetention } from './retention.js';
 import type { StatsView } from './types.js';
 import { createStatsView } from './view.js';
@@ -40,9 +41,21 @@ export interface StatisticsOptions {
  * the decision path; the observer only records and returns.
  */
 export function startStatistics({ config, log, clock = systemClock }: StatisticsOptions): Statistics {
-  const database = openStatsDatabase(config.stats, {
-    onIdleError: (error) => log.debug('statistics database connection lost', { error: error.message }),
-  });
+  const database =
+    config.stats.store === 'sqlite'
+      ? reopeningDatabase(
+          'sqlite',
+          () => openStatsDatabase(config.stats)!,
+          clock,
+          (error) =>
+            log.error(
+              'statistics file cannot be opened: decisions are served, session rows wait in memory, the file is tried again every 10 s',
+              { error: error.message },
+            ),
+        )
+      : openStatsDatabase(config.stats, {
+          onIdleError: (error) => log.debug('statistics database connection lost', { error: error.message }),
+        });
   const password = config.stats.url === undefined ? '' : decodeURIComponent(new URL(config.stats.url).password);
   const writer =
     database &&

@@ -74,14 +74,23 @@ describe('startStatistics', () => {
     await second.close();
   });
 
-  it('a statistics file that cannot be created stops the start, naming stats.path', async () => {
+  it('a statistics file that cannot be opened does not stop the start: logged naming stats.path, rows wait', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iab-start-'));
     folders.push(dir);
     // A folder where a file is: nothing can be created under it.
     const path = join(dir, 'stats.db', 'stats.db');
     await startStatistics({ config: configFor({ path: join(dir, 'stats.db') }), log: memoryLogger([]) }).close();
-    expect(() => startStatistics({ config: configFor({ path }), log: memoryLogger([]) })).toThrow(
-      `cannot open the statistics file ${path} (stats.path): EEXIST`,
-    );
+    const logs: string[] = [];
+    const started = startStatistics({ config: configFor({ path }), log: memoryLogger(logs), clock: new ManualClock() });
+    expect(logs.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringMatching(/^statistics file cannot be opened: decisions are served/),
+        error: expect.stringContaining(`cannot open the statistics file ${path} (stats.path): EEXIST`),
+      }),
+    ]);
+    // The live sessions go on; reading the statistics says why they are not there.
+    await expect(started.stats.query({ since: new Date(0), by: 'channel' })).rejects.toThrow(/stats\.path/);
+    await started.close();
   });
 });

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionRow } from '../../src/sessions/types.js';
+import { openStatsDatabase } from '../../src/stats/open.js';
+import { REOPEN_EVERY_MS, reopeningDatabase } from '../../src/stats/reopening.js';
+import type { StatsDatabase } from '../../src/stats/types.js';
+import { ManualClock } from '../support/manualClock.js';
+
+const row = (id: string): SessionRow => ({
+  id,
+  route: 'default',
+  protocol: 'cesbo',
+  caller: '10.0.0.1',
+  session: id,
+  channel: 'a001',
+  ip: '203.0.113.7',
+  firstSeen: Date.UTC(2026, 0, 1),
+  lastSeen: Date.UTC(2026, 0, 1, 0, 5),
+  decision: 'allow',
+  by: 'backend',
+  allowed: true,
+});
+
+let folder: string;
+let database: StatsDatabase | undefined;
+afterEach(async () => {
+  await database?.close();
+  database = undefined;
+  if (folder) rmSync(folder, { recursive: true, force: true });
+});
+
+/** A real SQLite statistics file that cannot be opened at first: garbage where its header should be. */
+function corruptFile(): string {
+  folder = mkdtempSync(join(tmpdir(), 'bridge-reopen-'));
+  const path = join(folder, 'stats.db');
+  writeFileSync(path, Buffer.alloc(8192, 0x5a));
+  return path;
+}
+
+describe('reopeningDatabase', () => {
+  it('serves on when the file cannot be opened: each call fails with why, and it opens once the file is fixed', async () => {
+    const path = corruptFile();
+    const clock = new ManualClock();
+    const unopened: string[] = [];
+    const tries: boolean[] = [];
+    database = reopeningDatabase(
+      'sqlite',
+      (first) => {
+        tries.push(first);
+        return openStatsDatabase({ store: 'sqlite', path } as never)!;
+      },
+      clock,
+      (error) => unopened.push(error.message),
+    );
+    expect(unopened).toEqual([expect.stringMatching(/cannot open the statistics file .*stats\.db \(stats\.path\): /)]);
+    await expect(database.write([row('a')])).rejects.toThrow(/stats\.path/);
+    await expect(database.spans(0, Date.now())).rejects.toThrow(/stats\.path/);
+    // Not tried again before its time: a failing file costs one try per period, not one per call.
+    expect(tries).toEqual([true]);
+
+    rmSync(path);
+    clock.advance(REOPEN_EVERY_MS);
+    await database.write([row('a')]);
+    expect(tries).toEqual([true, false]);
+    expect(await database.spans(0, Date.UTC(2027, 0, 1))).toEqual([
+      expect.objectContaining({ session: 'a', channel: 'a001' }),
+    ]);
+  });
+
+  it('a file opened at once is used as it is, and closed with it', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'bridge-reopen-'));
+    const path = join(folder, 'stats.db');
+    const unopened: Error[] = [];
+    database = reopeningDatabase(
+      'sqlite',
+      () => openStatsDatabase({ store: 'sqlite', path } as never)!,
+      new ManualClock(),
+      (error) => unopened.push(error),
+    );
+    await database.write([row('b')]);
+    expect(unopened).toEqual([]);
+    expect(await database.spans(0, Date.UTC(2027, 0, 1))).toHaveLength(1);
+  });
+});
