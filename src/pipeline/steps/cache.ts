@@ -30,12 +30,13 @@ export interface CacheInputs {
  */
 export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: clockNow }: CacheInputs): DecisionStep {
   const once = coalescer<StepAnswer>();
-  // A miss is looked up twice, at once and then the waiting way: the digest is made once per check.
-  let keyedCheck: Check | undefined;
+  // A miss is looked up twice, at once and then the waiting way, each through a check of its own
+  // for the same viewer: the digest is made once per viewer request (the step serves one route).
+  let keyedViewer: ViewerRequest | undefined;
   let lastKey = '';
   const keyFor = (check: Check): string => {
-    if (keyedCheck !== check) {
-      keyedCheck = check;
+    if (keyedViewer !== check.viewer) {
+      keyedViewer = check.viewer;
       lastKey = keyOf(check.route, check.viewer);
     }
     return lastKey;
