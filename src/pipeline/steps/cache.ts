@@ -2,7 +2,7 @@ import { coalescer } from '../../resilience/coalesce.js';
 import type { Store } from '../../store/types.js';
 import type { ViewerRequest } from '../../viewer.js';
 import { type CachedDecision, fromCached, toCached } from '../cachedDecision.js';
-import { decidingBackend, type DecisionSource, type StepAnswer } from '../decision.js';
+import { decidingBackend, type DecisionSource, type StepAnswer, withMiss } from '../decision.js';
 import { type CacheSettings, lifetimeOf } from '../lifetime.js';
 import { noteAllow } from '../revoke.js';
 import type { Check, DecisionStep, Next } from '../types.js';
@@ -102,7 +102,7 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: cloc
     if (backendsFailed && entry?.allow && now <= entry.freshUntil + settings.staleIfError * 1000)
       return fromCached(entry, 'stale', now, sources);
     // A copy: a coalesced answer is shared by every check that waited for it.
-    return { ...answer, miss: joined ? 'joined' : 'asked' };
+    return withMiss(answer, joined ? 'joined' : 'asked');
   };
   // A fresh answer the store holds in this process; anything else (a miss, a stale allow) goes the waiting way.
   step.now = (check) => {
