@@ -7,7 +7,7 @@ import type { ViewerRequest } from '../viewer.js';
 import { sessionAdmitter } from './admission.js';
 import { BudgetedCheck } from './budget.js';
 import { decisionKeyOf, defaultKeyParts } from './cacheKey.js';
-import { backendSource, type Decision, type DecisionSource, type StepAnswer } from './decision.js';
+import { backendSource, type Decision, type DecisionSource, type StepAnswer, withLifetime } from './decision.js';
 import { type CacheSettings, lifetimeOf } from './lifetime.js';
 import { backendsStep } from './steps/backends.js';
 import { cacheStep } from './steps/cache.js';
@@ -128,7 +128,7 @@ function routeRun(
 function settleTtl(answer: StepAnswer, cache: CacheSettings): Decision {
   // A lifetime already within bounds (a cache hit's remaining time, say) needs no copy on the busiest path.
   if (answer.ttlSeconds !== undefined && answer.ttlSeconds <= cache.maxTtl) return answer as Decision;
-  return { ...answer, ttlSeconds: lifetimeOf(cache, answer) };
+  return withLifetime(answer, lifetimeOf(cache, answer));
 }
 
 /** Every configured route as a pipeline, each bounded by the route's time budget. */

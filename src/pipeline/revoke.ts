@@ -53,14 +53,21 @@ export function noteAllow(
   answer: StepAnswer,
   ttlSeconds: number,
 ): void {
-  const identities = new Set<string>();
-  if (viewer.token) identities.add(`${TOKEN}${digest(viewer.token)}`);
-  if (viewer.credentials) identities.add(`${LOGIN}${viewer.credentials.login}`);
-  if (answer.sessionName !== undefined) identities.add(`${LOGIN}${answer.sessionName}`);
-  if (answer.answer?.userId !== undefined) identities.add(`${USER_ID}${answer.answer.userId}`);
-  // A store may keep them one a line: a login with a line break (from a viewer's query) is no one's to revoke.
-  const noted = [...identities].filter((identity) => !identity.includes('\n'));
+  const noted: string[] = [];
+  if (viewer.token) noteIdentity(noted, `${TOKEN}${digest(viewer.token)}`);
+  if (viewer.credentials) noteIdentity(noted, `${LOGIN}${viewer.credentials.login}`);
+  if (answer.sessionName !== undefined) noteIdentity(noted, `${LOGIN}${answer.sessionName}`);
+  if (answer.answer?.userId !== undefined) noteIdentity(noted, `${USER_ID}${answer.answer.userId}`);
   if (noted.length > 0) void store.noteAllow(key, noted, ttlSeconds).catch(() => undefined);
+}
+
+/**
+ * Adds an identity once. A store may keep them one a line: a login with a line break (from a
+ * viewer's query) is no one's to revoke. A list, not a set: there are four at most, and a set
+ * and its copy cost a miss more than looking through four.
+ */
+function noteIdentity(noted: string[], identity: string): void {
+  if (!identity.includes('\n') && !noted.includes(identity)) noted.push(identity);
 }
 
 /** The identity a selector names, and what it always drops, whether or not any allow was noted. */

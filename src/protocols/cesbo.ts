@@ -1,10 +1,10 @@
 import type { OutboundRequest } from '../adapters/transport.js';
 import { channelFromPath, type ViewerRequest } from '../viewer.js';
 import { ORIGINAL_URI, readOriginalUri } from './nginxAuthRequest.js';
-import { headersOf, withQuery } from './outbound.js';
+import { withQuery } from './outbound.js';
 import { parseQuery, single } from './query.js';
 import { authOf, headerOf, nonEmpty, rawQueryOf, singleHeader, viewerIp } from './read.js';
-import { decisionHeaders, PLAIN_TEXT, type CallerProtocol } from './types.js';
+import { decisionHeaders, PLAIN_TEXT, setText, type CallerProtocol } from './types.js';
 
 /**
  * The Cesbo "HTTP Request" protocol (Astra and Alta): the viewer's own query
@@ -62,14 +62,14 @@ export const cesboCaller: CallerProtocol = {
  * channel id: Alta never does, and a backend must not see one it did not.
  */
 export function askCesbo(base: URL, viewer: ViewerRequest): OutboundRequest {
-  const headers = headersOf([
-    [HEADER.session, viewer.session],
-    [HEADER.channelId, viewer.channelId],
-    [HEADER.ip, viewer.ip],
-    [HEADER.path, viewer.path],
-    [HEADER.userAgent, viewer.userAgent],
-    [HEADER.host, viewer.host],
-    [HEADER.origin, viewer.origin],
-  ]);
-  return { ...withQuery(base, viewer.rawQuery), method: 'GET', headers };
+  const headers: Record<string, string> = {};
+  setText(headers, HEADER.session, viewer.session);
+  setText(headers, HEADER.channelId, viewer.channelId);
+  setText(headers, HEADER.ip, viewer.ip);
+  setText(headers, HEADER.path, viewer.path);
+  setText(headers, HEADER.userAgent, viewer.userAgent);
+  setText(headers, HEADER.host, viewer.host);
+  setText(headers, HEADER.origin, viewer.origin);
+  const { origin, path } = withQuery(base, viewer.rawQuery);
+  return { origin, path, method: 'GET', headers };
 }

@@ -2,10 +2,10 @@ import { coalescer } from '../../resilience/coalesce.js';
 import type { Store } from '../../store/types.js';
 import type { ViewerRequest } from '../../viewer.js';
 import { type CachedDecision, fromCached, toCached } from '../cachedDecision.js';
-import { decidingBackend, type DecisionSource, type StepAnswer } from '../decision.js';
+import { decidingBackend, type DecisionSource, type StepAnswer, withMiss } from '../decision.js';
 import { type CacheSettings, lifetimeOf } from '../lifetime.js';
 import { noteAllow } from '../revoke.js';
-import type { Check, DecisionStep } from '../types.js';
+import type { Check, DecisionStep, Next } from '../types.js';
 
 export interface CacheInputs {
   readonly settings: CacheSettings;
@@ -30,12 +30,13 @@ export interface CacheInputs {
  */
 export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: clockNow }: CacheInputs): DecisionStep {
   const once = coalescer<StepAnswer>();
-  // A miss is looked up twice, at once and then the waiting way: the digest is made once per check.
-  let keyedCheck: Check | undefined;
+  // A miss is looked up twice, at once and then the waiting way, each through a check of its own
+  // for the same viewer: the digest is made once per viewer request (the step serves one route).
+  let keyedViewer: ViewerRequest | undefined;
   let lastKey = '';
   const keyFor = (check: Check): string => {
-    if (keyedCheck !== check) {
-      keyedCheck = check;
+    if (keyedViewer !== check.viewer) {
+      keyedViewer = check.viewer;
       lastKey = keyOf(check.route, check.viewer);
     }
     return lastKey;
@@ -51,30 +52,49 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: cloc
     if (answer.allow) noteAllow(store, key, viewer, answer, storedFor);
   }
 
+  /** The rest of the order asked, its answer remembered before any waiting check reads it. */
+  const askAndRemember = (key: string, check: Check, next: Next): Promise<StepAnswer> =>
+    next(check).then((fresh) => {
+      remember(key, check.viewer, fresh);
+      return fresh;
+    });
+
+  /**
+   * A miss shared by every instance on the store (Redis): one of them asks, the others read what
+   * it stored; `joinedAnother` hears when this check waited for another instance.
+   */
+  async function askShared(
+    shareMiss: NonNullable<Store['shareMiss']>,
+    key: string,
+    check: Check,
+    next: Next,
+    joinedAnother: () => void,
+  ): Promise<StepAnswer> {
+    const ask = () => askAndRemember(key, check, next);
+    const shared = await shareMiss<CachedDecision, StepAnswer>(key, budgetMs, ask);
+    if ('asked' in shared) return shared.asked;
+    joinedAnother();
+    const now = clockNow();
+    return shared.stored.freshUntil > now
+      ? { ...fromCached(shared.stored, 'hit', now, sources), cache: undefined }
+      : ask();
+  }
+
   const step: DecisionStep = async (check, next) => {
     const key = keyFor(check);
     const entry = await store.get<CachedDecision>(key);
     const lookedUp = clockNow();
     if (entry && entry.freshUntil > lookedUp) return fromCached(entry, 'hit', lookedUp, sources);
     let joined = true;
-    const answer = await once(key, async () => {
+    // A store of this process alone asks straight away: no async wrapper, no promise handed on
+    // from one (each of those is a promise and hops more on every miss).
+    const answer = await once(key, () => {
       joined = false;
-      const ask = async () => {
-        const fresh = await next(check);
-        remember(key, check.viewer, fresh);
-        return fresh;
-      };
-      // Shared by every instance on the store (Redis): one of them asks, the others read what it stored.
-      const shared = store.shareMiss
-        ? await store.shareMiss<CachedDecision, StepAnswer>(key, budgetMs, ask)
-        : undefined;
-      if (shared === undefined) return ask();
-      if ('asked' in shared) return shared.asked;
-      joined = true;
-      const now = clockNow();
-      return shared.stored.freshUntil > now
-        ? { ...fromCached(shared.stored, 'hit', now, sources), cache: undefined }
-        : ask();
+      const { shareMiss } = store;
+      if (shareMiss === undefined) return askAndRemember(key, check, next);
+      return askShared(shareMiss.bind(store), key, check, next, () => {
+        joined = true;
+      });
     });
     const now = clockNow();
     // After the cache only the backends or, when they all failed (or none is asked), the route's default answer.
@@ -82,7 +102,7 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: cloc
     if (backendsFailed && entry?.allow && now <= entry.freshUntil + settings.staleIfError * 1000)
       return fromCached(entry, 'stale', now, sources);
     // A copy: a coalesced answer is shared by every check that waited for it.
-    return { ...answer, miss: joined ? 'joined' : 'asked' };
+    return withMiss(answer, joined ? 'joined' : 'asked');
   };
   // A fresh answer the store holds in this process; anything else (a miss, a stale allow) goes the waiting way.
   step.now = (check) => {

@@ -3,7 +3,8 @@ import { backendSource } from '../../../src/pipeline/decision.js';
 import { cacheStep } from '../../../src/pipeline/steps/cache.js';
 import { checkOf, nextAnswering, routeContext } from '../../support/routeContext.js';
 
-// The cache step on its own: how often it makes a check's key (a digest per call in the bridge).
+// The cache step on its own: how often it makes a check's key (a digest per call in the bridge), once
+// per viewer request though the pipeline looks a miss up through two checks.
 const context = routeContext({ backends: { mw: { type: 'http', url: 'http://127.0.0.1:9/check' } } });
 afterAll(() => context.close());
 
@@ -27,7 +28,8 @@ describe('cache step keys', () => {
     const check = checkOf({ token: 'good-token' });
     expect(step.now!(check, () => undefined)).toBeUndefined();
     const next = nextAnswering({ allow: true, source: mw });
-    const answer = await step(check, next);
+    // The waiting way comes with a check of its own, for the same viewer request (as the pipeline's do).
+    const answer = await step({ ...check }, next);
     expect(answer.allow).toBe(true);
     expect(next.calls).toBe(1);
     expect(keyOf).toHaveBeenCalledTimes(1);
@@ -42,5 +44,14 @@ describe('cache step keys', () => {
     expect(hit?.cache).toBe('hit');
     expect(keyOf).toHaveBeenCalledTimes(2);
     expect(next.calls).toBe(1);
+  });
+
+  it('never answers one request with the key of the request before it', async () => {
+    const { step, keyOf, mw } = stepWithCountedKeys();
+    const next = nextAnswering({ allow: false, source: mw });
+    await step(checkOf({ token: 'one-token' }), next);
+    await step(checkOf({ token: 'other-token' }), next);
+    expect(keyOf.mock.calls.map(([, viewer]) => viewer.token)).toEqual(['one-token', 'other-token']);
+    expect(next.calls).toBe(2);
   });
 });
