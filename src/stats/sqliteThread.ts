@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { SessionRow } from '../sessions/types.js';
-import { COLUMNS_PER_ROW, deleteSliceSql, rowValues, upsertSql } from './sql.js';
+import { COLUMNS_PER_ROW, deleteSliceSql, flatValues, upsertSql } from './sql.js';
 
 /**
  * The thread's code, plain JavaScript run with `eval`: a worker file would
@@ -104,7 +104,7 @@ export class SqliteWriterThread {
 
   /** Inserts or updates the rows in one transaction. */
   async write(rows: readonly SessionRow[]): Promise<void> {
-    await this.ask({ op: 'write', values: rows.flatMap(rowValues) });
+    await this.ask({ op: 'write', values: flatValues(rows) });
   }
 
   /** Deletes the sessions that ended before `before`, a slice per statement; resolves with how many. */
