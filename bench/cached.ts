@@ -8,6 +8,7 @@
  */
 import { closedPort } from '../test/support/replayServer.js';
 import { SERVER_CORE } from './cores.js';
+import { describeLoopDelay, LOOP_DELAY_PROBE, type LoopDelay, loopDelay } from './loopDelay.js';
 import { metricsCost } from './metrics.js';
 import { startNginxPeer } from './nginx.js';
 import { startBridge, startCountingMiddleware, startPlainServer } from './processes.js';
@@ -22,7 +23,7 @@ const CACHED = { path: '/auth?token=cached-token', connections: CONNECTIONS, hea
 export async function cachedDecisions(): Promise<Section> {
   const middleware = await startCountingMiddleware();
   const plain = await startPlainServer();
-  const bridge = await startBridge([...BRIDGE_BASE, ...backendLines(middleware.url)]);
+  const bridge = await startBridge([...BRIDGE_BASE, ...backendLines(middleware.url)], LOOP_DELAY_PROBE);
   const counted = await startBridge([
     'log: {level: info, format: json}',
     `admin: {listen: "127.0.0.1:${await closedPort()}"}`,
@@ -30,9 +31,12 @@ export async function cachedDecisions(): Promise<Section> {
   ]);
   const nginx = await startNginxPeer(middleware.url);
   const rows = { raw: [] as Row[], bridge: [] as Row[], nginx: [] as Row[], counted: [] as Row[] };
+  const delays: LoopDelay[] = [];
   const rounds = await interleavedRounds(CAP_SECONDS, async () => {
     rows.raw.push(await measure('1. raw node:http server answering 200', plain, { ...CACHED, path: '/' }, SERVER_CORE));
+    await loopDelay(bridge);
     rows.bridge.push(await measure('1. bridge, cached decision', bridge, CACHED, SERVER_CORE));
+    delays.push(await loopDelay(bridge));
     rows.nginx.push(await measure('1. nginx auth_request + proxy_cache, cached', nginx, CACHED, SERVER_CORE));
     rows.counted.push(await measure('1. bridge, cached decision, metrics on', counted, CACHED, SERVER_CORE));
   });
@@ -51,7 +55,8 @@ export async function cachedDecisions(): Promise<Section> {
       rowTable(Object.values(rows).flat()),
       '',
       `1. cached decisions, median of ${rounds} interleaved round(s), one core each:`,
-      `   p99 (autocannon, whole ms): bridge ${p99} ms (worst round ${worstP99}), raw node:http ${medianP99(rows.raw)} ms, nginx ${medianP99(rows.nginx)} ms`,
+      `   p99 (autocannon, whole ms): bridge ${p99} ms (worst round ${worstP99}), raw node:http ${medianP99(rows.raw)} ms, nginx ${medianP99(rows.nginx)} ms; ` +
+        `the bridge's event-loop delay (its 1 s warm-up included): ${describeLoopDelay(delays)}`,
       `   bridge / raw node:http: ${vsRaw.toFixed(2)}x throughput, CPU ${fixed(cpu(rows.bridge), 1)} vs ${fixed(cpu(rows.raw), 1)} µs per answer (${fixed(cpuVsRaw, 2)}x)`,
       `   nginx / raw node:http: ${(rps(rows.nginx) / rps(rows.raw)).toFixed(2)}x throughput, CPU ${fixed(cpu(rows.nginx), 1)} µs per answer; bridge / nginx ${(rps(rows.bridge) / rps(rows.nginx)).toFixed(2)}x`,
       `   metrics on vs off: ${metricsOnOff.toFixed(3)}x throughput, CPU ${fixed(cpu(rows.counted), 1)} vs ${fixed(decisionCpu, 1)} µs per decision`,
