@@ -32,32 +32,32 @@ function tracker(maxLive = 10_000) {
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('SessionTracker idle sweep and live counts', () => {
-  it('ends many idle sessions a thousand per turn of the event loop, every one with its row', async () => {
+  it('ends many idle sessions 250 per turn of the event loop, every one with its row', async () => {
     const { clock, rows, sessions } = tracker();
-    for (let i = 0; i < 2500; i++) sessions.checkAnswered(allowed(`s${i}`));
-    // The sweep at 600 s finds all 2,500 idle: it ends a thousand, the rest in the turns after.
+    for (let i = 0; i < 625; i++) sessions.checkAnswered(allowed(`s${i}`));
+    // The sweep at 600 s finds all 625 idle: it ends 250, the rest in the turns after.
     clock.advance(601_000);
     sessions.checkAnswered(allowed('fresh'));
-    expect(sessions.liveCount()).toBe(1501);
+    expect(sessions.liveCount()).toBe(376);
     // Checked again between two slices: live again, and no longer the sweep's to end.
-    sessions.checkAnswered(allowed('s2400'));
+    sessions.checkAnswered(allowed('s600'));
     await nextTurn();
-    expect(sessions.liveCount()).toBe(501);
+    expect(sessions.liveCount()).toBe(126);
     await nextTurn();
-    expect(sessions.list().map((s) => s.session)).toEqual(['fresh', 's2400']);
+    expect(sessions.list().map((s) => s.session)).toEqual(['fresh', 's600']);
     const ended = rows.filter((r) => r.endReason === 'idle');
-    expect(ended).toHaveLength(2499);
-    expect(new Set(ended.map((r) => r.session)).size).toBe(2499);
+    expect(ended).toHaveLength(624);
+    expect(new Set(ended.map((r) => r.session)).size).toBe(624);
     sessions.close();
   });
 
   it('stops ending sessions once closed, even halfway through a sweep', async () => {
     const { clock, sessions } = tracker();
-    for (let i = 0; i < 1500; i++) sessions.checkAnswered(allowed(`s${i}`));
+    for (let i = 0; i < 400; i++) sessions.checkAnswered(allowed(`s${i}`));
     clock.advance(601_000);
     sessions.close();
     await nextTurn();
-    expect(sessions.liveCount()).toBe(500);
+    expect(sessions.liveCount()).toBe(150);
   });
 
   it('counts live sessions per route as they start, end and are evicted', () => {
