@@ -10,8 +10,8 @@ import { COLUMNS_PER_ROW, deleteSliceSql, flatValues, upsertSql } from './sql.js
  * or `import`, it runs as a script or a module alike (`--input-type` decides
  * which). It only runs statements it is handed: the SQL stays in sql.ts.
  *
- * Why a thread at all: a batch of 1,000 upserted rows costs SQLite 10-18 ms
- * of CPU (three B-trees per row; measured the same with 1-, 50- and 500-row
+ * Why a thread at all: a batch of 1,000 upserted rows costs SQLite 10-12 ms
+ * of CPU here (three B-trees per row; about the same with 1-, 50- and 500-row
  * statements), and a WAL checkpoint inside a commit waits on the disk. On the
  * event loop each batch held every check in flight that long.
  */
