@@ -85,6 +85,8 @@ interface Waiting {
 interface Thread {
   readonly worker: Worker;
   readonly waiting: Map<number, Waiting>;
+  /** Held referenced until it has exited: a process that stops waits for its file to be let go. */
+  closing: boolean;
 }
 
 /**
@@ -117,6 +119,7 @@ export class SqliteWriterThread {
     const thread = this.thread;
     if (!thread) return;
     const exited = new Promise((resolve) => thread.worker.once('exit', resolve));
+    thread.closing = true;
     await this.ask({ op: 'close' }).catch(() => undefined);
     await exited;
   }
@@ -144,7 +147,7 @@ export class SqliteWriterThread {
       },
     });
     worker.unref();
-    const thread: Thread = { worker, waiting: new Map() };
+    const thread: Thread = { worker, waiting: new Map(), closing: false };
     const retire = () => {
       if (this.thread === thread) this.thread = undefined;
     };
@@ -153,7 +156,7 @@ export class SqliteWriterThread {
       if (ending) retire();
       const waiting = thread.waiting.get(id);
       thread.waiting.delete(id);
-      if (thread.waiting.size === 0) worker.unref();
+      if (thread.waiting.size === 0 && !thread.closing) worker.unref();
       if (error === undefined) return waiting?.resolve(result);
       // Also what the requests still waiting are told if the thread ends now.
       failure = new Error(error);

@@ -46,6 +46,21 @@ function lastSeenOf(path: string): Record<string, number> {
   return Object.fromEntries(rows.map((r) => [r.id, r.last_seen]));
 }
 
+/** Runs `script` in a process of its own, with `thread` a writer thread on `path`; resolves with its exit code and output. */
+async function runWithThread(path: string, script: string): Promise<{ code: number | null; stdout: string }> {
+  const module = join(import.meta.dirname, '..', '..', 'src', 'stats', 'sqliteThread.ts');
+  const source = `import { SqliteWriterThread } from ${JSON.stringify(module)};
+    const thread = new SqliteWriterThread(${JSON.stringify(path)});
+    ${script}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout };
+}
+
 describe('SQLite writer thread', () => {
   it('writes a large batch while the event loop goes on turning', async () => {
     const path = migratedFile();
@@ -90,17 +105,16 @@ describe('SQLite writer thread', () => {
 
   it('does not keep a process alive once nothing waits on it', async () => {
     const path = migratedFile();
-    const script = `import { SqliteWriterThread } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'stats', 'sqliteThread.ts'))};
-      await new SqliteWriterThread(${JSON.stringify(path)}).write([${JSON.stringify(row('left-open'))}]);
-      process.stdout.write('written');`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     // Never closed: the process ends by itself once the write resolved, with the row committed.
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect({ code, stdout }).toEqual({ code: 0, stdout: 'written' });
+    const script = `await thread.write([${JSON.stringify(row('left-open'))}]); process.stdout.write('written');`;
+    expect(await runWithThread(path, script)).toEqual({ code: 0, stdout: 'written' });
     expect(lastSeenOf(path)).toEqual({ 'left-open': 2000 });
+  }, 30_000);
+
+  it('holds a stopping process until the file is let go, and the code after close() runs', async () => {
+    const path = migratedFile();
+    const script = `await thread.write([${JSON.stringify(row('closed'))}]); await thread.close(); process.stdout.write('closed');`;
+    expect(await runWithThread(path, script)).toEqual({ code: 0, stdout: 'closed' });
+    expect(lastSeenOf(path)).toEqual({ closed: 2000 });
   }, 30_000);
 });
