@@ -106,10 +106,6 @@ function inProcessMemory(): Section {
   };
 }
 
-async function statistics(): Promise<Section> {
-  return { lines: await statsOnOff(SECONDS, CONNECTIONS, BRIDGE_BASE), targets: [] };
-}
-
 pinThisProcessToLoadCore();
 const started = Date.now();
 console.log(
@@ -122,7 +118,7 @@ for (const section of [
   coalescing,
   hlsWorkload,
   async () => inProcessMemory(),
-  statistics,
+  statsOnOff,
   redisCache,
   slowMiddleware,
   workers,

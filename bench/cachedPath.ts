@@ -5,6 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { cpuSeconds, startBridge, startCountingMiddleware, startPlainServer, type Running } from './processes.js';
+import { median } from './rounds.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -30,8 +31,6 @@ async function round(server: Running, path: string): Promise<Round> {
   if (result.non2xx + result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, cpuMicros: ((after - before) * 1e6) / result.requests.total };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const plain = await startPlainServer();
 const middleware = await startCountingMiddleware();

@@ -22,6 +22,13 @@ export interface LoadSpec {
   readonly unique?: boolean;
   /** Seconds a request may wait before it counts as a timeout. */
   readonly timeoutSeconds?: number;
+  /** Viewing sessions the requests take turns in: `x-session-id` goes from `first` to `first + count - 1`, then again. */
+  readonly sessions?: SessionIds;
+}
+
+export interface SessionIds {
+  readonly count: number;
+  readonly first?: number;
 }
 
 export interface LoadResult {
@@ -43,9 +50,19 @@ interface AutocannonJson {
   non2xx: number;
 }
 
-/** autocannon's API in a child process: options in, its result as JSON out. */
+/**
+ * autocannon's API in a child process: options in, its result as JSON out.
+ * `sessions` (no autocannon option) becomes a per-request `x-session-id`,
+ * set there because a function cannot cross into the child as JSON.
+ */
 const RUNNER = `const autocannon = require(process.argv[1]);
-  autocannon(JSON.parse(process.argv[2]), (error, result) => {
+  const { sessions, ...options } = JSON.parse(process.argv[2]);
+  if (sessions) {
+    let n = 0;
+    const id = () => String((sessions.first ?? 0) + (n++ % sessions.count));
+    options.requests = [{ setupRequest: (req) => ({ ...req, headers: { ...options.headers, 'x-session-id': id() } }) }];
+  }
+  autocannon(options, (error, result) => {
     if (error) { console.error(error.message); process.exit(1); }
     process.stdout.write(JSON.stringify(result));
   });`;
@@ -57,6 +74,7 @@ export async function generateLoad(spec: LoadSpec): Promise<LoadResult> {
     headers: spec.headers,
     idReplacement: spec.unique ?? false,
     timeout: spec.timeoutSeconds ?? 10,
+    sessions: spec.sessions,
     ...(spec.amount === undefined ? { duration: spec.seconds ?? 1 } : { amount: spec.amount }),
   };
   const [command, args] = onCores(LOAD_CORE, process.execPath, ['-e', RUNNER, AUTOCANNON, JSON.stringify(options)]);

@@ -22,16 +22,17 @@ export interface Row {
 const warmed = new WeakSet<Running>();
 
 /**
- * A warm-up (longer the first time a server is measured), then `SECONDS` of
- * load, with the server's CPU time read around it.
+ * A warm-up (longer the first time a server is measured; `warmUpSeconds`
+ * 0 for none), then `SECONDS` of load, with the server's CPU time read around it.
  */
 export async function measure(
   name: string,
   server: Running,
   spec: Omit<LoadSpec, 'url' | 'seconds'>,
   cores: Cores,
+  warmUpSeconds = warmed.has(server) ? 1 : FIRST_WARM_UP_SECONDS,
 ): Promise<Row> {
-  await generateLoad({ ...spec, url: server.url, seconds: warmed.has(server) ? 1 : FIRST_WARM_UP_SECONDS });
+  if (warmUpSeconds > 0) await generateLoad({ ...spec, url: server.url, seconds: warmUpSeconds });
   warmed.add(server);
   const before = cpuSeconds(server.pid);
   const result = await generateLoad({ ...spec, url: server.url, seconds: SECONDS });

@@ -5,7 +5,7 @@ import {
   COLUMNS_PER_ROW,
   deleteSliceSql,
   MIGRATIONS,
-  rowValues,
+  flatValues,
   SCHEMA_VERSION_TABLE,
   spanOf,
   spansSql,
@@ -92,7 +92,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): StatsD
       await inTransaction(async (client) => {
         for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
           const slice = rows.slice(at, at + ROWS_PER_STATEMENT);
-          await client.query(upsertSql(slice.length, placeholder), slice.flatMap(rowValues));
+          await client.query(upsertSql(slice.length, placeholder), flatValues(slice));
         }
       });
     },

@@ -2,12 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import type { SessionRow } from '../sessions/types.js';
-import { deleteSliceSql, MIGRATIONS, rowValues, SCHEMA_VERSION_TABLE, spanOf, spansSql, upsertSql } from './sql.js';
+import { MIGRATIONS, SCHEMA_VERSION_TABLE, spanOf, spansSql } from './sql.js';
+import { SqliteWriterThread } from './sqliteThread.js';
 import type { SessionSpan, StatsDatabase } from './types.js';
 
-/** Rows per INSERT statement (SQLite allows 32766 parameters). */
-const ROWS_PER_STATEMENT = 500;
 const ROWS_PER_PAGE = 5000;
 /** Loaded on first use: CLI commands that never open a statistics file do not pay for the native module. */
 const loadSqlite = () => createRequire(import.meta.url)('better-sqlite3') as typeof Database;
@@ -35,9 +33,11 @@ function migrate(db: Database.Database): void {
  * The embedded statistics store: one SQLite file, created (folder and all) on
  * first start. WAL mode: a commit is one append to the log, readers (the
  * `stats` command, sqlite3) never block the bridge's writes, and a crash
- * loses nothing committed. Once started it never waits on a lock
- * (busy_timeout 0): a locked file fails the batch, which waits in the queue
- * for the next try, instead of holding the event loop.
+ * loses nothing committed. This connection creates and migrates the file and
+ * reads it; writes and retention deletes go through a connection in a thread
+ * of its own (sqliteThread.ts), so they never hold the event loop. Once
+ * started neither waits on a lock (busy_timeout 0): a locked file fails the
+ * batch, which waits in the queue for the next try.
  */
 export function openSqlite(path: string, options: SqliteOptions = {}): StatsDatabase {
   if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
@@ -55,26 +55,13 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
     migrate(db);
     db.pragma('busy_timeout = 0');
   }
-  // Every statement numbers its parameters in the order they appear, so plain `?` binds them right.
-  const placeholder = () => '?';
-  const fullBatch = options.readonly ? undefined : db.prepare(upsertSql(ROWS_PER_STATEMENT, placeholder));
-  const writeAll = db.transaction((rows: readonly SessionRow[]) => {
-    for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
-      const slice = rows.slice(at, at + ROWS_PER_STATEMENT);
-      const statement =
-        slice.length === ROWS_PER_STATEMENT ? fullBatch! : db.prepare(upsertSql(slice.length, placeholder));
-      statement.run(slice.flatMap(rowValues));
-    }
-  });
   // Read a page at a time, so a long period read by the admin listener never holds the event loop for long.
-  const spansPage = db.prepare(
-    `${spansSql(placeholder, 'rowid, ')} AND rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_PAGE}`,
-  );
-  const deleteSlice = options.readonly ? undefined : db.prepare(deleteSliceSql(placeholder));
+  const spansPage = db.prepare(`${spansSql(() => '?', 'rowid, ')} AND rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_PAGE}`);
+  const writer = options.readonly ? undefined : new SqliteWriterThread(path);
   return {
     kind: 'sqlite',
     write: async (rows) => {
-      if (rows.length > 0) writeAll(rows);
+      if (rows.length > 0) await writer!.write(rows);
     },
     spans: async (since, until) => {
       const spans: SessionSpan[] = [];
@@ -86,17 +73,9 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
         await new Promise((resolve) => setImmediate(resolve));
       }
     },
-    deleteBefore: async (before) => {
-      let deleted = 0;
-      for (;;) {
-        const { changes } = deleteSlice!.run(before);
-        deleted += changes;
-        if (changes === 0) return deleted;
-        // Let decisions run between slices.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    },
+    deleteBefore: async (before) => writer!.deleteBefore(before),
     close: async () => {
+      await writer?.close();
       db.close();
     },
   };

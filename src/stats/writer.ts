@@ -100,8 +100,6 @@ export class StatsWriter {
       // A row that changed while its batch was written stays for the next one.
       for (const row of batch) if (this.queue.get(row.id) === row) this.queue.delete(row.id);
       this.noteSuccess();
-      // SQLite writes synchronously: a backlog after an outage goes out one batch per turn of the event loop.
-      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
