@@ -3,7 +3,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CLI } from '../test/support/cli.js';
 import { closedPort } from '../test/support/replayServer.js';
 import { type Cores, onCores, SERVER_CORE } from './cores.js';
@@ -177,7 +177,9 @@ export async function startBridge(lines: readonly string[], options: BridgeOptio
     ...(options.serveArgs ?? []),
   ]);
   const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', ...(options.ipc ? ['ipc' as const] : [])];
-  const child = spawn(command, args, { stdio });
+  // In its own folder: the default statistics file (./data/stats.db) is then each bridge's own, not one
+  // file the bench's bridges would lock for each other.
+  const child = spawn(command, args, { stdio, cwd: dirname(config) });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT)));
   const url = `http://127.0.0.1:${port}`;

@@ -29,6 +29,22 @@ function migrate(db: Database.Database): void {
   })();
 }
 
+/** Sets the connection up; a writer's also creates and migrates the file. */
+function prepareFile(db: Database.Database, options: SqliteOptions): void {
+  if (options.readonly) {
+    db.pragma('busy_timeout = 2000');
+  } else {
+    // Another bridge process may be creating or migrating the same file right now (that takes milliseconds):
+    // waited for a second, no longer, since `serve` listens only after this. A file locked for longer is
+    // tried again later (reopening.ts) while the bridge serves.
+    db.pragma('busy_timeout = 1000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+    db.pragma('busy_timeout = 0');
+  }
+}
+
 /**
  * The embedded statistics store: one SQLite file, created (folder and all) on
  * first start. WAL mode: a commit is one append to the log, readers (the
@@ -45,15 +61,12 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,
   });
-  if (options.readonly) {
-    db.pragma('busy_timeout = 2000');
-  } else {
-    // Another bridge process may be creating or migrating the same file right now: at start, waiting is fine.
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    migrate(db);
-    db.pragma('busy_timeout = 0');
+  try {
+    prepareFile(db, options);
+  } catch (error) {
+    // Tried again every few seconds while the file is locked or broken: no handle is left open behind.
+    db.close();
+    throw error;
   }
   // Read a page at a time, so a long period read by the admin listener never holds the event loop for long.
   const spansPage = db.prepare(`${spansSql(() => '?', 'rowid, ')} AND rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_PAGE}`);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { openStatsDatabase } from '../../src/stats/open.js';
@@ -67,6 +68,31 @@ describe('reopeningDatabase', () => {
     expect(await database.spans(0, Date.UTC(2027, 0, 1))).toEqual([
       expect.objectContaining({ session: 'a', channel: 'a001' }),
     ]);
+  });
+
+  it('a file another program holds locked is tried again once the lock is gone', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'bridge-reopen-'));
+    const path = join(folder, 'stats.db');
+    const locker = new Database(path);
+    locker.exec('CREATE TABLE other (x); BEGIN EXCLUSIVE; INSERT INTO other VALUES (1);');
+    const clock = new ManualClock();
+    const unopened: string[] = [];
+    try {
+      database = reopeningDatabase(
+        'sqlite',
+        () => openStatsDatabase({ store: 'sqlite', path } as never)!,
+        clock,
+        (error) => unopened.push(error.message),
+      );
+      expect(unopened).toEqual([expect.stringContaining('(stats.path): database is locked')]);
+      await expect(database.write([row('c')])).rejects.toThrow(/database is locked/);
+    } finally {
+      locker.exec('COMMIT');
+      locker.close();
+    }
+    clock.advance(REOPEN_EVERY_MS);
+    await database.write([row('c')]);
+    expect(await database.spans(0, Date.UTC(2027, 0, 1))).toHaveLength(1);
   });
 
   it('a file opened at once is used as it is, and closed with it', async () => {
