@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,34 +7,20 @@ import { openStatsDatabase } from '../../src/stats/open.js';
 import { REOPEN_EVERY_MS, reopeningDatabase } from '../../src/stats/reopening.js';
 import type { StatsDatabase } from '../../src/stats/types.js';
 import { ManualClock } from '../support/manualClock.js';
+import { sessionRow, useTempFolders } from './support/sessionRows.js';
 
-const row = (id: string): SessionRow => ({
-  id,
-  route: 'default',
-  protocol: 'cesbo',
-  caller: '10.0.0.1',
-  session: id,
-  channel: 'a001',
-  ip: '203.0.113.7',
-  firstSeen: Date.UTC(2026, 0, 1),
-  lastSeen: Date.UTC(2026, 0, 1, 0, 5),
-  decision: 'allow',
-  by: 'backend',
-  allowed: true,
-});
+const row = (id: string): SessionRow => sessionRow(id, { caller: '10.0.0.1', channel: 'a001', ip: '203.0.113.7' });
 
-let folder: string;
+const tempFolder = useTempFolders('bridge-reopen-');
 let database: StatsDatabase | undefined;
 afterEach(async () => {
   await database?.close();
   database = undefined;
-  if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
 /** A real SQLite statistics file that cannot be opened at first: garbage where its header should be. */
 function corruptFile(): string {
-  folder = mkdtempSync(join(tmpdir(), 'bridge-reopen-'));
-  const path = join(folder, 'stats.db');
+  const path = join(tempFolder(), 'stats.db');
   writeFileSync(path, Buffer.alloc(8192, 0x5a));
   return path;
 }
@@ -71,8 +56,7 @@ describe('reopeningDatabase', () => {
   });
 
   it('a file another program holds locked is tried again once the lock is gone', async () => {
-    folder = mkdtempSync(join(tmpdir(), 'bridge-reopen-'));
-    const path = join(folder, 'stats.db');
+    const path = join(tempFolder(), 'stats.db');
     const locker = new Database(path);
     locker.exec('CREATE TABLE other (x); BEGIN EXCLUSIVE; INSERT INTO other VALUES (1);');
     const clock = new ManualClock();
@@ -96,8 +80,7 @@ describe('reopeningDatabase', () => {
   });
 
   it('a file opened at once is used as it is, and closed with it', async () => {
-    folder = mkdtempSync(join(tmpdir(), 'bridge-reopen-'));
-    const path = join(folder, 'stats.db');
+    const path = join(tempFolder(), 'stats.db');
     const unopened: Error[] = [];
     database = reopeningDatabase(
       'sqlite',

@@ -1,36 +1,18 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { openSqlite } from '../../src/stats/sqliteStore.js';
 import { SqliteWriterThread } from '../../src/stats/sqliteThread.js';
+import { sessionRow, useTempFolders } from './support/sessionRows.js';
 
-const folders: string[] = [];
+const tempFolder = useTempFolders('iab-thread-');
 function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iab-thread-'));
-  folders.push(dir);
-  return join(dir, 'stats.db');
+  return join(tempFolder(), 'stats.db');
 }
-afterEach(() => {
-  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
-const row = (id: string, lastSeen = 2000): SessionRow => ({
-  id,
-  route: 'default',
-  protocol: 'cesbo',
-  session: id,
-  user: 'alice',
-  channel: 'a001',
-  firstSeen: 1000,
-  lastSeen,
-  decision: 'allow',
-  by: 'backend',
-  allowed: true,
-});
+const row = (id: string, lastSeen = 2000): SessionRow => sessionRow(id, { lastSeen, user: 'alice', channel: 'a001' });
 
 /** A file the bridge created and migrated, as `serve` leaves it before the first write. */
 function migratedFile(): string {

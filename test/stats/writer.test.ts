@@ -1,35 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { openSqlite } from '../../src/stats/sqliteStore.js';
 import { StatsWriter } from '../../src/stats/writer.js';
 import { memoryLogger } from '../support/bridge.js';
 import { ManualClock } from '../support/manualClock.js';
+import { sessionRow, useTempFolders } from './support/sessionRows.js';
 
-const folders: string[] = [];
-afterEach(() => {
-  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-const row = (id: string, lastSeen = 2000): SessionRow => ({
-  id,
-  route: 'default',
-  protocol: 'cesbo',
-  session: id,
-  firstSeen: 1000,
-  lastSeen,
-  decision: 'allow',
-  by: 'default',
-  allowed: true,
-});
+const tempFolder = useTempFolders('iab-writer-');
+const row = (id: string, lastSeen = 2000): SessionRow => sessionRow(id, { lastSeen, by: 'default' });
 
 /** A real SQLite file, and a second connection that can hold it locked as another process would. */
 function lockedSqlite() {
-  const dir = mkdtempSync(join(tmpdir(), 'iab-writer-'));
-  folders.push(dir);
+  const dir = tempFolder();
   const path = join(dir, 'stats.db');
   const database = openSqlite(path);
   const other = new Database(path);
