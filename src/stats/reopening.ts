@@ -13,27 +13,27 @@ export const REOPEN_EVERY_MS = 10_000;
  */
 export function reopeningDatabase(
   kind: StatsDatabase['kind'],
-  open: (first: boolean) => StatsDatabase,
+  open: () => StatsDatabase,
   clock: Clock,
   onUnopened: (error: Error) => void,
 ): StatsDatabase {
   let database: StatsDatabase | undefined;
   let failure: Error | undefined;
   let triedAt = 0;
-  const attempt = (first: boolean) => {
+  const attempt = () => {
     triedAt = clock.now();
     try {
-      database = open(first);
+      database = open();
       failure = undefined;
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
     }
   };
-  attempt(true);
+  attempt();
   if (failure) onUnopened(failure);
 
   const opened = (): StatsDatabase => {
-    if (!database && clock.now() - triedAt >= REOPEN_EVERY_MS) attempt(false);
+    if (!database && clock.now() - triedAt >= REOPEN_EVERY_MS) attempt();
     if (database) return database;
     throw failure!;
   };
