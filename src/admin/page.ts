@@ -119,11 +119,13 @@ function tile(label, value, alarm) {
 function drawHealth(status) {
   const badge = document.getElementById('health');
   const failing = status.backends.filter((b) => b.failing).length;
-  let text = status.status === 'ok' ? 'HEALTHY' : 'DEGRADED';
+  // A backend whose last request failed is failing though its circuit is still closed: not healthy.
+  const healthy = status.status === 'ok' && failing === 0;
+  let text = healthy ? 'HEALTHY' : 'DEGRADED';
   if (status.readiness !== 'serving') text = status.readiness.toUpperCase();
   if (failing > 0) text += ' · ' + failing + ' backend' + (failing > 1 ? 's' : '') + ' failing';
   badge.textContent = text;
-  badge.className = 'badge ' + (status.status === 'ok' && status.readiness === 'serving' ? 'ok' : 'bad');
+  badge.className = 'badge ' + (healthy && status.readiness === 'serving' ? 'ok' : 'bad');
   const reload = status.lastReload ? ' · last reload ' + status.lastReload.result + ' at ' + status.lastReload.at : '';
   const digest = status.config.sha256 ? ' (' + status.config.sha256.slice(0, 12) + ')' : '';
   document.getElementById('meta').textContent = 'v' + status.version + ' · up ' + duration(status.uptimeSeconds) + ' · ' + status.config.file + digest + reload;

@@ -175,6 +175,36 @@ describe('the status page in Chromium', () => {
     );
   }, 60_000);
 
+  it('is not HEALTHY while a backend fails with its circuit still closed', async () => {
+    const flaky = await startOperatedBridge({
+      admin: { token: TOKEN },
+      backends: {
+        // Nothing listens on its port; ten failures in a row before the circuit opens.
+        portal: {
+          type: 'ministra',
+          url: `http://127.0.0.1:${await closedPort()}/stalker_portal`,
+          timeoutMs: 300,
+          breaker: { failures: 10 },
+        },
+      },
+      routes: { default: { backends: ['portal'] } },
+    });
+    try {
+      await (await fetch(`${flaky.decisions}/auth?token=0123456789abcdef0123456789abcdef`, { headers: VIEWER })).text();
+      const own = await browser.newPage();
+      await own.goto(`${flaky.admin}/?token=${TOKEN}`);
+      await own.waitForSelector('body[data-updated]');
+      expect(await own.locator('#backends tr', { hasText: 'portal' }).locator('td').nth(3).textContent()).toBe(
+        'closed',
+      );
+      await expect(own.locator('#health').textContent()).resolves.toBe('DEGRADED · 1 backend failing');
+      expect(await own.locator('#health').getAttribute('class')).toBe('badge bad');
+      await own.close();
+    } finally {
+      await flaky.close();
+    }
+  }, 30_000);
+
   it('says so plainly when the bridge stops answering', async () => {
     await bridge.close();
     await page.clock.fastForward(NEXT_REFRESH);
