@@ -190,7 +190,11 @@ function failure(error: unknown, stderr: Writable): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its own errors; ours it has not.
     if (error.code.startsWith('iab.')) stderr.write(`${error.message}\n`);
-    return SHOWN.has(error.code) ? 0 : USAGE_ERROR;
+    if (!SHOWN.has(error.code)) return USAGE_ERROR;
+    // `help <command>` for a command that does not exist: commander shows the general help, as an error.
+    if (error.exitCode === 0) return 0;
+    stderr.write(`error: help names an unknown command\n`);
+    return USAGE_ERROR;
   }
   if (error instanceof ConfigError) {
     stderr.write(`${error.message}\n`);

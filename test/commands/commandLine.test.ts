@@ -42,6 +42,19 @@ describe('command line', () => {
     expect(securetoken!.stdout).toMatch(/^usage: iptv-auth-bridge securetoken --secret S/);
   });
 
+  it('help <command> shows that command’s help; help of an unknown command is a usage error', async () => {
+    const [known, unknown] = await Promise.all([
+      runCliInProcess(['help', 'replay']),
+      runCliInProcess(['help', 'bogus']),
+    ]);
+    expect(known).toMatchObject({ code: 0, stderr: '' });
+    expect(known.stdout).toMatch(/^Usage: iptv-auth-bridge replay \[options\] <dir>/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(/^Usage: iptv-auth-bridge \[options\] \[command\]/);
+    expect(unknown.stderr).toMatch(/error: help names an unknown command\n$/);
+  });
+
   it('-V prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
       version: string;
