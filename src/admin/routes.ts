@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parseDuration } from '../config/duration.js';
+import { singleHeader } from '../protocols/read.js';
 import { RequestProblem } from '../server/problem.js';
 import type { AdminActions, RevokeTarget } from './actions.js';
 import { AdminProblem, readJsonBody, type BodyLimits } from './body.js';
@@ -116,8 +117,11 @@ function flushRoute(body: unknown, hasRoute: (route: string) => boolean): string
 }
 
 function traced(request: AdminRequest, hasRoute: (route: string) => boolean): [string, string, Record<string, string>] {
-  const route = request.query.get('route');
-  if (route === null || route === '') throw new AdminProblem(400, 'route: required (the route to decide the check as)');
+  const routes = request.query.getAll('route');
+  if (routes.length > 1) throw new AdminProblem(400, 'route: given more than once');
+  const route = routes[0];
+  if (route === undefined || route === '')
+    throw new AdminProblem(400, 'route: required (the route to decide the check as)');
   if (!hasRoute(route)) throw new AdminProblem(404, `no route named "${route}"`);
   // The viewer's query exactly as it came, less the route parameter that is the admin's own.
   const viewerQuery = request.rawQuery
@@ -126,8 +130,9 @@ function traced(request: AdminRequest, hasRoute: (route: string) => boolean): [s
     .join('&');
   const headers: Record<string, string> = {};
   for (const name of VIEWER_HEADERS) {
-    const value = request.req.headers[name];
-    if (typeof value === 'string') headers[name] = value;
+    // Given twice, refused (400) as the decision listener refuses it, not joined into one made-up value.
+    const value = singleHeader(request.req, name);
+    if (value !== undefined) headers[name] = value;
   }
   return [route, viewerQuery, headers];
 }

@@ -1,4 +1,5 @@
 import type { MiddlewareAnswer, OutboundRequest } from '../adapters/transport.js';
+import { headerToText } from '../headerText.js';
 import { isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
 import type { ViewerRequest } from '../viewer.js';
 import type { TracedRequest } from './types.js';
@@ -69,7 +70,8 @@ export function maskedRequest(outbound: OutboundRequest & { readonly method?: st
   const headers = Object.fromEntries(
     Object.entries(outbound.headers).map(([name, value]) => [
       name,
-      SECRET_HEADER.test(name) || isSecretParameterName(name) ? MASK : scrub(value),
+      // Sent as UTF-8 bytes, one character per byte: shown as the text they are (a Cyrillic channel name).
+      SECRET_HEADER.test(name) || isSecretParameterName(name) ? MASK : scrub(headerToText(value) ?? ''),
     ]),
   );
   return { method: outbound.method ?? 'GET', url: `${outbound.origin}${scrub(path)}${query}`, headers };

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -184,6 +185,7 @@ describe('GET /admin/trace', () => {
     ['/admin/trace?token=x', 400, /route: required/],
     ['/admin/trace?route=&token=x', 400, /route: required/],
     ['/admin/trace?route=nosuch&token=x', 404, /no route named "nosuch"/],
+    ['/admin/trace?route=default&route=nosuch&token=x', 400, /route: given more than once/],
   ])('%s answers %i', async (path, status, message) => {
     const answer = await adminJson(path);
     expect(answer.status).toBe(status);
@@ -304,6 +306,29 @@ describe('bad trace input and a statistics database that is down', () => {
     const res = await fetch(`${refusing.admin}${path}`, { headers: { ...auth, ...headers } });
     expect(res.status).toBe(served.status);
     expect(((await res.json()) as { error: string }).error).not.toMatch(/^failed/);
+  });
+
+  it('a trace of a viewer header given twice is refused with the 400 the decision listener gives', async () => {
+    // Two header lines, as raw headers: fetch would join them into one line.
+    const twice = ['X-Real-IP', '203.0.113.1', 'X-Real-IP', '203.0.113.2'];
+    const get = (url: string, extra: string[]) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        request(url, { headers: ['Host', new URL(url).host, ...twice, ...extra] }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    const served = await get(`${refusing.decisions}/auth?token=a`, []);
+    const traced = await get(`${refusing.admin}/admin/trace?route=default&token=a`, [
+      'Authorization',
+      auth.Authorization,
+    ]);
+    expect(served.status).toBe(400);
+    expect(traced.status).toBe(400);
+    expect(JSON.parse(traced.body)).toEqual({ error: 'the x-real-ip header is given more than once' });
   });
 
   it.each(['/admin/stats?since=1h', '/admin/stats/concurrency?since=1h'])(

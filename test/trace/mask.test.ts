@@ -52,6 +52,15 @@ describe('trace masking', () => {
     });
   });
 
+  it('a request header sent as UTF-8 bytes is shown as its text, not one character per byte', () => {
+    const sent = Buffer.from('канал t0k3n-value', 'utf8').toString('latin1');
+    const request = maskedRequest(
+      { origin: 'http://127.0.0.1:9000', path: '/check', headers: { 'x-channel-id': sent } },
+      scrub,
+    );
+    expect(request.headers).toEqual({ 'x-channel-id': 'канал ***' });
+  });
+
   it('an answer: only the headers the bridge reads, scrubbed', () => {
     const read = headersRead(
       {
