@@ -1,11 +1,27 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../config/load.js';
+import { readConfigDocument, validateConfig } from '../config/load.js';
 import { maskUrl } from '../secrets.js';
 import { openStatsDatabase } from '../stats/open.js';
 import type { StatsGrouping, StatsRow } from '../stats/types.js';
 import { createStatsView } from '../stats/view.js';
 import { parseDuration } from '../config/duration.js';
+
+/** Sections of the config the command reads; the rest left out of validation. */
+const READ_SECTIONS = ['stats', 'sessions'];
+
+/**
+ * The config's statistics settings. Only the sections this command reads are validated: a `${VAR}` of a
+ * backend's secret, unset in the operator's shell, is no reason to refuse to read statistics.
+ */
+function statsSettings(file: string) {
+  const document = readConfigDocument(file);
+  const read =
+    document !== null && typeof document === 'object' && !Array.isArray(document)
+      ? Object.fromEntries(Object.entries(document).filter(([key]) => READ_SECTIONS.includes(key)))
+      : document;
+  return validateConfig(read, file);
+}
 
 const STATS_USAGE = `usage: iptv-auth-bridge stats [--config FILE] [--since 24h] [--until T] [--by channel|user|day|route] [--format table|csv|json]
 
@@ -126,7 +142,7 @@ export async function statsCommand(
     return 2;
   }
   const { file, by, format, since, until } = options;
-  const { stats } = loadConfigFile(file);
+  const { stats } = statsSettings(file);
   if (stats.store === 'off') {
     err.write(`statistics are off (stats.store: off in ${file}): only live sessions are kept, see /admin/sessions\n`);
     return 1;

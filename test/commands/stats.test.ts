@@ -88,6 +88,30 @@ describe('iptv-auth-bridge stats', () => {
     });
   });
 
+  it("reads a config whose other sections name environment variables unset in the operator's shell", async () => {
+    const withSecrets = join(dir, 'secrets.yaml');
+    writeFileSync(
+      withSecrets,
+      [
+        `stats: {store: sqlite, path: ${join(dir, 'data', 'stats.db')}}`,
+        'backends: {h: {type: http, url: "http://127.0.0.1:9/check?key=${IAB_TEST_UNSET_SECRET}"}}',
+        'routes: {default: {backends: [h]}}',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = await stats(['--config', withSecrets, ...period, '--format', 'csv']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^channel,viewers/);
+    // The statistics section itself is still validated, naming its keys.
+    const bad = join(dir, 'bad-path.yaml');
+    writeFileSync(bad, 'stats: {store: sqlite, path: "${IAB_TEST_UNSET_SECRET}"}\nbackends: {h: {url: 5}}\n');
+    const refused = await runCliInProcess(['stats', '--config', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('stats.path: environment variable IAB_TEST_UNSET_SECRET is not set');
+    expect(refused.stderr).not.toContain('backends');
+  });
+
   it('answers bad options with exit 2 and the usage, and a missing store with exit 1', async () => {
     const usage: Promise<void>[] = [];
     for (const [args, message] of [
