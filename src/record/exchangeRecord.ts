@@ -6,7 +6,7 @@ import {
 } from '../adapters/transport.js';
 import { sha256Hex, type ExpectedValue } from '../replay/expectedValue.js';
 import { parseTarget, type Exchange } from '../replay/fixtures.js';
-import { isSecretName, isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
+import { isSecretName, isSecretParameterName, MASK, maskOccurrences, maskUrl, withUrlEncoded } from '../secrets.js';
 import { bodyValues, recordedBody } from './bodyRecord.js';
 
 /**
@@ -39,6 +39,18 @@ function isSecretPart(name: string): boolean {
 function secretForms(value: string): string[] {
   const password = value.includes(':') ? value.slice(value.indexOf(':') + 1) : undefined;
   return withUrlEncoded(password ? [value, password] : [value]).filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
+}
+
+/** Answer headers that carry a URL (a redirect): a credential in them can be one the middleware issued itself. */
+const URL_ANSWER_HEADER = /^(x-)?location$/i;
+/** Parses a relative URL; never shown. */
+const RELATIVE_BASE = 'http://relative.invalid';
+
+/** A redirect URL with its credentials and secret-named query parameters masked by name, absolute or relative. */
+function maskedLocation(text: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text)) return maskUrl(text);
+  const masked = maskUrl(`${RELATIVE_BASE}${text.startsWith('/') ? '' : '/'}${text}`);
+  return masked.startsWith(RELATIVE_BASE) ? masked.slice(RELATIVE_BASE.length + (text.startsWith('/') ? 0 : 1)) : text;
 }
 
 function answerHeaderText(value: string | string[] | undefined): string | undefined {
@@ -123,7 +135,8 @@ export function recordedExchange(
   for (const [name, value] of Object.entries(answer.headers)) {
     const text = answerHeaderText(value);
     if (text === undefined || VOLATILE_ANSWER_HEADERS.has(name.toLowerCase())) continue;
-    headers[name] = SECRET_ANSWER_HEADER.test(name) || isSecretName(name) ? MASK : scrub(text);
+    if (SECRET_ANSWER_HEADER.test(name) || isSecretName(name)) headers[name] = MASK;
+    else headers[name] = URL_ANSWER_HEADER.test(name) ? maskedLocation(scrub(text)) : scrub(text);
   }
   const body = scrub(answer.body.toString('utf8'));
   return {
