@@ -17,7 +17,8 @@ type Binding = { readonly ip: string };
 /**
  * `bindTokenToIp`: a token a binding backend allowed for one IP is denied
  * from any other IP while the binding lives (as long as that allow), without
- * asking the middleware. Ministra's tokens are bound to nothing otherwise.
+ * asking the middleware, and from a check that names no IP. Ministra's tokens
+ * are bound to nothing otherwise. A check with no IP binds nothing.
  */
 export function tokenBindingStep({
   binding,
@@ -30,11 +31,13 @@ export function tokenBindingStep({
 
   const step: DecisionStep = async (check, next) => {
     const { token, ip } = check.viewer;
-    if (!token || !ip) return next(check);
+    if (!token) return next(check);
     const key = bindingKey(token);
     const bound = await store.get<Binding>(key);
+    // A bound token checked with no IP cannot be shown to come from its IP: refused, not waved through.
     if (bound && bound.ip !== ip) return refused;
     const answer = await next(check);
+    if (!ip) return answer;
     const backend = decidingBackend(answer);
     if (bound || !answer.allow || answer.cache !== undefined || backend === undefined || !binding.has(backend))
       return answer;
@@ -46,7 +49,7 @@ export function tokenBindingStep({
   // Only a binding held in this process answers at once: one not seen here may still be held elsewhere.
   step.now = (check, next) => {
     const { token, ip } = check.viewer;
-    if (!token || !ip) return next(check);
+    if (!token) return next(check);
     const bound = store.getNow?.<Binding>(bindingKey(token));
     if (bound === undefined) return undefined;
     if (bound.ip !== ip) return refused;

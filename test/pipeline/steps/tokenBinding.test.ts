@@ -80,6 +80,18 @@ describe('tokenBindingStep', () => {
     expect(await step(from('198.51.100.9'), nextAnswering(ALLOWED))).toBe(ALLOWED);
   });
 
+  it('refuses a bound token checked with no IP, without asking further', async () => {
+    const step = bindingStep()!;
+    await step(from('203.0.113.1'), nextAnswering(ALLOWED));
+    const next = nextAnswering(ALLOWED);
+    expect(await step(checkOf({ token: 'tok-1' }), next)).toMatchObject({
+      allow: false,
+      source: policySource('token-binding'),
+    });
+    expect(step.now!(checkOf({ token: 'tok-1' }), next)).toMatchObject({ allow: false });
+    expect(next.calls).toBe(0);
+  });
+
   it('of two IPs allowed at the same moment, lets only the first to claim the token keep it', async () => {
     const step = bindingStep()!;
     const answers = await Promise.all([
