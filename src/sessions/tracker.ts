@@ -71,6 +71,11 @@ function countedAs(decision: TrackedDecision): Admission | undefined {
   return decision.countedAs ?? backendAdmission(decision);
 }
 
+/** Who a check names as its user: the local login that decided, else the backend's X-Session-Name, else X-UserId. */
+function userOf({ by, decision }: TrackedCheck, login: string | undefined): string | undefined {
+  return (by === 'user' ? login : undefined) ?? decision!.sessionName ?? decision!.answer?.userId;
+}
+
 /** The local login that decided, when a local user's check did. */
 function localLogin({ source }: TrackedDecision): string | undefined {
   return source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
@@ -128,7 +133,8 @@ export class SessionTracker {
       row.by = event.by;
       row.allowed ||= decision.allow;
       tracked.counted = countedAs(decision) ?? tracked.counted;
-      if (changed || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
+      const named = this.nameUser(tracked, event);
+      if (changed || named || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
     const login = localLogin(decision) ?? viewer.credentials?.login;
@@ -138,7 +144,7 @@ export class SessionTracker {
       protocol: event.protocol,
       caller: event.caller,
       session: viewer.session,
-      user: (event.by === 'user' ? login : undefined) ?? decision.sessionName ?? decision.answer?.userId,
+      user: userOf(event, login),
       channel: viewer.channel,
       ip: viewer.ip,
       userAgent: viewer.userAgent,
@@ -162,6 +168,31 @@ export class SessionTracker {
     this.live.set(key, fresh);
     this.countIn(row.route, 1);
     this.options.sink?.(this.handOut(row));
+  }
+
+  /**
+   * A later check that names a user (a deny first, then an allow from the middleware) names the
+   * session's user, and who a revoke or a filter finds it as. True when that changed anything.
+   */
+  private nameUser(tracked: TrackedSession, event: TrackedCheck): boolean {
+    const { decision, viewer } = event;
+    const login = localLogin(decision!) ?? viewer!.credentials?.login;
+    const user = userOf(event, login);
+    if (user === undefined || user === tracked.row.user) return false;
+    const { sessionName } = decision!;
+    const userId = decision!.answer?.userId;
+    // The same user named another way (its X-UserId beside the X-Session-Name it was named by) changes nothing.
+    const same =
+      tracked.row.user !== undefined &&
+      ((login !== undefined && login === tracked.login) ||
+        (userId !== undefined && userId === tracked.userId) ||
+        (sessionName !== undefined && sessionName === tracked.sessionName));
+    if (same) return false;
+    this.ownRow(tracked).user = user;
+    tracked.login = login;
+    tracked.sessionName = sessionName;
+    tracked.userId = userId;
+    return true;
   }
 
   /** The observer hook for a streaming server's own end-of-session notification. */

@@ -53,7 +53,7 @@ const COLUMNS = [
   'end_reason',
 ] as const;
 /** What a later row of the same session may change. */
-const MUTABLE = ['last_seen', 'decision', 'decided_by', 'allowed', 'ended_at', 'end_reason'] as const;
+const MUTABLE = ['user_name', 'last_seen', 'decision', 'decided_by', 'allowed', 'ended_at', 'end_reason'] as const;
 
 export const COLUMNS_PER_ROW = COLUMNS.length;
 

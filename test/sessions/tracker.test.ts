@@ -112,6 +112,24 @@ describe('SessionTracker', () => {
     expect(JSON.stringify(sessions.list())).not.toContain('pw-never-kept');
   });
 
+  it('a later check that names a user names the session: a deny, then allows as user 7001, then 7002', () => {
+    const { sessions, rows, clock } = tracker();
+    sessions.checkAnswered(check('s', { allow: false, decidedBy: 'backend:m' }));
+    clock.advance(1000);
+    sessions.checkAnswered(check('s', { allow: true, decidedBy: 'backend:m', userId: '7001' }));
+    expect(sessions.list().map((s) => s.user)).toEqual(['7001']);
+    clock.advance(1000);
+    // Same decision as the check before: written because the user changed, not only the verdict.
+    sessions.checkAnswered(check('s', { allow: true, decidedBy: 'backend:m', userId: '7002' }));
+    expect(sessions.list().map((s) => s.user)).toEqual(['7002']);
+    expect(rows.map((row) => row.user)).toEqual([undefined, '7001', '7002']);
+    const [tracked] = sessions.find(() => true);
+    expect(SessionTracker.belongsTo(tracked!, { userId: '7002' })).toBe(true);
+    // A check that names nobody leaves the user as it was.
+    sessions.checkAnswered(check('s', { allow: true, decidedBy: 'ip-rule (allow 10.0.0.0/8)' }));
+    expect(sessions.list().map((s) => s.user)).toEqual(['7002']);
+  });
+
   it('does not track refused checks or checks without a session id', () => {
     const { sessions } = tracker();
     sessions.checkAnswered(check('s1', undefined));
