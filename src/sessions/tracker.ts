@@ -4,6 +4,7 @@ import { type Admission, backendAdmission } from '../pipeline/admission.js';
 import { fingerprint } from '../secrets.js';
 import type { Clock } from '../clock.js';
 import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
+import { namedUser, namesAnotherUser } from './sessionUser.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
 
 /** A live session as `/admin/sessions` lists it (the admin listener's `LiveSession`): times in ISO 8601. */
@@ -71,16 +72,6 @@ function countedAs(decision: TrackedDecision): Admission | undefined {
   return decision.countedAs ?? backendAdmission(decision);
 }
 
-/** Who a check names as its user: the local login that decided, else the backend's X-Session-Name, else X-UserId. */
-function userOf({ by, decision }: TrackedCheck, login: string | undefined): string | undefined {
-  return (by === 'user' ? login : undefined) ?? decision!.sessionName ?? decision!.answer?.userId;
-}
-
-/** The local login that decided, when a local user's check did. */
-function localLogin({ source }: TrackedDecision): string | undefined {
-  return source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
-}
-
 /**
  * Live viewing sessions, one per (caller, session id), fed by the answered
  * checks. The map is kept in order of the last check, so the idle sweep and
@@ -137,14 +128,14 @@ export class SessionTracker {
       if (changed || named || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
-    const login = localLogin(decision) ?? viewer.credentials?.login;
+    const { user, login, sessionName, userId } = namedUser(event);
     const row: SessionRow = {
       id: randomUUID(),
       route: event.route,
       protocol: event.protocol,
       caller: event.caller,
       session: viewer.session,
-      user: userOf(event, login),
+      user,
       channel: viewer.channel,
       ip: viewer.ip,
       userAgent: viewer.userAgent,
@@ -158,8 +149,8 @@ export class SessionTracker {
       row,
       key,
       login,
-      sessionName: decision.sessionName,
-      userId: decision.answer?.userId,
+      sessionName,
+      userId,
       tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
       counted: countedAs(decision),
       written: now,
@@ -170,28 +161,14 @@ export class SessionTracker {
     this.options.sink?.(this.handOut(row));
   }
 
-  /**
-   * A later check that names a user (a deny first, then an allow from the middleware) names the
-   * session's user, and who a revoke or a filter finds it as. True when that changed anything.
-   */
+  /** A later check that names another user names the session, and who a revoke or a filter finds it as. */
   private nameUser(tracked: TrackedSession, event: TrackedCheck): boolean {
-    const { decision, viewer } = event;
-    const login = localLogin(decision!) ?? viewer!.credentials?.login;
-    const user = userOf(event, login);
-    if (user === undefined || user === tracked.row.user) return false;
-    const { sessionName } = decision!;
-    const userId = decision!.answer?.userId;
-    // The same user named another way (its X-UserId beside the X-Session-Name it was named by) changes nothing.
-    const same =
-      tracked.row.user !== undefined &&
-      ((login !== undefined && login === tracked.login) ||
-        (userId !== undefined && userId === tracked.userId) ||
-        (sessionName !== undefined && sessionName === tracked.sessionName));
-    if (same) return false;
-    this.ownRow(tracked).user = user;
-    tracked.login = login;
-    tracked.sessionName = sessionName;
-    tracked.userId = userId;
+    const named = namedUser(event);
+    if (!namesAnotherUser({ ...tracked, user: tracked.row.user }, named)) return false;
+    this.ownRow(tracked).user = named.user;
+    tracked.login = named.login;
+    tracked.sessionName = named.sessionName;
+    tracked.userId = named.userId;
     return true;
   }
 

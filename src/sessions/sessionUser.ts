@@ -1,0 +1,34 @@
+import type { TrackedCheck } from './trackedCheck.js';
+
+/** Who a check names: a session's user and what a revoke or a filter finds it by. */
+export interface NamedUser {
+  /** Local login, else the backend's `X-Session-Name`, else its `X-UserId`. */
+  readonly user?: string;
+  readonly login?: string;
+  readonly sessionName?: string;
+  readonly userId?: string;
+}
+
+/** Who an answered check names (its decision and viewer are known: the tracker tracks no other). */
+export function namedUser({ by, decision, viewer }: TrackedCheck): NamedUser {
+  const { source, sessionName } = decision!;
+  const local = source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
+  const login = local ?? viewer!.credentials?.login;
+  const userId = decision!.answer?.userId;
+  return { user: (by === 'user' ? login : undefined) ?? sessionName ?? userId, login, sessionName, userId };
+}
+
+/**
+ * Whether a later check names another user than the session has (a deny first, then an allow as
+ * user 7001, then 7002). The same user named another way (its X-UserId beside the X-Session-Name
+ * it was named by) is not another.
+ */
+export function namesAnotherUser(known: NamedUser, named: NamedUser): boolean {
+  if (named.user === undefined || named.user === known.user) return false;
+  if (known.user === undefined) return true;
+  const same =
+    (named.login !== undefined && named.login === known.login) ||
+    (named.userId !== undefined && named.userId === known.userId) ||
+    (named.sessionName !== undefined && named.sessionName === known.sessionName);
+  return !same;
+}
