@@ -176,6 +176,9 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       },
     },
     log,
+    () => new Date(),
+    // Every worker reads the same file: the lead logs the outcome once for the group.
+    leads,
   );
   // The admin listener counts the reloads it was asked for itself.
   reloader.onReload((outcome) => {
@@ -187,7 +190,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   // In-flight decisions are bounded by their route's budget, so that is all the grace they need.
   const graceMs = () => Math.max(...Object.values(live.routes).map((r) => r.timeoutMs)) + 1000;
   let stopping = false;
-  const stop = (signal: string) => {
+  /** `signal`: the one this process got; `groupReason`: why the primary stops the group (it asked this worker). */
+  const stop = (signal: string | undefined, groupReason?: string) => {
     if (stopping) {
       // In a group the primary alone forces: the signal may reach a worker as well as the primary's request.
       if (member) return;
@@ -195,7 +199,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       process.exit(1);
     }
     stopping = true;
-    log.info('stopping', { signal });
+    log.info(member ? 'worker stopping' : 'stopping', { worker: member?.slot, signal, reason: groupReason });
     watch.close();
     handleHangupsWith(() => log.info('SIGHUP while stopping: not reloaded'));
     operations.draining();
@@ -215,7 +219,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
         },
       )
       .then((code) => {
-        log.info('stopped');
+        log.info(member ? 'worker stopped' : 'stopped', { worker: member?.slot });
         exitOnceFlushed(log, code);
       });
   };
@@ -230,9 +234,10 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
           bridge.health(),
           operations.metrics.totals(),
           Math.round((Date.now() - startedAt) / 1000),
+          reloader.status().digest,
         ),
       reload: () => reloader.reload('signal'),
-      stop: () => stop('primary'),
+      stop: (reason) => stop(undefined, reason),
       statistics: statistics?.sessions,
     });
     member.ready({ address: running.address.address, port: running.address.port });

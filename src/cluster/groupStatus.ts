@@ -10,6 +10,8 @@ export interface WorkerStatus {
   readonly store?: BridgeHealth['store'];
   readonly backends?: BridgeHealth['backends'];
   readonly decisions?: DecisionTotals;
+  /** sha256 of the config file text in force on this worker: every worker of a group should show the same. */
+  readonly configSha256?: string;
   /** Set when the worker did not answer (restarting, or too busy). */
   readonly error?: string;
 }
@@ -19,9 +21,10 @@ export function workerStatus(
   health: BridgeHealth,
   decisions: DecisionTotals,
   uptimeSeconds: number,
+  configSha256: string,
 ): WorkerStatus {
   const { status, store, backends } = health;
-  return { slot, pid: process.pid, uptimeSeconds, status, store, backends, decisions };
+  return { slot, pid: process.pid, uptimeSeconds, status, store, backends, decisions, configSha256 };
 }
 
 type Counts = number | { readonly [key: string]: Counts };

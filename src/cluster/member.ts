@@ -45,8 +45,8 @@ export interface MemberHooks {
   readonly status: () => WorkerStatus;
   /** As SIGHUP does; resolves with the outcome's result. */
   readonly reload: () => Promise<{ readonly result: string }>;
-  /** Drain and exit, once (a second request changes nothing). */
-  readonly stop: () => void;
+  /** Drain and exit, once (a second request changes nothing); `reason` is the primary's, for the log. */
+  readonly stop: (reason: string) => void;
   /** The lead's session tracker, fed with the other workers' answered checks. */
   readonly statistics?: SessionTarget;
 }
@@ -93,7 +93,7 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
   const channel = new Channel(peer, {
     status: () => joinedHooks().status(),
     reload: () => joinedHooks().reload(),
-    stop: () => joinedHooks().stop(),
+    stop: (reason: string) => joinedHooks().stop(reason),
     events: (batch: string) => replayInto(joinedHooks().statistics, batch),
     storeLocal: (method: string, args: readonly unknown[]) => runLocally(local, method, args),
   });

@@ -25,6 +25,8 @@ interface Slot {
   worker: Worker;
   channel: Channel;
   ready: ReadyReport | undefined;
+  /** A SIGHUP came while this worker could not yet hear it: it reloads once it serves. */
+  reloadPending: boolean;
 }
 
 export interface PrimaryOptions {
@@ -97,7 +99,8 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   function fork(number: number): void {
     const worker = cluster.fork(memberEnv(number, sockets));
     const channel = new Channel(worker, handlers(number));
-    slots.set(number, { number, worker, channel, ready: undefined });
+    // A worker started now reads the file as it is now: an earlier SIGHUP needs no reload of it.
+    slots.set(number, { number, worker, channel, ready: undefined, reloadPending: false });
     worker.on('message', (message: unknown) => channel.receive(message));
   }
 
@@ -105,6 +108,10 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     const slot = slots.get(number);
     if (slot === undefined) return;
     slot.ready = report;
+    if (slot.reloadPending) {
+      slot.reloadPending = false;
+      void reloadWorkers([slot]);
+    }
     if (started) {
       log.info('worker restarted', { worker: number, pid: slot.worker.process.pid });
       return;
@@ -131,7 +138,7 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     if (!started) {
       // It could not start (its own error is on stderr): the others would serve a group that is not whole.
       log.error('a worker could not start; stopping', { worker: slot.number, code, signal });
-      stopAll('start failed', 1);
+      stopAll(undefined, `worker ${slot.number} could not start`, 1);
       return;
     }
     log.warn('worker died; starting it again', { worker: slot.number, pid: worker.process.pid, code, signal });
@@ -148,13 +155,14 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     exitOnceFlushed(log, Math.max(code, exitCode));
   }
 
-  function stopAll(reason: string, code: number): void {
+  /** Stops the group; `signal` when a signal asked for it, and `reason` as each worker logs it. */
+  function stopAll(signal: string | undefined, reason: string, code: number): void {
     exitCode = code;
     stopping = true;
-    log.info('stopping', { signal: reason, workers: connected().length });
+    log.info('stopping', { signal, reason: signal === undefined ? reason : undefined, workers: connected().length });
     for (const slot of slots.values()) {
       // A message, not a signal: a worker that also got the signal itself (Ctrl-C reaches the whole group) stops once.
-      if (slot.ready) slot.channel.tell('stop', []);
+      if (slot.ready) slot.channel.tell('stop', [reason]);
       // One still starting cannot hear the message yet: the signal drains it once it handles signals, or ends it before it serves.
       else if (!slot.worker.isDead()) slot.worker.process.kill('SIGTERM');
     }
@@ -162,20 +170,41 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   }
 
   const onStopSignal = (signal: string) => {
-    if (!stopping) return stopAll(signal, 0);
+    if (!stopping) return stopAll(signal, `the primary got ${signal}`, 0);
     log.warn('second stop signal: exiting without waiting', { signal });
     for (const slot of slots.values()) slot.worker.process.kill('SIGKILL');
     process.exit(1);
   };
   process.on('SIGTERM', () => onStopSignal('SIGTERM'));
   process.on('SIGINT', () => onStopSignal('SIGINT'));
-  handleHangupsWith(() => {
-    if (stopping) return log.info('SIGHUP while stopping: not reloaded');
-    for (const slot of connected()) slot.channel.tell('reload', []);
-  });
+
+  /**
+   * Reloads `targets` from the file. The lead logs the outcome for the group; a worker whose
+   * result differs (it read the file at another moment, say) is named here, so none goes unseen.
+   */
+  async function reloadWorkers(targets: readonly Slot[]): Promise<void> {
+    const results = await Promise.all(
+      targets.map((slot) =>
+        slot.channel
+          .call<{ result: string }>('reload', [], RELOAD_ANSWER_MS)
+          .then(({ result }) => ({ worker: slot.number, result }))
+          .catch((error: Error) => ({ worker: slot.number, result: 'failed', error: error.message })),
+      ),
+    );
+    if (new Set(results.map(({ result }) => result)).size > 1 || results.some(({ result }) => result === 'failed'))
+      log.warn('workers did not all reload alike', { workers: results });
+  }
 
   // SCHED_NONE: every worker accepts on the one socket itself, as one process would; set before the first fork.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ serialization: 'advanced' });
   for (let number = 1; number <= count; number++) fork(number);
+
+  // After the forks: a SIGHUP that came while the program loaded is handled here, with every slot to mark.
+  handleHangupsWith(() => {
+    if (stopping) return log.info('SIGHUP while stopping: not reloaded');
+    const now = serving();
+    for (const slot of slots.values()) if (!now.includes(slot)) slot.reloadPending = true;
+    if (now.length > 0) void reloadWorkers(now);
+  });
 }

@@ -142,7 +142,7 @@ export async function statsCommand(
     return 2;
   }
   const { file, by, format, since, until } = options;
-  const { stats } = statsSettings(file);
+  const { stats, sessions } = statsSettings(file);
   if (stats.store === 'off') {
     err.write(`statistics are off (stats.store: off in ${file}): only live sessions are kept, see /admin/sessions\n`);
     return 1;
@@ -159,6 +159,7 @@ export async function statsCommand(
       database,
       () => 0,
       () => now,
+      sessions.idleTtl,
     ).query({ since: new Date(since), until: new Date(until), by });
     out.write(render(rows, by, format, { since, until }));
     return 0;

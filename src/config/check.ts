@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { checkUsersFile } from './usersFile.js';
 import { collectConfig, ConfigError, readConfigDocument } from './load.js';
 import { packagesSchema } from './policySchema.js';
+import { userIdentities } from './references.js';
 import type { BridgeConfig } from './schema.js';
 import { configWarnings } from './warnings.js';
 
@@ -13,11 +14,12 @@ export interface CheckedConfig {
 
 /**
  * The users file's problems, each naming that file. When the main config is
- * invalid its users are unknown, so clashes with them are not looked for;
- * packages are, when the main config's packages are themselves valid.
+ * invalid, clashes are looked for with its users as far as they can be read,
+ * and the users file is checked at all only when the main config's packages
+ * are valid (its users may name them).
  */
 function usersFileProblems(config: BridgeConfig | undefined, substituted: unknown, env: NodeJS.ProcessEnv): string[] {
-  const raw = substituted as { usersFile?: unknown; packages?: unknown } | undefined;
+  const raw = substituted as { usersFile?: unknown; packages?: unknown; users?: unknown } | undefined;
   const usersFile = config
     ? config.usersFile
     : typeof raw?.usersFile === 'string' && raw.usersFile !== ''
@@ -27,7 +29,8 @@ function usersFileProblems(config: BridgeConfig | undefined, substituted: unknow
   const packages = config?.packages ?? packagesSchema.safeParse(raw?.packages ?? {}).data;
   if (packages === undefined) return [];
   try {
-    checkUsersFile({ usersFile, users: config?.users ?? [], packages }, env);
+    const users = config?.users ?? (Array.isArray(raw?.users) ? userIdentities(raw.users) : []);
+    checkUsersFile({ usersFile, users, packages }, env);
     return [];
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -117,6 +117,8 @@ export const userSchema = z
   })
   .refine((user) => user.password !== undefined || user.token !== undefined, {
     error: 'a user needs a password or a token to log in with',
+    // Zod skips an object's refinements once one of its fields failed; check-config reports every problem in one run.
+    when: ({ value }) => value !== null && typeof value === 'object',
   });
 
 export const packagesSchema = z.record(nameKey, z.array(z.string().min(1)));
@@ -133,6 +135,9 @@ export type SecuretokenConfig = z.output<typeof securetokenSchema>;
 export type LocalUser = z.output<typeof userSchema>;
 export type Packages = z.output<typeof packagesSchema>;
 
+/** What the cross-user checks read of a user: each of these that is valid on its own, even in a user that is not. */
+export type UserIdentity = Partial<Pick<LocalUser, 'login' | 'token' | 'packages'>>;
+
 export interface UserProblem {
   readonly path: (string | number)[];
   readonly message: string;
@@ -144,27 +149,32 @@ export interface UserProblem {
  * names must exist. Messages never quote a token.
  */
 export function localUserProblems(
-  users: readonly LocalUser[],
-  packages: Packages,
-  others: readonly LocalUser[] = [],
+  users: readonly UserIdentity[],
+  packages: Packages | undefined,
+  others: readonly UserIdentity[] = [],
 ): UserProblem[] {
   const problems: UserProblem[] = [];
   const elsewhere = 'a user in the main config';
-  const logins = new Map<string, string>(others.map((user) => [user.login, elsewhere]));
+  const logins = new Map<string, string>(
+    others.flatMap((user) => (user.login === undefined ? [] : [[user.login, elsewhere]])),
+  );
   const tokens = new Map<string, string>(
     others.flatMap((user) => (user.token === undefined ? [] : [[user.token, elsewhere]])),
   );
   users.forEach((user, index) => {
-    const seen = logins.get(user.login);
-    if (seen) problems.push({ path: ['users', index, 'login'], message: `"${user.login}" is also ${seen}` });
-    else logins.set(user.login, `users[${index}]`);
+    if (user.login !== undefined) {
+      const seen = logins.get(user.login);
+      if (seen) problems.push({ path: ['users', index, 'login'], message: `"${user.login}" is also ${seen}` });
+      else logins.set(user.login, `users[${index}]`);
+    }
     if (user.token !== undefined) {
       const holder = tokens.get(user.token);
       if (holder) problems.push({ path: ['users', index, 'token'], message: `the same token as ${holder}` });
       else tokens.set(user.token, `users[${index}]`);
     }
+    // Unreadable packages are the schema's problem; names are checked against them only when they are readable.
     user.packages?.forEach((name, at) => {
-      if (!Object.hasOwn(packages, name)) {
+      if (packages !== undefined && !Object.hasOwn(packages, name)) {
         const defined = Object.keys(packages).join(', ') || 'none';
         problems.push({
           path: ['users', index, 'packages', at],

@@ -1,5 +1,5 @@
 import { formatPath } from './path.js';
-import { localUserProblems, packagesSchema, userSchema, type LocalUser } from './policySchema.js';
+import { localUserProblems, packagesSchema, userSchema, type UserIdentity } from './policySchema.js';
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -23,29 +23,38 @@ function unknownBackends(document: Record<string, unknown>): string[] {
 }
 
 /**
- * Duplicate logins and tokens (also against `others`, users defined
- * elsewhere), and packages nobody defined, among the users that are valid on
- * their own (an invalid user already has its problem).
+ * What each entry of a users list shows of itself, by position: a valid user
+ * whole, an invalid one each field that is valid on its own, so a user with a
+ * schema error still has its duplicate login or token reported in the same run.
  */
-export function userReferenceProblems(document: Record<string, unknown>, others: readonly LocalUser[] = []): string[] {
+export function userIdentities(users: readonly unknown[]): UserIdentity[] {
+  const fields = userSchema.shape;
+  return users.map((raw) => {
+    const whole = userSchema.safeParse(raw);
+    if (whole.success) return whole.data;
+    if (!isMapping(raw)) return {};
+    return {
+      login: fields.login.safeParse(raw.login).data,
+      token: fields.token.safeParse(raw.token).data,
+      packages: fields.packages.safeParse(raw.packages).data,
+    };
+  });
+}
+
+/**
+ * Duplicate logins and tokens (also against `others`, users defined
+ * elsewhere), and packages nobody defined, over every user whether or not the
+ * rest of it is valid (its other problems are the schema's).
+ */
+export function userReferenceProblems(
+  document: Record<string, unknown>,
+  others: readonly UserIdentity[] = [],
+): string[] {
   if (!Array.isArray(document.users)) return [];
-  const packages = packagesSchema.safeParse(document.packages ?? {});
-  if (!packages.success) return [];
-  const valid: { user: LocalUser; index: number }[] = [];
-  document.users.forEach((raw: unknown, index) => {
-    const parsed = userSchema.safeParse(raw);
-    if (parsed.success) valid.push({ user: parsed.data, index });
-  });
-  return localUserProblems(
-    valid.map(({ user }) => user),
-    packages.data,
-    others,
-  ).map(({ path, message }) => {
-    // Positions among the valid users, put back to positions in the file.
-    const inFile = (at: number) => valid[at]!.index;
-    const [key, at, ...rest] = path;
-    return `${formatPath([key!, inFile(at as number), ...rest])}: ${message.replace(/users\[(\d+)\]/g, (_all, k: string) => `users[${inFile(Number(k))}]`)}`;
-  });
+  const packages = packagesSchema.safeParse(document.packages ?? {}).data;
+  return localUserProblems(userIdentities(document.users), packages, others).map(
+    ({ path, message }) => `${formatPath(path)}: ${message}`,
+  );
 }
 
 /** What cannot be seen one key at a time: names one part of the file uses and another must define. */

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { collectDocument, ConfigError, parseSettingsText, readSettingsFile } from './document.js';
-import { packagesSchema, userSchema, type LocalUser, type Packages } from './policySchema.js';
+import { packagesSchema, userSchema, type LocalUser, type Packages, type UserIdentity } from './policySchema.js';
 import { userReferenceProblems } from './references.js';
 import type { BridgeConfig } from './schema.js';
 
@@ -42,25 +42,37 @@ function fileParts(document: unknown, file: string): { users: unknown; packages:
   return { users: document.users ?? [], packages };
 }
 
+/** A users file's own users, and its packages merged with the main config's; logins and tokens must not repeat `others`. */
+function fileUserSet(
+  text: string,
+  file: string,
+  mainPackages: Packages,
+  others: readonly UserIdentity[],
+  env: NodeJS.ProcessEnv,
+): UserSet {
+  const parts = fileParts(parseSettingsText(text, file), file);
+  const clashes = Object.keys(parts.packages).filter((name) => Object.hasOwn(mainPackages, name));
+  if (clashes.length > 0)
+    throw new ConfigError(
+      clashes.map((name) => `packages.${name}: also defined in the main config`),
+      file,
+    );
+  const document = { users: parts.users, packages: { ...mainPackages, ...parts.packages } };
+  const { value, problems } = collectDocument(userSetSchema, document, env, (substituted) =>
+    userReferenceProblems(substituted, others),
+  );
+  if (problems.length > 0 || !value) throw new ConfigError(problems, file);
+  return value;
+}
+
 /**
  * Reads a users file with the config's rules (YAML or JSON, `${ENV}`
  * substitution, errors naming the key). Its users may use the config's
  * packages; a login, token or package name may not be defined in both.
  */
 export function usersFromText(text: string, file: string, main: UserSet, env: NodeJS.ProcessEnv): UserSet {
-  const parts = fileParts(parseSettingsText(text, file), file);
-  const clashes = Object.keys(parts.packages).filter((name) => Object.hasOwn(main.packages, name));
-  if (clashes.length > 0)
-    throw new ConfigError(
-      clashes.map((name) => `packages.${name}: also defined in the main config`),
-      file,
-    );
-  const document = { users: parts.users, packages: { ...main.packages, ...parts.packages } };
-  const { value, problems } = collectDocument(userSetSchema, document, env, (substituted) =>
-    userReferenceProblems(substituted, main.users),
-  );
-  if (problems.length > 0 || !value) throw new ConfigError(problems, file);
-  return { users: [...main.users, ...value.users], packages: value.packages };
+  const own = fileUserSet(text, file, main.packages, main.users, env);
+  return { users: [...main.users, ...own.users], packages: own.packages };
 }
 
 /** Room for about a hundred thousand users. */
@@ -72,8 +84,17 @@ export function readUsersFile(file: string, main: UserSet, env: NodeJS.ProcessEn
   return { set: usersFromText(text, file, main, env), text };
 }
 
-/** Reads and validates the users file as `serve` does at start (for `check-config`); a ConfigError when it is not usable. */
-export function checkUsersFile(settings: UsersSettings, env: NodeJS.ProcessEnv = process.env): void {
-  if (settings.usersFile !== undefined)
-    readUsersFile(resolve(settings.usersFile), { users: settings.users, packages: settings.packages }, env);
+/**
+ * Reads and validates the users file as `serve` does at start (for
+ * `check-config`); a ConfigError when it is not usable. `users` are the main
+ * config's, as far as they could be read (see userIdentities), so a clash with
+ * them is found even while the main config has problems of its own.
+ */
+export function checkUsersFile(
+  settings: { usersFile?: string; users: readonly UserIdentity[]; packages: Packages },
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  if (settings.usersFile === undefined) return;
+  const file = resolve(settings.usersFile);
+  fileUserSet(readSettingsFile(file, MAX_USERS_FILE_BYTES), file, settings.packages, settings.users, env);
 }

@@ -63,13 +63,17 @@ function problemsOf(error: unknown, file: string): string[] {
   ];
 }
 
-/** Reloads `file` through `steps`, one at a time, remembering the last outcome. */
+/**
+ * Reloads `file` through `steps`, one at a time, remembering the last outcome.
+ * `announce: false` logs no outcome: in a group of workers one of them tells it for all.
+ */
 export function createReloader(
   file: string,
   initial: LoadedConfig,
   steps: ReloadSteps,
   log: Logger,
   now: () => Date = () => new Date(),
+  announce = true,
 ): Reloader {
   let inForce = { digest: initial.digest, since: now().toISOString() };
   let lastReload: ReloadOutcome | undefined;
@@ -84,8 +88,8 @@ export function createReloader(
       const restartNeeded = await steps.apply(loaded.config);
       outcome = { result: 'ok', trigger, file, at: now().toISOString(), digest, problems: [], restartNeeded };
       inForce = { digest: loaded.digest, since: outcome.at };
-      log.info('config reloaded', { file, trigger, digest });
-      if (restartNeeded.length > 0)
+      if (announce) log.info('config reloaded', { file, trigger, digest });
+      if (announce && restartNeeded.length > 0)
         log.warn('config settings changed that take a restart to apply; their running values stay', {
           file,
           settings: restartNeeded,
@@ -100,7 +104,12 @@ export function createReloader(
         problems: problemsOf(error, file),
         restartNeeded: [],
       };
-      log.warn('config not reloaded, the running config stays in force', { file, trigger, problems: outcome.problems });
+      if (announce)
+        log.warn('config not reloaded, the running config stays in force', {
+          file,
+          trigger,
+          problems: outcome.problems,
+        });
     }
     lastReload = outcome;
     for (const listener of listeners) {

@@ -51,6 +51,8 @@ export const cesboCaller: CallerProtocol = {
     };
   },
 
+  dialectOf: (req) => (req.headers[ORIGINAL_URI] === undefined ? 'cesbo' : 'nginx-auth-request'),
+
   answerHeaders: decisionHeaders,
   answerText: PLAIN_TEXT,
 };

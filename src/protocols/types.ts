@@ -44,6 +44,8 @@ export interface CallerProtocol {
   readonly body?: BodyFormat;
   /** `caller` is the streaming server's socket address: with the session id it names a viewing session. */
   read(req: IncomingMessage, caller: string | undefined, limits: ReadLimits, body?: ReadBody): ViewerRequest;
+  /** The dialect a request is in when `read` refused it or never ran; `name` when absent. */
+  dialectOf?(req: IncomingMessage): ProtocolName;
   /** The answer's headers (a fresh object: the writer adds to it). */
   answerHeaders(decision: Decision): Record<string, string>;
   readonly answerText: AnswerText;

@@ -178,7 +178,7 @@ export function decisionHandler({
         durationMs,
       });
     } catch (error) {
-      const name = viewer?.dialect ?? protocol.name;
+      const name = viewer?.dialect ?? protocol.dialectOf?.(req) ?? protocol.name;
       /** A check answered without a decision (refused as malformed, or a bug): logged and observed alike. */
       const undecided = (
         outcome: 'refused' | 'deny',

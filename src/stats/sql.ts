@@ -1,4 +1,4 @@
-import type { SessionRow } from '../sessions/types.js';
+import type { EndReason, SessionRow } from '../sessions/types.js';
 import type { SessionSpan } from './types.js';
 
 /**
@@ -105,7 +105,7 @@ export function rowValues(row: SessionRow): (string | number | null)[] {
 /** Watched sessions overlapping [$1, $2]: parameters `since`, `until`; `alsoSelect` adds columns (SQLite pages by `rowid`). */
 export function spansSql(placeholder: (n: number) => string, alsoSelect = ''): string {
   return (
-    `SELECT ${alsoSelect}route, channel, user_name, ip, session, first_seen, last_seen, ended_at FROM viewing_sessions ` +
+    `SELECT ${alsoSelect}route, channel, user_name, ip, session, first_seen, last_seen, ended_at, end_reason FROM viewing_sessions ` +
     `WHERE allowed = 1 AND COALESCE(ended_at, last_seen) >= ${placeholder(1)} AND first_seen <= ${placeholder(2)}`
   );
 }
@@ -124,6 +124,7 @@ interface SpanRecord {
   first_seen: number | string;
   last_seen: number | string;
   ended_at: number | string | null;
+  end_reason: EndReason | null;
 }
 
 /** A database record as a span (PostgreSQL hands BIGINT over as text). */
@@ -137,5 +138,6 @@ export function spanOf(record: SpanRecord): SessionSpan {
     firstSeen: Number(record.first_seen),
     lastSeen: Number(record.last_seen),
     endedAt: record.ended_at === null ? undefined : Number(record.ended_at),
+    endReason: record.end_reason ?? undefined,
   };
 }

@@ -79,6 +79,7 @@ export function startStatistics({ config, log, clock = systemClock }: Statistics
     database ?? live,
     () => writer?.droppedRows() ?? 0,
     () => clock.now(),
+    config.sessions.idleTtl,
   );
   return {
     observer: tracker,

@@ -1,9 +1,9 @@
 import type { SessionRow } from '../sessions/types.js';
 
-/** What the statistics are computed from: a watched session's span, who and what. */
+/** What the statistics are computed from: a watched session's span, who and what, and how it ended. */
 export type SessionSpan = Pick<
   SessionRow,
-  'route' | 'channel' | 'user' | 'ip' | 'session' | 'firstSeen' | 'lastSeen' | 'endedAt'
+  'route' | 'channel' | 'user' | 'ip' | 'session' | 'firstSeen' | 'lastSeen' | 'endedAt' | 'endReason'
 >;
 
 /** A database that keeps session rows (SQLite or PostgreSQL). */
@@ -11,7 +11,7 @@ export interface StatsDatabase {
   readonly kind: 'sqlite' | 'postgres';
   /** Inserts or updates the rows (by id) in one transaction: all of them are kept, or none. */
   write(rows: readonly SessionRow[]): Promise<void>;
-  /** Watched sessions that overlap [since, until] (milliseconds since the epoch). */
+  /** Watched sessions that overlap [since, until] (milliseconds since the epoch), by first and last check or end. */
   spans(since: number, until: number): Promise<SessionSpan[]>;
   /** Deletes sessions that ended (or were last seen) before `before`; resolves with how many. */
   deleteBefore(before: number): Promise<number>;

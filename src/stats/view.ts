@@ -5,20 +5,33 @@ export interface SpanSource {
   spans(since: number, until: number): Promise<readonly SessionSpan[]>;
 }
 
-/** The `StatsView` the admin listener and the `stats` command read, over a database or the live sessions alone. */
-export function createStatsView(source: SpanSource, droppedRows: () => number, now: () => number): StatsView {
+/**
+ * The `StatsView` the admin listener and the `stats` command read, over a
+ * database or the live sessions alone. `idleTtlSeconds` (`sessions.idleTtl`):
+ * how long a session stays open after its last check unless something ended it.
+ */
+export function createStatsView(
+  source: SpanSource,
+  droppedRows: () => number,
+  now: () => number,
+  idleTtlSeconds: number,
+): StatsView {
+  const rules = { idleTtlMs: idleTtlSeconds * 1000 };
   const windowOf = (q: { readonly since: Date; readonly until?: Date }) => ({
     since: q.since.getTime(),
     until: q.until?.getTime() ?? now(),
   });
+  // A session last checked up to idleTtl before the window may still be open in it.
+  const spansOpenIn = (window: { since: number; until: number }) =>
+    source.spans(window.since - rules.idleTtlMs, window.until);
   return {
     async query(q) {
       const window = windowOf(q);
-      return aggregate(await source.spans(window.since, window.until), q.by, window);
+      return aggregate(await spansOpenIn(window), q.by, window, rules);
     },
     async concurrency(q) {
       const window = windowOf(q);
-      return concurrency(await source.spans(window.since, window.until), window, q.stepSeconds);
+      return concurrency(await spansOpenIn(window), window, q.stepSeconds, rules);
     },
     droppedRows,
   };

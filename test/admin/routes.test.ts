@@ -285,7 +285,7 @@ describe('bad trace input and a statistics database that is down', () => {
         actions: (operated) => ({
           trace: (route, query, headers) => traceCheck(operated().config, route, { dialect: 'cesbo', query, headers }),
         }),
-        stats: createStatsView(database, () => 0, Date.now),
+        stats: createStatsView(database, () => 0, Date.now, 3600),
       },
     );
     return async () => {

@@ -14,8 +14,8 @@ const health = { status: 'ok' as const, store: { store: 'memory' as const, ok: t
 describe('withWorkers', () => {
   it("counts decisions over every worker that answered and lists each worker's part", () => {
     const workers: WorkerStatus[] = [
-      workerStatus(1, health, totals(3, 2), 10),
-      workerStatus(2, health, totals(4, 5), 9),
+      workerStatus(1, health, totals(3, 2), 10, 'sha-1'),
+      workerStatus(2, health, totals(4, 5), 9, 'sha-1'),
       { slot: 3, pid: 77, error: 'statuses: no answer within 2000 ms' },
     ];
     const status = withWorkers({ version: '0.1.0', decisions: totals(3, 2) }, workers);

@@ -70,3 +70,55 @@ describe('checkConfigFile: is this config valid?', () => {
     ]);
   });
 });
+
+// Duplicate logins and tokens are reported in the same run as the users' schema errors.
+describe('check-config: duplicates across users beside schema errors', () => {
+  it('names the duplicate login and token of a user that also has a schema error', () => {
+    const path = file(
+      'invalid-duplicate.yaml',
+      [
+        'users:',
+        '  - {login: ann, password: pw-1, token: tok-secret-1}',
+        '  - {login: ann, password: pw-2, token: tok-secret-1, maxConnections: -1}',
+        '  - {login: bob, packages: [gold, 7]}',
+        '  - {login: ann}',
+        '',
+      ].join('\n'),
+    );
+    const problems = problemsOf(path);
+    expect(problems).toEqual([
+      'users[1].maxConnections: Too small: expected number to be >=0',
+      'users[2].packages[1]: expected string, received number',
+      'users[2]: a user needs a password or a token to log in with',
+      'users[3]: a user needs a password or a token to log in with',
+      'users[1].login: "ann" is also users[0]',
+      'users[1].token: the same token as users[0]',
+      'users[3].login: "ann" is also users[0]',
+    ]);
+    expect(problems.join('\n')).not.toContain('tok-secret-1');
+  });
+
+  it('checks logins and tokens while the packages are unreadable', () => {
+    const path = file(
+      'bad-packages.yaml',
+      'packages: {basic: not-a-list}\nusers:\n  - {login: ann, token: t-1}\n  - {login: cy, token: t-1, packages: [basic]}\n',
+    );
+    expect(problemsOf(path)).toEqual([
+      'packages.basic: expected array, received string',
+      'users[1].token: the same token as users[0]',
+    ]);
+  });
+
+  it('finds the users file clashing with the main config while a main-config user is invalid', () => {
+    const users = file('clash-users.yaml', '- {login: ann, token: other}\n- {login: dee, token: main-token}\n');
+    const path = file(
+      'clash-invalid-main.yaml',
+      `usersFile: ${users}\nusers:\n  - {login: ann, password: pw}\n  - {login: bob, password: 12, token: main-token}\n`,
+    );
+    expect(problemsOf(path)).toEqual([
+      'users[1].password: expected string, received number',
+      `usersFile (${users}): users[0].login: "ann" is also a user in the main config`,
+      `usersFile (${users}): users[1].token: the same token as a user in the main config`,
+    ]);
+  });
+});

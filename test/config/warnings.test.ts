@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
+import { join } from 'node:path';
+import { readConfigDocument, validateConfig } from '../../src/config/load.js';
+import { PACKAGE_ROOT } from '../../src/packageRoot.js';
 import { configWarnings } from '../../src/config/warnings.js';
 
 const warningsOf = (document: unknown) => configWarnings(validateConfig(document, 'test.yaml', {}));
@@ -45,5 +47,18 @@ describe('valid but likely wrong settings', () => {
   it('nothing for the defaults', () => {
     expect(warningsOf({})).toEqual([]);
     expect(warningsOf({ backends: { portal: { type: 'ministra', url: 'http://mw/stalker_portal' } } })).toEqual([]);
+  });
+});
+
+describe('the shipped example', () => {
+  it('takes a Ministra backend, added as the README shows, without a warning', () => {
+    const example = readConfigDocument(join(PACKAGE_ROOT, 'config', 'example.yaml')) as Record<string, unknown>;
+    const withMinistra = {
+      ...example,
+      backends: { portal: { type: 'ministra', url: 'http://mw.example.com/stalker_portal', maxSessions: 2 } },
+      routes: { default: { backends: ['portal'], denyRedirect: 'http://promo.example.com/promo' } },
+    };
+    expect(warningsOf(example)).toEqual([]);
+    expect(warningsOf(withMinistra)).toEqual([]);
   });
 });

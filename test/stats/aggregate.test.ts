@@ -29,17 +29,19 @@ const SPANS: SessionSpan[] = [
   span('s4', 'b', undefined, at(12), at(12, 10), false),
 ];
 const WHOLE = { since: T0, until: at(48) };
+/** These spans end where they say: no idle time after the last check. */
+const NO_IDLE = { idleTtlMs: 0 };
 
 describe('aggregate', () => {
   it('by channel: distinct viewers, sessions, watch time and peak concurrency, most watched first', () => {
-    expect(aggregate(SPANS, 'channel', WHOLE)).toEqual([
+    expect(aggregate(SPANS, 'channel', WHOLE, NO_IDLE)).toEqual([
       { key: 'a', viewers: 2, sessions: 2, watchSeconds: 4500, peakConcurrent: 2 },
       { key: 'b', viewers: 2, sessions: 2, watchSeconds: 4200, peakConcurrent: 1 },
     ]);
   });
 
   it('by user: a viewer without a user counts by IP', () => {
-    expect(aggregate(SPANS, 'user', WHOLE).map((r) => [r.key, r.sessions, r.watchSeconds])).toEqual([
+    expect(aggregate(SPANS, 'user', WHOLE, NO_IDLE).map((r) => [r.key, r.sessions, r.watchSeconds])).toEqual([
       ['alice', 2, 7200],
       ['bob', 1, 900],
       ['198.51.100.4', 1, 600],
@@ -47,24 +49,24 @@ describe('aggregate', () => {
   });
 
   it('by day: a session across midnight counts on both days, each with its part', () => {
-    expect(aggregate(SPANS, 'day', WHOLE)).toEqual([
+    expect(aggregate(SPANS, 'day', WHOLE, NO_IDLE)).toEqual([
       { key: '2026-01-01', viewers: 3, sessions: 4, watchSeconds: 6900, peakConcurrent: 2 },
       { key: '2026-01-02', viewers: 1, sessions: 1, watchSeconds: 1800, peakConcurrent: 1 },
     ]);
   });
 
   it('by route, and only the part inside the window counts', () => {
-    expect(aggregate(SPANS, 'route', { since: at(10, 40), until: at(12, 5) })).toEqual([
+    expect(aggregate(SPANS, 'route', { since: at(10, 40), until: at(12, 5) }, NO_IDLE)).toEqual([
       { key: 'default', viewers: 2, sessions: 2, watchSeconds: 20 * 60 + 5 * 60, peakConcurrent: 2 },
       { key: 'vod', viewers: 1, sessions: 1, watchSeconds: 300, peakConcurrent: 1 },
     ]);
-    expect(aggregate(SPANS, 'route', { since: at(30), until: at(31) })).toEqual([]);
+    expect(aggregate(SPANS, 'route', { since: at(30), until: at(31) }, NO_IDLE)).toEqual([]);
   });
 });
 
 describe('concurrency', () => {
   it('counts the sessions open at each step', () => {
-    const points = concurrency(SPANS, { since: at(10), until: at(11) }, 900);
+    const points = concurrency(SPANS, { since: at(10), until: at(11) }, 900, NO_IDLE);
     expect(points).toEqual([
       { at: '2026-01-01T10:00:00.000Z', viewers: 1 },
       { at: '2026-01-01T10:15:00.000Z', viewers: 1 },
@@ -75,6 +77,6 @@ describe('concurrency', () => {
   });
 
   it('widens the step so that a long period stays at most 2000 points', () => {
-    expect(concurrency(SPANS, { since: T0, until: at(24 * 365) }, 1).length).toBeLessThanOrEqual(2001);
+    expect(concurrency(SPANS, { since: T0, until: at(24 * 365) }, 1, NO_IDLE).length).toBeLessThanOrEqual(2001);
   });
 });

@@ -56,6 +56,7 @@ describe('SQLite statistics store', () => {
         firstSeen: 1000,
         lastSeen: 9000,
         endedAt: 9000,
+        endReason: 'idle',
       },
     ]);
     await again.close();
