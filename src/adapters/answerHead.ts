@@ -15,6 +15,11 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 const TAB = 0x09;
+const DIGIT_ONE = 0x31;
+const DIGIT_ZERO = 0x30;
+const DIGIT_TWO = 0x32;
+/** Where a status line (`HTTP/1.1 100 Continue`) has the last digit of its status. */
+const STATUS_LAST_DIGIT_AT = 11;
 
 /** The two framing headers, by the length of their names, so other lines cost no string. */
 const FRAMING_NAMES: Readonly<Record<number, string>> = { 14: 'content-length', 17: 'transfer-encoding' };
@@ -62,10 +67,31 @@ const freshFraming = (): Framing => ({
 const KEPT_LINE_BYTES = 128;
 
 /**
+ * Whether the status line read so far (`kept`, one digit short) is an HTTP/1.x
+ * `10` whose last digit `byte` makes it `100 Continue`.
+ */
+function endsContinue(kept: Buffer, byte: number): boolean {
+  return (
+    byte === DIGIT_ZERO &&
+    kept[10] === DIGIT_ZERO &&
+    kept[9] === DIGIT_ONE &&
+    kept[8] === SPACE &&
+    kept.toString('latin1', 0, 7) === 'HTTP/1.'
+  );
+}
+
+/**
  * Reads the heads of the answers on one connection, byte by byte as they
  * arrive, in one pass: a head trickled in one byte at a time costs what it
  * would in one piece. Totals cover every head of one answer (1xx interim
  * heads included), so a stream of interim answers is bounded too.
+ *
+ * A `100 Continue` is the one interim answer undici refuses (it closes the
+ * connection, taking it for an answer to an `Expect: 100-continue` it never
+ * sent), though HTTP has a client read any 1xx as interim, asked for or not.
+ * The scanner rewrites its status in the chunk, in place, to `102`, which
+ * undici reads through like any other interim answer, and the real answer
+ * after it is read.
  */
 export class AnswerHeadScanner {
   private inHead = true;
@@ -91,7 +117,8 @@ export class AnswerHeadScanner {
 
   /**
    * Checks the next bytes from the middleware: a problem (never quoting the
-   * answer), after which the connection is to be closed, or undefined.
+   * answer), after which the connection is to be closed, or undefined. A
+   * `100` status in `chunk` is rewritten to `102` (see above).
    */
   scan(chunk: Buffer): string | undefined {
     if (!this.inHead) return undefined;
@@ -107,6 +134,7 @@ export class AnswerHeadScanner {
       if (byte !== CR && byte !== LF) {
         if (afterCR) return 'a bare CR in the head';
         if (byte === COLON && colonAt === -1) colonAt = lineLength;
+        if (lineLength === STATUS_LAST_DIGIT_AT && !this.statusSeen && endsContinue(kept, byte)) chunk[at] = DIGIT_TWO;
         if (lineLength < KEPT_LINE_BYTES) kept[lineLength] = byte;
         lineLength++;
       } else if (byte === CR) {
