@@ -1,3 +1,5 @@
+import { isOneNumber, nameIs, opensStatusLine } from './headBytes.js';
+
 /**
  * The bounds and framing rules of a middleware answer's head, checked on the
  * raw bytes before the HTTP parser sees them (see boundedSocket.ts for why).
@@ -27,42 +29,6 @@ const FRAMING_BYTES: Readonly<Record<number, Buffer>> = {
   14: Buffer.from(FRAMING_NAMES[14]!, 'latin1'),
   17: Buffer.from(FRAMING_NAMES[17]!, 'latin1'),
 };
-/** ASCII letters differ from their lower case in this bit alone. */
-const LOWER_CASE_BIT = 0x20;
-
-/**
- * Whether the line's name is `name` (lower case), compared byte by byte: the
- * headers a middleware sends on every answer (`X-AuthDuration`, `X-Session-Name`)
- * have a framing header's length, and a string per line for them is garbage.
- */
-function nameIs(line: Buffer, name: Buffer): boolean {
-  for (let at = 0; at < name.length; at++) {
-    const byte = line[at]!;
-    const wanted = name[at]!;
-    if (byte === wanted) continue;
-    // Only a letter may differ, and only in case: '-' is below 'a', and CR with the bit set would read as '-'.
-    if (wanted < 0x61 || (byte | LOWER_CASE_BIT) !== wanted) return false;
-  }
-  return true;
-}
-
-/** What the head of one answer has said about its framing so far. */
-interface Framing {
-  http10: boolean;
-  informational: boolean;
-  contentLengths: number;
-  transferEncodings: number;
-  endsChunked: boolean;
-}
-
-const freshFraming = (): Framing => ({
-  http10: false,
-  informational: false,
-  contentLengths: 0,
-  transferEncodings: 0,
-  endsChunked: false,
-});
-
 /** Bytes kept of each line: enough for a status line and any sane framing header. */
 const KEPT_LINE_BYTES = 128;
 
@@ -98,7 +64,12 @@ export class AnswerHeadScanner {
   private statusSeen = false;
   private bytes = 0;
   private lines = 0;
-  private framing = freshFraming();
+  /** What the head of this answer has said about its framing so far. */
+  private http10 = false;
+  private informational = false;
+  private contentLengths = 0;
+  private transferEncodings = 0;
+  private endsChunked = false;
   /** The line being read: its length so far (without CRLF), where its first colon is, whether a CR just came. */
   private lineLength = 0;
   private colonAt = -1;
@@ -109,10 +80,19 @@ export class AnswerHeadScanner {
   requestSent(): void {
     if (this.inHead) return;
     this.inHead = true;
-    this.statusSeen = false;
     this.bytes = 0;
     this.lines = 0;
-    this.framing = freshFraming();
+    this.newHead();
+  }
+
+  /** The framing of a head not read yet (the next answer's, or the real one after an interim one). */
+  private newHead(): void {
+    this.statusSeen = false;
+    this.http10 = false;
+    this.informational = false;
+    this.contentLengths = 0;
+    this.transferEncodings = 0;
+    this.endsChunked = false;
   }
 
   /**
@@ -161,59 +141,48 @@ export class AnswerHeadScanner {
   }
 
   private lineEnded(length: number, colon: number): string | undefined {
-    if (!this.statusSeen) return this.statusLine(this.kept.toString('latin1', 0, Math.min(length, 12)));
+    const kept = this.kept;
+    if (!this.statusSeen) {
+      this.statusSeen = true;
+      // Not HTTP at all: the parser refuses it with its own words.
+      if (!opensStatusLine(kept, length)) return undefined;
+      this.http10 = kept[5] === DIGIT_ONE && kept[7] === DIGIT_ZERO;
+      this.informational = kept[9] === DIGIT_ONE;
+      return undefined;
+    }
     if (length === 0) return this.headEnd();
     if (++this.lines > MAX_HEADER_LINES) return `more than ${MAX_HEADER_LINES} header lines`;
     // A folded line continues the one before: two readers can disagree on what it belongs to.
-    if (this.kept[0] === SPACE || this.kept[0] === TAB) return 'a folded header line';
+    if (kept[0] === SPACE || kept[0] === TAB) return 'a folded header line';
     const bytes = FRAMING_BYTES[colon];
-    if (bytes === undefined || !nameIs(this.kept, bytes)) return undefined;
+    if (bytes === undefined || !nameIs(kept, bytes)) return undefined;
     const name = FRAMING_NAMES[colon]!;
     if (length > KEPT_LINE_BYTES) return `a ${name} line over ${KEPT_LINE_BYTES} bytes`;
-    return this.framingHeader(
-      name,
-      this.kept
-        .toString('latin1', colon + 1, length)
-        .trim()
-        .toLowerCase(),
-    );
-  }
-
-  private statusLine(opening: string): string | undefined {
-    this.statusSeen = true;
-    const match = /^HTTP\/(\d\.\d) (\d)\d\d$/.exec(opening);
-    // Not HTTP at all: the parser refuses it with its own words.
-    if (!match) return undefined;
-    this.framing.http10 = match[1] === '1.0';
-    this.framing.informational = match[2] === '1';
-    return undefined;
-  }
-
-  private framingHeader(name: string, value: string): string | undefined {
-    const framing = this.framing;
     if (name === 'content-length') {
-      if (++framing.contentLengths > 1) return 'more than one Content-Length';
-      return /^\d{1,15}$/.test(value) ? undefined : 'a Content-Length that is not one number';
+      if (++this.contentLengths > 1) return 'more than one Content-Length';
+      return isOneNumber(kept, colon + 1, length) ? undefined : 'a Content-Length that is not one number';
     }
-    if (++framing.transferEncodings > 1) return 'more than one Transfer-Encoding';
-    const codings = value.split(',').map((coding) => coding.trim());
-    framing.endsChunked = codings.at(-1) === 'chunked' && codings.indexOf('chunked') === codings.length - 1;
+    if (++this.transferEncodings > 1) return 'more than one Transfer-Encoding';
+    const codings = kept
+      .toString('latin1', colon + 1, length)
+      .toLowerCase()
+      .split(',')
+      .map((coding) => coding.trim());
+    this.endsChunked = codings.at(-1) === 'chunked' && codings.indexOf('chunked') === codings.length - 1;
     return undefined;
   }
 
   private headEnd(): string | undefined {
-    const framing = this.framing;
-    if (framing.informational) {
+    if (this.informational) {
       // An interim answer (102, 103): the real one follows, still within the same totals.
-      this.statusSeen = false;
-      this.framing = freshFraming();
+      this.newHead();
       return undefined;
     }
     this.inHead = false;
-    if (framing.transferEncodings > 0) {
-      if (framing.contentLengths > 0) return 'both Content-Length and Transfer-Encoding';
-      if (!framing.endsChunked) return 'a Transfer-Encoding that does not end in chunked';
-      if (framing.http10) return 'Transfer-Encoding in an HTTP/1.0 answer';
+    if (this.transferEncodings > 0) {
+      if (this.contentLengths > 0) return 'both Content-Length and Transfer-Encoding';
+      if (!this.endsChunked) return 'a Transfer-Encoding that does not end in chunked';
+      if (this.http10) return 'Transfer-Encoding in an HTTP/1.0 answer';
     }
     return undefined;
   }
