@@ -142,6 +142,8 @@ export async function startCountingMiddleware(
 export interface BridgeOptions {
   /** Arguments after `serve --config FILE` (`--workers 2`). */
   readonly serveArgs?: readonly string[];
+  /** Another build's CLI than this repository's dist/ (an A/B run). */
+  readonly cli?: string;
   /** Node flags before the CLI (`--expose-gc`). */
   readonly nodeFlags?: readonly string[];
   readonly cores?: Cores;
@@ -170,7 +172,7 @@ export async function startBridge(lines: readonly string[], options: BridgeOptio
   writeFileSync(config, [`listen: 127.0.0.1:${port}`, ...lines, ''].join('\n'));
   const [command, args] = onCores(options.cores ?? SERVER_CORE, process.execPath, [
     ...(options.nodeFlags ?? []),
-    CLI,
+    options.cli ?? CLI,
     'serve',
     '--config',
     config,

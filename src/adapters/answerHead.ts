@@ -1,3 +1,5 @@
+import { isOneNumber, nameIs, opensStatusLine } from './headBytes.js';
+
 /**
  * The bounds and framing rules of a middleware answer's head, checked on the
  * raw bytes before the HTTP parser sees them (see boundedSocket.ts for why).
@@ -15,6 +17,11 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 const TAB = 0x09;
+const DIGIT_ONE = 0x31;
+const DIGIT_ZERO = 0x30;
+const DIGIT_TWO = 0x32;
+/** Where a status line (`HTTP/1.1 100 Continue`) has the last digit of its status. */
+const STATUS_LAST_DIGIT_AT = 11;
 
 /** The two framing headers, by the length of their names, so other lines cost no string. */
 const FRAMING_NAMES: Readonly<Record<number, string>> = { 14: 'content-length', 17: 'transfer-encoding' };
@@ -22,57 +29,47 @@ const FRAMING_BYTES: Readonly<Record<number, Buffer>> = {
   14: Buffer.from(FRAMING_NAMES[14]!, 'latin1'),
   17: Buffer.from(FRAMING_NAMES[17]!, 'latin1'),
 };
-/** ASCII letters differ from their lower case in this bit alone. */
-const LOWER_CASE_BIT = 0x20;
-
-/**
- * Whether the line's name is `name` (lower case), compared byte by byte: the
- * headers a middleware sends on every answer (`X-AuthDuration`, `X-Session-Name`)
- * have a framing header's length, and a string per line for them is garbage.
- */
-function nameIs(line: Buffer, name: Buffer): boolean {
-  for (let at = 0; at < name.length; at++) {
-    const byte = line[at]!;
-    const wanted = name[at]!;
-    if (byte === wanted) continue;
-    // Only a letter may differ, and only in case: '-' is below 'a', and CR with the bit set would read as '-'.
-    if (wanted < 0x61 || (byte | LOWER_CASE_BIT) !== wanted) return false;
-  }
-  return true;
-}
-
-/** What the head of one answer has said about its framing so far. */
-interface Framing {
-  http10: boolean;
-  informational: boolean;
-  contentLengths: number;
-  transferEncodings: number;
-  endsChunked: boolean;
-}
-
-const freshFraming = (): Framing => ({
-  http10: false,
-  informational: false,
-  contentLengths: 0,
-  transferEncodings: 0,
-  endsChunked: false,
-});
-
 /** Bytes kept of each line: enough for a status line and any sane framing header. */
 const KEPT_LINE_BYTES = 128;
+
+/**
+ * Whether the status line read so far (`kept`, one digit short) is an HTTP/1.x
+ * `10` whose last digit `byte` makes it `100 Continue`.
+ */
+function endsContinue(kept: Buffer, byte: number): boolean {
+  return (
+    byte === DIGIT_ZERO &&
+    kept[10] === DIGIT_ZERO &&
+    kept[9] === DIGIT_ONE &&
+    kept[8] === SPACE &&
+    kept.toString('latin1', 0, 7) === 'HTTP/1.'
+  );
+}
 
 /**
  * Reads the heads of the answers on one connection, byte by byte as they
  * arrive, in one pass: a head trickled in one byte at a time costs what it
  * would in one piece. Totals cover every head of one answer (1xx interim
  * heads included), so a stream of interim answers is bounded too.
+ *
+ * A `100 Continue` is the one interim answer undici refuses (it closes the
+ * connection, taking it for an answer to an `Expect: 100-continue` it never
+ * sent), though HTTP has a client read any 1xx as interim, asked for or not.
+ * The scanner rewrites its status in the chunk, in place, to `102`, which
+ * undici reads through like any other interim answer, and the real answer
+ * after it is read.
  */
 export class AnswerHeadScanner {
   private inHead = true;
   private statusSeen = false;
   private bytes = 0;
   private lines = 0;
-  private framing = freshFraming();
+  /** What the head of this answer has said about its framing so far. */
+  private http10 = false;
+  private informational = false;
+  private contentLengths = 0;
+  private transferEncodings = 0;
+  private endsChunked = false;
   /** The line being read: its length so far (without CRLF), where its first colon is, whether a CR just came. */
   private lineLength = 0;
   private colonAt = -1;
@@ -83,15 +80,25 @@ export class AnswerHeadScanner {
   requestSent(): void {
     if (this.inHead) return;
     this.inHead = true;
-    this.statusSeen = false;
     this.bytes = 0;
     this.lines = 0;
-    this.framing = freshFraming();
+    this.newHead();
+  }
+
+  /** The framing of a head not read yet (the next answer's, or the real one after an interim one). */
+  private newHead(): void {
+    this.statusSeen = false;
+    this.http10 = false;
+    this.informational = false;
+    this.contentLengths = 0;
+    this.transferEncodings = 0;
+    this.endsChunked = false;
   }
 
   /**
    * Checks the next bytes from the middleware: a problem (never quoting the
-   * answer), after which the connection is to be closed, or undefined.
+   * answer), after which the connection is to be closed, or undefined. A
+   * `100` status in `chunk` is rewritten to `102` (see above).
    */
   scan(chunk: Buffer): string | undefined {
     if (!this.inHead) return undefined;
@@ -107,6 +114,7 @@ export class AnswerHeadScanner {
       if (byte !== CR && byte !== LF) {
         if (afterCR) return 'a bare CR in the head';
         if (byte === COLON && colonAt === -1) colonAt = lineLength;
+        if (lineLength === STATUS_LAST_DIGIT_AT && !this.statusSeen && endsContinue(kept, byte)) chunk[at] = DIGIT_TWO;
         if (lineLength < KEPT_LINE_BYTES) kept[lineLength] = byte;
         lineLength++;
       } else if (byte === CR) {
@@ -133,59 +141,48 @@ export class AnswerHeadScanner {
   }
 
   private lineEnded(length: number, colon: number): string | undefined {
-    if (!this.statusSeen) return this.statusLine(this.kept.toString('latin1', 0, Math.min(length, 12)));
+    const kept = this.kept;
+    if (!this.statusSeen) {
+      this.statusSeen = true;
+      // Not HTTP at all: the parser refuses it with its own words.
+      if (!opensStatusLine(kept, length)) return undefined;
+      this.http10 = kept[5] === DIGIT_ONE && kept[7] === DIGIT_ZERO;
+      this.informational = kept[9] === DIGIT_ONE;
+      return undefined;
+    }
     if (length === 0) return this.headEnd();
     if (++this.lines > MAX_HEADER_LINES) return `more than ${MAX_HEADER_LINES} header lines`;
     // A folded line continues the one before: two readers can disagree on what it belongs to.
-    if (this.kept[0] === SPACE || this.kept[0] === TAB) return 'a folded header line';
+    if (kept[0] === SPACE || kept[0] === TAB) return 'a folded header line';
     const bytes = FRAMING_BYTES[colon];
-    if (bytes === undefined || !nameIs(this.kept, bytes)) return undefined;
+    if (bytes === undefined || !nameIs(kept, bytes)) return undefined;
     const name = FRAMING_NAMES[colon]!;
     if (length > KEPT_LINE_BYTES) return `a ${name} line over ${KEPT_LINE_BYTES} bytes`;
-    return this.framingHeader(
-      name,
-      this.kept
-        .toString('latin1', colon + 1, length)
-        .trim()
-        .toLowerCase(),
-    );
-  }
-
-  private statusLine(opening: string): string | undefined {
-    this.statusSeen = true;
-    const match = /^HTTP\/(\d\.\d) (\d)\d\d$/.exec(opening);
-    // Not HTTP at all: the parser refuses it with its own words.
-    if (!match) return undefined;
-    this.framing.http10 = match[1] === '1.0';
-    this.framing.informational = match[2] === '1';
-    return undefined;
-  }
-
-  private framingHeader(name: string, value: string): string | undefined {
-    const framing = this.framing;
     if (name === 'content-length') {
-      if (++framing.contentLengths > 1) return 'more than one Content-Length';
-      return /^\d{1,15}$/.test(value) ? undefined : 'a Content-Length that is not one number';
+      if (++this.contentLengths > 1) return 'more than one Content-Length';
+      return isOneNumber(kept, colon + 1, length) ? undefined : 'a Content-Length that is not one number';
     }
-    if (++framing.transferEncodings > 1) return 'more than one Transfer-Encoding';
-    const codings = value.split(',').map((coding) => coding.trim());
-    framing.endsChunked = codings.at(-1) === 'chunked' && codings.indexOf('chunked') === codings.length - 1;
+    if (++this.transferEncodings > 1) return 'more than one Transfer-Encoding';
+    const codings = kept
+      .toString('latin1', colon + 1, length)
+      .toLowerCase()
+      .split(',')
+      .map((coding) => coding.trim());
+    this.endsChunked = codings.at(-1) === 'chunked' && codings.indexOf('chunked') === codings.length - 1;
     return undefined;
   }
 
   private headEnd(): string | undefined {
-    const framing = this.framing;
-    if (framing.informational) {
+    if (this.informational) {
       // An interim answer (102, 103): the real one follows, still within the same totals.
-      this.statusSeen = false;
-      this.framing = freshFraming();
+      this.newHead();
       return undefined;
     }
     this.inHead = false;
-    if (framing.transferEncodings > 0) {
-      if (framing.contentLengths > 0) return 'both Content-Length and Transfer-Encoding';
-      if (!framing.endsChunked) return 'a Transfer-Encoding that does not end in chunked';
-      if (framing.http10) return 'Transfer-Encoding in an HTTP/1.0 answer';
+    if (this.transferEncodings > 0) {
+      if (this.contentLengths > 0) return 'both Content-Length and Transfer-Encoding';
+      if (!this.endsChunked) return 'a Transfer-Encoding that does not end in chunked';
+      if (this.http10) return 'Transfer-Encoding in an HTTP/1.0 answer';
     }
     return undefined;
   }
