@@ -40,6 +40,14 @@ function zipf(n: number, next: () => number): () => number {
   };
 }
 
+/** Players' user agents: each viewer keeps one, as a real player does (it is part of the default cache key). */
+const PLAYERS = [
+  'VLC/3.0.20 LibVLC/3.0.20',
+  'Lavf/60.16.100',
+  'Kodi/20.2 (Linux; Android 11)',
+  'Mozilla/5.0 (SMART-TV)',
+];
+
 /** The request paths and headers of the workload, in order. */
 export function* hlsChecks(workload: HlsWorkload): Generator<{ path: string; headers: Record<string, string> }> {
   const next = random(42);
@@ -55,6 +63,7 @@ export function* hlsChecks(workload: HlsWorkload): Generator<{ path: string; hea
         'x-real-ip': `10.${(viewer >> 16) & 255}.${(viewer >> 8) & 255}.${viewer & 255}`,
         'x-real-path': `/${ch}/index.m3u8`,
         'x-session-id': String(viewer),
+        'x-real-ua': PLAYERS[viewer % PLAYERS.length]!,
       },
     };
   }

@@ -4,6 +4,7 @@ import { endpointAdapter } from './ask.js';
 import type { MiddlewareClient, OutboundRequest } from './transport.js';
 import type { BackendVerdict, MiddlewareAdapter } from './types.js';
 import { flussonicWriter, type FlussonicWriter } from '../protocols/flussonic.js';
+import { mediaRequestOf } from '../protocols/flussonicArchive.js';
 import { endpointUnder } from './endpoint.js';
 
 type MinistraBackend = Extract<BackendConfig, { type: 'ministra' }>;
@@ -17,56 +18,17 @@ export function ministraEndpoint(url: string): string {
 }
 
 /**
- * The DVR paths Flussonic serves (Ministra's TV archive hands out
- * `<stream>/index-<from>-<duration>.m3u8`, `<stream>/archive-<from>-<duration>.ts`
- * and `<stream>/archive/<from>/<duration>/mpegts`), with the `media_request`
- * kind Flussonic names them by when it asks an auth backend.
- */
-const DVR_REQUESTS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^\/(.+)\/index-(\d+-\d+)\.m3u8$/, 'dvr_session-hls_mbr_playlist'],
-  [/^\/(.+)\/mono-(\d+-\d+)\.m3u8$/, 'dvr_session-hls_playlist'],
-  [/^\/(.+)\/archive-(\d+-\d+)\.mp4$/, 'dvr_handler-mp4'],
-  [/^\/(.+)\/archive-(\d+-\d+)\.ts$/, 'dvr_stream_handler-ts_file'],
-  [/^\/(.+)\/archive\/(\d+\/\d+)\/mpegts$/, 'dvr_stream_handler-ts_stream'],
-  [/^\/(.+)\/timeshift_abs-(\d+)\.ts$/, 'dvr_handler-timeshift_abs'],
-  [/^\/(.+)\/timeshift_rel\/(\d+)$/, 'dvr_handler-timeshift_rel'],
-  [/^\/(.+)\/timeshift_abs-(\d+)\.m3u8$/, 'hls_timeshift_playlist-hls_timeshift_abs'],
-  [/^\/(.+)\/timeshift_rel-(\d+)\.m3u8$/, 'hls_timeshift_playlist-hls_timeshift_rel'],
-];
-
-export interface ArchiveRequest {
-  readonly stream: string;
-  readonly mediaRequest: string;
-}
-
-/** The stream and Flussonic `media_request` of an archive or timeshift path; undefined for live and VOD. */
-export function archiveRequest(path: string | undefined): ArchiveRequest | undefined {
-  const bare = path?.split(/[?#]/)[0] ?? '';
-  for (const [form, kind] of DVR_REQUESTS) {
-    const match = form.exec(bare);
-    if (!match) continue;
-    const [, stream = '', range = ''] = match;
-    let name = stream;
-    try {
-      name = decodeURIComponent(stream);
-    } catch {
-      // A broken escape is still the name the viewer asked for.
-    }
-    return { stream: name, mediaRequest: `${kind}-${range.replace('/', '-')}` };
-  }
-  return undefined;
-}
-
-/**
- * Flussonic style, as Flussonic itself asks for archive playback: the stream
- * named from the DVR path (not its last segment, `mpegts` or a number of
- * seconds) and the `media_request` it describes.
+ * Flussonic style, as Flussonic itself asks for archive playback: the
+ * `media_request` the DVR path describes, and the stream named as for live
+ * viewing, so the portal sees one stream whether the viewer watches it live
+ * or from the archive.
  */
 function ministraWriter(flussonic: FlussonicWriter) {
   return (base: URL, viewer: ViewerRequest): OutboundRequest => {
-    const archive = archiveRequest(viewer.path);
-    if (!archive) return flussonic(base, viewer);
-    return flussonic(base, { ...viewer, channel: archive.stream }, { media_request: archive.mediaRequest });
+    const mediaRequest = mediaRequestOf(viewer.path);
+    return mediaRequest === undefined
+      ? flussonic(base, viewer)
+      : flussonic(base, viewer, { media_request: mediaRequest });
   };
 }
 

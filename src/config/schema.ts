@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { adminSchema } from './adminSchema.js';
 import { backendSchema } from './backendSchema.js';
+import { CACHE_KEY_PARTS } from './cacheKeyParts.js';
 import { localTtl, redisUrl } from './cacheSchema.js';
 import { bodyLimits, publishSetting } from './callerSchema.js';
 import { cidr, flag, httpUrl, integer, listen, nameKey } from './fields.js';
@@ -23,8 +24,6 @@ const route = z.strictObject({
   timeoutMs: integer(1, 600_000).default(5000),
   publish: publishSetting,
 });
-
-const CACHE_KEY_PARTS = ['token', 'credentials', 'ip', 'channel', 'path', 'session', 'userAgent', 'query'] as const;
 
 const ttl = (fallback: number) => integer(0, 86_400 * 30).default(fallback);
 

@@ -1,5 +1,7 @@
 import { hash } from 'node:crypto';
 import type { BackendConfig, CacheKeyPart } from '../config/schema.js';
+import { mediaRequestOf } from '../protocols/flussonicArchive.js';
+import type { Query } from '../protocols/query.js';
 import type { ViewerRequest } from '../viewer.js';
 
 /**
@@ -38,38 +40,88 @@ function inCanonicalOrder(pieces: readonly string[]): boolean {
   return true;
 }
 
+/**
+ * A Flussonic caller's parameters that change from one request of a session to the next
+ * (Flussonic's own counters): in the key, they would make every check a miss.
+ */
+const PER_REQUEST_PARAMS: ReadonlySet<string> = new Set([
+  'request_type',
+  'request_number',
+  'stream_clients',
+  'total_clients',
+  'duration',
+  'bytes',
+]);
+
+/** A Flussonic caller's parameters but its counters, names sorted, each name's values in order. */
+function paramsOf(params: Query | undefined): string | undefined {
+  if (params === undefined) return undefined;
+  const kept = [...params].filter(([name]) => !PER_REQUEST_PARAMS.has(name));
+  return JSON.stringify(kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undefined> = {
   token: (v) => v.token,
   // As given: a middleware reads `auth=` whether or not it is login:password.
   credentials: (v) => v.auth,
   ip: (v) => v.ip,
-  channel: (v) => v.channel,
+  // A channel id the caller sent reaches Cesbo-style backends (X-Channel-ID); one taken from the path does not.
+  channel: (v) =>
+    v.channelId !== undefined ? `i${v.channelId}` : v.channel === undefined ? undefined : `p${v.channel}`,
   path: (v) => v.path,
+  // Live, or which archive request: what a Flussonic-style backend gets as media_request.
+  archive: (v) => mediaRequestOf(v.path),
   session: (v) => v.session,
   userAgent: (v) => v.userAgent,
+  host: (v) => v.host,
+  origin: (v) => v.origin,
+  referer: (v) => v.referer,
+  // As the caller named it: the one guessed from the path (hls for a playlist, http for its segments) is the path's.
+  proto: (v) => v.proto,
   query: (v) => canonicalQuery(v.rawQuery),
+  params: (v) => paramsOf(v.callerParams),
 };
 
-/** Backends that receive the viewer's whole query string (and may decide on any parameter of it). */
-function receivesWholeQuery(backend: BackendConfig): boolean {
+/** Backends sent the viewer's query and details as Astra sends them (`http`, Cesbo-style `iptvportal`). */
+function cesboStyle(backend: BackendConfig): boolean {
   return backend.type === 'http' || (backend.type === 'iptvportal' && backend.protocol === 'cesbo');
 }
 
-const WHOLE_QUERY_KEY: readonly CacheKeyPart[] = ['query', 'ip', 'channel'];
-const NAMED_PARAMETERS_KEY: readonly CacheKeyPart[] = ['token', 'credentials', 'ip', 'channel'];
+/** What a Cesbo-style backend receives: the viewer's query, and the X-Real-* and X-Session-ID headers. */
+const CESBO_STYLE_KEY: readonly CacheKeyPart[] = [
+  'query',
+  'ip',
+  'channel',
+  'archive',
+  'session',
+  'userAgent',
+  'host',
+  'origin',
+];
+
+/** What a Flussonic-style backend receives: what a Cesbo-style one does (`qs` is the query, `host` else the origin's), and more. */
+const FLUSSONIC_STYLE_KEY: readonly CacheKeyPart[] = [
+  'token',
+  'credentials',
+  ...CESBO_STYLE_KEY,
+  'referer',
+  'proto',
+  'params',
+];
 
 /**
  * The parts a route's decisions are keyed by when the operator set no `cache.key`: everything its
- * backends receive and could decide on. A backend sent the whole query (`http`, Cesbo-style
- * `iptvportal`) could decide on any parameter of it; the Flussonic-style ones read the token and
- * credentials. A route with both kinds keys by both.
+ * backends receive and could decide on, but the path within a channel (it changes with every HLS
+ * segment: keyed, nginx auth_request would ask the middleware for each) and a Flussonic caller's
+ * per-request counters. Live and archive viewing of a channel are keyed apart. A route with both
+ * kinds of backend keys by both.
  */
 export function defaultKeyParts(backends: readonly BackendConfig[]): readonly CacheKeyPart[] {
   const parts = new Set<CacheKeyPart>();
   for (const backend of backends) {
-    for (const part of receivesWholeQuery(backend) ? WHOLE_QUERY_KEY : NAMED_PARAMETERS_KEY) parts.add(part);
+    for (const part of cesboStyle(backend) ? CESBO_STYLE_KEY : FLUSSONIC_STYLE_KEY) parts.add(part);
   }
-  return parts.size === 0 ? NAMED_PARAMETERS_KEY : [...parts];
+  return parts.size === 0 ? FLUSSONIC_STYLE_KEY : [...parts];
 }
 
 /** A byte UTF-8 never contains: marks text hashed as UTF-16 apart from text hashed as UTF-8. */

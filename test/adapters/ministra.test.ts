@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveRequest, ministraEndpoint } from '../../src/adapters/ministra.js';
+import { ministraEndpoint } from '../../src/adapters/ministra.js';
 import { MiddlewareClient } from '../../src/adapters/transport.js';
 import type { ReplayServer } from '../support/replayServer.js';
 import { adapterFrom, astraViewer, check, replayFixtures } from './support.js';
@@ -145,34 +145,6 @@ describe('ministra answers', () => {
 });
 
 describe('ministra TV archive', () => {
-  it.each([
-    ['/tv1000/index-1700000000-3600.m3u8', 'tv1000', 'dvr_session-hls_mbr_playlist-1700000000-3600'],
-    ['/tv1000/mono-1700000000-3600.m3u8?token=x', 'tv1000', 'dvr_session-hls_playlist-1700000000-3600'],
-    ['/tv1000/archive-1700000000-3600.ts', 'tv1000', 'dvr_stream_handler-ts_file-1700000000-3600'],
-    ['/tv1000/archive-1700000000-3600.mp4', 'tv1000', 'dvr_handler-mp4-1700000000-3600'],
-    ['/tv1000/archive/1700000000/3600/mpegts', 'tv1000', 'dvr_stream_handler-ts_stream-1700000000-3600'],
-    ['/live/tv1000/timeshift_abs-1700000000.ts', 'live/tv1000', 'dvr_handler-timeshift_abs-1700000000'],
-    ['/tv1000/timeshift_rel/3600', 'tv1000', 'dvr_handler-timeshift_rel-3600'],
-    ['/tv1000/timeshift_abs-1700000000.m3u8', 'tv1000', 'hls_timeshift_playlist-hls_timeshift_abs-1700000000'],
-    ['/tv1000/timeshift_rel-360.m3u8', 'tv1000', 'hls_timeshift_playlist-hls_timeshift_rel-360'],
-    ['/%D0%BF%D0%B5%D1%80%D0%B2%D1%8B%D0%B9/index-1-2.m3u8', 'первый', 'dvr_session-hls_mbr_playlist-1-2'],
-    ['/bad%E0/index-1-2.m3u8', 'bad%E0', 'dvr_session-hls_mbr_playlist-1-2'],
-  ])('%s → stream %s, %s', (path, stream, mediaRequest) => {
-    expect(archiveRequest(path)).toEqual({ stream, mediaRequest });
-  });
-
-  it.each([
-    undefined,
-    '',
-    '/tv1000/index.m3u8',
-    '/tv1000/mpegts',
-    '/index-1-2.m3u8',
-    '/vod/movie.mp4/index.m3u8',
-    '/tv1000/archive-x-3600.ts',
-  ])('%s is no archive request', (path) => {
-    expect(archiveRequest(path)).toBeUndefined();
-  });
-
   it("an archive path names the stream and sends Flussonic's media_request", async () => {
     const viewer = astraViewer(ARCHIVE_TOKEN, { path: '/tv1000/index-1700000000-3600.m3u8', channel: 'tv1000' });
     expect(await check(ministra(), viewer)).toMatchObject({ outcome: 'allow', info: { userId: '1042' } });
@@ -183,10 +155,10 @@ describe('ministra TV archive', () => {
     });
   });
 
-  it('the stream of an MPEG-TS archive is named by the path, not by its last segment', async () => {
+  it('the stream of an MPEG-TS archive is the channel, as for live viewing', async () => {
     await check(
       ministra(),
-      astraViewer(ALLOWED, { path: '/tv1000/archive/1700000000/3600/mpegts', channel: 'mpegts' }),
+      astraViewer(ALLOWED, { path: '/tv1000/archive/1700000000/3600/mpegts', channel: 'tv1000', channelId: 'tv1000' }),
     );
     expect(portal.received.at(-1)!.query).toMatchObject({
       name: ['tv1000'],

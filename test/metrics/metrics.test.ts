@@ -6,7 +6,12 @@ import { parsePrometheusText, sampleValue, type Sample } from '../support/promTe
 import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 const P = 'iptv_auth_bridge_';
-const VIEWER = { 'X-Real-IP': '198.51.100.23', 'X-Session-ID': '77', 'X-Real-Path': '/tv/a001/index.m3u8' };
+const VIEWER = {
+  'X-Real-IP': '198.51.100.23',
+  'X-Session-ID': '77',
+  'X-Channel-ID': 'a001',
+  'X-Real-Path': '/tv/a001/index.m3u8',
+};
 
 let middleware: ReplayServer;
 let slow: ReplayServer;
@@ -53,7 +58,7 @@ beforeAll(async () => {
   });
   expect(await check('/auth?token=good-token')).toBe(200);
   expect(await check('/auth?token=good-token')).toBe(200);
-  expect(await check('/flussonic?token=good-token&name=a001&ip=198.51.100.23')).toBe(200);
+  expect(await check('/flussonic?token=good-token&name=a001&ip=198.51.100.23&session_id=77')).toBe(200);
   expect(await check('/auth?token=bad-token')).toBe(403);
   for (let i = 0; i < 3; i++) expect(await check('/auth/dead?token=dead-token')).toBe(403);
   expect(await check('/auth/open?token=other-token')).toBe(200);
@@ -78,7 +83,7 @@ describe('metrics after real decisions', () => {
     expect(decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', by: 'backend', cache: 'miss' })).toBe(1);
     expect(decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', by: 'backend', cache: 'hit' })).toBe(1);
     expect(decisions({ route: 'default', dialect: 'cesbo', decision: 'deny', by: 'backend', cache: 'miss' })).toBe(1);
-    // The Flussonic caller names the same viewer (ip, channel a001, token): the same cached answer, counted under its own dialect.
+    // The Flussonic caller names the same viewer (ip, channel a001, session, token): the same cached answer, counted under its own dialect.
     expect(decisions({ route: 'default', dialect: 'flussonic', decision: 'allow', by: 'backend', cache: 'hit' })).toBe(
       1,
     );

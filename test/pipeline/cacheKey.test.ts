@@ -67,6 +67,72 @@ describe('cache keys', () => {
   });
 });
 
+describe('key parts beyond the token', () => {
+  const key = (part: Parameters<typeof decisionKeyOf>[0][number], parts: Partial<ViewerRequest>) =>
+    decisionKeyOf([part])('default', viewer(parts));
+
+  it('archive: live paths of a channel share a key, each archive request has its own', () => {
+    const live = ['/a001/index.m3u8', '/a001/seg-1.ts', '/a001/2023/11/14/22/13/20-06000.ts', undefined];
+    expect(new Set(live.map((path) => key('archive', { path }))).size).toBe(1);
+    const apart = [
+      '/a001/index.m3u8',
+      '/a001/index-1700000000-3600.m3u8',
+      '/a001/index-1700000000-7200.m3u8',
+      '/a001/mono-1700000000-3600.m3u8',
+      '/a001/archive-1700000000-3600.ts',
+      '/a001/timeshift_rel/3600',
+    ];
+    expect(new Set(apart.map((path) => key('archive', { path }))).size).toBe(apart.length);
+  });
+
+  it('channel: an id the caller sent is apart from the same name taken from the path', () => {
+    expect(key('channel', { channel: 'a001', channelId: 'a001' })).not.toBe(key('channel', { channel: 'a001' }));
+    expect(key('channel', { channel: 'pa001' })).not.toBe(key('channel', { channel: 'a001', channelId: 'a001' }));
+    expect(key('channel', {})).not.toBe(key('channel', { channel: '' }));
+  });
+
+  it("params: a Flussonic caller's own parameters, names in any order, but its per-request counters", () => {
+    const params = (entries: [string, string[]][]) => key('params', { callerParams: new Map(entries) });
+    const first = params([
+      ['name', ['a001']],
+      ['media_request', ['dvr_session-hls_playlist-1-2']],
+      ['request_number', ['1']],
+      ['request_type', ['new_session']],
+    ]);
+    const later = params([
+      ['media_request', ['dvr_session-hls_playlist-1-2']],
+      ['name', ['a001']],
+      ['request_number', ['7']],
+      ['request_type', ['update_session']],
+      ['stream_clients', ['3']],
+      ['total_clients', ['9']],
+      ['duration', ['60']],
+      ['bytes', ['1000']],
+    ]);
+    expect(later).toBe(first);
+    const apart = [
+      first,
+      params([['name', ['a001']]]),
+      params([
+        ['name', ['a001']],
+        ['dvr', ['true']],
+      ]),
+      params([['x', ['1', '2']]]),
+      params([['x', ['2', '1']]]),
+      key('params', {}),
+    ];
+    expect(new Set(apart).size).toBe(apart.length);
+  });
+
+  it('session, userAgent, host, origin, referer, proto: each tells checks apart', () => {
+    for (const part of ['session', 'userAgent', 'host', 'origin', 'referer', 'proto'] as const) {
+      const field = part;
+      expect(key(part, { [field]: 'a' }), part).not.toBe(key(part, { [field]: 'b' }));
+      expect(key(part, { [field]: 'a' }), part).not.toBe(key(part, {}));
+    }
+  });
+});
+
 describe('canonical query', () => {
   it("sorts parameters by name, keeps a repeated name's values in order, drops empty pieces, decodes nothing", () => {
     expect(canonicalQuery('')).toBe('');
@@ -94,23 +160,20 @@ describe('default key parts', () => {
   const backend = (type: string, more: object = {}) =>
     ({ type, url: 'http://127.0.0.1/', ...more }) as unknown as BackendConfig;
 
-  it('hold the whole query for backends that receive it, and token and credentials for Flussonic-style ones', () => {
-    expect(defaultKeyParts([backend('http')])).toEqual(['query', 'ip', 'channel']);
-    expect(defaultKeyParts([backend('iptvportal', { protocol: 'cesbo' })])).toEqual(['query', 'ip', 'channel']);
+  const CESBO_STYLE = ['query', 'ip', 'channel', 'archive', 'session', 'userAgent', 'host', 'origin'];
+  const FLUSSONIC_STYLE = ['token', 'credentials', ...CESBO_STYLE, 'referer', 'proto', 'params'];
+
+  it('hold what each kind of backend receives, but the path', () => {
+    expect(defaultKeyParts([backend('http')])).toEqual(CESBO_STYLE);
+    expect(defaultKeyParts([backend('iptvportal', { protocol: 'cesbo' })])).toEqual(CESBO_STYLE);
     for (const type of ['flussonic', 'ministra', 'smarty'])
-      expect(defaultKeyParts([backend(type)])).toEqual(['token', 'credentials', 'ip', 'channel']);
-    expect(defaultKeyParts([backend('iptvportal', { protocol: 'flussonic' })])).toEqual([
-      'token',
-      'credentials',
-      'ip',
-      'channel',
-    ]);
+      expect(defaultKeyParts([backend(type)])).toEqual(FLUSSONIC_STYLE);
+    expect(defaultKeyParts([backend('iptvportal', { protocol: 'flussonic' })])).toEqual(FLUSSONIC_STYLE);
+    expect(defaultKeyParts([backend('ministra')])).not.toContain('path');
   });
 
-  it('hold the union for a route with both kinds, and the named parameters for a route with none', () => {
-    expect(new Set(defaultKeyParts([backend('ministra'), backend('http')]))).toEqual(
-      new Set(['token', 'credentials', 'query', 'ip', 'channel']),
-    );
-    expect(defaultKeyParts([])).toEqual(['token', 'credentials', 'ip', 'channel']);
+  it('hold the union for a route with both kinds, and the Flussonic-style parts for a route with none', () => {
+    expect(new Set(defaultKeyParts([backend('ministra'), backend('http')]))).toEqual(new Set(FLUSSONIC_STYLE));
+    expect(defaultKeyParts([])).toEqual(FLUSSONIC_STYLE);
   });
 });

@@ -108,6 +108,8 @@ describe('the immediate path with a connection limit (Ministra)', () => {
   it('counts the session of a cached allow at once in the memory store', async () => {
     const { decider } = bridgeWith({
       backends: { mw: { type: 'ministra', url: `${middleware.url}/stalker_portal`, bindTokenToIp: false } },
+      // A key without the session id, so that a new session of the token is a hit.
+      cache: { key: ['token', 'ip', 'channel'] },
     }).bridge;
     const first = await decider.decide('default', viewer(TOKEN, '203.0.113.1', { session: 's1' }));
     expect(first.answer).toMatchObject({ userId: '1042', maxSessions: 10, unique: true });
