@@ -54,12 +54,22 @@ describe('the CLI bundle', () => {
     expect(readFileSync(join(dist, first[1]!), 'utf8')).toContain('process.on("SIGHUP"');
   });
 
-  it('leaves the native addons and pg to node_modules', () => {
+  it('leaves the native addons, pg and ioredis to node_modules', () => {
     const text = bundleText().join('\n');
     expect(text).toContain('from "@node-rs/argon2"');
     expect(text).toContain('from "@node-rs/bcrypt"');
     expect(text).toContain('(import.meta.url)("better-sqlite3")');
     expect(text).toContain('(import.meta.url)("pg")');
+    expect(text).toContain('(import.meta.url)("ioredis")');
+    expect(text).not.toContain('node_modules/ioredis/');
+  });
+
+  it("carries undici's dispatcher, not its fetch, WebSocket, cookies or mock agents", () => {
+    const text = bundleText().join('\n');
+    expect(text).toContain('node_modules/undici/lib/dispatcher/agent.js');
+    for (const part of ['web/websocket', 'web/cookies', 'web/eventsource', 'mock/mock-agent', 'web/fetch/index.js'])
+      expect(text).not.toContain(`node_modules/undici/lib/${part}`);
+    expect(text).toContain('require("undici")');
   });
 
   it('has a source map for every file', () => {
