@@ -72,6 +72,25 @@ describe('the CLI bundle', () => {
     expect(text).toContain('require("undici")');
   });
 
+  it('loads the bridge for serve only once the config is read: a start refused for its config loads none of it', () => {
+    const staticImports = (file: string): string[] =>
+      [...readFileSync(join(dist, 'chunks', file), 'utf8').matchAll(/^import (?:[^;]*? from )?"\.\/([^"]+)";/gms)].map(
+        (found) => found[1]!,
+      );
+    const serveChunk = readdirSync(join(dist, 'chunks')).find((file) => /^serve-\w+\.js$/.test(file))!;
+    const loaded = new Set<string>();
+    for (const pending = [serveChunk]; pending.length > 0; ) {
+      const file = pending.pop()!;
+      if (loaded.has(file)) continue;
+      loaded.add(file);
+      pending.push(...staticImports(file));
+    }
+    const text = [...loaded].map((file) => readFileSync(join(dist, 'chunks', file), 'utf8')).join('\n');
+    expect(text).toContain('// src/lifecycle/configFile.ts');
+    for (const part of ['src/bridge.ts', 'src/server/listen.ts', 'node_modules/winston/', 'node_modules/undici/'])
+      expect(text).not.toContain(`// ${part}`);
+  });
+
   it('has a source map for every file', () => {
     expect(outputs('.js.map').sort()).toEqual(
       outputs('.js')
