@@ -6,15 +6,16 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const ROOT = join(import.meta.dirname, '..');
 
 /**
  * Left to node_modules: packages with a native addon (an esbuild bundle cannot carry a .node file), and
- * pg, which the statistics store loads only when configured (createRequire at run time).
+ * pg and ioredis, which the statistics store and the Redis store load only when configured (createRequire at
+ * run time): in the bundle, every `serve` would parse and run them at start.
  */
-export const EXTERNAL = ['better-sqlite3', 'pg', '@node-rs/*'];
+export const EXTERNAL = ['better-sqlite3', 'pg', 'ioredis', '@node-rs/*'];
 
 /**
  * CommonJS code in the bundle calls `require` for Node's own modules and may name `__dirname` (ioredis does, for
@@ -29,6 +30,18 @@ const COMMONJS_SHIM = [
   'const __dirname = __cjsDirname(__filename);',
 ].join(' ');
 
+const UNDICI_PARTS = join(ROOT, 'scripts', 'undiciParts.cjs');
+
+/** `undici` in src/ is scripts/undiciParts.cjs in the bundle; its own `require('undici')` stays in node_modules. */
+const undiciParts: Plugin = {
+  name: 'undici-parts',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, ({ importer }) =>
+      importer === UNDICI_PARTS ? { path: 'undici', external: true } : { path: UNDICI_PARTS },
+    );
+  },
+};
+
 /** Writes the CLI bundle to `outdir` (emptied first: no module of an older layout stays behind). */
 export async function buildCli(outdir: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
@@ -41,6 +54,7 @@ export async function buildCli(outdir: string): Promise<void> {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
+    plugins: [undiciParts],
     banner: { js: COMMONJS_SHIM },
     chunkNames: 'chunks/[name]-[hash]',
     // Stack traces map back to src/ with `node --enable-source-maps`; the sources stay in the repository.

@@ -1,25 +1,12 @@
 import type { RequestListener } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
-import { createBridge } from './bridge.js';
 import { formatHostPort, type BridgeConfig } from './config/schema.js';
 import { readConfigFile } from './lifecycle/configFile.js';
-import { handleHangupsWith } from './lifecycle/hangups.js';
-import { createReloader } from './lifecycle/reload.js';
-import { settingsNeedingRestart } from './lifecycle/restartSettings.js';
-import { configWatch, fileVersion } from './lifecycle/watch.js';
-import { createLogging, exitOnceFlushed, type Logger } from './log.js';
-import { createRecorder } from './record/recorder.js';
-import { secretEnvValues } from './secrets.js';
-import { bridgeRequestListener } from './server/bridgeListener.js';
-import { listen, type RunningServer } from './server/listen.js';
-import { observeAll } from './observe.js';
-import { systemClock } from './clock.js';
-import { keepCountedSlots } from './sessions/countedSlots.js';
+import { fileVersion } from './lifecycle/watch.js';
+import type { Logger } from './log.js';
+import type { RunningServer } from './server/listen.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
-import { traceCheck } from './trace/trace.js';
-import { keepRunningOnStrayErrors, surviveBrokenOutput } from './lifecycle/strayErrors.js';
-import { reloadedEverywhere } from './cluster/groupReload.js';
-import { workerStatus } from './cluster/groupStatus.js';
+import { surviveBrokenOutput } from './lifecycle/strayErrors.js';
 import type { GroupMember } from './cluster/member.js';
 
 /**
@@ -53,6 +40,7 @@ async function listenForDecisions(
     socket === undefined
       ? `${formatHostPort(config.listen.host, config.listen.port)} (listen in ${file})`
       : `the decisions socket passed by systemd (fd ${socket})`;
+  const { listen } = await import('./server/listen.js');
   const running = await listen(app, {
     ...config.listen,
     fd: socket,
@@ -85,6 +73,25 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const readVersion = fileVersion(file);
   const loaded = readConfigFile(file);
   const { config } = loaded;
+  const {
+    createBridge,
+    handleHangupsWith,
+    createReloader,
+    settingsNeedingRestart,
+    configWatch,
+    keepRunningOnStrayErrors,
+    createLogging,
+    exitOnceFlushed,
+    createRecorder,
+    secretEnvValues,
+    bridgeRequestListener,
+    observeAll,
+    systemClock,
+    keepCountedSlots,
+    traceCheck,
+    reloadedEverywhere,
+    workerStatus,
+  } = await import('./serving.js');
   const logging = createLogging(config.log);
   const { log, decisions } = logging;
   keepRunningOnStrayErrors(log);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Exchange } from '../../src/replay/fixtures.js';
 import { startReplayServer, type ReplayServer } from '../../src/replay/server.js';
 import { CLI } from '../../test/support/cli.js';
@@ -123,6 +123,8 @@ function spawnBridge(
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; port: number; strayErrors: string[]; inspectorUrl: string | undefined }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+    // In the config's own folder: the default statistics file (./data/stats.db) is this run's alone.
+    cwd: dirname(config),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
 import { memoryStore } from './memory.js';
 import { openDropChannel } from './redisDrops.js';
@@ -61,6 +62,9 @@ function readNote(member: string): NotedAllow[] {
   }
 }
 
+/** Loaded on first use: a bridge on the memory store (and every other command) would otherwise pay for it at start. */
+const loadRedisClient = () => (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
+
 /** SCAN MATCH treats these as wildcards. */
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
@@ -86,6 +90,7 @@ function connect(url: string, timeoutMs: number): Redis {
     retryStrategy: (attempt) => Math.min(attempt * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
     scripts: STORE_SCRIPTS,
   };
+  const Redis = loadRedisClient();
   if (target.kind === 'server') return new Redis(target.url, options);
   const { sentinels, name, db, username, password } = target;
   return new Redis({

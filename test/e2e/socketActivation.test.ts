@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, killLeftoverServers, startServe } from '../support/cli.js';
+import { builtSupport } from '../support/built.js';
+import { CLI, killLeftoverServers, startServe, workFolder } from '../support/cli.js';
 import { logLines, type LogLine } from '../support/logLines.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
 // systemd-socket-activate (Debian package systemd) opens the socket and sets LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES as systemd does.
 const ROOT = join(import.meta.dirname, '..', '..');
-const SUPERVISOR = join(ROOT, 'test', 'support', 'socketSupervisor.ts');
+const SUPERVISOR = builtSupport('socketSupervisor.ts');
 const dir = mkdtempSync(join(tmpdir(), 'bridge-sockets-'));
 let middleware: ReplayServer;
 
@@ -111,8 +112,8 @@ async function supervise(config: string, sockets: { port: number; name: string }
   const names = `--fdname=${sockets.map(({ name }) => name).join(':')}`;
   const child: ChildProcessWithoutNullStreams = spawn(
     'systemd-socket-activate',
-    [...listen, names, process.execPath, '--import', 'tsx', SUPERVISOR, CLI, config],
-    { cwd: ROOT },
+    [...listen, names, process.execPath, SUPERVISOR, CLI, config],
+    { cwd: workFolder() },
   );
   let output = '';
   let waiters: { from: number; match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
@@ -215,6 +216,7 @@ describe('socket activation', { timeout: 90_000 }, () => {
         configFile('refused.yaml', '127.0.0.1:0'),
       ],
       {
+        cwd: workFolder(),
         stdio: ['ignore', 'pipe', 'pipe', fd3],
         env: { ...process.env, ...env },
       },
@@ -251,15 +253,11 @@ describe('socket activation', { timeout: 90_000 }, () => {
 
   it('refuses to start, exit 1, on a Unix socket (its callers have no address to check against trustedCallers)', async () => {
     const path = join(dir, 'bridge.sock');
-    const activator = spawn('systemd-socket-activate', [
-      '-l',
-      path,
-      process.execPath,
-      CLI,
-      'serve',
-      '--config',
-      configFile('unix.yaml', '127.0.0.1:0'),
-    ]);
+    const activator = spawn(
+      'systemd-socket-activate',
+      ['-l', path, process.execPath, CLI, 'serve', '--config', configFile('unix.yaml', '127.0.0.1:0')],
+      { cwd: workFolder() },
+    );
     let stderr = '';
     const listening = new Promise<void>((resolve) =>
       activator.stderr.on('data', (chunk: Buffer) => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shutdownRound } from '../../scripts/hostile/shutdownRound.js';
-import { CLI, killLeftoverServers, startServe } from '../support/cli.js';
+import { CLI, killLeftoverServers, startServe, workFolder } from '../support/cli.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { adminUrlOf, answeredBySlot, workersOf } from '../support/workerGroup.js';
 
@@ -90,18 +90,22 @@ describe('serve --workers 2', { timeout: 120_000 }, () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
     // systemd-socket-activate (Debian package systemd) opens the socket and starts serve on the first connection.
-    const child = spawn('systemd-socket-activate', [
-      '-l',
-      `127.0.0.1:${port}`,
-      '--fdname=decisions',
-      process.execPath,
-      CLI,
-      'serve',
-      '--workers',
-      '2',
-      '--config',
-      configFile('activated.yaml', '/fast'),
-    ]);
+    const child = spawn(
+      'systemd-socket-activate',
+      [
+        '-l',
+        `127.0.0.1:${port}`,
+        '--fdname=decisions',
+        process.execPath,
+        CLI,
+        'serve',
+        '--workers',
+        '2',
+        '--config',
+        configFile('activated.yaml', '/fast'),
+      ],
+      { cwd: workFolder() },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

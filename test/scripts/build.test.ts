@@ -54,12 +54,41 @@ describe('the CLI bundle', () => {
     expect(readFileSync(join(dist, first[1]!), 'utf8')).toContain('process.on("SIGHUP"');
   });
 
-  it('leaves the native addons and pg to node_modules', () => {
+  it('leaves the native addons, pg and ioredis to node_modules', () => {
     const text = bundleText().join('\n');
     expect(text).toContain('from "@node-rs/argon2"');
     expect(text).toContain('from "@node-rs/bcrypt"');
     expect(text).toContain('(import.meta.url)("better-sqlite3")');
     expect(text).toContain('(import.meta.url)("pg")');
+    expect(text).toContain('(import.meta.url)("ioredis")');
+    expect(text).not.toContain('node_modules/ioredis/');
+  });
+
+  it("carries undici's dispatcher, not its fetch, WebSocket, cookies or mock agents", () => {
+    const text = bundleText().join('\n');
+    expect(text).toContain('node_modules/undici/lib/dispatcher/agent.js');
+    for (const part of ['web/websocket', 'web/cookies', 'web/eventsource', 'mock/mock-agent', 'web/fetch/index.js'])
+      expect(text).not.toContain(`node_modules/undici/lib/${part}`);
+    expect(text).toContain('require("undici")');
+  });
+
+  it('loads the bridge for serve only once the config is read: a start refused for its config loads none of it', () => {
+    const staticImports = (file: string): string[] =>
+      [...readFileSync(join(dist, 'chunks', file), 'utf8').matchAll(/^import (?:[^;]*? from )?"\.\/([^"]+)";/gms)].map(
+        (found) => found[1]!,
+      );
+    const serveChunk = readdirSync(join(dist, 'chunks')).find((file) => /^serve-\w+\.js$/.test(file))!;
+    const loaded = new Set<string>();
+    for (const pending = [serveChunk]; pending.length > 0; ) {
+      const file = pending.pop()!;
+      if (loaded.has(file)) continue;
+      loaded.add(file);
+      pending.push(...staticImports(file));
+    }
+    const text = [...loaded].map((file) => readFileSync(join(dist, 'chunks', file), 'utf8')).join('\n');
+    expect(text).toContain('// src/lifecycle/configFile.ts');
+    for (const part of ['src/bridge.ts', 'src/server/listen.ts', 'node_modules/winston/', 'node_modules/undici/'])
+      expect(text).not.toContain(`// ${part}`);
   });
 
   it('has a source map for every file', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { openSqlite } from '../../src/stats/sqliteStore.js';
 import { SqliteWriterThread } from '../../src/stats/sqliteThread.js';
+import { builtModule } from '../support/built.js';
 import { sessionRow, useTempFolders } from './support/sessionRows.js';
 
 const tempFolder = useTempFolders('iab-thread-');
@@ -30,11 +31,10 @@ function lastSeenOf(path: string): Record<string, number> {
 
 /** Runs `script` in a process of its own, with `thread` a writer thread on `path`; resolves with its exit code and output. */
 async function runWithThread(path: string, script: string): Promise<{ code: number | null; stdout: string }> {
-  const module = join(import.meta.dirname, '..', '..', 'src', 'stats', 'sqliteThread.ts');
-  const source = `import { SqliteWriterThread } from ${JSON.stringify(module)};
+  const source = `import { SqliteWriterThread } from ${JSON.stringify(builtModule('stats/sqliteThread.ts'))};
     const thread = new SqliteWriterThread(${JSON.stringify(path)});
     ${script}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';

@@ -5,14 +5,13 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const built = new Map<string, string>();
 
 /**
- * A module under src/ (`stats/sqliteStore.ts`) bundled on its own into a JavaScript file, for a child
- * process that runs bridge code: plain node on it starts in about a third of the CPU that node with the
- * tsx loader takes to compile the TypeScript again in every child. (dist/ holds the CLI's bundle, not
- * one file per module.) Written under node_modules/.cache, so that its dependencies, left external,
- * resolve from node_modules; once per test process.
+ * `entry` (a path from the repository's root) bundled on its own into a JavaScript file, for a child process:
+ * plain node on it starts in about a third of the CPU that node with the tsx loader takes to compile the
+ * TypeScript again in every child (0.5 s). Written under node_modules/.cache, so that its dependencies, left
+ * external, resolve from node_modules; once per test process.
  */
-export function builtModule(fromSrc: string): string {
-  let file = built.get(fromSrc);
+function bundled(entry: string): string {
+  let file = built.get(entry);
   if (file === undefined) {
     file = join(
       ROOT,
@@ -20,10 +19,10 @@ export function builtModule(fromSrc: string): string {
       '.cache',
       'bridge-test-modules',
       `${process.pid}`,
-      fromSrc.replace(/\.ts$/, '.mjs'),
+      entry.replace(/\.ts$/, '.mjs'),
     );
     buildSync({
-      entryPoints: [join(ROOT, 'src', fromSrc)],
+      entryPoints: [join(ROOT, entry)],
       outfile: file,
       bundle: true,
       format: 'esm',
@@ -32,7 +31,17 @@ export function builtModule(fromSrc: string): string {
       packages: 'external',
       logLevel: 'warning',
     });
-    built.set(fromSrc, file);
+    built.set(entry, file);
   }
   return file;
+}
+
+/** A module under src/ (`stats/sqliteStore.ts`), for a child process that runs bridge code (dist/ holds the CLI's bundle, not one file per module). */
+export function builtModule(fromSrc: string): string {
+  return bundled(join('src', fromSrc));
+}
+
+/** A helper program under test/support/ (`socketSupervisor.ts`), for a test that runs it as a process. */
+export function builtSupport(name: string): string {
+  return bundled(join('test', 'support', name));
 }

@@ -5,7 +5,9 @@
  * (never accepting on them) and runs `serve` on them, one process after
  * another, so checks can be sent across a restart.
  *
- *   systemd-socket-activate -l HOST:PORT --fdname=decisions node --import tsx socketSupervisor.ts CLI CONFIG
+ *   systemd-socket-activate -l HOST:PORT --fdname=decisions node socketSupervisor.mjs CLI CONFIG
+ *
+ * (the test runs it bundled by builtSupport in built.ts).
  *
  * Commands on stdin, one per line: `start` runs serve, `stop` sends it SIGTERM.
  * Stdout: serve's own log lines, and `{"supervisor": "started"|"exited", ...}`.
