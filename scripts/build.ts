@@ -4,7 +4,8 @@
  * the CommonJS trees of winston, ioredis, undici...): a bundle loads a few, which halves the CPU a start costs
  * (see "Development" in the README). Typechecking stays with tsc (`npm run typecheck`).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -32,13 +33,42 @@ const COMMONJS_SHIM = [
 
 const UNDICI_PARTS = join(ROOT, 'scripts', 'undiciParts.cjs');
 
+/** What undiciParts.cjs hands out. */
+const UNDICI_NAMES = new Set(Object.keys(createRequire(import.meta.url)(UNDICI_PARTS) as object));
+
+/**
+ * Values a module imports from 'undici' that undiciParts.cjs does not hand out: esbuild would make each
+ * `undefined` at run time without a word (type-only imports are erased, so they are fine).
+ */
+export function missingUndiciNames(source: string): string[] {
+  const missing: string[] = [];
+  for (const [, names] of source.matchAll(/import\s+(?!type\s)\{([^}]*)\}\s+from\s+'undici'/g)) {
+    for (const part of names!.split(',')) {
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)[0]!
+        .trim();
+      if (name !== '' && !name.startsWith('type ') && !UNDICI_NAMES.has(name)) missing.push(name);
+    }
+  }
+  return missing;
+}
+
 /** `undici` in src/ is scripts/undiciParts.cjs in the bundle; its own `require('undici')` stays in node_modules. */
 const undiciParts: Plugin = {
   name: 'undici-parts',
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, ({ importer }) =>
-      importer === UNDICI_PARTS ? { path: 'undici', external: true } : { path: UNDICI_PARTS },
-    );
+    build.onResolve({ filter: /^undici$/ }, ({ importer }) => {
+      if (importer === UNDICI_PARTS) return { path: 'undici', external: true };
+      const missing = missingUndiciNames(readFileSync(importer, 'utf8'));
+      if (missing.length > 0)
+        return {
+          errors: [
+            { text: `${importer}: undici's ${missing.join(', ')} not in scripts/undiciParts.cjs: add it there` },
+          ],
+        };
+      return { path: UNDICI_PARTS };
+    });
   },
 };
 

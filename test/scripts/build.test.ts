@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../../scripts/build.js';
+import { buildCli, missingUndiciNames } from '../../scripts/build.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
@@ -70,6 +70,16 @@ describe('the CLI bundle', () => {
     for (const part of ['web/websocket', 'web/cookies', 'web/eventsource', 'mock/mock-agent', 'web/fetch/index.js'])
       expect(text).not.toContain(`node_modules/undici/lib/${part}`);
     expect(text).toContain('require("undici")');
+  });
+
+  it("refuses to build a module importing a value from undici that the bundle's part of it lacks", () => {
+    expect(
+      missingUndiciNames("import { Agent, buildConnector } from 'undici';\nimport type { Dispatcher } from 'undici';"),
+    ).toEqual([]);
+    expect(missingUndiciNames("import { Agent, Pool, fetch as get, type Dispatcher } from 'undici';")).toEqual([
+      'Pool',
+      'fetch',
+    ]);
   });
 
   it('loads the bridge for serve only once the config is read: a start refused for its config loads none of it', () => {
