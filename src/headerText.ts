@@ -3,12 +3,21 @@ import { isUtf8 } from 'node:buffer';
 /** Longest header value the bridge reads or writes, in characters. */
 const MAX_LENGTH = 1024;
 
-/** Printable ASCII with no space at either end: nothing to clean (nearly every value). */
-const PLAIN = /^(?:[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]|[\x21-\x7e])$/;
+const SPACE = 0x20;
+const TILDE = 0x7e;
 
-/** Nothing to clean or convert: nearly every value, so it is tested first. */
+/**
+ * Nothing to clean or convert (nearly every value, so it is tested first): printable ASCII with no
+ * space at either end. A loop, not a regular expression: it runs for every header of every check.
+ */
 function isPlain(text: string): boolean {
-  return text.length <= MAX_LENGTH && PLAIN.test(text);
+  const last = text.length - 1;
+  if (last < 0 || last >= MAX_LENGTH || text.charCodeAt(0) === SPACE || text.charCodeAt(last) === SPACE) return false;
+  for (let i = 0; i <= last; i++) {
+    const code = text.charCodeAt(i);
+    if (code < SPACE || code > TILDE) return false;
+  }
+  return true;
 }
 
 function clean(text: string): string | undefined {
