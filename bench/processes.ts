@@ -147,6 +147,8 @@ export interface BridgeOptions {
   readonly cores?: Cores;
   /** An IPC channel to the bridge process (for a probe loaded with `nodeFlags`). */
   readonly ipc?: boolean;
+  /** Another build's CLI (a before/after in one run); this build's by default. */
+  readonly cli?: string;
 }
 
 export interface Bridge extends Running {
@@ -170,7 +172,7 @@ export async function startBridge(lines: readonly string[], options: BridgeOptio
   writeFileSync(config, [`listen: 127.0.0.1:${port}`, ...lines, ''].join('\n'));
   const [command, args] = onCores(options.cores ?? SERVER_CORE, process.execPath, [
     ...(options.nodeFlags ?? []),
-    CLI,
+    options.cli ?? CLI,
     'serve',
     '--config',
     config,
