@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { BackendConfig, CacheKeyPart } from '../config/schema.js';
 import { boundedMemo } from '../memo.js';
+import { flatText } from '../store/flatText.js';
 import type { ViewerRequest } from '../viewer.js';
 
 /**
@@ -105,7 +106,8 @@ interface RouteKeys {
 
 function routeKeys(route: string): RouteKeys {
   const prefix = decisionKeyPrefix(route);
-  const keys = (kind: string) => boundedMemo((encoded) => `${kind}${digest(encoded)}`, REMEMBERED_KEYS);
+  // Flat, so that the store keeps this very string (its flatText returns it), not a copy beside the memo's.
+  const keys = (kind: string) => boundedMemo((encoded) => flatText(`${kind}${digest(encoded)}`), REMEMBERED_KEYS);
   return { viewing: keys(prefix), publishing: keys(`${prefix}publish:`) };
 }
 
