@@ -113,15 +113,8 @@ export function decisionsThrough(log: Logger): DecisionLog {
 const jsonLine = (info: winston.Logform.TransformableInfo) => JSON.stringify(info);
 
 /** Text JSON would write as is between quotes. */
-function jsonPlain(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    // Printable ASCII but the quote and the backslash: a loop, not a regular expression, for every field of every line.
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
-  }
-  return true;
-}
-export const jsonText = (text: string) => (jsonPlain(text) ? `"${text}"` : JSON.stringify(text));
+const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const jsonText = (text: string) => (JSON_PLAIN.test(text) ? `"${text}"` : JSON.stringify(text));
 const jsonPair = (key: string, text: string | undefined) => (text === undefined ? '' : `,"${key}":${jsonText(text)}`);
 /**
  * A number of hundredths as String writes it (`12`, `0.5`, `0.25`), from whole numbers: converting a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoTimestamps, jsonNumber, jsonText } from '../src/log.js';
+import { isoTimestamps, jsonNumber } from '../src/log.js';
 
 describe('jsonNumber', () => {
   it('writes every latency and status as JSON.stringify does', () => {
@@ -10,24 +10,6 @@ describe('jsonNumber', () => {
     expect(values.map(jsonNumber)).toEqual(values.map((value) => JSON.stringify(value)));
     for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
       expect(jsonNumber(value)).toBe('null');
-  });
-});
-
-describe('jsonText', () => {
-  it('writes every text as JSON.stringify does, plain or not', () => {
-    const texts = [
-      '',
-      'default',
-      '203.0.113.7',
-      '/tv/a001/index.m3u8',
-      'Первый канал',
-      'a"b',
-      'a\\b',
-      '\u2028',
-      '\ud800',
-    ];
-    for (let code = 0; code < 0x180; code++) texts.push(String.fromCharCode(code), `a${String.fromCharCode(code)}b`);
-    expect(texts.map(jsonText)).toEqual(texts.map((text) => JSON.stringify(text)));
   });
 });
 
