@@ -33,7 +33,7 @@ interface Counted {
 }
 
 async function up(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
+  for (let attempt = 0; attempt < 3000; attempt++) {
     if (
       await fetch(`${url}/healthz`).then(
         (res) => res.status > 0,
