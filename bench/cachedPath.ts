@@ -1,61 +1,63 @@
 /**
- * `npx tsx bench/cachedPath.ts [rounds]` (after `npm run build`): the cached hot path alone, against raw
- * node:http, in interleaved rounds so a drift of the shared machine's load weighs on both alike. The
- * whole `npm run bench` covers far more; this is the quick before/after for one change to the hit path.
+ * `npx tsx bench/cachedPath.ts [rounds]` (after `npm run build`): the cached hot path alone, against
+ * raw node:http, and with metrics on (an admin listener) beside metrics off, in interleaved rounds
+ * whose order turns each round, so neither a drift of the shared machine's load nor the row before
+ * weighs on one side alone (BASE_CLI adds another build's bridge, for a before/after). Each server on the server core, the load generator on the other, as in
+ * `npm run bench`; the whole bench covers far more, this is the quick before/after for one change.
  */
-import autocannon from 'autocannon';
-import { cpuSeconds, startBridge, startCountingMiddleware, startPlainServer, type Running } from './processes.js';
+import { closedPort } from '../test/support/replayServer.js';
+import { SERVER_CORE } from './cores.js';
+import { startBridge, startCountingMiddleware, startPlainServer, type Running } from './processes.js';
+import { measure, type Row } from './report.js';
 import { median } from './rounds.js';
+import { BRIDGE_BASE, backendLines, CONNECTIONS, VIEWER } from './settings.js';
 
-const ROUNDS = Number(process.argv[2] ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const CONNECTIONS = 32;
-const VIEWER = { 'x-real-ip': '203.0.113.7', 'x-real-path': '/tv/a001/index.m3u8', 'x-session-id': '1' };
+const ROUNDS = Number(process.argv[2] ?? 4);
+const CACHED = { path: '/auth?token=cached-token', connections: CONNECTIONS, headers: VIEWER };
 
-interface Round {
-  readonly rps: number;
-  readonly cpuMicros: number;
-}
-
-async function round(server: Running, path: string): Promise<Round> {
-  const options = {
-    url: server.url,
-    connections: CONNECTIONS,
-    headers: VIEWER,
-    requests: [{ method: 'GET' as const, path }],
-  };
-  await autocannon({ ...options, duration: 1 });
-  const before = cpuSeconds(server.pid) ?? 0;
-  const result = await autocannon({ ...options, duration: SECONDS });
-  const after = cpuSeconds(server.pid) ?? 0;
-  if (result.non2xx + result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, cpuMicros: ((after - before) * 1e6) / result.requests.total };
-}
-
-const plain = await startPlainServer();
 const middleware = await startCountingMiddleware();
-const bridge = await startBridge([
-  'log: {level: info, format: json}',
-  'admin: {listen: "off"}',
-  'backends:',
-  `  mw: {type: http, url: "${middleware.url}/check"}`,
-]);
-const raw: Round[] = [];
-const cached: Round[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  raw.push(await round(plain, '/'));
-  cached.push(await round(bridge, '/auth?token=cached-token'));
-  process.stdout.write(
-    `round ${i + 1}: raw ${Math.round(raw[i]!.rps)} req/s ${raw[i]!.cpuMicros.toFixed(1)} µs, ` +
-      `cached ${Math.round(cached[i]!.rps)} req/s ${cached[i]!.cpuMicros.toFixed(1)} µs\n`,
-  );
+const servers: Record<string, { readonly server: Running; readonly path: string; readonly rows: Row[] }> = {
+  raw: { server: await startPlainServer(), path: '/', rows: [] },
+  off: { server: await startBridge([...BRIDGE_BASE, ...backendLines(middleware.url)]), path: CACHED.path, rows: [] },
+  on: {
+    server: await startBridge([
+      'log: {level: info, format: json}',
+      `admin: {listen: "127.0.0.1:${await closedPort()}"}`,
+      ...backendLines(middleware.url),
+    ]),
+    path: CACHED.path,
+    rows: [],
+  },
+};
+// BASE_CLI: another build (the branch point, say) beside this one, metrics off, for a before/after.
+if (process.env.BASE_CLI)
+  servers.base = {
+    server: await startBridge([...BRIDGE_BASE, ...backendLines(middleware.url)], { cli: process.env.BASE_CLI }),
+    path: CACHED.path,
+    rows: [],
+  };
+const names = Object.keys(servers);
+for (let round = 0; round < ROUNDS; round++) {
+  const order = names.map((_, i) => names[(i + round) % names.length]!);
+  for (const name of order) {
+    const { server, path, rows } = servers[name]!;
+    rows.push(await measure(`${name} (round ${round + 1})`, server, { ...CACHED, path }, SERVER_CORE));
+  }
 }
-await Promise.all([plain.stop(), middleware.stop(), bridge.stop()]);
-const ratios = raw.map((r, i) => cached[i]!.rps / r.rps);
-const cpuRatios = raw.map((r, i) => cached[i]!.cpuMicros / r.cpuMicros);
+await Promise.all([middleware.stop(), ...Object.values(servers).map(({ server }) => server.stop())]);
+
+const rps = (name: string) => median(servers[name]!.rows.map((r) => r.rps));
+const cpu = (name: string) => median(servers[name]!.rows.map((r) => r.cpuMicros ?? Number.NaN));
+const p99 = (name: string) => median(servers[name]!.rows.map((r) => r.p99));
 process.stdout.write(
-  `cached / raw node:http (median of ${ROUNDS} rounds, ${CONNECTIONS} connections): ` +
-    `${median(ratios).toFixed(2)}x throughput (target >= 0.85x), ` +
-    `CPU ${median(cached.map((r) => r.cpuMicros)).toFixed(1)} vs ${median(raw.map((r) => r.cpuMicros)).toFixed(1)} µs ` +
-    `per request = ${median(cpuRatios).toFixed(2)}x (target <= 1.25x)\n`,
+  `medians of ${ROUNDS} rounds, ${CONNECTIONS} connections, one core each:\n` +
+    `  cached / raw node:http: ${(rps('off') / rps('raw')).toFixed(2)}x throughput (target >= 0.85x), ` +
+    `CPU ${cpu('off').toFixed(1)} vs ${cpu('raw').toFixed(1)} µs = ${(cpu('off') / cpu('raw')).toFixed(2)}x (target <= 1.25x), ` +
+    `p99 ${p99('off')} vs ${p99('raw')} ms\n` +
+    `  metrics on / off: ${(rps('on') / rps('off')).toFixed(3)}x throughput (target >= 0.97x), ` +
+    `CPU ${cpu('on').toFixed(1)} vs ${cpu('off').toFixed(1)} µs\n` +
+    (servers.base
+      ? `  this build / BASE_CLI's, metrics off: ${(rps('off') / rps('base')).toFixed(3)}x throughput, ` +
+        `CPU ${cpu('off').toFixed(1)} vs ${cpu('base').toFixed(1)} µs\n`
+      : ''),
 );

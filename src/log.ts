@@ -116,8 +116,29 @@ const jsonLine = (info: winston.Logform.TransformableInfo) => JSON.stringify(inf
 const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const jsonText = (text: string) => (JSON_PLAIN.test(text) ? `"${text}"` : JSON.stringify(text));
 const jsonPair = (key: string, text: string | undefined) => (text === undefined ? '' : `,"${key}":${jsonText(text)}`);
+/**
+ * A number of hundredths as String writes it (`12`, `0.5`, `0.25`), from whole numbers: converting a
+ * fraction to its shortest decimal costs more than the rest of a decision line (a latency is one).
+ */
+function hundredthsText(hundredths: number): string {
+  const whole = Math.trunc(hundredths / 100);
+  const rest = hundredths - whole * 100;
+  if (rest === 0) return String(whole);
+  return rest % 10 === 0 ? `${whole}.${rest / 10}` : `${whole}.${rest < 10 ? '0' : ''}${rest}`;
+}
+
+const MAX_HUNDREDTHS = 1e12;
+
 /** As JSON writes a number: NaN and the infinities become null. */
-const jsonNumber = (value: number) => (Number.isFinite(value) ? String(value) : 'null');
+export function jsonNumber(value: number): string {
+  if (!Number.isFinite(value)) return 'null';
+  const hundredths = Math.round(value * 100);
+  // Up to ten billion a hundredth is thousands of doubles apart, so its shortest decimal is its own;
+  // below zero there is a sign to write.
+  return hundredths >= 0 && hundredths < MAX_HUNDREDTHS && hundredths / 100 === value
+    ? hundredthsText(hundredths)
+    : String(value);
+}
 
 /**
  * The line `jsonLine` writes for a decision, field by field: JSON.stringify
@@ -132,19 +153,32 @@ function jsonDecisionLine(f: DecisionFields, at: string): string {
   );
 }
 
-/** The current time as winston writes it, formatted once per millisecond however many lines share it. */
-const timestamp = (() => {
-  let at = 0;
+/**
+ * The current time as winston writes it (`toISOString`), formatted once per millisecond however many
+ * lines share it, and from a date formatted once per second: formatting a date costs as much as
+ * the rest of a decision line, and at a line or two per millisecond that was every line.
+ */
+export function isoTimestamps(now: () => number = Date.now): () => string {
+  let at = Number.NaN;
   let text = '';
+  let second = Number.NaN;
+  /** `2026-12-01T19:27:31.`, the part every millisecond of that second shares. */
+  let secondText = '';
   return () => {
-    const now = Date.now();
-    if (now !== at) {
-      at = now;
-      text = new Date(now).toISOString();
+    const ms = now();
+    if (ms === at) return text;
+    at = ms;
+    const inSecond = ms - Math.floor(ms / 1000) * 1000;
+    if (ms - inSecond !== second) {
+      second = ms - inSecond;
+      secondText = new Date(second).toISOString().slice(0, 20);
     }
+    text = `${secondText}${inSecond < 10 ? '00' : inSecond < 100 ? '0' : ''}${inSecond}Z`;
     return text;
   };
-})();
+}
+
+const timestamp = isoTimestamps();
 
 /**
  * Logs go to stdout, one line each; JSON for log shippers, text for people.

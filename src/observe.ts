@@ -114,15 +114,24 @@ function combined<H extends Hook>(
 
 const HOOKS: readonly Hook[] = ['checkAnswered', 'sessionEnded', 'backendAsked'];
 
-/** Several observers as one; one that throws is skipped, never the answer's problem. Only hooks someone has are set. */
+/** What `observeAll` made: its hooks already catch what an observer throws. */
+const guarded = new WeakSet<BridgeObserver>();
+
+/**
+ * Several observers as one; one that throws is skipped, never the answer's problem. Only hooks
+ * someone has are set. One observer that `observeAll` made already is that observer: a check is
+ * not handed through a second loop and catch on the busiest path.
+ */
 export function observeAll(
   observers: readonly BridgeObserver[],
   onError: (error: unknown) => void = () => undefined,
 ): BridgeObserver {
+  if (observers.length === 1 && guarded.has(observers[0]!)) return observers[0]!;
   const all: Record<string, unknown> = {};
   for (const hook of HOOKS) {
     const call = combined(observers, hook, onError);
     if (call) all[hook] = call;
   }
+  guarded.add(all);
   return all as BridgeObserver;
 }

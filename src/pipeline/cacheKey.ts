@@ -1,7 +1,9 @@
 import { hash } from 'node:crypto';
 import type { BackendConfig, CacheKeyPart } from '../config/schema.js';
+import { boundedMemo } from '../memo.js';
 import { mediaRequestOf } from '../protocols/flussonicArchive.js';
 import type { Query } from '../protocols/query.js';
+import { flatText } from '../store/flatText.js';
 import type { ViewerRequest } from '../viewer.js';
 
 /**
@@ -140,14 +142,40 @@ export function digest(text: string): string {
 /** A missing part, or the part's length and value: no value can pass itself off as another part. */
 const encodePart = (value: string | undefined) => (value === undefined ? '-' : `${value.length}:${value}`);
 
+/**
+ * Viewers whose keys are remembered. The store holds digests only, so a key never shows a token in
+ * clear, wherever the store keeps it; a hit need not hash again, though: the key of each of the
+ * most recent viewers is remembered from its clear parts, in this process alone and bounded, as
+ * the log's token fingerprints are (a sha256 was half of a memory-store hit's own work).
+ */
+export const REMEMBERED_KEYS = 10_000;
+
+/** A route's keys from their encoded parts: viewing and publishing apart (a publish never shares an answer with viewing). */
+interface RouteKeys {
+  readonly viewing: (encoded: string) => string;
+  readonly publishing: (encoded: string) => string;
+}
+
+function routeKeys(route: string): RouteKeys {
+  const prefix = decisionKeyPrefix(route);
+  // Flat, so that the store keeps this very string (its flatText returns it), not a copy beside the memo's.
+  const keys = (kind: string) => boundedMemo((encoded) => flatText(`${kind}${digest(encoded)}`), REMEMBERED_KEYS);
+  return { viewing: keys(prefix), publishing: keys(`${prefix}publish:`) };
+}
+
 /** The cache key of a viewer check on a route: a digest of the configured parts. */
 export function decisionKeyOf(parts: readonly CacheKeyPart[]): (route: string, viewer: ViewerRequest) => string {
   const readers = parts.map((part) => PART_VALUE[part]);
+  const routes = new Map<string, RouteKeys>();
   return (route, viewer) => {
     let encoded = '';
     for (const read of readers) encoded += encodePart(read(viewer));
-    // A publish check never shares an answer with viewing.
-    return `${decisionKeyPrefix(route)}${viewer.publishing ? 'publish:' : ''}${digest(encoded)}`;
+    let keys = routes.get(route);
+    if (keys === undefined) {
+      keys = routeKeys(route);
+      routes.set(route, keys);
+    }
+    return viewer.publishing ? keys.publishing(encoded) : keys.viewing(encoded);
   };
 }
 

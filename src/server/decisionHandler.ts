@@ -50,6 +50,11 @@ export function refuse(res: ServerResponse, problem: RequestProblem, headers: Re
   send(res, problem.status, `${problem.message}\n`, { ...headers });
 }
 
+/** Milliseconds since `started` (a `performance.now()`), to the hundredth, as decision lines and metrics say them. */
+function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}
+
 /** Problems after which the rest of the request is not read: the connection closes behind the answer. */
 function endsConnection(problem: RequestProblem): boolean {
   return problem.status === 408 || problem.status === 413;
@@ -124,11 +129,11 @@ export function decisionHandler({
     caller: string | undefined,
     viewer: ViewerRequest,
     res: ServerResponse,
-    latencyMs: () => number,
+    started: number,
   ) => {
     const notice = viewer.notice!;
     send(res, 200, protocol.answerText.allow, {}, true);
-    logViewer(route, caller, viewer, true, `notice (${notice.event})`, 200, latencyMs());
+    logViewer(route, caller, viewer, true, `notice (${notice.event})`, 200, elapsedMs(started));
     if (notice.endsSession)
       sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
   };
@@ -136,7 +141,6 @@ export function decisionHandler({
   return async (protocol: CallerProtocol, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     const { address: caller, trusted } = identify(req.socket.remoteAddress);
-    const latencyMs = () => Math.round((performance.now() - started) * 100) / 100;
     let viewer: ViewerRequest | undefined;
     try {
       if (!trusted) throw new RequestProblem(403, 'caller is not in trustedCallers');
@@ -145,13 +149,13 @@ export function decisionHandler({
         protocol.body === undefined
           ? protocol.read(req, caller, limits)
           : protocol.read(req, caller, limits, await readBody(req, protocol.body, limits));
-      if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, latencyMs);
+      if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, started);
       // A hit the process holds is answered in this very turn; anything else waits for the pipeline.
       const decision = decider.decideNow?.(route, viewer) ?? (await decider.decide(route, viewer));
       res.writeHead(decision.allow ? 200 : 403, headOf(protocol)(decision) as string[]);
       // ASCII, as latin1: Node sends head and body in one write.
       res.end(decision.allow ? protocol.answerText.allow : protocol.answerText.deny, 'latin1');
-      const durationMs = latencyMs();
+      const durationMs = elapsedMs(started);
       // The caller hung up before the decision was ready: nothing reached it.
       const undelivered = res.destroyed || req.socket.destroyed || undefined;
       logViewer(
@@ -186,7 +190,7 @@ export function decisionHandler({
         status: number,
         reason?: string,
       ) => {
-        const durationMs = latencyMs();
+        const durationMs = elapsedMs(started);
         const decision = outcome === 'refused' ? { decision: outcome, reason } : { decision: outcome, by };
         decisions({ route, dialect: name, caller, ...decision, status, latencyMs: durationMs });
         checkAnswered?.({

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { decisionKeyOf, REMEMBERED_KEYS } from '../../src/pipeline/cacheKey.js';
+import type { ViewerRequest } from '../../src/viewer.js';
+
+const PARTS = ['token', 'ip', 'channel'] as const;
+const viewer = (token: string, publishing?: true): ViewerRequest => ({
+  dialect: 'cesbo',
+  rawQuery: `token=${token}`,
+  token,
+  ip: '203.0.113.1',
+  channel: 'a001',
+  publishing,
+});
+
+describe('remembered cache keys', () => {
+  it('are the keys a fresh key function makes, before and after the memo starts over', () => {
+    const remembering = decisionKeyOf(PARTS);
+    const first = remembering('default', viewer('t-0'));
+    for (let i = 1; i <= REMEMBERED_KEYS + 1; i++) remembering('default', viewer(`t-${i}`));
+    expect(remembering('default', viewer('t-0'))).toBe(first);
+    expect(decisionKeyOf(PARTS)('default', viewer('t-0'))).toBe(first);
+    expect(first).toMatch(/^d:default:[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('keep routes, and publishing and viewing, apart whichever comes first', () => {
+    const publishFirst = decisionKeyOf(PARTS);
+    const published = publishFirst('default', viewer('t', true));
+    const viewed = publishFirst('default', viewer('t'));
+    const elsewhere = publishFirst('other', viewer('t'));
+    const viewFirst = decisionKeyOf(PARTS);
+    expect(viewFirst('other', viewer('t'))).toBe(elsewhere);
+    expect(viewFirst('default', viewer('t'))).toBe(viewed);
+    expect(viewFirst('default', viewer('t', true))).toBe(published);
+    expect(published).toMatch(/^d:default:publish:/);
+    expect(new Set([published, viewed, elsewhere]).size).toBe(3);
+  });
+});
