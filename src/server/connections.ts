@@ -27,6 +27,16 @@ function isQuiet(connection: Connection): boolean {
 }
 
 /**
+ * Quiet after at least one request. A connection that has sent nothing yet is
+ * not idle: its caller connected to send a check, which may still be on its
+ * way (closing then would reset the connection as the check arrives, and the
+ * streaming server would let the viewer in). It gets until the drain's end.
+ */
+function isIdle(connection: Connection): boolean {
+  return connection.socket.bytesRead > 0 && isQuiet(connection);
+}
+
+/**
  * Every open connection and the requests received on it that are not
  * answered yet. That is what lets a refusal wait behind the pipelined answers
  * before it, and a drain close a connection only once nothing its caller sent
@@ -112,21 +122,21 @@ export class ConnectionTracker {
 
   /** Whether a connection may have nothing left to answer (then the kernel must say whether bytes wait unread). */
   hasIdleCandidates(): boolean {
-    for (const connection of this.#connections.values()) if (isQuiet(connection)) return true;
+    for (const connection of this.#connections.values()) if (isIdle(connection)) return true;
     return false;
   }
 
   /**
-   * Closes the connections on which nothing is left to answer: no answer
-   * pending, no request arriving, and (where the kernel shows it) nothing
-   * received and not read yet. Without the kernel's view, a connection must
+   * Closes the connections on which nothing is left to answer: a request
+   * answered, no answer pending, no request arriving, and (where the kernel
+   * shows it) nothing received and not read yet. Without the kernel's view, a connection must
    * be found idle twice in a row, a poll interval apart.
    */
   closeIdle(queues: KernelQueues | undefined): void {
     for (const connection of this.#connections.values()) {
       const { socket } = connection;
       const unread = queues?.unreadByPeerPort.get(socket.remotePort ?? -1) ?? 0;
-      const idle = isQuiet(connection) && unread === 0;
+      const idle = isIdle(connection) && unread === 0;
       connection.idleRounds = idle ? connection.idleRounds + 1 : 0;
       if (idle && (queues !== undefined || connection.idleRounds >= 2)) socket.destroy();
     }

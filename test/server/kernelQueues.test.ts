@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { readKernelQueues } from '../../src/server/kernelQueues.js';
+import { readAcceptQueue, readKernelQueues } from '../../src/server/kernelQueues.js';
 
 const connected = (port: number, bytes = '') =>
   new Promise<Socket>((resolve) => {
@@ -14,8 +14,8 @@ const connected = (port: number, bytes = '') =>
     );
   });
 
-describe('readKernelQueues', () => {
-  it('reads the accept queue and unread bytes per peer port from the tables', async () => {
+describe('readKernelQueues and readAcceptQueue', () => {
+  it('read the accept queue and unread bytes per peer port from the tables', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kernel-queues-'));
     const table = join(dir, 'tcp');
     // Port 8088 = 0x1F98: a listener with 3 queued connections, a connection with 0x5F unread bytes,
@@ -33,7 +33,7 @@ describe('readKernelQueues', () => {
       ].join('\n'),
     );
     const queues = await readKernelQueues(8088, [table, join(dir, 'missing')]);
-    expect(queues?.waitingToBeAccepted).toBe(3);
+    expect(readAcceptQueue(8088, [table, join(dir, 'missing')])).toBe(3);
     expect([...(queues?.unreadByPeerPort ?? [])]).toEqual([
       [50000, 95],
       [50001, 0],
@@ -41,8 +41,30 @@ describe('readKernelQueues', () => {
     ]);
   });
 
-  it('says it cannot see anything where no table can be read', async () => {
+  it('say they cannot see anything where no table can be read', async () => {
     expect(await readKernelQueues(8088, ['/nonexistent/tcp'])).toBeUndefined();
+    expect(readAcceptQueue(8088, ['/nonexistent/tcp'])).toBeUndefined();
+  });
+
+  it('reads the accept queue from the listening rows only, the first the kernel writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kernel-queues-'));
+    const table = join(dir, 'tcp');
+    // 2000 connection rows after the listeners, one of them a (malformed) LISTEN row of the same port
+    // that must not be read: the reader stops at the first row that is not listening.
+    const row = (n: number, state: string, rx: number) =>
+      `${String(n).padStart(4)}: 0100007F:1F98 0100007F:${(50000 + n).toString(16).toUpperCase()} ${state} 00000000:${rx.toString(16).padStart(8, '0')} 00:00000000 00000000     0        0 ${n} 1 0 20 4 30 10 -1`;
+    writeFileSync(
+      table,
+      [
+        '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+        '   0: 0100007F:1F99 00000000:0000 0A 00000000:00000009 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0',
+        '   1: 0100007F:1F98 00000000:0000 0A 00000000:00000002 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0',
+        ...Array.from({ length: 2000 }, (_, n) => row(n + 2, '06', 0)),
+        row(2002, '0A', 40),
+        '',
+      ].join('\n'),
+    );
+    expect(readAcceptQueue(8088, [table])).toBe(2);
   });
 
   it.runIf(process.platform === 'linux')(
@@ -56,7 +78,7 @@ describe('readKernelQueues', () => {
       const port = Number(line.toString().trim());
       child.kill('SIGSTOP');
       const waiting = await Promise.all([connected(port, 'GET / HTTP/1.1\r\n\r\n'), connected(port), connected(port)]);
-      expect((await readKernelQueues(port))?.waitingToBeAccepted).toBe(3);
+      expect(readAcceptQueue(port)).toBe(3);
       child.kill('SIGKILL');
       for (const socket of waiting) socket.destroy();
 
