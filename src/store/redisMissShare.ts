@@ -49,8 +49,9 @@ export interface MissSharing {
 /**
  * Cross-instance coalescing: a short Redis lock per missed key. Its holder asks; when done it marks
  * the lock and announces on ANSWER_CHANNEL; the others wait for the announcement and read what it
- * stored. The lock lives only what is left of `budgetMs` (the caller's budget), and no one waits longer: a holder that died (or hangs)
- * costs the others their wait, then each asks itself. While the instance cannot hear announcements
+ * stored. The lock lives only what is left of its holder's budget (`budgetMs`), and no one waits
+ * longer than the lock or their own budget: a holder that died (or hangs) costs the others their
+ * wait until its lock ends, then each asks itself with what is left. While the instance cannot hear announcements
  * (subscriber down) or Redis does not answer, every miss asks at once.
  */
 export function missSharing({ redis, subscriber, attempt, read, now = Date.now }: MissSharingOptions): MissSharing {
