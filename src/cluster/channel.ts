@@ -19,9 +19,17 @@ export interface Peer {
   send(message: ChannelMessage, callback: (error: Error | null) => void): unknown;
 }
 
-/** The peer went away, or did not answer in time: the caller decides what to do without it. */
+/** The peer went away, did not answer in time, or answered with an error: the caller decides what to do without it. */
 export class ChannelError extends Error {
   override readonly name = 'ChannelError';
+
+  constructor(
+    message: string,
+    /** The peer said nothing: gone, or no answer in time (not an error it answered). */
+    readonly unanswered = false,
+  ) {
+    super(message);
+  }
 }
 
 interface Pending {
@@ -49,10 +57,12 @@ export class Channel {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new ChannelError(`${name}: no answer within ${timeoutMs} ms`));
+        reject(new ChannelError(`${name}: no answer within ${timeoutMs} ms`, true));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      this.send({ iab: 'call', id, name, args }, (error) => this.settle(id, { error: `${name}: ${error.message}` }));
+      this.send({ iab: 'call', id, name, args }, (error) =>
+        this.settle(id, { error: `${name}: ${error.message}`, unanswered: true }),
+      );
     });
   }
 
@@ -72,7 +82,7 @@ export class Channel {
 
   /** The peer is gone: every call still waiting fails now instead of at its timeout. */
   close(reason: string): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, { error: reason });
+    for (const id of [...this.pending.keys()]) this.settle(id, { error: reason, unanswered: true });
   }
 
   private async run(name: string, args: readonly unknown[]): Promise<unknown> {
@@ -103,12 +113,15 @@ export class Channel {
     }
   }
 
-  private settle(id: number, outcome: { readonly value?: unknown; readonly error?: string }): void {
+  private settle(
+    id: number,
+    outcome: { readonly value?: unknown; readonly error?: string; readonly unanswered?: boolean },
+  ): void {
     const pending = this.pending.get(id);
     if (pending === undefined) return;
     this.pending.delete(id);
     clearTimeout(pending.timer);
-    if (outcome.error !== undefined) pending.reject(new ChannelError(outcome.error));
+    if (outcome.error !== undefined) pending.reject(new ChannelError(outcome.error, outcome.unanswered));
     else pending.resolve(outcome.value);
   }
 }

@@ -7,7 +7,7 @@ import type { Store } from '../store/types.js';
 import { Channel, type Peer } from './channel.js';
 import { relayObserver, replayInto, type SessionRelay, type SessionTarget } from './eventRelay.js';
 import type { WorkerStatus } from './groupStatus.js';
-import { runLocally, workerStore } from './workerStore.js';
+import { PRIMARY_ANSWER_MS, runLocally, workerStore } from './workerStore.js';
 
 /** The worker that runs the admin listener and keeps the statistics (sessions are one table for the group). */
 export const LEAD_SLOT = 1;
@@ -15,11 +15,6 @@ export const LEAD_SLOT = 1;
 const SLOT = 'IAB_WORKER_SLOT';
 const FD_OF: Readonly<Record<SocketRole, string>> = { decisions: 'IAB_DECISIONS_FD', admin: 'IAB_ADMIN_FD' };
 
-/**
- * How long a worker waits for the primary before doing without it. The primary is on this machine
- * and decides nothing, so only a wedged primary is this slow; the store then falls back on the worker's memory.
- */
-const PRIMARY_ANSWER_MS = 1000;
 /**
  * What the primary gathers from every worker (a revoke's share, metrics, statuses, reloads) waits for
  * the slowest of them: longer than the primary waits for any one (primary.ts), so its own answer comes first.

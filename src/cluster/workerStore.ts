@@ -1,4 +1,5 @@
-import type { Store } from '../store/types.js';
+import type { Store, StoreHealth } from '../store/types.js';
+import { ChannelError } from './channel.js';
 import { callStore, isDecisionKey, PLACEMENT, placementOf } from './storePlacement.js';
 
 /** Asks the primary: `store` runs a method on its store, `storeEverywhere` on its store and every worker's. */
@@ -9,21 +10,77 @@ export type AskPrimary = (
 ) => Promise<unknown>;
 
 /**
+ * How long a worker waits for the primary's store before doing without it. The primary is on this
+ * machine and decides nothing, so only a wedged (or stopped) primary is this slow; a check waits
+ * for it once, then the worker's memory answers at once until the primary answers again.
+ */
+export const PRIMARY_ANSWER_MS = 250;
+
+/** What the probe asks the primary for: a key no one writes (not a decision's, so it is the primary's to answer). */
+const PROBE_KEY = 'probe:primary';
+
+/** The primary said nothing in time (or is gone), as opposed to answering with an error. */
+const isSilence = (error: unknown) => error instanceof ChannelError && error.unanswered;
+
+/**
  * A worker's Store with `cache.store: memory` under `serve --workers N`: each
  * method runs where PLACEMENT puts it. When the primary cannot answer (it
  * never should: it is on this machine and runs no checks), the method runs
  * on the worker's own memory, as the Redis store falls back on the
- * instance's: bindings and limits then hold at least per worker.
+ * instance's: bindings and limits then hold at least per worker. Once a call
+ * went unanswered, every call waiting for the primary and every later one
+ * runs on the worker's memory at once, and health says so, until the primary
+ * answers a probe (one at a time, sent by the calls and health checks made meanwhile).
  */
 export function workerStore(local: Store, askPrimary: AskPrimary): Store {
-  const remote =
-    (handler: 'store' | 'storeEverywhere', method: keyof Store) =>
-    (...args: unknown[]) =>
-      askPrimary(handler, method, args).catch(async () => {
-        const own = await callStore(local, method, args);
-        // This worker's share alone is not the group's answer: said as a store that could not answer says it.
-        return handler === 'store' ? own : undefined;
+  let silentSince: Date | undefined;
+  let probing = false;
+  /** Calls waiting for the primary: each runs on the worker's memory at once when the primary is found silent. */
+  const waiting = new Set<() => void>();
+
+  function noteSilence(): void {
+    if (silentSince !== undefined) return;
+    silentSince = new Date();
+    for (const doWithout of [...waiting]) doWithout();
+  }
+  function probe(): void {
+    if (probing) return;
+    probing = true;
+    const answered = () => (silentSince = undefined);
+    askPrimary('store', 'get', [PROBE_KEY])
+      .then(answered, (error: unknown) => (isSilence(error) ? undefined : answered()))
+      .finally(() => (probing = false));
+  }
+
+  const remote = (handler: 'store' | 'storeEverywhere', method: keyof Store) => {
+    const withoutPrimary = async (args: unknown[]) => {
+      const own = await callStore(local, method, args);
+      // This worker's share alone is not the group's answer: said as a store that could not answer says it.
+      return handler === 'store' ? own : undefined;
+    };
+    return (...args: unknown[]) => {
+      if (silentSince !== undefined) {
+        probe();
+        return withoutPrimary(args);
+      }
+      return new Promise<unknown>((resolve) => {
+        const doWithout = () => {
+          if (!waiting.delete(doWithout)) return;
+          resolve(withoutPrimary(args));
+        };
+        waiting.add(doWithout);
+        askPrimary(handler, method, args).then(
+          (value) => {
+            if (waiting.delete(doWithout)) resolve(value);
+          },
+          (error: unknown) => {
+            if (isSilence(error)) noteSilence();
+            doWithout();
+          },
+        );
       });
+    };
+  };
   const store: Record<string, unknown> = {};
   for (const [name, placement] of Object.entries(PLACEMENT)) {
     const method = name as keyof Store;
@@ -38,6 +95,14 @@ export function workerStore(local: Store, askPrimary: AskPrimary): Store {
       store[method] = (...args: unknown[]) => (isDecisionKey(args[0]) ? own(...args) : shared(...args));
     } else store[method] = remote('storeEverywhere', method);
   }
+  store.health = (): StoreHealth => {
+    const health = local.health();
+    if (silentSince === undefined) return health;
+    probe();
+    const since = silentSince.toISOString();
+    const detail = `${health.detail}; primary not answering since ${since}: token bindings and session counts kept in this worker`;
+    return { ...health, ok: false, detail };
+  };
   return store as unknown as Store;
 }
 

@@ -86,7 +86,6 @@ function routeSteps(route: RouteConfig, adapters: readonly MiddlewareAdapter[], 
             store,
             keyOf: decisionKeyOf(cache.key ?? defaultKeyParts(backends)),
             sources,
-            budgetMs: route.timeoutMs,
             now,
           })
         : undefined,

@@ -45,6 +45,9 @@ function isReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'ReplyError';
 }
 
+/** `OOM ... script: <digest>, on @user_script:12.`: where in which script, not why. */
+const withoutScriptName = (message: string) => message.replace(/\s*script: [0-9a-f]+,.*$/s, '');
+
 /** The client's own `commandTimeout` fired: Redis said nothing. */
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && /timed out/i.test(error.message);
@@ -67,6 +70,7 @@ export function redialWhenEnded(redis: Redis, afterMs: number, closed: () => boo
 export interface RedisGuard {
   /**
    * Runs one Redis operation within `timeoutMs`; FAILED when it did not answer, and health learns why.
+   * Once one timed out, every operation is FAILED at once, unsent, until Redis answers a PING.
    * A refused `write` or `script` shows Redis refusing writes; only a plain write that succeeds shows
    * it takes them again: Redis lets a script that has already written (a DEL, say) go on when full.
    */
@@ -108,8 +112,9 @@ export function guardRedis(
   let refusingWrites: Trouble | undefined;
 
   function noteRefusal(error: Error): void {
-    const reason = scrub(error.message);
-    if (refusingWrites?.reason === reason) return;
+    // One episode, one line: each script refused names itself (its digest), which says nothing of the cause.
+    if (refusingWrites) return;
+    const reason = scrub(withoutScriptName(error.message));
     refusingWrites = { since: new Date(), reason };
     log.warn(
       'redis store refusing writes: decisions not cached, token bindings and session counts kept in this instance',
@@ -133,16 +138,27 @@ export function guardRedis(
   }
 
   // While Redis is silent or refusing writes, a cached load may ask it nothing for a long time: health
-  // asks Redis itself whether that is over (one probe at a time).
+  // (and, while silent, every operation not sent) asks Redis itself whether that is over, one probe at a time.
   let probing = false;
   function probe(operation: () => Promise<unknown>, kind: 'read' | 'write'): void {
     if (probing) return;
     probing = true;
-    void attempt(operation, kind).finally(() => (probing = false));
+    void send(operation, kind).finally(() => (probing = false));
   }
+  const probeSilence = () => probe(() => redis.ping(), 'read');
 
   function attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write' | 'script'): Promise<Answer<T>> {
     if (wrongDb !== undefined) return Promise.resolve(FAILED);
+    // Known silent: what is sent now would only wait behind what went unanswered, so nothing waits
+    // for it; the first PING answered ends the silence.
+    if (silent) {
+      probeSilence();
+      return Promise.resolve(FAILED);
+    }
+    return send(operation, kind);
+  }
+
+  function send<T>(operation: () => Promise<T>, kind: 'read' | 'write' | 'script'): Promise<Answer<T>> {
     let answered = false;
     const answering = () =>
       operation().then(
@@ -213,7 +229,7 @@ export function guardRedis(
       switch (connection.state) {
         case 'up':
           if (silent) {
-            probe(() => redis.ping(), 'read');
+            probeSilence();
             return {
               store: 'redis',
               ok: false,

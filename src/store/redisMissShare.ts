@@ -49,8 +49,9 @@ export interface MissSharing {
 /**
  * Cross-instance coalescing: a short Redis lock per missed key. Its holder asks; when done it marks
  * the lock and announces on ANSWER_CHANNEL; the others wait for the announcement and read what it
- * stored. The lock lives only `budgetMs`, and no one waits longer: a holder that died (or hangs)
- * costs the others their wait, then each asks itself. While the instance cannot hear announcements
+ * stored. The lock lives only what is left of its holder's budget (`budgetMs`), and no one waits
+ * longer than the lock or their own budget: a holder that died (or hangs) costs the others their
+ * wait until its lock ends, then each asks itself with what is left. While the instance cannot hear announcements
  * (subscriber down) or Redis does not answer, every miss asks at once.
  */
 export function missSharing({ redis, subscriber, attempt, read, now = Date.now }: MissSharingOptions): MissSharing {
@@ -65,14 +66,19 @@ export function missSharing({ redis, subscriber, attempt, read, now = Date.now }
     for (const wake of waiting.get(announcement.key) ?? []) wake(announcement.stored);
   });
 
-  /** Whether the answer was stored, once announced; undefined when `ms` passed first or on `stop`. */
-  function awaitAnnouncement(key: string, ms: number): { heard: Promise<boolean | undefined>; stop(): void } {
+  /**
+   * Hears the announcement for `key` from now on; `within(ms)` resolves with whether the answer was
+   * stored, or undefined when `ms` passed first or on `stop`.
+   */
+  function listenFor(key: string): { within(ms: number): Promise<boolean | undefined>; stop(): void } {
     const waiters = waiting.get(key) ?? new Set();
     waiting.set(key, waiters);
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     let done!: (stored: boolean | undefined) => void;
     const heard = new Promise<boolean | undefined>((resolve) => {
-      const timer = setTimeout(() => done(undefined), ms);
       done = (stored) => {
+        settled = true;
         clearTimeout(timer);
         waiters.delete(done);
         if (waiters.size === 0 && waiting.get(key) === waiters) waiting.delete(key);
@@ -80,7 +86,13 @@ export function missSharing({ redis, subscriber, attempt, read, now = Date.now }
       };
       waiters.add(done);
     });
-    return { heard, stop: () => done(undefined) };
+    return {
+      within(ms) {
+        if (!settled) timer = setTimeout(() => done(undefined), ms);
+        return heard;
+      },
+      stop: () => done(undefined),
+    };
   }
 
   async function askHolding<R>(key: string, token: string, ask: () => Promise<R>): Promise<R> {
@@ -108,12 +120,16 @@ export function missSharing({ redis, subscriber, attempt, read, now = Date.now }
     const token = randomUUID();
     while (subscriber.listening() && now() < deadline) {
       // Listening before claiming, so an announcement made in between is heard.
-      const announcement = awaitAnnouncement(key, deadline - now());
-      const claim = await attempt(() => redis.claimMiss(lockOf(key), token, budgetMs), 'script');
-      if (claim !== 0) announcement.stop();
+      const announcement = listenFor(key);
+      // The lock lives as long as a holder's ask may: what is left of this caller's budget.
+      const claim = await attempt(() => redis.claimMiss(lockOf(key), token, Math.ceil(deadline - now())), 'script');
+      if (claim === FAILED || claim > 0) announcement.stop();
       if (claim === FAILED) break;
       if (claim === 1) return { asked: await askHolding(key, token, ask) };
-      const stored = claim === 2 || (await announcement.heard);
+      // Held by another for -claim ms more: waited for until then at most (a holder that died says nothing).
+      const lockEndsFirst = -claim < deadline - now();
+      const stored = claim === 2 || (await announcement.within(Math.min(-claim, deadline - now())));
+      if (stored === undefined && lockEndsFirst) continue;
       if (stored === undefined) break;
       if (stored) {
         const value = await read(key);

@@ -63,12 +63,15 @@ return {value, redis.call('PTTL', KEYS[1])}
 /**
  * A miss shared across instances: KEYS[1] is its lock. ARGV: this asker's token, the lock's life in
  * ms. Returns 1 when the caller now holds it (and asks), 2 when the holder has just stored its
- * answer (read it), 0 while another asker holds it (wait for its announcement).
+ * answer (read it), minus the milliseconds the lock has left while another asker holds it (wait for
+ * its announcement until then; a lock without expiry, not a bridge's, counts as living ARGV[2]).
  */
 const CLAIM_MISS_LUA = `
 if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
 if redis.call('GET', KEYS[1]) == 'stored' then return 2 end
-return 0
+local left = redis.call('PTTL', KEYS[1])
+if left < 1 then left = tonumber(ARGV[2]) end
+return -left
 `;
 
 /**

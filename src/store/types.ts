@@ -20,7 +20,8 @@ export interface Store {
   /**
    * Identical misses on every instance sharing the store make one request: the first caller runs
    * `ask` and the store announces when it has stored the answer under `key`; the others wait for
-   * that (at most `budgetMs`) and get the stored value, else run `ask` themselves. Stores shared by
+   * that (at most `budgetMs`, what is left of the check's budget) and get the stored value, else run
+   * `ask` themselves (with what the wait left). Stores shared by
    * nothing leave it out (the instance's own coalescing suffices).
    */
   shareMiss?<T extends StoredValue, R>(key: string, budgetMs: number, ask: () => Promise<R>): Promise<SharedMiss<T, R>>;

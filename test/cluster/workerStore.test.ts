@@ -1,22 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storeHub, type AskWorker } from '../../src/cluster/storeHub.js';
 import { runLocally, workerStore } from '../../src/cluster/workerStore.js';
 import { bindingKey, decisionKeyPrefix, digest } from '../../src/pipeline/cacheKey.js';
 import { revocation } from '../../src/pipeline/revoke.js';
-import { memoryStore } from '../../src/store/memory.js';
-import type { DropEvent, Store } from '../../src/store/types.js';
+import type { DropEvent } from '../../src/store/types.js';
 import { linkedChannels } from './linkedChannels.js';
+import { memoryStores } from './memoryStores.js';
 
 const ANSWER_MS = 500;
-const opened: Store[] = [];
-const memory = () => {
-  const store = memoryStore({ maxEntries: 1000 });
-  opened.push(store);
-  return store;
-};
-afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
-});
+const memory = memoryStores();
 
 /** The primary's store and `count` workers' stores, joined by channels as `serve --workers` joins them. */
 function group(count = 2) {

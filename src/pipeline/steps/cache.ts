@@ -14,8 +14,6 @@ export interface CacheInputs {
   readonly keyOf: (route: string, viewer: ViewerRequest) => string;
   /** The route's backends' decision sources, by name: a hit shares them rather than making its own. */
   readonly sources: ReadonlyMap<string, DecisionSource>;
-  /** The route's time budget: how long a miss waits for another instance asking the same (Redis). */
-  readonly budgetMs: number;
   /** Milliseconds since the epoch: what a cached answer's freshness is judged by. */
   readonly now: () => number;
 }
@@ -28,7 +26,7 @@ export interface CacheInputs {
  * while the backends fail, an allow up to `staleIfError` seconds past its
  * TTL still answers.
  */
-export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: clockNow }: CacheInputs): DecisionStep {
+export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: CacheInputs): DecisionStep {
   const once = coalescer<StepAnswer>();
   // A miss is looked up twice, at once and then the waiting way, each through a check of its own
   // for the same viewer: the digest is made once per viewer request (the step serves one route).
@@ -71,7 +69,9 @@ export function cacheStep({ settings, store, keyOf, sources, budgetMs, now: cloc
     joinedAnother: () => void,
   ): Promise<StepAnswer> {
     const ask = () => askAndRemember(key, check, next);
-    const shared = await shareMiss<CachedDecision, StepAnswer>(key, budgetMs, ask);
+    // Waiting for another instance is this check's time too: its budget starts here, and its own ask has what is left.
+    const leftMs = Math.max(0, Math.floor(check.startBudget() - performance.now()));
+    const shared = await shareMiss<CachedDecision, StepAnswer>(key, leftMs, ask);
     if ('asked' in shared) return shared.asked;
     joinedAnother();
     const now = clockNow();

@@ -16,7 +16,6 @@ function stepWithCountedKeys() {
     store: context.store,
     keyOf,
     sources: new Map([['mw', mw]]),
-    budgetMs: 1000,
     now: () => Date.now(),
   });
   return { step, keyOf, mw };
