@@ -23,7 +23,16 @@ export const FIXED_UNTIL_RESTART = [
   'streamingServers',
 ] as const;
 
+/** Settings the validated config keeps under other names: `admin.listen` becomes whether, where and on which port. */
+const VALIDATED_AS: Readonly<Record<string, readonly string[]>> = {
+  'admin.listen': ['admin.enabled', 'admin.host', 'admin.port'],
+};
+
 /** The fixed settings whose value in `next` differs from the one running (names only: a value can be a secret). */
 export function settingsNeedingRestart(running: object, next: object): string[] {
-  return FIXED_UNTIL_RESTART.filter((path) => !isDeepStrictEqual(valueAt(running, path), valueAt(next, path)));
+  return FIXED_UNTIL_RESTART.filter((name) =>
+    [name, ...(VALIDATED_AS[name] ?? [])].some(
+      (path) => !isDeepStrictEqual(valueAt(running, path), valueAt(next, path)),
+    ),
+  );
 }

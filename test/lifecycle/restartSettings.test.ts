@@ -21,6 +21,13 @@ describe('settingsNeedingRestart', () => {
     expect(JSON.stringify(changed)).not.toContain('other');
   });
 
+  it('names admin.listen when a validated config moves the admin listener or turns it off', () => {
+    const at = (listen: string) => config({ admin: { listen } });
+    expect(settingsNeedingRestart(at('127.0.0.1:18089'), at('127.0.0.1:18099'))).toEqual(['admin.listen']);
+    expect(settingsNeedingRestart(at('127.0.0.1:18089'), at('off'))).toEqual(['admin.listen']);
+    expect(settingsNeedingRestart(at('127.0.0.1:18089'), at('127.0.0.1:18089'))).toEqual([]);
+  });
+
   it('names none for changes a reload applies (routes, TTLs, rules, level, trusted callers)', () => {
     const next = config({
       listen: '127.0.0.1:8088',
