@@ -36,7 +36,11 @@ const cache = z
     /** No Redis operation holds a viewer longer than this; past it the answer is a cache miss. */
     redisTimeoutMs: integer(10, 10_000).default(200),
     /** Unset: each route keys by everything its backends receive and could decide on (see pipeline/cacheKey.ts). */
-    key: z.array(z.enum(CACHE_KEY_PARTS)).min(1).optional(),
+    key: z
+      .array(z.enum(CACHE_KEY_PARTS))
+      .min(1)
+      .refine((parts) => new Set(parts).size === parts.length, 'a part is listed more than once')
+      .optional(),
     allowTtl: ttl(300),
     denyTtl: ttl(30),
     /** A day: Ministra grants 36000 s and, its token being long gone by then, cannot be asked again sooner. */

@@ -14,4 +14,8 @@ describe('cache.key', () => {
     expect(() => withKey(['token', 'segment'])).toThrow(/cache\.key\[1\].*archive/s);
     expect(() => withKey([])).toThrow(/cache\.key/);
   });
+
+  it('refuses a part listed twice', () => {
+    expect(() => withKey(['token', 'ip', 'token'])).toThrow(/cache\.key: a part is listed more than once/);
+  });
 });
