@@ -15,6 +15,8 @@ export const FIXED_UNTIL_RESTART = [
   'cache.store',
   'cache.redisUrl',
   'cache.redisTimeoutMs',
+  // The Redis store's near-cache is built with it, once.
+  'cache.localTtl',
   'cache.maxEntries',
   'admin.listen',
   'admin.token',
