@@ -82,7 +82,8 @@ export class ModuleThread<Request, Answer, Part = never> {
   ) {}
 
   ask(request: Request, onPart: (part: Part) => void = () => {}): Promise<Answer> {
-    const worker = (this.worker ??= this.start());
+    this.worker ??= this.start();
+    const worker = this.worker;
     const id = this.nextId++;
     return new Promise<Answer>((resolve, reject) => {
       this.waiting.set(id, {
