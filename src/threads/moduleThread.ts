@@ -47,13 +47,27 @@ export function serveInThread<Request, Answer, Part = never>(
   const given = workerData as ThreadData | undefined;
   if (isMainThread || !parentPort || given?.thread !== name) return;
   const port = parentPort;
-  const handle = start(given.data);
+  const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  let handle: ThreadHandler<Request, Answer, Part> | undefined;
+  // A thread that cannot start (its file cannot be opened, say) tells the first request why, and ends:
+  // the next request starts a new one.
+  let unstarted: string | undefined;
+  try {
+    handle = start(given.data);
+  } catch (error) {
+    unstarted = reason(error);
+  }
   port.on('message', ({ id, request }: { id: number; request: Request }) => {
+    if (!handle) {
+      port.postMessage({ id, error: unstarted, done: true } satisfies Posted);
+      port.close();
+      return;
+    }
     try {
       const result = handle(request, (part) => port.postMessage({ id, part } satisfies Posted));
       port.postMessage({ id, result, done: true } satisfies Posted);
     } catch (error) {
-      port.postMessage({ id, error: error instanceof Error ? error.message : String(error), done: true });
+      port.postMessage({ id, error: reason(error), done: true } satisfies Posted);
     }
   });
 }
