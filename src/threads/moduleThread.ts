@@ -3,7 +3,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 /*
  * Work that would hold the event loop (parsing a large users file, summing a day of statistics) runs in a
  * worker thread that loads one of our own modules. The module names its thread (`serveInThread`) and says
- * where it is (`import.meta.url`): in dist/ that is the bundle chunk holding it, which the thread imports
+ * where it is (its own module URL): in dist/ that is the bundle chunk holding it, which the thread imports
  * like any module. Under tsx and vitest the sources are TypeScript, which a bare worker cannot load, so the
  * thread first registers tsx's loader (a devDependency: dist/ never needs it).
  */
@@ -88,7 +88,7 @@ export class ModuleThread<Request, Answer, Part = never> {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
 
-  /** @param moduleUrl the `import.meta.url` of the module that calls `serveInThread(name, ...)`. */
+  /** @param moduleUrl the URL of the module that calls `serveInThread(name, ...)`, as it sees its own. */
   constructor(
     private readonly name: string,
     private readonly moduleUrl: string,
