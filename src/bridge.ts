@@ -8,7 +8,7 @@ import type { Logger } from './log.js';
 import type { BridgeObserver } from './observe.js';
 import { createDecider } from './pipeline/pipeline.js';
 import { revocation, type Revocation } from './pipeline/revoke.js';
-import { openLocalUsers, type LocalUsers } from './policies/users/localUsers.js';
+import { loadLocalUsers, openLocalUsers, type LocalUsers } from './policies/users/localUsers.js';
 import type { Decider } from './pipeline/types.js';
 import {
   withCircuitBreaker,
@@ -27,10 +27,10 @@ export interface Bridge extends Revocation {
   /**
    * Puts another validated configuration's routes, backends and policies in
    * force; checks already under way finish on the previous one. The store
-   * stays (its settings take a restart). Throws, changing nothing, when the
+   * stays (its settings take a restart). Rejects, changing nothing, when the
    * new users file cannot be used.
    */
-  reconfigure(config: BridgeConfig): void;
+  reconfigure(config: BridgeConfig): Promise<void>;
   /** The store's connection-limit counts, for keeping them to what the streaming servers have. */
   readonly sessionCounts: Pick<Store, 'admitSession' | 'releaseSession'>;
   close(): Promise<void>;
@@ -110,12 +110,15 @@ function adaptersFor(
   );
 }
 
-function routingFor(config: BridgeConfig, previous: Routing | undefined, shared: Shared): Routing {
-  // Opened first: an unusable users file throws before anything else is built.
-  const localUsers =
-    config.users.length > 0 || config.usersFile !== undefined
-      ? openLocalUsers(config, shared.log, process.env, shared.clock)
-      : undefined;
+const hasLocalUsers = (config: BridgeConfig) => config.users.length > 0 || config.usersFile !== undefined;
+
+/** `localUsers` are opened first: an unusable users file throws before anything else is built. */
+function routingFor(
+  config: BridgeConfig,
+  previous: Routing | undefined,
+  shared: Shared,
+  localUsers: LocalUsers | undefined,
+): Routing {
   try {
     const adapters = adaptersFor(config, previous, shared);
     return {
@@ -139,7 +142,8 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
     observer: options.observer,
     clock: options.clock ?? systemClock,
   };
-  let routing = routingFor(config, undefined, shared);
+  const startUsers = hasLocalUsers(config) ? openLocalUsers(config, log, process.env, shared.clock) : undefined;
+  let routing = routingFor(config, undefined, shared, startUsers);
   return {
     // Each call reads the routing once: a check keeps the pipeline it started on until it is answered.
     decider: {
@@ -157,9 +161,13 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
       const degraded = !storeHealth.ok || Object.values(backends).some(({ circuit }) => circuit !== 'closed');
       return { status: degraded ? 'degraded' : 'ok', store: storeHealth, backends };
     },
-    reconfigure(next) {
+    async reconfigure(next) {
+      // Read in a thread of its own: checks go on with the running users while a large users file is parsed.
+      const localUsers = hasLocalUsers(next)
+        ? await loadLocalUsers(next, shared.log, process.env, shared.clock)
+        : undefined;
       const previous = routing;
-      routing = routingFor(next, previous, shared);
+      routing = routingFor(next, previous, shared, localUsers);
       // Stops the old users file watch. Checks still on the old routing can go on identifying users:
       // closing only stops its timers and forgets remembered password results.
       previous.localUsers?.close();

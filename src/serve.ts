@@ -173,8 +173,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     loaded,
     {
       read: () => readConfigFile(file, process.env, { refuseEmpty: true }),
-      apply: (next) => {
-        bridge.reconfigure(next);
+      apply: async (next) => {
+        await bridge.reconfigure(next);
         app = requestListenerFor(next);
         logging.setLevel(next.log.level);
         watch.follow(next.reload.watch);

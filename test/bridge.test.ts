@@ -22,8 +22,8 @@ function documentWith(extra: Record<string, unknown> = {}): Record<string, unkno
   return { backends: { mw: { type: 'http', url: `${middleware.url}/auth/check`, timeoutMs: 1000 } }, ...extra };
 }
 
-function reconfigure(document: Record<string, unknown>): void {
-  bridge.bridge.reconfigure(validateConfig(document, 'reloaded config', {}));
+function reconfigure(document: Record<string, unknown>): Promise<void> {
+  return bridge.bridge.reconfigure(validateConfig(document, 'reloaded config', {}));
 }
 
 function check(token: string, ip = '203.0.113.1') {
@@ -34,7 +34,7 @@ describe('bridge.reconfigure', () => {
   it('decides new checks with the new rules at once', async () => {
     bridge = testBridge(documentWith());
     await check('good-token', '198.51.100.9').expect(200);
-    reconfigure(documentWith({ ipRules: ['deny 198.51.100.9'] }));
+    await reconfigure(documentWith({ ipRules: ['deny 198.51.100.9'] }));
     await check('good-token', '198.51.100.9').expect(403);
     await check('good-token', '203.0.113.1').expect(200);
   });
@@ -45,7 +45,7 @@ describe('bridge.reconfigure', () => {
     const inFlight = check('busy-token').then((res) => res);
     await arrived;
     // The new config has no backend: the default (deny) answers new checks.
-    reconfigure({ routes: { default: { backends: [] } } });
+    await reconfigure({ routes: { default: { backends: [] } } });
     const answered = await inFlight;
     expect(answered.status).toBe(200);
     expect(answered.headers['x-session-name']).toBe('busy');
@@ -55,7 +55,7 @@ describe('bridge.reconfigure', () => {
   it('keeps the store: decisions cached before the reload still answer', async () => {
     bridge = testBridge(documentWith());
     await check('good-token').expect(200);
-    reconfigure(documentWith({ ipRules: ['deny 10.0.0.1'] }));
+    await reconfigure(documentWith({ ipRules: ['deny 10.0.0.1'] }));
     await check('good-token').expect(200);
     expect(middleware.received).toHaveLength(1);
   });
@@ -70,9 +70,9 @@ describe('bridge.reconfigure', () => {
     bridge = testBridge({ backends: { down } });
     await check('any').expect(403);
     expect(bridge.bridge.health().backends.down).toEqual({ circuit: 'open' });
-    reconfigure({ backends: { down }, ipRules: ['deny 10.0.0.1'] });
+    await reconfigure({ backends: { down }, ipRules: ['deny 10.0.0.1'] });
     expect(bridge.bridge.health().backends.down).toEqual({ circuit: 'open' });
-    reconfigure({ backends: { down: { ...down, timeoutMs: 400 } } });
+    await reconfigure({ backends: { down: { ...down, timeoutMs: 400 } } });
     expect(bridge.bridge.health().backends.down).toEqual({ circuit: 'closed' });
   });
 
@@ -83,7 +83,9 @@ describe('bridge.reconfigure', () => {
     await check('alice-token').expect(200);
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, '- {login: bob}\n');
-    expect(() => reconfigure(documentWith({ usersFile: broken, ipRules: ['deny 203.0.113.1'] }))).toThrow(ConfigError);
+    await expect(reconfigure(documentWith({ usersFile: broken, ipRules: ['deny 203.0.113.1'] }))).rejects.toThrow(
+      ConfigError,
+    );
     await check('alice-token').expect(200);
   });
 });

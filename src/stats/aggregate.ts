@@ -4,7 +4,7 @@ const DAY_MS = 86_400_000;
 /** A chart needs no more points than a screen has pixels. */
 const MAX_POINTS = 2000;
 
-interface Window {
+export interface Window {
   readonly since: number;
   readonly until: number;
 }

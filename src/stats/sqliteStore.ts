@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION_TABLE, spanOf, spansSql } from './sql.js';
+import { sqliteSummaries } from './readerThread.js';
 import { SqliteWriterThread } from './sqliteThread.js';
 import type { SessionSpan, StatsDatabase } from './types.js';
 
@@ -71,6 +72,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
   // Read a page at a time, so a long period read by the admin listener never holds the event loop for long.
   const spansPage = db.prepare(`${spansSql(() => '?', 'rowid, ')} AND rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_PAGE}`);
   const writer = options.readonly ? undefined : new SqliteWriterThread(path);
+  const summaries = sqliteSummaries(path);
   return {
     kind: 'sqlite',
     write: async (rows) => {
@@ -86,8 +88,10 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
         await new Promise((resolve) => setImmediate(resolve));
       }
     },
+    summaries,
     deleteBefore: async (before) => writer!.deleteBefore(before),
     close: async () => {
+      await summaries.close();
       await writer?.close();
       db.close();
     },

@@ -1,4 +1,5 @@
 import type { SessionRow } from '../sessions/types.js';
+import type { Summaries } from './readerThread.js';
 
 /** What the statistics are computed from: a watched session's span, who and what, and how it ended. */
 export type SessionSpan = Pick<
@@ -13,6 +14,8 @@ export interface StatsDatabase {
   write(rows: readonly SessionRow[]): Promise<void>;
   /** Watched sessions that overlap [since, until] (milliseconds since the epoch), by first and last check or end. */
   spans(since: number, until: number): Promise<SessionSpan[]>;
+  /** The statistics computed off the event loop (SQLite: in a reader thread); absent: summed here from `spans`. */
+  readonly summaries?: Summaries;
   /** Deletes sessions that ended (or were last seen) before `before`; resolves with how many. */
   deleteBefore(before: number): Promise<number>;
   close(): Promise<void>;

@@ -1,8 +1,11 @@
 import { aggregate, concurrency } from './aggregate.js';
+import type { Summaries } from './readerThread.js';
 import type { SessionSpan, StatsView } from './types.js';
 
 export interface SpanSource {
   spans(since: number, until: number): Promise<readonly SessionSpan[]>;
+  /** When given, the statistics are computed there (off the event loop), not here from `spans`. */
+  readonly summaries?: Summaries;
 }
 
 /**
@@ -27,10 +30,12 @@ export function createStatsView(
   return {
     async query(q) {
       const window = windowOf(q);
+      if (source.summaries) return source.summaries.rows(q.by, window, rules);
       return aggregate(await spansOpenIn(window), q.by, window, rules);
     },
     async concurrency(q) {
       const window = windowOf(q);
+      if (source.summaries) return source.summaries.concurrency(window, q.stepSeconds, rules);
       return concurrency(await spansOpenIn(window), window, q.stepSeconds, rules);
     },
     droppedRows,

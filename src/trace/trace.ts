@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import winston from 'winston';
 import type { BridgeConfig } from '../config/schema.js';
 import { createDecider } from '../pipeline/pipeline.js';
-import { openLocalUsers } from '../policies/users/localUsers.js';
+import { loadLocalUsers } from '../policies/users/localUsers.js';
 import { secretEnvValues } from '../secrets.js';
 import { RequestProblem } from '../server/problem.js';
 import { memoryStore } from '../store/memory.js';
@@ -64,8 +64,9 @@ export async function traceCheck(
   const recorder = stepRecorder(scrub, now);
   const backends = tracedAdapters(config.backends, scrub, now);
   const store = memoryStore({ maxEntries: 1000 });
+  // Read in the users file's thread: an admin trace must not parse a large users file on the decision loop.
   const localUsers =
-    config.users.length > 0 || config.usersFile !== undefined ? openLocalUsers(config, log, env) : undefined;
+    config.users.length > 0 || config.usersFile !== undefined ? await loadLocalUsers(config, log, env) : undefined;
   try {
     const decider = createDecider(config, backends.adapters, store, log, localUsers, { wrapStep: recorder.wrapStep });
     const started = now();

@@ -211,6 +211,8 @@ describe('GET /admin/sessions and /admin/stats', () => {
     expect(rows.body).toMatchObject({ by: 'channel', rows: [{ key: 'a001', viewers: 12 }] });
     const asked = stats.asked.at(-1)!;
     expect(Date.now() - asked.since.getTime()).toBeGreaterThanOrEqual(24 * 3600 * 1000 - 60_000);
+    // No `until` asked: the answer still says where its window ended, the end the rows were read to.
+    expect(rows.body.until).toBe(asked.until!.toISOString());
     await adminJson('/admin/stats?since=2026-11-01T00:00:00Z&until=2026-11-02&by=day');
     expect(stats.asked.at(-1)).toEqual({
       since: new Date('2026-11-01T00:00:00Z'),

@@ -36,20 +36,39 @@ function directoryUser(user: LocalUser, packages: Packages): DirectoryUser {
   };
 }
 
-/** Users already validated together (unique logins and tokens, known packages). */
-export function buildUserDirectory(users: readonly LocalUser[], packages: Packages): UserDirectory {
-  const byLogin = new Map<string, DirectoryUser>();
-  const byToken = new Map<string, DirectoryUser>();
-  for (const user of users) {
-    const entry = directoryUser(user, packages);
-    byLogin.set(entry.login, entry);
-    if (entry.token !== undefined) byToken.set(entry.token, entry);
+/**
+ * Collects users already validated together (unique logins and tokens, known packages) into a directory.
+ * A reload of a large file adds them a slice at a time, so the event loop answers checks in between.
+ */
+export class UserDirectoryBuilder {
+  private readonly byLogin = new Map<string, DirectoryUser>();
+  private readonly byToken = new Map<string, DirectoryUser>();
+
+  constructor(private readonly packages: Packages) {}
+
+  add(users: readonly LocalUser[]): void {
+    for (const user of users) {
+      const entry = directoryUser(user, this.packages);
+      this.byLogin.set(entry.login, entry);
+      if (entry.token !== undefined) this.byToken.set(entry.token, entry);
+    }
   }
-  return {
-    size: byLogin.size,
-    byToken: (token) => byToken.get(token),
-    byLogin: (login) => byLogin.get(login.normalize('NFC')),
-  };
+
+  build(): UserDirectory {
+    const { byLogin, byToken } = this;
+    return {
+      size: byLogin.size,
+      byToken: (token) => byToken.get(token),
+      byLogin: (login) => byLogin.get(login.normalize('NFC')),
+    };
+  }
+}
+
+/** Users already validated together, in one go. */
+export function buildUserDirectory(users: readonly LocalUser[], packages: Packages): UserDirectory {
+  const builder = new UserDirectoryBuilder(packages);
+  builder.add(users);
+  return builder.build();
 }
 
 export type Refusal = 'disabled' | 'expired' | 'IP not allowed' | 'channel not in packages';

@@ -1,19 +1,14 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { assertReadableFile, cannotRead, ConfigError } from '../../config/document.js';
-import {
-  MAX_USERS_FILE_BYTES,
-  readUsersFile,
-  usersFromText,
-  type UserSet,
-  type UsersSettings,
-} from '../../config/usersFile.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { ConfigError } from '../../config/document.js';
+import type { LocalUser } from '../../config/policySchema.js';
+import type { UserSet, UsersSettings } from '../../config/usersFile.js';
 import { watchForChanges } from '../../lifecycle/watch.js';
 import { type Clock, systemClock } from '../../clock.js';
 import type { Logger } from '../../log.js';
 import type { ViewerRequest } from '../../viewer.js';
-import { buildUserDirectory, type DirectoryUser, type UserDirectory } from './directory.js';
+import { buildUserDirectory, type DirectoryUser, type UserDirectory, UserDirectoryBuilder } from './directory.js';
+import { type FileReadOutcome, readUsersFileInThread, readUsersFileOnce } from './fileThread.js';
 import { PasswordChecker } from './passwords.js';
 
 /** The bridge's local users (config `users` plus `usersFile`), shared by every route. */
@@ -38,14 +33,57 @@ export interface Identified {
 
 const NOBODY: Identified = { user: undefined };
 
-const digestOf = (text: string) => createHash('sha256').update(text).digest('base64');
+/** A users file as read: the directory it makes, and what was seen (so an unchanged file is not applied again). */
+interface FileUsers {
+  readonly directory: UserDirectory;
+  readonly seen: string;
+}
+
+/** The outcome's users as a directory, a slice per turn of the event loop. */
+async function directoryInSlices(
+  main: UserSet,
+  outcome: Extract<FileReadOutcome, { kind: 'users' }>,
+  parts: readonly (readonly LocalUser[])[],
+): Promise<UserDirectory> {
+  const builder = new UserDirectoryBuilder(outcome.packages);
+  builder.add(main.users);
+  for (const part of parts) {
+    await nextTurn();
+    builder.add(part);
+  }
+  return builder.build();
+}
+
+/** Reads the users file in the reader thread; a file that changed and is valid comes back as a directory. */
+async function readInThread(
+  file: string,
+  main: UserSet,
+  env: NodeJS.ProcessEnv,
+  lastSeen: string,
+): Promise<Exclude<FileReadOutcome, { kind: 'users' }> | ({ kind: 'users' } & FileUsers)> {
+  const parts: (readonly LocalUser[])[] = [];
+  const outcome = await readUsersFileInThread({ file, main, env, lastSeen }, (part) => parts.push(part));
+  if (outcome.kind !== 'users') return outcome;
+  return { kind: 'users', directory: await directoryInSlices(main, outcome, parts), seen: outcome.seen };
+}
+
+/** Reads the users file here and now, as `serve` does before it listens. */
+function readInPlace(file: string, main: UserSet, env: NodeJS.ProcessEnv): FileUsers {
+  const parts: (readonly LocalUser[])[] = [];
+  const outcome = readUsersFileOnce({ file, main, env, lastSeen: '' }, (part) => parts.push(part));
+  if (outcome.kind !== 'users') throw new ConfigError(outcome.kind === 'invalid' ? outcome.problems : [], file);
+  return {
+    directory: buildUserDirectory([...main.users, ...parts.flat()], outcome.packages),
+    seen: outcome.seen,
+  };
+}
 
 /**
- * Local users; with a `usersFile`, re-read when it changes. The file must be
- * valid at start (a ConfigError otherwise). Later a file that turns invalid
- * or unreadable is logged once per change and the last good users stay in
- * force. Requests never wait for a reload: each sees one whole set of users.
- * Remembered password results expire by `clock`.
+ * Local users, the users file read on the event loop: for the start, when nothing listens yet. The file
+ * must be valid (a ConfigError otherwise). Later a file that turns invalid or unreadable is logged once
+ * per change and the last good users stay in force. Requests never wait for a reload: the file is read
+ * in a thread of its own and each request sees one whole set of users. Remembered password results
+ * expire by `clock`.
  */
 export function openLocalUsers(
   settings: UsersSettings,
@@ -53,41 +91,66 @@ export function openLocalUsers(
   env: NodeJS.ProcessEnv = process.env,
   clock: Clock = systemClock,
 ): LocalUsers {
-  const passwords = new PasswordChecker(undefined, clock);
   const main: UserSet = { users: settings.users, packages: settings.packages };
-  let directory: UserDirectory = buildUserDirectory(main.users, main.packages);
+  const file = settings.usersFile === undefined ? undefined : resolve(settings.usersFile);
+  return localUsersOver(
+    main,
+    file === undefined ? undefined : { file, ...readInPlace(file, main, env) },
+    log,
+    env,
+    clock,
+  );
+}
+
+/** The same for a reload of the config: the users file is read in the reader thread, checks go on meanwhile. */
+export async function loadLocalUsers(
+  settings: UsersSettings,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  clock: Clock = systemClock,
+): Promise<LocalUsers> {
+  const main: UserSet = { users: settings.users, packages: settings.packages };
+  const file = settings.usersFile === undefined ? undefined : resolve(settings.usersFile);
+  if (file === undefined) return localUsersOver(main, undefined, log, env, clock);
+  const read = await readInThread(file, main, env, '');
+  if (read.kind !== 'users') throw new ConfigError(read.kind === 'invalid' ? read.problems : [], file);
+  return localUsersOver(main, { file, ...read }, log, env, clock);
+}
+
+/** Local users over the users as first read; with a file, it is followed and read again when it changes. */
+function localUsersOver(
+  main: UserSet,
+  fromFile: (FileUsers & { readonly file: string }) | undefined,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+  clock: Clock,
+): LocalUsers {
+  const passwords = new PasswordChecker(undefined, clock);
+  let directory = fromFile?.directory ?? buildUserDirectory(main.users, main.packages);
   let stopWatching = () => {};
 
-  if (settings.usersFile !== undefined) {
-    const file = resolve(settings.usersFile);
-    const initial = readUsersFile(file, main, env);
-    directory = buildUserDirectory(initial.set.users, initial.set.packages);
-    // What was last read, text or read error, so an unchanged file is neither re-applied nor re-reported.
-    let lastSeen = digestOf(initial.text);
+  if (fromFile) {
+    const { file } = fromFile;
+    // What was last read, digest or read error, so an unchanged file is neither re-applied nor re-reported.
+    let lastSeen = fromFile.seen;
     let closed = false;
-
     const apply = async () => {
-      let text: string;
+      log.debug('users file changed, reading it', { file });
+      let read: Awaited<ReturnType<typeof readInThread>>;
       try {
-        assertReadableFile(file, MAX_USERS_FILE_BYTES);
-        text = await readFile(file, 'utf8');
+        read = await readInThread(file, main, env, lastSeen);
       } catch (error) {
-        if (closed || lastSeen === cannotRead(error)) return;
-        lastSeen = cannotRead(error);
-        log.warn('users file not reloaded, the previous users stay in force', { file, problems: [lastSeen] });
+        // The thread died (out of memory, say): nothing was seen, so the next change is read again.
+        read = { kind: 'invalid', seen: lastSeen, problems: [`(file): not read: ${(error as Error).message}`] };
+      }
+      if (closed || read.kind === 'unchanged') return;
+      lastSeen = read.seen;
+      if (read.kind === 'invalid') {
+        log.warn('users file not reloaded, the previous users stay in force', { file, problems: read.problems });
         return;
       }
-      const seen = digestOf(text);
-      if (closed || lastSeen === seen) return;
-      lastSeen = seen;
-      try {
-        const set = usersFromText(text, file, main, env);
-        directory = buildUserDirectory(set.users, set.packages);
-        log.info('users file reloaded', { file, users: directory.size });
-      } catch (error) {
-        const problems = error instanceof ConfigError ? error.problems : [String(error)];
-        log.warn('users file not reloaded, the previous users stay in force', { file, problems });
-      }
+      directory = read.directory;
+      log.info('users file reloaded', { file, users: directory.size });
     };
     // Reloads run one after the other, so an older read can never replace a newer one.
     let reloading = Promise.resolve();

@@ -7,7 +7,9 @@ import { ConfigError } from '../../../src/config/load.js';
 import { testBridge, type TestBridge } from '../../support/bridge.js';
 import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
 
-const EVENTUALLY = { timeout: 10_000, interval: 100 };
+// The first reload in a test process starts the users file's reader thread, which under tsx compiles the
+// sources it loads: seconds on a loaded machine.
+const EVENTUALLY = { timeout: 30_000, interval: 100 };
 const dir = mkdtempSync(join(tmpdir(), 'bridge-users-'));
 let fileCount = 0;
 
@@ -72,7 +74,7 @@ describe('usersFile reload', () => {
     expect(
       bridge.logs.some((line) => line.includes('"message":"users file reloaded"') && line.includes('"users":2')),
     ).toBe(true);
-  });
+  }, 40_000);
 
   it('a file that turns invalid leaves the last good users in force, and the log says why, once per change', async () => {
     const broken = 'users:\n  - {login: alice, token: alice-3, ip: 10.0.0.0/33}\n';
