@@ -156,10 +156,20 @@ interface RouteKeys {
   readonly publishing: (encoded: string) => string;
 }
 
+/**
+ * Longest encoded parts remembered. A viewer chooses the query and the user agent: 10,000 keys of
+ * 8 KiB queries would hold 80 MiB for one route. Longer parts are hashed on every check.
+ */
+const LONGEST_REMEMBERED = 1024;
+
 function routeKeys(route: string): RouteKeys {
   const prefix = decisionKeyPrefix(route);
-  // Flat, so that the store keeps this very string (its flatText returns it), not a copy beside the memo's.
-  const keys = (kind: string) => boundedMemo((encoded) => flatText(`${kind}${digest(encoded)}`), REMEMBERED_KEYS);
+  const keys = (kind: string) => {
+    // Flat, so that the store keeps this very string (its flatText returns it), not a copy beside the memo's.
+    const keyOf = (encoded: string) => flatText(`${kind}${digest(encoded)}`);
+    const remembered = boundedMemo(keyOf, REMEMBERED_KEYS);
+    return (encoded: string) => (encoded.length <= LONGEST_REMEMBERED ? remembered(encoded) : keyOf(encoded));
+  };
   return { viewing: keys(prefix), publishing: keys(`${prefix}publish:`) };
 }
 

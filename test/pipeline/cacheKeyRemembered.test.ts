@@ -34,4 +34,13 @@ describe('remembered cache keys', () => {
     expect(published).toMatch(/^d:default:publish:/);
     expect(new Set([published, viewed, elsewhere]).size).toBe(3);
   });
+
+  it('a long key (a viewer-chosen 8 KiB token) gets the same key as a fresh function makes, remembered or not', () => {
+    const long = 'x'.repeat(8192);
+    const remembering = decisionKeyOf(PARTS);
+    const first = remembering('default', viewer(long));
+    expect(remembering('default', viewer(long))).toBe(first);
+    expect(decisionKeyOf(PARTS)('default', viewer(long))).toBe(first);
+    expect(first).not.toBe(remembering('default', viewer(`${long}y`)));
+  });
 });
