@@ -78,12 +78,6 @@ export function usersFromText(text: string, file: string, main: UserSet, env: No
 /** Room for about a hundred thousand users. */
 export const MAX_USERS_FILE_BYTES = 16 * 1024 * 1024;
 
-/** A users file as `serve` reads it at start: its users (a ConfigError when unusable) and its text. */
-export function readUsersFile(file: string, main: UserSet, env: NodeJS.ProcessEnv): { set: UserSet; text: string } {
-  const text = readSettingsFile(file, MAX_USERS_FILE_BYTES);
-  return { set: usersFromText(text, file, main, env), text };
-}
-
 /**
  * Reads and validates the users file as `serve` does at start (for
  * `check-config`); a ConfigError when it is not usable. `users` are the main
