@@ -3,7 +3,7 @@ import { channelFromPath, type ViewerRequest } from '../viewer.js';
 import { ORIGINAL_URI, readOriginalUri } from './nginxAuthRequest.js';
 import { withQuery } from './outbound.js';
 import { parseQuery, single } from './query.js';
-import { authOf, headerOf, nonEmpty, rawQueryOf, singleHeader, viewerIp } from './read.js';
+import { authOf, headerOf, nonEmpty, rawQueryOf, singleHeader, viewerIp, viewerPath } from './read.js';
 import { decisionHeaders, PLAIN_TEXT, setText, type CallerProtocol } from './types.js';
 
 /**
@@ -32,7 +32,7 @@ export const cesboCaller: CallerProtocol = {
     if (originalUri !== undefined) return readOriginalUri(req, originalUri, caller, limits);
     const rawQuery = rawQueryOf(req, limits.maxQueryBytes);
     const query = parseQuery(rawQuery);
-    const path = headerOf(req, HEADER.path);
+    const path = viewerPath(headerOf(req, HEADER.path), 'X-Real-Path');
     const channelId = headerOf(req, HEADER.channelId);
     return {
       dialect: 'cesbo',

@@ -1,5 +1,5 @@
 import { askedBy, jsonHookCaller, lastSegment, PUBLISH, READ, viewerQuery, type HookAction } from './hookBody.js';
-import { viewerIp } from './read.js';
+import { viewerIp, viewerPath } from './read.js';
 import { PLAIN_TEXT } from './types.js';
 
 /** MediaMTX's actions: `read` and `playback` watch; anything else publishes or reaches its API. */
@@ -21,7 +21,7 @@ export const mediamtxCaller = jsonHookCaller({
   name: 'mediamtx',
   read(field, caller, limits) {
     const action = field.text('action');
-    const path = field.text('path');
+    const path = viewerPath(field.text('path'), 'path');
     const user = field.text('user');
     const password = field.text('password');
     const viewer = viewerQuery(field.text('query') ?? '', limits, field.text('token'));

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { channelFromPath, type ViewerRequest } from '../viewer.js';
 import { parseQuery, single } from './query.js';
-import { authOf, boundedQuery, headerOf, nonEmpty, queryOfTarget, viewerIp } from './read.js';
+import { authOf, boundedQuery, headerOf, nonEmpty, queryOfTarget, viewerIp, viewerPath } from './read.js';
 import type { ReadLimits } from './types.js';
 
 /** The header nginx's `auth_request` is told to carry the viewer's request target in. */
@@ -23,7 +23,7 @@ export function readOriginalUri(
   const target = originalUri.trim();
   const mark = target.indexOf('?');
   const rawQuery = boundedQuery(queryOfTarget(target), limits.maxQueryBytes);
-  const path = nonEmpty(mark === -1 ? target : target.slice(0, mark));
+  const path = viewerPath(nonEmpty(mark === -1 ? target : target.slice(0, mark)), 'X-Original-URI');
   const query = parseQuery(rawQuery);
   return {
     dialect: 'nginx-auth-request',

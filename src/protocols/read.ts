@@ -37,6 +37,29 @@ export function viewerIp(value: string | undefined, source: string): string | un
   throw new RequestProblem(read.problem === 'not an IP address' ? 403 : 400, `${source} is ${read.problem}`);
 }
 
+/**
+ * A dot segment (`.`, `..`, or either percent-encoded) or an encoded slash, backslash or NUL in the
+ * path part of a target. The streaming server decodes and resolves these before it serves, so
+ * `/hls/b002/a001/..%2Findex.m3u8` names channel a001 to the bridge and serves b002.
+ */
+const RESOLVED_ELSEWHERE = /%2f|%5c|%00|(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+
+/**
+ * The viewer's path as the caller sent it; refused (403) when the streaming server would serve
+ * another file than the one it seems to name: no player sends such a path, only someone
+ * reaching for another channel.
+ */
+export function viewerPath(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return value;
+  if (!value.includes('%') && !value.includes('/.') && !value.startsWith('.')) return value;
+  const queryAt = value.search(/[?#]/);
+  if (!RESOLVED_ELSEWHERE.test(queryAt === -1 ? value : value.slice(0, queryAt))) return value;
+  throw new RequestProblem(
+    403,
+    `${source} has a dot segment or an encoded slash: the file served is not the one named`,
+  );
+}
+
 /** `auth=login:password`; anything without a colon and a login is no credentials at all. */
 function credentialsFrom(auth: string | undefined): { login: string; password: string } | undefined {
   const colon = auth?.indexOf(':') ?? -1;

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Client, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '../../src/server/listen.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
@@ -17,6 +17,7 @@ import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '
 const PLAYLIST = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nsegment-0.ts\n#EXT-X-ENDLIST\n';
 const SEGMENT = Buffer.alloc(188 * 8, 0x47);
 const VIEWER_AGENT = 'VLC/3.0.20 LibVLC/3.0.20';
+const PREMIUM = '#EXTM3U\n# premium channel b002\n';
 
 let middleware: ReplayServer;
 let bridge: TestBridge;
@@ -31,7 +32,11 @@ function writeHlsFolder(dir: string): string {
   mkdirSync(join(www, 'hls', 'a001'), { recursive: true });
   writeFileSync(join(www, 'hls', 'a001', 'index.m3u8'), PLAYLIST);
   writeFileSync(join(www, 'hls', 'a001', 'segment-0.ts'), SEGMENT);
-  for (const folder of [dir, www, join(www, 'hls'), join(www, 'hls', 'a001')]) chmodSync(folder, 0o755);
+  mkdirSync(join(www, 'hls', 'b002'));
+  writeFileSync(join(www, 'hls', 'b002', 'index.m3u8'), PREMIUM);
+  for (const folder of [dir, www, join(www, 'hls'), join(www, 'hls', 'a001'), join(www, 'hls', 'b002')]) {
+    chmodSync(folder, 0o755);
+  }
   return www;
 }
 
@@ -106,6 +111,27 @@ describe('nginx auth_request in front of an HLS folder, asking the bridge', () =
     expect(headers.get('x-original-uri')).toBe('/hls/a001/index.m3u8?token=bad-token&forged=1');
     expect(headers.get('x-real-ip')).toBe('127.0.0.1');
     expect(headers.has('x-session-id')).toBe(false);
+  });
+
+  it('refuses a path nginx resolves to another channel: a dot segment or an encoded slash never reaches the middleware', async () => {
+    // nginx decodes and resolves these before serving: each serves /hls/b002/index.m3u8, while the
+    // segment before the file name reads a001. Sent as written (a URL object would resolve `%2e%2e`).
+    const client = new Client(`http://127.0.0.1:${nginxPort}`);
+    try {
+      for (const path of [
+        '/hls/b002/a001/..%2Findex.m3u8',
+        '/hls/b002/a001/%2E%2E%2Findex.m3u8',
+        '/hls/b002/a001/%2e%2e/index.m3u8',
+      ]) {
+        const res = await client.request({ method: 'GET', path: `${path}?token=good-token` });
+        const body = await res.body.text();
+        expect(res.statusCode, path).toBe(403);
+        expect(body, path).not.toContain('premium');
+      }
+    } finally {
+      await client.close();
+    }
+    expect(middleware.received.some((r) => r.headers['x-real-path']?.includes('b002'))).toBe(false);
   });
 
   it('sent the bridge the viewer in X-Original-URI and X-Real-IP, as the recorded fixture holds it', () => {

@@ -72,6 +72,10 @@ describe('MediaMTX', () => {
     expect(read({ action: 'read' }).notice).toBeUndefined();
   });
 
+  it('a path with a dot segment is refused (403): MediaMTX would resolve it to another stream', () => {
+    expect(() => read({ action: 'read', path: 'live/premium/../a001' })).toThrow('path has a dot segment');
+  });
+
   it('null and empty fields are absent (MediaMTX sends "id": null for the API)', () => {
     const viewer = read({ action: 'api', id: null, user: '', path: '' });
     expect(viewer).toMatchObject({ session: undefined, channel: undefined, path: undefined });
