@@ -10,14 +10,15 @@ export type IpAction = 'allow' | 'deny' | 'pass';
  * `allow|deny|pass <ip or CIDR>` (or `any`, as Alta writes "every address"),
  * kept as text; the range is parsed once when the rules are built.
  */
+/** Neither message repeats the rule: a `${VAR}` may have put a secret there by mistake. */
 const ipRule = z.string().transform((text, ctx) => {
   const match = /^\s*(allow|deny|pass)\s+(\S+)\s*$/.exec(text);
   if (!match) {
-    ctx.addIssue({ code: 'custom', message: `expected "allow|deny|pass <IP, CIDR or any>", got "${text}"` });
+    ctx.addIssue({ code: 'custom', message: 'expected "allow|deny|pass <IP, CIDR or any>"' });
     return z.NEVER;
   }
   if (match[2] !== 'any' && !parseRange(match[2]!)) {
-    ctx.addIssue({ code: 'custom', message: `"${text}": ${CIDR_MESSAGE}` });
+    ctx.addIssue({ code: 'custom', message: `after "${match[1]}": ${CIDR_MESSAGE}` });
     return z.NEVER;
   }
   return { action: match[1] as IpAction, range: match[2]! };

@@ -113,18 +113,22 @@ describe('user fields', () => {
     ],
     [
       { ipRules: ['allow 10.0.0.0/8', 'deny 192.168.1.300'] },
-      'ipRules[1]: "deny 192.168.1.300": expected an IP address or CIDR',
+      'ipRules[1]: after "deny": expected an IP address or CIDR',
     ],
-    [{ ipRules: ['allow 10.0.0.0/40'] }, 'ipRules[0]: "allow 10.0.0.0/40"'],
-    [
-      { ipRules: ['permit 10.0.0.1'] },
-      'ipRules[0]: expected "allow|deny|pass <IP, CIDR or any>", got "permit 10.0.0.1"',
-    ],
+    [{ ipRules: ['allow 10.0.0.0/40'] }, 'ipRules[0]: after "allow": expected an IP address or CIDR'],
+    [{ ipRules: ['permit 10.0.0.1'] }, 'ipRules[0]: expected "allow|deny|pass <IP, CIDR or any>"'],
     [{ securetoken: { secret: '' } }, 'securetoken.secret'],
     [{ securetoken: { secret: 's', hash: 'md5' } }, 'securetoken.hash: expected one of path|channel'],
     [{ sessions: { idleTtl: 0 } }, 'sessions.idleTtl:'],
   ])('config %j fails naming the key: %s', (document, expected) => {
     expect(problemsOf(document).join('\n')).toContain(expected);
+  });
+
+  it('never quotes an IP rule in a problem (a ${VAR} may have put a secret there)', () => {
+    const problems = problemsOf({ ipRules: ['allow BILLPW-SECRET', 'BILLPW-SECRET'] }).join('\n');
+    expect(problems).toContain('ipRules[0]: after "allow": expected an IP address or CIDR');
+    expect(problems).toContain('ipRules[1]: expected "allow|deny|pass <IP, CIDR or any>"');
+    expect(problems).not.toContain('BILLPW');
   });
 
   it('never quotes a token in a problem', () => {
