@@ -78,6 +78,25 @@ describe('the default key of a route with a Cesbo-style backend', () => {
   });
 });
 
+describe('the default key keeps apart the folders that lead to a channel', () => {
+  const rtmp = (base: string, app: string) =>
+    request(base)
+      .post('/nginx-rtmp')
+      .type('form')
+      .send(`call=play&addr=203.0.113.7&clientid=ap1&app=${app}&name=a001&tcurl=rtmp://127.0.0.1/${app}&token=T4`);
+
+  it('does not reuse an allow of one nginx-rtmp application for another, which the middleware refuses', async () => {
+    const base = await bridgeAsking({ type: 'http', url: `${check.url}/viewer-check` });
+    const asked = check.received.length;
+    await rtmp(base, 'live').expect(200);
+    await rtmp(base, 'premium').expect(403);
+    expect(check.received.slice(asked).map((got) => got.headers['x-real-path'])).toEqual([
+      '/live/a001',
+      '/premium/a001',
+    ]);
+  });
+});
+
 describe('the default key of a route with a Flussonic-style backend', () => {
   const CATCHUP_TOKEN = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 
