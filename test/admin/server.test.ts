@@ -117,7 +117,11 @@ describe('the two listeners stay apart', () => {
 
 describe('admin requests that are wrong', () => {
   it.each([
+    // The routes that change something answer POST only: a link, an image or a prefetch changes nothing.
     ['GET', '/admin/revoke', 'POST'],
+    ['GET', '/admin/cache/flush', 'POST'],
+    ['GET', '/admin/reload', 'POST'],
+    ['HEAD', '/admin/reload', 'POST'],
     ['PUT', '/admin/cache/flush', 'POST'],
     ['POST', '/admin/status', 'GET, HEAD'],
     ['DELETE', '/metrics', 'GET, HEAD'],
