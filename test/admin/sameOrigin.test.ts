@@ -192,6 +192,18 @@ describe('the Host a request names (DNS rebinding)', () => {
     },
   );
 
+  it.each([
+    ['[::1]:8089', 'http://[::1]:8089'],
+    ['[0:0::1]:8089', 'http://[::1]:8089'],
+    ['127.0.0.1', 'http://127.0.0.1'],
+    ['127.0.0.1:80', 'http://127.0.0.1'],
+  ])('takes a POST reached as %s from the page at %s', async (host, origin) => {
+    const res = await ask(open, '/admin/cache/flush', { method: 'POST', headers: { Host: host, Origin: origin } });
+    expect(res.status).toBe(200);
+    expect(done.open).toEqual(['flush']);
+    done.open.length = 0;
+  });
+
   it('takes a name listed in admin.hosts, whatever its case, and an Origin of that name', async () => {
     const bearer = { Authorization: `Bearer ${TOKEN}` };
     expect(
