@@ -109,6 +109,8 @@ export function createOperations(options: OperationsOptions) {
     registry: group ? { metrics: () => group.metrics(), contentType: metrics.registry.contentType } : metrics.registry,
     readiness: () => readiness,
     page: STATUS_PAGE,
+    // Read once, as the token and the address are: a reload that changes them says a restart is needed.
+    hosts: options.config().admin.hosts,
     log: options.log,
     status: group ? async () => withWorkers(status(), await group.statuses()) : status,
   });

@@ -77,6 +77,7 @@ export const STATUS_PAGE = `<!doctype html>
 <script>
 "use strict";
 const REFRESH_MS = 3000;
+const SESSION_ROWS = 15;
 let previous;
 
 function el(tag, text, className) {
@@ -166,9 +167,16 @@ function drawBackends(status) {
 async function drawSessions(status) {
   if (!status.sessions) { fill('sessions', [el('p', 'sessions are not tracked by this bridge', 'empty')]); return []; }
   // Bounded: a page redrawn every few seconds must not pull every session of a large bridge.
-  const { sessions } = await get('/admin/sessions?limit=1000');
-  const shown = sessions.slice(0, 15).map((s) => [s.user || '–', s.channel || '–', s.route, s.decision, s.by, s.lastSeen.slice(11, 19)]);
-  fill('sessions', table(['user', 'channel', 'route', 'decision', 'by', 'last seen'], shown));
+  // Listed most recently seen first: the rows shown are the sessions being watched now.
+  const { count, sessions } = await get('/admin/sessions?limit=1000');
+  const shown = sessions.slice(0, SESSION_ROWS).map((s) => [s.user || '–', s.channel || '–', s.route, s.decision, s.by, s.lastSeen.slice(11, 19)]);
+  const parts = table(['user', 'channel', 'route', 'decision', 'by', 'last seen'], shown);
+  if (count > shown.length) {
+    const more = el('p', (count - shown.length) + ' more not shown', 'meta');
+    more.id = 'sessionsMore';
+    parts.push(more);
+  }
+  fill('sessions', parts);
   return sessions;
 }
 

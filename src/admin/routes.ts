@@ -166,7 +166,11 @@ export function adminRoutes(
           if (limitText !== null && !(Number.isInteger(limit) && limit >= 1))
             throw new AdminProblem(400, 'limit: expected a whole number of at least 1');
           const list = sessions.list(filter);
-          return json({ count: list.length, sessions: list.slice(0, limit) });
+          // Most recently seen first, so that a limited list shows the sessions being watched now.
+          const newestFirst = [...list].sort((a, b) =>
+            a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0,
+          );
+          return json({ count: list.length, sessions: newestFirst.slice(0, limit) });
         },
       },
     ],

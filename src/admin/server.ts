@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { formatHostPort } from '../config/fields.js';
 import type { Logger } from '../log.js';
+import { refusalOf } from '../server/listen.js';
 import type { AdminAuth } from './auth.js';
 import { AdminProblem } from './body.js';
 import type { AdminAnswer, AdminRequest, adminRoutes } from './routes.js';
+import { foreignRequest } from './sameOrigin.js';
 import type { Readiness } from './status.js';
 
 export interface AdminHandlerOptions {
@@ -16,6 +18,8 @@ export interface AdminHandlerOptions {
   readonly status: () => object | Promise<object>;
   readonly readiness: () => Readiness;
   readonly page: string;
+  /** `admin.hosts`: the names, besides IP literals and `localhost`, a request's Host may give. */
+  readonly hosts: readonly string[];
   readonly log: Logger;
 }
 
@@ -61,6 +65,7 @@ const unauthorized = () =>
 export function adminHandler(options: AdminHandlerOptions): RequestListener {
   const { auth, routes, registry, log } = options;
   const getOnly = (method: string | undefined) => method === 'GET' || method === 'HEAD';
+  const foreign = foreignRequest(options.hosts);
 
   async function answer(req: IncomingMessage): Promise<AdminAnswer> {
     const target = req.url ?? '/';
@@ -68,6 +73,12 @@ export function adminHandler(options: AdminHandlerOptions): RequestListener {
     const path = at === -1 ? target : target.slice(0, at);
     const rawQuery = at === -1 ? '' : target.slice(at + 1);
     const query = new URLSearchParams(rawQuery);
+    // Before anything else (the token, the path): a page on another site learns nothing, not even what exists.
+    const refusal = foreign(req, path);
+    if (refusal !== undefined) {
+      log.warn('admin request refused', { path, reason: refusal });
+      throw new AdminProblem(403, refusal);
+    }
     const fixed: Record<string, () => Promise<AdminAnswer> | AdminAnswer> = {
       '/metrics': async () => ({ status: 200, text: await registry.metrics(), contentType: registry.contentType }),
       '/ready': () => {
@@ -138,7 +149,19 @@ export interface AdminListenOptions {
   /** A listening socket handed over (systemd's `admin` socket): used instead of binding. */
   readonly inherited?: { readonly fd: number };
   readonly log: Logger;
+  /** How long a request head and a whole request may take (tests shorten them). */
+  readonly timing?: AdminTiming;
 }
+
+export interface AdminTiming {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** How often Node looks through the connections for ones past their time. */
+  readonly checkEveryMs: number;
+}
+
+/** As the decision listener's (see src/server/listen.ts): looked through once a second, so a late head gets its 408 within a second of 10 s. */
+const ADMIN_TIMING: AdminTiming = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkEveryMs: 1000 };
 
 export interface RunningAdmin {
   readonly address: AddressInfo | string;
@@ -166,18 +189,27 @@ export async function listenAdmin(
   listener: RequestListener,
   options: AdminListenOptions,
 ): Promise<RunningAdmin | undefined> {
+  const { headersTimeoutMs, requestTimeoutMs, checkEveryMs } = options.timing ?? ADMIN_TIMING;
   const server = createServer(
-    // Looked through once a second, as the decision listener's (see src/server/listen.ts).
-    { maxHeaderSize: 16_384, requestTimeout: 30_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 },
+    {
+      maxHeaderSize: 16_384,
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      connectionsCheckingInterval: checkEveryMs,
+    },
     listener,
   );
-  server.on('clientError', (_error, socket) => {
-    const body = 'malformed request\n';
-    if (socket.writable)
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    else socket.destroy();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // As every other admin answer: JSON naming the problem (the decision listener's status for the same case).
+    const { line, reason } = refusalOf(error);
+    const body = `${JSON.stringify({ error: reason })}\n`;
+    socket.end(
+      `HTTP/1.1 ${line}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   const where = formatHostPort(options.host, options.port);
   try {

@@ -25,8 +25,29 @@ const adminListen = z.union([z.string(), z.number()]).transform((value, ctx) => 
   return z.NEVER;
 });
 
+/** One DNS label: letters, digits, `-` (not at either end), `_` (some internal names have it). */
+const LABEL = '[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?';
+const HOST_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*$`);
+
 /**
- * `admin: {listen, token}`: the operations listener (metrics, readiness,
+ * `admin.hosts`: names, besides IP literals and `localhost`, a request's Host
+ * may give (the admin listener refuses others: a DNS-rebinding page sends its
+ * own name). Any port; compared without regard to case.
+ */
+const adminHosts = z
+  .array(
+    z
+      .string()
+      .transform((name) => name.trim().toLowerCase())
+      .refine(
+        (name) => HOST_NAME.test(name),
+        'expected a host name such as bridge.example.net (no scheme, port or path: any port is accepted)',
+      ),
+  )
+  .default([]);
+
+/**
+ * `admin: {listen, token, hosts}`: the operations listener (metrics, readiness,
  * status page, steering). `listen: off` turns it off; `explicit` records
  * whether the port was chosen, because a taken default port only warns while
  * a taken chosen one fails the start.
@@ -43,10 +64,11 @@ export const adminSchema = z
         (token) => token === undefined || token.length >= MIN_TOKEN_LENGTH,
         `at least ${MIN_TOKEN_LENGTH} characters (it guards revoke, flush and reload)`,
       ),
+    hosts: adminHosts,
   })
   .prefault({})
-  .transform(({ listen: address, token }, ctx) => {
-    if (address === 'off') return { enabled: false as const, token };
+  .transform(({ listen: address, token, hosts }, ctx) => {
+    if (address === 'off') return { enabled: false as const, token, hosts };
     const at = address ?? DEFAULT_ADMIN_LISTEN;
     if (token === undefined && !isLoopbackHost(at.host)) {
       ctx.addIssue({
@@ -56,13 +78,17 @@ export const adminSchema = z
       });
       return z.NEVER;
     }
-    return { enabled: true as const, host: at.host, port: at.port, explicit: address !== undefined, token };
+    return { enabled: true as const, host: at.host, port: at.port, explicit: address !== undefined, token, hosts };
   });
 
 export type AdminConfig = z.output<typeof adminSchema>;
 
 /** `admin` as the config file writes it, for `check-config` to print: it reads back as the same settings. */
-export function printableAdmin(admin: AdminConfig): { listen: string; token?: string } {
+export function printableAdmin(admin: AdminConfig): { listen: string; token?: string; hosts?: readonly string[] } {
   const listen = admin.enabled ? formatHostPort(admin.host, admin.port) : 'off';
-  return admin.token === undefined ? { listen } : { listen, token: admin.token };
+  return {
+    listen,
+    ...(admin.token === undefined ? {} : { token: admin.token }),
+    ...(admin.hosts.length === 0 ? {} : { hosts: admin.hosts }),
+  };
 }

@@ -20,6 +20,7 @@ export const FIXED_UNTIL_RESTART = [
   'cache.maxEntries',
   'admin.listen',
   'admin.token',
+  'admin.hosts',
   // The statistics writer and the streaming-server connectors are built once, at start.
   'stats',
   'streamingServers',

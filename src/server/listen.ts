@@ -25,7 +25,7 @@ export interface RunningServer {
   stop(graceMs: number): Promise<void>;
 }
 
-function refusalOf(error: NodeJS.ErrnoException): { status: number; line: string; reason: string } {
+export function refusalOf(error: NodeJS.ErrnoException): { status: number; line: string; reason: string } {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
     return { status: 408, line: '408 Request Timeout', reason: 'request not received in time' };
   if (error.code === 'HPE_HEADER_OVERFLOW')

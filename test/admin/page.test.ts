@@ -1,18 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
 import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { fixedStats, listedSessions, session } from '../support/views.js';
-
-/**
- * Required, not imported: importing this CommonJS package from ESM has Node scan its megabytes of bundled
- * code for export names first, a third of a second of CPU more than the package takes to load.
- */
-const { chromium } = createRequire(import.meta.url)('playwright-core') as typeof import('playwright-core');
+import { launchChromium, type Chromium } from './chromium.js';
 
 /** The browser's own objects, used inside the page (the project's types have no DOM). */
 declare function getComputedStyle(element: unknown): { readonly backgroundColor: string };
@@ -30,7 +23,7 @@ const VIEWER = { 'X-Real-IP': '203.0.113.9', 'X-Real-Path': '/tv/a001/index.m3u8
 
 let middleware: ReplayServer;
 let bridge: OperatedBridge;
-let profile: string;
+let chromium: Chromium;
 let browser: BrowserContext;
 let page: Page;
 
@@ -78,28 +71,15 @@ beforeAll(async () => {
       await fetch(`${bridge.decisions}/auth/stb?token=0123456789abcdef0123456789abcdef`, { headers: VIEWER })
     ).text();
 
-  profile = mkdtempSync(join(tmpdir(), 'bridge-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1280, height: 1000 },
-  });
+  chromium = await launchChromium({ viewport: { width: 1280, height: 1000 } });
+  browser = chromium.context;
   // The page's own timers on a clock the test moves: its next refresh comes when told, not after seconds of waiting.
   await browser.clock.install();
   page = await browser.newPage();
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  rmSync(profile, { recursive: true, force: true });
+  await chromium?.close();
   await bridge.close();
   await middleware.close();
 });
@@ -202,6 +182,30 @@ describe('the status page in Chromium', () => {
       await own.close();
     } finally {
       await flaky.close();
+    }
+  }, 30_000);
+
+  it('lists the most recently seen live sessions first and says how many are not shown', async () => {
+    // Listed by the view oldest first, as the tracker keeps them: viewer-0 was seen longest ago.
+    const many = Array.from({ length: 48 }, (_, i) =>
+      session({
+        session: String(i),
+        user: `viewer-${i}`,
+        lastSeen: new Date(Date.UTC(2026, 11, 1, 8, i)).toISOString(),
+      }),
+    );
+    const busy = await startOperatedBridge({ admin: { token: TOKEN } }, { sessions: listedSessions(many) });
+    try {
+      const own = await browser.newPage();
+      await own.goto(`${busy.admin}/?token=${TOKEN}`);
+      await own.waitForSelector('body[data-updated]');
+      const users = await own.locator('#sessions tbody tr td:first-child').allTextContents();
+      expect(users).toEqual(Array.from({ length: 15 }, (_, i) => `viewer-${47 - i}`));
+      expect(await own.locator('#sessions tbody tr').first().locator('td').last().textContent()).toBe('08:47:00');
+      expect(await own.locator('#sessionsMore').textContent()).toBe('33 more not shown');
+      await own.close();
+    } finally {
+      await busy.close();
     }
   }, 30_000);
 

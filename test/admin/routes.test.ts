@@ -89,9 +89,16 @@ beforeAll(async () => {
       actions,
       stats,
       sessions: listedSessions([
-        session({ session: '1', user: 'alice', channel: 'a001', ip: '203.0.113.9' }),
-        session({ session: '2', user: 'bob', channel: 'a002' }),
-        session({ session: '3', user: 'alice', channel: 'a002', route: 'other' }),
+        // Listed by the view oldest first, as the tracker lists them; seen last in the order 2, 3, 1.
+        session({
+          session: '1',
+          user: 'alice',
+          channel: 'a001',
+          ip: '203.0.113.9',
+          lastSeen: '2026-12-01T08:50:00.000Z',
+        }),
+        session({ session: '2', user: 'bob', channel: 'a002', lastSeen: '2026-12-01T08:59:30.000Z' }),
+        session({ session: '3', user: 'alice', channel: 'a002', route: 'other', lastSeen: '2026-12-01T08:55:00.000Z' }),
       ]),
     },
   );
@@ -201,9 +208,14 @@ describe('GET /admin/sessions and /admin/stats', () => {
     expect((await adminJson('/admin/sessions?route=default&user=')).body.count).toBe(2);
     const limited = await adminJson('/admin/sessions?limit=1');
     expect(limited.body.count).toBe(3);
-    expect(limited.body.sessions).toHaveLength(1);
+    expect(limited.body.sessions).toEqual([expect.objectContaining({ session: '2' })]);
     for (const limit of ['0', '-1', '1.5', 'all'])
       expect((await adminJson(`/admin/sessions?limit=${limit}`)).status).toBe(400);
+  });
+
+  it('lists the most recently seen first, so a limited list shows the sessions being watched now', async () => {
+    const { body } = await adminJson('/admin/sessions');
+    expect((body.sessions as { session: string }[]).map((s) => s.session)).toEqual(['2', '3', '1']);
   });
 
   it('answers statistics for a period and a grouping, 24 hours by channel unless asked', async () => {

@@ -1,6 +1,8 @@
-import { connect } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenAdmin, type RunningAdmin } from '../../src/admin/server.js';
+import { memoryLogger } from '../support/bridge.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
@@ -115,7 +117,11 @@ describe('the two listeners stay apart', () => {
 
 describe('admin requests that are wrong', () => {
   it.each([
+    // The routes that change something answer POST only: a link, an image or a prefetch changes nothing.
     ['GET', '/admin/revoke', 'POST'],
+    ['GET', '/admin/cache/flush', 'POST'],
+    ['GET', '/admin/reload', 'POST'],
+    ['HEAD', '/admin/reload', 'POST'],
     ['PUT', '/admin/cache/flush', 'POST'],
     ['POST', '/admin/status', 'GET, HEAD'],
     ['DELETE', '/metrics', 'GET, HEAD'],
@@ -162,17 +168,73 @@ describe('admin requests that are wrong', () => {
     expect(await res.json()).toEqual({ error: 'reload is not available in this bridge' });
   });
 
-  it('an unknown path answers 404, garbage on the wire 400, and the listener keeps serving', async () => {
+  it('an unknown path answers 404, garbage on the wire 400 in JSON, and the listener keeps serving', async () => {
     expect((await admin('/admin/nothing', { headers: bearer })).status).toBe(404);
-    const answer = await new Promise<string>((resolve) => {
-      const socket = connect(Number(new URL(bridge.admin).port), '127.0.0.1', () =>
-        socket.write('NOT HTTP AT ALL\r\n\r\n'),
-      );
-      let text = '';
-      socket.on('data', (chunk) => (text += chunk.toString()));
-      socket.on('close', () => resolve(text));
-    });
-    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    const answer = await sendRaw(Number(new URL(bridge.admin).port), 'NOT HTTP AT ALL\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toContain('\r\nContent-Type: application/json; charset=utf-8\r\n');
+    expect(bodyOf(answer)).toEqual({ error: 'malformed HTTP request' });
     expect((await admin('/ready')).status).toBe(200);
+  });
+
+  it('a head over 16 KiB answers 431 in JSON', async () => {
+    const answer = await sendRaw(
+      Number(new URL(bridge.admin).port),
+      `GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'x'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(bodyOf(answer)).toEqual({ error: 'request headers too large' });
+  });
+});
+
+/** Writes `bytes` on a fresh connection and resolves with everything the listener sent before it closed. */
+function sendRaw(port: number, bytes: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+  });
+}
+
+function bodyOf(answer: string): unknown {
+  return JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+}
+
+describe('a request head that does not come in time', () => {
+  let running: RunningAdmin;
+  let port: number;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    // The listener's own timing, shortened: the answer is waited for as the socket's close, never slept for.
+    running = (await listenAdmin((_req, res) => res.end('answered\n'), {
+      host: '127.0.0.1',
+      port: 0,
+      explicit: true,
+      log: memoryLogger(logs),
+      timing: { headersTimeoutMs: 200, requestTimeoutMs: 1000, checkEveryMs: 50 },
+    }))!;
+    port = (running.address as AddressInfo).port;
+  });
+
+  afterAll(() => running.close());
+
+  it.each([
+    ['an idle connection', ''],
+    ['a head cut short', 'GET /admin/status HTTP/1.1\r\nHost: 127.0.0.1\r\n'],
+  ])('%s answers 408 in JSON, then closes', async (_what, bytes) => {
+    const answer = await sendRaw(port, bytes);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(answer).toContain('\r\nContent-Type: application/json; charset=utf-8\r\n');
+    expect(answer).toContain('\r\nConnection: close\r\n');
+    expect(bodyOf(answer)).toEqual({ error: 'request not received in time' });
+  });
+
+  it('a whole request in time is answered', async () => {
+    expect(await sendRaw(port, 'GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*answered\n$/,
+    );
   });
 });

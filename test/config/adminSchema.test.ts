@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { printableAdmin } from '../../src/config/adminSchema.js';
 import { ConfigError, validateConfig } from '../../src/config/load.js';
 
 function problemsOf(document: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): readonly string[] {
@@ -19,6 +20,7 @@ describe('admin config', () => {
       port: 8089,
       explicit: false,
       token: undefined,
+      hosts: [],
     });
   });
 
@@ -26,6 +28,7 @@ describe('admin config', () => {
     expect(validateConfig({ admin: { listen: 'off' } }, 'bridge.yaml', {}).admin).toEqual({
       enabled: false,
       token: undefined,
+      hosts: [],
     });
   });
 
@@ -57,6 +60,20 @@ describe('admin config', () => {
     expect(admin).toMatchObject({ enabled: true, host: '0.0.0.0', token: 'a-long-random-admin-token' });
   });
 
+  it('keeps admin.hosts as lower-case names, and prints them back only when there are some', () => {
+    const admin = validateConfig(
+      { admin: { hosts: ['Bridge.Example.NET', 'ops_1.internal'] } },
+      'bridge.yaml',
+      {},
+    ).admin;
+    expect(admin.hosts).toEqual(['bridge.example.net', 'ops_1.internal']);
+    expect(printableAdmin(admin)).toEqual({
+      listen: '127.0.0.1:8089',
+      hosts: ['bridge.example.net', 'ops_1.internal'],
+    });
+    expect(printableAdmin(validateConfig({}, 'bridge.yaml', {}).admin)).toEqual({ listen: '127.0.0.1:8089' });
+  });
+
   it('treats an empty token (an unset ${ADMIN_TOKEN:-}) as none: refused off loopback', () => {
     expect(problemsOf({ admin: { listen: '0.0.0.0:8089', token: '${ADMIN_TOKEN:-}' } })[0]).toMatch(
       /^admin\.token: required/,
@@ -70,6 +87,14 @@ describe('admin config', () => {
     [{ admin: { listen: '127.0.0.1:70000' } }, /^admin\.listen: /],
     [{ admin: { port: 8089 } }, /^admin\.port: unknown key/],
     [{ admin: 'off' }, /^admin: /],
+    [{ admin: { hosts: 'bridge.example.net' } }, /^admin\.hosts: /],
+    [
+      { admin: { hosts: ['bridge.example.net:8089'] } },
+      /^admin\.hosts\[0\]: expected a host name .*any port is accepted/,
+    ],
+    [{ admin: { hosts: ['ok.example', 'http://bridge.example.net'] } }, /^admin\.hosts\[1\]: expected a host name/],
+    [{ admin: { hosts: ['*.example.net'] } }, /^admin\.hosts\[0\]: expected a host name/],
+    [{ admin: { hosts: [''] } }, /^admin\.hosts\[0\]: expected a host name/],
   ])('names the key of a wrong setting: %j', (document, problem) => {
     expect(problemsOf(document)).toEqual([expect.stringMatching(problem)]);
   });

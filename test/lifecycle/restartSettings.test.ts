@@ -47,6 +47,9 @@ describe('settingsNeedingRestart', () => {
     expect(settingsNeedingRestart({ admin: { token: 'a'.repeat(16) } }, { admin: { token: 'b'.repeat(16) } })).toEqual([
       'admin.token',
     ]);
+    expect(settingsNeedingRestart({ admin: { hosts: [] } }, { admin: { hosts: ['bridge.example.net'] } })).toEqual([
+      'admin.hosts',
+    ]);
     expect(settingsNeedingRestart({ streamingServers: {} }, { streamingServers: { edge1: {} } })).toEqual([
       'streamingServers',
     ]);
