@@ -1,5 +1,6 @@
 import { hash, randomBytes } from 'node:crypto';
 import { boundedMemo } from './memo.js';
+import { isSecretParameterName } from './secretNames.js';
 
 // Per process: fingerprints correlate log lines of one run, yet a short token
 // cannot be recovered from the log by hashing guesses.
@@ -24,19 +25,12 @@ export const MASK = '***';
 
 /** Config keys whose string values are secrets. */
 const SECRET_KEY = /secret|passw|token|api_?key|signature/i;
-/** Names of query parameters and environment variables that carry secrets. */
-const SECRET_NAME = /secret|pass|pwd|token|key|auth|sig|hash|hmac|cred/i;
 
 /** Shell bookkeeping whose names happen to look secret (`PWD` is the working directory). */
 const SHELL_VARIABLES = new Set(['PWD', 'OLDPWD']);
 
 export function isSecretName(name: string): boolean {
   return SECRET_KEY.test(name);
-}
-
-/** Whether a query parameter, header or environment variable is named like one that carries a secret. */
-export function isSecretParameterName(name: string): boolean {
-  return SECRET_NAME.test(name);
 }
 
 /**

@@ -6,7 +6,9 @@ import {
 } from '../adapters/transport.js';
 import { sha256Hex, type ExpectedValue } from '../replay/expectedValue.js';
 import { parseTarget, type Exchange } from '../replay/fixtures.js';
-import { isSecretName, isSecretParameterName, MASK, maskOccurrences, maskUrl, withUrlEncoded } from '../secrets.js';
+import { isSecretParameterName } from '../secretNames.js';
+import { isSecretName, MASK, maskOccurrences } from '../secrets.js';
+import { maskNamedSecrets, namedSecretsIn, secretValueForms } from '../secretText.js';
 import { bodyValues, recordedBody } from './bodyRecord.js';
 
 /**
@@ -22,9 +24,6 @@ const SECRET_ANSWER_HEADER =
 /** Connection details and the clock: they say nothing about the decision, and would make every recording unique. */
 const VOLATILE_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 
-/** Shorter values are not looked for elsewhere: a one-digit secret would mask every digit. */
-const MIN_SCRUBBED_LENGTH = 4;
-
 /**
  * Request parts that can carry a secret: the viewer's token and `auth=login:password`,
  * credentials and keys of the middleware itself (all named like secrets), and
@@ -35,23 +34,14 @@ function isSecretPart(name: string): boolean {
   return isSecretParameterName(name) || SECRET_REQUEST_PART.test(name);
 }
 
-/** The clear values being masked, in the forms they can reappear in elsewhere (inside `qs`, a redirect URL, a body). */
-function secretForms(value: string): string[] {
+/** A secret with, for `login:password` (an `auth=`, a URL's user info), its password on its own: either can reappear alone. */
+function withPassword(value: string): string[] {
   const password = value.includes(':') ? value.slice(value.indexOf(':') + 1) : undefined;
-  return withUrlEncoded(password ? [value, password] : [value]).filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
+  return password ? [value, password] : [value];
 }
 
 /** Answer headers that carry a URL (a redirect): a credential in them can be one the middleware issued itself. */
 const URL_ANSWER_HEADER = /^(x-)?location$/i;
-/** Parses a relative URL; never shown. */
-const RELATIVE_BASE = 'http://relative.invalid';
-
-/** A redirect URL with its credentials and secret-named query parameters masked by name, absolute or relative. */
-function maskedLocation(text: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(text)) return maskUrl(text);
-  const masked = maskUrl(`${RELATIVE_BASE}${text.startsWith('/') ? '' : '/'}${text}`);
-  return masked.startsWith(RELATIVE_BASE) ? masked.slice(RELATIVE_BASE.length + (text.startsWith('/') ? 0 : 1)) : text;
-}
 
 function answerHeaderText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
@@ -98,17 +88,22 @@ export function recordedExchange(
   const { path, query: queryEntries } = parseTarget(outbound.path);
   const headerEntries = Object.entries(outbound.headers);
   const contentType = outbound.headers['content-type'];
-  const secrets = [
-    ...[
-      ...queryEntries.flatMap(([name, values]) => values.map((value) => [name, value] as const)),
-      ...headerEntries,
-      ...bodyValues(outbound.body ?? '', contentType),
-    ]
-      .filter(([name]) => isSecretPart(name))
-      .flatMap(([, value]) => secretForms(value)),
-    ...knownSecrets.flatMap(secretForms),
+  const values: Array<readonly [string, string]> = [
+    ...queryEntries.flatMap(([name, values]) => values.map((value) => [name, value] as const)),
+    ...headerEntries,
+    ...bodyValues(outbound.body ?? '', contentType),
   ];
-  const holdsSecret = (text: string) => secrets.some((secret) => text.includes(secret));
+  // In the forms they can reappear in elsewhere (inside `qs`, a redirect URL, a body).
+  const secrets = secretValueForms(
+    [
+      ...values.filter(([name]) => isSecretPart(name)).map(([, value]) => value),
+      // Inside URL-valued parts (X-Real-Path's query, a referer's token, X-Real-Origin's password).
+      ...values.flatMap(([, value]) => namedSecretsIn(value)),
+      ...knownSecrets,
+    ].flatMap(withPassword),
+  );
+  const holdsSecret = (text: string) =>
+    secrets.some((secret) => text.includes(secret)) || namedSecretsIn(text).length > 0;
   const scrub = (text: string) => maskOccurrences(text, secrets);
   const expect = ([name, value]: [string, string]): [string, ExpectedValue] =>
     isSecretPart(name) || holdsSecret(value) ? [name, { sha256: sha256Hex(value) }] : [name, value];
@@ -136,7 +131,7 @@ export function recordedExchange(
     const text = answerHeaderText(value);
     if (text === undefined || VOLATILE_ANSWER_HEADERS.has(name.toLowerCase())) continue;
     if (SECRET_ANSWER_HEADER.test(name) || isSecretName(name)) headers[name] = MASK;
-    else headers[name] = URL_ANSWER_HEADER.test(name) ? maskedLocation(scrub(text)) : scrub(text);
+    else headers[name] = URL_ANSWER_HEADER.test(name) ? maskNamedSecrets(scrub(text)) : scrub(text);
   }
   const body = scrub(answer.body.toString('utf8'));
   return {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ExchangeObserver, MiddlewareAnswer, OutboundRequest, TransportError } from '../adapters/transport.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { outcomeLabel, recordedExchange } from './exchangeRecord.js';
+import { diskFiles, writeWholeFile, type RecordFiles } from './wholeFile.js';
 
 export interface Recorder {
   /** Hand to `createBridge`: queues the exchange and returns at once; never throws. */
@@ -25,6 +25,8 @@ export interface RecorderOptions {
    */
   readonly writer?: string;
   readonly clock?: Clock;
+  /** Default: the disk. */
+  readonly files?: RecordFiles;
 }
 
 /** Distinct exchanges remembered to write each only once; the oldest are forgotten first. */
@@ -77,7 +79,7 @@ function fileName(at: Date, sequence: number, writer: string | undefined, label:
  * Writes every middleware exchange into `dir` as a fixture file (see
  * recordedExchange for the masking). Recording is best effort by design: the
  * decision path only pushes onto a bounded queue, and writing happens later,
- * one file at a time, with failures logged once per kind.
+ * one file at a time, each whole or not at all, with failures logged once per kind.
  */
 export function createRecorder(dir: string, log: Logger, options: RecorderOptions = {}): Recorder {
   const maxPending = options.maxPending ?? 1000;
@@ -115,7 +117,7 @@ export function createRecorder(dir: string, log: Logger, options: RecorderOption
       ...exchange,
     };
     try {
-      await writeFile(join(dir, file), `${JSON.stringify(document, null, 2)}\n`, { flag: 'wx' });
+      await writeWholeFile(dir, file, `${JSON.stringify(document, null, 2)}\n`, options.files ?? diskFiles);
       log.debug('recorded middleware exchange', { file });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown';

@@ -137,7 +137,13 @@ function readFixture(folder: string, name: string, problems: string[]): Fixture 
   const file = join(folder, name);
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    if (text.trim() === '') {
+      // Left by a write cut short (older versions on a full disk): it holds no exchange to replay.
+      problems.push(`${file}: empty file (a write cut short, e.g. by a full disk): delete it`);
+      return undefined;
+    }
+    document = JSON.parse(text);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     problems.push(`${file}: ${code ? `cannot read (${code})` : `not valid JSON: ${(error as Error).message}`}`);

@@ -1,3 +1,5 @@
+import { maskOccurrences } from '../secrets.js';
+import { secretValueForms } from '../secretText.js';
 import type { TrackedCheck } from './trackedCheck.js';
 
 /** Who a check names: a session's user and what a revoke or a filter finds it by. */
@@ -9,12 +11,23 @@ export interface NamedUser {
   readonly userId?: string;
 }
 
-/** Who an answered check names (its decision and viewer are known: the tracker tracks no other). */
+/**
+ * Who an answered check names (its decision and viewer are known: the tracker tracks no other). A middleware
+ * may echo the viewer's token in what it names (`X-Session-Name: name-<token>`): masked here, the one place
+ * statistics rows, /admin/sessions and the status page all take the user from.
+ */
 export function namedUser({ by, decision, viewer }: TrackedCheck): NamedUser {
-  const { source, sessionName } = decision!;
+  const { source } = decision!;
+  const token = viewer!.token;
+  // Checked first: this runs on every check of a session, and nearly no name holds the token (URL-encoded, a `%`).
+  const masked = (text: string | undefined) =>
+    text === undefined || token === undefined || (!text.includes(token) && !text.includes('%'))
+      ? text
+      : maskOccurrences(text, secretValueForms([token]));
+  const sessionName = masked(decision!.sessionName);
   const local = source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
   const login = local ?? viewer!.credentials?.login;
-  const userId = decision!.answer?.userId;
+  const userId = masked(decision!.answer?.userId);
   return { user: (by === 'user' ? login : undefined) ?? sessionName ?? userId, login, sessionName, userId };
 }
 

@@ -1,11 +1,10 @@
 import type { MiddlewareAnswer, OutboundRequest } from '../adapters/transport.js';
 import { headerToText } from '../headerText.js';
-import { isSecretParameterName, MASK, maskOccurrences, withUrlEncoded } from '../secrets.js';
+import { isSecretParameterName } from '../secretNames.js';
+import { MASK, maskOccurrences } from '../secrets.js';
+import { maskNamedSecrets, maskNamedSecretsInQuery, secretValueForms } from '../secretText.js';
 import type { ViewerRequest } from '../viewer.js';
 import type { TracedRequest } from './types.js';
-
-/** Shorter values are not looked for inside other text: a two-letter token would mask every such pair of letters. */
-const MIN_SCRUBBED_LENGTH = 4;
 
 /** Request headers that carry a credential whatever their value looks like. */
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$/i;
@@ -29,37 +28,22 @@ export function scrubberFor(viewer: ViewerRequest, known: readonly string[]): Sc
   const values = [viewer.token, viewer.auth, viewer.credentials?.password, ...known].filter(
     (value): value is string => value !== undefined,
   );
-  // Longest first, so a secret that contains another is masked whole.
-  const secrets = withUrlEncoded(values)
-    .filter((value) => value.length >= MIN_SCRUBBED_LENGTH)
-    .sort((a, b) => b.length - a.length);
+  const secrets = secretValueForms(values);
   return (text) => maskOccurrences(text, secrets);
 }
 
-function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part.replace(/\+/g, ' '));
-  } catch {
-    return part;
-  }
+/** A text a viewer or a middleware chose (a path, a referer, a header) with its named and known secrets masked. */
+function maskedText(text: string, scrub: Scrub): string {
+  return scrub(maskNamedSecrets(text));
 }
 
 /**
  * A query string with the values of secret-named parameters (`token`, `auth`,
- * `key`, `password`, ...) masked, and Flussonic's `qs` (the viewer's whole
- * query) masked inside; the rest kept as it was sent.
+ * `md5`, `password`, ...) masked, also inside Flussonic's `qs` (the viewer's
+ * whole query) and URL values (`referer=`); the rest kept as it was sent.
  */
 export function maskQuery(raw: string, scrub: Scrub): string {
-  const pairs = raw.split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq === -1) return pair;
-    const name = decoded(pair.slice(0, eq));
-    if (isSecretParameterName(name)) return `${pair.slice(0, eq)}=${MASK}`;
-    if (name === 'qs')
-      return `${pair.slice(0, eq)}=${encodeURIComponent(maskQuery(decoded(pair.slice(eq + 1)), scrub))}`;
-    return pair;
-  });
-  return scrub(pairs.join('&'));
+  return scrub(maskNamedSecretsInQuery(raw));
 }
 
 /** A middleware request as a trace shows it. */
@@ -71,18 +55,18 @@ export function maskedRequest(outbound: OutboundRequest & { readonly method?: st
     Object.entries(outbound.headers).map(([name, value]) => [
       name,
       // Sent as UTF-8 bytes, one character per byte: shown as the text they are (a Cyrillic channel name).
-      SECRET_HEADER.test(name) || isSecretParameterName(name) ? MASK : scrub(headerToText(value) ?? ''),
+      SECRET_HEADER.test(name) || isSecretParameterName(name) ? MASK : maskedText(headerToText(value) ?? '', scrub),
     ]),
   );
   return { method: outbound.method ?? 'GET', url: `${outbound.origin}${scrub(path)}${query}`, headers };
 }
 
-/** The answer headers the bridge reads, as received (a redirect can quote the viewer's token: scrubbed). */
+/** The answer headers the bridge reads, as received (a redirect can quote the viewer's token, or hand out one of its own: masked). */
 export function headersRead(answer: MiddlewareAnswer, scrub: Scrub): Record<string, string> {
   const read: Record<string, string> = {};
   for (const name of HEADERS_READ) {
     const value = answer.headers[name];
-    if (value !== undefined) read[name] = scrub(Array.isArray(value) ? value.join(', ') : value);
+    if (value !== undefined) read[name] = maskedText(Array.isArray(value) ? value.join(', ') : value, scrub);
   }
   return read;
 }
@@ -108,6 +92,6 @@ export function maskedViewer(viewer: ViewerRequest, scrub: Scrub): Record<string
   return Object.fromEntries(
     Object.entries(shown)
       .filter((entry): entry is [string, string] => entry[1] !== undefined)
-      .map(([name, value]) => [name, name === 'token' || name === 'password' ? value : scrub(value)]),
+      .map(([name, value]) => [name, name === 'token' || name === 'password' ? value : maskedText(value, scrub)]),
   );
 }

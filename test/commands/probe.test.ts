@@ -103,6 +103,22 @@ describe('probe', () => {
     expect(billing.stdout).not.toContain(Buffer.from(`bridge:${MW_PASSWORD}`).toString('base64'));
   });
 
+  it('masks signed-link parameters and a token in the path by name, in the viewer: and sent: lines alike', async () => {
+    const result = await probed({
+      route: 'billing',
+      query: 'token=good-token&md5=PMD5-SECRET&expires=1767225600&jwt=J.W.T&pin=4711',
+      ...ASTRA_CHECK,
+      path: '/play/a001/index.m3u8?token=PATHTOK',
+    });
+    const viewerLine = result.stdout.split('\n').find((line) => line.startsWith('viewer:'));
+    const sentLine = result.stdout.split('\n').find((line) => line.trim().startsWith('sent:'));
+    expect(viewerLine).toContain('path=/play/a001/index.m3u8?token=***');
+    expect(viewerLine).toContain('query=token=***&md5=***&expires=1767225600&jwt=***&pin=***');
+    expect(sentLine).toContain('/auth/check?token=***&md5=***&expires=1767225600&jwt=***&pin=***');
+    expect(result.stdout).toContain('x-real-path=/play/a001/index.m3u8?token=***');
+    expect(result.stdout + result.stderr).not.toMatch(/PMD5-SECRET|PATHTOK|J\.W\.T|4711|good-token/);
+  });
+
   it('asks as a Flussonic caller with --dialect flussonic', async () => {
     const result = await probed({ dialect: 'flussonic', json: true, query: `token=${MINISTRA_ALLOW}`, ...ASTRA_CHECK });
     expect(result.code).toBe(0);

@@ -1,9 +1,11 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MiddlewareAnswer, OutboundRequest } from '../../src/adapters/transport.js';
 import { createRecorder } from '../../src/record/recorder.js';
+import { diskFiles, type RecordFiles } from '../../src/record/wholeFile.js';
+import { loadFixtures } from '../../src/replay/fixtures.js';
 import { memoryLogger } from '../support/bridge.js';
 import { ManualClock } from '../support/manualClock.js';
 
@@ -32,5 +34,34 @@ describe('createRecorder', () => {
     recorder.observe(outbound, answer);
     await recorder.flush();
     expect(readdirSync(dir)).toEqual(['2026-12-01T00-00-00.000Z-000001-200.json']);
+  });
+
+  it('a full disk leaves no empty files: nothing is written, ENOSPC is logged once, and once there is room again the folder replays', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'record-full-')), 'recorded');
+    const logs: string[] = [];
+    let full = true;
+    // The disk fills up: each file is created and part of it lands before the write fails, as with ENOSPC.
+    const files: RecordFiles = {
+      ...diskFiles,
+      writeNew: async (path, text) => {
+        if (!full) return diskFiles.writeNew(path, text);
+        writeFileSync(path, '', { flag: 'wx' });
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    };
+    const recorder = createRecorder(dir, memoryLogger(logs), { files });
+    for (let viewer = 0; viewer < 150; viewer++)
+      expect(() => recorder.observe({ ...outbound, path: `/check?token=t${viewer}` }, answer)).not.toThrow();
+    await recorder.flush();
+    expect(readdirSync(dir)).toEqual([]);
+    const warnings = logs.filter((line) => line.includes('cannot write a recorded exchange'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('ENOSPC');
+
+    full = false;
+    recorder.observe({ ...outbound, path: '/check?token=after' }, answer);
+    await recorder.flush();
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(loadFixtures(dir)).toHaveLength(1);
   });
 });

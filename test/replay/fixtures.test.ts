@@ -60,6 +60,14 @@ describe('loadFixtures', () => {
     expect(message).toContain(`${join(dir, 'folder.json')}: cannot read (EISDIR)`);
   });
 
+  it('refuses a folder with an empty file (a write cut short), saying so and to delete it, next to the good ones', () => {
+    const dir = folderWith({ 'a.json': allow, 'b.json': '', 'c.json': '\n' });
+    expect(loadError(dir).problems).toEqual([
+      `${join(dir, 'b.json')}: empty file (a write cut short, e.g. by a full disk): delete it`,
+      `${join(dir, 'c.json')}: empty file (a write cut short, e.g. by a full disk): delete it`,
+    ]);
+  });
+
   it('lists every problem of every file with its key path', () => {
     const dir = folderWith({
       'no-path.json': { request: {}, response: {} },

@@ -189,7 +189,7 @@ describe('recording masks secrets', () => {
       'x-session-name': 'alice',
     });
     expect(recorded.response.headers).not.toHaveProperty('date');
-    expect(recorded.response.body).toBe('token *** of vip:*** has expired');
+    expect(recorded.response.body).toBe('token *** of *** has expired');
 
     const replay = await replaying(loadFixtures(dir));
     const client = clientFor();
@@ -201,12 +201,100 @@ describe('recording masks secrets', () => {
     expect(replayed).toEqual({
       status: 302,
       headers: { location: 'http://promo.example.com/renew?token=***', 'x-session-name': 'alice' },
-      body: 'token *** of vip:*** has expired',
+      body: 'token *** of *** has expired',
     });
     expect(await outcomeOf(client, { ...outbound('another-token'), origin: replay.url })).toMatchObject({
       status: 500,
     });
     expect(logs.join('\n')).not.toContain(TOKEN);
+  });
+});
+
+describe('recording masks secrets inside signed links and URL-valued parts', () => {
+  const SIGNED = {
+    md5: 'PMD5-SECRET',
+    expires: '1767225600',
+    jwt: 'eyJhbGciOiJIUzI1NiJ9.e30.SIGNATURE',
+    hdnts: 'exp=1767225600~acl=/*~hmac=0f1e2d3c',
+    pin: '4711',
+    sid: 'SESSION-COOKIE-ID',
+  };
+  const CLEAR_SECRETS = [
+    ...Object.values(SIGNED).filter((value) => value !== SIGNED.expires),
+    'PATHTOK',
+    'ORIGINPW',
+    'REFTOK',
+  ];
+
+  it('Cesbo style: signed-link parameters, X-Real-Path’s token and X-Real-Origin’s password never in clear; still replays', async () => {
+    const middleware = await replaying([
+      { request: { path: '/check' }, response: { status: 403, body: 'token PATHTOK refused for ORIGINPW' } },
+    ]);
+    const dir = freshDir();
+    const recorder = createRecorder(dir, memoryLogger([]));
+    const outbound = (md5: string): OutboundRequest => ({
+      origin: middleware.url,
+      path: `/check?${new URLSearchParams({ ...SIGNED, md5 })}`,
+      headers: {
+        'x-real-path': '/play/a001/index.m3u8?token=PATHTOK',
+        'x-real-origin': 'http://u:ORIGINPW@live.example',
+        'x-real-ip': '203.0.113.7',
+      },
+    });
+    const original = await outcomeOf(clientFor(recorder.observe), outbound(SIGNED.md5));
+    await recorder.flush();
+    const [file] = recordedFiles(dir);
+    const text = readFileSync(join(dir, file!), 'utf8');
+    for (const secret of CLEAR_SECRETS) expect(text, secret).not.toContain(secret);
+    const { request, response } = readRecorded(dir, file!);
+    expect(request.query).toEqual({
+      ...Object.fromEntries(Object.entries(SIGNED).map(([name, value]) => [name, { sha256: sha256(value) }])),
+      expires: SIGNED.expires,
+    });
+    expect(request.headers).toEqual({
+      'x-real-path': { sha256: sha256('/play/a001/index.m3u8?token=PATHTOK') },
+      'x-real-origin': { sha256: sha256('http://u:ORIGINPW@live.example') },
+      'x-real-ip': '203.0.113.7',
+    });
+    expect(response.body).toBe('token *** refused for ***');
+
+    const replay = await replaying(loadFixtures(dir));
+    expect(await outcomeOf(clientFor(), { ...outbound(SIGNED.md5), origin: replay.url })).toEqual({
+      ...(original as object),
+      body: 'token *** refused for ***',
+    });
+    expect(await outcomeOf(clientFor(), { ...outbound('OTHER-MD5'), origin: replay.url })).toMatchObject({
+      status: 500,
+    });
+  });
+
+  it('Flussonic style: a referer’s token and a short PIN are hashed; the session number and the times are kept', async () => {
+    const middleware = await replaying([{ request: { path: '/auth' }, response: { status: 200 } }]);
+    const dir = freshDir();
+    const recorder = createRecorder(dir, memoryLogger([]));
+    const query = (referer: string) =>
+      `/auth?name=a001&session_id=42&referer=${encodeURIComponent(referer)}&pin=12&e=1767225600`;
+    const outbound: OutboundRequest = {
+      origin: middleware.url,
+      path: query('http://portal/?token=REFTOK'),
+      headers: {},
+    };
+    await outcomeOf(clientFor(recorder.observe), outbound);
+    await recorder.flush();
+    const [file] = recordedFiles(dir);
+    expect(readFileSync(join(dir, file!), 'utf8')).not.toContain('REFTOK');
+    expect(readRecorded(dir, file!).request.query).toEqual({
+      name: 'a001',
+      session_id: '42',
+      referer: { sha256: sha256('http://portal/?token=REFTOK') },
+      pin: { sha256: sha256('12') },
+      e: '1767225600',
+    });
+    const replay = await replaying(loadFixtures(dir));
+    expect(await outcomeOf(clientFor(), { ...outbound, origin: replay.url })).toMatchObject({ status: 200 });
+    expect(
+      await outcomeOf(clientFor(), { ...outbound, origin: replay.url, path: query('http://portal/?token=OTHER') }),
+    ).toMatchObject({ status: 500 });
   });
 });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { namesAnotherUser } from '../../src/sessions/sessionUser.js';
+import { namedUser, namesAnotherUser } from '../../src/sessions/sessionUser.js';
+import { SessionTracker } from '../../src/sessions/tracker.js';
+import type { SessionRow } from '../../src/sessions/types.js';
+import { sketched } from '../support/decisions.js';
+import { ManualClock } from '../support/manualClock.js';
 
 describe('namesAnotherUser', () => {
   it('a first user names a session that had none; a check naming nobody changes nothing', () => {
@@ -16,5 +20,43 @@ describe('namesAnotherUser', () => {
     const known = { user: 'alice-box', sessionName: 'alice-box', userId: '42' };
     expect(namesAnotherUser(known, { user: '42', userId: '42' })).toBe(false);
     expect(namesAnotherUser(known, { user: 'alice-box', sessionName: 'alice-box' })).toBe(false);
+  });
+});
+
+describe('namedUser', () => {
+  const TOKEN = '0b8d6f4e2c1a3957';
+  const checked = (sessionName: string, userId?: string) => ({
+    route: 'default',
+    protocol: 'cesbo',
+    caller: '10.0.0.1',
+    by: 'backend' as const,
+    viewer: { session: 's1', token: TOKEN },
+    decision: sketched({ allow: true, decidedBy: 'backend:portal', sessionName, userId }),
+  });
+
+  it('masks the viewer’s token a middleware echoes in the session name or user id, as given or URL-encoded', () => {
+    expect(namedUser(checked(`name-${TOKEN}`, `id-${TOKEN}`))).toEqual({
+      user: 'name-***',
+      sessionName: 'name-***',
+      userId: 'id-***',
+    });
+    const encoded = { ...checked('x'), viewer: { session: 's1', token: 'a b/c+d' } };
+    encoded.decision = sketched({ allow: true, decidedBy: 'backend:portal', sessionName: 'n-a%20b%2Fc%2Bd' });
+    expect(namedUser(encoded).sessionName).toBe('n-***');
+    expect(namedUser(checked('alice-box'))).toMatchObject({ user: 'alice-box', sessionName: 'alice-box' });
+  });
+
+  it('so the statistics row and the session list never hold the token in clear', () => {
+    const rows: SessionRow[] = [];
+    const sessions = new SessionTracker({
+      idleTtlSeconds: 60,
+      maxLive: 10,
+      clock: new ManualClock(),
+      sink: (row) => rows.push(row),
+    });
+    sessions.checkAnswered(checked(`name-${TOKEN}`));
+    expect(rows.map((row) => row.user)).toEqual(['name-***']);
+    expect(sessions.list().map((session) => session.user)).toEqual(['name-***']);
+    expect(JSON.stringify([rows, sessions.list()])).not.toContain(TOKEN);
   });
 });

@@ -31,6 +31,56 @@ describe('trace masking', () => {
     expect(maskQuery('token=ab', short)).toBe('token=***');
   });
 
+  it('masks signed-link and session parameters by name, keeping their times', () => {
+    expect(
+      maskQuery('md5=PMD5-SECRET&expires=1767225600&jwt=a.b.c&hdnts=exp%3D1~hmac%3Dff&pin=12&sid=S1D&st=x&e=9', scrub),
+    ).toBe('md5=***&expires=1767225600&jwt=***&hdnts=***&pin=***&sid=***&st=***&e=9');
+  });
+
+  it('masks secrets inside URL values: a referer’s query, a path’s query, a URL’s user info, a page URL’s fragment', () => {
+    expect(maskQuery(`name=a001&referer=${encodeURIComponent('http://portal/?token=REFTOK&ch=1')}`, scrub)).toBe(
+      `name=a001&referer=${encodeURIComponent('http://portal/?token=***&ch=1')}`,
+    );
+    const request = maskedRequest(
+      {
+        origin: 'http://127.0.0.1:9000',
+        path: '/check',
+        headers: {
+          'x-real-path': '/play/a001/index.m3u8?token=PATHTOK',
+          'x-real-origin': 'http://u:PW@live.example',
+          'x-original-uri': '/hls/a001.m3u8?md5=M&expires=9',
+          'x-page': 'http://portal/watch#access_token=FRAGTOK&x=1',
+        },
+      },
+      scrub,
+    );
+    expect(request.headers).toEqual({
+      'x-real-path': '/play/a001/index.m3u8?token=***',
+      'x-real-origin': 'http://***@live.example',
+      'x-original-uri': '/hls/a001.m3u8?md5=***&expires=9',
+      'x-page': 'http://portal/watch#access_token=***&x=1',
+    });
+  });
+
+  it('the viewer’s path, origin and referer shown with their named secrets masked', () => {
+    const shown = maskedViewer(
+      {
+        dialect: 'cesbo',
+        rawQuery: 'md5=PMD5-SECRET&expires=9',
+        path: '/play/a001/index.m3u8?token=PATHTOK',
+        origin: 'http://u:PW@live.example',
+        referer: 'http://portal/?token=REFTOK',
+      },
+      scrub,
+    );
+    expect(shown).toEqual({
+      path: '/play/a001/index.m3u8?token=***',
+      origin: 'http://***@live.example',
+      referer: 'http://portal/?token=***',
+      query: 'md5=***&expires=9',
+    });
+  });
+
   it('a request: credential headers masked, query masked, method defaulting to GET', () => {
     const request = maskedRequest(
       {

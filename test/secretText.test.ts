@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { maskNamedSecrets, maskNamedSecretsInQuery, namedSecretsIn, secretValueForms } from '../src/secretText.js';
+
+describe('maskNamedSecrets', () => {
+  it('keeps a text without named secrets byte for byte, odd encodings included', () => {
+    for (const text of ['/play/a001/index.m3u8', 'VLC/3.0 LibVLC', 'http://live.example:8000', 'a=%E0%A4%A&b=1+2', ''])
+      expect(maskNamedSecrets(text)).toBe(text);
+  });
+
+  it('masks user info, query and fragment values of absolute and relative URLs, and bare queries', () => {
+    expect(maskNamedSecrets('rtmp://pub:Pw%40d@host/app?key=K')).toBe('rtmp://***@host/app?key=***');
+    expect(maskNamedSecrets('promo/page?password=x&ch=1')).toBe('promo/page?password=***&ch=1');
+    expect(maskNamedSecrets('token=T&name=a001')).toBe('token=***&name=a001');
+    expect(maskNamedSecrets('/p#id_token=T')).toBe('/p#id_token=***');
+  });
+
+  it('looks into URL values nested in a query, and no deeper than a bound when hostile', () => {
+    const inner = encodeURIComponent(`http://portal/?qs=${encodeURIComponent('token=DEEP')}`);
+    expect(maskNamedSecretsInQuery(`referer=${inner}`)).toBe(
+      `referer=${encodeURIComponent(`http://portal/?qs=${encodeURIComponent('token=***')}`)}`,
+    );
+    let nested = 'token=T';
+    for (let level = 0; level < 30; level++) nested = `u=${encodeURIComponent(nested)}`;
+    expect(() => maskNamedSecretsInQuery(nested)).not.toThrow();
+  });
+});
+
+describe('namedSecretsIn', () => {
+  it('gives each secret as it stands and decoded, the user info whole', () => {
+    expect(namedSecretsIn('http://u:P%40W@x/?md5=a%2Bb&expires=9&pin=')).toEqual(['u:P%40W', 'u:P@W', 'a%2Bb', 'a+b']);
+    expect(namedSecretsIn('/play/a001/index.m3u8')).toEqual([]);
+  });
+});
+
+describe('secretValueForms', () => {
+  it('adds URL-encoded forms, drops too short ones, longest first', () => {
+    expect(secretValueForms(['ab', 'vip:pa55', 'pa55'])).toEqual(['vip%3Apa55', 'vip:pa55', 'pa55']);
+  });
+});
