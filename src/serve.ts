@@ -173,7 +173,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     file,
     loaded,
     {
-      read: () => readConfigFile(file, process.env, { refuseEmpty: true }),
+      read: () => readConfigFile(file),
       apply: async (next) => {
         await bridge.reconfigure(next);
         app = requestListenerFor(next);
