@@ -25,8 +25,14 @@ interface ThreadData {
   readonly data: unknown;
 }
 
-/** Answers `request`; `part` sends a piece of the answer ahead (the main thread takes each as it comes). */
-export type ThreadHandler<Request, Answer, Part> = (request: Request, part: (piece: Part) => void) => Answer;
+/**
+ * Answers `request`, at once or once a promise settles (a database query, say); `part` sends a piece of
+ * the answer ahead (the main thread takes each as it comes).
+ */
+export type ThreadHandler<Request, Answer, Part> = (
+  request: Request,
+  part: (piece: Part) => void,
+) => Answer | Promise<Answer>;
 
 interface Posted {
   readonly id: number;
@@ -63,12 +69,11 @@ export function serveInThread<Request, Answer, Part = never>(
       port.close();
       return;
     }
-    try {
-      const result = handle(request, (part) => port.postMessage({ id, part } satisfies Posted));
-      port.postMessage({ id, result, done: true } satisfies Posted);
-    } catch (error) {
-      port.postMessage({ id, error: reason(error), done: true } satisfies Posted);
-    }
+    const answered = (async () => handle!(request, (part) => port.postMessage({ id, part } satisfies Posted)))();
+    answered.then(
+      (result) => port.postMessage({ id, result, done: true } satisfies Posted),
+      (error: unknown) => port.postMessage({ id, error: reason(error), done: true } satisfies Posted),
+    );
   });
 }
 
