@@ -66,7 +66,6 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   keepRequestObjectsYoung();
   surviveBrokenOutput();
   const { member } = options;
-  const sockets = member?.sockets ?? takeInheritedSockets();
   // In a group, the lead alone keeps statistics and runs the admin listener; the others relay to it.
   const leads = member?.leads ?? true;
   // Before the read: a save made while the listeners start is still seen by the watch.
@@ -95,6 +94,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const logging = createLogging(config.log);
   const { log, decisions } = logging;
   keepRunningOnStrayErrors(log);
+  // Taken once the log exists: a socket whose name matches no listener is served with a warning there.
+  const sockets = member?.sockets ?? takeInheritedSockets((message, fields) => log.warn(message, fields));
   const recorder =
     options.recordDir === undefined
       ? undefined
@@ -172,7 +173,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     file,
     loaded,
     {
-      read: () => readConfigFile(file, process.env, { refuseEmpty: true }),
+      read: () => readConfigFile(file),
       apply: async (next) => {
         await bridge.reconfigure(next);
         app = requestListenerFor(next);

@@ -1,4 +1,5 @@
 import type { ProtocolName } from './protocols/types.js';
+import { barePath, dvrRequestOf } from './protocols/flussonicArchive.js';
 import type { Query } from './protocols/query.js';
 
 /**
@@ -52,8 +53,20 @@ export function protoFromPath(path: string | undefined): string {
 
 const HAS_FILE_EXTENSION = /\.[A-Za-z0-9]{1,8}$/;
 
-/** Flussonic archive paths whose last segments are not the channel: `<channel>/archive/<from>/<duration>/mpegts`, `<channel>/timeshift_rel/<seconds>`. */
-const DVR_SUFFIX = /\/(?:archive\/\d+\/\d+\/mpegts|timeshift_rel\/\d+)\/?$/;
+/** What is asked for within a channel: a file, or Flussonic's MPEG-TS stream (`<stream>/mpegts`), which has no extension. */
+function isFile(segment: string): boolean {
+  return HAS_FILE_EXTENSION.test(segment) || segment === 'mpegts';
+}
+
+/** A Flussonic segment, live or from the archive alike: `<stream>/2026/12/01/10/00/00-05000.ts` (date, then start-duration). */
+const DATED_SEGMENT = /\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}\/\d{2}-\d+\.[A-Za-z0-9]{1,8}$/;
+
+/** Flussonic's choice of tracks within a stream (`<stream>/tracks-v1a1/index.m3u8`): not the channel. */
+const TRACKS = /^tracks-[A-Za-z0-9]+$/;
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
 
 /** Where the last non-empty `/`-separated segment ending at or before `end` starts, or -1 when there is none. */
 function segmentStart(path: string, end: number): number {
@@ -68,17 +81,28 @@ function trimSlashes(path: string, end: number): number {
 
 /**
  * Channel id from a request path: `/tv/travel-channel/index.m3u8` →
- * `travel-channel`, `/play/a001` → `a001`. Worked out on every check, so it
- * walks back from the end instead of splitting the whole path.
+ * `travel-channel`, `/play/a001` → `a001`; for Flussonic's paths the stream,
+ * as src/protocols/flussonicArchive.ts reads archive requests
+ * (`/a001/index-1700000000-3600.m3u8`, `/a001/tracks-v1a1/index.m3u8` and
+ * `/a001/2026/12/01/10/00/00-05000.ts` are all `a001`). Worked out on every
+ * check, so it walks back from the end instead of splitting the whole path.
  */
 export function channelFromPath(path: string | undefined): string | undefined {
   if (!path) return undefined;
-  const queryAt = path.search(/[?#]/);
-  let bare = queryAt === -1 ? path : path.slice(0, queryAt);
-  if (bare.includes('/archive/') || bare.includes('/timeshift_rel/')) bare = bare.replace(DVR_SUFFIX, '');
+  const dvr = dvrRequestOf(barePath(path));
+  const bare = dvr === undefined ? barePath(path) : dvr.stream;
   let end = trimSlashes(bare, bare.length);
   let start = segmentStart(bare, end);
-  if (start !== -1 && HAS_FILE_EXTENSION.test(bare.slice(start, end))) {
+  // Tracks are chosen within a stream: only before a file or an archive form.
+  let withinStream = dvr !== undefined;
+  if (start !== -1 && isFile(bare.slice(start, end))) {
+    // Only a segment that starts with a digit can be dated: most paths skip the pattern.
+    const dated = isDigit(bare.charCodeAt(start)) ? DATED_SEGMENT.exec(bare.slice(0, end)) : null;
+    end = trimSlashes(bare, dated === null ? start : dated.index);
+    start = segmentStart(bare, end);
+    withinStream = true;
+  }
+  if (withinStream && start !== -1 && TRACKS.test(bare.slice(start, end))) {
     end = trimSlashes(bare, start);
     start = segmentStart(bare, end);
   }

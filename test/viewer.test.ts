@@ -23,6 +23,21 @@ describe('channelFromPath', () => {
     ['index.m3u8/a001', 'a001'],
     ['/tv/news/index.m3u8#start', 'news'],
     ['/tv/news?/x/index.m3u8', 'news'],
+    // Flussonic's tracks and dated segments (live and archive alike) name the stream before them.
+    ['/a001/tracks-v1a1/index.m3u8', 'a001'],
+    ['/a001/tracks-v1/mono.m3u8?token=t', 'a001'],
+    ['/a001/2026/12/01/10/00/00-05000.ts', 'a001'],
+    ['/play/a001/tracks-v1a1/2026/12/01/10/00/00-05000.ts', 'a001'],
+    ['/a001/tracks-v1a1/index-1700000000-3600.m3u8', 'a001'],
+    ['/a001/archive-1700000000-3600.m3u8', 'a001'],
+    ['/a001/index-1700000000-3600.mpd', 'a001'],
+    ['/a001/timeshift_abs-1700000000.ts', 'a001'],
+    ['/a001/timeshift_rel/3600/', 'a001'],
+    ['/a001/mpegts', 'a001'],
+    ['/a001/tracks-a1/mpegts', 'a001'],
+    // Names that only look like those parts, where they are the last segment, stay the channel.
+    ['/tv/tracks-v1a1', 'tracks-v1a1'],
+    ['/tv/2026/12/01/10/00/news.ts', '00'],
   ])('%s → %s', (path, channel) => {
     expect(channelFromPath(path)).toBe(channel);
   });

@@ -1,8 +1,8 @@
 // The shapes the admin listener reads live sessions and statistics through: the sessions' and the
 // statistics' own types (the admin listener depends on them, never the other way round).
-import type { LiveSession, SessionFilter } from '../sessions/tracker.js';
+import type { LiveSession, SessionFilter } from '../sessions/liveSession.js';
 
-export type { LiveSession, SessionFilter } from '../sessions/tracker.js';
+export type { LiveSession, SessionFilter } from '../sessions/liveSession.js';
 export type { ConcurrencyPoint, StatsGrouping, StatsQuery, StatsRow, StatsView } from '../stats/types.js';
 
 export interface SessionsView {

@@ -51,7 +51,7 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   // The primary holds the group together: its own stray error must not take every worker down with it.
   surviveBrokenOutput();
   keepRunningOnStrayErrors(log);
-  const sockets = takeInheritedSockets();
+  const sockets = takeInheritedSockets((message, fields) => log.warn(message, fields));
   const shared: Store | undefined =
     config.cache.store === 'memory' ? memoryStore({ maxEntries: config.cache.maxEntries }) : undefined;
   const slots = new Map<number, Slot>();

@@ -142,7 +142,8 @@ export function collectDocument<T>(
 export function parseSettingsText(text: string, source: string): unknown {
   const document = parseDocument(text, { uniqueKeys: true, merge: true, logLevel: 'silent' });
   const problems = [...document.errors, ...document.warnings].map(
-    (issue) => `(file): cannot parse: ${issue.message.split('\n')[0]}`,
+    // The first line ends in a colon that introduced the quoted lines.
+    (issue) => `(file): cannot parse: ${issue.message.split('\n')[0]!.replace(/:$/, '')}`,
   );
   if (problems.length > 0) throw new ConfigError(problems, source);
   try {

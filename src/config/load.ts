@@ -19,9 +19,25 @@ export function validateConfig(document: unknown, source: string, env: NodeJS.Pr
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** A config file's parsed document; a ConfigError when it cannot be read or parsed. */
+/** A config file's parsed document; a ConfigError when it cannot be read or parsed, or is empty. */
 export function readConfigDocument(file: string): unknown {
-  return parseSettingsText(readSettingsFile(file, MAX_CONFIG_BYTES), file);
+  return configDocument(readSettingsFile(file, MAX_CONFIG_BYTES), file);
+}
+
+/**
+ * The document a config file's text holds. An empty file (or one of only comments) is refused, at
+ * start as on a reload: it is what a reader sees halfway through a non-atomic write, or a file never
+ * filled in, and every default would deny every viewer. `{}` asks for every default on purpose.
+ */
+export function configDocument(text: string, file: string): unknown {
+  const document = parseSettingsText(text, file);
+  if (document === null || document === undefined) {
+    throw new ConfigError(
+      ['(file): is empty (every default would deny every check; write {} to mean every default)'],
+      file,
+    );
+  }
+  return document;
 }
 
 /** The configuration in a file (its users file is read by checkConfigFile and at start). */

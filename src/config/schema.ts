@@ -74,6 +74,8 @@ export const configSchema = z
       .refine((limits) => limits.maxQueryBytes < limits.maxHeaderBytes, {
         message: 'maxQueryBytes must be smaller than maxHeaderBytes (the query travels in the request head)',
         path: ['maxQueryBytes'],
+        // Compared only when both are valid: an out-of-range size is one problem, on one line.
+        when: (payload) => payload.issues.length === 0,
       }),
     cache,
     admin: adminSchema,

@@ -29,7 +29,28 @@ function ministraCappedBelowAuthDuration(config: BridgeConfig): string[] {
     );
 }
 
+/**
+ * Nothing in the config can allow a check: no route asks a backend or allows by default, and no local
+ * user, allowing IP rule or securetoken is set. Valid (the shipped example is such a file, to start
+ * from), but a bridge deployed like this refuses every viewer.
+ */
+function deniesEveryCheck(config: BridgeConfig): string[] {
+  const routeMayAllow = Object.values(config.routes).some(
+    (route) => route.backends.length > 0 || route.default === 'allow',
+  );
+  const policyMayAllow =
+    config.users.length > 0 ||
+    config.usersFile !== undefined ||
+    config.securetoken !== undefined ||
+    config.ipRules.some((rule) => rule.action === 'allow');
+  if (routeMayAllow || policyMayAllow) return [];
+  return [
+    'routes: no route has backends or default: allow, and no users, usersFile, securetoken or ipRules allow rule is set: ' +
+      'every check is denied (define backends, or set routes.<name>.default: allow)',
+  ];
+}
+
 /** Settings that are valid but likely wrong; `check-config` prints them and still exits 0. */
 export function configWarnings(config: BridgeConfig): string[] {
-  return [...timeoutsOverBudget(config), ...ministraCappedBelowAuthDuration(config)];
+  return [...deniesEveryCheck(config), ...timeoutsOverBudget(config), ...ministraCappedBelowAuthDuration(config)];
 }

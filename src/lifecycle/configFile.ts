@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, parseSettingsText, readSettingsFile } from '../config/document.js';
-import { MAX_CONFIG_BYTES, validateConfig } from '../config/load.js';
+import { readSettingsFile } from '../config/document.js';
+import { configDocument, MAX_CONFIG_BYTES, validateConfig } from '../config/load.js';
 import type { BridgeConfig } from '../config/schema.js';
 
 /** A validated config and the file text it came from. */
@@ -10,28 +10,9 @@ export interface LoadedConfig {
   readonly digest: string;
 }
 
-export interface ReadOptions {
-  /**
-   * An empty file gives every default at start. A reload refuses it instead:
-   * it is what a reader sees halfway through a non-atomic write, and every
-   * default would mean no backends, no IP rules and no users.
-   */
-  readonly refuseEmpty?: boolean;
-}
-
-/** Reads and validates the config file; a ConfigError lists every problem with its key. */
-export function readConfigFile(
-  file: string,
-  env: NodeJS.ProcessEnv = process.env,
-  { refuseEmpty = false }: ReadOptions = {},
-): LoadedConfig {
+/** Reads and validates the config file (an empty one is refused); a ConfigError lists every problem with its key. */
+export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const text = readSettingsFile(file, MAX_CONFIG_BYTES);
-  const document = parseSettingsText(text, file);
-  if (refuseEmpty && (document === null || document === undefined)) {
-    throw new ConfigError(
-      ['(file): is empty (a reload keeps the running config rather than fall back to every default)'],
-      file,
-    );
-  }
+  const document = configDocument(text, file);
   return { config: validateConfig(document, file, env), digest: createHash('sha256').update(text).digest('hex') };
 }

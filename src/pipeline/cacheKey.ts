@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { BackendConfig, CacheKeyPart } from '../config/schema.js';
 import { boundedMemo } from '../memo.js';
-import { mediaRequestOf } from '../protocols/flussonicArchive.js';
+import { archiveRequestOf } from '../protocols/flussonicArchive.js';
 import type { Query } from '../protocols/query.js';
 import { flatText } from '../store/flatText.js';
 import type { ViewerRequest } from '../viewer.js';
@@ -88,8 +88,8 @@ const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undef
     return named === undefined || v.path === undefined ? named : `${named.length}:${named}${channelFolder(v.path)}`;
   },
   path: (v) => v.path,
-  // Live, or which archive request: what a Flussonic-style backend gets as media_request.
-  archive: (v) => mediaRequestOf(v.path),
+  // Live, or which archive request (a Flussonic-style backend gets its media_request).
+  archive: (v) => archiveRequestOf(v.path),
   session: (v) => v.session,
   userAgent: (v) => v.userAgent,
   host: (v) => v.host,

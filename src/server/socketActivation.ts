@@ -20,12 +20,35 @@ export class SocketActivationError extends Error {
   }
 }
 
-function roleOf(name: string, count: number, fd: number): SocketRole {
-  if ((ROLES as readonly string[]).includes(name)) return name as SocketRole;
-  // One socket without FileDescriptorName= gets the unit's name (or "unknown"): it is the decisions listener.
-  if (count === 1) return 'decisions';
+/** Where a socket's name is doubtful: the operator's log, which `serve` and the primary have by then. */
+export type SocketWarning = (
+  message: string,
+  fields: { fd: number; name: string; expected: readonly string[] },
+) => void;
+
+/**
+ * A name systemd gives a socket nobody named: the unit's name (FileDescriptorName= defaults to it,
+ * `.socket` included), "unknown" (what sd_listen_fds_with_names(3) reports without names), or none.
+ * Any other name was written by someone, and missed.
+ */
+function isDefaultName(name: string | undefined): boolean {
+  return name === undefined || name === 'unknown' || name.endsWith('.socket');
+}
+
+function roleOf(name: string | undefined, count: number, fd: number, warn: SocketWarning): SocketRole {
+  if (name !== undefined && (ROLES as readonly string[]).includes(name)) return name as SocketRole;
+  // One socket without FileDescriptorName= gets the unit's name (or none): it is the decisions listener.
+  if (count === 1) {
+    // A typo (`decison`) still serves, as it always did, but says so: the admin socket it was maybe meant to be is missing.
+    if (!isDefaultName(name))
+      warn(
+        `socket activation: fd ${fd} is named "${name}", which names no listener (expected "decisions" or "admin"); it is served as the decisions listener, the only socket passed`,
+        { fd, name: name as string, expected: ROLES },
+      );
+    return 'decisions';
+  }
   throw new SocketActivationError(
-    `LISTEN_FDNAMES: fd ${fd} is named "${name}"; with several sockets each needs FileDescriptorName=decisions or FileDescriptorName=admin`,
+    `LISTEN_FDNAMES: fd ${fd} is named "${name ?? 'unknown'}"; with several sockets each needs FileDescriptorName=decisions or FileDescriptorName=admin`,
   );
 }
 
@@ -34,9 +57,11 @@ function roleOf(name: string, count: number, fd: number): SocketRole {
  * Empty when nothing was passed, or when the variables were meant for another
  * process (`LISTEN_PID` is not ours, as sd_listen_fds(3) requires). The
  * variables are removed once read, so processes the bridge starts do not take
- * the sockets for theirs: call it once and hand the result on.
+ * the sockets for theirs: call it once and hand the result on. A name that
+ * matches no listener on the only socket passed is served, with a warning.
  */
 export function takeInheritedSockets(
+  warn: SocketWarning,
   env: NodeJS.ProcessEnv = process.env,
   pid: number = process.pid,
 ): ReadonlyMap<SocketRole, number> {
@@ -55,7 +80,7 @@ export function takeInheritedSockets(
   }
   for (let index = 0; index < count; index++) {
     const fd = FIRST_FD + index;
-    const role = roleOf(names[index] ?? 'unknown', count, fd);
+    const role = roleOf(names[index], count, fd, warn);
     if (sockets.has(role))
       throw new SocketActivationError(
         `LISTEN_FDNAMES: two sockets are named "${role}" (fd ${sockets.get(role)} and fd ${fd})`,

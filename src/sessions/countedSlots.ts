@@ -1,6 +1,7 @@
 import type { SessionAdmission } from '../store/types.js';
 import type { Clock } from '../clock.js';
-import type { SessionTracker, TrackedSession } from './tracker.js';
+import type { SessionTracker } from './tracker.js';
+import type { TrackedSession } from './trackedSession.js';
 
 /** Where connection-limit slots are counted (the bridge's store). */
 export interface SlotStore {

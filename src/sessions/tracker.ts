@@ -1,41 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { SessionEnded } from '../observe.js';
-import { type Admission, backendAdmission } from '../pipeline/admission.js';
-import { fingerprint } from '../secrets.js';
 import type { Clock } from '../clock.js';
-import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
+import { HandedRows } from './handedRows.js';
+import { type LiveSession, liveSessions, type SessionFilter } from './liveSession.js';
+import type { TrackedCheck } from './trackedCheck.js';
+import { countedAs, startedSession, type TrackedSession } from './trackedSession.js';
 import { namedUser, namesAnotherUser } from './sessionUser.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
-
-/** A live session as `/admin/sessions` lists it (the admin listener's `LiveSession`): times in ISO 8601. */
-export type LiveSession = Omit<SessionRow, 'id' | 'firstSeen' | 'lastSeen' | 'allowed' | 'endedAt' | 'endReason'> & {
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-};
-
-export interface SessionFilter {
-  readonly user?: string;
-  readonly channel?: string;
-  readonly route?: string;
-}
-
-/** Who a viewer is, for closing their sessions: never a token in clear once it is here. */
-export type ViewerIdentity = { readonly login: string } | { readonly userId: string } | { readonly token: string };
-
-/** What the tracker knows of a live session beyond its row: what limits and revoke match on. */
-export interface TrackedSession {
-  row: SessionRow;
-  readonly key: string;
-  login?: string;
-  /** The backend's `X-Session-Name`: a revoke by login names it too. */
-  sessionName?: string;
-  userId?: string;
-  tokenFingerprint?: string;
-  /** The connection limit its latest allow was counted under, if any. */
-  counted?: Admission;
-  /** When the row was last handed to the sink, to write a long session's progress now and then. */
-  written: number;
-}
 
 export interface SessionTrackerOptions {
   readonly idleTtlSeconds: number;
@@ -50,9 +20,6 @@ export type EndListener = (ended: TrackedSession, reason: EndReason) => void;
 /** Hears that a streaming server still lists a live session (its API's poll). */
 export type ListedListener = (listed: TrackedSession) => void;
 
-/** A session row the tracker may still change in place: only before anyone else holds it. */
-type OwnRow = { -readonly [K in keyof SessionRow]: SessionRow[K] };
-
 /** A live session's progress is written at least this often, so a crash loses at most this much of it. */
 const PROGRESS_EVERY_MS = 60_000;
 /**
@@ -65,11 +32,6 @@ const SWEEP_SLICE = 250;
 
 export function sessionKey(caller: string | undefined, session: string): string {
   return `${caller ?? ''}\n${session}`;
-}
-
-/** What the connection-limit count holds of the session after this decision. */
-function countedAs(decision: TrackedDecision): Admission | undefined {
-  return decision.countedAs ?? backendAdmission(decision);
 }
 
 /**
@@ -88,12 +50,7 @@ export class SessionTracker {
   private readonly endListeners = new Set<EndListener>();
   private readonly listedListeners = new Set<ListedListener>();
   private readonly stopSweeping: () => void;
-  /**
-   * Rows handed out (to the sink, by `rows()`): the statistics writer tells a changed row by its
-   * identity, so such a row is copied before it changes. Any other row is updated in place, so
-   * a repeated check of a live session allocates nothing.
-   */
-  private readonly handedOut = new WeakSet<SessionRow>();
+  private readonly rowsHeld = new HandedRows();
 
   constructor(private readonly options: SessionTrackerOptions) {
     const sweepMs = Math.max(1000, Math.min((options.idleTtlSeconds * 1000) / 10, 30_000));
@@ -117,7 +74,7 @@ export class SessionTracker {
       this.live.delete(key);
       this.live.set(key, tracked);
       const changed = tracked.row.decision !== verdict || tracked.row.by !== event.by;
-      const row = this.ownRow(tracked);
+      const row = this.rowsHeld.own(tracked);
       // Another worker's check may arrive after a later one of this process's.
       row.lastSeen = Math.max(now, row.lastSeen);
       row.decision = verdict;
@@ -128,44 +85,18 @@ export class SessionTracker {
       if (changed || named || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
-    const { user, login, sessionName, userId } = namedUser(event);
-    const row: SessionRow = {
-      id: randomUUID(),
-      route: event.route,
-      protocol: event.protocol,
-      caller: event.caller,
-      session: viewer.session,
-      user,
-      channel: viewer.channel,
-      ip: viewer.ip,
-      userAgent: viewer.userAgent,
-      firstSeen: now,
-      lastSeen: now,
-      decision: verdict,
-      by: event.by,
-      allowed: decision.allow,
-    };
-    const fresh: TrackedSession = {
-      row,
-      key,
-      login,
-      sessionName,
-      userId,
-      tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
-      counted: countedAs(decision),
-      written: now,
-    };
+    const fresh = startedSession(event, key, now);
     if (this.live.size >= this.options.maxLive) this.evictOldest();
     this.live.set(key, fresh);
-    this.countIn(row.route, 1);
-    this.options.sink?.(this.handOut(row));
+    this.countIn(fresh.row.route, 1);
+    this.options.sink?.(this.rowsHeld.handOut(fresh.row));
   }
 
   /** A later check that names another user names the session, and who a revoke or a filter finds it as. */
   private nameUser(tracked: TrackedSession, event: TrackedCheck): boolean {
     const named = namedUser(event);
     if (!namesAnotherUser({ ...tracked, user: tracked.row.user }, named)) return false;
-    this.ownRow(tracked).user = named.user;
+    this.rowsHeld.own(tracked).user = named.user;
     tracked.login = named.login;
     tracked.sessionName = named.sessionName;
     tracked.userId = named.userId;
@@ -186,7 +117,7 @@ export class SessionTracker {
     const now = this.options.clock.now();
     this.live.delete(tracked.key);
     this.live.set(tracked.key, tracked);
-    this.ownRow(tracked).lastSeen = now;
+    this.rowsHeld.own(tracked).lastSeen = now;
     if (now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
     for (const listener of this.listedListeners) listener(tracked);
     return tracked;
@@ -217,35 +148,8 @@ export class SessionTracker {
     return [...this.live.values()].filter(predicate);
   }
 
-  /** Whether a live session belongs to the viewer named by `identity`. */
-  static belongsTo(session: TrackedSession, identity: ViewerIdentity): boolean {
-    if ('login' in identity) return session.login === identity.login || session.sessionName === identity.login;
-    if ('userId' in identity) return session.userId === identity.userId;
-    return session.tokenFingerprint !== undefined && session.tokenFingerprint === fingerprint(identity.token);
-  }
-
   list(filter: SessionFilter = {}): LiveSession[] {
-    const out: LiveSession[] = [];
-    for (const { row } of this.live.values()) {
-      if (filter.user !== undefined && row.user !== filter.user) continue;
-      if (filter.channel !== undefined && row.channel !== filter.channel) continue;
-      if (filter.route !== undefined && row.route !== filter.route) continue;
-      out.push({
-        route: row.route,
-        protocol: row.protocol,
-        caller: row.caller,
-        session: row.session,
-        user: row.user,
-        channel: row.channel,
-        ip: row.ip,
-        userAgent: row.userAgent,
-        firstSeen: new Date(row.firstSeen).toISOString(),
-        lastSeen: new Date(row.lastSeen).toISOString(),
-        decision: row.decision,
-        by: row.by,
-      });
-    }
-    return out;
+    return liveSessions(this.live.values(), filter);
   }
 
   liveCount(route?: string): number {
@@ -254,7 +158,7 @@ export class SessionTracker {
 
   /** Live session rows, for statistics when no database keeps them. */
   rows(): SessionRow[] {
-    return [...this.live.values()].map((tracked) => this.handOut(tracked.row));
+    return [...this.live.values()].map((tracked) => this.rowsHeld.handOut(tracked.row));
   }
 
   /** Ends every session not checked within `idleTtl`, at the time it was last seen, SWEEP_SLICE per turn of the event loop. */
@@ -309,17 +213,6 @@ export class SessionTracker {
 
   private write(tracked: TrackedSession): void {
     tracked.written = this.options.clock.now();
-    this.options.sink?.(this.handOut(tracked.row));
-  }
-
-  private handOut(row: SessionRow): SessionRow {
-    this.handedOut.add(row);
-    return row;
-  }
-
-  /** The session's row, copied first if someone else holds it. */
-  private ownRow(tracked: TrackedSession): OwnRow {
-    if (this.handedOut.has(tracked.row)) tracked.row = { ...tracked.row };
-    return tracked.row as OwnRow;
+    this.options.sink?.(this.rowsHeld.handOut(tracked.row));
   }
 }

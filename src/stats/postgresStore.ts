@@ -11,6 +11,7 @@ import {
   spansSql,
   upsertSql,
 } from './sql.js';
+import { postgresSummaries } from './readerThread.js';
 import type { StatsDatabase } from './types.js';
 
 /** PostgreSQL allows 65535 parameters per statement. */
@@ -33,6 +34,8 @@ export interface PostgresOptions {
  * pool (two connections) with every wait bounded, so a database that hangs
  * fails a batch, which waits in the writer's queue, instead of piling up.
  * The schema is created and migrated on the first connection that works.
+ * `/admin/stats` is read and summed in a reader thread (its own connection),
+ * so a month of rows never holds the checks on the event loop.
  */
 export function openPostgres(url: string, options: PostgresOptions = {}): StatsDatabase {
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -84,6 +87,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): StatsD
     return migrated;
   }
 
+  const summed = postgresSummaries(url, timeoutMs);
+
   return {
     kind: 'postgres',
     async write(rows: readonly SessionRow[]) {
@@ -101,6 +106,17 @@ export function openPostgres(url: string, options: PostgresOptions = {}): StatsD
       const { rows } = await pool.query(spansSql(placeholder), [since, until]);
       return rows.map(spanOf);
     },
+    summaries: {
+      // The schema first: a bridge whose first batch is still to come asks a database it has not migrated.
+      rows: async (by, window, rules) => {
+        await ready();
+        return summed.rows(by, window, rules);
+      },
+      concurrency: async (window, stepSeconds, rules) => {
+        await ready();
+        return summed.concurrency(window, stepSeconds, rules);
+      },
+    },
     async deleteBefore(before) {
       await ready();
       let deleted = 0;
@@ -110,6 +126,9 @@ export function openPostgres(url: string, options: PostgresOptions = {}): StatsD
         if (!rowCount) return deleted;
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await summed.close();
+      await pool.end();
+    },
   };
 }

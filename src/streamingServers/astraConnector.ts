@@ -3,7 +3,8 @@ import type { Logger } from '../log.js';
 import { maskUrl } from '../secrets.js';
 import { trustedCallerClassifier } from '../server/callers.js';
 import type { Clock } from '../clock.js';
-import type { SessionTracker, TrackedSession } from '../sessions/tracker.js';
+import type { SessionTracker } from '../sessions/tracker.js';
+import type { TrackedSession } from '../sessions/trackedSession.js';
 import type { EndReason } from '../sessions/types.js';
 import type { AstraApi, AstraSession } from './astraApi.js';
 

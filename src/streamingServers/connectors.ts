@@ -1,7 +1,8 @@
 import type { StreamingServerConfig } from '../config/streamingServersSchema.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
-import { SessionTracker, type ViewerIdentity } from '../sessions/tracker.js';
+import type { SessionTracker } from '../sessions/tracker.js';
+import { belongsTo, type ViewerIdentity } from '../sessions/trackedSession.js';
 import { createAstraApi } from './astraApi.js';
 import { AstraConnector, type ConnectorState } from './astraConnector.js';
 
@@ -42,7 +43,7 @@ export function createConnectors(
   return {
     states: () => connectors.map((c) => c.state()),
     async closeViewer(identity) {
-      const theirs = tracker.find((session) => SessionTracker.belongsTo(session, identity));
+      const theirs = tracker.find((session) => belongsTo(session, identity));
       const closed = await Promise.all(
         connectors.map(async (connector) => {
           const done = await connector.close(

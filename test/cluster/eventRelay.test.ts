@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RELAY_EVERY_MS, relayObserver, replayInto } from '../../src/cluster/eventRelay.js';
 import type { CheckAnswered, SessionEnded } from '../../src/observe.js';
+import { belongsTo } from '../../src/sessions/trackedSession.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { type DecisionSketch, sketched } from '../support/decisions.js';
@@ -146,7 +147,7 @@ describe('replayInto', () => {
     expect(lead.sessions.list()).toEqual(direct.sessions.list());
     expect(lead.rows).toEqual(direct.rows);
     // Revoke and limits match on what the lead keeps (the token's fingerprint, the counted user).
-    const [one] = lead.sessions.find((s) => SessionTracker.belongsTo(s, { token: 'tok-1' }));
+    const [one] = lead.sessions.find((s) => belongsTo(s, { token: 'tok-1' }));
     expect(one?.counted).toEqual({ user: 'backend:42', limit: 2, unique: false });
   });
 

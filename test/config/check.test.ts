@@ -34,6 +34,15 @@ describe('checkConfigFile: is this config valid?', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it('refuses an empty file, and warns of every default: nothing there can allow a check', () => {
+    expect(problemsOf(file('empty.yaml', '# bridge.yaml\n'))).toEqual([
+      '(file): is empty (every default would deny every check; write {} to mean every default)',
+    ]);
+    expect(checkConfigFile(file('braces.yaml', '{}\n'), {}).warnings).toEqual([
+      expect.stringMatching(/^routes: no route has backends .*: every check is denied/),
+    ]);
+  });
+
   it('lists the main file’s problems and the users file’s in one error', () => {
     const users = file(
       'users.yaml',

@@ -216,6 +216,13 @@ describe('configuration errors name the key and the problem', () => {
     ]);
   });
 
+  it.each([
+    [{ maxQueryBytes: 99_999 }, 'limits.maxQueryBytes: Too big: expected number to be <=65536'],
+    [{ maxHeaderBytes: 1 }, 'limits.maxHeaderBytes: Too small: expected number to be >=1024'],
+  ])('names one out-of-range size once, without comparing it to the other (%j)', (limits, problem) => {
+    expect(problemsOf({ limits })).toEqual([problem]);
+  });
+
   it('refuses a top level that is not a mapping', () => {
     expect(problemsOf(['listen'])).toEqual(['(top level): expected a mapping of settings']);
   });
@@ -277,6 +284,27 @@ describe('config files', () => {
   ])('reports a file that does not parse (%s)', (name, text, expected) => {
     writeFileSync(join(dir, name), text);
     expect(() => loadConfigFile(join(dir, name), {})).toThrow(expected);
+  });
+
+  it('names where a file does not parse in one line, not ending on the colon of the quote it leaves out', () => {
+    writeFileSync(join(dir, 'dupe-line.yaml'), 'listen: 1\nlisten: 2\n');
+    let problems: readonly string[] = [];
+    try {
+      loadConfigFile(join(dir, 'dupe-line.yaml'), {});
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual(['(file): cannot parse: Map keys must be unique at line 2, column 1']);
+  });
+
+  it.each([
+    ['empty.yaml', ''],
+    ['comments.yaml', '# to be written\n'],
+  ])('refuses an empty config file (%s), naming why', (name, text) => {
+    writeFileSync(join(dir, name), text);
+    expect(() => loadConfigFile(join(dir, name), {})).toThrow(
+      '(file): is empty (every default would deny every check; write {} to mean every default)',
+    );
   });
 
   it('refuses an alias inside its own anchor, naming the key', () => {

@@ -44,21 +44,38 @@ describe('valid but likely wrong settings', () => {
     ).toEqual([]);
   });
 
-  it('nothing for the defaults', () => {
-    expect(warningsOf({})).toEqual([]);
-    expect(warningsOf({ backends: { portal: { type: 'ministra', url: 'http://mw/stalker_portal' } } })).toEqual([]);
+  it('a config where nothing can allow a check: every default, or no backends and only denying policies', () => {
+    const denied = [
+      'routes: no route has backends or default: allow, and no users, usersFile, securetoken or ipRules allow rule is set: every check is denied (define backends, or set routes.<name>.default: allow)',
+    ];
+    expect(warningsOf({})).toEqual(denied);
+    expect(warningsOf({ ipRules: ['deny 10.0.0.0/8', 'pass any'], routes: { a: {}, b: { default: 'deny' } } })).toEqual(
+      denied,
+    );
+  });
+
+  it.each([
+    [{ backends: { portal: { type: 'ministra', url: 'http://mw/stalker_portal' } } }],
+    [{ routes: { open: { default: 'allow' } } }],
+    [{ users: [{ login: 'ann', token: 'tok-ann' }] }],
+    [{ usersFile: '/etc/iptv-auth-bridge/users.yaml' }],
+    [{ securetoken: { secret: 'a-long-shared-secret' } }],
+    [{ ipRules: ['allow 10.0.0.0/8'] }],
+  ])('nothing when something can allow a check: %j', (document) => {
+    expect(warningsOf(document)).toEqual([]);
   });
 });
 
 describe('the shipped example', () => {
-  it('takes a Ministra backend, added as the README shows, without a warning', () => {
+  it('says it denies every check, and takes a Ministra backend, added as the README shows, without a warning', () => {
     const example = readConfigDocument(join(PACKAGE_ROOT, 'config', 'example.yaml')) as Record<string, unknown>;
     const withMinistra = {
       ...example,
       backends: { portal: { type: 'ministra', url: 'http://mw.example.com/stalker_portal', maxSessions: 2 } },
       routes: { default: { backends: ['portal'], denyRedirect: 'http://promo.example.com/promo' } },
     };
-    expect(warningsOf(example)).toEqual([]);
+    // As shipped it has no backends: a file to start from, which says it denies every check.
+    expect(warningsOf(example)).toEqual([expect.stringContaining('every check is denied')]);
     expect(warningsOf(withMinistra)).toEqual([]);
   });
 });

@@ -22,11 +22,14 @@ describe('readConfigFile', () => {
     expect(loaded.digest).toBe(createHash('sha256').update(text).digest('hex'));
   });
 
-  it('reads an empty file as every default at start, but refuses it for a reload', () => {
-    const empty = file('empty.yaml', '# nothing yet\n');
-    expect(readConfigFile(empty, {}).config.routes).toHaveProperty('default');
-    expect(() => readConfigFile(empty, {}, { refuseEmpty: true })).toThrow(ConfigError);
-    expect(() => readConfigFile(empty, {}, { refuseEmpty: true })).toThrow('(file): is empty');
+  it('refuses an empty file, or one of only comments, at start as on a reload; {} is every default', () => {
+    for (const empty of [file('empty.yaml', ''), file('comments.yaml', '# nothing yet\n')]) {
+      expect(() => readConfigFile(empty, {})).toThrow(ConfigError);
+      expect(() => readConfigFile(empty, {})).toThrow(
+        '(file): is empty (every default would deny every check; write {} to mean every default)',
+      );
+    }
+    expect(readConfigFile(file('braces.yaml', '{}\n'), {}).config.routes).toHaveProperty('default');
   });
 
   it('reports problems naming their keys, and an unreadable file', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mediaRequestOf } from '../../src/protocols/flussonicArchive.js';
+import { archiveRequestOf, dvrRequestOf, mediaRequestOf } from '../../src/protocols/flussonicArchive.js';
 
 describe('Flussonic archive requests', () => {
   it.each([
@@ -32,5 +32,32 @@ describe('Flussonic archive requests', () => {
     '/tv1000/index-1-2-3.m3u8',
   ])('%s is live (or VOD), no archive request', (path) => {
     expect(mediaRequestOf(path)).toBeUndefined();
+  });
+
+  it.each([
+    ['/a001/archive-1700000000-3600.m3u8', 'archive-1700000000-3600.m3u8'],
+    ['/a001/index-1700000000-3600.mpd', 'index-1700000000-3600.mpd'],
+    ['/a001/archive-1700000000-3600.mpd?token=t', 'archive-1700000000-3600.mpd'],
+  ])(
+    '%s is an archive request Flussonic names no media_request for here: none is sent, it is not live',
+    (path, form) => {
+      expect(mediaRequestOf(path)).toBeUndefined();
+      expect(archiveRequestOf(path)).toBe(form);
+    },
+  );
+
+  it.each([
+    ['/play/a001/index-1700000000-3600.m3u8', '/play/a001'],
+    ['/a001/tracks-v1a1/index-1700000000-3600.m3u8', '/a001/tracks-v1a1'],
+    ['/a001/timeshift_rel/3600', '/a001'],
+  ])('%s is a request of the stream at %s', (path, stream) => {
+    expect(dvrRequestOf(path)?.stream).toBe(stream);
+  });
+
+  it('keys each archive request apart and every live path alike (undefined)', () => {
+    expect(archiveRequestOf('/a001/index-1700000000-3600.m3u8')).toBe('index-1700000000-3600.m3u8');
+    expect(archiveRequestOf('/a001/timeshift_rel/3600/')).toBe('timeshift_rel/3600');
+    expect(archiveRequestOf('/a001/2026/12/01/10/00/00-05000.ts')).toBeUndefined();
+    expect(archiveRequestOf(undefined)).toBeUndefined();
   });
 });

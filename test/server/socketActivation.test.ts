@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { SocketActivationError, takeInheritedSockets } from '../../src/server/socketActivation.js';
+import { SocketActivationError, type SocketWarning, takeInheritedSockets } from '../../src/server/socketActivation.js';
 
 const PID = 4242;
 
-function take(env: NodeJS.ProcessEnv) {
-  return takeInheritedSockets(env, PID);
+function take(env: NodeJS.ProcessEnv, warn: SocketWarning = () => {}) {
+  return takeInheritedSockets(warn, env, PID);
+}
+
+function warningsOf(env: NodeJS.ProcessEnv) {
+  const warnings: Parameters<SocketWarning>[] = [];
+  const sockets = take({ LISTEN_PID: String(PID), ...env }, (...warning) => warnings.push(warning));
+  return { sockets: [...sockets], warnings };
 }
 
 describe('takeInheritedSockets', () => {
@@ -17,6 +23,26 @@ describe('takeInheritedSockets', () => {
     expect([...take({ LISTEN_FDS: '1', LISTEN_PID: String(PID), LISTEN_FDNAMES: 'iptv-auth-bridge.socket' })]).toEqual([
       ['decisions', 3],
     ]);
+  });
+
+  it('warns, naming the fd, its name and the names expected, when the only socket is named no listener (a typo)', () => {
+    const { sockets, warnings } = warningsOf({ LISTEN_FDS: '1', LISTEN_FDNAMES: 'decison' });
+    expect(sockets).toEqual([['decisions', 3]]);
+    expect(warnings).toEqual([
+      [
+        'socket activation: fd 3 is named "decison", which names no listener (expected "decisions" or "admin"); it is served as the decisions listener, the only socket passed',
+        { fd: 3, name: 'decison', expected: ['decisions', 'admin'] },
+      ],
+    ]);
+  });
+
+  it.each([
+    [{ LISTEN_FDS: '1' }],
+    [{ LISTEN_FDS: '1', LISTEN_FDNAMES: 'unknown' }],
+    [{ LISTEN_FDS: '1', LISTEN_FDNAMES: 'iptv-auth-bridge.socket' }],
+    [{ LISTEN_FDS: '2', LISTEN_FDNAMES: 'decisions:admin' }],
+  ])('says nothing of names systemd gives by itself or that match a listener: %j', (env) => {
+    expect(warningsOf(env).warnings).toEqual([]);
   });
 
   it('tells decisions from admin by LISTEN_FDNAMES, descriptors counted from 3', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckAnswered } from '../../src/observe.js';
+import { belongsTo } from '../../src/sessions/trackedSession.js';
 import { SessionTracker, sessionKey } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
 import type { ViewerRequest } from '../../src/viewer.js';
@@ -124,7 +125,7 @@ describe('SessionTracker', () => {
     expect(sessions.list().map((s) => s.user)).toEqual(['7002']);
     expect(rows.map((row) => row.user)).toEqual([undefined, '7001', '7002']);
     const [tracked] = sessions.find(() => true);
-    expect(SessionTracker.belongsTo(tracked!, { userId: '7002' })).toBe(true);
+    expect(belongsTo(tracked!, { userId: '7002' })).toBe(true);
     // A check that names nobody leaves the user as it was.
     sessions.checkAnswered(check('s', { allow: true, decidedBy: 'ip-rule (allow 10.0.0.0/8)' }));
     expect(sessions.list().map((s) => s.user)).toEqual(['7002']);
@@ -222,10 +223,10 @@ describe('SessionTracker', () => {
       sessions.find((s) => s.key === sessionKey('10.0.0.1', 's1'))[0]!,
       sessions.find((s) => s.key === sessionKey('10.0.0.1', 's2'))[0]!,
     ];
-    expect(SessionTracker.belongsTo(s1, { token: 'tok-1' })).toBe(true);
-    expect(SessionTracker.belongsTo(s1, { token: 'tok-2' })).toBe(false);
-    expect(SessionTracker.belongsTo(s1, { userId: '9' })).toBe(true);
-    expect(SessionTracker.belongsTo(s2, { login: 'carol' })).toBe(true);
-    expect(SessionTracker.belongsTo(s2, { userId: '9' })).toBe(false);
+    expect(belongsTo(s1, { token: 'tok-1' })).toBe(true);
+    expect(belongsTo(s1, { token: 'tok-2' })).toBe(false);
+    expect(belongsTo(s1, { userId: '9' })).toBe(true);
+    expect(belongsTo(s2, { login: 'carol' })).toBe(true);
+    expect(belongsTo(s2, { userId: '9' })).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import { createBridge } from '../../src/bridge.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createRequestListener } from '../../src/server/app.js';
 import type { SessionRow } from '../../src/sessions/types.js';
+import { aggregate, concurrency } from '../../src/stats/aggregate.js';
 import { openPostgres } from '../../src/stats/postgresStore.js';
 import { startStatistics } from '../../src/stats/startStatistics.js';
 import { memoryLogger } from '../support/bridge.js';
@@ -20,6 +21,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await postgres?.destroy();
 });
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 const row = (id: string): SessionRow => ({
   id,
@@ -54,6 +58,50 @@ describe('PostgreSQL statistics store', () => {
     expect(spans.map((s) => s.session).sort()).toEqual(['m0', 'm1', 'm2']);
     expect(spans[0]).toMatchObject({ firstSeen: 1000, lastSeen: 5000, channel: 'a001' });
     await Promise.all(bridges.map((db) => db.close()));
+  });
+
+  it('sums /admin/stats in its reader thread, as the event loop would have from the spans', async () => {
+    const db = openPostgres(postgres.url);
+    // Four days of 1970 (gone by retention when the next test starts its statistics), 2,000 sessions.
+    const rows = Array.from({ length: 2000 }, (_, i) => ({
+      ...row(`sum${i}`),
+      channel: `ch${i % 7}`,
+      user: i % 5 === 0 ? undefined : `user${i % 40}`,
+      ip: `203.0.113.${i % 50}`,
+      firstSeen: (i % 96) * HOUR,
+      lastSeen: (i % 96) * HOUR + (i % 13) * 600_000,
+      ...(i % 3 === 0 ? { endedAt: (i % 96) * HOUR + (i % 13) * 600_000, endReason: 'closed-by-server' as const } : {}),
+    }));
+    try {
+      await db.write(rows);
+      const rules = { idleTtlMs: 60_000 };
+      const window = { since: 6 * HOUR, until: 90 * HOUR };
+      const spans = await db.spans(window.since - rules.idleTtlMs, window.until);
+      expect(db.summaries).toBeDefined();
+      for (const by of ['channel', 'user', 'day', 'route'] as const) {
+        expect(await db.summaries!.rows(by, window, rules)).toEqual(aggregate(spans, by, window, rules));
+      }
+      const byChannel = await db.summaries!.rows('channel', window, rules);
+      expect(byChannel.map((r) => r.key).sort()).toEqual(['ch0', 'ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6']);
+      expect(await db.summaries!.concurrency(window, 900, rules)).toEqual(concurrency(spans, window, 900, rules));
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('answers /admin/stats of a database no batch has reached yet: the schema comes first', async () => {
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE unwritten');
+    await admin.end();
+    const url = new URL(postgres.url);
+    url.pathname = '/unwritten';
+    const db = openPostgres(url.href);
+    try {
+      expect(await db.summaries!.rows('day', { since: 200 * DAY, until: 201 * DAY }, { idleTtlMs: 0 })).toEqual([]);
+    } finally {
+      await db.close();
+    }
   });
 
   it('while the database is down decisions go on unchanged; the rows are written once it is back', async () => {

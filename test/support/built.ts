@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleForNode } from '../../src/threads/moduleThread.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const built = new Map<string, string>();
@@ -21,16 +21,7 @@ function bundled(entry: string): string {
       `${process.pid}`,
       entry.replace(/\.ts$/, '.mjs'),
     );
-    buildSync({
-      entryPoints: [join(ROOT, entry)],
-      outfile: file,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'warning',
-    });
+    bundleForNode(join(ROOT, entry), file);
     built.set(entry, file);
   }
   return file;

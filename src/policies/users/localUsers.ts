@@ -33,6 +33,20 @@ export interface Identified {
 
 const NOBODY: Identified = { user: undefined };
 
+type PasswordUser = DirectoryUser & { readonly password: string };
+
+/** One answer per user, made at its first check: a repeated check allocates none. */
+const IDENTIFIED = new WeakMap<DirectoryUser, Identified>();
+
+function identifiedAs(user: DirectoryUser): Identified {
+  let identified = IDENTIFIED.get(user);
+  if (identified === undefined) {
+    identified = { user };
+    IDENTIFIED.set(user, identified);
+  }
+  return identified;
+}
+
 /** A users file as read: the directory it makes, and what was seen (so an unchanged file is not applied again). */
 interface FileUsers {
   readonly directory: UserDirectory;
@@ -163,29 +177,30 @@ function localUsersOver(
     };
   }
 
-  /** The user a token names, or the one whose password is still to be checked; both undefined for nobody. */
-  const named = (
-    viewer: ViewerRequest,
-  ): { byToken?: DirectoryUser; byLogin?: DirectoryUser & { password: string } } => {
-    const current = directory;
-    const byToken = viewer.token === undefined ? undefined : current.byToken(viewer.token);
-    if (byToken) return { byToken };
-    const user = viewer.credentials && current.byLogin(viewer.credentials.login);
-    return user?.password === undefined ? {} : { byLogin: user as DirectoryUser & { password: string } };
+  // Called on every check with a token or credentials: the users are looked up without building an object.
+  const tokenUser = (viewer: ViewerRequest): DirectoryUser | undefined =>
+    viewer.token === undefined ? undefined : directory.byToken(viewer.token);
+  /** The user whose password is still to be checked, when the token named nobody. */
+  const loginUser = (viewer: ViewerRequest): PasswordUser | undefined => {
+    const user = viewer.credentials && directory.byLogin(viewer.credentials.login);
+    return user?.password === undefined ? undefined : (user as PasswordUser);
   };
 
   return {
     async identify(viewer) {
-      const { byToken, byLogin } = named(viewer);
+      const byToken = tokenUser(viewer);
+      const byLogin = byToken ? undefined : loginUser(viewer);
       if (!byLogin) return byToken;
       return (await passwords.check(byLogin.password, viewer.credentials!.password)) ? byLogin : undefined;
     },
     identifyNow(viewer) {
-      const { byToken, byLogin } = named(viewer);
-      if (!byLogin) return byToken ? { user: byToken } : NOBODY;
+      const byToken = tokenUser(viewer);
+      if (byToken) return identifiedAs(byToken);
+      const byLogin = loginUser(viewer);
+      if (!byLogin) return NOBODY;
       const ok = passwords.checkNow(byLogin.password, viewer.credentials!.password);
       if (ok === undefined) return undefined;
-      return ok ? { user: byLogin } : NOBODY;
+      return ok ? identifiedAs(byLogin) : NOBODY;
     },
     close() {
       stopWatching();

@@ -223,4 +223,15 @@ describe('identifying local users', () => {
     expect(await identify({ credentials: { login: 'tokenonly', password: 'tk' } })).toBeUndefined();
     expect(await identify({ credentials: { login: 'nobody', password: 'x' } })).toBeUndefined();
   });
+
+  it('at once: the same answer for every check of a user (a repeated check allocates none), nobody alike', () => {
+    const first = users.identifyNow(viewer({ token: 'tk' }));
+    expect(first?.user?.login).toBe('tokenonly');
+    expect(users.identifyNow(viewer({ token: 'tk' }))).toBe(first);
+    const nobody = users.identifyNow(viewer({ token: 'unknown' }));
+    expect(nobody).toEqual({ user: undefined });
+    expect(users.identifyNow(viewer({ credentials: { login: 'nobody', password: 'x' } }))).toBe(nobody);
+    // A hashed password not checked yet: only `identify` can tell.
+    expect(users.identifyNow(viewer({ credentials: { login: 'testuser', password: 'not-yet' } }))).toBeUndefined();
+  });
 });

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { type Admission, backendAdmission } from '../pipeline/admission.js';
+import { fingerprint } from '../secrets.js';
+import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
+import { namedUser } from './sessionUser.js';
+import type { SessionRow } from './types.js';
+
+/** What the tracker knows of a live session beyond its row: what limits and revoke match on. */
+export interface TrackedSession {
+  row: SessionRow;
+  readonly key: string;
+  login?: string;
+  /** The backend's `X-Session-Name`: a revoke by login names it too. */
+  sessionName?: string;
+  userId?: string;
+  tokenFingerprint?: string;
+  /** The connection limit its latest allow was counted under, if any. */
+  counted?: Admission;
+  /** When the row was last handed to the sink, to write a long session's progress now and then. */
+  written: number;
+}
+
+/** Who a viewer is, for closing their sessions: never a token in clear once it is here. */
+export type ViewerIdentity = { readonly login: string } | { readonly userId: string } | { readonly token: string };
+
+/** What the connection-limit count holds of the session after this decision. */
+export function countedAs(decision: TrackedDecision): Admission | undefined {
+  return decision.countedAs ?? backendAdmission(decision);
+}
+
+/** The session a check of a session not seen before starts (its viewer and decision are known). */
+export function startedSession(event: TrackedCheck, key: string, now: number): TrackedSession {
+  const viewer = event.viewer!;
+  const decision = event.decision!;
+  const { user, login, sessionName, userId } = namedUser(event);
+  const row: SessionRow = {
+    id: randomUUID(),
+    route: event.route,
+    protocol: event.protocol,
+    caller: event.caller,
+    session: viewer.session!,
+    user,
+    channel: viewer.channel,
+    ip: viewer.ip,
+    userAgent: viewer.userAgent,
+    firstSeen: now,
+    lastSeen: now,
+    decision: decision.allow ? 'allow' : 'deny',
+    by: event.by,
+    allowed: decision.allow,
+  };
+  return {
+    row,
+    key,
+    login,
+    sessionName,
+    userId,
+    tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
+    counted: countedAs(decision),
+    written: now,
+  };
+}
+
+/** Whether a live session belongs to the viewer named by `identity`. */
+export function belongsTo(session: TrackedSession, identity: ViewerIdentity): boolean {
+  if ('login' in identity) return session.login === identity.login || session.sessionName === identity.login;
+  if ('userId' in identity) return session.userId === identity.userId;
+  return session.tokenFingerprint !== undefined && session.tokenFingerprint === fingerprint(identity.token);
+}
