@@ -1,27 +1,24 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { threadModuleUrl } from './sourceBundle.js';
 
 /*
  * Work that would hold the event loop (parsing a large users file, summing a day of statistics) runs in a
  * worker thread that loads one of our own modules. The module names its thread (`serveInThread`) and says
  * where it is (its own module URL): in dist/ that is the bundle chunk holding it, which the thread imports
- * like any module. Under tsx and vitest the sources are TypeScript, which a bare worker cannot load, so the
- * thread first registers tsx's loader (a devDependency: dist/ never needs it).
+ * like any module. Under tsx and vitest the sources are TypeScript, which a bare worker cannot load: the
+ * thread imports the module bundled on its own (sourceBundle.ts).
  */
 
 /** Started with `eval`: it runs as a script or a module alike, so it uses neither `require` nor `import`. */
 const BOOTSTRAP = `
 const { workerData } = process.getBuiltinModule('node:worker_threads');
-(async () => {
-  if (workerData.loader !== undefined) (await import(workerData.loader)).register();
-  await import(workerData.module);
-})();
+import(workerData.module);
 `;
 
 /** What a module's thread is handed: its name and the data the main thread gave it. */
 interface ThreadData {
   readonly thread: string;
   readonly module: string;
-  readonly loader?: string;
   readonly data: unknown;
 }
 
@@ -118,8 +115,7 @@ export class ModuleThread<Request, Answer, Part = never> {
   private start(): Worker {
     const data: ThreadData = {
       thread: this.name,
-      module: this.moduleUrl,
-      loader: this.moduleUrl.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : undefined,
+      module: threadModuleUrl(this.moduleUrl),
       data: this.data,
     };
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data });
