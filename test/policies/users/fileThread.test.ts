@@ -43,7 +43,7 @@ describe('readUsersFileInThread', () => {
     expect(users.map((user) => user.login)).not.toContain('boss');
     expect(users[2000]).toEqual({ login: 'user2000', token: 'tok2000', packages: ['basic'], enabled: true });
     expect(users[2001]!.token).toBe('from-env');
-    // The first read starts the reader thread, which under tsx compiles the sources it loads.
+    // The first read starts the reader thread, which in a test process first bundles the sources it loads.
   }, 60_000);
 
   it('answers unchanged for the file it last saw, and reads it again once it changed', async () => {

@@ -44,5 +44,5 @@ it('answers checks with the previous users while a large users file is read, the
   } finally {
     await bridge.close();
   }
-  // The first read starts the reader thread, which under tsx compiles the sources it loads.
+  // The first read starts the reader thread, which in a test process first bundles the sources it loads.
 }, 60_000);

@@ -7,7 +7,7 @@ import { ConfigError } from '../../../src/config/load.js';
 import { testBridge, type TestBridge } from '../../support/bridge.js';
 import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
 
-// The first reload in a test process starts the users file's reader thread, which under tsx compiles the
+// The first reload in a test process starts the users file's reader thread, which first bundles the
 // sources it loads: seconds on a loaded machine.
 const EVENTUALLY = { timeout: 30_000, interval: 100 };
 const dir = mkdtempSync(join(tmpdir(), 'bridge-users-'));
