@@ -1,24 +1,28 @@
 /**
  * Section 9: `serve --workers 2` against `--workers 1` (one core), cached
  * decisions of one viewing session (its checks feed the lead worker's
- * statistics), in interleaved rounds, compared as medians. The CPU of the
- * whole process group counts, the primary's included (its own share is
- * printed too). `--workers 2` runs twice: on both cores, where the second
- * worker shares cpu 1 with the load generator (what an operator's second
- * core costs here), and with both workers on cpu 0, where no worker shares a
- * core with the load generator, so the two rows tell the host's contention
- * from the bridge's own cost. n/a where this build has no `--workers`.
+ * statistics), in interleaved rounds, compared as medians. CPU per request
+ * counts every process of the group: the primary's and both workers' (the
+ * primary's own share is printed too). `--workers 2` runs twice: on both
+ * cores, where the second worker shares cpu 1 with the load generator (what
+ * an operator's second core costs here), and with both workers on cpu 0,
+ * where no worker shares a core with the load generator. Beside them the
+ * control: two independent bridges (`--workers 1` each) on cpu 0, the same
+ * connections split between them: no cluster code at all, so it shows what
+ * two busy processes taking turns on one core cost, and the group's own
+ * cost (IPC, the primary, the statistics relay) is what it adds to that.
+ * n/a where this build has no `--workers`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { BOTH_CORES, type Cores, SERVER_CORE } from './cores.js';
-import { generateLoad } from './loadgen.js';
-import { type Bridge, cpuSeconds, startBridgeIfSupported, startCountingMiddleware } from './processes.js';
-import { fixed, measure, ratio, type Row, rowTable, type Section } from './report.js';
+import { BOTH_CORES, type Cores, describeCores, SERVER_CORE } from './cores.js';
+import { generateLoad, type LoadResult } from './loadgen.js';
+import { type Bridge, cpuSeconds, startBridge, startBridgeIfSupported, startCountingMiddleware } from './processes.js';
+import { fixed, ratio, type Row, rowTable, type Section } from './report.js';
 import { interleavedRounds, median, medianCpu, medianRps } from './rounds.js';
 import { BRIDGE_BASE, backendLines, CONNECTIONS, FIRST_WARM_UP_SECONDS, SECONDS, VIEWER } from './settings.js';
 
 /** No round starts past this once three have run (see rounds.ts). */
-const CAP_SECONDS = 90;
+const CAP_SECONDS = 120;
 const CACHED = { path: '/auth?token=cached-token', connections: 2 * CONNECTIONS, headers: VIEWER };
 
 /** The processes `pid` started (a primary's workers). */
@@ -41,19 +45,61 @@ function ownCpuSeconds(pid: number): number | undefined {
 
 interface Side {
   readonly name: string;
-  readonly bridge: Bridge;
+  /** One bridge (with its workers, if any), or the control's two, the connections split between them. */
+  readonly bridges: readonly Bridge[];
   readonly cores: Cores;
   readonly rows: Row[];
-  /** The primary's own CPU per request of each round, µs. */
+  /** A group primary's own CPU per request of each round, µs. */
   readonly primary: number[];
 }
 
-/** One round of one side: warmed up, then measured, the primary's own CPU read around the measurement. */
+/** CPU seconds of every bridge of a side, each with its workers. */
+function sideCpuSeconds(side: Side): number | undefined {
+  let total = 0;
+  for (const { pid } of side.bridges) {
+    const each = cpuSeconds(pid);
+    if (each === undefined) return undefined;
+    total += each;
+  }
+  return total;
+}
+
+/** The side's connections split over its bridges, all loaded at once. */
+function loadSide(side: Side, seconds: number): Promise<LoadResult[]> {
+  const connections = CACHED.connections / side.bridges.length;
+  return Promise.all(side.bridges.map(({ url }) => generateLoad({ ...CACHED, connections, url, seconds })));
+}
+
+/** SECONDS of load on a side; CPU per request of all its processes. */
+async function measureSide(name: string, side: Side): Promise<Row> {
+  const before = sideCpuSeconds(side);
+  const results = await loadSide(side, SECONDS);
+  const after = sideCpuSeconds(side);
+  const sum = (of: (result: LoadResult) => number) => results.reduce((total, result) => total + of(result), 0);
+  const rps = sum((result) => result.rps);
+  process.stdout.write(`  ${name} [${CACHED.connections} conn]: ${Math.round(rps)} req/s\n`);
+  return {
+    name,
+    cores: describeCores(side.cores),
+    connections: CACHED.connections,
+    rps,
+    mean: (1000 * CACHED.connections) / rps,
+    p50: Math.max(...results.map((result) => result.p50)),
+    p99: Math.max(...results.map((result) => result.p99)),
+    errors: sum((result) => result.errors),
+    cpuMicros: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / sum((r) => r.total),
+  };
+}
+
+/** One round of one side: warmed up, then measured, a primary's own CPU read around the measurement. */
 async function round(side: Side, index: number): Promise<void> {
-  await generateLoad({ ...CACHED, url: side.bridge.url, seconds: index === 0 ? FIRST_WARM_UP_SECONDS : 1 });
-  const before = ownCpuSeconds(side.bridge.pid);
-  const row = await measure(`9. ${side.name} (round ${index + 1})`, side.bridge, CACHED, side.cores, 0);
-  const after = ownCpuSeconds(side.bridge.pid);
+  await loadSide(side, index === 0 ? FIRST_WARM_UP_SECONDS : 1);
+  const [first] = side.bridges;
+  const group =
+    side.bridges.length === 1 && first !== undefined && childrenOf(first.pid).length > 0 ? first : undefined;
+  const before = group && ownCpuSeconds(group.pid);
+  const row = await measureSide(`9. ${side.name} (round ${index + 1})`, side);
+  const after = group && ownCpuSeconds(group.pid);
   side.rows.push(row);
   // The row's rate over the measured seconds is the requests answered.
   if (before !== undefined && after !== undefined && row.rps > 0)
@@ -79,14 +125,29 @@ export async function workers(): Promise<Section> {
       targets: [{ figure: '--workers 2, CPU per request', measured: 'n/a', target: "<= one worker's", met: undefined }],
     };
   }
-  const [one, spread, shared] = (started as Bridge[]).map((bridge, i): Side => {
-    const names = ['bridge --workers 1, cached', 'bridge --workers 2, cached', 'bridge --workers 2 on cpu 0, cached'];
-    return { name: names[i]!, bridge, cores: i === 1 ? BOTH_CORES : SERVER_CORE, rows: [], primary: [] };
-  }) as [Side, Side, Side];
+  const pair = [await startBridge(config, { cores: SERVER_CORE }), await startBridge(config, { cores: SERVER_CORE })];
+  const names = ['bridge --workers 1, cached', 'bridge --workers 2, cached', 'bridge --workers 2 on cpu 0, cached'];
+  const [one, spread, shared] = (started as Bridge[]).map(
+    (bridge, i): Side => ({
+      name: names[i]!,
+      bridges: [bridge],
+      cores: i === 1 ? BOTH_CORES : SERVER_CORE,
+      rows: [],
+      primary: [],
+    }),
+  ) as [Side, Side, Side];
+  const control: Side = {
+    name: 'two bridges on cpu 0, cached',
+    bridges: pair,
+    cores: SERVER_CORE,
+    rows: [],
+    primary: [],
+  };
+  const sides = [one, spread, shared, control];
   const rounds = await interleavedRounds(CAP_SECONDS, async (index) => {
-    for (const side of [one, spread, shared]) await round(side, index);
+    for (const side of sides) await round(side, index);
   });
-  await Promise.all([middleware.stop(), one.bridge.stop(), spread.bridge.stop(), shared.bridge.stop()]);
+  await Promise.all([middleware.stop(), ...sides.flatMap((side) => side.bridges.map((bridge) => bridge.stop()))]);
   const oneCpu = medianCpu(one.rows);
   const compared = (side: Side) => {
     const cpu = medianCpu(side.rows);
@@ -95,14 +156,16 @@ export async function workers(): Promise<Section> {
   };
   const both = compared(spread);
   const alone = compared(shared);
+  const twoProcesses = compared(control);
   const primary = (side: Side) => (side.primary.length === 0 ? '-' : fixed(median(side.primary), 1));
   return {
     lines: [
-      rowTable([...one.rows, ...spread.rows, ...shared.rows]),
+      rowTable(sides.flatMap((side) => side.rows)),
       '',
-      `9. --workers 2 / --workers 1, medians of ${rounds} interleaved round(s), CPU per request of the whole group:`,
-      `   on cpu 0,1: ${(medianRps(spread.rows) / medianRps(one.rows)).toFixed(2)}x throughput, CPU ${both.text}; the second worker shares cpu 1 with the load generator`,
-      `   on cpu 0 alone: CPU ${alone.text}; no worker shares a core with the load generator, the two workers take turns on one`,
+      `9. against --workers 1, medians of ${rounds} interleaved round(s), CPU per request of every process (a group's primary and each worker):`,
+      `   --workers 2 on cpu 0,1: ${(medianRps(spread.rows) / medianRps(one.rows)).toFixed(2)}x throughput, CPU ${both.text}; the second worker shares cpu 1 with the load generator`,
+      `   --workers 2 on cpu 0 alone: CPU ${alone.text}; no worker shares a core with the load generator, the two workers take turns on one`,
+      `   control, two independent bridges on cpu 0 (no cluster code): CPU ${twoProcesses.text}; what two processes taking turns on one core cost here`,
       `   the primary's own share: ${primary(spread)} µs (cpu 0,1), ${primary(shared)} µs (cpu 0) per request`,
     ],
     targets: [
@@ -114,7 +177,7 @@ export async function workers(): Promise<Section> {
       },
       {
         figure: '--workers 2 on one core, CPU per request',
-        measured: alone.text,
+        measured: `${alone.text}; two independent bridges on that core ${fixed(twoProcesses.times, 2)}x`,
         target: "<= one worker's",
         met: alone.times === undefined ? undefined : alone.times <= 1,
       },

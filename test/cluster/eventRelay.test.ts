@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RELAY_EVERY_MS, relayObserver, replayInto } from '../../src/cluster/eventRelay.js';
 import type { CheckAnswered, SessionEnded } from '../../src/observe.js';
+import { trackedCheckOf } from '../../src/sessions/trackedCheck.js';
 import { belongsTo } from '../../src/sessions/trackedSession.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
@@ -102,6 +103,57 @@ describe('relayObserver', () => {
     expect(entries[1]).toMatchObject({ check: { decision: { allow: false } } });
     expect(entries[2]).toEqual({ ended: ended('1') });
     expect(entries[3]).toMatchObject({ check: { decision: { allow: false } } });
+  });
+
+  it('folds no check that differs in anything the tracker reads, each field changed in turn', () => {
+    // Every field trackedCheckOf copies is set here, so each is changed below.
+    const full: CheckAnswered = {
+      ...answered('1', { ...ALLOW, unique: true, sessionName: 'alice' }),
+      viewer: {
+        ...answered('1', ALLOW).viewer!,
+        userAgent: 'VLC/3.0',
+        credentials: { login: 'alice', password: 'pw-secret' },
+      },
+    };
+    const withCount = {
+      ...full,
+      decision: { ...full.decision!, countedAs: { user: 'local:alice', limit: 2, unique: false } },
+    };
+    const leaves = (value: unknown, path: string[] = []): string[][] =>
+      typeof value === 'object' && value !== null
+        ? Object.entries(value).flatMap(([key, inner]) => leaves(inner, [...path, key]))
+        : [path];
+    const changedAt = (event: CheckAnswered, path: readonly string[]): CheckAnswered => {
+      const copy = structuredClone(event) as unknown as Record<string, unknown>;
+      let parent = copy;
+      for (const key of path.slice(0, -1)) parent = parent[key] as Record<string, unknown>;
+      const last = path.at(-1)!;
+      const was = parent[last];
+      parent[last] = typeof was === 'boolean' ? !was : typeof was === 'number' ? was + 1 : `${String(was)}-changed`;
+      return copy as unknown as CheckAnswered;
+    };
+    const paths = leaves(trackedCheckOf(withCount));
+    expect(paths.map((path) => path.join('.'))).toEqual(
+      expect.arrayContaining(['viewer.credentials.login', 'decision.answer.unique', 'decision.countedAs.limit']),
+    );
+    const variants: CheckAnswered[] = [
+      ...paths.map((path) => changedAt(withCount, path)),
+      full,
+      { ...withCount, viewer: { ...withCount.viewer!, credentials: undefined } },
+      { ...withCount, decision: { ...withCount.decision!, answer: undefined } },
+      { ...withCount, viewer: { ...withCount.viewer!, publishing: true as const } },
+    ];
+    for (const variant of variants) {
+      const { batches, relay } = relayed();
+      relay.checkAnswered(withCount);
+      relay.checkAnswered(variant);
+      relay.checkAnswered(withCount);
+      relay.flush();
+      // Another caller or session id is a session of its own (its entry, and the first folded); a publish counts in none.
+      const ownSession = variant.caller !== withCount.caller || variant.viewer?.session !== withCount.viewer?.session;
+      const expected = variant.viewer?.publishing ? 1 : ownSession ? 2 : 3;
+      expect(JSON.parse(batches[0]!), JSON.stringify(variant)).toHaveLength(expected);
+    }
   });
 
   it('sends nothing for a check that names no session or was refused', () => {
