@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { CLI } from '../test/support/cli.js';
 import { closedPort } from '../test/support/replayServer.js';
-import { startCountingMiddleware } from './processes.js';
+import { PLAIN_SERVER, startCountingMiddleware } from './processes.js';
 
 const REQUESTS = Number(process.argv[2] ?? 3000);
 const WARM_UP = Number(process.env.WARM_UP ?? 3000);
@@ -118,7 +118,7 @@ function bridgeArgs(name: string, lines: readonly string[]): (port: number) => s
 const middleware = await startCountingMiddleware();
 const backend = ['backends:', `  mw: {type: http, url: "${middleware.url}/check"}`];
 const adminPort = await closedPort();
-const PLAIN = `require('node:http').createServer((req, res) => { res.writeHead(200, {'content-type': 'text/plain'}); res.end('ok'); }).listen(Number(process.argv[1]), '127.0.0.1');`;
+const PLAIN = `${PLAIN_SERVER}.listen(Number(process.argv[1]), '127.0.0.1');`;
 const servers = (process.env.SERVERS ?? 'raw,off,on').split(',');
 const results: Counted[] = [];
 for (const server of servers) {
