@@ -88,10 +88,19 @@ async function startNodeSource(what: string, source: string, cores?: Cores): Pro
   return { url: await waitForPort(child, what), pid: child.pid!, stop: stopper(child) };
 }
 
+/**
+ * A bare node:http server (to be `.listen`ed) answering the very bytes of the bridge's cached allow of
+ * the counting middleware's viewer: its head as one list, its body with a length, the bridge's keep-alive. It used to answer
+ * `{'content-type'}` and `end('ok')`, chunked: other bytes, another write.
+ */
+export const PLAIN_SERVER = `require('node:http').createServer({ keepAliveTimeout: 65000 }, (req, res) => {
+    res.writeHead(200, ['X-Session-Name', 'bench-user', 'Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '6']);
+    res.end('allow\\n', 'latin1');
+  })`;
+
 /** A bare node:http server answering 200: the ceiling any Node HTTP service reaches here. */
 export function startPlainServer(): Promise<Running> {
-  const source = `require('node:http').createServer((req, res) => { res.writeHead(200, {'content-type': 'text/plain'}); res.end('ok'); })
-    .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  const source = `${PLAIN_SERVER}.listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
   return startNodeSource('plain server', source, SERVER_CORE);
 }
 

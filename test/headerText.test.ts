@@ -17,6 +17,16 @@ describe('headerToText', () => {
     expect(headerToText('\r\n')).toBeUndefined();
     expect(headerToText(undefined)).toBeUndefined();
   });
+  it('leaves printable ASCII as it is anywhere in a value, up to the length bound, spaces at either end trimmed', () => {
+    for (let code = 0x20; code <= 0x7e; code++) {
+      const char = String.fromCharCode(code);
+      for (const text of [`a${char}b`, `${char}ab`, `ab${char}`])
+        expect(headerToText(text)).toBe(code === 0x20 ? text.trim() : text);
+    }
+    expect(headerToText('x'.repeat(1024))).toBe('x'.repeat(1024));
+    expect(headerToText(` ${'x'.repeat(1023)}`)).toBe('x'.repeat(1023));
+    expect(headerToText('')).toBeUndefined();
+  });
   it('takes the first of repeated values', () => {
     expect(headerToText(['first', 'second'])).toBe('first');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoTimestamps, jsonNumber } from '../src/log.js';
+import { isoTimestamps, jsonNumber, jsonPlain } from '../src/log.js';
 
 describe('jsonNumber', () => {
   it('writes every latency and status as JSON.stringify does', () => {
@@ -10,6 +10,17 @@ describe('jsonNumber', () => {
     expect(values.map(jsonNumber)).toEqual(values.map((value) => JSON.stringify(value)));
     for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
       expect(jsonNumber(value)).toBe('null');
+  });
+});
+
+describe('jsonPlain', () => {
+  it('says plain only what JSON.stringify writes unchanged between quotes, printable ASCII alone', () => {
+    for (let code = 0; code < 0x10000; code++) {
+      const text = `a${String.fromCharCode(code)}b`;
+      expect(jsonPlain(text), `U+${code.toString(16)}`).toBe(code < 0x7f && JSON.stringify(text) === `"${text}"`);
+    }
+    expect(jsonPlain('')).toBe(true);
+    expect(jsonPlain('203.0.113.7')).toBe(true);
   });
 });
 

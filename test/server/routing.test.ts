@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { CALLER_PROTOCOLS } from '../../src/protocols/registry.js';
 import type { CallerProtocol } from '../../src/protocols/types.js';
-import { callerRouting } from '../../src/server/routing.js';
+import { callerRouting, plainRoute } from '../../src/server/routing.js';
 import { incoming } from '../protocols/support.js';
 
 const hook = { ...CALLER_PROTOCOLS[0]!, name: 'srs', prefix: '/hook', methods: ['POST'] } as CallerProtocol;
@@ -23,6 +23,34 @@ describe('routes derived from the list of caller protocols', () => {
     expect(fast('/hook')).toBe(false);
     expect(fast('/flussonic')).toBe(false);
     expect(fast('/auth/%41')).toBe(false);
+  });
+
+  it('reads a plain route after the prefix as the pattern prefix, then /name, a slash, then ? or the end', () => {
+    const pattern = /^\/auth(?:\/([A-Za-z0-9_-]+))?\/?(?:\?|$)/;
+    const targets = [
+      '/auth',
+      '/auth/',
+      '/auth?',
+      '/auth?token=t/x',
+      '/auth/vip',
+      '/auth/vip/',
+      '/auth/vip?t=1',
+      '/auth/v-_9Z/?t',
+      '/auth//',
+      '/auth/vip/x',
+      '/auth/vip//',
+      '/authx',
+      '/auth#x',
+      '/auth/%41',
+      '/auth/vip#',
+      '/auth/ ',
+      '/auth/é',
+      '/auth/vip/?',
+    ];
+    for (const target of targets) {
+      const match = pattern.exec(target);
+      expect(plainRoute(target, '/auth'.length), target).toBe(match ? (match[1] ?? 'default') : undefined);
+    }
   });
 
   it('everything else resolves as a router would: decoded names, any case, 404, 405 with Allow', () => {
