@@ -59,6 +59,7 @@ beforeAll(async () => {
   expect(await check('/auth?token=good-token')).toBe(200);
   expect(await check('/auth?token=good-token')).toBe(200);
   expect(await check('/flussonic?token=good-token&name=a001&ip=198.51.100.23&session_id=77')).toBe(200);
+  expect(await check('/flussonic?token=good-token&name=a001&ip=198.51.100.23&session_id=77')).toBe(200);
   expect(await check('/auth?token=bad-token')).toBe(403);
   for (let i = 0; i < 3; i++) expect(await check('/auth/dead?token=dead-token')).toBe(403);
   expect(await check('/auth/open?token=other-token')).toBe(200);
@@ -83,10 +84,10 @@ describe('metrics after real decisions', () => {
     expect(decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', by: 'backend', cache: 'miss' })).toBe(1);
     expect(decisions({ route: 'default', dialect: 'cesbo', decision: 'allow', by: 'backend', cache: 'hit' })).toBe(1);
     expect(decisions({ route: 'default', dialect: 'cesbo', decision: 'deny', by: 'backend', cache: 'miss' })).toBe(1);
-    // The Flussonic caller names the same viewer (ip, channel a001, session, token): the same cached answer, counted under its own dialect.
-    expect(decisions({ route: 'default', dialect: 'flussonic', decision: 'allow', by: 'backend', cache: 'hit' })).toBe(
-      1,
-    );
+    // The Flussonic caller names the viewer without the path the Cesbo caller sent (the backend gets no
+    // X-Real-Path from it): an entry of its own, asked once, then a hit counted under its own dialect.
+    for (const cache of ['miss', 'hit'])
+      expect(decisions({ route: 'default', dialect: 'flussonic', decision: 'allow', by: 'backend', cache })).toBe(1);
     expect(decisions({ route: 'dead', dialect: 'cesbo', decision: 'deny', by: 'default', cache: 'miss' })).toBe(3);
     expect(decisions({ route: 'zap', dialect: 'cesbo', decision: 'allow', by: 'backend', cache: 'miss' })).toBe(5);
   });
@@ -116,7 +117,7 @@ describe('metrics after real decisions', () => {
     const { samples } = await scrape();
     const requests = (backend: string, outcome: string) =>
       sampleValue(samples, `${P}backend_requests_total`, { backend, outcome });
-    expect(requests('check', 'allow')).toBe(1);
+    expect(requests('check', 'allow')).toBe(2);
     expect(requests('check', 'deny')).toBe(1);
     expect(requests('dead', 'refused')).toBe(2);
     expect(requests('dead', 'circuit-open')).toBe(2);
@@ -138,8 +139,9 @@ describe('metrics after real decisions', () => {
     expect(sampleValue(samples, `${P}decision_duration_seconds_bucket`, { route: 'zap', le: '0.25' })).toBe(0);
     expect(sampleValue(samples, `${P}decision_duration_seconds_bucket`, { route: 'zap', le: '+Inf' })).toBe(5);
     expect(sampleValue(samples, `${P}store_up`)).toBe(1);
-    // good-token, bad-token, zap-token (the default answers of the dead routes are never cached).
-    expect(sampleValue(samples, `${P}cache_entries`)).toBe(3);
+    // good-token (the Cesbo and the Flussonic check), bad-token, zap-token (the default answers of the dead
+    // routes are never cached).
+    expect(sampleValue(samples, `${P}cache_entries`)).toBe(4);
     expect(sampleValue(samples, `${P}config_reloads_total`, { result: 'invalid' })).toBe(0);
     expect(sampleValue(samples, `${P}stats_rows_dropped_total`)).toBe(0);
     expect(sampleValue(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
