@@ -9,6 +9,12 @@ export interface AskOptions {
   readonly body?: BodyRule;
   /** What a 3xx means: `deny` (with the redirect), or `allow` as old Flussonic granted on 302. */
   readonly redirect?: 'deny' | 'allow';
+  /**
+   * For a middleware whose answer body decides (or carries the allow's duration): given the verdict of
+   * the status and headers and the answer, whose body is then kept, returns the verdict. A throw is an
+   * `internal` error, never an allow.
+   */
+  readonly readBody?: (verdict: BackendVerdict, answer: MiddlewareAnswer) => BackendVerdict;
 }
 
 function isRedirect(status: number): boolean {
@@ -17,7 +23,8 @@ function isRedirect(status: number): boolean {
 
 function verdictOf(answer: MiddlewareAnswer, options: AskOptions): BackendVerdict {
   try {
-    const verdict = readAnswer(answer, options.body);
+    const headed = readAnswer(answer, options.body);
+    const verdict = options.readBody === undefined ? headed : options.readBody(headed, answer);
     if (options.redirect !== 'allow' || !isRedirect(answer.status) || verdict.outcome !== 'deny') return verdict;
     return { ...verdict, outcome: 'allow', info: { ...verdict.info, redirect: undefined } };
   } catch (error) {
@@ -56,7 +63,7 @@ function basicAuthorization(url: URL): string | undefined {
 /**
  * An adapter that sends every check to one endpoint, written in one
  * protocol, and reads the answer; its checks never reject. Only a `body`
- * rule reads an answer's body: without one the body is counted, not kept.
+ * rule or `readBody` reads an answer's body: without them the body is counted, not kept.
  */
 export function endpointAdapter(
   name: string,
@@ -67,7 +74,7 @@ export function endpointAdapter(
 ): MiddlewareAdapter {
   const base = new URL(endpoint);
   const authorization = basicAuthorization(base);
-  const body = options.body === undefined ? 'discard' : 'read';
+  const body = options.body === undefined && options.readBody === undefined ? 'discard' : 'read';
   const read = (answer: MiddlewareAnswer) => verdictOf(answer, options);
   const outboundFor: (outbound: OutboundRequest) => OutboundRequest =
     authorization === undefined

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiddlewareClient } from '../../src/adapters/transport.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { withCircuitBreaker } from '../../src/resilience/circuitBreaker.js';
+import { endpointAdapter } from '../../src/adapters/ask.js';
+import { askCesbo } from '../../src/protocols/cesbo.js';
 import { adapterFrom, astraViewer, check } from './support.js';
 
 let middleware: ReplayServer;
@@ -14,6 +16,7 @@ beforeAll(async () => {
       response: { status: 302, headers: { Location: 'http://portal.example.com/renew' } },
     },
     { request: { path: '/hang' }, response: { hang: true } },
+    { request: { path: '/body' }, response: { status: 200, headers: { 'X-UserId': 'u1' }, body: '{"ok":false}' } },
     { request: { path: '/auth' }, response: { status: 403, headers: { 'X-Location': 'http://promo.example.com/' } } },
   ]);
 });
@@ -75,5 +78,32 @@ describe("the route's deadline", () => {
     const guarded = withCircuitBreaker(hanging(30_000), { failures: 1, cooldown: 600 });
     await guarded.check(astraViewer('slow'), { deadline: performance.now() + 50 });
     expect(guarded.circuit()).toBe('closed');
+  });
+});
+
+describe('readBody: a middleware whose body decides', () => {
+  const bodyReader = (readBody: NonNullable<Parameters<typeof endpointAdapter>[3]['readBody']>) =>
+    endpointAdapter('body-decides', `${middleware.url}/body`, askCesbo, { timeoutMs: 2000, readBody }, client);
+
+  it('is given the verdict of the status and headers and the kept body, and its verdict is the answer', async () => {
+    const verdict = await check(
+      bodyReader((headed, answer) => {
+        expect(headed).toMatchObject({ outcome: 'allow', info: { userId: 'u1' } });
+        if (headed.outcome !== 'allow' || answer.body.toString() !== '{"ok":false}') return headed;
+        return { ...headed, outcome: 'deny' };
+      }),
+      astraViewer('any'),
+    );
+    expect(verdict).toMatchObject({ outcome: 'deny', info: { userId: 'u1' } });
+  });
+
+  it('that throws gives an internal error, never an allow', async () => {
+    const verdict = await check(
+      bodyReader(() => {
+        throw new TypeError('unreadable');
+      }),
+      astraViewer('any'),
+    );
+    expect(verdict).toMatchObject({ outcome: 'error', error: 'internal' });
   });
 });

@@ -7,6 +7,8 @@ import { testBridge, type TestBridge } from '../support/bridge.js';
 import { startFaultServer, type FaultServer } from '../support/faultServer.js';
 import { MIDDLEWARE_FAULTS, type MiddlewareFault } from '../support/middlewareFaults.js';
 import { closedPort } from '../support/replayServer.js';
+import type { BackendErrorKind } from '../../src/adapters/types.js';
+import { BACKEND_TYPES as CONFIG_BACKEND_TYPES, type BackendDocument } from './support.js';
 
 /**
  * Every backend type × both caller protocols × every middleware fault, through
@@ -25,17 +27,39 @@ const ALLOW_TTL = 123;
 const DENY_TTL = 17;
 const PROMO = 'http://promo.example.com/default';
 
-const BACKEND_TYPES: ReadonlyArray<{
+/** One backend in the matrix: how it is configured under a base URL, and what the faults need of it. */
+interface MatrixRow {
+  /** The row's name (a type, or a type with a setting), part of each route's name. */
   readonly type: string;
-  readonly backend: (base: string) => Record<string, unknown>;
-}> = [
-  { type: 'http', backend: (base) => ({ type: 'http', url: `${base}/check` }) },
-  { type: 'flussonic', backend: (base) => ({ type: 'flussonic', url: `${base}/auth` }) },
-  { type: 'ministra', backend: (base) => ({ type: 'ministra', url: `${base}/stalker_portal` }) },
-  { type: 'iptvportal-cesbo', backend: (base) => ({ type: 'iptvportal', url: base, protocol: 'cesbo' }) },
-  { type: 'iptvportal-flussonic', backend: (base) => ({ type: 'iptvportal', url: base, protocol: 'flussonic' }) },
-  { type: 'smarty', backend: (base) => ({ type: 'smarty', url: base }) },
+  readonly backend: (base: string) => BackendDocument;
+  /**
+   * What a 2xx without a body (the `authduration-*` faults) comes to: `allow` for a middleware whose
+   * status and headers decide; for one whose body decides, the error it reads there (never an allow).
+   */
+  readonly bodiless2xx: 'allow' | { readonly error: BackendErrorKind };
+}
+
+const BACKEND_TYPES: readonly MatrixRow[] = [
+  { type: 'http', backend: (base) => ({ type: 'http', url: `${base}/check` }), bodiless2xx: 'allow' },
+  { type: 'flussonic', backend: (base) => ({ type: 'flussonic', url: `${base}/auth` }), bodiless2xx: 'allow' },
+  {
+    type: 'ministra',
+    backend: (base) => ({ type: 'ministra', url: `${base}/stalker_portal` }),
+    bodiless2xx: 'allow',
+  },
+  {
+    type: 'iptvportal-cesbo',
+    backend: (base) => ({ type: 'iptvportal', url: base, protocol: 'cesbo' }),
+    bodiless2xx: 'allow',
+  },
+  {
+    type: 'iptvportal-flussonic',
+    backend: (base) => ({ type: 'iptvportal', url: base, protocol: 'flussonic' }),
+    bodiless2xx: 'allow',
+  },
+  { type: 'smarty', backend: (base) => ({ type: 'smarty', url: base }), bodiless2xx: 'allow' },
 ];
+const rowOf = new Map(BACKEND_TYPES.map((row) => [row.type, row]));
 
 const REFUSE: MiddlewareFault = { name: 'refuse', script: () => ({ kind: 'hang' }), expect: { error: 'refused' } };
 const FAULTS = [...MIDDLEWARE_FAULTS, REFUSE];
@@ -150,22 +174,31 @@ async function observe(type: string, fault: string, caller: Caller) {
   };
 }
 
+/** What a fault comes to for this backend: a bodiless 2xx is an allow only where the status and headers decide. */
+function expectedOutcome(fault: MiddlewareFault, type: string): MiddlewareFault['expect'] {
+  const bodiless2xx = rowOf.get(type)!.bodiless2xx;
+  return 'outcome' in fault.expect && fault.expect.outcome === 'allow' && bodiless2xx !== 'allow'
+    ? bodiless2xx
+    : fault.expect;
+}
+
 /** What the check must come to (README, "How backend answers are read"). */
 function expected(fault: MiddlewareFault, type: string, caller: Caller, seenLocation: string | undefined) {
   const route = routeOf(type, fault.name);
   const flussonicCaller = caller === 'flussonic';
   const base = { type, caller };
-  if ('error' in fault.expect) {
+  const outcome = expectedOutcome(fault, type);
+  if ('error' in outcome) {
     return {
       ...base,
       status: 403,
       by: 'default',
-      error: fault.expect.error,
+      error: outcome.error,
       location: PROMO,
       authDuration: flussonicCaller ? String(DENY_TTL) : undefined,
     };
   }
-  if (fault.expect.outcome === 'allow') {
+  if (outcome.outcome === 'allow') {
     return {
       ...base,
       status: 200,
@@ -186,6 +219,12 @@ function expected(fault: MiddlewareFault, type: string, caller: Caller, seenLoca
     authDuration: flussonicCaller ? String(DENY_TTL) : undefined,
   };
 }
+
+it('every backend type the config accepts has a row in the fault matrix', () => {
+  expect(new Set(BACKEND_TYPES.map((row) => row.backend('http://127.0.0.1').type))).toEqual(
+    new Set(CONFIG_BACKEND_TYPES),
+  );
+});
 
 describe('middleware fault matrix: every backend type × both callers', () => {
   it.concurrent.each(FAULTS.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {

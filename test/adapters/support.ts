@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createAdapter } from '../../src/adapters/factory.js';
 import type { MiddlewareClient } from '../../src/adapters/transport.js';
 import type { BackendVerdict, MiddlewareAdapter } from '../../src/adapters/types.js';
-import { backendSchema } from '../../src/config/backendSchema.js';
+import { backendSchema, type BackendType } from '../../src/config/backendSchema.js';
 import type { ViewerRequest } from '../../src/viewer.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 
@@ -36,4 +36,16 @@ export function astraViewer(token: string | undefined, changes: Partial<ViewerRe
 
 export function check(adapter: MiddlewareAdapter, viewer: ViewerRequest): Promise<BackendVerdict> {
   return adapter.check(viewer, { deadline: Infinity });
+}
+
+/**
+ * Every backend `type` the config accepts, read from the schema: the suites that run every middleware
+ * compare their tables with it, so a new middleware without a row fails them instead of going untested.
+ */
+export const BACKEND_TYPES: readonly BackendType[] = backendSchema.options.map((option) => option.shape.type.value);
+
+/** A backend document of a known type: a row naming a type the config does not accept fails typecheck. */
+export interface BackendDocument {
+  readonly type: BackendType;
+  readonly [setting: string]: unknown;
 }

@@ -2,10 +2,26 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBridge, type TestBridge } from '../support/bridge.js';
 import type { ReplayServer } from '../support/replayServer.js';
-import { replayFixtures } from './support.js';
+import { type BackendDocument, replayFixtures } from './support.js';
+
+/**
+ * One middleware behind the real bridge, replaying its folder under test/fixtures, which must hold an
+ * allow, a deny, and an allow on the channel `sport-hd` whose duration is unusable (`abc`).
+ */
+interface ThroughBridgeRow {
+  /** Its backend type, route name and fixture folder. */
+  readonly type: string;
+  readonly backend: (url: string) => BackendDocument;
+  /** A token its fixtures allow, the session name that allow gives, and its headers as a Flussonic caller gets them. */
+  readonly allow: { readonly token: string; readonly sessionName: string; readonly flussonic: Record<string, string> };
+  /** A token its fixtures deny, and the X-Location the caller gets. */
+  readonly deny: { readonly token: string; readonly location: string };
+  /** What the `backend answer partly ignored` note names for the unusable duration (a header, a body field). */
+  readonly unusableDurationNote: string;
+}
 
 /** Each middleware of issue 3 behind the real bridge, replaying its recorded fixtures. */
-const MIDDLEWARES = [
+const MIDDLEWARES: readonly ThroughBridgeRow[] = [
   {
     type: 'ministra',
     backend: (url: string) => ({ type: 'ministra', url: `${url}/stalker_portal` }),
@@ -16,6 +32,7 @@ const MIDDLEWARES = [
     },
     // Ministra never redirects: the route's promo page is the X-Location.
     deny: { token: '0b8d6f4e2c1a39578e6d4c2b0a9f8e7d', location: 'http://promo.example.com/ministra' },
+    unusableDurationNote: 'x-authduration',
   },
   {
     type: 'iptvportal',
@@ -29,6 +46,7 @@ const MIDDLEWARES = [
       token: 'Rt5Yu8Io1Pa4Sd7Fg0Hj3Kl6Zx9Cv2Bn5Mq8We1Rt4Yu7Io0Pa3S',
       location: 'https://promo.example.com/iptvportal/renew',
     },
+    unusableDurationNote: 'x-authduration',
   },
   {
     type: 'smarty',
@@ -39,8 +57,9 @@ const MIDDLEWARES = [
       flussonic: { 'x-userid': '5521', 'x-authduration': '180' },
     },
     deny: { token: '1f6b3d8a5c0e7b2d9f4a1c6e3b8d5a0c7f2e9b4d', location: 'http://promo.example.com/smarty/blocked' },
+    unusableDurationNote: 'x-authduration',
   },
-] as const;
+];
 
 const servers = new Map<string, ReplayServer>();
 let bridge: TestBridge;
@@ -80,38 +99,59 @@ function flussonicQuery(token: string, channel: string): string {
   }).toString();
 }
 
-describe.each(MIDDLEWARES)('$type through the bridge', ({ type, allow, deny }) => {
+/**
+ * Which step decided the last check on a route: `backend:<name>` when the middleware answered, `default`
+ * when it failed. A deny's 403 and X-Location alone cannot tell a real deny from a broken middleware
+ * (the route's default denies with the same redirect).
+ */
+function decidedBy(route: string, fromLine: number): unknown {
+  const decisions = bridge.logs
+    .slice(fromLine)
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry.message === 'decision' && entry.route === route);
+  return decisions.at(-1)?.by;
+}
+
+describe.each(MIDDLEWARES)('$type through the bridge', ({ type, allow, deny, unusableDurationNote }) => {
   it("an Astra caller is allowed under the subscriber's name", async () => {
+    const lines = bridge.logs.length;
     const res = await request(bridge.app)
       .get(`/auth/${type}?token=${allow.token}`)
       .set(astraHeaders('a001'))
       .expect(200);
     expect(res.headers['x-session-name']).toBe(allow.sessionName);
+    expect(decidedBy(type, lines)).toBe(`backend:${type}`);
   });
 
   it("a Flussonic caller is allowed with the middleware's session headers", async () => {
+    const lines = bridge.logs.length;
     const res = await request(bridge.app)
       .get(`/flussonic/${type}?${flussonicQuery(allow.token, 'a002')}`)
       .expect(200);
     expect(res.headers).toMatchObject({ 'x-session-name': allow.sessionName, ...allow.flussonic });
+    expect(decidedBy(type, lines)).toBe(`backend:${type}`);
   });
 
   it('an Astra caller is denied with a redirect', async () => {
+    const lines = bridge.logs.length;
     const res = await request(bridge.app)
       .get(`/auth/${type}?token=${deny.token}`)
       .set(astraHeaders('a001'))
       .expect(403);
     expect(res.headers['x-location']).toBe(deny.location);
+    expect(decidedBy(type, lines)).toBe(`backend:${type}`);
   });
 
   it('a Flussonic caller is denied with a redirect', async () => {
+    const lines = bridge.logs.length;
     const res = await request(bridge.app)
       .get(`/flussonic/${type}?${flussonicQuery(deny.token, 'a002')}`)
       .expect(403);
     expect(res.headers['x-location']).toBe(deny.location);
+    expect(decidedBy(type, lines)).toBe(`backend:${type}`);
   });
 
-  it('X-AuthDuration: abc is ignored and logged once, however often the middleware sends it', async () => {
+  it('an unusable duration (abc) is ignored and logged once, however often the middleware sends it', async () => {
     const lines = bridge.logs.length;
     await request(bridge.app).get(`/auth/${type}?token=first-viewer-token`).set(astraHeaders('sport-hd')).expect(200);
     await request(bridge.app)
@@ -120,7 +160,7 @@ describe.each(MIDDLEWARES)('$type through the bridge', ({ type, allow, deny }) =
     const logged = bridge.logs.slice(lines).map((line) => JSON.parse(line) as Record<string, unknown>);
     const ignored = logged.filter((entry) => entry.message === 'backend answer partly ignored');
     expect(ignored).toEqual([
-      expect.objectContaining({ backend: type, note: expect.stringContaining('x-authduration') }),
+      expect.objectContaining({ backend: type, note: expect.stringContaining(unusableDurationNote) }),
     ]);
     expect(servers.get(type)!.received.filter((got) => JSON.stringify(got).includes('viewer-token'))).toHaveLength(2);
   });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FixtureError, loadFixtures, parseTarget, type Exchange, type Fixture } from '../../src/replay/fixtures.js';
 import { callerFixtures } from '../support/callerFixtures.js';
 import { NO_MATCH_BODY, startReplayServer, type ReceivedRequest, type ReplayServer } from '../../src/replay/server.js';
+import { MIDDLEWARE_FIXTURE_FOLDERS } from './shippedFolders.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -109,7 +110,10 @@ describe('loadFixtures', () => {
   });
 
   it('loads every shipped fixture folder', () => {
-    for (const folder of ['http', 'flussonic', 'ministra', 'iptvportal', 'smarty']) {
+    expect(MIDDLEWARE_FIXTURE_FOLDERS).toEqual(
+      expect.arrayContaining(['http', 'flussonic', 'ministra', 'iptvportal', 'smarty']),
+    );
+    for (const folder of MIDDLEWARE_FIXTURE_FOLDERS) {
       expect(loadFixtures(join(import.meta.dirname, '..', 'fixtures', folder)).length).toBeGreaterThan(0);
     }
   });
@@ -123,7 +127,7 @@ describe('loadFixtures', () => {
 
   it('every shipped fixture, middleware and caller alike, says whether it is hand-written or recorded', () => {
     const shipped = join(import.meta.dirname, '..', 'fixtures');
-    const middlewares = ['http', 'flussonic', 'ministra', 'iptvportal', 'smarty'].flatMap((folder) =>
+    const middlewares = MIDDLEWARE_FIXTURE_FOLDERS.flatMap((folder) =>
       loadFixtures(join(shipped, folder)).map((fixture) => [`${folder}/${fixture.file}`, fixture.source] as const),
     );
     const callers = callerFixtures().map((fixture) => [`callers/${fixture.file}`, fixture.source] as const);
