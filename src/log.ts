@@ -65,6 +65,17 @@ class BatchedStdout {
   }
 }
 
+let stdoutBatch: BatchedStdout | undefined;
+
+/**
+ * The process's one batch: every logger writes to the same stdout, so their lines keep one order, and
+ * a reload (or a test) that builds another logger adds no exit listener of its own.
+ */
+function sharedStdout(): BatchedStdout {
+  stdoutBatch ??= new BatchedStdout();
+  return stdoutBatch;
+}
+
 /** What a decision line says, in the order it says it. */
 export interface DecisionFields {
   readonly route: string;
@@ -219,7 +230,7 @@ const timestamp = isoTimestamps();
  * machinery, which costs more per line than a cached decision does.
  */
 export function createLogging(config: LogConfig): Logging {
-  const out = new BatchedStdout();
+  const out = sharedStdout();
   const line = config.format === 'json' ? jsonLine : textLine;
   const log = winston.createLogger({
     level: config.level,

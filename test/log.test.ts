@@ -185,3 +185,22 @@ describe('exitOnceFlushed', () => {
     expect(exit.mock.calls).toEqual([[1]]);
   });
 });
+
+describe('createLogging', () => {
+  it('shares one stdout batch in a process: many loggers add one exit listener at most, and keep one order', async () => {
+    createLogging({ level: 'info', format: 'json' });
+    const listeners = process.listenerCount('exit');
+    const loggings = Array.from({ length: 20 }, () => createLogging({ level: 'info', format: 'text' }));
+    expect(process.listenerCount('exit')).toBe(listeners);
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    loggings[0]!.log.info('first');
+    loggings[1]!.log.info('second');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/first[\s\S]*second/);
+  });
+});
