@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../../src/config/load.js';
-import { testBridge, type TestBridge } from '../../support/bridge.js';
-import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
+import { ConfigError } from '../../src/config/load.js';
+import { testBridge, type TestBridge } from '../support/bridge.js';
+import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 // The first reload in a test process starts the users file's reader thread, which first bundles the
 // sources it loads: seconds on a loaded machine.
