@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseDuration } from '../config/duration.js';
 import { singleHeader } from '../protocols/read.js';
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 import type { AdminActions, RevokeTarget } from './actions.js';
 import { AdminProblem, readJsonBody, type BodyLimits } from './body.js';
 import type { SessionFilter, SessionsView, StatsGrouping, StatsView } from './views.js';

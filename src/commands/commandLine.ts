@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/document.js';
 import { PACKAGE_ROOT, VERSION } from '../packageRoot.js';
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 import type { ProbeOptions } from './probe.js';
 
 /*

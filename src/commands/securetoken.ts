@@ -5,7 +5,7 @@ import { DURATION_MESSAGE, parseDuration } from '../config/duration.js';
 import { canonicalIp } from '../ipRanges.js';
 import { isSignableSpan, signSecuretoken } from '../policies/securetoken.js';
 import { viewerIp } from '../protocols/read.js';
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 
 const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X] [--max-lifetime 2d]
 

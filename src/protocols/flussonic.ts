@@ -1,6 +1,6 @@
 import type { OutboundRequest } from '../adapters/transport.js';
 import type { Decision } from '../pipeline/types.js';
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 import { protoFromPath, type ViewerRequest } from '../viewer.js';
 import { withQuery } from './outbound.js';
 import { parseQuery, single } from './query.js';

@@ -1,4 +1,4 @@
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 import type { ViewerRequest } from '../viewer.js';
 import { parseQuery, single } from './query.js';
 import { authOf, boundedQuery, nonEmpty, viewerIp } from './read.js';
@@ -17,7 +17,7 @@ export interface JsonFields {
   text(name: string, numbers?: 'numbers allowed'): string | undefined;
 }
 
-export function jsonFields(body: ReadBody | undefined): JsonFields {
+function jsonFields(body: ReadBody | undefined): JsonFields {
   if (body?.format !== 'json') throw new RequestProblem(400, 'expected a JSON body');
   const document = body.document as Record<string, unknown>;
   return {
@@ -43,7 +43,7 @@ export function lastSegment(path: string | undefined): string | undefined {
 }
 
 /** `/app/stream` from an RTMP application and stream name. */
-export function rtmpPath(app: string | undefined, stream: string | undefined): string | undefined {
+function rtmpPath(app: string | undefined, stream: string | undefined): string | undefined {
   return stream === undefined ? undefined : `/${app === undefined ? '' : `${app}/`}${stream}`;
 }
 

@@ -1,4 +1,4 @@
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 import { ENDS_SESSION, hookCaller, NOTICE, PUBLISH, READ, rtmpViewer, type HookAction } from './hookBody.js';
 import { parseQuery, single } from './query.js';
 import { nonEmpty } from './read.js';

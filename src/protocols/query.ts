@@ -1,4 +1,4 @@
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 
 export type Query = ReadonlyMap<string, readonly string[]>;
 

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { headerToText } from '../headerText.js';
 import { boundedMemo } from '../memo.js';
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 import type { ViewerRequest } from '../viewer.js';
 
 /** Ranges whose addresses no viewer can have: a caller that sends one is confused or forging. */

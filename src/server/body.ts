@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { BodyFormat, ReadBody, ReadLimits } from '../protocols/types.js';
-import { RequestProblem } from './problem.js';
+import { RequestProblem } from '../requestProblem.js';
 
 const CONTENT_TYPE: Record<BodyFormat, string> = {
   json: 'application/json',

@@ -10,7 +10,7 @@ import type { ViewerRequest } from '../viewer.js';
 import { type AnswerHead, answerHeads } from './answerHeads.js';
 import { readBody } from './body.js';
 import { trustedCallerClassifier } from './callers.js';
-import { RequestProblem } from './problem.js';
+import { RequestProblem } from '../requestProblem.js';
 
 export interface DecisionHandlerOptions {
   readonly decider: Decider;

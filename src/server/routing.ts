@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallerProtocol } from '../protocols/types.js';
-import { RequestProblem } from './problem.js';
+import { RequestProblem } from '../requestProblem.js';
 
 /** A decision request: which caller protocol, which route. */
 export interface Routed {
@@ -50,7 +50,7 @@ function onlyAnswered(methods: readonly string[]): string {
 }
 
 /** 405 with the methods that path answers. */
-export function methodNotAllowed(methods: readonly string[]): {
+function methodNotAllowed(methods: readonly string[]): {
   readonly problem: RequestProblem;
   readonly allow: string;
 } {

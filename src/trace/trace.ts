@@ -4,7 +4,7 @@ import type { BridgeConfig } from '../config/schema.js';
 import { createDecider } from '../pipeline/pipeline.js';
 import { loadLocalUsers } from '../policies/users/localUsers.js';
 import { secretEnvValues } from '../secrets.js';
-import { RequestProblem } from '../server/problem.js';
+import { RequestProblem } from '../requestProblem.js';
 import { memoryStore } from '../store/memory.js';
 import type { ViewerRequest } from '../viewer.js';
 import { tracedAdapters } from './backendRecorder.js';
@@ -14,7 +14,7 @@ import { stepRecorder, tracedVerdict } from './stepRecorder.js';
 import type { Trace, TraceStep } from './types.js';
 
 export type { CallerRequest } from './callerRequest.js';
-export { RequestProblem } from '../server/problem.js';
+export { RequestProblem } from '../requestProblem.js';
 export type * from './types.js';
 
 /** What to trace: a viewer already read, or a check as a streaming server sends it. */

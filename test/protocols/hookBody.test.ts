@@ -13,7 +13,7 @@ import {
   rtmpViewer,
 } from '../../src/protocols/hookBody.js';
 import { PLAIN_TEXT, type ReadBody } from '../../src/protocols/types.js';
-import { RequestProblem } from '../../src/server/problem.js';
+import { RequestProblem } from '../../src/requestProblem.js';
 import { incoming, LIMITS } from './support.js';
 import { sketched } from '../support/decisions.js';
 

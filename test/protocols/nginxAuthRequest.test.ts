@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cesboCaller } from '../../src/protocols/cesbo.js';
-import { RequestProblem } from '../../src/server/problem.js';
+import { RequestProblem } from '../../src/requestProblem.js';
 import { incoming, LIMITS } from './support.js';
 
 describe('nginx auth_request on /auth', () => {

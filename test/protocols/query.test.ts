@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestProblem } from '../../src/server/problem.js';
+import { RequestProblem } from '../../src/requestProblem.js';
 import { parseQuery, single } from '../../src/protocols/query.js';
 
 describe('parseQuery', () => {

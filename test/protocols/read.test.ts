@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cesboCaller } from '../../src/protocols/cesbo.js';
 import { viewerPath } from '../../src/protocols/read.js';
-import { RequestProblem } from '../../src/server/problem.js';
+import { RequestProblem } from '../../src/requestProblem.js';
 import { incoming, LIMITS } from './support.js';
 
 describe('viewerPath', () => {
