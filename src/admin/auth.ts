@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual, type BinaryLike } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const COOKIE_NAME = 'iab_admin';
+const COOKIE_NAME = 'iab_admin';
 
 /** Digests have one length whatever was sent, so comparing them takes the same time either way. */
 const digest = (value: BinaryLike) => createHash('sha256').update(value).digest();

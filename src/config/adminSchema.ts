@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { formatHostPort, listen } from './fields.js';
 
 /** Where the admin listener goes when the config says nothing: loopback only, next to the decision port. */
-export const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8089 } as const;
+const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8089 } as const;
 
 /** A token shorter than this is guessable from the network; the admin routes can flush and revoke. */
 const MIN_TOKEN_LENGTH = 16;
 
 /** Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost); `listen` has already checked it is one of those forms or an IP. */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || (ipaddr.isValid(host) && ipaddr.parse(host).range() === 'loopback');
 }
 

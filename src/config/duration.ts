@@ -3,7 +3,7 @@ import { z } from 'zod';
 const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** Far enough for any lifetime, near enough that seconds stay exact integers. */
-export const MAX_DURATION_SECONDS = 100 * 365 * 86_400;
+const MAX_DURATION_SECONDS = 100 * 365 * 86_400;
 
 export const DURATION_MESSAGE = 'expected a duration such as 90, 90s, 15m, 3h or 2d';
 

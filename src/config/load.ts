@@ -39,8 +39,3 @@ export function configDocument(text: string, file: string): unknown {
   }
   return document;
 }
-
-/** The configuration in a file (its users file is read by checkConfigFile and at start). */
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  return validateConfig(readConfigDocument(file), file, env);
-}

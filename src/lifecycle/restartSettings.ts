@@ -8,7 +8,7 @@ import { valueAt } from '../adapters/bodyRule.js';
  * A reload that changes them keeps their running values until a restart
  * (keys other parts of the bridge do not define are simply absent).
  */
-export const FIXED_UNTIL_RESTART = [
+const FIXED_UNTIL_RESTART = [
   'listen',
   'limits.maxHeaderBytes',
   'log.format',

@@ -77,5 +77,3 @@ export function backendMetrics(registry: Registry, now: () => Date = () => new D
     },
   };
 }
-
-export type BackendMetrics = ReturnType<typeof backendMetrics>;

@@ -185,5 +185,3 @@ export function decisionMetrics(registry: Registry, routeLabel: (route: string) 
     },
   };
 }
-
-export type DecisionMetrics = ReturnType<typeof decisionMetrics>;

@@ -14,7 +14,7 @@ interface Prepared {
  * (measured: 200,000 hit entries), as much again as the cached decision itself, so it is kept for
  * the decisions hit lately, not for every entry of a million: when full, the table starts over.
  */
-export const MAX_PREPARED_HEADS = 4096;
+const MAX_PREPARED_HEADS = 4096;
 
 /**
  * The answer heads of one caller protocol: its decision headers, then Content-Type and

@@ -81,7 +81,7 @@ export function flatValues(rows: readonly SessionRow[]): (string | number | null
 }
 
 /** A row's values in column order. */
-export function rowValues(row: SessionRow): (string | number | null)[] {
+function rowValues(row: SessionRow): (string | number | null)[] {
   return [
     row.id,
     row.route,

@@ -197,7 +197,7 @@ const byStart = (a: TrackedSession, b: TrackedSession) =>
  * its sessions were counted under: the newest ones, or, when the newest
  * session is `unique` (`X-Unique`), the oldest (the newest replaces them).
  */
-export function overLimit(sessions: readonly TrackedSession[]): TrackedSession[] {
+function overLimit(sessions: readonly TrackedSession[]): TrackedSession[] {
   const byUser = new Map<string, TrackedSession[]>();
   for (const session of sessions) {
     if (session.counted === undefined || !session.row.allowed) continue;

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminActions } from '../../src/admin/actions.js';
-import { ConfigError, loadConfigFile } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/load.js';
+import { readConfigFile } from '../../src/lifecycle/configFile.js';
+
 import { openPostgres } from '../../src/stats/postgresStore.js';
 import { createStatsView } from '../../src/stats/view.js';
 import { traceCheck } from '../../src/trace/trace.js';
@@ -14,6 +16,9 @@ import { startOperatedBridge, type OperatedBridge } from '../support/operations.
 import { parsePrometheusText, sampleValue } from '../support/promText.js';
 import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { fixedStats, listedSessions, session } from '../support/views.js';
+
+/** The config serve reads from `file`. */
+const loadConfigFile = (file: string, env: NodeJS.ProcessEnv) => readConfigFile(file, env).config;
 
 const TOKEN = 'routes-admin-token-0123456789';
 const auth = { Authorization: `Bearer ${TOKEN}` };

@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSettingsText } from '../../src/config/document.js';
-import { ConfigError, loadConfigFile, validateConfig } from '../../src/config/load.js';
+import { ConfigError, validateConfig } from '../../src/config/load.js';
+import { readConfigFile } from '../../src/lifecycle/configFile.js';
+
 import { maskSecrets } from '../../src/config/mask.js';
 import { secretEnvValues } from '../../src/secrets.js';
+
+/** The config serve reads from `file`. */
+const loadConfigFile = (file: string, env: NodeJS.ProcessEnv) => readConfigFile(file, env).config;
 
 function problemsOf(document: unknown, env: NodeJS.ProcessEnv = {}): string[] {
   try {
