@@ -133,6 +133,24 @@ export function collectDocument<T>(
     : { problems, substituted };
 }
 
+/** A key as written where the parser points at it: plain, or in double or single quotes. */
+const KEY_AT = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^:\n,{}[\]#]+?))[ \t]*:/;
+
+/**
+ * The parser says only "Map keys must be unique" and where: the problem names the key too, read from
+ * the text at that place (a key, never a value, so no secret; cut short all the same).
+ */
+function duplicateKeyProblem(
+  text: string,
+  offset: number,
+  at: { line: number; col: number } | undefined,
+): string | undefined {
+  const match = KEY_AT.exec(text.slice(offset, offset + 200));
+  const key = (match?.[1] ?? match?.[2] ?? match?.[3])?.trim();
+  if (!key || at === undefined) return undefined;
+  return `the key ${JSON.stringify(key.slice(0, 80))} is given twice (again at line ${at.line}, column ${at.col})`;
+}
+
 /**
  * YAML is a superset of JSON, so one parser reads both and refuses duplicate
  * keys in both. Warnings (an unknown `!tag`, say) are errors too: silently
@@ -142,8 +160,12 @@ export function collectDocument<T>(
 export function parseSettingsText(text: string, source: string): unknown {
   const document = parseDocument(text, { uniqueKeys: true, merge: true, logLevel: 'silent' });
   const problems = [...document.errors, ...document.warnings].map(
-    // The first line ends in a colon that introduced the quoted lines.
-    (issue) => `(file): cannot parse: ${issue.message.split('\n')[0]!.replace(/:$/, '')}`,
+    (issue) =>
+      `(file): cannot parse: ${
+        (issue.code === 'DUPLICATE_KEY' && duplicateKeyProblem(text, issue.pos[0], issue.linePos?.[0])) ||
+        // The first line ends in a colon that introduced the quoted lines.
+        issue.message.split('\n')[0]!.replace(/:$/, '')
+      }`,
   );
   if (problems.length > 0) throw new ConfigError(problems, source);
   try {

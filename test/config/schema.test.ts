@@ -299,7 +299,7 @@ describe('config files', () => {
     } catch (error) {
       problems = (error as ConfigError).problems;
     }
-    expect(problems).toEqual(['(file): cannot parse: Map keys must be unique at line 2, column 1']);
+    expect(problems).toEqual(['(file): cannot parse: the key "listen" is given twice (again at line 2, column 1)']);
   });
 
   it.each([
