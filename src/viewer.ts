@@ -79,16 +79,19 @@ function trimSlashes(path: string, end: number): number {
   return end;
 }
 
+/** Where a path's channel segment is: `bare.slice(start, end)`, in the path without its query. */
+interface ChannelSpan {
+  readonly bare: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * Channel id from a request path: `/tv/travel-channel/index.m3u8` →
- * `travel-channel`, `/play/a001` → `a001`; for Flussonic's paths the stream,
- * as src/protocols/flussonicArchive.ts reads archive requests
- * (`/a001/index-1700000000-3600.m3u8`, `/a001/tracks-v1a1/index.m3u8` and
- * `/a001/2026/12/01/10/00/00-05000.ts` are all `a001`). Worked out on every
- * check, so it walks back from the end instead of splitting the whole path.
+ * Finds the channel's segment: the last one, or the one before a file, a track choice, a dated
+ * segment or an archive form. Worked out on every check, so it walks back from the end instead of
+ * splitting the whole path.
  */
-export function channelFromPath(path: string | undefined): string | undefined {
-  if (!path) return undefined;
+function channelSpan(path: string): ChannelSpan | undefined {
   const dvr = dvrRequestOf(barePath(path));
   const bare = dvr === undefined ? barePath(path) : dvr.stream;
   let end = trimSlashes(bare, bare.length);
@@ -106,7 +109,32 @@ export function channelFromPath(path: string | undefined): string | undefined {
     end = trimSlashes(bare, start);
     start = segmentStart(bare, end);
   }
-  if (start === -1) return undefined;
+  return start === -1 ? undefined : { bare, start, end };
+}
+
+/**
+ * The path up to and through its channel's segment, as sent: `/live/a001` for
+ * `/live/a001/index.m3u8`, its segments, tracks and archive requests alike,
+ * `/premium/a001` for another RTMP application's stream of the same name.
+ */
+export function channelPlace(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  const span = channelSpan(path);
+  return span === undefined ? undefined : span.bare.slice(0, span.end);
+}
+
+/**
+ * Channel id from a request path: `/tv/travel-channel/index.m3u8` →
+ * `travel-channel`, `/play/a001` → `a001`; for Flussonic's paths the stream,
+ * as src/protocols/flussonicArchive.ts reads archive requests
+ * (`/a001/index-1700000000-3600.m3u8`, `/a001/tracks-v1a1/index.m3u8` and
+ * `/a001/2026/12/01/10/00/00-05000.ts` are all `a001`).
+ */
+export function channelFromPath(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  const span = channelSpan(path);
+  if (span === undefined) return undefined;
+  const { bare, start, end } = span;
   const last = bare.slice(start, end);
   if (!last.includes('%')) return last;
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelFromPath, protoFromPath } from '../src/viewer.js';
+import { channelFromPath, channelPlace, protoFromPath } from '../src/viewer.js';
 
 describe('channelFromPath', () => {
   it.each([
@@ -44,6 +44,25 @@ describe('channelFromPath', () => {
 
   it.each([undefined, '', '/', '//', '/index.m3u8', 'index.m3u8', '?a001'])('finds no channel in %j', (path) => {
     expect(channelFromPath(path)).toBeUndefined();
+  });
+});
+
+describe('channelPlace', () => {
+  it('is the path through the channel segment channelFromPath finds, whatever follows it', () => {
+    for (const path of [
+      '/hls/a001/index.m3u8?token=t',
+      '/hls/a001/seg-1.ts',
+      '/hls/a001/tracks-v1a1/index.m3u8',
+      '/hls/a001/2026/12/01/10/00/00-05000.ts',
+      '/hls/a001/index-1700000000-3600.m3u8',
+      '/hls/a001/',
+    ]) {
+      expect(channelPlace(path), path).toBe('/hls/a001');
+    }
+    expect(channelPlace('/live/a001')).toBe('/live/a001');
+    expect(channelPlace('/premium/a001')).toBe('/premium/a001');
+    expect(channelPlace('/index.m3u8')).toBeUndefined();
+    expect(channelPlace(undefined)).toBeUndefined();
   });
 });
 

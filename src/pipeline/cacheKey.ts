@@ -4,7 +4,7 @@ import { boundedMemo } from '../memo.js';
 import { archiveRequestOf } from '../protocols/flussonicArchive.js';
 import type { Query } from '../protocols/query.js';
 import { flatText } from '../store/flatText.js';
-import type { ViewerRequest } from '../viewer.js';
+import { channelPlace, type ViewerRequest } from '../viewer.js';
 
 /**
  * The viewer's query with its parameters in a canonical order: sorted by name, a repeated name
@@ -62,20 +62,6 @@ function paramsOf(params: Query | undefined): string | undefined {
   return JSON.stringify(kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-const FILE_NAME = /\.[A-Za-z0-9]{1,8}$/;
-
-/**
- * A path without its query and file name: what the checks of one channel's playlist and segments
- * share (`/hls/a001/index.m3u8` and `/hls/a001/seg-1.ts` are both `/hls/a001`), and two RTMP
- * applications or two MediaMTX prefixes of one stream name do not.
- */
-export function channelFolder(path: string): string {
-  const queryAt = path.search(/[?#]/);
-  const bare = queryAt === -1 ? path : path.slice(0, queryAt);
-  const lastSlash = bare.lastIndexOf('/');
-  return FILE_NAME.test(bare.slice(lastSlash + 1)) ? bare.slice(0, Math.max(lastSlash, 0)) : bare;
-}
-
 const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undefined> = {
   token: (v) => v.token,
   // As given: a middleware reads `auth=` whether or not it is login:password.
@@ -85,7 +71,9 @@ const PART_VALUE: Record<CacheKeyPart, (viewer: ViewerRequest) => string | undef
   // Either is keyed with the folders that lead to it: /live/a001 and /premium/a001 are two RTMP applications.
   channel: (v) => {
     const named = v.channelId !== undefined ? `i${v.channelId}` : v.channel === undefined ? undefined : `p${v.channel}`;
-    return named === undefined || v.path === undefined ? named : `${named.length}:${named}${channelFolder(v.path)}`;
+    if (named === undefined) return undefined;
+    const place = channelPlace(v.path);
+    return place === undefined ? named : `${named.length}:${named}${place}`;
   },
   path: (v) => v.path,
   // Live, or which archive request (a Flussonic-style backend gets its media_request).

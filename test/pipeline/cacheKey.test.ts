@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendConfig } from '../../src/config/schema.js';
-import {
-  bindingKey,
-  canonicalQuery,
-  channelFolder,
-  decisionKeyOf,
-  defaultKeyParts,
-} from '../../src/pipeline/cacheKey.js';
+import { bindingKey, canonicalQuery, decisionKeyOf, defaultKeyParts } from '../../src/pipeline/cacheKey.js';
 import type { ViewerRequest } from '../../src/viewer.js';
 
 const viewer = (parts: Partial<ViewerRequest>): ViewerRequest => ({ dialect: 'cesbo', rawQuery: '', ...parts });
@@ -98,7 +92,14 @@ describe('key parts beyond the token', () => {
   });
 
   it('channel: a channel taken from the path is keyed with the folders leading to it, not the file name', () => {
-    const sameChannel = ['/hls/a001/index.m3u8', '/hls/a001/seg-1.ts', '/hls/a001/seg-2.ts?token=t'];
+    const sameChannel = [
+      '/hls/a001/index.m3u8',
+      '/hls/a001/seg-1.ts',
+      '/hls/a001/seg-2.ts?token=t',
+      '/hls/a001/tracks-v1a1/index.m3u8',
+      '/hls/a001/2026/12/01/10/00/00-05000.ts',
+      '/hls/a001/2026/12/01/10/01/00-05000.ts',
+    ];
     expect(new Set(sameChannel.map((path) => key('channel', { channel: 'a001', path }))).size).toBe(1);
     // Two nginx-rtmp applications, two MediaMTX prefixes: /live/a001 and /premium/a001 never share an answer.
     const apart = ['/live/a001', '/premium/a001', '/hls/a001/index.m3u8', '/a001/index.m3u8'];
@@ -108,13 +109,6 @@ describe('key parts beyond the token', () => {
     const rtmp = (path: string) => key('channel', { channel: 'a001', channelId: 'a001', path });
     expect(rtmp('/live/a001')).not.toBe(rtmp('/premium/a001'));
     expect(rtmp('/play/a001/index.m3u8')).toBe(rtmp('/play/a001/seg-7.ts'));
-  });
-
-  it('channelFolder: the path without its query and file name', () => {
-    expect(channelFolder('/hls/a001/index.m3u8?token=t')).toBe('/hls/a001');
-    expect(channelFolder('/live/a001')).toBe('/live/a001');
-    expect(channelFolder('/live/a001.stream/')).toBe('/live/a001.stream/');
-    expect(channelFolder('index.m3u8')).toBe('');
   });
 
   it("params: a Flussonic caller's own parameters, names in any order, but its per-request counters", () => {
