@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRedisUrl, REDIS_URL_FORMS } from '../store/redisUrl.js';
+import { parseRedisUrl, REDIS_URL_FORMS } from './redisUrl.js';
 import { integer } from './fields.js';
 
 /** What the Redis client can connect to; checked here so `check-config` refuses what `serve` would. */

@@ -9,11 +9,11 @@ import { NearCache } from './nearCache.js';
 import { FAILED, guardRedis } from './redisGuard.js';
 import { STORE_SCRIPTS } from './redisScripts.js';
 import { storeTtlSeconds } from './ttl.js';
-import { parseRedisUrl, REDIS_URL_FORMS } from './redisUrl.js';
+import { parseRedisUrl, REDIS_URL_FORMS } from '../config/redisUrl.js';
 import type { Dropped, NotedAllow, SessionAdmission, Store, StoredValue } from './types.js';
 
 export interface RedisStoreOptions {
-  /** `redis://[[user]:password@]host[:port][/db]`, `rediss://...` (TLS) or `redis+sentinel://...` (see redisUrl.ts). */
+  /** `redis://[[user]:password@]host[:port][/db]`, `rediss://...` (TLS) or `redis+sentinel://...` (see src/config/redisUrl.ts). */
   readonly url: string;
   /** No operation holds a caller longer than this; past it a read is a miss and a write is dropped. */
   readonly timeoutMs: number;

@@ -1,4 +1,4 @@
-import { hasReadableCredentials } from '../config/fields.js';
+import { hasReadableCredentials } from './fields.js';
 
 /** Where `cache.redisUrl` points: one server, or the servers Sentinel names as the primary of a group. */
 export type RedisTarget =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRedisUrl } from '../../src/store/redisUrl.js';
+import { parseRedisUrl } from '../../src/config/redisUrl.js';
 
 describe('parseRedisUrl', () => {
   it('a redis:// or rediss:// URL is one server, passed on as written', () => {
