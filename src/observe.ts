@@ -1,21 +1,13 @@
-import type { Decision, DecisionSource } from './pipeline/decision.js';
+import { type Decision, type DecisionSource, POLICY_KINDS } from './pipeline/decision.js';
 import type { ViewerRequest } from './viewer.js';
 
 /**
  * What kind of step decided, for metrics and statistics. Only the kind: the
- * full `by` text can name a rule, a login or a backend's user.
+ * full `by` text can name a rule, a login or a backend's user. One list, read
+ * by the metrics' label values too, so that a new kind is counted where it is made.
  */
-export type DecidedByKind =
-  | 'publish'
-  | 'ip-rule'
-  | 'securetoken'
-  | 'user'
-  | 'backend'
-  | 'token-binding'
-  | 'connection-limit'
-  | 'default'
-  | 'refused'
-  | 'internal-error';
+export const DECIDED_BY_KINDS = [...POLICY_KINDS, 'backend', 'default', 'refused', 'internal-error'] as const;
+export type DecidedByKind = (typeof DECIDED_BY_KINDS)[number];
 
 /** The kind of step that decided (`backend:portal` → `backend`, `user:alice (expired)` → `user`). */
 export function kindOf(source: DecisionSource): DecidedByKind {

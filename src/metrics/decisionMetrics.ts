@@ -1,21 +1,11 @@
 import { Counter, type Registry } from 'prom-client';
-import type { CheckAnswered, DecidedByKind } from '../observe.js';
+import { type CheckAnswered, DECIDED_BY_KINDS, type DecidedByKind } from '../observe.js';
 import { CellHistogram, type HistogramCell } from './cellHistogram.js';
 
 export const PREFIX = 'iptv_auth_bridge_';
 
 const OUTCOMES = ['allow', 'deny', 'refused'] as const;
-const KINDS: readonly DecidedByKind[] = [
-  'ip-rule',
-  'securetoken',
-  'user',
-  'backend',
-  'token-binding',
-  'connection-limit',
-  'default',
-  'refused',
-  'internal-error',
-];
+const KINDS: readonly DecidedByKind[] = DECIDED_BY_KINDS;
 const CACHE = ['hit', 'miss', 'stale', 'none'] as const;
 const indexOf = (names: readonly string[]): Record<string, number> =>
   Object.fromEntries(names.map((name, i) => [name, i]));

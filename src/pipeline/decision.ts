@@ -2,7 +2,8 @@ import type { BackendInfo } from '../adapters/types.js';
 import type { Admission } from './admission.js';
 
 /** The local policies of the decision order (README "Decision order"), as the log and metrics name them. */
-export type PolicyKind = 'publish' | 'ip-rule' | 'securetoken' | 'user' | 'token-binding' | 'connection-limit';
+export const POLICY_KINDS = ['publish', 'ip-rule', 'securetoken', 'user', 'token-binding', 'connection-limit'] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 /**
  * Who decided. Made once where it can be (a backend's, a route's default) and shared by every

@@ -54,6 +54,7 @@ beforeAll(async () => {
       zap: { backends: ['slow'] },
       dead: { backends: ['dead'], default: 'deny' },
       open: { backends: ['dead'], default: 'allow' },
+      publishers: { backends: ['check'], publish: 'allow' },
     },
   });
   expect(await check('/auth?token=good-token')).toBe(200);
@@ -66,6 +67,20 @@ beforeAll(async () => {
   expect(await check('/auth/nosuch-route-1?token=x')).toBe(404);
   expect(await check('/auth/nosuch-route-2?token=x')).toBe(404);
   expect(await check('/auth?token=good-token', { 'X-Real-IP': 'not-an-ip' })).toBe(403);
+  // Publishing, decided by each route's `publish` setting: denied on the default route, allowed on `publishers`.
+  const publish = async (route: string) => {
+    const body = JSON.stringify({ action: 'publish', path: 'a001', ip: '198.51.100.23', protocol: 'rtmp', id: 'p1' });
+    const res = await fetch(`${bridge.decisions}/mediamtx${route}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+    });
+    await res.text();
+    return res.status;
+  };
+  expect(await publish('')).toBe(403);
+  expect(await publish('')).toBe(403);
+  expect(await publish('/publishers')).toBe(200);
   // Identical concurrent misses: one asks the middleware, the others join it.
   const zaps = await Promise.all(Array.from({ length: 5 }, () => check('/auth/zap?token=zap-token')));
   expect(zaps).toEqual([200, 200, 200, 200, 200]);
@@ -90,6 +105,21 @@ describe('metrics after real decisions', () => {
       expect(decisions({ route: 'default', dialect: 'flussonic', decision: 'allow', by: 'backend', cache })).toBe(1);
     expect(decisions({ route: 'dead', dialect: 'cesbo', decision: 'deny', by: 'default', cache: 'miss' })).toBe(3);
     expect(decisions({ route: 'zap', dialect: 'cesbo', decision: 'allow', by: 'backend', cache: 'miss' })).toBe(5);
+  });
+
+  it('counts publish decisions apart, each under its own outcome', async () => {
+    const { samples } = await scrape();
+    const publishing = (route: string, decision: string) =>
+      sampleValue(samples, `${P}decisions_total`, {
+        route,
+        dialect: 'mediamtx',
+        decision,
+        by: 'publish',
+        cache: 'none',
+      });
+    expect(publishing('default', 'deny')).toBe(2);
+    expect(publishing('publishers', 'allow')).toBe(1);
+    expect(publishing('default', 'allow')).toBeUndefined();
   });
 
   it('counts answers refused before any decision, with unconfigured route names under one label', async () => {
