@@ -1,4 +1,5 @@
 import type { SessionAdmission, Store } from '../store/types.js';
+import type { ViewerRequest } from '../viewer.js';
 import type { StepAnswer } from './decision.js';
 
 export interface Admission {
@@ -19,7 +20,28 @@ export function backendAdmission({ allow, answer }: Pick<StepAnswer, 'allow' | '
   return { user: `backend:${answer.userId}`, limit: answer.maxSessions, unique: answer.unique ?? false };
 }
 
-/** Counts viewing sessions against a user's limit; true when the session may watch. */
+/**
+ * The slot one viewing session takes in its user's count: its session id as its streaming server
+ * (`caller`) and caller protocol name it, for that viewer address. Session ids are the server's
+ * own (nginx-rtmp's `clientid` counts 1, 2, ... on every server), so the same id from another
+ * server, protocol or viewer is another session, never one already counted. Undefined without a
+ * session id. The other parts hold no line break, so the last part cannot be mistaken for them.
+ */
+export function sessionSlot(
+  protocol: string,
+  caller: string | undefined,
+  ip: string | undefined,
+  session: string | undefined,
+): string | undefined {
+  return session === undefined ? undefined : `${protocol}\n${caller ?? ''}\n${ip ?? ''}\n${session}`;
+}
+
+/** The slot of the viewer's session (see sessionSlot). */
+export function viewerSlot(viewer: ViewerRequest): string | undefined {
+  return sessionSlot(viewer.dialect, viewer.caller, viewer.ip, viewer.session);
+}
+
+/** Counts viewing sessions (their slots, see sessionSlot) against a user's limit; true when the session may watch. */
 export interface AdmitSession {
   (session: string | undefined, admission: Admission): Promise<boolean>;
   /** The same at once, where the counts live in this process (the memory store); absent elsewhere. */

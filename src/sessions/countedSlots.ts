@@ -1,3 +1,4 @@
+import { sessionSlot } from '../pipeline/admission.js';
 import type { SessionAdmission } from '../store/types.js';
 import type { Clock } from '../clock.js';
 import type { SessionTracker } from './tracker.js';
@@ -15,6 +16,9 @@ export interface CountedSlotsOptions {
   readonly clock: Clock;
 }
 
+/** The slot the session's checks were counted in: the limiting steps' own (pipeline/admission.ts). */
+const slotOf = ({ row }: TrackedSession): string => sessionSlot(row.protocol, row.caller, row.ip, row.session)!;
+
 /** Re-counts a session whatever the user's count: the server streams it, so it holds a slot. */
 const ALWAYS = Number.MAX_SAFE_INTEGER;
 
@@ -31,7 +35,7 @@ export function keepCountedSlots(tracker: SessionTracker, store: SlotStore, opti
   const halfIdleMs = (options.idleTtlSeconds * 1000) / 2;
   const countedAt = new WeakMap<TrackedSession, number>();
   const stopEnds = tracker.onEnd((ended) => {
-    if (ended.counted) void store.releaseSession(ended.counted.user, ended.row.session).catch(() => undefined);
+    if (ended.counted) void store.releaseSession(ended.counted.user, slotOf(ended)).catch(() => undefined);
   });
   const stopListed = tracker.onListed((listed) => {
     if (!listed.counted) return;
@@ -39,7 +43,7 @@ export function keepCountedSlots(tracker: SessionTracker, store: SlotStore, opti
     if (now - (countedAt.get(listed) ?? listed.row.firstSeen) < halfIdleMs) return;
     countedAt.set(listed, now);
     const { user } = listed.counted;
-    const admission = { user, session: listed.row.session, limit: ALWAYS, idleTtlSeconds: options.idleTtlSeconds };
+    const admission = { user, session: slotOf(listed), limit: ALWAYS, idleTtlSeconds: options.idleTtlSeconds };
     void store.admitSession({ ...admission, unique: false }).catch(() => undefined);
   });
   return () => {

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckAnswered } from '../../src/observe.js';
 import type { Clock } from '../../src/clock.js';
+import { sessionSlot } from '../../src/pipeline/admission.js';
 import { keepCountedSlots, type SlotStore } from '../../src/sessions/countedSlots.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
 import { memoryStore } from '../../src/store/memory.js';
@@ -67,6 +68,9 @@ function recordedStore() {
   return { store, calls, slots };
 }
 
+/** The slot the limiting steps count a session of answered() in: its caller protocol, caller and id. */
+const slot = (session: string) => sessionSlot('cesbo', '127.0.0.1', undefined, session)!;
+
 function answered(session: string, decision: Partial<DecisionSketch> = {}): CheckAnswered {
   return {
     route: 'default',
@@ -107,12 +111,12 @@ describe('keepCountedSlots', () => {
     const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 10, clock: new ManualClock() });
     keepCountedSlots(tracker, slots, { idleTtlSeconds: 3600, clock: new ManualClock() });
     const admission = { user: 'backend:42', limit: 1, idleTtlSeconds: 3600, unique: false };
-    expect(await store.admitSession({ ...admission, session: 'b1' })).toBe(true);
+    expect(await store.admitSession({ ...admission, session: slot('b1') })).toBe(true);
     tracker.checkAnswered(answered('b1', { userId: '42', maxSessions: 1 }));
     tracker.checkAnswered(answered('b2', { userId: '42' }));
     for (const session of tracker.find(() => true)) tracker.end(session.key, 'closed-by-server');
-    expect(calls).toEqual(['release backend:42 b1']);
-    expect(await store.admitSession({ ...admission, session: 'b3' })).toBe(true);
+    expect(calls).toEqual([`release backend:42 ${slot('b1')}`]);
+    expect(await store.admitSession({ ...admission, session: slot('b3') })).toBe(true);
     await store.close();
   });
 
@@ -124,15 +128,15 @@ describe('keepCountedSlots', () => {
       const stop = keepCountedSlots(tracker, slots, { idleTtlSeconds: 60, clock: fakeTimeClock });
       const bob = { user: 'local:bob', limit: 1, unique: false };
       // As the local-users step does: counted, then answered.
-      expect(await store.admitSession({ ...bob, session: 'a', idleTtlSeconds: 60 })).toBe(true);
+      expect(await store.admitSession({ ...bob, session: slot('a'), idleTtlSeconds: 60 })).toBe(true);
       tracker.checkAnswered(answered('a', { decidedBy: 'user:bob', countedAs: bob }));
       for (let second = 10; second <= 80; second += 10) {
         vi.advanceTimersByTime(10_000);
         tracker.touch('127.0.0.1', 'a');
       }
       // Counted again at 30 s and 60 s after its check: at 80 s, a minute past its check, it still holds the slot.
-      expect(calls).toEqual(['admit local:bob a', 'admit local:bob a']);
-      expect(await store.admitSession({ ...bob, session: 'b', idleTtlSeconds: 60 })).toBe(false);
+      expect(calls).toEqual([`admit local:bob ${slot('a')}`, `admit local:bob ${slot('a')}`]);
+      expect(await store.admitSession({ ...bob, session: slot('b'), idleTtlSeconds: 60 })).toBe(false);
       stop();
       tracker.touch('127.0.0.1', 'a');
       tracker.end(tracker.find(() => true)[0]!.key, 'closed-by-server');

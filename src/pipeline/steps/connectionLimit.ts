@@ -1,5 +1,5 @@
 import type { BackendInfo } from '../../adapters/types.js';
-import { type AdmitSession, backendAdmission } from '../admission.js';
+import { type AdmitSession, backendAdmission, viewerSlot } from '../admission.js';
 import { policySource, type StepAnswer } from '../decision.js';
 import type { DecisionStep } from '../types.js';
 
@@ -26,7 +26,7 @@ export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInpu
     const answer = await next(check);
     const admission = check.viewer.publishing ? undefined : backendAdmission(answer);
     if (!admission) return answer;
-    return (await admit(check.viewer.session, admission)) ? answer : refused(answer.answer!);
+    return (await admit(viewerSlot(check.viewer), admission)) ? answer : refused(answer.answer!);
   };
   // Counting is a store write: made at once only where the counts live in this process. Nothing
   // after this step can still turn the check to the waiting way, so the count is made once.
@@ -36,7 +36,7 @@ export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInpu
     const admission = answer && !check.viewer.publishing ? backendAdmission(answer) : undefined;
     if (!admission) return answer;
     if (!admitNow) return undefined;
-    return admitNow(check.viewer.session, admission) ? answer : refused(answer!.answer!);
+    return admitNow(viewerSlot(check.viewer), admission) ? answer : refused(answer!.answer!);
   };
   return step;
 }

@@ -1,6 +1,6 @@
 import type { LocalUsers } from '../../policies/users/localUsers.js';
 import { type DirectoryUser, userRefusal } from '../../policies/users/directory.js';
-import type { Admission, AdmitSession } from '../admission.js';
+import { type Admission, type AdmitSession, viewerSlot } from '../admission.js';
 import { policySource, type StepAnswer } from '../decision.js';
 import type { Check, DecisionStep } from '../types.js';
 
@@ -66,7 +66,7 @@ export function localUsersStep(inputs: LocalUserInputs): DecisionStep | undefine
     if (!user) return next(check);
     const pending = judge(check, user);
     const { admission } = pending;
-    return answer(pending, admission === undefined || (await admit(check.viewer.session, admission)));
+    return answer(pending, admission === undefined || (await admit(viewerSlot(check.viewer), admission)));
   };
   // Counting is a store write: made at once only where the counts live in this process. Once counted,
   // the step has answered, so nothing after it can turn the check to the waiting way and count again.
@@ -80,7 +80,7 @@ export function localUsersStep(inputs: LocalUserInputs): DecisionStep | undefine
     const pending = judge(check, identified.user);
     const { admission } = pending;
     if (admission === undefined) return answer(pending, true);
-    return admitNow && answer(pending, admitNow(viewer.session, admission));
+    return admitNow && answer(pending, admitNow(viewerSlot(viewer), admission));
   };
   return step;
 }

@@ -232,6 +232,22 @@ describe('connectionLimitStep on its own', () => {
     expect(await step(session('s1'), nextAnswering(verdict))).toBe(verdict);
   });
 
+  it('counts the same session id from another streaming server, caller protocol or viewer address as another session', async () => {
+    const step = limitStep();
+    const verdict = allowFor({ maxSessions: 1 });
+    const first = { session: '7', ip: '203.0.113.1', caller: '192.0.2.10', dialect: 'nginx-rtmp' } as const;
+    expect(await step(checkOf(first), nextAnswering(verdict))).toBe(verdict);
+    for (const other of [
+      { ...first, caller: '192.0.2.11' },
+      { ...first, dialect: 'srs' },
+      { ...first, ip: '203.0.113.2' },
+      { ...first, caller: undefined },
+    ] as const)
+      expect((await step(checkOf(other), nextAnswering(verdict))).source).toEqual(policySource('connection-limit'));
+    // The session itself still gets back in.
+    expect(await step(checkOf(first), nextAnswering(verdict))).toBe(verdict);
+  });
+
   it('with X-Unique lets the newest session replace the older ones', async () => {
     const step = limitStep();
     const verdict = allowFor({ maxSessions: 1, unique: true });

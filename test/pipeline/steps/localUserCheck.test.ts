@@ -73,6 +73,19 @@ describe('local users answered at once', () => {
     });
   });
 
+  it('counts the same session id from another streaming server, caller protocol or viewer address as another session', async () => {
+    const made = userStep();
+    cleanup = made.cleanup;
+    const limited = { token: 'tok-limited', session: '1', caller: '192.0.2.10', dialect: 'nginx-rtmp' } as const;
+    const next = nextAnswering({ allow: false, source: DEFAULT_SOURCE });
+    expect((await made.step(at(limited), next)).allow).toBe(true);
+    for (const other of [{ caller: '192.0.2.11' }, { dialect: 'cesbo' }, { ip: '203.0.113.8' }] as const)
+      expect((await made.step(at({ ...limited, ...other }), next)).source.by).toBe(
+        'user:limited (over connection limit)',
+      );
+    expect((await made.step(at(limited), next)).allow).toBe(true);
+  });
+
   it('passes an unknown token, a wrong plain password and no name at all on to the next step at once', () => {
     const made = userStep();
     cleanup = made.cleanup;
