@@ -37,13 +37,24 @@ function addPair(query: Map<string, string[]>, pair: string): void {
 }
 
 /**
- * The one value of a parameter the bridge acts on. Two values are refused:
- * if the bridge read one and the middleware the other, a viewer could pass
- * one check with a token and be billed to another.
+ * The one value of a parameter the bridge acts on, its name in any case: a middleware that reads
+ * `Token=` as `token=` (many do) must not be asked about a token the bridge did not see, which
+ * revoke and token binding would then miss. Two values, in one spelling or two, are refused: if
+ * the bridge read one and the middleware the other, a viewer could pass one check with a token and
+ * be billed to another. `key` is lower case.
  */
 export function single(query: Query, key: string): string | undefined {
-  const values = query.get(key);
-  if (!values) return undefined;
-  if (values.length > 1) throw new RequestProblem(400, `query parameter "${key}" is given more than once`);
-  return values[0];
+  let found = query.get(key);
+  let spelled = key;
+  // Nearly every query has a few parameters, and a name of another length is skipped without a copy.
+  for (const [name, values] of query) {
+    if (name.length !== key.length || name === key || name.toLowerCase() !== key) continue;
+    if (found)
+      throw new RequestProblem(400, `query parameter "${key}" is given more than once (as "${spelled}" and "${name}")`);
+    found = values;
+    spelled = name;
+  }
+  if (!found) return undefined;
+  if (found.length > 1) throw new RequestProblem(400, `query parameter "${key}" is given more than once`);
+  return found[0];
 }

@@ -70,6 +70,16 @@ describe('revoke and flush on the memory store', () => {
     });
   });
 
+  it('reads a token spelled Token= or TOKEN= as the token: token binding and revoke reach it', async () => {
+    const bridge = bridgeOn();
+    await viewer(bridge, `/auth/tv?Token=${MINISTRA_TOKEN}`).expect(200);
+    await viewer(bridge, `/auth/tv?TOKEN=${MINISTRA_TOKEN}`, '198.51.100.9').expect(403);
+    expect(await bridge.bridge.revoke({ token: MINISTRA_TOKEN })).toMatchObject({ decisions: 1, bindings: 1 });
+    await viewer(bridge, `/auth/tv?TOKEN=${MINISTRA_TOKEN}`, '198.51.100.9').expect(200);
+    expect(portal.received).toHaveLength(2);
+    await viewer(bridge, `/auth/tv?token=${MINISTRA_TOKEN}&Token=${MINISTRA_TOKEN}`).expect(400);
+  });
+
   it('revoke by login finds allows by the login the viewer gave and by the name the middleware gave', async () => {
     const bridge = bridgeOn();
     await viewer(bridge, '/auth?auth=dave:s3cret').expect(200);

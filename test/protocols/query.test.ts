@@ -31,4 +31,13 @@ describe('parseQuery', () => {
     expect(() => single(query, 'token')).toThrow(/given more than once/);
     expect(query.get('other')).toEqual(['1', '2']);
   });
+
+  it('reads a parameter the bridge acts on in any case, and refuses it spelled twice', () => {
+    expect(single(parseQuery('Token=a&x=1'), 'token')).toBe('a');
+    expect(single(parseQuery('TOKEN=a'), 'token')).toBe('a');
+    expect(() => single(parseQuery('token=a&Token=b'), 'token')).toThrow(/"token" is given more than once/);
+    expect(() => single(parseQuery('Token=a&TOKEN=a'), 'token')).toThrow(/given more than once/);
+    // Other names of the same length are not mistaken for it.
+    expect(single(parseQuery('tokex=a&TOKE=b'), 'token')).toBeUndefined();
+  });
 });
