@@ -1,6 +1,6 @@
 import type { OutboundRequest } from '../adapters/transport.js';
 import { channelFromPath, type ViewerRequest } from '../viewer.js';
-import { ORIGINAL_URI, readOriginalUri } from './nginxAuthRequest.js';
+import { nginxRefusalStatus, ORIGINAL_URI, readOriginalUri } from './nginxAuthRequest.js';
 import { withQuery } from './outbound.js';
 import { parseQuery, single } from './query.js';
 import { authOf, headerOf, nonEmpty, rawQueryOf, singleHeader, viewerIp, viewerPath } from './read.js';
@@ -52,6 +52,7 @@ export const cesboCaller: CallerProtocol = {
   },
 
   dialectOf: (req) => (req.headers[ORIGINAL_URI] === undefined ? 'cesbo' : 'nginx-auth-request'),
+  refusedAs: (dialect, status) => (dialect === 'nginx-auth-request' ? nginxRefusalStatus(status) : status),
 
   answerHeaders: decisionHeaders,
   answerText: PLAIN_TEXT,

@@ -2,10 +2,21 @@ import type { IncomingMessage } from 'node:http';
 import { channelFromPath, type ViewerRequest } from '../viewer.js';
 import { parseQuery, single } from './query.js';
 import { authOf, boundedQuery, headerOf, nonEmpty, queryOfTarget, viewerIp, viewerPath } from './read.js';
+import type { RequestProblem } from '../requestProblem.js';
 import type { ReadLimits } from './types.js';
 
 /** The header nginx's `auth_request` is told to carry the viewer's request target in. */
 export const ORIGINAL_URI = 'x-original-uri';
+
+/**
+ * nginx's `auth_request` takes only 2xx (allow) and 401/403 (deny); any other status is its own error,
+ * a 500 to the viewer and an error line in its log. A request the viewer made malformed (a token given
+ * twice, broken percent-encoding) is denied as 403 instead: the viewer must not raise the operator's
+ * 5xx alerts at will. The reason stays in the body and the bridge's log.
+ */
+export function nginxRefusalStatus(status: RequestProblem['status']): RequestProblem['status'] {
+  return status === 400 ? 403 : status;
+}
 
 /**
  * nginx `auth_request` on `/auth`: the subrequest carries the viewer's path

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { RequestProblem } from '../requestProblem.js';
 import type { OutboundRequest } from '../adapters/transport.js';
 import { textToHeader } from '../headerText.js';
 import type { Decision } from '../pipeline/types.js';
@@ -46,6 +47,8 @@ export interface CallerProtocol {
   read(req: IncomingMessage, caller: string | undefined, limits: ReadLimits, body?: ReadBody): ViewerRequest;
   /** The dialect a request is in when `read` refused it or never ran; `name` when absent. */
   dialectOf?(req: IncomingMessage): ProtocolName;
+  /** The status a refusal of `status` is answered with in `dialect`, where the server reads some 4xx as its own fault; `status` when absent. */
+  refusedAs?(dialect: ProtocolName, status: RequestProblem['status']): RequestProblem['status'];
   /** The answer's headers (a fresh object: the writer adds to it). */
   answerHeaders(decision: Decision): Record<string, string>;
   readonly answerText: AnswerText;

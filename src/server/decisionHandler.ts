@@ -208,8 +208,9 @@ export function decisionHandler({
       };
       if (error instanceof RequestProblem) {
         if (endsConnection(error)) res.shouldKeepAlive = false;
-        refuse(res, error);
-        undecided('refused', 'refused', error.status, error.message);
+        const status = protocol.refusedAs?.(name, error.status) ?? error.status;
+        refuse(res, status === error.status ? error : new RequestProblem(status, error.message));
+        undecided('refused', 'refused', status, error.message);
         return;
       }
       // A bug must not become a 5xx: the streaming server would let the viewer in.

@@ -98,6 +98,14 @@ describe('nginx auth_request in front of an HLS folder, asking the bridge', () =
     expect(middleware.received.some((r) => r.query.token?.[0] === 'bad-token')).toBe(true);
   });
 
+  it('denies a query the viewer made malformed with 403, not nginx 500: a viewer cannot raise 5xx alerts', async () => {
+    for (const query of ['token=a&token=b', 'token=%zz', 'token=good-token&Token=other']) {
+      const denied = await view(`/hls/a001/index.m3u8?${query}`);
+      expect(denied.status, query).toBe(403);
+      expect(denied.body.toString(), query).not.toContain('#EXTM3U');
+    }
+  });
+
   it('lets no viewer choose what the bridge reads: their X-Original-URI, X-Real-IP and X-Session-ID never reach it', async () => {
     const forged = {
       'x-original-uri': '/hls/a001/index.m3u8?token=good-token',
