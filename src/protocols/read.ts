@@ -38,11 +38,12 @@ export function viewerIp(value: string | undefined, source: string): string | un
 }
 
 /**
- * A dot segment (`.`, `..`, or either percent-encoded) or an encoded slash, backslash or NUL in the
- * path part of a target. The streaming server decodes and resolves these before it serves, so
- * `/hls/b002/a001/..%2Findex.m3u8` names channel a001 to the bridge and serves b002.
+ * A dot segment (`.`, `..`, or either percent-encoded) or an encoded slash, backslash, `?`, `#` or
+ * NUL in the path part of a target. The streaming server decodes and resolves these before it
+ * serves, so `/hls/b002/a001/..%2Findex.m3u8` names channel a001 to the bridge and serves b002, and
+ * `/hls/b002/index.m3u8%3F/a001/index.m3u8` names a001 and asks for a file in b002.
  */
-const RESOLVED_ELSEWHERE = /%2f|%5c|%00|(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+const RESOLVED_ELSEWHERE = /%2f|%5c|%00|%3f|%23|(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 
 /**
  * The viewer's path as the caller sent it; refused (403) when the streaming server would serve
@@ -56,7 +57,7 @@ export function viewerPath(value: string | undefined, source: string): string | 
   if (!RESOLVED_ELSEWHERE.test(queryAt === -1 ? value : value.slice(0, queryAt))) return value;
   throw new RequestProblem(
     403,
-    `${source} has a dot segment or an encoded slash: the file served is not the one named`,
+    `${source} has a dot segment or an encoded slash, backslash, ?, # or NUL: the file served is not the one named`,
   );
 }
 

@@ -19,7 +19,7 @@ describe('viewerPath', () => {
     }
   });
 
-  it('refuses with 403 a dot segment or an encoded slash, backslash or NUL, encoded or not, in any case', () => {
+  it('refuses with 403 a dot segment or an encoded slash, backslash, ?, # or NUL, encoded or not, in any case', () => {
     for (const path of [
       '/hls/b002/a001/..%2Findex.m3u8',
       '/hls/b002/a001/%2E%2E%2Findex.m3u8',
@@ -31,6 +31,9 @@ describe('viewerPath', () => {
       '../a001',
       '/hls/b002%5ca001/index.m3u8',
       '/hls/a001%00/index.m3u8',
+      '/hls/b002/index.m3u8%3F/a001/index.m3u8',
+      '/hls/b002/index.m3u8%23/a001/index.m3u8',
+      '/hls/b002/index.m3u8%3f/a001/index.m3u8',
     ]) {
       const read = () => viewerPath(path, 'X-Real-Path');
       expect(read, path).toThrow(RequestProblem);
