@@ -1,6 +1,6 @@
-import { Writable } from 'node:stream';
 import winston from 'winston';
 import type { LogConfig } from './config/schema.js';
+import { sharedStdout } from './stdoutBatch.js';
 
 export type Logger = winston.Logger;
 
@@ -14,66 +14,6 @@ function textLine(info: winston.Logform.TransformableInfo): string {
         `${key}=${typeof value === 'string' && /^[\x21-\x7e]+$/.test(value) ? value : JSON.stringify(value)}`,
     );
   return [timestamp, level, message, ...pairs].join(' ');
-}
-
-/**
- * stdout, with the lines of one event-loop turn written together: decisions
- * come thousands per second, and a write call per line would cost more than
- * deciding. Nothing waits longer than the current turn.
- */
-class BatchedStdout {
-  private pending: string[] = [];
-
-  constructor() {
-    // Lines of the last turn still go out when the process exits (files and pipes are written synchronously then).
-    process.on('exit', () => this.flush());
-  }
-
-  line(text: string): void {
-    this.pieces().push(text);
-  }
-
-  /**
-   * Where the pieces of the next line go, in order, its end included. They are joined with the
-   * rest of the turn's lines only: a decision line is never a string of its own, whose pieces
-   * would each be one more string to allocate (about a kilobyte per line) and to flatten.
-   */
-  pieces(): string[] {
-    if (this.pending.length === 0) setImmediate(() => this.flush());
-    return this.pending;
-  }
-
-  /** The same output as a stream, for winston. */
-  stream(): Writable {
-    return new Writable({
-      write: (chunk: Buffer | string, _encoding, done) => {
-        this.line(chunk.toString());
-        done();
-      },
-      final: (done) => {
-        this.flush();
-        done();
-      },
-    });
-  }
-
-  private flush(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.join('');
-    this.pending = [];
-    process.stdout.write(text);
-  }
-}
-
-let stdoutBatch: BatchedStdout | undefined;
-
-/**
- * The process's one batch: every logger writes to the same stdout, so their lines keep one order, and
- * a reload (or a test) that builds another logger adds no exit listener of its own.
- */
-function sharedStdout(): BatchedStdout {
-  stdoutBatch ??= new BatchedStdout();
-  return stdoutBatch;
 }
 
 /** What a decision line says, in the order it says it. */
@@ -238,6 +178,8 @@ export function createLogging(config: LogConfig): Logging {
     format: winston.format.combine(winston.format.timestamp(), winston.format.printf(line)),
     transports: [new winston.transports.Stream({ stream: out.stream() })],
   });
+  // The latest logger says it (a reload builds another): the batch is the process's one.
+  out.onResumed = (dropped) => log.warn('log lines dropped: stdout was not read', { dropped });
   const writeDecision =
     config.format === 'json'
       ? (fields: DecisionFields) => pushJsonDecisionLine(fields, timestamp(), out.pieces())

@@ -75,6 +75,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const {
     createBridge,
     handleHangupsWith,
+    handleUserSignalsWith,
+    USER_SIGNAL_IGNORED,
     createReloader,
     settingsNeedingRestart,
     configWatch,
@@ -233,6 +235,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  handleUserSignalsWith((signal) => log.warn(USER_SIGNAL_IGNORED, { signal }));
   if (member) {
     const startedAt = Date.now();
     member.joined({

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { formatHostPort } from '../config/schema.js';
 import { readConfigFile } from '../lifecycle/configFile.js';
-import { handleHangupsWith } from '../lifecycle/hangups.js';
+import { handleHangupsWith, handleUserSignalsWith, USER_SIGNAL_IGNORED } from '../lifecycle/hangups.js';
 import { keepRunningOnStrayErrors, surviveBrokenOutput } from '../lifecycle/strayErrors.js';
 import { createLogging, exitOnceFlushed } from '../log.js';
 import { takeInheritedSockets } from '../server/socketActivation.js';
@@ -177,6 +177,7 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   };
   process.on('SIGTERM', () => onStopSignal('SIGTERM'));
   process.on('SIGINT', () => onStopSignal('SIGINT'));
+  handleUserSignalsWith((signal) => log.warn(USER_SIGNAL_IGNORED, { signal }));
 
   /**
    * Reloads `targets` from the file. The lead logs the outcome for the group; a worker whose

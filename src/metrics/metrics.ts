@@ -4,6 +4,7 @@ import type { BridgeHealth } from '../bridge.js';
 import type { BridgeObserver } from '../observe.js';
 import { backendMetrics } from './backendMetrics.js';
 import { decisionMetrics, PREFIX } from './decisionMetrics.js';
+import { sharedStdout } from '../stdoutBatch.js';
 
 /** What the scrape-time metrics are read from; all of it may change with a reload. */
 export interface MetricSources {
@@ -90,6 +91,17 @@ export function createMetrics(sources: MetricSources) {
       const dropped = sources.stats?.droppedRows() ?? 0;
       if (dropped > droppedReported) this.inc(dropped - droppedReported);
       droppedReported = Math.max(droppedReported, dropped);
+    },
+  });
+  let logDroppedReported = 0;
+  new Counter({
+    name: `${PREFIX}log_lines_dropped_total`,
+    help: 'Log lines dropped because stdout was not read (more than 16 MiB waited for its reader)',
+    registers: [registry],
+    collect() {
+      const dropped = sharedStdout().dropped();
+      if (dropped > logDroppedReported) this.inc(dropped - logDroppedReported);
+      logDroppedReported = Math.max(logDroppedReported, dropped);
     },
   });
   collectDefaultMetrics({ register: registry });

@@ -43,3 +43,27 @@ describe('SIGTERM', () => {
     expect(Object.values(tally.statuses).reduce((sum, n) => sum + n, 0)).toBe(225);
   });
 });
+
+describe('SIGUSR1 and SIGUSR2', () => {
+  it('neither open Node’s inspector nor stop the bridge: each is logged as ignored and checks go on', async () => {
+    const config = join(dir, 'usr.yaml');
+    writeFileSync(
+      config,
+      `listen: 127.0.0.1:0\nstats: {store: off}\nadmin: {listen: off}\nroutes: {default: {default: deny}}\n`,
+    );
+    const bridge = await startServe(['--config', config]);
+    const ignored = () =>
+      bridge
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('signal ignored')).length;
+    bridge.child.kill('SIGUSR1');
+    await expect.poll(ignored, { timeout: 10_000 }).toBe(1);
+    bridge.child.kill('SIGUSR2');
+    await expect.poll(ignored, { timeout: 10_000 }).toBe(2);
+    expect((await fetch(`${bridge.url}/auth?token=t`)).status).toBe(403);
+    expect(bridge.output()).not.toMatch(/Debugger listening/);
+    bridge.child.kill('SIGTERM');
+    expect(await bridge.exited).toBe(0);
+  });
+});

@@ -29,4 +29,15 @@ describe('hangups', () => {
     releaseHangups();
     expect(process.listenerCount('SIGHUP')).toBe(before - 1);
   });
+
+  it('hears SIGUSR1 and SIGUSR2 (unheard, one opens the inspector and the other ends the process) and says so once told how', async () => {
+    const { handleUserSignalsWith, releaseHangups } = await freshHangups();
+    process.emit('SIGUSR1', 'SIGUSR1');
+    const seen: string[] = [];
+    handleUserSignalsWith((signal) => seen.push(signal));
+    process.emit('SIGUSR1', 'SIGUSR1');
+    process.emit('SIGUSR2', 'SIGUSR2');
+    expect(seen).toEqual(['SIGUSR1', 'SIGUSR2']);
+    releaseHangups();
+  });
 });
