@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { StatsFileGone } from './sqliteStore.js';
 import type { StatsDatabase } from './types.js';
 
 /** How often a statistics database that could not be opened is tried again. */
@@ -9,7 +10,9 @@ export const REOPEN_EVERY_MS = 10_000;
  * another program, corrupt, not readable by this user) must not keep the bridge from serving, since
  * a streaming server that finds nothing listening lets every viewer in. Until it opens, every call
  * fails with why (the writer then keeps rows in its queue and logs the outage once, `/admin/stats`
- * answers 503), and opening is tried again at most every REOPEN_EVERY_MS, when a call comes.
+ * answers 503), and opening is tried again at most every REOPEN_EVERY_MS, when a call comes. A file
+ * removed or replaced while the bridge runs is let go of at the next write, which fails (the writer
+ * logs it and keeps its rows); the call after creates the file anew and writes them there.
  */
 export function reopeningDatabase(
   kind: StatsDatabase['kind'],
@@ -37,9 +40,23 @@ export function reopeningDatabase(
     if (database) return database;
     throw failure!;
   };
+  /** A file removed or replaced under the bridge: let go of it, and create it anew at the next call. */
+  const written = async (rows: Parameters<StatsDatabase['write']>[0]) => {
+    const current = opened();
+    try {
+      await current.write(rows);
+    } catch (error) {
+      if (!(error instanceof StatsFileGone)) throw error;
+      database = undefined;
+      failure = error;
+      triedAt = Number.NEGATIVE_INFINITY;
+      await current.close().catch(() => undefined);
+      throw error;
+    }
+  };
   return {
     kind,
-    write: async (rows) => opened().write(rows),
+    write: written,
     spans: async (since, until) => opened().spans(since, until),
     // Only SQLite is reopened so, and a SQLite database always sums its statistics in its reader thread.
     summaries: {

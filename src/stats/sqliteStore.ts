@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
@@ -10,6 +10,18 @@ import type { SessionSpan, StatsDatabase } from './types.js';
 const ROWS_PER_PAGE = 5000;
 /** Loaded on first use: CLI commands that never open a statistics file do not pay for the native module. */
 const loadSqlite = () => createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+
+/**
+ * The file the bridge writes is no longer at its path: deleted, moved or replaced while it ran. The
+ * connection would go on writing to the unlinked file, and every row would vanish with it.
+ */
+export class StatsFileGone extends Error {}
+
+/** Which file a path names now (device and inode); undefined when nothing is there. */
+function fileAt(path: string): string | undefined {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat && `${stat.dev}:${stat.ino}`;
+}
 
 export interface SqliteOptions {
   /** The `stats` command reads a file the bridge writes: it never creates or migrates one. */
@@ -72,11 +84,19 @@ export function openSqlite(path: string, options: SqliteOptions = {}): StatsData
   // Read a page at a time, so a long period read by the admin listener never holds the event loop for long.
   const spansPage = db.prepare(`${spansSql(() => '?', 'rowid, ')} AND rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_PAGE}`);
   const writer = options.readonly ? undefined : new SqliteWriterThread(path);
+  // Looked at before each batch (one a second at most): a stat costs microseconds, and a lost file loses every row.
+  const file = fileAt(path);
+  const assertStillThere = () => {
+    if (fileAt(path) !== file)
+      throw new StatsFileGone(`the statistics file ${path} (stats.path) was removed or replaced while the bridge ran`);
+  };
   const summaries = sqliteSummaries(path);
   return {
     kind: 'sqlite',
     write: async (rows) => {
-      if (rows.length > 0) await writer!.write(rows);
+      if (rows.length === 0) return;
+      assertStillThere();
+      await writer!.write(rows);
     },
     spans: async (since, until) => {
       const spans: SessionSpan[] = [];

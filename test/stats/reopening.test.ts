@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,5 +91,26 @@ describe('reopeningDatabase', () => {
     await database.write([row('b')]);
     expect(unopened).toEqual([]);
     expect(await database.spans(0, Date.UTC(2027, 0, 1))).toHaveLength(1);
+  });
+});
+
+describe('reopeningDatabase, a file removed while the bridge runs', () => {
+  it('fails the next write saying so, then creates the file anew and writes what the writer kept', async () => {
+    const path = join(tempFolder(), 'stats.db');
+    database = reopeningDatabase(
+      'sqlite',
+      () => openStatsDatabase({ store: 'sqlite', path } as never)!,
+      new ManualClock(),
+      () => undefined,
+    );
+    await database.write([row('before')]);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+    await expect(database.write([row('kept')])).rejects.toThrow(
+      /statistics file .*stats\.db \(stats\.path\) was removed or replaced while the bridge ran/,
+    );
+    // What the writer kept in its queue is written to the new file at the next call.
+    await database.write([row('kept')]);
+    expect(existsSync(path)).toBe(true);
+    expect(await database.spans(0, Date.UTC(2027, 0, 1))).toEqual([expect.objectContaining({ session: 'kept' })]);
   });
 });
