@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Admission, backendAdmission } from '../pipeline/admission.js';
+import type { Linked } from './checkOrder.js';
 import { fingerprint } from '../secrets.js';
 import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
 import { namedUser } from './sessionUser.js';
 import type { SessionRow } from './types.js';
 
 /** What the tracker knows of a live session beyond its row: what limits and revoke match on. */
-export interface TrackedSession {
+export interface TrackedSession extends Linked<TrackedSession> {
   row: SessionRow;
   readonly key: string;
   login?: string;
@@ -58,6 +59,8 @@ export function startedSession(event: TrackedCheck, key: string, now: number): T
     tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
     counted: countedAs(decision),
     written: now,
+    older: undefined,
+    newer: undefined,
   };
 }
 

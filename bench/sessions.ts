@@ -1,0 +1,205 @@
+/**
+ * Section 11: the live-session list at scale. The status page asks `/admin/sessions?limit=1000`
+ * and `/admin/status` every 3 s, on the process that answers the checks; whatever those cost
+ * on the event loop, every check waits for. Measured in this process, with the real tracker
+ * and the real admin listener on loopback, at 10,000 and 100,000 live sessions:
+ *
+ * - the call's own cost: milliseconds until the whole answer is read (median of a few calls),
+ *   for the page's limited list, a filter nothing matches, and the whole list (no limit);
+ * - the event loop's longest delay (`monitorEventLoopDelay`, max) and the checks' latency
+ *   (p50/p99/max) while the page's polls are asked back to back, against a row without polls.
+ *   The checks go to a plain HTTP server on the same loop that hands each to the tracker and
+ *   answers 200: a cached decision's cheapest stand-in, so what stalls it is what the polls cost.
+ *
+ * Load loops are bounded in count and time.
+ */
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import winston from 'winston';
+import { adminAuth } from '../src/admin/auth.js';
+import { adminRoutes } from '../src/admin/routes.js';
+import { adminHandler } from '../src/admin/server.js';
+import { systemClock } from '../src/clock.js';
+import { backendSource } from '../src/pipeline/decision.js';
+import type { TrackedCheck } from '../src/sessions/trackedCheck.js';
+import { SessionTracker } from '../src/sessions/tracker.js';
+import type { Section } from './report.js';
+import { median } from './rounds.js';
+import { QUICK } from './settings.js';
+
+const TOKEN = 'bench-admin-token-0123456789';
+const SIZES = [10_000, 100_000] as const;
+const CHECK_CONNECTIONS = 8;
+const ROW_MS = QUICK ? 2000 : 5000;
+const CALLS = QUICK ? 3 : 7;
+
+/** A check of session `n` as the tracker hears it: ten channels, a thousand users. */
+function checkOf(n: number): TrackedCheck {
+  return {
+    route: 'default',
+    protocol: 'cesbo',
+    caller: '127.0.0.1',
+    by: 'backend',
+    viewer: { session: `s${n}`, channel: `ch${n % 10}`, ip: '203.0.113.7', userAgent: 'VLC/3.0', token: `t${n}` },
+    decision: { allow: true, source: backendSource('portal'), sessionName: `user${n % 1000}` },
+  };
+}
+
+interface Listening {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<Listening> {
+  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Milliseconds until the whole answer of GET `path` is read. */
+function timedGet(agent: Agent, port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${path}: ${res.statusCode}`)),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Bed {
+  readonly tracker: SessionTracker;
+  readonly admin: Listening;
+  readonly checks: Listening;
+  readonly agent: Agent;
+  close(): Promise<void>;
+}
+
+async function bed(live: number): Promise<Bed> {
+  const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1_000_000, clock: systemClock });
+  for (let n = 0; n < live; n++) tracker.checkAnswered(checkOf(n));
+  const log = winston.createLogger({ silent: true });
+  const sessions = tracker;
+  const routes = adminRoutes({
+    actions: {},
+    sessions,
+    hasRoute: (route) => route === 'default',
+    now: () => new Date(),
+    body: { maxBytes: 65_536, timeoutMs: 5000 },
+  });
+  const admin = await listen(
+    adminHandler({
+      auth: adminAuth(TOKEN),
+      routes,
+      registry: { metrics: async () => '', contentType: 'text/plain; version=0.0.4; charset=utf-8' },
+      status: () => ({
+        live: sessions.liveCount(),
+        routes: [{ name: 'default', live: sessions.liveCount('default') }],
+      }),
+      readiness: () => 'serving',
+      page: '',
+      hosts: [],
+      log,
+    }),
+  );
+  // A check of one of the live sessions: the tracker's work on a repeated check, then the answer.
+  let next = 0;
+  const checks = await listen((_req, res) => {
+    tracker.checkAnswered(checkOf(next++ % live));
+    res.end('ok');
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: CHECK_CONNECTIONS + 2 });
+  return {
+    tracker,
+    admin,
+    checks,
+    agent,
+    async close() {
+      tracker.close();
+      agent.destroy();
+      await Promise.all([admin.close(), checks.close()]);
+    },
+  };
+}
+
+const asAdmin = { Authorization: `Bearer ${TOKEN}` };
+
+/** The call's own cost, median of CALLS calls, nothing else running. */
+async function callCost(b: Bed, path: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < CALLS; i++) times.push(await timedGet(b.agent, b.admin.port, path, asAdmin));
+  return median(times);
+}
+
+interface LoadRow {
+  readonly checks: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly loopMax: number;
+  readonly polls: number;
+}
+
+/** Checks for ROW_MS over CHECK_CONNECTIONS connections, while the page's polls go back to back (or not). */
+async function underLoad(b: Bed, polling: boolean): Promise<LoadRow> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const until = performance.now() + ROW_MS;
+  const latencies: number[] = [];
+  let polls = 0;
+  delay.enable();
+  const checker = async () => {
+    while (performance.now() < until && latencies.length < 2_000_000)
+      latencies.push(await timedGet(b.agent, b.checks.port, '/auth'));
+  };
+  const poller = async () => {
+    while (polling && performance.now() < until && polls < 10_000) {
+      await timedGet(b.agent, b.admin.port, '/admin/sessions?limit=1000', asAdmin);
+      await timedGet(b.agent, b.admin.port, '/admin/status', asAdmin);
+      polls++;
+    }
+  };
+  await Promise.all([poller(), ...Array.from({ length: CHECK_CONNECTIONS }, checker)]);
+  delay.disable();
+  latencies.sort((a, c) => a - c);
+  const at = (share: number) => latencies[Math.min(latencies.length - 1, Math.floor(share * latencies.length))]!;
+  return { checks: latencies.length, p50: at(0.5), p99: at(0.99), max: at(1), loopMax: delay.max / 1e6, polls };
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+export async function sessionListing(): Promise<Section> {
+  const lines: string[] = [];
+  for (const live of SIZES) {
+    const b = await bed(live);
+    const limited = await callCost(b, '/admin/sessions?limit=1000');
+    const nobody = await callCost(b, '/admin/sessions?user=nobody&limit=1000');
+    const whole = await callCost(b, '/admin/sessions');
+    const quiet = await underLoad(b, false);
+    const polled = await underLoad(b, true);
+    await b.close();
+    const row = (name: string, r: LoadRow) =>
+      `     ${name}: ${r.checks.toLocaleString('en')} checks, latency p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}; event loop max ${ms(r.loopMax)}${r.polls ? `; ${r.polls} polls` : ''}`;
+    lines.push(
+      `11. ${live.toLocaleString('en')} live sessions, in process: /admin/sessions?limit=1000 ${ms(limited)}, ?user=nobody&limit=1000 ${ms(nobody)}, whole list ${ms(whole)} (median of ${CALLS})`,
+      row('checks alone', quiet),
+      row('checks while the page polls back to back', polled),
+    );
+  }
+  return { lines, targets: [] };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  console.log((await sessionListing()).lines.join('\n'));
