@@ -24,9 +24,26 @@ export interface TrackedSession extends Linked<TrackedSession> {
 /** Who a viewer is, for closing their sessions: never a token in clear once it is here. */
 export type ViewerIdentity = { readonly login: string } | { readonly userId: string } | { readonly token: string };
 
-/** What the connection-limit count holds of the session after this decision. */
-export function countedAs(decision: TrackedDecision): Admission | undefined {
-  return decision.countedAs ?? backendAdmission(decision);
+/**
+ * What the connection-limit count holds of the session after this decision: `held` itself when
+ * the backend counts it as before (nearly every repeated check), so that nothing is made again.
+ */
+export function countedAs(decision: TrackedDecision, held?: Admission): Admission | undefined {
+  if (decision.countedAs !== undefined) return decision.countedAs;
+  const userId = decision.answer?.userId;
+  // `backend:<X-UserId>`, as backendAdmission names it, told without building the name.
+  const sameUser =
+    held !== undefined &&
+    userId !== undefined &&
+    held.user.length === userId.length + 8 &&
+    held.user.startsWith('backend:') &&
+    held.user.endsWith(userId);
+  const same =
+    sameUser &&
+    decision.allow &&
+    decision.answer!.maxSessions === held.limit &&
+    (decision.answer!.unique ?? false) === held.unique;
+  return same ? held : backendAdmission(decision);
 }
 
 /** The session a check of a session not seen before starts (its viewer and decision are known). */

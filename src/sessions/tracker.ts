@@ -2,6 +2,7 @@ import type { SessionEnded } from '../observe.js';
 import type { Clock } from '../clock.js';
 import { CheckOrder } from './checkOrder.js';
 import { HandedRows } from './handedRows.js';
+import { SessionIndex } from './sessionIndex.js';
 import { listing, type SessionFilter, type SessionListing } from './liveSession.js';
 import type { TrackedCheck } from './trackedCheck.js';
 import { countedAs, startedSession, type TrackedSession } from './trackedSession.js';
@@ -43,8 +44,8 @@ export function sessionKey(caller: string | undefined, session: string): string 
  * fingerprints (for revoke), passwords never.
  */
 export class SessionTracker {
-  /** By key, to find a session; `order` keeps them in order of the last check. */
-  private readonly live = new Map<string, TrackedSession>();
+  /** To find a session; `order` keeps them in order of the last check. */
+  private readonly live = new SessionIndex();
   private readonly order = new CheckOrder<TrackedSession>();
   /** Live sessions per route, so that a metrics scrape counts without walking every session. */
   private readonly liveByRoute = new Map<string, number>();
@@ -70,8 +71,7 @@ export class SessionTracker {
     // A publish is no viewing session: neither listed nor counted in the statistics.
     if (!viewer?.session || !decision || viewer.publishing) return;
     const now = at ?? this.options.clock.now();
-    const key = sessionKey(event.caller, viewer.session);
-    const tracked = this.live.get(key);
+    const tracked = this.live.get(event.caller, viewer.session);
     const verdict = decision.allow ? 'allow' : 'deny';
     if (tracked) {
       this.order.moveToNewest(tracked);
@@ -82,14 +82,14 @@ export class SessionTracker {
       row.decision = verdict;
       row.by = event.by;
       row.allowed ||= decision.allow;
-      tracked.counted = countedAs(decision) ?? tracked.counted;
+      tracked.counted = countedAs(decision, tracked.counted) ?? tracked.counted;
       const named = this.nameUser(tracked, event);
       if (changed || named || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
-    const fresh = startedSession(event, key, now);
+    const fresh = startedSession(event, sessionKey(event.caller, viewer.session), now);
     if (this.live.size >= this.options.maxLive) this.evictOldest();
-    this.live.set(key, fresh);
+    this.live.add(fresh);
     this.order.append(fresh);
     this.countIn(fresh.row.route, 1);
     this.options.sink?.(this.rowsHeld.handOut(fresh.row));
@@ -98,6 +98,8 @@ export class SessionTracker {
   /** A later check that names another user names the session, and who a revoke or a filter finds it as. */
   private nameUser(tracked: TrackedSession, event: TrackedCheck): boolean {
     const named = namedUser(event);
+    // The user the session has already (nearly every check): nothing to compare, nothing built.
+    if (named.user === undefined || named.user === tracked.row.user) return false;
     // Its fields named, not spread: a copy of the whole session on every later check cost more than the rest of the tracker.
     const known = {
       user: tracked.row.user,
@@ -122,7 +124,7 @@ export class SessionTracker {
 
   /** The streaming server still lists the session: it is being watched now. */
   touch(caller: string, session: string): TrackedSession | undefined {
-    const tracked = this.live.get(sessionKey(caller, session));
+    const tracked = this.live.get(caller, session);
     if (!tracked) return undefined;
     const now = this.options.clock.now();
     this.order.moveToNewest(tracked);
@@ -216,9 +218,9 @@ export class SessionTracker {
   }
 
   private finish(key: string, reason: EndReason, at: number): TrackedSession | undefined {
-    const tracked = this.live.get(key);
+    const tracked = this.live.byKey(key);
     if (!tracked) return undefined;
-    this.live.delete(key);
+    this.live.remove(tracked);
     this.order.remove(tracked);
     this.countIn(tracked.row.route, -1);
     tracked.row = { ...tracked.row, endedAt: Math.max(at, tracked.row.lastSeen), endReason: reason };
