@@ -13,19 +13,20 @@
  *
  * Load loops are bounded in count and time.
  */
+import { spawnSync } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import winston from 'winston';
 import { adminAuth } from '../src/admin/auth.js';
 import { adminRoutes } from '../src/admin/routes.js';
 import { adminHandler } from '../src/admin/server.js';
 import { systemClock } from '../src/clock.js';
 import { backendSource } from '../src/pipeline/decision.js';
-import type { TrackedCheck } from '../src/sessions/trackedCheck.js';
 import { SessionTracker } from '../src/sessions/tracker.js';
 import type { Section } from './report.js';
+import { sessionCheck } from './sessionChecks.js';
 import { median } from './rounds.js';
 import { QUICK } from './settings.js';
 
@@ -34,18 +35,7 @@ const SIZES = [10_000, 100_000] as const;
 const CHECK_CONNECTIONS = 8;
 const ROW_MS = QUICK ? 2000 : 5000;
 const CALLS = QUICK ? 3 : 7;
-
-/** A check of session `n` as the tracker hears it: ten channels, a thousand users. */
-function checkOf(n: number): TrackedCheck {
-  return {
-    route: 'default',
-    protocol: 'cesbo',
-    caller: '127.0.0.1',
-    by: 'backend',
-    viewer: { session: `s${n}`, channel: `ch${n % 10}`, ip: '203.0.113.7', userAgent: 'VLC/3.0', token: `t${n}` },
-    decision: { allow: true, source: backendSource('portal'), sessionName: `user${n % 1000}` },
-  };
-}
+const portal = backendSource('portal');
 
 interface Listening {
   readonly port: number;
@@ -90,7 +80,7 @@ interface Bed {
 
 async function bed(live: number): Promise<Bed> {
   const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1_000_000, clock: systemClock });
-  for (let n = 0; n < live; n++) tracker.checkAnswered(checkOf(n));
+  for (let n = 0; n < live; n++) tracker.checkAnswered(sessionCheck(n, portal));
   const log = winston.createLogger({ silent: true });
   const sessions = tracker;
   const routes = adminRoutes({
@@ -118,7 +108,7 @@ async function bed(live: number): Promise<Bed> {
   // A check of one of the live sessions: the tracker's work on a repeated check, then the answer.
   let next = 0;
   const checks = await listen((_req, res) => {
-    tracker.checkAnswered(checkOf(next++ % live));
+    tracker.checkAnswered(sessionCheck(next++ % live, portal));
     res.end('ok');
   });
   const agent = new Agent({ keepAlive: true, maxSockets: CHECK_CONNECTIONS + 2 });
@@ -153,29 +143,51 @@ interface LoadRow {
   readonly polls: number;
 }
 
-/** Checks for ROW_MS over CHECK_CONNECTIONS connections, while the page's polls go back to back (or not). */
-async function underLoad(b: Bed, polling: boolean): Promise<LoadRow> {
+/** The page's polls that reach the sessions (its statistics polls go to the statistics reader thread). */
+const PAGE_POLLS = ['/admin/sessions?limit=1000', '/admin/status'];
+
+/** Checks for ROW_MS over CHECK_CONNECTIONS connections, while `polls` are asked back to back, in turn. */
+async function underLoad(b: Bed, polls: readonly string[]): Promise<LoadRow> {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   const until = performance.now() + ROW_MS;
   const latencies: number[] = [];
-  let polls = 0;
+  let polled = 0;
   delay.enable();
   const checker = async () => {
     while (performance.now() < until && latencies.length < 2_000_000)
       latencies.push(await timedGet(b.agent, b.checks.port, '/auth'));
   };
   const poller = async () => {
-    while (polling && performance.now() < until && polls < 10_000) {
-      await timedGet(b.agent, b.admin.port, '/admin/sessions?limit=1000', asAdmin);
-      await timedGet(b.agent, b.admin.port, '/admin/status', asAdmin);
-      polls++;
+    while (polls.length > 0 && performance.now() < until && polled < 10_000) {
+      for (const path of polls) await timedGet(b.agent, b.admin.port, path, asAdmin);
+      polled++;
     }
   };
   await Promise.all([poller(), ...Array.from({ length: CHECK_CONNECTIONS }, checker)]);
   delay.disable();
   latencies.sort((a, c) => a - c);
   const at = (share: number) => latencies[Math.min(latencies.length - 1, Math.floor(share * latencies.length))]!;
-  return { checks: latencies.length, p50: at(0.5), p99: at(0.99), max: at(1), loopMax: delay.max / 1e6, polls };
+  return { checks: latencies.length, p50: at(0.5), p99: at(0.99), max: at(1), loopMax: delay.max / 1e6, polls: polled };
+}
+
+/** bench/sessionsCheckBytes.ts in a process of its own (it needs --expose-gc and a large young generation). */
+function checkBytes(): string {
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--max-semi-space-size=512',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('sessionsCheckBytes.ts', import.meta.url)),
+    ],
+    { encoding: 'utf8' },
+  );
+  if (run.status !== 0) return `not measured (${run.stderr.trim().split('\n').at(-1)})`;
+  const bytes = JSON.parse(run.stdout) as Record<string, number | null>;
+  const shown = (value: number | null | undefined) =>
+    value == null ? 'a collection ran: not counted' : `${Math.round(value)} B`;
+  return `a live session checked again ${shown(bytes.repeated)}, with X-UserId and X-Max-Sessions ${shown(bytes.repeatedWithLimit)}; a new session ${shown(bytes.started)}`;
 }
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
@@ -187,8 +199,9 @@ export async function sessionListing(): Promise<Section> {
     const limited = await callCost(b, '/admin/sessions?limit=1000');
     const nobody = await callCost(b, '/admin/sessions?user=nobody&limit=1000');
     const whole = await callCost(b, '/admin/sessions');
-    const quiet = await underLoad(b, false);
-    const polled = await underLoad(b, true);
+    const quiet = await underLoad(b, []);
+    const polled = await underLoad(b, PAGE_POLLS);
+    const wholeAsked = await underLoad(b, ['/admin/sessions']);
     await b.close();
     const row = (name: string, r: LoadRow) =>
       `     ${name}: ${r.checks.toLocaleString('en')} checks, latency p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}; event loop max ${ms(r.loopMax)}${r.polls ? `; ${r.polls} polls` : ''}`;
@@ -196,8 +209,10 @@ export async function sessionListing(): Promise<Section> {
       `11. ${live.toLocaleString('en')} live sessions, in process: /admin/sessions?limit=1000 ${ms(limited)}, ?user=nobody&limit=1000 ${ms(nobody)}, whole list ${ms(whole)} (median of ${CALLS})`,
       row('checks alone', quiet),
       row('checks while the page polls back to back', polled),
+      row('checks while the whole list is asked back to back', wholeAsked),
     );
   }
+  lines.push(`11. bytes the tracker allocates per check, in process: ${checkBytes()}`);
   return { lines, targets: [] };
 }
 

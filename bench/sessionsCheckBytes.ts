@@ -11,35 +11,20 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type { TrackedCheck } from '../src/sessions/trackedCheck.js';
 import type { SessionTracker as Tracker } from '../src/sessions/tracker.js';
+import { sessionCheck } from './sessionChecks.js';
 
 const root = process.env.SOURCE_ROOT || new URL('../src/', import.meta.url).pathname;
 const from = (path: string) => import(pathToFileURL(`${root}${path}`).href);
 const { SessionTracker } = (await from('sessions/tracker.ts')) as { SessionTracker: typeof Tracker };
 const { backendSource } = await from('pipeline/decision.ts');
 const { systemClock } = await from('clock.ts');
+const portal = backendSource('portal');
 
 const LIVE = 10_000;
 const CHECKS = 100_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
-
-function checkOf(n: number, limited: boolean): TrackedCheck {
-  return {
-    route: 'default',
-    protocol: 'cesbo',
-    caller: '127.0.0.1',
-    by: 'backend',
-    viewer: { session: `s${n}`, channel: `ch${n % 10}`, ip: '203.0.113.7', userAgent: 'VLC/3.0', token: `t${n}` },
-    decision: {
-      allow: true,
-      source: backendSource('portal'),
-      sessionName: `user${n % 1000}`,
-      answer: limited ? { userId: `${n % 1000}`, maxSessions: 2 } : undefined,
-    },
-  };
-}
 
 let collections = 0;
 new PerformanceObserver((list) => {
@@ -47,23 +32,23 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 /** Heap bytes per call of `run(i)`, over `count` calls; the events are made before the count starts. */
-function bytesPer(count: number, run: (i: number) => void): number | undefined {
+function bytesPer(count: number, run: (i: number) => void): number | null {
   gc!();
   const seen = collections;
   const before = process.memoryUsage().heapUsed;
   for (let i = 0; i < count; i++) run(i);
   const grown = process.memoryUsage().heapUsed - before;
-  return collections === seen ? grown / count : undefined;
+  return collections === seen ? grown / count : null;
 }
 
 function tracker(): Tracker {
   return new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1_000_000, clock: systemClock });
 }
 
-const result: Record<string, number | undefined> = {};
+const result: Record<string, number | null> = {};
 for (const limited of [false, true]) {
   const t = tracker();
-  const events = Array.from({ length: LIVE }, (_, n) => checkOf(n, limited));
+  const events = Array.from({ length: LIVE }, (_, n) => sessionCheck(n, portal, limited));
   for (const event of events) t.checkAnswered(event);
   // Warm: V8 optimizes the path before it is counted.
   for (let i = 0; i < CHECKS; i++) t.checkAnswered(events[i % LIVE]!);
@@ -71,7 +56,7 @@ for (const limited of [false, true]) {
   t.close();
 }
 const fresh = tracker();
-const starts = Array.from({ length: 20_000 }, (_, n) => checkOf(n, false));
+const starts = Array.from({ length: 20_000 }, (_, n) => sessionCheck(n, portal));
 result.started = bytesPer(starts.length, (i) => fresh.checkAnswered(starts[i]!));
 fresh.close();
 console.log(JSON.stringify(result));

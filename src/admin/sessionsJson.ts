@@ -2,9 +2,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LiveSession } from './views.js';
 
 /**
- * Sessions made into JSON per turn of the event loop: about 3 µs each to build and 4 µs to
- * write here, so a whole list of 100,000 in one turn held every check for most of a second
- * (a streaming server with a 1-2 s auth timeout lets its viewers in when that happens).
+ * Sessions made into JSON per turn of the event loop (a few ms here). A whole list of 100,000
+ * takes about a second to build and write (bench/sessions.ts); made in one turn, as it was, it
+ * held every check that long, and a streaming server with a 1-2 s auth timeout lets viewers in.
  */
 const SESSIONS_PER_TURN = 250;
 
