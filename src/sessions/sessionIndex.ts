@@ -25,8 +25,8 @@ export class SessionIndex {
 
   add(tracked: TrackedSession): void {
     const caller = tracked.row.caller ?? '';
-    let sessions = this.byCaller.get(caller);
-    if (!sessions) this.byCaller.set(caller, (sessions = new Map()));
+    const sessions = this.byCaller.get(caller) ?? new Map<string, TrackedSession>();
+    if (sessions.size === 0) this.byCaller.set(caller, sessions);
     sessions.set(tracked.row.session, tracked);
     this.count++;
   }
