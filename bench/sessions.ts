@@ -23,6 +23,7 @@ import { adminAuth } from '../src/admin/auth.js';
 import { adminRoutes } from '../src/admin/routes.js';
 import { adminHandler } from '../src/admin/server.js';
 import { systemClock } from '../src/clock.js';
+import { createStatsView } from '../src/stats/view.js';
 import { backendSource } from '../src/pipeline/decision.js';
 import { SessionTracker } from '../src/sessions/tracker.js';
 import type { Section } from './report.js';
@@ -86,6 +87,8 @@ async function bed(live: number): Promise<Bed> {
   const routes = adminRoutes({
     actions: {},
     sessions,
+    // As `stats: {store: off}` serves them: summed here, from the live sessions (a database's are summed in a reader thread).
+    stats: createStatsView({ spans: async () => tracker.rows().filter((row) => row.allowed) }, () => 0, Date.now, 3600),
     hasRoute: (route) => route === 'default',
     now: () => new Date(),
     body: { maxBytes: 65_536, timeoutMs: 5000 },
@@ -143,8 +146,14 @@ interface LoadRow {
   readonly polls: number;
 }
 
-/** The page's polls that reach the sessions (its statistics polls go to the statistics reader thread). */
+/** The page's polls that reach the sessions; with a statistics database its statistics polls are summed in a reader thread. */
 const PAGE_POLLS = ['/admin/sessions?limit=1000', '/admin/status'];
+/** With `stats: {store: off}` the page's statistics polls are summed from the live sessions, on the event loop. */
+const STATS_OFF_POLLS = [
+  ...PAGE_POLLS,
+  '/admin/stats?by=channel&since=24h',
+  '/admin/stats/concurrency?since=6h&step=300',
+];
 
 /** Checks for ROW_MS over CHECK_CONNECTIONS connections, while `polls` are asked back to back, in turn. */
 async function underLoad(b: Bed, polls: readonly string[]): Promise<LoadRow> {
@@ -202,6 +211,7 @@ export async function sessionListing(): Promise<Section> {
     const quiet = await underLoad(b, []);
     const polled = await underLoad(b, PAGE_POLLS);
     const wholeAsked = await underLoad(b, ['/admin/sessions']);
+    const statsOff = await underLoad(b, STATS_OFF_POLLS);
     await b.close();
     const row = (name: string, r: LoadRow) =>
       `     ${name}: ${r.checks.toLocaleString('en')} checks, latency p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}; event loop max ${ms(r.loopMax)}${r.polls ? `; ${r.polls} polls` : ''}`;
@@ -210,6 +220,7 @@ export async function sessionListing(): Promise<Section> {
       row('checks alone', quiet),
       row('checks while the page polls back to back', polled),
       row('checks while the whole list is asked back to back', wholeAsked),
+      row('checks while the page polls back to back with stats: {store: off}', statsOff),
     );
   }
   lines.push(`11. bytes the tracker allocates per check, in process: ${checkBytes()}`);

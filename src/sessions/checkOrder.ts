@@ -19,7 +19,7 @@ export class CheckOrder<T extends Linked<T>> {
     return this.oldestItem;
   }
 
-  /** The most recently checked: walk on by `older` (a plain walk, no iterator: a listing may pass 100,000). */
+  /** The most recently checked: walk on by `older`, as from `oldest` by `newer` (plain walks, no iterator: a walk may pass 100,000). */
   get newest(): T | undefined {
     return this.newestItem;
   }
@@ -48,14 +48,5 @@ export class CheckOrder<T extends Linked<T>> {
     else this.newestItem = item.older;
     item.older = undefined;
     item.newer = undefined;
-  }
-
-  /** Oldest check first (`find`, `rows`). Taking out the item just yielded is safe; any other change during the walk is not. */
-  *fromOldest(): Generator<T> {
-    for (let item = this.oldestItem; item; ) {
-      const newer: T | undefined = item.newer;
-      yield item;
-      item = newer;
-    }
   }
 }

