@@ -19,6 +19,7 @@ import { cpuSeconds, startBridge, startCountingMiddleware } from './processes.js
 import { redisCache } from './redisCache.js';
 import { difference, fixed, ratio, type Section, type Target, targetTable } from './report.js';
 import { BRIDGE_BASE, backendLines, CONNECTIONS, QUICK, SECONDS } from './settings.js';
+import { sessionListing } from './sessions.js';
 import { slowMiddleware } from './slowMiddleware.js';
 import { statsOnOff } from './stats.js';
 import { workers } from './workers.js';
@@ -119,6 +120,7 @@ for (const section of [
   hlsWorkload,
   async () => inProcessMemory(),
   statsOnOff,
+  sessionListing,
   redisCache,
   slowMiddleware,
   workers,

@@ -4,11 +4,13 @@ import { singleHeader } from '../protocols/read.js';
 import { RequestProblem } from '../requestProblem.js';
 import type { AdminActions, RevokeTarget } from './actions.js';
 import { AdminProblem, readJsonBody, type BodyLimits } from './body.js';
+import { sessionsJson } from './sessionsJson.js';
 import type { SessionFilter, SessionsView, StatsGrouping, StatsView } from './views.js';
 
-/** What a route answers: JSON (an object) or a ready text with its content type. */
+/** What a route answers: JSON (an object), JSON text written as it is made, or a ready text with its content type. */
 export type AdminAnswer =
   | { readonly status: number; readonly json: unknown; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly status: number; readonly chunks: AsyncIterable<string>; readonly headers?: undefined }
   | {
       readonly status: number;
       readonly text: string;
@@ -165,12 +167,9 @@ export function adminRoutes(
           const limit = limitText === null ? Infinity : Number(limitText);
           if (limitText !== null && !(Number.isInteger(limit) && limit >= 1))
             throw new AdminProblem(400, 'limit: expected a whole number of at least 1');
-          const list = sessions.list(filter);
-          // Most recently seen first, so that a limited list shows the sessions being watched now.
-          const newestFirst = [...list].sort((a, b) =>
-            a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0,
-          );
-          return json({ count: list.length, sessions: newestFirst.slice(0, limit) });
+          // Most recently checked first, so that a limited list shows the sessions being watched now.
+          const { count, sessions: listed } = sessions.list(filter, limit);
+          return { status: 200, chunks: sessionsJson(count, listed) };
         },
       },
     ],

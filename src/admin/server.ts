@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Registry } from 'prom-client';
 import { formatHostPort } from '../config/fields.js';
 import type { Logger } from '../log.js';
@@ -35,6 +37,10 @@ const TOKEN_NEEDED = `<!doctype html><meta charset="utf-8"><title>iptv-auth-brid
 <p style="font:16px system-ui;margin:2em">This status page needs the admin token: open <code>/?token=&lt;admin.token&gt;</code> once; the browser keeps a cookie.</p>`;
 
 function write(res: ServerResponse, answer: AdminAnswer): void {
+  if ('chunks' in answer) {
+    writeChunks(res, answer.status, answer.chunks);
+    return;
+  }
   const body = 'json' in answer ? `${JSON.stringify(answer.json, null, 2)}\n` : answer.text;
   const contentType = 'json' in answer ? 'application/json; charset=utf-8' : answer.contentType;
   res.writeHead(answer.status, {
@@ -44,6 +50,16 @@ function write(res: ServerResponse, answer: AdminAnswer): void {
     ...answer.headers,
   });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** JSON written as it is made (no length known in advance: chunked); a client gone stops the making. */
+function writeChunks(res: ServerResponse, status: number, chunks: AsyncIterable<string>): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  pipeline(Readable.from(chunks), res).catch(() => undefined);
 }
 
 function problemAnswer(problem: AdminProblem): AdminAnswer {

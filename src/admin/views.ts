@@ -1,12 +1,13 @@
 // The shapes the admin listener reads live sessions and statistics through: the sessions' and the
 // statistics' own types (the admin listener depends on them, never the other way round).
-import type { LiveSession, SessionFilter } from '../sessions/liveSession.js';
+import type { SessionFilter, SessionListing } from '../sessions/liveSession.js';
 
-export type { LiveSession, SessionFilter } from '../sessions/liveSession.js';
+export type { LiveSession, SessionFilter, SessionListing } from '../sessions/liveSession.js';
 export type { ConcurrencyPoint, StatsGrouping, StatsQuery, StatsRow, StatsView } from '../stats/types.js';
 
 export interface SessionsView {
-  list(filter: SessionFilter): readonly LiveSession[];
+  /** Live sessions matching `filter`, most recently checked first: `count` of them all, at most `limit` listed. */
+  list(filter: SessionFilter, limit: number): SessionListing;
   /** Live sessions, of one route or all (metrics: sessions_live{route}). */
   liveCount(route?: string): number;
 }

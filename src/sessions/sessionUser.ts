@@ -19,16 +19,18 @@ export interface NamedUser {
 export function namedUser({ by, decision, viewer }: TrackedCheck): NamedUser {
   const { source } = decision!;
   const token = viewer!.token;
-  // Checked first: this runs on every check of a session, and nearly no name holds the token (URL-encoded, a `%`).
-  const masked = (text: string | undefined) =>
-    text === undefined || token === undefined || (!text.includes(token) && !text.includes('%'))
-      ? text
-      : maskOccurrences(text, secretValueForms([token]));
-  const sessionName = masked(decision!.sessionName);
+  const sessionName = masked(decision!.sessionName, token);
   const local = source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
   const login = local ?? viewer!.credentials?.login;
-  const userId = masked(decision!.answer?.userId);
+  const userId = masked(decision!.answer?.userId, token);
   return { user: (by === 'user' ? login : undefined) ?? sessionName ?? userId, login, sessionName, userId };
+}
+
+/** `text` without the viewer's token; a function of its own, not a closure made on every check. */
+function masked(text: string | undefined, token: string | undefined): string | undefined {
+  // Checked first: this runs on every check of a session, and nearly no name holds the token (URL-encoded, a `%`).
+  if (text === undefined || token === undefined || (!text.includes(token) && !text.includes('%'))) return text;
+  return maskOccurrences(text, secretValueForms([token]));
 }
 
 /**

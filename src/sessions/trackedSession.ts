@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Admission, backendAdmission } from '../pipeline/admission.js';
+import type { Linked } from './checkOrder.js';
 import { fingerprint } from '../secrets.js';
 import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
 import { namedUser } from './sessionUser.js';
 import type { SessionRow } from './types.js';
 
 /** What the tracker knows of a live session beyond its row: what limits and revoke match on. */
-export interface TrackedSession {
+export interface TrackedSession extends Linked<TrackedSession> {
   row: SessionRow;
   readonly key: string;
   login?: string;
@@ -23,9 +24,26 @@ export interface TrackedSession {
 /** Who a viewer is, for closing their sessions: never a token in clear once it is here. */
 export type ViewerIdentity = { readonly login: string } | { readonly userId: string } | { readonly token: string };
 
-/** What the connection-limit count holds of the session after this decision. */
-export function countedAs(decision: TrackedDecision): Admission | undefined {
-  return decision.countedAs ?? backendAdmission(decision);
+/**
+ * What the connection-limit count holds of the session after this decision: `held` itself when
+ * the backend counts it as before (nearly every repeated check), so that nothing is made again.
+ */
+export function countedAs(decision: TrackedDecision, held?: Admission): Admission | undefined {
+  if (decision.countedAs !== undefined) return decision.countedAs;
+  const userId = decision.answer?.userId;
+  // `backend:<X-UserId>`, as backendAdmission names it, told without building the name.
+  const sameUser =
+    held !== undefined &&
+    userId !== undefined &&
+    held.user.length === userId.length + 8 &&
+    held.user.startsWith('backend:') &&
+    held.user.endsWith(userId);
+  const same =
+    sameUser &&
+    decision.allow &&
+    decision.answer!.maxSessions === held.limit &&
+    (decision.answer!.unique ?? false) === held.unique;
+  return same ? held : backendAdmission(decision);
 }
 
 /** The session a check of a session not seen before starts (its viewer and decision are known). */
@@ -58,6 +76,8 @@ export function startedSession(event: TrackedCheck, key: string, now: number): T
     tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
     counted: countedAs(decision),
     written: now,
+    older: undefined,
+    newer: undefined,
   };
 }
 

@@ -102,7 +102,7 @@ describe('keepCountedSlots', () => {
     const { tracker, watch } = bridgeWithTracker(1);
     expect(await watch('bob-token', 's1')).toBe(200);
     expect(await watch('carol-token', 'c1')).toBe(200);
-    expect(tracker.list().map((s) => s.session)).toEqual(['c1']);
+    expect([...tracker.list().sessions].map((s) => s.session)).toEqual(['c1']);
     expect(await watch('bob-token', 's2')).toBe(403);
   });
 

@@ -44,7 +44,7 @@ describe('SessionTracker idle sweep and live counts', () => {
     await nextTurn();
     expect(sessions.liveCount()).toBe(126);
     await nextTurn();
-    expect(sessions.list().map((s) => s.session)).toEqual(['fresh', 's600']);
+    expect([...sessions.list().sessions].map((s) => s.session)).toEqual(['s600', 'fresh']);
     const ended = rows.filter((r) => r.endReason === 'idle');
     expect(ended).toHaveLength(624);
     expect(new Set(ended.map((r) => r.session)).size).toBe(624);

@@ -69,7 +69,7 @@ describe('SessionTracker', () => {
     sessions.checkAnswered(check('s1', { allow: false, decidedBy: 'backend:portal', userId: '42' }));
     sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:portal' }, {}, '10.0.0.2'));
     expect(sessions.liveCount()).toBe(2);
-    expect(sessions.list({ user: 'alice-box' })).toEqual([
+    expect([...sessions.list({ user: 'alice-box' }).sessions]).toEqual([
       {
         route: 'default',
         protocol: 'cesbo',
@@ -105,12 +105,12 @@ describe('SessionTracker', () => {
     );
     sessions.checkAnswered(check('b', { allow: true, decidedBy: 'backend:m', userId: '7' }));
     sessions.checkAnswered(check('c', { allow: true, decidedBy: 'ip-rule (allow 10.0.0.0/8)' }));
-    expect(sessions.list().map((s) => [s.session, s.user])).toEqual([
-      ['a', 'bob'],
-      ['b', '7'],
+    expect([...sessions.list().sessions].map((s) => [s.session, s.user])).toEqual([
       ['c', undefined],
+      ['b', '7'],
+      ['a', 'bob'],
     ]);
-    expect(JSON.stringify(sessions.list())).not.toContain('pw-never-kept');
+    expect(JSON.stringify([...sessions.list().sessions])).not.toContain('pw-never-kept');
   });
 
   it('a later check that names a user names the session: a deny, then allows as user 7001, then 7002', () => {
@@ -118,17 +118,17 @@ describe('SessionTracker', () => {
     sessions.checkAnswered(check('s', { allow: false, decidedBy: 'backend:m' }));
     clock.advance(1000);
     sessions.checkAnswered(check('s', { allow: true, decidedBy: 'backend:m', userId: '7001' }));
-    expect(sessions.list().map((s) => s.user)).toEqual(['7001']);
+    expect([...sessions.list().sessions].map((s) => s.user)).toEqual(['7001']);
     clock.advance(1000);
     // Same decision as the check before: written because the user changed, not only the verdict.
     sessions.checkAnswered(check('s', { allow: true, decidedBy: 'backend:m', userId: '7002' }));
-    expect(sessions.list().map((s) => s.user)).toEqual(['7002']);
+    expect([...sessions.list().sessions].map((s) => s.user)).toEqual(['7002']);
     expect(rows.map((row) => row.user)).toEqual([undefined, '7001', '7002']);
     const [tracked] = sessions.find(() => true);
     expect(belongsTo(tracked!, { userId: '7002' })).toBe(true);
     // A check that names nobody leaves the user as it was.
     sessions.checkAnswered(check('s', { allow: true, decidedBy: 'ip-rule (allow 10.0.0.0/8)' }));
-    expect(sessions.list().map((s) => s.user)).toEqual(['7002']);
+    expect([...sessions.list().sessions].map((s) => s.user)).toEqual(['7002']);
   });
 
   it('does not track refused checks or checks without a session id', () => {
@@ -144,7 +144,7 @@ describe('SessionTracker', () => {
     clock.advance(30_000);
     sessions.checkAnswered(check('new', { allow: true, decidedBy: 'default' }));
     clock.advance(35_000);
-    expect(sessions.list().map((s) => s.session)).toEqual(['new']);
+    expect([...sessions.list().sessions].map((s) => s.session)).toEqual(['new']);
     const ended = rows.find((r) => r.session === 'old' && r.endReason)!;
     expect(ended).toMatchObject({ endReason: 'idle', endedAt: Date.UTC(2026, 0, 1) });
     clock.advance(60_000);
@@ -165,7 +165,7 @@ describe('SessionTracker', () => {
     sessions.checkAnswered(check('s0', { allow: true, decidedBy: 'default' }));
     sessions.checkAnswered(check('s10', { allow: true, decidedBy: 'default' }));
     expect(sessions.liveCount()).toBe(10);
-    expect(sessions.list().map((s) => s.session)).not.toContain('s1');
+    expect([...sessions.list().sessions].map((s) => s.session)).not.toContain('s1');
     expect(rows.find((r) => r.session === 's1' && r.endReason === 'idle')).toBeDefined();
   });
 
@@ -179,7 +179,7 @@ describe('SessionTracker', () => {
     sessions.checkAnswered(check('s4', allowed));
     // s2 is the least recently checked: evicted for s5, unheard.
     sessions.checkAnswered(check('s5', allowed));
-    expect(sessions.list().map((s) => s.session)).toEqual(['s3', 's4', 's5']);
+    expect([...sessions.list().sessions].map((s) => s.session)).toEqual(['s5', 's4', 's3']);
     clock.advance(30_000);
     sessions.checkAnswered(check('s5', allowed));
     clock.advance(31_000);
@@ -204,8 +204,8 @@ describe('SessionTracker', () => {
     const { sessions } = tracker();
     sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'default' }, { channel: 'news' }));
     sessions.checkAnswered({ ...check('s2', { allow: true, decidedBy: 'default' }), route: 'vod' });
-    expect(sessions.list({ channel: 'news' }).map((s) => s.session)).toEqual(['s1']);
-    expect(sessions.list({ route: 'vod' }).map((s) => s.session)).toEqual(['s2']);
+    expect([...sessions.list({ channel: 'news' }).sessions].map((s) => s.session)).toEqual(['s1']);
+    expect([...sessions.list({ route: 'vod' }).sessions].map((s) => s.session)).toEqual(['s2']);
     expect([sessions.liveCount('default'), sessions.liveCount('vod'), sessions.liveCount('none')]).toEqual([1, 1, 0]);
   });
 

@@ -81,18 +81,13 @@ describe('Astra connector', () => {
     astra.sessions = listed(101);
     await connector.poll();
     // 102 went away; 103 was checked just now and may not be listed yet.
-    expect(
-      tracker
-        .list()
-        .map((s) => s.session)
-        .sort(),
-    ).toEqual(['101', '103']);
+    expect([...tracker.list().sessions].map((s) => s.session).sort()).toEqual(['101', '103']);
     expect(rows.find((r) => r.session === '102' && r.endReason)).toMatchObject({ endReason: 'closed-by-server' });
 
     clock.advance(10_000);
     await connector.poll();
-    expect(tracker.list().map((s) => s.session)).toEqual(['101']);
-    expect(tracker.list()[0]!.lastSeen).toBe(new Date(clock.now()).toISOString());
+    expect([...tracker.list().sessions].map((s) => s.session)).toEqual(['101']);
+    expect([...tracker.list().sessions][0]!.lastSeen).toBe(new Date(clock.now()).toISOString());
   });
 
   it('closes the newest session of a user over X-Max-Sessions, or the oldest when the newest is X-Unique', async () => {
@@ -136,12 +131,7 @@ describe('Astra connector', () => {
     await connector.poll();
     expect(astra.closed).toEqual(['21']);
     expect(rows.filter((r) => r.endReason === 'over-limit').map((r) => [r.session, r.user])).toEqual([['21', 'bob']]);
-    expect(
-      tracker
-        .list()
-        .map((s) => s.session)
-        .sort(),
-    ).toEqual(['20', '22', '23']);
+    expect([...tracker.list().sessions].map((s) => s.session).sort()).toEqual(['20', '22', '23']);
   });
 
   it("counts a user's sessions on every server: each server closes its own extra ones", async () => {
@@ -167,7 +157,7 @@ describe('Astra connector', () => {
       await connectors.poll();
       expect(astra.closed).toEqual([]);
       expect(edge2.closed).toEqual(['31']);
-      expect(tracker.list().map((s) => s.session)).toEqual(['30']);
+      expect([...tracker.list().sessions].map((s) => s.session)).toEqual(['30']);
       connectors.close();
     } finally {
       await edge2.stop();
@@ -193,7 +183,7 @@ describe('Astra connector', () => {
 
     await astra.stop();
     expect(await closedBy({ userId: 'stb-7' })).toEqual([]);
-    expect(tracker.list().map((s) => s.session)).toEqual(['43']);
+    expect([...tracker.list().sessions].map((s) => s.session)).toEqual(['43']);
     await astra.start();
     await connectors.poll();
     expect(astra.closed).toEqual(['40', '41', '42', '43']);
@@ -215,12 +205,7 @@ describe('Astra connector', () => {
     const result = await connectors.closeViewer({ userId: '42' });
     expect(result).toEqual({ closed: [{ server: 'edge1', route: 'default', session: '10', user: '42' }] });
     expect(astra.closed).toContain(10);
-    expect(
-      tracker
-        .list()
-        .map((s) => s.session)
-        .sort(),
-    ).toEqual(['11', '12']);
+    expect([...tracker.list().sessions].map((s) => s.session).sort()).toEqual(['11', '12']);
     connectors.close();
   });
 

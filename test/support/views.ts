@@ -11,13 +11,17 @@ import type {
 /** A sessions view over a list held in memory: what the statistics side provides, at its smallest. */
 export function listedSessions(sessions: readonly LiveSession[]): SessionsView {
   return {
-    list: (filter: SessionFilter) =>
-      sessions.filter(
+    list: (filter: SessionFilter, limit: number) => {
+      const matching = sessions.filter(
         (s) =>
           (filter.user === undefined || s.user === filter.user) &&
           (filter.channel === undefined || s.channel === filter.channel) &&
           (filter.route === undefined || s.route === filter.route),
-      ),
+      );
+      // Most recently checked first, as the tracker lists them.
+      const newestFirst = [...matching].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+      return { count: matching.length, sessions: newestFirst.slice(0, limit) };
+    },
     liveCount: (route) => sessions.filter((s) => route === undefined || s.route === route).length,
   };
 }
