@@ -13,7 +13,7 @@ import { createRecorder, RecordFolderError } from '../../src/record/recorder.js'
 import { loadFixtures, type Exchange } from '../../src/replay/fixtures.js';
 import { closedPort, startReplayServer, type ReplayServer } from '../../src/replay/server.js';
 import { memoryLogger } from '../support/bridge.js';
-import { MIDDLEWARE_FIXTURE_FOLDERS } from './shippedFolders.js';
+import { MIDDLEWARE_FIXTURE_FOLDERS } from '../replay/shippedFolders.js';
 import { fixturesOf } from '../support/replayedMiddleware.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
