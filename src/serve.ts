@@ -184,7 +184,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       },
     },
     log,
-    () => new Date(),
+    () => new Date(systemClock.now()),
     // Every worker reads the same file: the lead logs the outcome once for the group.
     leads,
   );
@@ -234,14 +234,14 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (member) {
-    const startedAt = Date.now();
+    const startedAt = systemClock.now();
     member.joined({
       status: () =>
         workerStatus(
           member.slot,
           bridge.health(),
           operations.metrics.totals(),
-          Math.round((Date.now() - startedAt) / 1000),
+          Math.round((systemClock.now() - startedAt) / 1000),
           reloader.status().digest,
         ),
       reload: () => reloader.reload('signal'),
