@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminActions } from '../../src/admin/actions.js';
-import { ConfigError } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 import { readConfigFile } from '../../src/lifecycle/configFile.js';
 
 import { openPostgres } from '../../src/stats/postgresStore.js';
