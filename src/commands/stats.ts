@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { readConfigDocument, validateConfig } from '../config/load.js';
 import { maskUrl } from '../secrets.js';
 import { openStatsDatabase } from '../stats/open.js';
-import type { StatsGrouping, StatsRow } from '../stats/types.js';
+import { STATS_GROUPINGS, type StatsGrouping, type StatsRow } from '../stats/types.js';
 import { createStatsView } from '../stats/view.js';
 import { parseDuration } from '../config/duration.js';
 
@@ -35,7 +35,6 @@ viewers, sessions, watch time and peak concurrent sessions per group.
   --format F    table (default), csv or json
 `;
 
-const GROUPINGS: readonly StatsGrouping[] = ['channel', 'user', 'day', 'route'];
 const FORMATS = ['table', 'csv', 'json'] as const;
 
 class StatsUsageError extends Error {}
@@ -127,7 +126,7 @@ export async function statsCommand(
       return 0;
     }
     const by = values.by as StatsGrouping;
-    if (!GROUPINGS.includes(by)) throw new StatsUsageError(`--by: expected one of ${GROUPINGS.join('|')}`);
+    if (!STATS_GROUPINGS.includes(by)) throw new StatsUsageError(`--by: expected one of ${STATS_GROUPINGS.join('|')}`);
     const format = values.format as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new StatsUsageError(`--format: expected one of ${FORMATS.join('|')}`);
     const since = pointInTime(values.since, '--since', now);
