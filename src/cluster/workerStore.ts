@@ -103,7 +103,9 @@ export function workerStore(local: Store, askPrimary: AskPrimary, clock: Pick<Cl
     if (silentSince === undefined) return health;
     probe();
     const since = new Date(silentSince).toISOString();
-    const detail = `${health.detail}; primary not answering since ${since}: token bindings and session counts kept in this worker`;
+    const detail =
+      `${health.detail}; primary not answering since ${since}: ` +
+      'token bindings and session counts kept in this worker';
     return { ...health, ok: false, detail };
   };
   return store as unknown as Store;
