@@ -49,7 +49,7 @@ const PLAYERS = [
 ];
 
 /** The request paths and headers of the workload, in order. */
-export function* hlsChecks(workload: HlsWorkload): Generator<{ path: string; headers: Record<string, string> }> {
+function* hlsChecks(workload: HlsWorkload): Generator<{ path: string; headers: Record<string, string> }> {
   const next = random(42);
   const channel = zipf(workload.channels, next);
   const watching = Array.from({ length: workload.viewers }, () => channel());

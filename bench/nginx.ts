@@ -33,7 +33,7 @@ export interface AuthCacheConfig {
  * middleware fails or the entry is being refreshed, as stale-if-error does.
  * The access log goes to /dev/null, as the bridge's decision log does here.
  */
-export function authCacheConfig({ dir, port, middleware, upstreamConnections }: AuthCacheConfig): string {
+function authCacheConfig({ dir, port, middleware, upstreamConnections }: AuthCacheConfig): string {
   return `daemon off;
 worker_processes 1;
 ${process.getuid?.() === 0 ? 'user nobody nogroup;' : ''}

@@ -25,15 +25,8 @@ export const fingerprint = boundedMemo(
 
 export const MASK = '***';
 
-/** Config keys whose string values are secrets. */
-const SECRET_KEY = /secret|passw|token|api_?key|signature/i;
-
 /** Shell bookkeeping whose names happen to look secret (`PWD` is the working directory). */
 const SHELL_VARIABLES = new Set(['PWD', 'OLDPWD']);
-
-export function isSecretName(name: string): boolean {
-  return SECRET_KEY.test(name);
-}
 
 /**
  * `text` with every occurrence of each secret replaced by `***`, the secrets

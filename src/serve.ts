@@ -186,7 +186,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       },
     },
     log,
-    () => new Date(),
+    () => new Date(systemClock.now()),
     // Every worker reads the same file: the lead logs the outcome once for the group.
     leads,
   );
@@ -237,14 +237,14 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   process.on('SIGINT', () => stop('SIGINT'));
   handleUserSignalsWith((signal) => log.warn(USER_SIGNAL_IGNORED, { signal }));
   if (member) {
-    const startedAt = Date.now();
+    const startedAt = systemClock.now();
     member.joined({
       status: () =>
         workerStatus(
           member.slot,
           bridge.health(),
           operations.metrics.totals(),
-          Math.round((Date.now() - startedAt) / 1000),
+          Math.round((systemClock.now() - startedAt) / 1000),
           reloader.status().digest,
         ),
       reload: () => reloader.reload('signal'),

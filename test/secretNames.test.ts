@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretParameterName } from '../src/secretNames.js';
+import { isSecretConfigKey, isSecretParameterName } from '../src/secretNames.js';
 
 describe('isSecretParameterName', () => {
   it('is true for names like tokens, passwords, keys, signatures and credentials', () => {
@@ -33,5 +33,17 @@ describe('isSecretParameterName', () => {
     // A secure_link's times, and names that only contain a short secret name.
     for (const name of ['expires', 'e', 'exp', 'start', 'stream', 'pinned', 'side', 'host', 'request_type'])
       expect(isSecretParameterName(name), name).toBe(false);
+  });
+});
+
+describe('isSecretConfigKey', () => {
+  it("masks the config's secret keys and answer headers named like them", () => {
+    for (const name of ['secret', 'password', 'passwordHash', 'token', 'apiKey', 'api_key', 'X-Signature'])
+      expect(isSecretConfigKey(name), name).toBe(true);
+  });
+
+  it('keeps the settings the wide list would hide: cache.key, securetoken.hash, X-AuthDuration', () => {
+    for (const name of ['key', 'hash', 'X-AuthDuration', 'sig', 'pin'])
+      expect(isSecretConfigKey(name), name).toBe(false);
   });
 });

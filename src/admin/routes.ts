@@ -6,6 +6,7 @@ import type { AdminActions, RevokeTarget } from './actions.js';
 import { AdminProblem, readJsonBody, type BodyLimits } from './body.js';
 import { sessionsJson } from './sessionsJson.js';
 import type { SessionFilter, SessionsView, StatsGrouping, StatsView } from './views.js';
+import { STATS_GROUPINGS as GROUPINGS } from '../stats/types.js';
 
 /** What a route answers: JSON (an object), JSON text written as it is made, or a ready text with its content type. */
 export type AdminAnswer =
@@ -55,7 +56,6 @@ async function asRefusal<T>(traced: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
-const GROUPINGS: readonly StatsGrouping[] = ['channel', 'user', 'day', 'route'];
 /** A chart of more points than this is unreadable and costs the database for nothing. */
 const MAX_CHART_POINTS = 2000;
 /** The headers a Cesbo caller sends about its viewer; a trace reads the same ones. */

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { Store, StoreHealth } from '../store/types.js';
 import { ChannelError } from './channel.js';
 import { callStore, isDecisionKey, PLACEMENT, placementOf } from './storePlacement.js';
@@ -31,16 +32,18 @@ const isSilence = (error: unknown) => error instanceof ChannelError && error.una
  * went unanswered, every call waiting for the primary and every later one
  * runs on the worker's memory at once, and health says so, until the primary
  * answers a probe (one at a time, sent by the calls and health checks made meanwhile).
+ * Health dates the silence by `clock`.
  */
-export function workerStore(local: Store, askPrimary: AskPrimary): Store {
-  let silentSince: Date | undefined;
+export function workerStore(local: Store, askPrimary: AskPrimary, clock: Pick<Clock, 'now'> = systemClock): Store {
+  /** Epoch ms. */
+  let silentSince: number | undefined;
   let probing = false;
   /** Calls waiting for the primary: each runs on the worker's memory at once when the primary is found silent. */
   const waiting = new Set<() => void>();
 
   function noteSilence(): void {
     if (silentSince !== undefined) return;
-    silentSince = new Date();
+    silentSince = clock.now();
     for (const doWithout of [...waiting]) doWithout();
   }
   function probe(): void {
@@ -99,8 +102,10 @@ export function workerStore(local: Store, askPrimary: AskPrimary): Store {
     const health = local.health();
     if (silentSince === undefined) return health;
     probe();
-    const since = silentSince.toISOString();
-    const detail = `${health.detail}; primary not answering since ${since}: token bindings and session counts kept in this worker`;
+    const since = new Date(silentSince).toISOString();
+    const detail =
+      `${health.detail}; primary not answering since ${since}: ` +
+      'token bindings and session counts kept in this worker';
     return { ...health, ok: false, detail };
   };
   return store as unknown as Store;

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { readConfigDocument, validateConfig } from '../config/load.js';
 import { maskUrl } from '../secrets.js';
 import { openStatsDatabase } from '../stats/open.js';
-import type { StatsGrouping, StatsRow } from '../stats/types.js';
+import { STATS_GROUPINGS, type StatsGrouping, type StatsRow } from '../stats/types.js';
 import { createStatsView } from '../stats/view.js';
 import { parseDuration } from '../config/duration.js';
 
@@ -23,7 +23,8 @@ function statsSettings(file: string) {
   return validateConfig(read, file);
 }
 
-const STATS_USAGE = `usage: iptv-auth-bridge stats [--config FILE] [--since 24h] [--until T] [--by channel|user|day|route] [--format table|csv|json]
+const STATS_USAGE = `usage: iptv-auth-bridge stats [--config FILE] [--since 24h] [--until T] \
+[--by channel|user|day|route] [--format table|csv|json]
 
 Viewing statistics from the bridge's statistics store (stats: in the config):
 viewers, sessions, watch time and peak concurrent sessions per group.
@@ -35,7 +36,6 @@ viewers, sessions, watch time and peak concurrent sessions per group.
   --format F    table (default), csv or json
 `;
 
-const GROUPINGS: readonly StatsGrouping[] = ['channel', 'user', 'day', 'route'];
 const FORMATS = ['table', 'csv', 'json'] as const;
 
 class StatsUsageError extends Error {}
@@ -70,8 +70,8 @@ function render(
   format: (typeof FORMATS)[number],
   window: { since: number; until: number },
 ): string {
-  if (format === 'json')
-    return `${JSON.stringify({ since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString(), by, rows }, null, 2)}\n`;
+  const [since, until] = [new Date(window.since).toISOString(), new Date(window.until).toISOString()];
+  if (format === 'json') return `${JSON.stringify({ since, until, by, rows }, null, 2)}\n`;
   if (format === 'csv') {
     const lines = [
       [by, 'viewers', 'sessions', 'watch_seconds', 'peak_concurrent'],
@@ -93,8 +93,14 @@ function render(
       .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
       .join('  ')
       .trimEnd();
-  const period = `${new Date(window.since).toISOString()} .. ${new Date(window.until).toISOString()}`;
-  return `${[`# ${period}`, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), rows.length === 0 ? '(no viewing sessions in this period)' : ''].join('\n').trimEnd()}\n`;
+  const table = [
+    `# ${since} .. ${until}`,
+    line(head),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.map(line),
+    rows.length === 0 ? '(no viewing sessions in this period)' : '',
+  ];
+  return `${table.join('\n').trimEnd()}\n`;
 }
 
 /**
@@ -127,7 +133,7 @@ export async function statsCommand(
       return 0;
     }
     const by = values.by as StatsGrouping;
-    if (!GROUPINGS.includes(by)) throw new StatsUsageError(`--by: expected one of ${GROUPINGS.join('|')}`);
+    if (!STATS_GROUPINGS.includes(by)) throw new StatsUsageError(`--by: expected one of ${STATS_GROUPINGS.join('|')}`);
     const format = values.format as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new StatsUsageError(`--format: expected one of ${FORMATS.join('|')}`);
     const since = pointInTime(values.since, '--since', now);
@@ -149,7 +155,8 @@ export async function statsCommand(
   }
   if (stats.store === 'sqlite' && !existsSync(stats.path)) {
     err.write(
-      `no statistics yet: ${stats.path} (stats.path in ${file}) does not exist; the bridge creates it on its first start\n`,
+      `no statistics yet: ${stats.path} (stats.path in ${file}) does not exist; ` +
+        'the bridge creates it on its first start\n',
     );
     return 1;
   }

@@ -74,7 +74,9 @@ export const adminSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['token'],
-        message: `required when admin.listen is not a loopback address (${at.host}): anyone who reaches it could flush and revoke`,
+        message:
+          `required when admin.listen is not a loopback address (${at.host}): ` +
+          'anyone who reaches it could flush and revoke',
       });
       return z.NEVER;
     }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { checkUsersFile } from './usersFile.js';
-import { collectConfig, ConfigError, readConfigDocument } from './load.js';
+import { collectConfig, readConfigDocument } from './load.js';
+import { ConfigError } from './document.js';
 import { packagesSchema } from './policySchema.js';
 import { userIdentities } from './references.js';
 import type { BridgeConfig } from './schema.js';

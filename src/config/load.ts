@@ -3,7 +3,6 @@ import { referenceProblems } from './references.js';
 import { configSchema, type BridgeConfig } from './schema.js';
 
 // The error every entry point here throws, for callers that only load a config.
-export { ConfigError };
 
 /** The configuration in a document, with its references checked; every problem at once. */
 export function collectConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Collected<BridgeConfig> {

@@ -1,4 +1,5 @@
-import { isSecretName, MASK, maskOccurrences, maskUrl, withUrlEncoded } from '../secrets.js';
+import { isSecretConfigKey } from '../secretNames.js';
+import { MASK, maskOccurrences, maskUrl, withUrlEncoded } from '../secrets.js';
 
 /**
  * A copy of the configuration that is safe to print: values of secret keys,
@@ -7,7 +8,7 @@ import { isSecretName, MASK, maskOccurrences, maskUrl, withUrlEncoded } from '..
  */
 export function maskSecrets(value: unknown, secretValues: readonly string[] = [], key = ''): unknown {
   if (typeof value === 'string') {
-    if (isSecretName(key)) return MASK;
+    if (isSecretConfigKey(key)) return MASK;
     const masked = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? maskUrl(value) : value;
     // Each secret as given and as it reads inside a normalized URL.
     return maskOccurrences(masked, withUrlEncoded(secretValues));

@@ -54,8 +54,9 @@ export function readStored(stored: string): StoredPassword | string {
     const match = BCRYPT.exec(stored);
     if (!match) return 'looks like a bcrypt hash but is malformed';
     const cost = Number(match[1]);
+    const costs = `${BCRYPT_COSTS.min}-${BCRYPT_COSTS.max}`;
     if (cost < BCRYPT_COSTS.min || cost > BCRYPT_COSTS.max)
-      return `bcrypt cost must be ${BCRYPT_COSTS.min}-${BCRYPT_COSTS.max} (each step doubles a check's time), not ${cost}`;
+      return `bcrypt cost must be ${costs} (each step doubles a check's time), not ${cost}`;
     return { format: 'bcrypt' };
   }
   if (stored.startsWith('$argon2')) {

@@ -15,7 +15,8 @@ function unknownBackends(document: Record<string, unknown>): string[] {
     return route.backends.flatMap((name: unknown, index) =>
       typeof name === 'string' && !defined.includes(name)
         ? [
-            `${formatPath(['routes', routeName, 'backends', index])}: unknown backend "${name}" (defined: ${defined.join(', ') || 'none'})`,
+            `${formatPath(['routes', routeName, 'backends', index])}: ` +
+              `unknown backend "${name}" (defined: ${defined.join(', ') || 'none'})`,
           ]
         : [],
     );

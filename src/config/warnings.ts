@@ -24,7 +24,8 @@ function ministraCappedBelowAuthDuration(config: BridgeConfig): string[] {
     .filter(([, backend]) => backend.type === 'ministra')
     .map(
       ([name]) =>
-        `cache.maxTtl (${config.cache.maxTtl}) is below the X-AuthDuration of ${MINISTRA_AUTH_DURATION} that backends.${name} (ministra) grants: ` +
+        `cache.maxTtl (${config.cache.maxTtl}) is below the X-AuthDuration of ${MINISTRA_AUTH_DURATION} ` +
+        `that backends.${name} (ministra) grants: ` +
         `a Flussonic caller re-checks after maxTtl, the portal no longer knows the token, and the viewer is cut off`,
     );
 }
@@ -45,7 +46,8 @@ function deniesEveryCheck(config: BridgeConfig): string[] {
     config.ipRules.some((rule) => rule.action === 'allow');
   if (routeMayAllow || policyMayAllow) return [];
   return [
-    'routes: no route has backends or default: allow, and no users, usersFile, securetoken or ipRules allow rule is set: ' +
+    'routes: no route has backends or default: allow, ' +
+      'and no users, usersFile, securetoken or ipRules allow rule is set: ' +
       'every check is denied (define backends, or set routes.<name>.default: allow)',
   ];
 }

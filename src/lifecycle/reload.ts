@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/document.js';
 import type { BridgeConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { LoadedConfig } from './configFile.js';

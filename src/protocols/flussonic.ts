@@ -108,7 +108,7 @@ interface Turn {
  * Flussonic expect; `referer` only when known; then the Flussonic caller's
  * own other parameters, unchanged, and any `extra` a middleware's adapter adds.
  */
-export function askFlussonic(
+function askFlussonic(
   base: URL,
   viewer: ViewerRequest,
   turn: Turn,

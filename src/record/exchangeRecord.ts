@@ -6,8 +6,8 @@ import {
 } from '../adapters/transport.js';
 import { sha256Hex, type ExpectedValue } from '../replay/expectedValue.js';
 import { parseTarget, type Exchange } from '../replay/fixtures.js';
-import { isSecretParameterName } from '../secretNames.js';
-import { isSecretName, MASK, maskOccurrences } from '../secrets.js';
+import { isSecretConfigKey, isSecretParameterName } from '../secretNames.js';
+import { MASK, maskOccurrences } from '../secrets.js';
 import { maskNamedSecrets, namedSecretsIn, secretValueForms } from '../secretText.js';
 import { bodyValues, recordedBody } from './bodyRecord.js';
 
@@ -130,7 +130,8 @@ export function recordedExchange(
   for (const [name, value] of Object.entries(answer.headers)) {
     const text = answerHeaderText(value);
     if (text === undefined || VOLATILE_ANSWER_HEADERS.has(name.toLowerCase())) continue;
-    if (SECRET_ANSWER_HEADER.test(name) || isSecretName(name)) headers[name] = MASK;
+    // The narrow list: the wide one would mask X-AuthDuration, a decision's detail.
+    if (SECRET_ANSWER_HEADER.test(name) || isSecretConfigKey(name)) headers[name] = MASK;
     else headers[name] = URL_ANSWER_HEADER.test(name) ? maskNamedSecrets(scrub(text)) : scrub(text);
   }
   const body = scrub(answer.body.toString('utf8'));

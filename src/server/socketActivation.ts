@@ -39,16 +39,19 @@ function roleOf(name: string | undefined, count: number, fd: number, warn: Socke
   if (name !== undefined && (ROLES as readonly string[]).includes(name)) return name as SocketRole;
   // One socket without FileDescriptorName= gets the unit's name (or none): it is the decisions listener.
   if (count === 1) {
-    // A typo (`decison`) still serves, as it always did, but says so: the admin socket it was maybe meant to be is missing.
+    // A typo (`decison`) still serves, as it always did, but says so: the admin socket it was maybe
+    // meant to be is missing.
     if (!isDefaultName(name))
       warn(
-        `socket activation: fd ${fd} is named "${name}", which names no listener (expected "decisions" or "admin"); it is served as the decisions listener, the only socket passed`,
+        `socket activation: fd ${fd} is named "${name}", which names no listener (expected "decisions" or "admin"); ` +
+          'it is served as the decisions listener, the only socket passed',
         { fd, name: name as string, expected: ROLES },
       );
     return 'decisions';
   }
   throw new SocketActivationError(
-    `LISTEN_FDNAMES: fd ${fd} is named "${name ?? 'unknown'}"; with several sockets each needs FileDescriptorName=decisions or FileDescriptorName=admin`,
+    `LISTEN_FDNAMES: fd ${fd} is named "${name ?? 'unknown'}"; ` +
+      'with several sockets each needs FileDescriptorName=decisions or FileDescriptorName=admin',
   );
 }
 

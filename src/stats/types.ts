@@ -21,8 +21,9 @@ export interface StatsDatabase {
   close(): Promise<void>;
 }
 
-/** How `/admin/stats` and the `stats` command group the rows. */
-export type StatsGrouping = 'channel' | 'user' | 'day' | 'route';
+/** How `/admin/stats` and the `stats` command group the rows: one list, so both accept the same. */
+export const STATS_GROUPINGS = ['channel', 'user', 'day', 'route'] as const;
+export type StatsGrouping = (typeof STATS_GROUPINGS)[number];
 export interface StatsQuery {
   readonly since: Date;
   readonly until?: Date;

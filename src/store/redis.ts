@@ -120,7 +120,8 @@ function connect(url: string, timeoutMs: number): Redis {
 export function redisStore(options: RedisStoreOptions): Store {
   const { timeoutMs, log } = options;
   const redis = connect(options.url, timeoutMs);
-  const guard = guardRedis(redis, { timeoutMs, log, redialAfterMs: RECONNECT_MAX_MS });
+  const now = options.now ?? Date.now;
+  const guard = guardRedis(redis, { timeoutMs, log, redialAfterMs: RECONNECT_MAX_MS, now });
   const { attempt } = guard;
   const maxLocalEntries = options.maxLocalEntries ?? 1_000_000;
   const local = memoryStore({ maxEntries: maxLocalEntries });

@@ -12,14 +12,17 @@ export type Answer<T> = T | typeof FAILED;
 type Connection =
   | { readonly state: 'connecting' }
   | { readonly state: 'up' }
-  | { readonly state: 'down'; readonly since: Date; readonly reason: string }
+  | { readonly state: 'down'; readonly since: number; readonly reason: string }
   | { readonly state: 'closed' };
 
 /** Why Redis did not do what it was asked while connected: silent (timeouts), or refusing writes (OOM, READONLY). */
 interface Trouble {
-  readonly since: Date;
+  /** Epoch ms, on the injected clock. */
+  readonly since: number;
   readonly reason: string;
 }
+
+const isoTime = (epochMs: number) => new Date(epochMs).toISOString();
 
 /** Settles with `fallback` on any failure, and after `ms` at the latest. */
 function withFallback<T>(operation: () => Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -92,7 +95,14 @@ export function guardRedis(
     timeoutMs,
     log,
     redialAfterMs,
-  }: { readonly timeoutMs: number; readonly log: Logger; readonly redialAfterMs: number },
+    now,
+  }: {
+    readonly timeoutMs: number;
+    readonly log: Logger;
+    readonly redialAfterMs: number;
+    /** Epoch ms: when trouble began, as health shows it. */
+    readonly now: () => number;
+  },
 ): RedisGuard {
   const { host, port, db, tls, password, sentinels, name } = redis.options;
   // Built from the parsed options, so no credential can be part of it.
@@ -115,7 +125,7 @@ export function guardRedis(
     // One episode, one line: each script refused names itself (its digest), which says nothing of the cause.
     if (refusingWrites) return;
     const reason = scrub(withoutScriptName(error.message));
-    refusingWrites = { since: new Date(), reason };
+    refusingWrites = { since: now(), reason };
     log.warn(
       'redis store refusing writes: decisions not cached, token bindings and session counts kept in this instance',
       { store: target, reason },
@@ -124,7 +134,7 @@ export function guardRedis(
 
   function noteSilence(): void {
     if (silent || connection.state !== 'up') return;
-    silent = { since: new Date(), reason: `not answering within ${timeoutMs} ms` };
+    silent = { since: now(), reason: `not answering within ${timeoutMs} ms` };
     log.warn('redis store not answering: answering as cache misses until it answers again', {
       store: target,
       reason: silent.reason,
@@ -194,7 +204,7 @@ export function guardRedis(
     if (/DB index is out of range/i.test(error.message))
       wrongDb = `db ${db ?? 0} does not exist on the server (cache.redisUrl)`;
     if (connection.state === 'connecting') {
-      connection = { state: 'down', since: new Date(), reason: lastError };
+      connection = { state: 'down', since: now(), reason: lastError };
       log.warn('redis store unreachable: answering as cache misses until it is back', {
         store: target,
         reason: lastError,
@@ -206,7 +216,7 @@ export function guardRedis(
   redis.on('ready', () => {
     if (connection.state === 'closed') return;
     if (wrongDb !== undefined) {
-      connection = { state: 'down', since: new Date(), reason: wrongDb };
+      connection = { state: 'down', since: now(), reason: wrongDb };
       log.error('redis store not used: answering as cache misses', { store: target, reason: wrongDb });
       return;
     }
@@ -219,7 +229,7 @@ export function guardRedis(
   redis.on('close', () => {
     if (connection.state !== 'up') return;
     const reason = lastError ?? 'connection closed';
-    connection = { state: 'down', since: new Date(), reason };
+    connection = { state: 'down', since: now(), reason };
     log.warn('redis store connection lost: answering as cache misses until it is back', { store: target, reason });
   });
 
@@ -233,7 +243,7 @@ export function guardRedis(
             return {
               store: 'redis',
               ok: false,
-              detail: `${target} ${silent.reason} since ${silent.since.toISOString()}`,
+              detail: `${target} ${silent.reason} since ${isoTime(silent.since)}`,
             };
           }
           if (refusingWrites) {
@@ -241,7 +251,7 @@ export function guardRedis(
             return {
               store: 'redis',
               ok: false,
-              detail: `${target} refusing writes since ${refusingWrites.since.toISOString()}: ${refusingWrites.reason}`,
+              detail: `${target} refusing writes since ${isoTime(refusingWrites.since)}: ${refusingWrites.reason}`,
             };
           }
           return { store: 'redis', ok: true, detail: `connected to ${target}` };
@@ -249,7 +259,7 @@ export function guardRedis(
           return {
             store: 'redis',
             ok: false,
-            detail: `${target} unreachable since ${connection.since.toISOString()}: ${connection.reason}`,
+            detail: `${target} unreachable since ${isoTime(connection.since)}: ${connection.reason}`,
           };
         case 'connecting':
           return { store: 'redis', ok: false, detail: `connecting to ${target}` };

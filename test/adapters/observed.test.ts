@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdapter } from '../../src/adapters/factory.js';
 import { observedAdapter } from '../../src/adapters/observed.js';
@@ -7,13 +6,14 @@ import { validateConfig } from '../../src/config/load.js';
 import type { BackendAsked } from '../../src/observe.js';
 import { withCircuitBreaker } from '../../src/resilience/circuitBreaker.js';
 import { astraViewer } from './support.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 let middleware: ReplayServer;
 const client = new MiddlewareClient();
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
 });
 
 afterAll(async () => {

@@ -1,14 +1,14 @@
-import { join } from 'node:path';
 import { createAdapter } from '../../src/adapters/factory.js';
 import type { MiddlewareClient } from '../../src/adapters/transport.js';
 import type { BackendVerdict, MiddlewareAdapter } from '../../src/adapters/types.js';
 import { backendSchema, type BackendType } from '../../src/config/backendSchema.js';
 import type { ViewerRequest } from '../../src/viewer.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 /** A simulated middleware replaying its folder under test/fixtures. */
 export function replayFixtures(middleware: string): Promise<ReplayServer> {
-  return startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', middleware)));
+  return startReplayServer(fixturesOf(middleware));
 }
 
 /** A backend document validated the way a config file is, turned into its adapter. */

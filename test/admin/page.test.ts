@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { closedPort, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 import { fixedStats, listedSessions, session } from '../support/views.js';
 import { launchChromium, type Chromium } from './chromium.js';
 
@@ -28,7 +29,7 @@ let browser: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
   const dead = await closedPort();
   const now = Date.now();
   bridge = await startOperatedBridge(

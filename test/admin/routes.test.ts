@@ -3,10 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminActions } from '../../src/admin/actions.js';
-import { ConfigError } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 import { readConfigFile } from '../../src/lifecycle/configFile.js';
 
 import { openPostgres } from '../../src/stats/postgresStore.js';
@@ -14,7 +13,8 @@ import { createStatsView } from '../../src/stats/view.js';
 import { traceCheck } from '../../src/trace/trace.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
 import { parsePrometheusText, sampleValue } from '../support/promText.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 import { fixedStats, listedSessions, session } from '../support/views.js';
 
 /** The config serve reads from `file`. */
@@ -83,7 +83,7 @@ const check = async (token: string) =>
 const askedFor = (token: string) => middleware.received.filter((r) => r.query.token?.[0] === token).length;
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
   bridge = await startOperatedBridge(
     {
       admin: { token: TOKEN },

@@ -1,12 +1,12 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminActions } from '../../src/admin/actions.js';
 import { traceCheck } from '../../src/trace/trace.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 import { listedSessions, session } from '../support/views.js';
 import { launchChromium, type Chromium } from './chromium.js';
 
@@ -51,7 +51,7 @@ function countingActions(into: string[]) {
 }
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
   const backends = { check: { type: 'http', url: `${middleware.url}/auth/check` } };
   const sessions = listedSessions([session({ session: '1', user: 'alice', ip: '203.0.113.9' })]);
   open = await startOperatedBridge({ backends }, { actions: countingActions(done.open), sessions });

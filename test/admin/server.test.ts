@@ -1,17 +1,17 @@
 import { connect, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenAdmin, type RunningAdmin } from '../../src/admin/server.js';
 import { memoryLogger } from '../support/bridge.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 let middleware: ReplayServer;
 let bridge: OperatedBridge;
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
   bridge = await startOperatedBridge(
     { admin: { token: TOKEN }, backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } } },
     {

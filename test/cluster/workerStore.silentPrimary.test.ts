@@ -3,6 +3,7 @@ import type { Handlers } from '../../src/cluster/channel.js';
 import { storeHub } from '../../src/cluster/storeHub.js';
 import { workerStore } from '../../src/cluster/workerStore.js';
 import { bindingKey } from '../../src/pipeline/cacheKey.js';
+import { ManualClock } from '../support/manualClock.js';
 import { linkedChannels } from './linkedChannels.js';
 import { memoryStores } from './memoryStores.js';
 
@@ -10,6 +11,8 @@ import { memoryStores } from './memoryStores.js';
 // own memory answers at once, and only one probe at a time asks the primary whether it is back.
 
 const ANSWER_MS = 200;
+/** Health dates the silence by the injected clock. */
+const CLOCK = new ManualClock(Date.UTC(2026, 0, 1));
 const memory = memoryStores();
 afterEach(() => {
   vi.useRealTimers();
@@ -35,7 +38,7 @@ function stoppablePrimary() {
   const handlers: Handlers = { store: run('store'), storeEverywhere: run('storeEverywhere') };
   const local = memory();
   const link = linkedChannels(handlers, {});
-  const store = workerStore(local, (handler, method, args) => link.b.call(handler, [method, args], ANSWER_MS));
+  const store = workerStore(local, (handler, method, args) => link.b.call(handler, [method, args], ANSWER_MS), CLOCK);
   return {
     shared,
     local,
@@ -61,7 +64,10 @@ describe('workerStore when the primary stops answering', () => {
     primary.stop();
     // The one wait: the primary does not answer the binding read in time.
     expect(await store.get(key)).toBeUndefined();
-    expect(store.health()).toMatchObject({ ok: false, detail: expect.stringMatching(/primary not answering since/) });
+    expect(store.health()).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/primary not answering since 2026-01-01T00:00:00.000Z/),
+    });
     // From here on, nothing waits for the primary: the worker's memory decides.
     expect(await store.claim(key, { ip: '203.0.113.7' }, 60)).toEqual({ ip: '203.0.113.7' });
     expect(await store.claim(key, { ip: '203.0.113.8' }, 60)).toEqual({ ip: '203.0.113.7' });

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { killLeftoverServers, startServe, type Serving } from '../support/cli.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 // `serve --workers 2` whose primary is stopped (SIGSTOP): the workers go on answering, keep token
 // bindings in their own memory once the primary failed to answer, say so in /healthz, and use the
 // primary again once it answers (SIGCONT). Real processes, a replayed Ministra.
-const ROOT = join(import.meta.dirname, '..', '..');
 const TOKEN = '6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7'; // test/fixtures/ministra/allow.json
 const VIEWER_A = '203.0.113.1';
 const VIEWER_B = '198.51.100.2';
@@ -18,7 +18,7 @@ let serving: Serving | undefined;
 let client: Client | undefined;
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(ROOT, 'test', 'fixtures', 'ministra')));
+  middleware = await startReplayServer(fixturesOf('ministra'));
 });
 afterAll(async () => {
   if (serving?.child.pid !== undefined) serving.child.kill('SIGCONT');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { printableAdmin } from '../../src/config/adminSchema.js';
-import { ConfigError, validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 
 function problemsOf(document: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): readonly string[] {
   try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConfigFile } from '../../src/config/check.js';
-import { ConfigError } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-check-'));
 

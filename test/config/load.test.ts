@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collectConfig, ConfigError, validateConfig } from '../../src/config/load.js';
+import { collectConfig, validateConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 
 const problemsOf = (document: unknown, env: NodeJS.ProcessEnv = {}) => [...collectConfig(document, env).problems];
 

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSettingsText } from '../../src/config/document.js';
-import { ConfigError, validateConfig } from '../../src/config/load.js';
+import { parseSettingsText, ConfigError } from '../../src/config/document.js';
+import { validateConfig } from '../../src/config/load.js';
 import { readConfigFile } from '../../src/lifecycle/configFile.js';
 
 import { maskSecrets } from '../../src/config/mask.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 import { testBridge, type TestBridge } from '../support/bridge.js';
 import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyText, callerFixtures } from '../support/callerFixtures.js';
 import { killLeftoverServers, startServe, type Serving } from '../support/cli.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 let middleware: ReplayServer;
 let bridge: Serving;
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
   const config = join(mkdtempSync(join(tmpdir(), 'bridge-callers-')), 'bridge.yaml');
   writeFileSync(
     config,

@@ -9,7 +9,8 @@ import { callerFixtures } from '../support/callerFixtures.js';
 import { readmeNginxConfig, withTestValues } from '../support/nginxReadme.js';
 import { httpPaths, killLeftoverNginx, startNginx, type NginxServer } from '../support/nginxServer.js';
 import { startNginxTap, type NginxTap } from '../support/nginxTap.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { closedPort, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 // nginx with auth_request in front of a static HLS folder, configured with the
 // README's snippet, asking the real bridge, which asks a replayed middleware.
@@ -41,7 +42,7 @@ function writeHlsFolder(dir: string): string {
 }
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
   bridge = testBridge({ backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } } });
   running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 16_384, log: memoryLogger([]) });
   tap = await startNginxTap(running.address.port);

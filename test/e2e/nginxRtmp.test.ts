@@ -11,7 +11,8 @@ import { readmeNginxConfig, withTestValues } from '../support/nginxReadme.js';
 import { playWithRtmpdump } from '../support/nginxRtmpPlayer.js';
 import { killLeftoverNginx, startNginx, type NginxServer } from '../support/nginxServer.js';
 import { startNginxTap, type NginxTap } from '../support/nginxTap.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { closedPort, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 // nginx-rtmp configured with the README's snippet, on_publish/on_play/on_play_done
 // pointing at the real bridge (through a tap that keeps what nginx sent), a
@@ -60,7 +61,7 @@ const isCheck = (event: CheckAnswered | SessionEnded): event is CheckAnswered =>
 const tokenOf = (event: CheckAnswered | SessionEnded) => (isCheck(event) ? event.viewer?.token : undefined);
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
   bridge = testBridge(
     {
       backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } },

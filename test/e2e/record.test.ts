@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, killLeftoverServers, runCli, runCliInProcess, startServe } from '../support/cli.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const work = mkdtempSync(join(tmpdir(), 'bridge-record-'));
@@ -13,8 +14,8 @@ let ministra: ReplayServer;
 let check: ReplayServer;
 
 beforeAll(async () => {
-  ministra = await startReplayServer(loadFixtures(join(fixtures, 'ministra')));
-  check = await startReplayServer(loadFixtures(join(fixtures, 'http')));
+  ministra = await startReplayServer(fixturesOf('ministra'));
+  check = await startReplayServer(fixturesOf('http'));
 });
 afterAll(async () => {
   killLeftoverServers();

@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killLeftoverServers, startServe, type Serving } from '../support/cli.js';
 import { logLines, nextLogLine } from '../support/logLines.js';
-import { loadFixtures, startReplayServer, type ReceivedRequest, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReceivedRequest, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-reload-'));
 let middleware: ReplayServer;
 let arrivals: ((request: ReceivedRequest) => void)[] = [];
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')), {
+  middleware = await startReplayServer(fixturesOf('http'), {
     keepReceived: false,
     onRequest: (received) => {
       for (const arrived of arrivals) arrived(received);

@@ -9,16 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtSupport } from '../support/built.js';
 import { CLI, killLeftoverServers, startServe, workFolder } from '../support/cli.js';
 import { logLines, type LogLine } from '../support/logLines.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 // systemd-socket-activate (Debian package systemd) opens the socket and sets LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES as systemd does.
-const ROOT = join(import.meta.dirname, '..', '..');
 const SUPERVISOR = builtSupport('socketSupervisor.ts');
 const dir = mkdtempSync(join(tmpdir(), 'bridge-sockets-'));
 let middleware: ReplayServer;
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(ROOT, 'test', 'fixtures', 'http')), { keepReceived: false });
+  middleware = await startReplayServer(fixturesOf('http'), { keepReceived: false });
 });
 afterAll(async () => {
   killLeftoverServers();

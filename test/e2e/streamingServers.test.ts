@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAstraMock, type AstraMock } from '../streamingServers/support/astraMock.js';
 import { killLeftoverServers, startServe, type Serving } from '../support/cli.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 // `serve` with an Astra connector, end to end: the real CLI, the replayed middleware, the Astra
 // control API mock. A revoked viewer is closed on Astra; a session Astra stops listing frees its
@@ -30,7 +31,7 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')), {
+  middleware = await startReplayServer(fixturesOf('http'), {
     keepReceived: false,
   });
   astra = await startAstraMock('admin', ASTRA_PASSWORD);

@@ -7,11 +7,11 @@ import { killLeftoverServers, startServe, type Serving } from '../support/cli.js
 import { parsePrometheusText } from '../support/promText.js';
 import { adminUrlOf, answeredBySlot, workersOf } from '../support/workerGroup.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 // `serve --workers 2` as an operator runs it: real processes, a real replayed Ministra, checks on
 // connections of their own. Which worker answered is read from /admin/status (each worker's own count).
-const ROOT = join(import.meta.dirname, '..', '..');
 const TOKEN = '6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7'; // test/fixtures/ministra/allow.json
 const PROBE_IP = '198.51.100.250'; // denied by an IP rule: counted, asks nobody, changes nothing
 const dir = mkdtempSync(join(tmpdir(), 'bridge-workers-'));
@@ -19,7 +19,7 @@ let middleware: ReplayServer;
 let redis: RedisServer;
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(ROOT, 'test', 'fixtures', 'ministra')));
+  middleware = await startReplayServer(fixturesOf('ministra'));
   redis = await startRedis();
 });
 afterAll(async () => {

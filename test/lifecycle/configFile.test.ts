@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 import { readConfigFile } from '../../src/lifecycle/configFile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-config-file-'));

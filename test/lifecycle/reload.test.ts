@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 import type { BridgeConfig } from '../../src/config/schema.js';
 import type { LoadedConfig } from '../../src/lifecycle/configFile.js';
 import { createReloader, type ReloadOutcome, type ReloadSteps } from '../../src/lifecycle/reload.js';

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNKNOWN_ROUTE } from '../../src/metrics/metrics.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
 import { parsePrometheusText, sampleValue, type Sample } from '../support/promText.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { closedPort, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 const P = 'iptv_auth_bridge_';
 const VIEWER = {
@@ -32,7 +32,7 @@ async function scrape(): Promise<{ text: string; samples: Sample[] }> {
 }
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
   slow = await startReplayServer([
     { request: { path: '/slow' }, response: { status: 200, delayMs: 300, headers: { 'X-Session-Name': 'zapper' } } },
   ]);

@@ -1,11 +1,9 @@
 import bcrypt from 'bcryptjs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ViewerRequest } from '../../src/viewer.js';
 import { testBridge, type TestBridge } from '../support/bridge.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
-
-const fixtures = (name: string) => loadFixtures(join(import.meta.dirname, '..', 'fixtures', name));
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 let middleware: ReplayServer;
 let bridges: TestBridge[];
@@ -27,7 +25,7 @@ function bridgeWith(document: Record<string, unknown>): TestBridge {
 
 describe('the immediate path of a cached hit (http middleware)', () => {
   beforeEach(async () => {
-    middleware = await startReplayServer(fixtures('http'));
+    middleware = await startReplayServer(fixturesOf('http'));
     bridges = [];
   });
   const httpBackend = (more: object = {}) => ({
@@ -101,7 +99,7 @@ describe('the immediate path of a cached hit (http middleware)', () => {
 describe('the immediate path with a connection limit (Ministra)', () => {
   const TOKEN = '6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7';
   beforeEach(async () => {
-    middleware = await startReplayServer(fixtures('ministra'));
+    middleware = await startReplayServer(fixturesOf('ministra'));
     bridges = [];
   });
 

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,10 +7,10 @@ import { noteAllow } from '../../src/pipeline/revoke.js';
 import { memoryStore } from '../../src/store/memory.js';
 import { testBridge, type TestBridge } from '../support/bridge.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 import { EVENTUALLY } from '../support/stores.js';
 
-const fixtures = (name: string) => loadFixtures(join(import.meta.dirname, '..', 'fixtures', name));
 /** Ministra's recorded allow: X-UserId 1042, X-Max-Sessions 10, X-Unique. */
 const MINISTRA_TOKEN = '6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7';
 
@@ -20,7 +19,10 @@ let portal: ReplayServer;
 let bridges: TestBridge[];
 
 beforeEach(async () => {
-  [checks, portal] = await Promise.all([startReplayServer(fixtures('http')), startReplayServer(fixtures('ministra'))]);
+  [checks, portal] = await Promise.all([
+    startReplayServer(fixturesOf('http')),
+    startReplayServer(fixturesOf('ministra')),
+  ]);
   bridges = [];
 });
 afterEach(async () => {

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { OutboundRequest } from '../../src/adapters/transport.js';
-import type { ReadLimits } from '../../src/protocols/types.js';
+import type { ReadBody, ReadLimits } from '../../src/protocols/types.js';
+import { RequestProblem } from '../../src/requestProblem.js';
 import type { ViewerRequest } from '../../src/viewer.js';
+import { sketched } from '../support/decisions.js';
 
 export const LIMITS: ReadLimits = { maxQueryBytes: 8192, maxBodyBytes: 16_384, bodyTimeoutMs: 5000 };
 
@@ -34,3 +36,29 @@ export const astraViewer: ViewerRequest = {
   rawQuery: 'token=abc%2Bdef&lang=en',
   token: 'abc+def',
 };
+
+/** A hook caller's POST; the body is handed to `read` already parsed, as the decision handler does. */
+export const hookPost = incoming('/', {}, 'POST');
+export const jsonBody = (document: Record<string, unknown>): ReadBody => ({ format: 'json', document });
+export const formBody = (text: string): ReadBody => ({ format: 'form', text });
+
+/** Decisions whose answer headers every hook caller writes the same way. */
+export const hookAllow = sketched({
+  allow: true,
+  decidedBy: 'backend:mw',
+  ttlSeconds: 60,
+  sessionName: 'alice',
+  userId: '42',
+});
+export const hookDeny = sketched({ allow: false, decidedBy: 'backend:mw', ttlSeconds: 30, redirect: 'http://promo/' });
+
+/** The status and message of the RequestProblem `read` throws, or undefined when it reads. */
+export function problemOf(read: () => unknown): { status: number; message: string } | undefined {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof RequestProblem) return { status: error.status, message: error.message };
+    throw error;
+  }
+  return undefined;
+}

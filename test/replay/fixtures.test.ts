@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FixtureError, loadFixtures, parseTarget, type Exchange, type Fixture } from '../../src/replay/fixtures.js';
 import { callerFixtures } from '../support/callerFixtures.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 import { NO_MATCH_BODY, startReplayServer, type ReceivedRequest, type ReplayServer } from '../../src/replay/server.js';
 import { MIDDLEWARE_FIXTURE_FOLDERS } from './shippedFolders.js';
 
@@ -114,7 +115,7 @@ describe('loadFixtures', () => {
       expect.arrayContaining(['http', 'flussonic', 'ministra', 'iptvportal', 'smarty']),
     );
     for (const folder of MIDDLEWARE_FIXTURE_FOLDERS) {
-      expect(loadFixtures(join(import.meta.dirname, '..', 'fixtures', folder)).length).toBeGreaterThan(0);
+      expect(fixturesOf(folder).length).toBeGreaterThan(0);
     }
   });
 
@@ -126,9 +127,8 @@ describe('loadFixtures', () => {
   });
 
   it('every shipped fixture, middleware and caller alike, says whether it is hand-written or recorded', () => {
-    const shipped = join(import.meta.dirname, '..', 'fixtures');
     const middlewares = MIDDLEWARE_FIXTURE_FOLDERS.flatMap((folder) =>
-      loadFixtures(join(shipped, folder)).map((fixture) => [`${folder}/${fixture.file}`, fixture.source] as const),
+      fixturesOf(folder).map((fixture) => [`${folder}/${fixture.file}`, fixture.source] as const),
     );
     const callers = callerFixtures().map((fixture) => [`callers/${fixture.file}`, fixture.source] as const);
     const unlabelled = [...middlewares, ...callers].filter(

@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
+import { closedPort } from '../../src/replay/server.js';
+import { redisStore } from '../../src/store/redis.js';
+import { memoryLogger } from '../support/bridge.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
 import { admission, connected, decision, EVENTUALLY, redisStores, settlesWithin } from '../support/stores.js';
 
@@ -128,5 +131,21 @@ describe('redis guard while Redis refuses writes', () => {
     expect(store.health().detail).toMatch(/OOM command not allowed when used memory > 'maxmemory'\.$/);
     await vi.waitFor(() => expect(lines(logs, /refusing writes/)).toHaveLength(1), EVENTUALLY);
     expect(logs.join('\n')).not.toMatch(DIGEST);
+  });
+});
+
+describe('redis guard dates trouble', () => {
+  it('by the injected clock, as health shows it', async () => {
+    const store = redisStore({
+      url: `redis://127.0.0.1:${await closedPort()}`,
+      timeoutMs: 200,
+      log: memoryLogger([]),
+      now: () => Date.UTC(2026, 0, 1, 12),
+    });
+    stores.adopt(store);
+    await vi.waitFor(
+      () => expect(store.health().detail).toMatch(/unreachable since 2026-01-01T12:00:00.000Z: ECONNREFUSED/),
+      EVENTUALLY,
+    );
   });
 });

@@ -13,7 +13,8 @@ import type { Store } from '../../src/store/types.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { killLeftoverServers, startServe } from '../support/cli.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { closedPort, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 import { EVENTUALLY } from '../support/stores.js';
 
 let redis: RedisServer;
@@ -33,7 +34,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await inspector.flushall();
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
 });
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));

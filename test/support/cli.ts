@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCommandLine } from '../../src/commands/commandLine.js';
-import { ConfigError } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 

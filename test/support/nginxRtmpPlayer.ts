@@ -12,7 +12,7 @@ const TAG_HEAD_BYTES = 11;
 const VIDEO_TAG = 9;
 
 /** The types of the complete tags of an FLV stream so far (8 audio, 9 video, 18 script data). */
-export function flvTagTypes(flv: Buffer): number[] {
+function flvTagTypes(flv: Buffer): number[] {
   if (flv.length < FLV_HEADER_BYTES || flv.toString('latin1', 0, 3) !== 'FLV') return [];
   const types: number[] = [];
   for (let at = FLV_HEADER_BYTES; at + TAG_HEAD_BYTES <= flv.length; ) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { type Exchange, loadFixtures } from '../../src/replay/fixtures.js';
+import { type Exchange, type Fixture, loadFixtures } from '../../src/replay/fixtures.js';
 import {
   type ReceivedRequest,
   type ReplayOptions,
@@ -11,7 +11,7 @@ import {
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
 /** The recorded exchanges of `test/fixtures/<folder>` (`http`, `ministra`, `flussonic`, ...). */
-export function fixturesOf(folder: string): Exchange[] {
+export function fixturesOf(folder: string): Fixture[] {
   return loadFixtures(join(FIXTURES, folder));
 }
 

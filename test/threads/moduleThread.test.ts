@@ -17,9 +17,9 @@ describe('ModuleThread', () => {
   it('closes once the requests already made are answered, after the thread let go (stop)', async () => {
     const flags = new SharedArrayBuffer(8);
     const thread = gateThread(flags);
-    const asked = thread.ask({ op: 'wait', ms: 50 });
+    const asked = thread.ask({ op: 'answerAfter', ms: 50 });
     await thread.close();
-    expect(await asked).toBe('waited 50');
+    expect(await asked).toBe('answered after 50 ms');
     expect(new Int32Array(flags)[0]).toBe(1);
   });
 

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { RequestProblem, traceCheck, type Trace } from '../../src/trace/trace.js';
-import { closedPort, loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
-
-const fixtures = (name: string) => loadFixtures(join(import.meta.dirname, '..', 'fixtures', name));
+import { closedPort, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 const MINISTRA_ALLOW = '6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7';
 const MINISTRA_DENY = '0b8d6f4e2c1a39578e6d4c2b0a9f8e7d';
@@ -20,8 +18,8 @@ let http: ReplayServer;
 let downUrl: string;
 
 beforeAll(async () => {
-  ministra = await startReplayServer(fixtures('ministra'));
-  http = await startReplayServer(fixtures('http'));
+  ministra = await startReplayServer(fixturesOf('ministra'));
+  http = await startReplayServer(fixturesOf('http'));
   downUrl = `http://127.0.0.1:${await closedPort()}/check`;
 });
 afterAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { backendSource } from '../../../src/pipeline/decision.js';
 import { cacheStep } from '../../../src/pipeline/steps/cache.js';
-import { checkOf, nextAnswering, routeContext } from '../../support/routeContext.js';
+import { checkOf, nextAnswering, stepInputsFrom } from '../../support/stepInputs.js';
 
 // The cache step on its own: how often it makes a check's key (a digest per call in the bridge), once
 // per viewer request though the pipeline looks a miss up through two checks.
-const context = routeContext({ backends: { mw: { type: 'http', url: 'http://127.0.0.1:9/check' } } });
+const context = stepInputsFrom({ backends: { mw: { type: 'http', url: 'http://127.0.0.1:9/check' } } });
 afterAll(() => context.close());
 
 function stepWithCountedKeys() {

@@ -7,7 +7,7 @@ import { type DecisionSketch, sketched } from '../../support/decisions.js';
 import { testBridge, type TestBridge } from '../../support/bridge.js';
 import { startRedis, type RedisServer } from '../../support/redisServer.js';
 import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
-import { checkOf, nextAnswering, routeContext } from '../../support/routeContext.js';
+import { checkOf, nextAnswering, stepInputsFrom } from '../../support/stepInputs.js';
 
 const PROMO = 'http://promo.example.com/limit';
 const EVENTUALLY = { timeout: 10_000, interval: 100 };
@@ -189,13 +189,13 @@ describe('connection limits across bridge instances sharing Redis', () => {
   });
 });
 
-const contexts: ReturnType<typeof routeContext>[] = [];
+const contexts: ReturnType<typeof stepInputsFrom>[] = [];
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((context) => context.close()));
 });
 
 function limitContext() {
-  const context = routeContext({
+  const context = stepInputsFrom({
     backends: { portal: { type: 'http', url: 'http://127.0.0.1:9/check' } },
     routes: { default: { backends: ['portal'], denyRedirect: 'http://promo.example.com/' } },
   });

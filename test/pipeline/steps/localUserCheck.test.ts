@@ -8,7 +8,7 @@ import { openLocalUsers } from '../../../src/policies/users/localUsers.js';
 import type { Store } from '../../../src/store/types.js';
 import type { ViewerRequest } from '../../../src/viewer.js';
 import { memoryLogger } from '../../support/bridge.js';
-import { checkOf, nextAnswering, routeContext } from '../../support/routeContext.js';
+import { checkOf, nextAnswering, stepInputsFrom } from '../../support/stepInputs.js';
 
 const PASSED_ON: StepAnswer = { allow: false, source: DEFAULT_SOURCE };
 const HASHED = bcrypt.hashSync('hashed-secret', 4);
@@ -16,7 +16,7 @@ const NOW = Date.UTC(2026, 0, 1);
 
 /** The local-users step over real local users and a real memory store, on route `default`. */
 function userStep(storeOf: (store: Store) => Store = (store) => store) {
-  const context = routeContext({
+  const context = stepInputsFrom({
     packages: { basic: ['a001'] },
     users: [
       { login: 'bytoken', token: 'tok-1', packages: ['basic'] },

@@ -5,19 +5,19 @@ import { lifetimeOf } from '../../../src/pipeline/lifetime.js';
 import { sketched } from '../../support/decisions.js';
 import { checkAsAstra, decisionsOf, useCesboBridges } from '../../support/cesboBridges.js';
 import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
-import { checkOf, nextAnswering, routeContext } from '../../support/routeContext.js';
+import { checkOf, nextAnswering, stepInputsFrom } from '../../support/stepInputs.js';
 
 const ALLOWED = sketched({ allow: true, decidedBy: 'backend:portal' });
 const DENIED = sketched({ allow: false, decidedBy: 'backend:portal' });
 
-const contexts: ReturnType<typeof routeContext>[] = [];
+const contexts: ReturnType<typeof stepInputsFrom>[] = [];
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((context) => context.close()));
 });
 
 /** The step of a route whose one backend binds tokens (or not). */
 function bindingStep(bindTokenToIp = true) {
-  const context = routeContext({
+  const context = stepInputsFrom({
     backends: { portal: { type: 'http', url: 'http://127.0.0.1:9/check', bindTokenToIp } },
     routes: { default: { backends: ['portal'], denyRedirect: 'http://promo.example.com/' } },
   });

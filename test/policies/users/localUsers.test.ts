@@ -1,6 +1,7 @@
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from '../../../src/config/load.js';
+import { validateConfig } from '../../../src/config/load.js';
+import { ConfigError } from '../../../src/config/document.js';
 import { buildUserDirectory, userRefusal, type DirectoryUser } from '../../../src/policies/users/directory.js';
 import { openLocalUsers } from '../../../src/policies/users/localUsers.js';
 import type { ViewerRequest } from '../../../src/viewer.js';

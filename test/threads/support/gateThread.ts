@@ -1,14 +1,15 @@
 import { ModuleThread, serveInThread } from '../../../src/threads/moduleThread.js';
 
 /*
- * A thread for test/threads/moduleThread.test.ts: it answers `wait` once released, `fail` with an error,
+ * A thread for test/threads/moduleThread.test.ts: it answers `answerAfter` once its `ms` have passed (a
+ * request still in flight when the thread is closed), `fail` with an error, `parts` with two parts first,
  * and records in a SharedArrayBuffer (the data it was started with) that its `stop` ran.
  */
 
 const THREAD = 'test-gate';
 
 export type GateRequest =
-  | { readonly op: 'wait'; readonly ms: number }
+  | { readonly op: 'answerAfter'; readonly ms: number }
   | { readonly op: 'fail' }
   | { readonly op: 'parts' };
 
@@ -23,9 +24,9 @@ serveInThread<GateRequest, string, number>(THREAD, (data) => {
         part(2);
         return 'parts sent';
       }
-      // Answers once the main thread let it go (Atomics.wait would block the thread; a timer does not).
+      // A timer, not Atomics.wait: the thread must stay free to take `stop` while this request is open.
       await new Promise((resolve) => setTimeout(resolve, request.ms));
-      return `waited ${request.ms}`;
+      return `answered after ${request.ms} ms`;
     },
     stop: () => {
       Atomics.store(flags, 0, 1);

@@ -1,11 +1,11 @@
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { listen, type RunningServer } from '../../src/server/listen.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { startCheckLoop, type CheckLoop, type LoopAnswer } from '../support/checkLoop.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 import { EVENTUALLY } from '../support/stores.js';
 
 // Redis paused, killed and restarted, and full, under a loop of checks through the real bridge
@@ -61,10 +61,7 @@ async function healthDetail(): Promise<string> {
 
 /** A bridge on its own Redis, serving on a loopback socket, with a binding made while Redis was up and a loop of checks running. */
 async function underLoad(): Promise<void> {
-  [redis, middleware] = await Promise.all([
-    startRedis(),
-    startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'ministra'))),
-  ]);
+  [redis, middleware] = await Promise.all([startRedis(), startReplayServer(fixturesOf('ministra'))]);
   bridge = testBridge({
     cache: { store: 'redis', redisUrl: redis.url, redisTimeoutMs: 200 },
     backends: { portal: { type: 'ministra', url: `${middleware.url}/stalker_portal`, timeoutMs: 1000 } },

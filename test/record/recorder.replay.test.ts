@@ -13,7 +13,8 @@ import { createRecorder, RecordFolderError } from '../../src/record/recorder.js'
 import { loadFixtures, type Exchange } from '../../src/replay/fixtures.js';
 import { closedPort, startReplayServer, type ReplayServer } from '../../src/replay/server.js';
 import { memoryLogger } from '../support/bridge.js';
-import { MIDDLEWARE_FIXTURE_FOLDERS } from './shippedFolders.js';
+import { MIDDLEWARE_FIXTURE_FOLDERS } from '../replay/shippedFolders.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const freshDir = () => join(mkdtempSync(join(tmpdir(), 'record-')), 'recorded');
@@ -359,7 +360,7 @@ describe('recorded failures replay as the same kind of failure', () => {
       timeoutMs: number;
     }> = [];
     for (const folder of MIDDLEWARE_FIXTURE_FOLDERS) {
-      const shipped = loadFixtures(join(import.meta.dirname, '..', 'fixtures', folder));
+      const shipped = fixturesOf(folder);
       const middleware = await replaying(shipped);
       for (const exchange of shipped) {
         const { file, request } = exchange;

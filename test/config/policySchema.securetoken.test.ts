@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/document.js';
 
 const securetoken = (settings: Record<string, unknown>) =>
   validateConfig({ securetoken: { secret: 's', ...settings } }, 'test.yaml', {}).securetoken;

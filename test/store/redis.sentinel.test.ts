@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testBridge, type TestBridge } from '../support/bridge.js';
 import { startCheckLoop } from '../support/checkLoop.js';
 import { type SentinelGroup, startSentinelGroup } from '../support/redisSentinel.js';
-import { loadFixtures, startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
+import { fixturesOf } from '../support/replayedMiddleware.js';
 import { EVENTUALLY } from '../support/stores.js';
 
 let middleware: ReplayServer;
@@ -15,7 +15,7 @@ let listener: Server;
 let base: string;
 
 beforeAll(async () => {
-  middleware = await startReplayServer(loadFixtures(join(import.meta.dirname, '..', 'fixtures', 'http')));
+  middleware = await startReplayServer(fixturesOf('http'));
 });
 afterAll(() => middleware.close());
 beforeEach(async () => {

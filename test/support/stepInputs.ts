@@ -5,10 +5,10 @@ import { memoryStore } from '../../src/store/memory.js';
 import type { ViewerRequest } from '../../src/viewer.js';
 
 /**
- * The route `default` of a validated `document` and a fresh memory store: what a step tested on
- * its own is given its inputs from (as src/pipeline/pipeline.ts picks them); `close` when done.
+ * The config, its route `default` and a fresh memory store of a validated `document`: what a step
+ * tested on its own has its inputs picked from (as src/pipeline/pipeline.ts picks them); `close` when done.
  */
-export function routeContext(document: Record<string, unknown>) {
+export function stepInputsFrom(document: Record<string, unknown>) {
   const config = validateConfig(document, 'test config', {});
   const route = config.routes.default!;
   const store = memoryStore({ maxEntries: 1000 });
