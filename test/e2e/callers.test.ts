@@ -21,7 +21,7 @@ beforeAll(async () => {
   ];
   writeFileSync(
     config,
-    `listen: 127.0.0.1:0\ncache: {enabled: false}\nusers:\n${users.join('\n')}\n` +
+    `listen: 127.0.0.1:0\nstats: {store: off}\ncache: {enabled: false}\nusers:\n${users.join('\n')}\n` +
       'backends:\n  mw: {type: http, url: "${MW_URL}/auth/check"}\n',
   );
   bridge = await startServe(['--config', config], { MW_URL: middleware.url });
