@@ -11,14 +11,6 @@ const scryptAsync = promisify(scrypt) as (
   options: object,
 ) => Promise<Buffer>;
 
-/*
- * The native bcrypt and argon2 addons are loaded on the first check against such a hash: most bridges keep no
- * hashed passwords, and every process that loads the bridge (each `serve`) paid for both at start. A malformed
- * hash needs neither: the config's validation reads it (config/passwordFormat.ts) and names the key.
- */
-let bcrypt: Promise<typeof import('@node-rs/bcrypt')> | undefined;
-let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
-
 /** Equal-length digests, so the comparison takes the same time whatever the texts. */
 function sameText(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
@@ -32,10 +24,13 @@ function sameText(a: string, b: string): boolean {
  */
 async function verifyHash(stored: string, read: HashedPassword, given: string): Promise<boolean> {
   switch (read.format) {
+    // The native addons are loaded on the first check against such a hash (node keeps them loaded after it):
+    // most bridges keep no hashed passwords, and each `serve` paid for both at start. A malformed hash needs
+    // neither: the config's validation reads it (config/passwordFormat.ts) and names the key.
     case 'bcrypt':
-      return (await (bcrypt ??= import('@node-rs/bcrypt'))).verify(given, stored);
+      return (await import('@node-rs/bcrypt')).verify(given, stored);
     case 'argon2':
-      return (await (argon2 ??= import('@node-rs/argon2'))).verify(stored, given);
+      return (await import('@node-rs/argon2')).verify(stored, given);
     case 'scrypt': {
       const { N, r, p, salt, key } = read.scrypt;
       const derived = await scryptAsync(given, salt, key.length, { N, r, p, maxmem: 128 * N * r + 1024 * 1024 });
