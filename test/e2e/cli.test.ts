@@ -148,14 +148,10 @@ describe('check-config', () => {
   });
 
   it('refuses a device instead of reading it forever, as config and as usersFile', async () => {
-    const device = await runCli(['check-config', '--config', '/dev/zero']);
+    const device = await checkConfig('/dev/zero');
     expect(device.code).toBe(1);
     expect(device.stderr).toContain('cannot read (not a regular file)');
-    const users = await runCli([
-      'check-config',
-      '--config',
-      writeConfig('users-device.yaml', 'usersFile: /dev/zero\n'),
-    ]);
+    const users = await checkConfig(writeConfig('users-device.yaml', 'usersFile: /dev/zero\n'));
     expect(users.code).toBe(1);
     expect(users.stderr).toContain('cannot read (not a regular file)');
   });
