@@ -10,6 +10,7 @@ const STARTS =
   /\b(startServe|runCli|spawn|spawnSync|startRedis\w*|startSentinel\w*|startPostgres\w*|startNginx\w*|startGroup|startDemo|supervise|serveWith)\s*\(/g;
 
 const groupOrder = (file: TestSpecification) => file.project.config.sequence.groupOrder;
+const isolates = (file: TestSpecification) => (file.project.config.isolate ? 1 : 0);
 
 /**
  * The order the suite's files start in: the longest first, so that the long files' waits overlap the short
@@ -34,8 +35,13 @@ export class LongFilesFirst extends BaseSequencer {
     return (
       files
         .map((file, at) => ({ file, weight: weights[at]! }))
-        // As vitest's own order: a project's `sequence.groupOrder` first.
-        .sort((a, b) => groupOrder(a.file) - groupOrder(b.file) || b.weight - a.weight)
+        // A project's `sequence.groupOrder` first, as in vitest's own order; then the files of isolating projects
+        // after the others: a file with a process of its own among the shared files had a shared worker ended
+        // for it, and the next shared file a new one that imported everything again.
+        .sort(
+          (a, b) =>
+            groupOrder(a.file) - groupOrder(b.file) || isolates(a.file) - isolates(b.file) || b.weight - a.weight,
+        )
         .map(({ file }) => file)
     );
   }
