@@ -8,11 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import { closedPort } from '../src/replay/server.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
-const FIXTURES = join(ROOT, 'test', 'fixtures');
+// Found from the package, not from this file: the tests run this script bundled elsewhere (test/support/built.ts).
+const CLI = join(PACKAGE_ROOT, 'dist', 'cli.js');
+const FIXTURES = join(PACKAGE_ROOT, 'test', 'fixtures');
 
 interface Started {
   readonly name: string;

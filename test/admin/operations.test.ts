@@ -36,7 +36,7 @@ afterEach(async () => {
 
 function configFile(lines: readonly string[]): string {
   const file = join(mkdtempSync(join(tmpdir(), 'bridge-admin-')), 'bridge.yaml');
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  writeFileSync(file, `${[...lines, 'stats: {store: off}'].join('\n')}\n`);
   return file;
 }
 

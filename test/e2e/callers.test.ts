@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hash as argon2Hash } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyText, callerFixtures } from '../support/callerFixtures.js';
 import { killLeftoverServers, startServe, type Serving } from '../support/cli.js';
@@ -13,9 +15,15 @@ let bridge: Serving;
 beforeAll(async () => {
   middleware = await startReplayServer(fixturesOf('http'));
   const config = join(mkdtempSync(join(tmpdir(), 'bridge-callers-')), 'bridge.yaml');
+  // Hashed local users: the bundle loads the native bcrypt and argon2 addons only on the first check against such a hash.
+  const users = [
+    `  - {login: bee, password: "${bcrypt.hashSync('bee-pass', 4)}"}`,
+    `  - {login: ari, password: "${await argon2Hash('ari-pass')}"}`,
+  ];
   writeFileSync(
     config,
-    'listen: 127.0.0.1:0\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${MW_URL}/auth/check"}\n',
+    `listen: 127.0.0.1:0\nstats: {store: off}\ncache: {enabled: false}\nusers:\n${users.join('\n')}\n` +
+      'backends:\n  mw: {type: http, url: "${MW_URL}/auth/check"}\n',
   );
   bridge = await startServe(['--config', config], { MW_URL: middleware.url });
 });
@@ -35,6 +43,18 @@ describe('serve answers every caller protocol', () => {
     });
     expect(res.status).toBe(fixture.expect.status);
     expect(await res.text()).toBe(fixture.expect.body);
+  });
+
+  it.each([
+    ['bcrypt', 'bee', 'bee-pass'],
+    ['argon2', 'ari', 'ari-pass'],
+  ])('checks a local user against a %s hash, its addon loaded on first need', async (_format, login, password) => {
+    const right = await fetch(`${bridge.url}/auth?auth=${login}:${password}`, {
+      headers: { 'X-Real-IP': '127.0.0.1' },
+    });
+    expect([right.status, right.headers.get('x-session-name')]).toEqual([200, login]);
+    const wrong = await fetch(`${bridge.url}/auth?auth=${login}:nope`, { headers: { 'X-Real-IP': '127.0.0.1' } });
+    expect(wrong.status).toBe(403);
   });
 
   it('writes each decision line with the caller protocol as its dialect, never the token', () => {

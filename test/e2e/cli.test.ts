@@ -38,7 +38,7 @@ describe('serve', () => {
   it('serves decisions from a config file and stops gracefully on SIGTERM with exit 0', async () => {
     const config = writeConfig(
       'serve.yaml',
-      `listen: 127.0.0.1:0\nbackends:\n  mw: {type: http, url: "\${MW_URL}/check", timeoutMs: 2000}\n`,
+      `listen: 127.0.0.1:0\nstats: {store: off}\nbackends:\n  mw: {type: http, url: "\${MW_URL}/check", timeoutMs: 2000}\n`,
     );
     const bridge = await startServe(['--config', config], { MW_URL: middleware.url });
 
@@ -62,7 +62,10 @@ describe('serve', () => {
   });
 
   it('stops on SIGINT with exit 0, text log format', async () => {
-    const config = writeConfig('text.yaml', 'listen: 127.0.0.1:0\nlog: {format: text, level: info}\n');
+    const config = writeConfig(
+      'text.yaml',
+      'listen: 127.0.0.1:0\nstats: {store: off}\nlog: {format: text, level: info}\n',
+    );
     const bridge = await startServe(['--config', config]);
     const res = await fetch(`${bridge.url}/auth?token=x`);
     expect(res.status).toBe(403);
@@ -72,7 +75,7 @@ describe('serve', () => {
   });
 
   it('keeps answering when whatever reads its log goes away', async () => {
-    const config = writeConfig('pipe.yaml', 'listen: 127.0.0.1:0\n');
+    const config = writeConfig('pipe.yaml', 'listen: 127.0.0.1:0\nstats: {store: off}\n');
     const bridge = await startServe(['--config', config]);
     bridge.child.stdout!.destroy();
     for (let i = 0; i < 5; i++) {
@@ -93,7 +96,7 @@ describe('serve', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };
-    const config = writeConfig('taken.yaml', `listen: 127.0.0.1:${port}\n`);
+    const config = writeConfig('taken.yaml', `listen: 127.0.0.1:${port}\nstats: {store: off}\n`);
     const result = await runCli(['serve', '--config', config]);
     blocker.close();
     expect(result.code).toBe(1);
@@ -145,14 +148,10 @@ describe('check-config', () => {
   });
 
   it('refuses a device instead of reading it forever, as config and as usersFile', async () => {
-    const device = await runCli(['check-config', '--config', '/dev/zero']);
+    const device = await checkConfig('/dev/zero');
     expect(device.code).toBe(1);
     expect(device.stderr).toContain('cannot read (not a regular file)');
-    const users = await runCli([
-      'check-config',
-      '--config',
-      writeConfig('users-device.yaml', 'usersFile: /dev/zero\n'),
-    ]);
+    const users = await checkConfig(writeConfig('users-device.yaml', 'usersFile: /dev/zero\n'));
     expect(users.code).toBe(1);
     expect(users.stderr).toContain('cannot read (not a regular file)');
   });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { builtScript } from '../support/built.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let demo: ChildProcess | undefined;
@@ -45,7 +46,7 @@ function printedChecks(text: string): PrintedCheck[] {
 }
 
 function startDemo(): Promise<{ child: ChildProcess; banner: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'demo.ts')], {
+  const child = spawn(process.execPath, [builtScript('demo.ts')], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

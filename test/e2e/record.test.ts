@@ -25,6 +25,7 @@ afterAll(async () => {
 });
 
 const CONFIG = `listen: 127.0.0.1:0
+stats: {store: off}
 cache: {enabled: false}
 backends:
   portal: {type: ministra, url: "\${MINISTRA_URL}/stalker_portal", timeoutMs: 500}
@@ -139,7 +140,7 @@ describe('CLI errors', () => {
     const blocker = join(work, 'a-file');
     writeFileSync(blocker, 'not a folder');
     const config = join(work, 'plain.yaml');
-    writeFileSync(config, 'listen: 127.0.0.1:0\n');
+    writeFileSync(config, 'listen: 127.0.0.1:0\nstats: {store: off}\n');
     const result = await runCli(['serve', '--config', config, '--record', join(blocker, 'recorded')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`cannot record to ${join(blocker, 'recorded')} (--record): ENOTDIR`);

@@ -110,8 +110,8 @@ function steadyLoop(bridge: Serving, clients = 4, maxChecks = 20_000): SteadyLoo
 
 describe('reload (SIGHUP)', () => {
   it('swaps in a new config under a steady stream of checks without failing one, and the new rules take effect', async () => {
-    const plain = `listen: 127.0.0.1:0\n${BACKEND}`;
-    const denying = `listen: 127.0.0.1:0\nipRules: [deny 198.51.100.9]\n${BACKEND}`;
+    const plain = `listen: 127.0.0.1:0\nstats: {store: off}\n${BACKEND}`;
+    const denying = `listen: 127.0.0.1:0\nstats: {store: off}\nipRules: [deny 198.51.100.9]\n${BACKEND}`;
     const { file, bridge } = await serveWith('steady.yaml', plain);
     expect(await check(bridge, 'good-token', '198.51.100.9')).toBe(200);
 
@@ -139,12 +139,12 @@ describe('reload (SIGHUP)', () => {
   });
 
   it('lets a check under way finish on the config it started with', async () => {
-    const { file, bridge } = await serveWith('in-flight.yaml', `listen: 127.0.0.1:0\n${BACKEND}`);
+    const { file, bridge } = await serveWith('in-flight.yaml', `listen: 127.0.0.1:0\nstats: {store: off}\n${BACKEND}`);
     const arrived = new Promise<void>((resolve) => (arrivals = [() => resolve()]));
     const inFlight = fetch(`${bridge.url}/auth?token=busy-token`);
     await arrived;
     arrivals = [];
-    save(file, 'listen: 127.0.0.1:0\nroutes:\n  default: {backends: [], default: deny}\n');
+    save(file, 'listen: 127.0.0.1:0\nstats: {store: off}\nroutes:\n  default: {backends: [], default: deny}\n');
     expect((await hangUp(bridge)).message).toBe('config reloaded');
     const answered = await inFlight;
     expect(answered.status).toBe(200);
@@ -155,7 +155,7 @@ describe('reload (SIGHUP)', () => {
   });
 
   it('ignores a SIGHUP while stopping: the check in flight is answered and the exit is 0', async () => {
-    const { bridge } = await serveWith('stopping.yaml', `listen: 127.0.0.1:0\n${BACKEND}`);
+    const { bridge } = await serveWith('stopping.yaml', `listen: 127.0.0.1:0\nstats: {store: off}\n${BACKEND}`);
     const arrived = new Promise<void>((resolve) => (arrivals = [() => resolve()]));
     // The middleware never answers: the check stays in flight (and the bridge draining) for the backend's 2 s timeout.
     const inFlight = fetch(`${bridge.url}/auth?token=hang-token`);
@@ -175,9 +175,12 @@ describe('reload (SIGHUP)', () => {
   it('keeps the running config on an invalid file and logs every problem once', async () => {
     const { file, bridge } = await serveWith(
       'invalid.yaml',
-      `listen: 127.0.0.1:0\nipRules: [deny 198.51.100.9]\n${BACKEND}`,
+      `listen: 127.0.0.1:0\nstats: {store: off}\nipRules: [deny 198.51.100.9]\n${BACKEND}`,
     );
-    save(file, `listen: 127.0.0.1:0\nipRules: [block 198.51.100.9]\ncache: {allowTtl: -5}\nretries: 3\n${BACKEND}`);
+    save(
+      file,
+      `listen: 127.0.0.1:0\nstats: {store: off}\nipRules: [block 198.51.100.9]\ncache: {allowTtl: -5}\nretries: 3\n${BACKEND}`,
+    );
     const line = await hangUp(bridge);
     expect(line).toMatchObject({
       level: 'warn',
@@ -203,8 +206,11 @@ describe('reload (SIGHUP)', () => {
   });
 
   it('logs settings that need a restart by name and keeps serving where it listens', async () => {
-    const { file, bridge } = await serveWith('restart.yaml', `listen: 127.0.0.1:0\nlog: {format: json}\n${BACKEND}`);
-    save(file, `listen: 127.0.0.1:1\nlog: {format: text, level: warn}\n${BACKEND}`);
+    const { file, bridge } = await serveWith(
+      'restart.yaml',
+      `listen: 127.0.0.1:0\nstats: {store: off}\nlog: {format: json}\n${BACKEND}`,
+    );
+    save(file, `listen: 127.0.0.1:1\nstats: {store: off}\nlog: {format: text, level: warn}\n${BACKEND}`);
     // Logged at warn: the new level (warn) already holds for the info line "config reloaded".
     const restart = nextLogLine(
       bridge,
@@ -223,13 +229,19 @@ describe('reload (SIGHUP)', () => {
 
 describe('reload.watch', () => {
   it('picks up a saved edit of the config file', async () => {
-    const { file, bridge } = await serveWith('watched.yaml', `listen: 127.0.0.1:0\nreload: {watch: true}\n${BACKEND}`);
+    const { file, bridge } = await serveWith(
+      'watched.yaml',
+      `listen: 127.0.0.1:0\nstats: {store: off}\nreload: {watch: true}\n${BACKEND}`,
+    );
     expect(await check(bridge, 'good-token', '198.51.100.9')).toBe(200);
     // `listening` comes before the watch starts, and a save before it would go unseen: serve takes SIGHUP
     // only once it watches, so the answered SIGHUP is the event to wait for.
     expect(await hangUp(bridge)).toMatchObject({ trigger: 'signal' });
     const reloaded = nextLogLine(bridge, 'config reloaded');
-    save(file, `listen: 127.0.0.1:0\nreload: {watch: true}\nipRules: [deny 198.51.100.9]\n${BACKEND}`);
+    save(
+      file,
+      `listen: 127.0.0.1:0\nstats: {store: off}\nreload: {watch: true}\nipRules: [deny 198.51.100.9]\n${BACKEND}`,
+    );
     expect(await reloaded).toMatchObject({ trigger: 'watch' });
     expect(await check(bridge, 'good-token', '198.51.100.9')).toBe(403);
     bridge.child.kill('SIGTERM');

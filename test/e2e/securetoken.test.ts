@@ -132,6 +132,7 @@ describe('tokens from the CLI through a served bridge', () => {
       'alta.yaml',
       [
         'listen: 127.0.0.1:0',
+        'stats: {store: off}',
         'ipRules: [deny 192.0.2.66, allow 192.0.2.10]',
         'securetoken: {secret: "${SECURETOKEN}", hash: path}',
         `usersFile: ${usersFile}`,
@@ -144,7 +145,10 @@ describe('tokens from the CLI through a served bridge', () => {
     astra = await startServe(
       [
         '--config',
-        writeFile('astra.yaml', 'listen: 127.0.0.1:0\nsecuretoken: {secret: "${SECURETOKEN}", hash: channel}\n'),
+        writeFile(
+          'astra.yaml',
+          'listen: 127.0.0.1:0\nstats: {store: off}\nsecuretoken: {secret: "${SECURETOKEN}", hash: channel}\n',
+        ),
       ],
       {
         SECURETOKEN: SECRET,

@@ -26,7 +26,7 @@ describe('SIGTERM', () => {
     const config = join(dir, 'bridge.yaml');
     writeFileSync(
       config,
-      `listen: 127.0.0.1:0\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${middleware.url}/check", timeoutMs: 4000}\n`,
+      `listen: 127.0.0.1:0\nstats: {store: off}\ncache: {enabled: false}\nbackends:\n  mw: {type: http, url: "${middleware.url}/check", timeoutMs: 4000}\n`,
     );
     const bridge = await startServe(['--config', config]);
     const port = Number(new URL(bridge.url).port);

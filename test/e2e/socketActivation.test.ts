@@ -38,7 +38,7 @@ function configFile(name: string, listen: string): string {
   const file = join(dir, name);
   writeFileSync(
     file,
-    `listen: ${listen}\nbackends:\n  mw: {type: http, url: "${middleware.url}/auth/check", timeoutMs: 2000}\n`,
+    `listen: ${listen}\nstats: {store: off}\nbackends:\n  mw: {type: http, url: "${middleware.url}/auth/check", timeoutMs: 2000}\n`,
   );
   return file;
 }

@@ -56,8 +56,8 @@ describe('the CLI bundle', () => {
 
   it('leaves the native addons, pg and ioredis to node_modules', () => {
     const text = bundleText().join('\n');
-    expect(text).toContain('from "@node-rs/argon2"');
-    expect(text).toContain('from "@node-rs/bcrypt"');
+    expect(text).toContain('import("@node-rs/argon2")');
+    expect(text).toContain('import("@node-rs/bcrypt")');
     expect(text).toContain('(import.meta.url)("better-sqlite3")');
     expect(text).toContain('(import.meta.url)("pg")');
     expect(text).toContain('(import.meta.url)("ioredis")');

@@ -118,6 +118,7 @@ describe('identical misses across instances on one Redis', () => {
       JSON.stringify({
         listen: '127.0.0.1:0',
         admin: { listen: 'off' },
+        stats: { store: 'off' },
         cache: cacheSection(redis.url),
         backends: { mw: backend() },
         routes: { tv: { backends: ['mw'], timeoutMs: BUDGET_MS } },

@@ -32,6 +32,11 @@ export function builtModule(fromSrc: string): string {
   return bundled(join('src', fromSrc));
 }
 
+/** A program under scripts/ (`demo.ts`), for a test that runs it as a process. */
+export function builtScript(name: string): string {
+  return bundled(join('scripts', name));
+}
+
 /** A helper program under test/support/ (`socketSupervisor.ts`), for a test that runs it as a process. */
 export function builtSupport(name: string): string {
   return bundled(join('test', 'support', name));

@@ -1,7 +1,5 @@
 import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { verify as argon2Verify } from '@node-rs/argon2';
-import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { type Clock, systemClock } from '../../clock.js';
 import { ExpiringCache } from '../../store/expiringCache.js';
 import { readStored, type StoredPassword } from '../../config/passwordFormat.js';
@@ -26,10 +24,13 @@ function sameText(a: string, b: string): boolean {
  */
 async function verifyHash(stored: string, read: HashedPassword, given: string): Promise<boolean> {
   switch (read.format) {
+    // The native addons are loaded on the first check against such a hash (node keeps them loaded after it):
+    // most bridges keep no hashed passwords, and each `serve` paid for both at start. A malformed hash needs
+    // neither: the config's validation reads it (config/passwordFormat.ts) and names the key.
     case 'bcrypt':
-      return bcryptVerify(given, stored);
+      return (await import('@node-rs/bcrypt')).verify(given, stored);
     case 'argon2':
-      return argon2Verify(stored, given);
+      return (await import('@node-rs/argon2')).verify(stored, given);
     case 'scrypt': {
       const { N, r, p, salt, key } = read.scrypt;
       const derived = await scryptAsync(given, salt, key.length, { N, r, p, maxmem: 128 * N * r + 1024 * 1024 });
