@@ -11,7 +11,11 @@ import {
 } from './kernelQueues.js';
 
 export interface DrainOptions {
-  /** The longest the drain may take; whatever is still open then is closed. */
+  /**
+   * How long a check may still take once the listener is closed (the routes' longest budget and a
+   * margin); whatever is still open then is closed. Counted again from the close when the listener
+   * stayed open longer (a flood kept its queue full), so a check accepted late gets its budget too.
+   */
   readonly graceMs: number;
   /** How long between two looks at the kernel's queues and the connections. */
   readonly pollMs?: number;
@@ -50,12 +54,14 @@ export function drain(server: Server, tracker: ConnectionTracker, options: Drain
   } = options;
   tracker.startClosing();
   const port = (server.address() as AddressInfo | null)?.port;
-  const deadline = now() + graceMs;
+  let deadline = now() + graceMs;
   let listening = server.listening;
   let rounds = 0;
   let reading = false;
   const closeListener = () => {
     listening = false;
+    // What was accepted until now has its whole budget to be answered (at most twice the grace in all).
+    deadline = Math.max(deadline, now() + graceMs);
     // net's close, not http's: http's would first drop every connection that has no request parsed yet.
     NetServer.prototype.close.call(server);
   };
@@ -87,8 +93,8 @@ export function drain(server: Server, tracker: ConnectionTracker, options: Drain
         resolve();
         return;
       }
+      if (listening && now() >= deadline) closeListener();
       if (now() >= deadline) {
-        if (listening) closeListener();
         tracker.closeAll();
         resolve();
         return;

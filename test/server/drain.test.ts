@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { type AddressInfo, connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +120,33 @@ describe('drain', () => {
     expect(now).toBeLessThan(1300);
     await caller.closed;
     expect((await silent).hung).toBe(false);
+  });
+
+  it('gives a check accepted while a flood kept the listener open the whole grace from the close', async () => {
+    const held: ServerResponse[] = [];
+    const server = createServer({ requireHostHeader: false }, (_req, res) => {
+      tracker.received(res);
+      held.push(res);
+    });
+    const tracker = new ConnectionTracker(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const pending = rawExchange(port, { pieces: ['GET / HTTP/1.1\r\n\r\n'] });
+    await expect.poll(() => held.length).toBe(1);
+    let now = 0;
+    let closedAt: number | undefined;
+    // The accept queue shows callers waiting until 800 ms in; the check in flight is never answered.
+    await drain(server, tracker, {
+      graceMs: 1000,
+      pollMs: 1,
+      acceptQueue: () => (now < 800 ? 1 : ((closedAt ??= now), 0)),
+      kernelQueues: async () => ({ unreadByPeerPort: new Map() }),
+      now: () => (now += 10),
+    });
+    expect(closedAt).toBeGreaterThanOrEqual(800);
+    expect(now).toBeGreaterThanOrEqual(closedAt! + 1000);
+    expect(now).toBeLessThan(closedAt! + 1300);
+    expect((await pending).hung).toBe(false);
   });
 
   it('ends at the grace period while the kernel takes longer than that to show its queues', async () => {
