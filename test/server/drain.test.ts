@@ -139,7 +139,11 @@ describe('drain', () => {
     await drain(server, tracker, {
       graceMs: 1000,
       pollMs: 1,
-      acceptQueue: () => (now < 800 ? 1 : ((closedAt ??= now), 0)),
+      acceptQueue: () => {
+        if (now < 800) return 1;
+        closedAt ??= now;
+        return 0;
+      },
       kernelQueues: async () => ({ unreadByPeerPort: new Map() }),
       now: () => (now += 10),
     });
