@@ -7,7 +7,8 @@
  * collection ran is dropped). CPU is the server's own (process.cpuUsage) over the same windows.
  * Servers take turns window by window, in an order that turns each round; the figures are medians.
  * Then a sampling heap profile of `sampled` more hits says who allocated it, by component.
- * BASE_ROOT: a checkout of another commit (its node_modules linked) measured beside this one.
+ * BASE_ROOT: checkouts of other commits (comma-separated, each with its node_modules linked), measured
+ * beside this one with metrics off; SAMPLE_BASES=1 profiles them too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -119,19 +120,21 @@ const servers = [
     ...backend,
   ]),
 ];
-if (process.env.BASE_ROOT)
-  servers.push(await bridge('BASE_ROOT bridge, metrics off', [...BRIDGE_BASE, ...backend], process.env.BASE_ROOT));
+const bases = (process.env.BASE_ROOT ?? '').split(',').filter((root) => root !== '');
+for (const root of bases) servers.push(await bridge(`${root}, metrics off`, [...BRIDGE_BASE, ...backend], root));
 for (let round = 0; round < WINDOWS; round++)
   for (let i = 0; i < servers.length; i++) await window(servers[(i + round) % servers.length]!);
 
 const lines = [`medians of ${WINDOWS} windows of ${REQUESTS} cached hits, ${CONNECTIONS} connections:`];
 for (const { name, bytes, cpuMicros, dropped } of servers)
   lines.push(
-    `  ${name.padEnd(30)} ${median(bytes).toFixed(0).padStart(7)} B/hit  ${median(cpuMicros).toFixed(1).padStart(6)} µs CPU/hit` +
+    `  ${name.padEnd(36)} ${median(bytes).toFixed(0).padStart(7)} B/hit  ${median(cpuMicros).toFixed(1).padStart(6)} µs CPU/hit` +
       (dropped > 0 ? `  (${dropped} window(s) with a collection dropped)` : ''),
   );
 // Metrics on is profiled only as the windows' figure: its difference is the metrics' own cells.
-for (const server of servers.filter(({ name }) => name !== METRICS_ON)) {
+for (const server of servers
+  .slice(0, process.env.SAMPLE_BASES ? servers.length : 3)
+  .filter(({ name }) => name !== METRICS_ON)) {
   const { components, detail } = await sampled(server);
   const total = components.reduce((sum, [, bytes]) => sum + bytes, 0);
   lines.push('', `${server.name}: sampled, ${total.toFixed(0)} B/hit over ${SAMPLED} hits; by file:`);
