@@ -24,6 +24,7 @@ const REQUESTS = Number(process.argv[2] ?? 2000);
 const WINDOWS = Number(process.argv[3] ?? 9);
 const SAMPLED = Number(process.argv[4] ?? 20_000);
 const CONNECTIONS = 16;
+const WARM_UP = Number(process.env.WARM_UP ?? 20_000);
 const ROOT = join(import.meta.dirname, '..');
 const PROBE = join(import.meta.dirname, 'allocationProbe.ts');
 /** 64 MiB semi-spaces: a window's hits fit in the young generation, so none collects in the middle of one. */
@@ -58,7 +59,7 @@ function ask<T>(child: ChildProcess, message: object): Promise<T> {
 async function measured(name: string, child: ChildProcess, port: number, path: string): Promise<Measured> {
   const load = await loader(port, path, VIEWER, CONNECTIONS);
   // Past the first miss, and long enough for V8 to optimize what a hit runs.
-  await load.send(20_000);
+  await load.send(WARM_UP);
   return { name, child, load, bytes: [], cpuMicros: [], dropped: 0 };
 }
 
@@ -89,6 +90,7 @@ interface Mark {
 }
 
 async function window(server: Measured): Promise<void> {
+  await server.load.open();
   const before = await ask<Mark>(server.child, { kind: 'mark' });
   const cpu = await ask<{ micros: number }>(server.child, { kind: 'cpu' });
   await server.load.send(REQUESTS);
@@ -101,6 +103,7 @@ async function window(server: Measured): Promise<void> {
 
 /** Per hit: the components by the nearest project frame, and with the node internal under it named. */
 async function sampled(server: Measured): Promise<{ readonly components: Components; readonly detail: Components }> {
+  await server.load.open();
   await ask(server.child, { kind: 'sample', intervalBytes: 256 });
   await server.load.send(SAMPLED);
   const profile = await ask<{ components: Components; detail: Components }>(server.child, { kind: 'sampled' });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loader } from '../../bench/allocationLoad.js';
 
-const servers: { close(): void }[] = [];
+const servers: { close(): void; closeIdle(): void }[] = [];
 afterEach(() => {
   for (const server of servers.splice(0)) server.close();
 });
@@ -17,6 +17,7 @@ async function counting(status: (count: number) => number) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   servers.push({
+    closeIdle: () => server.closeIdleConnections(),
     close: () => {
       server.closeAllConnections();
       server.close();
@@ -35,6 +36,19 @@ describe('loader', () => {
     load.close();
     expect(seen).toHaveLength(53);
     expect(new Set(seen)).toEqual(new Set(['/auth?token=t 203.0.113.7']));
+  });
+
+  it('connects anew what the server closed while it was idle, and sends its request again', async () => {
+    const { port, seen } = await counting(() => 200);
+    const load = await loader(port, '/', {}, 3);
+    await load.send(3);
+    servers.at(-1)!.closeIdle();
+    // Whether or not the sockets heard of it yet: either way every request is answered.
+    await load.send(9);
+    await load.open();
+    await load.send(6);
+    load.close();
+    expect(seen).toHaveLength(18);
   });
 
   it('refuses an answer that is not a 200', async () => {
