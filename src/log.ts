@@ -16,31 +16,65 @@ function textLine(info: winston.Logform.TransformableInfo): string {
   return [timestamp, level, message, ...pairs].join(' ');
 }
 
+/** Bytes of one batch: a turn's lines, unless they are more (then it is written and started again). */
+const BATCH_BYTES = 65_536;
+
 /**
  * stdout, with the lines of one event-loop turn written together: decisions
  * come thousands per second, and a write call per line would cost more than
- * deciding. Nothing waits longer than the current turn.
+ * deciding. Nothing waits longer than the current turn. The lines are
+ * written into one buffer as bytes, so that a decision line is no string at
+ * all: its pieces in an array, joined, were a kilobyte of garbage per line.
  */
 class BatchedStdout {
-  private pending: string[] = [];
+  private bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  private at = 0;
+  private scheduled = false;
 
   constructor() {
     // Lines of the last turn still go out when the process exits (files and pipes are written synchronously then).
     process.on('exit', () => this.flush());
   }
 
+  /** A whole line (its end included), as UTF-8. */
   line(text: string): void {
-    this.pieces().push(text);
+    // At most three bytes per UTF-16 unit; a line longer than a batch goes out alone, after what came before it.
+    if (text.length * 3 > BATCH_BYTES) {
+      this.flush();
+      process.stdout.write(text);
+      return;
+    }
+    this.room(text.length * 3);
+    this.at += this.bytes.write(text, this.at, 'utf8');
+  }
+
+  /** Short ASCII text the caller vouches for (a line's constant pieces, a number), one byte per character. */
+  ascii(text: string): void {
+    this.room(text.length);
+    const { bytes } = this;
+    let at = this.at;
+    for (let i = 0; i < text.length; i++) bytes[at++] = text.charCodeAt(i);
+    this.at = at;
   }
 
   /**
-   * Where the pieces of the next line go, in order, its end included. They are joined with the
-   * rest of the turn's lines only: a decision line is never a string of its own, whose pieces
-   * would each be one more string to allocate (about a kilobyte per line) and to flatten.
+   * `text` between quotes, if JSON writes it as it is (jsonPlainCode); false, with nothing written,
+   * if not. Checked as it is copied: one walk over the value.
    */
-  pieces(): string[] {
-    if (this.pending.length === 0) setImmediate(() => this.flush());
-    return this.pending;
+  quotedPlain(text: string): boolean {
+    if (text.length + 2 > BATCH_BYTES) return false;
+    this.room(text.length + 2);
+    const { bytes } = this;
+    let at = this.at;
+    bytes[at++] = 0x22;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (!jsonPlainCode(code)) return false;
+      bytes[at++] = code;
+    }
+    bytes[at++] = 0x22;
+    this.at = at;
+    return true;
   }
 
   /** The same output as a stream, for winston. */
@@ -57,11 +91,24 @@ class BatchedStdout {
     });
   }
 
+  /** Makes room for `length` more bytes (at most a batch): the first bytes of a turn schedule its write. */
+  private room(length: number): void {
+    if (this.at + length > BATCH_BYTES) this.flush();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
   private flush(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.join('');
-    this.pending = [];
-    process.stdout.write(text);
+    if (this.at === 0) return;
+    const filled = this.bytes.subarray(0, this.at);
+    this.at = 0;
+    process.stdout.write(filled);
+    // Written at once (stdout is synchronous on Linux), the buffer is free again; else the stream keeps it.
+    if (process.stdout.writableLength > 0) this.bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
   }
 }
 
@@ -132,23 +179,16 @@ export function decisionsThrough(log: Logger): DecisionLog {
 
 const jsonLine = (info: winston.Logform.TransformableInfo) => JSON.stringify(info);
 
-/**
- * Whether JSON writes `text` as it is between quotes: printable ASCII but `"` and `\`. Walked by
- * hand: a regular expression's test costs more than walking a decision line's short values.
- */
-export function jsonPlain(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
-  }
-  return true;
+/** Whether JSON writes this UTF-16 code unit as it is between quotes: printable ASCII but `"` and `\\`. */
+export function jsonPlainCode(code: number): boolean {
+  return code >= 0x20 && code <= 0x7e && code !== 0x22 && code !== 0x5c;
 }
 
-/** `head` (`,"name":"`, its opening quote included), `text` and the closing quote, as JSON writes the pair; nothing for no text. */
-function pushPair(out: string[], head: string, text: string | undefined): void {
+/** `head` (`,"name":`), then `text` as JSON writes it; nothing for no text. */
+function writePair(out: BatchedStdout, head: string, text: string | undefined): void {
   if (text === undefined) return;
-  if (jsonPlain(text)) out.push(head, text, '"');
-  else out.push(head.slice(0, -1), JSON.stringify(text));
+  out.ascii(head);
+  if (!out.quotedPlain(text)) out.line(JSON.stringify(text));
 }
 
 /**
@@ -176,25 +216,30 @@ export function jsonNumber(value: number): string {
 }
 
 /**
- * The line `jsonLine` writes for a decision, field by field, as pieces pushed onto `out`:
+ * The line `jsonLine` writes for a decision, field by field, straight into the batch:
  * JSON.stringify of the whole object costs more than the rest of a cached decision.
  */
-function pushJsonDecisionLine(f: DecisionFields, at: string, out: string[]): void {
-  pushPair(out, '{"level":"info","message":"decision","route":"', f.route);
-  pushPair(out, ',"dialect":"', f.dialect);
-  pushPair(out, ',"caller":"', f.caller);
-  pushPair(out, ',"channel":"', f.channel);
-  pushPair(out, ',"ip":"', f.ip);
-  pushPair(out, ',"session":"', f.session);
-  pushPair(out, ',"token":"', f.token);
-  pushPair(out, ',"login":"', f.login);
-  out.push(',"decision":"', f.decision, '"');
-  pushPair(out, ',"by":"', f.by);
-  if (f.cache !== undefined) out.push(',"cache":"', f.cache, '"');
-  out.push(',"status":', jsonNumber(f.status));
-  pushPair(out, ',"reason":"', f.reason);
-  if (f.undelivered) out.push(',"undelivered":true');
-  out.push(',"latencyMs":', jsonNumber(f.latencyMs), ',"timestamp":"', at, '"}\n');
+function writeJsonDecisionLine(f: DecisionFields, at: string, out: BatchedStdout): void {
+  writePair(out, '{"level":"info","message":"decision","route":', f.route);
+  writePair(out, ',"dialect":', f.dialect);
+  writePair(out, ',"caller":', f.caller);
+  writePair(out, ',"channel":', f.channel);
+  writePair(out, ',"ip":', f.ip);
+  writePair(out, ',"session":', f.session);
+  writePair(out, ',"token":', f.token);
+  writePair(out, ',"login":', f.login);
+  writePair(out, ',"decision":', f.decision);
+  writePair(out, ',"by":', f.by);
+  writePair(out, ',"cache":', f.cache);
+  out.ascii(',"status":');
+  out.ascii(jsonNumber(f.status));
+  writePair(out, ',"reason":', f.reason);
+  if (f.undelivered) out.ascii(',"undelivered":true');
+  out.ascii(',"latencyMs":');
+  out.ascii(jsonNumber(f.latencyMs));
+  out.ascii(',"timestamp":"');
+  out.ascii(at);
+  out.ascii('"}\n');
 }
 
 /**
@@ -240,7 +285,7 @@ export function createLogging(config: LogConfig): Logging {
   });
   const writeDecision =
     config.format === 'json'
-      ? (fields: DecisionFields) => pushJsonDecisionLine(fields, timestamp(), out.pieces())
+      ? (fields: DecisionFields) => writeJsonDecisionLine(fields, timestamp(), out)
       : (fields: DecisionFields) =>
           out.line(`${textLine({ level: 'info', message: 'decision', ...fields, timestamp: timestamp() })}\n`);
   let decisionsOn = log.isInfoEnabled();
