@@ -37,13 +37,44 @@ function addPair(query: Map<string, string[]>, pair: string): void {
 }
 
 /**
+ * A query as `single` reads it: its raw text when nothing in it is encoded (no `%`, no `+`: nearly
+ * every viewer's), else parsed whole (and so refused here for broken percent-encoding anywhere, as
+ * parseQuery refuses it). A check that reads one or two parameters then builds no Map, no array
+ * per name and no string per piece.
+ */
+export function readableQuery(raw: string): Query | string {
+  return raw.includes('%') || raw.includes('+') ? parseQuery(raw) : raw;
+}
+
+/**
  * The one value of a parameter the bridge acts on. Two values are refused:
  * if the bridge read one and the middleware the other, a viewer could pass
  * one check with a token and be billed to another.
  */
-export function single(query: Query, key: string): string | undefined {
+export function single(query: Query | string, key: string): string | undefined {
+  if (typeof query === 'string') return singleInText(query, key);
   const values = query.get(key);
   if (!values) return undefined;
-  if (values.length > 1) throw new RequestProblem(400, `query parameter "${key}" is given more than once`);
+  if (values.length > 1) throw repeated(key);
   return values[0];
+}
+
+/** `single` of a raw query with nothing to decode, walked for `key` alone: only its value is cut out. */
+function singleInText(raw: string, key: string): string | undefined {
+  let value: string | undefined;
+  for (let start = 0; start < raw.length; ) {
+    const amp = raw.indexOf('&', start);
+    const end = amp === -1 ? raw.length : amp;
+    const keyEnd = start + key.length;
+    if (raw.startsWith(key, start) && (keyEnd === end || (keyEnd < end && raw.charCodeAt(keyEnd) === 0x3d))) {
+      if (value !== undefined) throw repeated(key);
+      value = keyEnd === end ? '' : raw.slice(keyEnd + 1, end);
+    }
+    start = end + 1;
+  }
+  return value;
+}
+
+function repeated(key: string): RequestProblem {
+  return new RequestProblem(400, `query parameter "${key}" is given more than once`);
 }
