@@ -1,6 +1,6 @@
 import winston from 'winston';
 import type { LogConfig } from './config/schema.js';
-import { sharedStdout } from './stdoutBatch.js';
+import { type BatchedStdout, sharedStdout } from './stdoutBatch.js';
 
 export type Logger = winston.Logger;
 
@@ -72,23 +72,11 @@ export function decisionsThrough(log: Logger): DecisionLog {
 
 const jsonLine = (info: winston.Logform.TransformableInfo) => JSON.stringify(info);
 
-/**
- * Whether JSON writes `text` as it is between quotes: printable ASCII but `"` and `\`. Walked by
- * hand: a regular expression's test costs more than walking a decision line's short values.
- */
-export function jsonPlain(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
-  }
-  return true;
-}
-
-/** `head` (`,"name":"`, its opening quote included), `text` and the closing quote, as JSON writes the pair; nothing for no text. */
-function pushPair(out: string[], head: string, text: string | undefined): void {
+/** `head` (`,"name":`), then `text` as JSON writes it; nothing for no text. */
+function writePair(out: BatchedStdout, head: string, text: string | undefined): void {
   if (text === undefined) return;
-  if (jsonPlain(text)) out.push(head, text, '"');
-  else out.push(head.slice(0, -1), JSON.stringify(text));
+  out.ascii(head);
+  if (!out.quotedPlain(text)) out.line(JSON.stringify(text));
 }
 
 /**
@@ -116,25 +104,30 @@ export function jsonNumber(value: number): string {
 }
 
 /**
- * The line `jsonLine` writes for a decision, field by field, as pieces pushed onto `out`:
+ * The line `jsonLine` writes for a decision, field by field, straight into the batch:
  * JSON.stringify of the whole object costs more than the rest of a cached decision.
  */
-function pushJsonDecisionLine(f: DecisionFields, at: string, out: string[]): void {
-  pushPair(out, '{"level":"info","message":"decision","route":"', f.route);
-  pushPair(out, ',"dialect":"', f.dialect);
-  pushPair(out, ',"caller":"', f.caller);
-  pushPair(out, ',"channel":"', f.channel);
-  pushPair(out, ',"ip":"', f.ip);
-  pushPair(out, ',"session":"', f.session);
-  pushPair(out, ',"token":"', f.token);
-  pushPair(out, ',"login":"', f.login);
-  out.push(',"decision":"', f.decision, '"');
-  pushPair(out, ',"by":"', f.by);
-  if (f.cache !== undefined) out.push(',"cache":"', f.cache, '"');
-  out.push(',"status":', jsonNumber(f.status));
-  pushPair(out, ',"reason":"', f.reason);
-  if (f.undelivered) out.push(',"undelivered":true');
-  out.push(',"latencyMs":', jsonNumber(f.latencyMs), ',"timestamp":"', at, '"}\n');
+function writeJsonDecisionLine(f: DecisionFields, at: string, out: BatchedStdout): void {
+  writePair(out, '{"level":"info","message":"decision","route":', f.route);
+  writePair(out, ',"dialect":', f.dialect);
+  writePair(out, ',"caller":', f.caller);
+  writePair(out, ',"channel":', f.channel);
+  writePair(out, ',"ip":', f.ip);
+  writePair(out, ',"session":', f.session);
+  writePair(out, ',"token":', f.token);
+  writePair(out, ',"login":', f.login);
+  writePair(out, ',"decision":', f.decision);
+  writePair(out, ',"by":', f.by);
+  writePair(out, ',"cache":', f.cache);
+  out.ascii(',"status":');
+  out.ascii(jsonNumber(f.status));
+  writePair(out, ',"reason":', f.reason);
+  if (f.undelivered) out.ascii(',"undelivered":true');
+  out.ascii(',"latencyMs":');
+  out.ascii(jsonNumber(f.latencyMs));
+  out.ascii(',"timestamp":"');
+  out.ascii(at);
+  out.ascii('"}\n');
 }
 
 /**
@@ -182,7 +175,7 @@ export function createLogging(config: LogConfig): Logging {
   out.onResumed = (dropped) => log.warn('log lines dropped: stdout was not read', { dropped });
   const writeDecision =
     config.format === 'json'
-      ? (fields: DecisionFields) => pushJsonDecisionLine(fields, timestamp(), out.pieces())
+      ? (fields: DecisionFields) => writeJsonDecisionLine(fields, timestamp(), out)
       : (fields: DecisionFields) =>
           out.line(`${textLine({ level: 'info', message: 'decision', ...fields, timestamp: timestamp() })}\n`);
   let decisionsOn = log.isInfoEnabled();

@@ -112,15 +112,51 @@ function channelSpan(path: string): ChannelSpan | undefined {
   return start === -1 ? undefined : { bare, start, end };
 }
 
+/** What a path says of its channel: read from the span, once per path (see `channelOf`). */
+interface PathChannel {
+  readonly channel: string | undefined;
+  readonly place: string | undefined;
+}
+
+function readChannel(path: string): PathChannel {
+  const span = channelSpan(path);
+  if (span === undefined) return { channel: undefined, place: undefined };
+  const { bare, start, end } = span;
+  const last = bare.slice(start, end);
+  return { channel: decodedSegment(last), place: bare.slice(0, end) };
+}
+
+function decodedSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * The last path's channel: a check reads it twice, for its channel (the caller's reader) and for
+ * the channel's place in the cache key, and the second read is then no walk and no garbage.
+ */
+let lastPath: string | undefined;
+let lastChannel: PathChannel | undefined;
+
+function channelOf(path: string): PathChannel {
+  if (path !== lastPath || lastChannel === undefined) {
+    lastChannel = readChannel(path);
+    lastPath = path;
+  }
+  return lastChannel;
+}
+
 /**
  * The path up to and through its channel's segment, as sent: `/live/a001` for
  * `/live/a001/index.m3u8`, its segments, tracks and archive requests alike,
  * `/premium/a001` for another RTMP application's stream of the same name.
  */
 export function channelPlace(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  const span = channelSpan(path);
-  return span === undefined ? undefined : span.bare.slice(0, span.end);
+  return path ? channelOf(path).place : undefined;
 }
 
 /**
@@ -131,15 +167,5 @@ export function channelPlace(path: string | undefined): string | undefined {
  * `/a001/2026/12/01/10/00/00-05000.ts` are all `a001`).
  */
 export function channelFromPath(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  const span = channelSpan(path);
-  if (span === undefined) return undefined;
-  const { bare, start, end } = span;
-  const last = bare.slice(start, end);
-  if (!last.includes('%')) return last;
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
+  return path ? channelOf(path).channel : undefined;
 }

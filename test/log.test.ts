@@ -116,6 +116,40 @@ describe('decision lines', () => {
     );
   });
 
+  it('more than a batch of them in one turn come out whole and in order, beside a longer other line', async () => {
+    const chunks: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      // A copy: the batch's buffer is written again once a write returns.
+      chunks.push(String(chunk));
+      return true;
+    });
+    const { log, decisions } = createLogging({ level: 'info', format: 'json' });
+    // Written as it is, or through JSON.stringify: both kinds cross a batch's end.
+    const channelOf = (n: number) => (n % 2 === 0 ? 'a' : 'ч').repeat(3000);
+    for (let n = 0; n < 300; n++)
+      decisions({
+        route: 'default',
+        dialect: 'cesbo',
+        channel: channelOf(n),
+        session: String(n),
+        decision: 'allow',
+        status: 200,
+        latencyMs: n,
+      });
+    log.info('huge', { text: 'x'.repeat(70_000) });
+    decisions({ route: 'default', dialect: 'cesbo', session: 'last', decision: 'deny', status: 403, latencyMs: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    // 300 lines of 3 to 6 kB: several writes, none of them empty.
+    expect(chunks.length).toBeGreaterThan(10);
+    expect(chunks.every((chunk) => chunk !== '')).toBe(true);
+    const lines = chunks.join('').split('\n').slice(0, -1);
+    expect(lines).toHaveLength(302);
+    for (let n = 0; n < 300; n++)
+      expect(JSON.parse(lines[n]!)).toMatchObject({ session: String(n), channel: channelOf(n), latencyMs: n });
+    expect(JSON.parse(lines[300]!)).toMatchObject({ message: 'huge', text: 'x'.repeat(70_000) });
+    expect(JSON.parse(lines[301]!)).toMatchObject({ session: 'last', decision: 'deny' });
+  });
+
   it('are not written below level info', async () => {
     const lines: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);

@@ -6,7 +6,7 @@ function sink() {
   const written: string[] = [];
   const target: LineSink & { writableLength: number } = {
     writableLength: 0,
-    write: (text: string) => written.push(text),
+    write: (output: Uint8Array | string) => written.push(Buffer.from(output).toString()),
   };
   return { target, written };
 }
@@ -18,7 +18,8 @@ describe('BatchedStdout', () => {
     const { target, written } = sink();
     const out = new BatchedStdout(target);
     out.line('a\n');
-    out.pieces().push('b', 'c\n');
+    out.ascii('b');
+    out.line('c\n');
     await nextTurn();
     expect(written).toEqual(['a\nbc\n']);
   });
@@ -30,7 +31,7 @@ describe('BatchedStdout', () => {
     out.onResumed = (dropped) => resumed.push(dropped);
     target.writableLength = MAX_UNREAD_BYTES + 1;
     out.line('one\n');
-    out.line('two\n');
+    out.ascii('two\n');
     await nextTurn();
     out.line('three\n');
     await nextTurn();

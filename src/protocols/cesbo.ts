@@ -2,7 +2,7 @@ import type { OutboundRequest } from '../adapters/transport.js';
 import { channelFromPath, type ViewerRequest } from '../viewer.js';
 import { nginxRefusalStatus, ORIGINAL_URI, readOriginalUri } from './nginxAuthRequest.js';
 import { withQuery } from './outbound.js';
-import { parseQuery, single } from './query.js';
+import { readableQuery, single } from './query.js';
 import { authOf, headerOf, nonEmpty, rawQueryOf, singleHeader, viewerIp, viewerPath } from './read.js';
 import { decisionHeaders, PLAIN_TEXT, setText, type CallerProtocol } from './types.js';
 
@@ -31,7 +31,7 @@ export const cesboCaller: CallerProtocol = {
     const originalUri = singleHeader(req, ORIGINAL_URI);
     if (originalUri !== undefined) return readOriginalUri(req, originalUri, caller, limits);
     const rawQuery = rawQueryOf(req, limits.maxQueryBytes);
-    const query = parseQuery(rawQuery);
+    const query = readableQuery(rawQuery);
     const path = viewerPath(headerOf(req, HEADER.path), 'X-Real-Path');
     const channelId = headerOf(req, HEADER.channelId);
     return {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { channelFromPath, type ViewerRequest } from '../viewer.js';
-import { parseQuery, single } from './query.js';
+import { readableQuery, single } from './query.js';
 import { authOf, boundedQuery, headerOf, nonEmpty, queryOfTarget, viewerIp, viewerPath } from './read.js';
 import type { RequestProblem } from '../requestProblem.js';
 import type { ReadLimits } from './types.js';
@@ -35,7 +35,7 @@ export function readOriginalUri(
   const mark = target.indexOf('?');
   const rawQuery = boundedQuery(queryOfTarget(target), limits.maxQueryBytes);
   const path = viewerPath(nonEmpty(mark === -1 ? target : target.slice(0, mark)), 'X-Original-URI');
-  const query = parseQuery(rawQuery);
+  const query = readableQuery(rawQuery);
   return {
     dialect: 'nginx-auth-request',
     caller,

@@ -37,24 +37,65 @@ function addPair(query: Map<string, string[]>, pair: string): void {
 }
 
 /**
+ * A query as `single` reads it: its raw text when nothing in it is encoded (no `%`, no `+`: nearly
+ * every viewer's), else parsed whole (and so refused here for broken percent-encoding anywhere, as
+ * parseQuery refuses it). A check that reads one or two parameters then builds no Map, no array
+ * per name and no string per piece.
+ */
+export function readableQuery(raw: string): Query | string {
+  return raw.includes('%') || raw.includes('+') ? parseQuery(raw) : raw;
+}
+
+/**
  * The one value of a parameter the bridge acts on, its name in any case: a middleware that reads
  * `Token=` as `token=` (many do) must not be asked about a token the bridge did not see, which
  * revoke and token binding would then miss. Two values, in one spelling or two, are refused: if
  * the bridge read one and the middleware the other, a viewer could pass one check with a token and
  * be billed to another. `key` is lower case.
  */
-export function single(query: Query, key: string): string | undefined {
+export function single(query: Query | string, key: string): string | undefined {
+  if (typeof query === 'string') return singleInText(query, key);
   let found = query.get(key);
-  let spelled = key;
   // Nearly every query has a few parameters, and a name of another length is skipped without a copy.
   for (const [name, values] of query) {
-    if (name.length !== key.length || name === key || name.toLowerCase() !== key) continue;
-    if (found)
-      throw new RequestProblem(400, `query parameter "${key}" is given more than once (as "${spelled}" and "${name}")`);
+    if (name.length !== key.length || name === key || !nameAt(name, 0, key)) continue;
+    if (found) throw repeated(key);
     found = values;
-    spelled = name;
   }
   if (!found) return undefined;
-  if (found.length > 1) throw new RequestProblem(400, `query parameter "${key}" is given more than once`);
+  if (found.length > 1) throw repeated(key);
   return found[0];
+}
+
+/**
+ * Whether `raw` holds `key` (lower case) at `start`, in any case of its ASCII letters: only A-Z are
+ * folded, on both the raw and the parsed path (a Unicode fold would read the Kelvin sign as `k`).
+ */
+function nameAt(raw: string, start: number, key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const code = raw.charCodeAt(start + i);
+    // A-Z folded to a-z; every other code unit compared as it is.
+    if ((code >= 0x41 && code <= 0x5a ? code + 0x20 : code) !== key.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** `single` of a raw query with nothing to decode, walked for `key` alone (in any case): only its value is cut out. */
+function singleInText(raw: string, key: string): string | undefined {
+  let value: string | undefined;
+  for (let start = 0; start < raw.length; ) {
+    const amp = raw.indexOf('&', start);
+    const end = amp === -1 ? raw.length : amp;
+    const keyEnd = start + key.length;
+    if (keyEnd <= end && (keyEnd === end || raw.charCodeAt(keyEnd) === 0x3d) && nameAt(raw, start, key)) {
+      if (value !== undefined) throw repeated(key);
+      value = keyEnd === end ? '' : raw.slice(keyEnd + 1, end);
+    }
+    start = end + 1;
+  }
+  return value;
+}
+
+function repeated(key: string): RequestProblem {
+  return new RequestProblem(400, `query parameter "${key}" is given more than once`);
 }

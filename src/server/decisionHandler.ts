@@ -5,7 +5,7 @@ import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
 import { cacheOutcome, kindOf, observeAll, type BridgeObserver } from '../observe.js';
 import type { Decider, Decision } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
-import type { CallerProtocol, ReadLimits } from '../protocols/types.js';
+import type { BodyFormat, CallerProtocol, ReadLimits } from '../protocols/types.js';
 import type { ViewerRequest } from '../viewer.js';
 import { type AnswerHead, answerHeads } from './answerHeads.js';
 import { readBody } from './body.js';
@@ -138,86 +138,150 @@ export function decisionHandler({
       sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
   };
 
-  return async (protocol: CallerProtocol, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** A decision written out, then logged and observed. */
+  const answer = (
+    protocol: CallerProtocol,
+    route: string,
+    caller: string | undefined,
+    viewer: ViewerRequest,
+    decision: Decision,
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+  ) => {
+    res.writeHead(decision.allow ? 200 : 403, headOf(protocol)(decision) as string[]);
+    // ASCII, as latin1: Node sends head and body in one write.
+    res.end(decision.allow ? protocol.answerText.allow : protocol.answerText.deny, 'latin1');
+    const durationMs = elapsedMs(started);
+    // The caller hung up before the decision was ready: nothing reached it.
+    const undelivered = res.destroyed || req.socket.destroyed || undefined;
+    logViewer(
+      route,
+      caller,
+      viewer,
+      decision.allow,
+      decision.source.by,
+      res.statusCode,
+      durationMs,
+      decision.cache,
+      undelivered,
+    );
+    checkAnswered?.({
+      route,
+      protocol: viewer.dialect,
+      caller,
+      viewer,
+      decision,
+      outcome: decision.allow ? 'allow' : 'deny',
+      by: kindOf(decision.source),
+      cache: cacheOutcome(decision),
+      status: res.statusCode,
+      durationMs,
+    });
+  };
+
+  /** A check that failed before or while it was decided: refused as malformed, or denied for a bug. */
+  const failed = (
+    error: unknown,
+    protocol: CallerProtocol,
+    route: string,
+    caller: string | undefined,
+    viewer: ViewerRequest | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+  ) => {
+    const name = viewer?.dialect ?? protocol.dialectOf?.(req) ?? protocol.name;
+    /** A check answered without a decision (refused as malformed, or a bug): logged and observed alike. */
+    const undecided = (
+      outcome: 'refused' | 'deny',
+      by: 'refused' | 'internal-error',
+      status: number,
+      reason?: string,
+    ) => {
+      const durationMs = elapsedMs(started);
+      const decision = outcome === 'refused' ? { decision: outcome, reason } : { decision: outcome, by };
+      decisions({ route, dialect: name, caller, ...decision, status, latencyMs: durationMs });
+      checkAnswered?.({
+        route,
+        protocol: name,
+        caller,
+        viewer,
+        decision: undefined,
+        outcome,
+        by,
+        cache: 'none',
+        status,
+        durationMs,
+      });
+    };
+    if (error instanceof RequestProblem) {
+      if (endsConnection(error)) res.shouldKeepAlive = false;
+      const status = protocol.refusedAs?.(name, error.status) ?? error.status;
+      refuse(res, status === error.status ? error : new RequestProblem(status, error.message));
+      undecided('refused', 'refused', status, error.message);
+      return;
+    }
+    // A bug must not become a 5xx: the streaming server would let the viewer in.
+    log.error('request failed', { route, error: error instanceof Error ? error.message : String(error) });
+    if (res.headersSent) res.destroy();
+    else refuse(res, new RequestProblem(403, 'denied: the bridge could not decide'));
+    undecided('deny', 'internal-error', 403);
+  };
+
+  /** The viewer as read, then its decision: answered in this turn when the process holds it, else waited for. */
+  const decideFor = (
+    protocol: CallerProtocol,
+    route: string,
+    caller: string | undefined,
+    viewer: ViewerRequest,
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+  ): void | Promise<void> => {
+    if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, started);
+    const now = decider.decideNow?.(route, viewer);
+    if (now !== undefined) return answer(protocol, route, caller, viewer, now, req, res, started);
+    // As for a hit, what goes wrong while answering is failed as well as what goes wrong deciding.
+    return decider
+      .decide(route, viewer)
+      .then((decision) => answer(protocol, route, caller, viewer, decision, req, res, started))
+      .catch((error: unknown) => failed(error, protocol, route, caller, viewer, req, res, started));
+  };
+
+  /** A caller whose request has a body: read (bounded in size and time) before the viewer can be. */
+  const readBodyThenDecide = async (
+    protocol: CallerProtocol,
+    body: BodyFormat,
+    route: string,
+    caller: string | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+  ): Promise<void> => {
+    let viewer: ViewerRequest | undefined;
+    try {
+      viewer = protocol.read(req, caller, limits, await readBody(req, body, limits));
+      await decideFor(protocol, route, caller, viewer, req, res, started);
+    } catch (error) {
+      failed(error, protocol, route, caller, viewer, req, res, started);
+    }
+  };
+
+  // Not an async function: a hit is answered without one (its promise and frame were each hit's garbage).
+  return (protocol: CallerProtocol, route: string, req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
     const started = performance.now();
     const { address: caller, trusted } = identify(req.socket.remoteAddress);
     let viewer: ViewerRequest | undefined;
     try {
       if (!trusted) throw new RequestProblem(403, 'caller is not in trustedCallers');
       if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
-      viewer =
-        protocol.body === undefined
-          ? protocol.read(req, caller, limits)
-          : protocol.read(req, caller, limits, await readBody(req, protocol.body, limits));
-      if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, started);
-      // A hit the process holds is answered in this very turn; anything else waits for the pipeline.
-      const decision = decider.decideNow?.(route, viewer) ?? (await decider.decide(route, viewer));
-      res.writeHead(decision.allow ? 200 : 403, headOf(protocol)(decision) as string[]);
-      // ASCII, as latin1: Node sends head and body in one write.
-      res.end(decision.allow ? protocol.answerText.allow : protocol.answerText.deny, 'latin1');
-      const durationMs = elapsedMs(started);
-      // The caller hung up before the decision was ready: nothing reached it.
-      const undelivered = res.destroyed || req.socket.destroyed || undefined;
-      logViewer(
-        route,
-        caller,
-        viewer,
-        decision.allow,
-        decision.source.by,
-        res.statusCode,
-        durationMs,
-        decision.cache,
-        undelivered,
-      );
-      checkAnswered?.({
-        route,
-        protocol: viewer.dialect,
-        caller,
-        viewer,
-        decision,
-        outcome: decision.allow ? 'allow' : 'deny',
-        by: kindOf(decision.source),
-        cache: cacheOutcome(decision),
-        status: res.statusCode,
-        durationMs,
-      });
+      if (protocol.body !== undefined)
+        return readBodyThenDecide(protocol, protocol.body, route, caller, req, res, started);
+      viewer = protocol.read(req, caller, limits);
+      return decideFor(protocol, route, caller, viewer, req, res, started);
     } catch (error) {
-      const name = viewer?.dialect ?? protocol.dialectOf?.(req) ?? protocol.name;
-      /** A check answered without a decision (refused as malformed, or a bug): logged and observed alike. */
-      const undecided = (
-        outcome: 'refused' | 'deny',
-        by: 'refused' | 'internal-error',
-        status: number,
-        reason?: string,
-      ) => {
-        const durationMs = elapsedMs(started);
-        const decision = outcome === 'refused' ? { decision: outcome, reason } : { decision: outcome, by };
-        decisions({ route, dialect: name, caller, ...decision, status, latencyMs: durationMs });
-        checkAnswered?.({
-          route,
-          protocol: name,
-          caller,
-          viewer,
-          decision: undefined,
-          outcome,
-          by,
-          cache: 'none',
-          status,
-          durationMs,
-        });
-      };
-      if (error instanceof RequestProblem) {
-        if (endsConnection(error)) res.shouldKeepAlive = false;
-        const status = protocol.refusedAs?.(name, error.status) ?? error.status;
-        refuse(res, status === error.status ? error : new RequestProblem(status, error.message));
-        undecided('refused', 'refused', status, error.message);
-        return;
-      }
-      // A bug must not become a 5xx: the streaming server would let the viewer in.
-      log.error('request failed', { route, error: error instanceof Error ? error.message : String(error) });
-      if (res.headersSent) res.destroy();
-      else refuse(res, new RequestProblem(403, 'denied: the bridge could not decide'));
-      undecided('deny', 'internal-error', 403);
+      return failed(error, protocol, route, caller, viewer, req, res, started);
     }
   };
 }

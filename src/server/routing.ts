@@ -70,13 +70,13 @@ export type Resolved =
  * handles everything else the way an HTTP router would: percent-decoded route
  * names, a trailing slash, prefixes in any case, 404 and 405 with `Allow`.
  */
-/** Decides one check of `protocol` on `route`. */
+/** Decides one check of `protocol` on `route`: in this turn (a hit the process holds), or a promise of it. */
 export type Decide = (
   protocol: CallerProtocol,
   route: string,
   req: IncomingMessage,
   res: ServerResponse,
-) => Promise<void>;
+) => void | Promise<void>;
 
 export function callerRouting(protocols: readonly CallerProtocol[], services: readonly ServiceRoute[]) {
   const byPrefix = new Map(protocols.map((protocol) => [protocol.prefix, protocol] as const));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestProblem } from '../../src/requestProblem.js';
-import { parseQuery, single } from '../../src/protocols/query.js';
+import { parseQuery, readableQuery, single } from '../../src/protocols/query.js';
 
 describe('parseQuery', () => {
   it('decodes keys and values, + as space', () => {
@@ -39,5 +39,68 @@ describe('parseQuery', () => {
     expect(() => single(parseQuery('Token=a&TOKEN=a'), 'token')).toThrow(/given more than once/);
     // Other names of the same length are not mistaken for it.
     expect(single(parseQuery('tokex=a&TOKE=b'), 'token')).toBeUndefined();
+    // The same on the raw text nearly every check is read from (nothing encoded), and only A-Z fold.
+    expect(single(readableQuery('Token=a&x=1'), 'token')).toBe('a');
+    expect(() => single(readableQuery('token=a&TOKEN=b'), 'token')).toThrow(/"token" is given more than once/);
+    expect(single(readableQuery('tokex=a&TOKE=b&token2=c'), 'token')).toBeUndefined();
+    expect(single(parseQuery('to%E2%84%AAen=a'), 'token')).toBeUndefined();
+  });
+});
+
+/** What `single(parseQuery(raw), key)` gives: a value, or the RequestProblem's status and message. */
+function parsedWhole(raw: string, key: string): unknown {
+  try {
+    return single(parseQuery(raw), key);
+  } catch (error) {
+    return { status: (error as RequestProblem).status, message: (error as RequestProblem).message };
+  }
+}
+
+function walked(raw: string, key: string): unknown {
+  try {
+    return single(readableQuery(raw), key);
+  } catch (error) {
+    return { status: (error as RequestProblem).status, message: (error as RequestProblem).message };
+  }
+}
+
+describe('readableQuery', () => {
+  const queries = [
+    '',
+    'token=abc',
+    'token=',
+    'token',
+    'tokens=abc',
+    'xtoken=abc&token=real',
+    'token=a&token=b',
+    'token=a&token',
+    'a=1&&token=t&',
+    '&token=t=u',
+    'token[]=a&token[0]=b',
+    'auth=alice:secret&token=t',
+    'token=a%2Fb',
+    'token=a+b',
+    'other=%zz&token=t',
+    '%74oken=encoded-name',
+    'token=%E0%A4%A',
+    '=x&token=y',
+    'tok=short&toke',
+  ];
+  it.each(queries)('reads %j as parsing it whole does, refusals included', (raw) => {
+    for (const key of ['token', 'auth', 'tok'])
+      expect(walked(raw, key), `${raw} ${key}`).toEqual(parsedWhole(raw, key));
+  });
+
+  it('refuses a repeated parameter and broken percent-encoding with a 400', () => {
+    expect(walked('token=a&token=b', 'token')).toEqual({
+      status: 400,
+      message: 'query parameter "token" is given more than once',
+    });
+    expect(() => readableQuery('other=%zz&token=t')).toThrow(RequestProblem);
+  });
+
+  it('is the raw text itself when nothing in it is encoded: nothing to build', () => {
+    expect(readableQuery('token=t&auth=a:b')).toBe('token=t&auth=a:b');
+    expect(readableQuery('token=a+b')).toBeInstanceOf(Map);
   });
 });
