@@ -174,7 +174,18 @@ export class SessionTracker {
     return route === undefined ? this.live.size : (this.liveByRoute.get(route) ?? 0);
   }
 
-  /** Live session rows, for statistics when no database keeps them. */
+  /**
+   * The live sessions' rows as they are now, not handed out: the next check of each still
+   * updates its row in place (no copy), so a reader that goes on over later turns of the event
+   * loop reads each row as it is then. For the statistics summed from the live sessions.
+   */
+  rowsNow(): readonly SessionRow[] {
+    const rows: SessionRow[] = [];
+    for (let session = this.order.oldest; session; session = session.newer) rows.push(session.row);
+    return rows;
+  }
+
+  /** Live session rows, handed out (to be kept as they are): written at close. */
   rows(): SessionRow[] {
     const rows: SessionRow[] = [];
     for (let session = this.order.oldest; session; session = session.newer)

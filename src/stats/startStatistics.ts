@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { SessionTracker } from '../sessions/tracker.js';
 import { createConnectors, type Connectors } from '../streamingServers/connectors.js';
 import { openStatsDatabase } from './open.js';
+import { liveSummaries } from './liveSummaries.js';
 import { reopeningDatabase } from './reopening.js';
 import { startRetention } from './retention.js';
 import type { StatsView } from './types.js';
@@ -74,7 +75,7 @@ export function startStatistics({ config, log, clock = systemClock }: Statistics
   });
   const stopRetention = database && startRetention(database, config.stats.keepDays, clock, log);
   const connectors = createConnectors(config.streamingServers, tracker, clock, log);
-  const live = { spans: async () => tracker.rows().filter((row) => row.allowed) };
+  const live = { summaries: liveSummaries(tracker) };
   const stats = createStatsView(
     database ?? live,
     () => writer?.droppedRows() ?? 0,

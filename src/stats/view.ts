@@ -1,11 +1,28 @@
-import { aggregate, concurrency } from './aggregate.js';
+import { aggregate, concurrency, type SpanRules, type Window } from './aggregate.js';
 import type { Summaries } from './readerThread.js';
 import type { SessionSpan, StatsView } from './types.js';
 
-export interface SpanSource {
-  spans(since: number, until: number): Promise<readonly SessionSpan[]>;
-  /** When given, the statistics are computed there (off the event loop), not here from `spans`. */
-  readonly summaries?: Summaries;
+/** A database's spans (summed here unless it sums them itself), or statistics summed elsewhere alone (the live sessions'). */
+export type SpanSource =
+  | {
+      spans(since: number, until: number): Promise<readonly SessionSpan[]>;
+      /** When given, the statistics are computed there (off the event loop), not here from `spans`. */
+      readonly summaries?: Summaries;
+    }
+  | { readonly summaries: Summaries };
+
+/** The source's own summaries, else its spans summed here. */
+function summariesOf(source: SpanSource): Summaries {
+  if (!('spans' in source)) return source.summaries;
+  if (source.summaries) return source.summaries;
+  const { spans } = source;
+  // A session last checked up to idleTtl before the window may still be open in it.
+  const spansOpenIn = (window: Window, rules: SpanRules) => spans(window.since - rules.idleTtlMs, window.until);
+  return {
+    rows: async (by, window, rules) => aggregate(await spansOpenIn(window, rules), by, window, rules),
+    concurrency: async (window, stepSeconds, rules) =>
+      concurrency(await spansOpenIn(window, rules), window, stepSeconds, rules),
+  };
 }
 
 /**
@@ -20,24 +37,14 @@ export function createStatsView(
   idleTtlSeconds: number,
 ): StatsView {
   const rules = { idleTtlMs: idleTtlSeconds * 1000 };
+  const summaries = summariesOf(source);
   const windowOf = (q: { readonly since: Date; readonly until?: Date }) => ({
     since: q.since.getTime(),
     until: q.until?.getTime() ?? now(),
   });
-  // A session last checked up to idleTtl before the window may still be open in it.
-  const spansOpenIn = (window: { since: number; until: number }) =>
-    source.spans(window.since - rules.idleTtlMs, window.until);
   return {
-    async query(q) {
-      const window = windowOf(q);
-      if (source.summaries) return source.summaries.rows(q.by, window, rules);
-      return aggregate(await spansOpenIn(window), q.by, window, rules);
-    },
-    async concurrency(q) {
-      const window = windowOf(q);
-      if (source.summaries) return source.summaries.concurrency(window, q.stepSeconds, rules);
-      return concurrency(await spansOpenIn(window), window, q.stepSeconds, rules);
-    },
+    query: (q) => summaries.rows(q.by, windowOf(q), rules),
+    concurrency: (q) => summaries.concurrency(windowOf(q), q.stepSeconds, rules),
     droppedRows,
   };
 }

@@ -75,4 +75,19 @@ describe('SessionTracker rows handed out', () => {
     expect(listed!.lastSeen).toBe(seen);
     expect(sessions.rows()[0]!.lastSeen).toBe(seen + 1000);
   });
+
+  it('rowsNow() hands nothing out: the next check still changes the same row in place', () => {
+    const { clock, rows, sessions } = tracker();
+    sessions.checkAnswered(allowed());
+    clock.advance(1000);
+    sessions.checkAnswered(allowed());
+    const [read] = sessions.rowsNow();
+    const seen = read!.lastSeen;
+    clock.advance(1000);
+    sessions.checkAnswered(allowed());
+    expect(read!.lastSeen).toBe(seen + 1000);
+    expect(sessions.rowsNow()[0]).toBe(read);
+    // The sink got the start only: reading the rows wrote nothing either.
+    expect(rows).toHaveLength(1);
+  });
 });
