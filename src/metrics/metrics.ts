@@ -20,6 +20,21 @@ export type ReloadResult = 'ok' | 'invalid' | 'failed';
 /** Said of route names that are not configured, so that no caller can grow the label set. */
 export const UNKNOWN_ROUTE = '(unknown)';
 
+/** A counter of what a source has dropped since start, read at scrape time (a new source reads from 0 again: never counted down). */
+function droppedCounter(registry: Registry, name: string, help: string, dropped: () => number): void {
+  let reported = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const now = dropped();
+      if (now > reported) this.inc(now - reported);
+      reported = Math.max(reported, now);
+    },
+  });
+}
+
 /**
  * The bridge's Prometheus metrics (README: "Operating it"), in a registry of
  * their own: the decision path reaches them only through `observer`; gauges
@@ -82,28 +97,18 @@ export function createMetrics(sources: MetricSources) {
       for (const route of sources.routes()) this.set({ route }, sources.sessions.liveCount(route));
     },
   });
-  let droppedReported = 0;
-  new Counter({
-    name: `${PREFIX}stats_rows_dropped_total`,
-    help: "Statistics rows dropped because the statistics store's write queue was full",
-    registers: [registry],
-    collect() {
-      const dropped = sources.stats?.droppedRows() ?? 0;
-      if (dropped > droppedReported) this.inc(dropped - droppedReported);
-      droppedReported = Math.max(droppedReported, dropped);
-    },
-  });
-  let logDroppedReported = 0;
-  new Counter({
-    name: `${PREFIX}log_lines_dropped_total`,
-    help: 'Log lines dropped because stdout was not read (more than 16 MiB waited for its reader)',
-    registers: [registry],
-    collect() {
-      const dropped = sharedStdout().dropped();
-      if (dropped > logDroppedReported) this.inc(dropped - logDroppedReported);
-      logDroppedReported = Math.max(logDroppedReported, dropped);
-    },
-  });
+  droppedCounter(
+    registry,
+    `${PREFIX}stats_rows_dropped_total`,
+    "Statistics rows dropped because the statistics store's write queue was full",
+    () => sources.stats?.droppedRows() ?? 0,
+  );
+  droppedCounter(
+    registry,
+    `${PREFIX}log_lines_dropped_total`,
+    'Log lines dropped because stdout was not read (more than 16 MiB waited for its reader)',
+    () => sharedStdout().dropped(),
+  );
   collectDefaultMetrics({ register: registry });
 
   const observer: BridgeObserver = {
