@@ -82,7 +82,8 @@ function buildProgram(io: CommandLineIo, finish: (code: number) => void): Comman
     .addOption(
       new Option(
         '--workers <n>',
-        'worker processes serving on the one listener, sharing bindings, limits, revoke, flush and reload: a number, or auto (one per core)',
+        'worker processes serving on the one listener, sharing bindings, limits, revoke, flush and reload: ' +
+          'a number, or auto (one per core)',
       ).default('1'),
     )
     .action(async (options: { config?: string; record?: string; workers: string }, command: Command) => {

@@ -76,7 +76,8 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
   const maxLifetime = values['max-lifetime'] ?? DEFAULT_MAX_LIFETIME;
   if (ttl > durationOption('max-lifetime', maxLifetime)) {
     throw new SecuretokenUsageError(
-      `--ttl: ${values.ttl} is longer than the bridge accepts (--max-lifetime ${maxLifetime}, the bridge's securetoken.maxLifetime); raise both to sign longer links`,
+      `--ttl: ${values.ttl} is longer than the bridge accepts (--max-lifetime ${maxLifetime}, ` +
+        "the bridge's securetoken.maxLifetime); raise both to sign longer links",
     );
   }
   const start =

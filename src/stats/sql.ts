@@ -102,17 +102,24 @@ function rowValues(row: SessionRow): (string | number | null)[] {
   ];
 }
 
-/** Watched sessions overlapping [$1, $2]: parameters `since`, `until`; `alsoSelect` adds columns (SQLite pages by `rowid`). */
+/**
+ * Watched sessions overlapping [$1, $2]: parameters `since`, `until`; `alsoSelect` adds columns
+ * (SQLite pages by `rowid`).
+ */
 export function spansSql(placeholder: (n: number) => string, alsoSelect = ''): string {
   return (
-    `SELECT ${alsoSelect}route, channel, user_name, ip, session, first_seen, last_seen, ended_at, end_reason FROM viewing_sessions ` +
+    `SELECT ${alsoSelect}route, channel, user_name, ip, session, first_seen, last_seen, ended_at, end_reason ` +
+    'FROM viewing_sessions ' +
     `WHERE allowed = 1 AND COALESCE(ended_at, last_seen) >= ${placeholder(1)} AND first_seen <= ${placeholder(2)}`
   );
 }
 
 /** Up to 5000 sessions that ended before $1, deleted a slice at a time so no statement holds the database long. */
 export function deleteSliceSql(placeholder: (n: number) => string): string {
-  return `DELETE FROM viewing_sessions WHERE id IN (SELECT id FROM viewing_sessions WHERE COALESCE(ended_at, last_seen) < ${placeholder(1)} LIMIT 5000)`;
+  return (
+    'DELETE FROM viewing_sessions WHERE id IN ' +
+    `(SELECT id FROM viewing_sessions WHERE COALESCE(ended_at, last_seen) < ${placeholder(1)} LIMIT 5000)`
+  );
 }
 
 interface SpanRecord {

@@ -50,7 +50,8 @@ export function startStatistics({ config, log, clock = systemClock }: Statistics
           clock,
           (error) =>
             log.error(
-              'statistics file cannot be opened: decisions are served, session rows wait in memory, the file is tried again every 10 s',
+              'statistics file cannot be opened: decisions are served, session rows wait in memory, ' +
+                'the file is tried again every 10 s',
               { error: error.message },
             ),
         )
