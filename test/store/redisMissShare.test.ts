@@ -115,8 +115,11 @@ describe('identical misses across instances on one Redis', () => {
   });
 
   it('an instance killed while holding the lock makes the others wait until its lock ends, then ask with what is left of their budget', async () => {
-    // The survivor's budget outlasts the doomed holder's lock (its route budget), so some is left to ask with.
-    const survivor = await instance(2 * BUDGET_MS);
+    // The survivor's budget outlasts the doomed holder's lock (its route budget), so some is left to ask with:
+    // at least three of the doomed's budgets, as a clean clone's first full run (cold, loaded) left too little
+    // of two to ask with and the survivor answered 403.
+    const survivorBudgetMs = 4 * BUDGET_MS;
+    const survivor = await instance(survivorBudgetMs);
     const dir = mkdtempSync(join(tmpdir(), 'bridge-miss-share-'));
     const config = join(dir, 'bridge.json');
     writeFileSync(
@@ -141,11 +144,13 @@ describe('identical misses across instances on one Redis', () => {
     await doomed.exited;
     await asking;
     const started = performance.now();
-    expect(await check(survivor, 'good-token')).toEqual({ status: 200, name: 'alice' });
+    // On a failure, the survivor's own log says which step answered and why.
+    const survivorLogs = () => opened[0]!.bridge.logs.join('\n');
+    expect(await check(survivor, 'good-token'), survivorLogs()).toEqual({ status: 200, name: 'alice' });
     const waitedMs = performance.now() - started;
     expect(middleware.received.map((received) => received.query.token)).toEqual([['hang-token'], ['good-token']]);
     // A bound, not a speed measurement: the survivor's budget (the wait for the lock is part of it) and its grace.
-    expect(waitedMs).toBeLessThan(2 * BUDGET_MS + 1000);
+    expect(waitedMs).toBeLessThan(survivorBudgetMs + 1000);
   });
 });
 
