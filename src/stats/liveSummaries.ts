@@ -32,7 +32,7 @@ async function summedInSlices<T>(rows: readonly SessionRow[], sum: Summing<T>): 
 /** The statistics of the live sessions alone (no database keeps them), summed without a long turn of the event loop. */
 export function liveSummaries(sessions: LiveRows): Summaries {
   return {
-    rows: (by, window, rules) => summedInSlices(sessions.rowsNow(), groupedSum(by, window, rules)),
+    rows: (grouping, window, rules) => summedInSlices(sessions.rowsNow(), groupedSum(grouping, window, rules)),
     concurrency: (window, stepSeconds, rules) =>
       summedInSlices(sessions.rowsNow(), concurrencySum(window, stepSeconds, rules)),
   };

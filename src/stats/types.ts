@@ -27,7 +27,8 @@ export type StatsGrouping = (typeof STATS_GROUPINGS)[number];
 export interface StatsQuery {
   readonly since: Date;
   readonly until?: Date;
-  readonly by: StatsGrouping;
+  /** `by` in `/admin/stats?by=` and `stats --by`. */
+  readonly grouping: StatsGrouping;
 }
 export interface StatsRow {
   readonly key: string; // the channel, user, day (YYYY-MM-DD) or route
