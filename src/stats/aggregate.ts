@@ -1,18 +1,8 @@
-import type { ConcurrencyPoint, SessionSpan, StatsGrouping, StatsRow } from './types.js';
+import type { ConcurrencyPoint, SessionSpan, SpanRules, StatsGrouping, StatsRow, Window } from './types.js';
 
 const DAY_MS = 86_400_000;
 /** A chart needs no more points than a screen has pixels. */
 const MAX_POINTS = 2000;
-
-export interface Window {
-  readonly since: number;
-  readonly until: number;
-}
-
-/** How the view reads spans: a session that ends idle, or has not ended, stays open this long after its last check. */
-export interface SpanRules {
-  readonly idleTtlMs: number;
-}
 
 /**
  * When a session stops counting as open. A session that the server closed, a

@@ -1,6 +1,6 @@
 import type { SessionRow } from '../sessions/types.js';
 import { concurrencySum, groupedSum, type Summing } from './aggregate.js';
-import type { Summaries } from './readerThread.js';
+import type { Summaries } from './types.js';
 
 /**
  * Rows summed per turn of the event loop. With `stats: {store: off}` the statistics are summed

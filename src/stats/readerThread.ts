@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { ModuleThread, serveInThread } from '../threads/moduleThread.js';
-import { aggregate, concurrency, type SpanRules, type Window } from './aggregate.js';
+import { aggregate, concurrency } from './aggregate.js';
 import { spanOf, spansSql } from './sql.js';
-import type { ConcurrencyPoint, StatsGrouping, StatsRow } from './types.js';
+import type { ConcurrencyPoint, SpanRules, StatsGrouping, StatsRow, Summaries, Window } from './types.js';
 
 /*
  * The statistics database read and summed in a worker thread of its own: a day of a busy bridge (213,096
@@ -25,12 +25,6 @@ export type SummaryRequest =
     };
 
 type Summary = readonly StatsRow[] | readonly ConcurrencyPoint[];
-
-/** What a statistics database computes itself, off the event loop. */
-export interface Summaries {
-  rows(grouping: StatsGrouping, window: Window, rules: SpanRules): Promise<readonly StatsRow[]>;
-  concurrency(window: Window, stepSeconds: number, rules: SpanRules): Promise<readonly ConcurrencyPoint[]>;
-}
 
 /** Which database the thread reads. */
 type Source = { readonly sqlite: string } | { readonly postgres: string; readonly timeoutMs: number };

@@ -1,6 +1,5 @@
-import { aggregate, concurrency, type SpanRules, type Window } from './aggregate.js';
-import type { Summaries } from './readerThread.js';
-import type { SessionSpan, StatsView } from './types.js';
+import { aggregate, concurrency } from './aggregate.js';
+import type { SessionSpan, SpanRules, StatsView, Summaries, Window } from './types.js';
 
 /** A database's spans (summed here unless it sums them itself), or statistics summed elsewhere alone (the live sessions'). */
 export type SpanSource =
