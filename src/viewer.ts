@@ -1,6 +1,10 @@
-import type { ProtocolName } from './protocols/types.js';
-import { barePath, dvrRequestOf } from './protocols/flussonicArchive.js';
-import type { Query } from './protocols/query.js';
+import { barePath, dvrRequestOf } from './archiveRequest.js';
+
+/** Every wire protocol the bridge speaks, as the decision log's `dialect` names it. */
+export type ProtocolName = 'cesbo' | 'nginx-auth-request' | 'flussonic' | 'mediamtx' | 'srs' | 'nginx-rtmp';
+
+/** A query string's parameters, decoded, a repeated name keeping every value (src/protocols/query.ts parses it). */
+export type Query = ReadonlyMap<string, readonly string[]>;
 
 /**
  * The viewer's request as the bridge understands it, whichever caller
@@ -162,7 +166,7 @@ export function channelPlace(path: string | undefined): string | undefined {
 /**
  * Channel id from a request path: `/tv/travel-channel/index.m3u8` →
  * `travel-channel`, `/play/a001` → `a001`; for Flussonic's paths the stream,
- * as src/protocols/flussonicArchive.ts reads archive requests
+ * as src/archiveRequest.ts reads archive requests
  * (`/a001/index-1700000000-3600.m3u8`, `/a001/tracks-v1a1/index.m3u8` and
  * `/a001/2026/12/01/10/00/00-05000.ts` are all `a001`).
  */

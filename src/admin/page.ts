@@ -14,15 +14,18 @@ export const STATUS_PAGE = `<!doctype html>
 <style>
   :root { --ok: #1b7f3b; --bad: #c62828; --warn: #b26a00; --muted: #5f6b7a; --line: #d9dee5; --bg: #f5f7fa; }
   * { box-sizing: border-box; }
-  body { margin: 0; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2733; background: var(--bg); }
-  header { display: flex; align-items: center; gap: 16px; flex-wrap: wrap; padding: 14px 24px; background: #1d2733; color: #fff; }
+  body { margin: 0; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+    color: #1d2733; background: var(--bg); }
+  header { display: flex; align-items: center; gap: 16px; flex-wrap: wrap;
+    padding: 14px 24px; background: #1d2733; color: #fff; }
   header h1 { font-size: 20px; margin: 0; font-weight: 600; }
   header .meta { color: #c5cdd8; font-size: 13px; }
   main { padding: 18px 24px; display: grid; gap: 18px; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
   section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; }
   section.wide { grid-column: 1 / -1; }
   h2 { font-size: 15px; margin: 0 0 10px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
-  .badge { display: inline-block; padding: 3px 12px; border-radius: 999px; font-weight: 700; font-size: 14px; color: #fff; }
+  .badge { display: inline-block; padding: 3px 12px; border-radius: 999px;
+    font-weight: 700; font-size: 14px; color: #fff; }
   .ok { background: var(--ok); } .bad { background: var(--bad); } .warn { background: var(--warn); }
   .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 10px; }
   .tile { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
@@ -56,7 +59,8 @@ export const STATUS_PAGE = `<!doctype html>
   </section>
   <section class="wide">
     <h2>Backends</h2>
-    <table><thead><tr><th>backend</th><th>type</th><th>state</th><th>circuit</th><th>last outcome</th><th>latency</th><th>requests</th><th>failed</th></tr></thead>
+    <table><thead><tr><th>backend</th><th>type</th><th>state</th><th>circuit</th>
+      <th>last outcome</th><th>latency</th><th>requests</th><th>failed</th></tr></thead>
     <tbody id="backends"></tbody></table>
     <p class="meta" id="store"></p>
   </section>
@@ -129,7 +133,8 @@ function drawHealth(status) {
   badge.className = 'badge ' + (healthy && status.readiness === 'serving' ? 'ok' : 'bad');
   const reload = status.lastReload ? ' · last reload ' + status.lastReload.result + ' at ' + status.lastReload.at : '';
   const digest = status.config.sha256 ? ' (' + status.config.sha256.slice(0, 12) + ')' : '';
-  document.getElementById('meta').textContent = 'v' + status.version + ' · up ' + duration(status.uptimeSeconds) + ' · ' + status.config.file + digest + reload;
+  document.getElementById('meta').textContent = 'v' + status.version + ' · up ' + duration(status.uptimeSeconds) +
+    ' · ' + status.config.file + digest + reload;
 }
 
 function drawRates(status) {
@@ -154,14 +159,19 @@ function drawBackends(status) {
   const rows = status.backends.map((b) => {
     const r = el('tr', undefined, b.failing ? 'failing' : '');
     const state = el('td', b.failing ? 'FAILING' : 'OK', 'state' + (b.failing ? '' : ' healthy'));
-    r.append(el('td', b.name), el('td', b.type || ''), state, el('td', b.circuit), el('td', b.lastOutcome || 'not asked yet'),
-      el('td', b.latencyMs === undefined ? '–' : b.latencyMs + ' ms'), el('td', b.requests || 0), el('td', b.failures || 0));
+    r.append(el('td', b.name), el('td', b.type || ''), state, el('td', b.circuit),
+      el('td', b.lastOutcome || 'not asked yet'),
+      el('td', b.latencyMs === undefined ? '–' : b.latencyMs + ' ms'),
+      el('td', b.requests || 0), el('td', b.failures || 0));
     return r;
   });
-  if (rows.length === 0) { const r = el('tr'); const c = el('td', 'no backends configured', 'empty'); c.colSpan = 8; r.append(c); rows.push(r); }
+  if (rows.length === 0) {
+    const r = el('tr'); const c = el('td', 'no backends configured', 'empty'); c.colSpan = 8; r.append(c); rows.push(r);
+  }
   fill('backends', rows);
   const s = status.store;
-  document.getElementById('store').textContent = 'store: ' + s.store + ' — ' + (s.ok ? 'up' : 'DOWN') + (s.detail ? ' (' + s.detail + ')' : '');
+  document.getElementById('store').textContent = 'store: ' + s.store + ' — ' +
+    (s.ok ? 'up' : 'DOWN') + (s.detail ? ' (' + s.detail + ')' : '');
 }
 
 async function drawSessions(status) {
@@ -169,7 +179,8 @@ async function drawSessions(status) {
   // Bounded: a page redrawn every few seconds must not pull every session of a large bridge.
   // Listed most recently seen first: the rows shown are the sessions being watched now.
   const { count, sessions } = await get('/admin/sessions?limit=1000');
-  const shown = sessions.slice(0, SESSION_ROWS).map((s) => [s.user || '–', s.channel || '–', s.route, s.decision, s.by, s.lastSeen.slice(11, 19)]);
+  const shown = sessions.slice(0, SESSION_ROWS).map((s) => [s.user || '–', s.channel || '–', s.route,
+    s.decision, s.by, s.lastSeen.slice(11, 19)]);
   const parts = table(['user', 'channel', 'route', 'decision', 'by', 'last seen'], shown);
   if (count > shown.length) {
     const more = el('p', (count - shown.length) + ' more not shown', 'meta');
@@ -184,14 +195,16 @@ async function drawChannels(status, sessions) {
   let rows;
   if (status.statistics) {
     const stats = await get('/admin/stats?by=channel&since=24h');
-    rows = [...stats.rows].sort((a, b) => b.viewers - a.viewers).slice(0, 10).map((r) => [r.key, r.viewers, r.sessions, Math.round(r.watchSeconds / 60) + ' min', r.peakConcurrent]);
+    rows = [...stats.rows].sort((a, b) => b.viewers - a.viewers).slice(0, 10).map((r) => [r.key, r.viewers, r.sessions,
+        Math.round(r.watchSeconds / 60) + ' min', r.peakConcurrent]);
     fill('channels', table(['channel (24 h)', 'viewers', 'sessions', 'watched', 'peak'], rows));
     return;
   }
   const live = new Map();
   sessions.forEach((s) => live.set(s.channel || '–', (live.get(s.channel || '–') || 0) + 1));
   rows = [...live].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([channel, n]) => [channel, n]);
-  fill('channels', status.sessions ? table(['channel', 'live sessions'], rows) : [el('p', 'needs session tracking', 'empty')]);
+  fill('channels', status.sessions ? table(['channel', 'live sessions'], rows)
+    : [el('p', 'needs session tracking', 'empty')]);
 }
 
 async function drawChart(status) {
@@ -215,7 +228,8 @@ async function drawChart(status) {
   svg.append(axis, line);
   // Text goes below the drawing, which is stretched to the page's width and would stretch letters too.
   const time = (p) => p ? new Date(p.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '–';
-  const caption = el('p', 'peak ' + max + ' viewers · ' + time(points[0]) + ' to ' + time(points[points.length - 1]), 'meta');
+  const caption = el('p', 'peak ' + max + ' viewers · ' + time(points[0]) +
+    ' to ' + time(points[points.length - 1]), 'meta');
   caption.id = 'chartCaption';
   fill('chart', [svg, caption]);
 }
@@ -229,7 +243,8 @@ async function refresh() {
     await drawChannels(status, sessions);
     await drawChart(status);
     banner.style.display = 'none';
-    document.getElementById('footer').textContent = 'refreshes every ' + REFRESH_MS / 1000 + ' s · updated ' + new Date().toLocaleTimeString();
+    document.getElementById('footer').textContent = 'refreshes every ' + REFRESH_MS / 1000 + ' s · updated ' +
+      new Date().toLocaleTimeString();
     document.body.dataset.updated = String(Date.now());
   } catch (error) {
     banner.textContent = 'Cannot read the bridge status: ' + error.message;

@@ -179,16 +179,16 @@ export function adminRoutes(
         method: 'GET',
         handle: async ({ query }) => {
           if (stats === undefined) throw new AdminProblem(404, STATS_OFF);
-          const by = (query.get('by') ?? 'channel') as StatsGrouping;
-          if (!GROUPINGS.includes(by)) throw new AdminProblem(400, `by: expected one of ${GROUPINGS.join('|')}`);
+          const grouping = (query.get('by') ?? 'channel') as StatsGrouping;
+          if (!GROUPINGS.includes(grouping)) throw new AdminProblem(400, `by: expected one of ${GROUPINGS.join('|')}`);
           const asked = period(query, now());
           // The end of the window is always said, and the rows are of that very window.
           const when = { since: asked.since, until: asked.until ?? now() };
           return json({
-            by,
+            by: grouping,
             since: when.since.toISOString(),
             until: when.until.toISOString(),
-            rows: await fromDatabase(stats.query({ ...when, by })),
+            rows: await fromDatabase(stats.query({ ...when, grouping })),
           });
         },
       },

@@ -29,7 +29,10 @@ function isOwnOrigin(origin: string, host: HostOfRequest): boolean {
   return Number(url.port || (url.protocol === 'https:' ? 443 : 80)) === host.port;
 }
 
-/** Sec-Fetch-Site values of a request the operator made here: the page's own fetches, or an address typed or bookmarked. */
+/**
+ * Sec-Fetch-Site values of a request the operator made here: the page's own fetches, or an address typed or
+ * bookmarked.
+ */
 const OWN_SITE = new Set(['same-origin', 'none']);
 
 /** Answered whatever the Host, as they need no token: anyone who reaches the listener may read them. */
@@ -51,7 +54,10 @@ export function foreignRequest(hosts: readonly string[]) {
   return (req: IncomingMessage, path: string): string | undefined => {
     const site = req.headers['sec-fetch-site'];
     if (site !== undefined && !OWN_SITE.has(site))
-      return `refused: a request from another site (Sec-Fetch-Site: ${site.slice(0, 40)}); open the status page at this listener's own address`;
+      return (
+        `refused: a request from another site (Sec-Fetch-Site: ${site.slice(0, 40)}); ` +
+        "open the status page at this listener's own address"
+      );
     const sent = req.headersDistinct.host ?? [];
     if (sent.length > 1) return 'refused: Host given more than once';
     const host = sent.length === 0 ? undefined : hostOf(sent[0]!);
@@ -62,6 +68,9 @@ export function foreignRequest(hosts: readonly string[]) {
       return "refused: a request from another origin (Origin is not this listener's own)";
     if (host === undefined || host.literal || host.name === 'localhost' || named.has(host.name) || ANY_HOST.has(path))
       return undefined;
-    return `refused: Host ${JSON.stringify(host.name.slice(0, 100))} is not an IP address, localhost or a name listed in admin.hosts`;
+    return (
+      `refused: Host ${JSON.stringify(host.name.slice(0, 100))} ` +
+      'is not an IP address, localhost or a name listed in admin.hosts'
+    );
   };
 }

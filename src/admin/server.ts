@@ -28,13 +28,16 @@ export interface AdminHandlerOptions {
 /** The page may talk to this listener only, and load nothing from anywhere (it needs nothing). */
 const PAGE_HEADERS = {
   'Content-Security-Policy':
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
 };
 
-const TOKEN_NEEDED = `<!doctype html><meta charset="utf-8"><title>iptv-auth-bridge: token needed</title>
-<p style="font:16px system-ui;margin:2em">This status page needs the admin token: open <code>/?token=&lt;admin.token&gt;</code> once; the browser keeps a cookie.</p>`;
+const TOKEN_NEEDED =
+  `<!doctype html><meta charset="utf-8"><title>iptv-auth-bridge: token needed</title>
+<p style="font:16px system-ui;margin:2em">This status page needs the admin token: ` +
+  'open <code>/?token=&lt;admin.token&gt;</code> once; the browser keeps a cookie.</p>';
 
 function write(res: ServerResponse, answer: AdminAnswer): void {
   if ('chunks' in answer) {
@@ -176,7 +179,10 @@ export interface AdminTiming {
   readonly checkEveryMs: number;
 }
 
-/** As the decision listener's (see src/server/listen.ts): looked through once a second, so a late head gets its 408 within a second of 10 s. */
+/**
+ * As the decision listener's (see src/server/listen.ts): looked through once a second, so a late head gets its 408
+ * within a second of 10 s.
+ */
 const ADMIN_TIMING: AdminTiming = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkEveryMs: 1000 };
 
 export interface RunningAdmin {
@@ -224,7 +230,8 @@ export async function listenAdmin(
     const { line, reason } = refusalOf(error);
     const body = `${JSON.stringify({ error: reason })}\n`;
     socket.end(
-      `HTTP/1.1 ${line}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${line}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   const where = formatHostPort(options.host, options.port);
@@ -234,7 +241,8 @@ export async function listenAdmin(
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     if (code === 'EADDRINUSE' && !options.explicit && options.inherited === undefined) {
       options.log.warn(
-        'admin listener not started: its default port is taken; decisions are served without it (set admin.listen to another port, or off)',
+        'admin listener not started: its default port is taken; decisions are served without it ' +
+          '(set admin.listen to another port, or off)',
         { address: where },
       );
       return undefined;

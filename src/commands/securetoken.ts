@@ -7,7 +7,9 @@ import { isSignableSpan, signSecuretoken } from '../policies/securetoken.js';
 import { viewerIp } from '../protocols/read.js';
 import { RequestProblem } from '../requestProblem.js';
 
-const SECURETOKEN_USAGE = `usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) [--ttl 3h] [--start T] [--salt X] [--max-lifetime 2d]
+const SECURETOKEN_USAGE =
+  'usage: iptv-auth-bridge securetoken --secret S --ip IP (--path P | --channel C) ' +
+  `[--ttl 3h] [--start T] [--salt X] [--max-lifetime 2d]
 
 Prints a securetoken for one viewer IP and one path (Alta, hash: path) or
 channel id (Astra, hash: channel).

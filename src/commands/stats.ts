@@ -66,20 +66,20 @@ function csvField(value: string | number): string {
 
 function render(
   rows: readonly StatsRow[],
-  by: StatsGrouping,
+  grouping: StatsGrouping,
   format: (typeof FORMATS)[number],
   window: { since: number; until: number },
 ): string {
   const [since, until] = [new Date(window.since).toISOString(), new Date(window.until).toISOString()];
-  if (format === 'json') return `${JSON.stringify({ since, until, by, rows }, null, 2)}\n`;
+  if (format === 'json') return `${JSON.stringify({ since, until, by: grouping, rows }, null, 2)}\n`;
   if (format === 'csv') {
     const lines = [
-      [by, 'viewers', 'sessions', 'watch_seconds', 'peak_concurrent'],
+      [grouping, 'viewers', 'sessions', 'watch_seconds', 'peak_concurrent'],
       ...rows.map((r) => [r.key, r.viewers, r.sessions, r.watchSeconds, r.peakConcurrent]),
     ];
     return `${lines.map((line) => line.map(csvField).join(',')).join('\n')}\n`;
   }
-  const head = [by, 'viewers', 'sessions', 'watch time', 'peak'];
+  const head = [grouping, 'viewers', 'sessions', 'watch time', 'peak'];
   const cells = rows.map((r) => [
     r.key,
     String(r.viewers),
@@ -115,7 +115,13 @@ export async function statsCommand(
   err: NodeJS.WritableStream,
   now = Date.now(),
 ): Promise<number> {
-  let options: { file: string; by: StatsGrouping; format: (typeof FORMATS)[number]; since: number; until: number };
+  let options: {
+    file: string;
+    grouping: StatsGrouping;
+    format: (typeof FORMATS)[number];
+    since: number;
+    until: number;
+  };
   try {
     const { values } = parseArgs({
       args,
@@ -132,22 +138,23 @@ export async function statsCommand(
       out.write(STATS_USAGE);
       return 0;
     }
-    const by = values.by as StatsGrouping;
-    if (!STATS_GROUPINGS.includes(by)) throw new StatsUsageError(`--by: expected one of ${STATS_GROUPINGS.join('|')}`);
+    const grouping = values.by as StatsGrouping;
+    if (!STATS_GROUPINGS.includes(grouping))
+      throw new StatsUsageError(`--by: expected one of ${STATS_GROUPINGS.join('|')}`);
     const format = values.format as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new StatsUsageError(`--format: expected one of ${FORMATS.join('|')}`);
     const since = pointInTime(values.since, '--since', now);
     const until = values.until === undefined ? now : pointInTime(values.until, '--until', now);
     if (until < since) throw new StatsUsageError('--until is before --since');
     if (values.config === '') throw new StatsUsageError('--config needs a file name');
-    options = { file: configFile(values.config), by, format, since, until };
+    options = { file: configFile(values.config), grouping, format, since, until };
   } catch (error) {
     if (!(error instanceof StatsUsageError) && !(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
       throw error;
     err.write(`${(error as Error).message}\n\n${STATS_USAGE}`);
     return 2;
   }
-  const { file, by, format, since, until } = options;
+  const { file, grouping, format, since, until } = options;
   const { stats, sessions } = statsSettings(file);
   if (stats.store === 'off') {
     err.write(`statistics are off (stats.store: off in ${file}): only live sessions are kept, see /admin/sessions\n`);
@@ -167,8 +174,8 @@ export async function statsCommand(
       () => 0,
       () => now,
       sessions.idleTtl,
-    ).query({ since: new Date(since), until: new Date(until), by });
-    out.write(render(rows, by, format, { since, until }));
+    ).query({ since: new Date(since), until: new Date(until), grouping });
+    out.write(render(rows, grouping, format, { since, until }));
     return 0;
   } catch (error) {
     const where = stats.store === 'postgres' ? maskUrl(stats.url!) : stats.path;

@@ -1,6 +1,6 @@
+import type { BackendInfo } from '../adapters/types.js';
 import type { SessionAdmission, Store } from '../store/types.js';
 import type { ViewerRequest } from '../viewer.js';
-import type { StepAnswer } from './decision.js';
 
 export interface Admission {
   /** `local:<login>` or `backend:<X-UserId>`. */
@@ -9,12 +9,18 @@ export interface Admission {
   readonly unique: boolean;
 }
 
+/** The parts of a decision the count reads: spelled here, as decision.ts imports Admission from this file. */
+interface BackendAllow {
+  readonly allow: boolean;
+  readonly answer?: Pick<BackendInfo, 'userId' | 'maxSessions' | 'unique'>;
+}
+
 /**
  * The count a backend allow takes: the viewer's session under its `X-UserId`, up to its
  * `X-Max-Sessions`; undefined when it names no user or no limit. Also how the session tracker
  * knows what an ended session held.
  */
-export function backendAdmission({ allow, answer }: Pick<StepAnswer, 'allow' | 'answer'>): Admission | undefined {
+export function backendAdmission({ allow, answer }: BackendAllow): Admission | undefined {
   if (!allow || answer?.userId === undefined || answer.maxSessions === undefined || answer.maxSessions < 1)
     return undefined;
   return { user: `backend:${answer.userId}`, limit: answer.maxSessions, unique: answer.unique ?? false };

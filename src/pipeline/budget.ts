@@ -35,9 +35,9 @@ export class BudgetedCheck implements Check {
   /** What `running` decides, or what `fallback` does once the budget and its grace are spent. */
   within(running: Promise<StepAnswer>, fallback: () => Promise<StepAnswer>): Promise<StepAnswer> {
     return new Promise<StepAnswer>((resolve, reject) => {
-      const settle = (verdict: StepAnswer) => {
+      const settle = (answer: StepAnswer) => {
         clearTimeout(this.timer);
-        resolve(verdict);
+        resolve(answer);
       };
       const fail = (error: unknown) => {
         clearTimeout(this.timer);

@@ -1,10 +1,9 @@
 import { hash } from 'node:crypto';
 import type { BackendConfig, CacheKeyPart } from '../config/schema.js';
 import { boundedMemo } from '../memo.js';
-import { archiveRequestOf } from '../protocols/flussonicArchive.js';
-import type { Query } from '../protocols/query.js';
+import { archiveRequestOf } from '../archiveRequest.js';
 import { flatText } from '../store/flatText.js';
-import { channelPlace, type ViewerRequest } from '../viewer.js';
+import { channelPlace, type Query, type ViewerRequest } from '../viewer.js';
 
 /**
  * The viewer's query with its parameters in a canonical order: sorted by name, a repeated name

@@ -70,7 +70,7 @@ export interface VerifyOptions {
   readonly now: number;
 }
 
-export type SecuretokenVerdict =
+export type SecuretokenValidity =
   | { readonly valid: true /** Unix seconds the token stays valid until. */; readonly end: number }
   | {
       readonly valid: false;
@@ -85,7 +85,7 @@ export function verifySecuretoken(
   token: string,
   subject: SecuretokenSubject,
   options: VerifyOptions,
-): SecuretokenVerdict {
+): SecuretokenValidity {
   const parts = SHAPE.exec(token);
   if (!parts) return { valid: false, reason: 'malformed' };
   const [, hex, salt, endText, startText] = parts as unknown as [string, string, string, string, string];

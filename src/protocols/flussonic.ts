@@ -1,12 +1,11 @@
 import type { OutboundRequest } from '../adapters/transport.js';
-import type { Decision } from '../pipeline/types.js';
 import { RequestProblem } from '../requestProblem.js';
 import { protoFromPath, type ViewerRequest } from '../viewer.js';
 import { withQuery } from './outbound.js';
 import { parseQuery, single } from './query.js';
 import { authOf, nonEmpty, rawQueryOf, viewerIp } from './read.js';
 import { SessionNumbers } from './sessionNumbers.js';
-import { decisionHeaders, PLAIN_TEXT, setText, type CallerProtocol } from './types.js';
+import { decisionHeaders, PLAIN_TEXT, setText, type CallerProtocol, type WireDecision } from './types.js';
 
 /**
  * The Flussonic auth-backend protocol (Flussonic, Nimble-style servers, Astra
@@ -72,7 +71,7 @@ export const flussonicCaller: CallerProtocol = {
     };
   },
 
-  answerHeaders(decision: Decision): Record<string, string> {
+  answerHeaders(decision: WireDecision): Record<string, string> {
     const headers = decisionHeaders(decision);
     headers['X-AuthDuration'] = String(decision.ttlSeconds);
     // Who the viewer is to the middleware and their limits, as the deciding backend said.

@@ -1,6 +1,5 @@
 import { RequestProblem } from '../requestProblem.js';
-
-export type Query = ReadonlyMap<string, readonly string[]>;
+import type { Query } from '../viewer.js';
 
 function decode(part: string): string {
   if (!part.includes('%') && !part.includes('+')) return part;

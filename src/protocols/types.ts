@@ -1,12 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestProblem } from '../requestProblem.js';
 import type { OutboundRequest } from '../adapters/transport.js';
+import type { BackendInfo } from '../adapters/types.js';
 import { textToHeader } from '../headerText.js';
-import type { Decision } from '../pipeline/types.js';
-import type { ViewerRequest } from '../viewer.js';
-
-/** Every wire protocol the bridge speaks, as the decision log's `dialect` names it. */
-export type ProtocolName = 'cesbo' | 'nginx-auth-request' | 'flussonic' | 'mediamtx' | 'srs' | 'nginx-rtmp';
+import type { ProtocolName, ViewerRequest } from '../viewer.js';
 
 /** The configured bounds a caller's request is read within (`limits.*`). */
 export interface ReadLimits {
@@ -33,6 +30,19 @@ export interface AnswerText {
 export const PLAIN_TEXT: AnswerText = { allow: 'allow\n', deny: 'deny\n' };
 
 /**
+ * What a caller's answer is written from: the parts of the bridge's decision that go on the wire.
+ * The pipeline's `Decision` is one; spelled here so that the wire edge, which the adapters use
+ * too, depends on nothing behind it.
+ */
+export interface WireDecision {
+  readonly allow: boolean;
+  readonly ttlSeconds: number;
+  readonly sessionName?: string;
+  readonly redirect?: string;
+  readonly answer?: Pick<BackendInfo, 'userId' | 'maxSessions' | 'unique'>;
+}
+
+/**
  * One kind of streaming server as a caller: where it asks, with which methods,
  * how its request names the viewer, and how it wants the answer written.
  * `body` set means the request has one (read, bounded and parsed before `read`).
@@ -50,7 +60,7 @@ export interface CallerProtocol {
   /** The status a refusal of `status` is answered with in `dialect`, where the server reads some 4xx as its own fault; `status` when absent. */
   refusedAs?(dialect: ProtocolName, status: RequestProblem['status']): RequestProblem['status'];
   /** The answer's headers (a fresh object: the writer adds to it). */
-  answerHeaders(decision: Decision): Record<string, string>;
+  answerHeaders(decision: WireDecision): Record<string, string>;
   readonly answerText: AnswerText;
 }
 
@@ -64,7 +74,7 @@ export function setText(headers: Record<string, string>, name: string, text: str
 }
 
 /** The headers every caller protocol answers with: the session's name on an allow, the redirect on a deny. */
-export function decisionHeaders(decision: Decision): Record<string, string> {
+export function decisionHeaders(decision: WireDecision): Record<string, string> {
   const headers: Record<string, string> = {};
   if (decision.allow) setText(headers, 'X-Session-Name', decision.sessionName);
   else setText(headers, 'X-Location', decision.redirect);

@@ -1,18 +1,8 @@
-import type { ConcurrencyPoint, SessionSpan, StatsGrouping, StatsRow } from './types.js';
+import type { ConcurrencyPoint, SessionSpan, SpanRules, StatsGrouping, StatsRow, Window } from './types.js';
 
 const DAY_MS = 86_400_000;
 /** A chart needs no more points than a screen has pixels. */
 const MAX_POINTS = 2000;
-
-export interface Window {
-  readonly since: number;
-  readonly until: number;
-}
-
-/** How the view reads spans: a session that ends idle, or has not ended, stays open this long after its last check. */
-export interface SpanRules {
-  readonly idleTtlMs: number;
-}
 
 /**
  * When a session stops counting as open. A session that the server closed, a
@@ -84,7 +74,7 @@ interface Group {
 const byKey = new Intl.Collator().compare;
 
 /** Viewers, sessions, watch time and peak concurrency per group; days in order, the rest by watch time. */
-export function groupedSum(by: StatsGrouping, window: Window, rules: SpanRules): Summing<StatsRow[]> {
+export function groupedSum(grouping: StatsGrouping, window: Window, rules: SpanRules): Summing<StatsRow[]> {
   const groups = new Map<string, Group>();
   // Numbers pushed, no part built per session: a query sums up to every live session at once.
   const addPart = (span: SessionSpan, key: string, part: Window) => {
@@ -104,8 +94,9 @@ export function groupedSum(by: StatsGrouping, window: Window, rules: SpanRules):
   };
   return {
     add(span) {
-      if (by !== 'day') {
-        const key = (by === 'channel' ? span.channel : by === 'user' ? viewerOf(span) : span.route) ?? '(unknown)';
+      if (grouping !== 'day') {
+        const key =
+          (grouping === 'channel' ? span.channel : grouping === 'user' ? viewerOf(span) : span.route) ?? '(unknown)';
         addPart(span, key, window);
         return;
       }
@@ -126,7 +117,7 @@ export function groupedSum(by: StatsGrouping, window: Window, rules: SpanRules):
         watchSeconds: Math.round(group.watchedMs / 1000),
         peakConcurrent: peak(group.starts, group.ends),
       }));
-      return by === 'day'
+      return grouping === 'day'
         ? rows.sort((a, b) => byKey(a.key, b.key))
         : rows.sort((a, b) => b.watchSeconds - a.watchSeconds || b.sessions - a.sessions || byKey(a.key, b.key));
     },
@@ -141,11 +132,11 @@ function sumOf<T>(spans: readonly SessionSpan[], sum: Summing<T>): T {
 /** `groupedSum` of `spans`, in one go. */
 export function aggregate(
   spans: readonly SessionSpan[],
-  by: StatsGrouping,
+  grouping: StatsGrouping,
   window: Window,
   rules: SpanRules,
 ): StatsRow[] {
-  return sumOf(spans, groupedSum(by, window, rules));
+  return sumOf(spans, groupedSum(grouping, window, rules));
 }
 
 /** How many of the sorted `values` are below `limit` (`strict`), or at most `limit`. */

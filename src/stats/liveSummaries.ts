@@ -1,6 +1,6 @@
 import type { SessionRow } from '../sessions/types.js';
 import { concurrencySum, groupedSum, type Summing } from './aggregate.js';
-import type { Summaries } from './readerThread.js';
+import type { Summaries } from './types.js';
 
 /**
  * Rows summed per turn of the event loop. With `stats: {store: off}` the statistics are summed
@@ -32,7 +32,7 @@ async function summedInSlices<T>(rows: readonly SessionRow[], sum: Summing<T>): 
 /** The statistics of the live sessions alone (no database keeps them), summed without a long turn of the event loop. */
 export function liveSummaries(sessions: LiveRows): Summaries {
   return {
-    rows: (by, window, rules) => summedInSlices(sessions.rowsNow(), groupedSum(by, window, rules)),
+    rows: (grouping, window, rules) => summedInSlices(sessions.rowsNow(), groupedSum(grouping, window, rules)),
     concurrency: (window, stepSeconds, rules) =>
       summedInSlices(sessions.rowsNow(), concurrencySum(window, stepSeconds, rules)),
   };

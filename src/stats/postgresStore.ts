@@ -108,9 +108,9 @@ export function openPostgres(url: string, options: PostgresOptions = {}): StatsD
     },
     summaries: {
       // The schema first: a bridge whose first batch is still to come asks a database it has not migrated.
-      rows: async (by, window, rules) => {
+      rows: async (grouping, window, rules) => {
         await ready();
-        return summed.rows(by, window, rules);
+        return summed.rows(grouping, window, rules);
       },
       concurrency: async (window, stepSeconds, rules) => {
         await ready();

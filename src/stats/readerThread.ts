@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { ModuleThread, serveInThread } from '../threads/moduleThread.js';
-import { aggregate, concurrency, type SpanRules, type Window } from './aggregate.js';
+import { aggregate, concurrency } from './aggregate.js';
 import { spanOf, spansSql } from './sql.js';
-import type { ConcurrencyPoint, StatsGrouping, StatsRow } from './types.js';
+import type { ConcurrencyPoint, SpanRules, StatsGrouping, StatsRow, Summaries, Window } from './types.js';
 
 /*
  * The statistics database read and summed in a worker thread of its own: a day of a busy bridge (213,096
@@ -16,7 +16,7 @@ import type { ConcurrencyPoint, StatsGrouping, StatsRow } from './types.js';
 const THREAD = 'stats-reader';
 
 export type SummaryRequest =
-  | { readonly op: 'rows'; readonly by: StatsGrouping; readonly window: Window; readonly rules: SpanRules }
+  | { readonly op: 'rows'; readonly grouping: StatsGrouping; readonly window: Window; readonly rules: SpanRules }
   | {
       readonly op: 'concurrency';
       readonly window: Window;
@@ -25,12 +25,6 @@ export type SummaryRequest =
     };
 
 type Summary = readonly StatsRow[] | readonly ConcurrencyPoint[];
-
-/** What a statistics database computes itself, off the event loop. */
-export interface Summaries {
-  rows(by: StatsGrouping, window: Window, rules: SpanRules): Promise<readonly StatsRow[]>;
-  concurrency(window: Window, stepSeconds: number, rules: SpanRules): Promise<readonly ConcurrencyPoint[]>;
-}
 
 /** Which database the thread reads. */
 type Source = { readonly sqlite: string } | { readonly postgres: string; readonly timeoutMs: number };
@@ -76,7 +70,7 @@ serveInThread<SummaryRequest, Summary>(THREAD, (data) => {
     // A session last checked up to idleTtl before the window may still be open in it.
     const spans = (await records(window.since - rules.idleTtlMs, window.until)).map(spanOf);
     return request.op === 'rows'
-      ? aggregate(spans, request.by, window, rules)
+      ? aggregate(spans, request.grouping, window, rules)
       : concurrency(spans, window, request.stepSeconds, rules);
   };
 });
@@ -84,7 +78,8 @@ serveInThread<SummaryRequest, Summary>(THREAD, (data) => {
 function summariesIn(source: Source): Summaries & { close(): Promise<void> } {
   const thread = new ModuleThread<SummaryRequest, Summary>(THREAD, import.meta.url, source);
   return {
-    rows: async (by, window, rules) => (await thread.ask({ op: 'rows', by, window, rules })) as readonly StatsRow[],
+    rows: async (grouping, window, rules) =>
+      (await thread.ask({ op: 'rows', grouping, window, rules })) as readonly StatsRow[],
     concurrency: async (window, stepSeconds, rules) =>
       (await thread.ask({ op: 'concurrency', window, stepSeconds, rules })) as readonly ConcurrencyPoint[],
     close: () => thread.close(),

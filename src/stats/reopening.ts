@@ -60,7 +60,7 @@ export function reopeningDatabase(
     spans: async (since, until) => opened().spans(since, until),
     // Only SQLite is reopened so, and a SQLite database always sums its statistics in its reader thread.
     summaries: {
-      rows: async (by, window, rules) => opened().summaries!.rows(by, window, rules),
+      rows: async (grouping, window, rules) => opened().summaries!.rows(grouping, window, rules),
       concurrency: async (window, stepSeconds, rules) => opened().summaries!.concurrency(window, stepSeconds, rules),
     },
     deleteBefore: async (before) => opened().deleteBefore(before),

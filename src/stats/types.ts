@@ -1,11 +1,27 @@
 import type { SessionRow } from '../sessions/types.js';
-import type { Summaries } from './readerThread.js';
 
 /** What the statistics are computed from: a watched session's span, who and what, and how it ended. */
 export type SessionSpan = Pick<
   SessionRow,
   'route' | 'channel' | 'user' | 'ip' | 'session' | 'firstSeen' | 'lastSeen' | 'endedAt' | 'endReason'
 >;
+
+/** A stretch of time, in milliseconds since the epoch. */
+export interface Window {
+  readonly since: number;
+  readonly until: number;
+}
+
+/** How the view reads spans: a session that ends idle, or has not ended, stays open this long after its last check. */
+export interface SpanRules {
+  readonly idleTtlMs: number;
+}
+
+/** What a statistics database computes itself, off the event loop (src/stats/readerThread.ts). */
+export interface Summaries {
+  rows(grouping: StatsGrouping, window: Window, rules: SpanRules): Promise<readonly StatsRow[]>;
+  concurrency(window: Window, stepSeconds: number, rules: SpanRules): Promise<readonly ConcurrencyPoint[]>;
+}
 
 /** A database that keeps session rows (SQLite or PostgreSQL). */
 export interface StatsDatabase {
@@ -27,7 +43,8 @@ export type StatsGrouping = (typeof STATS_GROUPINGS)[number];
 export interface StatsQuery {
   readonly since: Date;
   readonly until?: Date;
-  readonly by: StatsGrouping;
+  /** `by` in `/admin/stats?by=` and `stats --by`. */
+  readonly grouping: StatsGrouping;
 }
 export interface StatsRow {
   readonly key: string; // the channel, user, day (YYYY-MM-DD) or route

@@ -1,6 +1,5 @@
-import { aggregate, concurrency, type SpanRules, type Window } from './aggregate.js';
-import type { Summaries } from './readerThread.js';
-import type { SessionSpan, StatsView } from './types.js';
+import { aggregate, concurrency } from './aggregate.js';
+import type { SessionSpan, SpanRules, StatsView, Summaries, Window } from './types.js';
 
 /** A database's spans (summed here unless it sums them itself), or statistics summed elsewhere alone (the live sessions'). */
 export type SpanSource =
@@ -19,7 +18,7 @@ function summariesOf(source: SpanSource): Summaries {
   // A session last checked up to idleTtl before the window may still be open in it.
   const spansOpenIn = (window: Window, rules: SpanRules) => spans(window.since - rules.idleTtlMs, window.until);
   return {
-    rows: async (by, window, rules) => aggregate(await spansOpenIn(window, rules), by, window, rules),
+    rows: async (grouping, window, rules) => aggregate(await spansOpenIn(window, rules), grouping, window, rules),
     concurrency: async (window, stepSeconds, rules) =>
       concurrency(await spansOpenIn(window, rules), window, stepSeconds, rules),
   };
@@ -43,7 +42,7 @@ export function createStatsView(
     until: q.until?.getTime() ?? now(),
   });
   return {
-    query: (q) => summaries.rows(q.by, windowOf(q), rules),
+    query: (q) => summaries.rows(q.grouping, windowOf(q), rules),
     concurrency: (q) => summaries.concurrency(windowOf(q), q.stepSeconds, rules),
     droppedRows,
   };

@@ -3,8 +3,8 @@ import type { Decision } from '../pipeline/types.js';
 import { cesboCaller } from '../protocols/cesbo.js';
 import { flussonicCaller } from '../protocols/flussonic.js';
 import { CALLER_PROTOCOLS } from '../protocols/registry.js';
-import type { CallerProtocol, ProtocolName } from '../protocols/types.js';
-import type { ViewerRequest } from '../viewer.js';
+import type { CallerProtocol } from '../protocols/types.js';
+import type { ProtocolName, ViewerRequest } from '../viewer.js';
 
 /** The callers a trace can imitate: those that ask with a query string and headers alone. */
 const QUERY_CALLERS = { cesbo: cesboCaller, flussonic: flussonicCaller } as const;

@@ -1,4 +1,4 @@
-import type { Trace, TracedBackend, TracedVerdict, TraceStep } from './types.js';
+import type { Trace, TracedBackend, TracedDecision, TraceStep } from './types.js';
 
 /** Plain text as it is; anything else quoted, so a value from a middleware cannot drive the terminal. */
 function shown(value: string): string {
@@ -13,15 +13,15 @@ function pairs(values: Readonly<Record<string, string>>, separator = ' '): strin
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-function verdictText(verdict: TracedVerdict): string {
+function decisionText(decided: TracedDecision): string {
   const extras = [
-    verdict.sessionName !== undefined ? `session name ${shown(verdict.sessionName)}` : undefined,
-    verdict.redirect !== undefined ? `redirect ${shown(verdict.redirect)}` : undefined,
-    verdict.userId !== undefined ? `user id ${shown(verdict.userId)}` : undefined,
-    verdict.maxSessions !== undefined ? `max sessions ${verdict.maxSessions}` : undefined,
-    verdict.ttlSeconds !== undefined ? `valid ${verdict.ttlSeconds} s` : undefined,
+    decided.sessionName !== undefined ? `session name ${shown(decided.sessionName)}` : undefined,
+    decided.redirect !== undefined ? `redirect ${shown(decided.redirect)}` : undefined,
+    decided.userId !== undefined ? `user id ${shown(decided.userId)}` : undefined,
+    decided.maxSessions !== undefined ? `max sessions ${decided.maxSessions}` : undefined,
+    decided.ttlSeconds !== undefined ? `valid ${decided.ttlSeconds} s` : undefined,
   ].filter((extra) => extra !== undefined);
-  return `${verdict.allow ? 'allow' : 'deny'} by ${shown(verdict.by)}${extras.length > 0 ? ` (${extras.join(', ')})` : ''}`;
+  return `${decided.allow ? 'allow' : 'deny'} by ${shown(decided.by)}${extras.length > 0 ? ` (${extras.join(', ')})` : ''}`;
 }
 
 const RESULT_TEXT: Record<TraceStep['result'], string> = {
@@ -49,9 +49,9 @@ function backendLines(asked: TracedBackend): string[] {
 }
 
 function stepLines(step: TraceStep, index: number): string[] {
-  const verdict = step.verdict ? `: ${verdictText(step.verdict)}` : '';
+  const decided = step.verdict ? `: ${decisionText(step.verdict)}` : '';
   const lines = [
-    `${index + 1}. ${step.step.padEnd(17)}${RESULT_TEXT[step.result]}${verdict}  [${ms(step.durationMs)}]`,
+    `${index + 1}. ${step.step.padEnd(17)}${RESULT_TEXT[step.result]}${decided}  [${ms(step.durationMs)}]`,
   ];
   if (Object.keys(step.saw).length > 0) lines.push(`     saw: ${pairs(step.saw)}`);
   if (step.note) lines.push(`     note: ${step.note}`);
@@ -72,7 +72,7 @@ export function formatTrace(trace: Trace): string {
     ...trace.steps.flatMap(stepLines),
     '',
     ...(trace.note ? [`note: ${trace.note}`] : []),
-    `answer: ${decision.status} ${verdictText(decision)} in ${ms(trace.durationMs)}${answerHeaders}`,
+    `answer: ${decision.status} ${decisionText(decision)} in ${ms(trace.durationMs)}${answerHeaders}`,
     '',
   ].join('\n');
 }

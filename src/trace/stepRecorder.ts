@@ -4,7 +4,7 @@ import { isSecuretokenShaped } from '../policies/securetoken.js';
 import { MASK } from '../secrets.js';
 import type { ViewerRequest } from '../viewer.js';
 import type { Scrub } from './mask.js';
-import type { StepResult, TracedVerdict, TraceStep } from './types.js';
+import type { StepResult, TracedDecision, TraceStep } from './types.js';
 
 type Seen = Record<string, string | undefined>;
 
@@ -45,8 +45,8 @@ function known(seen: Seen, scrub: Scrub): Record<string, string> {
   );
 }
 
-/** A verdict as a trace shows it; texts that came from a middleware are scrubbed of the viewer's secrets. */
-export function tracedVerdict(answer: StepAnswer, scrub: Scrub): TracedVerdict {
+/** A step's answer as a trace shows it; texts that came from a middleware are scrubbed of the viewer's secrets. */
+export function tracedDecision(answer: StepAnswer, scrub: Scrub): TracedDecision {
   const text = (value: string | undefined) => (value === undefined ? undefined : scrub(value));
   return {
     allow: answer.allow,
@@ -64,7 +64,7 @@ interface OpenStep {
   step: StepName;
   saw: Record<string, string>;
   result: StepResult;
-  verdict?: TracedVerdict;
+  verdict?: TracedDecision;
   note?: string;
   durationMs: number;
 }
@@ -103,7 +103,7 @@ export function stepRecorder(scrub: Scrub, now: () => number): { wrapStep: StepW
       const started = now();
       let later: StepAnswer | undefined;
       let laterMs = 0;
-      const verdict = await step(check, async (passed) => {
+      const answer = await step(check, async (passed) => {
         const handedOn = now();
         try {
           later = await next(passed);
@@ -113,9 +113,9 @@ export function stepRecorder(scrub: Scrub, now: () => number): { wrapStep: StepW
         }
       });
       entry.durationMs = now() - started - laterMs;
-      entry.result = later === undefined ? 'decided' : verdict === later ? 'passed' : 'overruled';
-      if (entry.result !== 'passed') entry.verdict = tracedVerdict(verdict, scrub);
-      return verdict;
+      entry.result = later === undefined ? 'decided' : answer === later ? 'passed' : 'overruled';
+      if (entry.result !== 'passed') entry.verdict = tracedDecision(answer, scrub);
+      return answer;
     };
   };
   return { wrapStep, steps: () => recorded.map((entry) => ({ ...entry })) };

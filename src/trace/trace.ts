@@ -10,7 +10,7 @@ import type { ViewerRequest } from '../viewer.js';
 import { tracedAdapters } from './backendRecorder.js';
 import { answerHeadersOf, viewerOf, type CallerRequest } from './callerRequest.js';
 import { maskedViewer, scrubberFor } from './mask.js';
-import { stepRecorder, tracedVerdict } from './stepRecorder.js';
+import { stepRecorder, tracedDecision } from './stepRecorder.js';
 import type { Trace, TraceStep } from './types.js';
 
 export type { CallerRequest } from './callerRequest.js';
@@ -82,7 +82,7 @@ export async function traceCheck(
       viewer: maskedViewer(viewer, scrub),
       steps,
       decision: {
-        ...tracedVerdict(decision, scrub),
+        ...tracedDecision(decision, scrub),
         status: decision.allow ? 200 : 403,
         headers: Object.fromEntries(
           Object.entries(answerHeadersOf(viewer.dialect, decision)).map(([name, value]) => [name, scrub(value)]),

@@ -27,7 +27,7 @@ export interface TracedBackend {
 }
 
 /** What a step decided, as the answer would carry it. */
-export interface TracedVerdict {
+export interface TracedDecision {
   readonly allow: boolean;
   readonly by: string;
   readonly redirect?: string;
@@ -52,8 +52,8 @@ export interface TraceStep {
   /** The parts of the check this step looks at, secrets masked. */
   readonly saw: Readonly<Record<string, string>>;
   readonly result: StepResult;
-  /** Set when the step decided or overruled. */
-  readonly verdict?: TracedVerdict;
+  /** Set when the step decided or overruled (named `verdict` in `probe --json`'s output, kept as it is). */
+  readonly verdict?: TracedDecision;
   readonly note?: string;
   /** The backends step: every backend asked, in the order they answered. */
   readonly backends?: readonly TracedBackend[];
@@ -68,7 +68,7 @@ export interface Trace {
   /** The viewer as the bridge read it, secrets masked. */
   readonly viewer: Readonly<Record<string, string>>;
   readonly steps: readonly TraceStep[];
-  readonly decision: TracedVerdict & {
+  readonly decision: TracedDecision & {
     readonly status: 200 | 403;
     /** The answer's headers in the caller's dialect. */
     readonly headers: Readonly<Record<string, string>>;

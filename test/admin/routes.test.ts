@@ -234,7 +234,7 @@ describe('GET /admin/sessions and /admin/stats', () => {
     expect(stats.asked.at(-1)).toEqual({
       since: new Date('2026-11-01T00:00:00Z'),
       until: new Date('2026-11-02'),
-      by: 'day',
+      grouping: 'day',
     });
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckAnswered } from '../../src/observe.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
-import { aggregate, concurrency, type Window } from '../../src/stats/aggregate.js';
+import { aggregate, concurrency } from '../../src/stats/aggregate.js';
 import { liveSummaries } from '../../src/stats/liveSummaries.js';
-import type { StatsGrouping } from '../../src/stats/types.js';
+import type { StatsGrouping, Window } from '../../src/stats/types.js';
 import { sketched } from '../support/decisions.js';
 import { ManualClock } from '../support/manualClock.js';
 

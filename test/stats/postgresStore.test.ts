@@ -170,7 +170,7 @@ describe('PostgreSQL statistics store', () => {
       await statistics.flush();
       expect(statistics.state()).toMatchObject({ ok: true, queued: 0 });
 
-      const rows = await statistics.stats.query({ since: new Date(Date.UTC(2026, 5, 1)), by: 'channel' });
+      const rows = await statistics.stats.query({ since: new Date(Date.UTC(2026, 5, 1)), grouping: 'channel' });
       expect(rows.reduce((n, r) => n + r.sessions, 0)).toBe(40);
       expect(rows.map((r) => r.key).sort()).toEqual(['ch0', 'ch1', 'ch2']);
       expect(logs.join('\n')).not.toMatch(/t1[0-9]\b/);

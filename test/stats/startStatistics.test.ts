@@ -40,7 +40,7 @@ describe('startStatistics', () => {
     clock.advance(60_000);
     statistics.observer.checkAnswered!(check('1', 'news'));
     expect(statistics.sessions.liveCount()).toBe(2);
-    expect(await statistics.stats.query({ since: new Date(0), by: 'channel' })).toEqual([
+    expect(await statistics.stats.query({ since: new Date(0), grouping: 'channel' })).toEqual([
       { key: 'news', viewers: 1, sessions: 1, watchSeconds: 60, peakConcurrent: 1 },
     ]);
     expect(statistics.state()).toEqual({ store: 'off' });
@@ -67,7 +67,7 @@ describe('startStatistics', () => {
 
     const second = startStatistics({ config, log: memoryLogger([]), clock });
     expect(second.sessions.liveCount()).toBe(0);
-    expect(await second.stats.query({ since: new Date(0), by: 'user' })).toEqual([
+    expect(await second.stats.query({ since: new Date(0), grouping: 'user' })).toEqual([
       { key: '5', viewers: 1, sessions: 1, watchSeconds: 30, peakConcurrent: 1 },
     ]);
     expect(second.stats.droppedRows()).toBe(0);
@@ -90,7 +90,7 @@ describe('startStatistics', () => {
       }),
     ]);
     // The live sessions go on; reading the statistics says why they are not there.
-    await expect(started.stats.query({ since: new Date(0), by: 'channel' })).rejects.toThrow(/stats\.path/);
+    await expect(started.stats.query({ since: new Date(0), grouping: 'channel' })).rejects.toThrow(/stats\.path/);
     await started.close();
   });
 });

@@ -28,7 +28,7 @@ describe('statistics view: how long a session counts as open', () => {
       () => now,
       IDLE_TTL_SECONDS,
     );
-    const rows = await view.query({ since: new Date(T0 - 60_000), by: 'channel' });
+    const rows = await view.query({ since: new Date(T0 - 60_000), grouping: 'channel' });
     expect(rows).toEqual([{ key: 'news', viewers: 10, sessions: 10, watchSeconds: 0, peakConcurrent: 10 }]);
     const points = await view.concurrency({ since: new Date(T0 - 60_000), stepSeconds: 30 });
     expect(points.at(-1)).toEqual({ at: new Date(now).toISOString(), viewers: 10 });
@@ -66,7 +66,7 @@ describe('statistics view: how long a session counts as open', () => {
         () => T0 + 5 * hour,
         IDLE_TTL_SECONDS,
       );
-      const rows = await view.query({ since: new Date(T0), by: 'channel' });
+      const rows = await view.query({ since: new Date(T0), grouping: 'channel' });
       expect(rows).toEqual([
         { key: 'news', viewers: 2, sessions: 2, watchSeconds: 600, peakConcurrent: 2 },
         { key: 'sport', viewers: 1, sessions: 1, watchSeconds: 0, peakConcurrent: 1 },
