@@ -74,6 +74,28 @@ function inheritedSockets(env: NodeJS.ProcessEnv): Map<SocketRole, number> {
   return sockets;
 }
 
+/** Why a worker drains on its own: the IPC channel closed, which the primary never does but by dying. */
+export const PRIMARY_GONE = 'the primary is gone';
+
+/**
+ * node:cluster exits a worker the moment its channel to the primary closes, resetting every check in
+ * flight on it (and a streaming server lets a reset viewer in). A primary killed outright (kill -9, the
+ * OOM killer) is the only way it closes, so the worker drains as on SIGTERM instead: the checks it holds
+ * are answered, then it exits. Marking the disconnect as expected is what keeps node:cluster's own
+ * handler, which runs right after this one, from exiting.
+ */
+function keepServingChecksInFlightWhenOrphaned(channel: Channel, joined: () => MemberHooks | undefined): void {
+  const worker = cluster.worker!;
+  worker.once('disconnect', () => {
+    channel.close(PRIMARY_GONE);
+    const hooks = joined();
+    // Still starting: nothing in flight yet, and nothing to drain with; node:cluster exits it.
+    if (hooks === undefined) return;
+    worker.exitedAfterDisconnect = true;
+    hooks.stop(PRIMARY_GONE);
+  });
+}
+
 /** This process's place in the group; undefined when it is not a worker of `serve --workers N`. */
 export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember | undefined {
   if (!cluster.isWorker || env[SLOT] === undefined) return undefined;
@@ -93,6 +115,7 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
     storeLocal: (method: string, args: readonly unknown[]) => runLocally(local, method, args),
   });
   process.on('message', (message: unknown) => channel.receive(message));
+  keepServingChecksInFlightWhenOrphaned(channel, () => hooks);
   return {
     slot,
     leads: slot === LEAD_SLOT,

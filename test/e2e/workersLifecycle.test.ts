@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shutdownRound } from '../../scripts/hostile/shutdownRound.js';
+import { PRIMARY_GONE } from '../../src/cluster/member.js';
 import { CLI, killLeftoverServers, startServe, workFolder } from '../support/cli.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { adminUrlOf, answeredBySlot, workersOf } from '../support/workerGroup.js';
@@ -82,6 +83,24 @@ describe('serve --workers 2', { timeout: 120_000 }, () => {
     expect(tally).toMatchObject({ sent: 221, answered: 221, toldToClose: 221, reset: 0, unanswered: 0, exitCode: 0 });
     expect(Object.keys(tally.statuses).filter((status) => status !== '200' && status !== '403')).toEqual([]);
     expect(await bridge.exited).toBe(0);
+  });
+
+  it('answers the checks in flight when the primary is killed outright, then each worker exits', async () => {
+    const bridge = await startServe(['--workers', '2', '--config', configFile('orphaned.yaml', '/slow')], {}, 60_000);
+    const port = Number(new URL(bridge.url).port);
+    const before = middleware.received.length;
+    const answers = Promise.all(Array.from({ length: 20 }, () => checkOnce(port)));
+    await expect.poll(() => middleware.received.length - before, { timeout: 20_000 }).toBe(20);
+    bridge.child.kill('SIGKILL');
+    expect(await answers).toEqual(Array.from({ length: 20 }, () => 200));
+    // The workers write to the primary's output, which outlives it; they are not its children to wait for.
+    const lines = (message: string) =>
+      bridge
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(`"message":"${message}"`));
+    await expect.poll(() => lines('worker stopped').length, { timeout: 20_000 }).toBe(2);
+    expect(lines('worker stopping').map((line) => JSON.parse(line).reason)).toEqual([PRIMARY_GONE, PRIMARY_GONE]);
   });
 
   it('serves on the socket systemd passes, every worker accepting on it', async () => {
