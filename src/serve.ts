@@ -2,6 +2,7 @@ import type { RequestListener } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { formatHostPort, type BridgeConfig } from './config/schema.js';
 import { readConfigFile } from './lifecycle/configFile.js';
+import { warnOfLowFileLimit } from './lifecycle/fileLimit.js';
 import { fileVersion } from './lifecycle/watch.js';
 import type { Logger } from './log.js';
 import type { RunningServer } from './server/listen.js';
@@ -162,6 +163,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     record: options.recordDir,
     worker: member?.slot,
   });
+  if (leads) warnOfLowFileLimit(log);
   // After the decision listener: it matters more, and may itself be on the admin's default port.
   if (leads)
     await operations.start().catch(async (error: unknown) => {
