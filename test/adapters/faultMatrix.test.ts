@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBridge, type TestBridge } from '../support/bridge.js';
 import { startFaultServer, type FaultServer } from '../support/faultServer.js';
-import { MIDDLEWARE_FAULTS, type MiddlewareFault } from '../support/middlewareFaults.js';
+import { MIDDLEWARE_FAULTS, provesTimeout, type MiddlewareFault } from '../support/middlewareFaults.js';
 import { closedPort } from '../support/replayServer.js';
 import type { BackendErrorKind } from '../../src/adapters/types.js';
 import { BACKEND_TYPES as CONFIG_BACKEND_TYPES, type BackendDocument } from './support.js';
@@ -87,10 +87,9 @@ beforeAll(async () => {
   for (const { type, backend } of BACKEND_TYPES) {
     for (const { name, expect: outcome } of FAULTS) {
       const base = `${name === REFUSE.name ? refusing : middleware.url}/${name}`;
-      const provesTimeout = 'error' in outcome && outcome.error === 'timeout';
       backends[routeOf(type, name)] = {
         ...backend(base),
-        timeoutMs: provesTimeout ? TIMEOUT_FAULT_MS : BACKEND_TIMEOUT_MS,
+        timeoutMs: provesTimeout(outcome) ? TIMEOUT_FAULT_MS : BACKEND_TIMEOUT_MS,
       };
       routes[routeOf(type, name)] = {
         backends: [routeOf(type, name)],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiddlewareClient, TransportError } from '../../src/adapters/transport.js';
 import { answer, startFaultServer, type FaultScript, type FaultServer } from '../support/faultServer.js';
-import { MIDDLEWARE_FAULTS } from '../support/middlewareFaults.js';
+import { MIDDLEWARE_FAULTS, provesTimeout } from '../support/middlewareFaults.js';
 import { closedPort } from '../support/replayServer.js';
 import { adapterFrom, astraViewer, check } from './support.js';
 
@@ -42,9 +42,8 @@ describe('the transport under middleware faults', () => {
   it.concurrent.each(MIDDLEWARE_FAULTS.map((fault) => [fault.name, fault.expect] as const))(
     '%s: %j',
     async (name, expected) => {
-      const provesTimeout = 'error' in expected && expected.error === 'timeout';
       const verdict = await check(
-        adapter(name, provesTimeout ? TIMEOUT_FAULT_MS : TIMEOUT_MS),
+        adapter(name, provesTimeout(expected) ? TIMEOUT_FAULT_MS : TIMEOUT_MS),
         astraViewer('6f1e0c9a4b2d47e8a3c5f7b9d1e3a5c7'),
       );
       if ('error' in expected) expect(verdict).toMatchObject({ outcome: 'error', error: expected.error });
