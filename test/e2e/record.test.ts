@@ -141,17 +141,20 @@ describe('CLI errors', () => {
     writeFileSync(blocker, 'not a folder');
     const config = join(work, 'plain.yaml');
     writeFileSync(config, 'listen: 127.0.0.1:0\nstats: {store: off}\n');
-    const result = await runCli(['serve', '--config', config, '--record', join(blocker, 'recorded')]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`cannot record to ${join(blocker, 'recorded')} (--record): ENOTDIR`);
+    // Three serve starts side by side: none depends on another.
+    const [result, underProc, proc] = await Promise.all(
+      [join(blocker, 'recorded'), '/proc/no-such-folder/recorded', '/proc'].map((folder) =>
+        runCli(['serve', '--config', config, '--record', folder]),
+      ),
+    );
+    expect(result!.code).toBe(1);
+    expect(result!.stderr).toContain(`cannot record to ${join(blocker, 'recorded')} (--record): ENOTDIR`);
     // Node's recursive mkdir would never return here.
-    const underProc = await runCli(['serve', '--config', config, '--record', '/proc/no-such-folder/recorded']);
-    expect(underProc.code).toBe(1);
-    expect(underProc.stderr).toContain('cannot record to /proc/no-such-folder/recorded (--record): ENOENT');
+    expect(underProc!.code).toBe(1);
+    expect(underProc!.stderr).toContain('cannot record to /proc/no-such-folder/recorded (--record): ENOENT');
     // /proc itself looks writable to root, yet takes no files.
-    const proc = await runCli(['serve', '--config', config, '--record', '/proc']);
-    expect(proc.code).toBe(1);
-    expect(proc.stderr).toContain('cannot record to /proc (--record)');
+    expect(proc!.code).toBe(1);
+    expect(proc!.stderr).toContain('cannot record to /proc (--record)');
   });
 
   it('refuses an invalid fixture folder with exit 1 naming the file and key', async () => {
@@ -161,11 +164,10 @@ describe('CLI errors', () => {
       join(dir, 'typo.json'),
       JSON.stringify({ request: { path: '/c', query: { token: { sha: 'x' } } }, response: {} }),
     );
-    const result = await runCli(['replay', dir]);
+    const [result, missing] = await Promise.all([runCli(['replay', dir]), runCli(['replay', join(dir, 'missing')])]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${join(dir, 'typo.json')}: request.query.token:`);
     expect(result.stderr).not.toContain('    at ');
-    const missing = await runCli(['replay', join(dir, 'missing')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot read the fixture folder (ENOENT)');
   });

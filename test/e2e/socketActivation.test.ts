@@ -203,6 +203,7 @@ describe('socket activation', { timeout: 90_000 }, () => {
   async function serveRefusing(
     env: NodeJS.ProcessEnv,
     fd3: number | 'ignore',
+    name: string,
   ): Promise<{ code: number | null; stderr: string }> {
     const child = spawn(
       '/bin/sh',
@@ -213,7 +214,7 @@ describe('socket activation', { timeout: 90_000 }, () => {
         CLI,
         'serve',
         '--config',
-        configFile('refused.yaml', '127.0.0.1:0'),
+        configFile(`refused-${name}.yaml`, '127.0.0.1:0'),
       ],
       {
         cwd: workFolder(),
@@ -227,7 +228,8 @@ describe('socket activation', { timeout: 90_000 }, () => {
     return { code, stderr };
   }
 
-  it.each([
+  // Side by side, each with config files of its own: three serve starts, none waiting on another.
+  it.concurrent.each([
     [
       'LISTEN_FDS is not a number',
       { LISTEN_FDS: 'x' },
@@ -243,9 +245,10 @@ describe('socket activation', { timeout: 90_000 }, () => {
       { LISTEN_FDS: '1' },
       'cannot listen on the decisions socket passed by systemd (fd 3): EINVAL (not a listening TCP socket)',
     ],
-  ])('refuses to start, exit 1, when %s', async (_case, env, message) => {
-    const file = openSync(configFile('fd3.yaml', '127.0.0.1:0'), 'r');
-    const { code, stderr } = await serveRefusing(env, file);
+  ])('refuses to start, exit 1, when %s', async (what, env, message) => {
+    const name = what.replace(/\W+/g, '-');
+    const file = openSync(configFile(`fd3-${name}.yaml`, '127.0.0.1:0'), 'r');
+    const { code, stderr } = await serveRefusing(env, file, name);
     closeSync(file);
     expect(code).toBe(1);
     expect(stderr).toContain(message);

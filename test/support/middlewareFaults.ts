@@ -157,3 +157,10 @@ export const MIDDLEWARE_FAULTS: readonly MiddlewareFault[] = [
     expect: { error: 'bad-answer' },
   },
 ];
+
+/**
+ * A fault never answered in time whatever the load (a hang, the trickles): it proves the timeout, so a test
+ * can give it a short one and keep a generous one for the faults whose answer must be read in full.
+ */
+export const provesTimeout = (outcome: MiddlewareFault['expect']): boolean =>
+  'error' in outcome && outcome.error === 'timeout';
