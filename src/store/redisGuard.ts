@@ -24,6 +24,13 @@ interface Trouble {
 
 const isoTime = (epochMs: number) => new Date(epochMs).toISOString();
 
+/**
+ * A Redis at its memory limit frees a little as keys expire and takes a write or two between refusals:
+ * counted as "accepting again" each time, one episode logged 73 pairs of lines in 10 s. It takes writes
+ * again only once one succeeds this long after the last refusal.
+ */
+export const WRITES_SETTLE_MS = 10_000;
+
 /** Settles with `fallback` on any failure, and after `ms` at the latest. */
 function withFallback<T>(operation: () => Promise<T>, ms: number, fallback: T): Promise<T> {
   return new Promise((resolve) => {
@@ -75,7 +82,8 @@ export interface RedisGuard {
    * Runs one Redis operation within `timeoutMs`; FAILED when it did not answer, and health learns why.
    * Once one timed out, every operation is FAILED at once, unsent, until Redis answers a PING.
    * A refused `write` or `script` shows Redis refusing writes; only a plain write that succeeds shows
-   * it takes them again: Redis lets a script that has already written (a DEL, say) go on when full.
+   * it takes them again (WRITES_SETTLE_MS after the last refusal): Redis lets a script that has already
+   * written (a DEL, say) go on when full.
    */
   attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write' | 'script'): Promise<Answer<T>>;
   /** What /healthz shows: up, or why not, in Redis's own words where it gave any. */
@@ -120,12 +128,14 @@ export function guardRedis(
   let silent: Trouble | undefined;
   // Reads may go on while writes are refused (maxmemory with noeviction, a read-only replica).
   let refusingWrites: Trouble | undefined;
+  let lastRefusal = 0;
 
   function noteRefusal(error: Error): void {
+    lastRefusal = now();
     // One episode, one line: each script refused names itself (its digest), which says nothing of the cause.
     if (refusingWrites) return;
     const reason = scrub(withoutScriptName(error.message));
-    refusingWrites = { since: now(), reason };
+    refusingWrites = { since: lastRefusal, reason };
     log.warn(
       'redis store refusing writes: decisions not cached, token bindings and session counts kept in this instance',
       { store: target, reason },
@@ -175,7 +185,7 @@ export function guardRedis(
         (value) => {
           answered = true;
           noteAnswer();
-          if (kind === 'write' && refusingWrites) {
+          if (kind === 'write' && refusingWrites && now() - lastRefusal >= WRITES_SETTLE_MS) {
             log.info('redis store accepting writes again', { store: target });
             refusingWrites = undefined;
           }

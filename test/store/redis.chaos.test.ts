@@ -1,6 +1,8 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Clock, systemClock } from '../../src/clock.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
+import { WRITES_SETTLE_MS } from '../../src/store/redisGuard.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { startCheckLoop, type CheckLoop, type LoopAnswer } from '../support/checkLoop.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
@@ -29,10 +31,14 @@ let middleware: ReplayServer;
 let bridge: TestBridge;
 let serving: RunningServer;
 let loop: CheckLoop | undefined;
+/** The bridge's clock runs this far ahead of the real one: moved on by hand where the store waits out time. */
+let aheadMs = 0;
+const clock: Clock = { now: () => Date.now() + aheadMs, every: systemClock.every };
 
 afterEach(async () => {
   await loop?.stop();
   loop = undefined;
+  aheadMs = 0;
   await serving?.stop(1000);
   await bridge?.close();
   await middleware?.close();
@@ -62,11 +68,14 @@ async function healthDetail(): Promise<string> {
 /** A bridge on its own Redis, serving on a loopback socket, with a binding made while Redis was up and a loop of checks running. */
 async function underLoad(): Promise<void> {
   [redis, middleware] = await Promise.all([startRedis(), startReplayServer(fixturesOf('ministra'))]);
-  bridge = testBridge({
-    cache: { store: 'redis', redisUrl: redis.url, redisTimeoutMs: 200 },
-    backends: { portal: { type: 'ministra', url: `${middleware.url}/stalker_portal`, timeoutMs: 1000 } },
-    routes: { tv: { backends: ['portal'], timeoutMs: ROUTE_BUDGET_MS } },
-  });
+  bridge = testBridge(
+    {
+      cache: { store: 'redis', redisUrl: redis.url, redisTimeoutMs: 200 },
+      backends: { portal: { type: 'ministra', url: `${middleware.url}/stalker_portal`, timeoutMs: 1000 } },
+      routes: { tv: { backends: ['portal'], timeoutMs: ROUTE_BUDGET_MS } },
+    },
+    { clock },
+  );
   serving = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 16_384, log: memoryLogger([]) });
   await vi.waitFor(() => expect(bridge.bridge.health().store.ok).toBe(true), EVENTUALLY);
   expect(await get(BOUND_TOKEN, VIEWER_A, '1')).toBe(200);
@@ -151,7 +160,11 @@ describe('Redis chaos under a loop of checks', () => {
       await through({
         start: () => redis.fill(),
         cause: /refusing writes since .*: OOM command not allowed/,
-        end: () => redis.unfill(),
+        // Writes are trusted again only once one succeeds a while after the last refusal.
+        end: async () => {
+          await redis.unfill();
+          aheadMs += WRITES_SETTLE_MS;
+        },
       });
     },
     SCENARIO_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WRITES_SETTLE_MS } from '../../src/store/redisGuard.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
 import { admission, connected, decision, EVENTUALLY, redisStores, settlesWithin } from '../support/stores.js';
 
@@ -24,7 +25,8 @@ const lines = (logs: string[], pattern: RegExp) => logs.filter((line) => pattern
 describe('redis store refusing writes', () => {
   it('full (maxmemory, noeviction): keeps bindings and session counts in memory, and health names the OOM answer, not a timeout', async () => {
     const redis = await server();
-    const { store, logs } = stores.open(redis.url);
+    let aheadMs = 0;
+    const { store, logs } = stores.open(redis.url, 200, () => Date.now() + aheadMs);
     await connected(store);
     await redis.fill();
 
@@ -50,6 +52,7 @@ describe('redis store refusing writes', () => {
 
     // Back once Redis takes writes again, which health finds out by itself.
     await redis.unfill();
+    aheadMs += WRITES_SETTLE_MS;
     await vi.waitFor(() => expect(store.health()).toMatchObject({ ok: true }), EVENTUALLY);
     expect(lines(logs, /accepting writes again/)).toHaveLength(1);
     // What was bound while Redis refused still holds on this instance until it expires.
@@ -60,7 +63,8 @@ describe('redis store refusing writes', () => {
 
   it('a read-only replica: health names READONLY, bindings hold in memory', async () => {
     const redis = await server();
-    const { store } = stores.open(redis.url);
+    let aheadMs = 0;
+    const { store } = stores.open(redis.url, 200, () => Date.now() + aheadMs);
     await connected(store);
     await redis.makeReadOnly();
     expect(await settlesWithin(store.claim('b:token', { ip: '203.0.113.1' }, 60))).toEqual({ ip: '203.0.113.1' });
@@ -70,6 +74,7 @@ describe('redis store refusing writes', () => {
     });
     expect(await store.claim('b:token', { ip: '198.51.100.2' }, 60)).toEqual({ ip: '203.0.113.1' });
     await redis.makeWritable();
+    aheadMs += WRITES_SETTLE_MS;
     await vi.waitFor(() => expect(store.health().ok).toBe(true), EVENTUALLY);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { Redis } from 'ioredis';
 import { closedPort } from '../../src/replay/server.js';
 import { redisStore } from '../../src/store/redis.js';
+import { WRITES_SETTLE_MS } from '../../src/store/redisGuard.js';
 import { memoryLogger } from '../support/bridge.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
 import { admission, connected, decision, EVENTUALLY, redisStores, settlesWithin } from '../support/stores.js';
@@ -99,7 +100,8 @@ describe('redis guard while Redis is silent', () => {
 
 describe('redis guard while Redis refuses writes', () => {
   it('logs one line per episode, naming the cause and not the script Redis was running', async () => {
-    const { store, logs } = stores.open(server.url);
+    let aheadMs = 0;
+    const { store, logs } = stores.open(server.url, 200, () => Date.now() + aheadMs);
     await connected(store);
     await server.fill();
 
@@ -114,6 +116,7 @@ describe('redis guard while Redis refuses writes', () => {
     expect(store.health().detail).not.toMatch(DIGEST);
 
     await server.unfill();
+    aheadMs += WRITES_SETTLE_MS;
     await vi.waitFor(() => expect(store.health().ok).toBe(true), EVENTUALLY);
     // The log is written on a later turn: the episode's last line comes after every other.
     await vi.waitFor(() => expect(lines(logs, /accepting writes again/)).toHaveLength(1), EVENTUALLY);
@@ -121,6 +124,26 @@ describe('redis guard while Redis refuses writes', () => {
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toContain("OOM command not allowed when used memory > 'maxmemory'.");
     expect(logs.join('\n')).not.toMatch(DIGEST);
+  });
+
+  it('a Redis at its limit taking a write now and then between refusals is one episode, over once writes settle', async () => {
+    let aheadMs = 0;
+    const { store, logs } = stores.open(server.url, 200, () => Date.now() + aheadMs);
+    await connected(store);
+    // Keys expiring free a little room: a write gets through between refusals.
+    for (let flap = 0; flap < 3; flap += 1) {
+      await server.fill();
+      await store.set('d:default:x', decision, 60);
+      await server.unfill();
+      aheadMs += 1000;
+      await store.set('d:default:x', decision, 60);
+      expect(store.health()).toMatchObject({ ok: false, detail: expect.stringContaining('OOM command not allowed') });
+    }
+    aheadMs += WRITES_SETTLE_MS;
+    await store.set('d:default:x', decision, 60);
+    await vi.waitFor(() => expect(lines(logs, /accepting writes again/)).toHaveLength(1), EVENTUALLY);
+    expect(lines(logs, /refusing writes/)).toHaveLength(1);
+    expect(store.health().ok).toBe(true);
   });
 
   it("a script's refusal alone also reads without its digest", async () => {

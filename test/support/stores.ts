@@ -39,9 +39,10 @@ export async function connected(store: Store): Promise<void> {
 export function redisStores() {
   const opened: Store[] = [];
   return {
-    open(url: string, timeoutMs = 200): { store: Store; logs: string[] } {
+    /** `now`: the store's clock (epoch ms), for tests that move time on by hand. */
+    open(url: string, timeoutMs = 200, now?: () => number): { store: Store; logs: string[] } {
       const logs: string[] = [];
-      const store = redisStore({ url, timeoutMs, log: memoryLogger(logs) });
+      const store = redisStore({ url, timeoutMs, log: memoryLogger(logs), now });
       opened.push(store);
       return { store, logs };
     },
