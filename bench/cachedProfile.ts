@@ -5,6 +5,7 @@
  * bench/cachedPath.ts, taking turns round by round, while V8's CPU profiler samples the server. The
  * table is µs per request by component (cachedProfileComponents.ts), summed over the rounds, with
  * the process's own CPU per request beside it (the profiler's sampling costs some of that).
+ * METRICS=on profiles the bridge with metrics on (an admin listener).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -94,14 +95,19 @@ async function round(server: Profiled): Promise<void> {
 }
 
 const middleware = await startCountingMiddleware();
-const bridge = await startBridge([...BRIDGE_BASE, ...backendLines(middleware.url)], {
+// METRICS=on: the bridge with an admin listener, so that every hit is counted for /metrics too.
+const metricsOn = process.env.METRICS === 'on';
+const config = metricsOn
+  ? ['log: {level: info, format: json}', `admin: {listen: "127.0.0.1:${await closedPort()}"}`]
+  : BRIDGE_BASE;
+const bridge = await startBridge([...config, ...backendLines(middleware.url)], {
   cli: join(ROOT, 'src', 'cli.ts'),
   nodeFlags: NODE_FLAGS,
   ipc: true,
 });
 const servers = [
   await raw(),
-  profiled('bridge, metrics off', bridge.process, `${bridge.url}/auth?token=cached-token`),
+  profiled(`bridge, metrics ${metricsOn ? 'on' : 'off'}`, bridge.process, `${bridge.url}/auth?token=cached-token`),
   ...(SPIN_MICROS > 0 ? [await raw(SPIN_MICROS)] : []),
 ];
 for (const server of servers) {
