@@ -82,28 +82,51 @@ function writePair(out: BatchedStdout, head: Uint8Array, text: string | undefine
   if (!out.quotedPlain(text)) out.line(JSON.stringify(text));
 }
 
-/**
- * A number of hundredths as String writes it (`12`, `0.5`, `0.25`), from whole numbers: converting a
- * fraction to its shortest decimal costs more than the rest of a decision line (a latency is one).
- */
-function hundredthsText(hundredths: number): string {
-  const whole = Math.trunc(hundredths / 100);
-  const rest = hundredths - whole * 100;
-  if (rest === 0) return String(whole);
-  return rest % 10 === 0 ? `${whole}.${rest / 10}` : `${whole}.${rest < 10 ? '0' : ''}${rest}`;
+/** Where a number's text goes: the batch itself, or a string (`jsonNumber`). */
+interface NumberOut {
+  /** A whole number from 0 to MAX_HUNDREDTHS, in decimal digits. */
+  digits(whole: number): void;
+  ascii(text: string): void;
 }
 
 const MAX_HUNDREDTHS = 1e12;
 
-/** As JSON writes a number: NaN and the infinities become null. */
-export function jsonNumber(value: number): string {
-  if (!Number.isFinite(value)) return 'null';
+/**
+ * A number as JSON writes it (NaN and the infinities as null), written piece by piece: a latency
+ * or status that is whole hundredths goes as digits, with no string made (converting a fraction
+ * to its shortest decimal costs more than the rest of a decision line, and its text was garbage).
+ */
+function writeJsonNumber(out: NumberOut, value: number): void {
   const hundredths = Math.round(value * 100);
   // Up to ten billion a hundredth is thousands of doubles apart, so its shortest decimal is its own;
   // below zero there is a sign to write.
-  return hundredths >= 0 && hundredths < MAX_HUNDREDTHS && hundredths / 100 === value
-    ? hundredthsText(hundredths)
-    : String(value);
+  if (!(hundredths >= 0 && hundredths < MAX_HUNDREDTHS && hundredths / 100 === value)) {
+    out.ascii(Number.isFinite(value) ? String(value) : 'null');
+    return;
+  }
+  const whole = Math.trunc(hundredths / 100);
+  const rest = hundredths - whole * 100;
+  out.digits(whole);
+  if (rest === 0) return;
+  out.ascii(rest < 10 ? '.0' : '.');
+  out.digits(rest % 10 === 0 ? rest / 10 : rest);
+}
+
+/** As JSON writes a number, as text. */
+export function jsonNumber(value: number): string {
+  let text = '';
+  writeJsonNumber(
+    {
+      digits: (whole) => {
+        text += String(whole);
+      },
+      ascii: (piece) => {
+        text += piece;
+      },
+    },
+    value,
+  );
+  return text;
 }
 
 /**
@@ -177,11 +200,11 @@ function writeJsonDecisionLine(f: DecisionFields, end: Uint8Array, out: BatchedS
   KEPT.by(out, f.by);
   KEPT.cache(out, f.cache);
   out.chunk(HEAD.status);
-  out.ascii(jsonNumber(f.status));
+  writeJsonNumber(out, f.status);
   writePair(out, HEAD.reason, f.reason);
   if (f.undelivered) out.chunk(HEAD.undelivered);
   out.chunk(HEAD.latencyMs);
-  out.ascii(jsonNumber(f.latencyMs));
+  writeJsonNumber(out, f.latencyMs);
   out.chunk(end);
 }
 
