@@ -5,7 +5,8 @@
  * bench/cachedPath.ts, taking turns round by round, while V8's CPU profiler samples the server. The
  * table is µs per request by component (cachedProfileComponents.ts), summed over the rounds, with
  * the process's own CPU per request beside it (the profiler's sampling costs some of that).
- * METRICS=on profiles the bridge with metrics on (an admin listener).
+ * METRICS=on profiles the bridge with metrics on (an admin listener). BASE_ROOT: another checkout
+ * (its node_modules linked), profiled beside this one as `base`, for a before/after.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -100,14 +101,24 @@ const metricsOn = process.env.METRICS === 'on';
 const config = metricsOn
   ? ['log: {level: info, format: json}', `admin: {listen: "127.0.0.1:${await closedPort()}"}`]
   : BRIDGE_BASE;
-const bridge = await startBridge([...config, ...backendLines(middleware.url)], {
-  cli: join(ROOT, 'src', 'cli.ts'),
-  nodeFlags: NODE_FLAGS,
-  ipc: true,
-});
+const bridges = await Promise.all(
+  [ROOT, ...(process.env.BASE_ROOT === undefined ? [] : [process.env.BASE_ROOT])].map((root) =>
+    startBridge([...config, ...backendLines(middleware.url)], {
+      cli: join(root, 'src', 'cli.ts'),
+      nodeFlags: NODE_FLAGS,
+      ipc: true,
+    }),
+  ),
+);
 const servers = [
   await raw(),
-  profiled(`bridge, metrics ${metricsOn ? 'on' : 'off'}`, bridge.process, `${bridge.url}/auth?token=cached-token`),
+  ...bridges.map((bridge, i) =>
+    profiled(
+      `${i === 0 ? 'bridge' : 'base'}, metrics ${metricsOn ? 'on' : 'off'}`,
+      bridge.process,
+      `${bridge.url}/auth?token=cached-token`,
+    ),
+  ),
   ...(SPIN_MICROS > 0 ? [await raw(SPIN_MICROS)] : []),
 ];
 for (const server of servers) {
@@ -153,6 +164,7 @@ const lines = [
     ...leaves(server, i === 1 ? LEAVES_SHOWN : LEAVES_SHOWN / 2),
   ]),
 ];
-for (const server of servers) if (server !== ours) server.child.kill('SIGTERM');
-await Promise.all([bridge.stop(), middleware.stop()]);
+for (const server of servers)
+  if (!bridges.some((bridge) => bridge.process === server.child)) server.child.kill('SIGTERM');
+await Promise.all([...bridges.map((bridge) => bridge.stop()), middleware.stop()]);
 process.stdout.write(`${lines.join('\n')}\n`);
