@@ -23,6 +23,10 @@ export type Timed = readonly (readonly [component: string, micros: number])[];
 
 const HANDLER = 'request handler (bridge code)';
 const ANSWER_WRITE = 'answer written: writeHead + end (node core)';
+/** Node's own functions under the handler that are not its answer's write (the control's clock reads, say). */
+const UNDER_HANDLER = 'node core under the handler, other';
+/** The functions an answer is written through, as the handler calls them. */
+const WRITES = /^(writeHead|end|write|_send|_writeRaw|_storeHeader)$/;
 
 /** Project files by component; the first that matches names a frame's. */
 const PROJECT: readonly (readonly [RegExp, string])[] = [
@@ -79,16 +83,18 @@ export function profileComponents(profile: CpuProfile): { readonly components: T
     else if (leaf === '(program)') component = 'native, outside JS (event loop, syscalls)';
     else {
       let underNode = false;
+      let underWrite = false;
       let core: string | undefined;
       for (let at: number | undefined = id; at !== undefined && component === undefined; at = parent.get(at)) {
         const { functionName, url } = byId.get(at)!.callFrame;
         component = componentOf(url);
         if (component === undefined && url.startsWith('node:')) {
           underNode = true;
+          underWrite ||= url.startsWith('node:_http_') && WRITES.test(functionName);
           core ??= CORE.find(([pattern]) => pattern.test(functionName))?.[1];
         }
       }
-      if (component === HANDLER && underNode) component = ANSWER_WRITE;
+      if (component === HANDLER && underNode) component = underWrite ? ANSWER_WRITE : UNDER_HANDLER;
       component ??= core ?? 'node core, other';
     }
     memo.set(id, component);
