@@ -41,7 +41,9 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = names.map((_, i) => names[(i + round) % names.length]!);
   for (const name of order) {
     const { server, path, rows } = servers[name]!;
-    rows.push(await measure(`${name} (round ${round + 1})`, server, { ...CACHED, path }, SERVER_CORE));
+    const row = await measure(`${name} (round ${round + 1})`, server, { ...CACHED, path }, SERVER_CORE);
+    process.stdout.write(`    CPU ${row.cpuMicros?.toFixed(1) ?? '?'} µs/req\n`);
+    rows.push(row);
   }
 }
 await Promise.all([middleware.stop(), ...Object.values(servers).map(({ server }) => server.stop())]);
@@ -49,15 +51,21 @@ await Promise.all([middleware.stop(), ...Object.values(servers).map(({ server })
 const rps = (name: string) => median(servers[name]!.rows.map((r) => r.rps));
 const cpu = (name: string) => median(servers[name]!.rows.map((r) => r.cpuMicros ?? Number.NaN));
 const p99 = (name: string) => median(servers[name]!.rows.map((r) => r.p99));
+/** The median of each round's own ratio: rounds taken minutes apart on a busy machine drift apart, a round's two rows less so. */
+const pairedCpu = (name: string, other: string) =>
+  median(
+    servers[name]!.rows.map((r, i) => (r.cpuMicros ?? Number.NaN) / (servers[other]!.rows[i]!.cpuMicros ?? Number.NaN)),
+  );
 process.stdout.write(
   `medians of ${ROUNDS} rounds, ${CONNECTIONS} connections, one core each:\n` +
     `  cached / raw node:http: ${(rps('off') / rps('raw')).toFixed(2)}x throughput (target >= 0.85x), ` +
-    `CPU ${cpu('off').toFixed(1)} vs ${cpu('raw').toFixed(1)} µs = ${(cpu('off') / cpu('raw')).toFixed(2)}x (target <= 1.25x), ` +
+    `CPU ${cpu('off').toFixed(1)} vs ${cpu('raw').toFixed(1)} µs = ${(cpu('off') / cpu('raw')).toFixed(2)}x ` +
+    `(round by round ${pairedCpu('off', 'raw').toFixed(2)}x; target <= 1.25x), ` +
     `p99 ${p99('off')} vs ${p99('raw')} ms\n` +
     `  metrics on / off: ${(rps('on') / rps('off')).toFixed(3)}x throughput (target >= 0.97x), ` +
     `CPU ${cpu('on').toFixed(1)} vs ${cpu('off').toFixed(1)} µs\n` +
     (servers.base
       ? `  this build / BASE_CLI's, metrics off: ${(rps('off') / rps('base')).toFixed(3)}x throughput, ` +
-        `CPU ${cpu('off').toFixed(1)} vs ${cpu('base').toFixed(1)} µs\n`
+        `CPU ${cpu('off').toFixed(1)} vs ${cpu('base').toFixed(1)} µs (round by round: ${pairedCpu('off', 'base').toFixed(3)}x)\n`
       : ''),
 );

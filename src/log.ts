@@ -72,62 +72,154 @@ export function decisionsThrough(log: Logger): DecisionLog {
 
 const jsonLine = (info: winston.Logform.TransformableInfo) => JSON.stringify(info);
 
+/** A constant piece of a decision line, as the bytes it is written as. */
+const piece = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+
 /** `head` (`,"name":`), then `text` as JSON writes it; nothing for no text. */
-function writePair(out: BatchedStdout, head: string, text: string | undefined): void {
+function writePair(out: BatchedStdout, head: Uint8Array, text: string | undefined): void {
   if (text === undefined) return;
-  out.ascii(head);
+  out.chunk(head);
   if (!out.quotedPlain(text)) out.line(JSON.stringify(text));
 }
 
-/**
- * A number of hundredths as String writes it (`12`, `0.5`, `0.25`), from whole numbers: converting a
- * fraction to its shortest decimal costs more than the rest of a decision line (a latency is one).
- */
-function hundredthsText(hundredths: number): string {
-  const whole = Math.trunc(hundredths / 100);
-  const rest = hundredths - whole * 100;
-  if (rest === 0) return String(whole);
-  return rest % 10 === 0 ? `${whole}.${rest / 10}` : `${whole}.${rest < 10 ? '0' : ''}${rest}`;
+/** Where a number's text goes: the batch itself, or a string (`jsonNumber`). */
+interface NumberOut {
+  /** A whole number from 0 to MAX_HUNDREDTHS, in decimal digits. */
+  digits(whole: number): void;
+  ascii(text: string): void;
 }
 
 const MAX_HUNDREDTHS = 1e12;
 
-/** As JSON writes a number: NaN and the infinities become null. */
-export function jsonNumber(value: number): string {
-  if (!Number.isFinite(value)) return 'null';
+/**
+ * A number as JSON writes it (NaN and the infinities as null), written piece by piece: a latency
+ * or status that is whole hundredths goes as digits, with no string made (converting a fraction
+ * to its shortest decimal costs more than the rest of a decision line, and its text was garbage).
+ */
+function writeJsonNumber(out: NumberOut, value: number): void {
   const hundredths = Math.round(value * 100);
   // Up to ten billion a hundredth is thousands of doubles apart, so its shortest decimal is its own;
   // below zero there is a sign to write.
-  return hundredths >= 0 && hundredths < MAX_HUNDREDTHS && hundredths / 100 === value
-    ? hundredthsText(hundredths)
-    : String(value);
+  if (!(hundredths >= 0 && hundredths < MAX_HUNDREDTHS && hundredths / 100 === value)) {
+    out.ascii(Number.isFinite(value) ? String(value) : 'null');
+    return;
+  }
+  const whole = Math.trunc(hundredths / 100);
+  const rest = hundredths - whole * 100;
+  out.digits(whole);
+  if (rest === 0) return;
+  out.ascii(rest < 10 ? '.0' : '.');
+  out.digits(rest % 10 === 0 ? rest / 10 : rest);
+}
+
+/** As JSON writes a number, as text. */
+export function jsonNumber(value: number): string {
+  let text = '';
+  writeJsonNumber(
+    {
+      digits: (whole) => {
+        text += String(whole);
+      },
+      ascii: (piece) => {
+        text += piece;
+      },
+    },
+    value,
+  );
+  return text;
 }
 
 /**
- * The line `jsonLine` writes for a decision, field by field, straight into the batch:
- * JSON.stringify of the whole object costs more than the rest of a cached decision.
+ * Distinct values a field of few values (route, dialect, caller, decision, `by`, cache) keeps
+ * encoded, with its head, before it starts over: `by` can name a local user.
  */
-function writeJsonDecisionLine(f: DecisionFields, at: string, out: BatchedStdout): void {
-  writePair(out, '{"level":"info","message":"decision","route":', f.route);
-  writePair(out, ',"dialect":', f.dialect);
-  writePair(out, ',"caller":', f.caller);
-  writePair(out, ',"channel":', f.channel);
-  writePair(out, ',"ip":', f.ip);
-  writePair(out, ',"session":', f.session);
-  writePair(out, ',"token":', f.token);
-  writePair(out, ',"login":', f.login);
-  writePair(out, ',"decision":', f.decision);
-  writePair(out, ',"by":', f.by);
-  writePair(out, ',"cache":', f.cache);
-  out.ascii(',"status":');
-  out.ascii(jsonNumber(f.status));
-  writePair(out, ',"reason":', f.reason);
-  if (f.undelivered) out.ascii(',"undelivered":true');
-  out.ascii(',"latencyMs":');
-  out.ascii(jsonNumber(f.latencyMs));
-  out.ascii(',"timestamp":"');
-  out.ascii(at);
-  out.ascii('"}\n');
+const KEPT_PAIRS = 1024;
+/** Longest pair kept encoded, in bytes: a longer one (a long user name in `by`) is written as any value is. */
+const LONGEST_KEPT_PAIR = 256;
+
+/**
+ * A field whose values come back line after line: each value's `head` and JSON text are encoded
+ * once and copied in one piece after that (a walk of them was the larger part of a line).
+ */
+function keptPairs(head: string): (out: BatchedStdout, text: string | undefined) => void {
+  const headBytes = piece(head);
+  const kept = new Map<string, Uint8Array>();
+  return (out, text) => {
+    if (text === undefined) return;
+    let pair = kept.get(text);
+    if (pair === undefined) {
+      pair = Buffer.from(`${head}${JSON.stringify(text)}`, 'utf8');
+      if (pair.length > LONGEST_KEPT_PAIR) {
+        writePair(out, headBytes, text);
+        return;
+      }
+      if (kept.size >= KEPT_PAIRS) kept.clear();
+      kept.set(text, pair);
+    }
+    out.chunk(pair);
+  };
+}
+
+const KEPT = {
+  route: keptPairs('{"level":"info","message":"decision","route":'),
+  dialect: keptPairs(',"dialect":'),
+  caller: keptPairs(',"caller":'),
+  decision: keptPairs(',"decision":'),
+  by: keptPairs(',"by":'),
+  cache: keptPairs(',"cache":'),
+};
+
+/** The heads of the viewer's own fields, and of the numbers. */
+const HEAD = {
+  channel: piece(',"channel":'),
+  ip: piece(',"ip":'),
+  session: piece(',"session":'),
+  token: piece(',"token":'),
+  login: piece(',"login":'),
+  status: piece(',"status":'),
+  reason: piece(',"reason":'),
+  undelivered: piece(',"undelivered":true'),
+  latencyMs: piece(',"latencyMs":'),
+};
+
+/**
+ * The line `jsonLine` writes for a decision, field by field, straight into the batch:
+ * JSON.stringify of the whole object costs more than the rest of a cached decision. `end` is
+ * the line's last bytes, its timestamp (`,"timestamp":"…"}` and the newline).
+ */
+function writeJsonDecisionLine(f: DecisionFields, end: Uint8Array, out: BatchedStdout): void {
+  KEPT.route(out, f.route);
+  KEPT.dialect(out, f.dialect);
+  KEPT.caller(out, f.caller);
+  writePair(out, HEAD.channel, f.channel);
+  writePair(out, HEAD.ip, f.ip);
+  writePair(out, HEAD.session, f.session);
+  writePair(out, HEAD.token, f.token);
+  writePair(out, HEAD.login, f.login);
+  KEPT.decision(out, f.decision);
+  KEPT.by(out, f.by);
+  KEPT.cache(out, f.cache);
+  out.chunk(HEAD.status);
+  writeJsonNumber(out, f.status);
+  writePair(out, HEAD.reason, f.reason);
+  if (f.undelivered) out.chunk(HEAD.undelivered);
+  out.chunk(HEAD.latencyMs);
+  writeJsonNumber(out, f.latencyMs);
+  out.chunk(end);
+}
+
+/** A decision line's end at the current time, as bytes made once per millisecond (`timestamp` says when that changes). */
+function lineEnds(timestamp: () => string): () => Uint8Array {
+  let text = '';
+  let end = piece('');
+  return () => {
+    const now = timestamp();
+    if (now !== text) {
+      text = now;
+      end = piece(`,"timestamp":"${now}"}\n`);
+    }
+    return end;
+  };
 }
 
 /**
@@ -156,6 +248,7 @@ export function isoTimestamps(now: () => number = Date.now): () => string {
 }
 
 const timestamp = isoTimestamps();
+const lineEnd = lineEnds(timestamp);
 
 /**
  * Logs go to stdout, one line each; JSON for log shippers, text for people.
@@ -175,7 +268,7 @@ export function createLogging(config: LogConfig): Logging {
   out.onResumed = (dropped) => log.warn('log lines dropped: stdout was not read', { dropped });
   const writeDecision =
     config.format === 'json'
-      ? (fields: DecisionFields) => writeJsonDecisionLine(fields, timestamp(), out)
+      ? (fields: DecisionFields) => writeJsonDecisionLine(fields, lineEnd(), out)
       : (fields: DecisionFields) =>
           out.line(`${textLine({ level: 'info', message: 'decision', ...fields, timestamp: timestamp() })}\n`);
   let decisionsOn = log.isInfoEnabled();

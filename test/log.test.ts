@@ -65,6 +65,8 @@ describe('decision lines', () => {
     '',
     'emoji 📺',
     'lone \ud800 surrogate',
+    // Longer than a field of few values keeps encoded.
+    'long '.repeat(100),
   ];
   const everyField = (text: string): DecisionFields => ({
     route: text,

@@ -24,6 +24,18 @@ describe('BatchedStdout', () => {
     expect(written).toEqual(['a\nbc\n']);
   });
 
+  it('writes whole numbers as String does, and pieces made once as they are', async () => {
+    const { target, written } = sink();
+    const out = new BatchedStdout(target);
+    const numbers = [0, 7, 10, 99, 200, 403, 1000, 123456789, 999_999_999_999, 10 ** 15 - 1];
+    for (const number of numbers) {
+      out.digits(number);
+      out.chunk(Buffer.from(' '));
+    }
+    await nextTurn();
+    expect(written).toEqual([`${numbers.join(' ')} `]);
+  });
+
   it('drops and counts lines while more than its bound waits for the reader, and says so once it reads again', async () => {
     const { target, written } = sink();
     const out = new BatchedStdout(target);
