@@ -23,7 +23,7 @@ const placeholder = (n: number) => `$${n}`;
 const loadPg = () => createRequire(import.meta.url)('pg') as typeof pg;
 
 export interface PostgresOptions {
-  /** No statement (and no connection attempt) takes longer than this. */
+  /** No statement (and no connection attempt) takes longer than this; a batch fails at its first that does. */
   readonly timeoutMs?: number;
   /** Where errors of idle connections go (the server went away between batches). */
   readonly onIdleError?: (error: Error) => void;
@@ -58,12 +58,14 @@ export function openPostgres(url: string, options: PostgresOptions = {}): StatsD
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
+      client.release();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // The connection goes, and the server rolls its transaction back. A ROLLBACK sent instead would queue
+      // behind a statement that timed out on a hung server and wait out a second timeout (10 s, not 5 s),
+      // and the connection, its statement never answered, would go back to the pool to fail the next batch.
+      client.release(error instanceof Error ? error : true);
       throw error;
-    } finally {
-      client.release();
     }
   }
 

@@ -24,6 +24,18 @@ export interface WriterState {
   readonly lastError?: string;
 }
 
+/** Resolves `ms` from now on `clock`, for a stop that must wait no longer; `cancel` lets go of the timer sooner. */
+export function deadline(clock: Clock, ms: number): { readonly reached: Promise<void>; cancel(): void } {
+  let cancel = () => {};
+  const reached = new Promise<void>((resolve) => {
+    cancel = clock.every(ms, () => {
+      cancel();
+      resolve();
+    });
+  });
+  return { reached, cancel: () => cancel() };
+}
+
 /**
  * Takes session rows from the decision path and writes them in batches, off
  * it. Rows wait in a bounded queue keyed by session, so a session that
@@ -76,11 +88,28 @@ export class StatsWriter {
     return this.writing;
   }
 
-  /** Stops the timer and writes what is queued (one try: a database that is down keeps its rows to itself). */
-  async close(): Promise<void> {
+  /**
+   * Stops the timer and writes what is queued, waiting no longer than until `giveUp` resolves: a database
+   * that hangs must not hold a stopping bridge. One try: the rows still queued then (the database is down,
+   * hung or too slow; a batch still waiting on it may yet commit) are counted as dropped and named in one log
+   * line.
+   */
+  async close(giveUp: Promise<void>): Promise<void> {
     this.stop();
-    await this.writing;
-    await this.flush();
+    const written = (async () => {
+      await this.writing;
+      await this.flush();
+    })();
+    await Promise.race([written, giveUp]);
+    const unwritten = this.queue.size;
+    if (unwritten === 0) return;
+    this.queue.clear();
+    this.dropped += unwritten;
+    this.options.log.warn('statistics stopped with session rows not written: they are dropped', {
+      database: this.options.database.kind,
+      rows: unwritten,
+      droppedRows: this.dropped,
+    });
   }
 
   private async writeQueued(): Promise<void> {

@@ -2,17 +2,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge } from '../../src/bridge.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createRequestListener } from '../../src/server/app.js';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { aggregate, concurrency } from '../../src/stats/aggregate.js';
 import { openPostgres } from '../../src/stats/postgresStore.js';
-import { startStatistics } from '../../src/stats/startStatistics.js';
+import { STOP_WITHIN_MS, startStatistics } from '../../src/stats/startStatistics.js';
 import { memoryLogger } from '../support/bridge.js';
 import { ManualClock } from '../support/manualClock.js';
 import { startPostgres, type PostgresServer } from '../support/postgresServer.js';
+import { answeredCheck } from './support/answeredChecks.js';
 
 let postgres: PostgresServer;
 beforeAll(async () => {
@@ -21,6 +22,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await postgres?.destroy();
 });
+// A test that failed while the server was frozen must not leave it so for the next.
+afterEach(() => postgres?.thaw());
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -181,5 +184,36 @@ describe('PostgreSQL statistics store', () => {
     }
     // The first test's rows, from 1970, went at start: older than stats.keepDays.
     expect(await count(postgres.url)).toBe(40);
+  });
+
+  it('a stop while the database is frozen ends at its bound: the rows not written are counted as dropped, named once', async () => {
+    const logs: string[] = [];
+    const config = validateConfig(
+      { stats: { store: 'postgres', url: postgres.url }, routes: { default: { default: 'allow' } } },
+      'test config',
+      {},
+    );
+    const clock = new ManualClock(Date.UTC(2026, 5, 2));
+    const statistics = startStatistics({ config, log: memoryLogger(logs), clock });
+    for (const session of ['f1', 'f2', 'f3']) statistics.observer.checkAnswered!(answeredCheck(session, 'news'));
+    await statistics.flush();
+    expect(statistics.state()).toMatchObject({ ok: true, queued: 0 });
+
+    postgres.freeze();
+    for (const session of ['f4', 'f5']) statistics.observer.checkAnswered!(answeredCheck(session, 'news'));
+    // This batch waits on the frozen server until the statement's own timeout.
+    const hung = statistics.flush();
+    const stopped = statistics.close();
+    clock.advance(STOP_WITHIN_MS);
+    expect(await Promise.race([stopped.then(() => 'stopped'), hung.then(() => 'statement timed out')])).toBe('stopped');
+    // The five live sessions' progress, queued at the stop, reached no database.
+    expect(statistics.stats.droppedRows()).toBe(5);
+    const dropped = logs
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.message.startsWith('statistics stopped'));
+    expect(dropped).toEqual([
+      expect.objectContaining({ level: 'warn', database: 'postgres', rows: 5, droppedRows: 5 }),
+    ]);
+    expect(logs.join('\n')).not.toContain('abc');
   });
 });

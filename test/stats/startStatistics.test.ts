@@ -3,28 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import type { CheckAnswered } from '../../src/observe.js';
 import { startStatistics } from '../../src/stats/startStatistics.js';
 import { memoryLogger } from '../support/bridge.js';
-import { sketched } from '../support/decisions.js';
 import { ManualClock } from '../support/manualClock.js';
+import { answeredCheck as check } from './support/answeredChecks.js';
 
 const folders: string[] = [];
 afterEach(() => {
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-const check = (session: string, channel: string, allow = true): CheckAnswered => ({
-  route: 'default',
-  protocol: 'flussonic',
-  caller: '127.0.0.1',
-  viewer: { dialect: 'flussonic', rawQuery: 'token=abc', token: 'abc', session, channel, ip: '203.0.113.7' },
-  decision: sketched({ allow, decidedBy: 'backend:mw', ttlSeconds: 60, userId: '5' }),
-  outcome: allow ? 'allow' : 'deny',
-  by: 'backend',
-  cache: 'miss',
-  status: allow ? 200 : 403,
-  durationMs: 2,
 });
 
 function configFor(stats: Record<string, unknown>) {
