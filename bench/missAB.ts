@@ -11,9 +11,9 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
-import { cpuSeconds, startBridge, startCountingMiddleware, type Bridge } from './processes.js';
-import { BRIDGE_BASE, backendLines, CONNECTIONS, VIEWER } from './settings.js';
+import { median, missRound } from './missLoad.js';
+import { startBridge, startCountingMiddleware, type Bridge } from './processes.js';
+import { BRIDGE_BASE, backendLines } from './settings.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,36 +25,13 @@ const middleware = await startCountingMiddleware();
 const bridges: Bridge[] = [];
 for (const cli of positionals)
   bridges.push(await startBridge([...BRIDGE_BASE, ...backendLines(middleware.url)], { cli: resolve(cli) }));
-let sent = 0;
-
-/** CPU µs per miss of `bridge` over `count` misses, `CONNECTIONS` at a time. */
-async function round(bridge: Bridge, count: number): Promise<number> {
-  const pool = new Pool(bridge.url, { connections: CONNECTIONS });
-  let next = 0;
-  let refused = 0;
-  const one = async (): Promise<void> => {
-    for (; next < count; next++) {
-      const answer = await pool.request({ path: `/auth?token=ab-${sent++}`, method: 'GET', headers: VIEWER });
-      await answer.body.dump();
-      if (answer.statusCode !== 200) refused++;
-    }
-  };
-  const before = cpuSeconds(bridge.pid)!;
-  await Promise.all(Array.from({ length: CONNECTIONS }, one));
-  const used = cpuSeconds(bridge.pid)! - before;
-  await pool.close();
-  if (refused > 0) throw new Error(`${refused} misses not allowed`);
-  return (used * 1e6) / count;
-}
-
-const median = (list: readonly number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
 const figures: number[][] = [[], []];
 // A warm-up round each, not counted.
-for (const bridge of bridges) await round(bridge, Number(values.misses));
+for (const bridge of bridges) await missRound(bridge, Number(values.misses));
 for (let at = 0; at < Number(values.rounds); at++) {
   // ABBA: neither build always goes first.
   const order = at % 2 === 0 ? [0, 1] : [1, 0];
-  for (const side of order) figures[side]!.push(await round(bridges[side]!, Number(values.misses)));
+  for (const side of order) figures[side]!.push(await missRound(bridges[side]!, Number(values.misses)));
 }
 await Promise.all([...bridges.map((bridge) => bridge.stop()), middleware.stop()]);
 for (const [side, cli] of positionals.entries())

@@ -80,10 +80,16 @@ export function stopper(child: ChildProcess): () => Promise<void> {
   };
 }
 
-/** A node process running `source`, which prints its port once it listens. */
-async function startNodeSource(what: string, source: string, cores?: Cores): Promise<Running> {
+/** A node process running `source` (after `nodeFlags`), which prints its port once it listens. */
+async function startNodeSource(
+  what: string,
+  source: string,
+  cores?: Cores,
+  nodeFlags: readonly string[] = [],
+): Promise<Running> {
+  const nodeArgs = [...nodeFlags, '-e', source];
   const [command, args] =
-    cores === undefined ? [process.execPath, ['-e', source]] : onCores(cores, process.execPath, ['-e', source]);
+    cores === undefined ? [process.execPath, nodeArgs] : onCores(cores, process.execPath, nodeArgs);
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return { url: await waitForPort(child, what), pid: child.pid!, stop: stopper(child) };
 }
@@ -110,7 +116,7 @@ export function startPlainServer(): Promise<Running> {
  * bridge allows itself), its status passed on. No cache, no rules, no log:
  * the limit of the miss path.
  */
-export function startMinimalProxy(middlewareUrl: string): Promise<Running> {
+export function startMinimalProxy(middlewareUrl: string, nodeFlags: readonly string[] = []): Promise<Running> {
   const undici = createRequire(import.meta.url).resolve('undici');
   const source = `const pool = new (require(${JSON.stringify(undici)}).Pool)(${JSON.stringify(middlewareUrl)}, { connections: 256 });
     require('node:http').createServer((req, res) => {
@@ -118,8 +124,10 @@ export function startMinimalProxy(middlewareUrl: string): Promise<Running> {
       const answer = (status) => { res.writeHead(status); res.end(); };
       pool.request({ method: 'GET', path: '/check' + (query < 0 ? '' : req.url.slice(query)), headers: { 'x-real-ip': req.headers['x-real-ip'] ?? '' } })
         .then(({ statusCode, body }) => body.dump().then(() => answer(statusCode === 200 ? 200 : 403)), () => answer(403));
-    }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
-  return startNodeSource('minimal proxy', source, SERVER_CORE);
+    }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
+    // An exit of its own on SIGTERM, so that a --cpu-prof among nodeFlags writes its profile.
+    process.on('SIGTERM', () => process.exit(0));`;
+  return startNodeSource('minimal proxy', source, SERVER_CORE, nodeFlags);
 }
 
 /**

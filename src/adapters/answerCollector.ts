@@ -5,6 +5,8 @@ import { classify } from './transportErrors.js';
 /** The body of an answer no rule reads: its bytes were counted and dropped. */
 const UNREAD = Buffer.alloc(0);
 
+const NO_HEADERS_YET: MiddlewareAnswer['headers'] = Object.freeze({});
+
 const NO_LONGER_NEEDED = () => new TransportError('cancelled', 'no longer needed');
 
 function timedOut(collector: AnswerCollector): void {
@@ -34,7 +36,8 @@ export class AnswerCollector implements Dispatcher.DispatchHandler {
   private givenUp: TransportError | undefined;
   private readonly timer: NodeJS.Timeout;
   private status = 0;
-  private headers: Record<string, string | string[] | undefined> = {};
+  /** Shared until the answer's own come (an object per request only to be replaced was garbage on every miss). */
+  private headers: MiddlewareAnswer['headers'] = NO_HEADERS_YET;
   private chunks: Buffer[] | undefined;
   private size = 0;
 

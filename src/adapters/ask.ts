@@ -89,9 +89,14 @@ export function endpointAdapter(
       if (left <= 0) return Promise.resolve(BUDGET_SPENT);
       const budgetFirst = left < options.timeoutMs;
       try {
-        return client
-          .send(outboundFor(write(base, viewer)), budgetFirst ? left : options.timeoutMs, signal, body)
-          .then(read, budgetFirst ? budgetCutOrFailure : failureOf);
+        return client.sendAndRead(
+          outboundFor(write(base, viewer)),
+          budgetFirst ? left : options.timeoutMs,
+          signal,
+          body,
+          read,
+          budgetFirst ? budgetCutOrFailure : failureOf,
+        );
       } catch (error) {
         // Writing the request failed (a bug): still an answer, as the adapter promises.
         return Promise.resolve(internalFault(error));

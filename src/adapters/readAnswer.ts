@@ -14,7 +14,8 @@ function readCount(
 ): number | undefined {
   const text = headerToText(headers[name]);
   if (text === undefined) return undefined;
-  if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
+  const count = Number(text);
+  if (count >= min && count <= max && /^\d+$/.test(text)) return count;
   notes.push(`ignored ${name}: not a whole number from ${min} to ${max}`);
   return undefined;
 }

@@ -60,32 +60,83 @@ export class MiddlewareClient {
     signal?: AbortSignal,
     body: 'read' | 'discard' = 'read',
   ): Promise<MiddlewareAnswer> {
+    return new Promise((resolve, reject) => this.dispatch(outbound, timeoutMs, signal, body, resolve, reject));
+  }
+
+  /**
+   * `send`, its answer turned into a `T` by `read` and its failure (a
+   * TransportError, or an exchange observer's fault) by `fail` as it settles:
+   * one promise per request where `send(...).then(read, fail)` makes two and a
+   * microtask hop more, on every miss. A throw from either rejects the promise.
+   */
+  sendAndRead<T>(
+    outbound: OutboundRequest,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    body: 'read' | 'discard',
+    read: (answer: MiddlewareAnswer) => T,
+    fail: (failure: unknown) => T,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
-      const { observe } = this;
-      const keepBody = body === 'read' || observe !== undefined;
-      const collector =
-        observe === undefined
-          ? new AnswerCollector(resolve, reject, timeoutMs, keepBody, signal)
-          : new AnswerCollector(
-              (answer) => observed(observe, outbound, answer, () => resolve(answer), reject),
-              (failure) => observed(observe, outbound, failure, () => reject(failure), reject),
-              timeoutMs,
-              keepBody,
-              signal,
-            );
-      // Cancelled before it was sent: the caller (and an observer) hears so at once.
-      if (signal?.aborted) return collector.handleEvent();
-      this.agent.dispatch(
-        {
-          origin: outbound.origin,
-          path: outbound.path,
-          method: outbound.method ?? 'GET',
-          headers: outbound.headers,
-          body: outbound.body,
-        },
-        collector,
-      );
+      const settle = <O>(turn: (outcome: O) => T, outcome: O): void => {
+        try {
+          resolve(turn(outcome));
+        } catch (fault) {
+          reject(fault);
+        }
+      };
+      try {
+        this.dispatch(
+          outbound,
+          timeoutMs,
+          signal,
+          body,
+          (answer) => settle(read, answer),
+          (failure) => settle(fail, failure),
+        );
+      } catch (fault) {
+        // As a throw inside send()'s promise would reach a then(read, fail): failed, not thrown at the caller.
+        settle(fail, fault);
+      }
     });
+  }
+
+  /** One request to `outbound`, its answer or failure handed to `answered` or `failed` (once). */
+  private dispatch(
+    outbound: OutboundRequest,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    body: 'read' | 'discard',
+    answered: (answer: MiddlewareAnswer) => void,
+    failed: (failure: unknown) => void,
+  ): void {
+    const { observe } = this;
+    const keepBody = body === 'read' || observe !== undefined;
+    const collector =
+      observe === undefined
+        ? new AnswerCollector(answered, failed, timeoutMs, keepBody, signal)
+        : new AnswerCollector(
+            (answer) => observed(observe, outbound, answer, () => answered(answer), failed),
+            (failure) => observed(observe, outbound, failure, () => failed(failure), failed),
+            timeoutMs,
+            keepBody,
+            signal,
+          );
+    // Cancelled before it was sent: the caller (and an observer) hears so at once.
+    if (signal?.aborted) {
+      collector.handleEvent();
+      return;
+    }
+    this.agent.dispatch(
+      {
+        origin: outbound.origin,
+        path: outbound.path,
+        method: outbound.method ?? 'GET',
+        headers: outbound.headers,
+        body: outbound.body,
+      },
+      collector,
+    );
   }
 
   async close(): Promise<void> {

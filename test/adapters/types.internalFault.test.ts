@@ -11,7 +11,7 @@ const SECRET = 'viewer-token-s3cret';
 
 /** A client whose own code breaks (as a bug would), quoting a secret in its message. */
 class BrokenClient extends MiddlewareClient {
-  override send(): never {
+  override sendAndRead(): never {
     throw new TypeError(`cannot read ${SECRET}`);
   }
 }

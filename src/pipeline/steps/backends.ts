@@ -90,6 +90,12 @@ async function askInOrder(
   return answered;
 }
 
+/** The first backend (in configuration order) whose verdict is `outcome`; a loop, not find(): no closure per miss. */
+function firstWith(answered: readonly Asked[], outcome: 'allow' | 'deny'): Asked | undefined {
+  for (const asked of answered) if (asked.verdict.outcome === outcome) return asked;
+  return undefined;
+}
+
 /** A redirect any denying backend gave (the first in configuration order): it knows the viewer better than the route. */
 function backendRedirect(answered: readonly Asked[]): string | undefined {
   for (const { verdict } of answered) {
@@ -132,8 +138,7 @@ export function backendsStep({ adapters, sources, mode, denyRedirect, log }: Bac
   /** The answer of the backends that decided, or undefined when none did. */
   function decided(check: Check, answered: readonly Asked[]): StepAnswer | undefined {
     for (const asked of answered) report(check, asked);
-    const decisive =
-      answered.find((a) => a.verdict.outcome === 'allow') ?? answered.find((a) => a.verdict.outcome === 'deny');
+    const decisive = firstWith(answered, 'allow') ?? firstWith(answered, 'deny');
     if (!decisive || decisive.verdict.outcome === 'error') return undefined;
     const { info } = decisive.verdict;
     const allow = decisive.verdict.outcome === 'allow';
