@@ -33,8 +33,10 @@ async function scrape(): Promise<{ text: string; samples: Sample[] }> {
 
 beforeAll(async () => {
   middleware = await startReplayServer(fixturesOf('http'));
+  // Well over the 0.25 s bucket the zap checks must not fall in: under a load of 20, the five concurrent checks
+  // reached the bridge over 50 ms apart: two that joined the 300 ms ask late were answered in under 0.25 s.
   slow = await startReplayServer([
-    { request: { path: '/slow' }, response: { status: 200, delayMs: 300, headers: { 'X-Session-Name': 'zapper' } } },
+    { request: { path: '/slow' }, response: { status: 200, delayMs: 700, headers: { 'X-Session-Name': 'zapper' } } },
   ]);
   const dead = await closedPort();
   bridge = await startOperatedBridge({
