@@ -1,16 +1,32 @@
 /**
  * Section 7: cached decisions with the Redis store (a real redis-server on the
- * load core) beside the memory store, rounds interleaved; and with the
- * near-cache (`cache.localTtl`) where this build's config takes it.
+ * load core) beside the memory store, in interleaved rounds; and with the
+ * near-cache (`cache.localTtl`) where this build's config takes it. Each
+ * round measures every side once, and the ratios are taken within a round
+ * (the sides of one round share the machine's load of that minute), then
+ * read as the median over the rounds: the best of two rounds moved this
+ * ratio from 0.6x to 1.0x between runs on the same build.
  */
 import { startRedis } from '../test/support/redisServer.js';
 import { SERVER_CORE } from './cores.js';
 import { startBridge, startBridgeIfSupported, startCountingMiddleware } from './processes.js';
-import { bestCpu, bestRps, fixed, measure, type Row, rowTable, type Section } from './report.js';
-import { BRIDGE_BASE, backendLines, CONNECTIONS, ROUNDS, VIEWER } from './settings.js';
+import { fixed, measure, type Row, rowTable, type Section } from './report.js';
+import { interleavedRounds, median, medianCpu } from './rounds.js';
+import { BRIDGE_BASE, backendLines, CONNECTIONS, VIEWER } from './settings.js';
 
 const CACHED = { path: '/auth?token=cached-token', connections: CONNECTIONS, headers: VIEWER };
 const LOCAL_TTL_SECONDS = 5;
+/** No round starts past this once three have run (see rounds.ts). */
+const CAP_SECONDS = 90;
+
+/** The median over the rounds of `side`'s figure over the memory store's in the same round. */
+function pairedRatio(side: readonly Row[], memory: readonly Row[], figure: (row: Row) => number | undefined) {
+  const ratios = side.flatMap((row, round) => {
+    const [mine, theirs] = [figure(row), figure(memory[round]!)];
+    return mine === undefined || theirs === undefined || theirs === 0 ? [] : [mine / theirs];
+  });
+  return ratios.length === 0 ? undefined : median(ratios);
+}
 
 export async function redisCache(): Promise<Section> {
   const middleware = await startCountingMiddleware();
@@ -26,36 +42,39 @@ export async function redisCache(): Promise<Section> {
     ...backend,
   ]);
   const rows = { memory: [] as Row[], redis: [] as Row[], near: [] as Row[] };
-  for (let round = 0; round < ROUNDS; round++) {
+  const rounds = await interleavedRounds(CAP_SECONDS, async () => {
     rows.memory.push(await measure('7. bridge, memory store, cached', memory, CACHED, SERVER_CORE));
     rows.redis.push(await measure('7. bridge, Redis store, localTtl 0, cached', shared, CACHED, SERVER_CORE));
     if (!('refused' in near))
       rows.near.push(
         await measure(`7. bridge, Redis store, localTtl ${LOCAL_TTL_SECONDS} s, cached`, near, CACHED, SERVER_CORE),
       );
-  }
+  });
   await Promise.all([middleware.stop(), memory.stop(), shared.stop(), ...('refused' in near ? [] : [near.stop()])]);
   await redis.stop();
 
-  const [rps, cpu] = [bestRps, bestCpu];
-  const plain = rps(rows.redis) / rps(rows.memory);
-  const withNear = 'refused' in near ? undefined : rps(rows.near) / rps(rows.memory);
-  const best = withNear ?? plain;
+  const rps = (side: readonly Row[]) => pairedRatio(side, rows.memory, (row) => row.rps);
+  const cpu = (side: readonly Row[]) => pairedRatio(side, rows.memory, (row) => row.cpuMicros);
+  const compared = (side: readonly Row[]) =>
+    `${fixed(rps(side), 2)}x throughput, CPU ${fixed(medianCpu(side), 1)} vs ${fixed(medianCpu(rows.memory), 1)} µs per decision (${fixed(cpu(side), 2)}x)`;
+  const withNear = 'refused' in near ? undefined : rps(rows.near);
+  const best = withNear ?? rps(rows.redis);
   return {
     lines: [
       rowTable(Object.values(rows).flat()),
       '',
-      `7. Redis store without near-cache (localTtl 0) / memory store, cached, best of ${ROUNDS} interleaved round(s): ${plain.toFixed(2)}x throughput, CPU ${fixed(cpu(rows.redis), 1)} vs ${fixed(cpu(rows.memory), 1)} µs per decision`,
-      withNear === undefined
-        ? `   with cache.localTtl: n/a (not supported by this build: ${'refused' in near ? near.refused : ''})`
-        : `   with cache.localTtl ${LOCAL_TTL_SECONDS} s / memory store: ${withNear.toFixed(2)}x throughput, CPU ${fixed(cpu(rows.near), 1)} µs per decision`,
+      `7. against the memory store, cached, medians over ${rounds} interleaved round(s) of each round's ratio:`,
+      `   Redis store without near-cache (localTtl 0): ${compared(rows.redis)}`,
+      'refused' in near
+        ? `   with cache.localTtl: n/a (not supported by this build: ${near.refused})`
+        : `   with cache.localTtl ${LOCAL_TTL_SECONDS} s: ${compared(rows.near)}`,
     ],
     targets: [
       {
         figure: `Redis store cached / memory store cached${withNear === undefined ? '' : ' (localTtl)'}`,
-        measured: `${best.toFixed(2)}x`,
+        measured: `${fixed(best, 2)}x`,
         target: '>= 0.9x',
-        met: best >= 0.9,
+        met: best === undefined ? undefined : best >= 0.9,
       },
     ],
   };

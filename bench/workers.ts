@@ -11,6 +11,8 @@
  * connections split between them: no cluster code at all, so it shows what
  * two busy processes taking turns on one core cost, and the group's own
  * cost (IPC, the primary, the statistics relay) is what it adds to that.
+ * Context switches per request, counted for every side, show what taking
+ * turns costs: each switch is a wake-up that answers fewer requests at once.
  * n/a where this build has no `--workers`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -36,6 +38,21 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** Context switches (voluntary and not, every thread's) of `pid` and its children so far; undefined without /proc. */
+function contextSwitches(pid: number): number | undefined {
+  try {
+    let total = 0;
+    for (const each of [pid, ...childrenOf(pid)])
+      for (const task of readdirSync(`/proc/${each}/task`)) {
+        const status = readFileSync(`/proc/${each}/task/${task}/status`, 'utf8');
+        for (const match of status.matchAll(/ctxt_switches:\s+(\d+)/g)) total += Number(match[1]);
+      }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds of `pid` alone, without its children (a primary without its workers). */
 function ownCpuSeconds(pid: number): number | undefined {
   const all = cpuSeconds(pid);
@@ -51,6 +68,8 @@ interface Side {
   readonly rows: Row[];
   /** A group primary's own CPU per request of each round, µs. */
   readonly primary: number[];
+  /** Context switches per 1,000 requests of each round, every process of the side. */
+  readonly switches: number[];
 }
 
 /** CPU seconds of every bridge of a side, each with its workers. */
@@ -58,6 +77,17 @@ function sideCpuSeconds(side: Side): number | undefined {
   let total = 0;
   for (const { pid } of side.bridges) {
     const each = cpuSeconds(pid);
+    if (each === undefined) return undefined;
+    total += each;
+  }
+  return total;
+}
+
+/** Context switches of every process of a side. */
+function sideSwitches(side: Side): number | undefined {
+  let total = 0;
+  for (const { pid } of side.bridges) {
+    const each = contextSwitches(pid);
     if (each === undefined) return undefined;
     total += each;
   }
@@ -98,9 +128,13 @@ async function round(side: Side, index: number): Promise<void> {
   const group =
     side.bridges.length === 1 && first !== undefined && childrenOf(first.pid).length > 0 ? first : undefined;
   const before = group && ownCpuSeconds(group.pid);
+  const switchedBefore = sideSwitches(side);
   const row = await measureSide(`9. ${side.name} (round ${index + 1})`, side);
+  const switchedAfter = sideSwitches(side);
   const after = group && ownCpuSeconds(group.pid);
   side.rows.push(row);
+  if (switchedBefore !== undefined && switchedAfter !== undefined && row.rps > 0)
+    side.switches.push((1000 * (switchedAfter - switchedBefore)) / (row.rps * SECONDS));
   // The row's rate over the measured seconds is the requests answered.
   if (before !== undefined && after !== undefined && row.rps > 0)
     side.primary.push(((after - before) * 1e6) / (row.rps * SECONDS));
@@ -134,6 +168,7 @@ export async function workers(): Promise<Section> {
       cores: i === 1 ? BOTH_CORES : SERVER_CORE,
       rows: [],
       primary: [],
+      switches: [],
     }),
   ) as [Side, Side, Side];
   const control: Side = {
@@ -142,6 +177,7 @@ export async function workers(): Promise<Section> {
     cores: SERVER_CORE,
     rows: [],
     primary: [],
+    switches: [],
   };
   const sides = [one, spread, shared, control];
   const rounds = await interleavedRounds(CAP_SECONDS, async (index) => {
@@ -158,6 +194,7 @@ export async function workers(): Promise<Section> {
   const alone = compared(shared);
   const twoProcesses = compared(control);
   const primary = (side: Side) => (side.primary.length === 0 ? '-' : fixed(median(side.primary), 1));
+  const switches = (side: Side) => (side.switches.length === 0 ? '-' : fixed(median(side.switches), 0));
   return {
     lines: [
       rowTable(sides.flatMap((side) => side.rows)),
@@ -167,6 +204,7 @@ export async function workers(): Promise<Section> {
       `   --workers 2 on cpu 0 alone: CPU ${alone.text}; no worker shares a core with the load generator, the two workers take turns on one`,
       `   control, two independent bridges on cpu 0 (no cluster code): CPU ${twoProcesses.text}; what two processes taking turns on one core cost here`,
       `   the primary's own share: ${primary(spread)} µs (cpu 0,1), ${primary(shared)} µs (cpu 0) per request`,
+      `   context switches per 1,000 requests, every process of a side: ${sides.map((side) => `${side.name.replace(/, cached$/, '')} ${switches(side)}`).join('; ')}`,
     ],
     targets: [
       {

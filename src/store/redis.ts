@@ -151,19 +151,33 @@ export function redisStore(options: RedisStoreOptions): Store {
     if (subscriber.listening() && dropsHeard === heardBefore) near.keep(key, value, lifetimeMs);
   };
 
-  const get = async <T extends StoredValue>(key: string): Promise<T | undefined> => {
-    const kept = near.get(key);
-    if (kept !== undefined) return kept as T;
-    const heardBefore = dropsHeard;
+  const read = async (key: string, heardBefore: number): Promise<StoredValue | undefined> => {
     const answer = await attempt(() => redis.getWithTtl(key), 'read');
     // Not in Redis, or no answer: a binding this instance made while Redis refused it is still here.
-    if (answer === FAILED || answer[0] === null) return local.get<T>(key);
+    if (answer === FAILED || answer[0] === null) return local.get(key);
     const value = parseStored(answer[0]);
     // PTTL -1: a key without expiry, not one a bridge wrote; the near-cache's own bound holds.
     if (value !== undefined) keepNear(key, value, answer[1] < 0 ? Number.POSITIVE_INFINITY : answer[1], heardBefore);
-    return value as T | undefined;
+    return value;
   };
-  const sharing = missSharing({ redis, subscriber, attempt, read: get, now: options.now });
+  /** A read sent now: what must see every write made before it (a claim lost, a shared miss's stored answer). */
+  const readNow = <T extends StoredValue>(key: string) => read(key, dropsHeard) as Promise<T | undefined>;
+  // When a near-cached key expires under load, every check of it misses at once: they share one read.
+  const reading = new Map<string, { readonly heardBefore: number; readonly value: Promise<StoredValue | undefined> }>();
+  const get = <T extends StoredValue>(key: string): Promise<T | undefined> => {
+    const kept = near.get(key);
+    if (kept !== undefined) return Promise.resolve(kept as T);
+    const underway = reading.get(key);
+    // A read sent before a drop was heard may hold what was dropped: no check that came after the drop joins it.
+    if (underway !== undefined && underway.heardBefore === dropsHeard) return underway.value as Promise<T | undefined>;
+    const entry = { heardBefore: dropsHeard, value: read(key, dropsHeard) };
+    reading.set(key, entry);
+    void entry.value.finally(() => {
+      if (reading.get(key) === entry) reading.delete(key);
+    });
+    return entry.value as Promise<T | undefined>;
+  };
+  const sharing = missSharing({ redis, subscriber, attempt, read: readNow, now: options.now });
 
   return {
     get,
@@ -189,7 +203,7 @@ export function redisStore(options: RedisStoreOptions): Store {
         return value;
       }
       // Taken: whoever holds it now, if Redis says.
-      return get<T>(key);
+      return readNow<T>(key);
     },
     async admitSession(request: SessionAdmission) {
       const idleMs = storeTtlSeconds(request.idleTtlSeconds) * 1000;

@@ -39,6 +39,12 @@ const stored = (value: object) => JSON.stringify(value);
 /** A cached decision fresh for an hour (one past its freshness is never near-cached). */
 const decision = { ...pastDecision, freshUntil: Date.now() + 3_600_000 };
 
+/** Scripts Redis has run so far (every read of the store is one: GET and PTTL together). */
+async function scriptsRun(): Promise<number> {
+  const stats = await shared.inspector.info('commandstats');
+  return [...stats.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
 describe('redis store near-cache', () => {
   it('a value read once answers from memory, at once and synchronously, even while Redis is stalled', async () => {
     const reader = nearCachedStore();
@@ -54,6 +60,17 @@ describe('redis store near-cache', () => {
     } finally {
       shared.server.thaw();
     }
+  });
+
+  it('checks that miss the near-cache at once (its entry just expired) share one read of Redis', async () => {
+    const reader = nearCachedStore();
+    await listening(reader);
+    await shared.inspector.set('iab:d:default:a', stored(decision), 'EX', 60);
+    const before = await scriptsRun();
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => reader.store.get('d:default:a')));
+    expect(answers).toEqual([decision, decision, decision, decision, decision]);
+    expect((await scriptsRun()) - before).toBe(1);
+    expect(reader.store.getNow?.('d:default:a')).toEqual(decision);
   });
 
   it('keeps a value for localTtl at most, and never past the life its key had left in Redis', async () => {
