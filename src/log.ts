@@ -208,7 +208,9 @@ function writeJsonDecisionLine(f: DecisionFields, end: Uint8Array, out: BatchedS
   out.chunk(end);
 }
 
-/** A decision line's end at the current time, as bytes made once per millisecond (`timestamp` says when that changes). */
+/**
+ * A decision line's end at the current time, as bytes made once per millisecond (`timestamp` says when that changes).
+ */
 function lineEnds(timestamp: () => string): () => Uint8Array {
   let text = '';
   let end = piece('');

@@ -33,7 +33,10 @@ export interface CheckAnswered {
   readonly durationMs: number;
 }
 
-/** Whether the cache answered (`hit`/`stale`), was asked and sent the check on to the backends (`miss`), or was not involved (`none`). */
+/**
+ * Whether the cache answered (`hit`/`stale`), was asked and sent the check on to the backends (`miss`), or was not
+ * involved (`none`).
+ */
 export function cacheOutcome(decision: Decision): CheckAnswered['cache'] {
   return decision.cache ?? (decision.miss === undefined ? 'none' : 'miss');
 }

@@ -23,7 +23,9 @@ const SECRET_IN_NAME = /secret|pass|pwd|token|key|auth|sig|hash|hmac|cred|jwt|md
  */
 const SECRET_NAMES = new Set(['pin', 'otp', 'sid', 'sessid', 'phpsessid', 'jsessionid', 'st']);
 
-/** Whether a query parameter, header, form or JSON field or environment variable is named like one carrying a secret. */
+/**
+ * Whether a query parameter, header, form or JSON field or environment variable is named like one carrying a secret.
+ */
 export function isSecretParameterName(name: string): boolean {
   return SECRET_IN_NAME.test(name) || SECRET_NAMES.has(name.toLowerCase());
 }

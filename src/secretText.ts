@@ -59,7 +59,9 @@ function rewriteQuery(raw: string, replace: Replace, depth: number): string {
     .join('&');
 }
 
-/** A URL (absolute or a path), or a query, with its user info and secret-named parameters (query and fragment) replaced. */
+/**
+ * A URL (absolute or a path), or a query, with its user info and secret-named parameters (query and fragment) replaced.
+ */
 function rewriteText(text: string, replace: Replace, depth: number): string {
   const userInfo = USER_INFO.exec(text);
   const head = userInfo ? `${userInfo[1]}${replace(userInfo[2]!, decoded(userInfo[2]!))}@` : '';

@@ -62,7 +62,10 @@ async function listenForDecisions(
   return running;
 }
 
-/** `serve`: runs until SIGTERM/SIGINT, then drains in-flight requests and exits 0; a second signal forces exit 1. SIGHUP reloads. */
+/**
+ * `serve`: runs until SIGTERM/SIGINT, then drains in-flight requests and exits 0; a second signal forces exit 1. SIGHUP
+ * reloads.
+ */
 export async function serve(file: string, options: ServeOptions = {}): Promise<void> {
   keepRequestObjectsYoung();
   surviveBrokenOutput();

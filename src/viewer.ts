@@ -39,7 +39,9 @@ export interface ViewerRequest {
   readonly credentials?: { readonly login: string; readonly password: string };
   /** The viewer's `auth=` value as given, also when it is not `login:password` (a middleware may read it anyway). */
   readonly auth?: string;
-  /** A Flussonic caller's own parameters: the ones the bridge does not set itself pass on to Flussonic-style backends. */
+  /**
+   * A Flussonic caller's own parameters: the ones the bridge does not set itself pass on to Flussonic-style backends.
+   */
   readonly callerParams?: Query;
   /** The caller asks to publish (or to use its API), not to watch: the route's `publish` setting decides. */
   readonly publishing?: true;
@@ -57,12 +59,18 @@ export function protoFromPath(path: string | undefined): string {
 
 const HAS_FILE_EXTENSION = /\.[A-Za-z0-9]{1,8}$/;
 
-/** What is asked for within a channel: a file, or Flussonic's MPEG-TS stream (`<stream>/mpegts`), which has no extension. */
+/**
+ * What is asked for within a channel: a file, or Flussonic's MPEG-TS stream (`<stream>/mpegts`), which has no
+ * extension.
+ */
 function isFile(segment: string): boolean {
   return HAS_FILE_EXTENSION.test(segment) || segment === 'mpegts';
 }
 
-/** A Flussonic segment, live or from the archive alike: `<stream>/2026/12/01/10/00/00-05000.ts` (date, then start-duration). */
+/**
+ * A Flussonic segment, live or from the archive alike: `<stream>/2026/12/01/10/00/00-05000.ts` (date, then
+ * start-duration).
+ */
 const DATED_SEGMENT = /\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}\/\d{2}-\d+\.[A-Za-z0-9]{1,8}$/;
 
 /** Flussonic's choice of tracks within a stream (`<stream>/tracks-v1a1/index.m3u8`): not the channel. */

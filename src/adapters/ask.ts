@@ -84,7 +84,8 @@ export function endpointAdapter(
     name,
     check: (viewer, { deadline, signal }: AskLimits) => {
       // The route's deadline, when sooner than the backend's own timeout, is the request's: one timer for both.
-      // Whole milliseconds: Node keeps a timer list per distinct duration, and a budget started just now rounds back to one.
+      // Whole milliseconds: Node keeps a timer list per distinct duration, and a budget started just now rounds back to
+      // one.
       const left = Math.ceil(deadline - performance.now());
       if (left <= 0) return Promise.resolve(BUDGET_SPENT);
       const budgetFirst = left < options.timeoutMs;

@@ -17,7 +17,10 @@ const LOWER_CASE_BIT = 0x20;
 
 const isDigit = (byte: number | undefined): boolean => byte !== undefined && byte >= ZERO && byte <= NINE;
 
-/** What JavaScript's `trim()` takes off a header value read as latin1: tab, VT, FF, space, no-break space (CR and LF end a line). */
+/**
+ * What JavaScript's `trim()` takes off a header value read as latin1: tab, VT, FF, space, no-break space (CR and LF end
+ * a line).
+ */
 const isTrimmed = (byte: number): boolean =>
   byte === SPACE || byte === 0x09 || byte === 0x0b || byte === 0x0c || byte === 0xa0;
 

@@ -2,7 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { BackendAsked, BackendOutcome, BridgeObserver } from '../observe.js';
 import type { BackendErrorKind, BackendVerdict, MiddlewareAdapter } from './types.js';
 
-/** Error kinds in the words of `backend_requests_total`; a check cancelled because it was no longer needed is no outcome. */
+/**
+ * Error kinds in the words of `backend_requests_total`; a check cancelled because it was no longer needed is no
+ * outcome.
+ */
 const OUTCOME_OF_ERROR: Record<BackendErrorKind, BackendOutcome | undefined> = {
   timeout: 'timeout',
   refused: 'refused',

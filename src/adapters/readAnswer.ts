@@ -33,7 +33,9 @@ function readFlag(headers: Headers, name: string, notes: string[]): boolean | un
   return undefined;
 }
 
-/** The headers the README's "How backend answers are read" honours, sanitized; unusable values are dropped and noted. */
+/**
+ * The headers the README's "How backend answers are read" honours, sanitized; unusable values are dropped and noted.
+ */
 function readBackendInfo(headers: Headers, status: number, notes: string[]): BackendInfo {
   const userId = headerToText(headers['x-userid']);
   const isRedirect = status >= 300 && status < 400;

@@ -29,7 +29,10 @@ export interface SessionRelay extends Required<Pick<BridgeObserver, 'checkAnswer
   flush(): void;
 }
 
-/** Plain data compared leaf by leaf: the objects a decision passes on by reference (its source, its count), when they are not the very same. */
+/**
+ * Plain data compared leaf by leaf: the objects a decision passes on by reference (its source, its count), when they
+ * are not the very same.
+ */
 function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;

@@ -10,7 +10,9 @@ export function aggregatedMetrics(): () => Promise<string> {
   return () => registry.clusterMetrics();
 }
 
-/** A worker's side: answers the primary's requests with this registry (the bridge's own, not prom-client's global one). */
+/**
+ * A worker's side: answers the primary's requests with this registry (the bridge's own, not prom-client's global one).
+ */
 export function shareMetrics(registry: Registry): void {
   // Constructing one is what makes prom-client listen for the primary's requests in a worker.
   new AggregatorRegistry();

@@ -13,7 +13,10 @@ import type { WorkerStatus } from './groupStatus.js';
 import { LEAD_SLOT, memberEnv, type ReadyReport } from './member.js';
 import { storeHub } from './storeHub.js';
 
-/** How long the primary waits for a worker's answer (a status, its share of a revoke); the lead waits longer for the whole. */
+/**
+ * How long the primary waits for a worker's answer (a status, its share of a revoke); the lead waits longer for the
+ * whole.
+ */
 const WORKER_ANSWER_MS = 2000;
 /** A reload reads and checks the config and users files: seconds on a loaded machine. */
 const RELOAD_ANSWER_MS = 10_000;
@@ -163,7 +166,8 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     for (const slot of slots.values()) {
       // A message, not a signal: a worker that also got the signal itself (Ctrl-C reaches the whole group) stops once.
       if (slot.ready) slot.channel.tell('stop', [reason]);
-      // One still starting cannot hear the message yet: the signal drains it once it handles signals, or ends it before it serves.
+      // One still starting cannot hear the message yet: the signal drains it once it handles signals, or ends it before
+      // it serves.
       else if (!slot.worker.isDead()) slot.worker.process.kill('SIGTERM');
     }
     if (connected().length === 0) void finish(code);

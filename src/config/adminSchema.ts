@@ -8,7 +8,10 @@ const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8089 } as const;
 /** A token shorter than this is guessable from the network; the admin routes can flush and revoke. */
 const MIN_TOKEN_LENGTH = 16;
 
-/** Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost); `listen` has already checked it is one of those forms or an IP. */
+/**
+ * Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost); `listen` has already checked it is one of
+ * those forms or an IP.
+ */
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || (ipaddr.isValid(host) && ipaddr.parse(host).range() === 'loopback');
 }

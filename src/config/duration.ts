@@ -7,7 +7,10 @@ const MAX_DURATION_SECONDS = 100 * 365 * 86_400;
 
 export const DURATION_MESSAGE = 'expected a duration such as 90, 90s, 15m, 3h or 2d';
 
-/** `90`, `90s`, `15m`, `3h`, `2d` (or a number of seconds) as whole seconds; undefined unless positive and at most 100 years. */
+/**
+ * `90`, `90s`, `15m`, `3h`, `2d` (or a number of seconds) as whole seconds; undefined unless positive and at most 100
+ * years.
+ */
 export function parseDuration(value: string | number): number | undefined {
   const match = /^(\d{1,10})([smhd]?)$/.exec(String(value).trim());
   if (!match) return undefined;

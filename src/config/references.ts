@@ -5,7 +5,9 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Routes that name a backend the file does not define. Read from the raw document, so a mistake elsewhere hides none. */
+/**
+ * Routes that name a backend the file does not define. Read from the raw document, so a mistake elsewhere hides none.
+ */
 function unknownBackends(document: Record<string, unknown>): string[] {
   const { routes, backends } = document;
   if (!isMapping(routes)) return [];

@@ -8,7 +8,10 @@ function isPostgresUrl(text: string): boolean {
   return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
 }
 
-/** Where viewing sessions are kept for `iptv-auth-bridge stats` and `/admin/stats` (README: "Viewing sessions and statistics"). */
+/**
+ * Where viewing sessions are kept for `iptv-auth-bridge stats` and `/admin/stats` (README: "Viewing sessions and
+ * statistics").
+ */
 const stats = z
   .strictObject({
     store: z.enum(['sqlite', 'postgres', 'off']).default('sqlite'),

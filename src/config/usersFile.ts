@@ -24,7 +24,8 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 /** A users file is a list of users, or `{users: [...], packages: {...}}`. */
 function fileParts(document: unknown, file: string): { users: unknown; packages: Record<string, unknown> } {
-  // An empty file is refused rather than read as "no users": it is what a reader sees halfway through a non-atomic write.
+  // An empty file is refused rather than read as "no users": it is what a reader sees halfway through a non-atomic
+  // write.
   if (document === null || document === undefined)
     throw new ConfigError(['(file): is empty (write [] for a file with no users)'], file);
   if (Array.isArray(document)) return { users: document, packages: {} };
@@ -42,7 +43,9 @@ function fileParts(document: unknown, file: string): { users: unknown; packages:
   return { users: document.users ?? [], packages };
 }
 
-/** A users file's own users, and its packages merged with the main config's; logins and tokens must not repeat `others`. */
+/**
+ * A users file's own users, and its packages merged with the main config's; logins and tokens must not repeat `others`.
+ */
 function fileUserSet(
   text: string,
   file: string,

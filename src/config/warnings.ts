@@ -17,7 +17,10 @@ function timeoutsOverBudget(config: BridgeConfig): string[] {
   );
 }
 
-/** Ministra's allows are capped below the lifetime it grants: Flussonic callers re-check once the portal has forgotten the token. */
+/**
+ * Ministra's allows are capped below the lifetime it grants: Flussonic callers re-check once the portal has forgotten
+ * the token.
+ */
 function ministraCappedBelowAuthDuration(config: BridgeConfig): string[] {
   if (config.cache.maxTtl >= MINISTRA_AUTH_DURATION) return [];
   return Object.entries(config.backends)

@@ -20,7 +20,10 @@ export type ReloadResult = 'ok' | 'invalid' | 'failed';
 /** Said of route names that are not configured, so that no caller can grow the label set. */
 export const UNKNOWN_ROUTE = '(unknown)';
 
-/** A counter of what a source has dropped since start, read at scrape time (a new source reads from 0 again: never counted down). */
+/**
+ * A counter of what a source has dropped since start, read at scrape time (a new source reads from 0 again: never
+ * counted down).
+ */
 function droppedCounter(registry: Registry, name: string, help: string, dropped: () => number): void {
   let reported = 0;
   new Counter({

@@ -105,7 +105,10 @@ const CESBO_STYLE_KEY: readonly CacheKeyPart[] = [
   'origin',
 ];
 
-/** What a Flussonic-style backend receives: what a Cesbo-style one does (`qs` is the query, `host` else the origin's), and more. */
+/**
+ * What a Flussonic-style backend receives: what a Cesbo-style one does (`qs` is the query, `host` else the origin's),
+ * and more.
+ */
 const FLUSSONIC_STYLE_KEY: readonly CacheKeyPart[] = [
   'token',
   'credentials',
@@ -154,7 +157,10 @@ const encodePart = (value: string | undefined) => (value === undefined ? '-' : `
  */
 export const REMEMBERED_KEYS = 10_000;
 
-/** A route's keys from their encoded parts: viewing and publishing apart (a publish never shares an answer with viewing). */
+/**
+ * A route's keys from their encoded parts: viewing and publishing apart (a publish never shares an answer with
+ * viewing).
+ */
 interface RouteKeys {
   readonly viewing: (encoded: string) => string;
   readonly publishing: (encoded: string) => string;

@@ -3,7 +3,10 @@ import type { ViewerRequest } from '../viewer.js';
 import { BINDING_KEYS, bindingKey, DECISION_KEYS, decisionKeyPrefix, digest } from './cacheKey.js';
 import type { StepAnswer } from './decision.js';
 
-/** Whose cached allows, token bindings and counted sessions to drop: a viewer's token, login, or the middleware's user id. */
+/**
+ * Whose cached allows, token bindings and counted sessions to drop: a viewer's token, login, or the middleware's user
+ * id.
+ */
 export type RevokeSelector = { readonly token: string } | { readonly login: string } | { readonly userId: string };
 
 export interface Revoked {

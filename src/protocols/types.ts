@@ -57,7 +57,10 @@ export interface CallerProtocol {
   read(req: IncomingMessage, caller: string | undefined, limits: ReadLimits, body?: ReadBody): ViewerRequest;
   /** The dialect a request is in when `read` refused it or never ran; `name` when absent. */
   dialectOf?(req: IncomingMessage): ProtocolName;
-  /** The status a refusal of `status` is answered with in `dialect`, where the server reads some 4xx as its own fault; `status` when absent. */
+  /**
+   * The status a refusal of `status` is answered with in `dialect`, where the server reads some 4xx as its own fault;
+   * `status` when absent.
+   */
   refusedAs?(dialect: ProtocolName, status: RequestProblem['status']): RequestProblem['status'];
   /** The answer's headers (a fresh object: the writer adds to it). */
   answerHeaders(decision: WireDecision): Record<string, string>;

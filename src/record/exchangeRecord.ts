@@ -34,7 +34,10 @@ function isSecretPart(name: string): boolean {
   return isSecretParameterName(name) || SECRET_REQUEST_PART.test(name);
 }
 
-/** A secret with, for `login:password` (an `auth=`, a URL's user info), its password on its own: either can reappear alone. */
+/**
+ * A secret with, for `login:password` (an `auth=`, a URL's user info), its password on its own: either can reappear
+ * alone.
+ */
 function withPassword(value: string): string[] {
   const password = value.includes(':') ? value.slice(value.indexOf(':') + 1) : undefined;
   return password ? [value, password] : [value];

@@ -57,11 +57,15 @@ export interface RequestTarget {
   readonly path: string;
   /** Everything after the `?`, as sent ('' without one). */
   readonly rawQuery: string;
-  /** Decoded as URLSearchParams does; a repeated parameter with all its values in order, parameters in first-seen order. */
+  /**
+   * Decoded as URLSearchParams does; a repeated parameter with all its values in order, parameters in first-seen order.
+   */
   readonly query: [string, string[]][];
 }
 
-/** How both the recorder and the replay server read a request target, so that a recording matches what replay receives. */
+/**
+ * How both the recorder and the replay server read a request target, so that a recording matches what replay receives.
+ */
 export function parseTarget(target: string): RequestTarget {
   const mark = target.indexOf('?');
   const rawQuery = mark === -1 ? '' : target.slice(mark + 1);

@@ -3,7 +3,10 @@ import type { Socket } from 'node:net';
 import type { KernelQueues } from './kernelQueues.js';
 import { rawAnswer } from './rawAnswer.js';
 
-/** After a refusal, how long a caller may stay silent before its connection is dropped (it may still be sending the rest). */
+/**
+ * After a refusal, how long a caller may stay silent before its connection is dropped (it may still be sending the
+ * rest).
+ */
 const LINGER_MS = 2000;
 
 interface Connection {
@@ -85,7 +88,10 @@ export class ConnectionTracker {
     if (this.#closing) this.#closeAfterIfLast(res);
   }
 
-  /** Whether this connection's unparseable bytes already have their answer (Node reports the error again for every later chunk). */
+  /**
+   * Whether this connection's unparseable bytes already have their answer (Node reports the error again for every later
+   * chunk).
+   */
   isRefusing(socket: Socket): boolean {
     return this.#connections.get(socket)?.refusal !== undefined;
   }

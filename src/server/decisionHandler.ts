@@ -122,7 +122,9 @@ export function decisionHandler({
       latencyMs,
     });
 
-  /** A notification that decides nothing: acknowledged as allowed, nobody asked; an ending one ends the viewing session. */
+  /**
+   * A notification that decides nothing: acknowledged as allowed, nobody asked; an ending one ends the viewing session.
+   */
   const acknowledge = (
     protocol: CallerProtocol,
     route: string,

@@ -69,7 +69,10 @@ export async function readKernelQueues(
 
 const CHUNK_BYTES = 16 * 1024;
 
-/** The listening sockets of one table: the kernel writes them before every other socket, so reading stops at the first that is not. */
+/**
+ * The listening sockets of one table: the kernel writes them before every other socket, so reading stops at the first
+ * that is not.
+ */
 function listeningSockets(table: string): { localPort: number; rxQueue: number }[] | undefined {
   let fd: number;
   try {

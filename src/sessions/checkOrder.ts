@@ -19,7 +19,10 @@ export class CheckOrder<T extends Linked<T>> {
     return this.oldestItem;
   }
 
-  /** The most recently checked: walk on by `older`, as from `oldest` by `newer` (plain walks, no iterator: a walk may pass 100,000). */
+  /**
+   * The most recently checked: walk on by `older`, as from `oldest` by `newer` (plain walks, no iterator: a walk may
+   * pass 100,000).
+   */
   get newest(): T | undefined {
     return this.newestItem;
   }

@@ -26,7 +26,10 @@ export type TrackedDecision = Pick<Decision, 'allow' | 'source' | 'sessionName' 
   readonly answer?: Pick<BackendInfo, 'userId' | 'maxSessions' | 'unique'>;
 };
 
-/** The tracker's part of a check that counts in a session (a viewing one with a session id and a decision); undefined for any other. */
+/**
+ * The tracker's part of a check that counts in a session (a viewing one with a session id and a decision); undefined
+ * for any other.
+ */
 export function trackedCheckOf(
   event: CheckAnswered,
 ): (TrackedCheck & { readonly viewer: { session: string } }) | undefined {

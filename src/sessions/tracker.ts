@@ -100,7 +100,8 @@ export class SessionTracker {
     const named = namedUser(event);
     // The user the session has already (nearly every check): nothing to compare, nothing built.
     if (named.user === undefined || named.user === tracked.row.user) return false;
-    // Its fields named, not spread: a copy of the whole session on every later check cost more than the rest of the tracker.
+    // Its fields named, not spread: a copy of the whole session on every later check cost more than the rest of the
+    // tracker.
     const known = {
       user: tracked.row.user,
       login: tracked.login,
@@ -157,7 +158,8 @@ export class SessionTracker {
   /** Live sessions matching `predicate`, oldest check first. */
   find(predicate: (session: TrackedSession) => boolean): TrackedSession[] {
     const found: TrackedSession[] = [];
-    // A plain walk of the links: an iterator spread into an array first cost twice as much at 100,000 (a connector's every poll).
+    // A plain walk of the links: an iterator spread into an array first cost twice as much at 100,000 (a connector's
+    // every poll).
     for (let session = this.order.oldest; session; session = session.newer) if (predicate(session)) found.push(session);
     return found;
   }
@@ -193,7 +195,10 @@ export class SessionTracker {
     return rows;
   }
 
-  /** Ends every session not checked within `idleTtl`, at the time it was last seen, SWEEP_SLICE per turn of the event loop. */
+  /**
+   * Ends every session not checked within `idleTtl`, at the time it was last seen, SWEEP_SLICE per turn of the event
+   * loop.
+   */
   sweep(): void {
     if (!this.sweepGoesOn) this.endIdle(this.options.clock.now() - this.options.idleTtlSeconds * 1000);
   }

@@ -1,7 +1,10 @@
 import { aggregate, concurrency } from './aggregate.js';
 import type { SessionSpan, SpanRules, StatsView, Summaries, Window } from './types.js';
 
-/** A database's spans (summed here unless it sums them itself), or statistics summed elsewhere alone (the live sessions'). */
+/**
+ * A database's spans (summed here unless it sums them itself), or statistics summed elsewhere alone (the live
+ * sessions').
+ */
 export type SpanSource =
   | {
       spans(since: number, until: number): Promise<readonly SessionSpan[]>;

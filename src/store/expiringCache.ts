@@ -13,11 +13,16 @@ const DROP_SLICE = 1000;
 class Entry<V> {
   constructor(
     readonly value: V,
-    /** When the entry ends, in ms since the cache's epoch (see `ExpiringCache.elapsed`): expired once elapsed is past this. */
+    /**
+     * When the entry ends, in ms since the cache's epoch (see `ExpiringCache.elapsed`): expired once elapsed is past
+     * this.
+     */
     readonly end: number,
     /** What the cache's owner noted about the entry; dropped with it. */
     public note: string | undefined,
-    /** The second whose list holds this entry's key for the sweep (another list may still name the key: see `index`). */
+    /**
+     * The second whose list holds this entry's key for the sweep (another list may still name the key: see `index`).
+     */
     public indexedAt: number,
   ) {}
 }
@@ -114,7 +119,10 @@ export class ExpiringCache<V> {
     return entry !== undefined;
   }
 
-  /** Every held entry's key and note, for the entries that have one (expired ones the sweep has not reached yet included). */
+  /**
+   * Every held entry's key and note, for the entries that have one (expired ones the sweep has not reached yet
+   * included).
+   */
   *notes(): Generator<readonly [key: string, note: string]> {
     for (const [key, entry] of this.entries) if (entry.note !== undefined) yield [key, entry.note];
   }

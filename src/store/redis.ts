@@ -13,7 +13,10 @@ import { parseRedisUrl, REDIS_URL_FORMS } from '../config/redisUrl.js';
 import type { Dropped, NotedAllow, SessionAdmission, Store, StoredValue } from './types.js';
 
 export interface RedisStoreOptions {
-  /** `redis://[[user]:password@]host[:port][/db]`, `rediss://...` (TLS) or `redis+sentinel://...` (see src/config/redisUrl.ts). */
+  /**
+   * `redis://[[user]:password@]host[:port][/db]`, `rediss://...` (TLS) or `redis+sentinel://...` (see
+   * src/config/redisUrl.ts).
+   */
   readonly url: string;
   /** No operation holds a caller longer than this; past it a read is a miss and a write is dropped. */
   readonly timeoutMs: number;

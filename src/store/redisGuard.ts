@@ -50,7 +50,10 @@ function withFallback<T>(operation: () => Promise<T>, ms: number, fallback: T): 
   });
 }
 
-/** An error Redis itself answered (`OOM command not allowed ...`, `READONLY ...`), as opposed to a timeout or a closed socket. */
+/**
+ * An error Redis itself answered (`OOM command not allowed ...`, `READONLY ...`), as opposed to a timeout or a closed
+ * socket.
+ */
 function isReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'ReplyError';
 }

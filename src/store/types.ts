@@ -49,7 +49,8 @@ export interface Store {
   releaseSession(user: string, session: string): Promise<void>;
   /**
    * Notes that the cached allow under `key` belongs to each of `identities` (`t:<token digest>`,
-   * `l:<login>`, `u:<user id>`; none holds a line break), for as long as it lives, so it can be found again by any of them.
+   * `l:<login>`, `u:<user id>`; none holds a line break), for as long as it lives, so it can be found again by any of
+   * them.
    */
   noteAllow(key: string, identities: readonly string[], ttlSeconds: number): Promise<void>;
   /** The cached allows noted under `identity`; undefined when the store cannot answer. */
@@ -103,7 +104,9 @@ export interface Dropped {
   readonly sessions: number;
 }
 
-/** What every instance hears after a drop, so it can forget in-process copies too. Holds no secret: keys are digests. */
+/**
+ * What every instance hears after a drop, so it can forget in-process copies too. Holds no secret: keys are digests.
+ */
 export type DropEvent =
   | { readonly kind: 'keys'; readonly keys: readonly string[]; readonly sessionsOf: readonly string[] }
   | { readonly kind: 'prefix'; readonly prefix: string };

@@ -23,7 +23,10 @@ const HEADERS_READ = [
 /** Replaces the secrets a trace knows of wherever they show in a text. */
 export type Scrub = (text: string) => string;
 
-/** A scrubber for the viewer's token, `auth=` and password and the given secrets (of the config's environment), in the forms they travel in. */
+/**
+ * A scrubber for the viewer's token, `auth=` and password and the given secrets (of the config's environment), in the
+ * forms they travel in.
+ */
 export function scrubberFor(viewer: ViewerRequest, known: readonly string[]): Scrub {
   const values = [viewer.token, viewer.auth, viewer.credentials?.password, ...known].filter(
     (value): value is string => value !== undefined,
@@ -61,7 +64,10 @@ export function maskedRequest(outbound: OutboundRequest & { readonly method?: st
   return { method: outbound.method ?? 'GET', url: `${outbound.origin}${scrub(path)}${query}`, headers };
 }
 
-/** The answer headers the bridge reads, as received (a redirect can quote the viewer's token, or hand out one of its own: masked). */
+/**
+ * The answer headers the bridge reads, as received (a redirect can quote the viewer's token, or hand out one of its
+ * own: masked).
+ */
 export function headersRead(answer: MiddlewareAnswer, scrub: Scrub): Record<string, string> {
   const read: Record<string, string> = {};
   for (const name of HEADERS_READ) {

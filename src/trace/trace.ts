@@ -21,7 +21,9 @@ export type * from './types.js';
 export type TraceInput = { readonly viewer: ViewerRequest } | CallerRequest;
 
 export interface TraceOptions {
-  /** For `${ENV}` in the users file, and values of secret-named variables masked in the output (default: process.env). */
+  /**
+   * For `${ENV}` in the users file, and values of secret-named variables masked in the output (default: process.env).
+   */
   readonly env?: NodeJS.ProcessEnv;
   /** Milliseconds, for the times a trace reports (default: performance.now). */
   readonly now?: () => number;

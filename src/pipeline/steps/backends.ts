@@ -96,7 +96,9 @@ function firstWith(answered: readonly Asked[], outcome: 'allow' | 'deny'): Asked
   return undefined;
 }
 
-/** A redirect any denying backend gave (the first in configuration order): it knows the viewer better than the route. */
+/**
+ * A redirect any denying backend gave (the first in configuration order): it knows the viewer better than the route.
+ */
 function backendRedirect(answered: readonly Asked[]): string | undefined {
   for (const { verdict } of answered) {
     if (verdict.outcome === 'deny' && verdict.info.redirect) return verdict.info.redirect;

@@ -9,7 +9,10 @@ export interface IpRulesInputs {
   readonly denyRedirect: string | undefined;
 }
 
-/** README "Decision order", step 1: `allow` lets in with no further check, `deny` refuses whatever the credentials, `pass` moves on. */
+/**
+ * README "Decision order", step 1: `allow` lets in with no further check, `deny` refuses whatever the credentials,
+ * `pass` moves on.
+ */
 export function ipRulesStep({ rules, denyRedirect }: IpRulesInputs): DecisionStep | undefined {
   if (rules.length === 0) return undefined;
   const match = ipRuleMatcher(rules);

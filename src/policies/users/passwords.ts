@@ -41,7 +41,9 @@ async function verifyHash(stored: string, read: HashedPassword, given: string): 
 
 type HashedPassword = Exclude<StoredPassword, { format: 'plain' }>;
 
-/** A check's result when known without hashing; else the hash to run (`read`) and where its result is remembered (`id`). */
+/**
+ * A check's result when known without hashing; else the hash to run (`read`) and where its result is remembered (`id`).
+ */
 type Known =
   | { readonly result: boolean; readonly id?: undefined; readonly read?: undefined }
   | { readonly result: boolean | undefined; readonly id: string; readonly read: HashedPassword };
@@ -49,7 +51,10 @@ type Known =
 const ACCEPTED: Known = { result: true };
 const REFUSED: Known = { result: false };
 
-/** How long a verified (or refused) password is remembered: a hashed password then costs one hash per viewer, not per request. */
+/**
+ * How long a verified (or refused) password is remembered: a hashed password then costs one hash per viewer, not per
+ * request.
+ */
 const REMEMBER_SECONDS = 60;
 const REMEMBER_MAX = 10_000;
 /**
@@ -86,7 +91,10 @@ export class PasswordChecker {
     this.remembered = new ExpiringCache<boolean>(REMEMBER_MAX, clock);
   }
 
-  /** The result without waiting (a plain password, an empty one, a hash result remembered); undefined when a hash must run. */
+  /**
+   * The result without waiting (a plain password, an empty one, a hash result remembered); undefined when a hash must
+   * run.
+   */
   checkNow(stored: string, given: string): boolean | undefined {
     return this.known(stored, given).result;
   }
