@@ -175,9 +175,11 @@ export function redisStore(options: RedisStoreOptions): Store {
     if (underway !== undefined && underway.heardBefore === dropsHeard) return underway.value as Promise<T | undefined>;
     const entry = { heardBefore: dropsHeard, value: read(key, dropsHeard) };
     reading.set(key, entry);
-    void entry.value.finally(() => {
+    const done = () => {
       if (reading.get(key) === entry) reading.delete(key);
-    });
+    };
+    // Both ways: `finally` would hand a failed read on as a rejection no one handles.
+    entry.value.then(done, done);
     return entry.value as Promise<T | undefined>;
   };
   const sharing = missSharing({ redis, subscriber, attempt, read: readNow, now: options.now });
