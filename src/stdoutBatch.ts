@@ -17,13 +17,13 @@ export const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 /** Bytes of one batch: a turn's lines, unless they are more (then it is written and started again). */
 const BATCH_BYTES = 65_536;
 
-/** Whether JSON writes this UTF-16 code unit as it is between quotes: printable ASCII but `"` and `\\`. */
-export function jsonPlainCode(code: number): boolean {
-  return code >= 0x20 && code <= 0x7e && code !== 0x22 && code !== 0x5c;
-}
-
-/** Text made only of jsonPlainCode units. */
+/** Printable ASCII but `"` and `\\`: what JSON writes as it is between quotes. */
 const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** Whether JSON writes `text` as it is between quotes (one test, not a walk of its characters). */
+export function isJsonPlain(text: string): boolean {
+  return JSON_PLAIN.test(text);
+}
 
 /**
  * stdout, with the lines of one event-loop turn written together: decisions
@@ -91,12 +91,12 @@ export class BatchedStdout {
   }
 
   /**
-   * `text` between quotes, if JSON writes it as it is (jsonPlainCode); false, with nothing written,
-   * if not. Checked as it is copied: one walk over the value.
+   * `text` between quotes, if JSON writes it as it is (isJsonPlain); false, with nothing written,
+   * if not: checked by one test of the whole value, then copied by Buffer.write.
    */
   quotedPlain(text: string): boolean {
     if (text.length + 2 > BATCH_BYTES) return false;
-    if (!JSON_PLAIN.test(text)) return false;
+    if (!isJsonPlain(text)) return false;
     this.room(text.length + 2);
     const { bytes } = this;
     let at = this.at;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isoTimestamps, jsonNumber } from '../src/log.js';
-import { jsonPlainCode } from '../src/stdoutBatch.js';
+import { isJsonPlain } from '../src/stdoutBatch.js';
 
 describe('jsonNumber', () => {
   it('writes every latency and status as JSON.stringify does', () => {
@@ -14,11 +14,11 @@ describe('jsonNumber', () => {
   });
 });
 
-describe('jsonPlainCode', () => {
+describe('isJsonPlain', () => {
   it('says plain only what JSON.stringify writes unchanged between quotes, printable ASCII alone', () => {
     for (let code = 0; code < 0x10000; code++) {
       const text = `a${String.fromCharCode(code)}b`;
-      expect(jsonPlainCode(code), `U+${code.toString(16)}`).toBe(code < 0x7f && JSON.stringify(text) === `"${text}"`);
+      expect(isJsonPlain(text), `U+${code.toString(16)}`).toBe(code < 0x7f && JSON.stringify(text) === `"${text}"`);
     }
   });
 });
