@@ -108,6 +108,8 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
   };
   const peer: Peer = { send: (message, callback) => process.send!(message, undefined, undefined, callback) };
   const channel = new Channel(peer, {
+    // The primary's watchdog: answered by this event loop, so a wedged worker stays silent.
+    ping: () => true,
     status: () => joinedHooks().status(),
     reload: () => joinedHooks().reload(),
     stop: (reason: string) => joinedHooks().stop(reason),

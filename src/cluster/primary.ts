@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { systemClock } from '../clock.js';
 import { formatHostPort } from '../config/schema.js';
 import { readConfigFile } from '../lifecycle/configFile.js';
 import { handleHangupsWith, handleUserSignalsWith, USER_SIGNAL_IGNORED } from '../lifecycle/hangups.js';
@@ -12,6 +13,7 @@ import { aggregatedMetrics } from './groupMetrics.js';
 import type { WorkerStatus } from './groupStatus.js';
 import { LEAD_SLOT, memberEnv, type ReadyReport } from './member.js';
 import { storeHub } from './storeHub.js';
+import { UNANSWERED_TICKS, WATCH_EVERY_MS, watchWorkers } from './watchdog.js';
 
 /**
  * How long the primary waits for a worker's answer (a status, its share of a revoke); the lead waits longer for the
@@ -129,6 +131,28 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     });
   }
 
+  // Ticks only once a worker serves (serving() is empty before).
+  const stopWatching = watchWorkers(
+    () =>
+      serving().map((slot) => ({
+        key: slot.worker,
+        // Past the watchdog's ticks: one ping per worker is out at a time, and it is never given up on first.
+        ping: () => slot.channel.call('ping', [], (UNANSWERED_TICKS + 1) * WATCH_EVERY_MS),
+        wedged: (silentMs: number) => endWedged(slot, silentMs),
+      })),
+    systemClock,
+  );
+
+  /** Its connections would wait for the caller's timeout: killed, it is started again like any dead worker. */
+  function endWedged(slot: Slot, silentMs: number): void {
+    log.error('worker not answering; killing it to start it again', {
+      worker: slot.number,
+      pid: slot.worker.process.pid,
+      silentMs,
+    });
+    slot.worker.process.kill('SIGKILL');
+  }
+
   cluster.on('exit', (worker, code, signal) => {
     const slot = [...slots.values()].find((each) => each.worker === worker);
     if (slot === undefined) return;
@@ -162,6 +186,8 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   function stopAll(signal: string | undefined, reason: string, code: number): void {
     exitCode = code;
     stopping = true;
+    // A draining worker may be slow to answer, and one that does not finish is the drain's to end.
+    stopWatching();
     log.info('stopping', { signal, reason: signal === undefined ? reason : undefined, workers: connected().length });
     for (const slot of slots.values()) {
       // A message, not a signal: a worker that also got the signal itself (Ctrl-C reaches the whole group) stops once.
