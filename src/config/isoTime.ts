@@ -29,9 +29,11 @@ export const POINT_IN_TIME_FORMS =
 /**
  * A statistics window's end: a duration back from `nowMs` (`24h`) or an
  * {@link isoTimeMs} time, as milliseconds since the epoch; undefined when it
- * is neither.
+ * is neither. A duration needs its unit here: `2026` is more likely a year
+ * than 2026 seconds.
  */
 export function pointInTime(text: string, nowMs: number): number | undefined {
+  if (/^\s*\d+\s*$/.test(text)) return undefined;
   const back = parseDuration(text);
   return back === undefined ? isoTimeMs(text) : nowMs - back * 1000;
 }

@@ -258,6 +258,7 @@ describe('GET /admin/sessions and /admin/stats', () => {
     ['/admin/stats?since=2h&until=3h', /until: must be after since/],
     // Not moved to March 2nd, not read in the bridge host's clock zone, not one of the two picked.
     ['/admin/stats?since=2026-02-30', /since: expected a duration/],
+    ['/admin/stats?since=2026', /since: expected a duration/],
     ['/admin/stats?since=2026-11-01T10:00:00', /since: expected .* a date-time with Z or an offset/],
     ['/admin/stats?by=channel&by=user', /by: given more than once/],
     ['/admin/stats?since=1h&since=2h', /since: given more than once/],

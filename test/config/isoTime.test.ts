@@ -35,6 +35,9 @@ describe('pointInTime', () => {
     expect(pointInTime('90m', now)).toBe(now - 5_400_000);
     expect(pointInTime('2026-12-01', now)).toBe(Date.UTC(2026, 11, 1));
     expect(pointInTime('0h', now)).toBeUndefined();
+    // A bare number would be seconds as a duration, but reads as a year here.
+    expect(pointInTime('2026', now)).toBeUndefined();
+    expect(pointInTime('90', now)).toBeUndefined();
     expect(pointInTime('2026-12-01T10:00:00', now)).toBeUndefined();
   });
 });
