@@ -17,6 +17,17 @@ export interface BodyLimits {
   readonly timeoutMs: number;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body's text; bytes that are not UTF-8 are refused, not read as U+FFFD (a revoke of a token nobody has). */
+function utf8(bytes: Buffer): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new AdminProblem(400, 'body is not UTF-8 text');
+  }
+}
+
 /**
  * A request's JSON body, bounded in size and time; undefined when there is
  * none. Every way a body can be wrong is an AdminProblem with its 4xx.
@@ -25,7 +36,7 @@ export async function readJsonBody(req: IncomingMessage, { maxBytes, timeoutMs }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes)
     throw new AdminProblem(413, `body larger than ${maxBytes} bytes`);
-  const text = await new Promise<string>((resolve, reject) => {
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const fail = (problem: AdminProblem) => {
@@ -43,10 +54,11 @@ export async function readJsonBody(req: IncomingMessage, { maxBytes, timeoutMs }
     });
     req.once('end', () => {
       clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      resolve(Buffer.concat(chunks));
     });
     req.once('error', () => fail(new AdminProblem(400, 'body could not be read')));
   });
+  const text = utf8(bytes);
   if (text.trim() === '') return undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new AdminProblem(415, 'send the body as Content-Type: application/json');

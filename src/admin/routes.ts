@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parseDuration } from '../config/duration.js';
+import { POINT_IN_TIME_FORMS, pointInTime as readPointInTime } from '../config/isoTime.js';
 import { singleHeader } from '../protocols/read.js';
 import { RequestProblem } from '../requestProblem.js';
 import type { AdminActions, RevokeTarget } from './actions.js';
@@ -73,16 +74,23 @@ function notAvailable(what: string): never {
   throw new AdminProblem(404, `${what} is not available in this bridge`);
 }
 
-/** `since`/`until`: a duration back from now (`24h`, `7d`) or an ISO 8601 time. */
+/**
+ * A parameter given at most once; empty counts as not given (`?until=&limit=`, as the README's route list
+ * writes them). Given twice it is refused rather than one of the two picked.
+ */
+function parameter(query: URLSearchParams, name: string): string | undefined {
+  const values = query.getAll(name);
+  if (values.length > 1) throw new AdminProblem(400, `${name}: given more than once`);
+  return values[0] === '' ? undefined : values[0];
+}
+
+/** `since`/`until`: a duration back from now (`24h`, `7d`), a date, or a date-time with a zone. */
 function pointInTime(query: URLSearchParams, name: string, now: Date, fallback?: string): Date | undefined {
-  const text = query.get(name) ?? fallback;
+  const text = parameter(query, name) ?? fallback;
   if (text === undefined) return undefined;
-  const seconds = parseDuration(text);
-  if (seconds !== undefined) return new Date(now.getTime() - seconds * 1000);
-  const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(NaN);
-  if (Number.isNaN(time.getTime()))
-    throw new AdminProblem(400, `${name}: expected a duration such as 24h or 7d, or an ISO 8601 time`);
-  return time;
+  const ms = readPointInTime(text, now.getTime());
+  if (ms === undefined) throw new AdminProblem(400, `${name}: expected ${POINT_IN_TIME_FORMS}`);
+  return new Date(ms);
 }
 
 function period(query: URLSearchParams, now: Date): { since: Date; until?: Date } {
@@ -119,11 +127,8 @@ function flushRoute(body: unknown, hasRoute: (route: string) => boolean): string
 }
 
 function traced(request: AdminRequest, hasRoute: (route: string) => boolean): [string, string, Record<string, string>] {
-  const routes = request.query.getAll('route');
-  if (routes.length > 1) throw new AdminProblem(400, 'route: given more than once');
-  const route = routes[0];
-  if (route === undefined || route === '')
-    throw new AdminProblem(400, 'route: required (the route to decide the check as)');
+  const route = parameter(request.query, 'route');
+  if (route === undefined) throw new AdminProblem(400, 'route: required (the route to decide the check as)');
   if (!hasRoute(route)) throw new AdminProblem(404, `no route named "${route}"`);
   // The viewer's query exactly as it came, less the route parameter that is the admin's own.
   const viewerQuery = request.rawQuery
@@ -160,12 +165,12 @@ export function adminRoutes(
           if (sessions === undefined) throw new AdminProblem(404, STATS_OFF);
           const filter: { -readonly [K in keyof SessionFilter]: SessionFilter[K] } = {};
           for (const name of ['user', 'channel', 'route'] as const) {
-            const value = query.get(name);
-            if (value !== null && value !== '') filter[name] = value;
+            const value = parameter(query, name);
+            if (value !== undefined) filter[name] = value;
           }
-          const limitText = query.get('limit');
-          const limit = limitText === null ? Infinity : Number(limitText);
-          if (limitText !== null && !(Number.isInteger(limit) && limit >= 1))
+          const limitText = parameter(query, 'limit');
+          const limit = limitText === undefined ? Infinity : Number(limitText);
+          if (limitText !== undefined && !(Number.isInteger(limit) && limit >= 1))
             throw new AdminProblem(400, 'limit: expected a whole number of at least 1');
           // Most recently checked first, so that a limited list shows the sessions being watched now.
           const { count, sessions: listed } = sessions.list(filter, limit);
@@ -179,7 +184,7 @@ export function adminRoutes(
         method: 'GET',
         handle: async ({ query }) => {
           if (stats === undefined) throw new AdminProblem(404, STATS_OFF);
-          const grouping = (query.get('by') ?? 'channel') as StatsGrouping;
+          const grouping = (parameter(query, 'by') ?? 'channel') as StatsGrouping;
           if (!GROUPINGS.includes(grouping)) throw new AdminProblem(400, `by: expected one of ${GROUPINGS.join('|')}`);
           const asked = period(query, now());
           // The end of the window is always said, and the rows are of that very window.
@@ -199,7 +204,7 @@ export function adminRoutes(
         method: 'GET',
         handle: async ({ query }) => {
           if (stats === undefined) throw new AdminProblem(404, STATS_OFF);
-          const stepSeconds = parseDuration(query.get('step') ?? '60');
+          const stepSeconds = parseDuration(parameter(query, 'step') ?? '60');
           if (stepSeconds === undefined) throw new AdminProblem(400, 'step: expected a duration such as 60 or 5m');
           const when = period(query, now());
           const span = ((when.until ?? now()).getTime() - when.since.getTime()) / 1000;

@@ -5,7 +5,7 @@ import { maskUrl } from '../secrets.js';
 import { openStatsDatabase } from '../stats/open.js';
 import { STATS_GROUPINGS, type StatsGrouping, type StatsRow } from '../stats/types.js';
 import { createStatsView } from '../stats/view.js';
-import { parseDuration } from '../config/duration.js';
+import { POINT_IN_TIME_FORMS, pointInTime as readPointInTime } from '../config/isoTime.js';
 
 /** Sections of the config the command reads; the rest left out of validation. */
 const READ_SECTIONS = ['stats', 'sessions'];
@@ -29,8 +29,9 @@ const STATS_USAGE = `usage: iptv-auth-bridge stats [--config FILE] [--since 24h]
 Viewing statistics from the bridge's statistics store (stats: in the config):
 viewers, sessions, watch time and peak concurrent sessions per group.
 
-  --since T     start of the period: a duration back from now (90m, 24h, 7d) or a
-                date/time (2026-01-31, 2026-01-31T18:00:00Z); default 24h
+  --since T     start of the period: a duration back from now (90m, 24h, 7d), a
+                date (2026-01-31, UTC) or a date-time with Z or an offset
+                (2026-01-31T18:00:00Z, 2026-01-31T21:00+03:00); default 24h
   --until T     end of the period, in the same forms; default now
   --by G        channel (default), user, day (UTC) or route
   --format F    table (default), csv or json
@@ -40,15 +41,11 @@ const FORMATS = ['table', 'csv', 'json'] as const;
 
 class StatsUsageError extends Error {}
 
-/** `24h` (back from now) or an ISO 8601 date/time, as milliseconds since the epoch. */
+/** `24h` (back from now) or an ISO 8601 date, or date-time with a zone, as milliseconds since the epoch. */
 function pointInTime(text: string, option: string, now: number): number {
-  const back = parseDuration(text);
-  if (back !== undefined) return now - back * 1000;
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) && !Number.isNaN(Date.parse(text)))
-    return Date.parse(text);
-  throw new StatsUsageError(
-    `${option}: expected a duration such as 24h or 7d, or a date/time such as 2026-01-31T18:00:00Z (got "${text}")`,
-  );
+  const ms = readPointInTime(text, now);
+  if (ms === undefined) throw new StatsUsageError(`${option}: expected ${POINT_IN_TIME_FORMS} (got "${text}")`);
+  return ms;
 }
 
 function duration(seconds: number): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { storedPasswordProblem } from './passwordFormat.js';
 import { duration } from './duration.js';
+import { isoTimeMs } from './isoTime.js';
 import { parseRange } from '../ipRanges.js';
 import { CIDR_MESSAGE, flag, integer, nameKey } from './fields.js';
 
@@ -41,15 +42,6 @@ export const securetokenSchema = z.strictObject({
   maxLifetime: duration.default(2 * 86_400),
 });
 
-/** A date, or a date-time with `Z` or an offset: a zone-less time would depend on the bridge host's clock zone. */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
-
-/** `Date.parse` turns 2026-02-30 into March 2nd; a typo in an expiry must not move it silently. */
-function realDate(text: string): boolean {
-  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
 /**
  * ISO 8601 date-time or unix seconds (as Astra's user API gives it), kept as
  * unix seconds. `0` is Astra's "never expires".
@@ -57,11 +49,7 @@ function realDate(text: string): boolean {
 
 const expires = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const text = String(value).trim();
-  const seconds = /^\d+$/.test(text)
-    ? Number(text)
-    : ISO_DATE_TIME.test(text) && realDate(text)
-      ? Date.parse(text) / 1000
-      : NaN;
+  const seconds = /^\d+$/.test(text) ? Number(text) : (isoTimeMs(text) ?? NaN) / 1000;
   if (!Number.isFinite(seconds)) {
     ctx.addIssue({
       code: 'custom',

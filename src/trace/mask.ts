@@ -36,7 +36,7 @@ export function scrubberFor(viewer: ViewerRequest, known: readonly string[]): Sc
 }
 
 /** A text a viewer or a middleware chose (a path, a referer, a header) with its named and known secrets masked. */
-function maskedText(text: string, scrub: Scrub): string {
+export function maskedText(text: string, scrub: Scrub): string {
   return scrub(maskNamedSecrets(text));
 }
 

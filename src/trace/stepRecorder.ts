@@ -3,7 +3,7 @@ import type { RouteSettings, StepName, StepWrapper } from '../pipeline/pipeline.
 import { isSecuretokenShaped } from '../policies/securetoken.js';
 import { MASK } from '../secrets.js';
 import type { ViewerRequest } from '../viewer.js';
-import type { Scrub } from './mask.js';
+import { maskedText, type Scrub } from './mask.js';
 import type { StepResult, TracedDecision, TraceStep } from './types.js';
 
 type Seen = Record<string, string | undefined>;
@@ -43,7 +43,8 @@ function known(seen: Seen, scrub: Scrub): Record<string, string> {
   return Object.fromEntries(
     Object.entries(seen)
       .filter((entry): entry is [string, string] => entry[1] !== undefined)
-      .map(([name, value]) => [name, scrub(value)]),
+      // A path the viewer chose can carry a token of its own (`?token=`, `md5=`): masked by name as well.
+      .map(([name, value]) => [name, maskedText(value, scrub)]),
   );
 }
 

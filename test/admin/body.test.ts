@@ -44,6 +44,16 @@ describe('readJsonBody', () => {
     expect(await empty.json()).toEqual({ body: null });
   });
 
+  it('answers 400 to a body that is not UTF-8, rather than reading it with replacement characters', async () => {
+    const sent = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from([...Buffer.from('{"token":"'), 0xff, 0xfe, ...Buffer.from('"}')]),
+    });
+    expect(sent.status).toBe(400);
+    expect(await sent.text()).toBe('body is not UTF-8 text');
+  });
+
   it('answers 408 to a body that does not arrive in time, on the real event', async () => {
     const answer = await raw(
       'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40',

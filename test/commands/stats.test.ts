@@ -79,7 +79,10 @@ describe('iptv-auth-bridge stats', () => {
     expect(csv.stdout).toBe(
       "user,viewers,sessions,watch_seconds,peak_concurrent\nalice,1,1,3600,1\nbob,1,1,1800,1\n'=cmd,1,1,600,1\n",
     );
-    const json = await stats(['--config', config, ...period, '--by', 'day', '--format', 'json']);
+    const json = await stats([
+      ...['--config', config, '--since', '2026-01-01T03:00+03:00', '--until', '2026-01-02'],
+      ...['--by', 'day', '--format', 'json'],
+    ]);
     expect(JSON.parse(json.stdout)).toEqual({
       since: '2026-01-01T00:00:00.000Z',
       until: '2026-01-02T00:00:00.000Z',
@@ -117,7 +120,10 @@ describe('iptv-auth-bridge stats', () => {
     for (const [args, message] of [
       [['--by', 'week'], '--by: expected one of channel|user|day|route'],
       [['--format', 'xml'], '--format: expected one of table|csv|json'],
-      [['--since', 'yesterday'], '--since: expected a duration such as 24h or 7d'],
+      [['--since', 'yesterday'], '--since: expected a duration back from now such as 90m, 24h or 7d'],
+      [['--since', '2026-02-30'], '--since: expected a duration'],
+      // A zone-less time would be read in the zone of the shell the command runs in.
+      [['--until', '2026-01-01T10:00:00'], '--until: expected a duration'],
       [['--since', '1h', '--until', '2d'], '--until is before --since'],
       [['--frobnicate'], "Unknown option '--frobnicate'"],
     ] as const) {

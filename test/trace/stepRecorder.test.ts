@@ -64,6 +64,21 @@ describe('stepRecorder', () => {
     ]);
   });
 
+  it('masks the secrets of a path it saw: its secret-named parameters and the known secrets', async () => {
+    const { wrapStep, steps } = stepRecorder(
+      (text) => text.replaceAll('KNOWN-s3cret', '***'),
+      () => 0,
+    );
+    const viewer = { ...check.viewer, path: '/play/a001/KNOWN-s3cret/index.m3u8?token=PATHTOK&md5=PATHMD5&lang=en' };
+    const passes: DecisionStep = (c, next) => next(c);
+    await wrapStep(
+      'securetoken',
+      passes,
+      context,
+    )({ ...check, viewer }, () => Promise.resolve({ allow: false, source: DEFAULT_SOURCE }));
+    expect(steps()[0]!.saw).toEqual({ ip: '203.0.113.7', path: '/play/a001/***/index.m3u8?token=***&md5=***&lang=en' });
+  });
+
   it('replaces the cache step by one that passes on without touching the store', async () => {
     const { wrapStep, steps } = stepRecorder(
       (text) => text,
