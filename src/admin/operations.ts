@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { createMetrics, type ReloadResult } from '../metrics/metrics.js';
 import type { BridgeObserver } from '../observe.js';
 import type { AdminActions, ReloadOutcome } from './actions.js';
+import { audited } from './audit.js';
 import { adminAuth } from './auth.js';
 import { STATUS_PAGE } from './page.js';
 import { adminRoutes } from './routes.js';
@@ -73,7 +74,7 @@ export function createOperations(options: OperationsOptions) {
 
   const reload = options.actions?.reload;
   const actions: AdminActions = {
-    ...options.actions,
+    ...audited(options.actions ?? {}, options.log),
     reload:
       reload &&
       (async () => {

@@ -2,6 +2,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenAdmin, type RunningAdmin } from '../../src/admin/server.js';
 import { memoryLogger } from '../support/bridge.js';
+import { logLines } from '../support/logLines.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { fixturesOf } from '../support/replayedMiddleware.js';
@@ -160,6 +161,16 @@ describe('admin requests that are wrong', () => {
     });
     expect(res.status).toBe(status);
     expect(((await res.json()) as { error: string }).error).toMatch(message);
+  });
+
+  it('a revoke and a flush through the admin listener each leave a line in the log', async () => {
+    const post = (path: string, body: string) =>
+      admin(path, { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body });
+    expect((await post('/admin/revoke', '{"login":"alice"}')).status).toBe(200);
+    expect((await post('/admin/cache/flush', '{"route":"default"}')).status).toBe(200);
+    const lines = logLines(bridge.logs.join('\n'));
+    expect(lines).toContainEqual(expect.objectContaining({ message: 'revoked', login: 'alice' }));
+    expect(lines).toContainEqual(expect.objectContaining({ message: 'cache flushed', route: 'default' }));
   });
 
   it('a route whose action this bridge was not given answers 404 saying so', async () => {
