@@ -42,8 +42,25 @@ function send(
   headers['Content-Type'] = 'text/plain; charset=utf-8';
   headers['Content-Length'] = String(ascii ? body.length : payload.length);
   res.writeHead(status, headers);
-  if (ascii) res.end(body, 'latin1');
+  if (ascii) endWith(res, body);
   else res.end(payload);
+}
+
+/** What Node keeps of an answer's head once `writeHead` made it: the head's text, until it is sent. */
+type WithHeadText = ServerResponse & { _header?: unknown };
+
+/**
+ * Ends an answer whose head is written with an ASCII body, in one write. `end(body)` queues the
+ * body, then an empty chunk for its finish callback: Node sends the two as one `writev`. The body
+ * appended to the head's text, `end()` queues one chunk: one `write`, as an answer without a body
+ * is sent. An answer to HEAD has no body (Node drops what `end` is given).
+ */
+function endWith(res: ServerResponse, body: string): void {
+  const head = res as WithHeadText;
+  if (typeof head._header === 'string' && res.req.method !== 'HEAD') {
+    head._header += body;
+    res.end();
+  } else res.end(body, 'latin1');
 }
 
 export function refuse(res: ServerResponse, problem: RequestProblem, headers: Record<string, string> = {}): void {
@@ -152,8 +169,7 @@ export function decisionHandler({
     started: number,
   ) => {
     res.writeHead(decision.allow ? 200 : 403, headOf(protocol)(decision) as string[]);
-    // ASCII, as latin1: Node sends head and body in one write.
-    res.end(decision.allow ? protocol.answerText.allow : protocol.answerText.deny, 'latin1');
+    endWith(res, decision.allow ? protocol.answerText.allow : protocol.answerText.deny);
     const durationMs = elapsedMs(started);
     // The caller hung up before the decision was ready: nothing reached it.
     const undelivered = res.destroyed || req.socket.destroyed || undefined;
@@ -244,11 +260,16 @@ export function decisionHandler({
     if (viewer.notice) return acknowledge(protocol, route, caller, viewer, res, started);
     const now = decider.decideNow?.(route, viewer);
     if (now !== undefined) return answer(protocol, route, caller, viewer, now, req, res, started);
-    // As for a hit, what goes wrong while answering is failed as well as what goes wrong deciding.
-    return decider
-      .decide(route, viewer)
-      .then((decision) => answer(protocol, route, caller, viewer, decision, req, res, started))
-      .catch((error: unknown) => failed(error, protocol, route, caller, viewer, req, res, started));
+    // As for a hit, what goes wrong while answering is failed as well as what goes wrong deciding:
+    // in one then() (a catch() after it was one more promise and microtask on every miss).
+    const fail = (error: unknown) => failed(error, protocol, route, caller, viewer, req, res, started);
+    return decider.decide(route, viewer).then((decision) => {
+      try {
+        answer(protocol, route, caller, viewer, decision, req, res, started);
+      } catch (error) {
+        fail(error);
+      }
+    }, fail);
   };
 
   /** A caller whose request has a body: read (bounded in size and time) before the viewer can be. */
