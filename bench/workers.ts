@@ -15,9 +15,9 @@
  * turns costs: each switch is a wake-up that answers fewer requests at once.
  * n/a where this build has no `--workers`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { BOTH_CORES, type Cores, describeCores, SERVER_CORE } from './cores.js';
 import { generateLoad, type LoadResult } from './loadgen.js';
+import { childrenOf, contextSwitches } from './procCounters.js';
 import { type Bridge, cpuSeconds, startBridge, startBridgeIfSupported, startCountingMiddleware } from './processes.js';
 import { fixed, ratio, type Row, rowTable, type Section } from './report.js';
 import { interleavedRounds, median, medianCpu, medianRps } from './rounds.js';
@@ -26,32 +26,6 @@ import { BRIDGE_BASE, backendLines, CONNECTIONS, FIRST_WARM_UP_SECONDS, SECONDS,
 /** No round starts past this once three have run (see rounds.ts). */
 const CAP_SECONDS = 120;
 const CACHED = { path: '/auth?token=cached-token', connections: 2 * CONNECTIONS, headers: VIEWER };
-
-/** The processes `pid` started (a primary's workers). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
-    );
-  } catch {
-    return [];
-  }
-}
-
-/** Context switches (voluntary and not, every thread's) of `pid` and its children so far; undefined without /proc. */
-function contextSwitches(pid: number): number | undefined {
-  try {
-    let total = 0;
-    for (const each of [pid, ...childrenOf(pid)])
-      for (const task of readdirSync(`/proc/${each}/task`)) {
-        const status = readFileSync(`/proc/${each}/task/${task}/status`, 'utf8');
-        for (const match of status.matchAll(/ctxt_switches:\s+(\d+)/g)) total += Number(match[1]);
-      }
-    return total;
-  } catch {
-    return undefined;
-  }
-}
 
 /** CPU seconds of `pid` alone, without its children (a primary without its workers). */
 function ownCpuSeconds(pid: number): number | undefined {
