@@ -72,7 +72,30 @@ export function dvrRequestOf(bare: string): DvrRequest | undefined {
   return undefined;
 }
 
+/** A viewer's path without its query (`barePath`), and the archive request it makes (`dvrRequestOf`). */
+export interface PathRequest {
+  readonly bare: string;
+  readonly dvr: DvrRequest | undefined;
+}
+
+/**
+ * The last path read: a check reads its path's archive form for its channel (src/viewer.ts), then
+ * for the cache key's `archive` part, and the second read is then no search and no test.
+ */
+let lastPath: string | undefined;
+let lastRequest: PathRequest | undefined;
+
+/** What a viewer's path asks for: `barePath` and `dvrRequestOf` of it, worked out once for a path read twice. */
+export function pathRequestOf(path: string): PathRequest {
+  if (path !== lastPath || lastRequest === undefined) {
+    const bare = barePath(path);
+    lastRequest = { bare, dvr: dvrRequestOf(bare) };
+    lastPath = path;
+  }
+  return lastRequest;
+}
+
 /** Live (undefined), or which archive request a path is: the cache key's `archive` part. */
 export function archiveRequestOf(path: string | undefined): string | undefined {
-  return path === undefined ? undefined : dvrRequestOf(barePath(path))?.form;
+  return path === undefined ? undefined : pathRequestOf(path).dvr?.form;
 }

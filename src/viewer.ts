@@ -1,4 +1,4 @@
-import { barePath, dvrRequestOf } from './archiveRequest.js';
+import { pathRequestOf } from './archiveRequest.js';
 
 /** Every wire protocol the bridge speaks, as the decision log's `dialect` names it. */
 export type ProtocolName = 'cesbo' | 'nginx-auth-request' | 'flussonic' | 'mediamtx' | 'srs' | 'nginx-rtmp';
@@ -104,8 +104,8 @@ interface ChannelSpan {
  * splitting the whole path.
  */
 function channelSpan(path: string): ChannelSpan | undefined {
-  const dvr = dvrRequestOf(barePath(path));
-  const bare = dvr === undefined ? barePath(path) : dvr.stream;
+  const { bare: whole, dvr } = pathRequestOf(path);
+  const bare = dvr === undefined ? whole : dvr.stream;
   let end = trimSlashes(bare, bare.length);
   let start = segmentStart(bare, end);
   // Tracks are chosen within a stream: only before a file or an archive form.

@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto';
 import type { BackendConfig, CacheKeyPart } from '../config/schema.js';
-import { boundedMemo } from '../memo.js';
 import { archiveRequestOf } from '../archiveRequest.js';
 import { flatText } from '../store/flatText.js';
 import { channelPlace, type Query, type ViewerRequest } from '../viewer.js';
@@ -158,44 +157,130 @@ const encodePart = (value: string | undefined) => (value === undefined ? '-' : `
 export const REMEMBERED_KEYS = 10_000;
 
 /**
- * A route's keys from their encoded parts: viewing and publishing apart (a publish never shares an answer with
- * viewing).
- */
-interface RouteKeys {
-  readonly viewing: (encoded: string) => string;
-  readonly publishing: (encoded: string) => string;
-}
-
-/**
  * Longest encoded parts remembered. A viewer chooses the query and the user agent: 10,000 keys of
  * 8 KiB queries would hold 80 MiB for one route. Longer parts are hashed on every check.
  */
 const LONGEST_REMEMBERED = 1024;
 
-function routeKeys(route: string): RouteKeys {
-  const prefix = decisionKeyPrefix(route);
-  const keys = (kind: string) => {
-    // Flat, so that the store keeps this very string (its flatText returns it), not a copy beside the memo's.
-    const keyOf = (encoded: string) => flatText(`${kind}${digest(encoded)}`);
-    const remembered = boundedMemo(keyOf, REMEMBERED_KEYS);
-    return (encoded: string) => (encoded.length <= LONGEST_REMEMBERED ? remembered(encoded) : keyOf(encoded));
+/** One of the viewer's values a remembered key is found by. */
+type Value = (viewer: ViewerRequest) => string | undefined;
+
+/**
+ * The values a part's encoded form is made from, read as they are: a remembered key is found by them
+ * without the part's text made. Each part's values must fix its `PART_VALUE` (more may be read than
+ * it uses: two ways to one key are two ways to the same remembered key). Parts not named here are
+ * their value.
+ */
+const PART_VALUES: Partial<Record<CacheKeyPart, readonly Value[]>> = {
+  channel: [(v) => v.channelId, (v) => v.channel, (v) => channelPlace(v.path)],
+  // The query as sent: its canonical form is made from it.
+  query: [(v) => v.rawQuery],
+};
+
+/** After a value: the next value's branches, or (after the last) the key. */
+type Branch = Level | string;
+
+/**
+ * The remembered keys' branches at one value: the first value seen kept beside its branch, the
+ * others in a map, made once a second value is seen. Most viewers differ from the first value on
+ * (their query, their token): below it each has a chain of single branches, each passed with one
+ * comparison, where a map would hash every value of every check.
+ */
+class Level {
+  #value: string | undefined;
+  #branch: Branch | undefined;
+  #more: Map<string | undefined, Branch> | undefined;
+
+  get(value: string | undefined): Branch | undefined {
+    if (this.#branch !== undefined && this.#value === value) return this.#branch;
+    return this.#more?.get(value);
+  }
+
+  set(value: string | undefined, branch: Branch): void {
+    if (this.#branch === undefined) {
+      this.#value = value;
+      this.#branch = branch;
+    } else {
+      this.#more ??= new Map();
+      this.#more.set(value, branch);
+    }
+  }
+}
+
+/**
+ * One route's keys, those of the latest viewers remembered by their values: `make` makes a key from
+ * the encoded parts when they are not (a new viewer, or one past the bound).
+ */
+function rememberedKeys(
+  values: readonly Value[],
+  encodedOf: (viewer: ViewerRequest) => string,
+  make: (viewer: ViewerRequest, encoded: string) => string,
+): (viewer: ViewerRequest) => string {
+  let root = new Level();
+  let remembered = 0;
+  const last = values.length - 1;
+
+  /** A key made anew, remembered from `known` on, where the viewer's values from `from` on were not found. */
+  const missed = (known: Level, from: number, viewer: ViewerRequest): string => {
+    const encoded = encodedOf(viewer);
+    const key = make(viewer, encoded);
+    if (encoded.length > LONGEST_REMEMBERED) return key;
+    let level = known;
+    let at = from;
+    if (remembered >= REMEMBERED_KEYS) {
+      root = new Level();
+      remembered = 0;
+      level = root;
+      at = 0;
+    }
+    remembered++;
+    for (; at < last; at++) {
+      const next = new Level();
+      level.set(values[at]!(viewer), next);
+      level = next;
+    }
+    level.set(values[last]!(viewer), key);
+    return key;
   };
-  return { viewing: keys(prefix), publishing: keys(`${prefix}publish:`) };
+
+  return (viewer) => {
+    let level = root;
+    for (let at = 0; at < last; at++) {
+      const next = level.get(values[at]!(viewer));
+      if (next === undefined) return missed(level, at, viewer);
+      level = next as Level;
+    }
+    return (level.get(values[last]!(viewer)) as string | undefined) ?? missed(level, last, viewer);
+  };
 }
 
 /** The cache key of a viewer check on a route: a digest of the configured parts. */
 export function decisionKeyOf(parts: readonly CacheKeyPart[]): (route: string, viewer: ViewerRequest) => string {
   const readers = parts.map((part) => PART_VALUE[part]);
-  const routes = new Map<string, RouteKeys>();
-  return (route, viewer) => {
+  const encodedOf = (viewer: ViewerRequest) => {
     let encoded = '';
     for (const read of readers) encoded += encodePart(read(viewer));
+    return encoded;
+  };
+  // Viewing and publishing apart (a publish never shares an answer with viewing): the first value.
+  const values: Value[] = [(v) => (v.publishing ? 'publish' : undefined)];
+  for (const part of parts) values.push(...(PART_VALUES[part] ?? [PART_VALUE[part]]));
+  const routeKeys = (route: string) => {
+    const viewing = decisionKeyPrefix(route);
+    const publishing = `${viewing}publish:`;
+    // Flat, so that the store keeps this very string (its flatText returns it), not a copy beside the memo's.
+    const make = (viewer: ViewerRequest, encoded: string) =>
+      flatText(`${viewer.publishing ? publishing : viewing}${digest(encoded)}`);
+    return rememberedKeys(values, encodedOf, make);
+  };
+  const routes = new Map<string, (viewer: ViewerRequest) => string>();
+  return (route, viewer) => {
     let keys = routes.get(route);
     if (keys === undefined) {
       keys = routeKeys(route);
       routes.set(route, keys);
     }
-    return viewer.publishing ? keys.publishing(encoded) : keys.viewing(encoded);
+    return keys(viewer);
   };
 }
 

@@ -3,7 +3,7 @@ import { channelFromPath, type ViewerRequest } from '../viewer.js';
 import { nginxRefusalStatus, ORIGINAL_URI, readOriginalUri } from './nginxAuthRequest.js';
 import { withQuery } from './outbound.js';
 import { readableQuery, single } from './query.js';
-import { authOf, headerOf, nonEmpty, rawQueryOf, singleHeader, viewerIp, viewerPath } from './read.js';
+import { authOf, givenOnce, headerText, nonEmpty, rawQueryOf, viewerIp, viewerPath } from './read.js';
 import { decisionHeaders, PLAIN_TEXT, setText, type CallerProtocol } from './types.js';
 
 /**
@@ -27,24 +27,26 @@ export const cesboCaller: CallerProtocol = {
   prefix: '/auth',
   methods: ['GET', 'HEAD'],
 
+  // Every header at a load of its own (see givenOnce).
   read(req, caller, limits): ViewerRequest {
-    const originalUri = singleHeader(req, ORIGINAL_URI);
+    const { headers } = req;
+    const originalUri = givenOnce(req, ORIGINAL_URI, headers[ORIGINAL_URI]);
     if (originalUri !== undefined) return readOriginalUri(req, originalUri, caller, limits);
     const rawQuery = rawQueryOf(req, limits.maxQueryBytes);
     const query = readableQuery(rawQuery);
-    const path = viewerPath(headerOf(req, HEADER.path), 'X-Real-Path');
-    const channelId = headerOf(req, HEADER.channelId);
+    const path = viewerPath(headerText(req, HEADER.path, headers[HEADER.path]), 'X-Real-Path');
+    const channelId = headerText(req, HEADER.channelId, headers[HEADER.channelId]);
     return {
       dialect: 'cesbo',
       caller,
-      ip: viewerIp(headerOf(req, HEADER.ip), 'X-Real-IP'),
+      ip: viewerIp(headerText(req, HEADER.ip, headers[HEADER.ip]), 'X-Real-IP'),
       channel: channelId ?? channelFromPath(path),
       channelId,
       path,
-      session: headerOf(req, HEADER.session),
-      userAgent: headerOf(req, HEADER.userAgent),
-      host: headerOf(req, HEADER.host),
-      origin: headerOf(req, HEADER.origin),
+      session: headerText(req, HEADER.session, headers[HEADER.session]),
+      userAgent: headerText(req, HEADER.userAgent, headers[HEADER.userAgent]),
+      host: headerText(req, HEADER.host, headers[HEADER.host]),
+      origin: headerText(req, HEADER.origin, headers[HEADER.origin]),
       rawQuery,
       token: nonEmpty(single(query, 'token')),
       ...authOf(single(query, 'auth')),

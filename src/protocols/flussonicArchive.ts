@@ -1,4 +1,4 @@
-import { barePath, dvrRequestOf } from '../archiveRequest.js';
+import { pathRequestOf } from '../archiveRequest.js';
 
 /**
  * The Flussonic `media_request` of an archive or timeshift path
@@ -6,5 +6,5 @@ import { barePath, dvrRequestOf } from '../archiveRequest.js';
  * undefined for live, VOD and the archive forms without a known kind.
  */
 export function mediaRequestOf(path: string | undefined): string | undefined {
-  return path === undefined ? undefined : dvrRequestOf(barePath(path))?.mediaRequest;
+  return path === undefined ? undefined : pathRequestOf(path).dvr?.mediaRequest;
 }

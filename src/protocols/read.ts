@@ -109,7 +109,19 @@ function repeated(req: IncomingMessage, name: string): boolean {
  * the viewer is read from, given twice, is refused (400), as a query parameter given twice is.
  */
 export function singleHeader(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
+  return givenOnce(req, name, req.headers[name]);
+}
+
+/**
+ * `singleHeader` of the value `req.headers[name]` gave. A reader that reads a few headers takes
+ * `req.headers` once and each header at a load of its own: one load site for every name, as
+ * `singleHeader`'s is, looks each name up the generic way.
+ */
+export function givenOnce(
+  req: IncomingMessage,
+  name: string,
+  value: string | string[] | undefined,
+): string | undefined {
   if (typeof value !== 'string') return undefined;
   // Only a joined value holds ", ": the raw headers are counted for those alone.
   if (value.includes(', ') && repeated(req, name))
@@ -119,8 +131,17 @@ export function singleHeader(req: IncomingMessage, name: string): string | undef
 
 /** A request header the viewer is read from, as text; refused when given twice. */
 export function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const value = singleHeader(req, name);
-  return value === undefined ? undefined : headerToText(value);
+  return headerText(req, name, req.headers[name]);
+}
+
+/** `headerOf` of the value `req.headers[name]` gave (see `givenOnce`). */
+export function headerText(
+  req: IncomingMessage,
+  name: string,
+  value: string | string[] | undefined,
+): string | undefined {
+  const given = givenOnce(req, name, value);
+  return given === undefined ? undefined : headerToText(given);
 }
 
 export function nonEmpty(value: string | undefined): string | undefined {

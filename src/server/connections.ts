@@ -163,9 +163,15 @@ export class ConnectionTracker {
   #answered(res: ServerResponse): void {
     const connection = this.#connections.get(res.req.socket as Socket);
     if (connection === undefined) return;
-    const at = connection.unanswered.indexOf(res);
-    if (at !== -1) connection.unanswered.splice(at, 1);
-    if (connection.unanswered.length > 0) return;
+    const { unanswered } = connection;
+    // The oldest (nearly always the only one) is shifted off: a splice that empties the list drops
+    // its room too, and the next request's push would allocate it anew.
+    if (unanswered[0] === res) unanswered.shift();
+    else {
+      const at = unanswered.indexOf(res);
+      if (at !== -1) unanswered.splice(at, 1);
+    }
+    if (unanswered.length > 0) return;
     connection.settledBytes = connection.socket.bytesRead;
   }
 

@@ -43,4 +43,40 @@ describe('remembered cache keys', () => {
     expect(decisionKeyOf(PARTS)('default', viewer(long))).toBe(first);
     expect(first).not.toBe(remembering('default', viewer(`${long}y`)));
   });
+
+  it("are found by the viewer's values: each viewer gets a fresh function's key, in either order, one value apart", () => {
+    // What an `http` backend's route is keyed by.
+    const parts = ['query', 'ip', 'channel', 'archive', 'session', 'userAgent', 'host', 'origin'] as const;
+    const base: ViewerRequest = {
+      dialect: 'cesbo',
+      rawQuery: 'token=t',
+      ip: '203.0.113.1',
+      channel: 'a001',
+      path: '/live/a001/index.m3u8',
+      session: '1',
+    };
+    const viewers: ViewerRequest[] = [
+      base,
+      { ...base, rawQuery: '' },
+      { ...base, rawQuery: 'token=t&x=1' },
+      { ...base, session: undefined },
+      { ...base, session: '' },
+      { ...base, channelId: 'a001' },
+      { ...base, path: '/premium/a001/index.m3u8' },
+      { ...base, path: '/live/a001/index-1700000000-3600.m3u8' },
+      { ...base, path: '/live/a001/seg-2.ts' },
+      { ...base, userAgent: 'player' },
+      { ...base, publishing: true },
+    ];
+    const fresh = viewers.map((viewer) => decisionKeyOf(parts)('default', viewer));
+    for (const order of [viewers, [...viewers].reverse()]) {
+      const remembering = decisionKeyOf(parts);
+      for (const round of [1, 2])
+        for (const viewer of order)
+          expect(remembering('default', viewer), `round ${round}`).toBe(fresh[viewers.indexOf(viewer)]);
+    }
+    // The live paths of one place share a key; everything else is apart.
+    expect(fresh[8]).toBe(fresh[0]);
+    expect(new Set(fresh).size).toBe(viewers.length - 1);
+  });
 });
