@@ -84,7 +84,10 @@ function connect(url: string, timeoutMs: number): Redis {
     keyPrefix: KEY_PREFIX,
     // Fail fast instead of queueing while disconnected: a viewer must not wait for a reconnect.
     enableOfflineQueue: false,
-    commandTimeout: timeoutMs,
+    // A backstop only: every call is bounded by the guard (redisGuard.ts) at timeoutMs, which lets an
+    // answer already received settle first. ioredis's own timer, at the same bound, fired first in a
+    // process busy past it and failed the call though its answer had come.
+    commandTimeout: Math.max(1000, 4 * timeoutMs),
     maxRetriesPerRequest: 1,
     // Dialling (TLS included) may take longer than a command: no viewer waits on it.
     connectTimeout: Math.max(5000, timeoutMs),
@@ -134,7 +137,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     now: options.now,
   });
   const subscriber = openSubscriber(redis, RECONNECT_MAX_MS);
-  const drops = openDropChannel(redis, subscriber, log);
+  const drops = openDropChannel(redis, subscriber, log, attempt);
   // A read that was under way when a drop was heard may hold what was dropped: it is not kept.
   let dropsHeard = 0;
   // What another instance dropped is forgotten here too (the keys are dropped from Redis by whoever dropped them).

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { type Answer, FAILED } from './redisGuard.js';
 import type { RedisSubscriber } from './redisSubscriber.js';
 import type { DropEvent } from './types.js';
 
@@ -33,7 +34,13 @@ export interface DropChannel {
  * the store's subscribed connection) and forgets its in-process copies of what was dropped. A
  * message that is not a drop event (someone else publishing on the channel) is ignored.
  */
-export function openDropChannel(redis: Redis, subscriber: RedisSubscriber, log: Logger): DropChannel {
+export function openDropChannel(
+  redis: Redis,
+  subscriber: RedisSubscriber,
+  log: Logger,
+  /** The store's guard: the publish bounded as every other Redis call. */
+  attempt: <T>(operation: () => Promise<T>, kind: 'write') => Promise<Answer<T>>,
+): DropChannel {
   const self = randomUUID();
   const listeners = new Set<(event: DropEvent) => void>();
   subscriber.listen(DROP_CHANNEL, (text) => {
@@ -58,9 +65,8 @@ export function openDropChannel(redis: Redis, subscriber: RedisSubscriber, log: 
     publish(event) {
       tell(event);
       const message: DropMessage = { from: self, event };
-      return redis.publish(DROP_CHANNEL, JSON.stringify(message)).then(
-        () => true,
-        () => false,
+      return attempt(() => redis.publish(DROP_CHANNEL, JSON.stringify(message)), 'write').then(
+        (answer) => answer !== FAILED,
       );
     },
     onDrop(listener) {

@@ -31,10 +31,16 @@ const isoTime = (epochMs: number) => new Date(epochMs).toISOString();
  */
 export const WRITES_SETTLE_MS = 10_000;
 
-/** Settles with `fallback` on any failure, and after `ms` at the latest. */
+/**
+ * Settles with `fallback` on any failure, and after `ms` at the latest. A process busy past `ms` (a
+ * burst of checks, a cold start) runs the expired timer before it reads the socket in the same turn
+ * of the event loop, though the answer came long ago: taken for silence, it failed every other
+ * operation at once and made each waiting miss ask the middleware itself. So the fallback waits for
+ * the turn's I/O (setImmediate runs after it): an answer already received settles first.
+ */
 function withFallback<T>(operation: () => Promise<T>, ms: number, fallback: T): Promise<T> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(fallback), ms);
+    const timer = setTimeout(() => setImmediate(() => resolve(fallback)), ms);
     let pending: Promise<T>;
     try {
       pending = operation();
