@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { Agent, get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { shutdownRound } from '../../scripts/hostile/shutdownRound.js';
 import { PRIMARY_GONE } from '../../src/cluster/member.js';
 import { CLI, killLeftoverServers, startServe, workFolder } from '../support/cli.js';
+import { logLines } from '../support/logLines.js';
 import { startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { adminUrlOf, answeredBySlot, workersOf } from '../support/workerGroup.js';
 
@@ -36,6 +37,15 @@ function configFile(name: string, check: '/slow' | '/fast'): string {
   return file;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The whole process group as one: systemd's KillMode=control-group signals the primary and every worker. */
 function wholeGroup(primary: ChildProcess, workerPids: readonly number[]): ChildProcess {
   return {
@@ -47,11 +57,11 @@ function wholeGroup(primary: ChildProcess, workerPids: readonly number[]): Child
   } as unknown as ChildProcess;
 }
 
-/** One check on a connection of its own: the status, or why none came. */
-function checkOnce(port: number): Promise<number | string> {
+/** One check, on a connection of its own or on `agent`'s: the status, or why none came. */
+function checkOnce(port: number, agent: Agent | false = false): Promise<number | string> {
   return new Promise((resolve) => {
     const req = get(
-      { host: '127.0.0.1', port, path: '/auth?token=t', agent: false, headers: { 'X-Real-IP': '203.0.113.7' } },
+      { host: '127.0.0.1', port, path: '/auth?token=t', agent, headers: { 'X-Real-IP': '203.0.113.7' } },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 'no status'));
@@ -152,5 +162,50 @@ describe('serve --workers 2', { timeout: 120_000 }, () => {
     expect(answered.get(2)).toBeGreaterThan(0);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('kills a wedged worker once its event loop stayed silent, started again, and the checks it held end instead of hanging', async () => {
+    const file = join(dir, 'wedged.yaml');
+    writeFileSync(
+      file,
+      'listen: 127.0.0.1:0\nadmin: {listen: "127.0.0.1:0"}\nstats: {store: off}\nroutes: {default: {backends: [], default: allow}}\n',
+    );
+    const bridge = await startServe(['--workers', '2', '--config', file], {}, 30_000);
+    try {
+      const port = Number(new URL(bridge.url).port);
+      const admin = await adminUrlOf(bridge.output);
+      const wedged = (await workersOf(admin)).find((worker) => worker.slot === 2)!;
+      // Keep-alive connections, each answered once, spread by the kernel over both workers.
+      const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+      expect(await Promise.all(Array.from({ length: 8 }, () => checkOnce(port, agent)))).toEqual(Array(8).fill(200));
+
+      process.kill(wedged.pid, 'SIGSTOP');
+      // Those held by the stopped worker get no answer until the watchdog ends it.
+      const held = Promise.all(Array.from({ length: 8 }, () => checkOnce(port, agent)));
+      await vi.waitFor(
+        () => expect(logLines(bridge.output()).some((line) => line.message === 'worker restarted')).toBe(true),
+        { timeout: 30_000, interval: 100 },
+      );
+      const killed = logLines(bridge.output()).find(
+        (line) => line.message === 'worker not answering; killing it to start it again',
+      );
+      expect(killed).toMatchObject({ level: 'error', worker: 2, pid: wedged.pid, silentMs: 6000 });
+      expect(logLines(bridge.output()).find((line) => line.message === 'worker died; starting it again')).toMatchObject(
+        {
+          worker: 2,
+          signal: 'SIGKILL',
+        },
+      );
+      expect(isAlive(wedged.pid)).toBe(false);
+      for (const outcome of await held) expect([200, 'ECONNRESET', 'socket hang up']).toContain(outcome);
+      agent.destroy();
+
+      const restarted = (await workersOf(admin)).find((worker) => worker.slot === 2)!;
+      expect(restarted.pid).not.toBe(wedged.pid);
+      expect(await Promise.all(Array.from({ length: 20 }, () => checkOnce(port)))).toEqual(Array(20).fill(200));
+    } finally {
+      bridge.child.kill('SIGTERM');
+      await bridge.exited;
+    }
   });
 });
