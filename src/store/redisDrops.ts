@@ -39,7 +39,7 @@ export function openDropChannel(
   subscriber: RedisSubscriber,
   log: Logger,
   /** The store's guard: the publish bounded as every other Redis call. */
-  attempt: <T>(operation: () => Promise<T>, kind: 'write') => Promise<Answer<T>>,
+  attempt: <T>(operation: () => Promise<T>, kind: 'read') => Promise<Answer<T>>,
 ): DropChannel {
   const self = randomUUID();
   const listeners = new Set<(event: DropEvent) => void>();
@@ -65,7 +65,9 @@ export function openDropChannel(
     publish(event) {
       tell(event);
       const message: DropMessage = { from: self, event };
-      return attempt(() => redis.publish(DROP_CHANNEL, JSON.stringify(message)), 'write').then(
+      // Not a 'write' to the guard: Redis takes a PUBLISH at its memory limit and on a replica, so one
+      // answered says nothing of whether writes are taken again.
+      return attempt(() => redis.publish(DROP_CHANNEL, JSON.stringify(message)), 'read').then(
         (answer) => answer !== FAILED,
       );
     },
