@@ -72,6 +72,32 @@ const undiciParts: Plugin = {
   },
 };
 
+/**
+ * zod's index hands out `z.locales`, its messages in 64 languages (368 KB of the 785 KB its chunk was), and esbuild
+ * cannot shake a namespace re-exported behind `z`: every `serve` parsed them at start. The bridge answers in English,
+ * which zod's schemas import on their own (`locales/en.js`), so its list of languages becomes an empty one; a module
+ * of src/ that names `locales` of zod would find nothing there, and the build refuses it.
+ */
+const ZOD_NO_LOCALES = join(ROOT, 'scripts', 'zodNoLocales.js');
+
+export function namesZodLocales(source: string): boolean {
+  return /from\s+'zod/.test(source) && /\blocales\b/.test(source);
+}
+
+const zodWithoutLocales: Plugin = {
+  name: 'zod-without-locales',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
+      /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(importer) ? { path: ZOD_NO_LOCALES } : undefined,
+    );
+    build.onResolve({ filter: /^zod$/ }, ({ importer }) =>
+      namesZodLocales(readFileSync(importer, 'utf8'))
+        ? { errors: [{ text: `${importer}: zod's locales are left out of the bundle (see scripts/build.ts)` }] }
+        : undefined,
+    );
+  },
+};
+
 /** Writes the CLI bundle to `outdir` (emptied first: no module of an older layout stays behind). */
 export async function buildCli(outdir: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
@@ -84,7 +110,7 @@ export async function buildCli(outdir: string): Promise<void> {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    plugins: [undiciParts],
+    plugins: [undiciParts, zodWithoutLocales],
     banner: { js: COMMONJS_SHIM },
     chunkNames: 'chunks/[name]-[hash]',
     // Stack traces map back to src/ with `node --enable-source-maps`; the sources stay in the repository.

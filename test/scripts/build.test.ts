@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, missingUndiciNames } from '../../scripts/build.js';
+import { buildCli, missingUndiciNames, namesZodLocales } from '../../scripts/build.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
@@ -80,6 +80,16 @@ describe('the CLI bundle', () => {
       'Pool',
       'fetch',
     ]);
+  });
+
+  it("carries zod's English messages and none of its other languages", () => {
+    const text = bundleText().join('\n');
+    expect(text).toContain('// node_modules/zod/v4/locales/en.js');
+    expect(text.match(/\/\/ node_modules\/zod\/v4\/locales\/[\w-]+\.js/g)).toEqual([
+      '// node_modules/zod/v4/locales/en.js',
+    ]);
+    expect(namesZodLocales("import { z } from 'zod';\nz.config(z.locales.de());")).toBe(true);
+    expect(namesZodLocales("import { z } from 'zod';\nconst schema = z.string();")).toBe(false);
   });
 
   it('loads the bridge for serve only once the config is read: a start refused for its config loads none of it', () => {
