@@ -126,9 +126,10 @@ export function missSharing({ redis, subscriber, attempt, read, now = Date.now }
       if (claim === FAILED || claim > 0) announcement.stop();
       if (claim === FAILED) break;
       if (claim === 1) return { asked: await askHolding(key, token, ask) };
-      // Held by another for -claim ms more: waited for until then at most (a holder that died says nothing).
+      // Held by another for -claim ms more: waited for until then at most (a holder that died says nothing),
+      // and a millisecond past it, so the next claim lands after the lock's end rather than on it.
       const lockEndsFirst = -claim < deadline - now();
-      const stored = claim === 2 || (await announcement.within(Math.min(-claim, deadline - now())));
+      const stored = claim === 2 || (await announcement.within(Math.min(-claim + 1, deadline - now())));
       if (stored === undefined && lockEndsFirst) continue;
       if (stored === undefined) break;
       if (stored) {

@@ -65,12 +65,15 @@ return {value, redis.call('PTTL', KEYS[1])}
  * ms. Returns 1 when the caller now holds it (and asks), 2 when the holder has just stored its
  * answer (read it), minus the milliseconds the lock has left while another asker holds it (wait for
  * its announcement until then; a lock without expiry, not a bridge's, counts as living ARGV[2]).
+ * A lock ending within this millisecond answers 0, claimed again at once: counting it as living
+ * ARGV[2] made a waiter whose retry landed on its end wait out its whole budget and deny.
  */
 const CLAIM_MISS_LUA = `
 if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
 if redis.call('GET', KEYS[1]) == 'stored' then return 2 end
 local left = redis.call('PTTL', KEYS[1])
-if left < 1 then left = tonumber(ARGV[2]) end
+if left == -1 then left = tonumber(ARGV[2]) end
+if left < 0 then left = 0 end
 return -left
 `;
 

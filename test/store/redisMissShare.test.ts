@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redisStore } from '../../src/store/redis.js';
 import { ANSWER_CHANNEL } from '../../src/store/redisMissShare.js';
+import { STORE_SCRIPTS } from '../../src/store/redisScripts.js';
 import type { Store } from '../../src/store/types.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { killLeftoverServers, startServe } from '../support/cli.js';
@@ -203,5 +204,27 @@ describe('Store.shareMiss', () => {
   it('asks at once while it cannot hear the other instances (Redis unreachable)', async () => {
     const alone = store(`redis://127.0.0.1:${await closedPort()}/0`);
     expect(await alone.shareMiss!('d:tv:k', 5000, async () => 'asked')).toEqual({ asked: 'asked' });
+  });
+});
+
+describe('the claim script', () => {
+  const claim = (lock: string, lockMs: number) =>
+    inspector.eval(STORE_SCRIPTS.claimMiss.lua, 1, lock, 'waiter', lockMs) as Promise<number>;
+
+  it('answers a lock ending in this very millisecond as ending now, never as living the whole budget', async () => {
+    // A waiter's retry lands on the lock's end: claimed in a tight loop, each 3 ms lock passes through its
+    // last millisecond (Redis answers its time left as 0) under several claims before one takes it.
+    const answers: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      await inspector.set('lock:end', 'holder', 'PX', 3);
+      for (let answer = 0; answer !== 1; answers.push(answer)) answer = await claim('lock:end', 60_000);
+      await inspector.del('lock:end');
+    }
+    expect(answers.filter((answer) => answer !== 1 && (answer > 0 || answer < -3))).toEqual([]);
+  });
+
+  it('counts a lock without an expiry (not one a bridge sets) as living what the caller asked for', async () => {
+    await inspector.set('lock:forever', 'someone');
+    expect(await claim('lock:forever', 5000)).toBe(-5000);
   });
 });
