@@ -111,6 +111,9 @@ export async function buildCli(outdir: string): Promise<void> {
     target: 'node20',
     external: EXTERNAL,
     plugins: [undiciParts, zodWithoutLocales],
+    // jsonc-parser's `main` is a UMD build that requires its parts by names esbuild cannot follow (the bundle
+    // would fail at the first admin body); its ES module build bundles like any other.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     banner: { js: COMMONJS_SHIM },
     chunkNames: 'chunks/[name]-[hash]',
     // Stack traces map back to src/ with `node --enable-source-maps`; the sources stay in the repository.

@@ -62,9 +62,39 @@ export async function readJsonBody(req: IncomingMessage, { maxBytes, timeoutMs }
   if (text.trim() === '') return undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new AdminProblem(415, 'send the body as Content-Type: application/json');
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new AdminProblem(400, 'body is not valid JSON');
   }
+  const repeated = await repeatedKey(text);
+  if (repeated !== undefined) throw new AdminProblem(400, `${repeated}: given more than once`);
+  return body;
+}
+
+/**
+ * The first key an object of the (valid) JSON text names twice, as a dotted path; undefined when none does.
+ * JSON.parse keeps the last of the two, so `{"login":"alice","login":"bob"}` would revoke bob alone, silently:
+ * refused instead, as an admin parameter given twice is. Keys are compared as JSON.parse reads them
+ * (`"a"` and `"\u0061"` are one). jsonc-parser is loaded with the first body: a start does not carry it.
+ */
+async function repeatedKey(text: string): Promise<string | undefined> {
+  const { visit } = await import('jsonc-parser');
+  const open: Set<string>[] = [];
+  let found: string | undefined;
+  visit(text, {
+    onObjectBegin: () => {
+      open.push(new Set());
+    },
+    onObjectEnd: () => {
+      open.pop();
+    },
+    onObjectProperty: (name, _offset, _length, _line, _column, path) => {
+      const keys = open.at(-1)!;
+      if (found === undefined && keys.has(name)) found = [...path(), name].join('.');
+      keys.add(name);
+    },
+  });
+  return found;
 }

@@ -54,6 +54,18 @@ describe('readJsonBody', () => {
     expect(await sent.text()).toBe('body is not UTF-8 text');
   });
 
+  it('answers 400 naming a key an object gives twice, rather than keeping one of the two', async () => {
+    const send = (body: string) =>
+      fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const twice = await send('{"login":"alice","login":"bob"}');
+    expect(twice.status).toBe(400);
+    expect(await twice.text()).toBe('login: given more than once');
+    // The same key once escaped: JSON.parse reads both as one.
+    expect(await (await send('{"a":{"x":1,"\\u0078":2}}')).text()).toBe('a.x: given more than once');
+    expect(await (await send('[{"k":1},{"k":2}]')).json()).toEqual({ body: [{ k: 1 }, { k: 2 }] });
+    expect(await (await send('{"a":{"k":1},"b":{"k":2}}')).json()).toEqual({ body: { a: { k: 1 }, b: { k: 2 } } });
+  });
+
   it('answers 408 to a body that does not arrive in time, on the real event', async () => {
     const answer = await raw(
       'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40',

@@ -88,7 +88,7 @@ describe('serve with the admin listener', () => {
     expect(result.stderr).toMatch(/admin\.token: required when admin\.listen is not a loopback address/);
   });
 
-  it('serves /ready and /metrics on the configured admin port, and stops it with the bridge', async () => {
+  it('serves /ready, /metrics and JSON bodies on the configured admin port, and stops it with the bridge', async () => {
     const adminPort = await closedPort();
     const port = await closedPort();
     const serving = await startServe([
@@ -100,6 +100,16 @@ describe('serve with the admin listener', () => {
     expect(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()).toContain(
       'iptv_auth_bridge_store_up 1',
     );
+    // The built bundle reads bodies with what src does (a bundling slip once answered these 500).
+    const revoke = (body: string) =>
+      fetch(`http://127.0.0.1:${adminPort}/admin/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const repeated = await revoke('{"login":"alice","login":"bob"}');
+    expect([repeated.status, await repeated.json()]).toEqual([400, { error: 'login: given more than once' }]);
+    expect((await revoke('{"login":"alice"}')).status).toBe(200);
     serving.child.kill('SIGTERM');
     expect(await serving.exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${adminPort}/ready`)).rejects.toThrow();
