@@ -176,16 +176,21 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   operations.serving();
 
   const watch = configWatch(file, () => void reloader.reload('watch'), readVersion);
+  // The version of the file a reload read, taken before reading it: a save landing in between is reported again.
+  let reloadVersion = readVersion;
   const reloader = createReloader(
     file,
     loaded,
     {
-      read: () => readConfigFile(file),
+      read: () => {
+        reloadVersion = fileVersion(file);
+        return readConfigFile(file);
+      },
       apply: async (next) => {
         await bridge.reconfigure(next);
         app = requestListenerFor(next);
         logging.setLevel(next.log.level);
-        watch.follow(next.reload.watch);
+        watch.follow(next.reload.watch, reloadVersion);
         live = next;
         return settingsNeedingRestart(config, next);
       },

@@ -42,7 +42,12 @@ export function watchForChanges(file: string, onChange: () => void): () => void 
 
 /** The config file's watch (`reload.watch`), turned on and off as reloads change the setting. */
 export interface ConfigWatch {
-  follow(on: boolean): void;
+  /**
+   * `readVersion`: the `fileVersion` the config now in force was read at (a reload's read). What the
+   * watch saw before is then not reported: a SIGHUP reload that turns `reload.watch` on, or one that
+   * read a save before the watch's own event came, does not reload the same file again.
+   */
+  follow(on: boolean, readVersion?: string): void;
   close(): void;
 }
 
@@ -64,31 +69,34 @@ export function fileVersion(file: string): string {
  * events never arrive. The poll also notices a save the events already
  * reported: a version already seen is not reported again.
  *
- * `readVersion` is the file's version when the running config was read: a save made between that
- * read and the first `follow(true)` (the listeners start in between) is then still reported.
+ * `startVersion` is the file's version when the running config was read at start: a save made between
+ * that read and the first `follow(true)` (the listeners start in between) is then still reported.
  */
-export function configWatch(file: string, onChange: () => void, readVersion?: string): ConfigWatch {
+export function configWatch(file: string, onChange: () => void, startVersion?: string): ConfigWatch {
   let stop: (() => void) | undefined;
   let seen = '';
-  let unseen = readVersion;
+  let unseen = startVersion;
   return {
-    follow(on) {
-      if (on && !stop) {
-        seen = unseen ?? fileVersion(file);
-        unseen = undefined;
-        stop = watchForChanges(file, () => {
-          const version = fileVersion(file);
-          if (version === seen) return;
-          seen = version;
-          onChange();
-        });
-        const now = fileVersion(file);
-        if (now !== seen) {
-          seen = now;
-          onChange();
-        }
+    follow(on, readVersion) {
+      const known = readVersion ?? unseen;
+      unseen = undefined;
+      if (!on) return this.close();
+      if (stop) {
+        if (known !== undefined) seen = known;
+        return;
       }
-      if (!on && stop) this.close();
+      seen = known ?? fileVersion(file);
+      stop = watchForChanges(file, () => {
+        const version = fileVersion(file);
+        if (version === seen) return;
+        seen = version;
+        onChange();
+      });
+      const now = fileVersion(file);
+      if (now !== seen) {
+        seen = now;
+        onChange();
+      }
     },
     close() {
       stop?.();

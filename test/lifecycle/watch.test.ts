@@ -65,3 +65,40 @@ describe('configWatch', () => {
     expect(calls).toBe(0);
   });
 });
+
+describe('configWatch after a reload', () => {
+  it('does not report the save a reload (SIGHUP) already read when that reload turns following on', () => {
+    const file = join(dir, 'turned-on.yaml');
+    writeFileSync(file, 'reload: {watch: false}\n');
+    let calls = 0;
+    watch = configWatch(file, () => (calls += 1), fileVersion(file));
+    watch.follow(false);
+    save(file, 'reload: {watch: true}\n');
+    // The reload reads the saved file and puts it in force, following from then on.
+    watch.follow(true, fileVersion(file));
+    expect(calls).toBe(0);
+  });
+
+  it('still reports the next save after a reload read one while following', async () => {
+    const file = join(dir, 'following.yaml');
+    writeFileSync(file, 'listen: 8088\n');
+    let calls = 0;
+    let changed: () => void = () => undefined;
+    watch = configWatch(
+      file,
+      () => {
+        calls += 1;
+        changed();
+      },
+      fileVersion(file),
+    );
+    watch.follow(true);
+    save(file, 'listen: 8089\n');
+    // A SIGHUP reload read it before the watch's own event settled.
+    watch.follow(true, fileVersion(file));
+    const seen = new Promise<void>((resolve) => (changed = resolve));
+    save(file, 'listen: 8090\n');
+    await seen;
+    expect(calls).toBe(1);
+  });
+});
