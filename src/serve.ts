@@ -1,14 +1,14 @@
 import type { RequestListener } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { formatHostPort, type BridgeConfig } from './config/schema.js';
-import { readConfigFile } from './lifecycle/configFile.js';
+import { configOfText, type LoadedConfig, readConfigFile } from './lifecycle/configFile.js';
 import { warnOfLowFileLimit } from './lifecycle/fileLimit.js';
 import { fileVersion } from './lifecycle/watch.js';
 import type { Logger } from './log.js';
 import type { RunningServer } from './server/listen.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { surviveBrokenOutput } from './lifecycle/strayErrors.js';
-import type { GroupMember } from './cluster/member.js';
+import type { GroupConfig, GroupMember } from './cluster/member.js';
 
 /**
  * V8 allocates objects straight into the old generation when most objects of
@@ -62,6 +62,14 @@ async function listenForDecisions(
   return running;
 }
 
+/** The config a worker serves: the group's in force, with the running values of the settings fixed at its start. */
+async function groupConfigOf({ started, inForce }: GroupConfig, file: string): Promise<LoadedConfig> {
+  const loaded = configOfText(inForce.text, file);
+  if (started === inForce.text) return loaded;
+  const { withFixedSettingsOf } = await import('./lifecycle/restartSettings.js');
+  return { ...loaded, config: withFixedSettingsOf(configOfText(started, file).config, loaded.config) };
+}
+
 /**
  * `serve`: runs until SIGTERM/SIGINT, then drains in-flight requests and exits 0; a second signal forces exit 1. SIGHUP
  * reloads.
@@ -72,9 +80,11 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const { member } = options;
   // In a group, the lead alone keeps statistics and runs the admin listener; the others relay to it.
   const leads = member?.leads ?? true;
-  // Before the read: a save made while the listeners start is still seen by the watch.
-  const readVersion = fileVersion(file);
-  const loaded = readConfigFile(file);
+  // Before the read: a save made while the listeners start is still seen by the watch. A worker of a group starts
+  // from the text the group serves (a worker started again after an unreloaded save must not serve that save).
+  const group = await member?.groupConfig();
+  const readVersion = group?.inForce.version ?? fileVersion(file);
+  const loaded = group === undefined ? readConfigFile(file) : await groupConfigOf(group, file);
   const { config } = loaded;
   const {
     createBridge,
@@ -176,21 +186,25 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   operations.serving();
 
   const watch = configWatch(file, () => void reloader.reload('watch'), readVersion);
-  // The version of the file a reload read, taken before reading it: a save landing in between is reported again.
-  let reloadVersion = readVersion;
+  // The text a reload read and the file's version, taken before reading it (a save landing in between is reported
+  // again); the primary keeps both for a worker it starts again.
+  let read = { text: loaded.text, version: readVersion };
   const reloader = createReloader(
     file,
     loaded,
     {
       read: () => {
-        reloadVersion = fileVersion(file);
-        return readConfigFile(file);
+        const version = fileVersion(file);
+        const next = readConfigFile(file);
+        read = { text: next.text, version };
+        return next;
       },
       apply: async (next) => {
         await bridge.reconfigure(next);
         app = requestListenerFor(next);
         logging.setLevel(next.log.level);
-        watch.follow(next.reload.watch, reloadVersion);
+        watch.follow(next.reload.watch, read.version);
+        member?.applied(read);
         live = next;
         return settingsNeedingRestart(config, next);
       },

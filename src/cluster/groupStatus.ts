@@ -27,6 +27,9 @@ export function workerStatus(
   return { slot, pid: process.pid, uptimeSeconds, status, store, backends, decisions, configSha256 };
 }
 
+/** The `error` of a worker that does not serve at this moment (dead, or being started again). */
+export const NOT_SERVING = 'not serving: being started again';
+
 type Counts = number | { readonly [key: string]: Counts };
 
 function added(a: Counts, b: Counts): Counts {
@@ -36,9 +39,10 @@ function added(a: Counts, b: Counts): Counts {
 
 /**
  * The lead's status made the group's: decisions counted over every worker
- * that answered, and each worker's own part under `workers`.
+ * that answered, each worker's own part under `workers`, and `degraded` while
+ * any worker is (or does not serve, or did not answer).
  */
-export function withWorkers<T extends { readonly decisions: DecisionTotals }>(
+export function withWorkers<T extends { readonly decisions: DecisionTotals; readonly status?: string }>(
   own: T,
   workers: readonly WorkerStatus[],
 ): T & { readonly workers: readonly WorkerStatus[] } {
@@ -46,5 +50,6 @@ export function withWorkers<T extends { readonly decisions: DecisionTotals }>(
     worker.decisions === undefined ? [] : [worker.decisions as unknown as Counts],
   );
   const decisions = counted.length === 0 ? own.decisions : (counted.reduce(added) as unknown as DecisionTotals);
-  return { ...own, decisions, workers };
+  const degraded = workers.some((worker) => worker.error !== undefined || worker.status === 'degraded');
+  return { ...own, decisions, workers, ...(degraded && own.status !== undefined ? { status: 'degraded' } : {}) };
 }

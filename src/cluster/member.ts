@@ -35,6 +35,22 @@ export function memberEnv(slot: number, sockets: ReadonlyMap<SocketRole, number>
   return env;
 }
 
+/**
+ * The config file's text in force in the group, and the file's version (`fileVersion`) it was read at. A worker
+ * starts from it, not from the file as it is now: one started again after a save that was not reloaded (or
+ * that a reload refused) then serves what the others serve.
+ */
+export interface ConfigInForce {
+  readonly text: string;
+  readonly version: string;
+}
+
+/** What a worker starts from: the text the group started on (its fixed settings run) and the one in force. */
+export interface GroupConfig {
+  readonly started: string;
+  readonly inForce: ConfigInForce;
+}
+
 /** What the worker's `serve` gives the group once it is built. */
 export interface MemberHooks {
   readonly status: () => WorkerStatus;
@@ -61,6 +77,10 @@ export interface GroupMember {
   metrics(): Promise<string>;
   statuses(): Promise<readonly WorkerStatus[]>;
   reloadOthers(): Promise<readonly object[]>;
+  /** The config to start from: what the group serves. */
+  groupConfig(): Promise<GroupConfig>;
+  /** This worker put `config` in force (a reload): a worker started again later starts from it. */
+  applied(config: ConfigInForce): void;
   joined(hooks: MemberHooks): void;
   ready(report: ReadyReport): void;
 }
@@ -133,6 +153,8 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
     metrics: () => channel.call<string>('metrics', [], GROUP_ANSWER_MS),
     statuses: () => channel.call<WorkerStatus[]>('statuses', [], GROUP_ANSWER_MS),
     reloadOthers: () => channel.call<object[]>('reloadOthers', [], GROUP_RELOAD_MS),
+    groupConfig: () => channel.call<GroupConfig>('groupConfig', [], GROUP_ANSWER_MS),
+    applied: (config) => channel.tell('applied', [config]),
     joined(next) {
       hooks = next;
     },

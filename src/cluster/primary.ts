@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { systemClock } from '../clock.js';
 import { formatHostPort } from '../config/schema.js';
 import { readConfigFile } from '../lifecycle/configFile.js';
+import { fileVersion } from '../lifecycle/watch.js';
 import { handleHangupsWith, handleUserSignalsWith, USER_SIGNAL_IGNORED } from '../lifecycle/hangups.js';
 import { keepRunningOnStrayErrors, surviveBrokenOutput } from '../lifecycle/strayErrors.js';
 import { createLogging, exitOnceFlushed } from '../log.js';
@@ -10,8 +11,8 @@ import { memoryStore } from '../store/memory.js';
 import type { Store } from '../store/types.js';
 import { Channel, type Handlers } from './channel.js';
 import { aggregatedMetrics } from './groupMetrics.js';
-import type { WorkerStatus } from './groupStatus.js';
-import { LEAD_SLOT, memberEnv, type ReadyReport } from './member.js';
+import { NOT_SERVING, type WorkerStatus } from './groupStatus.js';
+import { type ConfigInForce, type GroupConfig, LEAD_SLOT, memberEnv, type ReadyReport } from './member.js';
 import { storeHub } from './storeHub.js';
 import { UNANSWERED_TICKS, WATCH_EVERY_MS, watchWorkers } from './watchdog.js';
 
@@ -24,6 +25,8 @@ const WORKER_ANSWER_MS = 2000;
 const RELOAD_ANSWER_MS = 10_000;
 /** A worker that died is started again after this long, so one that cannot start does not spin a core. */
 const RESTART_DELAY_MS = 1000;
+/** One that died again before it served waits twice as long each time, up to this. */
+const MAX_RESTART_DELAY_MS = 30_000;
 
 interface Slot {
   readonly number: number;
@@ -32,6 +35,8 @@ interface Slot {
   ready: ReadyReport | undefined;
   /** A SIGHUP came while this worker could not yet hear it: it reloads once it serves. */
   reloadPending: boolean;
+  /** Starts in a row that ended before the worker served (a users file broken since, say). */
+  failedStarts: number;
 }
 
 export interface PrimaryOptions {
@@ -50,8 +55,11 @@ export interface PrimaryOptions {
  */
 export function runPrimary(file: string, count: number, options: PrimaryOptions = {}): void {
   const later = options.later ?? ((run, ms) => setTimeout(run, ms));
-  // Read here first: a wrong file fails the start once, naming the key, before any worker starts.
-  const { config } = readConfigFile(file);
+  // Read here first: a wrong file fails the start once, naming the key, before any worker starts. Every worker
+  // starts from this text, and from what a reload put in force later (a worker's `applied`), not from the file.
+  const startVersion = fileVersion(file);
+  const { config, text } = readConfigFile(file);
+  let inForce: ConfigInForce = { text, version: startVersion };
   const { log } = createLogging(config.log);
   // The primary holds the group together: its own stray error must not take every worker down with it.
   surviveBrokenOutput();
@@ -74,13 +82,19 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
           serving().map((slot) => (method, args) => slot.channel.call('storeLocal', [method, args], WORKER_ANSWER_MS)),
         )),
     ready: (report: ReadyReport) => workerReady(from, report),
+    groupConfig: (): GroupConfig => ({ started: text, inForce }),
+    applied: (config: ConfigInForce) => {
+      inForce = config;
+    },
     metrics: () => metrics(),
     statuses: () =>
       Promise.all(
-        connected().map((slot) =>
-          slot.channel
-            .call<WorkerStatus>('status', [], WORKER_ANSWER_MS)
-            .catch((error: Error) => ({ slot: slot.number, pid: slot.worker.process.pid, error: error.message })),
+        [...slots.values()].map((slot) =>
+          slot.ready === undefined || !slot.worker.isConnected()
+            ? { slot: slot.number, pid: slot.worker.process.pid, error: NOT_SERVING }
+            : slot.channel
+                .call<WorkerStatus>('status', [], WORKER_ANSWER_MS)
+                .catch((error: Error) => ({ slot: slot.number, pid: slot.worker.process.pid, error: error.message })),
         ),
       ),
     // The lead reloaded itself for `POST /admin/reload`; the others follow, and it answers with all outcomes.
@@ -104,8 +118,9 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   function fork(number: number): void {
     const worker = cluster.fork(memberEnv(number, sockets));
     const channel = new Channel(worker, handlers(number));
-    // A worker started now reads the file as it is now: an earlier SIGHUP needs no reload of it.
-    slots.set(number, { number, worker, channel, ready: undefined, reloadPending: false });
+    // A worker started now starts from the config in force, which an earlier SIGHUP already reloaded.
+    const failedStarts = slots.get(number)?.failedStarts ?? 0;
+    slots.set(number, { number, worker, channel, ready: undefined, reloadPending: false, failedStarts });
     worker.on('message', (message: unknown) => channel.receive(message));
   }
 
@@ -113,6 +128,7 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     const slot = slots.get(number);
     if (slot === undefined) return;
     slot.ready = report;
+    slot.failedStarts = 0;
     if (slot.reloadPending) {
       slot.reloadPending = false;
       void reloadWorkers([slot]);
@@ -168,11 +184,14 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
       stopAll(undefined, `worker ${slot.number} could not start`, 1);
       return;
     }
-    log.warn('worker died; starting it again', { worker: slot.number, pid: worker.process.pid, code, signal });
+    // One that died before it served could not start (its error is on stderr): it is tried again, less often.
+    if (slot.ready === undefined) slot.failedStarts += 1;
     slot.ready = undefined;
+    const inMs = Math.min(RESTART_DELAY_MS * 2 ** slot.failedStarts, MAX_RESTART_DELAY_MS);
+    log.warn('worker died; starting it again', { worker: slot.number, pid: worker.process.pid, code, signal, inMs });
     later(() => {
       if (!stopping) fork(slot.number);
-    }, RESTART_DELAY_MS);
+    }, inMs);
   });
 
   let exitCode = 0;

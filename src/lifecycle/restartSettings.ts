@@ -39,3 +39,25 @@ export function settingsNeedingRestart(running: object, next: object): string[] 
     ),
   );
 }
+
+/** `document` with the value at the dotted `path` replaced (absent when `value` is); what it shares is not copied. */
+function withValueAt(document: object, [part, ...rest]: readonly string[], value: unknown): object {
+  const record = document as Record<string, unknown>;
+  const inner = record[part!];
+  const replaced =
+    rest.length === 0 ? value : withValueAt(typeof inner === 'object' && inner !== null ? inner : {}, rest, value);
+  const { [part!]: _dropped, ...others } = record;
+  return replaced === undefined ? others : { ...others, [part!]: replaced };
+}
+
+/**
+ * `next` with the fixed settings' running values: what a process that started on `running` and then reloaded `next`
+ * serves. A worker of a group started again after such a reload serves it too, as the others do.
+ */
+export function withFixedSettingsOf<T extends object>(running: T, next: T): T {
+  let merged: object = next;
+  for (const name of FIXED_UNTIL_RESTART)
+    for (const path of [name, ...(VALIDATED_AS[name] ?? [])])
+      merged = withValueAt(merged, path.split('.'), valueAt(running, path));
+  return merged as T;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withWorkers, workerStatus, type WorkerStatus } from '../../src/cluster/groupStatus.js';
+import { NOT_SERVING, withWorkers, workerStatus, type WorkerStatus } from '../../src/cluster/groupStatus.js';
 
 const totals = (allow: number, hit: number) => ({
   allow,
@@ -30,6 +30,15 @@ describe('withWorkers', () => {
     expect(status.workers.map((worker) => worker.slot)).toEqual([1, 2, 3]);
     expect(status.workers[0]).toMatchObject({ pid: process.pid, uptimeSeconds: 10, status: 'ok' });
     expect(status.version).toBe('0.1.0');
+  });
+
+  it('says the group is degraded while a worker does not serve, did not answer or is degraded itself', () => {
+    const lead = { status: 'ok', decisions: totals(3, 2) };
+    const ok = workerStatus(1, health, totals(3, 2), 10, 'sha-1');
+    expect(withWorkers(lead, [ok, workerStatus(2, health, totals(1, 1), 9, 'sha-1')]).status).toBe('ok');
+    expect(withWorkers(lead, [ok, { slot: 2, pid: 78, error: NOT_SERVING }]).status).toBe('degraded');
+    const degraded = workerStatus(2, { ...health, status: 'degraded' }, totals(1, 1), 9, 'sha-1');
+    expect(withWorkers(lead, [ok, degraded]).status).toBe('degraded');
   });
 
   it("keeps the lead's own count when no worker answered", () => {

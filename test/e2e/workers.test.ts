@@ -252,14 +252,24 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
     expect(counted).toBe(total);
   });
 
-  it('starts a worker that dies again, and keeps answering meanwhile', async () => {
+  it('starts a worker that dies again on the config in force, not on an unreloaded save, and keeps answering meanwhile', async () => {
     const victim = (await workersOf(group.admin)).find((w) => w.slot === 2)!;
+    const inForce = (victim as { configSha256?: string }).configSha256;
+    // Saved, never reloaded (and invalid): read from the file, the restarted worker could not start at all.
+    writeFileSync(group.config, `${configText(store)}cache: {allowTtl: -1}\n`);
     process.kill(victim.pid, 'SIGKILL');
-    await expect
-      .poll(async () => (await workersOf(group.admin)).find((w) => w.slot === 2 && w.error === undefined)?.pid, {
-        timeout: 20_000,
-      })
-      .not.toBe(victim.pid);
+    // Serving again: it answers its status itself, as a process of its own.
+    const servesAgain = async () => {
+      const pid = (await workersOf(group.admin)).find((w) => w.slot === 2 && w.error === undefined)?.pid;
+      return pid !== undefined && pid !== victim.pid;
+    };
+    await expect.poll(servesAgain, { timeout: 20_000 }).toBe(true);
+    const restarted = (await workersOf(group.admin)) as { slot: number; configSha256?: string }[];
+    expect(restarted.map((worker) => [worker.slot, worker.configSha256])).toEqual([
+      [1, inForce],
+      [2, inForce],
+    ]);
+    writeFileSync(group.config, configText(store));
     await group.on.get(2)!.close();
     group.on.delete(2);
     const client = new Client(group.serving.url);

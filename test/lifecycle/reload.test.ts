@@ -10,6 +10,7 @@ const FILE = '/etc/iptv-auth-bridge/bridge.yaml';
 const loaded = (port: number, digest: string): LoadedConfig => ({
   config: validateConfig({ listen: port }, FILE, {}),
   digest,
+  text: JSON.stringify({ listen: port }),
 });
 
 /** A clock that moves one second per reading. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import { settingsNeedingRestart } from '../../src/lifecycle/restartSettings.js';
+import { settingsNeedingRestart, withFixedSettingsOf } from '../../src/lifecycle/restartSettings.js';
 
 const config = (document: Record<string, unknown>) => validateConfig(document, 'test', {});
 
@@ -54,5 +54,33 @@ describe('settingsNeedingRestart', () => {
       'streamingServers',
     ]);
     expect(settingsNeedingRestart({}, {})).toEqual([]);
+  });
+});
+
+describe('withFixedSettingsOf', () => {
+  it('serves what a reload put in force, with the running values of the settings fixed at start', () => {
+    const running = config({
+      listen: '127.0.0.1:8088',
+      admin: { listen: '127.0.0.1:18089', token: 'started-with-this-token-0123' },
+      cache: { allowTtl: 60 },
+      routes: { default: { backends: [], default: 'allow' } },
+    });
+    const next = config({
+      listen: '127.0.0.1:9000',
+      admin: { listen: 'off' },
+      log: { format: 'text' },
+      cache: { allowTtl: 5, maxEntries: 10 },
+      routes: { default: { backends: [], default: 'deny' } },
+    });
+    const served = withFixedSettingsOf(running, next);
+    expect(settingsNeedingRestart(running, served)).toEqual([]);
+    expect(served.routes.default!.default).toBe('deny');
+    expect(served.cache.allowTtl).toBe(5);
+    expect(served.admin.token).toBe('started-with-this-token-0123');
+    expect(served.admin.enabled).toBe(true);
+    expect(served.listen).toEqual(running.listen);
+    // What it shares with `next` is not copied, and `next` itself is left as it was.
+    expect(served.routes).toBe(next.routes);
+    expect(next.cache.maxEntries).toBe(10);
   });
 });
