@@ -5,6 +5,7 @@ import { createMetrics, type ReloadResult } from '../metrics/metrics.js';
 import type { BridgeObserver } from '../observe.js';
 import type { AdminActions, ReloadOutcome } from './actions.js';
 import { audited } from './audit.js';
+import { AdminProblem } from './body.js';
 import { adminAuth } from './auth.js';
 import { STATUS_PAGE } from './page.js';
 import { adminRoutes } from './routes.js';
@@ -42,6 +43,17 @@ export interface GroupView {
 
 /** Admin request bodies are tiny JSON objects: `{token}`, `{route}`. */
 const ADMIN_BODY = { maxBytes: 16_384, timeoutMs: 5000 };
+
+/**
+ * What the group's primary gathers (every worker's metrics or status): when it does not answer (stopped, or too
+ * busy), a 503 that says so rather than a 500; the decisions do not depend on it.
+ */
+function fromPrimary<T>(gathered: Promise<T>): Promise<T> {
+  return gathered.catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AdminProblem(503, `the group's primary did not answer (${reason}); checks are still answered`);
+  });
+}
 
 /**
  * Everything operations add to a running bridge: metrics (whose `observer`
@@ -107,13 +119,15 @@ export function createOperations(options: OperationsOptions) {
   const handler = adminHandler({
     auth: adminAuth(options.config().admin.token),
     routes: adminRoutes({ actions, sessions: options.sessions, stats: options.stats, hasRoute, now, body: ADMIN_BODY }),
-    registry: group ? { metrics: () => group.metrics(), contentType: metrics.registry.contentType } : metrics.registry,
+    registry: group
+      ? { metrics: () => fromPrimary(group.metrics()), contentType: metrics.registry.contentType }
+      : metrics.registry,
     readiness: () => readiness,
     page: STATUS_PAGE,
     // Read once, as the token and the address are: a reload that changes them says a restart is needed.
     hosts: options.config().admin.hosts,
     log: options.log,
-    status: group ? async () => withWorkers(status(), await group.statuses()) : status,
+    status: group ? async () => withWorkers(status(), await fromPrimary(group.statuses())) : status,
   });
 
   return {

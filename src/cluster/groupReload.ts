@@ -14,6 +14,11 @@ export async function reloadedEverywhere(
   member?: GroupMember,
 ): Promise<GroupReloadOutcome> {
   if (member === undefined) return own;
-  const [outcome, others] = await Promise.all([own, member.reloadOthers()]);
+  // A primary that does not answer (stopped, say) leaves the others' outcome unknown, not failed: they may have
+  // reloaded (each reads the file itself), and this worker's own outcome stands.
+  const othersOrUnknown = member
+    .reloadOthers()
+    .catch((error: Error) => [{ result: 'unknown', error: `the primary did not answer: ${error.message}` }]);
+  const [outcome, others] = await Promise.all([own, othersOrUnknown]);
   return { ...outcome, workers: [{ slot: member.slot, result: outcome.result }, ...others] };
 }

@@ -147,3 +147,37 @@ describe('readiness', () => {
     }
   });
 });
+
+describe('in a group whose primary does not answer', () => {
+  it('answers /metrics and /admin/status 503, saying so, and keeps serving what is its own', async () => {
+    const config = validateConfig({ admin: { listen: '127.0.0.1:0' } }, 'test config', {});
+    const log = memoryLogger([]);
+    const silent = () => Promise.reject(new Error('metrics: no answer within 5000 ms'));
+    const operations = createOperations({
+      config: () => config,
+      configFile: 'test config',
+      bridge: () => bridge,
+      log,
+      group: { metrics: silent, statuses: silent },
+    });
+    const bridge = createBridge(config, log, { observer: operations.observer });
+    const admin = await operations.start();
+    const base = `http://127.0.0.1:${(admin!.address as { port: number }).port}`;
+    try {
+      operations.serving();
+      for (const path of ['/metrics', '/admin/status']) {
+        const res = await fetch(`${base}${path}`);
+        expect([res.status, await res.json()]).toEqual([
+          503,
+          {
+            error: "the group's primary did not answer (metrics: no answer within 5000 ms); checks are still answered",
+          },
+        ]);
+      }
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
+    } finally {
+      await operations.close();
+      await bridge.close();
+    }
+  });
+});
