@@ -91,6 +91,17 @@ export function maskNamedSecrets(text: string): string {
   return rewriteText(text, () => MASK, 0);
 }
 
+/**
+ * A channel as logged and kept with a session: a channel or stream name is the viewer's to choose, and one that
+ * carries a query (`a001?token=...`, a stream name sent with its query folded in) has its secrets masked. Most
+ * names hold neither `=` nor `@` and are handed back as they are, without a scan.
+ */
+export function shownChannel(channel: string | undefined): string | undefined {
+  return channel === undefined || (!channel.includes('=') && !channel.includes('@'))
+    ? channel
+    : maskNamedSecrets(channel);
+}
+
 /** The same, for a query string without its `?`. */
 export function maskNamedSecretsInQuery(raw: string): string {
   return rewriteQuery(raw, () => MASK, 0);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { maskNamedSecrets, maskNamedSecretsInQuery, namedSecretsIn, secretValueForms } from '../src/secretText.js';
+import {
+  maskNamedSecrets,
+  maskNamedSecretsInQuery,
+  namedSecretsIn,
+  secretValueForms,
+  shownChannel,
+} from '../src/secretText.js';
 
 describe('maskNamedSecrets', () => {
   it('keeps a text without named secrets byte for byte, odd encodings included', () => {
@@ -35,5 +41,15 @@ describe('namedSecretsIn', () => {
 describe('secretValueForms', () => {
   it('adds URL-encoded forms, drops too short ones, longest first', () => {
     expect(secretValueForms(['ab', 'vip:pa55', 'pa55'])).toEqual(['vip%3Apa55', 'vip:pa55', 'pa55']);
+  });
+});
+
+describe('shownChannel', () => {
+  it('hands a plain channel back as it is, and masks the named secrets of one that carries a query', () => {
+    expect(shownChannel('a001')).toBe('a001');
+    expect(shownChannel(undefined)).toBeUndefined();
+    expect(shownChannel('a001?token=good-LEAK4&lang=en')).toBe('a001?token=***&lang=en');
+    expect(shownChannel('token=good-LEAK9')).toBe('token=***');
+    expect(shownChannel('rtmp://viewer:pw@host/a001')).toBe('rtmp://***@host/a001');
   });
 });

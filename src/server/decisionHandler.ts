@@ -5,6 +5,7 @@ import { decisionsThrough, type DecisionLog, type Logger } from '../log.js';
 import { cacheOutcome, kindOf, observeAll, type BridgeObserver } from '../observe.js';
 import type { Decider, Decision } from '../pipeline/types.js';
 import { fingerprint } from '../secrets.js';
+import { shownChannel } from '../secretText.js';
 import type { BodyFormat, CallerProtocol, ReadLimits } from '../protocols/types.js';
 import type { ViewerRequest } from '../viewer.js';
 import { type AnswerHead, answerHeads } from './answerHeads.js';
@@ -126,7 +127,7 @@ export function decisionHandler({
       route,
       dialect: viewer.dialect,
       caller,
-      channel: viewer.channel,
+      channel: shownChannel(viewer.channel),
       ip: viewer.ip,
       session: viewer.session,
       token: viewer.token === undefined ? undefined : fingerprint(viewer.token),

@@ -1,6 +1,7 @@
 import type { BackendInfo } from '../adapters/types.js';
 import type { CheckAnswered } from '../observe.js';
 import type { Decision } from '../pipeline/decision.js';
+import { shownChannel } from '../secretText.js';
 import type { ViewerRequest } from '../viewer.js';
 
 /**
@@ -42,7 +43,14 @@ export function trackedCheckOf(
     protocol: event.protocol,
     caller: event.caller,
     by: event.by,
-    viewer: { session, channel, ip, userAgent, token, credentials: credentials && { login: credentials.login } },
+    viewer: {
+      session,
+      channel: shownChannel(channel),
+      ip,
+      userAgent,
+      token,
+      credentials: credentials && { login: credentials.login },
+    },
     decision: {
       allow,
       source,

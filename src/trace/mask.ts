@@ -2,7 +2,7 @@ import type { MiddlewareAnswer, OutboundRequest } from '../adapters/transport.js
 import { headerToText } from '../headerText.js';
 import { isSecretParameterName } from '../secretNames.js';
 import { MASK, maskOccurrences } from '../secrets.js';
-import { maskNamedSecrets, maskNamedSecretsInQuery, secretValueForms } from '../secretText.js';
+import { maskNamedSecrets, maskNamedSecretsInQuery, secretValueForms, shownChannel } from '../secretText.js';
 import type { ViewerRequest } from '../viewer.js';
 import type { TracedRequest } from './types.js';
 
@@ -81,7 +81,7 @@ export function headersRead(answer: MiddlewareAnswer, scrub: Scrub): Record<stri
 export function maskedViewer(viewer: ViewerRequest, scrub: Scrub): Record<string, string> {
   const shown: Record<string, string | undefined> = {
     ip: viewer.ip,
-    channel: viewer.channel,
+    channel: shownChannel(viewer.channel),
     path: viewer.path,
     session: viewer.session,
     userAgent: viewer.userAgent,

@@ -112,6 +112,19 @@ describe('routes', () => {
   });
 });
 
+describe('the decision log', () => {
+  it("masks the secrets of a channel name that carries a query (the viewer chooses the stream's name)", async () => {
+    await request(bridge.app)
+      .post('/srs')
+      .set('content-type', 'application/json')
+      .send({ action: 'on_play', client_id: 7, stream: 'a001?token=good-LEAK4', param: '?token=good' })
+      .expect(200);
+    const line = bridge.logs.find((logged) => logged.includes('"dialect":"srs"'));
+    expect(line).toContain('"channel":"a001?token=***"');
+    expect(bridge.logs.join('\n')).not.toContain('LEAK4');
+  });
+});
+
 describe('answers per dialect', () => {
   it('Cesbo allow: 200 with X-Session-Name, nothing Flussonic-only', async () => {
     const res = await request(bridge.app).get('/auth?token=good').set('X-Real-IP', '203.0.113.7').expect(200);
