@@ -3,7 +3,7 @@ import { type Admission, backendAdmission } from '../pipeline/admission.js';
 import type { Linked } from './checkOrder.js';
 import { fingerprint } from '../secrets.js';
 import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
-import { namedUser } from './sessionUser.js';
+import { type NamedUser, namedUser } from './sessionUser.js';
 import type { SessionRow } from './types.js';
 
 /** What the tracker knows of a live session beyond its row: what limits and revoke match on. */
@@ -14,11 +14,34 @@ export interface TrackedSession extends Linked<TrackedSession> {
   /** The backend's `X-Session-Name`: a revoke by login names it too. */
   sessionName?: string;
   userId?: string;
+  /**
+   * Fingerprints of the `X-Session-Name` and `X-UserId` as the backend gave them, when they held the viewer's
+   * token and are kept masked (`user-***`): a revoke naming them in clear still finds the session.
+   */
+  hidden?: HiddenNames;
   tokenFingerprint?: string;
   /** The connection limit its latest allow was counted under, if any. */
   counted?: Admission;
   /** When the row was last handed to the sink, to write a long session's progress now and then. */
   written: number;
+}
+
+export interface HiddenNames {
+  readonly sessionName?: string;
+  readonly userId?: string;
+}
+
+/** The fingerprints of the names a check gives that `named` holds masked; undefined when none is (nearly always). */
+export function hiddenNamesOf(decision: TrackedDecision, named: NamedUser): HiddenNames | undefined {
+  const { sessionName } = decision;
+  const userId = decision.answer?.userId;
+  const nameHidden = sessionName !== undefined && sessionName !== named.sessionName;
+  const userIdHidden = userId !== undefined && userId !== named.userId;
+  if (!nameHidden && !userIdHidden) return undefined;
+  return {
+    sessionName: nameHidden ? fingerprint(sessionName) : undefined,
+    userId: userIdHidden ? fingerprint(userId) : undefined,
+  };
 }
 
 /** Who a viewer is, for closing their sessions: never a token in clear once it is here. */
@@ -50,7 +73,8 @@ export function countedAs(decision: TrackedDecision, held?: Admission): Admissio
 export function startedSession(event: TrackedCheck, key: string, now: number): TrackedSession {
   const viewer = event.viewer!;
   const decision = event.decision!;
-  const { user, login, sessionName, userId } = namedUser(event);
+  const named = namedUser(event);
+  const { user, login, sessionName, userId } = named;
   const row: SessionRow = {
     id: randomUUID(),
     route: event.route,
@@ -73,6 +97,7 @@ export function startedSession(event: TrackedCheck, key: string, now: number): T
     login,
     sessionName,
     userId,
+    hidden: hiddenNamesOf(decision, named),
     tokenFingerprint: viewer.token === undefined ? undefined : fingerprint(viewer.token),
     counted: countedAs(decision),
     written: now,
@@ -83,7 +108,17 @@ export function startedSession(event: TrackedCheck, key: string, now: number): T
 
 /** Whether a live session belongs to the viewer named by `identity`. */
 export function belongsTo(session: TrackedSession, identity: ViewerIdentity): boolean {
-  if ('login' in identity) return session.login === identity.login || session.sessionName === identity.login;
-  if ('userId' in identity) return session.userId === identity.userId;
+  const { hidden } = session;
+  if ('login' in identity)
+    return (
+      session.login === identity.login ||
+      session.sessionName === identity.login ||
+      (hidden?.sessionName !== undefined && hidden.sessionName === fingerprint(identity.login))
+    );
+  if ('userId' in identity)
+    return (
+      session.userId === identity.userId ||
+      (hidden?.userId !== undefined && hidden.userId === fingerprint(identity.userId))
+    );
   return session.tokenFingerprint !== undefined && session.tokenFingerprint === fingerprint(identity.token);
 }

@@ -5,7 +5,7 @@ import { HandedRows } from './handedRows.js';
 import { SessionIndex } from './sessionIndex.js';
 import { listing, type SessionFilter, type SessionListing } from './liveSession.js';
 import type { TrackedCheck } from './trackedCheck.js';
-import { countedAs, startedSession, type TrackedSession } from './trackedSession.js';
+import { countedAs, hiddenNamesOf, startedSession, type TrackedSession } from './trackedSession.js';
 import { namedUser, namesAnotherUser } from './sessionUser.js';
 import type { EndReason, SessionRow, SessionSink } from './types.js';
 
@@ -113,6 +113,7 @@ export class SessionTracker {
     tracked.login = named.login;
     tracked.sessionName = named.sessionName;
     tracked.userId = named.userId;
+    tracked.hidden = hiddenNamesOf(event.decision!, named);
     return true;
   }
 

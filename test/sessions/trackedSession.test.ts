@@ -54,4 +54,19 @@ describe('belongsTo', () => {
     expect(belongsTo(byLogin, { login: 'dave' })).toBe(false);
     expect(belongsTo(byToken, { login: 'carol' })).toBe(false);
   });
+
+  it('finds a session whose backend names held the token (kept masked) by those names in clear', () => {
+    const event = check('backend:m', { token: 'good-as2' });
+    const named = {
+      ...event,
+      decision: sketched({ allow: true, decidedBy: 'backend:m', sessionName: 'user-good-as2', userId: 'uid-good-as2' }),
+    };
+    const session = startedSession(named, 'a', 0);
+    expect([session.row.user, session.sessionName, session.userId]).toEqual(['user-***', 'user-***', 'uid-***']);
+    expect(JSON.stringify(session)).not.toContain('good-as2');
+    expect(belongsTo(session, { login: 'user-good-as2' })).toBe(true);
+    expect(belongsTo(session, { userId: 'uid-good-as2' })).toBe(true);
+    expect(belongsTo(session, { login: 'user-good-as3' })).toBe(false);
+    expect(belongsTo(session, { userId: 'user-good-as2' })).toBe(false);
+  });
 });
