@@ -51,6 +51,8 @@ class Entry<V> {
 export class ExpiringCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
   private readonly expiringAt = new Map<number, string[]>();
+  /** Keys stored by `setMakingRoom` (token bindings): the last a full cache drops to make room. */
+  private readonly kept = new Set<string>();
   /**
    * Entry ends count from here: a few weeks of milliseconds are a small integer, which V8 keeps
    * inside the entry, where an epoch time would be a boxed number of 16 bytes more per entry.
@@ -100,16 +102,25 @@ export class ExpiringCache<V> {
   }
 
   /**
-   * Stores like `set`, but a full cache first drops the entry stored longest ago to make room: for
-   * what must be kept (a token's binding to an IP) over what only saves a question (a cached decision).
+   * Stores like `set`, but a full cache first drops an entry to make room: for what must be kept (a token's
+   * binding to an IP) over what only saves a question (a cached decision). The one dropped is the entry stored
+   * longest ago that was not stored this way; only a cache holding nothing else drops its oldest binding (a binding
+   * dropped lets its token in from any IP).
    */
   setMakingRoom(key: string, value: V, ttlSeconds: number): void {
-    if (this.set(key, value, ttlSeconds)) return;
-    for (const oldest of this.entries.keys()) {
-      this.entries.delete(oldest);
-      break;
+    if (!this.set(key, value, ttlSeconds)) {
+      let victim: string | undefined;
+      for (const held of this.entries.keys()) {
+        victim ??= held;
+        if (!this.kept.has(held)) {
+          victim = held;
+          break;
+        }
+      }
+      if (victim !== undefined) this.forget(victim);
+      this.set(key, value, ttlSeconds);
     }
-    this.set(key, value, ttlSeconds);
+    this.kept.add(key);
   }
 
   /** Keeps `note` with the entry under `key` until it is dropped or noted again; false when no entry is held. */
@@ -129,7 +140,7 @@ export class ExpiringCache<V> {
 
   /** Drops the entry (its index entry goes with the sweep). */
   delete(key: string): void {
-    this.entries.delete(key);
+    this.forget(key);
   }
 
   close(): void {
@@ -137,13 +148,20 @@ export class ExpiringCache<V> {
     this.stopSweep();
     this.expiringAt.clear();
     this.entries.clear();
+    this.kept.clear();
+  }
+
+  private forget(key: string): void {
+    this.entries.delete(key);
+    // Nearly always empty: a cache without token bindings does no more work per dropped entry.
+    if (this.kept.size > 0) this.kept.delete(key);
   }
 
   /** The entry under `key` unless it has expired; an expired one is dropped (its index entry goes with the sweep). */
   private live(key: string): Entry<V> | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined || entry.end >= this.elapsed()) return entry;
-    this.entries.delete(key);
+    this.forget(key);
     return undefined;
   }
 
@@ -198,7 +216,7 @@ export class ExpiringCache<V> {
     const entry = this.entries.get(key);
     // Deleted, stored anew, or indexed sooner since: some other list names it now.
     if (entry === undefined || entry.indexedAt !== second) return;
-    if (entry.end < this.elapsed()) this.entries.delete(key);
+    if (entry.end < this.elapsed()) this.forget(key);
     else entry.indexedAt = this.index(key, this.secondAfter(entry.end));
   }
 

@@ -126,6 +126,25 @@ describe('memory store', () => {
       expect(small.health()).toMatchObject({ entries: 2 });
     });
 
+    it("makes room for a claim by dropping a cached decision, not another token's binding", async () => {
+      const three = memoryStore({ maxEntries: 3 });
+      try {
+        await three.claim('bind:m1', { ip: '198.51.100.1' }, 60);
+        await three.claim('bind:m2', { ip: '198.51.100.2' }, 60);
+        await three.set('d', decision, 60);
+        await three.claim('bind:m3', { ip: '198.51.100.3' }, 60);
+        // The oldest entry was m1's binding: kept, so m1 is still denied from another IP.
+        expect(await three.claim('bind:m1', { ip: '198.51.100.9' }, 60)).toEqual({ ip: '198.51.100.1' });
+        expect(await three.get('d')).toBeUndefined();
+        // Holding bindings alone, it drops the oldest of them: the new one is kept all the same.
+        await three.claim('bind:m4', { ip: '198.51.100.4' }, 60);
+        expect(await three.claim('bind:m4', { ip: '198.51.100.9' }, 60)).toEqual({ ip: '198.51.100.4' });
+        expect(three.health()).toMatchObject({ entries: 3 });
+      } finally {
+        await three.close();
+      }
+    });
+
     it('still replaces a key it holds when full', async () => {
       await small.set('a', decision, 60);
       await small.set('b', decision, 60);
