@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isDeepStrictEqual } from 'node:util';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
 import { memoryStore } from './memory.js';
@@ -201,6 +202,10 @@ export function redisStore(options: RedisStoreOptions): Store {
       await written;
     },
     async claim<T extends StoredValue>(key: string, value: T, ttlSeconds: number): Promise<T | undefined> {
+      // A copy of its own from an outage, held for another value (a token bound to another IP): kept until it
+      // expires, whatever Redis (restarted empty, or claimed since by another instance) says now.
+      const own = local.getNow!<T>(key);
+      if (own !== undefined && !isDeepStrictEqual(own, value)) return own;
       const stored = await attempt(
         () => redis.set(key, JSON.stringify(value), 'EX', storeTtlSeconds(ttlSeconds), 'NX'),
         'write',

@@ -102,4 +102,22 @@ describe('redis store gone', () => {
     await connected(store);
     expect(await store.get('b:token')).toEqual({ ip: '203.0.113.1' });
   });
+
+  it('a token bound during an outage stays denied from another IP once Redis is back, though another instance bound it there since', async () => {
+    const redis = await server();
+    const own = stores.open(redis.url).store;
+    const other = stores.open(redis.url).store;
+    await Promise.all([connected(own), connected(other)]);
+    await redis.kill();
+    await vi.waitFor(() => expect(own.health().ok).toBe(false), EVENTUALLY);
+    // Bound in this instance's own memory while Redis is away.
+    expect(await settlesWithin(own.claim('b:t1', { ip: '198.51.100.31' }, 60))).toEqual({ ip: '198.51.100.31' });
+
+    await redis.restart();
+    await Promise.all([connected(own), connected(other)]);
+    expect(await other.claim('b:t1', { ip: '198.51.100.33' }, 60)).toEqual({ ip: '198.51.100.33' });
+    // Its own copy says another IP: denied here whatever Redis holds now, and Redis is left as it is.
+    expect(await own.claim('b:t1', { ip: '198.51.100.33' }, 60)).toEqual({ ip: '198.51.100.31' });
+    expect(await other.get('b:t1')).toEqual({ ip: '198.51.100.33' });
+  });
 });
