@@ -38,7 +38,15 @@ export interface MissSharingOptions {
   readonly read: (key: string) => Promise<StoredValue | undefined>;
   /** Epoch ms (injected, so tests drive time). */
   readonly now?: () => number;
+  /** How often a waiting instance asks Redis whether the lock it waits on is still there (see `missSharing`). */
+  readonly probeEveryMs?: number;
 }
+
+/**
+ * A holder's announcement cannot come while Redis is silent, and a waiter that sends nothing would not notice the
+ * silence: it would wait out its budget and deny. Asked this often, the lock tells it within one Redis timeout more.
+ */
+const PROBE_EVERY_MS = 250;
 
 export interface MissSharing {
   share<T extends StoredValue, R>(key: string, budgetMs: number, ask: () => Promise<R>): Promise<SharedMiss<T, R>>;
@@ -54,9 +62,26 @@ export interface MissSharing {
  * wait until its lock ends, then each asks itself with what is left. While the instance cannot hear announcements
  * (subscriber down) or Redis does not answer, every miss asks at once.
  */
-export function missSharing({ redis, subscriber, attempt, read, now = Date.now }: MissSharingOptions): MissSharing {
+export function missSharing({
+  redis,
+  subscriber,
+  attempt,
+  read,
+  now = Date.now,
+  probeEveryMs = PROBE_EVERY_MS,
+}: MissSharingOptions): MissSharing {
   /** Misses this instance waits on, by key: each woken with whether the answer was stored. */
-  const waiting = new Map<string, Set<(stored: boolean) => void>>();
+  const waiting = new Map<string, Set<(stored: boolean | undefined) => void>>();
+  /** One probe per key waited on, while any check of this instance waits on it. */
+  const probes = new Map<string, NodeJS.Timeout>();
+
+  /** Wakes the waiters of `key` (as a lock that ended unannounced does) when Redis is silent or the lock is gone. */
+  function probe(key: string): void {
+    void attempt(() => redis.exists(lockOf(key)), 'read').then((held) => {
+      if (held !== FAILED && held > 0) return;
+      for (const wake of waiting.get(key) ?? []) wake(undefined);
+    });
+  }
   /** Misses this instance holds, by key: whether the answer has been stored yet. */
   const holding = new Map<string, { stored: boolean }>();
 
@@ -72,7 +97,12 @@ export function missSharing({ redis, subscriber, attempt, read, now = Date.now }
    */
   function listenFor(key: string): { within(ms: number): Promise<boolean | undefined>; stop(): void } {
     const waiters = waiting.get(key) ?? new Set();
-    waiting.set(key, waiters);
+    if (!waiting.has(key)) {
+      waiting.set(key, waiters);
+      const timer = setInterval(() => probe(key), probeEveryMs);
+      timer.unref();
+      probes.set(key, timer);
+    }
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
     let done!: (stored: boolean | undefined) => void;
@@ -81,7 +111,11 @@ export function missSharing({ redis, subscriber, attempt, read, now = Date.now }
         settled = true;
         clearTimeout(timer);
         waiters.delete(done);
-        if (waiters.size === 0 && waiting.get(key) === waiters) waiting.delete(key);
+        if (waiters.size === 0 && waiting.get(key) === waiters) {
+          waiting.delete(key);
+          clearInterval(probes.get(key));
+          probes.delete(key);
+        }
         resolve(stored);
       };
       waiters.add(done);

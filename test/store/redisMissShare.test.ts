@@ -201,6 +201,38 @@ describe('Store.shareMiss', () => {
     expect(waiterAsked).toBe(false);
   });
 
+  it('a waiter asks itself once Redis stalls, rather than wait out its budget for an announcement that cannot come', async () => {
+    // Redis timeouts of 200 ms: the stall below lasts longer.
+    const [holder, waiter] = [0, 1].map(() => {
+      const opened = redisStore({ url: redis.url, timeoutMs: 200, log: memoryLogger([]) });
+      stores.push(opened);
+      return opened;
+    }) as [Store, Store];
+    await allListening(2);
+    let finish!: () => void;
+    const asked = holder.shareMiss!('d:tv:stall', 60_000, async () => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      return 'holder asked';
+    });
+    await vi.waitFor(async () => expect(await inspector.exists('iab:lock:d:tv:stall')).toBe(1), EVENTUALLY);
+    let waiterAsked: () => void;
+    const waiterAsks = new Promise<void>((resolve) => (waiterAsked = resolve));
+    const waited = waiter.shareMiss!('d:tv:stall', 60_000, async () => {
+      waiterAsked();
+      return 'waiter asked';
+    });
+    // The waiter waits on the lock (it asks Redis now and then whether the lock is still there)...
+    await inspector.call('CONFIG', 'RESETSTAT');
+    await vi.waitFor(async () => expect(await inspector.info('commandstats')).toContain('cmdstat_exists:'), EVENTUALLY);
+    // ...then Redis stops answering anyone for longer than the timeouts.
+    await inspector.call('CLIENT', 'PAUSE', '3000', 'ALL');
+    // Within the stall (not at the end of its 60 s budget), the waiter has asked the middleware itself.
+    await waiterAsks;
+    expect(await waited).toEqual({ asked: 'waiter asked' });
+    finish();
+    expect(await asked).toEqual({ asked: 'holder asked' });
+  });
+
   it('asks at once while it cannot hear the other instances (Redis unreachable)', async () => {
     const alone = store(`redis://127.0.0.1:${await closedPort()}/0`);
     expect(await alone.shareMiss!('d:tv:k', 5000, async () => 'asked')).toEqual({ asked: 'asked' });
