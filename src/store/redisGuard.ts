@@ -141,9 +141,10 @@ export function guardRedis(
 
   function noteRefusal(error: Error): void {
     lastRefusal = now();
-    // One episode, one line: each script refused names itself (its digest), which says nothing of the cause.
-    if (refusingWrites) return;
+    // One episode, one line: each script refused names itself (its digest), which says nothing of the cause. A cause
+    // that changes (full, then a demoted primary) is told anew: the operator fixes what Redis says now.
     const reason = scrub(withoutScriptName(error.message));
+    if (refusingWrites?.reason === reason) return;
     refusingWrites = { since: lastRefusal, reason };
     log.warn(
       'redis store refusing writes: decisions not cached, token bindings and session counts kept in this instance',

@@ -77,6 +77,21 @@ describe('redis store refusing writes', () => {
     aheadMs += WRITES_SETTLE_MS;
     await vi.waitFor(() => expect(store.health().ok).toBe(true), EVENTUALLY);
   });
+
+  it('names the cause Redis gives now when it changes within one refusal (full, then a read-only replica)', async () => {
+    const redis = await server();
+    const { store, logs } = stores.open(redis.url);
+    await connected(store);
+    await redis.fill();
+    await store.set('d:default:x', decision, 60);
+    expect(store.health().detail).toContain('OOM command not allowed');
+    await redis.unfill();
+    await redis.makeReadOnly();
+    await store.set('d:default:y', decision, 60);
+    expect(store.health().detail).toContain("READONLY You can't write against a read only replica");
+    await vi.waitFor(() => expect(logs.filter((line) => line.includes('refusing writes'))).toHaveLength(2), EVENTUALLY);
+    await redis.makeWritable();
+  });
 });
 
 describe('redis store gone', () => {
