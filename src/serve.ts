@@ -131,7 +131,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     bridge: () => bridge,
     log,
     actions: {
-      reload: () => reloadedEverywhere(reloader.reload('admin'), member),
+      reload: () =>
+        reloadedEverywhere(reloader.reload('admin'), member, (message, fields) => log.warn(message, fields)),
       revoke: async (target) => {
         // Sessions are closed on the streaming servers by the process that tracks them (the lead worker).
         const [dropped, onServers] = await Promise.all([

@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import { Channel, type Peer } from './channel.js';
 import { relayObserver, replayInto, type SessionRelay, type SessionTarget } from './eventRelay.js';
 import type { WorkerStatus } from './groupStatus.js';
+import type { WorkerReload } from './groupReload.js';
 import { PRIMARY_ANSWER_MS, runLocally, workerStore } from './workerStore.js';
 
 /** The worker that runs the admin listener and keeps the statistics (sessions are one table for the group). */
@@ -76,7 +77,7 @@ export interface GroupMember {
   /** The lead's views of the whole group. */
   metrics(): Promise<string>;
   statuses(): Promise<readonly WorkerStatus[]>;
-  reloadOthers(): Promise<readonly object[]>;
+  reloadOthers(): Promise<readonly WorkerReload[]>;
   /** The config to start from: what the group serves. */
   groupConfig(): Promise<GroupConfig>;
   /** This worker put `config` in force (a reload): a worker started again later starts from it. */
@@ -152,7 +153,7 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
     relay: relayObserver((batch) => channel.tell('events', [batch]), systemClock),
     metrics: () => channel.call<string>('metrics', [], GROUP_ANSWER_MS),
     statuses: () => channel.call<WorkerStatus[]>('statuses', [], GROUP_ANSWER_MS),
-    reloadOthers: () => channel.call<object[]>('reloadOthers', [], GROUP_RELOAD_MS),
+    reloadOthers: () => channel.call<WorkerReload[]>('reloadOthers', [], GROUP_RELOAD_MS),
     groupConfig: () => channel.call<GroupConfig>('groupConfig', [], GROUP_ANSWER_MS),
     applied: (config) => channel.tell('applied', [config]),
     joined(next) {

@@ -11,6 +11,7 @@ import { memoryStore } from '../store/memory.js';
 import type { Store } from '../store/types.js';
 import { Channel, type Handlers } from './channel.js';
 import { aggregatedMetrics } from './groupMetrics.js';
+import { type WorkerReload, warnUnlessAlike } from './groupReload.js';
 import { NOT_SERVING, type WorkerStatus } from './groupStatus.js';
 import { type ConfigInForce, type GroupConfig, LEAD_SLOT, memberEnv, type ReadyReport } from './member.js';
 import { storeHub } from './storeHub.js';
@@ -98,17 +99,7 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
         ),
       ),
     // The lead reloaded itself for `POST /admin/reload`; the others follow, and it answers with all outcomes.
-    reloadOthers: () =>
-      Promise.all(
-        connected()
-          .filter((slot) => slot.number !== from)
-          .map((slot) =>
-            slot.channel
-              .call<{ result: string }>('reload', [], RELOAD_ANSWER_MS)
-              .then(({ result }) => ({ slot: slot.number, result }))
-              .catch((error: Error) => ({ slot: slot.number, result: 'failed', error: error.message })),
-          ),
-      ),
+    reloadOthers: () => reloadEach(connected().filter((slot) => slot.number !== from)),
     // Answered checks seen by the other workers, for the statistics the lead keeps (off the decision path).
     events: (batch: unknown) => {
       slots.get(LEAD_SLOT)?.channel.tell('events', [batch]);
@@ -228,21 +219,24 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   process.on('SIGINT', () => onStopSignal('SIGINT'));
   handleUserSignalsWith((signal) => log.warn(USER_SIGNAL_IGNORED, { signal }));
 
-  /**
-   * Reloads `targets` from the file. The lead logs the outcome for the group; a worker whose
-   * result differs (it read the file at another moment, say) is named here, so none goes unseen.
-   */
-  async function reloadWorkers(targets: readonly Slot[]): Promise<void> {
-    const results = await Promise.all(
+  /** Has each of `targets` reload from the file, and answers each one's result. */
+  function reloadEach(targets: readonly Slot[]): Promise<WorkerReload[]> {
+    return Promise.all(
       targets.map((slot) =>
         slot.channel
           .call<{ result: string }>('reload', [], RELOAD_ANSWER_MS)
-          .then(({ result }) => ({ worker: slot.number, result }))
-          .catch((error: Error) => ({ worker: slot.number, result: 'failed', error: error.message })),
+          .then(({ result }) => ({ slot: slot.number, result }))
+          .catch((error: Error) => ({ slot: slot.number, result: 'failed', error: error.message })),
       ),
     );
-    if (new Set(results.map(({ result }) => result)).size > 1 || results.some(({ result }) => result === 'failed'))
-      log.warn('workers did not all reload alike', { workers: results });
+  }
+
+  /**
+   * Reloads `targets` for a SIGHUP. The lead logs the outcome for the group; a worker whose
+   * result differs (it read the file at another moment, say) is named here, so none goes unseen.
+   */
+  async function reloadWorkers(targets: readonly Slot[]): Promise<void> {
+    warnUnlessAlike(await reloadEach(targets), (message, fields) => log.warn(message, fields));
   }
 
   // SCHED_NONE: every worker accepts on the one socket itself, as one process would; set before the first fork.
