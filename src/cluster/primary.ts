@@ -38,6 +38,8 @@ interface Slot {
   reloadPending: boolean;
   /** Starts in a row that ended before the worker served (a users file broken since, say). */
   failedStarts: number;
+  /** Why the primary killed it, for the calls it leaves unanswered: set by the watchdog. */
+  killedBecause?: string;
 }
 
 export interface PrimaryOptions {
@@ -157,13 +159,14 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
       pid: slot.worker.process.pid,
       silentMs,
     });
+    slot.killedBecause = `killed after ${silentMs} ms without answering`;
     slot.worker.process.kill('SIGKILL');
   }
 
   cluster.on('exit', (worker, code, signal) => {
     const slot = [...slots.values()].find((each) => each.worker === worker);
     if (slot === undefined) return;
-    slot.channel.close('the worker exited');
+    slot.channel.close(slot.killedBecause ?? 'the worker exited');
     if (stopping) {
       if (code !== 0) exitCode = 1;
       if (![...slots.values()].some((each) => each.worker.isDead() === false)) void finish(0);

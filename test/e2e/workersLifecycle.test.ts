@@ -182,6 +182,8 @@ describe('serve --workers 2', { timeout: 120_000 }, () => {
       process.kill(wedged.pid, 'SIGSTOP');
       // Those held by the stopped worker get no answer until the watchdog ends it.
       const held = Promise.all(Array.from({ length: 8 }, () => checkOnce(port, agent)));
+      // A reload it cannot answer says why once the watchdog has ended it, not merely that it exited.
+      const reloaded = fetch(`${admin}/admin/reload`, { method: 'POST' }).then((answer) => answer.json());
       await vi.waitFor(
         () => expect(logLines(bridge.output()).some((line) => line.message === 'worker restarted')).toBe(true),
         { timeout: 30_000, interval: 100 },
@@ -197,6 +199,14 @@ describe('serve --workers 2', { timeout: 120_000 }, () => {
         },
       );
       expect(isAlive(wedged.pid)).toBe(false);
+      expect(await reloaded).toMatchObject({
+        result: 'ok',
+        workers: [
+          { slot: 1, result: 'ok' },
+          { slot: 2, result: 'failed', error: 'killed after 6000 ms without answering' },
+        ],
+      });
+      expect(logLines(bridge.output()).find((line) => line.message === 'workers did not all reload alike')).toBeDefined();
       for (const outcome of await held) expect([200, 'ECONNRESET', 'socket hang up']).toContain(outcome);
       agent.destroy();
 
