@@ -206,7 +206,9 @@ describe('serve --workers 2', { timeout: 120_000 }, () => {
           { slot: 2, result: 'failed', error: 'killed after 6000 ms without answering' },
         ],
       });
-      expect(logLines(bridge.output()).find((line) => line.message === 'workers did not all reload alike')).toBeDefined();
+      expect(
+        logLines(bridge.output()).find((line) => line.message === 'workers did not all reload alike'),
+      ).toBeDefined();
       for (const outcome of await held) expect([200, 'ECONNRESET', 'socket hang up']).toContain(outcome);
       agent.destroy();
 
