@@ -1,7 +1,6 @@
 import type { BackendInfo } from '../adapters/types.js';
 import type { CheckAnswered } from '../observe.js';
 import type { Decision } from '../pipeline/decision.js';
-import { shownChannel } from '../secretText.js';
 import type { ViewerRequest } from '../viewer.js';
 
 /**
@@ -45,7 +44,7 @@ export function trackedCheckOf(
     by: event.by,
     viewer: {
       session,
-      channel: shownChannel(channel),
+      channel,
       ip,
       userAgent,
       token,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Admission, backendAdmission } from '../pipeline/admission.js';
 import type { Linked } from './checkOrder.js';
 import { fingerprint } from '../secrets.js';
+import { shownChannel } from '../secretText.js';
 import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
 import { type NamedUser, namedUser } from './sessionUser.js';
 import type { SessionRow } from './types.js';
@@ -82,7 +83,8 @@ export function startedSession(event: TrackedCheck, key: string, now: number): T
     caller: event.caller,
     session: viewer.session!,
     user,
-    channel: viewer.channel,
+    // Kept, listed and written as logged: a name carrying a query has its secrets masked.
+    channel: shownChannel(viewer.channel),
     ip: viewer.ip,
     userAgent: viewer.userAgent,
     firstSeen: now,

@@ -37,6 +37,12 @@ describe('startedSession', () => {
     expect(JSON.stringify(started)).not.toContain('tok-secret');
   });
 
+  it('keeps a channel name that carries a query (a stream named with its query folded in) with its secrets masked', () => {
+    const started = startedSession(check('backend:m', { channel: 'a001?token=good-LEAK4&sig=LEAK5' }), 'key', 1000);
+    expect(started.row.channel).toBe('a001?token=***&sig=***');
+    expect(JSON.stringify(started)).not.toMatch(/LEAK/);
+  });
+
   it('gives every session start its own row id', () => {
     const ids = new Set([1, 2, 3].map(() => startedSession(check('default'), 'key', 0).row.id));
     expect(ids.size).toBe(3);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckAnswered } from '../../src/observe.js';
+import { trackedCheckOf } from '../../src/sessions/trackedCheck.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { sketched } from '../support/decisions.js';
@@ -27,6 +28,19 @@ function tracker() {
   const sessions = new SessionTracker({ idleTtlSeconds: 600, maxLive: 10, clock, sink: (row) => rows.push(row) });
   return { clock, rows, sessions };
 }
+
+describe('SessionTracker rows of a channel name that carries a query', () => {
+  it("lists and writes it masked, for a check a single process hears (the whole event) as for a worker's relay", () => {
+    const { rows, sessions } = tracker();
+    const check = allowed();
+    sessions.checkAnswered({ ...check, viewer: { ...check.viewer!, channel: 'a001?token=good-LEAK4' } });
+    sessions.checkAnswered(
+      trackedCheckOf({ ...check, viewer: { ...check.viewer!, session: 's2', channel: 'a?sig=LEAK5' } })!,
+    );
+    expect(rows.map((row) => row.channel)).toEqual(['a001?token=***', 'a?sig=***']);
+    expect([...sessions.list().sessions].map((session) => session.channel)).toEqual(['a?sig=***', 'a001?token=***']);
+  });
+});
 
 // The statistics writer tells a changed row by its identity and may hold it until its next batch.
 describe('SessionTracker rows handed out', () => {
