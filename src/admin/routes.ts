@@ -114,6 +114,10 @@ function revokeTarget(body: unknown): RevokeTarget {
   return { [named[0]!]: value } as RevokeTarget;
 }
 
+function isEmptyObject(body: unknown): boolean {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0;
+}
+
 function flushRoute(body: unknown, hasRoute: (route: string) => boolean): string | undefined {
   if (body === undefined) return undefined;
   const keys = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
@@ -169,9 +173,10 @@ export function adminRoutes(
             if (value !== undefined) filter[name] = value;
           }
           const limitText = parameter(query, 'limit');
-          const limit = limitText === undefined ? Infinity : Number(limitText);
-          if (limitText !== undefined && !(Number.isInteger(limit) && limit >= 1))
-            throw new AdminProblem(400, 'limit: expected a whole number of at least 1');
+          // Digits only: `1e3` or `0x10` are not how a count is written, and Number() would read them.
+          const limit = limitText === undefined ? Infinity : /^\d{1,15}$/.test(limitText) ? Number(limitText) : NaN;
+          if (limitText !== undefined && !(limit >= 1))
+            throw new AdminProblem(400, 'limit: expected a whole number of at least 1, in at most 15 digits');
           // Most recently checked first, so that a limited list shows the sessions being watched now.
           const { count, sessions: listed } = sessions.list(filter, limit);
           return { status: 200, chunks: sessionsJson(count, listed) };
@@ -242,7 +247,10 @@ export function adminRoutes(
       {
         method: 'POST',
         handle: async ({ req }) => {
-          await readJsonBody(req, sources.body);
+          const body = await readJsonBody(req, sources.body);
+          // It takes nothing: a body with fields was meant for another route, or asks for what a reload cannot do.
+          if (body !== undefined && !isEmptyObject(body))
+            throw new AdminProblem(400, 'expected no body, or the JSON object {}');
           const outcome = await (actions.reload ?? notAvailable('reload'))();
           return json(outcome, outcome.result === 'ok' ? 200 : 422);
         },

@@ -66,6 +66,52 @@ describe('readJsonBody', () => {
     expect(await (await send('{"a":{"k":1},"b":{"k":2}}')).json()).toEqual({ body: { a: { k: 1 }, b: { k: 2 } } });
   });
 
+  it('reads a body of blanks as a body: refused unless it is JSON, never taken for none', async () => {
+    const blanks = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: '   ',
+    });
+    expect([blanks.status, await blanks.text()]).toEqual([415, 'send the body as Content-Type: application/json']);
+    const asJson = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: ' \n ',
+    });
+    expect([asJson.status, await asJson.text()]).toEqual([400, 'body is not valid JSON']);
+  });
+
+  it('answers 400 to a body nested deeper than any admin body, rather than overflowing the key check', async () => {
+    const deep = createServer((req, res) => {
+      readJsonBody(req, { maxBytes: 16_384, timeoutMs: 5000 }).then(
+        () => res.writeHead(200).end('read'),
+        (error: AdminProblem) => res.writeHead(error.status).end(error.message),
+      );
+    });
+    await new Promise<void>((resolve) => deep.listen(0, '127.0.0.1', resolve));
+    const send = (body: string) =>
+      fetch(`http://127.0.0.1:${(deep.address() as AddressInfo).port}/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      }).then(async (answer) => [answer.status, await answer.text()]);
+    try {
+      expect(await send(`${'['.repeat(8000)}${']'.repeat(8000)}`)).toEqual([
+        400,
+        'body nested more than 32 levels deep',
+      ]);
+      expect(await send(`${'{"a":'.repeat(33)}1${'}'.repeat(33)}`)).toEqual([
+        400,
+        'body nested more than 32 levels deep',
+      ]);
+      // Brackets inside a string are no nesting.
+      expect(await send(`{"token":"${'['.repeat(5000)}"}`)).toEqual([200, 'read']);
+      expect(await send(`${'['.repeat(32)}${']'.repeat(32)}`)).toEqual([200, 'read']);
+    } finally {
+      await new Promise((resolve) => deep.close(resolve));
+    }
+  });
+
   it('answers 408 to a body that does not arrive in time, on the real event', async () => {
     const answer = await raw(
       'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40',

@@ -138,6 +138,6 @@ describe('GET /admin/sessions at 100,000 live sessions', () => {
   it.each(['0', '-1', '1.5', 'many'])('refuses limit=%s with a 400 naming it', async (limit) => {
     const res = await fetch(`${bridge.admin}/admin/sessions?limit=${limit}`, { headers: bearer });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: 'limit: expected a whole number of at least 1' });
+    expect(await res.json()).toEqual({ error: 'limit: expected a whole number of at least 1, in at most 15 digits' });
   });
 });

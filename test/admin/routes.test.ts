@@ -179,6 +179,18 @@ describe('POST /admin/reload', () => {
   });
 });
 
+describe('POST /admin/reload with a body', () => {
+  it('takes none or {}, and refuses fields it has no use for rather than ignoring them', async () => {
+    const reload = (body: string) => adminJson('/admin/reload', { method: 'POST', headers: json, body });
+    expect((await reload('{}')).status).toBe(200);
+    expect(await reload('{"x":1}')).toEqual({
+      status: 400,
+      body: { error: 'expected no body, or the JSON object {}' },
+    });
+    expect((await reload('[]')).status).toBe(400);
+  });
+});
+
 describe('GET /admin/trace', () => {
   it('passes the viewer query (less route) and the X-Real-* headers, and answers the trace', async () => {
     const traced = await adminJson('/admin/trace?route=default&token=bad-token&lang=en', {
@@ -214,7 +226,7 @@ describe('GET /admin/sessions and /admin/stats', () => {
     const limited = await adminJson('/admin/sessions?limit=1');
     expect(limited.body.count).toBe(3);
     expect(limited.body.sessions).toEqual([expect.objectContaining({ session: '2' })]);
-    for (const limit of ['0', '-1', '1.5', 'all'])
+    for (const limit of ['0', '-1', '1.5', 'all', '1e3', '0x10', '99999999999999999999', '+5', ' 5'])
       expect((await adminJson(`/admin/sessions?limit=${limit}`)).status).toBe(400);
     // The README's route list writes every parameter, empty ones included: empty is not given.
     expect((await adminJson('/admin/sessions?user=&channel=&route=&limit=')).body.count).toBe(3);
