@@ -40,6 +40,7 @@ export const STATUS_PAGE = `<!doctype html>
   tr.failing td.state { color: var(--bad); font-weight: 700; }
   td.state.healthy { color: var(--ok); font-weight: 700; }
   .empty { color: var(--muted); font-style: italic; }
+  .unavailable { color: var(--bad); }
   #chart svg { width: 100%; height: 180px; display: block; }
   #banner { display: none; padding: 10px 24px; background: var(--bad); color: #fff; font-weight: 600; }
   footer { padding: 0 24px 18px; color: var(--muted); font-size: 12px; }
@@ -101,11 +102,36 @@ function table(head, rows) {
   t.append(body);
   return [t];
 }
+// A bridge that stops answering (stopped, wedged) holds the request open: without a limit the page would go on
+// showing its last, good reading.
+const ANSWER_MS = 5000;
 async function get(path) {
-  const res = await fetch(path, { credentials: 'same-origin', cache: 'no-store' });
-  if (res.status === 401) throw new Error('the admin token is needed: open /?token=<admin.token>');
-  if (!res.ok) throw new Error(path + ' answered ' + res.status);
-  return res.json();
+  const giveUp = new AbortController();
+  const timer = setTimeout(() => giveUp.abort(), ANSWER_MS);
+  try {
+    const res = await fetch(path, { credentials: 'same-origin', cache: 'no-store', signal: giveUp.signal });
+    if (res.status === 401) throw new Error('the admin token is needed: open /?token=<admin.token>');
+    if (!res.ok) {
+      const said = await res.json().then((body) => body.error, () => undefined);
+      throw new Error(path + ' answered ' + res.status + (said ? ': ' + said : ''));
+    }
+    return await res.json();
+  } catch (error) {
+    if (giveUp.signal.aborted) throw new Error(path + ' did not answer within ' + ANSWER_MS / 1000 + ' s');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+// A part the bridge cannot give now (the statistics database is down, say) says so in its own place; the rest of
+// the page, and the badge, stay what /admin/status says.
+async function part(id, draw) {
+  try {
+    return await draw();
+  } catch (error) {
+    fill(id, [el('p', 'unavailable: ' + error.message, 'empty unavailable')]);
+    return undefined;
+  }
 }
 function duration(seconds) {
   const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60);
@@ -201,6 +227,7 @@ async function drawChannels(status, sessions) {
     return;
   }
   const live = new Map();
+  if (!sessions) throw new Error('the live sessions could not be read');
   sessions.forEach((s) => live.set(s.channel || '–', (live.get(s.channel || '–') || 0) + 1));
   rows = [...live].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([channel, n]) => [channel, n]);
   fill('channels', status.sessions ? table(['channel', 'live sessions'], rows)
@@ -239,9 +266,9 @@ async function refresh() {
   try {
     const status = await get('/admin/status');
     drawHealth(status); drawRates(status); drawBackends(status);
-    const sessions = await drawSessions(status);
-    await drawChannels(status, sessions);
-    await drawChart(status);
+    const sessions = await part('sessions', () => drawSessions(status));
+    await part('channels', () => drawChannels(status, sessions));
+    await part('chart', () => drawChart(status));
     banner.style.display = 'none';
     document.getElementById('footer').textContent = 'refreshes every ' + REFRESH_MS / 1000 + ' s · updated ' +
       new Date().toLocaleTimeString();

@@ -210,6 +210,58 @@ describe('the status page in Chromium', () => {
     }
   }, 30_000);
 
+  it('keeps the badge and the other parts when only the statistics cannot be read, and says so where they go', async () => {
+    const own = await browser.newPage();
+    // As the admin listener answers while the statistics database is down (README: "/admin/stats* answer 503").
+    await own.route('**/admin/stats**', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'the statistics database is unavailable: SQLITE_NOTADB' }),
+      }),
+    );
+    try {
+      await own.goto(`${bridge.admin}/?token=${TOKEN}`);
+      await own.waitForSelector('body[data-updated]');
+      await expect(own.locator('#health').textContent()).resolves.toBe('DEGRADED · 1 backend failing');
+      expect(await own.locator('#banner').isVisible()).toBe(false);
+      expect(await own.locator('#channels').textContent()).toBe(
+        'unavailable: /admin/stats?by=channel&since=24h answered 503: the statistics database is unavailable: SQLITE_NOTADB',
+      );
+      expect(await own.locator('#chart').textContent()).toMatch(
+        /^unavailable: \/admin\/stats\/concurrency\?.* answered 503: /,
+      );
+      expect(await own.locator('#sessions td').allTextContents()).toEqual(expect.arrayContaining(['alice', 'carol']));
+    } finally {
+      await own.close();
+    }
+  }, 30_000);
+
+  it('says UNREACHABLE when the bridge takes the request and never answers (stopped, wedged)', async () => {
+    const own = await browser.newPage();
+    await own.goto(`${bridge.admin}/?token=${TOKEN}`);
+    await own.waitForSelector('body[data-updated]');
+    // From now on every status request is held open, as by a bridge stopped with SIGSTOP.
+    const held: unknown[] = [];
+    let asked!: () => void;
+    const askedOnce = new Promise<void>((resolve) => (asked = resolve));
+    await own.route('**/admin/status', (route) => {
+      held.push(route);
+      asked();
+    });
+    await own.clock.fastForward(NEXT_REFRESH);
+    // Its refresh is waiting on the held request: past the page's limit for an answer.
+    await askedOnce;
+    await own.clock.fastForward('00:10');
+    await own.waitForSelector('#banner', { state: 'visible', timeout: 10_000 });
+    await expect(own.locator('#health').textContent()).resolves.toBe('UNREACHABLE');
+    expect(await own.locator('#banner').textContent()).toBe(
+      'Cannot read the bridge status: /admin/status did not answer within 5 s',
+    );
+    expect(held.length).toBeGreaterThan(0);
+    await own.close();
+  }, 30_000);
+
   it('says so plainly when the bridge stops answering', async () => {
     await bridge.close();
     await page.clock.fastForward(NEXT_REFRESH);
