@@ -5,6 +5,7 @@ import { configOfText, type LoadedConfig, readConfigFile } from './lifecycle/con
 import { warnOfLowFileLimit } from './lifecycle/fileLimit.js';
 import { fileVersion } from './lifecycle/watch.js';
 import type { Logger } from './log.js';
+import type { EarlyRefusal } from './server/earlyRefusal.js';
 import type { RunningServer } from './server/listen.js';
 import { takeInheritedSockets } from './server/socketActivation.js';
 import { surviveBrokenOutput } from './lifecycle/strayErrors.js';
@@ -36,6 +37,7 @@ async function listenForDecisions(
   file: string,
   socket: number | undefined,
   log: Logger,
+  refused: EarlyRefusal,
 ): Promise<RunningServer> {
   const where =
     socket === undefined
@@ -47,6 +49,7 @@ async function listenForDecisions(
     fd: socket,
     maxHeaderBytes: config.limits.maxHeaderBytes,
     log,
+    refused,
   }).catch((error: unknown) => {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(
@@ -106,6 +109,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     traceCheck,
     reloadedEverywhere,
     workerStatus,
+    earlyRefusals,
   } = await import('./serving.js');
   const logging = createLogging(config.log);
   const { log, decisions } = logging;
@@ -168,7 +172,14 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   // Replaced on a reload (trusted callers, limits); a request in progress keeps the one it started with.
   let app = requestListenerFor(config);
   const socket = sockets.get('decisions');
-  const running = await listenForDecisions((req, res) => app(req, res), config, file, socket, log);
+  const running = await listenForDecisions(
+    (req, res) => app(req, res),
+    config,
+    file,
+    socket,
+    log,
+    earlyRefusals(log, observer),
+  );
   // In a group the primary says `listening`, once every worker serves.
   log.info(member ? 'worker listening' : 'listening', {
     address: formatHostPort(running.address.address, running.address.port),

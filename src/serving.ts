@@ -19,3 +19,4 @@ export { keepCountedSlots } from './sessions/countedSlots.js';
 export { traceCheck } from './trace/trace.js';
 export { reloadedEverywhere } from './cluster/groupReload.js';
 export { workerStatus } from './cluster/groupStatus.js';
+export { earlyRefusals } from './server/earlyRefusal.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { logRefused } from '../log.js';
 import { CALLER_PROTOCOLS } from '../protocols/registry.js';
 import { decisionHandler, refuse, type DecisionHandlerOptions } from './decisionHandler.js';
+import { earlyRefusals } from './earlyRefusal.js';
 import { callerRouting } from './routing.js';
 
 export interface AppOptions extends DecisionHandlerOptions {
@@ -20,8 +20,9 @@ const HEALTH = { path: '/healthz', methods: ['GET', 'HEAD'] } as const;
  * would only be a second list to keep in step and a cost on the busiest path.
  */
 export function createRequestListener(options: AppOptions): RequestListener {
-  const { log, health } = options;
+  const { log, health, observer } = options;
   const decide = decisionHandler(options);
+  const refused = earlyRefusals(log, observer);
   const routing = callerRouting(CALLER_PROTOCOLS, [HEALTH]);
 
   const answerHealth = (res: ServerResponse) => {
@@ -39,7 +40,7 @@ export function createRequestListener(options: AppOptions): RequestListener {
     if (resolved.kind === 'decide') void decide(resolved.routed.protocol, resolved.routed.route, req, res);
     else if (resolved.kind === 'service') answerHealth(res);
     else {
-      logRefused(log, resolved.problem.status, resolved.problem.message);
+      refused(resolved.problem.status, resolved.problem.message, resolved.protocol);
       refuse(res, resolved.problem, resolved.allow === undefined ? {} : { Allow: resolved.allow });
     }
   };

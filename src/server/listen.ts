@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { logRefused, type Logger } from '../log.js';
+import type { EarlyRefusal } from './earlyRefusal.js';
 import { ConnectionTracker } from './connections.js';
 import { drain } from './drain.js';
 import type { KernelQueuesReader } from './kernelQueues.js';
@@ -14,6 +15,8 @@ export interface ListenOptions {
   readonly fd?: number;
   readonly maxHeaderBytes: number;
   readonly log: Logger;
+  /** How a request Node refuses before the app hears it is reported: by default its decision line in `log`. */
+  readonly refused?: EarlyRefusal;
   /** Where the drain learns what the kernel still holds (tests replace it). */
   readonly kernelQueues?: KernelQueuesReader;
 }
@@ -39,7 +42,7 @@ export function refusalOf(error: NodeJS.ErrnoException): { status: number; line:
  * of a dropped connection, after the answers to the complete requests
  * pipelined before them.
  */
-function answerUnparseable(log: Logger, tracker: ConnectionTracker) {
+function answerUnparseable(refused: EarlyRefusal, tracker: ConnectionTracker) {
   return (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (tracker.isRefusing(socket as Socket)) return;
     if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -47,14 +50,22 @@ function answerUnparseable(log: Logger, tracker: ConnectionTracker) {
       return;
     }
     const { status, line, reason } = refusalOf(error);
-    logRefused(log, status, reason);
+    refused(status, reason);
     tracker.refuse(socket as Socket, rawAnswer(line, reason));
   };
 }
 
 export async function listen(
   app: RequestListener,
-  { host, port, fd, maxHeaderBytes, log, kernelQueues }: ListenOptions,
+  {
+    host,
+    port,
+    fd,
+    maxHeaderBytes,
+    log,
+    kernelQueues,
+    refused = (status, reason) => logRefused(log, status, reason),
+  }: ListenOptions,
 ): Promise<RunningServer> {
   const server = createServer(
     // No Host is needed to decide, and the head's size is bounded by bytes, not by a count
@@ -82,13 +93,13 @@ export async function listen(
   // and a streaming server that hears nothing lets the viewer in); the connection closes after it.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.keepAliveTimeout = 65_000;
-  server.on('clientError', answerUnparseable(log, tracker));
+  server.on('clientError', answerUnparseable(refused, tracker));
   server.on('connect', (_req, socket: Duplex) => {
-    logRefused(log, 405, 'CONNECT is not answered');
+    refused(405, 'CONNECT is not answered');
     socket.end(rawAnswer('405 Method Not Allowed', 'only GET and HEAD are answered', 'Allow: GET, HEAD\r\n'));
   });
   server.on('checkExpectation', (_req, res: ServerResponse) => {
-    logRefused(log, 417, 'unsupported Expect header');
+    refused(417, 'unsupported Expect header');
     const body = 'unsupported Expect header\n';
     res
       .writeHead(417, { 'Content-Type': 'text/plain', 'Content-Length': String(body.length), Connection: 'close' })

@@ -61,7 +61,13 @@ function methodNotAllowed(methods: readonly string[]): {
 export type Resolved =
   | { readonly kind: 'decide'; readonly routed: Routed }
   | { readonly kind: 'service'; readonly path: string }
-  | { readonly kind: 'refuse'; readonly problem: RequestProblem; readonly allow?: string };
+  | {
+      readonly kind: 'refuse';
+      readonly problem: RequestProblem;
+      readonly allow?: string;
+      /** The caller protocol whose path it named, if any. */
+      readonly protocol?: string;
+    };
 
 /**
  * The paths of a list of caller protocols: `<prefix>` (route `default`) and
@@ -110,12 +116,13 @@ export function callerRouting(protocols: readonly CallerProtocol[], services: re
       const match = /^(\/[^/]*)(?:\/([^/]*))?\/?$/.exec(path);
       const protocol = match && byPrefix.get(match[1]!.toLowerCase());
       if (!match || !protocol) return { kind: 'refuse', problem: new RequestProblem(404, 'not found') };
-      if (!protocol.methods.includes(req.method!)) return { kind: 'refuse', ...methodNotAllowed(protocol.methods) };
+      if (!protocol.methods.includes(req.method!))
+        return { kind: 'refuse', ...methodNotAllowed(protocol.methods), protocol: protocol.name };
       let route: string;
       try {
         route = decodeURIComponent(match[2] || 'default');
       } catch {
-        return { kind: 'refuse', problem: new RequestProblem(400, 'malformed request path') };
+        return { kind: 'refuse', problem: new RequestProblem(400, 'malformed request path'), protocol: protocol.name };
       }
       return { kind: 'decide', routed: { protocol, route } };
     },

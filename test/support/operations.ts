@@ -9,6 +9,7 @@ import { createBridge, type Bridge } from '../../src/bridge.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { BridgeConfig } from '../../src/config/schema.js';
 import { bridgeRequestListener } from '../../src/server/bridgeListener.js';
+import { earlyRefusals } from '../../src/server/earlyRefusal.js';
 import { listen } from '../../src/server/listen.js';
 import { memoryLogger } from './bridge.js';
 
@@ -69,7 +70,13 @@ export async function startOperatedBridge(
   };
   const app = bridgeRequestListener(inForce, config, { log, observer: operations.observer });
   const admin = await operations.start();
-  const running = await listen(app, { host: '127.0.0.1', port: 0, maxHeaderBytes: config.limits.maxHeaderBytes, log });
+  const running = await listen(app, {
+    host: '127.0.0.1',
+    port: 0,
+    maxHeaderBytes: config.limits.maxHeaderBytes,
+    log,
+    refused: earlyRefusals(log, operations.observer),
+  });
   operations.serving();
   let closing: Promise<void> | undefined;
   operated = {
