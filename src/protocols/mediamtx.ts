@@ -14,7 +14,7 @@ const ACTIONS: Readonly<Record<string, HookAction>> = {
 
 /**
  * MediaMTX `authMethod: http`: one POST of JSON per read or publish
- * (`{user, password, token, ip, action, path, protocol, id, query}`), allowed
+ * (`{user, password, token, ip, action, path, protocol, id, query, userAgent}`), allowed
  * on any 2xx. HLS asks once per segment per viewer, which the cache absorbs.
  */
 export const mediamtxCaller = jsonHookCaller({
@@ -24,7 +24,12 @@ export const mediamtxCaller = jsonHookCaller({
     const path = viewerPath(field.text('path'), 'path');
     const user = field.text('user');
     const password = field.text('password');
-    const viewer = viewerQuery(field.text('query') ?? '', limits, field.text('token'));
+    const token = field.text('token');
+    // MediaMTX from 1.12.3 also sends a non-empty password as `token` (a JWT may come in the password field). With a
+    // user beside it, that is the user's password, not a token: read as one, it went to the middleware in clear and
+    // matched a local user by token (another user's).
+    const passwordCopy = user !== undefined && password !== undefined && token === password;
+    const viewer = viewerQuery(field.text('query') ?? '', limits, passwordCopy ? undefined : token);
     return {
       dialect: 'mediamtx',
       caller,
@@ -34,6 +39,7 @@ export const mediamtxCaller = jsonHookCaller({
       path: path === undefined ? undefined : `/${path}`,
       session: field.text('id'),
       proto: field.text('protocol'),
+      userAgent: field.text('userAgent'),
       ...viewer,
       // MediaMTX's own user and password (from the viewer's URL or Basic auth) are the credentials.
       ...(user !== undefined

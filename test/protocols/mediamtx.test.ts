@@ -28,11 +28,46 @@ describe('MediaMTX', () => {
       path: '/live/sport/hd',
       session: 'a1b2',
       proto: 'webrtc',
+      userAgent: undefined,
       rawQuery: 'token=t1&lang=en',
       token: 't1',
       auth: 'anna:p:w',
       credentials: { login: 'anna', password: 'p:w' },
     });
+  });
+
+  it('reads a password MediaMTX also sends as token (1.12.3 on) as the password, with no token', () => {
+    const viewer = read({
+      user: 'alice',
+      password: 'secretA',
+      token: 'secretA',
+      ip: '203.0.113.7',
+      action: 'read',
+      path: 'live/a001',
+      query: '',
+    });
+    expect(viewer).toMatchObject({
+      token: undefined,
+      rawQuery: '',
+      credentials: { login: 'alice', password: 'secretA' },
+    });
+    // The viewer's own token in the query is the token; it may differ from the password.
+    expect(
+      read({ user: 'alice', password: 'pw', token: 'pw', action: 'read', path: 'a001', query: 'token=T' }),
+    ).toMatchObject({ token: 'T', rawQuery: 'token=T', credentials: { login: 'alice', password: 'pw' } });
+    // Without a user, what comes in the password field is a token (a JWT), as MediaMTX means it.
+    expect(read({ password: 'jwt-1', token: 'jwt-1', action: 'read', path: 'a001' })).toMatchObject({
+      token: 'jwt-1',
+      rawQuery: 'token=jwt-1',
+    });
+    // A token that is not the password is the viewer's token, as before.
+    expect(read({ user: 'alice', password: 'pw', token: 'tok', action: 'read', path: 'a001' })).toMatchObject({
+      token: 'tok',
+    });
+  });
+
+  it("reads the viewer's user agent (MediaMTX sends userAgent)", () => {
+    expect(read({ action: 'read', path: 'a001', userAgent: 'VLC/3.0.20' }).userAgent).toBe('VLC/3.0.20');
   });
 
   it('read and playback are reads; publish, api, metrics, pprof are not; nothing is a notice', () => {
