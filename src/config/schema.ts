@@ -67,7 +67,7 @@ export const configSchema = z
     limits: z
       .strictObject({
         maxQueryBytes: integer(256, 65_536).default(8192),
-        maxHeaderBytes: integer(1024, 65_536).default(16_384),
+        maxHeaderBytes: integer(1024, 65_536).default(32_768),
         ...bodyLimits,
       })
       .prefault({})

@@ -47,7 +47,7 @@ describe('configuration defaults', () => {
     });
     expect(config.limits).toEqual({
       maxQueryBytes: 8192,
-      maxHeaderBytes: 16_384,
+      maxHeaderBytes: 32_768,
       maxBodyBytes: 16_384,
       bodyTimeoutMs: 5000,
     });
@@ -216,7 +216,7 @@ describe('configuration errors name the key and the problem', () => {
   });
 
   it('refuses a query bound the request head could never carry', () => {
-    expect(problemsOf({ limits: { maxQueryBytes: 20_000 } })).toEqual([
+    expect(problemsOf({ limits: { maxQueryBytes: 40_000 } })).toEqual([
       'limits.maxQueryBytes: maxQueryBytes must be smaller than maxHeaderBytes (the query travels in the request head)',
     ]);
   });

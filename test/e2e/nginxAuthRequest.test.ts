@@ -44,7 +44,13 @@ function writeHlsFolder(dir: string): string {
 beforeAll(async () => {
   middleware = await startReplayServer(fixturesOf('http'));
   bridge = testBridge({ backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } } });
-  running = await listen(bridge.app, { host: '127.0.0.1', port: 0, maxHeaderBytes: 16_384, log: memoryLogger([]) });
+  // The config's own limit, as serve listens: the default must hold what nginx can send it.
+  running = await listen(bridge.app, {
+    host: '127.0.0.1',
+    port: 0,
+    maxHeaderBytes: bridge.config.limits.maxHeaderBytes,
+    log: memoryLogger([]),
+  });
   tap = await startNginxTap(running.address.port);
   const dir = mkdtempSync(join(tmpdir(), 'bridge-nginx-auth-'));
   const www = writeHlsFolder(dir);
@@ -105,6 +111,14 @@ describe('nginx auth_request in front of an HLS folder, asking the bridge', () =
       expect(denied.status, query).toBe(403);
       expect(denied.body.toString(), query).not.toContain('#EXTM3U');
     }
+  });
+
+  it("denies a viewer's longest request nginx takes (8 KiB URI, 8 KiB User-Agent) with 403, not nginx 500", async () => {
+    // nginx's default large_client_header_buffers (8 KiB a line): its subrequest carries both on, over 16 KiB.
+    const path = `/hls/a001/index.m3u8?token=bad-token&x=${'a'.repeat(8120)}`;
+    const denied = await view(path, { 'user-agent': 'b'.repeat(8175) });
+    expect(denied.status).toBe(403);
+    expect(nginx.errorLog()).not.toContain('auth request unexpected status');
   });
 
   it('lets no viewer choose what the bridge reads: their X-Original-URI, X-Real-IP and X-Session-ID never reach it', async () => {
