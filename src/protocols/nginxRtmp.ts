@@ -62,7 +62,7 @@ const isDisconnect = (form: Query) => form.get('call')?.length === 1 && form.get
 /** A `disconnect` names `app` twice itself, alike (its connect's fields, then `&app=` again): one app, not two. */
 function disconnectApp(form: Query): string | undefined {
   const written = form.get('app');
-  return written !== undefined && written.every((app) => app === written[0]) ? written[0] : single(form, 'app');
+  return written?.every((app) => app === written[0]) ? written[0] : single(form, 'app');
 }
 
 /**
