@@ -109,8 +109,11 @@ export function adminHandler(options: AdminHandlerOptions): RequestListener {
         };
       },
       '/': () => {
-        const token = query.get('token');
-        if (token !== null) {
+        const tokens = query.getAll('token');
+        // As for every admin parameter: two are refused, not one of them picked.
+        if (tokens.length > 1) throw new AdminProblem(400, 'token: given more than once');
+        const token = tokens[0];
+        if (token !== undefined) {
           if (!auth.tokenMatches(token)) throw unauthorized();
           return {
             status: 303,

@@ -66,6 +66,12 @@ export const adminSchema = z
       .refine(
         (token) => token === undefined || token.length >= MIN_TOKEN_LENGTH,
         `at least ${MIN_TOKEN_LENGTH} characters (it guards revoke, flush and reload)`,
+      )
+      // Sent as `Authorization: Bearer <token>`, which ends at the first blank and carries no other text as it was
+      // written: a token with a space passed check-config and then matched no request.
+      .refine(
+        (token) => token === undefined || /^[\x21-\x7e]+$/.test(token),
+        'visible ASCII characters only, no spaces (it is sent as Authorization: Bearer <token>)',
       ),
     hosts: adminHosts,
   })

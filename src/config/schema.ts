@@ -54,6 +54,14 @@ const cache = z
     path: ['redisUrl'],
   });
 
+/** Whether `wildcard` takes `host`'s address too: `::` takes every address (dual stack), `0.0.0.0` every IPv4 one. */
+const covers = (wildcard: string, host: string) => wildcard === '::' || (wildcard === '0.0.0.0' && !host.includes(':'));
+
+/** Whether two listeners would ask for one socket: one port (not 0, a free one), and one host or a wildcard over both. */
+function sameSocket(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
+  return a.port !== 0 && a.port === b.port && (a.host === b.host || covers(a.host, b.host) || covers(b.host, a.host));
+}
+
 export const configSchema = z
   .strictObject({
     listen: listen.default({ host: '127.0.0.1', port: 8088 }),
@@ -96,6 +104,12 @@ export const configSchema = z
         'define at least one route, or leave routes out for one default route',
       )
       .optional(),
+  })
+  // Only a chosen admin.listen: the default one, taken, warns and the bridge serves without it (README: admin).
+  .refine((config) => !(config.admin.enabled && config.admin.explicit && sameSocket(config.listen, config.admin)), {
+    message: 'the address listen already takes: the admin listener needs a port of its own',
+    path: ['admin', 'listen'],
+    when: (payload) => payload.issues.length === 0,
   })
   // Names one part uses and another defines (a route's backends, users' packages) are checked in references.ts.
   .transform((config) => {

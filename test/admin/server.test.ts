@@ -77,6 +77,15 @@ describe('admin auth', () => {
     expect(bare.status).toBe(401);
     expect(await bare.text()).toContain('/?token=');
     expect((await admin('/?token=wrong-token-but-long-enough')).status).toBe(401);
+    // Given twice (the right one first or last), refused as any admin parameter is, and no cookie.
+    for (const twice of [`/?token=${TOKEN}&token=x`, `/?token=x&token=${TOKEN}`]) {
+      const refused = await admin(twice);
+      expect([refused.status, await refused.json(), refused.headers.get('set-cookie')]).toEqual([
+        400,
+        { error: 'token: given more than once' },
+        null,
+      ]);
+    }
 
     const exchange = await admin(`/?token=${TOKEN}`);
     expect(exchange.status).toBe(303);

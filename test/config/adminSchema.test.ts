@@ -75,6 +75,27 @@ describe('admin config', () => {
     expect(printableAdmin(validateConfig({}, 'bridge.yaml', {}).admin)).toEqual({ listen: '127.0.0.1:8089' });
   });
 
+  it('refuses an admin.listen on the socket listen takes, rather than failing at start', () => {
+    const taken = /^admin\.listen: the address listen already takes/;
+    expect(problemsOf({ listen: '127.0.0.1:8088', admin: { listen: '127.0.0.1:8088' } })).toEqual([
+      expect.stringMatching(taken),
+    ]);
+    expect(problemsOf({ listen: '0.0.0.0:8088', admin: { listen: '127.0.0.1:8088' } })).toEqual([
+      expect.stringMatching(taken),
+    ]);
+    // Apart: another port, another address, another family under 0.0.0.0, or a free port each.
+    for (const apart of [
+      { listen: '127.0.0.1:8088', admin: { listen: '127.0.0.1:8089' } },
+      { listen: '127.0.0.1:8088', admin: { listen: '127.0.0.2:8088' } },
+      { listen: '0.0.0.0:8088', admin: { listen: '[::1]:8088' } },
+      { listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0' } },
+      { listen: '127.0.0.1:8089', admin: { listen: 'off' } },
+      // The default admin.listen, taken, only warns at start.
+      { listen: '127.0.0.1:8089' },
+    ])
+      expect(problemsOf(apart)).toEqual([]);
+  });
+
   it('treats an empty token (an unset ${ADMIN_TOKEN:-}) as none: refused off loopback', () => {
     expect(problemsOf({ admin: { listen: '0.0.0.0:8089', token: '${ADMIN_TOKEN:-}' } })[0]).toMatch(
       /^admin\.token: required/,
@@ -84,6 +105,9 @@ describe('admin config', () => {
 
   it.each([
     [{ admin: { token: 'short' } }, /^admin\.token: at least 16 characters/],
+    [{ admin: { token: 'has spaces in the admin token' } }, /^admin\.token: visible ASCII characters only, no spaces/],
+    [{ admin: { token: 'tab\tseparated-admin-token' } }, /^admin\.token: visible ASCII characters only/],
+    [{ admin: { token: 'ümlaut-admin-token-0123' } }, /^admin\.token: visible ASCII characters only/],
     [{ admin: { listen: 'nowhere' } }, /^admin\.listen: /],
     [{ admin: { listen: '127.0.0.1:70000' } }, /^admin\.listen: /],
     [{ admin: { port: 8089 } }, /^admin\.port: unknown key/],
