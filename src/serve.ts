@@ -279,6 +279,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
         workerStatus(
           member.slot,
           bridge.health(),
+          operations.backends(),
           operations.metrics.totals(),
           Math.round((systemClock.now() - startedAt) / 1000),
           reloader.status().digest,

@@ -10,7 +10,7 @@ import { adminAuth } from './auth.js';
 import { STATUS_PAGE } from './page.js';
 import { adminRoutes } from './routes.js';
 import { adminHandler, listenAdmin, type RunningAdmin } from './server.js';
-import { identify, statusOf, type LastReload, type Readiness } from './status.js';
+import { backendViews, identify, statusOf, type LastReload, type Readiness } from './status.js';
 import type { SessionsView, StatsView, StreamingServerView } from './views.js';
 import { withWorkers, type WorkerStatus } from '../cluster/groupStatus.js';
 
@@ -131,6 +131,8 @@ export function createOperations(options: OperationsOptions) {
   });
 
   return {
+    /** This process's backends as `/admin/status` shows them: what a worker of a group tells the lead. */
+    backends: () => backendViews(options.bridge().health(), options.config(), metrics),
     /**
      * Give it to `createBridge` (backend requests) and to the decision listener (answered checks).
      * Without an admin listener nobody can read the metrics, so nothing is counted.

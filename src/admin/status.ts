@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Bridge } from '../bridge.js';
+import type { Bridge, BridgeHealth } from '../bridge.js';
 import { VERSION } from '../packageRoot.js';
 import type { BridgeConfig } from '../config/schema.js';
+import type { BackendRecent } from '../metrics/backendMetrics.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { CircuitState } from '../resilience/circuitBreaker.js';
 import type { ReloadOutcome } from './actions.js';
 import type { SessionsView, StatsView, StreamingServerView } from './views.js';
 
@@ -41,17 +43,39 @@ export interface StatusSources {
 
 export type Readiness = 'starting' | 'serving' | 'draining';
 
+/** One backend as `/admin/status` shows it: its circuit, whether it fails, and its recent requests once there are any. */
+export interface BackendView extends Partial<BackendRecent> {
+  readonly name: string;
+  readonly type: string | undefined;
+  readonly circuit: CircuitState;
+  readonly failing: boolean;
+}
+
+/** Whether a backend in `circuit` whose last request ended `recent.lastOutcome` is failing now. */
+export function isFailing(circuit: CircuitState, recent: Pick<BackendRecent, 'lastOutcome'> | undefined): boolean {
+  return (
+    circuit !== 'closed' || (recent !== undefined && recent.lastOutcome !== 'allow' && recent.lastOutcome !== 'deny')
+  );
+}
+
+/** Every backend of this process, as `/admin/status` shows it. */
+export function backendViews(
+  health: BridgeHealth,
+  config: Pick<BridgeConfig, 'backends'>,
+  metrics: Pick<Metrics, 'backendRecent'>,
+): BackendView[] {
+  return Object.entries(health.backends).map(([name, { circuit }]) => {
+    const recent = metrics.backendRecent(name);
+    return { name, type: config.backends[name]?.type, circuit, failing: isFailing(circuit, recent), ...recent };
+  });
+}
+
 /** `GET /admin/status`: what an operator needs at a glance, and what the status page draws. */
 export function statusOf(sources: StatusSources) {
   const health = sources.bridge().health();
   const config = sources.config();
   const now = sources.now();
-  const backends = Object.entries(health.backends).map(([name, { circuit }]) => {
-    const recent = sources.metrics.backendRecent(name);
-    const failing =
-      circuit !== 'closed' || (recent !== undefined && recent.lastOutcome !== 'allow' && recent.lastOutcome !== 'deny');
-    return { name, type: config.backends[name]?.type, circuit, failing, ...recent };
-  });
+  const backends = backendViews(health, config, sources.metrics);
   return {
     version: VERSION,
     status: health.status,

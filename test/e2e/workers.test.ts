@@ -242,6 +242,7 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
     expect(perWorker.get(2)).toBeGreaterThan(0);
     const status = (await (await fetch(`${group.admin}/admin/status`)).json()) as {
       decisions: { allow: number; deny: number; refused: number };
+      backends: { name: string; requests?: number }[];
     };
     const total = [...perWorker.values()].reduce((sum, n) => sum + n, 0);
     expect(status.decisions.allow + status.decisions.deny + status.decisions.refused).toBe(total);
@@ -250,6 +251,14 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
       .filter((sample) => sample.name === 'iptv_auth_bridge_decisions_total')
       .reduce((sum, sample) => sum + sample.value, 0);
     expect(counted).toBe(total);
+    // The backend's requests too, which each worker makes itself: the status page's table, not worker 1's share.
+    const asked = samples
+      .filter(
+        (sample) => sample.name === 'iptv_auth_bridge_backend_requests_total' && sample.labels.backend === 'portal',
+      )
+      .reduce((sum, sample) => sum + sample.value, 0);
+    expect(asked).toBeGreaterThan(0);
+    expect(status.backends.find((backend) => backend.name === 'portal')?.requests).toBe(asked);
   });
 
   it('starts a worker that dies again on the config in force, not on an unreloaded save, and keeps answering meanwhile', async () => {
