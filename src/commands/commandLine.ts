@@ -174,7 +174,23 @@ function buildProgram(io: CommandLineIo, finish: (code: number) => void): Comman
     finish,
   );
 
+  for (const command of program.commands) refuseRepeatedOptions(command);
   return program;
+}
+
+/**
+ * An option given twice is a usage error (exit 2), not the last one kept: `probe --ip A --ip B` would decide for B
+ * without a word, as an admin parameter given twice would (the admin routes refuse that too).
+ */
+function refuseRepeatedOptions(command: Command): void {
+  const given = new Set<string>();
+  for (const option of command.options) {
+    const name = option.name();
+    command.on(`option:${name}`, () => {
+      if (given.has(name)) throw new CommanderError(USAGE_ERROR, 'iab.usage', `error: --${name} given more than once`);
+      given.add(name);
+    });
+  }
 }
 
 const SHOWN = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);

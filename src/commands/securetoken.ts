@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { repeatedOption } from './repeatedOption.js';
 import { DURATION_MESSAGE, parseDuration } from '../config/duration.js';
 import { canonicalIp } from '../ipRanges.js';
 import { isSignableSpan, signSecuretoken } from '../policies/securetoken.js';
@@ -42,8 +43,9 @@ function required(value: string | undefined, message: string): string {
 }
 
 function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): string {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args,
+    tokens: true,
     options: {
       secret: { type: 'string' },
       ip: { type: 'string' },
@@ -55,6 +57,8 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
       'max-lifetime': { type: 'string' },
     },
   });
+  const repeated = repeatedOption(tokens);
+  if (repeated !== undefined) throw new SecuretokenUsageError(`--${repeated}: given more than once`);
   const secret = required(values.secret || env.SECURETOKEN, '--secret is required (or set SECURETOKEN)');
   const ip = required(values.ip, '--ip is required');
   if (isIP(ip) === 0) throw new SecuretokenUsageError(`--ip: not an IP address: ${ip}`);

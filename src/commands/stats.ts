@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { repeatedOption } from './repeatedOption.js';
 import { readConfigDocument, validateConfig } from '../config/load.js';
 import { maskUrl } from '../secrets.js';
 import { openStatsDatabase } from '../stats/open.js';
@@ -120,8 +121,9 @@ export async function statsCommand(
     until: number;
   };
   try {
-    const { values } = parseArgs({
+    const { values, tokens } = parseArgs({
       args,
+      tokens: true,
       options: {
         config: { type: 'string', short: 'c' },
         since: { type: 'string', default: '24h' },
@@ -135,6 +137,8 @@ export async function statsCommand(
       out.write(STATS_USAGE);
       return 0;
     }
+    const repeated = repeatedOption(tokens);
+    if (repeated !== undefined) throw new StatsUsageError(`--${repeated}: given more than once`);
     const grouping = values.by as StatsGrouping;
     if (!STATS_GROUPINGS.includes(grouping))
       throw new StatsUsageError(`--by: expected one of ${STATS_GROUPINGS.join('|')}`);

@@ -25,6 +25,25 @@ describe('command line', () => {
     expect(listen!.code).toBe(2);
   });
 
+  it('refuses an option given twice with exit 2, rather than keeping the last one', async () => {
+    const answers = await Promise.all(
+      [
+        ['probe', '--query', 'token=x', '--ip', '10.0.0.1', '--ip', '10.0.0.2'],
+        ['check-config', '-c', 'a.yaml', '--config', 'b.yaml'],
+        ['replay', 'x', '--listen', '127.0.0.1:1', '--listen', '127.0.0.1:2'],
+        ['stats', '--since', '24h', '--since', '1h'],
+        ['securetoken', '--secret', 's', '--ip', '10.0.0.5', '--path', '/p', '--ttl', '1h', '--ttl', '2h'],
+      ].map((args) => runCliInProcess(args)),
+    );
+    expect(answers.map((answer) => [answer.code, answer.stderr.split('\n')[0]])).toEqual([
+      [2, 'error: --ip given more than once'],
+      [2, 'error: --config given more than once'],
+      [2, 'error: --listen given more than once'],
+      [2, '--since: given more than once'],
+      [2, 'securetoken: --ttl: given more than once'],
+    ]);
+  });
+
   it('--help lists the commands; each command’s --help is its own', async () => {
     const [help, serve, replay, securetoken] = await Promise.all(
       [['--help'], ['serve', '--help'], ['replay', '--help'], ['securetoken', '--help']].map((args) =>
