@@ -187,7 +187,7 @@ function drawBackends(status) {
     const state = el('td', b.failing ? 'FAILING' : 'OK', 'state' + (b.failing ? '' : ' healthy'));
     r.append(el('td', b.name), el('td', b.type || ''), state, el('td', b.circuit),
       el('td', b.lastOutcome || 'not asked yet'),
-      el('td', b.latencyMs === undefined ? '–' : b.latencyMs + ' ms'),
+      el('td', b.latencyMs == null ? '–' : b.latencyMs + ' ms'),
       el('td', b.requests || 0), el('td', b.failures || 0));
     return r;
   });

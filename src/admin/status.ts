@@ -43,12 +43,20 @@ export interface StatusSources {
 
 export type Readiness = 'starting' | 'serving' | 'draining';
 
-/** One backend as `/admin/status` shows it: its circuit, whether it fails, and its recent requests once there are any. */
-export interface BackendView extends Partial<BackendRecent> {
+/**
+ * One backend as `/admin/status` shows it: its circuit, whether it fails, and its recent requests. Every field is
+ * there from the start (`null` until a first request), so that a script reading it needs no case for a quiet one.
+ */
+export interface BackendView {
   readonly name: string;
   readonly type: string | undefined;
   readonly circuit: CircuitState;
   readonly failing: boolean;
+  readonly requests: number;
+  readonly failures: number;
+  readonly lastOutcome: BackendRecent['lastOutcome'] | null;
+  readonly lastAt: string | null;
+  readonly latencyMs: number | null;
 }
 
 /** Whether a backend in `circuit` whose last request ended `recent.lastOutcome` is failing now. */
@@ -66,7 +74,17 @@ export function backendViews(
 ): BackendView[] {
   return Object.entries(health.backends).map(([name, { circuit }]) => {
     const recent = metrics.backendRecent(name);
-    return { name, type: config.backends[name]?.type, circuit, failing: isFailing(circuit, recent), ...recent };
+    return {
+      name,
+      type: config.backends[name]?.type,
+      circuit,
+      failing: isFailing(circuit, recent),
+      requests: recent?.requests ?? 0,
+      failures: recent?.failures ?? 0,
+      lastOutcome: recent?.lastOutcome ?? null,
+      lastAt: recent?.lastAt ?? null,
+      latencyMs: recent?.latencyMs ?? null,
+    };
   });
 }
 
@@ -83,7 +101,8 @@ export function statusOf(sources: StatusSources) {
     uptimeSeconds: Math.round((now.getTime() - sources.startedAt.getTime()) / 1000),
     now: now.toISOString(),
     config: sources.configIdentity(),
-    lastReload: sources.lastReload(),
+    // null until the first reload: the field is always there.
+    lastReload: sources.lastReload() ?? null,
     store: health.store,
     backends,
     routes: Object.entries(config.routes).map(([name, route]) => ({

@@ -53,24 +53,26 @@ function groupBackend(own: BackendView, views: readonly BackendView[]): BackendV
     (worst, view) => (CIRCUIT_RANK[view.circuit] > CIRCUIT_RANK[worst] ? view.circuit : worst),
     'closed',
   );
-  const asked = views.filter((view) => view.requests !== undefined && view.requests > 0);
-  if (asked.length === 0) return { ...own, circuit, failing: views.some((view) => view.failing) };
+  const failing = views.some((view) => view.failing);
+  const asked = views.filter((view) => view.requests > 0);
+  if (asked.length === 0) return { ...own, circuit, failing };
   const latest = asked.reduce((a, b) => ((b.lastAt ?? '') > (a.lastAt ?? '') ? b : a));
-  const timed = asked.filter((view) => view.latencyMs !== undefined);
-  const timedRequests = timed.reduce((sum, view) => sum + view.requests!, 0);
+  const timed = asked.filter((view) => view.latencyMs !== null);
+  const timedRequests = timed.reduce((sum, view) => sum + view.requests, 0);
   return {
     name: own.name,
     type: own.type,
     circuit,
-    failing: isFailing(circuit, { lastOutcome: latest.lastOutcome! }) || views.some((view) => view.failing),
-    requests: asked.reduce((sum, view) => sum + view.requests!, 0),
-    failures: asked.reduce((sum, view) => sum + (view.failures ?? 0), 0),
+    failing:
+      failing || isFailing(circuit, latest.lastOutcome === null ? undefined : { lastOutcome: latest.lastOutcome }),
+    requests: asked.reduce((sum, view) => sum + view.requests, 0),
+    failures: asked.reduce((sum, view) => sum + view.failures, 0),
     lastOutcome: latest.lastOutcome,
     lastAt: latest.lastAt,
     latencyMs:
       timedRequests === 0
-        ? undefined
-        : Math.round(timed.reduce((sum, view) => sum + view.latencyMs! * view.requests!, 0) / timedRequests),
+        ? null
+        : Math.round(timed.reduce((sum, view) => sum + view.latencyMs! * view.requests, 0) / timedRequests),
   };
 }
 

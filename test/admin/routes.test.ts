@@ -114,6 +114,37 @@ afterAll(async () => {
   await middleware.close();
 });
 
+describe('GET /admin/status before anything happened', () => {
+  it('has every field already: null for no reload yet, zero requests for a backend not asked yet', async () => {
+    const quiet = await startOperatedBridge({
+      admin: { token: TOKEN },
+      backends: { check: { type: 'http', url: `${middleware.url}/auth/check` } },
+    });
+    try {
+      const status = (await (await fetch(`${quiet.admin}/admin/status`, { headers: auth })).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(status.lastReload).toBeNull();
+      expect(status.backends).toEqual([
+        {
+          name: 'check',
+          type: 'http',
+          circuit: 'closed',
+          failing: false,
+          requests: 0,
+          failures: 0,
+          lastOutcome: null,
+          lastAt: null,
+          latencyMs: null,
+        },
+      ]);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
 describe('POST /admin/cache/flush and /admin/revoke', () => {
   it('flush drops cached decisions: the next check asks the middleware again', async () => {
     expect(await check('good-token')).toBe(200);

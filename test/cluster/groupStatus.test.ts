@@ -48,6 +48,11 @@ describe('withWorkers', () => {
       type: 'ministra',
       circuit: 'closed',
       failing: false,
+      requests: 0,
+      failures: 0,
+      lastOutcome: null,
+      lastAt: null,
+      latencyMs: null,
       ...view,
     });
     const lead = {
