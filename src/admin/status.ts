@@ -60,7 +60,7 @@ export interface BackendView {
 }
 
 /** Whether a backend in `circuit` whose last request ended `recent.lastOutcome` is failing now. */
-export function isFailing(circuit: CircuitState, recent: Pick<BackendRecent, 'lastOutcome'> | undefined): boolean {
+function isFailing(circuit: CircuitState, recent: Pick<BackendRecent, 'lastOutcome'> | undefined): boolean {
   return (
     circuit !== 'closed' || (recent !== undefined && recent.lastOutcome !== 'allow' && recent.lastOutcome !== 'deny')
   );

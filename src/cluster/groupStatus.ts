@@ -1,4 +1,4 @@
-import { type BackendView, isFailing } from '../admin/status.js';
+import type { BackendView } from '../admin/status.js';
 import type { BridgeHealth } from '../bridge.js';
 import type { DecisionTotals } from '../metrics/decisionMetrics.js';
 import type { CircuitState } from '../resilience/circuitBreaker.js';
@@ -63,8 +63,8 @@ function groupBackend(own: BackendView, views: readonly BackendView[]): BackendV
     name: own.name,
     type: own.type,
     circuit,
-    failing:
-      failing || isFailing(circuit, latest.lastOutcome === null ? undefined : { lastOutcome: latest.lastOutcome }),
+    // Each worker's own view already says whether its circuit or its last request fails: the latest is one of them.
+    failing,
     requests: asked.reduce((sum, view) => sum + view.requests, 0),
     failures: asked.reduce((sum, view) => sum + view.failures, 0),
     lastOutcome: latest.lastOutcome,

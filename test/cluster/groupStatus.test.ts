@@ -74,6 +74,8 @@ describe('withWorkers', () => {
             lastOutcome: 'server-error',
             lastAt: '2026-12-03T10:00:02.000Z',
             latencyMs: 20,
+            // As backendViews says of a last request that failed.
+            failing: true,
           }),
           portal({ name: 'quiet', type: 'http', circuit: 'open', failing: true }),
         ],
