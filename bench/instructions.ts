@@ -7,7 +7,8 @@
  * 227.2k per request on the main thread. `NODE_FLAGS=--no-concurrent-recompilation` makes the
  * optimizing compiler run on the main thread when a function is hot, so that it happens the same
  * way every run; what it spends there is counted apart and left out of the figure. Servers:
- * raw node:http (the floor), the bridge with metrics off (`admin.listen: off`) and on. Only the
+ * raw node:http (the floor), the bridge with metrics off (`admin.listen: off`) and on, and (`near`) the
+ * Redis store's near-cache (a redis-server the script starts). Only the
  * load window is counted (callgrind_control switches collection on and off around it). BRIDGE_CLI: another
  * build of the CLI (a copy of the branch point, say) for a before/after.
  */
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { CLI } from '../test/support/cli.js';
+import { startRedis } from '../test/support/redisServer.js';
 import { closedPort } from '../test/support/replayServer.js';
 import { PLAIN_SERVER, startCountingMiddleware } from './processes.js';
 
@@ -156,6 +158,25 @@ for (const server of servers) {
         '/auth?token=cached-token',
       ),
     );
+  if (server === 'near') {
+    const redis = await startRedis();
+    try {
+      results.push(
+        await counted(
+          'near',
+          bridgeArgs('near', [
+            'log: {level: info, format: json}',
+            'admin: {listen: "off"}',
+            `cache: {store: redis, redisUrl: "${redis.url}", localTtl: 5}`,
+            ...backend,
+          ]),
+          '/auth?token=cached-token',
+        ),
+      );
+    } finally {
+      await redis.stop();
+    }
+  }
 }
 await middleware.stop();
 for (const { name, perRequest, mainPerRequest, compilePerRequest } of results)

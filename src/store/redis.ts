@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
@@ -10,6 +9,7 @@ import { NearCache } from './nearCache.js';
 import { FAILED, guardRedis } from './redisGuard.js';
 import { STORE_SCRIPTS } from './redisScripts.js';
 import { storeTtlSeconds } from './ttl.js';
+import { loadRedisClient } from './redisClient.js';
 import { parseRedisUrl, REDIS_URL_FORMS } from '../config/redisUrl.js';
 import type { Dropped, NotedAllow, SessionAdmission, Store, StoredValue } from './types.js';
 
@@ -65,9 +65,6 @@ function readNote(member: string): NotedAllow[] {
     return [];
   }
 }
-
-/** Loaded on first use: a bridge on the memory store (and every other command) would otherwise pay for it at start. */
-const loadRedisClient = () => (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
 
 /** SCAN MATCH treats these as wildcards. */
 function globEscape(text: string): string {
