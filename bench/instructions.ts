@@ -8,7 +8,8 @@
  * optimizing compiler run on the main thread when a function is hot, so that it happens the same
  * way every run; what it spends there is counted apart and left out of the figure. Servers:
  * raw node:http (the floor), the bridge with metrics off (`admin.listen: off`) and on, and (`near`) the
- * Redis store's near-cache (a redis-server the script starts). Only the
+ * Redis store's near-cache (a redis-server the script starts); and per miss (every request a token of its
+ * own): `miss`, the bridge with metrics off, and `proxy`, the minimal proxy of bench/processes.ts. Only the
  * load window is counted (callgrind_control switches collection on and off around it). BRIDGE_CLI: another
  * build of the CLI (a copy of the branch point, say) for a before/after.
  */
@@ -20,7 +21,7 @@ import autocannon from 'autocannon';
 import { CLI } from '../test/support/cli.js';
 import { startRedis } from '../test/support/redisServer.js';
 import { closedPort } from '../test/support/replayServer.js';
-import { PLAIN_SERVER, startCountingMiddleware } from './processes.js';
+import { minimalProxySource, PLAIN_SERVER, startCountingMiddleware } from './processes.js';
 
 const REQUESTS = Number(process.argv[2] ?? 3000);
 const WARM_UP = Number(process.env.WARM_UP ?? 3000);
@@ -64,6 +65,9 @@ async function up(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+/** Misses: every request a token of its own (`${path}<n>`), never asked before. */
+let missNumber = 0;
+
 /** `counted`: every answer must be a 200; during the warm-up the first miss may outlast its budget under valgrind. */
 async function load(url: string, path: string, amount: number, counted = true): Promise<void> {
   const result = await autocannon({
@@ -72,6 +76,9 @@ async function load(url: string, path: string, amount: number, counted = true): 
     headers: VIEWER,
     amount,
     timeout: 60,
+    ...(path.endsWith('=')
+      ? { requests: [{ setupRequest: (request) => ({ ...request, path: `${path}${missNumber++}` }) }] }
+      : {}),
   });
   if (counted && result.non2xx + result.errors + result.timeouts > 0)
     throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
@@ -156,6 +163,34 @@ for (const server of servers) {
         'on',
         bridgeArgs('on', ['log: {level: info, format: json}', `admin: {listen: "127.0.0.1:${adminPort}"}`, ...backend]),
         '/auth?token=cached-token',
+      ),
+    );
+  if (server === 'proxy')
+    results.push(
+      await counted(
+        'proxy',
+        (port) => [
+          '-e',
+          `${minimalProxySource(middleware.url)}.listen(Number(process.argv[1]), '127.0.0.1');`,
+          String(port),
+        ],
+        '/auth?token=',
+      ),
+    );
+  if (server === 'miss')
+    results.push(
+      await counted(
+        'miss',
+        // Budgets valgrind's slowness cannot outlast: a miss answered 403 for time would be counted as one.
+        bridgeArgs('miss', [
+          'log: {level: info, format: json}',
+          'admin: {listen: "off"}',
+          'backends:',
+          `  mw: {type: http, url: "${middleware.url}/check", timeoutMs: 60000}`,
+          'routes:',
+          '  default: {backends: [mw], timeoutMs: 60000}',
+        ]),
+        '/auth?token=',
       ),
     );
   if (server === 'near') {

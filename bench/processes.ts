@@ -114,17 +114,21 @@ export function startPlainServer(): Promise<Running> {
  * The least a Node auth proxy can do on a miss: node:http, one request to the
  * middleware over a pooled undici connection (as many connections as the
  * bridge allows itself), its status passed on. No cache, no rules, no log:
- * the limit of the miss path.
+ * the limit of the miss path. The source of a server not yet listening (as PLAIN_SERVER).
  */
-export function startMinimalProxy(middlewareUrl: string, nodeFlags: readonly string[] = []): Promise<Running> {
+export function minimalProxySource(middlewareUrl: string): string {
   const undici = createRequire(import.meta.url).resolve('undici');
-  const source = `const pool = new (require(${JSON.stringify(undici)}).Pool)(${JSON.stringify(middlewareUrl)}, { connections: 256 });
-    require('node:http').createServer((req, res) => {
+  return `(() => { const pool = new (require(${JSON.stringify(undici)}).Pool)(${JSON.stringify(middlewareUrl)}, { connections: 256 });
+    return require('node:http').createServer((req, res) => {
       const query = req.url.indexOf('?');
       const answer = (status) => { res.writeHead(status); res.end(); };
       pool.request({ method: 'GET', path: '/check' + (query < 0 ? '' : req.url.slice(query)), headers: { 'x-real-ip': req.headers['x-real-ip'] ?? '' } })
         .then(({ statusCode, body }) => body.dump().then(() => answer(statusCode === 200 ? 200 : 403)), () => answer(403));
-    }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
+    }); })()`;
+}
+
+export function startMinimalProxy(middlewareUrl: string, nodeFlags: readonly string[] = []): Promise<Running> {
+  const source = `${minimalProxySource(middlewareUrl)}.listen(0, '127.0.0.1', function () { console.log(this.address().port); });
     // An exit of its own on SIGTERM, so that a --cpu-prof among nodeFlags writes its profile.
     process.on('SIGTERM', () => process.exit(0));`;
   return startNodeSource('minimal proxy', source, SERVER_CORE, nodeFlags);
