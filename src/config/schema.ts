@@ -41,7 +41,8 @@ const cache = z
       .min(1)
       .refine((parts) => new Set(parts).size === parts.length, 'a part is listed more than once')
       .optional(),
-    allowTtl: ttl(300),
+    // At least a second: an allow always carries a positive lifetime, and Flussonic callers are told it (X-AuthDuration).
+    allowTtl: integer(1, 86_400 * 30).default(300),
     denyTtl: ttl(30),
     /** A day: Ministra grants 36000 s and, its token being long gone by then, cannot be asked again sooner. */
     maxTtl: integer(1, 86_400 * 30).default(86_400),

@@ -91,8 +91,8 @@ describe('serve --workers 2: signals to the primary', { timeout: 90_000 }, () =>
       const answer = await fetch(`${admin}/admin/reload`, { method: 'POST' });
       expect(((await answer.json()) as { result: string }).result).toBe('invalid');
       expect(refusedLines().map((line) => [line.trigger, line.problems])).toEqual([
-        ['signal', ['cache.allowTtl: Too small: expected number to be >=0']],
-        ['admin', ['cache.allowTtl: Too small: expected number to be >=0']],
+        ['signal', ['cache.allowTtl: Too small: expected number to be >=1']],
+        ['admin', ['cache.allowTtl: Too small: expected number to be >=1']],
       ]);
       expect(lines().some((line) => line.message === 'workers did not all reload alike')).toBe(false);
 

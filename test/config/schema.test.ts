@@ -228,6 +228,14 @@ describe('configuration errors name the key and the problem', () => {
     expect(problemsOf({ limits })).toEqual([problem]);
   });
 
+  it('refuses an allow lifetime of 0, since an allow always carries a positive one, and keeps 0 for the others', () => {
+    expect(problemsOf({ cache: { allowTtl: 0 } })).toEqual(['cache.allowTtl: Too small: expected number to be >=1']);
+    expect(validateConfig({ cache: { denyTtl: 0, staleIfError: 0 } }, 'test.yaml', {}).cache).toMatchObject({
+      denyTtl: 0,
+      staleIfError: 0,
+    });
+  });
+
   it('refuses a top level that is not a mapping', () => {
     expect(problemsOf(['listen'])).toEqual(['(top level): expected a mapping of settings']);
   });
