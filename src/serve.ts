@@ -92,6 +92,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   const {
     createBridge,
     handleHangupsWith,
+    handleStopsWith,
     handleUserSignalsWith,
     USER_SIGNAL_IGNORED,
     createReloader,
@@ -269,8 +270,6 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
         exitOnceFlushed(log, code);
       });
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
   handleUserSignalsWith((signal) => log.warn(USER_SIGNAL_IGNORED, { signal }));
   if (member) {
     const startedAt = systemClock.now();
@@ -290,4 +289,6 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     });
     member.ready({ address: running.address.address, port: running.address.port });
   }
+  // Last, once everything is set up: a SIGTERM or SIGINT that came while the bridge started is acted on here.
+  handleStopsWith((signal) => stop(signal));
 }

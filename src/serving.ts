@@ -4,7 +4,7 @@
  * third of a start's CPU); serve.ts keeps only what reading the config and the sockets takes.
  */
 export { createBridge } from './bridge.js';
-export { handleHangupsWith, handleUserSignalsWith, USER_SIGNAL_IGNORED } from './lifecycle/hangups.js';
+export { handleHangupsWith, handleStopsWith, handleUserSignalsWith, USER_SIGNAL_IGNORED } from './lifecycle/hangups.js';
 export { createReloader } from './lifecycle/reload.js';
 export { settingsNeedingRestart } from './lifecycle/restartSettings.js';
 export { configWatch } from './lifecycle/watch.js';

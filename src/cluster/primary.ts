@@ -3,7 +3,7 @@ import { systemClock } from '../clock.js';
 import { formatHostPort } from '../config/schema.js';
 import { readConfigFile } from '../lifecycle/configFile.js';
 import { fileVersion } from '../lifecycle/watch.js';
-import { handleHangupsWith, handleUserSignalsWith, USER_SIGNAL_IGNORED } from '../lifecycle/hangups.js';
+import { handleHangupsWith, handleStopsWith, handleUserSignalsWith, USER_SIGNAL_IGNORED } from '../lifecycle/hangups.js';
 import { keepRunningOnStrayErrors, surviveBrokenOutput } from '../lifecycle/strayErrors.js';
 import { createLogging, exitOnceFlushed } from '../log.js';
 import { takeInheritedSockets } from '../server/socketActivation.js';
@@ -168,7 +168,10 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     if (slot === undefined) return;
     slot.channel.close(slot.killedBecause ?? 'the worker exited');
     if (stopping) {
-      if (code !== 0) exitCode = 1;
+      // One still starting, which the stop ended with SIGTERM (stopAll) before it could handle signals, had served
+      // nothing: that is a clean stop, not a failure.
+      const endedWhileStarting = slot.ready === undefined && signal === 'SIGTERM';
+      if (code !== 0 && !endedWhileStarting) exitCode = 1;
       if (![...slots.values()].some((each) => each.worker.isDead() === false)) void finish(0);
       return;
     }
@@ -218,8 +221,6 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     for (const slot of slots.values()) slot.worker.process.kill('SIGKILL');
     process.exit(1);
   };
-  process.on('SIGTERM', () => onStopSignal('SIGTERM'));
-  process.on('SIGINT', () => onStopSignal('SIGINT'));
   handleUserSignalsWith((signal) => log.warn(USER_SIGNAL_IGNORED, { signal }));
 
   /** Has each of `targets` reload from the file, and answers each one's result. */
@@ -254,4 +255,6 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     for (const slot of slots.values()) if (!now.includes(slot)) slot.reloadPending = true;
     if (now.length > 0) void reloadWorkers(now);
   });
+  // After the forks too: a SIGTERM or SIGINT that came while the program loaded stops every slot.
+  handleStopsWith(onStopSignal);
 }

@@ -1,6 +1,6 @@
 /**
- * SIGHUP ends a Node process unless something listens for it, and a stopped
- * bridge lets every viewer in. The listener is set when this module is first
+ * Signals that come before `serve` can act on them. SIGHUP ends a Node process unless something listens for it, and a
+ * stopped bridge lets every viewer in. The listener is set when this module is first
  * imported: the CLI imports it before anything else, so a SIGHUP that comes
  * while the other modules load (seconds on a loaded machine) or while `serve`
  * starts is kept, and handled as soon as `serve` has a handler.
@@ -42,8 +42,39 @@ export function handleHangupsWith(next: () => void): void {
   }
 }
 
-/** Commands other than `serve` end on SIGHUP as usual (a closed terminal); one already missed ends them now. */
-export function releaseHangups(): void {
+/**
+ * SIGTERM and SIGINT also end a Node process at once, by the signal, unless something listens. `serve` drains on them
+ * once it has a handler; before (its modules loading, the config read, a worker of `--workers` still starting) they
+ * ended it with status 143 or 130 instead of 0. Kept like a SIGHUP, the first is handled as soon as `serve` has a
+ * handler; a second one before that exits at once with 1, as a second stop signal does later.
+ */
+let stopHandler: ((signal: NodeJS.Signals) => void) | undefined;
+let missedStop: NodeJS.Signals | undefined;
+
+function onStop(signal: NodeJS.Signals): void {
+  if (stopHandler) return stopHandler(signal);
+  if (missedStop !== undefined) process.exit(1);
+  missedStop = signal;
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+for (const signal of STOP_SIGNALS) process.on(signal, onStop);
+
+/** Handles SIGTERM and SIGINT from now on; one that arrived before any handler is handled at once. */
+export function handleStopsWith(next: (signal: NodeJS.Signals) => void): void {
+  stopHandler = next;
+  const missed = missedStop;
+  missedStop = undefined;
+  if (missed !== undefined) next(missed);
+}
+
+/**
+ * Commands other than `serve` end on SIGHUP (a closed terminal), SIGTERM and SIGINT as usual; one already missed ends
+ * them now.
+ */
+export function releaseSignals(): void {
   process.off('SIGHUP', onHangup);
+  for (const signal of STOP_SIGNALS) process.off(signal, onStop);
   if (missed) process.kill(process.pid, 'SIGHUP');
+  if (missedStop !== undefined) process.kill(process.pid, missedStop);
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CLI } from '../support/cli.js';
+import { CLI, handlesSignal } from '../support/cli.js';
 import { logLines } from '../support/logLines.js';
 import { adminUrlOf, workersOf } from '../support/workerGroup.js';
 
@@ -112,6 +112,28 @@ describe('serve --workers 2: signals to the primary', { timeout: 90_000 }, () =>
       expect(output).not.toContain('"signal":"primary"');
     } finally {
       if (locker.open) locker.close();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('a SIGTERM while the group starts stops it with exit 0, workers still starting included', async () => {
+    writeFileSync(configFile, configText('allow').replace(/stats: .*\n/, 'stats: {store: off}\n'));
+    const child = spawn(process.execPath, [CLI, 'serve', '--workers', '2', '--config', configFile]);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      child.on('close', (code, killedBy) => resolve([code, killedBy])),
+    );
+    try {
+      // The primary's own code runs (its SIGHUP handler comes first); it forks no worker before it has read the file.
+      await vi.waitFor(() => expect(handlesSignal(child.pid!, 'SIGHUP')).toBe(true), { timeout: 15_000, interval: 5 });
+      child.kill('SIGTERM');
+
+      expect(await exited).toEqual([0, null]);
+      expect(logLines(output).find((line) => line.message === 'stopping')).toMatchObject({ signal: 'SIGTERM' });
+      expect(logLines(output).some((line) => line.level === 'error')).toBe(false);
+    } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });

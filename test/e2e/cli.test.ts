@@ -2,9 +2,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { checkConfigCommand } from '../../src/commands/checkConfig.js';
-import { killLeftoverServers, runCli, runCliInProcess, runInProcess, startServe } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import {
+  CLI,
+  handlesSignal,
+  killLeftoverServers,
+  runCli,
+  runCliInProcess,
+  runInProcess,
+  startServe,
+} from '../support/cli.js';
 import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
@@ -60,6 +69,27 @@ describe('serve', () => {
     expect(bridge.output()).toContain('"message":"stopped"');
     expect(bridge.output()).not.toContain('good-token');
   });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'stops with exit 0 on a %s that comes while it starts, once it can',
+    async (signal) => {
+      const config = writeConfig(`early-${signal}.yaml`, 'listen: 127.0.0.1:0\nstats: {store: off}\n');
+      const child = spawn(process.execPath, [CLI, 'serve', '--config', config]);
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<[number | null, string | null]>((resolve) =>
+        child.on('close', (code, killedBy) => resolve([code, killedBy])),
+      );
+      // Its own code runs (the SIGHUP handler comes first) and serve is still loading: unheard, the signal ended it.
+      await vi.waitFor(() => expect(handlesSignal(child.pid!, 'SIGHUP')).toBe(true), { timeout: 15_000, interval: 5 });
+      child.kill(signal);
+
+      expect(await exited).toEqual([0, null]);
+      expect(output).toContain(`"signal":"${signal}"`);
+      expect(output).toContain('"message":"stopped"');
+    },
+  );
 
   it('stops on SIGINT with exit 0, text log format', async () => {
     const config = writeConfig(

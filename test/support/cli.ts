@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCommandLine } from '../../src/commands/commandLine.js';
@@ -94,6 +94,21 @@ export interface Serving {
   readonly url: string;
   readonly output: () => string;
   readonly exited: Promise<number | null>;
+}
+
+/**
+ * Whether process `pid` has a handler for `signal` (its SigCgt mask in /proc): the CLI sets its SIGHUP one first
+ * thing, so it says the program's own code has started running.
+ */
+export function handlesSignal(pid: number, signal: NodeJS.Signals): boolean {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return false;
+  }
+  const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return mask !== undefined && ((BigInt(`0x${mask}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n;
 }
 
 /** The address in a "listening" log line, JSON or text format. */
