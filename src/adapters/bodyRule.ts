@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { BodyRule } from '../config/schema.js';
+import { nestsDeeperThan, repeatedKey } from '../jsonKeys.js';
 
 export class UnparseableBody extends Error {}
 
@@ -10,16 +11,26 @@ const xml = new XMLParser({
   processEntities: false,
 });
 
+/** Deeper than any middleware answer nests; the check for repeated keys walks the text recursively. */
+const MAX_JSON_NESTING = 64;
+
 function parseBody(format: BodyRule['format'], body: Buffer): unknown {
   // A byte order mark is legal in front of JSON from some middleware stacks; JSON.parse refuses it.
   const text = body.toString('utf8').replace(/^\uFEFF/, '');
+  let document: unknown;
   try {
-    if (format === 'json') return JSON.parse(text);
-    if (XMLValidator.validate(text) !== true) throw new Error('invalid');
-    return xml.parse(text);
+    if (format === 'json') document = JSON.parse(text);
+    else if (XMLValidator.validate(text) !== true) throw new Error('invalid');
+    else return xml.parse(text);
   } catch {
     throw new UnparseableBody(`body is not valid ${format.toUpperCase()}`);
   }
+  // `{"error":1,"error":0}` is no answer: JSON.parse would keep the 0 and a rule `error` allow [0] let the viewer in.
+  if (nestsDeeperThan(text, MAX_JSON_NESTING))
+    throw new UnparseableBody(`body nested more than ${MAX_JSON_NESTING} levels deep`);
+  const repeated = repeatedKey(text);
+  if (repeated !== undefined) throw new UnparseableBody(`body names ${JSON.stringify(repeated.slice(0, 80))} twice`);
+  return document;
 }
 
 /** The value at a dotted path (`a.b.c`) of a parsed document; undefined where the path leads nowhere. */

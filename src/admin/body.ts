@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { nestsDeeperThan, repeatedKey } from '../jsonKeys.js';
 
 /** An admin request refused: answered with `status` and a JSON `{error}` naming the problem. */
 export class AdminProblem extends Error {
@@ -16,6 +17,12 @@ export interface BodyLimits {
   readonly maxBytes: number;
   readonly timeoutMs: number;
 }
+
+/**
+ * How deep a body may nest: an admin body is one flat object. The key check walks the text recursively, and
+ * `[[[[…` 8,000 deep (16 KB) overflowed its stack: a 500 where a 400 belongs.
+ */
+const MAX_NESTING = 32;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -69,47 +76,10 @@ export async function readJsonBody(req: IncomingMessage, { maxBytes, timeoutMs }
   } catch {
     throw new AdminProblem(400, 'body is not valid JSON');
   }
-  const repeated = await repeatedKey(text);
+  if (nestsDeeperThan(text, MAX_NESTING))
+    throw new AdminProblem(400, `body nested more than ${MAX_NESTING} levels deep`);
+  // JSON.parse keeps the last of two, and `{"login":"alice","login":"bob"}` would revoke bob alone, silently.
+  const repeated = repeatedKey(text);
   if (repeated !== undefined) throw new AdminProblem(400, `${repeated}: given more than once`);
   return body;
-}
-
-/**
- * How deep a body may nest: an admin body is one flat object. The key check below walks the text recursively, and
- * `[[[[…` 8,000 deep (16 KB) overflowed its stack: a 500 where a 400 belongs.
- */
-const MAX_NESTING = 32;
-
-/**
- * The first key an object of the (valid) JSON text names twice, as a dotted path; undefined when none does.
- * JSON.parse keeps the last of the two, so `{"login":"alice","login":"bob"}` would revoke bob alone, silently:
- * refused instead, as an admin parameter given twice is. Keys are compared as JSON.parse reads them
- * (`"a"` and `"\u0061"` are one). jsonc-parser is loaded with the first body: a start does not carry it.
- */
-async function repeatedKey(text: string): Promise<string | undefined> {
-  const { createScanner, SyntaxKind, visit } = await import('jsonc-parser');
-  // Counted first, by the scanner's loop (no recursion), so that the walk's depth is bounded.
-  const scanner = createScanner(text, true);
-  let depth = 0;
-  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
-    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
-      if (++depth > MAX_NESTING) throw new AdminProblem(400, `body nested more than ${MAX_NESTING} levels deep`);
-    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) depth -= 1;
-  }
-  const open: Set<string>[] = [];
-  let found: string | undefined;
-  visit(text, {
-    onObjectBegin: () => {
-      open.push(new Set());
-    },
-    onObjectEnd: () => {
-      open.pop();
-    },
-    onObjectProperty: (name, _offset, _length, _line, _column, path) => {
-      const keys = open.at(-1)!;
-      if (found === undefined && keys.has(name)) found = [...path(), name].join('.');
-      keys.add(name);
-    },
-  });
-  return found;
 }

@@ -137,6 +137,25 @@ describe('readAnswer: body rules', () => {
     });
   });
 
+  it.each([
+    ['the key the rule reads, its last value allowing', '{"result":{"status":"fail","status":"ok"}}'],
+    ['another key', '{"result":{"status":"ok"},"result":{"status":"ok"}}'],
+    ['a key written another way (\\u escape)', '{"result":{"status":"fail","st\\u0061tus":"ok"}}'],
+  ])('a JSON body naming a key twice is an error, not read by its last value: %s', (_case, body) => {
+    expect(readAnswer(answer(200, {}, body), json)).toMatchObject({
+      outcome: 'error',
+      error: 'unparseable',
+      detail: expect.stringMatching(/twice$/),
+    });
+  });
+
+  it('a JSON body nested past 64 levels is an error, without a stack overflow; a deep one within it is read', () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    expect(readAnswer(answer(200, {}, deep(20_000)), json)).toMatchObject({ outcome: 'error', error: 'unparseable' });
+    const within = `{"result":{"status":"ok","more":${deep(60)}}}`;
+    expect(readAnswer(answer(200, {}, within), json).outcome).toBe('allow');
+  });
+
   it('a body rule never turns a refusal into an allow', () => {
     expect(readAnswer(answer(403, {}, '{"result":{"status":"ok"}}'), json).outcome).toBe('deny');
     expect(readAnswer(answer(500, {}, '{"result":{"status":"ok"}}'), json).outcome).toBe('error');
