@@ -6,7 +6,8 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Routes that name a backend the file does not define. Read from the raw document, so a mistake elsewhere hides none.
+ * Routes that name a backend the file does not define, or one twice (it would be asked once for each, and its
+ * breaker would count each failure as many times). Read from the raw document, so a mistake elsewhere hides none.
  */
 function unknownBackends(document: Record<string, unknown>): string[] {
   const { routes, backends } = document;
@@ -14,14 +15,14 @@ function unknownBackends(document: Record<string, unknown>): string[] {
   const defined = isMapping(backends) ? Object.keys(backends) : [];
   return Object.entries(routes).flatMap(([routeName, route]) => {
     if (!isMapping(route) || !Array.isArray(route.backends)) return [];
-    return route.backends.flatMap((name: unknown, index) =>
-      typeof name === 'string' && !defined.includes(name)
-        ? [
-            `${formatPath(['routes', routeName, 'backends', index])}: ` +
-              `unknown backend "${name}" (defined: ${defined.join(', ') || 'none'})`,
-          ]
-        : [],
-    );
+    const names: unknown[] = route.backends;
+    return names.flatMap((name, index) => {
+      if (typeof name !== 'string') return [];
+      const at = formatPath(['routes', routeName, 'backends', index]);
+      if (!defined.includes(name))
+        return [`${at}: unknown backend "${name}" (defined: ${defined.join(', ') || 'none'})`];
+      return names.indexOf(name) < index ? [`${at}: backend "${name}" is listed twice`] : [];
+    });
   });
 }
 

@@ -43,6 +43,17 @@ describe('every problem of a document in one pass', () => {
     ]);
   });
 
+  it('refuses a route listing a backend twice, naming the second place', () => {
+    const backends = {
+      d: { type: 'http', url: 'http://mw.local/check' },
+      e: { type: 'http', url: 'http://mw.local/e' },
+    };
+    expect(problemsOf({ backends, routes: { default: { backends: ['d', 'e', 'd', 'd'] } } })).toEqual([
+      'routes.default.backends[2]: backend "d" is listed twice',
+      'routes.default.backends[3]: backend "d" is listed twice',
+    ]);
+  });
+
   it('a URL without a scheme is one problem, not two', () => {
     expect(problemsOf({ backends: { mw: { type: 'http', url: 'mw.local/check' } } })).toEqual([
       'backends.mw.url: expected an http:// or https:// URL',
