@@ -38,19 +38,20 @@ function failureOf(error: unknown): BackendVerdict {
 }
 
 /**
- * The route's budget ran out while this backend was asked, or before: the
- * middleware was cut short, not slow past its own `timeoutMs`, so its circuit
- * breaker does not count it (as with any other cancel).
+ * The route's budget ran out before this backend's turn: not asked. Cut short while it was asked (BUDGET_CUT), the
+ * middleware was not slow past its own `timeoutMs`, so its circuit breaker does not count either (as with any other
+ * cancel); the metrics count the cut request as a timeout.
  */
 const BUDGET_SPENT: BackendVerdict = {
   outcome: 'error',
   error: 'cancelled',
   detail: "the route's time budget was spent before the answer came",
 };
+const BUDGET_CUT: BackendVerdict = { ...BUDGET_SPENT, cutByBudget: true };
 
 /** A timeout at the route's deadline, which came before the backend's own `timeoutMs`, is the budget's. */
 function budgetCutOrFailure(error: unknown): BackendVerdict {
-  return error instanceof TransportError && error.kind === 'timeout' ? BUDGET_SPENT : failureOf(error);
+  return error instanceof TransportError && error.kind === 'timeout' ? BUDGET_CUT : failureOf(error);
 }
 
 /** `http://user:password@host/` in a backend URL means HTTP Basic authentication. */

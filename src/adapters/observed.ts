@@ -3,8 +3,8 @@ import type { BackendAsked, BackendOutcome, BridgeObserver } from '../observe.js
 import type { BackendErrorKind, BackendVerdict, MiddlewareAdapter } from './types.js';
 
 /**
- * Error kinds in the words of `backend_requests_total`; a check cancelled because it was no longer needed is no
- * outcome.
+ * Error kinds in the words of `backend_requests_total`; a check cancelled because it was no longer needed (or not
+ * asked, the budget spent before its turn) is no outcome.
  */
 const OUTCOME_OF_ERROR: Record<BackendErrorKind, BackendOutcome | undefined> = {
   timeout: 'timeout',
@@ -24,7 +24,8 @@ const OUTCOME_OF_ERROR: Record<BackendErrorKind, BackendOutcome | undefined> = {
 
 function outcomeOf(verdict: BackendVerdict): BackendOutcome | undefined {
   if (verdict.outcome !== 'error') return verdict.unasked ? undefined : verdict.outcome;
-  return OUTCOME_OF_ERROR[verdict.error];
+  // Asked and not answered within the route's budget: cancelled for the breaker, but a timeout to whoever watches.
+  return verdict.cutByBudget ? 'timeout' : OUTCOME_OF_ERROR[verdict.error];
 }
 
 /**

@@ -43,7 +43,16 @@ export type BackendVerdict =
       /** Decided by the adapter without asking the middleware, so it says nothing about the middleware's health. */
       readonly unasked?: true;
     }
-  | { readonly outcome: 'error'; readonly error: BackendErrorKind; readonly detail: string };
+  | {
+      readonly outcome: 'error';
+      readonly error: BackendErrorKind;
+      readonly detail: string;
+      /**
+       * A request under way that the route's budget cut off (a `cancelled` the breaker does not count): the
+       * middleware was asked and did not answer in the time it had, a `timeout` to `backend_requests_total`.
+       */
+      readonly cutByBudget?: true;
+    };
 
 /**
  * How long a check may take, and what may end it sooner. A deadline costs

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdapter } from '../../src/adapters/factory.js';
 import { observedAdapter } from '../../src/adapters/observed.js';
@@ -67,6 +68,18 @@ describe('observedAdapter', () => {
     cancel.abort();
     expect(await checking).toMatchObject({ outcome: 'error', error: 'cancelled' });
     expect(seen).toEqual([]);
+  });
+
+  it('reports a request the route budget cut off as a timeout, though its breaker does not count it; one not asked, nothing', async () => {
+    const seen: BackendAsked[] = [];
+    const adapter = observed({ timeoutMs: 5000, breaker: { failures: 1, cooldown: 600 } }, seen);
+    const cut = await adapter.check(viewer('hang-token'), { deadline: performance.now() + 100 });
+    expect(cut).toMatchObject({ outcome: 'error', error: 'cancelled' });
+    expect(seen).toEqual([{ backend: 'mw', outcome: 'timeout', durationMs: expect.any(Number) }]);
+    expect(adapter.circuit()).toBe('closed');
+
+    await adapter.check(viewer('hang-token'), { deadline: performance.now() - 1 });
+    expect(seen).toHaveLength(1);
   });
 
   it('is the adapter itself when nobody watches backends, and survives an observer that throws', async () => {
