@@ -136,7 +136,7 @@ function routingFor(
 /** Wires a validated configuration into a store, adapters and route pipelines. */
 export function createBridge(config: BridgeConfig, log: Logger, options: BridgeOptions = {}): Bridge {
   const shared: Shared = {
-    client: new MiddlewareClient(options.observeExchange),
+    client: new MiddlewareClient(options.observeExchange, config.limits.middlewareConnections),
     store: options.store ?? createStore(config.cache, log, options.clock),
     log,
     observer: options.observer,

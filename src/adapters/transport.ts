@@ -3,6 +3,7 @@ import { MAX_HEAD_BYTES } from './answerHead.js';
 import { AnswerCollector } from './answerCollector.js';
 import { answerScanningConnector } from './boundedSocket.js';
 import type { MiddlewareAnswer, OutboundRequest, TransportError } from './exchange.js';
+import { DEFAULT_MIDDLEWARE_CONNECTIONS } from '../config/schema.js';
 
 export { MAX_ANSWER_BYTES, type MiddlewareAnswer, type OutboundRequest, TransportError } from './exchange.js';
 
@@ -34,20 +35,29 @@ function observed(
  * many and tiny, so reusing sockets matters more than anything else here.
  */
 export class MiddlewareClient {
-  private readonly agent = new Agent({
-    keepAliveTimeout: 10_000,
-    keepAliveMaxTimeout: 60_000,
-    connections: 256,
-    // Heads are bounded on the raw bytes first (see boundedSocket.ts); pinned here too, so a
-    // --max-http-header-size given to Node for the viewers' side never loosens the middlewares'.
-    maxHeaderSize: MAX_HEAD_BYTES,
-    connect: answerScanningConnector(),
-    // The answer's deadline is the collector's one timer (see answerCollector.ts); undici's two would only add to it.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
+  private readonly agent: Agent;
 
-  constructor(private readonly observe?: ExchangeObserver) {}
+  /**
+   * `connections`: at most this many open to one middleware origin (`limits.middlewareConnections`); a request past
+   * them waits for one to come free, within its own deadline.
+   */
+  constructor(
+    private readonly observe?: ExchangeObserver,
+    connections = DEFAULT_MIDDLEWARE_CONNECTIONS,
+  ) {
+    this.agent = new Agent({
+      keepAliveTimeout: 10_000,
+      keepAliveMaxTimeout: 60_000,
+      connections,
+      // Heads are bounded on the raw bytes first (see boundedSocket.ts); pinned here too, so a
+      // --max-http-header-size given to Node for the viewers' side never loosens the middlewares'.
+      maxHeaderSize: MAX_HEAD_BYTES,
+      connect: answerScanningConnector(),
+      // The answer's deadline is the collector's one timer (see answerCollector.ts); undici's two would only add to it.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
 
   /**
    * Sends one request; the whole answer is due within `timeoutMs`, and

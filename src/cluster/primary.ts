@@ -3,7 +3,12 @@ import { systemClock } from '../clock.js';
 import { formatHostPort } from '../config/schema.js';
 import { readConfigFile } from '../lifecycle/configFile.js';
 import { fileVersion } from '../lifecycle/watch.js';
-import { handleHangupsWith, handleStopsWith, handleUserSignalsWith, USER_SIGNAL_IGNORED } from '../lifecycle/hangups.js';
+import {
+  handleHangupsWith,
+  handleStopsWith,
+  handleUserSignalsWith,
+  USER_SIGNAL_IGNORED,
+} from '../lifecycle/hangups.js';
 import { keepRunningOnStrayErrors, surviveBrokenOutput } from '../lifecycle/strayErrors.js';
 import { createLogging, exitOnceFlushed } from '../log.js';
 import { takeInheritedSockets } from '../server/socketActivation.js';

@@ -11,6 +11,8 @@ import { valueAt } from '../adapters/bodyRule.js';
 const FIXED_UNTIL_RESTART = [
   'listen',
   'limits.maxHeaderBytes',
+  // The middleware client (its connection pool) is made once, with the bridge.
+  'limits.middlewareConnections',
   'log.format',
   'cache.store',
   'cache.redisUrl',

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MiddlewareClient, TransportError } from '../../src/adapters/transport.js';
 import { answer, startFaultServer, type FaultScript, type FaultServer } from '../support/faultServer.js';
 import { MIDDLEWARE_FAULTS, provesTimeout } from '../support/middlewareFaults.js';
@@ -128,5 +130,32 @@ describe('heads on a kept-alive connection', () => {
       new AbortController().signal,
     );
     expect([answered.status, answered.headers['x-session-name']]).toEqual([200, 'after-103']);
+  });
+});
+
+describe("the transport's connections to one middleware", () => {
+  it('opens no more than its limit: a request past it waits for a connection to come free', async () => {
+    let connections = 0;
+    const waiting: ServerResponse[] = [];
+    const middleware = createServer((_req, res) => void waiting.push(res));
+    middleware.on('connection', () => (connections += 1));
+    await new Promise<void>((resolve) => middleware.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(middleware.address() as AddressInfo).port}`;
+    const limited = new MiddlewareClient(undefined, 2);
+    try {
+      const sent = [1, 2, 3].map(() => limited.send({ origin, path: '/check', headers: {} }, TIMEOUT_MS));
+      await vi.waitFor(() => expect(waiting).toHaveLength(2));
+      expect(connections).toBe(2);
+      // The third goes out on a connection the first answer frees.
+      waiting.shift()!.end('ok');
+      await vi.waitFor(() => expect(waiting).toHaveLength(2));
+      for (const res of waiting.splice(0)) res.end('ok');
+      expect((await Promise.all(sent)).map((answer) => answer.status)).toEqual([200, 200, 200]);
+      expect(connections).toBe(2);
+    } finally {
+      await limited.close();
+      middleware.closeAllConnections();
+      await new Promise((resolve) => middleware.close(resolve));
+    }
   });
 });

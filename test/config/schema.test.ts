@@ -48,6 +48,7 @@ describe('configuration defaults', () => {
     expect(config.limits).toEqual({
       maxQueryBytes: 8192,
       maxHeaderBytes: 32_768,
+      middlewareConnections: 1024,
       maxBodyBytes: 16_384,
       bodyTimeoutMs: 5000,
     });
