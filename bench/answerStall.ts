@@ -44,7 +44,7 @@ interface Sender {
 }
 
 function bareAgent(name: string, options: Agent.Options = {}): Sender {
-  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256, ...options });
+  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 1024, ...options });
   return {
     name,
     send: async (origin) => (await agent.request({ origin, path: '/check', method: 'GET' })).body.dump(),

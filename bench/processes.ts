@@ -118,7 +118,7 @@ export function startPlainServer(): Promise<Running> {
  */
 export function minimalProxySource(middlewareUrl: string): string {
   const undici = createRequire(import.meta.url).resolve('undici');
-  return `(() => { const pool = new (require(${JSON.stringify(undici)}).Pool)(${JSON.stringify(middlewareUrl)}, { connections: 256 });
+  return `(() => { const pool = new (require(${JSON.stringify(undici)}).Pool)(${JSON.stringify(middlewareUrl)}, { connections: 1024 });
     return require('node:http').createServer((req, res) => {
       const query = req.url.indexOf('?');
       const answer = (status) => { res.writeHead(status); res.end(); };
