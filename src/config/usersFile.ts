@@ -54,17 +54,15 @@ function fileUserSet(
   env: NodeJS.ProcessEnv,
 ): UserSet {
   const parts = fileParts(parseSettingsText(text, file), file);
-  const clashes = Object.keys(parts.packages).filter((name) => Object.hasOwn(mainPackages, name));
-  if (clashes.length > 0)
-    throw new ConfigError(
-      clashes.map((name) => `packages.${name}: also defined in the main config`),
-      file,
-    );
+  const clashes = Object.keys(parts.packages)
+    .filter((name) => Object.hasOwn(mainPackages, name))
+    .map((name) => `packages.${name}: also defined in the main config`);
+  // Read on past a clash (the file's own definition stands in for it), so one run names every problem of the file.
   const document = { users: parts.users, packages: { ...mainPackages, ...parts.packages } };
   const { value, problems } = collectDocument(userSetSchema, document, env, (substituted) =>
     userReferenceProblems(substituted, others),
   );
-  if (problems.length > 0 || !value) throw new ConfigError(problems, file);
+  if (clashes.length > 0 || problems.length > 0 || !value) throw new ConfigError([...clashes, ...problems], file);
   return value;
 }
 

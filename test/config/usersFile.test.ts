@@ -167,6 +167,27 @@ describe('usersFile at start', () => {
     expect(() => bridgeWith(file, extra)).toThrow(expected);
   });
 
+  it('names every problem of the file at once, a package also in the main config among them', () => {
+    const file = newUsersFile(
+      'packages: {basic: [a002]}\nusers:\n  - {login: a, token: t, ip: 10.0.0.1/40}\n  - {login: a, token: t, packages: [nope]}\n',
+    );
+    const problems = (() => {
+      try {
+        bridgeWith(file);
+      } catch (error) {
+        return error instanceof ConfigError ? [...error.problems] : [String(error)];
+      }
+      return [];
+    })();
+    expect(problems).toEqual([
+      'packages.basic: also defined in the main config',
+      'users[0].ip: expected an IP address or CIDR such as 10.0.0.0/8 or ::1/128',
+      'users[1].login: "a" is also users[0]',
+      'users[1].token: the same token as users[0]',
+      'users[1].packages[0]: unknown package "nope" (defined: basic)',
+    ]);
+  });
+
   it('refuses a missing file at start, naming it', () => {
     const missing = join(dir, 'missing.yaml');
     expect(() => bridgeWith(missing)).toThrow(`invalid configuration in ${missing}:\n  - (file): cannot read (ENOENT)`);
