@@ -61,6 +61,9 @@ function failureResponse(error: TransportError): Exchange['response'] | undefine
       return { status: 200, bodyBytes: MAX_ANSWER_BYTES + 1 };
     case 'unparseable':
       return { raw: 'not an HTTP answer\r\n\r\n' };
+    case 'bad-answer':
+      // A head the bridge refuses before parsing it (see adapters/answerHead.ts): ambiguous framing will do.
+      return { raw: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n' };
     default:
       // Refused and network failures had no middleware answering; a cancelled check has no answer at all.
       return undefined;

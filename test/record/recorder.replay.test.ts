@@ -301,7 +301,7 @@ describe('recording masks secrets inside signed links and URL-valued parts', () 
 });
 
 describe('recorded failures replay as the same kind of failure', () => {
-  it('answers, hangs, resets, oversize and garbage come back alike; a refused connection is not recorded', async () => {
+  it('answers, hangs, resets, oversize, garbage and refused heads come back alike; a refused connection is not recorded', async () => {
     const cases: Exchange[] = [
       { request: { path: '/allow' }, response: { status: 200, headers: { 'X-Session-Name': 'alice' }, body: 'OK' } },
       { request: { path: '/deny' }, response: { status: 403 } },
@@ -310,6 +310,7 @@ describe('recorded failures replay as the same kind of failure', () => {
       { request: { path: '/reset' }, response: { reset: true } },
       { request: { path: '/huge' }, response: { status: 200, bodyBytes: 70_000, chunked: true } },
       { request: { path: '/garbage' }, response: { raw: 'HTTP/1.1 200 OK\r\nX-Bad\x01Name: 1\r\n\r\n' } },
+      { request: { path: '/folded' }, response: { raw: 'HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n' } },
     ];
     const middleware = await replaying(cases);
     const dir = freshDir();
@@ -336,6 +337,7 @@ describe('recorded failures replay as the same kind of failure', () => {
       { error: 'reset' },
       { error: 'too-large' },
       { error: 'unparseable' },
+      { error: 'bad-answer' },
     ]);
     expect(recordedFiles(dir)).toHaveLength(cases.length);
     const replay = await replaying(loadFixtures(dir));
