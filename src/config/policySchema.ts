@@ -47,6 +47,9 @@ export const securetokenSchema = z.strictObject({
  * unix seconds. `0` is Astra's "never expires".
  */
 
+/** 5000-01-01T00:00:00Z in unix seconds. */
+const LATEST_UNIX_SECONDS = 95_617_584_000;
+
 const expires = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const text = String(value).trim();
   const seconds = /^\d+$/.test(text) ? Number(text) : (isoTimeMs(text) ?? NaN) / 1000;
@@ -55,6 +58,11 @@ const expires = z.union([z.number(), z.string()]).transform((value, ctx) => {
       code: 'custom',
       message: 'expected unix seconds or an ISO 8601 date-time with Z or an offset, e.g. 2026-01-31T23:59:59Z',
     });
+    return z.NEVER;
+  }
+  // Past the year 5000: milliseconds (what JavaScript's Date.now() gives), and the account would never expire.
+  if (seconds >= LATEST_UNIX_SECONDS) {
+    ctx.addIssue({ code: 'custom', message: `expected unix seconds: ${text} is milliseconds, or past the year 5000` });
     return z.NEVER;
   }
   return seconds === 0 ? undefined : Math.floor(seconds);

@@ -51,6 +51,15 @@ describe('user fields', () => {
     expect(problemsOf({ users: [{ login: 'u', token: 't', expires }] }).join('\n')).toMatch(/^users\[0\]\.expires: /m);
   });
 
+  it.each([1767225600000, '1767225600000', '5000-01-01T00:00:00Z'])(
+    'refuses expires %j, milliseconds or past the year 5000: the account would never expire',
+    (expires) => {
+      expect(problemsOf({ users: [{ login: 'u', token: 't', expires }] })).toEqual([
+        `users[0].expires: expected unix seconds: ${expires} is milliseconds, or past the year 5000`,
+      ]);
+    },
+  );
+
   it('reads Astra’s empty strings and conlimit 0 as not set', () => {
     expect(userOf({ ip: '', password: '', maxConnections: 0 })).toMatchObject({
       ip: undefined,
