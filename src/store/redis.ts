@@ -242,7 +242,12 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
     async notedUnder(identity) {
       const members = await attempt(() => redis.smembers(noteSet(identity)), 'read');
-      return members === FAILED ? undefined : members.flatMap(readNote);
+      if (members !== FAILED) return members.flatMap(readNote);
+      // A revoke that cannot learn the identity's allows still drops what this instance holds (README "Revoke and
+      // flush"): which near-cached entries are that viewer's only Redis knows, so they all go. Left, a revoked viewer
+      // kept being allowed here for up to cache.localTtl.
+      near.clear();
+      return undefined;
     },
     async drop(what): Promise<Dropped | undefined> {
       near.forget(what.keys);

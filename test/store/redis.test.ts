@@ -62,6 +62,21 @@ describe('redis store near-cache', () => {
     }
   });
 
+  it('forgets its near-cache when a revoke cannot learn from Redis which allows are the viewer’s', async () => {
+    const reader = nearCachedStore();
+    await listening(reader);
+    await shared.inspector.set('iab:d:default:a', stored(decision), 'EX', 60);
+    await reader.store.get('d:default:a');
+    expect(reader.store.getNow?.('d:default:a')).toEqual(decision);
+    shared.server.freeze();
+    try {
+      expect(await reader.store.notedUnder('t:x')).toBeUndefined();
+      expect(reader.store.getNow?.('d:default:a')).toBeUndefined();
+    } finally {
+      shared.server.thaw();
+    }
+  });
+
   it('checks that miss the near-cache at once (its entry just expired) share one read of Redis', async () => {
     const reader = nearCachedStore();
     await listening(reader);
