@@ -114,6 +114,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   } = await import('./serving.js');
   const logging = createLogging(config.log);
   const { log, decisions } = logging;
+  const warn = (message: string, fields: object) => log.warn(message, fields);
   keepRunningOnStrayErrors(log);
   // Taken once the log exists: a socket whose name matches no listener is served with a warning there.
   const sockets = member?.sockets ?? takeInheritedSockets((message, fields) => log.warn(message, fields));
@@ -136,8 +137,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     bridge: () => bridge,
     log,
     actions: {
-      reload: () =>
-        reloadedEverywhere(reloader.reload('admin'), member, (message, fields) => log.warn(message, fields)),
+      reload: () => reloadedEverywhere(reloader.reload('admin'), member, warn),
       revoke: async (target) => {
         // Sessions are closed on the streaming servers by the process that tracks them (the lead worker).
         const [dropped, onServers] = await Promise.all([
@@ -198,7 +198,9 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     });
   operations.serving();
 
-  const watch = configWatch(file, () => void reloader.reload('watch'), readVersion);
+  // In a group the lead alone watches the file, and has every worker reload (as POST /admin/reload does): each
+  // watching for itself, one worker could read a save halfway, turn its own watch off with it, and stay on it.
+  const watch = configWatch(file, () => void reloadedEverywhere(reloader.reload('watch'), member, warn), readVersion);
   // The text a reload read and the file's version, taken before reading it (a save landing in between is reported
   // again); the primary keeps both for a worker it starts again.
   let read = { text: loaded.text, version: readVersion };
@@ -216,7 +218,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
         await bridge.reconfigure(next);
         app = requestListenerFor(next);
         logging.setLevel(next.log.level);
-        watch.follow(next.reload.watch, read.version);
+        watch.follow(next.reload.watch && leads, read.version);
         member?.applied(read);
         live = next;
         return settingsNeedingRestart(config, next);
@@ -231,7 +233,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
   reloader.onReload((outcome) => {
     if (outcome.trigger !== 'admin') operations.reloaded(outcome);
   });
-  watch.follow(config.reload.watch);
+  watch.follow(config.reload.watch && leads);
   handleHangupsWith(() => void reloader.reload('signal'));
 
   // In-flight decisions are bounded by their route's budget, so that is all the grace they need.

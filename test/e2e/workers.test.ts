@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
@@ -27,6 +28,19 @@ afterAll(async () => {
   await middleware.close();
   await redis.stop();
 });
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Whether process `pid` holds an inotify instance (what fs.watch makes on Linux). */
+function holdsInotify(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify';
+    } catch {
+      return false;
+    }
+  });
+}
 
 function configText(store: 'memory' | 'redis', extraRules: readonly string[] = []): string {
   const cache = store === 'memory' ? '{store: memory}' : `{store: redis, redisUrl: "${redis.url}"}`;
@@ -234,6 +248,25 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
       [1, 'ok'],
       [2, 'ok'],
     ]);
+  });
+
+  it('reload.watch: the lead alone watches the file, and a save reloads every worker', async () => {
+    const watching = (extraRules: readonly string[] = []) => `${configText(store, extraRules)}reload: {watch: true}\n`;
+    const digests = async () =>
+      (await workersOf(group.admin)).map((worker) => (worker as { configSha256?: string }).configSha256);
+    writeFileSync(group.config, watching());
+    expect(await adminPost(group, '/admin/reload', {})).toMatchObject({ result: 'ok' });
+    // Each watching for itself, a worker could read a save halfway, turn its watch off with it and stay on it.
+    const pids = new Map((await workersOf(group.admin)).map((worker) => [worker.slot, worker.pid]));
+    expect([holdsInotify(pids.get(1)!), holdsInotify(pids.get(2)!)]).toEqual([true, false]);
+
+    const saved = watching(['deny 203.0.113.67']);
+    writeFileSync(group.config, saved);
+    await expect.poll(digests, { timeout: 10_000 }).toEqual([sha256(saved), sha256(saved)]);
+    // Off again, by a save the watch reloads, for the tests after this one.
+    const plain = configText(store);
+    writeFileSync(group.config, plain);
+    await expect.poll(digests, { timeout: 10_000 }).toEqual([sha256(plain), sha256(plain)]);
   });
 
   it('/metrics and /admin/status count every worker', async () => {
