@@ -256,7 +256,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
       .stop(graceMs())
       // What this worker answered last reaches the lead's statistics before it exits.
       .then(() => member?.relay.flush())
-      .then(() => operations.close())
+      // An operator's request under way (a trace waits on a middleware) is answered within a route's budget.
+      .then(() => operations.close(graceMs()))
       .then(() => bridge.close())
       .then(() => statistics?.close())
       .then(() => recorder?.flush())

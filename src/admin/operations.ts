@@ -169,8 +169,9 @@ export function createOperations(options: OperationsOptions) {
     draining(): void {
       readiness = 'draining';
     },
-    async close(): Promise<void> {
-      await running?.close();
+    /** Closes the admin listener, answering the requests under way within `graceMs`. */
+    async close(graceMs = 0): Promise<void> {
+      await running?.close(graceMs);
     },
   };
 }

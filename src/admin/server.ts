@@ -190,7 +190,11 @@ const ADMIN_TIMING: AdminTiming = { headersTimeoutMs: 10_000, requestTimeoutMs: 
 
 export interface RunningAdmin {
   readonly address: AddressInfo | string;
-  close(): Promise<void>;
+  /**
+   * Stops taking connections; a request under way (a trace waiting on a middleware, a reload) is answered within
+   * `graceMs`, then every connection ends. Cut at once, it got an empty reply when a stop came during it.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 function bind(server: Server, { host, port, inherited }: AdminListenOptions): Promise<void> {
@@ -215,6 +219,8 @@ export async function listenAdmin(
   options: AdminListenOptions,
 ): Promise<RunningAdmin | undefined> {
   const { headersTimeoutMs, requestTimeoutMs, checkEveryMs } = options.timing ?? ADMIN_TIMING;
+  // Answers not yet sent: once the listener closes, each goes with Connection: close, so its connection ends with it.
+  const unanswered = new Set<ServerResponse>();
   const server = createServer(
     {
       maxHeaderSize: 16_384,
@@ -222,7 +228,11 @@ export async function listenAdmin(
       headersTimeout: headersTimeoutMs,
       connectionsCheckingInterval: checkEveryMs,
     },
-    listener,
+    (req, res) => {
+      unanswered.add(res);
+      res.once('close', () => unanswered.delete(res));
+      return listener(req, res);
+    },
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -254,10 +264,15 @@ export async function listenAdmin(
   }
   return {
     address: server.address() ?? where,
-    close: () =>
+    close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        for (const res of unanswered) res.shouldKeepAlive = false;
+        server.closeIdleConnections();
       }),
   };
 }

@@ -258,3 +258,29 @@ describe('a request head that does not come in time', () => {
     );
   });
 });
+
+describe('closing the admin listener', () => {
+  it('answers a request under way within the grace, with Connection: close, and then ends', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const underWay = new Promise<void>((resolve) => (arrived = resolve));
+    const running = (await listenAdmin(
+      (_req, res) => {
+        arrived();
+        void released.then(() => res.end('late answer\n'));
+      },
+      { host: '127.0.0.1', port: 0, explicit: true, log: memoryLogger([]) },
+    ))!;
+    const port = (running.address as AddressInfo).port;
+    const answer = sendRaw(port, 'GET /admin/trace HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await underWay;
+    const closed = running.close(60_000);
+    release();
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).toContain('\r\nConnection: close\r\n');
+    expect(text).toMatch(/late answer\n$/);
+    await closed;
+  });
+});
