@@ -52,9 +52,9 @@ let stopHandler: ((signal: NodeJS.Signals) => void) | undefined;
 let missedStop: NodeJS.Signals | undefined;
 
 function onStop(signal: NodeJS.Signals): void {
-  if (stopHandler) return stopHandler(signal);
-  if (missedStop !== undefined) process.exit(1);
-  missedStop = signal;
+  if (stopHandler) stopHandler(signal);
+  else if (missedStop !== undefined) process.exit(1);
+  else missedStop = signal;
 }
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
