@@ -19,5 +19,10 @@ void import('./commands/commandLine.js')
     }),
   )
   .then((code) => {
-    if (code !== undefined) process.exitCode = code;
+    if (code === undefined) return;
+    process.exitCode = code;
+    // A command that failed ends the process, whatever it left open: a serve that could not start (its port taken)
+    // stayed alive on its Redis client's reconnecting, listening nowhere, so systemd never started it again. Its
+    // words are out: stderr is synchronous, and the log's batch is written on exit.
+    if (code !== 0) process.exit(code);
   });

@@ -15,6 +15,7 @@ import {
   startServe,
 } from '../support/cli.js';
 import { useReplayedMiddleware } from '../support/replayedMiddleware.js';
+import { closedPort } from '../support/replayServer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
 
@@ -122,11 +123,16 @@ describe('serve', () => {
     expect(result.stderr).toContain('backends.portal.type: expected one of http|flussonic');
   });
 
-  it('says so and exits 1 when the port is taken', async () => {
+  it.each([
+    ['memory', ''],
+    // Its client keeps trying to connect: the process must not stay alive on it, listening nowhere.
+    ['redis (unreachable)', 'cache: {store: redis, redisUrl: "redis://127.0.0.1:REDIS_PORT/0"}\n'],
+  ])('says so and exits 1 when the port is taken, on the %s store', async (_store, cache) => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };
-    const config = writeConfig('taken.yaml', `listen: 127.0.0.1:${port}\nstats: {store: off}\n`);
+    const text = `listen: 127.0.0.1:${port}\nstats: {store: off}\n${cache.replace('REDIS_PORT', String(await closedPort()))}`;
+    const config = writeConfig(`taken-${port}.yaml`, text);
     const result = await runCli(['serve', '--config', config]);
     blocker.close();
     expect(result.code).toBe(1);
