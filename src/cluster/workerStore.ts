@@ -58,6 +58,9 @@ export function workerStore(local: Store, askPrimary: AskPrimary, clock: Pick<Cl
   const remote = (handler: 'store' | 'storeEverywhere', method: keyof Store) => {
     const withoutPrimary = async (args: unknown[]) => {
       const own = await callStore(local, method, args);
+      // A revoke still drops what this worker holds (README "Revoke and flush"): its own notes name those allows, and
+      // the drop that follows, answered only here, says the revoke was not complete.
+      if (method === 'notedUnder') return own;
       // This worker's share alone is not the group's answer: said as a store that could not answer says it.
       return handler === 'store' ? own : undefined;
     };

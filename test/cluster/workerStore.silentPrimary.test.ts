@@ -3,6 +3,7 @@ import type { Handlers } from '../../src/cluster/channel.js';
 import { storeHub } from '../../src/cluster/storeHub.js';
 import { workerStore } from '../../src/cluster/workerStore.js';
 import { bindingKey } from '../../src/pipeline/cacheKey.js';
+import { revocation } from '../../src/pipeline/revoke.js';
 import { ManualClock } from '../support/manualClock.js';
 import { linkedChannels } from './linkedChannels.js';
 import { memoryStores } from './memoryStores.js';
@@ -84,6 +85,20 @@ describe('workerStore when the primary stops answering', () => {
     expect(await store.admitSession(admission('s3'))).toBe(true);
     expect(primary.received.slice(before)).toEqual(['admitSession']);
     expect(await primary.shared.admitSession(admission('s4'))).toBe(false);
+  });
+
+  it("a revoke while the primary is silent drops the worker's own cached allows of the viewer, and says it was not complete (the counts are the group's)", async () => {
+    const primary = stoppablePrimary();
+    const { store } = primary;
+    const key = 'd:default:alice';
+    await store.set(key, { allow: true }, 60);
+    await store.noteAllow(key, ['l:alice'], 60);
+    primary.stop();
+    expect(await store.get(bindingKey('found-silent'))).toBeUndefined();
+
+    // The counts are the group's, which only the primary could give: none, and not complete.
+    expect(await revocation(store).revoke({ login: 'alice' })).toMatchObject({ complete: false });
+    expect(store.getNow?.(key)).toBeUndefined();
   });
 
   it('a call already waiting for the primary runs on the worker at once when another call finds it silent', async () => {
