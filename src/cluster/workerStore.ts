@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock.js';
-import type { Store, StoreHealth } from '../store/types.js';
+import type { Store, StoreHealth, StoredValue } from '../store/types.js';
 import { ChannelError } from './channel.js';
 import { callStore, isDecisionKey, PLACEMENT, placementOf } from './storePlacement.js';
 
@@ -101,6 +101,14 @@ export function workerStore(local: Store, askPrimary: AskPrimary, clock: Pick<Cl
       store[method] = (...args: unknown[]) => (isDecisionKey(args[0]) ? own(...args) : shared(...args));
     } else store[method] = remote('storeEverywhere', method);
   }
+  // A binding the primary holds is kept here too, as the Redis store keeps its own: while the primary does not
+  // answer, this worker's memory decides, and without the copy it bound the token again to whatever IP came next.
+  const sharedClaim = store.claim as Store['claim'];
+  store.claim = async <T extends StoredValue>(key: string, value: T, ttlSeconds: number) => {
+    const held = await sharedClaim<T>(key, value, ttlSeconds);
+    if (held !== undefined && silentSince === undefined) await local.claim(key, held, ttlSeconds);
+    return held;
+  };
   store.health = (): StoreHealth => {
     const health = local.health();
     if (silentSince === undefined) return health;

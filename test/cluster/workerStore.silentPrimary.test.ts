@@ -87,6 +87,15 @@ describe('workerStore when the primary stops answering', () => {
     expect(await primary.shared.admitSession(admission('s4'))).toBe(false);
   });
 
+  it('keeps a copy of each binding the primary answered, which holds once the primary stops answering', async () => {
+    const primary = stoppablePrimary();
+    const { store } = primary;
+    const key = bindingKey('bound-before');
+    expect(await store.claim(key, { ip: '203.0.113.7' }, 60)).toEqual({ ip: '203.0.113.7' });
+    primary.stop();
+    expect(await store.claim(key, { ip: '198.51.100.9' }, 60)).toEqual({ ip: '203.0.113.7' });
+  });
+
   it("a revoke while the primary is silent drops the worker's own cached allows of the viewer, and says it was not complete (the counts are the group's)", async () => {
     const primary = stoppablePrimary();
     const { store } = primary;
