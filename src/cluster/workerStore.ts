@@ -101,8 +101,9 @@ export function workerStore(local: Store, askPrimary: AskPrimary, clock: Pick<Cl
       store[method] = (...args: unknown[]) => (isDecisionKey(args[0]) ? own(...args) : shared(...args));
     } else store[method] = remote('storeEverywhere', method);
   }
-  // A binding this worker made through the primary is kept here too, as the Redis store keeps its own: while the primary does not
-  // answer, this worker's memory decides, and without the copy it bound the token again to whatever IP came next.
+  // A binding this worker made through the primary is kept here too, as the Redis store keeps its own: while the
+  // primary does not answer, this worker's memory decides, and without the copy it bound the token again to whatever
+  // IP came next.
   const sharedClaim = store.claim as Store['claim'];
   store.claim = async <T extends StoredValue>(key: string, value: T, ttlSeconds: number) => {
     const held = await sharedClaim<T>(key, value, ttlSeconds);
