@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// First: from here on a SIGHUP, SIGTERM or SIGINT no longer ends `serve` before it can act on it (see the module). Everything else is loaded after it, also in
-// the bundle (dist/cli.js), whose chunks need not keep the order of static imports.
+// First: from here on a SIGHUP, SIGTERM or SIGINT no longer ends `serve` before it can act on it (see the
+// module). Everything else is loaded after it, also in the bundle (dist/cli.js), whose chunks need not keep the
+// order of static imports.
 import { releaseSignals } from './lifecycle/hangups.js';
 
 // A reader that goes away (`--help | head -1`) is no error worth a stack trace.

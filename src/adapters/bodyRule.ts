@@ -25,9 +25,9 @@ function parseBody(format: BodyRule['format'], body: Buffer): unknown {
   } catch {
     throw new UnparseableBody(`body is not valid ${format.toUpperCase()}`);
   }
-  // `{"error":1,"error":0}` is no answer: JSON.parse would keep the 0 and a rule `error` allow [0] let the viewer in.
   if (nestsDeeperThan(text, MAX_JSON_NESTING))
     throw new UnparseableBody(`body nested more than ${MAX_JSON_NESTING} levels deep`);
+  // `{"error":1,"error":0}` is no answer: JSON.parse would keep the 0 and a rule `error` allow [0] let the viewer in.
   const repeated = repeatedKey(text);
   if (repeated !== undefined) throw new UnparseableBody(`body names ${JSON.stringify(repeated.slice(0, 80))} twice`);
   return document;
