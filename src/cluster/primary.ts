@@ -180,14 +180,18 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
       if (![...slots.values()].some((each) => each.worker.isDead() === false)) void finish(0);
       return;
     }
-    if (!started) {
+    // A SIGHUP sent to the whole group (`systemctl kill -s HUP`) ends a worker still loading, before any of its code
+    // can keep it: that says nothing of its start, so it is started again as any that died, not taken for one that
+    // cannot start.
+    const couldNotStart = slot.ready === undefined && signal !== 'SIGHUP';
+    if (!started && couldNotStart) {
       // It could not start (its own error is on stderr): the others would serve a group that is not whole.
       log.error('a worker could not start; stopping', { worker: slot.number, code, signal });
       stopAll(undefined, `worker ${slot.number} could not start`, 1);
       return;
     }
     // One that died before it served could not start (its error is on stderr): it is tried again, less often.
-    if (slot.ready === undefined) slot.failedStarts += 1;
+    if (couldNotStart) slot.failedStarts += 1;
     slot.ready = undefined;
     const inMs = Math.min(RESTART_DELAY_MS * 2 ** slot.failedStarts, MAX_RESTART_DELAY_MS);
     log.warn('worker died; starting it again', { worker: slot.number, pid: worker.process.pid, code, signal, inMs });

@@ -116,6 +116,40 @@ describe('serve --workers 2: signals to the primary', { timeout: 90_000 }, () =>
     }
   });
 
+  it('a worker a SIGHUP ended while it loaded is started again, without failing the group or slowing its restarts', async () => {
+    writeFileSync(configFile, configText('allow').replace(/stats: .*\n/, 'stats: {store: off}\n'));
+    const marker = join(dir, 'slow-worker.pid');
+    rmSync(marker, { force: true });
+    const child = spawn(process.execPath, [CLI, 'serve', '--workers', '2', '--config', configFile], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `--require ${join(import.meta.dirname, 'support', 'slowWorkerStart.cjs')}`,
+        SLOW_START_MARKER: marker,
+      },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      // The worker holds still before any of its code runs: a SIGHUP now ends it, as Node's default does.
+      await vi.waitFor(() => expect(readFileSync(marker, 'utf8')).toMatch(/^\d+$/), { timeout: 15_000, interval: 10 });
+      process.kill(Number(readFileSync(marker, 'utf8')), 'SIGHUP');
+
+      await vi.waitFor(() => expect(logLines(output).some((line) => line.message === 'listening')).toBe(true), {
+        timeout: 30_000,
+      });
+      expect(logLines(output).find((line) => line.message === 'worker died; starting it again')).toMatchObject({
+        signal: 'SIGHUP',
+        inMs: 1000,
+      });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('a SIGTERM while the group starts stops it with exit 0, workers still starting included', async () => {
     writeFileSync(configFile, configText('allow').replace(/stats: .*\n/, 'stats: {store: off}\n'));
     const child = spawn(process.execPath, [CLI, 'serve', '--workers', '2', '--config', configFile]);
