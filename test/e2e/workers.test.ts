@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killLeftoverServers, startServe, type Serving } from '../support/cli.js';
+import { holdsOpen, killLeftoverServers, startServe, type Serving } from '../support/cli.js';
 import { parsePrometheusText } from '../support/promText.js';
 import { adminUrlOf, answeredBySlot, workersOf } from '../support/workerGroup.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
@@ -29,18 +29,9 @@ afterAll(async () => {
   await redis.stop();
 });
 
+/** What fs.watch holds on Linux. */
+const INOTIFY = 'anon_inode:inotify';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** Whether process `pid` holds an inotify instance (what fs.watch makes on Linux). */
-function holdsInotify(pid: number): boolean {
-  return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify';
-    } catch {
-      return false;
-    }
-  });
-}
 
 function configText(store: 'memory' | 'redis', extraRules: readonly string[] = []): string {
   const cache = store === 'memory' ? '{store: memory}' : `{store: redis, redisUrl: "${redis.url}"}`;
@@ -258,7 +249,7 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
     expect(await adminPost(group, '/admin/reload', {})).toMatchObject({ result: 'ok' });
     // Each watching for itself, a worker could read a save halfway, turn its watch off with it and stay on it.
     const pids = new Map((await workersOf(group.admin)).map((worker) => [worker.slot, worker.pid]));
-    expect([holdsInotify(pids.get(1)!), holdsInotify(pids.get(2)!)]).toEqual([true, false]);
+    expect([holdsOpen(pids.get(1)!, INOTIFY), holdsOpen(pids.get(2)!, INOTIFY)]).toEqual([true, false]);
 
     const saved = watching(['deny 203.0.113.67']);
     writeFileSync(group.config, saved);

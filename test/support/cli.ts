@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -109,6 +109,24 @@ export function handlesSignal(pid: number, signal: NodeJS.Signals): boolean {
   }
   const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
   return mask !== undefined && ((BigInt(`0x${mask}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n;
+}
+
+/**
+ * Whether process `pid` has `target` open: a file's path, or what the link of a descriptor that is none says
+ * (`anon_inode:inotify`, what fs.watch holds on Linux).
+ */
+export function holdsOpen(pid: number, target: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === target;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
 }
 
 /** The address in a "listening" log line, JSON or text format. */
