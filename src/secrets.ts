@@ -29,14 +29,25 @@ export const MASK = '***';
 const SHELL_VARIABLES = new Set(['PWD', 'OLDPWD']);
 
 /**
- * `text` with every occurrence of each secret replaced by `***`, the secrets
- * masked one after the other in the order given. An empty secret is skipped
- * (it would otherwise put `***` between every character).
+ * `text` with every occurrence of each secret replaced by `***`, in any letter case, the secrets
+ * masked one after the other in the order given. Any case: a middleware that echoes a token
+ * lower-cased (`X-Session-Name: name-abcd...`), or a URL whose escapes were written `%2f`, still
+ * carries the secret. An empty secret is skipped (it would otherwise put `***` between every character).
  */
 export function maskOccurrences(text: string, secrets: readonly string[]): string {
   let masked = text;
-  for (const secret of secrets) if (secret !== '') masked = masked.split(secret).join(MASK);
+  for (const secret of secrets) if (secret !== '') masked = masked.replace(anyCase(secret), MASK);
   return masked;
+}
+
+/** Whether `text` holds `secret` in any letter case (a check before masking, on a path that runs often). */
+export function holdsInAnyCase(text: string, secret: string): boolean {
+  return secret !== '' && (text.includes(secret) || text.toLowerCase().includes(secret.toLowerCase()));
+}
+
+/** A secret as a pattern that finds it in any letter case. */
+function anyCase(secret: string): RegExp {
+  return new RegExp(secret.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'), 'gi');
 }
 
 /** Each secret followed by its `encodeURIComponent` form, the way it reads inside a URL. */

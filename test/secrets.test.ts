@@ -24,6 +24,13 @@ describe('maskOccurrences', () => {
     expect(maskOccurrences('abcdef', ['abcdef', 'abcd'])).toBe('***');
   });
 
+  it('masks a secret in any letter case, as a middleware may echo it or a URL may escape it', () => {
+    expect(maskOccurrences('name-ABCDEF12 and Abcdef12', ['abcdef12'])).toBe('name-*** and ***');
+    expect(maskOccurrences('/x/p%40ss%2frd', withUrlEncoded(['p@ss/rd']))).toBe('/x/***');
+    // Characters a pattern would read as its own are taken as they are.
+    expect(maskOccurrences('a.b*c(d) axb*c(d)', ['a.b*c(d)'])).toBe('*** axb*c(d)');
+  });
+
   it('skips an empty secret instead of masking between every character', () => {
     expect(maskOccurrences('text', [''])).toBe('text');
     expect(maskOccurrences('text', [])).toBe('text');

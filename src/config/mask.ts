@@ -10,8 +10,9 @@ export function maskSecrets(value: unknown, secretValues: readonly string[] = []
   if (typeof value === 'string') {
     if (isSecretConfigKey(key)) return MASK;
     const masked = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? maskUrl(value) : value;
-    // Each secret as given and as it reads inside a normalized URL (percent-encoded, or lower-cased in a host name).
-    return maskOccurrences(masked, withUrlEncoded([...secretValues, ...secretValues.map((v) => v.toLowerCase())]));
+    // Each secret as given and as it reads inside a normalized URL (percent-encoded, or lower-cased in a host name:
+    // masked in any case).
+    return maskOccurrences(masked, withUrlEncoded(secretValues));
   }
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item, secretValues, key));
   if (value !== null && typeof value === 'object') {

@@ -7,7 +7,7 @@ import {
 import { sha256Hex, type ExpectedValue } from '../replay/expectedValue.js';
 import { parseTarget, type Exchange } from '../replay/fixtures.js';
 import { isSecretConfigKey, isSecretParameterName } from '../secretNames.js';
-import { MASK, maskOccurrences } from '../secrets.js';
+import { holdsInAnyCase, MASK, maskOccurrences } from '../secrets.js';
 import { maskNamedSecrets, namedSecretsIn, secretValueForms } from '../secretText.js';
 import { bodyValues, recordedBody } from './bodyRecord.js';
 
@@ -109,7 +109,7 @@ export function recordedExchange(
     ].flatMap(withPassword),
   );
   const holdsSecret = (text: string) =>
-    secrets.some((secret) => text.includes(secret)) || namedSecretsIn(text).length > 0;
+    secrets.some((secret) => holdsInAnyCase(text, secret)) || namedSecretsIn(text).length > 0;
   const scrub = (text: string) => maskOccurrences(text, secrets);
   const expect = ([name, value]: [string, string]): [string, ExpectedValue] =>
     isSecretPart(name) || holdsSecret(value) ? [name, { sha256: sha256Hex(value) }] : [name, value];

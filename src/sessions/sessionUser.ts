@@ -1,4 +1,4 @@
-import { maskOccurrences } from '../secrets.js';
+import { holdsInAnyCase, maskOccurrences } from '../secrets.js';
 import { secretValueForms } from '../secretText.js';
 import type { TrackedCheck } from './trackedCheck.js';
 
@@ -28,8 +28,9 @@ export function namedUser({ by, decision, viewer }: TrackedCheck): NamedUser {
 
 /** `text` without the viewer's token; a function of its own, not a closure made on every check. */
 function masked(text: string | undefined, token: string | undefined): string | undefined {
-  // Checked first: this runs on every check of a session, and nearly no name holds the token (URL-encoded, a `%`).
-  if (text === undefined || token === undefined || (!text.includes(token) && !text.includes('%'))) return text;
+  // Checked first: this runs on every check of a session, and nearly no name holds the token (in any case, or
+  // URL-encoded: a `%`).
+  if (text === undefined || token === undefined || (!holdsInAnyCase(text, token) && !text.includes('%'))) return text;
   return maskOccurrences(text, secretValueForms([token]));
 }
 

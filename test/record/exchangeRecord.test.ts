@@ -34,4 +34,10 @@ describe('recordedExchange', () => {
       headers: { location: 'promo/page?from=***', 'x-location': 'http://promo.example/plain?ch=a001' },
     });
   });
+
+  it('a token echoed in another letter case is masked too', () => {
+    const exchange = recordedExchange(outbound, answered({ 'x-session-name': 'box-VIEWER-TOKEN' }));
+    expect(exchange?.response).toMatchObject({ headers: { 'x-session-name': 'box-***' } });
+    expect(JSON.stringify(exchange)).not.toMatch(/viewer-token/i);
+  });
 });

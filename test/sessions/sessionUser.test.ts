@@ -43,6 +43,12 @@ describe('namedUser', () => {
     const encoded = { ...checked('x'), viewer: { session: 's1', token: 'a b/c+d' } };
     encoded.decision = sketched({ allow: true, decidedBy: 'backend:portal', sessionName: 'n-a%20b%2Fc%2Bd' });
     expect(namedUser(encoded).sessionName).toBe('n-***');
+    // Echoed in another letter case (a middleware that lower-cases what it is given), or escaped `%2f`.
+    const upper = { ...checked('x'), viewer: { session: 's1', token: 'Ab12Cd34Ef56' } };
+    upper.decision = sketched({ allow: true, decidedBy: 'backend:portal', sessionName: 'n-ab12cd34ef56' });
+    expect(namedUser(upper).sessionName).toBe('n-***');
+    encoded.decision = sketched({ allow: true, decidedBy: 'backend:portal', sessionName: 'n-a%20b%2fc%2bd' });
+    expect(namedUser(encoded).sessionName).toBe('n-***');
     expect(namedUser(checked('alice-box'))).toMatchObject({ user: 'alice-box', sessionName: 'alice-box' });
   });
 
