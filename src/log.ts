@@ -58,9 +58,15 @@ export function exitOnceFlushed(log: Logger, code: number): void {
   setTimeout(() => process.exit(code), 500).unref();
 }
 
-/** A request refused before it could name a viewer (bad path, method or HTTP): a decision line of its own. */
-export function logRefused(log: Logger, status: number, reason: string): void {
-  log.info('decision', { decision: 'refused', status, reason });
+/**
+ * A request refused before it could name a viewer (bad path, method or HTTP): a decision line of its own, with the
+ * caller's dialect when the request showed it.
+ */
+export function logRefused(log: Logger, status: number, reason: string, dialect?: string): void {
+  log.info(
+    'decision',
+    dialect === undefined ? { decision: 'refused', status, reason } : { dialect, decision: 'refused', status, reason },
+  );
 }
 
 /** Decision lines through a winston logger like any other line (for loggers built elsewhere, as in tests). */

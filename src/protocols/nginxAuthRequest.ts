@@ -18,6 +18,19 @@ export function nginxRefusalStatus(status: RequestProblem['status']): RequestPro
   return status === 400 ? 403 : status;
 }
 
+/** A header line naming X-Original-URI, as it starts in a request head's bytes (lower-cased). */
+const ORIGINAL_URI_LINE = `\n${ORIGINAL_URI}:`;
+
+/**
+ * Whether the bytes of a request head Node's parser refused (`rawPacket` of its error) carry `X-Original-URI`: an
+ * nginx `auth_request` subrequest, whose 400 would be nginx's 500 too. nginx passes on a viewer's `User-Agent` with a
+ * control byte in it, which Node refuses before the bridge sees any header. Only the bytes of the read that failed are
+ * there: a head nginx wrote in two pieces, X-Original-URI in the first, still gets 400 (nginx denies on it).
+ */
+export function isRawNginxSubrequest(raw: unknown): boolean {
+  return Buffer.isBuffer(raw) && raw.toString('latin1').toLowerCase().includes(ORIGINAL_URI_LINE);
+}
+
 /**
  * nginx `auth_request` on `/auth`: the subrequest carries the viewer's path
  * and query in `X-Original-URI` (`proxy_set_header X-Original-URI $request_uri`)

@@ -15,7 +15,7 @@ export const NO_DIALECT = '(none)';
 export function earlyRefusals(log: Logger, observer: BridgeObserver | undefined): EarlyRefusal {
   const checkAnswered = observer?.checkAnswered?.bind(observer);
   return (status, reason, protocol = NO_DIALECT) => {
-    logRefused(log, status, reason);
+    logRefused(log, status, reason, protocol === NO_DIALECT ? undefined : protocol);
     checkAnswered?.({
       route: '',
       protocol,

@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { logRefused, type Logger } from '../log.js';
+import { isRawNginxSubrequest, nginxRefusalStatus } from '../protocols/nginxAuthRequest.js';
 import type { EarlyRefusal } from './earlyRefusal.js';
 import { ConnectionTracker } from './connections.js';
 import { drain } from './drain.js';
@@ -49,9 +50,15 @@ function answerUnparseable(refused: EarlyRefusal, tracker: ConnectionTracker) {
       socket.destroy();
       return;
     }
-    const { status, line, reason } = refusalOf(error);
-    refused(status, reason);
-    tracker.refuse(socket as Socket, rawAnswer(line, reason));
+    const refusal = refusalOf(error);
+    const { reason } = refusal;
+    if (refusal.status === 400 && isRawNginxSubrequest((error as { rawPacket?: unknown }).rawPacket)) {
+      refused(nginxRefusalStatus(400), reason, 'nginx-auth-request');
+      tracker.refuse(socket as Socket, rawAnswer('403 Forbidden', reason));
+      return;
+    }
+    refused(refusal.status, reason);
+    tracker.refuse(socket as Socket, rawAnswer(refusal.line, reason));
   };
 }
 
@@ -64,7 +71,7 @@ export async function listen(
     maxHeaderBytes,
     log,
     kernelQueues,
-    refused = (status, reason) => logRefused(log, status, reason),
+    refused = (status, reason, protocol) => logRefused(log, status, reason, protocol),
   }: ListenOptions,
 ): Promise<RunningServer> {
   const server = createServer(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawExchange } from '../../scripts/hostile/rawExchange.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
 import { memoryLogger, testBridge, type TestBridge } from '../support/bridge.js';
 import { callerFixtures } from '../support/callerFixtures.js';
@@ -26,6 +27,8 @@ let running: RunningServer;
 let tap: NginxTap;
 let nginx: NginxServer;
 let nginxPort: number;
+/** What the listener logged: the requests Node's parser refused. */
+const listenerLines: string[] = [];
 
 /** The HLS folder nginx serves; its workers run as nobody, so everything is world-readable. */
 function writeHlsFolder(dir: string): string {
@@ -49,7 +52,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     maxHeaderBytes: bridge.config.limits.maxHeaderBytes,
-    log: memoryLogger([]),
+    log: memoryLogger(listenerLines),
   });
   tap = await startNginxTap(running.address.port);
   const dir = mkdtempSync(join(tmpdir(), 'bridge-nginx-auth-'));
@@ -119,6 +122,26 @@ describe('nginx auth_request in front of an HLS folder, asking the bridge', () =
     const denied = await view(path, { 'user-agent': 'b'.repeat(8175) });
     expect(denied.status).toBe(403);
     expect(nginx.errorLog()).not.toContain('auth request unexpected status');
+  });
+
+  it('denies a viewer whose User-Agent holds a control byte with 403, not nginx 500: nginx passes it on, Node refuses it', async () => {
+    for (const agent of ['VLC\x01', 'VLC\x7f', 'VLC\x1b[2J']) {
+      const { statuses, reply } = await rawExchange(nginxPort, {
+        pieces: [
+          Buffer.from(
+            `GET /hls/a001/index.m3u8?token=good-token HTTP/1.1\r\nHost: x\r\nUser-Agent: ${agent}\r\nConnection: close\r\n\r\n`,
+            'latin1',
+          ),
+        ],
+      });
+      expect(statuses, JSON.stringify(agent)).toEqual([403]);
+      expect(reply).not.toContain('#EXTM3U');
+    }
+    expect(nginx.errorLog()).not.toContain('auth request unexpected status');
+    const refused = listenerLines.map((line) => JSON.parse(line)).filter((line) => line.decision === 'refused');
+    expect(refused).toHaveLength(3);
+    for (const line of refused)
+      expect(line).toMatchObject({ dialect: 'nginx-auth-request', status: 403, reason: 'malformed HTTP request' });
   });
 
   it('lets no viewer choose what the bridge reads: their X-Original-URI, X-Real-IP and X-Session-ID never reach it', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cesboCaller } from '../../src/protocols/cesbo.js';
+import { isRawNginxSubrequest } from '../../src/protocols/nginxAuthRequest.js';
 import { RequestProblem } from '../../src/requestProblem.js';
 import { incoming, LIMITS } from './support.js';
 
@@ -41,5 +42,17 @@ describe('nginx auth_request on /auth', () => {
       cesboCaller.read(incoming('/auth', { 'x-original-uri': `/a?token=${'x'.repeat(9000)}` }), undefined, LIMITS);
     expect(long).toThrow(RequestProblem);
     expect(long).toThrow('query string longer than 8192 bytes');
+  });
+});
+
+describe('isRawNginxSubrequest', () => {
+  it('finds X-Original-URI among the header lines of a head Node refused, in any case; nothing else counts', () => {
+    const head = (lines: string) => Buffer.from(`GET /auth HTTP/1.1\r\n${lines}\r\n`, 'latin1');
+    expect(isRawNginxSubrequest(head('Host: a\r\nx-original-uri: /hls/a\r\nUser-Agent: VLC\x01\r\n'))).toBe(true);
+    expect(isRawNginxSubrequest(head('X-ORIGINAL-URI: /hls/a\r\n'))).toBe(true);
+    expect(isRawNginxSubrequest(head('User-Agent: VLC X-Original-URI: /x\x01\r\n'))).toBe(false);
+    expect(isRawNginxSubrequest(head('Host: a\r\n'))).toBe(false);
+    expect(isRawNginxSubrequest(undefined)).toBe(false);
+    expect(isRawNginxSubrequest('\nx-original-uri: /a')).toBe(false);
   });
 });

@@ -45,15 +45,22 @@ describe('requests refused before they name a route or a viewer', () => {
       ['GET /nginx-rtmp HTTP/1.1\r\nHost: b\r\n\r\n', 405],
       ['DELETE /auth?token=x HTTP/1.1\r\nHost: b\r\n\r\n', 405],
       ['GET /auth/%zz?token=x HTTP/1.1\r\nHost: b\r\n\r\n', 400],
+      // nginx auth_request passing on a viewer's User-Agent that Node's parser refuses: denied as 403, not 400.
+      ['GET /auth HTTP/1.1\r\nHost: b\r\nX-Original-URI: /hls/a001/index.m3u8\r\nUser-Agent: VLC\x01\r\n\r\n', 403],
     ];
     for (const [head, status] of refusals) expect(await statusOf(head)).toBe(status);
 
     expect(await refusedCount({ dialect: NO_DIALECT })).toBe(5);
     expect(await refusedCount({ dialect: 'nginx-rtmp' })).toBe(1);
     expect(await refusedCount({ dialect: 'cesbo' })).toBe(2);
+    expect(await refusedCount({ dialect: 'nginx-auth-request' })).toBe(1);
     const status = (await (await fetch(`${bridge.admin}/admin/status`)).json()) as { decisions: { refused: number } };
-    expect(status.decisions.refused).toBe(8);
-    // Each still has its decision line.
-    expect(bridge.logs.filter((line) => line.includes('"decision":"refused"'))).toHaveLength(8);
+    expect(status.decisions.refused).toBe(9);
+    // Each still has its decision line, with the dialect where the request showed it.
+    const lines = bridge.logs.filter((line) => line.includes('"decision":"refused"'));
+    expect(lines).toHaveLength(9);
+    expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ dialect: 'nginx-auth-request', status: 403, reason: 'malformed HTTP request' }),
+    );
   });
 });
