@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { BodyFormat, ReadBody, ReadLimits } from '../protocols/types.js';
+import { nestsDeeperThan, repeatedKey } from '../jsonKeys.js';
 import { RequestProblem } from '../requestProblem.js';
 
 const CONTENT_TYPE: Record<BodyFormat, string> = {
@@ -8,6 +9,9 @@ const CONTENT_TYPE: Record<BodyFormat, string> = {
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Objects and arrays a hook body may nest: a streaming server's is flat; the key check below recurses. */
+const MAX_NESTING = 32;
 
 function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -72,5 +76,11 @@ export async function readBody(req: IncomingMessage, format: BodyFormat, limits:
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document))
     throw new RequestProblem(400, 'request body is not a JSON object');
+  if (nestsDeeperThan(text, MAX_NESTING))
+    throw new RequestProblem(400, `request body nested more than ${MAX_NESTING} levels deep`);
+  // JSON.parse keeps the last of two: `{"action":"on_publish","action":"on_play"}` would be decided as a play,
+  // silently, as a query parameter given twice would be if it were not refused.
+  const repeated = repeatedKey(text);
+  if (repeated !== undefined) throw new RequestProblem(400, `"${repeated}" in the body is given more than once`);
   return { format, document };
 }

@@ -246,6 +246,10 @@ describe('bad, hostile and slow bodies get a clear 4xx, never a 5xx or a hang', 
     ['/srs', json, '{"action":"on_play","param":"?token=%zz"}', 400, 'percent-encoding'],
     ['/srs', json, '{"action":"on_play","param":"?token=a&token=b"}', 400, 'more than once'],
     ['/srs', json, '{"action":"on_play","__proto__":{"ip":"1.1.1.1"},"constructor":"x"}', 403, '1'],
+    // JSON.parse would keep the last of two: a publish read as a play, a good token's query as a bad one's.
+    ['/srs', json, '{"action":"on_publish","action":"on_play"}', 400, '"action" in the body is given more than once'],
+    ['/mediamtx', json, '{"action":"read","query":"token=a","query":"token=b"}', 400, '"query" in the body is given'],
+    ['/srs', json, `{"action":"on_play","x":${'['.repeat(40)}${']'.repeat(40)}}`, 400, 'nested more than 32 levels'],
     [
       '/mediamtx',
       json,
