@@ -64,9 +64,13 @@ const cache = z
 /** Whether `wildcard` takes `host`'s address too: `::` takes every address (dual stack), `0.0.0.0` every IPv4 one. */
 const covers = (wildcard: string, host: string) => wildcard === '::' || (wildcard === '0.0.0.0' && !host.includes(':'));
 
+/** The addresses a listener on `host` may take: `localhost` is looked up when it listens, to 127.0.0.1 or ::1. */
+const addressesOf = (host: string) => (host === 'localhost' ? ['127.0.0.1', '::1'] : [host]);
+
 /** Whether two listeners would ask for one socket: one port (not 0, a free one), and one host or a wildcard over both. */
 function sameSocket(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
-  return a.port !== 0 && a.port === b.port && (a.host === b.host || covers(a.host, b.host) || covers(b.host, a.host));
+  if (a.port === 0 || a.port !== b.port) return false;
+  return addressesOf(a.host).some((x) => addressesOf(b.host).some((y) => x === y || covers(x, y) || covers(y, x)));
 }
 
 export const configSchema = z

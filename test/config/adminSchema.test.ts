@@ -83,10 +83,22 @@ describe('admin config', () => {
     expect(problemsOf({ listen: '0.0.0.0:8088', admin: { listen: '127.0.0.1:8088' } })).toEqual([
       expect.stringMatching(taken),
     ]);
+    // localhost is looked up when it listens, to 127.0.0.1 or ::1: either clashes.
+    for (const [decisions, admin] of [
+      ['localhost:8088', '127.0.0.1:8088'],
+      ['127.0.0.1:8088', 'localhost:8088'],
+      ['[::1]:8088', 'localhost:8088'],
+      ['localhost:8088', 'localhost:8088'],
+      ['0.0.0.0:8088', 'localhost:8088'],
+    ])
+      expect(problemsOf({ listen: decisions, admin: { listen: admin } }), `${decisions} ${admin}`).toEqual([
+        expect.stringMatching(taken),
+      ]);
     // Apart: another port, another address, another family under 0.0.0.0, or a free port each.
     for (const apart of [
       { listen: '127.0.0.1:8088', admin: { listen: '127.0.0.1:8089' } },
       { listen: '127.0.0.1:8088', admin: { listen: '127.0.0.2:8088' } },
+      { listen: 'localhost:8088', admin: { listen: '127.0.0.2:8088' } },
       { listen: '0.0.0.0:8088', admin: { listen: '[::1]:8088' } },
       { listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0' } },
       { listen: '127.0.0.1:8089', admin: { listen: 'off' } },
