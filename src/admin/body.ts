@@ -4,7 +4,7 @@ import { nestsDeeperThan, repeatedKey } from '../jsonKeys.js';
 /** An admin request refused: answered with `status` and a JSON `{error}` naming the problem. */
 export class AdminProblem extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 422 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 417 | 422 | 503,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {

@@ -227,12 +227,18 @@ export async function listenAdmin(
       requestTimeout: requestTimeoutMs,
       headersTimeout: headersTimeoutMs,
       connectionsCheckingInterval: checkEveryMs,
+      // A request without Host is answered as an HTTP/1.0 one is (see sameOrigin.ts), not with Node's empty 400.
+      requireHostHeader: false,
     },
     (req, res) => {
       unanswered.add(res);
       res.once('close', () => unanswered.delete(res));
       return listener(req, res);
     },
+  );
+  // As the decision listener answers it, in JSON: Node's own answer is an empty 417.
+  server.on('checkExpectation', (_req, res: ServerResponse) =>
+    write(res, problemAnswer(new AdminProblem(417, 'unsupported Expect header', { Connection: 'close' }))),
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {

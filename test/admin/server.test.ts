@@ -197,6 +197,19 @@ describe('admin requests that are wrong', () => {
     expect((await admin('/ready')).status).toBe(200);
   });
 
+  it('an unsupported Expect answers 417 in JSON; a request without Host is answered as an HTTP/1.0 one is', async () => {
+    const port = Number(new URL(bridge.admin).port);
+    const expectation = await sendRaw(port, 'GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 200-ok\r\n\r\n');
+    expect(expectation).toMatch(/^HTTP\/1\.1 417 Expectation Failed\r\n/);
+    expect(expectation).toContain('\r\nConnection: close\r\n');
+    expect(bodyOf(expectation)).toEqual({ error: 'unsupported Expect header' });
+    const hostless = await sendRaw(port, 'GET /admin/status HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(hostless).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\n/);
+    expect(bodyOf(hostless)).toMatchObject({ error: expect.stringContaining('admin token required') });
+    const ready = await sendRaw(port, 'GET /ready HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(ready).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
   it('a head over 16 KiB answers 431 in JSON', async () => {
     const answer = await sendRaw(
       Number(new URL(bridge.admin).port),
