@@ -25,7 +25,7 @@ channel id (Astra, hash: channel).
   --max-lifetime D    the bridge's securetoken.maxLifetime (default 2d): a longer --ttl is refused
 `;
 
-const DEFAULT_TTL_SECONDS = 3 * 3600;
+const DEFAULT_TTL = '3h';
 /** The default of `securetoken.maxLifetime`: a token the bridge would refuse is never printed. */
 const DEFAULT_MAX_LIFETIME = '2d';
 
@@ -78,18 +78,20 @@ function tokenFor(args: string[], env: NodeJS.ProcessEnv, nowSeconds: number): s
     values.path !== undefined
       ? required(values.path, '--path must not be empty')
       : required(values.channel, '--channel must not be empty');
-  const ttl = values.ttl === undefined ? DEFAULT_TTL_SECONDS : durationOption('ttl', values.ttl);
+  const ttl = durationOption('ttl', values.ttl ?? DEFAULT_TTL);
   const maxLifetime = values['max-lifetime'] ?? DEFAULT_MAX_LIFETIME;
   if (ttl > durationOption('max-lifetime', maxLifetime)) {
     throw new SecuretokenUsageError(
-      `--ttl: ${values.ttl} is longer than the bridge accepts (--max-lifetime ${maxLifetime}, ` +
+      `--ttl: ${values.ttl ?? DEFAULT_TTL} is longer than the bridge accepts (--max-lifetime ${maxLifetime}, ` +
         "the bridge's securetoken.maxLifetime); raise both to sign longer links",
     );
   }
   const start =
-    values.start === undefined ? nowSeconds : /^\d{10}$/.test(values.start) ? Number(values.start) : undefined;
+    values.start === undefined ? nowSeconds : /^[1-9]\d{9}$/.test(values.start) ? Number(values.start) : undefined;
   if (start === undefined)
-    throw new SecuretokenUsageError(`--start: expected 10-digit unix seconds, got "${values.start}"`);
+    throw new SecuretokenUsageError(
+      `--start: expected 10-digit unix seconds, got "${values.start}" (no leading zero: from 2001-09-09 on)`,
+    );
   if (!isSignableSpan(start, start + ttl))
     throw new SecuretokenUsageError(`--start: ${start} + --ttl ends past 9999999999, which no 10-digit time can say`);
   const salt = values.salt ?? randomBytes(4).toString('hex');

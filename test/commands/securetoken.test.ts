@@ -80,6 +80,11 @@ describe('securetoken command', () => {
     [[...base, '--start', '17000000000'], {}, '--start: expected 10-digit unix seconds'],
     [[...base, '--start', '9999999000', '--ttl', '2h'], {}, '--start: 9999999000 + --ttl ends past 9999999999'],
     [
+      [...base, '--start', '0999999999'],
+      {},
+      '--start: expected 10-digit unix seconds, got "0999999999" (no leading zero',
+    ],
+    [
       [...base, '--ttl', '3d'],
       {},
       "--ttl: 3d is longer than the bridge accepts (--max-lifetime 2d, the bridge's securetoken.maxLifetime)",
@@ -89,6 +94,7 @@ describe('securetoken command', () => {
       {},
       '--ttl: 2h is longer than the bridge accepts (--max-lifetime 1h',
     ],
+    [[...base, '--max-lifetime', '1h'], {}, '--ttl: 3h is longer than the bridge accepts (--max-lifetime 1h'],
     [
       [...base, '--max-lifetime', 'forever'],
       {},
