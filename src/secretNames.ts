@@ -18,10 +18,26 @@ const SECRET_IN_NAME = /secret|pass|pwd|token|key|auth|sig|hash|hmac|cred|jwt|md
 /**
  * Names too short or too common to look for inside others, secret only as
  * the whole name: a PIN, session cookies' ids (`sid`; Flussonic's own
- * `session_id` counts sessions and is kept), secure_link's older `st`. Their
- * neighbours `expires`, `e` and `exp` are times, not secrets, and stay.
+ * `session_id` counts sessions and is kept), secure_link's older `st`, the
+ * one- and two-letter tokens and keys of signed links (`t`, `k`, `tk`),
+ * tickets and codes, Nimble's `nimblesessionid`. Their neighbours `expires`,
+ * `e` and `exp` are times, not secrets, and stay.
  */
-const SECRET_NAMES = new Set(['pin', 'otp', 'sid', 'sessid', 'phpsessid', 'jsessionid', 'st']);
+const SECRET_NAMES = new Set([
+  'pin',
+  'otp',
+  'sid',
+  'sessid',
+  'phpsessid',
+  'jsessionid',
+  'st',
+  't',
+  'k',
+  'tk',
+  'ticket',
+  'code',
+  'nimblesessionid',
+]);
 
 /**
  * Whether a query parameter, header, form or JSON field or environment variable is named like one carrying a secret.

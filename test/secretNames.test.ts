@@ -25,13 +25,27 @@ describe('isSecretParameterName', () => {
       expect(isSecretParameterName(name), name).toBe(true);
     for (const name of ['pin', 'PIN', 'sid', 'st', 'jsessionid', 'PHPSESSID', 'otp'])
       expect(isSecretParameterName(name), name).toBe(true);
+    for (const name of ['t', 'K', 'tk', 'ticket', 'code', 'nimblesessionid'])
+      expect(isSecretParameterName(name), name).toBe(true);
   });
 
   it('is false for what a check reads as plain values: times, session numbers, channels', () => {
     for (const name of ['name', 'ip', 'proto', 'user_agent', 'session_id', 'qs', 'cookie', 'referer'])
       expect(isSecretParameterName(name), name).toBe(false);
     // A secure_link's times, and names that only contain a short secret name.
-    for (const name of ['expires', 'e', 'exp', 'start', 'stream', 'pinned', 'side', 'host', 'request_type'])
+    for (const name of [
+      'expires',
+      'e',
+      'exp',
+      'start',
+      'stream',
+      'pinned',
+      'side',
+      'host',
+      'request_type',
+      'ts',
+      'country',
+    ])
       expect(isSecretParameterName(name), name).toBe(false);
   });
 });

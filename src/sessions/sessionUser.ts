@@ -19,15 +19,18 @@ export interface NamedUser {
 export function namedUser({ by, decision, viewer }: TrackedCheck): NamedUser {
   const { source } = decision!;
   const token = viewer!.token;
-  const sessionName = masked(decision!.sessionName, token);
+  const sessionName = withoutToken(decision!.sessionName, token);
   const local = source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
   const login = local ?? viewer!.credentials?.login;
-  const userId = masked(decision!.answer?.userId, token);
+  const userId = withoutToken(decision!.answer?.userId, token);
   return { user: (by === 'user' ? login : undefined) ?? sessionName ?? userId, login, sessionName, userId };
 }
 
-/** `text` without the viewer's token; a function of its own, not a closure made on every check. */
-function masked(text: string | undefined, token: string | undefined): string | undefined {
+/**
+ * `text` without the viewer's token (a name a middleware echoed it in, a player's User-Agent that carries it); a
+ * function of its own, not a closure made on every check.
+ */
+export function withoutToken(text: string | undefined, token: string | undefined): string | undefined {
   // Checked first: this runs on every check of a session, and nearly no name holds the token (in any case, or
   // URL-encoded: a `%`).
   if (text === undefined || token === undefined || (!holdsInAnyCase(text, token) && !text.includes('%'))) return text;

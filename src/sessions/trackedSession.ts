@@ -4,7 +4,7 @@ import type { Linked } from './checkOrder.js';
 import { fingerprint } from '../secrets.js';
 import { shownChannel } from '../secretText.js';
 import type { TrackedCheck, TrackedDecision } from './trackedCheck.js';
-import { type NamedUser, namedUser } from './sessionUser.js';
+import { type NamedUser, namedUser, withoutToken } from './sessionUser.js';
 import type { SessionRow } from './types.js';
 
 /** What the tracker knows of a live session beyond its row: what limits and revoke match on. */
@@ -86,7 +86,8 @@ export function startedSession(event: TrackedCheck, key: string, now: number): T
     // Kept, listed and written as logged: a name carrying a query has its secrets masked.
     channel: shownChannel(viewer.channel),
     ip: viewer.ip,
-    userAgent: viewer.userAgent,
+    // Some players put the viewer's token in their User-Agent: masked, as in the name.
+    userAgent: withoutToken(viewer.userAgent, viewer.token),
     firstSeen: now,
     lastSeen: now,
     decision: decision.allow ? 'allow' : 'deny',

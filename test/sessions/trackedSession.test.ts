@@ -43,6 +43,13 @@ describe('startedSession', () => {
     expect(JSON.stringify(started)).not.toMatch(/LEAK/);
   });
 
+  it("masks the viewer's token in a User-Agent that carries it, as the statistics row and the session list show it", () => {
+    const viewer = { token: 'Tok-Secret-77', userAgent: 'SmartPlayer/2 (tok-secret-77)' };
+    const started = startedSession(check('backend:m', viewer), 'key', 1000);
+    expect(started.row.userAgent).toBe('SmartPlayer/2 (***)');
+    expect(startedSession(check('backend:m', { userAgent: 'VLC/3.0' }), 'key', 1000).row.userAgent).toBe('VLC/3.0');
+  });
+
   it('gives every session start its own row id', () => {
     const ids = new Set([1, 2, 3].map(() => startedSession(check('default'), 'key', 0).row.id));
     expect(ids.size).toBe(3);
