@@ -13,7 +13,11 @@ export type KernelQueuesReader = (port: number) => Promise<KernelQueues | undefi
 /** How many established connections wait in the accept queue of the listener on `port`; undefined where unseen. */
 export type AcceptQueueReader = (port: number) => number | undefined;
 
-const LINUX_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
+/**
+ * The process's own view of its network namespace's tables. Not /proc/net, the link to them: the shipped unit's
+ * `ProcSubset=pid` hides it, and the drain then stopped without seeing what callers had sent.
+ */
+const LINUX_TABLES = ['/proc/self/net/tcp', '/proc/self/net/tcp6'];
 // TCP states as /proc/net/tcp writes them (include/net/tcp_states.h).
 const LISTEN = '0A';
 const ESTABLISHED = '01';

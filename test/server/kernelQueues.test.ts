@@ -41,6 +41,41 @@ describe('readKernelQueues and readAcceptQueue', () => {
     ]);
   });
 
+  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)(
+    'read the tables under ProcSubset=pid, which hides /proc/net (the shipped unit sets it)',
+    async () => {
+      // A /proc of the unit's kind, mounted in a mount namespace of the child's own.
+      const script = [
+        "const { readAcceptQueue, readKernelQueues } = await import('./src/server/kernelQueues.ts');",
+        "const { existsSync } = await import('node:fs');",
+        "const server = (await import('node:net')).createServer().listen(0, '127.0.0.1', async () => {",
+        '  const { port } = server.address();',
+        "  console.log(JSON.stringify({ hidden: !existsSync('/proc/net/tcp'), accept: readAcceptQueue(port),",
+        '    queues: (await readKernelQueues(port)) !== undefined }));',
+        '  server.close();',
+        '});',
+      ].join('\n');
+      const child = spawn(
+        'unshare',
+        [
+          '--mount',
+          '--fork',
+          'sh',
+          '-c',
+          'mount -t proc -o subset=pid proc /proc && exec "$0" --import tsx --input-type=module -e "$1"',
+          process.execPath,
+          script,
+        ],
+        { cwd: join(import.meta.dirname, '..', '..') },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await once(child, 'exit');
+      expect(JSON.parse(out.trim())).toEqual({ hidden: true, accept: 0, queues: true });
+    },
+  );
+
   it('say they cannot see anything where no table can be read', async () => {
     expect(await readKernelQueues(8088, ['/nonexistent/tcp'])).toBeUndefined();
     expect(readAcceptQueue(8088, ['/nonexistent/tcp'])).toBeUndefined();
