@@ -97,6 +97,8 @@ function period(query: URLSearchParams, now: Date): { since: Date; until?: Date 
   const since = pointInTime(query, 'since', now, '24h')!;
   const until = pointInTime(query, 'until', now);
   if (until !== undefined && until <= since) throw new AdminProblem(400, 'until: must be after since');
+  // Without until the window ends now: one starting later would end before it starts.
+  if (until === undefined && since > now) throw new AdminProblem(400, 'since: in the future (until is now)');
   return until === undefined ? { since } : { since, until };
 }
 

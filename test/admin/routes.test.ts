@@ -299,6 +299,8 @@ describe('GET /admin/sessions and /admin/stats', () => {
     ['/admin/stats?since=yesterday', /since: expected a duration/],
     ['/admin/stats?since=0h', /since: expected a duration/],
     ['/admin/stats?since=2h&until=3h', /until: must be after since/],
+    ['/admin/stats?since=2999-01-01', /since: in the future \(until is now\)/],
+    ['/admin/stats/concurrency?since=2999-01-01T00:00:00Z', /since: in the future/],
     // Not moved to March 2nd, not read in the bridge host's clock zone, not one of the two picked.
     ['/admin/stats?since=2026-02-30', /since: expected a duration/],
     ['/admin/stats?since=2026', /since: expected a duration/],
