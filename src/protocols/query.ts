@@ -55,15 +55,37 @@ export function readableQuery(raw: string): Query | string {
 export function single(query: Query | string, key: string): string | undefined {
   if (typeof query === 'string') return singleInText(query, key);
   let found = query.get(key);
-  // Nearly every query has a few parameters, and a name of another length is skipped without a copy.
+  // Nearly every query has a few parameters, and a shorter name is skipped without a look.
   for (const [name, values] of query) {
-    if (name.length !== key.length || name === key || !nameAt(name, 0, key)) continue;
+    if (name.length < key.length || name === key) continue;
+    const form = readsAs(name, key);
+    if (form === undefined) continue;
+    if (form === 'array') throw arrayForm(key);
     if (found) throw repeated(key);
     found = values;
   }
   if (!found) return undefined;
   if (found.length > 1) throw repeated(key);
   return found[0];
+}
+
+const SPACE = 0x20;
+const EQUALS = 0x3d;
+const BRACKET = 0x5b;
+
+/**
+ * How a middleware may read parameter `name` as `key` (lower case): as it (in any case, and after leading spaces,
+ * which PHP skips), as PHP's array form `key[…]`, or not at all. Either form is the bridge's to see: read as the key
+ * (and so refused beside it), or refused, since PHP reads `token[]=x` as the token, an array it fails on (a 500 that
+ * counts against the backend's circuit breaker), and the bridge would have seen no token at all.
+ */
+function readsAs(name: string, key: string): 'key' | 'array' | undefined {
+  let at = 0;
+  while (name.charCodeAt(at) === SPACE) at++;
+  const rest = name.length - at;
+  if (rest < key.length || !nameAt(name, at, key)) return undefined;
+  if (rest === key.length) return 'key';
+  return name.charCodeAt(at + key.length) === BRACKET ? 'array' : undefined;
 }
 
 /**
@@ -85,10 +107,17 @@ function singleInText(raw: string, key: string): string | undefined {
   for (let start = 0; start < raw.length; ) {
     const amp = raw.indexOf('&', start);
     const end = amp === -1 ? raw.length : amp;
-    const keyEnd = start + key.length;
-    if (keyEnd <= end && (keyEnd === end || raw.charCodeAt(keyEnd) === 0x3d) && nameAt(raw, start, key)) {
-      if (value !== undefined) throw repeated(key);
-      value = keyEnd === end ? '' : raw.slice(keyEnd + 1, end);
+    let at = start;
+    while (raw.charCodeAt(at) === SPACE && at < end) at++;
+    const keyEnd = at + key.length;
+    if (keyEnd <= end) {
+      // What follows the name decides (cheaply) whether its letters are worth comparing: see readsAs.
+      const after = keyEnd === end ? EQUALS : raw.charCodeAt(keyEnd);
+      if ((after === EQUALS || after === BRACKET) && nameAt(raw, at, key)) {
+        if (after === BRACKET) throw arrayForm(key);
+        if (value !== undefined) throw repeated(key);
+        value = keyEnd === end ? '' : raw.slice(keyEnd + 1, end);
+      }
     }
     start = end + 1;
   }
@@ -97,4 +126,8 @@ function singleInText(raw: string, key: string): string | undefined {
 
 function repeated(key: string): RequestProblem {
   return new RequestProblem(400, `query parameter "${key}" is given more than once`);
+}
+
+function arrayForm(key: string): RequestProblem {
+  return new RequestProblem(400, `query parameter "${key}" is given as ${key}[…]: give it once, as ${key}=`);
 }

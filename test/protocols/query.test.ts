@@ -20,10 +20,25 @@ describe('parseQuery', () => {
     }
   });
 
-  it('keeps array-style keys as plain names: token[] is not token', () => {
-    const query = parseQuery('token[]=a&token[0]=b');
-    expect(single(query, 'token')).toBeUndefined();
+  it('keeps array-style keys as plain names, but refuses one a middleware may read as a parameter the bridge acts on', () => {
+    const query = parseQuery('token[]=a&tokens[0]=b');
     expect(query.get('token[]')).toEqual(['a']);
+    // PHP reads token[]=a as the token (an array): the bridge, which saw no token, must not ask about it.
+    expect(() => single(query, 'token')).toThrow(
+      'query parameter "token" is given as token[…]: give it once, as token=',
+    );
+    for (const raw of ['token[]=a', 'Token[x]=a', 'token=a&token[]=b', 'token%5B%5D=a', '%20token[]=a'])
+      expect(() => single(readableQuery(raw), 'token'), raw).toThrow(/given as token\[…\]/);
+    expect(single(parseQuery('tokens[0]=b&tokenx=1'), 'token')).toBeUndefined();
+    expect(single('tokens[0]=b&tokenx=1', 'token')).toBeUndefined();
+  });
+
+  it('reads a name after leading spaces as the name, as PHP does: %20token= is token=', () => {
+    expect(single(readableQuery('%20token=a'), 'token')).toBe('a');
+    expect(single(readableQuery('+token=a'), 'token')).toBe('a');
+    expect(single(' token=a', 'token')).toBe('a');
+    expect(() => single(readableQuery('token=a&%20%20token=b'), 'token')).toThrow(/given more than once/);
+    expect(() => single('token=a& token=b', 'token')).toThrow(/given more than once/);
   });
 
   it('refuses a parameter the bridge acts on when it is repeated', () => {
