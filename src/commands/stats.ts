@@ -30,6 +30,8 @@ const STATS_USAGE = `usage: iptv-auth-bridge stats [--config FILE] [--since 24h]
 Viewing statistics from the bridge's statistics store (stats: in the config):
 viewers, sessions, watch time and peak concurrent sessions per group.
 
+  -c, --config F the config file whose stats: store is read (default:
+                ./bridge.yaml if present, else the shipped example)
   --since T     start of the period: a duration back from now (90m, 24h, 7d), a
                 date (2026-01-31, UTC) or a date-time with Z or an offset
                 (2026-01-31T18:00:00Z, 2026-01-31T21:00+03:00); default 24h

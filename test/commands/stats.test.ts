@@ -58,6 +58,13 @@ const stats = (args: string[]) =>
   runInProcess((out, err) => statsCommand(args, (given) => given ?? 'bridge.yaml', out, err));
 
 describe('iptv-auth-bridge stats', () => {
+  it('--help names every option, -c/--config among them', async () => {
+    const { code, stdout } = await stats(['--help']);
+    expect(code).toBe(0);
+    for (const option of ['-c, --config F', '--since T', '--until T', '--by G', '--format F'])
+      expect(stdout).toContain(option);
+  });
+
   it('prints a table by channel', async () => {
     const { code, stdout, stderr } = await stats(['--config', config, ...period]);
     expect(stderr).toBe('');
