@@ -117,7 +117,7 @@ export function createOperations(options: OperationsOptions) {
       streamingServers: options.streamingServers,
     });
   const handler = adminHandler({
-    auth: adminAuth(options.config().admin.token),
+    auth: adminAuth(options.config().admin.token, now),
     routes: adminRoutes({ actions, sessions: options.sessions, stats: options.stats, hasRoute, now, body: ADMIN_BODY }),
     registry: group
       ? { metrics: () => fromPrimary(group.metrics()), contentType: metrics.registry.contentType }

@@ -91,7 +91,7 @@ describe('admin auth', () => {
     expect(exchange.status).toBe(303);
     expect(exchange.headers.get('location')).toBe('/');
     const cookie = exchange.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^iab_admin=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(cookie).toMatch(/^iab_admin=\d+\.[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=86400$/);
     expect(cookie).not.toContain(TOKEN);
 
     const value = cookie.split(';')[0]!;
