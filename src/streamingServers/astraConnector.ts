@@ -35,6 +35,12 @@ export interface AstraConnectorOptions {
    * Default: what this server listed. Each server closes only its own; they agree on which to close.
    */
   readonly listedEverywhere?: () => readonly TrackedSession[];
+  /**
+   * Whether another server listed this session at its last poll. Two servers on one host (two Astras, other ports)
+   * share the caller address, so each sees the other's sessions among its own: one it does not list has not ended
+   * while the other lists it. Default: no other server.
+   */
+  readonly listedByAnother?: (key: string, self: AstraConnector) => boolean;
 }
 
 /**
@@ -82,6 +88,11 @@ export class AstraConnector {
   /** The bridge's sessions this server listed at its last poll and that are still live. */
   listed(): TrackedSession[] {
     return [...this.matched.values()];
+  }
+
+  /** Whether this server listed the session at its last poll. */
+  lists(key: string): boolean {
+    return this.matched.has(key);
   }
 
   /** Whether checks from `address` come from this server. */
@@ -160,7 +171,8 @@ export class AstraConnector {
     // Not listed any more, or never listed within a whole poll since its check: it has ended.
     const pollMs = this.options.config.poll * 1000;
     for (const session of mine.values()) {
-      if (previous.has(session.key) || session.row.firstSeen <= this.options.clock.now() - pollMs)
+      const unlisted = previous.has(session.key) || session.row.firstSeen <= this.options.clock.now() - pollMs;
+      if (unlisted && !this.options.listedByAnother?.(session.key, this))
         tracker.end(session.key, 'closed-by-server', session.row.lastSeen);
     }
     this.clientIds = current;

@@ -33,11 +33,25 @@ export function createConnectors(
   clock: Clock,
   log: Logger,
 ): Connectors {
-  // A user's limit counts their sessions on every server, not on each one apart.
-  const listedEverywhere = () => connectors.flatMap((connector) => connector.listed());
+  // A user's limit counts their sessions on every server, not on each one apart (and each session once, however
+  // many servers on one host list a session of that id).
+  const listedEverywhere = () => [
+    ...new Map(connectors.flatMap((connector) => connector.listed()).map((session) => [session.key, session])).values(),
+  ];
+  const listedByAnother = (key: string, self: AstraConnector) =>
+    connectors.some((connector) => connector !== self && connector.lists(key));
   const connectors: AstraConnector[] = Object.entries(servers).map(
     ([name, config]) =>
-      new AstraConnector({ name, config, api: createAstraApi(config), tracker, clock, log, listedEverywhere }),
+      new AstraConnector({
+        name,
+        config,
+        api: createAstraApi(config),
+        tracker,
+        clock,
+        log,
+        listedEverywhere,
+        listedByAnother,
+      }),
   );
   for (const connector of connectors) void connector.poll();
   return {

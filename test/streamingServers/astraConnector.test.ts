@@ -164,6 +164,45 @@ describe('Astra connector', () => {
     }
   });
 
+  it('two servers on one host (one caller address): a session one lists is not ended because the other does not', async () => {
+    const edge2 = await startAstraMock('admin', 's3cret-pass');
+    try {
+      const clock = new ManualClock();
+      const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1000, clock });
+      const connectors = createConnectors(
+        { edge1: serverConfig(), edge2: serverConfig({ url: edge2.url }) },
+        tracker,
+        clock,
+        memoryLogger([]),
+      );
+      const limited = { userId: '42', maxSessions: 1 };
+      tracker.checkAnswered(checked('c1', limited));
+      astra.sessions = listed('c1');
+      edge2.sessions = [];
+      for (let poll = 0; poll < 3; poll++) {
+        clock.advance(10_000);
+        await connectors.poll();
+      }
+      expect([...tracker.list().sessions].map((s) => s.session)).toEqual(['c1']);
+      // Still counted: a second session of the user over its limit is closed, the one playing is kept.
+      clock.advance(1000);
+      tracker.checkAnswered(checked('c2', limited));
+      edge2.sessions = listed('c2');
+      await connectors.poll();
+      await connectors.poll();
+      expect(edge2.closed).toEqual(['c2']);
+      expect(astra.closed).toEqual([]);
+      // Once the server that lists it stops, it has ended.
+      astra.sessions = [];
+      clock.advance(10_000);
+      await connectors.poll();
+      expect([...tracker.list().sessions]).toEqual([]);
+      connectors.close();
+    } finally {
+      await edge2.stop();
+    }
+  });
+
   it('revoke closes by token, login (also X-Session-Name) and user id; a close Astra missed is made at the next poll', async () => {
     const clock = new ManualClock();
     const rows: SessionRow[] = [];
