@@ -64,6 +64,19 @@ function setup(document: Record<string, unknown> = {}) {
   return { clock, logs, rows, tracker, connector, config };
 }
 
+/** Two servers with APIs, edge1 (the mock `astra`) and edge2 (`edge2`, a mock of its own), over one tracker. */
+function twoServers(edge2: AstraMock, edge2Document: Record<string, unknown> = {}) {
+  const clock = new ManualClock();
+  const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1000, clock });
+  const connectors = createConnectors(
+    { edge1: serverConfig(), edge2: serverConfig({ url: edge2.url, ...edge2Document }) },
+    tracker,
+    clock,
+    memoryLogger([]),
+  );
+  return { clock, tracker, connectors };
+}
+
 const listed = (...ids: (string | number)[]) =>
   ids.map((id) => ({ client_id: id, channel_id: 'a001', channel_name: 'A', addr: '203.0.113.9', uptime: 5 }));
 
@@ -137,14 +150,7 @@ describe('Astra connector', () => {
   it("counts a user's sessions on every server: each server closes its own extra ones", async () => {
     const edge2 = await startAstraMock('admin', 's3cret-pass');
     try {
-      const clock = new ManualClock();
-      const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1000, clock });
-      const connectors = createConnectors(
-        { edge1: serverConfig(), edge2: serverConfig({ url: edge2.url, callers: ['10.9.9.9'] }) },
-        tracker,
-        clock,
-        memoryLogger([]),
-      );
+      const { clock, tracker, connectors } = twoServers(edge2, { callers: ['10.9.9.9'] });
       const limited = { userId: '42', maxSessions: 1 };
       tracker.checkAnswered(checked('30', limited));
       clock.advance(1000);
@@ -167,14 +173,7 @@ describe('Astra connector', () => {
   it('two servers on one host (one caller address): a session one lists is not ended because the other does not', async () => {
     const edge2 = await startAstraMock('admin', 's3cret-pass');
     try {
-      const clock = new ManualClock();
-      const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 1000, clock });
-      const connectors = createConnectors(
-        { edge1: serverConfig(), edge2: serverConfig({ url: edge2.url }) },
-        tracker,
-        clock,
-        memoryLogger([]),
-      );
+      const { clock, tracker, connectors } = twoServers(edge2);
       const limited = { userId: '42', maxSessions: 1 };
       tracker.checkAnswered(checked('c1', limited));
       astra.sessions = listed('c1');
