@@ -107,7 +107,7 @@ export function startStatistics({ config, log, clock = systemClock }: Statistics
       tracker.close();
       stopRetention?.();
       if (!writer || !database) return;
-      for (const row of tracker.rows()) writer.enqueue(row);
+      for (const row of tracker.rows()) writer.enqueueAtStop(row);
       const bound = deadline(clock, STOP_WITHIN_MS);
       try {
         await writer.close(bound.reached);

@@ -74,6 +74,16 @@ export class StatsWriter {
     queue.set(row.id, row);
   }
 
+  /**
+   * A live session's last progress at a stop: queued whatever the queue holds. It is in memory already (live
+   * sessions are bounded by `stats.maxLiveSessions`), and the stop writes it within its 2 s or drops it with a
+   * warning of its own; the bound is for rows that would wait on a database that is away.
+   */
+  enqueueAtStop(row: SessionRow): void {
+    this.queue.delete(row.id);
+    this.queue.set(row.id, row);
+  }
+
   droppedRows(): number {
     return this.dropped;
   }

@@ -60,6 +60,34 @@ describe('startStatistics', () => {
     await second.close();
   });
 
+  it("a stop writes every live session's progress, also more of them than stats.queue holds", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iab-start-'));
+    folders.push(dir);
+    const config = configFor({ path: join(dir, 'stats.db'), queue: 100 });
+    const clock = new ManualClock();
+    const logs: string[] = [];
+    const first = startStatistics({ config, log: memoryLogger(logs), clock });
+    const sessions = Array.from({ length: 300 }, (_, n) => String(n));
+    // Started a hundred at a time, each hundred written before the next comes: nothing waits past the queue.
+    for (let at = 0; at < sessions.length; at += 100) {
+      for (const session of sessions.slice(at, at + 100)) first.observer.checkAnswered!(check(session, 'news'));
+      await first.flush();
+    }
+    clock.advance(30_000);
+    // Their progress since is the live sessions' to write at the stop, 300 at once.
+    for (const session of sessions) first.observer.checkAnswered!(check(session, 'news'));
+    await first.close();
+    expect(logs.filter((line) => line.includes('statistics queue full'))).toEqual([]);
+    expect(logs.filter((line) => line.includes('not written'))).toEqual([]);
+
+    const second = startStatistics({ config, log: memoryLogger([]), clock });
+    expect(await second.stats.query({ since: new Date(0), grouping: 'user' })).toEqual([
+      { key: '5', viewers: 1, sessions: 300, watchSeconds: 300 * 30, peakConcurrent: 300 },
+    ]);
+    expect(second.stats.droppedRows()).toBe(0);
+    await second.close();
+  });
+
   it('a statistics file that cannot be opened does not stop the start: logged naming stats.path, rows wait', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iab-start-'));
     folders.push(dir);
