@@ -1,14 +1,9 @@
 import { request } from 'undici';
-import { z } from 'zod';
 
-/** One entry of Astra's `{"cmd":"sessions"}` answer (Cesbo help: Sessions API). */
+/** One entry of Astra's `{"cmd":"sessions"}` answer (Cesbo help: Sessions API): what the connector matches by. */
 export interface AstraSession {
   /** As Astra sent it (a number in older releases, a string in newer ones); `close-session` gets it back as is. */
   readonly clientId: string | number;
-  readonly channelId?: string;
-  readonly channelName?: string;
-  readonly addr?: string;
-  readonly uptime?: number;
 }
 
 export interface AstraApi {
@@ -26,17 +21,25 @@ export interface AstraApiOptions {
 /** An answer bigger than this is not a session list (100,000 sessions take about 15 MB). */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
-const sessionsAnswer = z.object({
-  sessions: z.array(
-    z.object({
-      client_id: z.union([z.string().min(1), z.number()]),
-      channel_id: z.union([z.string(), z.number()]).optional(),
-      channel_name: z.string().optional(),
-      addr: z.string().optional(),
-      uptime: z.number().optional(),
-    }),
-  ),
-});
+/**
+ * The sessions of `{"cmd":"sessions"}`'s answer, each by its `client_id` (the one field the connector reads). Walked by
+ * hand, not by a schema: the list is read on the event loop, and a schema took as long as JSON.parse itself (about
+ * 1 ms per 1,000 sessions each).
+ */
+function sessionsOf(answer: unknown): AstraSession[] {
+  const list = (answer as { sessions?: unknown } | null)?.sessions;
+  if (!Array.isArray(list)) throw notAList('sessions: expected an array');
+  const sessions: AstraSession[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const clientId = (list[i] as { client_id?: unknown } | null)?.client_id;
+    if (!(typeof clientId === 'number' || (typeof clientId === 'string' && clientId !== '')))
+      throw notAList(`sessions.${i}.client_id: expected a string or a number`);
+    sessions[i] = { clientId };
+  }
+  return sessions;
+}
+
+const notAList = (problem: string) => new Error(`Astra's sessions answer is not a session list: ${problem}`);
 
 /**
  * Astra's control API: `POST <url>/control/` with a JSON command, HTTP Basic
@@ -82,18 +85,7 @@ export function createAstraApi({ url, login, password, timeoutMs }: AstraApiOpti
 
   return {
     async sessions() {
-      const parsed = sessionsAnswer.safeParse(await call({ cmd: 'sessions' }));
-      if (!parsed.success)
-        throw new Error(
-          `Astra's sessions answer is not a session list: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}`,
-        );
-      return parsed.data.sessions.map((s) => ({
-        clientId: s.client_id,
-        channelId: s.channel_id === undefined ? undefined : String(s.channel_id),
-        channelName: s.channel_name,
-        addr: s.addr,
-        uptime: s.uptime,
-      }));
+      return sessionsOf(await call({ cmd: 'sessions' }));
     },
     async closeSession(clientId) {
       await call({ cmd: 'close-session', id: clientId });
