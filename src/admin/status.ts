@@ -114,7 +114,8 @@ export function statusOf(sources: StatusSources) {
     })),
     decisions: sources.metrics.totals(),
     sessions: sources.sessions === undefined ? undefined : { live: sources.sessions.liveCount() },
-    statistics: sources.stats !== undefined,
+    // Kept in a database: with `stats.store: off` the figures are the live sessions', which the page says apart.
+    statistics: sources.stats !== undefined && config.stats.store !== 'off',
     streamingServers: sources.streamingServers?.(),
   };
 }
