@@ -35,6 +35,8 @@ export const STATUS_PAGE = `<!doctype html>
   .tile.alarm .n { color: var(--bad); }
   table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
   th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+  /* A name is the viewer's or the middleware's to choose, of any length: cut short, whole in its title. */
+  td { max-width: 32ch; overflow: hidden; text-overflow: ellipsis; }
   th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; }
   tr.failing td { background: #fdecea; }
   tr.failing td.state { color: var(--bad); font-weight: 700; }
@@ -98,7 +100,11 @@ function table(head, rows) {
   const tr = el('tr'); head.forEach((h) => tr.append(el('th', h)));
   t.append(el('thead')); t.tHead.append(tr);
   const body = el('tbody');
-  rows.forEach((cells) => { const r = el('tr'); cells.forEach((c) => r.append(el('td', c))); body.append(r); });
+  rows.forEach((cells) => {
+    const r = el('tr');
+    cells.forEach((c) => { const cell = el('td', c); cell.title = cell.textContent; r.append(cell); });
+    body.append(r);
+  });
   t.append(body);
   return [t];
 }

@@ -210,6 +210,25 @@ describe('the status page in Chromium', () => {
     }
   }, 30_000);
 
+  it('cuts a long user or channel name short in its cell, whole in its title, and the page stays as wide as the window', async () => {
+    const long = { user: 'L'.repeat(300), channel: 'C'.repeat(500) };
+    const named = await startOperatedBridge(
+      { admin: { token: TOKEN } },
+      { sessions: listedSessions([session({ session: '1', ...long })]) },
+    );
+    try {
+      const own = await browser.newPage();
+      await own.goto(`${named.admin}/?token=${TOKEN}`);
+      await own.waitForSelector('body[data-updated]');
+      const widths = await own.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      expect(widths[0]).toBeLessThanOrEqual(widths[1]!);
+      expect(await own.locator('#sessions tbody tr td').first().getAttribute('title')).toBe(long.user);
+      await own.close();
+    } finally {
+      await named.close();
+    }
+  }, 30_000);
+
   it('keeps the badge and the other parts when only the statistics cannot be read, and says so where they go', async () => {
     const own = await browser.newPage();
     // As the admin listener answers while the statistics database is down (README: "/admin/stats* answer 503").
