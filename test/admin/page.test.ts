@@ -13,7 +13,9 @@ declare function getComputedStyle(element: unknown): { readonly backgroundColor:
 declare const document: {
   readonly cookie: string;
   readonly body: { readonly dataset: Record<string, string | undefined> };
+  readonly documentElement: { readonly scrollWidth: number };
 };
+declare const innerWidth: number;
 
 const TOKEN = 'page-admin-token-0123456789';
 /** Where the screenshot goes, to be looked at by a person (the test prints the path). */
@@ -220,7 +222,7 @@ describe('the status page in Chromium', () => {
       const own = await browser.newPage();
       await own.goto(`${named.admin}/?token=${TOKEN}`);
       await own.waitForSelector('body[data-updated]');
-      const widths = await own.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      const widths = await own.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
       expect(widths[0]).toBeLessThanOrEqual(widths[1]!);
       expect(await own.locator('#sessions tbody tr td').first().getAttribute('title')).toBe(long.user);
       await own.close();
