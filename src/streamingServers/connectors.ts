@@ -61,7 +61,7 @@ export function createConnectors(
       const closed = await Promise.all(
         connectors.map(async (connector) => {
           const done = await connector.close(
-            theirs.filter((session) => connector.serves(session.row.caller)),
+            theirs.filter((session) => connector.owns(session)),
             'revoked',
           );
           return done.map(({ row }) => ({

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import type { CheckAnswered } from '../../src/observe.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
@@ -200,6 +200,39 @@ describe('Astra connector', () => {
     } finally {
       await edge2.stop();
     }
+  });
+
+  it("ends only Astra's own sessions: an SRS or Flussonic server on the same host sends checks from there too", async () => {
+    const { clock, tracker, connector } = setup();
+    tracker.checkAnswered(checked('astra-1'));
+    const srs = checked('srs-1');
+    tracker.checkAnswered({ ...srs, protocol: 'srs', viewer: { ...srs.viewer!, dialect: 'srs' } });
+    const flussonic = checked('flu-1');
+    tracker.checkAnswered({
+      ...flussonic,
+      protocol: 'flussonic',
+      viewer: { ...flussonic.viewer!, dialect: 'flussonic' },
+    });
+    astra.sessions = [];
+    clock.advance(10_000);
+    await connector.poll();
+    expect([...tracker.list().sessions].map((s) => s.session).sort()).toEqual(['flu-1', 'srs-1']);
+  });
+
+  it('a revoke closes many sessions a few at a time, not one after another, on a server that hangs on each', async () => {
+    const { tracker, connector } = setup({ timeoutMs: 60_000 });
+    const sessions = Array.from({ length: 20 }, (_, n) => `r${n}`);
+    for (const session of sessions) tracker.checkAnswered(checked(session, {}, '127.0.0.1', 'revoked-token'));
+    astra.sessions = listed(...sessions);
+    await connector.poll();
+    astra.holdCloses = true;
+    const closing = connector.close(connector.listed(), 'revoked');
+    await vi.waitFor(() => expect(astra.closesHeld).toBe(16));
+    astra.releaseCloses();
+    await vi.waitFor(() => expect(astra.closesHeld).toBe(4));
+    astra.releaseCloses();
+    expect((await closing).map((s) => s.row.session).sort()).toEqual([...sessions].sort());
+    expect(tracker.liveCount()).toBe(0);
   });
 
   it('revoke closes by token, login (also X-Session-Name) and user id; a close Astra missed is made at the next poll', async () => {

@@ -23,6 +23,11 @@ export interface AstraMock {
   unauthorized: number;
   /** When set, the sessions answer is this text instead. */
   answerText?: string;
+  /** When set, close-session calls get no answer until `releaseCloses`: a server that hangs on each. */
+  holdCloses: boolean;
+  /** Close-session calls held now. */
+  readonly closesHeld: number;
+  releaseCloses(): void;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -31,11 +36,21 @@ export async function startAstraMock(login: string, password: string): Promise<A
   const expected = `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
   let port = 0;
   let server: Server | undefined;
+  let held: (() => void)[] = [];
   const mock: AstraMock = {
     url: '',
     sessions: [],
     closed: [],
     unauthorized: 0,
+    holdCloses: false,
+    get closesHeld() {
+      return held.length;
+    },
+    releaseCloses() {
+      const answers = held;
+      held = [];
+      for (const answer of answers) answer();
+    },
     async stop() {
       server?.closeAllConnections();
       await new Promise((resolve) => server?.close(resolve));
@@ -61,9 +76,13 @@ export async function startAstraMock(login: string, password: string): Promise<A
               .writeHead(200, { 'content-type': 'application/json' })
               .end(mock.answerText ?? JSON.stringify({ sessions: mock.sessions }));
           } else if (command.cmd === 'close-session') {
-            mock.closed.push(command.id!);
-            mock.sessions = mock.sessions.filter((s) => s.client_id !== command.id);
-            res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+            const answer = () => {
+              mock.closed.push(command.id!);
+              mock.sessions = mock.sessions.filter((s) => s.client_id !== command.id);
+              res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+            };
+            if (mock.holdCloses) held.push(answer);
+            else answer();
           } else {
             res.writeHead(400).end();
           }
