@@ -47,7 +47,7 @@ async function checksDuring(fault: () => Promise<number>) {
       path: `/auth?token=${token}`,
       headers: { 'x-real-ip': '203.0.113.1', 'x-channel-id': 'a001' },
     })),
-    { concurrency: 4, maxChecks: 20_000, maxMs: 25_000 },
+    { concurrency: 4, maxChecks: 20_000, maxMs: 25_000, pauseMs: 5 },
   );
   await loop.answered(50);
   const primary = await fault();

@@ -33,6 +33,11 @@ export interface CheckLoopOptions {
   /** Bounds, whatever the test does: the loop ends past either. */
   readonly maxChecks: number;
   readonly maxMs: number;
+  /**
+   * A worker's pause after each answer. A loop that only has to keep checks coming while a fault runs (a failover of
+   * a few seconds) otherwise spins the test's own core flat out on thousands of checks it does not need.
+   */
+  readonly pauseMs?: number;
 }
 
 /** Sends `checks` round-robin to `base` over real sockets until stopped or out of bounds, recording every answer. */
@@ -69,6 +74,7 @@ export function startCheckLoop(base: string, checks: readonly LoopCheck[], optio
       }
       answers.push({ kind: check.kind, phase, status, ms: performance.now() - started });
       wake();
+      if (options.pauseMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   }
 
