@@ -51,6 +51,23 @@ export function createAstraApi({ url, login, password, timeoutMs }: AstraApiOpti
   const authorization = `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 
   async function call(command: object): Promise<unknown> {
+    try {
+      return await exchange(command);
+    } catch (error) {
+      throw plainly(error);
+    }
+  }
+
+  /** An error as the status page and log show it: a timeout with its bound, a refused connection by its code. */
+  function plainly(error: unknown): unknown {
+    const { name, code } = error as { name?: string; code?: string };
+    if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+      return new Error(`Astra did not answer within ${timeoutMs} ms`);
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new Error(`cannot connect to Astra (${code})`);
+    return error;
+  }
+
+  async function exchange(command: object): Promise<unknown> {
     const response = await request(endpoint, {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/json' },
