@@ -62,12 +62,14 @@ export interface BackendAsked {
 
 /**
  * A streaming server said a viewing session ended (SRS `on_stop`/`on_close`,
- * nginx-rtmp `play_done`/`done`): the session `(caller, session)` is over.
+ * nginx-rtmp `play_done`/`done`): the session `(protocol, caller, ip, session)` is over.
  */
 export interface SessionEnded {
   readonly route: string;
   readonly protocol: string;
   readonly caller: string | undefined;
+  /** The viewer's address as the notification gives it: the same id for another viewer is another session. */
+  readonly ip: string | undefined;
   /** The streaming server's session id; undefined when its notification named none. */
   readonly session: string | undefined;
   /** The notification, as the server named it (`on_stop`, `play_done`, ...). */

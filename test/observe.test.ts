@@ -58,7 +58,14 @@ describe('observeAll', () => {
   it('passes ended sessions to every observer that watches them, past one that throws', () => {
     const seen = vi.fn();
     const errors = vi.fn();
-    const ended = { route: 'default', protocol: 'srs', caller: '127.0.0.1', session: 'c1', reason: 'on_stop' };
+    const ended = {
+      route: 'default',
+      protocol: 'srs',
+      caller: '127.0.0.1',
+      ip: '203.0.113.7',
+      session: 'c1',
+      reason: 'on_stop',
+    };
     const all = observeAll(
       [
         {

@@ -112,7 +112,7 @@ export function relayObserver(send: (batch: string) => void, clock: Clock): Sess
     checkAnswered(event) {
       const session = event.viewer?.session;
       if (!session) return;
-      const key = sessionKey(event.caller, session);
+      const key = sessionKey(event.protocol, event.caller, event.viewer!.ip, session);
       const pending = queue[latest.get(key) ?? -1];
       const at = clock.now();
       if (pending !== undefined && 'check' in pending && tracksAs(pending.check, event)) {
@@ -126,7 +126,7 @@ export function relayObserver(send: (batch: string) => void, clock: Clock): Sess
     },
     sessionEnded(event) {
       // A check after the end starts a new session: it must not fold into one before it.
-      if (event.session !== undefined) latest.delete(sessionKey(event.caller, event.session));
+      if (event.session !== undefined) latest.delete(sessionKey(event.protocol, event.caller, event.ip, event.session));
       queue.push({ ended: event });
       full();
     },

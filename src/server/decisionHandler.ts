@@ -155,7 +155,14 @@ export function decisionHandler({
     send(res, 200, protocol.answerText.allow, {}, true);
     logViewer(route, caller, viewer, true, `notice (${notice.event})`, 200, elapsedMs(started));
     if (notice.endsSession)
-      sessionEnded?.({ route, protocol: viewer.dialect, caller, session: viewer.session, reason: notice.event });
+      sessionEnded?.({
+        route,
+        protocol: viewer.dialect,
+        caller,
+        ip: viewer.ip,
+        session: viewer.session,
+        reason: notice.event,
+      });
   };
 
   /** A decision written out, then logged and observed. */

@@ -1,4 +1,3 @@
-import { sessionSlot } from '../pipeline/admission.js';
 import type { SessionAdmission } from '../store/types.js';
 import type { Clock } from '../clock.js';
 import type { SessionTracker } from './tracker.js';
@@ -16,8 +15,8 @@ export interface CountedSlotsOptions {
   readonly clock: Clock;
 }
 
-/** The slot the session's checks were counted in: the limiting steps' own (pipeline/admission.ts). */
-const slotOf = ({ row }: TrackedSession): string => sessionSlot(row.protocol, row.caller, row.ip, row.session)!;
+/** The slot the session's checks were counted in: its key is the limiting steps' slot (see sessionKey). */
+const slotOf = ({ key }: TrackedSession): string => key;
 
 /** Re-counts a session whatever the user's count: the server streams it, so it holds a slot. */
 const ALWAYS = Number.MAX_SAFE_INTEGER;

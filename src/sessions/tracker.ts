@@ -1,4 +1,5 @@
 import type { SessionEnded } from '../observe.js';
+import { sessionSlot } from '../pipeline/admission.js';
 import type { Clock } from '../clock.js';
 import { CheckOrder } from './checkOrder.js';
 import { HandedRows } from './handedRows.js';
@@ -32,8 +33,18 @@ const PROGRESS_EVERY_MS = 60_000;
  */
 const SWEEP_SLICE = 250;
 
-export function sessionKey(caller: string | undefined, session: string): string {
-  return `${caller ?? ''}\n${session}`;
+/**
+ * A session is its id as one streaming server (the caller's address), in one caller protocol, for one viewer
+ * address sends it: the same id from another server, protocol or viewer is another session. The same text as the
+ * connection-limit slot it is counted in (pipeline/admission.ts), so that its end frees that slot and no other.
+ */
+export function sessionKey(
+  protocol: string,
+  caller: string | undefined,
+  ip: string | undefined,
+  session: string,
+): string {
+  return sessionSlot(protocol, caller, ip, session)!;
 }
 
 /**
@@ -71,7 +82,7 @@ export class SessionTracker {
     // A publish is no viewing session: neither listed nor counted in the statistics.
     if (!viewer?.session || !decision || viewer.publishing) return;
     const now = at ?? this.options.clock.now();
-    const tracked = this.live.get(event.caller, viewer.session);
+    const tracked = this.live.get(event.caller, viewer.session, event.protocol, viewer.ip);
     const verdict = decision.allow ? 'allow' : 'deny';
     if (tracked) {
       this.order.moveToNewest(tracked);
@@ -87,7 +98,7 @@ export class SessionTracker {
       if (changed || named || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
-    const fresh = startedSession(event, sessionKey(event.caller, viewer.session), now);
+    const fresh = startedSession(event, sessionKey(event.protocol, event.caller, viewer.ip, viewer.session), now);
     if (this.live.size >= this.options.maxLive) this.evictOldest();
     this.live.add(fresh);
     this.order.append(fresh);
@@ -121,19 +132,18 @@ export class SessionTracker {
   sessionEnded(event: SessionEnded): void {
     // A notification that names no session ends none.
     if (event.session === undefined) return;
-    this.end(sessionKey(event.caller, event.session), 'closed-by-server');
+    this.end(sessionKey(event.protocol, event.caller, event.ip, event.session), 'closed-by-server');
   }
 
-  /** The streaming server still lists the session: it is being watched now. */
-  touch(caller: string, session: string): TrackedSession | undefined {
-    const tracked = this.live.get(caller, session);
-    if (!tracked) return undefined;
+  /** The streaming server still lists the session (one of `find`'s): it is being watched now. */
+  touch(tracked: TrackedSession): void {
+    // Ended since it was found: it stays ended.
+    if (tracked.row.endedAt !== undefined) return;
     const now = this.options.clock.now();
     this.order.moveToNewest(tracked);
     this.rowsHeld.own(tracked).lastSeen = now;
     if (now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
     for (const listener of this.listedListeners) listener(tracked);
-    return tracked;
   }
 
   /** Ends a live session; false when there is none by that key. */

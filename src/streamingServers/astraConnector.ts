@@ -174,7 +174,7 @@ export class AstraConnector {
       const session = mine.get(String(entry.clientId));
       if (!session) continue;
       mine.delete(String(entry.clientId));
-      tracker.touch(session.row.caller!, session.row.session);
+      tracker.touch(session);
       current.set(session.key, entry.clientId);
       matched.set(session.key, session);
     }

@@ -25,8 +25,9 @@ function answered(session: string | undefined, decision: DecisionSketch | undefi
 
 const ended = (session: string): SessionEnded => ({
   route: 'default',
-  protocol: 'srs',
+  protocol: 'cesbo',
   caller: '10.0.0.1',
+  ip: '203.0.113.7',
   session,
   reason: 'on_stop',
 });
@@ -149,8 +150,13 @@ describe('relayObserver', () => {
       relay.checkAnswered(variant);
       relay.checkAnswered(withCount);
       relay.flush();
-      // Another caller or session id is a session of its own (its entry, and the first folded); a publish counts in none.
-      const ownSession = variant.caller !== withCount.caller || variant.viewer?.session !== withCount.viewer?.session;
+      // Another caller, protocol, viewer address or session id is a session of its own (its entry, and the first
+      // folded); a publish counts in none.
+      const ownSession =
+        variant.caller !== withCount.caller ||
+        variant.protocol !== withCount.protocol ||
+        variant.viewer?.ip !== withCount.viewer?.ip ||
+        variant.viewer?.session !== withCount.viewer?.session;
       const expected = variant.viewer?.publishing ? 1 : ownSession ? 2 : 3;
       expect(JSON.parse(batches[0]!), JSON.stringify(variant)).toHaveLength(expected);
     }

@@ -156,12 +156,21 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
   });
 
   it("keeps every worker's viewing sessions in the lead's one list; an end heard by another worker ends one", async () => {
-    const viewer = { 'X-Real-IP': '203.0.113.7', 'X-Channel-ID': 'a001' };
     const ids = [`on-1-${store}`, `on-2-${store}`];
-    for (const [index, id] of ids.entries())
-      expect((await on(group, index + 1, `token=${TOKEN}`, { ...viewer, 'X-Session-ID': id })).status).toBe(200);
+    // nginx-rtmp's hooks, on one worker's connection: a play starts a session, a play_done ends it.
+    const rtmp = async (slot: number, call: string, id: string) => {
+      const answer = await group.on.get(slot)!.request({
+        method: 'POST',
+        path: '/nginx-rtmp',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `call=${call}&addr=203.0.113.7&clientid=${id}&app=tv&name=a001&token=${TOKEN}`,
+      });
+      await answer.body.text();
+      return answer.statusCode;
+    };
+    for (const [index, id] of ids.entries()) expect(await rtmp(index + 1, 'play', id)).toBe(200);
     // Worker 2 checks its session again: the lead's copy follows it.
-    await on(group, 2, `token=${TOKEN}`, { ...viewer, 'X-Session-ID': ids[1]! });
+    expect(await rtmp(2, 'play', ids[1]!)).toBe(200);
     const listed = async () => {
       const { sessions } = (await (await fetch(`${group.admin}/admin/sessions`)).json()) as {
         sessions: { session: string; channel: string; ip: string; decision: string; by: string }[];
@@ -178,14 +187,7 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
     await expect.poll(listed).toEqual(ids.map((id) => expect.objectContaining(live(id))));
 
     // nginx-rtmp says on worker 2 that the second session is over.
-    const ended = await group.on.get(2)!.request({
-      method: 'POST',
-      path: '/nginx-rtmp',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `call=play_done&addr=203.0.113.7&clientid=${ids[1]}&app=tv&name=a001`,
-    });
-    await ended.body.text();
-    expect(ended.statusCode).toBe(200);
+    expect(await rtmp(2, 'play_done', ids[1]!)).toBe(200);
     await expect.poll(listed).toEqual([expect.objectContaining(live(ids[0]!))]);
   });
 

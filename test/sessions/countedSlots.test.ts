@@ -98,6 +98,36 @@ describe('keepCountedSlots', () => {
     expect(await watch('bob-token', 's1')).toBe(403);
   });
 
+  it("an end notification frees only its own session: not one of another protocol's or viewer's with the same id", async () => {
+    const { tracker } = bridgeWithTracker();
+    const srs = (action: string, id: string, ip = '203.0.113.7') =>
+      request(opened!.app)
+        .post('/srs')
+        .set('content-type', 'application/json')
+        .send({ action, client_id: id, ip, app: 'live', stream: 'a001', param: '?token=bob-token' })
+        .then((res) => res.status);
+    const rtmp = (call: string, id: string) =>
+      request(opened!.app)
+        .post('/nginx-rtmp')
+        .type('form')
+        .send(`call=${call}&addr=203.0.113.7&clientid=${id}&app=live&name=a001&token=bob-token`)
+        .then((res) => res.status);
+    expect(await srs('on_play', '1')).toBe(200);
+    expect(await srs('on_play', '2')).toBe(403);
+    // nginx-rtmp on the same host, whose client 1 is another session: its end leaves SRS's client 1 watching.
+    expect(await rtmp('play_done', '1')).toBe(200);
+    expect(await srs('on_play', '2')).toBe(403);
+    // SRS's own end of client 1, for another viewer, is not this viewer's session either.
+    expect(await srs('on_stop', '1', '198.51.100.9')).toBe(200);
+    expect(await srs('on_play', '2')).toBe(403);
+    expect([...tracker.list().sessions].map((s) => [s.protocol, s.session])).toEqual([
+      ['srs', '2'],
+      ['srs', '1'],
+    ]);
+    expect(await srs('on_stop', '1')).toBe(200);
+    expect(await srs('on_play', '2')).toBe(200);
+  });
+
   it('a session evicted to make room in the live table keeps its slot: it may still be watched', async () => {
     const { tracker, watch } = bridgeWithTracker(1);
     expect(await watch('bob-token', 's1')).toBe(200);
@@ -130,16 +160,17 @@ describe('keepCountedSlots', () => {
       // As the local-users step does: counted, then answered.
       expect(await store.admitSession({ ...bob, session: slot('a'), idleTtlSeconds: 60 })).toBe(true);
       tracker.checkAnswered(answered('a', { decidedBy: 'user:bob', countedAs: bob }));
+      const listed = tracker.find(() => true)[0]!;
       for (let second = 10; second <= 80; second += 10) {
         vi.advanceTimersByTime(10_000);
-        tracker.touch('127.0.0.1', 'a');
+        tracker.touch(listed);
       }
       // Counted again at 30 s and 60 s after its check: at 80 s, a minute past its check, it still holds the slot.
       expect(calls).toEqual([`admit local:bob ${slot('a')}`, `admit local:bob ${slot('a')}`]);
       expect(await store.admitSession({ ...bob, session: slot('b'), idleTtlSeconds: 60 })).toBe(false);
       stop();
-      tracker.touch('127.0.0.1', 'a');
-      tracker.end(tracker.find(() => true)[0]!.key, 'closed-by-server');
+      tracker.touch(listed);
+      tracker.end(listed.key, 'closed-by-server');
       expect(calls).toHaveLength(2);
       await store.close();
     } finally {

@@ -55,8 +55,9 @@ describe('SessionTracker listing at 100,000 live sessions', () => {
   it('keeps the order through ends: an ended session leaves the list, its neighbours stay in order', () => {
     sessions.sessionEnded({
       route: 'default',
-      protocol: 'srs',
+      protocol: 'cesbo',
       caller: '10.0.0.1',
+      ip: '203.0.113.7',
       session: 's99998',
       reason: 'on_stop',
     });

@@ -70,7 +70,14 @@ describe('SessionTracker idle sweep and live counts', () => {
     // Past maxLive the least recently checked session (a, on default) makes room.
     sessions.checkAnswered(allowed('d', 'vod'));
     expect([sessions.liveCount('default'), sessions.liveCount('vod')]).toEqual([0, 3]);
-    sessions.sessionEnded({ route: 'vod', protocol: 'srs', caller: '10.0.0.1', session: 'c', reason: 'on_stop' });
+    sessions.sessionEnded({
+      route: 'vod',
+      protocol: 'cesbo',
+      caller: '10.0.0.1',
+      ip: undefined,
+      session: 'c',
+      reason: 'on_stop',
+    });
     expect([sessions.liveCount('vod'), sessions.liveCount()]).toEqual([2, 2]);
     sessions.close();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckAnswered } from '../../src/observe.js';
+import type { CheckAnswered, SessionEnded } from '../../src/observe.js';
 import { belongsTo } from '../../src/sessions/trackedSession.js';
 import { SessionTracker, sessionKey } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
@@ -34,6 +34,17 @@ function check(
     durationMs: 1,
   };
 }
+
+/** The streaming server's word that `session` (of check's viewer and caller) ended. */
+const ended = (session: string, more: Partial<SessionEnded> = {}): SessionEnded => ({
+  route: 'default',
+  protocol: 'cesbo',
+  caller: '10.0.0.1',
+  ip: '203.0.113.7',
+  session,
+  reason: 'on_stop',
+  ...more,
+});
 
 function tracker(options: { idleTtlSeconds?: number; maxLive?: number } = {}) {
   const clock = new ManualClock();
@@ -154,7 +165,7 @@ describe('SessionTracker', () => {
   it('ends a session the streaming server reports closed', () => {
     const { rows, sessions } = tracker();
     sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'default' }));
-    sessions.sessionEnded({ route: 'default', protocol: 'srs', caller: '10.0.0.1', session: 's1', reason: 'on_stop' });
+    sessions.sessionEnded(ended('s1'));
     expect(sessions.liveCount()).toBe(0);
     expect(rows.at(-1)).toMatchObject({ session: 's1', endReason: 'closed-by-server' });
   });
@@ -175,7 +186,7 @@ describe('SessionTracker', () => {
     const stop = sessions.onEnd((ended, reason) => heard.push(`${ended.row.session} ${reason}`));
     const allowed = { allow: true, decidedBy: 'default' } as const;
     for (const id of ['s1', 's2', 's3']) sessions.checkAnswered(check(id, allowed));
-    sessions.sessionEnded({ route: 'default', protocol: 'srs', caller: '10.0.0.1', session: 's1', reason: 'on_stop' });
+    sessions.sessionEnded(ended('s1'));
     sessions.checkAnswered(check('s4', allowed));
     // s2 is the least recently checked: evicted for s5, unheard.
     sessions.checkAnswered(check('s5', allowed));
@@ -220,8 +231,8 @@ describe('SessionTracker', () => {
       ),
     );
     const [s1, s2] = [
-      sessions.find((s) => s.key === sessionKey('10.0.0.1', 's1'))[0]!,
-      sessions.find((s) => s.key === sessionKey('10.0.0.1', 's2'))[0]!,
+      sessions.find((s) => s.key === sessionKey('cesbo', '10.0.0.1', '203.0.113.7', 's1'))[0]!,
+      sessions.find((s) => s.key === sessionKey('cesbo', '10.0.0.1', '203.0.113.7', 's2'))[0]!,
     ];
     expect(belongsTo(s1, { token: 'tok-1' })).toBe(true);
     expect(belongsTo(s1, { token: 'tok-2' })).toBe(false);

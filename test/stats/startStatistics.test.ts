@@ -46,6 +46,7 @@ describe('startStatistics', () => {
       route: 'default',
       protocol: 'nginx-rtmp',
       caller: '127.0.0.1',
+      ip: undefined,
       session: 'unknown',
       reason: 'play_done',
     });
