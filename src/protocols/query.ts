@@ -72,10 +72,12 @@ export function single(query: Query | string, key: string): string | undefined {
 const SPACE = 0x20;
 const EQUALS = 0x3d;
 const BRACKET = 0x5b;
+/** PHP reads a parameter's name up to its first NUL (`token%00x=` is `$_GET['token']`). */
+const NUL = 0x00;
 
 /**
- * How a middleware may read parameter `name` as `key` (lower case): as it (in any case, and after leading spaces,
- * which PHP skips), as PHP's array form `key[…]`, or not at all. Either form is the bridge's to see: read as the key
+ * How a middleware may read parameter `name` as `key` (lower case): as it (in any case, after leading spaces, which
+ * PHP skips, and up to a NUL, where PHP ends the name), as PHP's array form `key[…]`, or not at all. Either form is the bridge's to see: read as the key
  * (and so refused beside it), or refused, since PHP reads `token[]=x` as the token, an array it fails on (a 500 that
  * counts against the backend's circuit breaker), and the bridge would have seen no token at all.
  */
@@ -85,7 +87,9 @@ function readsAs(name: string, key: string): 'key' | 'array' | undefined {
   const rest = name.length - at;
   if (rest < key.length || !nameAt(name, at, key)) return undefined;
   if (rest === key.length) return 'key';
-  return name.charCodeAt(at + key.length) === BRACKET ? 'array' : undefined;
+  const after = name.charCodeAt(at + key.length);
+  if (after === NUL) return 'key';
+  return after === BRACKET ? 'array' : undefined;
 }
 
 /**
@@ -101,6 +105,12 @@ function nameAt(raw: string, start: number, key: string): boolean {
   return true;
 }
 
+/** The value of the pair whose name ends at `nameEnd`: past its first `=` (a name cut at a NUL runs on to it). */
+function pairValue(raw: string, nameEnd: number, end: number): string {
+  const equals = raw.indexOf('=', nameEnd);
+  return equals === -1 || equals >= end ? '' : raw.slice(equals + 1, end);
+}
+
 /** `single` of a raw query with nothing to decode, walked for `key` alone (in any case): only its value is cut out. */
 function singleInText(raw: string, key: string): string | undefined {
   let value: string | undefined;
@@ -113,10 +123,10 @@ function singleInText(raw: string, key: string): string | undefined {
     if (keyEnd <= end) {
       // What follows the name decides (cheaply) whether its letters are worth comparing: see readsAs.
       const after = keyEnd === end ? EQUALS : raw.charCodeAt(keyEnd);
-      if ((after === EQUALS || after === BRACKET) && nameAt(raw, at, key)) {
+      if ((after === EQUALS || after === BRACKET || after === NUL) && nameAt(raw, at, key)) {
         if (after === BRACKET) throw arrayForm(key);
         if (value !== undefined) throw repeated(key);
-        value = keyEnd === end ? '' : raw.slice(keyEnd + 1, end);
+        value = pairValue(raw, keyEnd, end);
       }
     }
     start = end + 1;

@@ -41,6 +41,19 @@ describe('parseQuery', () => {
     expect(() => single('token=a& token=b', 'token')).toThrow(/given more than once/);
   });
 
+  it('reads a name up to a NUL as the name, as PHP does: token%00x= is token=', () => {
+    expect(single(readableQuery('token%00=a'), 'token')).toBe('a');
+    expect(single(readableQuery('token%00anything=a'), 'token')).toBe('a');
+    expect(() => single(readableQuery('token=a&token%00=b'), 'token')).toThrow(/given more than once/);
+    expect(() => single(readableQuery('token=a&%20Token%00x=b'), 'token')).toThrow(/given more than once/);
+    // A body's raw text may hold the NUL byte itself.
+    expect(single('token\0=a', 'token')).toBe('a');
+    expect(() => single('token=a&token\0x=b', 'token')).toThrow(/given more than once/);
+    // A NUL before the name is all of it ends it before: no token there.
+    expect(single(readableQuery('%00token=a'), 'token')).toBeUndefined();
+    expect(single(readableQuery('tokens%00=a'), 'token')).toBeUndefined();
+  });
+
   it('refuses a parameter the bridge acts on when it is repeated', () => {
     const query = parseQuery('token=a&token=b&other=1&other=2');
     expect(() => single(query, 'token')).toThrow(/given more than once/);

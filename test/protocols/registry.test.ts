@@ -185,6 +185,9 @@ describe('each caller toward a Flussonic-style backend', () => {
 });
 
 describe('notifications and publishing', () => {
+  /** The viewer address every fixture's notification names (its session is the one of that viewer). */
+  const VIEWER = '203.0.113.7';
+
   it('notifications are acknowledged without asking anyone; the ending ones end the viewing session', async () => {
     const before = check.received.length;
     ended.length = 0;
@@ -199,9 +202,9 @@ describe('notifications and publishing', () => {
     expect(close.text).toBe('0');
     expect(check.received.length).toBe(before);
     expect(ended).toEqual([
-      { route: 'default', protocol: 'srs', caller: '127.0.0.1', session: '341w361a', reason: 'on_stop' },
-      { route: 'default', protocol: 'nginx-rtmp', caller: '127.0.0.1', session: '12', reason: 'play_done' },
-      { route: 'default', protocol: 'srs', caller: '127.0.0.1', session: '7', reason: 'on_close' },
+      { route: 'default', protocol: 'srs', caller: '127.0.0.1', ip: VIEWER, session: '341w361a', reason: 'on_stop' },
+      { route: 'default', protocol: 'nginx-rtmp', caller: '127.0.0.1', ip: VIEWER, session: '12', reason: 'play_done' },
+      { route: 'default', protocol: 'srs', caller: '127.0.0.1', ip: VIEWER, session: '7', reason: 'on_close' },
     ]);
   });
 
