@@ -20,6 +20,8 @@ export interface TrackedCheck {
       })
     | undefined;
   readonly decision: TrackedDecision | undefined;
+  /** How long the check took to answer: one answered after its session's end may have begun before it. */
+  readonly durationMs?: number;
 }
 
 export type TrackedDecision = Pick<Decision, 'allow' | 'source' | 'sessionName' | 'countedAs'> & {
@@ -42,6 +44,7 @@ export function trackedCheckOf(
     protocol: event.protocol,
     caller: event.caller,
     by: event.by,
+    durationMs: event.durationMs,
     viewer: {
       session,
       channel,

@@ -2,6 +2,7 @@ import type { SessionEnded } from '../observe.js';
 import { sessionSlot } from '../pipeline/admission.js';
 import type { Clock } from '../clock.js';
 import { CheckOrder } from './checkOrder.js';
+import { EarlyEnds } from './earlyEnds.js';
 import { HandedRows } from './handedRows.js';
 import { SessionIndex } from './sessionIndex.js';
 import { listing, type SessionFilter, type SessionListing } from './liveSession.js';
@@ -67,6 +68,7 @@ export class SessionTracker {
   private readonly listedListeners = new Set<ListedListener>();
   private readonly stopSweeping: () => void;
   private readonly rowsHeld = new HandedRows();
+  private readonly earlyEnds = new EarlyEnds();
 
   constructor(private readonly options: SessionTrackerOptions) {
     const sweepMs = Math.max(1000, Math.min((options.idleTtlSeconds * 1000) / 10, 30_000));
@@ -98,12 +100,17 @@ export class SessionTracker {
       if (changed || named || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
       return;
     }
-    const fresh = startedSession(event, sessionKey(event.protocol, event.caller, viewer.ip, viewer.session), now);
+    const key = sessionKey(event.protocol, event.caller, viewer.ip, viewer.session);
+    const fresh = startedSession(event, key, now);
     if (this.live.size >= this.options.maxLive) this.evictOldest();
     this.live.add(fresh);
     this.order.append(fresh);
     this.countIn(fresh.row.route, 1);
     this.options.sink?.(this.rowsHeld.handOut(fresh.row));
+    // The server said it ended while this check was being decided: the viewer has gone, and the slot it was counted
+    // in is freed at once (the end listeners).
+    const endedAt = this.earlyEnds.endedAfter(key, now - (event.durationMs ?? 0));
+    if (endedAt !== undefined) this.end(key, 'closed-by-server', endedAt);
   }
 
   /** A later check that names another user names the session, and who a revoke or a filter finds it as. */
@@ -132,7 +139,11 @@ export class SessionTracker {
   sessionEnded(event: SessionEnded): void {
     // A notification that names no session ends none.
     if (event.session === undefined) return;
-    this.end(sessionKey(event.protocol, event.caller, event.ip, event.session), 'closed-by-server');
+    const key = sessionKey(event.protocol, event.caller, event.ip, event.session);
+    const now = this.options.clock.now();
+    this.end(key, 'closed-by-server', now);
+    // Kept for a check of it still being decided, which is answered after this.
+    this.earlyEnds.heard(key, now);
   }
 
   /** The streaming server still lists the session (one of `find`'s): it is being watched now. */
@@ -211,7 +222,9 @@ export class SessionTracker {
    * loop.
    */
   sweep(): void {
-    if (!this.sweepGoesOn) this.endIdle(this.options.clock.now() - this.options.idleTtlSeconds * 1000);
+    const now = this.options.clock.now();
+    this.earlyEnds.prune(now);
+    if (!this.sweepGoesOn) this.endIdle(now - this.options.idleTtlSeconds * 1000);
   }
 
   /** Stops the idle sweep; live sessions stay as they are (a restart does not end them). */

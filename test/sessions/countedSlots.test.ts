@@ -128,6 +128,30 @@ describe('keepCountedSlots', () => {
     expect(await srs('on_play', '2')).toBe(200);
   });
 
+  it('frees the slot of a check answered after the server said its session ended (the viewer left while it was decided)', async () => {
+    const { store, calls, slots } = recordedStore();
+    const clock = new ManualClock();
+    const tracker = new SessionTracker({ idleTtlSeconds: 3600, maxLive: 10, clock });
+    keepCountedSlots(tracker, slots, { idleTtlSeconds: 3600, clock });
+    const bob = { user: 'local:bob', limit: 1, unique: false };
+    tracker.sessionEnded({
+      route: 'default',
+      protocol: 'cesbo',
+      caller: '127.0.0.1',
+      ip: undefined,
+      session: 'a',
+      reason: 'play_done',
+    });
+    clock.advance(400);
+    // Counted by the limiting step, then answered: 700 ms after it began, 400 ms after the end.
+    expect(await store.admitSession({ ...bob, session: slot('a'), idleTtlSeconds: 3600 })).toBe(true);
+    tracker.checkAnswered({ ...answered('a', { decidedBy: 'user:bob', countedAs: bob }), durationMs: 700 });
+    expect(calls.at(-1)).toBe(`release local:bob ${slot('a')}`);
+    expect(tracker.liveCount()).toBe(0);
+    expect(await store.admitSession({ ...bob, session: slot('b'), idleTtlSeconds: 3600 })).toBe(true);
+    await store.close();
+  });
+
   it('a session evicted to make room in the live table keeps its slot: it may still be watched', async () => {
     const { tracker, watch } = bridgeWithTracker(1);
     expect(await watch('bob-token', 's1')).toBe(200);

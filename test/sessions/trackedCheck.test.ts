@@ -40,6 +40,7 @@ describe('trackedCheckOf', () => {
     expect(trackedCheckOf(answered)).toEqual({
       route: 'default',
       protocol: 'mediamtx',
+      durationMs: answered.durationMs,
       caller: '10.0.0.1',
       by: 'backend',
       viewer: {

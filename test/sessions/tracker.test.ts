@@ -170,6 +170,43 @@ describe('SessionTracker', () => {
     expect(rows.at(-1)).toMatchObject({ session: 's1', endReason: 'closed-by-server' });
   });
 
+  it('ends at once a session whose check was answered after the server said it ended, and it began before', () => {
+    const { clock, rows, sessions } = tracker();
+    const heard: string[] = [];
+    sessions.onEnd((ended, reason) => heard.push(`${ended.row.session} ${reason}`));
+    // The viewer left 300 ms into a check that took 700 ms: the end came first.
+    clock.advance(400);
+    sessions.sessionEnded(ended('s1'));
+    clock.advance(400);
+    sessions.checkAnswered({ ...check('s1', { allow: true, decidedBy: 'backend:mw' }), durationMs: 700 });
+    expect(sessions.liveCount()).toBe(0);
+    expect(heard).toEqual(['s1 closed-by-server']);
+    // Ended no earlier than its one check: a session of no length, allowed, for the statistics.
+    const answeredAt = clock.now();
+    expect(rows.at(-1)).toMatchObject({
+      session: 's1',
+      allowed: true,
+      firstSeen: answeredAt,
+      endReason: 'closed-by-server',
+      endedAt: answeredAt,
+    });
+
+    // A check that began after the end starts the session anew, and the end is forgotten.
+    sessions.sessionEnded(ended('s2'));
+    clock.advance(1000);
+    sessions.checkAnswered({ ...check('s2', { allow: true, decidedBy: 'backend:mw' }), durationMs: 700 });
+    sessions.checkAnswered({ ...check('s2', { allow: true, decidedBy: 'backend:mw' }), durationMs: 5000 });
+    expect([...sessions.list().sessions].map((s) => s.session)).toEqual(['s2']);
+  });
+
+  it('keeps an end for a late check for ten minutes, not forever', () => {
+    const { clock, sessions } = tracker({ idleTtlSeconds: 3600 });
+    sessions.sessionEnded(ended('s1'));
+    clock.advance(11 * 60_000);
+    sessions.checkAnswered({ ...check('s1', { allow: true, decidedBy: 'backend:mw' }), durationMs: 12 * 60_000 });
+    expect(sessions.liveCount()).toBe(1);
+  });
+
   it('past maxLive ends the least recently checked session as idle', () => {
     const { rows, sessions } = tracker({ maxLive: 10 });
     for (let i = 0; i < 10; i++) sessions.checkAnswered(check(`s${i}`, { allow: true, decidedBy: 'default' }));
