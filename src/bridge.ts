@@ -158,7 +158,8 @@ export function createBridge(config: BridgeConfig, log: Logger, options: BridgeO
         [...routing.adapters].map(([name, adapter]) => [name, { circuit: adapter.circuit() }]),
       );
       const storeHealth = shared.store.health();
-      const degraded = !storeHealth.ok || Object.values(backends).some(({ circuit }) => circuit !== 'closed');
+      // Half-open (the cool-down over) is not degraded: the next check asks the backend again.
+      const degraded = !storeHealth.ok || Object.values(backends).some(({ circuit }) => circuit === 'open');
       return { status: degraded ? 'degraded' : 'ok', store: storeHealth, backends };
     },
     async reconfigure(next) {

@@ -147,7 +147,8 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
         return { ...dropped, closed: onServers?.closed ?? [] };
       },
       flush: (route) => bridge.flush(route),
-      trace: (route, query, headers) => traceCheck(live, route, { dialect: 'cesbo', query, headers }),
+      trace: (route, query, headers) =>
+        traceCheck(live, route, { dialect: 'cesbo', query, headers }, { circuits: bridge.health().backends }),
     },
     sessions: statistics?.sessions,
     stats: statistics?.stats,

@@ -61,20 +61,21 @@ export function createMetrics(sources: MetricSources) {
 
   new Gauge({
     name: `${PREFIX}backend_circuit_open`,
-    help: "1 while a backend's circuit breaker skips it (open or probing), else 0",
+    help: "1 while a backend's circuit breaker is open (it skips the backend, cooling down), else 0",
     labelNames: ['backend'],
     registers: [registry],
     // Each worker has its own circuits: the group's is open while any worker's is.
     aggregator: 'max',
     collect() {
       this.reset();
+      // Half-open is a cool-down over: the next check asks the backend, so an idle route's alert does not fire on.
       for (const [backend, { circuit }] of Object.entries(sources.health().backends))
-        this.set({ backend }, circuit === 'closed' ? 0 : 1);
+        this.set({ backend }, circuit === 'open' ? 1 : 0);
     },
   });
   new Gauge({
     name: `${PREFIX}cache_entries`,
-    help: 'Decisions held by the memory store (0 with Redis, whose own count is DBSIZE)',
+    help: 'Decisions and token bindings held by the memory store (0 with Redis, whose own count is DBSIZE)',
     registers: [registry],
     collect() {
       this.set(sources.health().store.entries ?? 0);

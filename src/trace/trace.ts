@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import winston from 'winston';
 import type { BridgeConfig } from '../config/schema.js';
+import type { CircuitState } from '../resilience/circuitBreaker.js';
 import { createDecider } from '../pipeline/pipeline.js';
 import { loadLocalUsers } from '../policies/users/localUsers.js';
 import { secretEnvValues } from '../secrets.js';
@@ -27,6 +28,19 @@ export interface TraceOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Milliseconds, for the times a trace reports (default: performance.now). */
   readonly now?: () => number;
+  /**
+   * The running bridge's circuits by backend, when there is one (the admin trace): a trace asks every backend, while
+   * the bridge skips one whose circuit is open, so the two can differ, and the trace says why.
+   */
+  readonly circuits?: Readonly<Record<string, { readonly circuit: CircuitState }>>;
+}
+
+/** The backends step's note when the running bridge skips some of the route's backends now; undefined when none. */
+function circuitNote(backends: readonly string[], circuits: TraceOptions['circuits']): string | undefined {
+  const skipped = backends.filter((name) => circuits?.[name]?.circuit === 'open');
+  if (skipped.length === 0) return undefined;
+  const names = skipped.join(', ');
+  return `the running bridge skips ${names} now (circuit open): the trace asked ${skipped.length === 1 ? 'it' : 'them'} anyway, but a check now is decided without ${skipped.length === 1 ? 'it' : 'them'}`;
 }
 
 function viewerFrom(input: TraceInput, config: BridgeConfig): ViewerRequest {
@@ -75,9 +89,12 @@ export async function traceCheck(
     const decision = await decider.decide(route, viewer);
     const durationMs = now() - started;
     await backends.settled();
+    const skipping = circuitNote(routeConfig.backends, options.circuits);
     const steps = recorder
       .steps()
-      .map((step) => (step.step === 'backends' ? { ...step, backends: backends.asked() } : step));
+      .map((step) =>
+        step.step === 'backends' ? { ...step, backends: backends.asked(), note: skipping ?? step.note } : step,
+      );
     return {
       route,
       dialect: viewer.dialect,

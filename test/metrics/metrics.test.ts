@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNKNOWN_ROUTE } from '../../src/metrics/metrics.js';
+import { createMetrics, UNKNOWN_ROUTE } from '../../src/metrics/metrics.js';
+import type { CircuitState } from '../../src/resilience/circuitBreaker.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
 import { parsePrometheusText, sampleValue, type Sample } from '../support/promText.js';
 import { closedPort, startReplayServer, type ReplayServer } from '../support/replayServer.js';
@@ -226,5 +227,22 @@ describe('metrics after real decisions', () => {
       'result',
       'route',
     ]);
+  });
+});
+
+describe('backend_circuit_open', () => {
+  it('is 1 while a circuit is open and 0 once its cool-down is over (half-open: the next check asks the backend)', async () => {
+    const circuits: Record<string, { circuit: CircuitState }> = {
+      cooling: { circuit: 'open' },
+      cooled: { circuit: 'half-open' },
+      fine: { circuit: 'closed' },
+    };
+    const metrics = createMetrics({
+      health: () => ({ status: 'ok', store: { store: 'memory', ok: true }, backends: circuits }),
+      routes: () => ['default'],
+    });
+    const samples = parsePrometheusText(await metrics.registry.metrics());
+    const open = (backend: string) => sampleValue(samples, `${P}backend_circuit_open`, { backend });
+    expect([open('cooling'), open('cooled'), open('fine')]).toEqual([1, 0, 0]);
   });
 });

@@ -191,8 +191,12 @@ describe('circuit breakers in a bridge: logged, in /healthz, on the bridge clock
     expect(open.body).toMatchObject({ status: 'degraded', backends: { mw: { circuit: 'open' } } });
     expect(bridge.logs.filter((line) => line.includes('backend circuit opened'))).toHaveLength(1);
 
-    // Half-open after the cool-down: one probe; it fails, so the circuit opens again.
+    // Half-open after the cool-down: nothing is skipped now (the next check probes), so the bridge is not degraded,
+    // however long no viewer comes.
     clock.advance(1100);
+    const cooled = await request(bridge.app).get('/healthz').expect(200);
+    expect(cooled.body).toMatchObject({ status: 'ok', backends: { mw: { circuit: 'half-open' } } });
+    // One probe; it fails, so the circuit opens again.
     await checkAsAstra(bridge, 'crash-token').expect(403);
     await checkAsAstra(bridge, 'good-token').expect(403);
     expect(middleware.received).toHaveLength(3);

@@ -40,6 +40,20 @@ describe('traceCheck in front of a replayed Ministra', () => {
       routes: { default: { backends: ['portal'], denyRedirect: 'http://promo.example.com/ministra' } },
     });
 
+  it("says so when the running bridge skips the route's backend now (its circuit open), which the trace still asks", async () => {
+    const input = { dialect: 'cesbo', query: `token=${MINISTRA_ALLOW}`, headers: ASTRA } as const;
+    const open = await traceCheck(ministraConfig(), 'default', input, { circuits: { portal: { circuit: 'open' } } });
+    const backends = open.steps.find((step) => step.step === 'backends')!;
+    expect(backends.verdict).toMatchObject({ allow: true, by: 'backend:portal' });
+    expect(backends.note).toBe(
+      'the running bridge skips portal now (circuit open): the trace asked it anyway, but a check now is decided without it',
+    );
+    for (const circuit of ['closed', 'half-open'] as const) {
+      const asked = await traceCheck(ministraConfig(), 'default', input, { circuits: { portal: { circuit } } });
+      expect(asked.steps.find((step) => step.step === 'backends')!.note, circuit).toBeUndefined();
+    }
+  });
+
   it('shows every step, the request sent with the token masked, the status, headers read and time', async () => {
     const trace = await traceCheck(ministraConfig(), 'default', {
       dialect: 'cesbo',
