@@ -1,4 +1,3 @@
-import type { BackendInfo } from '../../adapters/types.js';
 import { type AdmitSession, backendAdmission, viewerSlot } from '../admission.js';
 import { policySource, type StepAnswer } from '../decision.js';
 import type { DecisionStep } from '../types.js';
@@ -15,10 +14,19 @@ export interface ConnectionLimitInputs {
  * `X-Unique: true` lets the newest session replace the older ones.
  */
 export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInputs): DecisionStep {
-  const refused = (info: BackendInfo): StepAnswer => {
+  const refused = (allowed: StepAnswer): StepAnswer => {
     // The Flussonic answer still names the user and the limit they are over (and nothing else of the allow).
+    const info = allowed.answer!;
     const over = { userId: info.userId, maxSessions: info.maxSessions };
-    return { allow: false, source: policySource('connection-limit'), answer: over, redirect: denyRedirect };
+    return {
+      allow: false,
+      source: policySource('connection-limit'),
+      answer: over,
+      redirect: denyRedirect,
+      // How the allow it overrules was had (from the cache, or the backends asked): what the metrics count it by.
+      cache: allowed.cache,
+      miss: allowed.miss,
+    };
   };
 
   // A publish (`publish: check`) is no viewing: it takes no connection slot. then() rather than
@@ -28,7 +36,7 @@ export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInpu
       const admission = check.viewer.publishing ? undefined : backendAdmission(answer);
       if (!admission) return answer;
       return admit(viewerSlot(check.viewer), admission).then((admitted) =>
-        admitted ? answer : refused(answer.answer!),
+        admitted ? answer : refused(answer),
       );
     });
   // Counting is a store write: made at once only where the counts live in this process. Nothing
@@ -39,7 +47,7 @@ export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInpu
     const admission = answer && !check.viewer.publishing ? backendAdmission(answer) : undefined;
     if (!admission) return answer;
     if (!admitNow) return undefined;
-    return admitNow(viewerSlot(check.viewer), admission) ? answer : refused(answer!.answer!);
+    return admitNow(viewerSlot(check.viewer), admission) ? answer : refused(answer!);
   };
   return step;
 }

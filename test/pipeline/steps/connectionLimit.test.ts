@@ -248,6 +248,15 @@ describe('connectionLimitStep on its own', () => {
     expect(await step(checkOf(first), nextAnswering(verdict))).toBe(verdict);
   });
 
+  it("keeps on its deny how the allow it overrules was had, from the cache or the backends, for the metrics' cache label", async () => {
+    const step = limitStep();
+    const cached = { ...allowFor({ maxSessions: 1 }), cache: 'hit' as const };
+    await step(session('s1'), nextAnswering(cached));
+    expect(await step(session('s2'), nextAnswering(cached))).toMatchObject({ allow: false, cache: 'hit' });
+    const asked = { ...allowFor({ maxSessions: 1 }), miss: 'asked' as const };
+    expect(await step(session('s3'), nextAnswering(asked))).toMatchObject({ allow: false, miss: 'asked' });
+  });
+
   it('with X-Unique lets the newest session replace the older ones', async () => {
     const step = limitStep();
     const verdict = allowFor({ maxSessions: 1, unique: true });
