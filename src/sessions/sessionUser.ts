@@ -22,8 +22,13 @@ export function namedUser({ by, decision, viewer }: TrackedCheck): NamedUser {
   const sessionName = withoutToken(decision!.sessionName, token);
   const local = source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
   const login = local ?? viewer!.credentials?.login;
-  const userId = withoutToken(decision!.answer?.userId, token);
-  return { user: (by === 'user' ? login : undefined) ?? sessionName ?? userId, login, sessionName, userId };
+  const rawUserId = decision!.answer?.userId;
+  const userId = withoutToken(rawUserId, token);
+  // A name that held the token is masked alike for every viewer (`user-***`): their X-UserId, where it holds no token,
+  // tells them apart, where statistics by user otherwise counted all of them as one viewer.
+  const nameMasked = sessionName !== decision!.sessionName;
+  const named = nameMasked && userId !== undefined && userId === rawUserId ? userId : (sessionName ?? userId);
+  return { user: (by === 'user' ? login : undefined) ?? named, login, sessionName, userId };
 }
 
 /**

@@ -52,6 +52,18 @@ describe('namedUser', () => {
     expect(namedUser(checked('alice-box'))).toMatchObject({ user: 'alice-box', sessionName: 'alice-box' });
   });
 
+  it('names the user by an X-UserId free of the token where the session name held it, so masked users stay apart', () => {
+    expect(namedUser(checked(`name-${TOKEN}`, '7001'))).toEqual({
+      user: '7001',
+      sessionName: 'name-***',
+      userId: '7001',
+    });
+    // Both masked: nothing else tells them apart.
+    expect(namedUser(checked(`name-${TOKEN}`, `id-${TOKEN}`)).user).toBe('name-***');
+    // A session name free of the token stays the user's name.
+    expect(namedUser(checked('alice-box', '7001')).user).toBe('alice-box');
+  });
+
   it('so the statistics row and the session list never hold the token in clear', () => {
     const rows: SessionRow[] = [];
     const sessions = new SessionTracker({
