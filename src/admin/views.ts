@@ -10,6 +10,8 @@ export interface SessionsView {
   list(filter: SessionFilter, limit: number): SessionListing;
   /** Live sessions, of one route or all (metrics: sessions_live{route}). */
   liveCount(route?: string): number;
+  /** The routes that have live sessions (a route a reload removed among them, until they end). */
+  liveRoutes(): string[];
 }
 /** One streaming server's API as its connector last saw it (`streamingServers` on `/admin/status`). */
 export interface StreamingServerView {

@@ -25,8 +25,9 @@ interface CountCell {
   reported: number;
 }
 
-/** Everything one route's answers are counted in, found with one map lookup per check. */
+/** Everything one route label's answers are counted in, found with one map lookup per check. */
 interface RouteCells {
+  readonly label: string;
   readonly duration: HistogramCell;
   /** Per caller protocol, one slot per (outcome, kind, cache), filled on first use. */
   readonly byProtocol: Map<string, (CountCell | undefined)[]>;
@@ -99,6 +100,9 @@ export function decisionMetrics(registry: Registry, routeLabel: (route: string) 
     DURATION_BUCKETS,
     registry,
   );
+  /** The cells of each label, kept for good: a label's counts never start again. */
+  const byLabel = new Map<string, RouteCells>();
+  /** A route name's cells, as the running config labels it: forgotten at every reload. */
   const routes = new Map<string, RouteCells>();
   const all: { readonly outcome: string; readonly cache: string; readonly cell: CountCell }[] = [];
   const defaultCells: CountCell[] = [];
@@ -107,15 +111,18 @@ export function decisionMetrics(registry: Registry, routeLabel: (route: string) 
     let cells = routes.get(route);
     if (cells === undefined) {
       const label = routeLabel(route);
-      // Unconfigured names share the cells of their one label, so they cannot grow this map either.
-      cells = routes.get(label) ?? { duration: durations.cell(label), byProtocol: new Map(), defaults: {} };
-      routes.set(label, cells);
+      cells = byLabel.get(label);
+      if (cells === undefined) {
+        cells = { label, duration: durations.cell(label), byProtocol: new Map(), defaults: {} };
+        byLabel.set(label, cells);
+      }
+      // Unconfigured names are looked up each time (their one label's cells), so they cannot grow this map.
       if (label === route) routes.set(route, cells);
     }
     return cells;
   }
 
-  function countCell(route: string, cells: RouteCells, event: CheckAnswered): CountCell {
+  function countCell(cells: RouteCells, event: CheckAnswered): CountCell {
     let slots = cells.byProtocol.get(event.protocol);
     if (slots === undefined) {
       slots = new Array<CountCell | undefined>(OUTCOMES.length * KINDS.length * CACHE.length);
@@ -126,7 +133,7 @@ export function decisionMetrics(registry: Registry, routeLabel: (route: string) 
     let cell = slots[slot];
     if (cell === undefined) {
       cell = decisions({
-        route: routeLabel(route),
+        route: cells.label,
         dialect: event.protocol,
         decision: event.outcome,
         by: event.by,
@@ -138,10 +145,10 @@ export function decisionMetrics(registry: Registry, routeLabel: (route: string) 
     return cell;
   }
 
-  function countDefault(route: string, cells: RouteCells, action: 'allow' | 'deny'): void {
+  function countDefault(cells: RouteCells, action: 'allow' | 'deny'): void {
     let cell = cells.defaults[action];
     if (cell === undefined) {
-      cell = defaults({ route: routeLabel(route), action });
+      cell = defaults({ route: cells.label, action });
       cells.defaults[action] = cell;
       defaultCells.push(cell);
     }
@@ -151,10 +158,17 @@ export function decisionMetrics(registry: Registry, routeLabel: (route: string) 
   return {
     checkAnswered(event: CheckAnswered): void {
       const cells = cellsOf(event.route);
-      countCell(event.route, cells, event).value += 1;
+      countCell(cells, event).value += 1;
       durations.observe(cells.duration, event.durationMs / 1000);
-      if (event.by === 'default' && event.outcome !== 'refused') countDefault(event.route, cells, event.outcome);
+      if (event.by === 'default' && event.outcome !== 'refused') countDefault(cells, event.outcome);
       if (event.decision?.miss === 'joined') coalescedCell.value += 1;
+    },
+    /**
+     * The routes were reloaded: a name is labelled anew at its next check, so a removed route's later checks count
+     * under `(unknown)` and an added one's under its name.
+     */
+    routesChanged(): void {
+      routes.clear();
     },
     totals(): DecisionTotals {
       const outcomes: Record<string, number> = { allow: 0, deny: 0, refused: 0 };

@@ -98,7 +98,9 @@ export function createMetrics(sources: MetricSources) {
     collect() {
       this.reset();
       if (sources.sessions === undefined) return;
-      for (const route of sources.routes()) this.set({ route }, sources.sessions.liveCount(route));
+      // A route a reload removed keeps its live sessions until they end: still counted, under its name.
+      const routes = new Set([...sources.routes(), ...sources.sessions.liveRoutes()]);
+      for (const route of routes) this.set({ route }, sources.sessions.liveCount(route));
     },
   });
   droppedCounter(
@@ -124,7 +126,10 @@ export function createMetrics(sources: MetricSources) {
     observer,
     totals: () => decisions.totals(),
     backendRecent: (backend: string) => backends.recent(backend),
-    reloaded: (result: ReloadResult) => reloads.inc({ result }),
+    reloaded: (result: ReloadResult) => {
+      reloads.inc({ result });
+      if (result === 'ok') decisions.routesChanged();
+    },
   };
 }
 

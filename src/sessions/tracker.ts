@@ -194,6 +194,10 @@ export class SessionTracker {
     return listing(this.order.newest, filter, limit, known);
   }
 
+  liveRoutes(): string[] {
+    return [...this.liveByRoute.keys()];
+  }
+
   liveCount(route?: string): number {
     return route === undefined ? this.live.size : (this.liveByRoute.get(route) ?? 0);
   }

@@ -42,4 +42,26 @@ describe('decisionMetrics', () => {
     const totals = metrics.totals();
     expect([totals.allow, totals.deny]).toEqual([DECIDED_BY_KINDS.length, DECIDED_BY_KINDS.length]);
   });
+
+  it('labels a route anew after a reload: a removed one under (unknown), an added one under its name, counts kept', async () => {
+    const registry = new Registry();
+    let configured = ['default', 'old'];
+    const metrics = decisionMetrics(registry, (route) => (configured.includes(route) ? route : '(unknown)'));
+    const on = (route: string) => ({ ...answered('allow', 'backend'), route });
+    metrics.checkAnswered(on('old'));
+    metrics.checkAnswered(on('new'));
+    configured = ['default', 'new'];
+    metrics.routesChanged();
+    metrics.checkAnswered(on('old'));
+    metrics.checkAnswered(on('new'));
+    metrics.checkAnswered(on('new'));
+
+    const samples = parsePrometheusText(await registry.metrics());
+    const decided = (route: string) =>
+      sampleValue(samples, `${PREFIX}decisions_total`, { route, decision: 'allow', by: 'backend', cache: 'none' });
+    const timed = (route: string) => sampleValue(samples, `${PREFIX}decision_duration_seconds_count`, { route });
+    expect([decided('old'), decided('new'), decided('(unknown)')]).toEqual([1, 2, 2]);
+    expect([timed('old'), timed('new'), timed('(unknown)')]).toEqual([1, 2, 2]);
+    expect(metrics.totals().allow).toBe(5);
+  });
 });

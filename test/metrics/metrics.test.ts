@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, UNKNOWN_ROUTE } from '../../src/metrics/metrics.js';
+import type { LiveSession } from '../../src/admin/views.js';
 import type { CircuitState } from '../../src/resilience/circuitBreaker.js';
 import { startOperatedBridge, type OperatedBridge } from '../support/operations.js';
 import { parsePrometheusText, sampleValue, type Sample } from '../support/promText.js';
 import { closedPort, startReplayServer, type ReplayServer } from '../support/replayServer.js';
 import { fixturesOf } from '../support/replayedMiddleware.js';
+import { listedSessions } from '../support/views.js';
 
 const P = 'iptv_auth_bridge_';
 const VIEWER = {
@@ -244,5 +246,20 @@ describe('backend_circuit_open', () => {
     const samples = parsePrometheusText(await metrics.registry.metrics());
     const open = (backend: string) => sampleValue(samples, `${P}backend_circuit_open`, { backend });
     expect([open('cooling'), open('cooled'), open('fine')]).toEqual([1, 0, 0]);
+  });
+});
+
+describe('sessions_live', () => {
+  it('counts the live sessions of a route a reload removed, until they end', async () => {
+    const live = (route: string, session: string) =>
+      ({ route, session, channel: 'a001', lastSeen: '2026-12-01T00:00:00.000Z' }) as LiveSession;
+    const metrics = createMetrics({
+      health: () => ({ status: 'ok', store: { store: 'memory', ok: true }, backends: {} }),
+      routes: () => ['default'],
+      sessions: listedSessions([live('default', '1'), live('removed', '2'), live('removed', '3')]),
+    });
+    const samples = parsePrometheusText(await metrics.registry.metrics());
+    const count = (route: string) => sampleValue(samples, `${P}sessions_live`, { route });
+    expect([count('default'), count('removed')]).toEqual([1, 2]);
   });
 });

@@ -23,6 +23,7 @@ export function listedSessions(sessions: readonly LiveSession[]): SessionsView {
       return { count: matching.length, sessions: newestFirst.slice(0, limit) };
     },
     liveCount: (route) => sessions.filter((s) => route === undefined || s.route === route).length,
+    liveRoutes: () => [...new Set(sessions.map((s) => s.route))],
   };
 }
 

@@ -35,9 +35,7 @@ export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInpu
     next(check).then((answer) => {
       const admission = check.viewer.publishing ? undefined : backendAdmission(answer);
       if (!admission) return answer;
-      return admit(viewerSlot(check.viewer), admission).then((admitted) =>
-        admitted ? answer : refused(answer),
-      );
+      return admit(viewerSlot(check.viewer), admission).then((admitted) => (admitted ? answer : refused(answer)));
     });
   // Counting is a store write: made at once only where the counts live in this process. Nothing
   // after this step can still turn the check to the waiting way, so the count is made once.
