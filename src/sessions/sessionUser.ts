@@ -39,7 +39,20 @@ export function withoutToken(text: string | undefined, token: string | undefined
   // Checked first: this runs on every check of a session, and nearly no name holds the token (in any case, or
   // URL-encoded: a `%`).
   if (text === undefined || token === undefined || (!holdsInAnyCase(text, token) && !text.includes('%'))) return text;
-  return maskOccurrences(text, secretValueForms([token]));
+  const masked = maskOccurrences(text, secretValueForms([token]));
+  if (masked !== text || !text.includes('%')) return masked;
+  // Encoded a character at a time (`allow%55aQ2`), which no fixed form of the token matches: read decoded.
+  const plain = percentDecoded(text);
+  return holdsInAnyCase(plain, token) ? maskOccurrences(plain, [token]) : text;
+}
+
+/** `text` with every `%XX` decoded as UTF-8 where it decodes, left as it is where it does not. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text.replace(/%[0-9a-fA-F]{2}/g, (escape) => String.fromCharCode(Number.parseInt(escape.slice(1), 16)));
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namedUser, namesAnotherUser } from '../../src/sessions/sessionUser.js';
+import { namedUser, namesAnotherUser, withoutToken } from '../../src/sessions/sessionUser.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { sketched } from '../support/decisions.js';
@@ -20,6 +20,22 @@ describe('namesAnotherUser', () => {
     const known = { user: 'alice-box', sessionName: 'alice-box', userId: '42' };
     expect(namesAnotherUser(known, { user: '42', userId: '42' })).toBe(false);
     expect(namesAnotherUser(known, { user: 'alice-box', sessionName: 'alice-box' })).toBe(false);
+  });
+});
+
+describe('withoutToken', () => {
+  const TOKEN = 'allowUaQ2xyz';
+  it('masks the token in a user agent, also percent-encoded a character at a time', () => {
+    expect(withoutToken(`Player/2 (${TOKEN})`, TOKEN)).toBe('Player/2 (***)');
+    expect(withoutToken('Player/2 (allow%55aQ2xyz)', TOKEN)).toBe('Player/2 (***)');
+    expect(withoutToken('Player/2 (ALLOW%55AQ2XYZ)', TOKEN)).toBe('Player/2 (***)');
+  });
+
+  it('leaves a text that does not hold the token as it is, percent signs and all', () => {
+    expect(withoutToken('VLC/3.0 (100%25 free)', TOKEN)).toBe('VLC/3.0 (100%25 free)');
+    expect(withoutToken('broken %E0%A4 escape', TOKEN)).toBe('broken %E0%A4 escape');
+    expect(withoutToken(undefined, TOKEN)).toBeUndefined();
+    expect(withoutToken('VLC', undefined)).toBe('VLC');
   });
 });
 
