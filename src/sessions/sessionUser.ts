@@ -51,7 +51,7 @@ function percentDecoded(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    return text.replace(/%[0-9a-fA-F]{2}/g, (escape) => String.fromCharCode(Number.parseInt(escape.slice(1), 16)));
+    return text.replace(/%[0-9a-fA-F]{2}/g, (sequence) => String.fromCharCode(Number.parseInt(sequence.slice(1), 16)));
   }
 }
 
