@@ -7,6 +7,7 @@ import { SessionTracker } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
 import { type DecisionSketch, sketched } from '../support/decisions.js';
 import { ManualClock } from '../support/manualClock.js';
+import { endedNotice } from '../support/sessionEnded.js';
 
 function answered(session: string | undefined, decision: DecisionSketch | undefined, token = 'tok-1'): CheckAnswered {
   return {
@@ -22,15 +23,6 @@ function answered(session: string | undefined, decision: DecisionSketch | undefi
     durationMs: 1,
   };
 }
-
-const ended = (session: string): SessionEnded => ({
-  route: 'default',
-  protocol: 'cesbo',
-  caller: '10.0.0.1',
-  ip: '203.0.113.7',
-  session,
-  reason: 'on_stop',
-});
 
 const ALLOW: DecisionSketch = { allow: true, decidedBy: 'backend:portal', userId: '42', maxSessions: 2 };
 const DENY: DecisionSketch = { allow: false, decidedBy: 'backend:portal' };
@@ -57,12 +49,15 @@ describe('relayObserver', () => {
   it('sends what it heard every RELAY_EVERY_MS as one string, and at once when flushed', () => {
     const { clock, batches, relay } = relayed();
     relay.checkAnswered(answered('1', ALLOW));
-    relay.sessionEnded(ended('7'));
+    relay.sessionEnded(endedNotice('7'));
     clock.advance(RELAY_EVERY_MS - 1);
     expect(batches).toEqual([]);
     clock.advance(1);
     expect(batches).toHaveLength(1);
-    expect(JSON.parse(batches[0]!)).toMatchObject([{ check: { viewer: { session: '1' } } }, { ended: ended('7') }]);
+    expect(JSON.parse(batches[0]!)).toMatchObject([
+      { check: { viewer: { session: '1' } } },
+      { ended: endedNotice('7') },
+    ]);
     clock.advance(10 * RELAY_EVERY_MS);
     // Nothing heard, nothing sent.
     expect(batches).toHaveLength(1);
@@ -94,7 +89,7 @@ describe('relayObserver', () => {
     }
     relay.checkAnswered(answered('1', DENY));
     relay.checkAnswered(answered('1', DENY));
-    relay.sessionEnded(ended('1'));
+    relay.sessionEnded(endedNotice('1'));
     // After the end, a check starts a new session: it is not folded into the one before.
     relay.checkAnswered(answered('1', DENY));
     relay.flush();
@@ -102,7 +97,7 @@ describe('relayObserver', () => {
     expect(entries).toHaveLength(4);
     expect(entries[0]).toMatchObject({ firstAt: first, at: first + 49, check: { decision: { allow: true } } });
     expect(entries[1]).toMatchObject({ check: { decision: { allow: false } } });
-    expect(entries[2]).toEqual({ ended: ended('1') });
+    expect(entries[2]).toEqual({ ended: endedNotice('1') });
     expect(entries[3]).toMatchObject({ check: { decision: { allow: false } } });
   });
 
@@ -197,8 +192,8 @@ describe('replayInto', () => {
     heard(answered('1', DENY));
     clock.advance(500);
     heard(answered('1', ALLOW));
-    relay.sessionEnded(ended('2'));
-    direct.sessions.sessionEnded(ended('2'));
+    relay.sessionEnded(endedNotice('2'));
+    direct.sessions.sessionEnded(endedNotice('2'));
     relay.flush();
 
     const leadClock = new ManualClock(clock.now());
@@ -214,7 +209,7 @@ describe('replayInto', () => {
   it('goes on past an entry the tracker fails on', () => {
     const { batches, relay } = relayed();
     relay.checkAnswered(answered('1', ALLOW));
-    relay.sessionEnded(ended('1'));
+    relay.sessionEnded(endedNotice('1'));
     relay.flush();
     const seen: string[] = [];
     replayInto(

@@ -6,6 +6,7 @@ import type { SessionRow } from '../../src/sessions/types.js';
 import type { ViewerRequest } from '../../src/viewer.js';
 import { type DecisionSketch, sketched } from '../support/decisions.js';
 import { ManualClock } from '../support/manualClock.js';
+import { endedNotice } from '../support/sessionEnded.js';
 
 function check(
   session: string | undefined,
@@ -34,17 +35,6 @@ function check(
     durationMs: 1,
   };
 }
-
-/** The streaming server's word that `session` (of check's viewer and caller) ended. */
-const ended = (session: string, more: Partial<SessionEnded> = {}): SessionEnded => ({
-  route: 'default',
-  protocol: 'cesbo',
-  caller: '10.0.0.1',
-  ip: '203.0.113.7',
-  session,
-  reason: 'on_stop',
-  ...more,
-});
 
 function tracker(options: { idleTtlSeconds?: number; maxLive?: number } = {}) {
   const clock = new ManualClock();
@@ -165,7 +155,7 @@ describe('SessionTracker', () => {
   it('ends a session the streaming server reports closed', () => {
     const { rows, sessions } = tracker();
     sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'default' }));
-    sessions.sessionEnded(ended('s1'));
+    sessions.sessionEnded(endedNotice('s1'));
     expect(sessions.liveCount()).toBe(0);
     expect(rows.at(-1)).toMatchObject({ session: 's1', endReason: 'closed-by-server' });
   });
@@ -176,7 +166,7 @@ describe('SessionTracker', () => {
     sessions.onEnd((ended, reason) => heard.push(`${ended.row.session} ${reason}`));
     // The viewer left 300 ms into a check that took 700 ms: the end came first.
     clock.advance(400);
-    sessions.sessionEnded(ended('s1'));
+    sessions.sessionEnded(endedNotice('s1'));
     clock.advance(400);
     sessions.checkAnswered({ ...check('s1', { allow: true, decidedBy: 'backend:mw' }), durationMs: 700 });
     expect(sessions.liveCount()).toBe(0);
@@ -192,7 +182,7 @@ describe('SessionTracker', () => {
     });
 
     // A check that began after the end starts the session anew, and the end is forgotten.
-    sessions.sessionEnded(ended('s2'));
+    sessions.sessionEnded(endedNotice('s2'));
     clock.advance(1000);
     sessions.checkAnswered({ ...check('s2', { allow: true, decidedBy: 'backend:mw' }), durationMs: 700 });
     sessions.checkAnswered({ ...check('s2', { allow: true, decidedBy: 'backend:mw' }), durationMs: 5000 });
@@ -201,7 +191,7 @@ describe('SessionTracker', () => {
 
   it('keeps an end for a late check for ten minutes, not forever', () => {
     const { clock, sessions } = tracker({ idleTtlSeconds: 3600 });
-    sessions.sessionEnded(ended('s1'));
+    sessions.sessionEnded(endedNotice('s1'));
     clock.advance(11 * 60_000);
     sessions.checkAnswered({ ...check('s1', { allow: true, decidedBy: 'backend:mw' }), durationMs: 12 * 60_000 });
     expect(sessions.liveCount()).toBe(1);
@@ -223,7 +213,7 @@ describe('SessionTracker', () => {
     const stop = sessions.onEnd((ended, reason) => heard.push(`${ended.row.session} ${reason}`));
     const allowed = { allow: true, decidedBy: 'default' } as const;
     for (const id of ['s1', 's2', 's3']) sessions.checkAnswered(check(id, allowed));
-    sessions.sessionEnded(ended('s1'));
+    sessions.sessionEnded(endedNotice('s1'));
     sessions.checkAnswered(check('s4', allowed));
     // s2 is the least recently checked: evicted for s5, unheard.
     sessions.checkAnswered(check('s5', allowed));
