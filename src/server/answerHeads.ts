@@ -37,7 +37,9 @@ export function answerHeads(
     return head;
   };
   return (decision) => {
-    const entry = decision.cache === 'hit' ? decision.answer : undefined;
+    // Only a backend's answer is cached: a connection-limit deny of a cached allow says the cache was hit too, but its
+    // answer is its own, made for it (preparing it would only push the cached entries' heads out).
+    const entry = decision.cache === 'hit' && decision.source.kind === 'backend' ? decision.answer : undefined;
     if (entry === undefined) return build(decision);
     const known = prepared.get(entry);
     if (known?.ttlSeconds === decision.ttlSeconds) return known.head;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CachedDecision } from '../../src/pipeline/cachedDecision.js';
-import { backendSource, type Decision } from '../../src/pipeline/decision.js';
+import { backendSource, type Decision, policySource } from '../../src/pipeline/decision.js';
 import { cesboCaller } from '../../src/protocols/cesbo.js';
 import { flussonicCaller } from '../../src/protocols/flussonic.js';
 import { answerHeads } from '../../src/server/answerHeads.js';
@@ -58,6 +58,11 @@ describe('answerHeads', () => {
     expect(headOf(decided)).not.toBe(headOf(decided));
     const stale = { ...hit(ENTRY), cache: 'stale' as const };
     expect(headOf(stale)).not.toBe(headOf(stale));
+    // A connection-limit deny of a cached allow: a hit, but its answer its own, so it takes no prepared head's place.
+    const overLimit = { ...hit(ENTRY), allow: false, source: policySource('connection-limit') };
+    const prepared = headOf(hit(ENTRY));
+    expect(headOf(overLimit)).not.toBe(headOf(overLimit));
+    expect(headOf(hit(ENTRY))).toBe(prepared);
   });
 
   it('keeps the heads of at most so many cached decisions, starting over when full', () => {
