@@ -9,32 +9,38 @@ const MOST_KEPT = 20_000;
  * answered after the end, must not open a session nobody watches, which held the user's slot for `sessions.idleTtl`.
  */
 export class EarlyEnds {
-  /** Key → when it ended, oldest first (a key heard again moves to the end). */
-  private readonly ends = new Map<string, number>();
+  /** Key → the end, oldest first (a key heard again moves to the end). */
+  private readonly ends = new Map<string, HeardEnd>();
 
-  heard(key: string, at: number): void {
+  /** `ended`: whether the end ended a live session, or came before any check of it was answered. */
+  heard(key: string, at: number, ended: HeardEnd['ended']): void {
     this.ends.delete(key);
-    this.ends.set(key, at);
+    this.ends.set(key, { at, ended });
     if (this.ends.size > MOST_KEPT) this.ends.delete(this.ends.keys().next().value!);
   }
 
   /**
-   * When the session `key` ended, if that was after a check of it that began at `startedAt` (the check is late); the
-   * end is forgotten either way, since a check that began after it starts the session anew.
+   * The end of session `key`, if it came after a check of it that began at `startedAt` (the check is late); the end
+   * is forgotten either way, since a check that began after it starts the session anew.
    */
-  endedAfter(key: string, startedAt: number): number | undefined {
+  endedAfter(key: string, startedAt: number): HeardEnd | undefined {
     if (this.ends.size === 0) return undefined;
-    const at = this.ends.get(key);
-    if (at === undefined) return undefined;
+    const end = this.ends.get(key);
+    if (end === undefined) return undefined;
     this.ends.delete(key);
-    return at >= startedAt ? at : undefined;
+    return end.at >= startedAt ? end : undefined;
   }
 
   /** Forgets the ends older than KEEP_MS. */
   prune(now: number): void {
-    for (const [key, at] of this.ends) {
+    for (const [key, { at }] of this.ends) {
       if (at > now - KEEP_MS) return;
       this.ends.delete(key);
     }
   }
+}
+
+export interface HeardEnd {
+  readonly at: number;
+  readonly ended: 'live' | 'unseen';
 }

@@ -102,15 +102,21 @@ export class SessionTracker {
     }
     const key = sessionKey(event.protocol, event.caller, viewer.ip, viewer.session);
     const fresh = startedSession(event, key, now);
+    // The server said the session ended while this check was being decided: the viewer has gone.
+    const late = this.earlyEnds.endedAfter(key, now - (event.durationMs ?? 0));
+    if (late?.ended === 'live') {
+      // A check of a session that was being watched (an update, answered after the end that ended it): no new session,
+      // but the slot it was counted in again is freed (the end listeners).
+      for (const listener of this.endListeners) listener(fresh, 'closed-by-server');
+      return;
+    }
     if (this.live.size >= this.options.maxLive) this.evictOldest();
     this.live.add(fresh);
     this.order.append(fresh);
     this.countIn(fresh.row.route, 1);
     this.options.sink?.(this.rowsHeld.handOut(fresh.row));
-    // The server said it ended while this check was being decided: the viewer has gone, and the slot it was counted
-    // in is freed at once (the end listeners).
-    const endedAt = this.earlyEnds.endedAfter(key, now - (event.durationMs ?? 0));
-    if (endedAt !== undefined) this.end(key, 'closed-by-server', endedAt);
+    // Its first check: the viewer left before it was answered, a session of no length, its slot freed at once.
+    if (late !== undefined) this.end(key, 'closed-by-server', late.at);
   }
 
   /** A later check that names another user names the session, and who a revoke or a filter finds it as. */
@@ -141,9 +147,9 @@ export class SessionTracker {
     if (event.session === undefined) return;
     const key = sessionKey(event.protocol, event.caller, event.ip, event.session);
     const now = this.options.clock.now();
-    this.end(key, 'closed-by-server', now);
+    const wasLive = this.end(key, 'closed-by-server', now);
     // Kept for a check of it still being decided, which is answered after this.
-    this.earlyEnds.heard(key, now);
+    this.earlyEnds.heard(key, now, wasLive ? 'live' : 'unseen');
   }
 
   /** The streaming server still lists the session (one of `find`'s): it is being watched now. */

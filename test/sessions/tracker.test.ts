@@ -189,6 +189,22 @@ describe('SessionTracker', () => {
     expect([...sessions.list().sessions].map((s) => s.session)).toEqual(['s2']);
   });
 
+  it('starts no second session for an update answered after the end of the session it checked, but frees its slot', () => {
+    const { clock, rows, sessions } = tracker();
+    const heard: string[] = [];
+    sessions.onEnd((ended, reason) => heard.push(`${ended.row.session} ${reason}`));
+    sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:mw' }));
+    clock.advance(30_000);
+    // An update_play goes out, the viewer leaves (play_done), then the update's allow comes.
+    sessions.sessionEnded(endedNotice('s1'));
+    const rowsAtEnd = rows.length;
+    clock.advance(300);
+    sessions.checkAnswered({ ...check('s1', { allow: true, decidedBy: 'backend:mw' }), durationMs: 500 });
+    expect(sessions.liveCount()).toBe(0);
+    expect(rows).toHaveLength(rowsAtEnd);
+    expect(heard).toEqual(['s1 closed-by-server', 's1 closed-by-server']);
+  });
+
   it('keeps an end for a late check for ten minutes, not forever', () => {
     const { clock, sessions } = tracker({ idleTtlSeconds: 3600 });
     sessions.sessionEnded(endedNotice('s1'));
