@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RELAY_EVERY_MS, relayObserver, replayInto } from '../../src/cluster/eventRelay.js';
-import type { CheckAnswered, SessionEnded } from '../../src/observe.js';
+import type { CheckAnswered } from '../../src/observe.js';
 import { trackedCheckOf } from '../../src/sessions/trackedCheck.js';
 import { belongsTo } from '../../src/sessions/trackedSession.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckAnswered, SessionEnded } from '../../src/observe.js';
+import type { CheckAnswered } from '../../src/observe.js';
 import { belongsTo } from '../../src/sessions/trackedSession.js';
 import { SessionTracker, sessionKey } from '../../src/sessions/tracker.js';
 import type { SessionRow } from '../../src/sessions/types.js';
