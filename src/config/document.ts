@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { isScalar, parseAllDocuments, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, type Path } from './path.js';
 
@@ -158,7 +158,26 @@ function duplicateKeyProblem(
  * line of a parser message is kept: the rest quotes the file, secrets included.
  */
 export function parseSettingsText(text: string, source: string): unknown {
-  const document = parseDocument(text, { uniqueKeys: true, merge: true, logLevel: 'silent' });
+  const options = { uniqueKeys: true, merge: true, logLevel: 'silent' } as const;
+  const parsed = parseAllDocuments(text, options);
+  const documents = Array.isArray(parsed) ? parsed : [];
+  const document = documents[0] ?? parseDocument('', options);
+  // A second document (after a `---` line) would be read by no one: its deny rules dropped without a word.
+  const more = documents
+    .slice(1)
+    .find(
+      ({ contents, errors }) =>
+        errors.length > 0 || (contents !== null && !(isScalar(contents) && contents.value === null)),
+    );
+  if (more !== undefined) {
+    const line = text.slice(0, more.range[0]).split('\n').length;
+    throw new ConfigError(
+      [
+        `(file): holds a second YAML document (from line ${line}, after a "---" line): everything in it would be ignored; put all settings in one document`,
+      ],
+      source,
+    );
+  }
   const problems = [...document.errors, ...document.warnings].map(
     (issue) =>
       `(file): cannot parse: ${

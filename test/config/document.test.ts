@@ -12,6 +12,21 @@ function problemsOf(text: string): readonly string[] {
 }
 
 describe('parseSettingsText', () => {
+  it('refuses a second YAML document, whose settings (a deny rule, say) would be read by no one', () => {
+    const text = 'routes: {default: {default: allow}}\n---\n# site overrides\nipRules: [deny 203.0.113.0/24]\n';
+    expect(problemsOf(text)).toEqual([
+      '(file): holds a second YAML document (from line 2, after a "---" line): everything in it would be ignored; put all settings in one document',
+    ]);
+    expect(problemsOf('- {login: a, token: A}\n---\n- {login: b, token: B}\n')).toHaveLength(1);
+  });
+
+  it('reads one document, also with a leading "---" or an empty one after it', () => {
+    expect(parseSettingsText('---\nlisten: 127.0.0.1:8088\n', 'bridge.yaml')).toEqual({ listen: '127.0.0.1:8088' });
+    expect(parseSettingsText('listen: 127.0.0.1:8088\n---\n', 'bridge.yaml')).toEqual({ listen: '127.0.0.1:8088' });
+    expect(parseSettingsText('listen: 127.0.0.1:8088\n...\n', 'bridge.yaml')).toEqual({ listen: '127.0.0.1:8088' });
+    expect(parseSettingsText('', 'bridge.yaml')).toBeNull();
+  });
+
   it('names a key given twice and where, in YAML and JSON, plain or quoted, at any depth', () => {
     expect(problemsOf('listen: 1\nlisten: 2\n')).toEqual([
       '(file): cannot parse: the key "listen" is given twice (again at line 2, column 1)',
