@@ -20,10 +20,26 @@ export class ConfigError extends Error {
   }
 }
 
+/** What a key that is also a setting written wrong (`password:S3cret`, `token=abc`, `secret abc`) was meant as. */
+const GLUED = /[\s:=]/;
+
+/**
+ * `key` as a problem names it. A typo can make a secret part of a key (no space after the colon, `=` for `:`): only
+ * what comes before that is shown, the rest masked, with what was probably meant.
+ */
+export function unknownKeyProblem(where: string, key: string, more = ''): string {
+  const at = key.search(GLUED);
+  if (at < 0) return `${where}${key}: unknown key${more}`;
+  const glue = key[at]!;
+  const meant = glue === ':' ? 'a space missing after ":"?' : glue === '=' ? '":" written as "="?' : 'a ":" missing?';
+  return `${where}${key.slice(0, at)}${glue === ':' || glue === '=' ? glue : ' '}***: unknown key (${meant})${more}`;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
+    const prefix = issue.path.length === 0 ? '' : formatPath([...issue.path, '']);
+    return issue.keys.map((key) => unknownKeyProblem(prefix, key));
   }
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     return issue.errors

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { collectDocument, ConfigError, parseSettingsText, readSettingsFile } from './document.js';
+import { collectDocument, ConfigError, parseSettingsText, readSettingsFile, unknownKeyProblem } from './document.js';
 import { packagesSchema, userSchema, type LocalUser, type Packages, type UserIdentity } from './policySchema.js';
 import { userReferenceProblems } from './references.js';
 import type { BridgeConfig } from './schema.js';
@@ -22,25 +22,26 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** A users file is a list of users, or `{users: [...], packages: {...}}`. */
-function fileParts(document: unknown, file: string): { users: unknown; packages: Record<string, unknown> } {
+/** A users file is a list of users, or `{users: [...], packages: {...}}`; `unknown`: its other keys' problems. */
+function fileParts(
+  document: unknown,
+  file: string,
+): { users: unknown; packages: Record<string, unknown>; unknown: string[] } {
   // An empty file is refused rather than read as "no users": it is what a reader sees halfway through a non-atomic
   // write.
   if (document === null || document === undefined)
     throw new ConfigError(['(file): is empty (write [] for a file with no users)'], file);
-  if (Array.isArray(document)) return { users: document, packages: {} };
+  if (Array.isArray(document)) return { users: document, packages: {}, unknown: [] };
   if (!isMapping(document))
     throw new ConfigError(['(top level): expected a list of users, or a mapping with users and packages'], file);
-  const unknown = Object.keys(document).filter((key) => !FILE_KEYS.has(key));
-  if (unknown.length > 0)
-    throw new ConfigError(
-      unknown.map((key) => `${key}: unknown key (a users file holds users and packages)`),
-      file,
-    );
+  // Reported with the rest, not alone: one run names every problem of the file.
+  const unknown = Object.keys(document)
+    .filter((key) => !FILE_KEYS.has(key))
+    .map((key) => unknownKeyProblem('', key, ' (a users file holds users and packages)'));
   const packages = document.packages ?? {};
   if (!isMapping(packages))
-    throw new ConfigError(['packages: expected a mapping of package names to lists of channel ids'], file);
-  return { users: document.users ?? [], packages };
+    throw new ConfigError([...unknown, 'packages: expected a mapping of package names to lists of channel ids'], file);
+  return { users: document.users ?? [], packages, unknown };
 }
 
 /**
@@ -62,7 +63,8 @@ function fileUserSet(
   const { value, problems } = collectDocument(userSetSchema, document, env, (substituted) =>
     userReferenceProblems(substituted, others),
   );
-  if (clashes.length > 0 || problems.length > 0 || !value) throw new ConfigError([...clashes, ...problems], file);
+  if (parts.unknown.length > 0 || clashes.length > 0 || problems.length > 0 || !value)
+    throw new ConfigError([...parts.unknown, ...clashes, ...problems], file);
   return value;
 }
 

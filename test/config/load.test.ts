@@ -43,6 +43,26 @@ describe('every problem of a document in one pass', () => {
     ]);
   });
 
+  it('never shows a secret a typo made part of a key: only what comes before the slip, and what was meant', () => {
+    const problems = problemsOf({
+      users: [
+        { login: 'anna', 'password:SECRET-PW-79': null },
+        { login: 'bob', 'token=SECRET-TOKEN-77': null },
+      ],
+      securetoken: { 'secret LEAKSEC10': null },
+      'admin:{token:LEAK}': 1,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'users[0].password:***: unknown key (a space missing after ":"?)',
+        'users[1].token=***: unknown key (":" written as "="?)',
+        'securetoken.secret ***: unknown key (a ":" missing?)',
+        'admin:***: unknown key (a space missing after ":"?)',
+      ]),
+    );
+    expect(problems.join('\n')).not.toMatch(/SECRET|LEAK/);
+  });
+
   it('refuses a route listing a backend twice, naming the second place', () => {
     const backends = {
       d: { type: 'http', url: 'http://mw.local/check' },

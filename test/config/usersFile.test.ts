@@ -154,6 +154,11 @@ describe('usersFile at start', () => {
     ],
     ['packages: {basic: [a002]}\n', 'packages.basic: also defined in the main config', {}],
     ['users: []\nlisten: 9000\n', 'listen: unknown key (a users file holds users and packages)', {}],
+    [
+      'users:\n  - {login: anna, password:UFILE-SECRET}\n',
+      'users[0].password:***: unknown key (a space missing after ":"?)',
+      {},
+    ],
     ['just text\n', '(top level): expected a list of users', {}],
     ['', '(file): is empty', {}],
     [
@@ -169,7 +174,7 @@ describe('usersFile at start', () => {
 
   it('names every problem of the file at once, a package also in the main config among them', () => {
     const file = newUsersFile(
-      'packages: {basic: [a002]}\nusers:\n  - {login: a, token: t, ip: 10.0.0.1/40}\n  - {login: a, token: t, packages: [nope]}\n',
+      'packages: {basic: [a002]}\nusers:\n  - {login: a, token: t, ip: 10.0.0.1/40}\n  - {login: a, token: t, packages: [nope]}\nextra: 1\n',
     );
     const problems = (() => {
       try {
@@ -180,6 +185,7 @@ describe('usersFile at start', () => {
       return [];
     })();
     expect(problems).toEqual([
+      'extra: unknown key (a users file holds users and packages)',
       'packages.basic: also defined in the main config',
       'users[0].ip: expected an IP address or CIDR such as 10.0.0.0/8 or ::1/128',
       'users[1].login: "a" is also users[0]',
