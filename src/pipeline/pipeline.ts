@@ -63,6 +63,8 @@ function routeSteps(route: RouteConfig, adapters: readonly MiddlewareAdapter[], 
   );
   const asksBackends = adapters.length > 0;
   const backends = route.backends.map((name) => config.backends[name]!);
+  const caching = cache.enabled && asksBackends;
+  const keyOf = decisionKeyOf(cache.key ?? defaultKeyParts(backends));
   const named: (readonly [StepName, DecisionStep | undefined])[] = [
     ['publish', publishStep({ publish: route.publish, denyRedirect })],
     ['ip-rules', ipRulesStep({ rules: config.ipRules, denyRedirect })],
@@ -76,20 +78,13 @@ function routeSteps(route: RouteConfig, adapters: readonly MiddlewareAdapter[], 
         store,
         lifetime: (answer) => lifetimeOf(cache, answer),
         denyRedirect,
+        forgetCached: caching
+          ? (check) =>
+              void store.drop({ keys: [keyOf(check.route, check.viewer)], sessionsOf: [] }).catch(() => undefined)
+          : undefined,
       }),
     ],
-    [
-      'cache',
-      cache.enabled && asksBackends
-        ? cacheStep({
-            settings: cache,
-            store,
-            keyOf: decisionKeyOf(cache.key ?? defaultKeyParts(backends)),
-            sources,
-            now,
-          })
-        : undefined,
-    ],
+    ['cache', caching ? cacheStep({ settings: cache, store, keyOf, sources, now }) : undefined],
     ['backends', backendsStep({ adapters, sources, mode: route.mode, denyRedirect, log })],
   ];
   return named.filter((entry): entry is NamedStep => entry[1] !== undefined);

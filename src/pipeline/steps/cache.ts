@@ -97,6 +97,10 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
       });
     });
     const now = clockNow();
+    // A backend's deny that is not cached (`denyTtl: 0`) must not leave the viewer's earlier allow behind, for the next
+    // failure to serve stale: the deny stands until the middleware says otherwise.
+    if (!joined && entry?.allow && !answer.allow && decidingBackend(answer) !== undefined)
+      if (lifetimeOf(settings, answer) <= 0) void store.drop({ keys: [key], sessionsOf: [] }).catch(() => undefined);
     // After the cache only the backends or, when they all failed (or none is asked), the route's default answer.
     const backendsFailed = answer.source.kind === 'default';
     if (backendsFailed && entry?.allow && now <= entry.freshUntil + settings.staleIfError * 1000)

@@ -1,7 +1,7 @@
 import type { Store } from '../../store/types.js';
 import { bindingKey } from '../cacheKey.js';
 import { decidingBackend, policySource, type StepAnswer } from '../decision.js';
-import type { DecisionStep } from '../types.js';
+import type { Check, DecisionStep } from '../types.js';
 
 export interface TokenBindingInputs {
   /** The route's backends with `bindTokenToIp`. */
@@ -10,6 +10,11 @@ export interface TokenBindingInputs {
   /** How long an answer holds (the binding lives as long as the allow). */
   readonly lifetime: (answer: StepAnswer) => number;
   readonly denyRedirect: string | undefined;
+  /**
+   * Forgets the decision the cache holds for a check (undefined when nothing is cached): the allow of a viewer this
+   * step refused must not answer for it later, stale while the middleware fails, once the binding has ended.
+   */
+  readonly forgetCached?: (check: Check) => void;
 }
 
 type Binding = { readonly ip: string };
@@ -25,6 +30,7 @@ export function tokenBindingStep({
   store,
   lifetime,
   denyRedirect,
+  forgetCached,
 }: TokenBindingInputs): DecisionStep | undefined {
   if (binding.size === 0) return undefined;
   const refused: StepAnswer = { allow: false, source: policySource('token-binding'), redirect: denyRedirect };
@@ -44,6 +50,8 @@ export function tokenBindingStep({
     // Atomic, so of two viewers allowed at the same moment from different IPs the first to claim the token keeps it.
     const owner = await store.claim(key, { ip }, lifetime(answer));
     if (owner === undefined || owner.ip === ip) return answer;
+    // Another IP claimed the token first: the allow the cache just stored for this one is forgotten with it.
+    forgetCached?.(check);
     return refused;
   };
   // Only a binding held in this process answers at once: one not seen here may still be held elsewhere.

@@ -176,6 +176,17 @@ describe('stale-if-error', () => {
     await checkAsAstra(bridge, 'brief-token').expect(403).expect('X-Location', 'http://promo.example.com/');
   });
 
+  it('with denyTtl: 0, forgets the earlier allow a deny from the middleware stands against: no stale allow at the next failure', async () => {
+    // Keyed by IP alone, so the second check lands on the first one's expired allow: the same viewer, now denied.
+    const bridge = bridgeWith({ cache: { key: ['ip'], denyTtl: 0 } });
+    await checkAsAstra(bridge, 'brief-token').expect(200);
+    passes(1200);
+    await checkAsAstra(bridge, 'bad-token').expect(403);
+    await middleware.close();
+    await checkAsAstra(bridge, 'brief-token').expect(403).expect('X-Location', 'http://promo.example.com/');
+    expect(decisionsOf(bridge).at(-1)).toMatchObject({ decision: 'deny', by: 'default' });
+  });
+
   it('does not turn a deny from the middleware into a stale allow', async () => {
     // Keyed by IP alone, so the second viewer lands on the first one's expired allow.
     const bridge = bridgeWith({ cache: { key: ['ip'] } });

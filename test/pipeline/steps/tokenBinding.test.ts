@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tokenBindingStep } from '../../../src/pipeline/steps/tokenBinding.js';
 import { policySource } from '../../../src/pipeline/decision.js';
 import { lifetimeOf } from '../../../src/pipeline/lifetime.js';
+import type { Check } from '../../../src/pipeline/types.js';
 import { sketched } from '../../support/decisions.js';
 import { checkAsAstra, decisionsOf, useCesboBridges } from '../../support/cesboBridges.js';
 import { useReplayedMiddleware } from '../../support/replayedMiddleware.js';
@@ -16,7 +17,7 @@ afterEach(async () => {
 });
 
 /** The step of a route whose one backend binds tokens (or not). */
-function bindingStep(bindTokenToIp = true) {
+function bindingStep(bindTokenToIp = true, forgetCached?: (check: Check) => void) {
   const context = stepInputsFrom({
     backends: { portal: { type: 'http', url: 'http://127.0.0.1:9/check', bindTokenToIp } },
     routes: { default: { backends: ['portal'], denyRedirect: 'http://promo.example.com/' } },
@@ -29,6 +30,7 @@ function bindingStep(bindTokenToIp = true) {
     store,
     lifetime: (answer) => lifetimeOf(config.cache, answer),
     denyRedirect: route.denyRedirect,
+    forgetCached,
   });
 }
 
@@ -106,6 +108,18 @@ describe('tokenBindingStep', () => {
     expect(answers.map((answer) => answer.allow)).toEqual([true, false]);
     expect(answers[1]).toMatchObject({ source: { kind: 'policy', policy: 'token-binding' } });
   });
+
+  it("forgets the cached allow of the IP that lost the claim, and no other's", async () => {
+    const forgotten: string[] = [];
+    const step = bindingStep(true, (check) => forgotten.push(check.viewer.ip!))!;
+    await Promise.all([
+      step(from('203.0.113.1'), nextAnswering(ALLOWED)),
+      step(from('198.51.100.9'), nextAnswering(ALLOWED)),
+    ]);
+    await step(from('198.51.100.10'), nextAnswering(ALLOWED));
+    // The second was refused after its allow was cached; the third before anything was asked or cached.
+    expect(forgotten).toEqual(['198.51.100.9']);
+  });
 });
 
 describe('token binding in a bridge', () => {
@@ -130,6 +144,9 @@ describe('token binding in a bridge', () => {
     const allowed = ips.filter((_, i) => first[i]!.status === 200);
     expect(allowed).toHaveLength(1);
     for (const ip of ips) await checkAsAstra(bridge, 'busy-token', ip).expect(ip === allowed[0] ? 200 : 403);
+    // Only the winner's allow stays cached: a refused IP's would answer for it, stale, once the binding has ended
+    // and the middleware fails.
+    expect(await bridge.bridge.revoke({ token: 'busy-token' })).toMatchObject({ decisions: 1, bindings: 1 });
   });
 
   it('still binds a token when the memory store is full: the binding makes room, dropping the oldest entry', async () => {
