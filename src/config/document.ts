@@ -79,6 +79,17 @@ function substituteEnv(
   }
   const inside = value !== null && typeof value === 'object' ? new Set([...within, value]) : within;
   if (typeof value === 'string') {
+    // Another shell form (`${NAME-x}`, `${NAME:=x}`, `${A:-${B}}`) would stay in the value as text: a secret meant to
+    // come from the environment would be the file's own public text.
+    const unsupported = value.replace(ENV_REFERENCE, (whole, _name, fallback: string | undefined) =>
+      fallback?.includes('${') ? whole : '',
+    );
+    if (unsupported.includes('${')) {
+      problems.push(
+        `${formatPath(path)}: a "\${" that is no \${NAME} or \${NAME:-fallback} (other shell forms and nesting are not substituted)`,
+      );
+      return '';
+    }
     return value.replace(ENV_REFERENCE, (_whole, name: string, fallback: string | undefined) => {
       const found = env[name];
       if (found !== undefined && found !== '') return found;

@@ -43,6 +43,19 @@ describe('every problem of a document in one pass', () => {
     ]);
   });
 
+  it('refuses a shell form of ${...} it does not substitute, rather than keep it as the value (a public "secret")', () => {
+    for (const secret of ['${ST-}', '${ST:=fallback}', '${ST:-${OTHER}}', 'x${ST'])
+      expect(problemsOf({ securetoken: { secret } }, {}), secret).toEqual([
+        'securetoken.secret: a "${" that is no ${NAME} or ${NAME:-fallback} (other shell forms and nesting are not substituted)',
+      ]);
+    // The two forms it does substitute, and a $ that starts no reference (a bcrypt hash's), stay as they were.
+    expect(problemsOf({ securetoken: { secret: '${ST}' } }, { ST: 'from-env-0123' })).toEqual([]);
+    expect(problemsOf({ securetoken: { secret: '${ST:-fallback-0123}' } }, {})).toEqual([]);
+    expect(
+      problemsOf({ users: [{ login: 'a', password: '$2y$04$cAs7C4G2AT7E9AYa64tmmen4ASAYFMKHGz6i9zgjuU1PHmYtjYb2i' }] }),
+    ).toEqual([]);
+  });
+
   it('never shows a secret a typo made part of a key: only what comes before the slip, and what was meant', () => {
     const problems = problemsOf({
       users: [
