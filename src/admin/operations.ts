@@ -149,6 +149,7 @@ export function createOperations(options: OperationsOptions) {
         port: admin.port,
         explicit: admin.explicit,
         inherited: options.inheritedAdmin,
+        tokenSet: admin.token !== undefined,
         log: options.log,
       });
       if (running)

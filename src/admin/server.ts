@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Registry } from 'prom-client';
 import { formatHostPort } from '../config/fields.js';
+import { isLoopbackHost } from '../config/adminSchema.js';
 import type { Logger } from '../log.js';
 import { refusalOf } from '../server/listen.js';
 import type { AdminAuth } from './auth.js';
@@ -170,6 +171,8 @@ export interface AdminListenOptions {
   readonly explicit: boolean;
   /** A listening socket handed over (systemd's `admin` socket): used instead of binding. */
   readonly inherited?: { readonly fd: number };
+  /** Whether `admin.token` is set: without it, a socket handed over must be on a loopback address. */
+  readonly tokenSet?: boolean;
   readonly log: Logger;
   /** How long a request head and a whole request may take (tests shorten them). */
   readonly timing?: AdminTiming;
@@ -267,6 +270,16 @@ export async function listenAdmin(
       return undefined;
     }
     throw new Error(`cannot listen on ${where} (admin.listen): ${code}`);
+  }
+  const bound = server.address();
+  // admin.listen is checked at the config door; a socket systemd hands over is only known here.
+  if (options.inherited !== undefined && !options.tokenSet && typeof bound === 'object' && bound !== null) {
+    if (!isLoopbackHost(bound.address)) {
+      server.close();
+      throw new Error(
+        `admin.token: required when the admin socket systemd passes is not on a loopback address (${formatHostPort(bound.address, bound.port)}): anyone who reaches it could flush and revoke`,
+      );
+    }
   }
   return {
     address: server.address() ?? where,

@@ -12,7 +12,7 @@ const MIN_TOKEN_LENGTH = 16;
  * Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost); `listen` has already checked it is one of
  * those forms or an IP.
  */
-function isLoopbackHost(host: string): boolean {
+export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || (ipaddr.isValid(host) && ipaddr.parse(host).range() === 'loopback');
 }
 

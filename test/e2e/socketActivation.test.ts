@@ -277,6 +277,42 @@ describe('socket activation', { timeout: 90_000 }, () => {
     expect(stderr).toContain('cannot listen on the decisions socket passed by systemd (fd 3): not a TCP socket');
   });
 
+  it('refuses to start, exit 1, with an admin socket not on a loopback address and no admin.token', async () => {
+    const [decisions, admin] = (await freePorts(2)) as [number, number];
+    const activator = spawn(
+      'systemd-socket-activate',
+      [
+        '-l',
+        `127.0.0.1:${decisions}`,
+        '-l',
+        `0.0.0.0:${admin}`,
+        '--fdname=decisions:admin',
+        process.execPath,
+        CLI,
+        'serve',
+        '--config',
+        configFile('open-admin.yaml', '127.0.0.1:1'),
+      ],
+      { cwd: workFolder() },
+    );
+    let stderr = '';
+    const listening = new Promise<void>((resolve) =>
+      activator.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if ((stderr.match(/Listening on/g) ?? []).length === 2) resolve();
+      }),
+    );
+    const code = new Promise((resolve) => activator.on('close', resolve));
+    await listening;
+    // The first connection makes systemd-socket-activate start serve.
+    const caller = connect(decisions, '127.0.0.1').on('error', () => undefined);
+    expect(await code).toBe(1);
+    caller.destroy();
+    expect(stderr).toContain(
+      `admin.token: required when the admin socket systemd passes is not on a loopback address (0.0.0.0:${admin})`,
+    );
+  });
+
   it('without socket activation, the same restart refuses checks (what the socket unit prevents)', async () => {
     const port = (await freePorts(1))[0]!;
     const config = configFile('plain.yaml', `127.0.0.1:${port}`);
