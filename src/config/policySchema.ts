@@ -81,7 +81,9 @@ const ipList = z
 const printable = z
   .string()
   .min(1, 'must not be empty')
-  .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters');
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters')
+  // `?token=++` reads as two spaces: a token (or login) of spaces alone is a typo anyone can send.
+  .refine((text) => text.trim() !== '', 'must not be only spaces');
 
 const password = z.string().superRefine((stored, ctx) => {
   const problem = storedPasswordProblem(stored);

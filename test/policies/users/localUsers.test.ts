@@ -81,6 +81,9 @@ describe('user fields', () => {
     ],
     [{ users: [{ login: 'a\u0007b', token: 't' }] }, 'users[0].login: must not contain control characters'],
     [{ users: [{ login: 'a:b', password: 'p' }] }, 'users[0].login: must not contain ":"'],
+    // `?token=++` is two spaces: a token of spaces alone is one anybody sends by mistake.
+    [{ users: [{ login: 'a', token: '  ' }] }, 'users[0].token: must not be only spaces'],
+    [{ users: [{ login: ' ', token: 't' }] }, 'users[0].login: must not be only spaces'],
     [{ users: [{ login: 'a', token: 't', maxConnections: -1 }] }, 'users[0].maxConnections:'],
     [{ users: [{ login: 'a', token: 't', enable: true }] }, 'users[0].enable: unknown key'],
     [
