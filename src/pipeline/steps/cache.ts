@@ -40,10 +40,16 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
     return lastKey;
   };
 
-  function remember(key: string, viewer: ViewerRequest, answer: StepAnswer): void {
+  /** `held`: what the store held for the key when the check looked (an allow a deny now stands against, say). */
+  function remember(key: string, viewer: ViewerRequest, answer: StepAnswer, held: CachedDecision | undefined): void {
     const backend = decidingBackend(answer);
+    if (backend === undefined) return;
     const ttl = lifetimeOf(settings, answer);
-    if (backend === undefined || ttl <= 0) return;
+    // A backend's deny must not leave the viewer's earlier allow behind for the next failure to serve stale: not with
+    // `denyTtl: 0` (the deny is not stored), nor when the store refuses to store it (Redis full still deletes).
+    // Dropped first, across instances, then the deny is stored: both on one connection, in that order.
+    if (!answer.allow && held?.allow) void store.drop({ keys: [key], sessionsOf: [] }).catch(() => undefined);
+    if (ttl <= 0) return;
     const storedFor = ttl + (answer.allow ? settings.staleIfError : 0);
     // Not awaited: the viewer's answer does not wait for the store.
     void store.set(key, toCached(answer, backend, ttl, clockNow()), storedFor).catch(() => undefined);
@@ -51,9 +57,14 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
   }
 
   /** The rest of the order asked, its answer remembered before any waiting check reads it. */
-  const askAndRemember = (key: string, check: Check, next: Next): Promise<StepAnswer> =>
+  const askAndRemember = (
+    key: string,
+    check: Check,
+    next: Next,
+    held: CachedDecision | undefined,
+  ): Promise<StepAnswer> =>
     next(check).then((fresh) => {
-      remember(key, check.viewer, fresh);
+      remember(key, check.viewer, fresh, held);
       return fresh;
     });
 
@@ -66,9 +77,10 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
     key: string,
     check: Check,
     next: Next,
+    held: CachedDecision | undefined,
     joinedAnother: () => void,
   ): Promise<StepAnswer> {
-    const ask = () => askAndRemember(key, check, next);
+    const ask = () => askAndRemember(key, check, next, held);
     // Waiting for another instance is this check's time too: its budget starts here, and its own ask has what is left.
     const leftMs = Math.max(0, Math.floor(check.startBudget() - performance.now()));
     const shared = await shareMiss<CachedDecision, StepAnswer>(key, leftMs, ask);
@@ -91,16 +103,12 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
     const answer = await once(key, () => {
       joined = false;
       const { shareMiss } = store;
-      if (shareMiss === undefined) return askAndRemember(key, check, next);
-      return askShared(shareMiss.bind(store), key, check, next, () => {
+      if (shareMiss === undefined) return askAndRemember(key, check, next, entry);
+      return askShared(shareMiss.bind(store), key, check, next, entry, () => {
         joined = true;
       });
     });
     const now = clockNow();
-    // A backend's deny that is not cached (`denyTtl: 0`) must not leave the viewer's earlier allow behind, for the next
-    // failure to serve stale: the deny stands until the middleware says otherwise.
-    if (!joined && entry?.allow && !answer.allow && decidingBackend(answer) !== undefined)
-      if (lifetimeOf(settings, answer) <= 0) void store.drop({ keys: [key], sessionsOf: [] }).catch(() => undefined);
     // After the cache only the backends or, when they all failed (or none is asked), the route's default answer.
     const backendsFailed = answer.source.kind === 'default';
     if (backendsFailed && entry?.allow && now <= entry.freshUntil + settings.staleIfError * 1000)

@@ -122,3 +122,35 @@ describe('decision cache on a shared Redis', () => {
     expect(bridge.logs.join('\n')).not.toContain('r3dis-pa55');
   });
 });
+
+describe('a deny on a Redis that refuses writes (full)', () => {
+  it('drops the allow it stands against, which Redis still deletes, so no instance serves it stale at the next failure', async () => {
+    // Keyed by IP alone, so the deny lands on the first viewer's allow: the same viewer, now denied.
+    const bridge = testBridge({
+      cache: { store: 'redis', redisUrl: redis.url, redisTimeoutMs: 200, key: ['ip'] },
+      backends: { mw: { type: 'http', url: `${middleware.url}/auth/check`, timeoutMs: 1000 } },
+    });
+    bridges.push(bridge);
+    await storeReady(bridge);
+    const before = new Set(await watcher.keys('iab:d:*'));
+    await landed(() => check(bridge, 'brief-token').expect(200));
+    const ours = (await watcher.keys('iab:d:*')).filter((key) => !before.has(key));
+    expect(ours).toHaveLength(1);
+    const decisions = async () => (await watcher.exists(...ours)) as number;
+    // The cache step reads the time from Date: faked, so the allow's lifetime (1 s) passes at once.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.advanceTimersByTime(1200);
+      await watcher.config('SET', 'maxmemory', '1');
+      await check(bridge, 'bad-token').expect(403);
+      await vi.waitFor(async () => expect(await decisions()).toBe(0), EVENTUALLY);
+      await watcher.config('SET', 'maxmemory', '0');
+      await middleware.close();
+      await check(bridge, 'brief-token').expect(403);
+      expect(bridge.logs.at(-1)).toContain('"by":"default"');
+    } finally {
+      vi.useRealTimers();
+      await watcher.config('SET', 'maxmemory', '0');
+    }
+  });
+});
