@@ -1,12 +1,15 @@
 import { collectDocument, ConfigError, parseSettingsText, readSettingsFile, type Collected } from './document.js';
 import { referenceProblems } from './references.js';
-import { configSchema, type BridgeConfig } from './schema.js';
+import { configSchema, listenClashProblems, type BridgeConfig } from './schema.js';
 
 // The error every entry point here throws, for callers that only load a config.
 
 /** The configuration in a document, with its references checked; every problem at once. */
 export function collectConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Collected<BridgeConfig> {
-  return collectDocument(configSchema, document, env, referenceProblems);
+  return collectDocument(configSchema, document, env, (substituted) => [
+    ...referenceProblems(substituted),
+    ...listenClashProblems(substituted),
+  ]);
 }
 
 /** Validates an already parsed configuration document. */

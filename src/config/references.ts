@@ -1,5 +1,5 @@
 import { formatPath } from './path.js';
-import { localUserProblems, packagesSchema, userSchema, type UserIdentity } from './policySchema.js';
+import { localUserProblems, type Packages, packagesSchema, userSchema, type UserIdentity } from './policySchema.js';
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -55,7 +55,14 @@ export function userReferenceProblems(
   others: readonly UserIdentity[] = [],
 ): string[] {
   if (!Array.isArray(document.users)) return [];
-  const packages = packagesSchema.safeParse(document.packages ?? {}).data;
+  const given = document.packages ?? {};
+  // Names are checked against the packages given even when one of them is malformed (its own problem), so that one
+  // bad package name does not hide every reference to a package that does not exist.
+  const packages =
+    packagesSchema.safeParse(given).data ??
+    (given !== null && typeof given === 'object' && !Array.isArray(given)
+      ? (Object.fromEntries(Object.keys(given).map((name) => [name, []])) as Packages)
+      : undefined);
   return localUserProblems(userIdentities(document.users), packages, others).map(
     ({ path, message }) => `${formatPath(path)}: ${message}`,
   );

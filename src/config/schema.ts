@@ -73,6 +73,20 @@ function sameSocket(a: { host: string; port: number }, b: { host: string; port: 
   return addressesOf(a.host).some((x) => addressesOf(b.host).some((y) => x === y || covers(x, y) || covers(y, x)));
 }
 
+const CLASH = 'the address listen already takes: the admin listener needs a port of its own';
+
+/**
+ * The admin listener's clash with `listen`, read from the document as written: reported beside every other problem
+ * (the schema's own check runs only on a config otherwise valid, whose admin part it can read).
+ */
+export function listenClashProblems(document: Record<string, unknown>): string[] {
+  const given = (document.admin as { listen?: unknown } | undefined)?.listen;
+  if (given === undefined || given === 'off') return [];
+  const decisions = listen.safeParse(document.listen ?? '127.0.0.1:8088').data;
+  const admin = listen.safeParse(given).data;
+  return decisions && admin && sameSocket(decisions, admin) ? [`admin.listen: ${CLASH}`] : [];
+}
+
 export const configSchema = z
   .strictObject({
     listen: listen.default({ host: '127.0.0.1', port: 8088 }),
@@ -119,7 +133,7 @@ export const configSchema = z
   })
   // Only a chosen admin.listen: the default one, taken, warns and the bridge serves without it (README: admin).
   .refine((config) => !(config.admin.enabled && config.admin.explicit && sameSocket(config.listen, config.admin)), {
-    message: 'the address listen already takes: the admin listener needs a port of its own',
+    message: CLASH,
     path: ['admin', 'listen'],
     when: (payload) => payload.issues.length === 0,
   })

@@ -43,6 +43,22 @@ describe('every problem of a document in one pass', () => {
     ]);
   });
 
+  it('names every problem in one run: a clash beside a missing admin.token, an unknown package beside a bad name', () => {
+    expect(problemsOf({ admin: { listen: '0.0.0.0:8088' } })).toEqual([
+      'admin.token: required when admin.listen is not a loopback address (0.0.0.0): anyone who reaches it could flush and revoke',
+      'admin.listen: the address listen already takes: the admin listener needs a port of its own',
+    ]);
+    expect(
+      problemsOf({
+        packages: { basic: ['a'], 'bad!': ['b'] },
+        users: [{ login: 'a', token: 't', packages: ['nope'] }],
+      }),
+    ).toEqual([
+      expect.stringMatching(/^packages\.bad!: invalid name/),
+      'users[0].packages[0]: unknown package "nope" (defined: basic, bad!)',
+    ]);
+  });
+
   it('refuses a shell form of ${...} it does not substitute, rather than keep it as the value (a public "secret")', () => {
     for (const secret of ['${ST-}', '${ST:=fallback}', '${ST:-${OTHER}}', 'x${ST'])
       expect(problemsOf({ securetoken: { secret } }, {}), secret).toEqual([
