@@ -42,6 +42,15 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
     return issue.keys.map((key) => unknownKeyProblem(prefix, key));
   }
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // Every branch wanted another type here: one line naming them all, not one line per branch.
+    const wanted = issue.errors.map((errors) =>
+      errors.length === 1 && errors[0]!.path.length === 0 ? errors[0] : undefined,
+    );
+    if (wanted.every((inner) => inner?.code === 'invalid_type')) {
+      const types = [...new Set(wanted.map((inner) => (inner as z.core.$ZodIssueInvalidType).expected))];
+      const received = /received (\w+)/.exec(wanted[0]!.message)?.[1];
+      return [`${where}: expected ${types.join(' or ')}${received ? `, received ${received}` : ''}`];
+    }
     return issue.errors
       .flatMap((errors) => errors.map((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] })))
       .flat();

@@ -59,6 +59,14 @@ describe('every problem of a document in one pass', () => {
     ]);
   });
 
+  it('says in one line which types a key takes, where each of its forms wanted another', () => {
+    expect(problemsOf({ listen: [1, 2], admin: { listen: false }, securetoken: { secret: 12345 } })).toEqual([
+      'listen: expected string or number, received array',
+      'admin.listen: expected string or number, received boolean',
+      'securetoken.secret: expected string or array, received number',
+    ]);
+  });
+
   it('refuses a shell form of ${...} it does not substitute, rather than keep it as the value (a public "secret")', () => {
     for (const secret of ['${ST-}', '${ST:=fallback}', '${ST:-${OTHER}}', 'x${ST'])
       expect(problemsOf({ securetoken: { secret } }, {}), secret).toEqual([
