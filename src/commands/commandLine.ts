@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config/document.js';
 import { PACKAGE_ROOT, VERSION } from '../packageRoot.js';
 import { RequestProblem } from '../requestProblem.js';
@@ -78,7 +78,15 @@ function buildProgram(io: CommandLineIo, finish: (code: number) => void): Comman
     .command('serve')
     .description('run the bridge (the default command)')
     .addOption(configOption())
-    .option('--record <dir>', 'write every middleware exchange to DIR as a fixture file, secrets masked')
+    .option(
+      '--record <dir>',
+      'write every middleware exchange to DIR as a fixture file, secrets masked',
+      // `--record -c bridge.yaml` took `-c` as the folder and then refused the file as an extra argument.
+      (dir: string) => {
+        if (dir.startsWith('-')) throw new InvalidArgumentError(`expected a folder, not the option ${dir}`);
+        return dir;
+      },
+    )
     .addOption(
       new Option(
         '--workers <n>',

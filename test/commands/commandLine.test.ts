@@ -25,6 +25,14 @@ describe('command line', () => {
     expect(listen!.code).toBe(2);
   });
 
+  it('refuses an option where --record wants its folder, naming it, not the file after it as an extra argument', async () => {
+    const answer = await runCliInProcess(['serve', '--record', '-c', 'bridge.yaml']);
+    expect(answer.code).toBe(2);
+    expect(answer.stderr.split('\n')[0]).toBe(
+      "error: option '--record <dir>' argument '-c' is invalid. expected a folder, not the option -c",
+    );
+  });
+
   it('refuses an option given twice with exit 2, rather than keeping the last one', async () => {
     const answers = await Promise.all(
       [
