@@ -82,9 +82,8 @@ describe('serve', () => {
       const exited = new Promise<[number | null, string | null]>((resolve) =>
         child.on('close', (code, killedBy) => resolve([code, killedBy])),
       );
-      // Its own code runs and serve is still loading: unheard, the signal ended it. Waited for by the signal itself:
-      // the SIGHUP handler comes a moment earlier, and a loaded machine once stopped the process in between.
-      await vi.waitFor(() => expect(handlesSignal(child.pid!, signal)).toBe(true), { timeout: 15_000, interval: 5 });
+      // Its own code runs (the SIGHUP handler comes first) and serve is still loading: unheard, the signal ended it.
+      await vi.waitFor(() => expect(handlesSignal(child.pid!, 'SIGHUP')).toBe(true), { timeout: 15_000, interval: 5 });
       child.kill(signal);
 
       expect(await exited).toEqual([0, null]);
