@@ -13,8 +13,6 @@ function onHangup(): void {
   else missed = true;
 }
 
-process.on('SIGHUP', onHangup);
-
 /**
  * SIGUSR1 and SIGUSR2 are what logrotate scripts and nginx habits send. Unheard, SIGUSR1 opens
  * Node's inspector on 127.0.0.1:9229 with no password (anyone on the host could then run code in
@@ -59,6 +57,10 @@ function onStop(signal: NodeJS.Signals): void {
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 for (const signal of STOP_SIGNALS) process.on(signal, onStop);
+// Last, after the stop signals' listeners: Node catches SIGTERM and SIGINT itself from its start, so only SIGHUP's
+// handler, seen in /proc/<pid>/status, says that every early signal is kept (a loaded machine once stopped the
+// process between the two, and a SIGINT sent then ended it by the signal).
+process.on('SIGHUP', onHangup);
 
 /** Handles SIGTERM and SIGINT from now on; one that arrived before any handler is handled at once. */
 export function handleStopsWith(next: (signal: NodeJS.Signals) => void): void {
