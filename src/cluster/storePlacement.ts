@@ -55,6 +55,8 @@ export const PLACEMENT: Readonly<Record<keyof Store, Placement>> = {
   onDrop: 'local',
   health: 'local',
   close: 'local',
+  // Not a method: set by the worker store itself.
+  decisionsElsewhere: 'absent',
 };
 
 export function placementOf(method: string): Placement | undefined {

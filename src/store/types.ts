@@ -66,6 +66,11 @@ export interface Store {
   onDrop(listener: (event: DropEvent) => void): () => void;
   health(): StoreHealth;
   close(): Promise<void>;
+  /**
+   * Set when other processes cache decisions this store cannot read (a worker's own, under `serve --workers` on the
+   * memory store): a backend's deny then drops its key everywhere, whatever this process held for it.
+   */
+  readonly decisionsElsewhere?: boolean;
 }
 
 /** What `shareMiss` ends with: what this caller's `ask` answered, or the value another instance stored. */

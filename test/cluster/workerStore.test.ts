@@ -31,6 +31,15 @@ const decisionKey = `${decisionKeyPrefix('default')}k1`;
 const allow = { allow: true, decidedBy: 'backend:portal' };
 
 describe('workerStore with the memory store shared through the primary', () => {
+  it("drops a decision in every worker's own cache, and says other workers cache decisions of their own", async () => {
+    const { one, two, workers } = group();
+    await two.set(decisionKey, allow, 60);
+    expect(await one.get(decisionKey)).toBeUndefined();
+    expect(one.decisionsElsewhere).toBe(true);
+    await one.drop({ keys: [decisionKey], sessionsOf: [] });
+    expect(await workers[1]!.local.get(decisionKey)).toBeUndefined();
+  });
+
   it('holds a token binding across workers: the first claim wins everywhere', async () => {
     const { one, two, shared } = group();
     const key = bindingKey('tok');

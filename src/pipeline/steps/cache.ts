@@ -46,9 +46,11 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
     if (backend === undefined) return;
     const ttl = lifetimeOf(settings, answer);
     // A backend's deny must not leave the viewer's earlier allow behind for the next failure to serve stale: not with
-    // `denyTtl: 0` (the deny is not stored), nor when the store refuses to store it (Redis full still deletes).
+    // `denyTtl: 0` (the deny is not stored), nor when the store refuses to store it (Redis full still deletes), nor in
+    // another worker's own cache (`serve --workers`), which this one cannot see.
     // Dropped first, across instances, then the deny is stored: both on one connection, in that order.
-    if (!answer.allow && held?.allow) void store.drop({ keys: [key], sessionsOf: [] }).catch(() => undefined);
+    if (!answer.allow && (held?.allow || store.decisionsElsewhere))
+      void store.drop({ keys: [key], sessionsOf: [] }).catch(() => undefined);
     if (ttl <= 0) return;
     const storedFor = ttl + (answer.allow ? settings.staleIfError : 0);
     // Not awaited: the viewer's answer does not wait for the store.
