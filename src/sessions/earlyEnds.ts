@@ -20,15 +20,17 @@ export class EarlyEnds {
   }
 
   /**
-   * The end of session `key`, if it came after a check of it that began at `startedAt` (the check is late); the end
-   * is forgotten either way, since a check that began after it starts the session anew.
+   * The end of session `key`, if it came after a check of it that began at `startedAt` (the check is late). Kept for
+   * every other late check of it (two may be under way at once); forgotten once a check began after it, which starts
+   * the session anew.
    */
   endedAfter(key: string, startedAt: number): HeardEnd | undefined {
     if (this.ends.size === 0) return undefined;
     const end = this.ends.get(key);
     if (end === undefined) return undefined;
+    if (end.at >= startedAt) return end;
     this.ends.delete(key);
-    return end.at >= startedAt ? end : undefined;
+    return undefined;
   }
 
   /** Forgets the ends older than KEEP_MS. */

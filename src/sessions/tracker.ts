@@ -116,7 +116,10 @@ export class SessionTracker {
     this.countIn(fresh.row.route, 1);
     this.options.sink?.(this.rowsHeld.handOut(fresh.row));
     // Its first check: the viewer left before it was answered, a session of no length, its slot freed at once.
-    if (late !== undefined) this.end(key, 'closed-by-server', late.at);
+    if (late === undefined) return;
+    this.end(key, 'closed-by-server', late.at);
+    // Another check of it still under way is no new session either: it has its row now.
+    this.earlyEnds.heard(key, late.at, 'live');
   }
 
   /** A later check that names another user names the session, and who a revoke or a filter finds it as. */

@@ -205,6 +205,17 @@ describe('SessionTracker', () => {
     expect(heard).toEqual(['s1 closed-by-server', 's1 closed-by-server']);
   });
 
+  it('leaves one row, and no live session, when two checks of a session were under way as it ended', () => {
+    const { clock, rows, sessions } = tracker();
+    clock.advance(500);
+    sessions.sessionEnded(endedNotice('s1'));
+    clock.advance(300);
+    for (const durationMs of [600, 400])
+      sessions.checkAnswered({ ...check('s1', { allow: true, decidedBy: 'backend:mw' }), durationMs });
+    expect(sessions.liveCount()).toBe(0);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(1);
+  });
+
   it('keeps an end for a late check for ten minutes, not forever', () => {
     const { clock, sessions } = tracker({ idleTtlSeconds: 3600 });
     sessions.sessionEnded(endedNotice('s1'));
