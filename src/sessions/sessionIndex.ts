@@ -34,6 +34,14 @@ export class SessionIndex {
     return found.find((tracked) => isViewerOf(tracked, protocol, ip));
   }
 
+  /** The one session of this id from this caller in `protocol`, whatever its viewer's address; undefined if none or several. */
+  onlyOne(caller: string | undefined, session: string, protocol: string): TrackedSession | undefined {
+    const found = this.byCaller.get(caller ?? '')?.get(session);
+    const all = found === undefined ? [] : Array.isArray(found) ? found : [found];
+    const mine = all.filter((tracked) => tracked.row.protocol === protocol);
+    return mine.length === 1 ? mine[0] : undefined;
+  }
+
   /**
    * By `sessionKey(protocol, caller, ip, session)`: protocol, caller and address hold no line break, so the first
    * three end them and the rest is the id (which may hold one).

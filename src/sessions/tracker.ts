@@ -148,7 +148,9 @@ export class SessionTracker {
   sessionEnded(event: SessionEnded): void {
     // A notification that names no session ends none.
     if (event.session === undefined) return;
-    const key = sessionKey(event.protocol, event.caller, event.ip, event.session);
+    // A notification that names no viewer address (a proxy dropped it) ends the one session of that id, if one.
+    const only = event.ip === undefined ? this.live.onlyOne(event.caller, event.session, event.protocol) : undefined;
+    const key = only?.key ?? sessionKey(event.protocol, event.caller, event.ip, event.session);
     const now = this.options.clock.now();
     const wasLive = this.end(key, 'closed-by-server', now);
     // Kept for a check of it still being decided, which is answered after this.

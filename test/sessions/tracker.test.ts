@@ -216,6 +216,17 @@ describe('SessionTracker', () => {
     expect(new Set(rows.map((row) => row.id)).size).toBe(1);
   });
 
+  it('ends the one session of an id on a notification that names no viewer address, and none of several', () => {
+    const { sessions } = tracker();
+    sessions.checkAnswered(check('s1', { allow: true, decidedBy: 'backend:mw' }));
+    sessions.sessionEnded(endedNotice('s1', { ip: undefined }));
+    expect(sessions.liveCount()).toBe(0);
+    sessions.checkAnswered(check('s2', { allow: true, decidedBy: 'backend:mw' }, { ip: '203.0.113.7' }));
+    sessions.checkAnswered(check('s2', { allow: true, decidedBy: 'backend:mw' }, { ip: '198.51.100.9' }));
+    sessions.sessionEnded(endedNotice('s2', { ip: undefined }));
+    expect(sessions.liveCount()).toBe(2);
+  });
+
   it('keeps an end for a late check for ten minutes, not forever', () => {
     const { clock, sessions } = tracker({ idleTtlSeconds: 3600 });
     sessions.sessionEnded(endedNotice('s1'));
