@@ -89,7 +89,8 @@ function readsAs(name: string, key: string): 'key' | 'array' | undefined {
   if (rest === key.length) return 'key';
   const after = name.charCodeAt(at + key.length);
   if (after === NUL) return 'key';
-  return after === BRACKET ? 'array' : undefined;
+  // PHP reads `token[…]` as an array only with its `]`: `token[` alone is its `token_`, another parameter.
+  return after === BRACKET && name.includes(']', at + key.length) ? 'array' : undefined;
 }
 
 /**
@@ -103,6 +104,14 @@ function nameAt(raw: string, start: number, key: string): boolean {
     if ((code >= 0x41 && code <= 0x5a ? code + 0x20 : code) !== key.charCodeAt(i)) return false;
   }
   return true;
+}
+
+/** Whether the name of the pair ending at `end`, from `from` on, holds a `]` (PHP's array form needs one). */
+function closesInName(raw: string, from: number, end: number): boolean {
+  const equals = raw.indexOf('=', from);
+  const nameEnd = equals === -1 || equals > end ? end : equals;
+  const closing = raw.indexOf(']', from);
+  return closing !== -1 && closing < nameEnd;
 }
 
 /** The value of the pair whose name ends at `nameEnd`: past its first `=` (a name cut at a NUL runs on to it). */
@@ -124,9 +133,10 @@ function singleInText(raw: string, key: string): string | undefined {
       // What follows the name decides (cheaply) whether its letters are worth comparing: see readsAs.
       const after = keyEnd === end ? EQUALS : raw.charCodeAt(keyEnd);
       if ((after === EQUALS || after === BRACKET || after === NUL) && nameAt(raw, at, key)) {
-        if (after === BRACKET) throw arrayForm(key);
-        if (value !== undefined) throw repeated(key);
-        value = pairValue(raw, keyEnd, end);
+        if (after !== BRACKET) {
+          if (value !== undefined) throw repeated(key);
+          value = pairValue(raw, keyEnd, end);
+        } else if (closesInName(raw, keyEnd, end)) throw arrayForm(key);
       }
     }
     start = end + 1;

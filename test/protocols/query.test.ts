@@ -30,6 +30,10 @@ describe('parseQuery', () => {
     for (const raw of ['token[]=a', 'Token[x]=a', 'token=a&token[]=b', 'token%5B%5D=a', '%20token[]=a'])
       expect(() => single(readableQuery(raw), 'token'), raw).toThrow(/given as token\[…\]/);
     expect(single(parseQuery('tokens[0]=b&tokenx=1'), 'token')).toBeUndefined();
+    // Without its `]`, PHP reads `token[` as `token_`: another parameter, not refused.
+    expect(single(readableQuery('token[=x&token=a'), 'token')).toBe('a');
+    expect(single('token[=x&token=a', 'token')).toBe('a');
+    expect(() => single('token[a]=x', 'token')).toThrow(/given as token\[…\]/);
     expect(single('tokens[0]=b&tokenx=1', 'token')).toBeUndefined();
   });
 
