@@ -55,8 +55,7 @@ export const PLACEMENT: Readonly<Record<keyof Store, Placement>> = {
   onDrop: 'local',
   health: 'local',
   close: 'local',
-  // Not a method: set by the worker store itself.
-  decisionsElsewhere: 'absent',
+  dropAllows: { everywhere: () => true },
 };
 
 export function placementOf(method: string): Placement | undefined {

@@ -120,8 +120,6 @@ export function workerStore(local: Store, askPrimary: AskPrimary, clock: Pick<Cl
       'token bindings and session counts kept in this worker';
     return { ...health, ok: false, detail };
   };
-  // The other workers cache decisions of their own: one's allow must not outlive another's deny (see the cache step).
-  store.decisionsElsewhere = true;
   return store as unknown as Store;
 }
 

@@ -129,6 +129,10 @@ export function memoryStore(options: MemoryStoreOptions): Store {
     },
     notedUnder,
     drop: async (what) => drop(what),
+    async dropAllows(keys) {
+      const allows = keys.filter((key) => (values.get(key) as { allow?: unknown } | undefined)?.allow === true);
+      if (allows.length > 0) drop({ keys: allows, sessionsOf: [] });
+    },
     dropPrefix: async (prefix) => dropPrefix(prefix),
     onDrop(listener) {
       listeners.add(listener);

@@ -67,10 +67,11 @@ export interface Store {
   health(): StoreHealth;
   close(): Promise<void>;
   /**
-   * Set when other processes cache decisions this store cannot read (a worker's own, under `serve --workers` on the
-   * memory store): a backend's deny then drops its key everywhere, whatever this process held for it.
+   * Drops each of `keys` where it holds an allow, and nothing else: in this process, and under `serve --workers` on the
+   * memory store in every worker's own cache, which another worker cannot read. Left out where the store's reads are
+   * the shared view (Redis): a deny drops the allow it read there.
    */
-  readonly decisionsElsewhere?: boolean;
+  dropAllows?(keys: readonly string[]): Promise<void>;
 }
 
 /** What `shareMiss` ends with: what this caller's `ask` answered, or the value another instance stored. */

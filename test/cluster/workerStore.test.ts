@@ -31,13 +31,15 @@ const decisionKey = `${decisionKeyPrefix('default')}k1`;
 const allow = { allow: true, decidedBy: 'backend:portal' };
 
 describe('workerStore with the memory store shared through the primary', () => {
-  it("drops a decision in every worker's own cache, and says other workers cache decisions of their own", async () => {
+  it("drops an allow in every worker's own cache, and leaves a deny where it is", async () => {
     const { one, two, workers } = group();
+    const otherKey = `${decisionKeyPrefix('default')}k2`;
     await two.set(decisionKey, allow, 60);
+    await two.set(otherKey, { allow: false, decidedBy: 'backend:portal' }, 60);
     expect(await one.get(decisionKey)).toBeUndefined();
-    expect(one.decisionsElsewhere).toBe(true);
-    await one.drop({ keys: [decisionKey], sessionsOf: [] });
+    await one.dropAllows!([decisionKey, otherKey]);
     expect(await workers[1]!.local.get(decisionKey)).toBeUndefined();
+    expect(await workers[1]!.local.get(otherKey)).toMatchObject({ allow: false });
   });
 
   it('holds a token binding across workers: the first claim wins everywhere', async () => {

@@ -48,14 +48,25 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
     // A backend's deny must not leave the viewer's earlier allow behind for the next failure to serve stale: not with
     // `denyTtl: 0` (the deny is not stored), nor when the store refuses to store it (Redis full still deletes), nor in
     // another worker's own cache (`serve --workers`), which this one cannot see.
-    // Dropped first, across instances, then the deny is stored: both on one connection, in that order.
-    if (!answer.allow && (held?.allow || store.decisionsElsewhere))
-      void store.drop({ keys: [key], sessionsOf: [] }).catch(() => undefined);
+    // The allows dropped first, then the deny stored: on Redis the drop's announcement reaches the near-caches after.
+    const dropping = answer.allow ? undefined : dropAllowsOf(key, held);
     if (ttl <= 0) return;
     const storedFor = ttl + (answer.allow ? settings.staleIfError : 0);
+    const cached = toCached(answer, backend, ttl, clockNow());
     // Not awaited: the viewer's answer does not wait for the store.
-    void store.set(key, toCached(answer, backend, ttl, clockNow()), storedFor).catch(() => undefined);
+    const storeIt = () => void store.set(key, cached, storedFor).catch(() => undefined);
+    if (dropping === undefined) storeIt();
+    else void dropping.then(storeIt);
     if (answer.allow) noteAllow(store, key, viewer, answer, storedFor);
+  }
+
+  /**
+   * Drops the allows `key` holds before a deny is stored: wherever they are (every worker's own cache), or, on a store
+   * whose read was the shared view, the one read.
+   */
+  function dropAllowsOf(key: string, held: CachedDecision | undefined): Promise<unknown> | undefined {
+    if (store.dropAllows) return store.dropAllows([key]).catch(() => undefined);
+    return held?.allow ? store.drop({ keys: [key], sessionsOf: [] }).catch(() => undefined) : undefined;
   }
 
   /** The rest of the order asked, its answer remembered before any waiting check reads it. */
