@@ -282,7 +282,7 @@ export async function listenAdmin(
     }
   }
   return {
-    address: server.address() ?? where,
+    address: bound ?? where,
     close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
         const cut = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -73,18 +73,19 @@ function sameSocket(a: { host: string; port: number }, b: { host: string; port: 
   return addressesOf(a.host).some((x) => addressesOf(b.host).some((y) => x === y || covers(x, y) || covers(y, x)));
 }
 
-const CLASH = 'the address listen already takes: the admin listener needs a port of its own';
-
 /**
- * The admin listener's clash with `listen`, read from the document as written: reported beside every other problem
- * (the schema's own check runs only on a config otherwise valid, whose admin part it can read).
+ * The admin listener's clash with `listen`, read from the document as written, so that it is reported beside every
+ * other problem (a check inside the schema runs only on a config otherwise valid). Only a chosen admin.listen: the
+ * default one, taken, warns and the bridge serves without it (README: admin).
  */
 export function listenClashProblems(document: Record<string, unknown>): string[] {
   const given = (document.admin as { listen?: unknown } | undefined)?.listen;
   if (given === undefined || given === 'off') return [];
   const decisions = listen.safeParse(document.listen ?? '127.0.0.1:8088').data;
   const admin = listen.safeParse(given).data;
-  return decisions && admin && sameSocket(decisions, admin) ? [`admin.listen: ${CLASH}`] : [];
+  return decisions && admin && sameSocket(decisions, admin)
+    ? ['admin.listen: the address listen already takes: the admin listener needs a port of its own']
+    : [];
 }
 
 export const configSchema = z
@@ -131,12 +132,7 @@ export const configSchema = z
       )
       .optional(),
   })
-  // Only a chosen admin.listen: the default one, taken, warns and the bridge serves without it (README: admin).
-  .refine((config) => !(config.admin.enabled && config.admin.explicit && sameSocket(config.listen, config.admin)), {
-    message: CLASH,
-    path: ['admin', 'listen'],
-    when: (payload) => payload.issues.length === 0,
-  })
+  // An admin.listen that clashes with listen is checked in listenClashProblems, beside every other problem.
   // Names one part uses and another defines (a route's backends, users' packages) are checked in references.ts.
   .transform((config) => {
     const routes = config.routes ?? { default: route.parse({ backends: Object.keys(config.backends) }) };

@@ -54,9 +54,8 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
     const storedFor = ttl + (answer.allow ? settings.staleIfError : 0);
     const cached = toCached(answer, backend, ttl, clockNow());
     // Not awaited: the viewer's answer does not wait for the store.
-    const storeIt = () => void store.set(key, cached, storedFor).catch(() => undefined);
-    if (dropping === undefined) storeIt();
-    else void dropping.then(storeIt);
+    if (dropping === undefined) void store.set(key, cached, storedFor).catch(() => undefined);
+    else void dropping.then(() => store.set(key, cached, storedFor)).catch(() => undefined);
     if (answer.allow) noteAllow(store, key, viewer, answer, storedFor);
   }
 
