@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { ReusedConnectionLost } from './boundedSocket.js';
 import { MAX_ANSWER_BYTES, TransportError, type MiddlewareAnswer } from './exchange.js';
 import { classify } from './transportErrors.js';
 
@@ -8,6 +9,14 @@ const UNREAD = Buffer.alloc(0);
 const NO_HEADERS_YET: MiddlewareAnswer['headers'] = Object.freeze({});
 
 const NO_LONGER_NEEDED = () => new TransportError('cancelled', 'no longer needed');
+
+/**
+ * Times one request is sent again after a kept-alive connection was lost under it. Each loss takes
+ * a connection that carried an answer before, and the pool holds few; a fresh connection is never
+ * lost this way (it fails as `reset`), so a retry on one ends it. The bound is for a pool of many
+ * connections all closed as idle at once.
+ */
+export const MAX_RESENDS = 3;
 
 function timedOut(collector: AnswerCollector): void {
   collector.giveUp(new TransportError('timeout', 'no complete answer within timeoutMs'));
@@ -27,6 +36,11 @@ function timedOut(collector: AnswerCollector): void {
  * in would outlast both. One native timer per request does it. `signal` (the
  * route's budget, or the race of `mode: any`) cancels; nothing is allocated
  * for it beyond its listener.
+ *
+ * A request lost with a kept-alive connection the middleware closed as it
+ * went out (boundedSocket.ts) is sent again, within the same `timeoutMs`:
+ * the middleware never answered it, and the viewer is not to be denied for
+ * the middleware's idle timeout.
  */
 export class AnswerCollector implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
@@ -40,13 +54,17 @@ export class AnswerCollector implements Dispatcher.DispatchHandler {
   private headers: MiddlewareAnswer['headers'] = NO_HEADERS_YET;
   private chunks: Buffer[] | undefined;
   private size = 0;
+  private resends = 0;
 
+  /** `dispatcher`, `request`: where the request goes again, and what it is, after a kept-alive connection was lost under it. */
   constructor(
     private readonly resolve: (answer: MiddlewareAnswer) => void,
     private readonly reject: (failure: TransportError) => void,
     timeoutMs: number,
     private readonly keepBody: boolean,
     private readonly signal: AbortSignal | undefined,
+    private readonly dispatcher?: Dispatcher,
+    private readonly request?: Dispatcher.DispatchOptions,
   ) {
     // The collector itself is the timer's argument and the signal's listener: no closure per request for either.
     this.timer = setTimeout(timedOut, timeoutMs, this);
@@ -117,6 +135,15 @@ export class AnswerCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (error instanceof ReusedConnectionLost && this.request !== undefined && this.resends < MAX_RESENDS) {
+      this.resends += 1;
+      this.controller = undefined;
+      // After undici is done with the lost connection: the request goes to whichever connection it has next.
+      queueMicrotask(() => {
+        if (!this.settled) this.dispatcher!.dispatch(this.request!, this);
+      });
+      return;
+    }
     this.fail(error);
   }
 }

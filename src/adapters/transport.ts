@@ -120,33 +120,33 @@ export class MiddlewareClient {
     answered: (answer: MiddlewareAnswer) => void,
     failed: (failure: unknown) => void,
   ): void {
-    const { observe } = this;
+    const { observe, agent } = this;
     const keepBody = body === 'read' || observe !== undefined;
+    const request = {
+      origin: outbound.origin,
+      path: outbound.path,
+      method: outbound.method ?? 'GET',
+      headers: outbound.headers,
+      body: outbound.body,
+    };
     const collector =
       observe === undefined
-        ? new AnswerCollector(answered, failed, timeoutMs, keepBody, signal)
+        ? new AnswerCollector(answered, failed, timeoutMs, keepBody, signal, agent, request)
         : new AnswerCollector(
             (answer) => observed(observe, outbound, answer, () => answered(answer), failed),
             (failure) => observed(observe, outbound, failure, () => failed(failure), failed),
             timeoutMs,
             keepBody,
             signal,
+            agent,
+            request,
           );
     // Cancelled before it was sent: the caller (and an observer) hears so at once.
     if (signal?.aborted) {
       collector.handleEvent();
       return;
     }
-    this.agent.dispatch(
-      {
-        origin: outbound.origin,
-        path: outbound.path,
-        method: outbound.method ?? 'GET',
-        headers: outbound.headers,
-        body: outbound.body,
-      },
-      collector,
-    );
+    agent.dispatch(request, collector);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /** What went wrong with a middleware request, in the bridge's words: undici's errors mapped to error kinds. */
-import { BadAnswerHead } from './boundedSocket.js';
+import { BadAnswerHead, ReusedConnectionLost } from './boundedSocket.js';
 import { TransportError } from './exchange.js';
 import type { BackendErrorKind } from './types.js';
 
@@ -27,6 +27,8 @@ export function classify(error: unknown): TransportError {
   // The bridge's own reasons (timeout, cancelled, too large) come back as they were given.
   if (error instanceof TransportError) return error;
   if (error instanceof BadAnswerHead) return new TransportError('bad-answer', error.message);
+  // Lost again and again (every resend): as any connection cut off before the answer.
+  if (error instanceof ReusedConnectionLost) return new TransportError('reset', `connection failed (${error.message})`);
   const code = errorCode(error) ?? 'unknown';
   if (code.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError')
     return new TransportError('unparseable', `malformed HTTP answer (${code})`);

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AnswerCollector } from '../../src/adapters/answerCollector.js';
+import type { Dispatcher } from 'undici';
+import { AnswerCollector, MAX_RESENDS } from '../../src/adapters/answerCollector.js';
+import { ReusedConnectionLost } from '../../src/adapters/boundedSocket.js';
 import { MAX_ANSWER_BYTES, type MiddlewareAnswer, TransportError } from '../../src/adapters/exchange.js';
 
 /** What undici hands a dispatch handler to end its request with; here it only records the reason. */
@@ -128,5 +130,79 @@ describe('AnswerCollector', () => {
     expect(outcome.failure).toBeInstanceOf(TransportError);
     expect(outcome.failure).toMatchObject({ kind: 'reset', message: 'connection failed (UND_ERR_SOCKET)' });
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  describe('after a kept-alive connection was lost under the request', () => {
+    /** A collector whose resends go to a dispatcher that only counts them. */
+    function resending(timeoutMs = 1000) {
+      const outcome: { answer?: MiddlewareAnswer; failure?: unknown } = {};
+      const resent: unknown[] = [];
+      const dispatcher = { dispatch: (request: unknown) => resent.push(request) } as unknown as Dispatcher;
+      const request = { origin: 'http://127.0.0.1:1', path: '/check', method: 'GET' } as const;
+      const collector = new AnswerCollector(
+        (answer) => (outcome.answer = answer),
+        (failure) => (outcome.failure = failure),
+        timeoutMs,
+        true,
+        undefined,
+        dispatcher,
+        request,
+      );
+      return { collector, outcome, resent, request, ...fakeController() };
+    }
+
+    it('sends the same request again, and the answer that comes then is the answer', async () => {
+      const { collector, controller, outcome, resent, request } = resending();
+      collector.onRequestStart(controller);
+      collector.onResponseError(controller, new ReusedConnectionLost());
+      await Promise.resolve();
+      expect(resent).toEqual([request]);
+      expect(outcome).toEqual({});
+      collector.onRequestStart(controller);
+      collector.onResponseStart(controller, 200, {});
+      collector.onResponseEnd();
+      expect(outcome.answer).toMatchObject({ status: 200 });
+    });
+
+    it(`sends it at most ${MAX_RESENDS} times, then fails it as a reset`, async () => {
+      const { collector, controller, outcome, resent } = resending();
+      for (let lost = 0; lost <= MAX_RESENDS; lost++) {
+        collector.onRequestStart(controller);
+        collector.onResponseError(controller, new ReusedConnectionLost());
+        await Promise.resolve();
+      }
+      expect(resent).toHaveLength(MAX_RESENDS);
+      expect(outcome.failure).toMatchObject({ kind: 'reset' });
+    });
+
+    it('keeps the one deadline: a resend does not start the time over', async () => {
+      const { collector, controller, outcome, resent } = resending(1000);
+      collector.onRequestStart(controller);
+      vi.advanceTimersByTime(900);
+      collector.onResponseError(controller, new ReusedConnectionLost());
+      await Promise.resolve();
+      expect(resent).toHaveLength(1);
+      vi.advanceTimersByTime(100);
+      expect(outcome.failure).toMatchObject({ kind: 'timeout' });
+    });
+
+    it('does not send again once the request was given up meanwhile', async () => {
+      const { collector, controller, outcome, resent } = resending();
+      collector.onRequestStart(controller);
+      collector.onResponseError(controller, new ReusedConnectionLost());
+      collector.giveUp(new TransportError('cancelled', 'no longer needed'));
+      await Promise.resolve();
+      expect(resent).toEqual([]);
+      expect(outcome.failure).toMatchObject({ kind: 'cancelled' });
+    });
+
+    it('fails any other error at once, without sending again', async () => {
+      const { collector, controller, outcome, resent } = resending();
+      collector.onRequestStart(controller);
+      collector.onResponseError(controller, Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+      await Promise.resolve();
+      expect(resent).toEqual([]);
+      expect(outcome.failure).toMatchObject({ kind: 'reset' });
+    });
   });
 });

@@ -2,7 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MiddlewareClient, TransportError } from '../../src/adapters/transport.js';
-import { answer, startFaultServer, type FaultScript, type FaultServer } from '../support/faultServer.js';
+import { answer, type FaultScript, type FaultServer, startFaultServer } from '../support/faultServer.js';
 import { MIDDLEWARE_FAULTS, provesTimeout } from '../support/middlewareFaults.js';
 import { closedPort } from '../support/replayServer.js';
 import { adapterFrom, astraViewer, check } from './support.js';
@@ -130,6 +130,67 @@ describe('heads on a kept-alive connection', () => {
       new AbortController().signal,
     );
     expect([answered.status, answered.headers['x-session-name']]).toEqual([200, 'after-103']);
+  });
+});
+
+describe('a kept-alive connection the middleware closes as a request goes out', () => {
+  const ok = (name: string) => answer('200 OK', [`X-Session-Name: ${name}`], 'ok');
+  /** A client of one connection: the second request goes out on the connection the first was answered on. */
+  async function twoChecks(name: string, second: FaultScript, retried?: FaultScript) {
+    sequences.set(name, [{ kind: 'bytes', bytes: ok('first') }, second, ...(retried ? [retried] : [])]);
+    const oneConnection = new MiddlewareClient(undefined, 1);
+    const asked = server.requestLines.length;
+    const send = () => oneConnection.send({ origin: server.url, path: `/${name}/check`, headers: {} }, TIMEOUT_MS);
+    try {
+      expect((await send()).headers['x-session-name']).toBe('first');
+      const outcome = await send().catch((error: unknown) => error);
+      return { outcome, requests: server.requestLines.length - asked };
+    } finally {
+      await oneConnection.close();
+    }
+  }
+
+  it('sends the request again on a new connection when the old one ends before any byte of the answer', async () => {
+    const { outcome, requests } = await twoChecks(
+      'idle-closed',
+      { kind: 'bytes-then-close', bytes: '' },
+      { kind: 'bytes', bytes: ok('again') },
+    );
+    expect((outcome as { headers: Record<string, string> }).headers['x-session-name']).toBe('again');
+    expect(requests).toBe(3);
+  });
+
+  it('does the same when the old one is reset instead', async () => {
+    const { outcome, requests } = await twoChecks(
+      'idle-reset',
+      { kind: 'reset' },
+      { kind: 'bytes', bytes: ok('again') },
+    );
+    expect((outcome as { headers: Record<string, string> }).headers['x-session-name']).toBe('again');
+    expect(requests).toBe(3);
+  });
+
+  it('does not send again once the answer has begun: an answer cut off is a reset', async () => {
+    const { outcome, requests } = await twoChecks('cut-after-start', {
+      kind: 'bytes-then-close',
+      bytes: 'HTTP/1.1 200 OK\r\nContent-Le',
+    });
+    expect(outcome).toMatchObject({ kind: 'reset' });
+    expect(requests).toBe(2);
+  });
+
+  it('does not send again on a fresh connection that ends unanswered: a reset, asked once', async () => {
+    sequences.set('fresh-closed', [{ kind: 'bytes-then-close', bytes: '' }]);
+    const fresh = new MiddlewareClient(undefined, 1);
+    const asked = server.requestLines.length;
+    try {
+      await expect(
+        fresh.send({ origin: server.url, path: '/fresh-closed/check', headers: {} }, TIMEOUT_MS),
+      ).rejects.toMatchObject({ kind: 'reset' });
+      expect(server.requestLines.length - asked).toBe(1);
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
