@@ -33,12 +33,27 @@ function readFlag(headers: Headers, name: string, notes: string[]): boolean | un
   return undefined;
 }
 
+/** The headers read below apart from Location, which is read on a redirect only. */
+const HONOURED = ['x-session-name', 'x-userid', 'x-location', 'x-authduration', 'x-max-sessions', 'x-unique'] as const;
+
+/**
+ * A header sent more than once is read by its first value; one whose values differ is noted, as two
+ * `X-UserId`s or `X-AuthDuration`s do not say which the middleware meant.
+ */
+function noteRepeated(headers: Headers, name: string, notes: string[]): void {
+  const value = headers[name];
+  if (Array.isArray(value) && value.some((other) => other !== value[0]))
+    notes.push(`${name} sent ${value.length} times with different values: the first is read`);
+}
+
 /**
  * The headers the README's "How backend answers are read" honours, sanitized; unusable values are dropped and noted.
  */
 function readBackendInfo(headers: Headers, status: number, notes: string[]): BackendInfo {
   const userId = headerToText(headers['x-userid']);
   const isRedirect = status >= 300 && status < 400;
+  for (const name of HONOURED) noteRepeated(headers, name, notes);
+  if (isRedirect) noteRepeated(headers, 'location', notes);
   return {
     sessionName: headerToText(headers['x-session-name']) ?? userId,
     userId,

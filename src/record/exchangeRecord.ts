@@ -46,10 +46,6 @@ function withPassword(value: string): string[] {
 /** Answer headers that carry a URL (a redirect): a credential in them can be one the middleware issued itself. */
 const URL_ANSWER_HEADER = /^(x-)?location$/i;
 
-function answerHeaderText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 /** How a failed exchange is replayed so that the bridge sees the same kind of failure; undefined: nothing to replay. */
 function failureResponse(error: TransportError): Exchange['response'] | undefined {
   switch (error.kind) {
@@ -132,13 +128,15 @@ export function recordedExchange(
   if (failure) return { request, response: failure };
 
   const answer = outcome as MiddlewareAnswer;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(answer.headers)) {
-    const text = answerHeaderText(value);
-    if (text === undefined || VOLATILE_ANSWER_HEADERS.has(name.toLowerCase())) continue;
+    if (value === undefined || VOLATILE_ANSWER_HEADERS.has(name.toLowerCase())) continue;
     // The narrow list: the wide one would mask X-AuthDuration, a decision's detail.
-    if (SECRET_ANSWER_HEADER.test(name) || isSecretConfigKey(name)) headers[name] = MASK;
-    else headers[name] = URL_ANSWER_HEADER.test(name) ? maskNamedSecrets(scrub(text)) : scrub(text);
+    const secret = SECRET_ANSWER_HEADER.test(name) || isSecretConfigKey(name);
+    const recorded = (text: string) =>
+      secret ? MASK : URL_ANSWER_HEADER.test(name) ? maskNamedSecrets(scrub(text)) : scrub(text);
+    // A header sent twice is recorded twice (a list), not joined: the bridge reads the first of them, not "5, 99999".
+    headers[name] = Array.isArray(value) ? value.map(recorded) : recorded(value);
   }
   const body = scrub(answer.body.toString('utf8'));
   return {

@@ -23,7 +23,8 @@ export interface Exchange {
   };
   readonly response: {
     readonly status?: number;
-    readonly headers?: Readonly<Record<string, string>>;
+    /** A list: the header sent once per value, as a middleware that repeats a header does. */
+    readonly headers?: Readonly<Record<string, string | readonly string[]>>;
     readonly body?: string;
     /** Answer with this many bytes of filler instead of `body`. */
     readonly bodyBytes?: number;
@@ -79,20 +80,22 @@ export function parseTarget(target: string): RequestTarget {
 }
 
 /** Header names and values Node's HTTP server would refuse to send are refused at load, not mid-answer. */
-const responseHeaders = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
-  for (const [name, value] of Object.entries(headers)) {
-    try {
-      validateHeaderName(name);
-      validateHeaderValue(name, value);
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        path: [name],
-        message: 'not a header Node can send (use "raw" for broken answers)',
-      });
+const responseHeaders = z
+  .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
+  .superRefine((headers, ctx) => {
+    for (const [name, value] of Object.entries(headers)) {
+      try {
+        validateHeaderName(name);
+        for (const one of typeof value === 'string' ? [value] : value) validateHeaderValue(name, one);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'not a header Node can send (use "raw" for broken answers)',
+        });
+      }
     }
-  }
-});
+  });
 
 /** A label, so a reader knows whether a middleware really answered this or someone wrote it down. */
 const source = z.string().regex(/^(hand-written|recorded)\b./, 'expected "hand-written from …" or "recorded …"');

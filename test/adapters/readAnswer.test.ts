@@ -38,6 +38,30 @@ describe('readAnswer: status mapping', () => {
   });
 });
 
+describe('readAnswer: a header sent more than once', () => {
+  it('is read by its first value, and noted when the values differ', () => {
+    const verdict = readAnswer(
+      answer(200, { 'x-authduration': ['5', '99999'], 'x-userid': ['7', '7'], 'x-session-name': ['a', 'b'] }),
+      undefined,
+    );
+    expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: 5, userId: '7', sessionName: 'a' } });
+    expect(verdict.outcome === 'allow' && verdict.notes).toEqual([
+      'x-session-name sent 2 times with different values: the first is read',
+      'x-authduration sent 2 times with different values: the first is read',
+    ]);
+  });
+  it('notes two Locations on a redirect only, where Location is read', () => {
+    const twoLocations = { location: ['http://a/', 'http://b/'] };
+    const redirect = readAnswer(answer(302, twoLocations), undefined);
+    expect(redirect).toMatchObject({ info: { redirect: 'http://a/' } });
+    expect(redirect.outcome === 'deny' && redirect.notes).toEqual([
+      'location sent 2 times with different values: the first is read',
+    ]);
+    const allow = readAnswer(answer(200, twoLocations), undefined);
+    expect(allow.outcome === 'allow' && allow.notes).toEqual([]);
+  });
+});
+
 describe('readAnswer: honoured headers', () => {
   it('reads every honoured header', () => {
     const verdict = readAnswer(

@@ -9,6 +9,7 @@ import {
   type MiddlewareAnswer,
   type OutboundRequest,
 } from '../../src/adapters/transport.js';
+import { readAnswer } from '../../src/adapters/readAnswer.js';
 import { createRecorder, RecordFolderError } from '../../src/record/recorder.js';
 import { loadFixtures, type Exchange } from '../../src/replay/fixtures.js';
 import { closedPort, startReplayServer, type ReplayServer } from '../../src/replay/server.js';
@@ -297,6 +298,36 @@ describe('recording masks secrets inside signed links and URL-valued parts', () 
     expect(
       await outcomeOf(clientFor(), { ...outbound, origin: replay.url, path: query('http://portal/?token=OTHER') }),
     ).toMatchObject({ status: 500 });
+  });
+});
+
+describe('recorded answers replay as the bridge read them', () => {
+  it('a header the middleware sent twice is recorded as both and replayed as both: the bridge reads the first again', async () => {
+    const twice = [
+      'HTTP/1.1 200 OK',
+      'X-AuthDuration: 5',
+      'X-AuthDuration: 99999',
+      'X-UserId: 1',
+      'X-UserId: 2',
+      'Content-Length: 2',
+      '',
+      'ok',
+    ].join('\r\n');
+    const middleware = await replaying([{ request: { path: '/twice' }, response: { raw: twice } }]);
+    const dir = freshDir();
+    const recorder = createRecorder(dir, memoryLogger([]));
+    const live = await outcomeOf(clientFor(recorder.observe), { origin: middleware.url, path: '/twice', headers: {} });
+    await recorder.flush();
+    const [file] = recordedFiles(dir);
+    expect(readRecorded(dir, file!).response.headers).toMatchObject({
+      'x-authduration': ['5', '99999'],
+      'x-userid': ['1', '2'],
+    });
+    const replay = await replaying(loadFixtures(dir));
+    const replayed = await outcomeOf(clientFor(), { origin: replay.url, path: '/twice', headers: {} });
+    expect(replayed).toEqual(live);
+    const verdict = readAnswer({ ...(replayed as MiddlewareAnswer), body: Buffer.from('ok') }, undefined);
+    expect(verdict).toMatchObject({ outcome: 'allow', info: { authDuration: 5, userId: '1' } });
   });
 });
 

@@ -80,6 +80,7 @@ describe('loadFixtures', () => {
       'typo.json': { request: { path: '/c' }, response: { dealyMs: 100, status: 2000 } },
       'bad-header.json': { request: { path: 'c' }, response: { headers: { 'X-Session-Name': 'a\r\nSet-Cookie: x' } } },
       'not-object.json': '[]',
+      'bad-repeat.json': { request: { path: '/c' }, response: { headers: { 'X-UserId': ['1', 'a\nb'], 'X-A': [] } } },
     });
     const { problems } = loadError(dir);
     const about = (file: string) => problems.filter((problem) => problem.startsWith(join(dir, file)));
@@ -97,6 +98,8 @@ describe('loadFixtures', () => {
       'response.headers.X-Session-Name: not a header Node can send',
     );
     expect(about('not-object.json')).toHaveLength(1);
+    expect(about('bad-repeat.json').join('\n')).toContain('response.headers.X-UserId: not a header Node can send');
+    expect(about('bad-repeat.json').join('\n')).toContain('response.headers.X-A');
   });
 
   it('refuses a request body expectation it cannot match, naming the key', () => {
