@@ -157,6 +157,8 @@ export class AnswerHeadScanner {
       this.statusSeen = true;
       // Not HTTP at all: the parser refuses it with its own words.
       if (!opensStatusLine(kept, length)) return undefined;
+      // undici's parser asserts a status of 100 or more, and would fail it as an internal error, not an answer.
+      if (kept[9] === DIGIT_ZERO) return 'a status code under 100';
       this.http10 = kept[5] === DIGIT_ONE && kept[7] === DIGIT_ZERO;
       this.informational = kept[9] === DIGIT_ONE;
       return undefined;
