@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { type Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Registry } from 'prom-client';
 import { formatHostPort } from '../config/fields.js';
@@ -217,6 +217,15 @@ function bind(server: Server, { host, port, inherited }: AdminListenOptions): Pr
  * default port is taken (a second bridge on the machine, say) it warns and
  * resolves undefined; a port chosen in the config that is taken is an error.
  */
+/** A whole answer for a connection Node hands over raw: JSON naming the problem, then the connection's end. */
+function rawJsonAnswer(line: string, reason: string, extraHeaders = ''): string {
+  const body = `${JSON.stringify({ error: reason })}\n`;
+  return (
+    `HTTP/1.1 ${line}\r\nContent-Type: application/json; charset=utf-8\r\n${extraHeaders}` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
 export async function listenAdmin(
   listener: RequestListener,
   options: AdminListenOptions,
@@ -250,12 +259,12 @@ export async function listenAdmin(
     }
     // As every other admin answer: JSON naming the problem (the decision listener's status for the same case).
     const { line, reason } = refusalOf(error);
-    const body = `${JSON.stringify({ error: reason })}\n`;
-    socket.end(
-      `HTTP/1.1 ${line}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawJsonAnswer(line, reason));
   });
+  // Node has no answer for a CONNECT it is not told how to handle: it closes the connection without a word.
+  server.on('connect', (_req, socket: Duplex) =>
+    socket.end(rawJsonAnswer('405 Method Not Allowed', 'CONNECT is not answered here', 'Allow: GET, HEAD, POST\r\n')),
+  );
   const where = formatHostPort(options.host, options.port);
   try {
     await bind(server, options);

@@ -197,6 +197,17 @@ describe('admin requests that are wrong', () => {
     expect((await admin('/ready')).status).toBe(200);
   });
 
+  it('a CONNECT answers 405 in JSON with Allow, where Node would close without a word', async () => {
+    const answer = await sendRaw(
+      Number(new URL(bridge.admin).port),
+      'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(answer).toContain('\r\nAllow: GET, HEAD, POST\r\n');
+    expect(bodyOf(answer)).toEqual({ error: 'CONNECT is not answered here' });
+    expect((await admin('/ready')).status).toBe(200);
+  });
+
   it('an unsupported Expect answers 417 in JSON; a request without Host is answered as an HTTP/1.0 one is', async () => {
     const port = Number(new URL(bridge.admin).port);
     const expectation = await sendRaw(port, 'GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 200-ok\r\n\r\n');
