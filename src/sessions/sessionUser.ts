@@ -19,14 +19,17 @@ export interface NamedUser {
 export function namedUser({ by, decision, viewer }: TrackedCheck): NamedUser {
   const { source } = decision!;
   const token = viewer!.token;
-  const sessionName = withoutToken(decision!.sessionName, token);
+  // A deny carries no sessionName of its own, but the backend may still have named the viewer (a connection-limit
+  // deny of a backend's allow keeps its answer): the same user as their allowed sessions, not their X-UserId.
+  const givenName = decision!.sessionName ?? decision!.answer?.sessionName;
+  const sessionName = withoutToken(givenName, token);
   const local = source.kind === 'policy' && source.policy === 'user' ? source.subject : undefined;
   const login = local ?? viewer!.credentials?.login;
   const rawUserId = decision!.answer?.userId;
   const userId = withoutToken(rawUserId, token);
   // A name that held the token is masked alike for every viewer (`user-***`): their X-UserId, where it holds no token,
   // tells them apart, where statistics by user otherwise counted all of them as one viewer.
-  const nameMasked = sessionName !== decision!.sessionName;
+  const nameMasked = sessionName !== givenName;
   const named = nameMasked && userId !== undefined && userId === rawUserId ? userId : (sessionName ?? userId);
   return { user: (by === 'user' ? login : undefined) ?? named, login, sessionName, userId };
 }

@@ -80,6 +80,21 @@ describe('namedUser', () => {
     expect(namedUser(checked('alice-box', '7001')).user).toBe('alice-box');
   });
 
+  it('names a connection-limit deny by the backend’s X-Session-Name its allows carry, not by its X-UserId', () => {
+    const overLimit = {
+      ...checked('x'),
+      by: 'connection-limit' as const,
+      decision: {
+        allow: false,
+        ttlSeconds: 300,
+        source: { kind: 'policy' as const, policy: 'connection-limit' as const, by: 'connection-limit' },
+        answer: { sessionName: 'alice', userId: '101', maxSessions: 2 },
+      },
+    };
+    expect(namedUser(overLimit)).toMatchObject({ user: 'alice', sessionName: 'alice', userId: '101' });
+    expect(namedUser(checked('alice', '101')).user).toBe('alice');
+  });
+
   it('so the statistics row and the session list never hold the token in clear', () => {
     const rows: SessionRow[] = [];
     const sessions = new SessionTracker({
