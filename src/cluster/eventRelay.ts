@@ -78,6 +78,7 @@ function tracksAs(earlier: TrackedCheck, event: CheckAnswered): boolean {
     (heard === undefined
       ? answer === undefined
       : answer !== undefined &&
+        heard.sessionName === answer.sessionName &&
         heard.userId === answer.userId &&
         heard.maxSessions === answer.maxSessions &&
         heard.unique === answer.unique)

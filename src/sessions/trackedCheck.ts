@@ -25,7 +25,7 @@ export interface TrackedCheck {
 }
 
 export type TrackedDecision = Pick<Decision, 'allow' | 'source' | 'sessionName' | 'countedAs'> & {
-  readonly answer?: Pick<BackendInfo, 'userId' | 'maxSessions' | 'unique'>;
+  readonly answer?: Pick<BackendInfo, 'sessionName' | 'userId' | 'maxSessions' | 'unique'>;
 };
 
 /**
@@ -58,7 +58,12 @@ export function trackedCheckOf(
       source,
       sessionName,
       countedAs,
-      answer: answer && { userId: answer.userId, maxSessions: answer.maxSessions, unique: answer.unique },
+      answer: answer && {
+        sessionName: answer.sessionName,
+        userId: answer.userId,
+        maxSessions: answer.maxSessions,
+        unique: answer.unique,
+      },
     },
   };
 }

@@ -15,9 +15,10 @@ export interface ConnectionLimitInputs {
  */
 export function connectionLimitStep({ admit, denyRedirect }: ConnectionLimitInputs): DecisionStep {
   const refused = (allowed: StepAnswer): StepAnswer => {
-    // The Flussonic answer still names the user and the limit they are over (and nothing else of the allow).
+    // The Flussonic answer still names the user and the limit they are over (and nothing else of the allow); the
+    // session name is the user's in statistics, as their allowed sessions are named.
     const info = allowed.answer!;
-    const over = { userId: info.userId, maxSessions: info.maxSessions };
+    const over = { userId: info.userId, maxSessions: info.maxSessions, sessionName: allowed.sessionName };
     return {
       allow: false,
       source: policySource('connection-limit'),

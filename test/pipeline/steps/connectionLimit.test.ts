@@ -219,14 +219,15 @@ const session = (id: string) => checkOf({ session: id, ip: '203.0.113.1' });
 describe('connectionLimitStep on its own', () => {
   it('admits sessions up to X-Max-Sessions, then denies the next one naming the user', async () => {
     const step = limitStep();
-    const verdict = allowFor({});
+    const verdict = allowFor({ sessionName: 'alice' });
     expect(await step(session('s1'), nextAnswering(verdict))).toBe(verdict);
     expect(await step(session('s2'), nextAnswering(verdict))).toBe(verdict);
     expect(await step(session('s3'), nextAnswering(verdict))).toEqual({
       allow: false,
       source: policySource('connection-limit'),
       redirect: 'http://promo.example.com/',
-      answer: { userId: '1001', maxSessions: 2 },
+      // Named as the allows are (statistics by user count the refused attempt under alice, not 1001).
+      answer: { userId: '1001', maxSessions: 2, sessionName: 'alice' },
     });
     // A session already counted always gets back in.
     expect(await step(session('s1'), nextAnswering(verdict))).toBe(verdict);
