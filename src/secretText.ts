@@ -91,15 +91,37 @@ export function maskNamedSecrets(text: string): string {
   return rewriteText(text, () => MASK, 0);
 }
 
+/** User info at the start of a channel without a scheme: `//user:password@host/a001`, `user:password@a001`. */
+const SCHEMELESS_USER_INFO = /^((?:\/\/)?)([^/?#@:]*:[^/?#@]*)@/;
+/** A path parameter (`index.m3u8;jsessionid=...`, as servlet containers append a session id). */
+const PATH_PARAMETER = /;([^;=/?#]*)=([^;/?#]*)/g;
+
+/** A channel's secrets by name: as any URL's, and also in user info without a scheme and in `;name=value` parameters. */
+function maskChannelSecrets(channel: string): string {
+  const userInfo = SCHEMELESS_USER_INFO.exec(channel);
+  const withoutUserInfo = userInfo ? `${userInfo[1]}${MASK}@${channel.slice(userInfo[0].length)}` : channel;
+  const withoutParameters = withoutUserInfo.includes(';')
+    ? withoutUserInfo.replace(PATH_PARAMETER, (whole, name: string) =>
+        isSecretParameterName(decoded(name)) ? `;${name}=${MASK}` : whole,
+      )
+    : withoutUserInfo;
+  return maskNamedSecrets(withoutParameters);
+}
+
 /**
  * A channel as logged and kept with a session: a channel or stream name is the viewer's to choose, and one that
- * carries a query (`a001?token=...`, a stream name sent with its query folded in) has its secrets masked. Most
- * names hold neither `=` nor `@` and are handed back as they are, without a scan.
+ * carries a query (`a001?token=...`, a stream name sent with its query folded in) has its secrets masked, as has the
+ * viewer's own token wherever it stands in it (a link layout that puts the token where the channel goes:
+ * `/<token>/index.m3u8`, a Flussonic `name`). Most names hold neither `=` nor `@` nor the token, and are handed back
+ * as they are, without a scan.
  */
-export function shownChannel(channel: string | undefined): string | undefined {
-  return channel === undefined || (!channel.includes('=') && !channel.includes('@'))
-    ? channel
-    : maskNamedSecrets(channel);
+export function shownChannel(channel: string | undefined, token?: string): string | undefined {
+  if (channel === undefined) return channel;
+  const shown = !channel.includes('=') && !channel.includes('@') ? channel : maskChannelSecrets(channel);
+  if (token === undefined || token === '' || !shown.includes(token)) return shown;
+  // A short token is masked only where it is the whole channel: inside other text it would mask every such pair of digits.
+  if (token.length < MIN_SCRUBBED_LENGTH) return shown === token ? MASK : shown;
+  return shown.split(token).join(MASK);
 }
 
 /** The same, for a query string without its `?`. */

@@ -52,4 +52,20 @@ describe('shownChannel', () => {
     expect(shownChannel('token=good-LEAK9')).toBe('token=***');
     expect(shownChannel('rtmp://viewer:pw@host/a001')).toBe('rtmp://***@host/a001');
   });
+
+  it('masks user info without a scheme, and secret-named path parameters', () => {
+    expect(shownChannel('//viewer:pw-LEAK1@host/news')).toBe('//***@host/news');
+    expect(shownChannel('viewer:pw-LEAK2@news')).toBe('***@news');
+    expect(shownChannel('sport@hd')).toBe('sport@hd');
+    expect(shownChannel('index.m3u8;jsessionid=LEAK3')).toBe('index.m3u8;jsessionid=***');
+    expect(shownChannel('news;jsessionid=LEAK4;lang=en')).toBe('news;jsessionid=***;lang=en');
+  });
+
+  it("masks the viewer's own token wherever it stands in the channel; a short one only as the whole channel", () => {
+    expect(shownChannel('bobChanLEAK5', 'bobChanLEAK5')).toBe('***');
+    expect(shownChannel('live/bobChanLEAK5/hd', 'bobChanLEAK5')).toBe('live/***/hd');
+    expect(shownChannel('a001', 'a1')).toBe('a001');
+    expect(shownChannel('a1', 'a1')).toBe('***');
+    expect(shownChannel('a001', undefined)).toBe('a001');
+  });
 });

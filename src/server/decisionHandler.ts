@@ -127,7 +127,7 @@ export function decisionHandler({
       route,
       dialect: viewer.dialect,
       caller,
-      channel: shownChannel(viewer.channel),
+      channel: shownChannel(viewer.channel, viewer.token),
       ip: viewer.ip,
       session: viewer.session,
       token: viewer.token === undefined ? undefined : fingerprint(viewer.token),

@@ -84,7 +84,7 @@ export function startedSession(event: TrackedCheck, key: string, now: number): T
     session: viewer.session!,
     user,
     // Kept, listed and written as logged: a name carrying a query has its secrets masked.
-    channel: shownChannel(viewer.channel),
+    channel: shownChannel(viewer.channel, viewer.token),
     ip: viewer.ip,
     // Some players put the viewer's token in their User-Agent: masked, as in the name.
     userAgent: withoutToken(viewer.userAgent, viewer.token),

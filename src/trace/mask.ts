@@ -81,7 +81,7 @@ export function headersRead(answer: MiddlewareAnswer, scrub: Scrub): Record<stri
 export function maskedViewer(viewer: ViewerRequest, scrub: Scrub): Record<string, string> {
   const shown: Record<string, string | undefined> = {
     ip: viewer.ip,
-    channel: shownChannel(viewer.channel),
+    channel: shownChannel(viewer.channel, viewer.token),
     path: viewer.path,
     session: viewer.session,
     userAgent: viewer.userAgent,

@@ -104,8 +104,14 @@ describe('namedUser', () => {
       sink: (row) => rows.push(row),
     });
     sessions.checkAnswered(checked(`name-${TOKEN}`));
-    expect(rows.map((row) => row.user)).toEqual(['name-***']);
-    expect([...sessions.list().sessions].map((session) => session.user)).toEqual(['name-***']);
+    // A link layout that puts the token where the channel goes (`/<token>/index.m3u8`, a Flussonic name).
+    const tokenAsChannel = checked('bob');
+    sessions.checkAnswered({ ...tokenAsChannel, viewer: { ...tokenAsChannel.viewer, session: 's2', channel: TOKEN } });
+    expect(rows.map((row) => [row.user, row.channel])).toEqual([
+      ['name-***', undefined],
+      ['bob', '***'],
+    ]);
+    expect([...sessions.list().sessions].map((session) => session.user)).toEqual(['bob', 'name-***']);
     expect(JSON.stringify([rows, [...sessions.list().sessions]])).not.toContain(TOKEN);
   });
 });
