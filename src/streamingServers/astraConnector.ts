@@ -199,10 +199,18 @@ export class AstraConnector {
     const revoked = [...this.revokedStillOpen].map((key) => matched.get(key)!);
     await this.close(revoked, 'revoked');
     const counted = this.options.listedEverywhere?.() ?? this.listed();
-    await this.close(
+    const closed = await this.close(
       overLimit(counted).filter((session) => this.matched.has(session.key)),
       'over-limit',
     );
+    // Said as a revoke's closes are: an operator asked why a viewer was cut off finds it in the log.
+    for (const session of closed)
+      this.options.log.info('session closed over its connection limit', {
+        server: this.options.name,
+        session: session.row.session,
+        user: session.row.user,
+        limit: session.counted?.limit,
+      });
   }
 
   private nowIso(): string {

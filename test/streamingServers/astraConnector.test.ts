@@ -128,7 +128,7 @@ describe('Astra connector', () => {
   });
 
   it("closes a local user's sessions past maxConnections, the newest first, as the local-users step counted them", async () => {
-    const { clock, rows, tracker, connector } = setup();
+    const { clock, logs, rows, tracker, connector } = setup();
     const bob = {
       decidedBy: 'user:bob',
       sessionName: 'bob',
@@ -145,6 +145,10 @@ describe('Astra connector', () => {
     expect(astra.closed).toEqual(['21']);
     expect(rows.filter((r) => r.endReason === 'over-limit').map((r) => [r.session, r.user])).toEqual([['21', 'bob']]);
     expect([...tracker.list().sessions].map((s) => s.session).sort()).toEqual(['20', '22', '23']);
+    const closedLines = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(closedLines.filter((line) => line.message === 'session closed over its connection limit')).toEqual([
+      expect.objectContaining({ level: 'info', server: 'edge1', session: '21', user: 'bob', limit: 1 }),
+    ]);
   });
 
   it("counts a user's sessions on every server: each server closes its own extra ones", async () => {
