@@ -215,7 +215,8 @@ export function adminRoutes(
           if (stepSeconds === undefined) throw new AdminProblem(400, 'step: expected a duration such as 60 or 5m');
           const when = period(query, now());
           const span = ((when.until ?? now()).getTime() - when.since.getTime()) / 1000;
-          if (span / stepSeconds > MAX_CHART_POINTS)
+          // A point at `since` and one every step after it, up to `until` included.
+          if (Math.floor(span / stepSeconds) + 1 > MAX_CHART_POINTS)
             throw new AdminProblem(
               400,
               `step: at most ${MAX_CHART_POINTS} points per chart; choose a larger step or a shorter period`,

@@ -166,7 +166,8 @@ export function concurrencySum(window: Window, stepSeconds: number, rules: SpanR
     finish() {
       const opened = Float64Array.from(starts).sort();
       const closed = Float64Array.from(ends).sort();
-      const step = Math.max(stepSeconds * 1000, Math.ceil((window.until - window.since) / MAX_POINTS), 1000);
+      // A point at `since` and one every step after it, `until` included: MAX_POINTS points are MAX_POINTS - 1 steps.
+      const step = Math.max(stepSeconds * 1000, Math.ceil((window.until - window.since) / (MAX_POINTS - 1)), 1000);
       const points: ConcurrencyPoint[] = [];
       for (let at = window.since; at <= window.until; at += step) {
         // Open at `at`: started at or before it, not ended before it.

@@ -309,6 +309,8 @@ describe('GET /admin/sessions and /admin/stats', () => {
     ['/admin/stats?since=1h&since=2h', /since: given more than once/],
     ['/admin/stats/concurrency?step=5m&step=10m', /step: given more than once/],
     ['/admin/stats/concurrency?step=1&since=30d', /at most 2000 points/],
+    // 2001 points: since, 2000 steps of a minute, until.
+    ['/admin/stats/concurrency?step=1m&since=2000m', /at most 2000 points/],
     ['/admin/stats/concurrency?step=-5', /step: expected a duration/],
   ])('%s answers 400', async (path, message) => {
     const answer = await adminJson(path);
