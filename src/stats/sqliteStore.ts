@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
@@ -69,7 +69,13 @@ function prepareFile(db: Database.Database, options: SqliteOptions): void {
  * batch, which waits in the queue for the next try.
  */
 export function openSqlite(path: string, options: SqliteOptions = {}): StatsDatabase {
-  if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+  if (!options.readonly) {
+    // Viewer addresses, logins and user agents are for the service's user alone, as the shipped unit's UMask=0077 has
+    // them, also in a bridge started by hand under a umask of 022 (the file was world-readable). SQLite gives its
+    // -wal and -shm files the database file's mode. A folder or file that exists keeps the mode it has.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+  }
   const db = new (loadSqlite())(path, {
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/sessions/types.js';
@@ -64,6 +64,20 @@ describe('SQLite statistics store', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
     raw.close();
+  });
+
+  it('creates the file, its -wal and its folder for the service user alone, whatever the umask', async () => {
+    const path = tempFile();
+    const was = process.umask(0o022);
+    try {
+      const store = openSqlite(path);
+      await store.write([row('a')]);
+      const mode = (file: string) => statSync(file).mode & 0o777;
+      expect([mode(path), mode(`${path}-wal`), mode(dirname(path))]).toEqual([0o600, 0o600, 0o700]);
+      await store.close();
+    } finally {
+      process.umask(was);
+    }
   });
 
   it('returns only the sessions overlapping the window, and deletes the old ones', async () => {
