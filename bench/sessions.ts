@@ -89,7 +89,7 @@ async function bed(live: number): Promise<Bed> {
     actions: {},
     sessions,
     // As `stats: {store: off}` serves them: summed from the live sessions, a slice per turn (a database's are summed in a reader thread).
-    stats: createStatsView({ summaries: liveSummaries(tracker) }, () => 0, Date.now, 3600),
+    stats: createStatsView({ summaries: liveSummaries(tracker) }, () => undefined, Date.now, 3600),
     hasRoute: (route) => route === 'default',
     now: () => new Date(),
     body: { maxBytes: 65_536, timeoutMs: 5000 },

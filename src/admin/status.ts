@@ -116,6 +116,15 @@ export function statusOf(sources: StatusSources) {
     sessions: sources.sessions === undefined ? undefined : { live: sources.sessions.liveCount() },
     // Kept in a database: with `stats.store: off` the figures are the live sessions', which the page says apart.
     statistics: sources.stats !== undefined && config.stats.store !== 'off',
+    // Whether rows reach the database: `ok: false` with the database's error while it fails (decisions go on).
+    statisticsStore: statisticsStoreOf(sources.stats),
     streamingServers: sources.streamingServers?.(),
   };
+}
+
+function statisticsStoreOf(stats: StatsView | undefined) {
+  const writer = stats?.writerState();
+  if (writer === undefined) return null;
+  const { ok, queued, droppedRows, lastError } = writer;
+  return { ok, queued, droppedRows, ...(lastError === undefined ? {} : { lastError }) };
 }

@@ -174,7 +174,7 @@ export async function statsCommand(
   try {
     const rows = await createStatsView(
       database,
-      () => 0,
+      () => undefined,
       () => now,
       sessions.idleTtl,
     ).query({ since: new Date(since), until: new Date(until), grouping });

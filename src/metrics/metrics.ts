@@ -103,6 +103,29 @@ export function createMetrics(sources: MetricSources) {
       for (const route of routes) this.set({ route }, sources.sessions.liveCount(route));
     },
   });
+  // Before any row is lost: a database that is down shows here at once, where stats_rows_dropped_total moves only
+  // once the queue is full. Absent with no database to write to (stats.store: off, the other workers).
+  new Gauge({
+    name: `${PREFIX}stats_store_up`,
+    help: '1 while session rows are written to the statistics database, 0 while it fails (rows wait in memory)',
+    registers: [registry],
+    aggregator: 'min',
+    collect() {
+      this.reset();
+      const writer = sources.stats?.writerState();
+      if (writer !== undefined) this.set(writer.ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}stats_rows_queued`,
+    help: 'Session rows waiting to be written to the statistics database',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const writer = sources.stats?.writerState();
+      if (writer !== undefined) this.set(writer.queued);
+    },
+  });
   droppedCounter(
     registry,
     `${PREFIX}stats_rows_dropped_total`,

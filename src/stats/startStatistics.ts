@@ -11,7 +11,8 @@ import { reopeningDatabase } from './reopening.js';
 import { startRetention } from './retention.js';
 import type { StatsView } from './types.js';
 import { createStatsView } from './view.js';
-import { deadline, StatsWriter, type WriterState } from './writer.js';
+import type { WriterState } from './types.js';
+import { deadline, StatsWriter } from './writer.js';
 
 export interface Statistics {
   /** To be passed to the request listener: feeds the sessions from the answered checks. */
@@ -91,7 +92,7 @@ export function startStatistics({ config, log, clock = systemClock }: Statistics
   const live = { summaries: liveSummaries(tracker) };
   const stats = createStatsView(
     database ?? live,
-    () => writer?.droppedRows() ?? 0,
+    () => writer?.state(),
     () => clock.now(),
     config.sessions.idleTtl,
   );

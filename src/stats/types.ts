@@ -57,6 +57,14 @@ export interface ConcurrencyPoint {
   readonly at: string;
   readonly viewers: number;
 }
+/** How the writer of session rows is doing: whether the last write went through, what waits, what was dropped. */
+export interface WriterState {
+  readonly ok: boolean;
+  readonly queued: number;
+  readonly droppedRows: number;
+  readonly lastError?: string;
+}
+
 /** The statistics as the admin listener, the metrics and the `stats` command read them. */
 export interface StatsView {
   query(q: StatsQuery): Promise<readonly StatsRow[]>;
@@ -68,4 +76,6 @@ export interface StatsView {
   }): Promise<readonly ConcurrencyPoint[]>;
   /** Rows dropped because the write queue was full (metrics: stats_rows_dropped_total). */
   droppedRows(): number;
+  /** How writing to the database goes (metrics, /admin/status); undefined with no database to write to. */
+  writerState(): WriterState | undefined;
 }

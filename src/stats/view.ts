@@ -1,5 +1,5 @@
 import { aggregate, concurrency } from './aggregate.js';
-import type { SessionSpan, SpanRules, StatsView, Summaries, Window } from './types.js';
+import type { SessionSpan, SpanRules, StatsView, Summaries, Window, WriterState } from './types.js';
 
 /**
  * A database's spans (summed here unless it sums them itself), or statistics summed elsewhere alone (the live
@@ -34,7 +34,7 @@ function summariesOf(source: SpanSource): Summaries {
  */
 export function createStatsView(
   source: SpanSource,
-  droppedRows: () => number,
+  writerState: () => WriterState | undefined,
   now: () => number,
   idleTtlSeconds: number,
 ): StatsView {
@@ -47,6 +47,7 @@ export function createStatsView(
   return {
     query: (q) => summaries.rows(q.grouping, windowOf(q), rules),
     concurrency: (q) => summaries.concurrency(windowOf(q), q.stepSeconds, rules),
-    droppedRows,
+    droppedRows: () => writerState()?.droppedRows ?? 0,
+    writerState,
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import type { SessionRow } from '../sessions/types.js';
-import type { StatsDatabase } from './types.js';
+import type { StatsDatabase, WriterState } from './types.js';
 
 export interface StatsWriterOptions {
   readonly database: StatsDatabase;
@@ -15,13 +15,6 @@ export interface StatsWriterOptions {
   readonly batchRows?: number;
   /** Text that must not reach the log (the database password). */
   readonly mask?: (text: string) => string;
-}
-
-export interface WriterState {
-  readonly ok: boolean;
-  readonly queued: number;
-  readonly droppedRows: number;
-  readonly lastError?: string;
 }
 
 /** Resolves `ms` from now on `clock`, for a stop that must wait no longer; `cancel` lets go of the timer sooner. */

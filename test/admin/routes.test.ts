@@ -364,7 +364,7 @@ describe('bad trace input and a statistics database that is down', () => {
         actions: (operated) => ({
           trace: (route, query, headers) => traceCheck(operated().config, route, { dialect: 'cesbo', query, headers }),
         }),
-        stats: createStatsView(database, () => 0, Date.now, 3600),
+        stats: createStatsView(database, () => undefined, Date.now, 3600),
       },
     );
     return async () => {

@@ -153,6 +153,8 @@ describe('PostgreSQL statistics store', () => {
       await statistics.flush();
       await statistics.flush();
       expect(statistics.state()).toMatchObject({ ok: false, queued: 20 });
+      // What /metrics (stats_store_up) and /admin/status read.
+      expect(statistics.stats.writerState()).toMatchObject({ ok: false, queued: 20 });
       expect(statistics.sessions.liveCount()).toBe(30);
       expect(logs.filter((l) => l.includes('statistics database unavailable'))).toHaveLength(1);
 

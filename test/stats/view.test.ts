@@ -24,7 +24,7 @@ describe('statistics view: how long a session counts as open', () => {
     const now = T0 + 60_000;
     const view = createStatsView(
       liveSource(tenSingleChecks),
-      () => 0,
+      () => undefined,
       () => now,
       IDLE_TTL_SECONDS,
     );
@@ -62,7 +62,7 @@ describe('statistics view: how long a session counts as open', () => {
     try {
       const view = createStatsView(
         db,
-        () => 0,
+        () => undefined,
         () => T0 + 5 * hour,
         IDLE_TTL_SECONDS,
       );

@@ -42,6 +42,7 @@ export function fixedStats(
     },
     concurrency: async (q) => points.filter((p) => Date.parse(p.at) >= q.since.getTime()),
     droppedRows: () => dropped,
+    writerState: () => ({ ok: true, queued: 0, droppedRows: dropped }),
   };
 }
 
