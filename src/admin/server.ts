@@ -139,7 +139,12 @@ export function adminHandler(options: AdminHandlerOptions): RequestListener {
     }
     const route = routes.get(path);
     if (route === undefined)
-      throw new AdminProblem(404, 'not found (decision routes are served on the decision listener, not here)');
+      throw new AdminProblem(
+        404,
+        path.startsWith('/admin/')
+          ? 'not found (the admin routes are listed in the README, "Operating it": /admin/status, /admin/sessions, ...)'
+          : 'not found (decision routes are served on the decision listener, not here)',
+      );
     if (route.method === 'POST' ? req.method !== 'POST' : !getOnly(req.method)) {
       throw new AdminProblem(405, `only ${route.method} is answered here`, {
         Allow: route.method === 'POST' ? 'POST' : 'GET, HEAD',

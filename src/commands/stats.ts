@@ -148,7 +148,10 @@ export async function statsCommand(
     if (!FORMATS.includes(format)) throw new StatsUsageError(`--format: expected one of ${FORMATS.join('|')}`);
     const since = pointInTime(values.since, '--since', now);
     const until = values.until === undefined ? now : pointInTime(values.until, '--until', now);
-    if (until < since) throw new StatsUsageError('--until is before --since');
+    if (until < since)
+      throw new StatsUsageError(
+        values.until === undefined ? '--since is in the future (--until is now)' : '--until is before --since',
+      );
     if (values.config === '') throw new StatsUsageError('--config needs a file name');
     options = { file: configFile(values.config), grouping, format, since, until };
   } catch (error) {

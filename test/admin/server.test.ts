@@ -120,9 +120,18 @@ describe('the two listeners stay apart', () => {
     async (path) => {
       const res = await admin(path, { headers: bearer });
       expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({
+        error: 'not found (decision routes are served on the decision listener, not here)',
+      });
       expect(middleware.received.some((r) => r.rawQuery.includes('good-token'))).toBe(false);
     },
   );
+
+  it('a mistyped admin path is not taken for a decision route', async () => {
+    const res = await admin('/admin/status/', { headers: bearer });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error).toMatch(/^not found \(the admin routes are listed in the README/);
+  });
 });
 
 describe('admin requests that are wrong', () => {

@@ -132,6 +132,7 @@ describe('iptv-auth-bridge stats', () => {
       // A zone-less time would be read in the zone of the shell the command runs in.
       [['--until', '2026-01-01T10:00:00'], '--until: expected a duration'],
       [['--since', '1h', '--until', '2d'], '--until is before --since'],
+      [['--since', '2999-01-01T00:00:00Z'], '--since is in the future (--until is now)'],
       [['--frobnicate'], "Unknown option '--frobnicate'"],
     ] as const) {
       usage.push(
