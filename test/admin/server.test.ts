@@ -130,7 +130,9 @@ describe('the two listeners stay apart', () => {
   it('a mistyped admin path is not taken for a decision route', async () => {
     const res = await admin('/admin/status/', { headers: bearer });
     expect(res.status).toBe(404);
-    expect((await res.json()).error).toMatch(/^not found \(the admin routes are listed in the README/);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^not found \(the admin routes are listed in the README/,
+    );
   });
 });
 
