@@ -17,7 +17,12 @@ function isPlain(text: string): boolean {
   return true;
 }
 
-function clean(text: string): string | undefined {
+/**
+ * Text a middleware names a viewer with, as a decision may carry it (a session name, a user id, a redirect): tabs as
+ * spaces, control characters dropped, trimmed, at most 1024 characters; undefined when nothing is left. Headers are
+ * read through headerToText, which ends here; an adapter whose body names the viewer passes that text through this.
+ */
+export function cleanText(text: string): string | undefined {
   const cleaned = text
     .replace(/\t/g, ' ')
     // C0 controls, DEL and C1 controls: never part of a name, a URL or an id.
@@ -38,9 +43,9 @@ export function headerToText(raw: string | readonly string[] | undefined): strin
   if (isPlain(first)) return first;
   if (/[\x80-\xff]/.test(first)) {
     const bytes = Buffer.from(first, 'latin1');
-    if (isUtf8(bytes)) return clean(bytes.toString('utf8'));
+    if (isUtf8(bytes)) return cleanText(bytes.toString('utf8'));
   }
-  return clean(first);
+  return cleanText(first);
 }
 
 /**
@@ -49,6 +54,6 @@ export function headerToText(raw: string | readonly string[] | undefined): strin
  */
 export function textToHeader(text: string | undefined): string | undefined {
   if (text === undefined || isPlain(text)) return text;
-  const cleaned = clean(text);
+  const cleaned = cleanText(text);
   return cleaned === undefined ? undefined : Buffer.from(cleaned, 'utf8').toString('latin1');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerToText, textToHeader } from '../src/headerText.js';
+import { cleanText, headerToText, textToHeader } from '../src/headerText.js';
 
 const asReceived = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
@@ -46,5 +46,14 @@ describe('textToHeader', () => {
     for (const text of ['alice', 'Дима pro', 'http://promo.example.com/промо', '名字']) {
       expect(headerToText(textToHeader(text))).toBe(text);
     }
+  });
+});
+
+describe('cleanText (a name read from a middleware body)', () => {
+  it('cleans as a header is cleaned: tabs as spaces, controls dropped, trimmed, bounded, empty as none', () => {
+    expect(cleanText(' al\tice\u0000\u009b ')).toBe('al ice');
+    expect(cleanText('Иван')).toBe('Иван');
+    expect(cleanText('x'.repeat(2000))).toHaveLength(1024);
+    expect(cleanText('\r\n')).toBeUndefined();
   });
 });

@@ -14,7 +14,13 @@ const xml = new XMLParser({
 /** Deeper than any middleware answer nests; the check for repeated keys walks the text recursively. */
 const MAX_JSON_NESTING = 64;
 
-function parseBody(format: BodyRule['format'], body: Buffer): unknown {
+/**
+ * A middleware's answer body as a document, strictly: a byte order mark allowed; invalid text, nesting past 64
+ * levels and a JSON object naming a key twice (`{"ok":false,"ok":true}`, which JSON.parse reads as its last, an
+ * allow) refused with an UnparseableBody. For the operator's body rule, and for an adapter whose body decides
+ * (docs/architecture.md, "Adding a middleware"): never JSON.parse a verdict.
+ */
+export function parseAnswerBody(format: BodyRule['format'], body: Buffer): unknown {
   // A byte order mark is legal in front of JSON from some middleware stacks; JSON.parse refuses it.
   const text = body.toString('utf8').replace(/^\uFEFF/, '');
   let document: unknown;
@@ -48,7 +54,7 @@ export function valueAt(document: unknown, path: string): unknown {
  * compare as text, so XML `<ok>1</ok>` matches `allow: [1]` like JSON `1` does.
  */
 export function bodyAllows(rule: BodyRule, body: Buffer): boolean {
-  const value = valueAt(parseBody(rule.format, body), rule.path);
+  const value = valueAt(parseAnswerBody(rule.format, body), rule.path);
   if (value === undefined || value === null || typeof value === 'object') return false;
   const text = String(value).trim();
   return rule.allow.some((allowed) => String(allowed) === text);

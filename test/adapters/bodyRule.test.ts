@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyAllows, UnparseableBody, valueAt } from '../../src/adapters/bodyRule.js';
+import { bodyAllows, parseAnswerBody, UnparseableBody, valueAt } from '../../src/adapters/bodyRule.js';
 import type { BodyRule } from '../../src/config/schema.js';
 
 const json = (path: string, allow: BodyRule['allow']): BodyRule => ({ format: 'json', path, allow });
@@ -82,5 +82,13 @@ describe('bodyAllows', () => {
     expect(refusal(json('ok', [1]), deep)).toBe('body nested more than 64 levels deep');
     const shallow = `{"ok":1,"x":${'['.repeat(60)}1${']'.repeat(60)}}`;
     expect(refusal(json('ok', [1]), shallow)).toBeUndefined();
+  });
+});
+
+describe('parseAnswerBody (for an adapter whose body decides)', () => {
+  it('reads a document and refuses a JSON object naming a key twice, which JSON.parse would read as its last', () => {
+    expect(parseAnswerBody('json', Buffer.from('\uFEFF{"ok":true,"user":"a"}'))).toEqual({ ok: true, user: 'a' });
+    expect(() => parseAnswerBody('json', Buffer.from('{"ok":false,"ok":true}'))).toThrow(UnparseableBody);
+    expect(() => parseAnswerBody('json', Buffer.from('<html>Busy'))).toThrow('body is not valid JSON');
   });
 });
