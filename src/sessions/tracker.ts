@@ -69,6 +69,11 @@ export class SessionTracker {
   private readonly stopSweeping: () => void;
   private readonly rowsHeld = new HandedRows();
   private readonly earlyEnds = new EarlyEnds();
+  /**
+   * Live sessions no check has allowed yet, oldest first: made room for first past `maxLive`, so that a run of
+   * refused attempts (bad tokens, a viewer over its limit retrying) does not end the sessions of viewers watching.
+   */
+  private readonly neverAllowed = new Set<TrackedSession>();
 
   constructor(private readonly options: SessionTrackerOptions) {
     const sweepMs = Math.max(1000, Math.min((options.idleTtlSeconds * 1000) / 10, 30_000));
@@ -95,6 +100,7 @@ export class SessionTracker {
       row.decision = verdict;
       row.by = event.by;
       row.allowed ||= decision.allow;
+      if (row.allowed) this.neverAllowed.delete(tracked);
       tracked.counted = countedAs(decision, tracked.counted) ?? tracked.counted;
       const named = this.nameUser(tracked, event);
       if (changed || named || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
@@ -110,8 +116,9 @@ export class SessionTracker {
       for (const listener of this.endListeners) listener(fresh, 'closed-by-server');
       return;
     }
-    if (this.live.size >= this.options.maxLive) this.evictOldest();
+    if (this.live.size >= this.options.maxLive) this.makeRoom();
     this.live.add(fresh);
+    if (!fresh.row.allowed) this.neverAllowed.add(fresh);
     this.order.append(fresh);
     this.countIn(fresh.row.route, 1);
     this.options.sink?.(this.rowsHeld.handOut(fresh.row));
@@ -272,10 +279,13 @@ export class SessionTracker {
     else this.liveByRoute.set(route, count);
   }
 
-  /** Recorded as idle, but nobody hears it ended: the viewer may still be watching. */
-  private evictOldest(): void {
-    const oldest = this.order.oldest;
-    if (oldest) this.finish(oldest.key, 'idle', oldest.row.lastSeen);
+  /**
+   * Ends a session to make room for a new one: the oldest never allowed, else the least recently checked. Recorded
+   * as idle, but nobody hears it ended: the viewer may still be watching.
+   */
+  private makeRoom(): void {
+    const evicted = this.neverAllowed.values().next().value ?? this.order.oldest;
+    if (evicted) this.finish(evicted.key, 'idle', evicted.row.lastSeen);
   }
 
   private finish(key: string, reason: EndReason, at: number): TrackedSession | undefined {
@@ -283,6 +293,7 @@ export class SessionTracker {
     if (!tracked) return undefined;
     this.live.remove(tracked);
     this.order.remove(tracked);
+    this.neverAllowed.delete(tracked);
     this.countIn(tracked.row.route, -1);
     tracked.row = { ...tracked.row, endedAt: Math.max(at, tracked.row.lastSeen), endReason: reason };
     this.write(tracked);

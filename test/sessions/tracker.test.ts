@@ -245,6 +245,24 @@ describe('SessionTracker', () => {
     expect(rows.find((r) => r.session === 's1' && r.endReason === 'idle')).toBeDefined();
   });
 
+  it('past maxLive makes room with a session never allowed first, so refused attempts do not end watching viewers', () => {
+    const { rows, sessions } = tracker({ maxLive: 4 });
+    const allowed = { allow: true, decidedBy: 'backend:mw' } as const;
+    const denied = { allow: false, decidedBy: 'backend:mw' } as const;
+    for (const id of ['b1', 'b2']) sessions.checkAnswered(check(id, allowed));
+    sessions.checkAnswered(check('d1', denied));
+    // Denied first, then allowed: it has been watched, and counts as any allowed session.
+    sessions.checkAnswered(check('d2', denied));
+    sessions.checkAnswered(check('d2', allowed));
+    for (const id of ['d3', 'd4', 'd5']) sessions.checkAnswered(check(id, denied));
+    expect([...sessions.list().sessions].map((s) => s.session).sort()).toEqual(['b1', 'b2', 'd2', 'd5']);
+    expect(rows.filter((r) => r.endReason === 'idle').map((r) => r.session)).toEqual(['d1', 'd3', 'd4']);
+    // With none left that was never allowed, the least recently checked goes.
+    sessions.checkAnswered(check('d5', allowed));
+    sessions.checkAnswered(check('b3', allowed));
+    expect([...sessions.list().sessions].map((s) => s.session).sort()).toEqual(['b2', 'b3', 'd2', 'd5']);
+  });
+
   it('tells its end listeners of every end with its reason, not of an eviction past maxLive, and stops when told', () => {
     const { clock, sessions } = tracker({ idleTtlSeconds: 60, maxLive: 3 });
     const heard: string[] = [];
