@@ -99,8 +99,9 @@ export class SessionTracker {
       row.lastSeen = Math.max(now, row.lastSeen);
       row.decision = verdict;
       row.by = event.by;
+      // Allowed at last: a check of it no longer looks it up (the set is for the few never allowed).
+      if (!row.allowed && decision.allow) this.neverAllowed.delete(tracked);
       row.allowed ||= decision.allow;
-      if (row.allowed) this.neverAllowed.delete(tracked);
       tracked.counted = countedAs(decision, tracked.counted) ?? tracked.counted;
       const named = this.nameUser(tracked, event);
       if (changed || named || now - tracked.written >= PROGRESS_EVERY_MS) this.write(tracked);
