@@ -84,6 +84,16 @@ function parameter(query: URLSearchParams, name: string): string | undefined {
   return values[0] === '' ? undefined : values[0];
 }
 
+/** A parameter the route does not take is refused: a typo (`untill=`) would otherwise change the answer unseen. */
+function onlyParameters(query: URLSearchParams, names: readonly string[]): void {
+  for (const name of query.keys())
+    if (!names.includes(name))
+      throw new AdminProblem(
+        400,
+        `${JSON.stringify(name.slice(0, 64))}: not a parameter of this route (it takes ${names.join(', ')})`,
+      );
+}
+
 /** `since`/`until`: a duration back from now (`24h`, `7d`), a date, or a date-time with a zone. */
 function pointInTime(query: URLSearchParams, name: string, now: Date, fallback?: string): Date | undefined {
   const text = parameter(query, name) ?? fallback;
@@ -169,6 +179,7 @@ export function adminRoutes(
         method: 'GET',
         handle: async ({ query }) => {
           if (sessions === undefined) throw new AdminProblem(404, STATS_OFF);
+          onlyParameters(query, ['user', 'channel', 'route', 'limit']);
           const filter: { -readonly [K in keyof SessionFilter]: SessionFilter[K] } = {};
           for (const name of ['user', 'channel', 'route'] as const) {
             const value = parameter(query, name);
@@ -191,6 +202,7 @@ export function adminRoutes(
         method: 'GET',
         handle: async ({ query }) => {
           if (stats === undefined) throw new AdminProblem(404, STATS_OFF);
+          onlyParameters(query, ['by', 'since', 'until']);
           const grouping = (parameter(query, 'by') ?? 'channel') as StatsGrouping;
           if (!GROUPINGS.includes(grouping)) throw new AdminProblem(400, `by: expected one of ${GROUPINGS.join('|')}`);
           const asked = period(query, now());
@@ -211,6 +223,7 @@ export function adminRoutes(
         method: 'GET',
         handle: async ({ query }) => {
           if (stats === undefined) throw new AdminProblem(404, STATS_OFF);
+          onlyParameters(query, ['since', 'until', 'step']);
           const stepSeconds = parseDuration(parameter(query, 'step') ?? '60');
           if (stepSeconds === undefined) throw new AdminProblem(400, 'step: expected a duration such as 60 or 5m');
           const when = period(query, now());

@@ -312,6 +312,12 @@ describe('GET /admin/sessions and /admin/stats', () => {
     // 2001 points: since, 2000 steps of a minute, until.
     ['/admin/stats/concurrency?step=1m&since=2000m', /at most 2000 points/],
     ['/admin/stats/concurrency?step=-5', /step: expected a duration/],
+    [
+      '/admin/stats?since=1h&untill=2026-01-02',
+      /"untill": not a parameter of this route \(it takes by, since, until\)/,
+    ],
+    ['/admin/stats/concurrency?since=1h&stpe=5m', /"stpe": not a parameter of this route/],
+    ['/admin/sessions?usr=alice', /"usr": not a parameter of this route \(it takes user, channel, route, limit\)/],
   ])('%s answers 400', async (path, message) => {
     const answer = await adminJson(path);
     expect(answer.status).toBe(400);
