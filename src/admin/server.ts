@@ -35,10 +35,13 @@ const PAGE_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
-const TOKEN_NEEDED =
+const tokenPage = (lead: string) =>
   `<!doctype html><meta charset="utf-8"><title>iptv-auth-bridge: token needed</title>
-<p style="font:16px system-ui;margin:2em">This status page needs the admin token: ` +
+<p style="font:16px system-ui;margin:2em">${lead}: ` +
   'open <code>/?token=&lt;admin.token&gt;</code> once; the browser keeps a cookie.</p>';
+const TOKEN_NEEDED = tokenPage('This status page needs the admin token');
+/** A browser shows a page, not the API's JSON: the token in the link was not this bridge's `admin.token`. */
+const TOKEN_WRONG = tokenPage('That is not the admin token of this bridge');
 
 function write(res: ServerResponse, answer: AdminAnswer): void {
   if ('chunks' in answer) {
@@ -115,7 +118,16 @@ export function adminHandler(options: AdminHandlerOptions): RequestListener {
         if (tokens.length > 1) throw new AdminProblem(400, 'token: given more than once');
         const token = tokens[0];
         if (token !== undefined) {
-          if (!auth.tokenMatches(token)) throw unauthorized();
+          if (!auth.tokenMatches(token))
+            return {
+              status: 401,
+              text: TOKEN_WRONG,
+              contentType: 'text/html; charset=utf-8',
+              headers: {
+                'Referrer-Policy': 'no-referrer',
+                'WWW-Authenticate': 'Bearer realm="iptv-auth-bridge admin"',
+              },
+            };
           return {
             status: 303,
             text: '',

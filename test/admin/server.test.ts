@@ -76,7 +76,14 @@ describe('admin auth', () => {
     const bare = await admin('/');
     expect(bare.status).toBe(401);
     expect(await bare.text()).toContain('/?token=');
-    expect((await admin('/?token=wrong-token-but-long-enough')).status).toBe(401);
+    // A wrong token in the link: a page saying so, as a browser shows it, and no cookie.
+    const wrong = await admin('/?token=wrong-token-but-long-enough');
+    expect([wrong.status, wrong.headers.get('content-type'), wrong.headers.get('set-cookie')]).toEqual([
+      401,
+      'text/html; charset=utf-8',
+      null,
+    ]);
+    expect(await wrong.text()).toContain('That is not the admin token of this bridge');
     // Given twice (the right one first or last), refused as any admin parameter is, and no cookie.
     for (const twice of [`/?token=${TOKEN}&token=x`, `/?token=x&token=${TOKEN}`]) {
       const refused = await admin(twice);
