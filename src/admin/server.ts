@@ -112,7 +112,7 @@ export function adminHandler(options: AdminHandlerOptions): RequestListener {
           contentType: 'text/plain; charset=utf-8',
         };
       },
-      '/': () => {
+      '/': (): AdminAnswer => {
         const tokens = query.getAll('token');
         // As for every admin parameter: two are refused, not one of them picked.
         if (tokens.length > 1) throw new AdminProblem(400, 'token: given more than once');
