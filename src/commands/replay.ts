@@ -2,7 +2,7 @@ import { listen as listenField } from '../config/fields.js';
 import { formatHostPort } from '../config/schema.js';
 import { createLogger, exitOnceFlushed } from '../log.js';
 import { loadFixtures, type Exchange, type Fixture } from '../replay/fixtures.js';
-import { startReplayServer, type ReceivedRequest } from '../replay/server.js';
+import { nearestExchange, type ReceivedRequest, startReplayServer } from '../replay/server.js';
 import { maskOccurrences, secretEnvValues, withUrlEncoded } from '../secrets.js';
 
 export interface ListenAddress {
@@ -44,12 +44,17 @@ export async function replay(dir: string, address: ListenAddress): Promise<void>
       // A path the recording hashed held a secret: it is not printed here either.
       const path = typeof answeredBy.request.path === 'string' ? where.path : '(hashed in the fixture)';
       log.info('replayed', { ...where, path, fixture: answeredBy.file, answer: answerLabel(answeredBy) });
-    } else
+    } else {
+      // The fixture that came closest and what it expects otherwise, by name: what changed since the recording.
+      const nearest = nearestExchange(fixtures, request);
       log.warn('no fixture matches', {
         ...where,
         params: Object.keys(request.query).join(',') || undefined,
+        nearest: nearest?.exchange.file,
+        differs: nearest?.differs.join(',') || undefined,
         answer: 500,
       });
+    }
   };
   const server = await startReplayServer(fixtures, { ...address, onRequest, keepReceived: false }).catch(
     (error: unknown) => {

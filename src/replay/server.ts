@@ -48,6 +48,39 @@ function matches(exchange: Exchange, received: ReceivedRequest): boolean {
   );
 }
 
+/**
+ * Which parts of a request an exchange expects otherwise, by name alone (`method`, `path`, `query.ip`,
+ * `header.x-real-ip`, `body`): their values can hold tokens. What a replay that matched nothing names, for the
+ * exchange nearest to the request.
+ */
+export function differences(exchange: Exchange, received: ReceivedRequest): string[] {
+  const { method = 'GET', path, query = {}, headers = {}, body } = exchange.request;
+  const differ: string[] = [];
+  if (method !== received.method && !(method === 'GET' && received.method === 'HEAD')) differ.push('method');
+  if (!valueMatches(path, received.path)) differ.push('path');
+  for (const [name, expected] of Object.entries(query))
+    if (!paramsMatch({ [name]: expected }, received.query)) differ.push(`query.${name}`);
+  for (const [name, expected] of Object.entries(headers)) {
+    const value = received.headers[name.toLowerCase()];
+    if (typeof value !== 'string' || !valueMatches(expected, value)) differ.push(`header.${name.toLowerCase()}`);
+  }
+  if (body !== undefined && !bodyMatches(body, received.body)) differ.push('body');
+  return differ;
+}
+
+/** The exchange that differs from the request in the fewest parts, with those parts; undefined with none. */
+export function nearestExchange<T extends Exchange>(
+  exchanges: readonly T[],
+  received: ReceivedRequest,
+): { readonly exchange: T; readonly differs: readonly string[] } | undefined {
+  let nearest: { exchange: T; differs: string[] } | undefined;
+  for (const exchange of exchanges) {
+    const differs = differences(exchange, received);
+    if (nearest === undefined || differs.length < nearest.differs.length) nearest = { exchange, differs };
+  }
+  return nearest;
+}
+
 /** A simulated middleware holds no more of a request body than this. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
