@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import { processIp } from '../ipRanges.js';
 import { headerToText } from '../headerText.js';
 import { boundedMemo } from '../memo.js';
 import { RequestProblem } from '../requestProblem.js';
@@ -17,7 +17,7 @@ type ReadAddress =
 function readAddress(value: string): ReadAddress {
   const text = value.trim();
   if (isIP(text) === 0) return { problem: 'not an IP address' };
-  const address = ipaddr.process(text.split('%')[0]!);
+  const address = processIp(text.split('%')[0]!);
   if (NO_VIEWER_HAS.has(address.range())) return { problem: 'not an address a viewer can have' };
   return { ip: address.toString() };
 }

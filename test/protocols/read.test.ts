@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cesboCaller } from '../../src/protocols/cesbo.js';
-import { viewerPath } from '../../src/protocols/read.js';
+import { viewerIp, viewerPath } from '../../src/protocols/read.js';
 import { RequestProblem } from '../../src/requestProblem.js';
 import { incoming, LIMITS } from './support.js';
 
@@ -63,5 +63,17 @@ describe('the callers read the path through viewerPath', () => {
         LIMITS,
       );
     expect(nginx).toThrow('X-Original-URI has a dot segment');
+  });
+});
+
+describe('viewerIp', () => {
+  it('writes an address canonically: mapped IPv4 folded, the IPv4-compatible ::a.b.c.d kept as IPv6', () => {
+    expect(viewerIp('::ffff:203.0.113.7', 'X-Real-IP')).toBe('203.0.113.7');
+    expect(viewerIp('::127.0.0.1', 'X-Real-IP')).toBe('::7f00:1');
+    expect(viewerIp('2001:DB8:0::1', 'X-Real-IP')).toBe('2001:db8::1');
+  });
+  it('refuses what is no address (403) and an address no viewer has (400)', () => {
+    expect(() => viewerIp('10.0.0', 'X-Real-IP')).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => viewerIp('0.0.0.0', 'X-Real-IP')).toThrow(expect.objectContaining({ status: 400 }));
   });
 });
