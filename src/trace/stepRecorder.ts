@@ -35,6 +35,7 @@ const SAW: Readonly<Record<StepName, (viewer: ViewerRequest, settings: RouteSett
  * A trace has a store of its own, empty: what a running bridge has counted or bound is not seen, and stays as it was.
  */
 const NOTES: Partial<Record<StepName, string>> = {
+  'local-users': "counts a user's maxConnections in the trace's own empty store, not the running bridge's",
   'connection-limit': "counts sessions in the trace's own empty store, not the running bridge's",
   'token-binding': "looks bindings up in the trace's own empty store, not the running bridge's",
 };

@@ -95,4 +95,20 @@ describe('stepRecorder', () => {
       { step: 'cache', saw: {}, result: 'skipped', note: 'a trace never reads or writes the cache', durationMs: 0 },
     ]);
   });
+
+  it("says that the steps that count or bind look in the trace's own empty store, not the running bridge's", async () => {
+    const { wrapStep, steps } = stepRecorder(
+      (text) => text,
+      () => 0,
+    );
+    const passes: DecisionStep = (c, next) => next(c);
+    const end = () => Promise.resolve<StepAnswer>({ allow: false, source: DEFAULT_SOURCE });
+    for (const name of ['local-users', 'connection-limit', 'token-binding'] as const)
+      await wrapStep(name, passes, context)(check, end);
+    expect(steps().map(({ step, note }) => [step, note])).toEqual([
+      ['local-users', "counts a user's maxConnections in the trace's own empty store, not the running bridge's"],
+      ['connection-limit', "counts sessions in the trace's own empty store, not the running bridge's"],
+      ['token-binding', "looks bindings up in the trace's own empty store, not the running bridge's"],
+    ]);
+  });
 });
