@@ -9,6 +9,7 @@ import { RequestProblem } from '../requestProblem.js';
 import { memoryStore } from '../store/memory.js';
 import type { ViewerRequest } from '../viewer.js';
 import { tracedAdapters } from './backendRecorder.js';
+import { headerToText } from '../headerText.js';
 import { answerHeadersOf, viewerOf, type CallerRequest } from './callerRequest.js';
 import { maskedViewer, scrubberFor } from './mask.js';
 import { stepRecorder, tracedDecision } from './stepRecorder.js';
@@ -104,7 +105,12 @@ export async function traceCheck(
         ...tracedDecision(decision, scrub),
         status: decision.allow ? 200 : 403,
         headers: Object.fromEntries(
-          Object.entries(answerHeadersOf(viewer.dialect, decision)).map(([name, value]) => [name, scrub(value)]),
+          // The values as the caller reads them: UTF-8 bytes (a Cyrillic session name) shown as their text, not one
+          // character per byte.
+          Object.entries(answerHeadersOf(viewer.dialect, decision)).map(([name, value]) => [
+            name,
+            scrub(headerToText(value) ?? value),
+          ]),
         ),
       },
       note: budgetNote(steps, routeConfig.timeoutMs, durationMs),

@@ -179,6 +179,15 @@ describe('traceCheck through local policies and failing backends', () => {
     expect(JSON.stringify(trace)).not.toContain('pa55word');
   });
 
+  it('shows a non-ASCII session name in the answer headers as its text, as the caller reads the UTF-8 bytes', async () => {
+    const trace = await traceCheck(config({ users: [{ login: 'Вася', token: 'vasya-token-1' }] }), 'default', {
+      dialect: 'cesbo',
+      query: 'token=vasya-token-1',
+      headers: ASTRA,
+    });
+    expect(trace.decision).toMatchObject({ allow: true, headers: { 'X-Session-Name': 'Вася' } });
+  });
+
   it('every backend failing passes on to the default, each failure named', async () => {
     const trace = await traceCheck(
       config({
