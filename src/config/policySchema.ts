@@ -97,6 +97,9 @@ export const userSchema = z
       .max(256)
       // auth=login:password splits at the first colon, so such a login could never log in with a password.
       .refine((login) => !login.includes(':'), 'must not contain ":"')
+      // X-Session-Name carries the login, and HTTP drops the blanks at either end of a header value: the streaming
+      // server would know the user by another name than the bridge's log and statistics.
+      .refine((login) => login.trim() === login || login.trim() === '', 'must not begin or end with a blank')
       .transform((login) => login.normalize('NFC')),
     /**
      * Plain text, or a bcrypt (`$2a$/$2b$/$2y$`), argon2 (`$argon2id$/$argon2i$/$argon2d$`)

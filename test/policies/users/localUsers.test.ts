@@ -81,6 +81,8 @@ describe('user fields', () => {
     ],
     [{ users: [{ login: 'a\u0007b', token: 't' }] }, 'users[0].login: must not contain control characters'],
     [{ users: [{ login: 'a:b', password: 'p' }] }, 'users[0].login: must not contain ":"'],
+    [{ users: [{ login: ' lead', password: 'p' }] }, 'users[0].login: must not begin or end with a blank'],
+    [{ users: [{ login: 'trail\t', password: 'p' }] }, 'users[0].login: must not begin or end with a blank'],
     // `?token=++` is two spaces: a token of spaces alone is one anybody sends by mistake.
     [{ users: [{ login: 'a', token: '  ' }] }, 'users[0].token: must not be only spaces'],
     [{ users: [{ login: ' ', token: 't' }] }, 'users[0].login: must not be only spaces'],
