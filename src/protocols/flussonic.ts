@@ -43,10 +43,14 @@ export const flussonicCaller: CallerProtocol = {
     const param = (name: string) => nonEmpty(single(query, name));
     const qs = param(PARAM.viewerQuery);
     const viewer = qs === undefined ? undefined : parseQuery(qs);
-    const qsToken = viewer && nonEmpty(single(viewer, 'token'));
+    // '' when qs names the token empty: still a token of the viewer's query, which Cesbo-style backends read.
+    const qsTokenGiven = viewer && single(viewer, 'token');
+    const qsToken = nonEmpty(qsTokenGiven);
     const token = param(PARAM.token) ?? qsToken;
-    // Cesbo-style backends read the token from the viewer's query: the two must not tell different stories.
-    if (qsToken !== undefined && token !== qsToken) throw new RequestProblem(400, 'token and the token in qs differ');
+    // Cesbo-style backends read the token from the viewer's query: the two must not tell different stories (an empty
+    // one in qs beside token=X would reach them as `token=&token=X`, read one way or the other by each middleware).
+    if (qsTokenGiven !== undefined && token !== undefined && token !== qsTokenGiven)
+      throw new RequestProblem(400, 'token and the token in qs differ');
     const tokenParam = token === undefined || qsToken !== undefined ? '' : `token=${encodeURIComponent(token)}`;
     const viewerQuery = [qs, tokenParam].filter((part) => part).join('&');
     const channelId = param(PARAM.channel);

@@ -212,6 +212,9 @@ describe('bad input gets a clear 4xx and the bridge keeps serving', () => {
     const res = await request(bridge.app).get('/flussonic?token=bad&qs=token%3Dgood').expect(400);
     expect(res.text).toContain('token and the token in qs differ');
     await request(bridge.app).get('/flussonic?qs=token%3Da%26token%3Db').expect(400);
+    // An empty token in qs beside token=good would reach a Cesbo-style backend as token=&token=good.
+    const empty = await request(bridge.app).get('/flussonic?token=good&qs=token%3D').expect(400);
+    expect(empty.text).toContain('token and the token in qs differ');
     expect(middleware.received.length).toBe(before);
   });
 
