@@ -138,14 +138,14 @@ function flushRoute(body: unknown, hasRoute: (route: string) => boolean): string
   const route = (body as { route?: unknown }).route;
   if (route === undefined) return undefined;
   if (typeof route !== 'string') throw new AdminProblem(400, 'route: expected a route name');
-  if (!hasRoute(route)) throw new AdminProblem(404, `no route named "${route}"`);
+  if (!hasRoute(route)) throw new AdminProblem(404, `no route named ${JSON.stringify(route)}`);
   return route;
 }
 
 function traced(request: AdminRequest, hasRoute: (route: string) => boolean): [string, string, Record<string, string>] {
   const route = parameter(request.query, 'route');
   if (route === undefined) throw new AdminProblem(400, 'route: required (the route to decide the check as)');
-  if (!hasRoute(route)) throw new AdminProblem(404, `no route named "${route}"`);
+  if (!hasRoute(route)) throw new AdminProblem(404, `no route named ${JSON.stringify(route)}`);
   // The viewer's query exactly as it came, less the route parameter that is the admin's own.
   const viewerQuery = request.rawQuery
     .split('&')

@@ -306,7 +306,7 @@ export function decisionHandler({
     let viewer: ViewerRequest | undefined;
     try {
       if (!trusted) throw new RequestProblem(403, 'caller is not in trustedCallers');
-      if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named "${route}"`);
+      if (!decider.hasRoute(route)) throw new RequestProblem(404, `no route named ${JSON.stringify(route)}`);
       if (protocol.body !== undefined)
         return readBodyThenDecide(protocol, protocol.body, route, caller, req, res, started);
       viewer = protocol.read(req, caller, limits);

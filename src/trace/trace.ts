@@ -72,7 +72,10 @@ export async function traceCheck(
 ): Promise<Trace> {
   const routeConfig = config.routes[route];
   if (!routeConfig)
-    throw new RequestProblem(404, `no route named "${route}" (routes: ${Object.keys(config.routes).join(', ')})`);
+    throw new RequestProblem(
+      404,
+      `no route named ${JSON.stringify(route)} (routes: ${Object.keys(config.routes).join(', ')})`,
+    );
   const viewer = viewerFrom(input, config);
   const env = options.env ?? process.env;
   const now = options.now ?? (() => performance.now());

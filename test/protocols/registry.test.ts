@@ -329,6 +329,10 @@ describe('methods: every decision path answers its own methods, anything else 40
     const res = await send('POST', '/srs/no%2Dsuch', json, '{"action":"on_play"}');
     expect(res.status).toBe(404);
     expect(res.text).toContain('no route named "no-such"');
+    // A control byte in the name comes back escaped, not as the raw byte.
+    const nul = await send('GET', '/auth/nob%00', {});
+    expect([nul.status, nul.text.includes('\u0000')]).toEqual([404, false]);
+    expect(nul.text).toContain('no route named "nob\\u0000"');
   });
 });
 
