@@ -48,6 +48,8 @@ export const PLACEMENT: Readonly<Record<keyof Store, Placement>> = {
   releaseSession: 'shared',
   getNow: 'ownDecisions',
   shareMiss: 'absent',
+  // The workers share no misses across processes (the memory store's own coalescing does it per worker).
+  announceUnstored: 'absent',
   noteAllow: 'local',
   notedUnder: { everywhere: concatenated },
   drop: { everywhere: mergedDrops },

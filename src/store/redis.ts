@@ -189,6 +189,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     get,
     getNow: <T extends StoredValue>(key: string) => near.get(key) as T | undefined,
     shareMiss: (key, budgetMs, ask) => sharing.share(key, budgetMs, ask),
+    announceUnstored: (key, value) => sharing.noteUnstored(key, value),
     async set(key, value, ttlSeconds) {
       const ttl = storeTtlSeconds(ttlSeconds);
       // Before the write is sent: a miss held for this key announces, after it, that it stored its answer.

@@ -14,15 +14,25 @@ const STORED_MARK_MS = 1000;
 
 const lockOf = (key: string) => `lock:${key}`;
 
-/** On the wire: which miss is done and whether its answer is stored. Keys are digests: no secret. */
+/**
+ * On the wire: which miss is done and whether its answer is stored, or the answer itself when it is not stored (a
+ * deny cached for no time: what a stored one would hold in Redis anyway). Keys are digests: no secret.
+ */
 interface Announcement {
   readonly key: string;
   readonly stored: boolean;
+  readonly unstored?: StoredValue;
 }
+
+/** What a waiter hears: stored, the unstored answer, nothing stored (the holder failed), or nothing yet (undefined). */
+type Heard = boolean | StoredValue | undefined;
 
 function readAnnouncement(text: string): Announcement | undefined {
   try {
     const value = JSON.parse(text) as Partial<Announcement>;
+    const unstored = value?.unstored;
+    if (unstored !== undefined && (unstored === null || typeof unstored !== 'object' || Array.isArray(unstored)))
+      return undefined;
     return typeof value?.key === 'string' && typeof value.stored === 'boolean' ? (value as Announcement) : undefined;
   } catch {
     return undefined;
@@ -52,6 +62,8 @@ export interface MissSharing {
   share<T extends StoredValue, R>(key: string, budgetMs: number, ask: () => Promise<R>): Promise<SharedMiss<T, R>>;
   /** The store stored `key`: a miss this instance holds for it ends with its answer stored. */
   noteStored(key: string): void;
+  /** A miss this instance holds for `key` ends with `value`, not stored: announced with it (Store.announceUnstored). */
+  noteUnstored(key: string, value: StoredValue): void;
 }
 
 /**
@@ -70,8 +82,8 @@ export function missSharing({
   now = Date.now,
   probeEveryMs = PROBE_EVERY_MS,
 }: MissSharingOptions): MissSharing {
-  /** Misses this instance waits on, by key: each woken with whether the answer was stored. */
-  const waiting = new Map<string, Set<(stored: boolean | undefined) => void>>();
+  /** Misses this instance waits on, by key: each woken with what it heard. */
+  const waiting = new Map<string, Set<(heard: Heard) => void>>();
   /** One probe per key waited on, while any check of this instance waits on it. */
   const probes = new Map<string, NodeJS.Timeout>();
 
@@ -82,20 +94,20 @@ export function missSharing({
       for (const wake of waiting.get(key) ?? []) wake(undefined);
     });
   }
-  /** Misses this instance holds, by key: whether the answer has been stored yet. */
-  const holding = new Map<string, { stored: boolean }>();
+  /** Misses this instance holds, by key: whether the answer has been stored yet, or the answer not stored. */
+  const holding = new Map<string, { stored: boolean; unstored?: StoredValue }>();
 
   subscriber.listen(ANSWER_CHANNEL, (text) => {
     const announcement = readAnnouncement(text);
     if (announcement === undefined) return;
-    for (const wake of waiting.get(announcement.key) ?? []) wake(announcement.stored);
+    for (const wake of waiting.get(announcement.key) ?? []) wake(announcement.unstored ?? announcement.stored);
   });
 
   /**
    * Hears the announcement for `key` from now on; `within(ms)` resolves with whether the answer was
    * stored, or undefined when `ms` passed first or on `stop`.
    */
-  function listenFor(key: string): { within(ms: number): Promise<boolean | undefined>; stop(): void } {
+  function listenFor(key: string): { within(ms: number): Promise<Heard>; stop(): void } {
     const waiters = waiting.get(key) ?? new Set();
     if (!waiting.has(key)) {
       waiting.set(key, waiters);
@@ -105,8 +117,8 @@ export function missSharing({
     }
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
-    let done!: (stored: boolean | undefined) => void;
-    const heard = new Promise<boolean | undefined>((resolve) => {
+    let done!: (heard: Heard) => void;
+    const heard = new Promise<Heard>((resolve) => {
       done = (stored) => {
         settled = true;
         clearTimeout(timer);
@@ -130,13 +142,14 @@ export function missSharing({
   }
 
   async function askHolding<R>(key: string, token: string, ask: () => Promise<R>): Promise<R> {
-    const held = { stored: false };
+    const held: { stored: boolean; unstored?: StoredValue } = { stored: false };
     holding.set(key, held);
     try {
       return await ask();
     } finally {
       holding.delete(key);
-      const message = JSON.stringify({ key, stored: held.stored } satisfies Announcement);
+      const { stored, unstored } = held;
+      const message = JSON.stringify({ key, stored, ...(stored ? {} : { unstored }) } satisfies Announcement);
       // Sent after the answer's own write, on the same connection: whoever hears this can read it.
       void attempt(
         () => redis.releaseMiss(lockOf(key), token, held.stored ? '1' : '0', STORED_MARK_MS, ANSWER_CHANNEL, message),
@@ -166,6 +179,8 @@ export function missSharing({
       const stored = claim === 2 || (await announcement.within(Math.min(-claim + 1, deadline - now())));
       if (stored === undefined && lockEndsFirst) continue;
       if (stored === undefined) break;
+      // The holder's answer, cached for no time: this miss's answer all the same, as for the holder's own waiters.
+      if (typeof stored === 'object') return { announced: stored as T };
       if (stored) {
         const value = await read(key);
         if (value !== undefined) return { stored: value as T };
@@ -181,6 +196,10 @@ export function missSharing({
     noteStored(key) {
       const held = holding.get(key);
       if (held) held.stored = true;
+    },
+    noteUnstored(key, value) {
+      const held = holding.get(key);
+      if (held) held.unstored = value;
     },
   };
 }

@@ -25,6 +25,12 @@ export interface Store {
    * nothing leave it out (the instance's own coalescing suffices).
    */
   shareMiss?<T extends StoredValue, R>(key: string, budgetMs: number, ask: () => Promise<R>): Promise<SharedMiss<T, R>>;
+  /**
+   * A miss this instance holds (`shareMiss`) ended with `value`, which is not stored (a deny with `denyTtl: 0`): the
+   * instances waiting on it get it with the announcement, as this instance's own waiters get it, instead of asking
+   * again as though the holder had failed. Stores that share no misses leave it out.
+   */
+  announceUnstored?(key: string, value: StoredValue): void;
   /** Stores `value` under `key` for `ttlSeconds` (at least 1). */
   set(key: string, value: StoredValue, ttlSeconds: number): Promise<void>;
   /**
@@ -74,8 +80,11 @@ export interface Store {
   dropAllows?(keys: readonly string[]): Promise<void>;
 }
 
-/** What `shareMiss` ends with: what this caller's `ask` answered, or the value another instance stored. */
-export type SharedMiss<T, R> = { readonly asked: R } | { readonly stored: T };
+/**
+ * What `shareMiss` ends with: what this caller's `ask` answered, the value another instance stored, or the answer
+ * another instance announced without storing it (`announceUnstored`), which holds for this miss alone.
+ */
+export type SharedMiss<T, R> = { readonly asked: R } | { readonly stored: T } | { readonly announced: T };
 
 /**
  * Plain JSON data, so the Redis store can serialize what the memory store keeps as is. A value with

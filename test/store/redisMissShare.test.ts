@@ -77,11 +77,14 @@ const cacheSection = (redisUrl: string) => ({
 const backend = () => ({ type: 'http', url: `${middleware.url}/auth/check`, timeoutMs: 5000 });
 
 /** A bridge instance on the shared Redis, listening on a loopback port of its own. */
-async function instance(budgetMs = BUDGET_MS): Promise<string> {
+async function instance(
+  budgetMs = BUDGET_MS,
+  more: { cache?: Record<string, unknown>; route?: Record<string, unknown> } = {},
+): Promise<string> {
   const bridge = testBridge({
-    cache: cacheSection(redis.url),
+    cache: { ...cacheSection(redis.url), ...more.cache },
     backends: { mw: backend() },
-    routes: { tv: { backends: ['mw'], timeoutMs: budgetMs } },
+    routes: { tv: { backends: ['mw'], timeoutMs: budgetMs, ...more.route } },
   });
   const server = createServer(bridge.app).listen(0, '127.0.0.1');
   opened.push({ bridge, server });
@@ -129,6 +132,26 @@ describe('identical misses across instances on one Redis', () => {
     expect(answers.map((answer) => answer.status)).toEqual([403, 403]);
     // One after the other: the second claims the miss once the first gave it back, or finds it free.
     expect(middleware.received).toHaveLength(2);
+  });
+
+  it('a deny cached for no time (denyTtl: 0) reaches the instances that waited on it, not their route default', async () => {
+    // The middleware takes 1 s to deny, more than half the route's budget: a waiter that asked again after it (as after a
+    // holder that failed) ran out of budget, and the route's default allow let the denied viewer in.
+    await middleware.close();
+    middleware = await startReplayServer([
+      {
+        request: { path: '/auth/check', query: { token: 'slow-deny-token' } },
+        response: { status: 403, delayMs: 1000 },
+      },
+    ]);
+    const settings = { cache: { denyTtl: 0 }, route: { default: 'allow' } };
+    const bases = await Promise.all([instance(1800, settings), instance(1800, settings)]);
+    await allListening(2);
+    const answers = await Promise.all(bases.map((base) => check(base, 'slow-deny-token')));
+    expect(answers.map((answer) => answer.status)).toEqual([403, 403]);
+    expect(middleware.received).toHaveLength(1);
+    const denies = opened.map(({ bridge }) => bridge.logs.filter((line) => line.includes('"by":"backend:mw"')).length);
+    expect(denies).toEqual([1, 1]);
   });
 
   it('an instance killed while holding the lock makes the others wait until its lock ends, then ask with what is left of their budget', async () => {

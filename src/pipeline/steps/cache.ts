@@ -50,7 +50,12 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
     // another worker's own cache (`serve --workers`), which this one cannot see.
     // The allows dropped first, then the deny stored: on Redis the drop's announcement reaches the near-caches after.
     const dropping = answer.allow ? undefined : dropAllowsOf(key, held);
-    if (ttl <= 0) return;
+    if (ttl <= 0) {
+      // Other instances waiting on this miss get the answer with the announcement: they would take "nothing stored"
+      // for failed backends and ask again, past their budget to the route's default (a default allow let them in).
+      store.announceUnstored?.(key, toCached(answer, backend, 0, clockNow()));
+      return;
+    }
     const storedFor = ttl + (answer.allow ? settings.staleIfError : 0);
     const cached = toCached(answer, backend, ttl, clockNow());
     // Not awaited: the viewer's answer does not wait for the store.
@@ -99,6 +104,8 @@ export function cacheStep({ settings, store, keyOf, sources, now: clockNow }: Ca
     if ('asked' in shared) return shared.asked;
     joinedAnother();
     const now = clockNow();
+    // Not stored (a deny with denyTtl 0): the holder's answer to this very miss, as its own waiters have it.
+    if ('announced' in shared) return { ...fromCached(shared.announced, 'hit', now, sources), cache: undefined };
     return shared.stored.freshUntil > now
       ? { ...fromCached(shared.stored, 'hit', now, sources), cache: undefined }
       : ask();
