@@ -40,6 +40,17 @@ export function maskOccurrences(text: string, secrets: readonly string[]): strin
   return masked;
 }
 
+/**
+ * `text` with each secret replaced by `***` where it stands exactly as given, for the bridge's own secrets in other
+ * programs' messages (a Redis error): a password echoed there is the password itself, and matching any letter case
+ * would mask other words (`ECONNREFUSED` for a password `on` read `EC***NREFUSED`, which says what the password is).
+ */
+export function maskExactly(text: string, secrets: readonly string[]): string {
+  let masked = text;
+  for (const secret of secrets) if (secret !== '') masked = masked.split(secret).join(MASK);
+  return masked;
+}
+
 /** Whether `text` holds `secret` in any letter case (a check before masking, on a path that runs often). */
 export function holdsInAnyCase(text: string, secret: string): boolean {
   return secret !== '' && (text.includes(secret) || text.toLowerCase().includes(secret.toLowerCase()));

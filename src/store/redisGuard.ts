@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { maskOccurrences } from '../secrets.js';
+import { maskExactly } from '../secrets.js';
+import { secretValueForms } from '../secretText.js';
 import type { StoreHealth } from './types.js';
 
 /** What Redis answers is shown in /healthz and the log; a hostile or broken server could answer anything. */
@@ -130,7 +131,9 @@ export function guardRedis(
   let everConnected = false;
   let lastError: string | undefined;
 
-  const scrub = (text: string) => maskOccurrences(text, password ? [password] : []).slice(0, MAX_REASON_CHARS);
+  // The password as given and URL-encoded, 4 characters or more (a shorter one would mask parts of other words).
+  const passwordForms = password ? secretValueForms([password]) : [];
+  const scrub = (text: string) => maskExactly(text, passwordForms).slice(0, MAX_REASON_CHARS);
   // Redis connects even when SELECT fails, and would then serve db 0, perhaps someone else's: use none.
   let wrongDb: string | undefined;
   // A stalled server keeps the connection up for seconds before the client notices; its silence shows at once.

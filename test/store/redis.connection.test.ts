@@ -7,6 +7,7 @@ import { redisStore } from '../../src/store/redis.js';
 import { memoryLogger } from '../support/bridge.js';
 import { startRedis, type RedisServer } from '../support/redisServer.js';
 import { watchRefusedConnections } from '../support/refusedConnections.js';
+import { closedPort } from '../support/replayServer.js';
 import { admission, connected, decision, EVENTUALLY, redisPerFile, settlesWithin } from '../support/stores.js';
 
 const PASSWORD = 's3cret-redis-pass';
@@ -209,6 +210,15 @@ describe('redis store with a password in the URL', () => {
     await settlesWithin(store.set('k', decision, 60));
     expect(await settlesWithin(store.admitSession(admission('s1')))).toBe(true);
     expect(`${store.health().detail}\n${logs.join('\n')}`).not.toContain('wrong-password-123');
+  });
+});
+
+describe('redis store health with a password that other words hold', () => {
+  it('masks the password where it stands, not the same letters in another case inside a message', async () => {
+    const port = await closedPort();
+    // `on` in any case is part of ECONNREFUSED: masking it there said what the password was.
+    const { store } = openStore(`redis://:on@127.0.0.1:${port}/0`);
+    await vi.waitFor(() => expect(store.health().detail).toMatch(/unreachable since .*: ECONNREFUSED$/), EVENTUALLY);
   });
 });
 
