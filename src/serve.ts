@@ -156,7 +156,6 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
     inheritedAdmin: adminSocket === undefined ? undefined : { fd: adminSocket },
     group: member,
   });
-  if (member) (await import('./cluster/groupMetrics.js')).shareMetrics(operations.metrics.registry);
   const observer = observeAll([operations.observer, statistics?.observer ?? member!.relay], (error) =>
     log.error('observer failed', { error: error instanceof Error ? error.message : String(error) }),
   );
@@ -287,6 +286,7 @@ export async function serve(file: string, options: ServeOptions = {}): Promise<v
           Math.round((systemClock.now() - startedAt) / 1000),
           reloader.status().digest,
         ),
+      metricsJson: () => operations.metrics.registry.getMetricsAsJSON(),
       reload: () => reloader.reload('signal'),
       stop: (reason) => stop(undefined, reason),
       statistics: statistics?.sessions,

@@ -55,6 +55,8 @@ export interface GroupConfig {
 /** What the worker's `serve` gives the group once it is built. */
 export interface MemberHooks {
   readonly status: () => WorkerStatus;
+  /** This worker's metrics as prom-client's JSON, for the group's `/metrics` (the primary merges them). */
+  readonly metricsJson: () => Promise<unknown>;
   /** As SIGHUP does; resolves with the outcome's result. */
   readonly reload: () => Promise<{ readonly result: string }>;
   /** Drain and exit, once (a second request changes nothing); `reason` is the primary's, for the log. */
@@ -132,6 +134,7 @@ export function groupMember(env: NodeJS.ProcessEnv = process.env): GroupMember |
     // The primary's watchdog: answered by this event loop, so a wedged worker stays silent.
     ping: () => true,
     status: () => joinedHooks().status(),
+    metricsJson: () => joinedHooks().metricsJson(),
     reload: () => joinedHooks().reload(),
     stop: (reason: string) => joinedHooks().stop(reason),
     events: (batch: string) => replayInto(joinedHooks().statistics, batch),

@@ -15,7 +15,7 @@ import { takeInheritedSockets } from '../server/socketActivation.js';
 import { memoryStore } from '../store/memory.js';
 import type { Store } from '../store/types.js';
 import { Channel, type Handlers } from './channel.js';
-import { aggregatedMetrics } from './groupMetrics.js';
+import { groupMetricsText } from './groupMetrics.js';
 import { type WorkerReload, warnUnlessAlike } from './groupReload.js';
 import { NOT_SERVING, type WorkerStatus } from './groupStatus.js';
 import { type ConfigInForce, type GroupConfig, LEAD_SLOT, memberEnv, type ReadyReport } from './member.js';
@@ -79,7 +79,6 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
   const connected = () => [...slots.values()].filter((slot) => slot.worker.isConnected());
   // Only a worker that has served can hold cached decisions: one still starting has none to drop.
   const serving = () => connected().filter((slot) => slot.ready !== undefined);
-  const metrics = aggregatedMetrics();
   let stopping = false;
   let started = false;
 
@@ -94,7 +93,8 @@ export function runPrimary(file: string, count: number, options: PrimaryOptions 
     applied: (config: ConfigInForce) => {
       inForce = config;
     },
-    metrics: () => metrics(),
+    metrics: () =>
+      groupMetricsText(serving().map((slot) => () => slot.channel.call('metricsJson', [], WORKER_ANSWER_MS))),
     statuses: () =>
       Promise.all(
         [...slots.values()].map((slot) =>

@@ -287,6 +287,25 @@ describe.each(['memory', 'redis'] as const)('serve --workers 2 with cache.store 
     expect(status.backends.find((backend) => backend.name === 'portal')?.requests).toBe(asked);
   });
 
+  it('/metrics leaves out a worker that does not answer and counts it as unreported, instead of failing the scrape', async () => {
+    const silent = (await workersOf(group.admin)).find((worker) => worker.slot === 2)!;
+    // Stopped for a scrape's wait (2 s), well within the watchdog's 6 s.
+    process.kill(silent.pid, 'SIGSTOP');
+    let text: string;
+    let status: number;
+    try {
+      const scrape = await fetch(`${group.admin}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      [status, text] = [scrape.status, await scrape.text()];
+    } finally {
+      process.kill(silent.pid, 'SIGCONT');
+    }
+    expect(status).toBe(200);
+    expect(text).toMatch(/^iptv_auth_bridge_workers_unreported 1$/m);
+    expect(text).toMatch(/^iptv_auth_bridge_decisions_total\{/m);
+    const again = await (await fetch(`${group.admin}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    expect(again).toMatch(/^iptv_auth_bridge_workers_unreported 0$/m);
+  });
+
   it('starts a worker that dies again on the config in force, not on an unreloaded save, and keeps answering meanwhile', async () => {
     const victim = (await workersOf(group.admin)).find((w) => w.slot === 2)!;
     const inForce = (victim as { configSha256?: string }).configSha256;
