@@ -141,7 +141,22 @@ export function missSharing({
     };
   }
 
-  async function askHolding<R>(key: string, token: string, ask: () => Promise<R>): Promise<R> {
+  /**
+   * Releases (or marks) the lock and announces it. While Redis is silent the guard sends nothing, and a lock left
+   * behind made the other instances wait on it, past Redis's return, until it ended: tried again every probe
+   * interval until it goes through or the lock has ended by itself (`lockEndsAt`).
+   */
+  function release(key: string, token: string, stored: boolean, message: string, lockEndsAt: number): void {
+    void attempt(
+      () => redis.releaseMiss(lockOf(key), token, stored ? '1' : '0', STORED_MARK_MS, ANSWER_CHANNEL, message),
+      'script',
+    ).then((answer) => {
+      if (answer !== FAILED || now() + probeEveryMs >= lockEndsAt) return;
+      setTimeout(() => release(key, token, stored, message, lockEndsAt), probeEveryMs).unref();
+    });
+  }
+
+  async function askHolding<R>(key: string, token: string, ask: () => Promise<R>, lockEndsAt: number): Promise<R> {
     const held: { stored: boolean; unstored?: StoredValue } = { stored: false };
     holding.set(key, held);
     try {
@@ -151,10 +166,7 @@ export function missSharing({
       const { stored, unstored } = held;
       const message = JSON.stringify({ key, stored, ...(stored ? {} : { unstored }) } satisfies Announcement);
       // Sent after the answer's own write, on the same connection: whoever hears this can read it.
-      void attempt(
-        () => redis.releaseMiss(lockOf(key), token, held.stored ? '1' : '0', STORED_MARK_MS, ANSWER_CHANNEL, message),
-        'script',
-      );
+      release(key, token, stored, message, lockEndsAt);
     }
   }
 
@@ -172,7 +184,7 @@ export function missSharing({
       const claim = await attempt(() => redis.claimMiss(lockOf(key), token, Math.ceil(deadline - now())), 'script');
       if (claim === FAILED || claim > 0) announcement.stop();
       if (claim === FAILED) break;
-      if (claim === 1) return { asked: await askHolding(key, token, ask) };
+      if (claim === 1) return { asked: await askHolding(key, token, ask, deadline) };
       // Held by another for -claim ms more: waited for until then at most (a holder that died says nothing),
       // and a millisecond past it, so the next claim lands after the lock's end rather than on it.
       const lockEndsFirst = -claim < deadline - now();

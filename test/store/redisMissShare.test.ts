@@ -256,6 +256,21 @@ describe('Store.shareMiss', () => {
     expect(await asked).toEqual({ asked: 'holder asked' });
   });
 
+  it('a holder done while Redis was silent releases its lock once Redis answers, not when the lock ends', async () => {
+    // A short timeout, so that the write below marks Redis silent and the release after it is not sent at first.
+    const holder = redisStore({ url: redis.url, timeoutMs: 300, log: memoryLogger([]) });
+    stores.push(holder);
+    await allListening(1);
+    const asked = holder.shareMiss!('d:tv:left', 60_000, async () => {
+      await inspector.call('CLIENT', 'PAUSE', '1500', 'WRITE');
+      await holder.set('d:tv:left', { allow: true }, 60);
+      return 'holder asked';
+    });
+    expect(await asked).toEqual({ asked: 'holder asked' });
+    // The lock lives 60 s (the holder's budget); it goes within a few probes of Redis answering again.
+    await vi.waitFor(async () => expect(await inspector.exists('iab:lock:d:tv:left')).toBe(0), EVENTUALLY);
+  });
+
   it('asks at once while it cannot hear the other instances (Redis unreachable)', async () => {
     const alone = store(`redis://127.0.0.1:${await closedPort()}/0`);
     expect(await alone.shareMiss!('d:tv:k', 5000, async () => 'asked')).toEqual({ asked: 'asked' });
