@@ -6,7 +6,7 @@
  */
 
 import { isSecretParameterName } from './secretNames.js';
-import { MASK, withUrlEncoded } from './secrets.js';
+import { MASK, maskExactly, withUrlEncoded } from './secrets.js';
 
 /** Shorter values are not looked for inside other text: a two-digit PIN would mask every such pair of digits. */
 const MIN_SCRUBBED_LENGTH = 4;
@@ -121,7 +121,7 @@ export function shownChannel(channel: string | undefined, token?: string): strin
   if (token === undefined || token === '' || !shown.includes(token)) return shown;
   // A short token is masked only where it is the whole channel: inside other text it would mask every such pair of digits.
   if (token.length < MIN_SCRUBBED_LENGTH) return shown === token ? MASK : shown;
-  return shown.split(token).join(MASK);
+  return maskExactly(shown, [token]);
 }
 
 /** The same, for a query string without its `?`. */
